@@ -1,0 +1,76 @@
+"""Where things live and what the user configured.
+
+Paths follow XDG: the database at ``$XDG_DATA_HOME/crmcli/crm.db`` and the settings at
+``$XDG_CONFIG_HOME/crmcli/config.toml``; ``CRM_DB`` and ``CRM_CONFIG`` override them, and
+``--db`` overrides everything. Every key of the TOML file is optional.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crmcli.errors import ConfigError
+
+DATE_ORDERS = ("DMY", "MDY", "YMD")
+
+
+@dataclass
+class Config:
+    path: Path
+    db_path: Path
+    date_order: str = "DMY"
+    currency: str = "EUR"
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _xdg(variable: str, fallback: str) -> Path:
+    value = os.environ.get(variable)
+    return Path(value) if value else Path.home() / fallback
+
+
+def config_path() -> Path:
+    override = os.environ.get("CRM_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    return _xdg("XDG_CONFIG_HOME", ".config") / "crmcli" / "config.toml"
+
+
+def default_db_path() -> Path:
+    return _xdg("XDG_DATA_HOME", ".local/share") / "crmcli" / "crm.db"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def load(db_override: str | None = None) -> Config:
+    """Read the config file (if any) and resolve the database path."""
+    path = config_path()
+    raw = _read_toml(path)
+    db = db_override or os.environ.get("CRM_DB") or raw.get("db")
+    config = Config(
+        path=path,
+        db_path=Path(db).expanduser() if db else default_db_path(),
+        date_order=str(raw.get("date_order", "DMY")).upper(),
+        currency=str(raw.get("currency", "EUR")).upper(),
+        raw=raw,
+    )
+    if config.date_order not in DATE_ORDERS:
+        raise ConfigError(
+            f"{path}: date_order must be one of {', '.join(DATE_ORDERS)}, "
+            f"not {raw['date_order']!r}"
+        )
+    return config

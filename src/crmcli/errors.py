@@ -1,0 +1,35 @@
+"""Errors the user can act on. Each kind carries the exit code the CLI returns for it.
+
+Exit codes: 1 general error, 2 usage (Typer), 3 not found, 4 ambiguous reference.
+"""
+
+from __future__ import annotations
+
+
+class CrmError(Exception):
+    exit_code = 1
+
+
+class InvalidInput(CrmError):
+    """A value the user typed or a file held is not acceptable."""
+
+
+class NotFound(CrmError):
+    exit_code = 3
+
+
+class Ambiguous(CrmError):
+    exit_code = 4
+
+    def __init__(self, message: str, candidates: list[tuple[int, str]]):
+        listed = "; ".join(f"{id_}: {label}" for id_, label in candidates)
+        super().__init__(f"{message}: {listed}")
+        self.candidates = candidates
+
+
+class StorageError(CrmError):
+    """The database cannot be opened, read or written."""
+
+
+class ConfigError(CrmError):
+    """The configuration file is unreadable or holds a bad value."""

@@ -1,0 +1,74 @@
+"""Schema history. Append-only: never edit a migration that has been released.
+
+Each migration runs in its own transaction together with the record of it having run.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("crmcli")
+
+
+def _run(db: Database, *statements: str) -> None:
+    for statement in statements:
+        db.execute(statement)
+
+
+@migrations()
+def m001_contacts_companies_tags_notes(db: Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE companies (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            name_folded TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            name_folded TEXT NOT NULL,
+            company_id INTEGER REFERENCES companies(id) ON DELETE SET NULL,
+            title TEXT,
+            birthday TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted_at TEXT
+        )""",
+        "CREATE INDEX contacts_name_folded ON contacts(name_folded)",
+        "CREATE INDEX contacts_company_id ON contacts(company_id)",
+        "CREATE INDEX contacts_created_at ON contacts(created_at)",
+        "CREATE INDEX contacts_updated_at ON contacts(updated_at)",
+        """CREATE TABLE contact_details (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('email', 'phone', 'address', 'url')),
+            label TEXT NOT NULL DEFAULT '',
+            value TEXT NOT NULL,
+            norm TEXT NOT NULL,
+            position INTEGER NOT NULL
+        )""",
+        "CREATE INDEX contact_details_contact ON contact_details(contact_id, kind, position)",
+        "CREATE INDEX contact_details_norm ON contact_details(kind, norm)",
+        """CREATE TABLE contact_tags (
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (contact_id, tag)
+        )""",
+        "CREATE INDEX contact_tags_tag ON contact_tags(tag)",
+        """CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted_at TEXT
+        )""",
+        "CREATE INDEX notes_contact ON notes(contact_id, created_at)",
+        # One row per contact (rowid = contact id) holding its folded searchable text.
+        "CREATE VIRTUAL TABLE contact_search USING fts5(body, tokenize = 'unicode61')",
+    )

@@ -1,0 +1,55 @@
+"""A small sample book for trying crmcli out: ``crm demo``."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from crmcli import activity, contacts
+from crmcli.db import transaction
+from crmcli.models import Contact, Detail, PartialDate
+
+_PEOPLE = [
+    ("José Núñez", "Iberia Logistics", "Head of Procurement", "jose.nunez@iberialog.es",
+     "mobile:+34 612 34 56 78", ["vip", "customer"], PartialDate(1979, 3, 14),
+     "Prefers calls after 16:00. Renewal due in spring."),
+    ("Ana Lima", "Atlântico Foods", "COO", "ana@atlanticofoods.pt", "work:+351 21 123 4567",
+     ["lead"], PartialDate(None, 7, 2), "Met at the Lisbon trade fair; wants a pilot."),
+    ("Bo Chen", "Northwind Traders", "IT Director", "bo.chen@northwind.example",
+     "+1 415 555 0100", ["customer"], None, "Uses the API heavily. Ask about SSO."),
+    ("Chloé Dubois", "Maison Verte", "Founder", "chloe@maisonverte.fr", "mobile:+33 6 12 34 56 78",
+     ["lead", "referral"], PartialDate(1988, 11, 30), "Referred by José. 🌱 Sustainability focus."),
+    ("Dmitri Volkov", "Northwind Traders", "CFO", "d.volkov@northwind.example",
+     "+1 415 555 0111", ["customer", "decision-maker"], None, "Signs anything over 10k."),
+    ("Émilie Laurent", "Maison Verte", "Buyer", "emilie@maisonverte.fr", "+33 1 23 45 67 89",
+     ["lead"], None, "Sends the RFP in January."),
+    ("Fatima Al-Sayed", "Gulf Retail Group", "VP Sales", "fatima@gulfretail.example",
+     "mobile:+971 50 123 4567", ["vip", "partner"], PartialDate(None, 2, 29),
+     "Partner programme; quarterly review."),
+    ("Gunnar Sørensen", "Nordlys AS", "CTO", "gunnar@nordlys.no", "+47 912 34 567",
+     ["prospect"], None, "Evaluating three vendors."),
+    ("Hana Tanaka", "Sakura Design", "Art Director", "hana@sakura.example", "+81 3 1234 5678",
+     ["customer"], PartialDate(1990, 5, 5), "Loves the new dashboard."),
+    ("Isabel Ortega", "Iberia Logistics", "Operations", "isabel.ortega@iberialog.es",
+     "+34 91 123 45 67", ["customer"], None, "Day-to-day contact for support."),
+    ("Jonas Weber", None, "Freelance consultant", "jonas@weber.example", "+49 151 2345 6789",
+     ["referral"], None, "Introduced us to Nordlys."),
+    ("Kwame Mensah", "Accra Solar", "Managing Director", "kwame@accrasolar.example",
+     "+233 24 123 4567", ["prospect", "vip"], PartialDate(1975, 12, 1),
+     "Big expansion plans for next year."),
+]
+
+
+def seed(db: Database) -> int:
+    """Fill an empty database with the sample book; returns how many contacts it added."""
+    with transaction(db):
+        for name, company, title, email, phone, tags, birthday, note in _PEOPLE:
+            label, _, number = phone.rpartition(":")
+            contact = contacts.create(db, Contact(
+                name=name, company=company, title=title, emails=[Detail(email, "work")],
+                phones=[Detail(number, label)], tags=tags, birthday=birthday))
+            activity.add_note(db, contact.id, note)
+    return len(_PEOPLE)
+
+
+def is_empty(db: Database) -> bool:
+    return not db.execute("SELECT 1 FROM contacts UNION ALL SELECT 1 FROM companies").fetchone()

@@ -1,0 +1,68 @@
+"""Normalised forms used for matching and search: folded text, phone digits, email keys."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_DIGIT = re.compile(r"\D+")
+_EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}")
+_PHONE = re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*(?:\s*(?:x|ext\.?)\s*\d+)?", re.IGNORECASE)
+
+# A national number (no country code) this long or longer can be matched against the end of
+# an international one: "(415) 555-0100" is "+1 415 555 0100".
+MIN_NATIONAL_DIGITS = 7
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free text: ``José Núñez`` -> ``jose nunez``."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+def phone_digits(text: str) -> str:
+    return _NON_DIGIT.sub("", text)
+
+
+def phone_key(text: str) -> str:
+    """Comparable form of a number: ``+<digits>`` when it has a country code, else the
+    national digits without a trunk ``0``."""
+    digits = phone_digits(text)
+    if text.strip().startswith("+"):
+        return "+" + digits
+    if digits.startswith("00"):
+        return "+" + digits[2:]
+    return digits.lstrip("0")
+
+
+def same_phone(a: str, b: str) -> bool:
+    """Whether two phone keys name the same line (a national number matches the end of an
+    international one)."""
+    if a == b:
+        return True
+    return any(not x.startswith("+") and len(x) >= MIN_NATIONAL_DIGITS and y.endswith(x)
+               for x, y in ((a, b), (b, a)))
+
+
+def email_key(text: str) -> str:
+    return text.strip().casefold()
+
+
+def is_email(text: str) -> bool:
+    return _EMAIL.fullmatch(text.strip()) is not None
+
+
+def is_phone(text: str) -> bool:
+    return _PHONE.fullmatch(text.strip()) is not None and len(phone_digits(text)) >= 3
+
+
+_LABEL = re.compile(r"([A-Za-z][\w-]{0,30}):\s*(.+)", re.DOTALL)
+
+
+def split_label(text: str) -> tuple[str, str]:
+    """``"mobile:+34 612"`` -> ``("+34 612", "mobile")``; a URL's scheme is not a label."""
+    match = _LABEL.fullmatch(text.strip())
+    if not match or match[2].startswith("//") or match[1].lower() in ("mailto", "tel"):
+        return text.strip(), ""
+    return match[2].strip(), match[1].lower()

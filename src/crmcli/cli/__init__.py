@@ -1,0 +1,95 @@
+"""The ``crm`` command: global options, sub-command registration, and the one error wrapper."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from crmcli import __version__, output
+from crmcli.cli import common
+from crmcli.errors import CrmError
+
+HELP = """A command-line CRM: contacts, companies and notes in one SQLite file you own.
+
+Examples:
+
+  crm add "José Núñez" --email jose@acme.com --company ACME --tag vip
+
+  crm list nunez
+
+  crm show jose --json | jq .emails
+"""
+
+
+class CrmGroup(TyperGroup):
+    """Turns every CrmError into one line on stderr and its exit code (``--debug`` re-raises)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except CrmError as exc:
+            _fail(str(exc), exc.exit_code)
+        except sqlite3.Error as exc:
+            from crmcli.db import storage_error
+
+            _fail(str(storage_error(exc, common.state().config.db_path)), 1)
+        except KeyboardInterrupt:
+            _fail("interrupted; nothing was changed by the unfinished command", 130)
+        except OSError as exc:
+            _fail(f"{exc.filename or 'I/O'}: {exc.strerror or exc}", 1)
+
+
+def _fail(message: str, code: int) -> None:
+    if common.state().debug:
+        raise
+    typer.echo(f"crm: error: {output.safe(message)}", err=True)
+    raise typer.Exit(code)
+
+
+app = typer.Typer(
+    cls=CrmGroup,
+    help=HELP,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"crm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option(
+        "--db", envvar="CRM_DB", show_envvar=True, metavar="FILE",
+        help="Database file (default: $XDG_DATA_HOME/crmcli/crm.db).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", "-V", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    state = common.reset_state(db, debug)
+    ctx.call_on_close(state.close)
+
+
+def _register() -> None:
+    from crmcli.cli import companies, config, contacts, demo
+
+    app.add_typer(contacts.app)
+    app.add_typer(companies.app, name="company", help="Companies and their people.")
+    app.add_typer(config.app, name="config", help="Where crm keeps its settings and data.")
+    app.add_typer(demo.app)
+
+
+_register()
+
+
+def main() -> None:
+    app(prog_name="crm")

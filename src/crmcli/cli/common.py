@@ -1,0 +1,108 @@
+"""What every command shares: the session state, the output options, messages and prompts."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from crmcli import output
+from crmcli.errors import CrmError, InvalidInput
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from crmcli.config import Config
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+
+
+FormatOption = Annotated[
+    Format | None,
+    typer.Option("--format", "-f", help="Output format (default: table on a terminal, "
+                 "tsv when piped).", show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Shorthand for --format csv.")]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+@dataclass
+class State:
+    """Per-invocation settings; the config and the database are opened on first use."""
+
+    db_option: str | None = None
+    debug: bool = False
+    _config: Config | None = field(default=None, repr=False)
+    _db: Database | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            from crmcli import config
+
+            self._config = config.load(self.db_option)
+        return self._config
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            from crmcli import db
+
+            self._db = db.connect(self.config.db_path)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+_state = State()
+
+
+def state() -> State:
+    return _state
+
+
+def reset_state(db_option: str | None, debug: bool) -> State:
+    global _state
+    _state = State(db_option=db_option, debug=debug)
+    return _state
+
+
+def fmt(format_: Format | None, as_json: bool, as_csv: bool) -> str:
+    return output.choose_format(format_.value if format_ else None, as_json, as_csv)
+
+
+def interactive() -> bool:
+    return sys.stdout.isatty()
+
+
+def info(message: str) -> None:
+    """A summary or progress line for people: stderr, so stdout stays clean for pipes."""
+    typer.echo(output.safe(message), err=True)
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask before destroying anything; without a terminal, require --yes."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise InvalidInput(f"{question.rstrip('?')}: add --yes to confirm (not a terminal)")
+    if not typer.confirm(output.safe(question), default=False, err=True):
+        raise CrmError("cancelled; nothing was changed")
+
+
+def read_text_argument(text: str | None) -> str | None:
+    """``-`` reads the text from stdin."""
+    return sys.stdin.read() if text == "-" else text

@@ -1,0 +1,65 @@
+"""Company commands: list, show, add, rename."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crmcli import companies, contacts, output
+from crmcli.cli.common import CsvOption, FormatOption, JsonOption, fmt, info, interactive, state
+
+app = typer.Typer(no_args_is_help=True)
+
+CompanyRef = Annotated[str, typer.Argument(help="Company id or name (or part of one).")]
+
+
+@app.command("list", epilog="Examples:\n\n  crm company list\n\n  crm company list acme --json")
+def list_companies(
+    query: Annotated[str | None, typer.Argument(help="Part of the name.")] = None,
+    format_: FormatOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """List companies with how many people work there."""
+    found = companies.all_companies(state().db, query)
+    output.render([companies.to_record(c) for c in found], fmt(format_, as_json, as_csv),
+                  [("id", "ID"), ("name", "Company"), ("people", "People")])
+
+
+@app.command(epilog="Examples:\n\n  crm company show ACME\n\n  crm company show 3 --json")
+def show(ref: CompanyRef, format_: FormatOption = None, as_json: JsonOption = False,
+         as_csv: CsvOption = False) -> None:
+    """Show a company and its people."""
+    db = state().db
+    company = companies.resolve(db, ref)
+    people = contacts.search(db, company_id=company.id)
+    chosen = fmt(format_, as_json, as_csv)
+    if chosen == "table":
+        from crmcli import views
+
+        output.console().print(views.company_page(company, people))
+        return
+    record = companies.to_record(company)
+    record["contacts"] = [contacts.to_record(p) for p in people]
+    output.render(record, chosen, [("id", "id"), ("name", "name"), ("people", "people")])
+
+
+@app.command(epilog="Examples:\n\n  crm company add 'ACME Corp'")
+def add(name: Annotated[str, typer.Argument(help="Company name.")]) -> None:
+    """Add a company and print its id."""
+    company = companies.create(state().db, name)
+    if interactive():
+        typer.echo(f"Added company {company.id}: {output.safe(company.name)}")
+    else:
+        typer.echo(company.id)
+
+
+@app.command(epilog="Examples:\n\n  crm company rename ACME 'ACME Corporation'")
+def rename(ref: CompanyRef,
+           new_name: Annotated[str, typer.Argument(help="The new name.")]) -> None:
+    """Rename a company (its people follow)."""
+    db = state().db
+    company = companies.resolve(db, ref)
+    renamed = companies.rename(db, company, new_name)
+    info(f"renamed company {company.id}: {company.name} -> {renamed.name}")

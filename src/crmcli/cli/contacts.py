@@ -1,0 +1,306 @@
+"""Contact commands: add, list, show, edit, rm, restore, trash, tag, dupes, merge, mutt-query."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from crmcli import activity, contacts, output
+from crmcli.cli.common import (
+    CsvOption,
+    FormatOption,
+    JsonOption,
+    YesOption,
+    confirm,
+    fmt,
+    info,
+    interactive,
+    state,
+)
+from crmcli.errors import InvalidInput
+from crmcli.models import Contact, Detail
+from crmcli.normalize import split_label
+
+app = typer.Typer()
+
+LIST_COLUMNS = [("id", "ID"), ("name", "Name"), ("company", "Company"), ("title", "Title"),
+                ("emails", "Email"), ("phones", "Phone"), ("tags", "Tags")]
+
+
+class Sort(StrEnum):
+    name = "name"
+    created = "created"
+    updated = "updated"
+
+
+Emails = Annotated[list[str], typer.Option(
+    "--email", "-e", help="Email, optionally labelled: work:ana@acme.com. Repeatable.")]
+Phones = Annotated[list[str], typer.Option(
+    "--phone", "-p", help="Phone, optionally labelled: mobile:+34 612 345 678. Repeatable.")]
+Addresses = Annotated[list[str], typer.Option(
+    "--address", help="Postal address, optionally labelled: home:1 Main St. Repeatable.")]
+Urls = Annotated[list[str], typer.Option("--url", help="Web address. Repeatable.")]
+Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Tag. Repeatable.")]
+Ref = Annotated[str, typer.Argument(help="Id, or a name, email or phone matching one contact.")]
+
+
+def _details(values: list[str]) -> list[Detail]:
+    return [Detail(*split_label(value)) for value in values]
+
+
+def _birthday(text: str | None):
+    from crmcli.dates import parse_partial_date
+
+    return parse_partial_date(text, state().config.date_order) if text else None
+
+
+@app.command(epilog="Examples:\n\n  crm add 'Ana Lima' -e work:ana@acme.com -p mobile:+351912345678"
+             " --company ACME --tag lead\n\n  id=$(crm add 'Bo Chen') && crm tag $id +vip")
+def add(
+    name: Annotated[str, typer.Argument(help="Full name.")],
+    email: Emails = [],
+    phone: Phones = [],
+    company: Annotated[str | None, typer.Option("--company", "-c", help="Company.")] = None,
+    title: Annotated[str | None, typer.Option(help="Job title.")] = None,
+    tag: Tags = [],
+    birthday: Annotated[str | None, typer.Option(
+        help="Birthday: 1980-05-17, 17/05/1980, 17 May, --05-17 (no year).")] = None,
+    address: Addresses = [],
+    url: Urls = [],
+    note: Annotated[str | None, typer.Option(help="A first note about the contact.")] = None,
+) -> None:
+    """Add a contact and print its id."""
+    db = state().db
+    contact = Contact(name=name, emails=_details(email), phones=_details(phone),
+                      addresses=_details(address), urls=_details(url), company=company,
+                      title=title, tags=tag, birthday=_birthday(birthday))
+    from crmcli.db import transaction
+
+    with transaction(db):
+        contact = contacts.create(db, contact)
+        if note:
+            activity.add_note(db, contact.id, note)
+    if interactive():
+        typer.echo(f"Added contact {contact.id}: {output.safe(contact.name)}")
+    else:
+        typer.echo(contact.id)
+
+
+@app.command("list", epilog="Examples:\n\n  crm list nunez\n\n  crm list --tag vip --sort updated"
+             "\n\n  crm list acme --json | jq -r '.[].emails[0].value'")
+def list_contacts(
+    query: Annotated[str | None, typer.Argument(
+        help="Words to find in names, companies, emails, phone digits, tags and notes.")] = None,
+    tag: Tags = [],
+    company: Annotated[str | None, typer.Option("--company", "-c", help="Company.")] = None,
+    sort: Annotated[Sort, typer.Option(help="Order of the list.")] = Sort.name,
+    limit: Annotated[int | None, typer.Option(min=1, help="Show at most N contacts.")] = None,
+    format_: FormatOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """List contacts, optionally matching a search (accent- and case-insensitive, prefixes)."""
+    db = state().db
+    company_id = None
+    if company:
+        from crmcli import companies
+
+        company_id = companies.resolve(db, company).id
+    found = contacts.search(db, query, tags=tag, company_id=company_id, sort=sort.value,
+                            limit=limit)
+    output.render([contacts.to_record(c) for c in found], fmt(format_, as_json, as_csv),
+                  LIST_COLUMNS)
+
+
+@app.command(epilog="Examples:\n\n  crm show 12\n\n  crm show 'jose nunez'\n\n"
+             "  crm show ana@acme.com --json")
+def show(ref: Ref, format_: FormatOption = None, as_json: JsonOption = False,
+         as_csv: CsvOption = False) -> None:
+    """Show one contact: details, tags, company and notes."""
+    db = state().db
+    contact = contacts.resolve(db, ref)
+    notes = activity.notes_for(db, contact.id)
+    chosen = fmt(format_, as_json, as_csv)
+    if chosen == "table":
+        from crmcli import views
+
+        output.console().print(views.contact_page(contact, notes))
+        return
+    record = contacts.to_record(contact)
+    record["notes"] = [{"id": n.id, "body": n.body, "created_at": n.created_at} for n in notes]
+    output.render(record, chosen, [(key, key) for key in record if key != "notes"])
+
+
+@app.command(epilog="Examples:\n\n  crm edit 12 --title CTO --company 'ACME Corp'\n\n"
+             "  crm edit ana --email home:ana@lima.pt --rm-phone 912345678\n\n"
+             "  crm edit ana        # opens $EDITOR on a text form")
+def edit(
+    ref: Ref,
+    name: Annotated[str | None, typer.Option(help="New name.")] = None,
+    company: Annotated[str | None, typer.Option(help="New company ('' to clear).")] = None,
+    title: Annotated[str | None, typer.Option(help="New title ('' to clear).")] = None,
+    birthday: Annotated[str | None, typer.Option(help="New birthday ('' to clear).")] = None,
+    email: Emails = [],
+    phone: Phones = [],
+    address: Addresses = [],
+    url: Urls = [],
+    rm_email: Annotated[list[str], typer.Option(help="Remove this email.")] = [],
+    rm_phone: Annotated[list[str], typer.Option(help="Remove this phone.")] = [],
+    rm_address: Annotated[list[str], typer.Option(help="Remove this address.")] = [],
+    rm_url: Annotated[list[str], typer.Option(help="Remove this URL.")] = [],
+    tag: Tags = [],
+    untag: Annotated[list[str], typer.Option(help="Remove this tag.")] = [],
+) -> None:
+    """Change a contact with flags, or in $EDITOR when no flag is given."""
+    db = state().db
+    contact = contacts.resolve(db, ref)
+    additions = {"emails": email, "phones": phone, "addresses": address, "urls": url}
+    removals = {"emails": rm_email, "phones": rm_phone, "addresses": rm_address, "urls": rm_url}
+    flags = [name, company, title, birthday]
+    if all(v is None for v in flags) and not any([*additions.values(), *removals.values(),
+                                                  tag, untag]):
+        changed = _edit_in_editor(contact)
+    else:
+        changed = replace(contact, name=name if name is not None else contact.name,
+                          company=contact.company if company is None else company,
+                          title=contact.title if title is None else title,
+                          birthday=contact.birthday if birthday is None else _birthday(birthday),
+                          tags=[t for t in contact.tags + tag
+                                if contacts.normalize_tag(t) not in
+                                {contacts.normalize_tag(u) for u in untag}])
+        for attribute, kind in (("emails", "email"), ("phones", "phone"),
+                                ("addresses", "address"), ("urls", "url")):
+            setattr(changed, attribute, _apply_detail_changes(
+                kind, getattr(contact, attribute), additions[attribute], removals[attribute]))
+    if changed is None or changed == contact:
+        info("no changes")
+        return
+    contacts.update(db, changed)
+    info(f"updated contact {contact.id}: {changed.name}")
+
+
+def _apply_detail_changes(kind: str, current: list[Detail], add: list[str],
+                          remove: list[str]) -> list[Detail]:
+    present = {contacts.detail_norm(kind, d.value) for d in current}
+    doomed = set()
+    for value in remove:
+        key = contacts.detail_norm(kind, split_label(value)[0])
+        if key not in present:
+            raise InvalidInput(f"the contact has no {kind} {value!r} to remove")
+        doomed.add(key)
+    kept = [d for d in current if contacts.detail_norm(kind, d.value) not in doomed]
+    return kept + _details(add)
+
+
+def _edit_in_editor(contact: Contact) -> Contact | None:
+    from crmcli import editform
+    from crmcli.cli.editor import edit_text
+
+    text = edit_text(editform.to_form(contact))
+    if editform.is_blank(text):
+        info("empty form; edit cancelled")
+        return None
+    return editform.from_form(text, contact, state().config.date_order)
+
+
+@app.command("rm", epilog="Examples:\n\n  crm rm 12\n\n  crm rm 'Old Lead' --yes")
+def remove(ref: Ref, yes: YesOption = False) -> None:
+    """Move a contact to the trash (crm restore brings it back)."""
+    db = state().db
+    contact = contacts.resolve(db, ref)
+    confirm(f"Move {contacts.describe(contact)} (id {contact.id}) to the trash?", yes)
+    contacts.trash(db, contact.id)
+    info(f"moved contact {contact.id} to the trash; 'crm restore {contact.id}' brings it back")
+
+
+@app.command(epilog="Examples:\n\n  crm restore 12\n\n  crm trash   # lists what can be restored")
+def restore(ref: Annotated[str, typer.Argument(help="Id or name of a trashed contact.")]) -> None:
+    """Bring a contact back from the trash."""
+    db = state().db
+    contact = contacts.resolve(db, ref, deleted=True)
+    contacts.restore(db, contact.id)
+    info(f"restored contact {contact.id}: {contact.name}")
+
+
+@app.command(epilog="Examples:\n\n  crm trash\n\n  crm trash --empty --yes")
+def trash(
+    empty: Annotated[bool, typer.Option("--empty", help="Delete trashed contacts for good.")]
+    = False,
+    yes: YesOption = False,
+    format_: FormatOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """List the contacts in the trash, or empty it."""
+    db = state().db
+    if empty:
+        confirm("Delete every contact in the trash for good?", yes)
+        info(f"deleted {contacts.empty_trash(db)} contact(s) for good")
+        return
+    found = contacts.search(db, deleted=True, sort="updated")
+    output.render([contacts.to_record(c) | {"deleted_at": c.deleted_at} for c in found],
+                  fmt(format_, as_json, as_csv), [*LIST_COLUMNS[:3], ("deleted_at", "Deleted")])
+
+
+@app.command(context_settings={"ignore_unknown_options": True},
+             epilog="Examples:\n\n  crm tag ana +vip +lead\n\n  crm tag 12 -- -lead +customer")
+def tag(
+    ref: Ref,
+    changes: Annotated[list[str], typer.Argument(
+        help="+tag adds (a bare word adds too), -tag removes.")],
+) -> None:
+    """Add and remove tags."""
+    db = state().db
+    contact = contacts.resolve(db, ref)
+    add = [c.removeprefix("+") for c in changes if not c.startswith("-")]
+    remove = [c[1:] for c in changes if c.startswith("-")]
+    updated = contacts.retag(db, contact, add, remove)
+    info(f"{updated.name}: {', '.join(updated.tags) or 'no tags'}")
+
+
+@app.command(epilog="Examples:\n\n  crm dupes\n\n  crm dupes | tail -n +2 | cut -f1,3")
+def dupes(format_: FormatOption = None, as_json: JsonOption = False,
+          as_csv: CsvOption = False) -> None:
+    """List probable duplicates: same email, same phone number or same name."""
+    pairs = contacts.find_duplicates(state().db)
+    records = [{"id": p.first.id, "name": p.first.name, "other_id": p.second.id,
+                "other_name": p.second.name, "reasons": p.reasons} for p in pairs]
+    output.render(records, fmt(format_, as_json, as_csv),
+                  [("id", "ID"), ("name", "Name"), ("other_id", "Other ID"),
+                   ("other_name", "Other name"), ("reasons", "Why")])
+    if not pairs:
+        info("no probable duplicates")
+
+
+@app.command(epilog="Examples:\n\n  crm merge 12 31\n\n  crm dupes   # to find candidates")
+def merge(
+    keep: Annotated[str, typer.Argument(help="The contact to keep.")],
+    other: Annotated[str, typer.Argument(help="The contact merged into it, then trashed.")],
+    yes: YesOption = False,
+) -> None:
+    """Merge two contacts, keeping every email, phone, tag and note."""
+    db = state().db
+    first, second = contacts.resolve(db, keep), contacts.resolve(db, other)
+    if first.id == second.id:
+        raise InvalidInput(f"{keep!r} and {other!r} are the same contact (id {first.id})")
+    confirm(f"Merge {contacts.describe(second)} (id {second.id}) into "
+            f"{contacts.describe(first)} (id {first.id})?", yes)
+    merged, conflicts = contacts.merge(db, first, second)
+    for conflict in conflicts:
+        info(conflict)
+    info(f"merged {second.id} into {merged.id}; {second.id} is in the trash")
+
+
+@app.command("mutt-query", epilog="In ~/.muttrc:\n\n  set query_command = \"crm mutt-query %s\"")
+def mutt_query(query: Annotated[str, typer.Argument(help="Text to look for.")]) -> None:
+    """Answer mutt's address queries: a status line, then email, name and company per line."""
+    found = contacts.search(state().db, query)
+    lines = [f"{e.value}\t{c.name}\t{c.company or ''}" for c in found for e in c.emails]
+    typer.echo(f"crm: {len(lines)} address(es) for {query!r}")
+    for line in lines:
+        typer.echo(output.safe(line))
+    if not lines:
+        raise typer.Exit(1)

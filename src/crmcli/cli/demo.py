@@ -1,0 +1,44 @@
+"""``crm demo``: a sample book to try things on, never at the expense of real data."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from crmcli import contacts, demo, output
+from crmcli.cli.common import info, state
+from crmcli.cli.contacts import LIST_COLUMNS
+from crmcli.dates import now_utc
+from crmcli.errors import CrmError
+
+app = typer.Typer()
+
+
+@app.command("demo", epilog="Examples:\n\n  crm demo\n\n  crm --db /tmp/demo.db demo")
+def demo_command(
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace an existing database; it is kept as a timestamped backup.")]
+    = False,
+) -> None:
+    """Create a sample address book and show it (refuses to touch a database with data)."""
+    current = state()
+    path = current.config.db_path
+    if path.exists() and not demo.is_empty(current.db):
+        if not force:
+            raise CrmError(f"{path} already holds data; not touching it "
+                           "(--force keeps it as a backup and starts a fresh demo book)")
+        current.close()
+        backup = path.with_name(f"{path.name}.{now_utc().replace(':', '')}.bak")
+        os.replace(path, backup)
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(f"{path}{suffix}"):
+                os.replace(f"{path}{suffix}", f"{backup}{suffix}")
+        info(f"kept the previous database as {backup}")
+    count = demo.seed(current.db)
+    found = contacts.search(current.db)
+    output.render([contacts.to_record(c) for c in found],
+                  output.choose_format(None), LIST_COLUMNS, title="Your demo book")
+    info(f"added {count} sample contacts to {path}")
+    info("try: crm show jose · crm list --tag vip · crm company show northwind · crm --help")

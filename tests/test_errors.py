@@ -1,0 +1,138 @@
+"""Bad input gets one clear line on stderr and the right exit code; contact text stays data."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+
+import pytest
+
+HOSTILE = "[bold red]x[/bold red] \x1b[2J\x07Evil\x9b31m"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["add", "Ana", "-e", "not-an-email"], "invalid email 'not-an-email'"),
+    (["add", "Ana", "-p", "call me"], "invalid phone number 'call me'"),
+    (["add", "Ana", "--birthday", "31/02/1980"], "'31/02/1980' is not a valid date"),
+    (["add", "Ana", "--birthday", "someday"], "'someday' is not a valid date"),
+    (["add", "   "], "a contact needs a name"),
+    (["show", "42"], "no contact with id 42"),
+    (["company", "show", "nothing"], "no company matches 'nothing'"),
+])
+def test_user_mistakes_are_one_line_errors(crm, args, message):
+    result = crm(*args)
+    assert result.exit_code in (1, 3)
+    assert result.stderr.startswith("crm: error: ")
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+    assert crm.ok("list").rows() == []
+
+
+def test_usage_errors_exit_2(crm):
+    assert crm("list", "--sort", "shoe-size").exit_code == 2
+    assert crm("frobnicate").exit_code == 2
+
+
+def test_database_path_is_a_directory(crm, tmp_path):
+    result = crm("--db", str(tmp_path), "list")
+    assert result.exit_code == 1
+    assert result.stderr == f"crm: error: cannot open database {tmp_path}: it is a directory\n"
+
+
+def test_database_that_is_not_sqlite(crm, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("these are my notes, not a database\n" * 100)
+    result = crm("--db", str(path), "list")
+    assert result.exit_code == 1
+    assert result.stderr == f"crm: error: {path} is not a crmcli database (not a valid SQLite file)\n"
+    assert path.read_text().startswith("these are my notes")
+
+
+@pytest.fixture
+def read_only(db_path):
+    """Make the database file unwritable even for root (chattr +i), restoring it afterwards."""
+    def protect():
+        if os.geteuid() != 0:
+            db_path.chmod(stat.S_IRUSR)
+        elif subprocess.run(["chattr", "+i", str(db_path)], capture_output=True).returncode:
+            pytest.skip("cannot make a file immutable here")
+
+    yield protect
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", str(db_path)], capture_output=True)
+    db_path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+
+
+def test_read_only_database_reads_but_refuses_writes(crm, read_only):
+    crm.add("Ana")
+    read_only()
+    assert [r["name"] for r in crm.ok("list").rows()] == ["Ana"]
+    result = crm("add", "Bo")
+    assert result.exit_code == 1
+    assert result.stderr == f"crm: error: database {crm.db_path} is read-only; nothing was changed\n"
+    assert [r["name"] for r in crm.ok("list").rows()] == ["Ana"]
+
+
+def test_unwritable_folder(crm, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = crm("--db", str(blocker / "crm.db"), "list")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"crm: error: cannot create database {blocker / 'crm.db'}")
+
+
+def test_broken_config_names_file_and_line(crm, tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('currency = "EUR"\ndate_order = DMY\n')
+    monkeypatch.setenv("CRM_CONFIG", str(config))
+    result = crm("list")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"crm: error: {config}: ")
+    assert "line 2" in result.stderr
+
+
+def test_bad_config_value(crm, tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('date_order = "DDMM"\n')
+    monkeypatch.setenv("CRM_CONFIG", str(config))
+    result = crm("list")
+    assert result.exit_code == 1
+    assert "date_order must be one of DMY, MDY, YMD" in result.stderr
+
+
+def test_debug_shows_the_exception(crm):
+    result = crm.runner.invoke(__import__("crmcli.cli").cli.app,
+                               ["--db", str(crm.db_path), "--debug", "show", "42"])
+    assert type(result.exception).__name__ == "NotFound"
+
+
+def test_hostile_names_print_literally_when_piped(crm):
+    contact_id = crm.add(HOSTILE, "-c", "=HYPERLINK(\"http://evil\")")
+    tsv = crm.ok("list").stdout
+    assert "[bold red]x[/bold red]" in tsv
+    assert "\x1b" not in tsv and "\x07" not in tsv and "\x9b" not in tsv
+    shown = crm.ok("show", str(contact_id), "--json").json()
+    assert shown["name"] == HOSTILE  # JSON keeps the data exactly, escaped
+    raw_json = crm.ok("list", "--json").stdout
+    assert "\x1b" not in raw_json and "\x9b" not in raw_json
+    assert "\\u001b" in raw_json and "\\u009b" in raw_json
+    csv_text = crm.ok("list", "--csv").stdout
+    assert "'=HYPERLINK" in csv_text
+
+
+def test_hostile_names_in_rich_tables(crm):
+    contact_id = crm.add(HOSTILE, "-t", "[link=x]y[/link]")
+    for args in (["list", "-f", "table"], ["show", str(contact_id), "-f", "table"]):
+        text = crm.ok(*args).stdout
+        assert "[bold red]x[/bold red]" in text
+        assert "[link=x]y[/link]" in text
+        assert "\x1b" not in text and "\x07" not in text
+
+
+def test_names_with_accents_and_emoji_survive(crm):
+    contact_id = crm.add("Zoë 🌱 Ångström", "-t", "café")
+    assert crm.ok("list", "angstrom").rows()[0]["name"] == "Zoë 🌱 Ångström"
+    assert crm.ok("show", str(contact_id), "--json").json()["tags"] == ["café"]
+    assert "Zoë 🌱 Ångström" in crm.ok("show", str(contact_id), "-f", "table").stdout

@@ -1,0 +1,35 @@
+"""Output formats: TSV escaping, RFC 4180 CSV, spreadsheet safety, control characters."""
+
+from __future__ import annotations
+
+import io
+
+from crmcli import output
+
+
+def test_csv_is_rfc_4180_with_crlf_and_quoting():
+    stream = io.StringIO()
+    records = [{"name": 'Ana "the boss", Lima', "note": "line 1\nline 2"}]
+    output.write_csv(records, [("name", "Name"), ("note", "Note")], stream)
+    assert stream.getvalue() == 'name,note\r\n"Ana ""the boss"", Lima","line 1\nline 2"\r\n'
+
+
+def test_spreadsheet_formulas_are_neutralised():
+    for text in ("=SUM(A1)", "+34 612", "-2", "@cmd", "\tx"):
+        assert output.spreadsheet_safe(text) == "'" + text
+    assert output.spreadsheet_safe("Ana") == "Ana"
+
+
+def test_tsv_escapes_tabs_and_newlines(capsys):
+    output.render([{"a": "x\ty", "b": "1\n2\\3"}], "tsv")
+    assert capsys.readouterr().out == "a\tb\nx\\ty\t1\\n2\\\\3\n"
+
+
+def test_safe_strips_control_characters_but_keeps_text():
+    assert output.safe("A\x1b[31mB\x07C\x9bD\nE") == "A[31mBCD\nE"
+
+
+def test_cells_flatten_lists_and_money():
+    assert output.cell([{"value": "a@b.c", "label": "work"}, {"value": "d@e.f"}]) == "a@b.c, d@e.f"
+    assert output.cell({"amount": "1250.00", "currency": "EUR"}) == "1250.00 EUR"
+    assert output.cell(None) == ""

@@ -13,7 +13,8 @@ from crmcli.cli import app
 
 
 def _commands(group, prefix=()):
-    for name, command in group.commands.items():
+    for name in group.list_commands(None):
+        command = group.get_command(None, name)
         if hasattr(command, "commands"):
             yield from _commands(command, (*prefix, name))
         else:

@@ -46,7 +46,8 @@ def test_database_that_is_not_sqlite(crm, tmp_path):
     path.write_text("these are my notes, not a database\n" * 100)
     result = crm("--db", str(path), "list")
     assert result.exit_code == 1
-    assert result.stderr == f"crm: error: {path} is not a crmcli database (not a valid SQLite file)\n"
+    assert result.stderr == (
+        f"crm: error: {path} is not a crmcli database (not a valid SQLite file)\n")
     assert path.read_text().startswith("these are my notes")
 
 
@@ -71,7 +72,8 @@ def test_read_only_database_reads_but_refuses_writes(crm, read_only):
     assert [r["name"] for r in crm.ok("list").rows()] == ["Ana"]
     result = crm("add", "Bo")
     assert result.exit_code == 1
-    assert result.stderr == f"crm: error: database {crm.db_path} is read-only; nothing was changed\n"
+    assert result.stderr == (
+        f"crm: error: database {crm.db_path} is read-only; nothing was changed\n")
     assert [r["name"] for r in crm.ok("list").rows()] == ["Ana"]
 
 

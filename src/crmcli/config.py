@@ -43,13 +43,17 @@ def default_db_path() -> Path:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
     import tomllib
 
     try:
-        with path.open("rb") as handle:
+        with handle:
             return tomllib.load(handle)
-    except FileNotFoundError:
-        return {}
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
     except OSError as exc:

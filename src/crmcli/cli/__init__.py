@@ -1,7 +1,6 @@
 """The ``crm`` command: global options, sub-command registration, and the one error wrapper."""
 
-from __future__ import annotations
-
+import importlib
 import sqlite3
 from typing import Annotated
 
@@ -24,8 +23,34 @@ Examples:
 """
 
 
+# Each command's module, imported only when that command runs (or help lists it), so that
+# `crm list` does not pay for building every other command. Order is the order of --help.
+COMMANDS = {
+    "add": "contacts", "list": "contacts", "show": "contacts", "edit": "contacts",
+    "rm": "contacts", "restore": "contacts", "trash": "contacts", "tag": "contacts",
+    "dupes": "contacts", "merge": "contacts", "mutt-query": "contacts",
+    "company": "companies", "config": "config", "demo": "demo",
+}
+
+
 class CrmGroup(TyperGroup):
-    """Turns every CrmError into one line on stderr and its exit code (``--debug`` re-raises)."""
+    """Loads commands lazily and turns every CrmError into one line on stderr and its exit
+    code (``--debug`` re-raises)."""
+
+    def list_commands(self, ctx):
+        return list(COMMANDS)
+
+    def get_command(self, ctx, name):
+        if name not in COMMANDS:
+            return None
+        sub_app = importlib.import_module(f"crmcli.cli.{COMMANDS[name]}").app
+        if sub_app.info.name == name:
+            return typer.main.get_command(sub_app)
+        for info in sub_app.registered_commands:
+            if (info.name or typer.main.get_command_name(info.callback.__name__)) == name:
+                return typer.main.get_command_from_info(
+                    info, pretty_exceptions_short=True, rich_markup_mode=sub_app.rich_markup_mode)
+        return None
 
     def invoke(self, ctx):
         try:
@@ -53,7 +78,6 @@ app = typer.Typer(
     cls=CrmGroup,
     help=HELP,
     no_args_is_help=True,
-    rich_markup_mode=None,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -77,18 +101,6 @@ def main_options(
 ) -> None:
     state = common.reset_state(db, debug)
     ctx.call_on_close(state.close)
-
-
-def _register() -> None:
-    from crmcli.cli import companies, config, contacts, demo
-
-    app.add_typer(contacts.app)
-    app.add_typer(companies.app, name="company", help="Companies and their people.")
-    app.add_typer(config.app, name="config", help="Where crm keeps its settings and data.")
-    app.add_typer(demo.app)
-
-
-_register()
 
 
 def main() -> None:

@@ -1,7 +1,5 @@
 """Company commands: list, show, add, rename."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
@@ -9,7 +7,7 @@ import typer
 from crmcli import companies, contacts, output
 from crmcli.cli.common import CsvOption, FormatOption, JsonOption, fmt, info, interactive, state
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(name="company", no_args_is_help=True, help="Companies and their people.")
 
 CompanyRef = Annotated[str, typer.Argument(help="Company id or name (or part of one).")]
 

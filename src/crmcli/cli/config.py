@@ -1,13 +1,12 @@
 """``crm config path|show``: where the settings and the database are, and what is in force."""
 
-from __future__ import annotations
-
 import typer
 
 from crmcli import output
 from crmcli.cli.common import CsvOption, FormatOption, JsonOption, fmt, state
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(name="config", no_args_is_help=True,
+                  help="Where crm keeps its settings and data.")
 
 
 @app.command(epilog="Examples:\n\n  crm config path\n\n  $EDITOR \"$(crm config path)\"")

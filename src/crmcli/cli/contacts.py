@@ -1,7 +1,5 @@
 """Contact commands: add, list, show, edit, rm, restore, trash, tag, dupes, merge, mutt-query."""
 
-from __future__ import annotations
-
 from dataclasses import replace
 from enum import StrEnum
 from typing import Annotated

@@ -1,7 +1,5 @@
 """``crm demo``: a sample book to try things on, never at the expense of real data."""
 
-from __future__ import annotations
-
 import os
 from typing import Annotated
 

@@ -11,20 +11,27 @@ from crmcli.models import Note
 
 
 def add_note(db: Database, contact_id: int, body: str) -> Note:
-    from crmcli.contacts import reindex
+    return add_notes(db, contact_id, [body])[0]
 
-    body = body.strip()
-    if not body:
+
+def add_notes(db: Database, contact_id: int, bodies: list[str]) -> list[Note]:
+    """Attach notes to a contact (one search-index refresh for all of them)."""
+    from crmcli.contacts import reindex_notes
+
+    bodies = [body.strip() for body in bodies]
+    if not all(bodies):
         raise InvalidInput("the note is empty")
     now = now_utc()
+    notes = []
     with transaction(db):
-        cursor = db.execute(
-            "INSERT INTO notes (contact_id, body, created_at, updated_at) VALUES (?, ?, ?, ?)",
-            [contact_id, body, now, now],
-        )
-        reindex(db, contact_id)
-    return Note(id=cursor.lastrowid, contact_id=contact_id, body=body, created_at=now,
-                updated_at=now)
+        for body in bodies:
+            cursor = db.execute(
+                "INSERT INTO notes (contact_id, body, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?)", [contact_id, body, now, now])
+            notes.append(Note(id=cursor.lastrowid, contact_id=contact_id, body=body,
+                              created_at=now, updated_at=now))
+        reindex_notes(db, contact_id)
+    return notes
 
 
 def notes_for(db: Database, contact_id: int, limit: int | None = None) -> list[Note]:
@@ -35,3 +42,17 @@ def notes_for(db: Database, contact_id: int, limit: int | None = None) -> list[N
     return [Note(id=r[0], contact_id=r[1], body=r[2], created_at=r[3], updated_at=r[4])
             for r in db.execute(sql, [contact_id])]
 
+
+
+def notes_by_contact(db: Database, ids: list[int]) -> dict[int, list[str]]:
+    """The note texts of many contacts at once, oldest first."""
+    import json
+
+    found: dict[int, list[str]] = {}
+    for contact_id, body in db.execute(
+        "SELECT contact_id, body FROM notes WHERE deleted_at IS NULL"
+        " AND contact_id IN (SELECT value FROM json_each(?)) ORDER BY created_at, id",
+        [json.dumps(ids)],
+    ):
+        found.setdefault(contact_id, []).append(body)
+    return found

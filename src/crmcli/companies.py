@@ -35,10 +35,8 @@ def find(db: Database, name: str) -> Company | None:
 
 def ensure(db: Database, name: str) -> int:
     """The id of the company called ``name`` (any case or accents), creating it if needed."""
-    existing = find(db, name)
-    if existing:
-        return existing.id
-    return create(db, name).id
+    row = db.execute("SELECT id FROM companies WHERE name_folded = ?", [fold(name)]).fetchone()
+    return row[0] if row else create(db, name).id
 
 
 def create(db: Database, name: str) -> Company:

@@ -15,6 +15,7 @@ from typing import Any
 from crmcli.errors import ConfigError
 
 DATE_ORDERS = ("DMY", "MDY", "YMD")
+KNOWN_KEYS = ("db", "date_order", "currency", "remind", "smtp", "cadence", "pipeline")
 
 
 @dataclass
@@ -24,6 +25,10 @@ class Config:
     date_order: str = "DMY"
     currency: str = "EUR"
     raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def unknown_keys(self) -> list[str]:
+        return [key for key in self.raw if key not in KNOWN_KEYS]
 
 
 def _xdg(variable: str, fallback: str) -> Path:
@@ -72,6 +77,9 @@ def load(db_override: str | None = None) -> Config:
         currency=str(raw.get("currency", "EUR")).upper(),
         raw=raw,
     )
+    if not (len(config.currency) == 3 and config.currency.isalpha()):
+        raise ConfigError(f"{path}: currency must be a three-letter ISO 4217 code such as "
+                          f"EUR, not {raw['currency']!r}")
     if config.date_order not in DATE_ORDERS:
         raise ConfigError(
             f"{path}: date_order must be one of {', '.join(DATE_ORDERS)}, "

@@ -13,7 +13,7 @@ _YEARLESS = re.compile(r"--(\d{2})-?(\d{2})")
 _ISO = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
 _NUMERIC = re.compile(r"(\d{1,4})[./-](\d{1,2})(?:[./-](\d{2}|\d{4}))?")
 
-_EXAMPLES = "try 1980-05-17, 17/05/1980, 17 May, May 17 1980 or --05-17"
+_EXAMPLES = {"DMY": "17/05/1980", "MDY": "05/17/1980", "YMD": "1980/05/17"}
 
 
 def now_utc() -> str:
@@ -35,7 +35,9 @@ def parse_partial_date(text: str, date_order: str = "DMY", today_: dt.date | Non
     try:
         return _parse_partial(value, date_order, today_ or today())
     except ValueError as exc:
-        raise InvalidInput(f"{text!r} is not a valid date ({_EXAMPLES})") from exc
+        example = _EXAMPLES.get(date_order, _EXAMPLES["DMY"])
+        raise InvalidInput(f"{text!r} is not a valid date (try 1980-05-17, {example}, 17 May, "
+                           "May 17 1980 or --05-17)") from exc
 
 
 def _parse_partial(value: str, date_order: str, today_: dt.date) -> PartialDate:

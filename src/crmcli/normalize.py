@@ -14,9 +14,17 @@ _PHONE = re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*(?:\s*(?:x|ext\.?)\s*\d+)?"
 MIN_NATIONAL_DIGITS = 7
 
 
+# Letters with no Unicode decomposition that people nevertheless type without their stroke.
+_UNDECOMPOSABLE = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D",
+                                 "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "þ": "th",
+                                 "Þ": "TH", "ð": "d", "Ð": "D", "\u0131": "i", "ħ": "h", "Ħ": "H"})
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free text: ``José Núñez`` -> ``jose nunez``."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    if text.isascii():
+        return " ".join(text.lower().split())
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSABLE))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.casefold().split())
 

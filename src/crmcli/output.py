@@ -48,7 +48,9 @@ def cell(value: object) -> str:
     if isinstance(value, dict):
         if "amount" in value and "currency" in value:
             return f"{value['amount']} {value['currency']}"
-        return cell(value.get("value", ""))
+        if "value" in value:
+            return cell(value["value"])
+        return ", ".join(f"{key}={cell(item)}" for key, item in value.items())
     return str(value)
 
 
@@ -74,7 +76,8 @@ def render(data: list[dict] | dict, fmt: str, columns: Columns | None = None,
 
 def to_json(data: object, indent: int | None = None) -> str:
     """JSON with non-ASCII kept readable but DEL and C1 controls escaped (terminals obey C1)."""
-    return json.dumps(data, ensure_ascii=False, indent=indent).translate(_JSON_UNSAFE)
+    return json.dumps(data, ensure_ascii=False, indent=indent, default=str
+                      ).translate(_JSON_UNSAFE)
 
 
 def _write(text: str) -> None:

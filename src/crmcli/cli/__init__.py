@@ -29,7 +29,8 @@ COMMANDS = {
     "add": "contacts", "list": "contacts", "show": "contacts", "edit": "contacts",
     "rm": "contacts", "restore": "contacts", "trash": "contacts", "tag": "contacts",
     "dupes": "contacts", "merge": "contacts", "mutt-query": "contacts",
-    "company": "companies", "config": "config", "demo": "demo",
+    "import": "interchange", "export": "interchange", "company": "companies",
+    "config": "config", "demo": "demo",
 }
 
 
@@ -63,6 +64,10 @@ class CrmGroup(TyperGroup):
             _fail(str(storage_error(exc, common.state().config.db_path)), 1)
         except KeyboardInterrupt:
             _fail("interrupted; nothing was changed by the unfinished command", 130)
+        except UnicodeEncodeError as exc:
+            bad = exc.object[exc.start:exc.end].encode("utf-8", "surrogateescape")
+            _fail(f"the input holds bytes that are not UTF-8 text ({bad!r}); "
+                  "check your terminal's or file's encoding", 1)
         except OSError as exc:
             _fail(f"{exc.filename or 'I/O'}: {exc.strerror or exc}", 1)
 

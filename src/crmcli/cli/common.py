@@ -51,6 +51,8 @@ class State:
             from crmcli import config
 
             self._config = config.load(self.db_option)
+            for key in self._config.unknown_keys:
+                info(f"crm: warning: {self._config.path}: unknown setting {key!r} ignored")
         return self._config
 
     @property
@@ -99,7 +101,11 @@ def confirm(question: str, yes: bool) -> None:
         return
     if not sys.stdin.isatty():
         raise InvalidInput(f"{question.rstrip('?')}: add --yes to confirm (not a terminal)")
-    if not typer.confirm(output.safe(question), default=False, err=True):
+    try:
+        agreed = typer.confirm(output.safe(question), default=False, err=True)
+    except typer.Abort:
+        raise KeyboardInterrupt from None
+    if not agreed:
         raise CrmError("cancelled; nothing was changed")
 
 

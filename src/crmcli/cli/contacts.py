@@ -138,7 +138,8 @@ def show(ref: Ref, format_: FormatOption = None, as_json: JsonOption = False,
 def edit(
     ref: Ref,
     name: Annotated[str | None, typer.Option(help="New name.")] = None,
-    company: Annotated[str | None, typer.Option(help="New company ('' to clear).")] = None,
+    company: Annotated[str | None, typer.Option(
+        "--company", "-c", help="New company ('' to clear).")] = None,
     title: Annotated[str | None, typer.Option(help="New title ('' to clear).")] = None,
     birthday: Annotated[str | None, typer.Option(help="New birthday ('' to clear).")] = None,
     email: Emails = [],
@@ -173,7 +174,9 @@ def edit(
                                 ("addresses", "address"), ("urls", "url")):
             setattr(changed, attribute, _apply_detail_changes(
                 kind, getattr(contact, attribute), additions[attribute], removals[attribute]))
-    if changed is None or changed == contact:
+    if changed is None:
+        return
+    if changed == contact:
         info("no changes")
         return
     contacts.update(db, changed)
@@ -182,26 +185,28 @@ def edit(
 
 def _apply_detail_changes(kind: str, current: list[Detail], add: list[str],
                           remove: list[str]) -> list[Detail]:
-    present = {contacts.detail_norm(kind, d.value) for d in current}
-    doomed = set()
+    kept = list(current)
     for value in remove:
-        key = contacts.detail_norm(kind, split_label(value)[0])
-        if key not in present:
+        matching = [d for d in kept if contacts.same_detail(kind, d.value, split_label(value)[0])]
+        if not matching:
             raise InvalidInput(f"the contact has no {kind} {value!r} to remove")
-        doomed.add(key)
-    kept = [d for d in current if contacts.detail_norm(kind, d.value) not in doomed]
+        kept = [d for d in kept if d not in matching]
     return kept + _details(add)
 
 
 def _edit_in_editor(contact: Contact) -> Contact | None:
     from crmcli import editform
-    from crmcli.cli.editor import edit_text
+    from crmcli.cli.editor import edit_text, keep_text
 
     text = edit_text(editform.to_form(contact))
     if editform.is_blank(text):
         info("empty form; edit cancelled")
         return None
-    return editform.from_form(text, contact, state().config.date_order)
+    try:
+        return contacts.validate(editform.from_form(text, contact, state().config.date_order))
+    except InvalidInput as exc:
+        raise InvalidInput(f"{exc}; nothing was changed (your edit is kept in "
+                           f"{keep_text(text)})") from exc
 
 
 @app.command("rm", epilog="Examples:\n\n  crm rm 12\n\n  crm rm 'Old Lead' --yes")
@@ -238,7 +243,7 @@ def trash(
         confirm("Delete every contact in the trash for good?", yes)
         info(f"deleted {contacts.empty_trash(db)} contact(s) for good")
         return
-    found = contacts.search(db, deleted=True, sort="updated")
+    found = contacts.search(db, deleted=True, sort="deleted")
     output.render([contacts.to_record(c) | {"deleted_at": c.deleted_at} for c in found],
                   fmt(format_, as_json, as_csv), [*LIST_COLUMNS[:3], ("deleted_at", "Deleted")])
 

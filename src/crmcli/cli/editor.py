@@ -25,3 +25,11 @@ def edit_text(text: str, suffix: str = ".txt") -> str:
                            "nothing was changed")
         with open(path, encoding="utf-8") as handle:
             return handle.read()
+
+
+def keep_text(text: str) -> str:
+    """Save text the user typed (a rejected edit) to a private file; returns its path."""
+    handle, path = tempfile.mkstemp(prefix="crm-edit-", suffix=".txt")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    return path

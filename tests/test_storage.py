@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from crmcli import contacts
 from crmcli import db as storage
 from crmcli.migrations import migrations
 
@@ -21,9 +22,10 @@ def _schema(path: Path) -> set[tuple[str, str]]:
             "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")}
 
 
-def _rows(path: Path, table: str) -> list[tuple]:
+def _rows(path: Path, table: str) -> list[dict]:
     with sqlite3.connect(path) as conn:
-        return conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+        conn.row_factory = sqlite3.Row
+        return [dict(row) for row in conn.execute(f"SELECT * FROM {table} ORDER BY 1")]
 
 
 def test_new_database_is_private_and_in_wal_mode(tmp_path):
@@ -59,9 +61,12 @@ def test_release_fixture_upgrades_with_its_data(tmp_path, release):
                                                       "contact_details", "contact_tags")}
     database = storage.connect(path)
     assert not migrations.pending(database)
+    assert [c.name for c in contacts.search(database, "nunez renewal")] == ["José Núñez"]
     database.close()
     for table, rows in before.items():
-        assert _rows(path, table)[: len(rows)] == rows
+        after = _rows(path, table)
+        assert [{key: row[key] for key in old} for row, old in zip(after, rows, strict=True)] \
+            == rows, f"{table} changed"
     fresh = tmp_path / "fresh.db"
     storage.connect(fresh).close()
     assert _schema(path) == _schema(fresh)

@@ -36,7 +36,8 @@ DETAIL_KINDS = {"email": "emails", "phone": "phones", "address": "addresses", "u
 SORTS = {
     "name": "c.name_folded, c.id",
     "created": "c.created_at, c.id",
-    "updated": "c.updated_at DESC, c.id",
+    "updated": "c.updated_at DESC, c.id DESC",
+    "deleted": "c.deleted_at DESC, c.id DESC",
 }
 _WORD = re.compile(r"\w+")
 _MIN_PHONE_SUFFIX = 4
@@ -55,6 +56,13 @@ def detail_norm(kind: str, value: str) -> str:
     return fold(value)
 
 
+def same_detail(kind: str, a: str, b: str) -> bool:
+    """Whether two values name the same email, phone line, address or URL."""
+    if kind == "phone":
+        return same_phone(phone_key(a), phone_key(b))
+    return detail_norm(kind, a) == detail_norm(kind, b)
+
+
 def validate(contact: Contact) -> Contact:
     """Check a contact before it is written; returns it with values tidied."""
     name = " ".join(contact.name.split())
@@ -67,9 +75,11 @@ def validate(contact: Contact) -> Contact:
         if not is_phone(phone.value):
             raise InvalidInput(f"invalid phone number {phone.value!r}: expected digits")
     tags = sorted({normalize_tag(tag) for tag in contact.tags} - {""})
+    details = {attribute: _dedupe_details(getattr(contact, attribute), kind)
+               for kind, attribute in DETAIL_KINDS.items()}
     return replace(contact, name=name, tags=tags,
                    company=(contact.company or "").strip() or None,
-                   title=(contact.title or "").strip() or None)
+                   title=(contact.title or "").strip() or None, **details)
 
 
 def normalize_tag(tag: str) -> str:
@@ -96,61 +106,64 @@ def _dedupe_details(details: Iterable[Detail], kind: str) -> list[Detail]:
 def create(db: Database, contact: Contact) -> Contact:
     contact = validate(contact)
     now = now_utc()
+    uid = contact.uid or str(uuid.uuid4())
     with transaction(db):
         company_id = companies.ensure(db, contact.company) if contact.company else None
         cursor = db.execute(
             "INSERT INTO contacts (uid, name, name_folded, company_id, title, birthday,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [contact.uid or str(uuid.uuid4()), contact.name, fold(contact.name), company_id,
-             contact.title, _birthday_text(contact.birthday), now, now],
+            " anniversary, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [uid, contact.name, fold(contact.name), company_id, contact.title,
+             _date_text(contact.birthday), _date_text(contact.anniversary), now, now],
         )
-        contact_id = cursor.lastrowid
-        _write_details(db, contact_id, contact)
-        _write_tags(db, contact_id, contact.tags)
-        reindex(db, contact_id)
-    return get(db, contact_id)
+        created = replace(contact, id=cursor.lastrowid, uid=uid, company_id=company_id,
+                          created_at=now, updated_at=now, deleted_at=None)
+        _write_details(db, created)
+        _write_tags(db, created)
+        db.execute("INSERT INTO contact_search (rowid, body, notes) VALUES (?, ?, '')",
+                   [created.id, search_text(created)])
+    return created
 
 
 def update(db: Database, contact: Contact) -> Contact:
     """Replace a contact's fields, details and tags with those of ``contact``."""
     contact = validate(contact)
+    now = now_utc()
     with transaction(db):
         company_id = companies.ensure(db, contact.company) if contact.company else None
         db.execute(
             "UPDATE contacts SET name = ?, name_folded = ?, company_id = ?, title = ?,"
-            " birthday = ?, updated_at = ? WHERE id = ?",
+            " birthday = ?, anniversary = ?, updated_at = ? WHERE id = ?",
             [contact.name, fold(contact.name), company_id, contact.title,
-             _birthday_text(contact.birthday), now_utc(), contact.id],
+             _date_text(contact.birthday), _date_text(contact.anniversary), now, contact.id],
         )
         db.execute("DELETE FROM contact_details WHERE contact_id = ?", [contact.id])
         db.execute("DELETE FROM contact_tags WHERE contact_id = ?", [contact.id])
-        _write_details(db, contact.id, contact)
-        _write_tags(db, contact.id, contact.tags)
-        reindex(db, contact.id)
-    return get(db, contact.id, deleted=None)
+        updated = replace(contact, company_id=company_id, updated_at=now)
+        _write_details(db, updated)
+        _write_tags(db, updated)
+        db.execute("UPDATE contact_search SET body = ? WHERE rowid = ?",
+                   [search_text(updated), updated.id])
+    return updated
 
 
-def _birthday_text(birthday: PartialDate | None) -> str | None:
-    return str(birthday) if birthday else None
+def _date_text(date: PartialDate | None) -> str | None:
+    return str(date) if date else None
 
 
-def _write_details(db: Database, contact_id: int, contact: Contact) -> None:
-    rows = []
-    for kind, attribute in DETAIL_KINDS.items():
-        for position, detail in enumerate(_dedupe_details(getattr(contact, attribute), kind)):
-            rows.append([contact_id, kind, detail.label, detail.value,
-                         detail_norm(kind, detail.value), position])
+def _write_details(db: Database, contact: Contact) -> None:
     db.conn.executemany(
         "INSERT INTO contact_details (contact_id, kind, label, value, norm, position)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        rows,
+        [(contact.id, kind, detail.label, detail.value, detail_norm(kind, detail.value), position)
+         for kind, attribute in DETAIL_KINDS.items()
+         for position, detail in enumerate(getattr(contact, attribute))],
     )
 
 
-def _write_tags(db: Database, contact_id: int, tags: Iterable[str]) -> None:
+def _write_tags(db: Database, contact: Contact) -> None:
     db.conn.executemany(
         "INSERT OR IGNORE INTO contact_tags (contact_id, tag) VALUES (?, ?)",
-        [(contact_id, tag) for tag in tags],
+        [(contact.id, tag) for tag in contact.tags],
     )
 
 
@@ -184,24 +197,30 @@ def empty_trash(db: Database) -> int:
 
 
 def reindex(db: Database, contact_id: int) -> None:
-    """Refresh the contact's row in the full-text index from everything searchable."""
-    row = db.execute(
-        "SELECT c.name, c.title, co.name FROM contacts c"
-        " LEFT JOIN companies co ON co.id = c.company_id WHERE c.id = ?",
-        [contact_id],
-    ).fetchone()
-    parts = [part for part in row if part]
-    for kind, value in db.execute(
-        "SELECT kind, value FROM contact_details WHERE contact_id = ?", [contact_id]
-    ):
-        parts.append(" ".join(_phone_suffixes(value)) if kind == "phone" else value)
-    parts += [tag for (tag,) in db.execute(
-        "SELECT tag FROM contact_tags WHERE contact_id = ?", [contact_id])]
-    parts += [body for (body,) in db.execute(
-        "SELECT body FROM notes WHERE contact_id = ? AND deleted_at IS NULL", [contact_id])]
+    """Rebuild the contact's row in the full-text index from everything searchable."""
+    contact = get(db, contact_id, deleted=None)
     db.execute("DELETE FROM contact_search WHERE rowid = ?", [contact_id])
-    db.execute("INSERT INTO contact_search (rowid, body) VALUES (?, ?)",
-               [contact_id, fold(" ".join(parts))])
+    db.execute("INSERT INTO contact_search (rowid, body, notes) VALUES (?, ?, '')",
+               [contact_id, search_text(contact)])
+    reindex_notes(db, contact_id)
+
+
+def reindex_notes(db: Database, contact_id: int) -> None:
+    """Refresh the notes part of the contact's row in the full-text index."""
+    notes = [body for (body,) in db.execute(
+        "SELECT body FROM notes WHERE contact_id = ? AND deleted_at IS NULL", [contact_id])]
+    db.execute("UPDATE contact_search SET notes = ? WHERE rowid = ?",
+               [fold(" ".join(notes)), contact_id])
+
+
+def search_text(contact: Contact) -> str:
+    """The folded text a search can match: names, company, title, details and tags."""
+    parts = [contact.name, contact.title or "", contact.company or ""]
+    for kind, attribute in DETAIL_KINDS.items():
+        for detail in getattr(contact, attribute):
+            parts.append(" ".join(_phone_suffixes(detail.value)) if kind == "phone"
+                         else detail.value)
+    return fold(" ".join([*parts, *contact.tags]))
 
 
 def _phone_suffixes(number: str) -> list[str]:
@@ -212,13 +231,21 @@ def _phone_suffixes(number: str) -> list[str]:
 
 def match_expression(query: str) -> str | None:
     """An FTS5 expression matching every word of ``query`` as a prefix, or None if it has none."""
+    if is_phone(query) and len(phone_digits(query)) >= _MIN_PHONE_SUFFIX:
+        return f'"{phone_digits(query)}"*'
     words = _WORD.findall(fold(query))
     return " ".join(f'"{word}"*' for word in words) or None
 
 
-def search(db: Database, query: str | None = None, *, tags: Iterable[str] = (),
-           company_id: int | None = None, sort: str = "name", limit: int | None = None,
-           deleted: bool = False, ids: Iterable[int] | None = None) -> list[Contact]:
+def search(db: Database, query: str | None = None, **filters) -> list[Contact]:
+    """Contacts matching every word of ``query`` (as prefixes) and the filters of
+    :func:`search_ids`."""
+    return load_many(db, search_ids(db, query, **filters))
+
+
+def search_ids(db: Database, query: str | None = None, *, tags: Iterable[str] = (),
+               company_id: int | None = None, sort: str = "name", limit: int | None = None,
+               deleted: bool = False, ids: Iterable[int] | None = None) -> list[int]:
     where = ["c.deleted_at IS NOT NULL" if deleted else "c.deleted_at IS NULL"]
     params: list = []
     expression = match_expression(query) if query else None
@@ -237,7 +264,7 @@ def search(db: Database, query: str | None = None, *, tags: Iterable[str] = (),
     sql = f"SELECT c.id FROM contacts c WHERE {' AND '.join(where)} ORDER BY {SORTS[sort]}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return load_many(db, [row[0] for row in db.execute(sql, params)])
+    return [row[0] for row in db.execute(sql, params)]
 
 
 # ---------------------------------------------------------------------------------- loading
@@ -246,9 +273,13 @@ def search(db: Database, query: str | None = None, *, tags: Iterable[str] = (),
 def get(db: Database, contact_id: int, deleted: bool | None = False) -> Contact:
     """Load one contact; ``deleted`` None means either state, True only trashed ones."""
     found = load_many(db, [contact_id])
-    if not found or (deleted is not None and bool(found[0].deleted_at) != deleted):
-        where = "in the trash" if deleted else ""
-        raise NotFound(f"no contact with id {contact_id} {where}".strip())
+    if not found:
+        raise NotFound(f"no contact with id {contact_id}")
+    if deleted is not None and bool(found[0].deleted_at) != deleted:
+        if deleted:
+            raise NotFound(f"contact {contact_id} is not in the trash")
+        raise NotFound(f"contact {contact_id} is in the trash ('crm restore {contact_id}' "
+                       "brings it back)")
     return found[0]
 
 
@@ -260,15 +291,15 @@ def load_many(db: Database, ids: list[int]) -> list[Contact]:
     contacts: dict[int, Contact] = {}
     for row in db.execute(
         "SELECT c.id, c.uid, c.name, co.name, c.company_id, c.title, c.birthday,"
-        " c.created_at, c.updated_at, c.deleted_at FROM contacts c"
+        " c.anniversary, c.created_at, c.updated_at, c.deleted_at FROM contacts c"
         " LEFT JOIN companies co ON co.id = c.company_id"
         " WHERE c.id IN (SELECT value FROM json_each(?))",
         [id_json],
     ):
         contacts[row[0]] = Contact(
             id=row[0], uid=row[1], name=row[2], company=row[3], company_id=row[4],
-            title=row[5], birthday=PartialDate.from_storage(row[6]) if row[6] else None,
-            created_at=row[7], updated_at=row[8], deleted_at=row[9],
+            title=row[5], birthday=_partial_date(row[6]), anniversary=_partial_date(row[7]),
+            created_at=row[8], updated_at=row[9], deleted_at=row[10],
         )
     for contact_id, kind, label, value in db.execute(
         "SELECT contact_id, kind, label, value FROM contact_details"
@@ -283,6 +314,10 @@ def load_many(db: Database, ids: list[int]) -> list[Contact]:
     ):
         contacts[contact_id].tags.append(tag)
     return [contacts[i] for i in ids if i in contacts]
+
+
+def _partial_date(text: str | None) -> PartialDate | None:
+    return PartialDate.from_storage(text) if text else None
 
 
 # ------------------------------------------------------------------------------- references
@@ -397,31 +432,67 @@ def _same_phone_pairs(db: Database) -> set[tuple[int, int]]:
     return pairs
 
 
+def combine(keep: Contact, other: Contact) -> tuple[Contact, list[str]]:
+    """``keep`` with everything ``other`` adds: every detail and tag, and the fields ``keep``
+    lacks. Where both have a different value, ``keep``'s wins and the difference is listed."""
+    conflicts = []
+    combined = replace(keep, tags=sorted({*keep.tags, *map(normalize_tag, other.tags)}))
+    for kind, attribute in DETAIL_KINDS.items():
+        setattr(combined, attribute, _dedupe_details(
+            getattr(keep, attribute) + getattr(other, attribute), kind))
+    for attribute in ("company", "title", "birthday", "anniversary"):
+        mine, theirs = getattr(keep, attribute), getattr(other, attribute)
+        if not mine:
+            setattr(combined, attribute, theirs)
+        elif theirs and theirs != mine:
+            conflicts.append(f"kept {attribute} {mine} (other had {theirs})")
+    return combined, conflicts
+
+
 def merge(db: Database, keep: Contact, other: Contact) -> tuple[Contact, list[str]]:
     """Fold ``other`` into ``keep`` and move ``other`` to the trash.
 
-    Every email, phone, address, URL and tag of both is kept; notes and everything else that
-    points at ``other`` moves to ``keep``. Where both have a different company, title or
-    birthday, ``keep``'s wins and the difference is returned so it can be reported.
+    Notes and everything else that points at ``other`` move to ``keep``; see :func:`combine`
+    for the fields.
     """
     if keep.id == other.id:
         raise InvalidInput("cannot merge a contact with itself")
-    conflicts = []
-    merged = replace(keep, tags=keep.tags + other.tags)
-    for attribute in DETAIL_KINDS.values():
-        setattr(merged, attribute, getattr(keep, attribute) + getattr(other, attribute))
-    for attribute in ("company", "title", "birthday"):
-        mine, theirs = getattr(keep, attribute), getattr(other, attribute)
-        if not mine:
-            setattr(merged, attribute, theirs)
-        elif theirs and theirs != mine:
-            conflicts.append(f"kept {attribute} {mine} (#{other.id} had {theirs})")
+    merged, conflicts = combine(keep, other)
     with transaction(db):
         _move_references(db, other.id, keep.id)
         merged = update(db, merged)
         trash(db, other.id)
-        reindex(db, other.id)
+        reindex_notes(db, keep.id)
+        reindex_notes(db, other.id)
     return merged, conflicts
+
+
+def find_by_uid(db: Database, uid: str) -> Contact | None:
+    row = db.execute("SELECT id FROM contacts WHERE uid = ?", [uid]).fetchone()
+    return get(db, row[0], deleted=None) if row else None
+
+
+def find_same_person(db: Database, contact: Contact) -> Contact | None:
+    """A live contact sharing an email with ``contact``, or its name and a phone number."""
+    emails = [email_key(e.value) for e in contact.emails]
+    row = db.execute(
+        "SELECT d.contact_id FROM contact_details d JOIN contacts c ON c.id = d.contact_id"
+        " WHERE d.kind = 'email' AND d.norm IN (SELECT value FROM json_each(?))"
+        " AND c.deleted_at IS NULL ORDER BY d.contact_id LIMIT 1",
+        [json.dumps(emails)],
+    ).fetchone() if emails else None
+    if row:
+        return get(db, row[0])
+    phones = [phone_key(p.value) for p in contact.phones]
+    for contact_id, key in db.execute(
+        "SELECT contact_id, norm FROM contact_details WHERE kind = 'phone' AND contact_id IN"
+        " (SELECT id FROM contacts WHERE name_folded = ? AND deleted_at IS NULL)"
+        " ORDER BY contact_id",
+        [fold(contact.name)],
+    ).fetchall():
+        if any(same_phone(key, phone) for phone in phones):
+            return get(db, contact_id)
+    return None
 
 
 def _move_references(db: Database, source: int, target: int) -> None:
@@ -458,7 +529,8 @@ def to_record(contact: Contact) -> dict:
         "addresses": details(contact.addresses),
         "urls": details(contact.urls),
         "tags": list(contact.tags),
-        "birthday": str(contact.birthday) if contact.birthday else None,
+        "birthday": _date_text(contact.birthday),
+        "anniversary": _date_text(contact.anniversary),
         "created_at": contact.created_at,
         "updated_at": contact.updated_at,
     }

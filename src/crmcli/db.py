@@ -79,10 +79,10 @@ def storage_error(exc: sqlite3.Error, path: Path | str) -> StorageError:
 
 @contextmanager
 def transaction(db: Database) -> Iterator[Database]:
-    """A write transaction: all or nothing. Nested uses become savepoints."""
+    """A write transaction: all or nothing. Used inside another, it joins the outer one
+    (use :func:`savepoint` where a failure must undo only part of it)."""
     if db.conn.in_transaction:
-        with db.atomic():
-            yield db
+        yield db
         return
     try:
         db.execute("BEGIN IMMEDIATE")
@@ -97,3 +97,10 @@ def transaction(db: Database) -> Iterator[Database]:
     except BaseException:
         db.rollback()
         raise
+
+
+@contextmanager
+def savepoint(db: Database) -> Iterator[Database]:
+    """Inside a transaction: a part that is undone alone if it fails."""
+    with db.atomic():
+        yield db

@@ -21,14 +21,14 @@ def m001_contacts_companies_tags_notes(db: Database) -> None:
     _run(
         db,
         """CREATE TABLE companies (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             name TEXT NOT NULL,
             name_folded TEXT NOT NULL UNIQUE,
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         )""",
         """CREATE TABLE contacts (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             uid TEXT NOT NULL UNIQUE,
             name TEXT NOT NULL,
             name_folded TEXT NOT NULL,
@@ -61,7 +61,7 @@ def m001_contacts_companies_tags_notes(db: Database) -> None:
         )""",
         "CREATE INDEX contact_tags_tag ON contact_tags(tag)",
         """CREATE TABLE notes (
-            id INTEGER PRIMARY KEY,
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
             contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
             body TEXT NOT NULL,
             created_at TEXT NOT NULL,
@@ -69,6 +69,23 @@ def m001_contacts_companies_tags_notes(db: Database) -> None:
             deleted_at TEXT
         )""",
         "CREATE INDEX notes_contact ON notes(contact_id, created_at)",
-        # One row per contact (rowid = contact id) holding its folded searchable text.
-        "CREATE VIRTUAL TABLE contact_search USING fts5(body, tokenize = 'unicode61')",
+        # One row per contact (rowid = contact id): the folded text of its fields and of its
+        # notes, in two columns so that either can be refreshed alone.
+        "CREATE VIRTUAL TABLE contact_search USING fts5(body, notes, tokenize = 'unicode61')",
+    )
+
+
+@migrations()
+def m002_anniversaries_and_vcards(db: Database) -> None:
+    _run(
+        db,
+        "ALTER TABLE contacts ADD COLUMN anniversary TEXT",
+        # What a contact's imported vCard held beyond crmcli's own fields (photo, unknown and
+        # grouped properties, as JSON) and the card as imported, so export can write it back.
+        """CREATE TABLE contact_cards (
+            contact_id INTEGER PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,
+            data TEXT NOT NULL,
+            original TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
     )

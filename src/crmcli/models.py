@@ -57,6 +57,7 @@ class Contact:
     urls: list[Detail] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     birthday: PartialDate | None = None
+    anniversary: PartialDate | None = None
     created_at: str | None = None
     updated_at: str | None = None
     deleted_at: str | None = None

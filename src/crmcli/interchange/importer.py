@@ -1,0 +1,170 @@
+"""Bringing records from any format (vCard, CSV, JSON) into the book.
+
+One transaction for the whole import, so an interrupted import leaves the book as it was;
+each record in a savepoint of its own, so a bad record is reported and skipped while the
+others go in. A dry run does all the work and rolls it back, so its report is exact.
+
+Matching an incoming record to an existing contact: by id (JSON), by UID, then (unless the
+policy is ``new``) by email, then by name plus phone number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from sqlite_utils import Database
+
+from crmcli import activity, contacts
+from crmcli.db import savepoint, transaction
+from crmcli.errors import CrmError
+from crmcli.interchange import cards
+from crmcli.models import Contact
+
+
+class OnDuplicate(StrEnum):
+    merge = "merge"  # add what is new, never overwrite a value silently
+    skip = "skip"  # leave the existing contact alone
+    new = "new"  # always create a new contact
+    update = "update"  # overwrite the fields the record carries (JSON bulk edits)
+
+
+@dataclass
+class Incoming:
+    """One record read from a file, or the reason it could not be read."""
+
+    where: str  # "card 17 (line 204)", "row 5", "record 3"
+    contact: Contact | None = None
+    notes: list[str] = field(default_factory=list)
+    card: dict | None = None  # vCard data beyond crmcli's fields, see interchange.cards
+    original: str | None = None
+    fields: set[str] | None = None  # attributes the record sets, when it is partial
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)  # complete messages, with their place
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged + self.skipped + self.failed
+
+
+class _DryRun(Exception):
+    """Raised to roll back the whole import after a dry run."""
+
+
+def run(db: Database, records: Iterable[Incoming], *, on_duplicate: OnDuplicate =
+        OnDuplicate.merge, tags: Iterable[str] = (), dry_run: bool = False,
+        progress: Callable[[int], None] | None = None) -> ImportReport:
+    report = ImportReport()
+    extra_tags = list(tags)
+    try:
+        with transaction(db):
+            for record in records:
+                _import_one(db, record, on_duplicate, extra_tags, report)
+                if progress:
+                    progress(report.total)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return report
+
+
+def _import_one(db: Database, record: Incoming, on_duplicate: OnDuplicate, tags: list[str],
+                report: ImportReport) -> None:
+    report.messages += record.warnings
+    if record.error:
+        report.failed += 1
+        report.messages.append(f"{record.where}: {record.error}")
+        return
+    try:
+        with savepoint(db):
+            outcome, notes = _apply(db, record, on_duplicate, tags)
+    except CrmError as exc:
+        report.failed += 1
+        report.messages.append(f"{record.where}: {exc}")
+        return
+    setattr(report, outcome, getattr(report, outcome) + 1)
+    report.messages += [f"{record.where}: {note}" for note in notes]
+
+
+def _apply(db: Database, record: Incoming, on_duplicate: OnDuplicate, tags: list[str]
+           ) -> tuple[str, list[str]]:
+    incoming = replace(record.contact, tags=[*record.contact.tags, *tags])
+    existing = _find_match(db, incoming, on_duplicate)
+    if existing is None:
+        created = contacts.create(db, replace(incoming, id=None))
+        _add_notes(db, created.id, record.notes, known=set())
+        if record.card is not None:
+            cards.save(db, created.id, record.card, record.original or "")
+        return "created", []
+    if existing.deleted_at:
+        return "skipped", [f"matches contact {existing.id}, which is in the trash; skipped"]
+    if on_duplicate == OnDuplicate.skip:
+        return "skipped", []
+    if on_duplicate == OnDuplicate.update:
+        combined, conflicts = _overlay(existing, incoming, record.fields), []
+    else:
+        combined, conflicts = contacts.combine(existing, incoming)
+        conflicts = [f"contact {existing.id}: {conflict}" for conflict in conflicts]
+    changed = combined != existing
+    if changed:
+        contacts.update(db, combined)
+    changed |= _add_notes(db, existing.id, record.notes)
+    changed |= _combine_card(db, existing.id, record)
+    return ("updated" if changed else "unchanged"), conflicts
+
+
+def _find_match(db: Database, contact: Contact, on_duplicate: OnDuplicate) -> Contact | None:
+    if contact.id is not None:
+        return contacts.get(db, contact.id, deleted=None)
+    if contact.uid:
+        found = contacts.find_by_uid(db, contact.uid)
+        if found or on_duplicate == OnDuplicate.new:
+            return found
+    if on_duplicate in (OnDuplicate.new, OnDuplicate.update):
+        return None
+    return contacts.find_same_person(db, contact)
+
+
+def _overlay(existing: Contact, incoming: Contact, fields: set[str] | None) -> Contact:
+    """``existing`` with the fields the record carries replaced by the record's values."""
+    chosen = fields if fields is not None else set(contacts.to_record(incoming))
+    changes = {name: getattr(incoming, name) for name in chosen
+               if name not in ("id", "uid", "created_at", "updated_at")
+               and hasattr(incoming, name)}
+    return replace(existing, **changes)
+
+
+def _add_notes(db: Database, contact_id: int, notes: list[str], known: set[str] | None = None
+               ) -> bool:
+    if known is None:
+        known = {note.body for note in activity.notes_for(db, contact_id)}
+    fresh = [body for body in dict.fromkeys(n.strip() for n in notes) if body and body not in known]
+    if fresh:
+        activity.add_notes(db, contact_id, fresh)
+    return bool(fresh)
+
+
+def _combine_card(db: Database, contact_id: int, record: Incoming) -> bool:
+    if record.card is None:
+        return False
+    stored = cards.load(db, contact_id)
+    if stored is None:
+        cards.save(db, contact_id, record.card, record.original or "")
+        return True
+    combined = cards.combine(stored[0], record.card)
+    if combined == stored[0]:
+        return False
+    cards.save(db, contact_id, combined, stored[1])
+    return True

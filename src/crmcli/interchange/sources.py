@@ -1,0 +1,164 @@
+"""Where imports come from: a file, a directory of .vcf files (a vdir), or stdin; which format
+it holds; and the records it yields for the importer, read lazily."""
+
+from __future__ import annotations
+
+import base64
+import io
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import BinaryIO
+
+from crmcli.errors import InvalidInput
+from crmcli.interchange.importer import Incoming
+
+
+class Format(StrEnum):
+    vcard = "vcard"
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+_SUFFIXES = {".vcf": Format.vcard, ".vcard": Format.vcard, ".csv": Format.csv,
+             ".json": Format.json, ".jsonl": Format.jsonl, ".ndjson": Format.jsonl}
+_SNIFF_BYTES = 4096
+
+
+@dataclass
+class Source:
+    """One input: ``name`` for messages, ``stream`` to read, ``size`` in bytes when known."""
+
+    name: str
+    stream: BinaryIO
+    size: int | None
+
+
+def open_sources(location: str) -> list[Source]:
+    """The inputs behind ``location``: ``-`` for stdin, a file, or every .vcf in a directory."""
+    if location == "-":
+        return [Source("stdin", sys.stdin.buffer, None)]
+    path = Path(location).expanduser()
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".vcf", ".vcard"))
+        if not files:
+            raise InvalidInput(f"{path}: the directory has no .vcf files")
+        return [_open_file(file) for file in files]
+    return [_open_file(path)]
+
+
+def _open_file(path: Path) -> Source:
+    try:
+        return Source(str(path), path.open("rb"), path.stat().st_size)
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def detect_format(source: Source) -> Format:
+    """From the file name, else from the first bytes (vCard, JSON array/object, JSON Lines)."""
+    by_suffix = _SUFFIXES.get(Path(source.name).suffix.lower())
+    if by_suffix:
+        return by_suffix
+    head = _peek(source)
+    text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if text[:11].upper() == "BEGIN:VCARD" or "BEGIN:VCARD" in text.upper():
+        return Format.vcard
+    if text.startswith("["):
+        return Format.json
+    if text.startswith("{"):
+        _, _, rest = text.partition("\n")
+        return Format.jsonl if rest.lstrip().startswith("{") or not rest.strip() else Format.json
+    return Format.csv
+
+
+def _peek(source: Source) -> bytes:
+    """The first bytes of a stream without consuming them (stdin is buffered into memory
+    only as far as the sniffed head)."""
+    if source.stream.seekable():
+        head = source.stream.read(_SNIFF_BYTES)
+        source.stream.seek(0)
+        return head
+    head = source.stream.read(_SNIFF_BYTES)
+    source.stream = _Prefixed(head, source.stream)
+    return head
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream that replays ``head`` before the rest of ``stream``."""
+
+    def __init__(self, head: bytes, stream: BinaryIO):
+        self.head, self.stream = head, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.head:
+            size = min(len(buffer), len(self.head))
+            buffer[:size], self.head = self.head[:size], self.head[size:]
+            return size
+        data = self.stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def read_records(source: Source, fmt: Format, date_order: str) -> Iterator[Incoming]:
+    if fmt == Format.vcard:
+        yield from _vcard_records(source)
+    elif fmt == Format.csv:
+        yield from _csv_records(source, date_order)
+    else:
+        from crmcli.interchange import jsonfile
+
+        yield from jsonfile.read(_text(source), lines=fmt == Format.jsonl)
+
+
+def _text(source: Source) -> io.TextIOWrapper:
+    return io.TextIOWrapper(source.stream, encoding="utf-8-sig", newline="")
+
+
+def _vcard_records(source: Source) -> Iterator[Incoming]:
+    from crmcli.interchange import vcard
+
+    prefix = f"{source.name}: " if source.name.endswith((".vcf", ".vcard")) else ""
+    for raw in vcard.iter_raw_cards(source.stream):
+        try:
+            parsed = vcard.parse_card(raw)
+        except InvalidInput as exc:
+            where, reason = _located(str(exc), raw.where())
+            yield Incoming(prefix + where, error=reason)
+            continue
+        parsed.contact.anniversary = parsed.anniversary
+        yield Incoming(prefix + raw.where(), contact=parsed.contact, notes=parsed.notes,
+                       card=card_data(parsed), original=parsed.original or "",
+                       warnings=[prefix + warning for warning in parsed.warnings])
+
+
+def _located(message: str, fallback: str) -> tuple[str, str]:
+    """Split ``card 3 (line 41): reason`` into its place and its reason."""
+    if message.startswith("card ") and "): " in message:
+        where, _, reason = message.partition("): ")
+        return where + ")", reason
+    return fallback, message
+
+
+def card_data(parsed) -> dict:
+    """What a ParsedCard holds beyond the contact, as JSON for storage."""
+    photo = None
+    if parsed.photo:
+        photo = {"uri": parsed.photo.uri, "media_type": parsed.photo.media_type,
+                 "data": base64.b64encode(parsed.photo.data).decode() if parsed.photo.data
+                 else None}
+    return {"photo": photo, "rev": parsed.rev, "extra": list(parsed.extra)}
+
+
+def _csv_records(source: Source, date_order: str) -> Iterator[Incoming]:
+    from crmcli.interchange import csv as csv_file
+
+    for record in csv_file.read_contacts(_text(source), date_order):
+        yield Incoming(record.where, contact=record.contact, notes=record.notes,
+                       error=record.error,
+                       warnings=[f"{record.where}: {warning}" for warning in record.warnings])

@@ -1,0 +1,230 @@
+"""``crm import`` and ``crm export``: vCard, CSV, JSON and JSON Lines."""
+
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crmcli import contacts
+from crmcli.cli.common import info, state
+from crmcli.interchange import exporter, importer, sources
+from crmcli.interchange.importer import OnDuplicate
+from crmcli.interchange.sources import Format
+
+app = typer.Typer()
+
+_PROGRESS_EVERY = 200
+
+
+@app.command("import", epilog="Examples:\n\n  crm import contacts.vcf\n\n"
+             "  crm import ~/.contacts/work/ --tag work     # a vdir of .vcf files\n\n"
+             "  crm import google.csv --dry-run\n\n"
+             "  crm export -f jsonl | jq -c '.tags += [\"2026\"]' | crm import -f jsonl -")
+def import_command(
+    source: Annotated[str, typer.Argument(
+        help="A .vcf, .csv, .json or .jsonl file, a directory of .vcf files, or - for stdin.")],
+    format_: Annotated[Format | None, typer.Option(
+        "--format", "-f", help="Input format (default: from the name or the content).")] = None,
+    on_duplicate: Annotated[OnDuplicate | None, typer.Option(
+        help="When a record matches a contact (by UID, email, or name and phone): merge adds "
+        "what is new (default); skip; new creates another; update overwrites the record's "
+        "fields (default for JSON).")] = None,
+    tag: Annotated[list[str], typer.Option("--tag", "-t", help="Tag everything imported.")] = [],
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Report what would happen; change nothing.")] = False,
+) -> None:
+    """Import contacts; cards that cannot be read are reported and skipped."""
+    inputs = sources.open_sources(source)
+    formats = [format_ or sources.detect_format(item) for item in inputs]
+    policy = on_duplicate or (OnDuplicate.update if formats[0] in (Format.json, Format.jsonl)
+                              else OnDuplicate.merge)
+    current = state()
+    date_order = current.config.date_order
+    position = _Position(inputs)
+
+    def records():
+        for item, fmt in zip(inputs, formats, strict=True):
+            position.current = item
+            yield from sources.read_records(item, fmt, date_order)
+
+    with _progress_bar(position) as on_progress:
+        report = importer.run(current.db, records(), on_duplicate=policy, tags=tag,
+                              dry_run=dry_run, progress=on_progress)
+    for message in report.messages:
+        info(message)
+    verb = "dry run, nothing written: would have " if dry_run else ""
+    info(f"{verb}created {report.created}, updated {report.updated}, unchanged "
+         f"{report.unchanged}, skipped {report.skipped}, failed {report.failed}")
+    if report.failed:
+        raise typer.Exit(1)
+
+
+class _Position:
+    """How far the import has read, in bytes, across all its inputs."""
+
+    def __init__(self, inputs: list[sources.Source]):
+        self.inputs = inputs
+        self.current = inputs[0]
+        self.total = sum(i.size for i in inputs) if all(i.size for i in inputs) else None
+
+    def done(self) -> int:
+        before = sum(i.size or 0 for i in self.inputs[: self.inputs.index(self.current)])
+        try:
+            return before + self.current.stream.tell()
+        except (OSError, ValueError):
+            return before
+
+
+@contextmanager
+def _progress_bar(position: _Position):
+    """A Rich progress bar on stderr when it is a terminal; otherwise nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = [TextColumn("importing"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+               TextColumn("{task.fields[cards]} cards")]
+    if position.total is None:
+        columns = [TextColumn("importing"), MofNCompleteColumn()]
+    with Progress(*columns, transient=True, console=_stderr_console()) as bar:
+        task = bar.add_task("import", total=position.total, cards=0)
+
+        def advance(count: int) -> None:
+            if count % _PROGRESS_EVERY == 0:
+                done = position.done() if position.total else count
+                bar.update(task, completed=done, cards=count)
+
+        yield advance
+
+
+def _stderr_console():
+    from crmcli import output
+
+    return output.console(stderr=True)
+
+
+class ExportFormat(StrEnum):
+    vcard = "vcard"
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+
+
+class CsvDialect(StrEnum):
+    google = "google"
+    outlook = "outlook"
+    crmcli = "crmcli"
+
+
+class VcardVersion(StrEnum):
+    v3 = "3.0"
+    v4 = "4.0"
+
+
+@app.command(epilog="Examples:\n\n  crm export > everyone.vcf\n\n"
+             "  crm export --tag vip -f csv --csv-dialect outlook -o vips.csv\n\n"
+             "  crm export --vdir ~/.contacts/crm      # then: vdirsyncer sync\n\n"
+             "  crm export acme -f json | jq '.[].emails'")
+def export(
+    query: Annotated[str | None, typer.Argument(help="Only contacts matching this search.")]
+    = None,
+    tag: Annotated[list[str], typer.Option("--tag", "-t", help="Only with this tag.")] = [],
+    company: Annotated[str | None, typer.Option("--company", "-c", help="Only this company.")]
+    = None,
+    ids: Annotated[list[int], typer.Option("--id", help="Only this contact id. Repeatable.")]
+    = [],
+    format_: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")]
+    = ExportFormat.vcard,
+    vcard_version: Annotated[VcardVersion, typer.Option(help="vCard version.")]
+    = VcardVersion.v3,
+    csv_dialect: Annotated[CsvDialect, typer.Option(help="CSV column names.")]
+    = CsvDialect.google,
+    output_file: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to this file (atomically) instead of stdout.")] = None,
+    vdir: Annotated[Path | None, typer.Option(
+        help="Write one <uid>.vcf per contact into this directory (for vdirsyncer).")] = None,
+) -> None:
+    """Export contacts as vCard (default), CSV, JSON or JSON Lines."""
+    db = state().db
+    company_id = None
+    if company:
+        from crmcli import companies
+
+        company_id = companies.resolve(db, company).id
+    chosen = contacts.search_ids(db, query, tags=tag, company_id=company_id,
+                                 ids=ids or None)
+    items = exporter.iter_export(db, chosen)
+    if vdir is not None:
+        _write_vdir(vdir, items, vcard_version.value)
+    else:
+        with _destination(output_file) as stream:
+            _write(stream, items, format_, vcard_version.value, csv_dialect.value)
+    info(f"exported {len(chosen)} contact(s)" + (f" to {output_file or vdir}"
+                                                   if output_file or vdir else ""))
+
+
+def _write(stream, items, format_: ExportFormat, version: str, dialect: str) -> None:
+    if format_ == ExportFormat.vcard:
+        for item in items:
+            stream.write(exporter.to_vcard(item, version))
+    elif format_ == ExportFormat.csv:
+        from crmcli.interchange import csv as csv_file
+
+        for warning in csv_file.write_contacts(((item.contact, item.notes) for item in items),
+                                               stream, dialect):
+            info(warning)
+    elif format_ == ExportFormat.jsonl:
+        from crmcli.output import to_json
+
+        for item in items:
+            stream.write(to_json(exporter.to_record(item)) + "\n")
+    else:
+        _write_json_array(stream, items)
+
+
+def _write_json_array(stream, items) -> None:
+    """A JSON array written record by record, so memory stays flat."""
+    from crmcli.output import to_json
+
+    stream.write("[")
+    for index, item in enumerate(items):
+        stream.write(("," if index else "") + "\n  " + to_json(exporter.to_record(item)))
+    stream.write("\n]\n")
+
+
+@contextmanager
+def _destination(path: Path | None):
+    """stdout, or a private temporary file renamed over ``path`` once complete."""
+    if path is None:
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    folder = path.expanduser().resolve().parent
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def _write_vdir(folder: Path, items, version: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for item in items:
+        with _destination(folder / exporter.vdir_file_name(item.contact)) as stream:
+            stream.write(exporter.to_vcard(item, version))

@@ -1,0 +1,270 @@
+"""`crm import` and `crm export` end to end: real corpus files, policies, bad input, round trips."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+import vobject
+from conftest import CORPUS
+
+pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared vCard corpus is absent")
+
+TWO_CARDS = (
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u-ana\r\nFN:Ana Lima\r\nN:Lima;Ana;;;\r\n"
+    "EMAIL;TYPE=WORK:ana@atlantico.pt\r\nTEL;TYPE=CELL:+351 912 345 678\r\n"
+    "ORG:Atlântico Foods\r\nCATEGORIES:lead,fair\r\nBDAY:--07-02\r\nNOTE:Met at the fair\r\n"
+    "X-SOCIALPROFILE;TYPE=twitter:https://twitter.com/analima\r\n"
+    "item1.URL:https://ana.example\r\nitem1.X-ABLabel:blog\r\nEND:VCARD\r\n"
+    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo Chen\r\nEMAIL:bo@northwind.example\r\nEND:VCARD\r\n"
+)
+
+
+def _rows(db_path, sql):
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_import_reports_and_reimport_changes_nothing(crm, tmp_path):
+    path = tmp_path / "two.vcf"
+    path.write_text(TWO_CARDS, newline="")
+    first = crm.ok("import", str(path))
+    assert first.stderr.splitlines()[-1] == (
+        "created 2, updated 0, unchanged 0, skipped 0, failed 0")
+    again = crm.ok("import", str(path))
+    assert again.stderr.splitlines()[-1] == (
+        "created 0, updated 0, unchanged 2, skipped 0, failed 0")
+    ana = crm.ok("show", "ana", "--json").json()
+    assert ana["uid"] == "u-ana"
+    assert ana["company"] == "Atlântico Foods"
+    assert ana["tags"] == ["fair", "lead"]
+    assert ana["birthday"] == "--07-02"
+    assert ana["emails"] == [{"value": "ana@atlantico.pt", "label": "work"}]
+    assert [n["body"] for n in ana["notes"]] == ["Met at the fair"]
+    bo = crm.ok("show", "bo", "--json").json()
+    assert bo["uid"], "a card without UID gets one"
+
+
+def test_cards_without_uid_match_by_email_next_time(crm, tmp_path):
+    path = tmp_path / "bo.vcf"
+    path.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo Chen\r\nEMAIL:bo@x.example\r\n"
+                    "END:VCARD\r\n")
+    crm.ok("import", str(path))
+    path.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo Chen\r\nEMAIL:BO@X.EXAMPLE\r\n"
+                    "TEL:+1 415 555 0100\r\nTITLE:CTO\r\nEND:VCARD\r\n")
+    result = crm.ok("import", str(path))
+    assert "created 0, updated 1" in result.stderr
+    bo = crm.ok("show", "bo", "--json").json()
+    assert bo["title"] == "CTO"
+    assert [p["value"] for p in bo["phones"]] == ["+1 415 555 0100"]
+
+
+def test_merge_never_overwrites_and_reports_conflicts(crm, tmp_path):
+    crm.add("Ana Lima", "-e", "ana@atlantico.pt", "--title", "COO")
+    path = tmp_path / "ana.vcf"
+    path.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Lima\r\nEMAIL:ana@atlantico.pt\r\n"
+                    "TITLE:CEO\r\nEND:VCARD\r\n")
+    result = crm.ok("import", str(path))
+    assert "contact 1: kept title COO (other had CEO)" in result.stderr
+    assert crm.ok("show", "1", "--json").json()["title"] == "COO"
+
+
+@pytest.mark.parametrize(("policy", "contacts_after", "summary"), [
+    ("skip", 1, "created 0, updated 0, unchanged 0, skipped 1"),
+    ("new", 2, "created 1, updated 0"),
+    ("merge", 1, "created 0, updated 1"),
+])
+def test_duplicate_policies(crm, tmp_path, policy, contacts_after, summary):
+    crm.add("Ana Lima", "-e", "ana@atlantico.pt")
+    path = tmp_path / "ana.vcf"
+    path.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Lima\r\nEMAIL:ana@atlantico.pt\r\n"
+                    "TEL:+351 912 345 678\r\nEND:VCARD\r\n")
+    result = crm.ok("import", str(path), "--on-duplicate", policy)
+    assert summary in result.stderr
+    assert len(crm.ok("list").rows()) == contacts_after
+
+
+def test_bad_card_is_skipped_and_the_rest_imported(crm, tmp_path):
+    bad = "BEGIN:VCARD\r\nVERSION:3.0\r\nNOTE:nobody\r\nEND:VCARD\r\n"
+    path = tmp_path / "three.vcf"
+    path.write_text(TWO_CARDS.replace("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo", bad
+                                      + "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo"), newline="")
+    result = crm("import", str(path))
+    assert result.exit_code == 1
+    assert "card 2 (line 16):" in result.stderr
+    assert "created 2, updated 0, unchanged 0, skipped 0, failed 1" in result.stderr
+    assert [r["name"] for r in crm.ok("list").rows()] == ["Ana Lima", "Bo Chen"]
+
+
+def test_truncated_last_card_is_reported(crm, tmp_path):
+    path = tmp_path / "cut.vcf"
+    path.write_text(TWO_CARDS[: TWO_CARDS.rindex("END:VCARD")])
+    result = crm("import", str(path))
+    assert result.exit_code == 1
+    assert "card 2" in result.stderr and "failed 1" in result.stderr
+    assert [r["name"] for r in crm.ok("list").rows()] == ["Ana Lima"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "the input is empty"),
+    (bytes(range(256)) * 20, "crm: error:"),
+    (b"just some notes\nnot a card\n", "crm: error:"),
+])
+def test_files_that_are_not_vcards(crm, tmp_path, content, message):
+    path = tmp_path / "input.vcf"
+    path.write_bytes(content)
+    result = crm("import", str(path))
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert crm.ok("list").rows() == []
+
+
+def test_latin1_file_imports_with_a_warning(crm, tmp_path):
+    path = tmp_path / "latin1.vcf"
+    path.write_bytes("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:José Núñez\r\nEND:VCARD\r\n"
+                     .encode("latin-1"))
+    result = crm.ok("import", str(path))
+    assert "created 1" in result.stderr
+    assert crm.ok("list").rows()[0]["name"] == "José Núñez"
+
+
+def test_missing_file(crm, tmp_path):
+    result = crm("import", str(tmp_path / "nope.vcf"))
+    assert result.exit_code == 1
+    assert "cannot read" in result.stderr and "No such file" in result.stderr
+
+
+def test_dry_run_writes_nothing(crm, tmp_path):
+    path = tmp_path / "two.vcf"
+    path.write_text(TWO_CARDS, newline="")
+    result = crm.ok("import", str(path), "--dry-run")
+    assert "would have created 2" in result.stderr
+    assert crm.ok("list").rows() == []
+
+
+def test_stdin_directory_and_tag(crm, tmp_path):
+    crm.ok("import", "-", "--tag", "phone", input=TWO_CARDS)
+    assert [r["tags"] for r in crm.ok("list").rows()] == ["fair, lead, phone", "phone"]
+    vdir = tmp_path / "vdir"
+    crm.ok("export", "--vdir", str(vdir))
+    files = sorted(vdir.glob("*.vcf"))
+    assert len(files) == 2
+    assert (vdir / "u-ana.vcf").exists()
+    other = type(crm)(tmp_path / "other.db")
+    assert "created 2" in other.ok("import", str(vdir)).stderr
+
+
+def test_import_is_one_transaction_on_error(crm, tmp_path, monkeypatch):
+    """A failure mid-import (here: the database disappearing under it) leaves nothing half-done."""
+    from crmcli.interchange import importer
+
+    calls = {"n": 0}
+    original = importer._apply
+
+    def explode_on_second(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(importer, "_apply", explode_on_second)
+    path = tmp_path / "two.vcf"
+    path.write_text(TWO_CARDS, newline="")
+    result = crm("import", str(path))
+    assert result.exit_code == 130
+    assert _rows(crm.db_path, "SELECT count(*) FROM contacts") == [(0,)]
+
+
+def test_export_is_valid_vcard_with_crlf_folding_and_escaping(crm):
+    crm.add("Ana; Lima, Jr\\", "-e", "ana@x.example", "--note", "x" * 200)
+    text = crm.ok("export").stdout
+    card = vobject.readOne(text)
+    assert card.fn.value == "Ana; Lima, Jr\\"
+
+
+def test_export_bytes_have_crlf_and_75_octet_lines(crm, db_path, tmp_path):
+    crm.add("Ana Lima", "--note", "é" * 100)
+    out = tmp_path / "out.vcf"
+    crm.ok("export", "-o", str(out))
+    data = out.read_bytes()
+    lines = data.split(b"\r\n")
+    assert b"\n" not in data.replace(b"\r\n", b"")
+    assert max(len(line) for line in lines) <= 75
+
+
+def test_round_trip_through_a_fresh_database_keeps_everything(crm, tmp_path):
+    path = tmp_path / "two.vcf"
+    path.write_text(TWO_CARDS, newline="")
+    crm.ok("import", str(path))
+    exported = tmp_path / "exported.vcf"
+    crm.ok("export", "-o", str(exported))
+    text = exported.read_text()
+    assert "X-SOCIALPROFILE;TYPE=twitter:https://twitter.com/analima" in text
+    assert "x-ablabel:blog" in text.lower()  # property names are case-insensitive
+    fresh = type(crm)(tmp_path / "fresh.db")
+    fresh.ok("import", str(exported))
+
+    def strip(record):
+        return {k: v for k, v in record.items() if k not in ("id", "created_at", "updated_at")}
+
+    before = [strip(r) for r in crm.ok("export", "-f", "json").json()]
+    after = [strip(r) for r in fresh.ok("export", "-f", "json").json()]
+    assert after == before
+
+
+def test_json_bulk_edit(crm):
+    crm.add("Ana Lima", "-t", "lead")
+    crm.add("Bo Chen")
+    lines = crm.ok("export", "-f", "jsonl").stdout.splitlines()
+    edited = []
+    for line in lines:
+        record = json.loads(line)
+        record["tags"] = [*record["tags"], "2026"]
+        edited.append(json.dumps(record))
+    edited.append(json.dumps({"name": "Chloé Dubois", "emails": ["chloe@maisonverte.fr"]}))
+    result = crm.ok("import", "-f", "jsonl", "-", input="\n".join(edited) + "\n")
+    assert "created 1, updated 2" in result.stderr
+    rows = crm.ok("list").rows()
+    assert [(r["name"], r["tags"]) for r in rows] == [
+        ("Ana Lima", "2026, lead"), ("Bo Chen", "2026"), ("Chloé Dubois", "")]
+
+
+def test_json_errors_name_the_record(crm):
+    result = crm("import", "-f", "jsonl", "-",
+                 input='{"name": "Ana"}\n{"name": 5}\nnot json\n{"id": 99}\n')
+    assert result.exit_code == 1
+    assert "line 2: name must be text" in result.stderr
+    assert "line 3: not valid JSON" in result.stderr
+    assert "line 4: no contact with id 99" in result.stderr
+    assert [r["name"] for r in crm.ok("list").rows()] == ["Ana"]
+
+
+def test_export_filters(crm):
+    crm.add("Ana Lima", "-t", "vip", "-c", "ACME")
+    crm.add("Bo Chen", "-c", "Initech")
+    assert [r["name"] for r in crm.ok("export", "-f", "json", "--tag", "vip").json()] == [
+        "Ana Lima"]
+    assert [r["name"] for r in crm.ok("export", "-f", "json", "-c", "initech").json()] == [
+        "Bo Chen"]
+    assert [r["name"] for r in crm.ok("export", "-f", "json", "--id", "2").json()] == ["Bo Chen"]
+    assert crm.ok("export", "--vcard-version", "4.0").stdout.count("VERSION:4.0") == 2
+
+
+def test_every_corpus_file_imports_or_reports_precisely(crm):
+    failures = []
+    for path in sorted(CORPUS.glob("*.vcf")):
+        result = crm("import", str(path))
+        summary = result.stderr.splitlines()[-1] if result.stderr else ""
+        if result.exit_code == 0:
+            assert summary.startswith("created"), (path.name, result.stderr)
+        else:
+            assert "Traceback" not in result.stderr
+            problems = [line for line in result.stderr.splitlines()
+                        if "card " in line and "(line " in line]
+            assert problems or "crm: error:" in result.stderr, (path.name, result.stderr)
+            failures.append(path.name)
+    assert len(crm.ok("list").rows()) > 60
+    export = crm.ok("export").stdout
+    assert len(list(vobject.readComponents(export))) == len(crm.ok("list").rows())

@@ -11,6 +11,7 @@ import pytest
 
 from crmcli import contacts
 from crmcli import db as storage
+from crmcli.errors import StorageError
 from crmcli.migrations import migrations
 
 RELEASES = sorted((Path(__file__).parent / "fixtures" / "releases").glob("v*.sql"))
@@ -35,7 +36,19 @@ def test_new_database_is_private_and_in_wal_mode(tmp_path):
     assert database.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert database.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert database.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
-    assert not migrations.pending(database)
+    assert not migrations.pending(storage.utilities(database))
+    assert database.execute("PRAGMA user_version").fetchone()[0] == storage.SCHEMA_VERSION
+
+
+def test_schema_version_counts_the_migrations():
+    assert len(migrations._migrations) == storage.SCHEMA_VERSION
+
+
+def test_a_newer_database_is_refused(tmp_path):
+    path = tmp_path / "future.db"
+    storage.connect(path).execute(f"PRAGMA user_version = {storage.SCHEMA_VERSION + 1}")
+    with pytest.raises(StorageError, match="written by a newer crmcli"):
+        storage.connect(path)
 
 
 def test_every_migration_prefix_upgrades(tmp_path):
@@ -46,7 +59,7 @@ def test_every_migration_prefix_upgrades(tmp_path):
     for index, name in enumerate(names):
         path = tmp_path / f"at-{index}.db"
         partial = storage.connect(path, migrate=False)
-        migrations.apply(partial, stop_before=name)
+        migrations.apply(storage.utilities(partial), stop_before=name)
         partial.close()
         storage.connect(path).close()
         assert _schema(path) == _schema(fresh)
@@ -60,7 +73,7 @@ def test_release_fixture_upgrades_with_its_data(tmp_path, release):
     before = {table: _rows(path, table) for table in ("contacts", "companies", "notes",
                                                       "contact_details", "contact_tags")}
     database = storage.connect(path)
-    assert not migrations.pending(database)
+    assert not migrations.pending(storage.utilities(database))
     assert [c.name for c in contacts.search(database, "nunez renewal")] == ["José Núñez"]
     database.close()
     for table, rows in before.items():

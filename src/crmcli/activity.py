@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlite_utils import Database
+from sqlite3 import Connection
 
 from crmcli.dates import now_utc
 from crmcli.db import transaction
@@ -10,11 +10,11 @@ from crmcli.errors import InvalidInput
 from crmcli.models import Note
 
 
-def add_note(db: Database, contact_id: int, body: str) -> Note:
+def add_note(db: Connection, contact_id: int, body: str) -> Note:
     return add_notes(db, contact_id, [body])[0]
 
 
-def add_notes(db: Database, contact_id: int, bodies: list[str]) -> list[Note]:
+def add_notes(db: Connection, contact_id: int, bodies: list[str]) -> list[Note]:
     """Attach notes to a contact (one search-index refresh for all of them)."""
     from crmcli.contacts import reindex_notes
 
@@ -34,7 +34,7 @@ def add_notes(db: Database, contact_id: int, bodies: list[str]) -> list[Note]:
     return notes
 
 
-def notes_for(db: Database, contact_id: int, limit: int | None = None) -> list[Note]:
+def notes_for(db: Connection, contact_id: int, limit: int | None = None) -> list[Note]:
     sql = ("SELECT id, contact_id, body, created_at, updated_at FROM notes"
            " WHERE contact_id = ? AND deleted_at IS NULL ORDER BY created_at DESC, id DESC")
     if limit is not None:
@@ -44,7 +44,7 @@ def notes_for(db: Database, contact_id: int, limit: int | None = None) -> list[N
 
 
 
-def notes_by_contact(db: Database, ids: list[int]) -> dict[int, list[str]]:
+def notes_by_contact(db: Connection, ids: list[int]) -> dict[int, list[str]]:
     """The note texts of many contacts at once, oldest first."""
     import json
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlite_utils import Database
+from sqlite3 import Connection
 
 from crmcli.dates import now_utc
 from crmcli.db import transaction
@@ -28,18 +28,18 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
-def find(db: Database, name: str) -> Company | None:
+def find(db: Connection, name: str) -> Company | None:
     row = db.execute(f"{_SELECT} WHERE co.name_folded = ?", [fold(name)]).fetchone()
     return _company(row) if row else None
 
 
-def ensure(db: Database, name: str) -> int:
+def ensure(db: Connection, name: str) -> int:
     """The id of the company called ``name`` (any case or accents), creating it if needed."""
     row = db.execute("SELECT id FROM companies WHERE name_folded = ?", [fold(name)]).fetchone()
     return row[0] if row else create(db, name).id
 
 
-def create(db: Database, name: str) -> Company:
+def create(db: Connection, name: str) -> Company:
     name = _clean_name(name)
     existing = find(db, name)
     if existing:
@@ -53,14 +53,14 @@ def create(db: Database, name: str) -> Company:
     return get(db, cursor.lastrowid)
 
 
-def get(db: Database, company_id: int) -> Company:
+def get(db: Connection, company_id: int) -> Company:
     row = db.execute(f"{_SELECT} WHERE co.id = ?", [company_id]).fetchone()
     if not row:
         raise NotFound(f"no company with id {company_id}")
     return _company(row)
 
 
-def all_companies(db: Database, query: str | None = None) -> list[Company]:
+def all_companies(db: Connection, query: str | None = None) -> list[Company]:
     if not query:
         return [_company(row) for row in db.execute(f"{_SELECT} ORDER BY co.name_folded")]
     rows = db.execute(f"{_SELECT} WHERE co.name_folded LIKE ? ORDER BY co.name_folded",
@@ -68,7 +68,7 @@ def all_companies(db: Database, query: str | None = None) -> list[Company]:
     return [_company(row) for row in rows]
 
 
-def resolve(db: Database, ref: str) -> Company:
+def resolve(db: Connection, ref: str) -> Company:
     """An id, an exact name, or text found in exactly one company's name."""
     ref = ref.strip()
     if ref.isdigit():
@@ -85,7 +85,7 @@ def resolve(db: Database, ref: str) -> Company:
     return matches[0]
 
 
-def rename(db: Database, company: Company, new_name: str) -> Company:
+def rename(db: Connection, company: Company, new_name: str) -> Company:
     from crmcli.contacts import reindex
 
     new_name = _clean_name(new_name)

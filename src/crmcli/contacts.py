@@ -12,9 +12,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-
-from sqlite_utils import Database
-from sqlite_utils.db import quote_identifier
+from sqlite3 import Connection
 
 from crmcli import companies
 from crmcli.dates import now_utc
@@ -103,7 +101,7 @@ def _dedupe_details(details: Iterable[Detail], kind: str) -> list[Detail]:
 # ---------------------------------------------------------------------------------- writing
 
 
-def create(db: Database, contact: Contact) -> Contact:
+def create(db: Connection, contact: Contact) -> Contact:
     contact = validate(contact)
     now = now_utc()
     uid = contact.uid or str(uuid.uuid4())
@@ -124,7 +122,7 @@ def create(db: Database, contact: Contact) -> Contact:
     return created
 
 
-def update(db: Database, contact: Contact) -> Contact:
+def update(db: Connection, contact: Contact) -> Contact:
     """Replace a contact's fields, details and tags with those of ``contact``."""
     contact = validate(contact)
     now = now_utc()
@@ -150,8 +148,8 @@ def _date_text(date: PartialDate | None) -> str | None:
     return str(date) if date else None
 
 
-def _write_details(db: Database, contact: Contact) -> None:
-    db.conn.executemany(
+def _write_details(db: Connection, contact: Contact) -> None:
+    db.executemany(
         "INSERT INTO contact_details (contact_id, kind, label, value, norm, position)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         [(contact.id, kind, detail.label, detail.value, detail_norm(kind, detail.value), position)
@@ -160,32 +158,32 @@ def _write_details(db: Database, contact: Contact) -> None:
     )
 
 
-def _write_tags(db: Database, contact: Contact) -> None:
-    db.conn.executemany(
+def _write_tags(db: Connection, contact: Contact) -> None:
+    db.executemany(
         "INSERT OR IGNORE INTO contact_tags (contact_id, tag) VALUES (?, ?)",
         [(contact.id, tag) for tag in contact.tags],
     )
 
 
-def retag(db: Database, contact: Contact, add: Iterable[str], remove: Iterable[str]
+def retag(db: Connection, contact: Contact, add: Iterable[str], remove: Iterable[str]
           ) -> Contact:
     drop = {normalize_tag(tag) for tag in remove}
     tags = [tag for tag in contact.tags if tag not in drop] + list(add)
     return update(db, replace(contact, tags=tags))
 
 
-def trash(db: Database, contact_id: int) -> None:
+def trash(db: Connection, contact_id: int) -> None:
     with transaction(db):
         db.execute("UPDATE contacts SET deleted_at = ? WHERE id = ?", [now_utc(), contact_id])
 
 
-def restore(db: Database, contact_id: int) -> None:
+def restore(db: Connection, contact_id: int) -> None:
     with transaction(db):
         db.execute("UPDATE contacts SET deleted_at = NULL, updated_at = ? WHERE id = ?",
                    [now_utc(), contact_id])
 
 
-def empty_trash(db: Database) -> int:
+def empty_trash(db: Connection) -> int:
     """Delete trashed contacts for good; returns how many went."""
     with transaction(db):
         db.execute("DELETE FROM contact_search WHERE rowid IN"
@@ -196,7 +194,7 @@ def empty_trash(db: Database) -> int:
 # ---------------------------------------------------------------------------------- search
 
 
-def reindex(db: Database, contact_id: int) -> None:
+def reindex(db: Connection, contact_id: int) -> None:
     """Rebuild the contact's row in the full-text index from everything searchable."""
     contact = get(db, contact_id, deleted=None)
     db.execute("DELETE FROM contact_search WHERE rowid = ?", [contact_id])
@@ -205,7 +203,7 @@ def reindex(db: Database, contact_id: int) -> None:
     reindex_notes(db, contact_id)
 
 
-def reindex_notes(db: Database, contact_id: int) -> None:
+def reindex_notes(db: Connection, contact_id: int) -> None:
     """Refresh the notes part of the contact's row in the full-text index."""
     notes = [body for (body,) in db.execute(
         "SELECT body FROM notes WHERE contact_id = ? AND deleted_at IS NULL", [contact_id])]
@@ -237,13 +235,13 @@ def match_expression(query: str) -> str | None:
     return " ".join(f'"{word}"*' for word in words) or None
 
 
-def search(db: Database, query: str | None = None, **filters) -> list[Contact]:
+def search(db: Connection, query: str | None = None, **filters) -> list[Contact]:
     """Contacts matching every word of ``query`` (as prefixes) and the filters of
     :func:`search_ids`."""
     return load_many(db, search_ids(db, query, **filters))
 
 
-def search_ids(db: Database, query: str | None = None, *, tags: Iterable[str] = (),
+def search_ids(db: Connection, query: str | None = None, *, tags: Iterable[str] = (),
                company_id: int | None = None, sort: str = "name", limit: int | None = None,
                deleted: bool = False, ids: Iterable[int] | None = None) -> list[int]:
     where = ["c.deleted_at IS NOT NULL" if deleted else "c.deleted_at IS NULL"]
@@ -270,7 +268,7 @@ def search_ids(db: Database, query: str | None = None, *, tags: Iterable[str] = 
 # ---------------------------------------------------------------------------------- loading
 
 
-def get(db: Database, contact_id: int, deleted: bool | None = False) -> Contact:
+def get(db: Connection, contact_id: int, deleted: bool | None = False) -> Contact:
     """Load one contact; ``deleted`` None means either state, True only trashed ones."""
     found = load_many(db, [contact_id])
     if not found:
@@ -283,7 +281,7 @@ def get(db: Database, contact_id: int, deleted: bool | None = False) -> Contact:
     return found[0]
 
 
-def load_many(db: Database, ids: list[int]) -> list[Contact]:
+def load_many(db: Connection, ids: list[int]) -> list[Contact]:
     """Load contacts with their details and tags, in the order of ``ids``."""
     if not ids:
         return []
@@ -323,7 +321,7 @@ def _partial_date(text: str | None) -> PartialDate | None:
 # ------------------------------------------------------------------------------- references
 
 
-def resolve(db: Database, ref: str, deleted: bool = False) -> Contact:
+def resolve(db: Connection, ref: str, deleted: bool = False) -> Contact:
     """Find the one contact a reference names: an id, or a name, email or phone.
 
     Short numbers are ids; longer ones are phone numbers. Exact matches (folded name, email,
@@ -354,7 +352,7 @@ def _name_has_prefixes(name: str, ref: str) -> bool:
     return all(any(w.startswith(part) for w in words) for part in _WORD.findall(fold(ref)))
 
 
-def _exact_matches(db: Database, ref: str, deleted: bool) -> list[int]:
+def _exact_matches(db: Connection, ref: str, deleted: bool) -> list[int]:
     state = "IS NOT NULL" if deleted else "IS NULL"
     phone = phone_key(ref) if len(phone_digits(ref)) >= _MIN_PHONE_DIGITS and is_phone(ref) else ""
     rows = db.execute(
@@ -390,7 +388,7 @@ class DuplicatePair:
     reasons: list[str]
 
 
-def find_duplicates(db: Database) -> list[DuplicatePair]:
+def find_duplicates(db: Connection) -> list[DuplicatePair]:
     """Pairs of live contacts sharing an email, a phone number or a folded name."""
     reasons: dict[tuple[int, int], set[str]] = {}
     for first, second, reason in db.execute(
@@ -415,7 +413,7 @@ def find_duplicates(db: Database) -> list[DuplicatePair]:
     ]
 
 
-def _same_phone_pairs(db: Database) -> set[tuple[int, int]]:
+def _same_phone_pairs(db: Connection) -> set[tuple[int, int]]:
     """Contact pairs with the same phone line. Numbers are bucketed by their last digits so
     that only plausible pairs are compared."""
     buckets: dict[str, list[tuple[int, str]]] = {}
@@ -449,7 +447,7 @@ def combine(keep: Contact, other: Contact) -> tuple[Contact, list[str]]:
     return combined, conflicts
 
 
-def merge(db: Database, keep: Contact, other: Contact) -> tuple[Contact, list[str]]:
+def merge(db: Connection, keep: Contact, other: Contact) -> tuple[Contact, list[str]]:
     """Fold ``other`` into ``keep`` and move ``other`` to the trash.
 
     Notes and everything else that points at ``other`` move to ``keep``; see :func:`combine`
@@ -467,12 +465,12 @@ def merge(db: Database, keep: Contact, other: Contact) -> tuple[Contact, list[st
     return merged, conflicts
 
 
-def find_by_uid(db: Database, uid: str) -> Contact | None:
+def find_by_uid(db: Connection, uid: str) -> Contact | None:
     row = db.execute("SELECT id FROM contacts WHERE uid = ?", [uid]).fetchone()
     return get(db, row[0], deleted=None) if row else None
 
 
-def find_same_person(db: Database, contact: Contact) -> Contact | None:
+def find_same_person(db: Connection, contact: Contact) -> Contact | None:
     """A live contact sharing an email with ``contact``, or its name and a phone number."""
     emails = [email_key(e.value) for e in contact.emails]
     row = db.execute(
@@ -495,19 +493,18 @@ def find_same_person(db: Database, contact: Contact) -> Contact | None:
     return None
 
 
-def _move_references(db: Database, source: int, target: int) -> None:
+def _move_references(db: Connection, source: int, target: int) -> None:
     """Point every row of other tables that refers to ``source`` at ``target``."""
-    own = {"contact_details", "contact_tags"}
-    for table in db.tables:
-        if table.name in own:
-            continue
-        for key in table.foreign_keys:
-            if key.other_table == "contacts":
-                column = quote_identifier(key.column)
-                db.execute(
-                    f"UPDATE {quote_identifier(table.name)} SET {column} = ? WHERE {column} = ?",
-                    [target, source],
-                )
+    from sqlite_utils.db import quote_identifier
+
+    for table, column in db.execute(
+        "SELECT m.name, f.\"from\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f"
+        " WHERE m.type = 'table' AND f.\"table\" = 'contacts'"
+        " AND m.name NOT IN ('contact_details', 'contact_tags')"
+    ).fetchall():
+        quoted = quote_identifier(column)
+        db.execute(f"UPDATE {quote_identifier(table)} SET {quoted} = ? WHERE {quoted} = ?",
+                   [target, source])
 
 
 # ---------------------------------------------------------------------------------- records

@@ -1,5 +1,10 @@
 """The one module that opens the SQLite file: pragmas, migrations and write transactions.
 
+Domain modules get a plain ``sqlite3.Connection`` in autocommit mode and write inside
+:func:`transaction`. sqlite-utils runs the migrations, but it is imported only when the
+schema is behind (``PRAGMA user_version`` says so), because importing it costs more than
+everything else an everyday command does.
+
 Writes take the lock up front (``BEGIN IMMEDIATE``) so that two processes, say cron and an
 interactive shell, queue behind the busy timeout instead of failing with "database is locked"
 when a read transaction tries to upgrade.
@@ -13,29 +18,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from crmcli.errors import StorageError
 
 BUSY_TIMEOUT_MS = 15_000
+# The number of migrations in crmcli.migrations; a test keeps the two in step.
+SCHEMA_VERSION = 2
 
 
-def connect(path: Path, migrate: bool = True) -> Database:
+def connect(path: Path, migrate: bool = True) -> sqlite3.Connection:
     """Open (creating with mode 0600 if needed) and migrate the database at ``path``."""
     path = Path(path).expanduser()
     _create_private_file(path)
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000)
-        db = Database(conn, execute_plugins=False)
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        db.execute("PRAGMA foreign_keys = ON")
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode = WAL")
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
         if migrate:
-            _migrate(db)
+            _migrate(conn, path)
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc
-    return db
+    return conn
 
 
 def _create_private_file(path: Path) -> None:
@@ -50,17 +54,22 @@ def _create_private_file(path: Path) -> None:
         raise StorageError(f"cannot create database {path}: {exc.strerror}") from exc
 
 
-def _migrate(db: Database) -> None:
-    from crmcli.migrations import migrations
-
-    if not migrations.pending(db):
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
         return
-    with transaction(db):
-        migrations.apply(db)
+    if version > SCHEMA_VERSION:
+        raise StorageError(f"{path} was written by a newer crmcli (schema {version}); "
+                           "upgrade crmcli to use it")
+    from crmcli.migrations import apply_all
+
+    with transaction(conn):
+        apply_all(conn)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-def file_path(db: Database) -> str:
-    return db.execute("PRAGMA database_list").fetchone()[2]
+def file_path(conn: sqlite3.Connection) -> str:
+    return conn.execute("PRAGMA database_list").fetchone()[2]
 
 
 def storage_error(exc: sqlite3.Error, path: Path | str) -> StorageError:
@@ -78,29 +87,33 @@ def storage_error(exc: sqlite3.Error, path: Path | str) -> StorageError:
 
 
 @contextmanager
-def transaction(db: Database) -> Iterator[Database]:
-    """A write transaction: all or nothing. Used inside another, it joins the outer one
-    (use :func:`savepoint` where a failure must undo only part of it)."""
-    if db.conn.in_transaction:
-        yield db
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction: all or nothing. Used inside another, it joins the outer one."""
+    if conn.in_transaction:
+        yield conn
         return
     try:
-        db.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:
-        raise storage_error(exc, file_path(db)) from exc
+        raise storage_error(exc, file_path(conn)) from exc
     try:
-        yield db
-        db.execute("COMMIT")
+        yield conn
+        conn.execute("COMMIT")
     except sqlite3.Error as exc:
-        db.rollback()
-        raise storage_error(exc, file_path(db)) from exc
+        _rollback(conn)
+        raise storage_error(exc, file_path(conn)) from exc
     except BaseException:
-        db.rollback()
+        _rollback(conn)
         raise
 
 
-@contextmanager
-def savepoint(db: Database) -> Iterator[Database]:
-    """Inside a transaction: a part that is undone alone if it fails."""
-    with db.atomic():
-        yield db
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+def utilities(conn: sqlite3.Connection):
+    """sqlite-utils' view of the connection, for savepoints, introspection and migrations."""
+    from sqlite_utils import Database
+
+    return Database(conn, execute_plugins=False, recursive_triggers=False)

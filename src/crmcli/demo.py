@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlite_utils import Database
+from sqlite3 import Connection
 
 from crmcli import activity, contacts
 from crmcli.db import transaction
@@ -39,7 +39,7 @@ _PEOPLE = [
 ]
 
 
-def seed(db: Database) -> int:
+def seed(db: Connection) -> int:
     """Fill an empty database with the sample book; returns how many contacts it added."""
     with transaction(db):
         for name, company, title, email, phone, tags, birthday, note in _PEOPLE:
@@ -51,5 +51,5 @@ def seed(db: Database) -> int:
     return len(_PEOPLE)
 
 
-def is_empty(db: Database) -> bool:
+def is_empty(db: Connection) -> bool:
     return not db.execute("SELECT 1 FROM contacts UNION ALL SELECT 1 FROM companies").fetchone()

@@ -11,6 +11,13 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("crmcli")
 
 
+def apply_all(conn) -> None:
+    """Apply every pending migration (``db`` keeps ``PRAGMA user_version`` in step)."""
+    from crmcli.db import utilities
+
+    migrations.apply(utilities(conn))
+
+
 def _run(db: Database, *statements: str) -> None:
     for statement in statements:
         db.execute(statement)

@@ -13,7 +13,7 @@ from crmcli import output
 from crmcli.errors import CrmError, InvalidInput
 
 if TYPE_CHECKING:
-    from sqlite_utils import Database
+    from sqlite3 import Connection
 
     from crmcli.config import Config
 
@@ -43,7 +43,7 @@ class State:
     db_option: str | None = None
     debug: bool = False
     _config: Config | None = field(default=None, repr=False)
-    _db: Database | None = field(default=None, repr=False)
+    _db: Connection | None = field(default=None, repr=False)
 
     @property
     def config(self) -> Config:
@@ -56,7 +56,7 @@ class State:
         return self._config
 
     @property
-    def db(self) -> Database:
+    def db(self) -> Connection:
         if self._db is None:
             from crmcli import db
 

@@ -7,26 +7,25 @@ the card as imported. Both let an export write back everything the phone gave us
 from __future__ import annotations
 
 import json
-
-from sqlite_utils import Database
+from sqlite3 import Connection
 
 from crmcli.dates import now_utc
 
 
-def load(db: Database, contact_id: int) -> tuple[dict, str] | None:
+def load(db: Connection, contact_id: int) -> tuple[dict, str] | None:
     row = db.execute("SELECT data, original FROM contact_cards WHERE contact_id = ?",
                      [contact_id]).fetchone()
     return (json.loads(row[0]), row[1]) if row else None
 
 
-def load_many(db: Database, ids: list[int]) -> dict[int, tuple[dict, str]]:
+def load_many(db: Connection, ids: list[int]) -> dict[int, tuple[dict, str]]:
     rows = db.execute(
         "SELECT contact_id, data, original FROM contact_cards"
         " WHERE contact_id IN (SELECT value FROM json_each(?))", [json.dumps(ids)])
     return {row[0]: (json.loads(row[1]), row[2]) for row in rows}
 
 
-def save(db: Database, contact_id: int, data: dict, original: str) -> None:
+def save(db: Connection, contact_id: int, data: dict, original: str) -> None:
     db.execute(
         "INSERT INTO contact_cards (contact_id, data, original, updated_at) VALUES (?, ?, ?, ?)"
         " ON CONFLICT (contact_id) DO UPDATE SET data = excluded.data,"

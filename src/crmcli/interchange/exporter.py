@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-from sqlite_utils import Database
+from sqlite3 import Connection
 
 from crmcli import activity, contacts
 from crmcli.interchange import cards
@@ -22,7 +21,7 @@ class Exported:
     original: str | None
 
 
-def iter_export(db: Database, ids: list[int]) -> Iterator[Exported]:
+def iter_export(db: Connection, ids: list[int]) -> Iterator[Exported]:
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
         notes = activity.notes_by_contact(db, batch)

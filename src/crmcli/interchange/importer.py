@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-
-from sqlite_utils import Database
+from sqlite3 import Connection
 
 from crmcli import activity, contacts
-from crmcli.db import savepoint, transaction
+from crmcli.db import transaction, utilities
 from crmcli.errors import CrmError
 from crmcli.interchange import cards
 from crmcli.models import Contact
@@ -62,15 +61,16 @@ class _DryRun(Exception):
     """Raised to roll back the whole import after a dry run."""
 
 
-def run(db: Database, records: Iterable[Incoming], *, on_duplicate: OnDuplicate =
+def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicate =
         OnDuplicate.merge, tags: Iterable[str] = (), dry_run: bool = False,
         progress: Callable[[int], None] | None = None) -> ImportReport:
     report = ImportReport()
     extra_tags = list(tags)
+    savepoints = utilities(db)
     try:
         with transaction(db):
             for record in records:
-                _import_one(db, record, on_duplicate, extra_tags, report)
+                _import_one(db, savepoints, record, on_duplicate, extra_tags, report)
                 if progress:
                     progress(report.total)
             if dry_run:
@@ -80,15 +80,16 @@ def run(db: Database, records: Iterable[Incoming], *, on_duplicate: OnDuplicate 
     return report
 
 
-def _import_one(db: Database, record: Incoming, on_duplicate: OnDuplicate, tags: list[str],
-                report: ImportReport) -> None:
+def _import_one(db: Connection, savepoints, record: Incoming, on_duplicate: OnDuplicate,
+                tags: list[str], report: ImportReport) -> None:
+    """Import one record in a savepoint of its own, so that a failure undoes only it."""
     report.messages += record.warnings
     if record.error:
         report.failed += 1
         report.messages.append(f"{record.where}: {record.error}")
         return
     try:
-        with savepoint(db):
+        with savepoints.atomic():
             outcome, notes = _apply(db, record, on_duplicate, tags)
     except CrmError as exc:
         report.failed += 1
@@ -98,7 +99,7 @@ def _import_one(db: Database, record: Incoming, on_duplicate: OnDuplicate, tags:
     report.messages += [f"{record.where}: {note}" for note in notes]
 
 
-def _apply(db: Database, record: Incoming, on_duplicate: OnDuplicate, tags: list[str]
+def _apply(db: Connection, record: Incoming, on_duplicate: OnDuplicate, tags: list[str]
            ) -> tuple[str, list[str]]:
     incoming = replace(record.contact, tags=[*record.contact.tags, *tags])
     existing = _find_match(db, incoming, on_duplicate)
@@ -125,7 +126,7 @@ def _apply(db: Database, record: Incoming, on_duplicate: OnDuplicate, tags: list
     return ("updated" if changed else "unchanged"), conflicts
 
 
-def _find_match(db: Database, contact: Contact, on_duplicate: OnDuplicate) -> Contact | None:
+def _find_match(db: Connection, contact: Contact, on_duplicate: OnDuplicate) -> Contact | None:
     if contact.id is not None:
         return contacts.get(db, contact.id, deleted=None)
     if contact.uid:
@@ -146,7 +147,7 @@ def _overlay(existing: Contact, incoming: Contact, fields: set[str] | None) -> C
     return replace(existing, **changes)
 
 
-def _add_notes(db: Database, contact_id: int, notes: list[str], known: set[str] | None = None
+def _add_notes(db: Connection, contact_id: int, notes: list[str], known: set[str] | None = None
                ) -> bool:
     if known is None:
         known = {note.body for note in activity.notes_for(db, contact_id)}
@@ -156,7 +157,7 @@ def _add_notes(db: Database, contact_id: int, notes: list[str], known: set[str] 
     return bool(fresh)
 
 
-def _combine_card(db: Database, contact_id: int, record: Incoming) -> bool:
+def _combine_card(db: Connection, contact_id: int, record: Incoming) -> bool:
     if record.card is None:
         return False
     stored = cards.load(db, contact_id)

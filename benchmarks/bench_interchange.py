@@ -11,7 +11,7 @@ Exits 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
-import base64
+import io
 import os
 import random
 import subprocess
@@ -21,26 +21,47 @@ from pathlib import Path
 
 from common import CRM, DATA, FIRST, LAST, TAGS
 
-PHOTO = base64.b64encode(random.Random(1).randbytes(3000)).decode()
+PHOTO = random.Random(1).randbytes(3000)
 
 
 def card(number: int, rng: random.Random) -> str:
+    """One vCard 3.0 as a phone would write it, serialised (and folded) by vobject."""
+    import vobject
+
     first, last = rng.choice(FIRST), rng.choice(LAST)
-    lines = [
-        "BEGIN:VCARD", "VERSION:3.0", f"UID:bench-{number}", f"FN:{first} {last} {number}",
-        f"N:{last};{first};;;", f"ORG:Company {number % 997}", "TITLE:Buyer",
-        f"EMAIL;TYPE=INTERNET,WORK:{first[0].lower()}{number}@example{number % 89}.com",
-        f"TEL;TYPE=CELL:+34 6{rng.randrange(10**7, 10**8)}",
-        f"item1.URL:https://example.com/{number}", "item1.X-ABLabel:profile",
-        f"CATEGORIES:{','.join(rng.sample(TAGS, 2))}",
-        f"BDAY:19{rng.randrange(50, 99)}-0{rng.randrange(1, 9)}-1{rng.randrange(0, 9)}",
-        f"NOTE:Met at fair {number % 50}\\, follow up",
-        f"X-SOCIALPROFILE;TYPE=twitter:https://twitter.com/user{number}",
-    ]
+    vc = vobject.vCard()
+    vc.add("uid").value = f"bench-{number}"
+    vc.add("fn").value = f"{first} {last} {number}"
+    vc.add("n").value = vobject.vcard.Name(family=last, given=first)
+    vc.add("org").value = [f"Company {number % 997}"]
+    vc.add("title").value = "Buyer"
+    email = vc.add("email")
+    email.value = f"{first[0].lower()}{number}@example{number % 89}.com"
+    email.type_param = ["INTERNET", "WORK"]
+    tel = vc.add("tel")
+    tel.value = f"+34 6{rng.randrange(10**7, 10**8)}"
+    tel.type_param = "CELL"
+    vc.add("categories").value = rng.sample(TAGS, 2)
+    vc.add("bday").value = f"19{rng.randrange(50, 99)}-0{rng.randrange(1, 9)}-1{rng.randrange(9)}"
+    vc.add("note").value = f"Met at fair {number % 50}, follow up"
+    social = vc.add("x-socialprofile")
+    social.value = f"https://twitter.com/user{number}"
+    social.type_param = "twitter"
     if number % 10 == 0:
-        lines.append(f"PHOTO;ENCODING=b;TYPE=JPEG:{PHOTO}")
-    lines.append("END:VCARD")
-    return "\r\n".join(lines) + "\r\n"
+        photo = vc.add("photo")
+        photo.value = PHOTO
+        photo.encoding_param = "b"
+        photo.type_param = "JPEG"
+    return "".join(_folded(line) for line in vc.serialize().split("\r\n") if line)
+
+
+def _folded(line: str) -> str:
+    """vobject leaves base64 PHOTO lines unfolded; fold them as phones do."""
+    from vobject.base import foldOneLine
+
+    buffer = io.StringIO()
+    foldOneLine(buffer, line)
+    return buffer.getvalue()
 
 
 def card_file(count: int) -> Path:
@@ -48,9 +69,11 @@ def card_file(count: int) -> Path:
     if not path.exists():
         DATA.mkdir(exist_ok=True)
         rng = random.Random(3)
-        with path.open("w", encoding="utf-8", newline="") as handle:
+        partial = path.with_suffix(".partial")
+        with partial.open("w", encoding="utf-8", newline="") as handle:
             for number in range(count):
                 handle.write(card(number, rng))
+        os.replace(partial, path)
     return path
 
 

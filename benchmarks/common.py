@@ -43,7 +43,7 @@ def generated_contacts(count: int, seed: int = 7):
 
 def build_book(count: int) -> Path:
     """A database with ``count`` generated contacts, built once and kept in benchmarks/data."""
-    from crmcli import activity, contacts, db
+    from crmcli import contacts, db
 
     path = DATA / f"contacts-{count}.db"
     if path.exists():
@@ -55,9 +55,7 @@ def build_book(count: int) -> Path:
     started = time.perf_counter()
     with db.transaction(database):
         for contact, note in generated_contacts(count):
-            created = contacts.create(database, contact)
-            if note:
-                activity.add_note(database, created.id, note)
+            contacts.create(database, contact, notes=[note] if note else [])
     database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     database.close()
     os.replace(partial, path)

@@ -268,3 +268,59 @@ def test_every_corpus_file_imports_or_reports_precisely(crm):
     assert len(crm.ok("list").rows()) > 60
     export = crm.ok("export").stdout
     assert len(list(vobject.readComponents(export))) == len(crm.ok("list").rows())
+
+
+def test_unchanged_valid_card_exports_as_it_came_and_edits_show(crm, tmp_path):
+    path = tmp_path / "ana.vcf"
+    card = ("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u-1\r\nFN:Ana Lima\r\nN:Lima;Ana;;;\r\n"
+            "item1.TEL;type=CELL;type=pref:+351 912 345 678\r\nitem1.X-ABLabel:_$!<Mobile>!$_\r\n"
+            "X-UNKNOWN;X-PARAM=\"a:b\":kept\r\nEND:VCARD\r\n")
+    path.write_text(card, newline="")
+    crm.ok("import", str(path))
+    assert crm.ok("export").stdout == card.replace("\r\n", "\n")
+    crm.ok("edit", "ana", "--title", "COO")
+    edited = vobject.readOne(crm.ok("export").stdout)
+    assert edited.title.value == "COO"
+    assert edited.contents["x-unknown"][0].value == "kept"
+
+
+def test_card_without_uid_exports_with_the_uid_it_was_given(crm, tmp_path):
+    path = tmp_path / "bo.vcf"
+    path.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo Chen\r\nEND:VCARD\r\n", newline="")
+    crm.ok("import", str(path))
+    uid = crm.ok("show", "bo", "--json").json()["uid"]
+    assert vobject.readOne(crm.ok("export").stdout).uid.value == uid
+
+
+def test_stand_in_birth_year_is_not_exported(crm, tmp_path):
+    path = tmp_path / "bday.vcf"
+    path.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Lima\r\nBDAY:16040716\r\nEND:VCARD\r\n")
+    crm.ok("import", str(path))
+    exported = crm.ok("export").stdout
+    assert "1604" not in exported
+    assert vobject.readOne(exported).bday.value == "--07-16"
+
+
+def test_long_imports_parse_in_a_worker_and_keep_their_order(crm, tmp_path):
+    from crmcli.interchange.workers import BATCH
+
+    count = BATCH * 3 + 7
+    path = tmp_path / "many.vcf"
+    cards = [f"FN:Person {n:04d}\r\nEMAIL:p{n}@example.com" if n != 450 else "NOTE:no name"
+             for n in range(count)]
+    path.write_text("".join(f"BEGIN:VCARD\r\nVERSION:3.0\r\n{body}\r\nEND:VCARD\r\n"
+                            for body in cards), newline="")
+    result = crm("import", str(path))
+    assert result.exit_code == 1
+    assert "card 451 (line 2251):" in result.stderr
+    assert f"created {count - 1}, updated 0, unchanged 0, skipped 0, failed 1" in result.stderr
+    rows = crm.ok("list", "--sort", "created").rows()
+    assert [r["name"] for r in rows] == [f"Person {n:04d}" for n in range(count) if n != 450]
+
+
+def test_ordered_map_matches_map_whatever_the_batch():
+    from crmcli.interchange.workers import ordered_map
+
+    items = list(range(1000))
+    assert list(ordered_map(abs, items, batch=7)) == items
+    assert list(ordered_map(abs, iter(items[:5]), batch=7)) == items[:5]

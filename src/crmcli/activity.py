@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from sqlite3 import Connection
 
 from crmcli.dates import now_utc
@@ -18,19 +19,23 @@ def add_notes(db: Connection, contact_id: int, bodies: list[str]) -> list[Note]:
     """Attach notes to a contact (one search-index refresh for all of them)."""
     from crmcli.contacts import reindex_notes
 
-    bodies = [body.strip() for body in bodies]
-    if not all(bodies):
-        raise InvalidInput("the note is empty")
+    with transaction(db):
+        notes = add_note_rows(db, contact_id, bodies)
+        reindex_notes(db, contact_id)
+    return notes
+
+
+def add_note_rows(db: Connection, contact_id: int, bodies: Iterable[str]) -> list[Note]:
+    """Insert notes without touching the search index (the caller refreshes it)."""
     now = now_utc()
     notes = []
-    with transaction(db):
-        for body in bodies:
-            cursor = db.execute(
-                "INSERT INTO notes (contact_id, body, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?)", [contact_id, body, now, now])
-            notes.append(Note(id=cursor.lastrowid, contact_id=contact_id, body=body,
-                              created_at=now, updated_at=now))
-        reindex_notes(db, contact_id)
+    for body in (body.strip() for body in bodies):
+        if not body:
+            raise InvalidInput("the note is empty")
+        cursor = db.execute("INSERT INTO notes (contact_id, body, created_at, updated_at)"
+                            " VALUES (?, ?, ?, ?)", [contact_id, body, now, now])
+        notes.append(Note(id=cursor.lastrowid, contact_id=contact_id, body=body,
+                          created_at=now, updated_at=now))
     return notes
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from sqlite3 import Connection
 
 from crmcli import companies
+from crmcli.activity import add_note_rows
 from crmcli.dates import now_utc
 from crmcli.db import transaction
 from crmcli.errors import Ambiguous, InvalidInput, NotFound
@@ -101,7 +102,8 @@ def _dedupe_details(details: Iterable[Detail], kind: str) -> list[Detail]:
 # ---------------------------------------------------------------------------------- writing
 
 
-def create(db: Connection, contact: Contact) -> Contact:
+def create(db: Connection, contact: Contact, notes: Iterable[str] = ()) -> Contact:
+    """Insert a new contact, with notes about it if given."""
     contact = validate(contact)
     now = now_utc()
     uid = contact.uid or str(uuid.uuid4())
@@ -117,8 +119,9 @@ def create(db: Connection, contact: Contact) -> Contact:
                           created_at=now, updated_at=now, deleted_at=None)
         _write_details(db, created)
         _write_tags(db, created)
-        db.execute("INSERT INTO contact_search (rowid, body, notes) VALUES (?, ?, '')",
-                   [created.id, search_text(created)])
+        written = add_note_rows(db, created.id, notes)
+        db.execute("INSERT INTO contact_search (rowid, body, notes) VALUES (?, ?, ?)",
+                   [created.id, search_text(created), fold(" ".join(n.body for n in written))])
     return created
 
 

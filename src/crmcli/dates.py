@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 
 from crmcli.errors import InvalidInput
 from crmcli.models import PartialDate
@@ -18,7 +19,7 @@ _EXAMPLES = {"DMY": "17/05/1980", "MDY": "05/17/1980", "YMD": "1980/05/17"}
 
 def now_utc() -> str:
     """The current instant as stored: UTC ISO 8601 to the second."""
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def today() -> dt.date:

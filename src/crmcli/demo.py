@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlite3 import Connection
 
-from crmcli import activity, contacts
+from crmcli import contacts
 from crmcli.db import transaction
 from crmcli.models import Contact, Detail, PartialDate
 
@@ -44,10 +44,9 @@ def seed(db: Connection) -> int:
     with transaction(db):
         for name, company, title, email, phone, tags, birthday, note in _PEOPLE:
             label, _, number = phone.rpartition(":")
-            contact = contacts.create(db, Contact(
+            contacts.create(db, Contact(
                 name=name, company=company, title=title, emails=[Detail(email, "work")],
-                phones=[Detail(number, label)], tags=tags, birthday=birthday))
-            activity.add_note(db, contact.id, note)
+                phones=[Detail(number, label)], tags=tags, birthday=birthday), notes=[note])
     return len(_PEOPLE)
 
 

@@ -88,11 +88,15 @@ def m002_anniversaries_and_vcards(db: Database) -> None:
         db,
         "ALTER TABLE contacts ADD COLUMN anniversary TEXT",
         # What a contact's imported vCard held beyond crmcli's own fields (photo, unknown and
-        # grouped properties, as JSON) and the card as imported, so export can write it back.
+        # grouped properties, as JSON) and the card as imported, so export can write it back;
+        # `rendered` is a ready vCard 3.0, valid while the contact's fingerprint is
+        # `rendered_for` (it saves re-serialising unchanged cards on every export).
         """CREATE TABLE contact_cards (
             contact_id INTEGER PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,
             data TEXT NOT NULL,
             original TEXT NOT NULL,
+            rendered TEXT,
+            rendered_for TEXT,
             updated_at TEXT NOT NULL
         )""",
     )

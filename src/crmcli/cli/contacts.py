@@ -75,12 +75,7 @@ def add(
     contact = Contact(name=name, emails=_details(email), phones=_details(phone),
                       addresses=_details(address), urls=_details(url), company=company,
                       title=title, tags=tag, birthday=_birthday(birthday))
-    from crmcli.db import transaction
-
-    with transaction(db):
-        contact = contacts.create(db, contact)
-        if note:
-            activity.add_note(db, contact.id, note)
+    contact = contacts.create(db, contact, notes=[note] if note else [])
     if interactive():
         typer.echo(f"Added contact {contact.id}: {output.safe(contact.name)}")
     else:

@@ -178,8 +178,8 @@ def export(
 
 def _write(stream, items, format_: ExportFormat, version: str, dialect: str) -> None:
     if format_ == ExportFormat.vcard:
-        for item in items:
-            stream.write(exporter.to_vcard(item, version))
+        for card in exporter.iter_vcards(items, version):
+            stream.write(card)
     elif format_ == ExportFormat.csv:
         from crmcli.interchange import csv as csv_file
 
@@ -225,6 +225,6 @@ def _destination(path: Path | None):
 
 def _write_vdir(folder: Path, items, version: str) -> None:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for item in items:
-        with _destination(folder / exporter.vdir_file_name(item.contact)) as stream:
-            stream.write(exporter.to_vcard(item, version))
+    for contact, card in exporter.iter_vcards(items, version, with_contacts=True):
+        with _destination(folder / exporter.vdir_file_name(contact)) as stream:
+            stream.write(card)

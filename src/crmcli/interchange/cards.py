@@ -1,36 +1,46 @@
 """Storage of what a contact's imported vCard held beyond crmcli's own fields.
 
 ``data`` is a JSON object from the vCard reader (photo, kept properties, ...); ``original`` is
-the card as imported. Both let an export write back everything the phone gave us.
+the card as imported. Both let an export write back everything the phone gave us. ``rendered``
+is the card ready to export while the contact is unchanged (see ``exporter.fingerprint``).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from sqlite3 import Connection
 
 from crmcli.dates import now_utc
 
 
-def load(db: Connection, contact_id: int) -> tuple[dict, str] | None:
-    row = db.execute("SELECT data, original FROM contact_cards WHERE contact_id = ?",
-                     [contact_id]).fetchone()
-    return (json.loads(row[0]), row[1]) if row else None
+@dataclass
+class StoredCard:
+    data: dict
+    original: str
+    rendered: str | None = None
+    rendered_for: str | None = None
 
 
-def load_many(db: Connection, ids: list[int]) -> dict[int, tuple[dict, str]]:
+def load(db: Connection, contact_id: int) -> StoredCard | None:
+    return load_many(db, [contact_id]).get(contact_id)
+
+
+def load_many(db: Connection, ids: list[int]) -> dict[int, StoredCard]:
     rows = db.execute(
-        "SELECT contact_id, data, original FROM contact_cards"
+        "SELECT contact_id, data, original, rendered, rendered_for FROM contact_cards"
         " WHERE contact_id IN (SELECT value FROM json_each(?))", [json.dumps(ids)])
-    return {row[0]: (json.loads(row[1]), row[2]) for row in rows}
+    return {row[0]: StoredCard(json.loads(row[1]), row[2], row[3], row[4]) for row in rows}
 
 
-def save(db: Connection, contact_id: int, data: dict, original: str) -> None:
+def save(db: Connection, contact_id: int, card: StoredCard) -> None:
     db.execute(
-        "INSERT INTO contact_cards (contact_id, data, original, updated_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (contact_id) DO UPDATE SET data = excluded.data,"
-        " original = excluded.original, updated_at = excluded.updated_at",
-        [contact_id, json.dumps(data, ensure_ascii=False), original, now_utc()],
+        "INSERT INTO contact_cards (contact_id, data, original, rendered, rendered_for,"
+        " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO UPDATE SET"
+        " data = excluded.data, original = excluded.original, rendered = excluded.rendered,"
+        " rendered_for = excluded.rendered_for, updated_at = excluded.updated_at",
+        [contact_id, json.dumps(card.data, ensure_ascii=False), card.original, card.rendered,
+         card.rendered_for, now_utc()],
     )
 
 

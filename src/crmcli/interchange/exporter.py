@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from sqlite3 import Connection
 
 from crmcli import activity, contacts
 from crmcli.interchange import cards
+from crmcli.interchange.cards import StoredCard
 from crmcli.models import Contact
+from crmcli.output import to_json
 
 BATCH = 500
 
@@ -17,8 +21,7 @@ BATCH = 500
 class Exported:
     contact: Contact
     notes: list[str]
-    card: dict | None  # stored vCard data (see interchange.cards), if it came from a vCard
-    original: str | None
+    card: StoredCard | None  # what its imported vCard held, if it came from one
 
 
 def iter_export(db: Connection, ids: list[int]) -> Iterator[Exported]:
@@ -27,8 +30,7 @@ def iter_export(db: Connection, ids: list[int]) -> Iterator[Exported]:
         notes = activity.notes_by_contact(db, batch)
         stored = cards.load_many(db, batch)
         for contact in contacts.load_many(db, batch):
-            data, original = stored.get(contact.id, (None, None))
-            yield Exported(contact, notes.get(contact.id, []), data, original)
+            yield Exported(contact, notes.get(contact.id, []), stored.get(contact.id))
 
 
 def to_record(item: Exported) -> dict:
@@ -36,20 +38,50 @@ def to_record(item: Exported) -> dict:
     return contacts.to_record(item.contact) | {"notes": item.notes}
 
 
+def fingerprint(item: Exported) -> str:
+    """A digest of everything an exported vCard is made from; it changes with any edit."""
+    data = item.card.data if item.card else None
+    text = to_json([to_record(item), data])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def to_vcard(item: Exported, version: str = "3.0") -> str:
-    """The contact as one vCard, written over the card it was imported from (if any)."""
+    """The contact as one vCard, written over the card it was imported from (if any).
+
+    A card imported as valid vCard 3.0 and unchanged since is written as it came.
+    """
+    card = item.card
+    if version == "3.0" and card and card.rendered and card.rendered_for == fingerprint(item):
+        return card.rendered
+    return _write(item, version)
+
+
+def iter_vcards(items: Iterable[Exported], version: str = "3.0", with_contacts: bool = False):
+    """vCards for many contacts, written in worker processes when there are many."""
+    from crmcli.interchange.workers import ordered_map
+
+    write = partial(_vcard_with_contact if with_contacts else to_vcard, version=version)
+    return ordered_map(write, items, spare_cores=0)
+
+
+def _vcard_with_contact(item: Exported, version: str) -> tuple[Contact, str]:
+    return item.contact, to_vcard(item, version)
+
+
+def _write(item: Exported, version: str) -> str:
     import base64
 
     from crmcli.interchange import vcard
 
-    data = item.card or {}
+    data = item.card.data if item.card else {}
     photo = data.get("photo")
     parsed = vcard.ParsedCard(
         contact=item.contact, notes=item.notes, anniversary=item.contact.anniversary,
         photo=vcard.Photo(
             data=base64.b64decode(photo["data"]) if photo.get("data") else None,
             uri=photo.get("uri"), media_type=photo.get("media_type") or "") if photo else None,
-        rev=data.get("rev"), extra=list(data.get("extra") or []), original=item.original or None,
+        rev=data.get("rev"), extra=list(data.get("extra") or []),
+        original=item.card.original if item.card else None,
     )
     return vcard.write_card(parsed, version)
 

@@ -18,7 +18,8 @@ from sqlite3 import Connection
 from crmcli import activity, contacts
 from crmcli.db import transaction, utilities
 from crmcli.errors import CrmError
-from crmcli.interchange import cards
+from crmcli.interchange import cards, exporter
+from crmcli.interchange.cards import StoredCard
 from crmcli.models import Contact
 
 
@@ -38,6 +39,7 @@ class Incoming:
     notes: list[str] = field(default_factory=list)
     card: dict | None = None  # vCard data beyond crmcli's fields, see interchange.cards
     original: str | None = None
+    rendered: str | None = None  # the card ready to export again, when it was valid 3.0
     fields: set[str] | None = None  # attributes the record sets, when it is partial
     error: str | None = None
     warnings: list[str] = field(default_factory=list)  # complete messages, with their place
@@ -104,10 +106,10 @@ def _apply(db: Connection, record: Incoming, on_duplicate: OnDuplicate, tags: li
     incoming = replace(record.contact, tags=[*record.contact.tags, *tags])
     existing = _find_match(db, incoming, on_duplicate)
     if existing is None:
-        created = contacts.create(db, replace(incoming, id=None))
-        _add_notes(db, created.id, record.notes, known=set())
+        notes = _distinct(record.notes)
+        created = contacts.create(db, replace(incoming, id=None), notes=notes)
         if record.card is not None:
-            cards.save(db, created.id, record.card, record.original or "")
+            _save_new_card(db, created, notes, record)
         return "created", []
     if existing.deleted_at:
         return "skipped", [f"matches contact {existing.id}, which is in the trash; skipped"]
@@ -147,14 +149,25 @@ def _overlay(existing: Contact, incoming: Contact, fields: set[str] | None) -> C
     return replace(existing, **changes)
 
 
-def _add_notes(db: Connection, contact_id: int, notes: list[str], known: set[str] | None = None
-               ) -> bool:
-    if known is None:
-        known = {note.body for note in activity.notes_for(db, contact_id)}
-    fresh = [body for body in dict.fromkeys(n.strip() for n in notes) if body and body not in known]
+def _distinct(notes: list[str]) -> list[str]:
+    return [body for body in dict.fromkeys(note.strip() for note in notes) if body]
+
+
+def _add_notes(db: Connection, contact_id: int, notes: list[str]) -> bool:
+    known = {note.body for note in activity.notes_for(db, contact_id)}
+    fresh = [body for body in _distinct(notes) if body not in known]
     if fresh:
         activity.add_notes(db, contact_id, fresh)
     return bool(fresh)
+
+
+def _save_new_card(db: Connection, created: Contact, notes: list[str], record: Incoming
+                   ) -> None:
+    card = StoredCard(record.card, record.original or "")
+    if record.rendered:
+        card.rendered = record.rendered
+        card.rendered_for = exporter.fingerprint(exporter.Exported(created, notes, card))
+    cards.save(db, created.id, card)
 
 
 def _combine_card(db: Connection, contact_id: int, record: Incoming) -> bool:
@@ -162,10 +175,10 @@ def _combine_card(db: Connection, contact_id: int, record: Incoming) -> bool:
         return False
     stored = cards.load(db, contact_id)
     if stored is None:
-        cards.save(db, contact_id, record.card, record.original or "")
+        cards.save(db, contact_id, StoredCard(record.card, record.original or ""))
         return True
-    combined = cards.combine(stored[0], record.card)
-    if combined == stored[0]:
+    combined = cards.combine(stored.data, record.card)
+    if combined == stored.data:
         return False
-    cards.save(db, contact_id, combined, stored[1])
+    cards.save(db, contact_id, StoredCard(combined, stored.original))
     return True

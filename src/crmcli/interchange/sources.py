@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +28,11 @@ class Format(StrEnum):
 _SUFFIXES = {".vcf": Format.vcard, ".vcard": Format.vcard, ".csv": Format.csv,
              ".json": Format.json, ".jsonl": Format.jsonl, ".ndjson": Format.jsonl}
 _SNIFF_BYTES = 4096
+# A vCard 3.0 content line (RFC 2425): [group.]name *(;param=value[,value]) : value
+_PARAM_VALUE = r'(?:"[^"\x00-\x1f]*"|[^";:,\x00-\x1f]*)'
+_CONTENT_LINE = re.compile(
+    rf"(?:[A-Za-z0-9-]+\.)?[A-Za-z0-9-]+(?:;[A-Za-z0-9-]+={_PARAM_VALUE}(?:,{_PARAM_VALUE})*)*"
+    r":[^\x00-\x08\x0a-\x1f\x7f]*")
 
 
 @dataclass
@@ -122,19 +129,61 @@ def _text(source: Source) -> io.TextIOWrapper:
 
 def _vcard_records(source: Source) -> Iterator[Incoming]:
     from crmcli.interchange import vcard
+    from crmcli.interchange.workers import ordered_map
 
     prefix = f"{source.name}: " if source.name.endswith((".vcf", ".vcard")) else ""
-    for raw in vcard.iter_raw_cards(source.stream):
-        try:
-            parsed = vcard.parse_card(raw)
-        except InvalidInput as exc:
-            where, reason = _located(str(exc), raw.where())
-            yield Incoming(prefix + where, error=reason)
-            continue
-        parsed.contact.anniversary = parsed.anniversary
-        yield Incoming(prefix + raw.where(), contact=parsed.contact, notes=parsed.notes,
-                       card=card_data(parsed), original=parsed.original or "",
-                       warnings=[prefix + warning for warning in parsed.warnings])
+    for record in ordered_map(_parse_vcard, vcard.iter_raw_cards(source.stream)):
+        record.where = prefix + record.where
+        record.warnings = [prefix + warning for warning in record.warnings]
+        yield record
+
+
+def _parse_vcard(raw) -> Incoming:
+    """One raw card as an import record (runs in a worker process for long inputs)."""
+    from crmcli.interchange import vcard
+
+    try:
+        parsed = vcard.parse_card(raw)
+    except InvalidInput as exc:
+        where, reason = _located(str(exc), raw.where())
+        return Incoming(where, error=reason)
+    parsed.contact.anniversary = parsed.anniversary
+    uid_added = not parsed.contact.uid
+    if uid_added:
+        parsed.contact.uid = str(uuid.uuid4())
+    return Incoming(raw.where(), contact=parsed.contact, notes=parsed.notes,
+                    card=card_data(parsed), original=parsed.original or "",
+                    rendered=_ready_to_export(raw.text, parsed, uid_added),
+                    warnings=list(parsed.warnings))
+
+
+def _ready_to_export(text: str, parsed, uid_added: bool) -> str | None:
+    """The card as it came, when it can be exported as it is: vCard 3.0 read without a
+    warning, folded within 75 octets, its dates written the way crmcli writes them. A
+    card that had no UID gets the one it was given."""
+    lines = text.split("\n")
+    if parsed.warnings or not any(line.upper() == "VERSION:3.0" for line in lines):
+        return None
+    if any(len(line.encode()) > 75 for line in lines):
+        return None
+    if not all(_CONTENT_LINE.fullmatch(line) for line in _unfolded(lines)):
+        return None
+    for date in (parsed.contact.birthday, parsed.anniversary):
+        if date and f":{date}" not in text:
+            return None
+    if uid_added:
+        lines.insert(1, f"UID:{parsed.contact.uid}")
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _unfolded(lines: list[str]) -> list[str]:
+    logical: list[str] = []
+    for line in lines:
+        if line[:1] in (" ", "\t") and logical:
+            logical[-1] += line[1:]
+        else:
+            logical.append(line)
+    return logical
 
 
 def _located(message: str, fallback: str) -> tuple[str, str]:

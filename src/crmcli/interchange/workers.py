@@ -1,0 +1,60 @@
+"""Parse in another process while this one writes to the database.
+
+Parsing vCards and writing contacts each take about half of an import; on a machine with two
+or more cores they can overlap. Work goes out in batches, at most a few ahead of what has been
+consumed, so memory stays flat however long the input is; short inputs never start a worker.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+BATCH = 200
+WINDOW = 4  # batches in flight per worker
+
+
+def ordered_map(function: Callable[[Item], Result], items: Iterable[Item],
+                batch: int = BATCH, spare_cores: int = 1) -> Iterator[Result]:
+    """``map(function, items)`` in order, computed in worker processes when worthwhile.
+
+    ``function`` must be a module-level function so that it can be sent to a worker.
+    ``spare_cores`` are left to this process, for work it does on the results.
+    """
+    items = iter(items)
+    first = list(islice(items, batch))
+    workers = min(4, (os.cpu_count() or 1) - spare_cores)
+    if len(first) < batch or workers < 1 or (os.cpu_count() or 1) < 2:
+        yield from map(function, first)
+        yield from map(function, items)
+        return
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)
+    try:
+        pending = deque([pool.submit(_run_batch, function, first)])
+        for chunk in iter(lambda: list(islice(items, batch)), []):
+            pending.append(pool.submit(_run_batch, function, chunk))
+            if len(pending) >= WINDOW * workers:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _run_batch(function: Callable[[Item], Result], chunk: list[Item]) -> list[Result]:
+    return [function(item) for item in chunk]
+
+
+def _ignore_interrupts() -> None:
+    """Ctrl-C is the importing process's to handle; workers just stop with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -15,7 +15,8 @@ from typing import Any
 from crmcli.errors import ConfigError
 
 DATE_ORDERS = ("DMY", "MDY", "YMD")
-KNOWN_KEYS = ("db", "date_order", "currency", "remind", "smtp", "cadence", "pipeline")
+KNOWN_KEYS = ("db", "date_order", "currency", "decimal", "remind", "smtp", "cadence",
+              "pipeline")
 
 
 @dataclass

@@ -1,11 +1,23 @@
-"""The one parser of dates typed by people. ``today`` is always passed in, never read globally,
-except through :func:`today` at the edges."""
+"""The one parser of dates typed by people. "Now" is always passed in (tests pin it); only the
+CLI asks the clock, through :func:`now_local`.
+
+The language (``parse_when``), case-insensitive, a date part then an optional time:
+    today, tomorrow, yesterday, now
+    mon ... sun, monday ... sunday, next fri, last fri
+    +3d, -2w, 2w, +1m, +1y, in 3 days, in 2 weeks, 3 days ago
+    eow (this week's Friday), eom (last day of the month), eoy
+    2026-12-01, 2026-12-01T09:30, 31/12, 31/12/2026 (order from ``date_order``), 25 dec, dec 25
+    times: 9:30, 14:00, 9am, 2:30pm, 14h, 14h30
+Bare weekdays, offsets and yearless dates point forward, or backward when ``past`` is set
+(``crm log --at mon`` is last Monday).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import time
+from dataclasses import dataclass
 
 from crmcli.errors import InvalidInput
 from crmcli.models import PartialDate
@@ -15,6 +27,158 @@ _ISO = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
 _NUMERIC = re.compile(r"(\d{1,4})[./-](\d{1,2})(?:[./-](\d{2}|\d{4}))?")
 
 _EXAMPLES = {"DMY": "17/05/1980", "MDY": "05/17/1980", "YMD": "1980/05/17"}
+
+
+_WHEN_EXAMPLES = ("today, tomorrow 9:30, fri, next monday 14h, +3d, in 2 weeks, eom, "
+                  "2026-12-01, 31/12")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_UNITS = {"d": "days", "day": "days", "days": "days", "w": "weeks", "week": "weeks",
+          "weeks": "weeks", "m": "months", "month": "months", "months": "months",
+          "y": "years", "year": "years", "years": "years"}
+_TIME = re.compile(
+    r"(?:^|\s+)(?:at\s+)?(?:(\d{1,2}):(\d{2})\s*(am|pm)?|(\d{1,2})\s*(am|pm)|(\d{1,2})h(\d{2})?)$")
+_ISO_T = re.compile(r"^(\d{4}-\d{2}-\d{2})t(?=\d)")
+_OFFSET = re.compile(r"(?:(in)\s+)?([+-])?(\d+)\s*([a-z]+?)(?:\s+(ago))?")
+
+
+@dataclass(frozen=True)
+class When:
+    """A moment typed by a person: local time, and whether they named an hour."""
+
+    moment: dt.datetime  # aware, in the local zone; midnight when has_time is False
+    has_time: bool
+
+    def utc_text(self) -> str:
+        return self.moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_zone() -> dt.tzinfo:
+    """The system's zone, with its daylight-saving rules (not a fixed offset)."""
+    from dateutil import tz
+
+    return tz.tzlocal()
+
+
+def now_local() -> dt.datetime:
+    return dt.datetime.now(local_zone())
+
+
+def parse_when(text: str, now: dt.datetime, date_order: str = "DMY", past: bool = False
+               ) -> When:
+    """Parse ``text`` relative to ``now`` (an aware datetime in the local zone)."""
+    value = _ISO_T.sub(r"\1 ", " ".join(text.lower().split()))
+    try:
+        date_part, clock = _split_time(value)
+        if date_part == "now" and clock is None:
+            return When(now, True)
+        day = _parse_day(date_part, now.date(), date_order, past)
+    except ValueError as exc:
+        raise InvalidInput(f"{text!r} is not a date crm understands ({exc}); "
+                           f"try: {_WHEN_EXAMPLES}") from exc
+    moment = dt.datetime.combine(day, clock or dt.time(0, 0)).replace(tzinfo=now.tzinfo)
+    return When(moment, clock is not None)
+
+
+def _split_time(value: str) -> tuple[str, dt.time | None]:
+    match = _TIME.search(value)
+    if not match:
+        return value, None
+    hour_text, minute_text, meridiem = (match[1], match[2], match[3]) if match[1] else (
+        (match[4], None, match[5]) if match[4] else (match[6], match[7], None))
+    hour, minute = int(hour_text), int(minute_text or 0)
+    if meridiem:
+        if not 1 <= hour <= 12:
+            raise ValueError(f"{hour}{meridiem} is not an hour")
+        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    return value[: match.start()].strip(), dt.time(hour, minute)
+
+
+def _parse_day(value: str, today_: dt.date, date_order: str, past: bool) -> dt.date:
+    named = {"": today_, "today": today_, "tomorrow": today_ + dt.timedelta(days=1),
+             "yesterday": today_ - dt.timedelta(days=1)}
+    if value in named:
+        return named[value]
+    for parse in (_weekday, _offset, _period_end, _numeric_day):
+        day = parse(value, today_, date_order, past)
+        if day is not None:
+            return day
+    return _worded_day(value, today_, date_order, past)
+
+
+def _weekday(value: str, today_: dt.date, date_order: str, past: bool) -> dt.date | None:
+    words = value.split()
+    if not words or len(words) > 2 or (len(words) == 2 and words[0] not in ("next", "last")):
+        return None
+    name = words[-1]
+    matches = [i for i, day in enumerate(_WEEKDAYS) if len(name) >= 3 and day.startswith(name)]
+    if len(matches) != 1:
+        return None
+    backward = words[0] == "last" if len(words) == 2 else past
+    from dateutil.relativedelta import relativedelta, weekday
+
+    step = -1 if backward else 1
+    return today_ + relativedelta(days=step, weekday=weekday(matches[0], step))
+
+
+def _offset(value: str, today_: dt.date, date_order: str, past: bool) -> dt.date | None:
+    match = _OFFSET.fullmatch(value)
+    if not match or match[4] not in _UNITS:
+        return None
+    from dateutil.relativedelta import relativedelta
+
+    amount = int(match[3])
+    backward = match[2] == "-" or match[5] == "ago" or (past and not match[2] and not match[1])
+    return today_ + relativedelta(**{_UNITS[match[4]]: -amount if backward else amount})
+
+
+def _period_end(value: str, today_: dt.date, date_order: str, past: bool) -> dt.date | None:
+    from dateutil.relativedelta import FR, relativedelta
+
+    ends = {"eow": relativedelta(weekday=FR(+1)),
+            "eom": relativedelta(day=31),
+            "eoy": relativedelta(month=12, day=31)}
+    return today_ + ends[value] if value in ends else None
+
+
+def _numeric_day(value: str, today_: dt.date, date_order: str, past: bool) -> dt.date | None:
+    if not (_ISO.fullmatch(value) or _NUMERIC.fullmatch(value)):
+        return None
+    return _resolve(_parse_partial(value, date_order, today_), today_, past)
+
+
+def _worded_day(value: str, today_: dt.date, date_order: str, past: bool) -> dt.date:
+    return _resolve(_worded(value, date_order), today_, past)
+
+
+def _resolve(partial: PartialDate, today_: dt.date, past: bool) -> dt.date:
+    """A date from a possibly yearless one: its next (or, looking back, last) occurrence."""
+    if partial.year is not None:
+        return dt.date(partial.year, partial.month, partial.day)
+    step = -1 if past else 1
+    year = today_.year
+    while True:  # the next (or last) year in which that day exists: 29/02 waits for a leap year
+        if (partial.month, partial.day) != (2, 29) or _leap(year):
+            candidate = dt.date(year, partial.month, partial.day)
+            if (candidate <= today_) if past else (candidate >= today_):
+                return candidate
+        year += step
+
+
+def next_occurrence(partial: PartialDate, after: dt.date, backward: bool = False) -> dt.date:
+    """The first date on or after ``after`` (or on or before it, ``backward``) with this month
+    and day; 29 February falls on 28 February in other years (as birthdays are kept)."""
+    step = -1 if backward else 1
+    year = after.year
+    while True:
+        day = partial.day if (partial.month, partial.day) != (2, 29) or _leap(year) else 28
+        candidate = dt.date(year, partial.month, day)
+        if (candidate >= after) if not backward else (candidate <= after):
+            return candidate
+        year += step
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 def now_utc() -> str:

@@ -22,7 +22,7 @@ from crmcli.errors import StorageError
 
 BUSY_TIMEOUT_MS = 15_000
 # The number of migrations in crmcli.migrations; a test keeps the two in step.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 5
 
 
 def connect(path: Path, migrate: bool = True) -> sqlite3.Connection:

@@ -100,3 +100,98 @@ def m002_anniversaries_and_vcards(db: Database) -> None:
             updated_at TEXT NOT NULL
         )""",
     )
+
+
+@migrations()
+def m003_interactions_and_note_search(db: Database) -> None:
+    from crmcli.normalize import fold
+
+    _run(
+        db,
+        """CREATE TABLE interactions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('call', 'email', 'meeting', 'message', 'visit', 'other')),
+            body TEXT NOT NULL DEFAULT '',
+            happened_at TEXT NOT NULL,
+            duration_minutes INTEGER,
+            outcome TEXT,
+            created_at TEXT NOT NULL,
+            deleted_at TEXT
+        )""",
+        "CREATE INDEX interactions_contact ON interactions(contact_id, happened_at)",
+        "CREATE INDEX interactions_happened ON interactions(happened_at)",
+        # rowid = note id; the folded text of live notes, for `crm notes search`.
+        "CREATE VIRTUAL TABLE note_search USING fts5(body, tokenize = 'unicode61')",
+    )
+    for note_id, body in db.execute(
+        "SELECT id, body FROM notes WHERE deleted_at IS NULL").fetchall():
+        db.execute("INSERT INTO note_search (rowid, body) VALUES (?, ?)", [note_id, fold(body)])
+
+
+@migrations()
+def m004_followups(db: Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE followups (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            deal_id INTEGER REFERENCES deals(id) ON DELETE SET NULL,
+            due_at TEXT NOT NULL,
+            has_time INTEGER NOT NULL DEFAULT 0,
+            body TEXT NOT NULL DEFAULT '',
+            rule TEXT,
+            from_done INTEGER NOT NULL DEFAULT 0,
+            done_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted_at TEXT
+        )""",
+        "CREATE INDEX followups_open ON followups(done_at, deleted_at, due_at)",
+        "CREATE INDEX followups_contact ON followups(contact_id, due_at)",
+        # Keep-in-touch: days between interactions; NULL follows the tag defaults, 0 is off.
+        "ALTER TABLE contacts ADD COLUMN cadence_days INTEGER",
+        # What `crm remind` has sent, so that a second run the same day sends nothing twice.
+        """CREATE TABLE reminders_sent (
+            item TEXT NOT NULL,
+            sent_on TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (item, sent_on)
+        )""",
+    )
+
+
+@migrations()
+def m005_deals(db: Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE deals (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL,
+            company_id INTEGER REFERENCES companies(id) ON DELETE SET NULL,
+            title TEXT NOT NULL,
+            amount_minor INTEGER,
+            currency TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            probability INTEGER CHECK (probability BETWEEN 0 AND 100),
+            close_on TEXT,
+            lost_reason TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            closed_at TEXT,
+            deleted_at TEXT
+        )""",
+        "CREATE INDEX deals_stage ON deals(stage, close_on)",
+        "CREATE INDEX deals_contact ON deals(contact_id)",
+        "CREATE INDEX deals_company ON deals(company_id)",
+        """CREATE TABLE deal_stage_changes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            deal_id INTEGER NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
+            from_stage TEXT,
+            to_stage TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX deal_stage_changes_deal ON deal_stage_changes(deal_id, changed_at)",
+        "CREATE INDEX deal_stage_changes_when ON deal_stage_changes(changed_at)",
+    )

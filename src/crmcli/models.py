@@ -79,3 +79,65 @@ class Note:
     id: int | None = None
     created_at: str | None = None
     updated_at: str | None = None
+
+
+INTERACTION_KINDS = ("call", "email", "meeting", "message", "visit", "other")
+
+
+@dataclass
+class Interaction:
+    """Something that happened with a contact: a call, an email, a meeting..."""
+
+    contact_id: int
+    kind: str
+    happened_at: str  # UTC ISO 8601
+    body: str = ""
+    id: int | None = None
+    duration_minutes: int | None = None
+    outcome: str | None = None
+    created_at: str | None = None
+
+
+@dataclass
+class FollowUp:
+    """A reminder to do something about a contact, maybe again and again."""
+
+    contact_id: int
+    due_at: str  # UTC ISO 8601 instant
+    has_time: bool = False  # False: due that (local) day, no particular hour
+    body: str = ""
+    id: int | None = None
+    rule: str | None = None  # recurrence, e.g. "2w", "month", "1st mon"
+    from_done: bool = False  # the next occurrence counts from when this one was done
+    deal_id: int | None = None
+    done_at: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+@dataclass
+class Deal:
+    """An opportunity: money that may come in if it moves through the stages."""
+
+    title: str
+    currency: str
+    stage: str
+    id: int | None = None
+    contact_id: int | None = None
+    company_id: int | None = None
+    amount_minor: int | None = None  # integer minor units (cents); never floats
+    probability: int | None = None  # percent; None: the stage's default
+    close_on: str | None = None  # expected close date, YYYY-MM-DD
+    lost_reason: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    closed_at: str | None = None
+
+
+@dataclass
+class StageChange:
+    deal_id: int
+    to_stage: str
+    changed_at: str
+    from_stage: str | None = None
+    id: int | None = None

@@ -1,14 +1,30 @@
-"""Notes (and, later, logged interactions) attached to contacts."""
+"""Memory of a relationship: notes, logged interactions, last contact, and the timeline.
+
+Notes are kept in ``notes`` and mirrored, folded, in the FTS5 table ``note_search`` for
+``crm notes search``; interactions (calls, emails, meetings...) in ``interactions``. A
+contact's last contact is its latest interaction. Deleting either moves it to the trash.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from sqlite3 import Connection
 
 from crmcli.dates import now_utc
 from crmcli.db import transaction
-from crmcli.errors import InvalidInput
-from crmcli.models import Note
+from crmcli.errors import InvalidInput, NotFound
+from crmcli.models import INTERACTION_KINDS, Interaction, Note
+from crmcli.normalize import fold
+
+_DURATION = re.compile(r"(?:(\d+)\s*h)?\s*(?:(\d+)\s*(?:m|min|mins|minutes?)?)?", re.IGNORECASE)
+_NOTE_COLUMNS = "id, contact_id, body, created_at, updated_at"
+
+
+# ------------------------------------------------------------------------------------- notes
 
 
 def add_note(db: Connection, contact_id: int, body: str) -> Note:
@@ -26,7 +42,7 @@ def add_notes(db: Connection, contact_id: int, bodies: list[str]) -> list[Note]:
 
 
 def add_note_rows(db: Connection, contact_id: int, bodies: Iterable[str]) -> list[Note]:
-    """Insert notes without touching the search index (the caller refreshes it)."""
+    """Insert notes; the caller refreshes the contact's row in the search index."""
     now = now_utc()
     notes = []
     for body in (body.strip() for body in bodies):
@@ -34,25 +50,95 @@ def add_note_rows(db: Connection, contact_id: int, bodies: Iterable[str]) -> lis
             raise InvalidInput("the note is empty")
         cursor = db.execute("INSERT INTO notes (contact_id, body, created_at, updated_at)"
                             " VALUES (?, ?, ?, ?)", [contact_id, body, now, now])
+        db.execute("INSERT INTO note_search (rowid, body) VALUES (?, ?)",
+                   [cursor.lastrowid, fold(body)])
         notes.append(Note(id=cursor.lastrowid, contact_id=contact_id, body=body,
                           created_at=now, updated_at=now))
     return notes
 
 
+def _note(row: tuple) -> Note:
+    return Note(id=row[0], contact_id=row[1], body=row[2], created_at=row[3], updated_at=row[4])
+
+
+def get_note(db: Connection, note_id: int, deleted: bool = False) -> Note:
+    state = "IS NOT NULL" if deleted else "IS NULL"
+    row = db.execute(f"SELECT {_NOTE_COLUMNS} FROM notes WHERE id = ? AND deleted_at {state}",
+                     [note_id]).fetchone()
+    if not row:
+        where = " in the trash" if deleted else ""
+        raise NotFound(f"no note with id {note_id}{where}")
+    return _note(row)
+
+
+def edit_note(db: Connection, note: Note, body: str) -> Note:
+    from crmcli.contacts import reindex_notes
+
+    body = body.strip()
+    if not body:
+        raise InvalidInput("the note is empty; use 'crm notes rm' to delete it")
+    now = now_utc()
+    with transaction(db):
+        db.execute("UPDATE notes SET body = ?, updated_at = ? WHERE id = ?", [body, now, note.id])
+        db.execute("UPDATE note_search SET body = ? WHERE rowid = ?", [fold(body), note.id])
+        reindex_notes(db, note.contact_id)
+    return Note(id=note.id, contact_id=note.contact_id, body=body, created_at=note.created_at,
+                updated_at=now)
+
+
+def trash_note(db: Connection, note: Note) -> None:
+    from crmcli.contacts import reindex_notes
+
+    with transaction(db):
+        db.execute("UPDATE notes SET deleted_at = ? WHERE id = ?", [now_utc(), note.id])
+        db.execute("DELETE FROM note_search WHERE rowid = ?", [note.id])
+        reindex_notes(db, note.contact_id)
+
+
+def restore_note(db: Connection, note: Note) -> None:
+    from crmcli.contacts import reindex_notes
+
+    with transaction(db):
+        db.execute("UPDATE notes SET deleted_at = NULL WHERE id = ?", [note.id])
+        db.execute("INSERT INTO note_search (rowid, body) VALUES (?, ?)",
+                   [note.id, fold(note.body)])
+        reindex_notes(db, note.contact_id)
+
+
 def notes_for(db: Connection, contact_id: int, limit: int | None = None) -> list[Note]:
-    sql = ("SELECT id, contact_id, body, created_at, updated_at FROM notes"
-           " WHERE contact_id = ? AND deleted_at IS NULL ORDER BY created_at DESC, id DESC")
+    sql = (f"SELECT {_NOTE_COLUMNS} FROM notes WHERE contact_id = ? AND deleted_at IS NULL"
+           " ORDER BY created_at DESC, id DESC")
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return [Note(id=r[0], contact_id=r[1], body=r[2], created_at=r[3], updated_at=r[4])
-            for r in db.execute(sql, [contact_id])]
+    return [_note(row) for row in db.execute(sql, [contact_id])]
 
+
+def recent_notes(db: Connection, limit: int) -> list[Note]:
+    """The latest notes about live contacts."""
+    return [_note(row) for row in db.execute(
+        f"SELECT n.{_NOTE_COLUMNS.replace(', ', ', n.')} FROM notes n"
+        " JOIN contacts c ON c.id = n.contact_id AND c.deleted_at IS NULL"
+        " WHERE n.deleted_at IS NULL ORDER BY n.created_at DESC, n.id DESC LIMIT ?", [limit])]
+
+
+def search_notes(db: Connection, query: str, limit: int | None = None) -> list[Note]:
+    """Notes of live contacts containing every word of ``query`` (accent-insensitive)."""
+    from crmcli.contacts import match_expression
+
+    expression = match_expression(query)
+    if not expression:
+        return []
+    sql = (f"SELECT n.{_NOTE_COLUMNS.replace(', ', ', n.')} FROM notes n"
+           " JOIN contacts c ON c.id = n.contact_id AND c.deleted_at IS NULL"
+           " WHERE n.id IN (SELECT rowid FROM note_search WHERE note_search MATCH ?)"
+           " AND n.deleted_at IS NULL ORDER BY n.created_at DESC, n.id DESC")
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [_note(row) for row in db.execute(sql, [expression])]
 
 
 def notes_by_contact(db: Connection, ids: list[int]) -> dict[int, list[str]]:
     """The note texts of many contacts at once, oldest first."""
-    import json
-
     found: dict[int, list[str]] = {}
     for contact_id, body in db.execute(
         "SELECT contact_id, body FROM notes WHERE deleted_at IS NULL"
@@ -61,3 +147,132 @@ def notes_by_contact(db: Connection, ids: list[int]) -> dict[int, list[str]]:
     ):
         found.setdefault(contact_id, []).append(body)
     return found
+
+
+# ------------------------------------------------------------------------------ interactions
+
+
+def parse_duration(text: str) -> int:
+    """Minutes from ``15m``, ``1h``, ``1h30``, ``1h 30m`` or a bare ``45``."""
+    match = _DURATION.fullmatch(text.strip())
+    if not text.strip() or not match or not (match[1] or match[2]):
+        raise InvalidInput(f"{text!r} is not a duration; try 15m, 1h, 1h30")
+    return int(match[1] or 0) * 60 + int(match[2] or 0)
+
+
+def log_interaction(db: Connection, interaction: Interaction) -> Interaction:
+    if interaction.kind not in INTERACTION_KINDS:
+        raise InvalidInput(f"unknown interaction type {interaction.kind!r}; use one of "
+                           f"{', '.join(INTERACTION_KINDS)}")
+    now = now_utc()
+    with transaction(db):
+        cursor = db.execute(
+            "INSERT INTO interactions (contact_id, kind, body, happened_at, duration_minutes,"
+            " outcome, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [interaction.contact_id, interaction.kind, interaction.body.strip(),
+             interaction.happened_at, interaction.duration_minutes, interaction.outcome, now],
+        )
+    return Interaction(**{**interaction.__dict__, "id": cursor.lastrowid, "created_at": now})
+
+
+def last_contacted(db: Connection, contact_id: int) -> str | None:
+    return db.execute(
+        "SELECT max(happened_at) FROM interactions WHERE contact_id = ? AND deleted_at IS NULL",
+        [contact_id]).fetchone()[0]
+
+
+# ---------------------------------------------------------------------------------- timeline
+
+
+@dataclass
+class Event:
+    """One line of a timeline: a note or an interaction."""
+
+    kind: str  # "note" or an interaction kind
+    id: int
+    at: str  # UTC ISO 8601
+    contact_id: int
+    contact: str
+    company: str | None
+    body: str
+    duration_minutes: int | None = None
+    outcome: str | None = None
+
+
+@dataclass
+class TimelineFilter:
+    contact_id: int | None = None
+    company_id: int | None = None
+    tag: str | None = None
+    kinds: tuple[str, ...] = ()  # "note" and/or interaction kinds; empty for all
+    since: str | None = None  # UTC ISO, inclusive
+    until: str | None = None  # UTC ISO, exclusive
+    limit: int | None = 50
+
+
+def timeline(db: Connection, where: TimelineFilter) -> list[Event]:
+    """Notes and interactions, newest first. Each source is read newest-first through its
+    index and cut to the limit before the two are merged, so a long history stays fast."""
+    branches, params = [], []
+    if not where.kinds or "note" in where.kinds:
+        sql, values = _branch("notes", "'note'", "created_at", "NULL, NULL", where)
+        branches.append(sql)
+        params += values
+    kinds = [k for k in where.kinds if k != "note"] if where.kinds else list(INTERACTION_KINDS)
+    if kinds:
+        sql, values = _branch("interactions", "kind", "happened_at", "duration_minutes, outcome",
+                              where, kinds)
+        branches.append(sql)
+        params += values
+    if not branches:
+        return []
+    sql = (f"SELECT e.*, c.name, co.name FROM ({' UNION ALL '.join(branches)}) e"
+           " JOIN contacts c ON c.id = e.contact_id LEFT JOIN companies co ON co.id = c.company_id"
+           " ORDER BY e.at DESC, e.id DESC")
+    if where.limit is not None:
+        sql += f" LIMIT {int(where.limit)}"
+    return [Event(kind=r[0], id=r[1], at=r[2], contact_id=r[3], body=r[4], duration_minutes=r[5],
+                  outcome=r[6], contact=r[7], company=r[8]) for r in db.execute(sql, params)]
+
+
+def _branch(table: str, kind: str, at: str, extra: str, where: TimelineFilter,
+            kinds: list[str] | None = None) -> tuple[str, list]:
+    clauses = ["deleted_at IS NULL",
+               "contact_id IN (SELECT id FROM contacts WHERE deleted_at IS NULL)"]
+    params: list = []
+    for clause, value in (
+        ("contact_id = ?", where.contact_id),
+        ("contact_id IN (SELECT id FROM contacts WHERE company_id = ?)", where.company_id),
+        ("contact_id IN (SELECT contact_id FROM contact_tags WHERE tag = ?)", where.tag),
+        (f"{at} >= ?", where.since),
+        (f"{at} < ?", where.until),
+    ):
+        if value is not None:
+            clauses.append(clause)
+            params.append(value)
+    if kinds is not None and len(kinds) < len(INTERACTION_KINDS):
+        clauses.append("kind IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(kinds))
+    limit = f" LIMIT {int(where.limit)}" if where.limit is not None else ""
+    sql = (f"SELECT * FROM (SELECT {kind} AS kind, id, {at} AS at, contact_id, body, {extra}"
+           f" FROM {table} WHERE {' AND '.join(clauses)} ORDER BY {at} DESC, id DESC{limit})")
+    return sql, params
+
+
+def daily_counts(db: Connection, first: dt.date, last: dt.date) -> dict[dt.date, int]:
+    """Interactions per local calendar day between two dates (inclusive)."""
+    start = dt.datetime.combine(first, dt.time()).astimezone().astimezone(dt.UTC)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time()).astimezone()
+    rows = db.execute(
+        "SELECT date(happened_at, 'localtime') AS day, count(*) FROM interactions"
+        " WHERE deleted_at IS NULL AND happened_at >= ? AND happened_at < ?"
+        " AND contact_id IN (SELECT id FROM contacts WHERE deleted_at IS NULL) GROUP BY day",
+        [start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+         end.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")])
+    return {dt.date.fromisoformat(day): count for day, count in rows}
+
+
+def event_record(event: Event) -> dict:
+    return {"type": event.kind, "id": event.id, "at": event.at, "contact_id": event.contact_id,
+            "contact": event.contact, "company": event.company, "text": event.body,
+            "duration_minutes": event.duration_minutes, "outcome": event.outcome}

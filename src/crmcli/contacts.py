@@ -32,11 +32,14 @@ from crmcli.normalize import (
 )
 
 DETAIL_KINDS = {"email": "emails", "phone": "phones", "address": "addresses", "url": "urls"}
+_LAST_CONTACT = ("(SELECT max(i.happened_at) FROM interactions i"
+                 " WHERE i.contact_id = c.id AND i.deleted_at IS NULL)")
 SORTS = {
     "name": "c.name_folded, c.id",
     "created": "c.created_at, c.id",
     "updated": "c.updated_at DESC, c.id DESC",
     "deleted": "c.deleted_at DESC, c.id DESC",
+    "last-contact": f"{_LAST_CONTACT} DESC NULLS LAST, c.name_folded, c.id",
 }
 _WORD = re.compile(r"\w+")
 _MIN_PHONE_SUFFIX = 4
@@ -246,7 +249,10 @@ def search(db: Connection, query: str | None = None, **filters) -> list[Contact]
 
 def search_ids(db: Connection, query: str | None = None, *, tags: Iterable[str] = (),
                company_id: int | None = None, sort: str = "name", limit: int | None = None,
-               deleted: bool = False, ids: Iterable[int] | None = None) -> list[int]:
+               deleted: bool = False, ids: Iterable[int] | None = None,
+               not_contacted_since: str | None = None) -> list[int]:
+    """Ids of contacts matching every filter; ``not_contacted_since`` (UTC ISO) keeps those
+    whose last interaction is older, or who have none."""
     where = ["c.deleted_at IS NOT NULL" if deleted else "c.deleted_at IS NULL"]
     params: list = []
     expression = match_expression(query) if query else None
@@ -262,6 +268,9 @@ def search_ids(db: Connection, query: str | None = None, *, tags: Iterable[str] 
     if ids is not None:
         where.append("c.id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(list(ids)))
+    if not_contacted_since is not None:
+        where.append(f"coalesce({_LAST_CONTACT}, '') < ?")
+        params.append(not_contacted_since)
     sql = f"SELECT c.id FROM contacts c WHERE {' AND '.join(where)} ORDER BY {SORTS[sort]}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
@@ -292,7 +301,8 @@ def load_many(db: Connection, ids: list[int]) -> list[Contact]:
     contacts: dict[int, Contact] = {}
     for row in db.execute(
         "SELECT c.id, c.uid, c.name, co.name, c.company_id, c.title, c.birthday,"
-        " c.anniversary, c.created_at, c.updated_at, c.deleted_at FROM contacts c"
+        f" c.anniversary, c.created_at, c.updated_at, c.deleted_at, {_LAST_CONTACT}"
+        " FROM contacts c"
         " LEFT JOIN companies co ON co.id = c.company_id"
         " WHERE c.id IN (SELECT value FROM json_each(?))",
         [id_json],
@@ -300,7 +310,7 @@ def load_many(db: Connection, ids: list[int]) -> list[Contact]:
         contacts[row[0]] = Contact(
             id=row[0], uid=row[1], name=row[2], company=row[3], company_id=row[4],
             title=row[5], birthday=_partial_date(row[6]), anniversary=_partial_date(row[7]),
-            created_at=row[8], updated_at=row[9], deleted_at=row[10],
+            created_at=row[8], updated_at=row[9], deleted_at=row[10], last_contacted_at=row[11],
         )
     for contact_id, kind, label, value in db.execute(
         "SELECT contact_id, kind, label, value FROM contact_details"
@@ -533,4 +543,5 @@ def to_record(contact: Contact) -> dict:
         "anniversary": _date_text(contact.anniversary),
         "created_at": contact.created_at,
         "updated_at": contact.updated_at,
+        "last_contacted_at": contact.last_contacted_at,
     }

@@ -122,6 +122,7 @@ def m003_interactions_and_note_search(db: Database) -> None:
         )""",
         "CREATE INDEX interactions_contact ON interactions(contact_id, happened_at)",
         "CREATE INDEX interactions_happened ON interactions(happened_at)",
+        "CREATE INDEX notes_created ON notes(created_at)",
         # rowid = note id; the folded text of live notes, for `crm notes search`.
         "CREATE VIRTUAL TABLE note_search USING fts5(body, tokenize = 'unicode61')",
     )

@@ -61,6 +61,7 @@ class Contact:
     created_at: str | None = None
     updated_at: str | None = None
     deleted_at: str | None = None
+    last_contacted_at: str | None = None  # derived from interactions; never written
 
 
 @dataclass
@@ -132,6 +133,8 @@ class Deal:
     created_at: str | None = None
     updated_at: str | None = None
     closed_at: str | None = None
+    contact_name: str | None = None  # joined from contacts for display; never written
+    company_name: str | None = None  # joined from companies for display; never written
 
 
 @dataclass

@@ -29,8 +29,9 @@ COMMANDS = {
     "add": "contacts", "list": "contacts", "show": "contacts", "edit": "contacts",
     "rm": "contacts", "restore": "contacts", "trash": "contacts", "tag": "contacts",
     "dupes": "contacts", "merge": "contacts", "mutt-query": "contacts",
+    "note": "notes", "notes": "notes", "log": "activity", "activity": "activity",
     "import": "interchange", "export": "interchange", "company": "companies",
-    "config": "config", "demo": "demo",
+    "config": "config", "dashboard": "activity", "demo": "demo",
 }
 
 
@@ -47,6 +48,9 @@ class CrmGroup(TyperGroup):
         sub_app = importlib.import_module(f"crmcli.cli.{COMMANDS[name]}").app
         if sub_app.info.name == name:
             return typer.main.get_command(sub_app)
+        for group in sub_app.registered_groups:
+            if group.typer_instance.info.name == name:
+                return typer.main.get_group(group.typer_instance)
         for info in sub_app.registered_commands:
             if (info.name or typer.main.get_command_name(info.callback.__name__)) == name:
                 return typer.main.get_command_from_info(
@@ -82,7 +86,7 @@ def _fail(message: str, code: int) -> None:
 app = typer.Typer(
     cls=CrmGroup,
     help=HELP,
-    no_args_is_help=True,
+    invoke_without_command=True,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -106,6 +110,10 @@ def main_options(
 ) -> None:
     state = common.reset_state(db, debug)
     ctx.call_on_close(state.close)
+    if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
+        from crmcli.cli.activity import dashboard
+
+        ctx.invoke(dashboard)
 
 
 def main() -> None:

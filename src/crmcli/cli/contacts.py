@@ -32,6 +32,7 @@ class Sort(StrEnum):
     name = "name"
     created = "created"
     updated = "updated"
+    last_contact = "last-contact"
 
 
 Emails = Annotated[list[str], typer.Option(
@@ -83,6 +84,7 @@ def add(
 
 
 @app.command("list", epilog="Examples:\n\n  crm list nunez\n\n  crm list --tag vip --sort updated"
+             "\n\n  crm list --not-contacted-since 30d --sort last-contact"
              "\n\n  crm list acme --json | jq -r '.[].emails[0].value'")
 def list_contacts(
     query: Annotated[str | None, typer.Argument(
@@ -91,40 +93,54 @@ def list_contacts(
     company: Annotated[str | None, typer.Option("--company", "-c", help="Company.")] = None,
     sort: Annotated[Sort, typer.Option(help="Order of the list.")] = Sort.name,
     limit: Annotated[int | None, typer.Option(min=1, help="Show at most N contacts.")] = None,
+    not_contacted_since: Annotated[str | None, typer.Option(
+        help="Only contacts with no interaction since then: 30d, 2w, 2026-10-01.")] = None,
     format_: FormatOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
     """List contacts, optionally matching a search (accent- and case-insensitive, prefixes)."""
-    db = state().db
+    current = state()
+    db = current.db
     company_id = None
     if company:
         from crmcli import companies
 
         company_id = companies.resolve(db, company).id
+    cutoff = None
+    if not_contacted_since:
+        from crmcli.dates import now_local, parse_when
+
+        cutoff = parse_when(not_contacted_since, now_local(), current.config.date_order,
+                            past=True).utc_text()
     found = contacts.search(db, query, tags=tag, company_id=company_id, sort=sort.value,
-                            limit=limit)
-    output.render([contacts.to_record(c) for c in found], fmt(format_, as_json, as_csv),
-                  LIST_COLUMNS)
+                            limit=limit, not_contacted_since=cutoff)
+    columns = LIST_COLUMNS
+    if cutoff or sort == Sort.last_contact:
+        columns = [*LIST_COLUMNS, ("last_contacted_at", "Last contact")]
+    output.render([contacts.to_record(c) for c in found], fmt(format_, as_json, as_csv), columns)
 
 
 @app.command(epilog="Examples:\n\n  crm show 12\n\n  crm show 'jose nunez'\n\n"
              "  crm show ana@acme.com --json")
 def show(ref: Ref, format_: FormatOption = None, as_json: JsonOption = False,
          as_csv: CsvOption = False) -> None:
-    """Show one contact: details, tags, company and notes."""
+    """The one-page view of a contact: details, tags, company, last contact and history."""
     db = state().db
     contact = contacts.resolve(db, ref)
-    notes = activity.notes_for(db, contact.id)
+    history = activity.timeline(db, activity.TimelineFilter(contact_id=contact.id, limit=10))
     chosen = fmt(format_, as_json, as_csv)
     if chosen == "table":
         from crmcli import views
 
-        output.console().print(views.contact_page(contact, notes))
+        output.console().print(views.contact_page(contact, history))
         return
     record = contacts.to_record(contact)
-    record["notes"] = [{"id": n.id, "body": n.body, "created_at": n.created_at} for n in notes]
-    output.render(record, chosen, [(key, key) for key in record if key != "notes"])
+    record["notes"] = [{"id": n.id, "body": n.body, "created_at": n.created_at}
+                       for n in activity.notes_for(db, contact.id)]
+    record["history"] = [activity.event_record(event) for event in history]
+    output.render(record, chosen,
+                  [(key, key) for key in record if key not in ("notes", "history")])
 
 
 @app.command(epilog="Examples:\n\n  crm edit 12 --title CTO --company 'ACME Corp'\n\n"

@@ -17,7 +17,7 @@ from crmcli.models import Contact, Detail
 _DETAIL_FIELDS = ("emails", "phones", "addresses", "urls")
 _TEXT_FIELDS = ("name", "uid", "company", "title")
 _DATE_FIELDS = ("birthday", "anniversary")
-_IGNORED = ("created_at", "updated_at", "deleted_at", "notes")
+_IGNORED = ("created_at", "updated_at", "deleted_at", "last_contacted_at", "notes")
 
 
 def read(stream: TextIO, lines: bool) -> Iterator[Incoming]:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from crmcli.models import Company, Contact, Detail, Note
+from crmcli.activity import Event
+from crmcli.models import Company, Contact, Detail
 from crmcli.output import safe
+from crmcli.views.activity import history_panel, local_time
 
 
 def _text(value: object, style: str = "") -> Text:
@@ -36,7 +41,8 @@ def _fields(rows: list[tuple[str, Text]]) -> Table:
     return grid
 
 
-def contact_page(contact: Contact, notes: list[Note]) -> Group:
+def contact_page(contact: Contact, history: list[Event], panels: Iterable = ()) -> Group:
+    """The page to read before a call: details, then other domains' panels, then history."""
     heading = Text(safe(contact.name), style="bold")
     if contact.title or contact.company:
         heading.append("  " + safe(" at ".join(filter(None, [contact.title, contact.company]))),
@@ -48,22 +54,22 @@ def contact_page(contact: Contact, notes: list[Note]) -> Group:
         ("Address", _detail_lines(contact.addresses)),
         ("Web", _detail_lines(contact.urls)),
         ("Birthday", _text(contact.birthday or "")),
+        ("Anniversary", _text(contact.anniversary or "")),
         ("Tags", _text(", ".join(contact.tags), "magenta")),
+        ("Last contact", _last_contact(contact.last_contacted_at)),
         ("Added", _text((contact.created_at or "")[:10], "dim")),
     ])
-    parts = [Panel(details, title=heading, title_align="left", border_style="cyan")]
-    if notes:
-        parts.append(Panel(_notes(notes), title="Notes", title_align="left", border_style="dim"))
-    return Group(*parts)
+    return Group(Panel(details, title=heading, title_align="left", border_style="cyan"),
+                 *panels, history_panel(history))
 
 
-def _notes(notes: list[Note]) -> Table:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="dim", no_wrap=True)
-    grid.add_column()
-    for note in notes:
-        grid.add_row(_text((note.created_at or "")[:10]), _text(note.body))
-    return grid
+def _last_contact(moment: str | None) -> Text:
+    if not moment:
+        return Text("never", style="yellow")
+    when = local_time(moment)
+    days = (dt.date.today() - when.date()).days
+    ago = "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
+    return Text(f"{when:%Y-%m-%d} ({ago})", style="yellow" if days > 30 else "")
 
 
 def company_page(company: Company, people: list[Contact]) -> Group:

@@ -1,0 +1,156 @@
+"""Notes, logged interactions, the timeline, the heatmap and the dashboard."""
+
+import datetime as dt
+import sys
+from typing import Annotated
+
+import typer
+
+from crmcli import activity, contacts, output
+from crmcli.cli.common import (
+    CsvOption,
+    FormatOption,
+    JsonOption,
+    fmt,
+    interactive,
+    state,
+)
+from crmcli.errors import InvalidInput
+from crmcli.models import INTERACTION_KINDS, Interaction
+
+app = typer.Typer()
+
+EVENT_COLUMNS = [("at", "When"), ("type", "Type"), ("contact", "Contact"),
+                 ("company", "Company"), ("text", "Text"), ("id", "ID")]
+
+Ref = Annotated[str, typer.Argument(help="Id, or a name, email or phone matching one contact.")]
+
+
+@app.command("log", epilog="Examples:\n\n"
+             "  crm log ana --type call 'Agreed on a pilot' --duration 20m\n\n"
+             "  crm log bo -t meeting --at 'yesterday 15:00' --outcome positive\n\n"
+             "  crm log 12 -t email - < reply.txt")
+def log(
+    ref: Ref,
+    text: Annotated[str | None, typer.Argument(help="What happened; - reads stdin.")] = None,
+    kind: Annotated[str, typer.Option(
+        "--type", "-t", help=f"One of: {', '.join(INTERACTION_KINDS)}.")] = "call",
+    at: Annotated[str | None, typer.Option(
+        help="When it happened (default now): 'yesterday 15:00', mon, 2026-11-20 9:30.")] = None,
+    duration: Annotated[str | None, typer.Option(help="How long: 15m, 1h, 1h30.")] = None,
+    outcome: Annotated[str | None, typer.Option(help="How it went, in a word or two.")] = None,
+) -> None:
+    """Record an interaction (call, email, meeting...); prints its id."""
+    from crmcli.dates import now_local, parse_when
+
+    current = state()
+    db = current.db
+    contact = contacts.resolve(db, ref)
+    now = now_local()
+    when = parse_when(at, now, current.config.date_order, past=True) if at else None
+    happened = when.utc_text() if when else now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    logged = activity.log_interaction(db, Interaction(
+        contact_id=contact.id, kind=kind.lower(), happened_at=happened,
+        body=(sys.stdin.read() if text == "-" else text or ""),
+        duration_minutes=activity.parse_duration(duration) if duration else None,
+        outcome=outcome))
+    typer.echo(f"Logged {logged.kind} {logged.id} with {output.safe(contact.name)}"
+               if interactive() else logged.id)
+
+
+@app.command("activity", epilog="Examples:\n\n  crm activity\n\n"
+             "  crm activity --contact ana --since '30 days ago'\n\n"
+             "  crm activity --type call --since 2026-01-01 --csv > calls.csv\n\n"
+             "  crm activity --heatmap")
+def activity_command(
+    contact: Annotated[str | None, typer.Option(help="Only this contact.")] = None,
+    company: Annotated[str | None, typer.Option("--company", "-c", help="Only this company.")]
+    = None,
+    tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.")] = None,
+    kind: Annotated[list[str], typer.Option(
+        "--type", "-t", help="Only these types (note, call, email, ...). Repeatable.")] = [],
+    since: Annotated[str | None, typer.Option(help="From this day on (date language).")] = None,
+    until: Annotated[str | None, typer.Option(help="Before this day (date language).")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most N entries.")] = 100,
+    heatmap: Annotated[bool, typer.Option(
+        "--heatmap", help="Interactions per day over the last 52 weeks.")] = False,
+    format_: FormatOption = None, as_json: JsonOption = False, as_csv: CsvOption = False,
+) -> None:
+    """The timeline of notes and interactions across the book, newest first."""
+    current = state()
+    db = current.db
+    chosen = fmt(format_, as_json, as_csv)
+    if heatmap:
+        _heatmap(chosen)
+        return
+    where = _timeline_filter(contact, company, tag, kind, since, until, limit)
+    events = activity.timeline(db, where)
+    if chosen == "table":
+        from crmcli import views
+
+        output.console().print(views.activity.timeline(events))
+        return
+    output.render([activity.event_record(e) for e in events], chosen, EVENT_COLUMNS)
+
+
+def _timeline_filter(contact, company, tag, kinds, since, until, limit):
+    from crmcli.dates import now_local, parse_when
+
+    current = state()
+    db = current.db
+    unknown = set(kinds) - {"note", *INTERACTION_KINDS}
+    if unknown:
+        raise InvalidInput(f"unknown type {sorted(unknown)[0]!r}; use note or one of "
+                           f"{', '.join(INTERACTION_KINDS)}")
+    company_id = None
+    if company:
+        from crmcli import companies
+
+        company_id = companies.resolve(db, company).id
+    now = now_local()
+    bounds = [parse_when(text, now, current.config.date_order, past=True).utc_text()
+              if text else None for text in (since, until)]
+    return activity.TimelineFilter(
+        contact_id=contacts.resolve(db, contact).id if contact else None,
+        company_id=company_id, tag=contacts.normalize_tag(tag) if tag else None,
+        kinds=tuple(kinds), since=bounds[0], until=bounds[1], limit=limit)
+
+
+def _heatmap(chosen: str) -> None:
+    from crmcli.dates import now_local
+
+    today = now_local().date()
+    first = today - dt.timedelta(days=7 * 52 + today.weekday())
+    counts = activity.daily_counts(state().db, first, today)
+    if chosen == "table":
+        from crmcli import views
+
+        output.console().print(views.activity.heatmap(counts, first, today))
+        return
+    days = [first + dt.timedelta(days=n) for n in range((today - first).days + 1)]
+    output.render([{"date": day.isoformat(), "interactions": counts.get(day, 0)} for day in days],
+                  chosen, [("date", "Date"), ("interactions", "Interactions")])
+
+
+@app.command(epilog="Examples:\n\n  crm\n\n  crm dashboard --json | jq .recent_activity")
+def dashboard(as_json: JsonOption = False) -> None:
+    """Today at a glance (also what `crm` alone shows)."""
+    from crmcli.dates import now_local
+
+    sections = _dashboard_sections(now_local())
+    if as_json:
+        output.render({key: records for key, records, _ in sections}, "json")
+        return
+    from rich.console import Group
+
+    output.console().print(Group(*(view for _, _, view in sections)))
+
+
+def _dashboard_sections(now: dt.datetime) -> list[tuple[str, object, object]]:
+    """(JSON key, records, Rich renderable) for each part of the dashboard, in order."""
+    from crmcli import views
+
+    db = state().db
+    recent = activity.timeline(db, activity.TimelineFilter(limit=8))
+    return [("recent_activity", [activity.event_record(e) for e in recent],
+             views.activity.history_panel(recent, "Latest activity", with_contact=True))]

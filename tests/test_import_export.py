@@ -324,3 +324,113 @@ def test_ordered_map_matches_map_whatever_the_batch():
     items = list(range(1000))
     assert list(ordered_map(abs, items, batch=7)) == items
     assert list(ordered_map(abs, iter(items[:5]), batch=7)) == items[:5]
+
+
+def test_json_from_another_book_matches_by_uid_not_by_id(crm, tmp_path):
+    crm.add("Xavier")
+    crm.add("Yasmin")
+    other = type(crm)(tmp_path / "other.db")
+    other.add("José Núñez", "-e", "jose@iberialog.es")
+    exported = tmp_path / "book.json"
+    other.ok("export", "-f", "json", "-o", str(exported))
+    result = crm.ok("import", str(exported))
+    assert "created 1, updated 0" in result.stderr
+    assert [r["name"] for r in crm.ok("list").rows()] == ["José Núñez", "Xavier", "Yasmin"]
+
+
+def test_vdir_export_writes_over_the_file_holding_the_uid(crm, tmp_path):
+    vdir = tmp_path / "vdir"
+    vdir.mkdir()
+    (vdir / "3f1d0c.vcf").write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:urn:uuid:1234\r\nFN:Ana Lima\r\nEND:VCARD\r\n")
+    crm.ok("import", str(vdir))
+    crm.ok("edit", "ana", "--title", "COO")
+    crm.add("Bo Chen")
+    crm.ok("export", "--vdir", str(vdir))
+    files = sorted(p.name for p in vdir.glob("*.vcf"))
+    assert len(files) == 2 and "3f1d0c.vcf" in files
+    assert "TITLE:COO" in (vdir / "3f1d0c.vcf").read_text()
+
+
+def test_merging_two_imported_contacts_keeps_one_card_each(crm, tmp_path):
+    path = tmp_path / "two.vcf"
+    path.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:a\r\nFN:Ana Lima\r\nX-A:1\r\nEND:VCARD\r\n"
+                    "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:b\r\nFN:Ana L\r\nX-B:2\r\nEND:VCARD\r\n")
+    crm.ok("import", str(path))
+    crm.ok("merge", "1", "2", "--yes")
+    assert "X-A:1" in crm.ok("export", "--id", "1").stdout
+
+
+def test_one_bad_value_does_not_cost_the_card(crm, tmp_path):
+    path = tmp_path / "card.vcf"
+    path.write_text("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Simon Perreault\r\n"
+                    "TEL;VALUE=uri;TYPE=work:tel:+1-418-656-9254;ext=102\r\n"
+                    "TEL:1-800-MY-APPLE\r\nEMAIL:not an email\r\nEMAIL:simon@example.com\r\n"
+                    "END:VCARD\r\n")
+    result = crm.ok("import", str(path))
+    assert "left out the invalid email 'not an email'" in result.stderr
+    simon = crm.ok("show", "simon", "--json").json()
+    assert [p["value"] for p in simon["phones"]] == ["+1-418-656-9254;ext=102", "1-800-MY-APPLE"]
+    assert [e["value"] for e in simon["emails"]] == ["simon@example.com"]
+
+
+def test_update_policy_matches_vcards_by_email(crm, tmp_path):
+    crm.add("Ana Lima", "-e", "ana@x.example", "--title", "COO")
+    path = tmp_path / "ana.vcf"
+    path.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Lima\r\nEMAIL:ana@x.example\r\n"
+                    "TITLE:CEO\r\nEND:VCARD\r\n")
+    assert "created 0, updated 1" in crm.ok(
+        "import", str(path), "--on-duplicate", "update").stderr
+    assert crm.ok("show", "ana", "--json").json()["title"] == "CEO"
+
+
+def test_tag_applies_to_json_updates_without_tags(crm):
+    crm.add("Ana Lima", "-t", "lead")
+    crm.ok("import", "-f", "jsonl", "-", "--tag", "reviewed", input='{"id": 1, "title": "CTO"}\n')
+    assert crm.ok("show", "1", "--json").json()["tags"] == ["lead", "reviewed"]
+
+
+def test_a_bad_file_in_a_directory_is_named_and_skipped(crm, tmp_path):
+    vdir = tmp_path / "vdir"
+    vdir.mkdir()
+    (vdir / "empty.vcf").write_text("")
+    (vdir / "ana.vcf").write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Lima\r\nEND:VCARD\r\n")
+    result = crm("import", str(vdir))
+    assert result.exit_code == 1
+    assert f"{vdir / 'empty.vcf'}: the input is empty" in result.stderr
+    assert [r["name"] for r in crm.ok("list").rows()] == ["Ana Lima"]
+    single = crm("import", str(vdir / "empty.vcf"))
+    assert single.stderr == f"crm: error: {vdir / 'empty.vcf'}: the input is empty\n"
+
+
+def test_a_card_given_a_uid_keeps_version_first(crm, tmp_path):
+    path = tmp_path / "bo.vcf"
+    path.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo Chen\r\nEND:VCARD\r\n", newline="")
+    crm.ok("import", str(path))
+    assert crm.ok("export").stdout.splitlines()[:3][1] == "VERSION:3.0"
+
+
+def test_export_into_a_missing_folder(crm, tmp_path):
+    result = crm("export", "-o", str(tmp_path / "nope" / "x.vcf"))
+    assert result.exit_code == 1
+    assert f"cannot write {tmp_path / 'nope' / 'x.vcf'}: the folder" in result.stderr
+
+
+def test_jsonl_errors_point_at_the_column(crm):
+    result = crm("import", "-f", "jsonl", "-", input='{"id": 2, "title": "COO"\n')
+    assert "line 1: not valid JSON: Expecting ',' delimiter (column 25)" in result.stderr
+
+
+def test_a_3_0_card_exported_as_4_0_keeps_its_structure(crm):
+    crm.ok("import", str(CORPUS / "ezvcard__John_Doe_IPHONE.vcf"))
+    card = vobject.readOne(crm.ok("export", "--vcard-version", "4.0").stdout)
+    assert card.version.value == "4.0"
+    assert card.n.value.family == "Doe" and card.n.value.given == "John"
+    assert card.org.value == ["IBM", "Accounting"]
+
+
+def test_mobile_label_is_also_a_cell_type(crm):
+    crm.add("Ana Lima", "-p", "mobile:+351 912 345 678")
+    card = vobject.readOne(crm.ok("export").stdout)
+    assert card.tel.params["TYPE"] == ["cell"]
+    assert crm.ok("import", "-", "--dry-run", input=crm.ok("export").stdout).exit_code == 0

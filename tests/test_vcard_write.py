@@ -155,8 +155,8 @@ def test_labels_become_types_or_group_labels_that_read_back() -> None:
     lines = unfolded_lines(write_card(card))
     assert sorted(line for line in lines if line.startswith(("TEL", "item"))) == [
         "TEL:5", "TEL;TYPE=home,fax:1", "item1.X-ABDATE:2000-01-01", "item1.X-ABLABEL:Anniversary",
-        "item2.TEL:2", "item2.X-ABLABEL:Mobile", "item3.TEL:3", "item3.X-ABLABEL:pref",
-        "item4.TEL:4", "item4.X-ABLABEL:x-aunt"]
+        "item2.TEL;TYPE=cell:2", "item2.X-ABLABEL:Mobile", "item3.TEL:3",
+        "item3.X-ABLABEL:pref", "item4.TEL:4", "item4.X-ABLABEL:x-aunt"]
     assert reparse(write_card(card)).contact.phones == phones
 
 

@@ -26,6 +26,7 @@ from crmcli.normalize import (
     fold,
     is_email,
     is_phone,
+    looks_like_number,
     phone_digits,
     phone_key,
     same_phone,
@@ -98,7 +99,7 @@ def _dedupe_details(details: Iterable[Detail], kind: str) -> list[Detail]:
         key = detail_norm(kind, value)
         if value and not any(same(key, other) for other in seen):
             seen.append(key)
-            kept.append(Detail(value, detail.label.strip().lower()))
+            kept.append(Detail(value, detail.label.strip()))
     return kept
 
 
@@ -235,7 +236,7 @@ def _phone_suffixes(number: str) -> list[str]:
 
 def match_expression(query: str) -> str | None:
     """An FTS5 expression matching every word of ``query`` as a prefix, or None if it has none."""
-    if is_phone(query) and len(phone_digits(query)) >= _MIN_PHONE_SUFFIX:
+    if looks_like_number(query) and len(phone_digits(query)) >= _MIN_PHONE_SUFFIX:
         return f'"{phone_digits(query)}"*'
     words = _WORD.findall(fold(query))
     return " ".join(f'"{word}"*' for word in words) or None
@@ -367,7 +368,8 @@ def _name_has_prefixes(name: str, ref: str) -> bool:
 
 def _exact_matches(db: Connection, ref: str, deleted: bool) -> list[int]:
     state = "IS NOT NULL" if deleted else "IS NULL"
-    phone = phone_key(ref) if len(phone_digits(ref)) >= _MIN_PHONE_DIGITS and is_phone(ref) else ""
+    phone = (phone_key(ref) if len(phone_digits(ref)) >= _MIN_PHONE_DIGITS
+             and looks_like_number(ref) else "")
     rows = db.execute(
         f"""SELECT id FROM contacts WHERE deleted_at {state} AND (name_folded = :name OR id IN (
             SELECT contact_id FROM contact_details WHERE (kind = 'email' AND norm = :email)
@@ -516,8 +518,10 @@ def _move_references(db: Connection, source: int, target: int) -> None:
         " AND m.name NOT IN ('contact_details', 'contact_tags')"
     ).fetchall():
         quoted = quote_identifier(column)
-        db.execute(f"UPDATE {quote_identifier(table)} SET {quoted} = ? WHERE {quoted} = ?",
-                   [target, source])
+        # OR IGNORE: a one-to-one row (an imported card) stays with the source when the
+        # target has its own.
+        db.execute(f"UPDATE OR IGNORE {quote_identifier(table)} SET {quoted} = ?"
+                   f" WHERE {quoted} = ?", [target, source])
 
 
 # ---------------------------------------------------------------------------------- records

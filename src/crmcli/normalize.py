@@ -7,7 +7,8 @@ import unicodedata
 
 _NON_DIGIT = re.compile(r"\D+")
 _EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}")
-_PHONE = re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*(?:\s*(?:x|ext\.?)\s*\d+)?", re.IGNORECASE)
+_NOT_PHONE = re.compile(r"@|://")
+_TYPED_NUMBER = re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*")
 
 # A national number (no country code) this long or longer can be matched against the end of
 # an international one: "(415) 555-0100" is "+1 415 555 0100".
@@ -61,8 +62,17 @@ def is_email(text: str) -> bool:
     return _EMAIL.fullmatch(text.strip()) is not None
 
 
+def looks_like_number(text: str) -> bool:
+    """Only what people type in a phone number: digits, spaces, + ( ) - . /"""
+    return _TYPED_NUMBER.fullmatch(text.strip()) is not None
+
+
 def is_phone(text: str) -> bool:
-    return _PHONE.fullmatch(text.strip()) is not None and len(phone_digits(text)) >= 3
+    """At least three digits and nothing that makes it something else (an address, a URL).
+    Letters are allowed: vanity numbers (1-800-MY-APPLE) and extensions (;ext=102, x12)."""
+    value = text.strip()
+    return (len(phone_digits(value)) >= 3 and not _NOT_PHONE.search(value)
+            and value.isprintable())
 
 
 _LABEL = re.compile(r"([A-Za-z][\w-]{0,30}):\s*(.+)", re.DOTALL)

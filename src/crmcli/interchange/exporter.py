@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from sqlite3 import Connection
 
 from crmcli import activity, contacts
@@ -15,6 +17,8 @@ from crmcli.models import Contact
 from crmcli.output import to_json
 
 BATCH = 500
+_SAFE_UID = re.compile(r"[A-Za-z0-9_.+-]+")
+_UID_LINE = re.compile(r"^(?:[\w-]+\.)?UID[^:\n]*:(.*)$", re.MULTILINE | re.IGNORECASE)
 
 
 @dataclass
@@ -87,6 +91,24 @@ def _write(item: Exported, version: str) -> str:
 
 
 def vdir_file_name(contact: Contact) -> str:
-    """``<uid>.vcf``, with characters unsafe in file names replaced."""
-    safe = "".join(ch if ch.isalnum() or ch in "-_.@" else "_" for ch in contact.uid or "")
-    return f"{safe or contact.id}.vcf"
+    """A new card's file name in a vdir: ``<uid>.vcf`` when the UID is made of characters
+    safe everywhere (vdirsyncer's rule), else a name derived from a digest of it."""
+    uid = contact.uid or str(contact.id)
+    if _SAFE_UID.fullmatch(uid):
+        return f"{uid}.vcf"
+    return f"{hashlib.sha1(uid.encode()).hexdigest()}.vcf"
+
+
+def vdir_files_by_uid(folder: Path) -> dict[str, str]:
+    """The file holding each UID already in a vdir, whatever its name, so that an export
+    writes over it instead of adding a second card with the same UID."""
+    found = {}
+    for path in folder.glob("*.vcf"):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        match = _UID_LINE.search(re.sub(r"\r?\n[ \t]", "", text))
+        if match:
+            found.setdefault(match[1].strip(), path.name)
+    return found

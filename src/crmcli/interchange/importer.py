@@ -41,6 +41,7 @@ class Incoming:
     original: str | None = None
     rendered: str | None = None  # the card ready to export again, when it was valid 3.0
     fields: set[str] | None = None  # attributes the record sets, when it is partial
+    match_details: bool = True  # may match by email or name+phone (JSON: only UID or id)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)  # complete messages, with their place
 
@@ -103,23 +104,25 @@ def _import_one(db: Connection, savepoints, record: Incoming, on_duplicate: OnDu
 
 def _apply(db: Connection, record: Incoming, on_duplicate: OnDuplicate, tags: list[str]
            ) -> tuple[str, list[str]]:
-    incoming = replace(record.contact, tags=[*record.contact.tags, *tags])
-    existing = _find_match(db, incoming, on_duplicate)
+    incoming, warnings = _without_invalid_details(
+        replace(record.contact, tags=[*record.contact.tags, *tags]))
+    existing = _find_match(db, record, incoming, on_duplicate)
     if existing is None:
         notes = _distinct(record.notes)
         created = contacts.create(db, replace(incoming, id=None), notes=notes)
         if record.card is not None:
             _save_new_card(db, created, notes, record)
-        return "created", []
+        return "created", warnings
     if existing.deleted_at:
         return "skipped", [f"matches contact {existing.id}, which is in the trash; skipped"]
     if on_duplicate == OnDuplicate.skip:
-        return "skipped", []
+        return "skipped", warnings
     if on_duplicate == OnDuplicate.update:
-        combined, conflicts = _overlay(existing, incoming, record.fields), []
+        combined = _overlay(existing, incoming, record.fields, tags)
+        conflicts = warnings
     else:
         combined, conflicts = contacts.combine(existing, incoming)
-        conflicts = [f"contact {existing.id}: {conflict}" for conflict in conflicts]
+        conflicts = warnings + [f"contact {existing.id}: {conflict}" for conflict in conflicts]
     changed = combined != existing
     if changed:
         contacts.update(db, combined)
@@ -128,25 +131,46 @@ def _apply(db: Connection, record: Incoming, on_duplicate: OnDuplicate, tags: li
     return ("updated" if changed else "unchanged"), conflicts
 
 
-def _find_match(db: Connection, contact: Contact, on_duplicate: OnDuplicate) -> Contact | None:
-    if contact.id is not None:
-        return contacts.get(db, contact.id, deleted=None)
+def _find_match(db: Connection, record: Incoming, contact: Contact, on_duplicate: OnDuplicate
+                ) -> Contact | None:
+    """The contact a record is about. A UID is authoritative (ids belong to one book, so an
+    id counts only without a UID); then, unless the format forbids it, email or name+phone."""
     if contact.uid:
         found = contacts.find_by_uid(db, contact.uid)
         if found or on_duplicate == OnDuplicate.new:
             return found
-    if on_duplicate in (OnDuplicate.new, OnDuplicate.update):
+    elif contact.id is not None:
+        return contacts.get(db, contact.id, deleted=None)
+    if on_duplicate == OnDuplicate.new or not record.match_details:
         return None
     return contacts.find_same_person(db, contact)
 
 
-def _overlay(existing: Contact, incoming: Contact, fields: set[str] | None) -> Contact:
-    """``existing`` with the fields the record carries replaced by the record's values."""
+def _overlay(existing: Contact, incoming: Contact, fields: set[str] | None, tags: list[str]
+             ) -> Contact:
+    """``existing`` with the fields the record carries replaced by the record's values, and
+    the ``--tag`` tags added either way."""
     chosen = fields if fields is not None else set(contacts.to_record(incoming))
     changes = {name: getattr(incoming, name) for name in chosen
                if name not in ("id", "uid", "created_at", "updated_at")
                and hasattr(incoming, name)}
-    return replace(existing, **changes)
+    overlaid = replace(existing, **changes)
+    overlaid.tags = [*overlaid.tags, *tags]
+    return overlaid
+
+
+def _without_invalid_details(contact: Contact) -> tuple[Contact, list[str]]:
+    """The contact less any email or phone crm cannot use, and a warning for each; one bad
+    value should not cost the whole record."""
+    from crmcli.normalize import is_email, is_phone
+
+    warnings = []
+    kept = {}
+    for attribute, valid, kind in (("emails", is_email, "email"), ("phones", is_phone, "phone")):
+        kept[attribute] = [d for d in getattr(contact, attribute) if valid(d.value)]
+        warnings += [f"left out the invalid {kind} {d.value!r}"
+                     for d in getattr(contact, attribute) if not valid(d.value)]
+    return replace(contact, **kept), warnings
 
 
 def _distinct(notes: list[str]) -> list[str]:

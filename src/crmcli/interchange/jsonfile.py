@@ -25,7 +25,7 @@ def read(stream: TextIO, lines: bool) -> Iterator[Incoming]:
     if lines:
         for number, line in enumerate(stream, start=1):
             if line.strip():
-                yield _incoming(f"line {number}", lambda text=line: json.loads(text))
+                yield _incoming(f"line {number}", lambda text=line: json.loads(text.strip()))
         return
     try:
         data = json.load(stream)
@@ -47,7 +47,7 @@ def _incoming(where: str, load) -> Incoming:
     notes = [n["body"] if isinstance(n, dict) else n for n in record.get("notes") or []]
     if not all(isinstance(note, str) for note in notes):
         return Incoming(where, error="notes must be a list of texts")
-    return Incoming(where, contact=contact, notes=notes, fields=fields)
+    return Incoming(where, contact=contact, notes=notes, fields=fields, match_details=False)
 
 
 def from_record(record: object) -> tuple[Contact, set[str]]:

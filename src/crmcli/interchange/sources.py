@@ -112,6 +112,21 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
+def read_all(inputs: list[Source], formats: list[Format], date_order: str,
+             on_source=None) -> Iterator[Incoming]:
+    """The records of every input in turn. A file that cannot be read at all is an error
+    naming it; among several (a directory) it is reported and skipped."""
+    for source, fmt in zip(inputs, formats, strict=True):
+        if on_source:
+            on_source(source)
+        try:
+            yield from read_records(source, fmt, date_order)
+        except InvalidInput as exc:
+            if len(inputs) == 1:
+                raise InvalidInput(f"{source.name}: {exc}") from exc
+            yield Incoming(source.name, error=str(exc))
+
+
 def read_records(source: Source, fmt: Format, date_order: str) -> Iterator[Incoming]:
     if fmt == Format.vcard:
         yield from _vcard_records(source)
@@ -172,7 +187,8 @@ def _ready_to_export(text: str, parsed, uid_added: bool) -> str | None:
         if date and f":{date}" not in text:
             return None
     if uid_added:
-        lines.insert(1, f"UID:{parsed.contact.uid}")
+        version = next(i for i, line in enumerate(lines) if line.upper() == "VERSION:3.0")
+        lines.insert(version + 1, f"UID:{parsed.contact.uid}")
     return "\r\n".join(lines) + "\r\n"
 
 

@@ -31,7 +31,8 @@ Labels
     custom labels are kept as written), else from TYPE: lower-case words joined by spaces ("home
     fax"), leaving out internet, pref, voice, postal, parcel, intl and dom. On export, a lower-case
     label made only of vCard type words (home, work, cell, fax, pager, ...) is written as TYPE, any
-    other label as `itemN.X-ABLabel`, so labels read back unchanged.
+    other label as `itemN.X-ABLabel`, so labels read back unchanged; "mobile" and "iphone" also
+    get TYPE=CELL for phones that read only TYPE.
 
 Addresses
     An address Detail is free text: the non-empty ADR components (post office box, extended
@@ -48,9 +49,10 @@ Dates
 
 Writing (`write_card`)
     The owned properties (FN, N, ORG, TITLE, EMAIL, TEL, ADR, URL, BDAY, ANNIVERSARY, NOTE,
-    CATEGORIES, PHOTO, UID, REV) are written from the ParsedCard's fields. With an `original` of
-    the same version, an unchanged value keeps its original line (parameters, group and group
-    label; dates excepted, so a stand-in year never leaks out), and every property crmcli does not
+    CATEGORIES, PHOTO, UID, REV) are written from the ParsedCard's fields. With an `original`, an
+    unchanged value keeps its original line (parameters, group and group label; dates excepted,
+    so a stand-in year never leaks out, and the photo when the version changes, as 4.0 writes it
+    as a data: URI), and every property crmcli does not
     own is copied from the original, so unknown and grouped properties survive; without an
     original, `extra` supplies them. A changed name gets a new FN, and an N split from it (last
     word = family name; N is empty when the name is the company or an email address). REV is
@@ -103,6 +105,8 @@ _TYPE_WORDS = frozenset(
     {"home", "work", "cell", "fax", "pager", "video", "msg", "bbs", "modem", "car", "isdn", "pcs",
      "text", "textphone", "main", "other"}
 )
+# Labels written as an X-ABLabel that also have a vCard TYPE, for phones that read only TYPE.
+_TYPE_SYNONYMS = {"mobile": "cell", "iphone": "cell"}
 _NOT_IMAGE_TYPES = frozenset({"work", "home", "pref"})
 _STAND_IN_YEARS = frozenset({0, 1604})
 _YEARLESS_DATE = re.compile(r"--(\d\d)-?(\d\d)(?:T.*)?")
@@ -461,8 +465,11 @@ def write_card(card: ParsedCard, version: str = "3.0") -> str:
         raise InvalidInput("a contact with no name cannot be written as a vCard")
     original = _read_original(card.original) if card.original else None
     unknown = original.fields.extra if original else [_line_from_text(text) for text in card.extra]
-    reusable = original.fields.items if original and original.version == version else []
-    reusable = [item for item in reusable if item.kind not in ("bday", "anniversary")]
+    # Dates are always rewritten (no stand-in years); a photo's encoding differs by version.
+    rewritten = {"bday", "anniversary"} | ({"photo"} if original and original.version != version
+                                           else set())
+    reusable = [item for item in (original.fields.items if original else [])
+                if item.kind not in rewritten]
     owned = _OwnedLines(version, reusable, unknown).lines_for(card)
     return _serialise([*owned, *unknown], version)
 
@@ -536,7 +543,8 @@ class _OwnedLines:
         if label == " ".join(words).lower() and all(word in _TYPE_WORDS for word in words):
             return [_line(kind.upper(), value, [["TYPE", *words]])]
         group = next(self.free_groups)
-        return [_line(kind.upper(), value, group=group),
+        synonym = _TYPE_SYNONYMS.get(label.lower())
+        return [_line(kind.upper(), value, [["TYPE", synonym]] if synonym else [], group=group),
                 _line("X-ABLabel", _escape(label), group=group)]
 
     def _date(self, date: PartialDate) -> str:

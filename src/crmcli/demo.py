@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from sqlite3 import Connection
 
-from crmcli import contacts
+from crmcli import activity, contacts
 from crmcli.db import transaction
-from crmcli.models import Contact, Detail, PartialDate
+from crmcli.models import Contact, Detail, Interaction, PartialDate
 
 _PEOPLE = [
     ("José Núñez", "Iberia Logistics", "Head of Procurement", "jose.nunez@iberialog.es",
@@ -39,15 +41,39 @@ _PEOPLE = [
 ]
 
 
-def seed(db: Connection) -> int:
-    """Fill an empty database with the sample book; returns how many contacts it added."""
+_TOPICS = {"call": ["Checked in on the rollout", "Discussed pricing", "Renewal terms"],
+           "email": ["Sent the proposal", "Shared the case study", "Followed up on the quote"],
+           "meeting": ["Demo with the team", "Quarterly review", "Lunch"],
+           "message": ["Quick question about invoices"], "visit": ["Visited their office"]}
+
+
+def seed(db: Connection, now: dt.datetime) -> int:
+    """Fill an empty database with the sample book and some months of history; returns how
+    many contacts it added."""
     with transaction(db):
+        ids = []
         for name, company, title, email, phone, tags, birthday, note in _PEOPLE:
             label, _, number = phone.rpartition(":")
-            contacts.create(db, Contact(
+            ids.append(contacts.create(db, Contact(
                 name=name, company=company, title=title, emails=[Detail(email, "work")],
-                phones=[Detail(number, label)], tags=tags, birthday=birthday), notes=[note])
+                phones=[Detail(number, label)], tags=tags, birthday=birthday), notes=[note]).id)
+        _seed_history(db, ids, now)
     return len(_PEOPLE)
+
+
+def _seed_history(db: Connection, ids: list[int], now: dt.datetime) -> None:
+    """Interactions over the last eight months, busier lately, the same on every run."""
+    rng = random.Random(2026)
+    for contact_id in ids[:-2]:  # the last two have never been contacted
+        for _ in range(rng.randrange(3, 14)):
+            kind = rng.choice(list(_TOPICS))
+            days_ago = int(rng.triangular(0, 240, 0))
+            moment = (now - dt.timedelta(days=days_ago)).replace(
+                hour=rng.randrange(8, 19), minute=rng.choice((0, 15, 30, 45)))
+            activity.log_interaction(db, Interaction(
+                contact_id=contact_id, kind=kind, body=rng.choice(_TOPICS[kind]),
+                happened_at=moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                duration_minutes=rng.choice((None, 15, 30, 45)) if kind != "email" else None))
 
 
 def is_empty(db: Connection) -> bool:

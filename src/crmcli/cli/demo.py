@@ -8,7 +8,7 @@ import typer
 from crmcli import contacts, demo, output
 from crmcli.cli.common import info, state
 from crmcli.cli.contacts import LIST_COLUMNS
-from crmcli.dates import now_utc
+from crmcli.dates import now_local, now_utc
 from crmcli.errors import CrmError
 
 app = typer.Typer()
@@ -34,9 +34,10 @@ def demo_command(
             if os.path.exists(f"{path}{suffix}"):
                 os.replace(f"{path}{suffix}", f"{backup}{suffix}")
         info(f"kept the previous database as {backup}")
-    count = demo.seed(current.db)
+    count = demo.seed(current.db, now_local())
     found = contacts.search(current.db)
     output.render([contacts.to_record(c) for c in found],
                   output.choose_format(None), LIST_COLUMNS, title="Your demo book")
     info(f"added {count} sample contacts to {path}")
-    info("try: crm show jose · crm list --tag vip · crm company show northwind · crm --help")
+    info("try: crm (the dashboard) · crm show jose · crm activity --heatmap · "
+         "crm list --tag vip · crm --help")

@@ -251,8 +251,83 @@ def _worded(value: str, date_order: str) -> PartialDate:
     try:
         a = parser.parse(value, default=dt.datetime(2000, 1, 1), dayfirst=dayfirst)
         b = parser.parse(value, default=dt.datetime(2004, 2, 2), dayfirst=dayfirst)
-    except (parser.ParserError, OverflowError) as exc:
-        raise ValueError(str(exc)) from exc
+    except parser.ParserError as exc:
+        detail = str(exc)
+        raise ValueError("unknown words" if detail.startswith("Unknown string format")
+                         else detail) from exc
+    except OverflowError as exc:
+        raise ValueError("a number is too large") from exc
     if (a.month, a.day) != (b.month, b.day):
         raise ValueError("day or month missing")
     return PartialDate(a.year if a.year == b.year else None, a.month, a.day)
+
+
+# ---- additions for follow-ups: lengths of time, writing dates back, the local zone's name ----
+
+_DURATION = re.compile(r"\+?(\d+)\s*([a-z]*)")
+_UNIT_DAYS = {"days": 1, "weeks": 7, "months": 30, "years": 365}
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                "Dec")
+
+
+def parse_days(text: str) -> int:
+    """A length of time typed as ``30d``, ``2w``, ``3m``, ``1y``, ``10 days`` or a bare number
+    of days, in days (a month counts 30, a year 365)."""
+    match = _DURATION.fullmatch(" ".join(text.lower().split()))
+    unit = match and (_UNITS.get(match[2]) if match[2] else "days")
+    if not unit:
+        raise InvalidInput(f"{text!r} is not a length of time (try 7d, 2w, 1m, 1y or 30)")
+    return int(match[1]) * _UNIT_DAYS[unit]
+
+
+def format_when(when: When, date_order: str = "DMY") -> str:
+    """``when`` written in the date language, so that :func:`parse_when` reads it back the same:
+    a full numeric date in ``date_order`` (ISO for YMD), then ``HH:MM`` if it has a time."""
+    day = when.moment.date()
+    text = {"DMY": f"{day.day:02d}/{day.month:02d}/{day.year:04d}",
+            "MDY": f"{day.month:02d}/{day.day:02d}/{day.year:04d}"}.get(date_order,
+                                                                          day.isoformat())
+    return f"{text} {when.moment:%H:%M}" if when.has_time else text
+
+
+def humanize(moment: dt.datetime, has_time: bool, now: dt.datetime) -> str:
+    """A local moment for people, relative to ``now``: ``today 09:30``, ``tomorrow``,
+    ``Fri 27 Nov``, ``Mon 4 Jan 2027 09:00``."""
+    local = moment.astimezone(now.tzinfo)
+    gap = (local.date() - now.date()).days
+    names = {0: "today", 1: "tomorrow", -1: "yesterday"}
+    text = names.get(gap) or short_date(local.date(), with_year=local.year != now.year)
+    return f"{text} {local:%H:%M}" if has_time else text
+
+
+def short_date(day: dt.date, with_year: bool = False) -> str:
+    """``Fri 27 Nov``, or ``Fri 27 Nov 2026``, in English whatever the locale."""
+    text = f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]}"
+    return f"{text} {day.year}" if with_year else text
+
+
+def local_zone_name() -> str | None:
+    """The IANA name of the local zone (``Europe/Madrid``) when the system tells it, else None."""
+    import os
+    import zoneinfo
+
+    name = os.environ.get("TZ", "").lstrip(":")  # when set, TZ is the zone in force
+    if not name:
+        target = os.path.realpath("/etc/localtime")
+        name = target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else ""
+    try:
+        return zoneinfo.ZoneInfo(name).key if name else None
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return None
+
+
+def now_zoned() -> dt.datetime:
+    """Now in the local zone, as a ``zoneinfo`` zone when the system names it (converting
+    thousands of stored instants to local time is then fast), else as :func:`now_local`."""
+    name = local_zone_name()
+    if name is None:
+        return now_local()
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo(name))

@@ -1,0 +1,259 @@
+"""The agenda: follow-ups overdue, due today and coming up; contacts to get back in touch with;
+birthdays and anniversaries. Used by ``crm due``, ``crm birthdays``, ``crm remind`` and the
+dashboard.
+
+Days are local days: "today" is the local date of ``now``, and the window's bounds are local
+midnights turned into UTC instants, so the queries compare stored UTC text and use the indexes.
+Keep-in-touch reads the ``interactions`` table: the last contact is the latest live
+interaction, or when the contact was added if there was none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from sqlite3 import Connection
+from typing import TYPE_CHECKING
+
+from crmcli.dates import humanize, next_occurrence, parse_days
+from crmcli.errors import ConfigError, InvalidInput
+from crmcli.followups import Entry, due_moment, local_due_text, open_entries
+from crmcli.models import PartialDate
+
+if TYPE_CHECKING:
+    from crmcli.config import Config
+
+FOLLOW_UP_SECTIONS = ("overdue", "today", "upcoming")
+
+
+@dataclass
+class KeepInTouch:
+    """A contact not heard from for longer than their cadence."""
+
+    contact_id: int
+    contact_name: str
+    company: str | None
+    last_contact: str  # UTC ISO 8601: the last interaction, or when the contact was added
+    cadence_days: int
+    never_contacted: bool
+
+    def due_on(self, zone: dt.tzinfo) -> dt.date:
+        """The local day the contact became due for a call."""
+        last = dt.datetime.fromisoformat(self.last_contact).astimezone(zone).date()
+        return last + dt.timedelta(days=self.cadence_days)
+
+
+@dataclass
+class Occasion:
+    """A birthday or anniversary in the window; ``age`` is the age (or years together) reached
+    that day, when the year is known."""
+
+    contact_id: int
+    contact_name: str
+    company: str | None
+    date: dt.date
+    kind: str  # "birthday" or "anniversary"
+    age: int | None
+
+
+@dataclass
+class Agenda:
+    now: dt.datetime  # local, aware
+    within_days: int
+    overdue: list[Entry] = field(default_factory=list)
+    today: list[Entry] = field(default_factory=list)
+    upcoming: list[Entry] = field(default_factory=list)
+    keep_in_touch: list[KeepInTouch] = field(default_factory=list)
+    birthdays: list[Occasion] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.overdue or self.today or self.upcoming or self.keep_in_touch
+                    or self.birthdays)
+
+
+def build(db: Connection, now: dt.datetime, config: Config, within_days: int | None = 7
+          ) -> Agenda:
+    """The agenda at ``now``; ``within_days`` None lists every open follow-up ahead (birthdays
+    then cover the coming week)."""
+    zone, today = now.tzinfo, now.date()
+    window = 7 if within_days is None else within_days
+    start, tomorrow = _utc(today, zone), _utc(today + dt.timedelta(days=1), zone)
+    end = None if within_days is None else _utc(today + dt.timedelta(days=window + 1), zone)
+    agenda = Agenda(now, window)
+    for item in open_entries(db, end):
+        due = item.followup.due_at
+        section = agenda.overdue if due < start else agenda.today if due < tomorrow else (
+            agenda.upcoming)
+        section.append(item)
+    agenda.keep_in_touch = keep_in_touch(db, now, tag_cadences(config))
+    agenda.birthdays = occasions(db, today, today + dt.timedelta(days=window))
+    return agenda
+
+
+def _utc(day: dt.date, zone: dt.tzinfo) -> str:
+    """The UTC instant, as stored, of the local midnight that starts ``day``."""
+    midnight = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+    return midnight.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ----------------------------------------------------------------------------- keep in touch
+
+
+def tag_cadences(config: Config) -> dict[str, int]:
+    """The ``[cadence]`` section: default keep-in-touch days by tag (``vip = "14d"``)."""
+    from crmcli.contacts import normalize_tag
+
+    section = config.raw.get("cadence", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{config.path}: [cadence] must be a table of tag = \"14d\" lines")
+    cadences = {}
+    for tag, value in section.items():
+        try:
+            days = value if isinstance(value, int) and not isinstance(value, bool) else (
+                parse_days(str(value)) if isinstance(value, str) else None)
+        except InvalidInput:
+            days = None
+        if days is None or days < 0:
+            raise ConfigError(f"{config.path}: [cadence] {tag} = {value!r} is not a length of "
+                              "time (try \"14d\", \"2w\", \"1m\" or a number of days)")
+        cadences[normalize_tag(tag)] = days
+    return cadences
+
+
+_KEEP_IN_TOUCH = """
+WITH tag_cadence(tag, days) AS (SELECT key, value FROM json_each(:tags)),
+candidates AS MATERIALIZED (
+    SELECT c.id, c.name, c.company_id, c.created_at, COALESCE(c.cadence_days, (
+        SELECT MIN(tc.days) FROM contact_tags t JOIN tag_cadence tc ON tc.tag = t.tag
+        WHERE t.contact_id = c.id)) AS days
+    FROM contacts c
+    WHERE c.deleted_at IS NULL AND (c.cadence_days > 0 OR (c.cadence_days IS NULL AND c.id IN (
+        SELECT t.contact_id FROM contact_tags t WHERE t.tag IN (SELECT tag FROM tag_cadence))))
+),
+latest AS MATERIALIZED (
+    SELECT k.*, (SELECT MAX(i.happened_at) FROM interactions i
+                 WHERE i.contact_id = k.id AND i.deleted_at IS NULL) AS interaction
+    FROM candidates k WHERE k.days > 0
+),
+due AS MATERIALIZED (
+    SELECT *, COALESCE(interaction, created_at) AS last,
+           julianday(COALESCE(interaction, created_at)) + days AS due_day
+    FROM latest
+)
+SELECT d.id, d.name, co.name, d.last, d.days, d.interaction IS NULL
+FROM due d LEFT JOIN companies co ON co.id = d.company_id
+WHERE d.due_day < julianday(:end_of_today)
+ORDER BY d.due_day, d.name, d.id
+"""
+
+
+def keep_in_touch(db: Connection, now: dt.datetime, cadences: dict[str, int]
+                  ) -> list[KeepInTouch]:
+    """Contacts whose last contact is older than their cadence (by the end of today), the
+    longest waiting first. A contact's own cadence wins over its tags'; of several tags, the
+    shortest cadence counts."""
+    end_of_today = _utc(now.date() + dt.timedelta(days=1), now.tzinfo)
+    rows = db.execute(_KEEP_IN_TOUCH, {"tags": json.dumps(cadences),
+                                       "end_of_today": end_of_today})
+    return [KeepInTouch(row[0], row[1], row[2], row[3], row[4], bool(row[5])) for row in rows]
+
+
+# -------------------------------------------------------------------- birthdays, anniversaries
+
+
+def occasions(db: Connection, first: dt.date, last: dt.date) -> list[Occasion]:
+    """Birthdays and anniversaries falling between ``first`` and ``last`` (inclusive), by date.
+    A yearless 29 February is kept on 28 February in other years."""
+    days = _month_days(first, last)
+    rows = db.execute(
+        "SELECT c.id, c.name, co.name, c.birthday, c.anniversary FROM contacts c"
+        " LEFT JOIN companies co ON co.id = c.company_id WHERE c.deleted_at IS NULL AND ("
+        "substr(c.birthday, -5) IN (SELECT value FROM json_each(:days))"
+        " OR substr(c.anniversary, -5) IN (SELECT value FROM json_each(:days)))",
+        {"days": json.dumps(sorted(days))})
+    found = []
+    for contact_id, name, company, *dates in rows:
+        for kind, text in zip(("birthday", "anniversary"), dates, strict=True):
+            if not text:
+                continue
+            partial = PartialDate.from_storage(text)
+            day = next_occurrence(partial, first)
+            if day <= last:
+                age = day.year - partial.year if partial.year else None
+                found.append(Occasion(contact_id, name, company, day, kind, age))
+    return sorted(found, key=lambda o: (o.date, o.contact_name, o.kind))
+
+
+def _month_days(first: dt.date, last: dt.date) -> set[str]:
+    """The ``MM-DD`` of every day in the window, and ``02-29`` where 28 February stands in."""
+    days = set()
+    day = first
+    while day <= last and len(days) < 366:
+        days.add(day.strftime("%m-%d"))
+        if (day.month, day.day) == (2, 28) and (day + dt.timedelta(days=1)).month == 3:
+            days.add("02-29")
+        day += dt.timedelta(days=1)
+    return days
+
+
+# ---------------------------------------------------------------------------------- records
+
+
+def touch_detail(item: KeepInTouch, now: dt.datetime) -> str:
+    """``last contact Mon 12 Oct, every 30 days`` (or ``never contacted (added ...)``)."""
+    since = humanize(dt.datetime.fromisoformat(item.last_contact), False, now)
+    what = f"never contacted (added {since})" if item.never_contacted else (
+        f"last contact {since}")
+    return f"{what}, every {item.cadence_days} days"
+
+
+def touch_text(item: KeepInTouch, now: dt.datetime) -> str:
+    return f"get back in touch: {touch_detail(item, now)}"
+
+
+def occasion_text(item: Occasion) -> str:
+    """``birthday (turns 47)``, ``anniversary (10 years)`` or just the kind."""
+    if item.age is None:
+        return item.kind
+    if item.kind == "birthday":
+        return f"birthday (turns {item.age})"
+    return f"anniversary ({item.age} years)"
+
+
+def records(agenda: Agenda, sections: tuple[str, ...] | None = None) -> list[dict]:
+    """The agenda as rows for ``crm due``: one stable JSON object per item, in agenda order."""
+    now, zone = agenda.now, agenda.now.tzinfo
+    rows = []
+    for section in FOLLOW_UP_SECTIONS:
+        for item in getattr(agenda, section):
+            followup = item.followup
+            rows.append(_row(section, "follow_up", item.followup.contact_id, item.contact_name,
+                             item.company, local_due_text(followup, zone),
+                             followup.body or "follow up", id=followup.id,
+                             deal_id=followup.deal_id, deal=item.deal_title, rule=followup.rule,
+                             due_at=followup.due_at))
+    for touch in agenda.keep_in_touch:
+        rows.append(_row("keep_in_touch", "keep_in_touch", touch.contact_id, touch.contact_name,
+                         touch.company, touch.due_on(zone).isoformat(), touch_text(touch, now),
+                         last_contact=touch.last_contact, cadence_days=touch.cadence_days))
+    for occasion in agenda.birthdays:
+        rows.append(_row("birthdays", occasion.kind, occasion.contact_id, occasion.contact_name,
+                         occasion.company, occasion.date.isoformat(), occasion_text(occasion),
+                         age=occasion.age))
+    return [row for row in rows if sections is None or row["section"] in sections]
+
+
+def _row(section: str, kind: str, contact_id: int, contact: str, company: str | None,
+         when: str, text: str, **extra) -> dict:
+    row = {"section": section, "kind": kind, "id": None, "contact_id": contact_id,
+           "contact": contact, "company": company, "when": when, "text": text, "deal_id": None,
+           "deal": None, "rule": None, "due_at": None, "last_contact": None,
+           "cadence_days": None, "age": None}
+    return row | extra
+
+
+def when_text(item: Entry, now: dt.datetime) -> str:
+    """When a follow-up is due, for people (``today 09:30``, ``Fri 27 Nov``)."""
+    return humanize(due_moment(item.followup, now.tzinfo), item.followup.has_time, now)

@@ -1,0 +1,365 @@
+"""Follow-up commands: follow-up, due, done, snooze, followups (list/edit/rm), birthdays, remind."""
+
+import datetime as dt
+import sys
+from dataclasses import replace
+from typing import Annotated
+
+import typer
+from typer.core import TyperGroup
+
+from crmcli import contacts, followups, output
+from crmcli.cli.common import (
+    CsvOption,
+    FormatOption,
+    JsonOption,
+    YesOption,
+    confirm,
+    fmt,
+    info,
+    interactive,
+    state,
+)
+from crmcli.dates import When, humanize, now_zoned, parse_days, parse_when
+from crmcli.errors import ConfigError, InvalidInput
+
+app = typer.Typer()
+
+Ref = Annotated[str, typer.Argument(help="Id, or a name, email or phone matching one contact.")]
+FollowUpId = Annotated[int, typer.Argument(help="Follow-up id (see crm due).")]
+Every = Annotated[str | None, typer.Option(
+    "--every", metavar="RULE",
+    help="Repeat: 2w, 3d, month, 2 months, year, 1st mon, last fri, weekdays, mon,thu.")]
+Within = Annotated[str, typer.Option(help="How far ahead: 7d, 2w, 1m, or a number of days.")]
+
+WHEN_HELP = ("When: today, tomorrow 9:30, fri, 'next mon 14h', +3d, 'in 2 weeks', eow, eom, "
+             "2026-12-01, 31/12 (quote it when it has spaces).")
+AGENDA_COLUMNS = [("section", "Section"), ("id", "ID"), ("when", "When"),
+                  ("contact", "Contact"), ("company", "Company"), ("text", "What"),
+                  ("deal", "Deal")]
+LIST_COLUMNS = [("id", "ID"), ("due", "Due"), ("contact", "Contact"), ("company", "Company"),
+                ("text", "What"), ("every", "Every"), ("deal", "Deal")]
+
+
+def _when(text: str, now) -> When:
+    return parse_when(text, now, state().config.date_order)
+
+
+def _announce(followup, message: str) -> None:
+    """On a terminal, a sentence; piped, just the id (ready for the next command)."""
+    typer.echo(output.safe(message) if interactive() else followup.id)
+
+
+@app.command("follow-up", epilog="Examples:\n\n  crm follow-up jose fri 'Send the quote'\n\n"
+             "  crm follow-up ana 'tomorrow 9:30' Call about the pilot --deal 4\n\n"
+             "  crm follow-up bo 2026-12-01 'Quarterly review' --every '1st mon'\n\n"
+             "  crm follow-up kwame +1m Check in --every month --from-done")
+def follow_up(
+    ref: Ref,
+    when: Annotated[str, typer.Argument(help=WHEN_HELP)],
+    text: Annotated[list[str] | None, typer.Argument(help="What to do (the rest of the line).")]
+    = None,
+    every: Every = None,
+    from_done: Annotated[bool, typer.Option(
+        "--from-done", help="Count the next occurrence from the day it is done.")] = False,
+    deal: Annotated[int | None, typer.Option(help="The deal it is about (an id).")] = None,
+) -> None:
+    """Add a follow-up for a contact and print its id."""
+    db = state().db
+    contact = contacts.resolve(db, ref)
+    now = now_zoned()
+    created = followups.create(db, contact.id, _when(when, now), " ".join(text or []), every,
+                               from_done, deal)
+    repeat = ""
+    if created.rule:
+        from crmcli import recurrence
+
+        repeat = f", {recurrence.describe(recurrence.parse_rule(created.rule))}"
+    _announce(created, f"Follow-up {created.id} for {contact.name}: "
+              f"{humanize(followups.due_moment(created, now.tzinfo), created.has_time, now)}"
+              f"{repeat}")
+
+
+@app.command(epilog="Examples:\n\n  crm due\n\n  crm due --within 2w\n\n  crm due --overdue\n\n"
+             "  crm due --json | jq -r '.[] | select(.section == \"today\") | .contact'")
+def due(
+    within: Within = "7d",
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue follow-ups.")] = False,
+    all_: Annotated[bool, typer.Option(
+        "--all", help="Every open follow-up, however far ahead.")] = False,
+    format_: FormatOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """The agenda: overdue, today, upcoming; people to get back in touch with; birthdays."""
+    from crmcli import agenda as agenda_module
+
+    current = state()
+    now = now_zoned()
+    found = followups.agenda(current.db, now, current.config,
+                             None if all_ else parse_days(within))
+    sections = ("overdue",) if overdue else (
+        "overdue", "today", "upcoming", "keep_in_touch", "birthdays")
+    chosen = fmt(format_, as_json, as_csv)
+    records = agenda_module.records(found, sections)
+    if chosen == "table":
+        from crmcli.views.followups import agenda_view
+
+        output.console().print(agenda_view(found, sections))
+    else:
+        output.render(records, chosen, AGENDA_COLUMNS)
+    if not records:
+        info("nothing overdue" if overdue else f"nothing due in the next {found.within_days} days")
+
+
+@app.command(epilog="Examples:\n\n  crm done 12\n\n  crm done 12 14 15\n\n"
+             "  next=$(crm done 12)   # a recurring follow-up prints the next one's id")
+def done(ids: Annotated[list[int], typer.Argument(help="Follow-up ids.")]) -> None:
+    """Mark follow-ups done; a recurring one is scheduled again and the new id printed."""
+    db = state().db
+    now = now_zoned()
+    for followup_id in ids:
+        closed, following = followups.mark_done(db, followup_id, now)
+        info(f"done: {closed.id} {closed.body or 'follow up'}")
+        if following:
+            when = humanize(followups.due_moment(following, now.tzinfo), following.has_time, now)
+            _announce(following, f"Next: {following.id} on {when}")
+
+
+@app.command(epilog="Examples:\n\n  crm snooze 12 tomorrow\n\n  crm snooze 12 +3d\n\n"
+             "  crm snooze 12 'mon 9:00'")
+def snooze(
+    followup_id: FollowUpId,
+    when: Annotated[str, typer.Argument(help=WHEN_HELP + " Without an hour, keeps its hour.")],
+) -> None:
+    """Move a follow-up to another day (counting from now)."""
+    now = now_zoned()
+    moved = followups.snooze(state().db, followup_id, _when(when, now))
+    info(f"snoozed {moved.id} to "
+         f"{humanize(followups.due_moment(moved, now.tzinfo), moved.has_time, now)}")
+
+
+# ----------------------------------------------------------------- followups list / edit / rm
+
+manage = typer.Typer()
+
+
+@manage.command("list", epilog="Examples:\n\n  crm followups\n\n  crm followups list jose\n\n"
+                "  crm followups list --done --json")
+def list_followups(
+    ref: Annotated[str | None, typer.Argument(help="Only this contact's follow-ups.")] = None,
+    include_done: Annotated[bool, typer.Option("--done", help="Include done ones.")] = False,
+    format_: FormatOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """List open follow-ups (soonest first), of everyone or of one contact."""
+    db = state().db
+    contact_ids = [contacts.resolve(db, ref).id] if ref else None
+    zone = now_zoned().tzinfo
+    records = [followups.to_record(item, zone)
+               for item in followups.entries(db, contact_ids, include_done)]
+    columns = [*LIST_COLUMNS, ("done_at", "Done")] if include_done else LIST_COLUMNS
+    output.render(records, fmt(format_, as_json, as_csv), columns)
+
+
+@manage.command("edit", epilog="Examples:\n\n  crm followups edit 12 --when 'fri 10:00'\n\n"
+                "  crm followups edit 12 --text 'Send the revised quote' --deal 4\n\n"
+                "  crm followups edit 12 --every off")
+def edit_followup(
+    followup_id: FollowUpId,
+    when: Annotated[str | None, typer.Option(help=WHEN_HELP)] = None,
+    text: Annotated[str | None, typer.Option(help="What to do.")] = None,
+    every: Annotated[str | None, typer.Option(
+        metavar="RULE", help="New recurrence rule, or 'off'.")] = None,
+    from_done: Annotated[bool | None, typer.Option(
+        "--from-done/--fixed", help="Count the next occurrence from when it is done, or keep "
+        "a fixed schedule.", show_default=False)] = None,
+    deal: Annotated[str | None, typer.Option(help="Deal id, or 'none'.")] = None,
+) -> None:
+    """Change a follow-up's date, text, recurrence or deal."""
+    db = state().db
+    followup = followups.get(db, followup_id)
+    if all(value is None for value in (when, text, every, from_done, deal)):
+        raise InvalidInput("nothing to change: give --when, --text, --every, --from-done, "
+                           "--fixed or --deal")
+    if when is not None:
+        moment = _when(when, now_zoned())
+        followup = replace(followup, due_at=moment.utc_text(), has_time=moment.has_time)
+    if text is not None:
+        followup = replace(followup, body=text)
+    if every is not None:
+        rule = None if every.strip().lower() in ("off", "none", "never") else every
+        followup = replace(followup, rule=rule, from_done=followup.from_done and bool(rule))
+    if from_done is not None:
+        followup = replace(followup, from_done=from_done)
+    if deal is not None:
+        followup = replace(followup, deal_id=_deal_id(deal))
+    anchor_zone = now_zoned().tzinfo if when is not None or every is not None else None
+    followups.update(db, followup, anchor_zone)
+    info(f"updated follow-up {followup_id}")
+
+
+def _deal_id(text: str) -> int | None:
+    if text.strip().lower() in ("none", "off", ""):
+        return None
+    if not text.strip().isdigit():
+        raise InvalidInput(f"--deal {text!r}: expected a deal id or 'none'")
+    return int(text)
+
+
+@manage.command("rm", epilog="Examples:\n\n  crm followups rm 12\n\n  crm followups rm 12 13 --yes")
+def remove_followups(
+    ids: Annotated[list[int], typer.Argument(help="Follow-up ids.")],
+    yes: YesOption = False,
+) -> None:
+    """Delete follow-ups (asks first unless --yes)."""
+    db = state().db
+    for followup_id in ids:
+        item = followups.entry(db, followup_id)
+        confirm(f"Delete follow-up {followup_id} ({item.contact_name}: "
+                f"{item.followup.body or 'follow up'})?", yes)
+        followups.delete(db, followup_id)
+        info(f"deleted follow-up {followup_id}")
+
+
+class _ManageGroup(TyperGroup):
+    """``crm followups``: the group of ``manage``'s commands. The lazy loader finds commands
+    among this module's ``app`` commands, so the group is registered there with this class."""
+
+    def __init__(self, **attrs):
+        super().__init__(commands=typer.main.get_group(manage).commands,
+                         invoke_without_command=True, **attrs)
+
+
+@app.command("followups", cls=_ManageGroup,
+             epilog="Examples:\n\n  crm followups\n\n  crm followups list jose --done\n\n"
+             "  crm followups edit 12 --when mon\n\n  crm followups rm 12")
+def followups_group(ctx: typer.Context) -> None:
+    """List, edit and delete follow-ups (without a sub-command: list the open ones)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(list_followups)
+
+
+# ---------------------------------------------------------------------------------- birthdays
+
+
+@app.command(epilog="Examples:\n\n  crm birthdays\n\n  crm birthdays --within 7d --json")
+def birthdays(
+    within: Within = "30d",
+    format_: FormatOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """Birthdays and anniversaries coming up (yearless ones included)."""
+    from crmcli.agenda import occasions
+
+    today = now_zoned().date()
+    days = parse_days(within)
+    found = occasions(state().db, today, today + dt.timedelta(days=days))
+    records = [{"date": o.date.isoformat(), "in_days": (o.date - today).days,
+                "contact_id": o.contact_id, "contact": o.contact_name, "company": o.company,
+                "kind": o.kind, "age": o.age} for o in found]
+    output.render(records, fmt(format_, as_json, as_csv),
+                  [("date", "Date"), ("in_days", "In days"), ("contact", "Contact"),
+                   ("company", "Company"), ("kind", "Kind"), ("age", "Age")])
+    if not records:
+        info(f"no birthdays or anniversaries in the next {days} days")
+
+
+# ------------------------------------------------------------------------------------- remind
+
+
+@app.command(epilog="Examples:\n\n  crm remind --dry-run\n\n  crm remind            # by SMTP, "
+             "as set in the config file\n\n  crm remind --sendmail --to me@example.com\n\n"
+             "  crm remind --stdout   # for cron's MAILTO\n\n"
+             "  0 7 * * *  crm remind     # a crontab line (crontab -e); see docs/followups.md")
+def remind(
+    to_stdout: Annotated[bool, typer.Option(
+        "--stdout", help="Print the digest (for cron's MAILTO) instead of sending it.")] = False,
+    sendmail: Annotated[bool, typer.Option(
+        "--sendmail", help="Pipe it to the sendmail command (\\[remind] sendmail).")] = False,
+    smtp: Annotated[bool, typer.Option(
+        "--smtp", help="Send it by SMTP (\\[smtp]); the default when a host is set.")] = False,
+    to: Annotated[list[str], typer.Option(
+        "--to", metavar="ADDRESS", help="Recipient instead of \\[remind] to. Repeatable.")] = [],
+    sender: Annotated[str | None, typer.Option(
+        "--from", metavar="ADDRESS", help="Sender instead of \\[remind] from.")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show what would be sent; send and record nothing.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Send again what was already sent today.")] = False,
+    always: Annotated[bool, typer.Option(
+        "--always", help="Send an 'all clear' when there is nothing new.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Say what was sent (quiet otherwise, for cron).")] = False,
+) -> None:
+    """Email a digest of what is overdue, due today, keep-in-touch and birthdays (for cron).
+
+    Silent when nothing is new; each item goes once a day; a failure exits 1, marking nothing.
+    """
+    from crmcli import digest as digests
+    from crmcli import mailer
+
+    current = state()
+    method = _delivery_method(to_stdout, sendmail, smtp, current.config, dry_run)
+    settings = mailer.remind_settings(current.config, to, sender)
+    if method in ("smtp", "sendmail") and not settings.to:
+        raise ConfigError("no recipient: set [remind] to = \"you@example.com\" in "
+                          f"{current.config.path}, or pass --to")
+    now = now_zoned()
+    agenda = followups.agenda(current.db, now, current.config, settings.days_ahead)
+    sent = set() if force else followups.already_sent(
+        current.db, digests.item_keys(agenda), now.date())
+    digest = digests.digest(agenda, sent)
+    say = info if verbose or dry_run or sys.stderr.isatty() else (lambda message: None)
+    if digest.is_empty and not always:
+        say("nothing new to remind about; no message sent")
+    elif dry_run:
+        sender = mailer.sender_address(settings.sender, settings.to)
+        typer.echo(output.safe(digests.preview(digest, sender, settings.to)), nl=False)
+        how = f"by {method}" if method else "(no delivery configured yet)"
+        say(f"dry run: {len(digest.keys)} item(s) would be sent {how}; "
+            "nothing was sent or recorded")
+    else:
+        _deliver(method, digest, settings, current.config)
+        followups.mark_sent(current.db, digest.keys, now.date())
+        say(f"sent {len(digest.keys)} item(s) by {method}"
+            + (f" to {', '.join(settings.to)}" if method != "stdout" else ""))
+
+
+def _delivery_method(to_stdout: bool, sendmail: bool, smtp: bool, config, dry_run: bool
+                     ) -> str | None:
+    """stdout, sendmail or smtp: the one asked for, else SMTP when a host is configured."""
+    from crmcli import mailer
+
+    chosen = [name for name, asked in (("stdout", to_stdout), ("sendmail", sendmail),
+                                       ("smtp", smtp)) if asked]
+    if len(chosen) > 1:
+        raise InvalidInput("choose one of --stdout, --sendmail and --smtp")
+    configured = mailer.smtp_settings(config) is not None
+    if chosen == ["smtp"] and not configured:
+        raise ConfigError(f"--smtp: set [smtp] host in {config.path}")
+    if chosen or configured:
+        return chosen[0] if chosen else "smtp"
+    if dry_run:
+        return None
+    raise ConfigError("no way to deliver the reminder: pass --stdout or --sendmail, or set "
+                      f"[smtp] host in {config.path}")
+
+
+def _deliver(method: str, digest, settings, config) -> None:
+    """Print or send the digest; a failure raises before anything is recorded as sent."""
+    from crmcli import digest as digests
+    from crmcli import mailer
+
+    if method == "stdout":
+        typer.echo(output.safe(digests.text_body(digest)), nl=False)
+        return
+    message = mailer.compose(digest, settings.sender, settings.to)
+    if method == "sendmail":
+        mailer.send_sendmail(message, settings.sendmail)
+        return
+    server = mailer.smtp_settings(config)
+    password = mailer.smtp_password(server, config.path) if server.user else None
+    mailer.send_smtp(message, server, settings.to, password)

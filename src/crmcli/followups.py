@@ -1,0 +1,319 @@
+"""Follow-ups: reminders to do something about a contact, once or again and again.
+
+Due moments are stored as UTC instants (``due_at``); ``has_time`` False means "that local day,
+no particular hour" and is stored as the local midnight. Marking a recurring follow-up done
+closes it and opens the next occurrence (see :mod:`crmcli.recurrence`) in the same
+transaction, so it can never be done, or followed, twice. Keep-in-touch cadences live on the
+contact (``contacts.cadence_days``: NULL follows the tag defaults of ``[cadence]``, 0 is off).
+The agenda that gathers all of it is :mod:`crmcli.agenda`; ``reminders_sent`` remembers what
+``crm remind`` has sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, replace
+from sqlite3 import Connection
+from typing import TYPE_CHECKING
+
+from crmcli import recurrence
+from crmcli.dates import When, now_utc, parse_days
+from crmcli.db import transaction
+from crmcli.errors import InvalidInput, NotFound
+from crmcli.models import FollowUp
+
+if TYPE_CHECKING:
+    from crmcli.agenda import Agenda
+    from crmcli.config import Config
+
+_SELECT = (
+    "SELECT f.id, f.contact_id, f.deal_id, f.due_at, f.has_time, f.body, f.rule, f.from_done,"
+    " f.done_at, f.created_at, f.updated_at, c.name, co.name, d.title FROM followups f"
+    " JOIN contacts c ON c.id = f.contact_id"
+    " LEFT JOIN companies co ON co.id = c.company_id"
+    " LEFT JOIN deals d ON d.id = f.deal_id AND d.deleted_at IS NULL"
+)
+_OPEN = "f.done_at IS NULL AND f.deleted_at IS NULL AND c.deleted_at IS NULL"
+_SENT_KEPT_DAYS = 14
+
+
+@dataclass
+class Entry:
+    """A follow-up with what a person needs to read it: who, at which company, about which deal."""
+
+    followup: FollowUp
+    contact_name: str
+    company: str | None = None
+    deal_title: str | None = None
+
+
+def _entry(row) -> Entry:
+    followup = FollowUp(id=row[0], contact_id=row[1], deal_id=row[2], due_at=row[3],
+                        has_time=bool(row[4]), body=row[5], rule=row[6],
+                        from_done=bool(row[7]), done_at=row[8], created_at=row[9],
+                        updated_at=row[10])
+    return Entry(followup, row[11], row[12], row[13])
+
+
+def due_moment(followup: FollowUp, zone: dt.tzinfo) -> dt.datetime:
+    """When the follow-up is due, in ``zone``."""
+    return dt.datetime.fromisoformat(followup.due_at).astimezone(zone)
+
+
+def local_due_text(followup: FollowUp, zone: dt.tzinfo) -> str:
+    """ISO 8601 in local time: ``2026-11-27``, or ``2026-11-27T09:30+01:00`` with a time."""
+    moment = due_moment(followup, zone)
+    return moment.isoformat(timespec="minutes") if followup.has_time else moment.date().isoformat()
+
+
+# ---------------------------------------------------------------------------------- writing
+
+
+def create(db: Connection, contact_id: int, when: When, body: str = "",
+           rule: str | None = None, from_done: bool = False, deal_id: int | None = None
+           ) -> FollowUp:
+    """Add a follow-up for a contact; ``rule`` is recurrence text such as ``2w`` or ``1st mon``."""
+    followup = FollowUp(contact_id=contact_id, due_at=when.utc_text(), has_time=when.has_time,
+                        body=body, rule=rule, from_done=from_done, deal_id=deal_id)
+    _check_deal(db, deal_id)
+    return _insert(db, _tidied(followup, when.moment.tzinfo))
+
+
+def _insert(db: Connection, followup: FollowUp) -> FollowUp:
+    now = now_utc()
+    with transaction(db):
+        cursor = db.execute(
+            "INSERT INTO followups (contact_id, deal_id, due_at, has_time, body, rule, from_done,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [followup.contact_id, followup.deal_id, followup.due_at, followup.has_time,
+             followup.body, followup.rule, followup.from_done, now, now])
+    return replace(followup, id=cursor.lastrowid, done_at=None, created_at=now, updated_at=now)
+
+
+def _tidied(followup: FollowUp, zone: dt.tzinfo | None) -> FollowUp:
+    """The follow-up with its text on one line and its rule in canonical form; with a
+    ``zone``, the rule is anchored on the local due date (see :func:`recurrence.anchor`)."""
+    if followup.from_done and not followup.rule:
+        raise InvalidInput("--from-done needs a recurrence rule (--every)")
+    rule = None
+    if followup.rule:
+        rule = recurrence.parse_rule(followup.rule)
+        if zone is not None and not followup.from_done:
+            rule = recurrence.anchor(rule, due_moment(followup, zone))
+    return replace(followup, body=" ".join(followup.body.split()),
+                   rule=rule.text if rule else None)
+
+
+def _check_deal(db: Connection, deal_id: int | None) -> None:
+    if deal_id is not None and not db.execute(
+            "SELECT 1 FROM deals WHERE id = ? AND deleted_at IS NULL", [deal_id]).fetchone():
+        raise NotFound(f"no deal with id {deal_id}")
+
+
+def update(db: Connection, followup: FollowUp, zone: dt.tzinfo | None = None) -> FollowUp:
+    """Write a changed follow-up (its due moment, text, rule and deal). With the local
+    ``zone``, a monthly or yearly rule is anchored anew on the due date; without, it keeps its
+    day (a snoozed occurrence does not move the series)."""
+    if followup.deal_id != get(db, followup.id).deal_id:
+        _check_deal(db, followup.deal_id)
+    followup = _tidied(followup, zone)
+    now = now_utc()
+    with transaction(db):
+        db.execute(
+            "UPDATE followups SET due_at = ?, has_time = ?, body = ?, rule = ?, from_done = ?,"
+            " deal_id = ?, updated_at = ? WHERE id = ?",
+            [followup.due_at, followup.has_time, followup.body, followup.rule,
+             followup.from_done, followup.deal_id, now, followup.id])
+    return replace(followup, updated_at=now)
+
+
+def snooze(db: Connection, followup_id: int, when: When) -> FollowUp:
+    """Move an open follow-up to ``when``; a date without an hour keeps the follow-up's hour."""
+    followup = get(db, followup_id)
+    if followup.done_at:
+        raise InvalidInput(f"follow-up {followup_id} is already done; nothing to snooze")
+    moment, has_time = when.moment, when.has_time
+    if followup.has_time and not has_time:
+        kept = due_moment(followup, moment.tzinfo).time()
+        moment, has_time = moment.replace(hour=kept.hour, minute=kept.minute), True
+    return update(db, replace(followup, due_at=When(moment, has_time).utc_text(),
+                              has_time=has_time))
+
+
+def delete(db: Connection, followup_id: int) -> None:
+    get(db, followup_id)
+    now = now_utc()
+    with transaction(db):
+        db.execute("UPDATE followups SET deleted_at = ?, updated_at = ? WHERE id = ?",
+                   [now, now, followup_id])
+
+
+def mark_done(db: Connection, followup_id: int, now: dt.datetime
+              ) -> tuple[FollowUp, FollowUp | None]:
+    """Mark a follow-up done at ``now`` (local, aware); a recurring one gets its next occurrence.
+
+    Returns the done follow-up and the next one (None when it does not recur).
+    """
+    followup = get(db, followup_id)
+    done_at = When(now, True).utc_text()
+    with transaction(db):
+        closed = db.execute(
+            "UPDATE followups SET done_at = ?, updated_at = ? WHERE id = ? AND done_at IS NULL"
+            " AND deleted_at IS NULL", [done_at, done_at, followup_id]).rowcount
+        if not closed:
+            raise InvalidInput(f"follow-up {followup_id} is already done")
+        following = None
+        if followup.rule:
+            rule = recurrence.parse_rule(followup.rule)
+            due = recurrence.next_due(rule, due_moment(followup, now.tzinfo), now,
+                                      followup.from_done)
+            following = _insert(db, replace(followup, due_at=When(due, followup.has_time)
+                                            .utc_text()))
+    return replace(followup, done_at=done_at, updated_at=done_at), following
+
+
+# ---------------------------------------------------------------------------------- reading
+
+
+def get(db: Connection, followup_id: int) -> FollowUp:
+    """One follow-up, done or not; a deleted one is not found."""
+    return entry(db, followup_id).followup
+
+
+def entry(db: Connection, followup_id: int) -> Entry:
+    row = db.execute(f"{_SELECT} WHERE f.id = ? AND f.deleted_at IS NULL",
+                     [followup_id]).fetchone()
+    if row is None:
+        raise NotFound(f"no follow-up with id {followup_id}")
+    return _entry(row)
+
+
+def entries(db: Connection, contact_ids: list[int] | None = None, include_done: bool = False
+            ) -> list[Entry]:
+    """Follow-ups of live contacts (all of them, or those of ``contact_ids``), soonest first;
+    open ones only unless ``include_done``."""
+    where = ["f.deleted_at IS NULL", "c.deleted_at IS NULL"]
+    params = []
+    if not include_done:
+        where.append("f.done_at IS NULL")
+    if contact_ids is not None:
+        where.append("f.contact_id IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(contact_ids))
+    rows = db.execute(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY f.due_at, f.id", params)
+    return [_entry(row) for row in rows]
+
+
+def open_entries(db: Connection, before: str | None) -> list[Entry]:
+    """Open follow-ups of live contacts due before the UTC instant ``before`` (or all)."""
+    bound, params = (" AND f.due_at < ?", [before]) if before else ("", [])
+    rows = db.execute(f"{_SELECT} WHERE {_OPEN}{bound} ORDER BY f.due_at, f.id", params)
+    return [_entry(row) for row in rows]
+
+
+def upcoming_for_contact(db: Connection, contact_id: int, limit: int = 5) -> list[FollowUp]:
+    """The contact's open follow-ups, soonest first, overdue ones included."""
+    rows = db.execute(f"{_SELECT} WHERE f.contact_id = ? AND {_OPEN} ORDER BY f.due_at, f.id"
+                      " LIMIT ?", [contact_id, limit])
+    return [_entry(row).followup for row in rows]
+
+
+def agenda(db: Connection, now: dt.datetime, config: Config, within_days: int | None = 7
+           ) -> Agenda:
+    """What needs doing: overdue, today, upcoming (within ``within_days`` days; None: all),
+    contacts to get back in touch with, and birthdays and anniversaries in the window."""
+    from crmcli.agenda import build
+
+    return build(db, now, config, within_days)
+
+
+def to_record(item: Entry, zone: dt.tzinfo) -> dict:
+    """A follow-up as a stable JSON object."""
+    followup = item.followup
+    rule = recurrence.parse_rule(followup.rule) if followup.rule else None
+    return {
+        "id": followup.id, "contact_id": followup.contact_id, "contact": item.contact_name,
+        "company": item.company, "text": followup.body, "due": local_due_text(followup, zone),
+        "due_at": followup.due_at, "has_time": followup.has_time,
+        "rule": followup.rule, "every": recurrence.describe(rule) if rule else None,
+        "from_done": followup.from_done, "deal_id": followup.deal_id,
+        "deal": item.deal_title, "done_at": followup.done_at,
+        "created_at": followup.created_at,
+    }
+
+
+# ---------------------------------------------------------------------------------- cadence
+
+
+def parse_cadence(text: str) -> int | None:
+    """``30d``, ``2w``, ``1m`` as days; ``off`` is 0 (never); ``default`` is None (the tags')."""
+    value = text.strip().lower()
+    if value in ("off", "never", "none"):
+        return 0
+    if value in ("default", "tags"):
+        return None
+    return parse_days(value)
+
+
+def describe_cadence(days: int | None) -> str:
+    if days is None:
+        return "keep-in-touch cadence from the tags ([cadence] in the config)"
+    return f"keep in touch every {days} days" if days else "no keep-in-touch reminders"
+
+
+def set_cadence(db: Connection, contact_id: int, days: int | None) -> None:
+    """How often to be in touch with a contact: days, 0 for never, None for the tag default."""
+    with transaction(db):
+        db.execute("UPDATE contacts SET cadence_days = ?, updated_at = ? WHERE id = ?",
+                   [days, now_utc(), contact_id])
+
+
+# -------------------------------------------------------------------------- what was sent
+
+
+def already_sent(db: Connection, keys: list[str], day: dt.date) -> set[str]:
+    """Which of the digest items ``keys`` were sent on ``day``."""
+    rows = db.execute("SELECT item FROM reminders_sent WHERE sent_on = ? AND item IN"
+                      " (SELECT value FROM json_each(?))", [day.isoformat(), json.dumps(keys)])
+    return {row[0] for row in rows}
+
+
+def mark_sent(db: Connection, keys: list[str], day: dt.date) -> None:
+    """Record that ``keys`` were sent on ``day`` (and forget records older than two weeks)."""
+    now = now_utc()
+    with transaction(db):
+        db.executemany("INSERT OR REPLACE INTO reminders_sent (item, sent_on, sent_at)"
+                       " VALUES (?, ?, ?)", [(key, day.isoformat(), now) for key in keys])
+        db.execute("DELETE FROM reminders_sent WHERE sent_on < ?",
+                   [(day - dt.timedelta(days=_SENT_KEPT_DAYS)).isoformat()])
+
+
+# ------------------------------------------------------------------------------------ demo
+
+_DEMO = [  # (contact index, days from today, hour or None, text, rule)
+    (0, -2, None, "Send the renewal quote", None),
+    (1, 0, (11, 0), "Call about the pilot", None),
+    (2, 1, (9, 30), "Ask about their SSO requirements", None),
+    (3, 3, None, "Send the sustainability case study", None),
+    (4, 6, (15, 0), "Budget review call", None),
+    (6, 10, (10, 0), "Partner programme review", "3m"),
+    (7, 14, None, "Check in on the vendor evaluation", "2w"),
+]
+_DEMO_CADENCES = {0: 14, 4: 30, 8: 60}
+
+
+def seed_demo(db: Connection, contact_ids: list[int], now: dt.datetime) -> None:
+    """A few realistic follow-ups (overdue, today, upcoming, recurring) and keep-in-touch
+    cadences for the demo book; ``now`` is local and aware."""
+    with transaction(db):
+        for index, days, hour, text, rule in _DEMO:
+            if index >= len(contact_ids):
+                continue
+            day = now + dt.timedelta(days=days)
+            moment = day.replace(hour=hour[0] if hour else 0, minute=hour[1] if hour else 0,
+                                 second=0, microsecond=0)
+            create(db, contact_ids[index], When(moment, hour is not None), text, rule,
+                   from_done=rule == "2w")
+        for index, days in _DEMO_CADENCES.items():
+            if index < len(contact_ids):
+                set_cadence(db, contact_ids[index], days)

@@ -1,0 +1,261 @@
+"""Delivery of the reminder digest (:mod:`crmcli.digest`): the email, plain text with an HTML
+alternative, handed to an SMTP server or a sendmail command; and the ``[remind]`` and
+``[smtp]`` settings, checked with errors that name the key.
+
+Passwords come only from an environment variable or a command, never from the file or the
+command line. Every refusal (server unreachable, login or recipient refused) is a
+DeliveryError with one clear line. smtplib, ssl and email are imported where used.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from crmcli.digest import Digest, html_body, subject, text_body
+from crmcli.errors import ConfigError, CrmError
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
+
+    from crmcli.config import Config
+
+REMIND_KEYS = ("to", "from", "days_ahead", "sendmail")
+SMTP_KEYS = ("host", "port", "security", "user", "password_env", "password_cmd", "timeout")
+SECURITIES = {"starttls": 587, "ssl": 465, "none": 25}
+DEFAULT_SENDMAIL = "/usr/sbin/sendmail -t -oi"
+
+
+class DeliveryError(CrmError):
+    """The message could not be handed over: server unreachable, login or recipient refused."""
+
+
+# ---------------------------------------------------------------------------------- settings
+
+
+@dataclass
+class RemindSettings:
+    to: list[str]
+    sender: str | None
+    days_ahead: int = 3
+    sendmail: str = DEFAULT_SENDMAIL
+
+
+@dataclass
+class SmtpSettings:
+    host: str
+    port: int
+    security: str = "starttls"
+    user: str | None = None
+    password_env: str | None = None
+    password_cmd: str | None = None
+    timeout: float = 30.0
+
+
+def _section(config: Config, name: str, known: tuple[str, ...]) -> dict:
+    section = config.raw.get(name, {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{config.path}: [{name}] must be a table")
+    if name == "smtp" and "password" in section:
+        raise ConfigError(f"{config.path}: [smtp] password: passwords are not read from the "
+                          "config file; use password_env or password_cmd")
+    for key in section:
+        if key not in known:
+            raise ConfigError(f"{config.path}: [{name}] {key}: unknown setting "
+                              f"(known: {', '.join(known)})")
+    return section
+
+
+def _text(config: Config, section: str, values: dict, key: str) -> str | None:
+    value = values.get(key)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ConfigError(f"{config.path}: [{section}] {key} must be a non-empty string")
+    return value.strip() if value else None
+
+
+def _addresses(config: Config, value: object, where: str) -> list[str]:
+    """One address, a comma-separated list, or a TOML list of addresses."""
+    items = value if isinstance(value, list) else [value] if value else []
+    if not all(isinstance(item, str) for item in items):
+        raise ConfigError(f"{config.path}: {where} must be an address or a list of addresses")
+    found = [part.strip() for item in items for part in item.split(",") if part.strip()]
+    for address in found:
+        _check_address(address, f"{config.path}: {where}", ConfigError)
+    return found
+
+
+def _check_address(address: str, where: str, error: type[CrmError]) -> None:
+    from email.utils import parseaddr
+
+    if "@" not in parseaddr(address)[1] or any(c in address for c in "\r\n"):
+        raise error(f"{where}: {address!r} is not an email address")
+
+
+def remind_settings(config: Config, to: list[str] | None = None, sender: str | None = None
+                    ) -> RemindSettings:
+    """The ``[remind]`` settings, with ``--to`` and ``--from`` winning over them."""
+    values = _section(config, "remind", REMIND_KEYS)
+    days = values.get("days_ahead", 3)
+    if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 366:
+        raise ConfigError(f"{config.path}: [remind] days_ahead must be a whole number of days "
+                          f"from 0 to 366, not {days!r}")
+    for address in to or []:
+        _check_address(address, "--to", CrmError)
+    if sender:
+        _check_address(sender, "--from", CrmError)
+    return RemindSettings(
+        to=[a.strip() for a in to] if to else _addresses(config, values.get("to"),
+                                                         "[remind] to"),
+        sender=sender or (_addresses(config, values.get("from"), "[remind] from") or [None])[0],
+        days_ahead=days,
+        sendmail=_text(config, "remind", values, "sendmail") or DEFAULT_SENDMAIL,
+    )
+
+
+def smtp_settings(config: Config) -> SmtpSettings | None:
+    """The ``[smtp]`` settings, or None when no host is configured."""
+    values = _section(config, "smtp", SMTP_KEYS)
+    host = _text(config, "smtp", values, "host")
+    if host is None:
+        return None
+    security = values.get("security", "starttls")
+    if security not in SECURITIES:
+        raise ConfigError(f"{config.path}: [smtp] security must be \"starttls\", \"ssl\" or "
+                          f"\"none\", not {security!r}")
+    port = values.get("port", SECURITIES[security])
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise ConfigError(f"{config.path}: [smtp] port must be a number from 1 to 65535, "
+                          f"not {port!r}")
+    timeout = values.get("timeout", 30)
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+        raise ConfigError(f"{config.path}: [smtp] timeout must be a number of seconds")
+    settings = SmtpSettings(host, port, security, _text(config, "smtp", values, "user"),
+                            _text(config, "smtp", values, "password_env"),
+                            _text(config, "smtp", values, "password_cmd"), float(timeout))
+    if settings.user and not (settings.password_env or settings.password_cmd):
+        raise ConfigError(f"{config.path}: [smtp] user is set but no password: set "
+                          "password_env (an environment variable) or password_cmd")
+    return settings
+
+
+def smtp_password(settings: SmtpSettings, config_path: object) -> str:
+    """The password from ``password_env`` or the first line printed by ``password_cmd``."""
+    if settings.password_env:
+        value = os.environ.get(settings.password_env)
+        if not value:
+            raise ConfigError(f"{config_path}: [smtp] password_env: the environment variable "
+                              f"{settings.password_env} is not set")
+        return value
+    import subprocess
+
+    try:
+        done = subprocess.run(settings.password_cmd, shell=True, capture_output=True, text=True,
+                              timeout=60, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired as exc:
+        raise ConfigError(f"{config_path}: [smtp] password_cmd took over a minute") from exc
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[0]
+        raise ConfigError(f"{config_path}: [smtp] password_cmd failed: {reason}")
+    password = (done.stdout.splitlines() or [""])[0]
+    if not password:
+        raise ConfigError(f"{config_path}: [smtp] password_cmd printed no password")
+    return password
+
+
+def sender_address(sender: str | None, to: list[str]) -> str:
+    """The From address: the configured one, else the first recipient."""
+    return sender or (to[0] if to else "crm@localhost")
+
+
+def compose(result: Digest, sender: str | None, to: list[str]) -> EmailMessage:
+    """The email: plain text with an HTML alternative."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime, make_msgid
+
+    message = EmailMessage()
+    message["Subject"] = subject(result)
+    message["From"] = sender_address(sender, to)
+    if to:
+        message["To"] = ", ".join(to)
+    message["Date"] = format_datetime(result.agenda.now)
+    message["Message-ID"] = make_msgid("crm-remind")
+    message.set_content(text_body(result))
+    message.add_alternative(html_body(result), subtype="html")
+    return message
+
+
+# ---------------------------------------------------------------------------------- delivery
+
+
+def send_smtp(message: EmailMessage, settings: SmtpSettings, to: list[str],
+              password: str | None) -> None:
+    """Hand the message to an SMTP server; any refusal is a DeliveryError naming it."""
+    import smtplib
+    import ssl
+
+    where = f"{settings.host}:{settings.port}"
+    try:
+        if settings.security == "ssl":
+            server = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
+                                      context=ssl.create_default_context())
+        else:
+            server = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        with server:
+            if settings.security == "starttls":
+                server.starttls(context=ssl.create_default_context())
+            if settings.user:
+                server.login(settings.user, password or "")
+            refused = server.send_message(message, to_addrs=to)
+    except smtplib.SMTPNotSupportedError as exc:
+        raise DeliveryError(f"SMTP server {where} does not offer STARTTLS; set [smtp] security"
+                            " to \"ssl\" or \"none\"") from exc
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryError(f"SMTP server {where} refused the login of {settings.user}: "
+                            f"{_reply(exc.smtp_code, exc.smtp_error)}") from exc
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise DeliveryError(f"SMTP server {where} refused the recipient(s): "
+                            f"{_refusals(exc.recipients)}") from exc
+    except smtplib.SMTPSenderRefused as exc:
+        raise DeliveryError(f"SMTP server {where} refused the sender {exc.sender}: "
+                            f"{_reply(exc.smtp_code, exc.smtp_error)}") from exc
+    except smtplib.SMTPResponseException as exc:
+        raise DeliveryError(f"SMTP server {where} said: "
+                            f"{_reply(exc.smtp_code, exc.smtp_error)}") from exc
+    except (smtplib.SMTPException, ssl.SSLError) as exc:
+        raise DeliveryError(f"SMTP with {where} failed: {exc}") from exc
+    except OSError as exc:
+        raise DeliveryError(f"cannot reach SMTP server {where}: "
+                            f"{exc.strerror or exc or type(exc).__name__}") from exc
+    if refused:
+        raise DeliveryError(f"SMTP server {where} refused the recipient(s): "
+                            f"{_refusals(refused)}")
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {' '.join(str(text).split())}"
+
+
+def _refusals(refused: dict) -> str:
+    return "; ".join(f"{address} ({_reply(*reply)})" for address, reply in refused.items())
+
+
+def send_sendmail(message: EmailMessage, command: str) -> None:
+    """Pipe the message to a sendmail-compatible command (sendmail, msmtp, ...)."""
+    import shlex
+    import subprocess
+
+    try:
+        done = subprocess.run(shlex.split(command), input=message.as_bytes(),
+                              capture_output=True, timeout=300)
+    except FileNotFoundError as exc:
+        raise DeliveryError(f"sendmail command not found: {command} (set [remind] sendmail)"
+                            ) from exc
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise DeliveryError(f"sendmail command {command!r} failed: {exc}") from exc
+    if done.returncode != 0:
+        reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise DeliveryError(f"sendmail command {command!r} failed (exit {done.returncode})"
+                            + (f": {reason[0]}" if reason else ""))

@@ -1,0 +1,119 @@
+"""Rich renderables for the agenda: the full ``crm due`` page and a compact dashboard panel.
+Everything from the book goes in as ``Text`` with control characters stripped, never markup."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from crmcli.agenda import Agenda, occasion_text, touch_detail, when_text
+from crmcli.dates import humanize
+from crmcli.output import safe
+
+_STYLES = {"overdue": "bold red", "today": "bold yellow", "upcoming": "bold cyan",
+           "keep_in_touch": "bold magenta", "birthdays": "bold green"}
+_TITLES = {"overdue": "Overdue", "today": "Today", "upcoming": "Upcoming",
+           "keep_in_touch": "Get back in touch", "birthdays": "Birthdays and anniversaries"}
+
+
+def _text(value: object, style: str = "") -> Text:
+    return Text(safe(str(value)) if value is not None else "", style=style)
+
+
+def _who(name: str, company: str | None) -> Text:
+    text = _text(name)
+    if company:
+        text.append(f"  {safe(company)}", style="dim")
+    return text
+
+
+def _rows(agenda: Agenda, section: str) -> list[tuple[Text, ...]]:
+    """(id, when, who, what) for each item of a section."""
+    now = agenda.now
+    if section == "keep_in_touch":
+        return [(_text(""), _text(_day(agenda, t.due_on(now.tzinfo))),
+                 _who(t.contact_name, t.company), _text(touch_detail(t, now)))
+                for t in agenda.keep_in_touch]
+    if section == "birthdays":
+        return [(_text(""), _text(_day(agenda, o.date)), _who(o.contact_name, o.company),
+                 _text(occasion_text(o)))
+                for o in agenda.birthdays]
+    rows = []
+    for item in getattr(agenda, section):
+        what = _text(item.followup.body or "follow up")
+        if item.followup.rule:
+            what.append("  ↻", style="dim")
+        if item.deal_title:
+            what.append(f"  deal: {safe(item.deal_title)}", style="blue")
+        rows.append((_text(item.followup.id, "dim"), _text(when_text(item, now)),
+                     _who(item.contact_name, item.company), what))
+    return rows
+
+
+def _day(agenda: Agenda, day: dt.date) -> str:
+    return humanize(dt.datetime.combine(day, dt.time(), tzinfo=agenda.now.tzinfo), False,
+                    agenda.now)
+
+
+def agenda_view(agenda: Agenda, sections: tuple[str, ...]) -> Group:
+    """The agenda for ``crm due`` on a terminal: one titled table per non-empty section."""
+    parts = []
+    for section in sections:
+        rows = _rows(agenda, section)
+        if not rows:
+            continue
+        table = Table(title=Text(f"{_TITLES[section]} ({len(rows)})", style=_STYLES[section]),
+                      title_justify="left", show_header=False, box=None, padding=(0, 2))
+        table.add_column(justify="right", no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column()
+        table.add_column(overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        parts.append(table)
+        parts.append(Text(""))
+    return Group(*parts)
+
+
+def agenda_panel(agenda: Agenda, per_section: int = 3) -> Panel:
+    """A compact agenda for the dashboard: counts, and the first few items of each section."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="ellipsis", no_wrap=True)
+    for section in _TITLES:
+        rows = _rows(agenda, section)
+        if not rows:
+            continue
+        grid.add_row(Text(f"{_TITLES[section]} ({len(rows)})", style=_STYLES[section]), "", "")
+        for _, when, who, what in rows[:per_section]:
+            grid.add_row(when, who, what)
+        if len(rows) > per_section:
+            grid.add_row(Text(f"… {len(rows) - per_section} more", style="dim"), "", "")
+    body = grid if grid.row_count else Text("Nothing due. Enjoy the quiet.", style="dim")
+    return Panel(body, title="Agenda", title_align="left", border_style="cyan",
+                 subtitle="crm due", subtitle_align="right")
+
+
+def followups_panel(entries: list, now: dt.datetime) -> Panel:
+    """A contact's next follow-ups, for its page."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for item in entries:
+        overdue = item.followup.due_at < now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        what = _text(item.followup.body or "follow up")
+        if item.followup.rule:
+            what.append("  ↻", style="dim")
+        if item.deal_title:
+            what.append(f"  deal: {safe(item.deal_title)}", style="blue")
+        grid.add_row(_text(item.followup.id, "dim"),
+                     _text(when_text(item, now), "bold red" if overdue else ""), what)
+    body = grid if entries else Text("Nothing planned. crm follow-up REF WHEN 'what'",
+                                     style="dim")
+    return Panel(body, title="Next follow-ups", title_align="left", border_style="yellow")

@@ -58,7 +58,8 @@ def test_notes_search_edit_trash_restore(crm, book):
     crm.ok("notes", "restore", note_id)
     assert [r["id"] for r in crm.ok("notes", "search", "acordado").rows()] == [note_id]
     assert [r["contact"] for r in crm.ok("notes").rows()] == ["Bo Chen", "José Núñez"]
-    assert [r["text"] for r in crm.ok("notes", "list", "bo").rows()] == ["Renewal next year"]
+    assert [r["body"] for r in crm.ok("notes", "list", "bo").rows()] == ["Renewal next year"]
+    assert len(crm.ok("notes", "--limit", "1").rows()) == 1
 
 
 def test_log_interactions_and_last_contact(crm, book):
@@ -134,15 +135,20 @@ def test_heatmap_counts_per_day(crm, book):
     for days_ago, count in ((0, 2), (3, 1), (400, 5)):
         day = (today - dt.timedelta(days=days_ago)).isoformat()
         for _ in range(count):
-            crm.ok("log", "ana", "-t", "call", "x", "--at", f"{day} 10:00")
+            crm.ok("log", "ana", "-t", "call", "x", "--at", f"{day} 00:00")
     rows = crm.ok("activity", "--heatmap").rows()
     assert 52 * 7 <= len(rows) <= 53 * 7
     counts = {r["date"]: int(r["interactions"]) for r in rows}
     assert counts[today.isoformat()] == 2
     assert counts[(today - dt.timedelta(days=3)).isoformat()] == 1
     assert sum(counts.values()) == 3
+    crm.ok("log", "bo", "-t", "email", "y", "--at", f"{today.isoformat()} 00:00")
+    only_bo = crm.ok("activity", "--heatmap", "--contact", "bo").rows()
+    assert sum(int(r["interactions"]) for r in only_bo) == 1
+    assert sum(int(r["interactions"]) for r in crm.ok(
+        "activity", "--heatmap", "--type", "email").rows()) == 1
     drawn = crm.ok("activity", "--heatmap", "-f", "table").stdout
-    assert "3 interactions from" in drawn and "■" in drawn
+    assert "4 interactions from" in drawn and "█" in drawn and "·" in drawn
 
 
 def test_dashboard_alone_and_as_json(crm, book):
@@ -160,3 +166,27 @@ def test_contact_page_shows_history_and_last_contact(crm, book):
     assert "Last contact" in page and "(yesterday)" in page
     assert "Lunch at [red]Casa Lucio[/red]" in page
     assert "Recent history" in page
+
+
+def test_future_interactions_are_refused(crm, book):
+    result = crm("log", "ana", "-t", "meeting", "x", "--at", "tomorrow")
+    assert result.exit_code == 1
+    assert "is in the future" in result.stderr and "crm follow-up" in result.stderr
+
+
+def test_unlog_moves_an_interaction_to_the_trash_and_back(crm, book):
+    logged = crm.ok("log", "ana", "-t", "call", "Wrong person", "--at", "yesterday").stdout.strip()
+    assert crm("unlog", logged).exit_code == 1  # asks; no terminal, so --yes is needed
+    crm.ok("unlog", logged, "--yes")
+    assert crm.ok("activity", "--type", "call").rows() == []
+    assert crm.ok("show", "ana", "--json").json()["last_contacted_at"] is None
+    crm.ok("unlog", logged, "--undo")
+    assert [r["text"] for r in crm.ok("activity", "--type", "CALL").rows()] == ["Wrong person"]
+    assert crm("unlog", "999", "--yes").exit_code == 3
+
+
+def test_not_contacted_since_takes_a_bare_number_of_days(crm, book):
+    crm.ok("log", "ana", "-t", "call", "x", "--at", "40 days ago")
+    crm.ok("log", "bo", "-t", "call", "x", "--at", "yesterday")
+    assert [r["name"] for r in crm.ok("list", "--not-contacted-since", "30").rows()] == [
+        "Ana Lima", "José Núñez"]

@@ -165,6 +165,9 @@ def log_interaction(db: Connection, interaction: Interaction) -> Interaction:
         raise InvalidInput(f"unknown interaction type {interaction.kind!r}; use one of "
                            f"{', '.join(INTERACTION_KINDS)}")
     now = now_utc()
+    if interaction.happened_at > now:
+        raise InvalidInput(f"{interaction.happened_at} is in the future; log what happened, "
+                           "and plan what comes next with 'crm follow-up'")
     with transaction(db):
         cursor = db.execute(
             "INSERT INTO interactions (contact_id, kind, body, happened_at, duration_minutes,"
@@ -173,6 +176,24 @@ def log_interaction(db: Connection, interaction: Interaction) -> Interaction:
              interaction.happened_at, interaction.duration_minutes, interaction.outcome, now],
         )
     return Interaction(**{**interaction.__dict__, "id": cursor.lastrowid, "created_at": now})
+
+
+def get_interaction(db: Connection, interaction_id: int, deleted: bool = False) -> Interaction:
+    state = "IS NOT NULL" if deleted else "IS NULL"
+    row = db.execute(
+        "SELECT id, contact_id, kind, happened_at, body, duration_minutes, outcome, created_at"
+        f" FROM interactions WHERE id = ? AND deleted_at {state}", [interaction_id]).fetchone()
+    if not row:
+        where = " in the trash" if deleted else ""
+        raise NotFound(f"no logged interaction with id {interaction_id}{where}")
+    return Interaction(id=row[0], contact_id=row[1], kind=row[2], happened_at=row[3],
+                       body=row[4], duration_minutes=row[5], outcome=row[6], created_at=row[7])
+
+
+def trash_interaction(db: Connection, interaction_id: int, restore: bool = False) -> None:
+    with transaction(db):
+        db.execute("UPDATE interactions SET deleted_at = ? WHERE id = ?",
+                   [None if restore else now_utc(), interaction_id])
 
 
 def last_contacted(db: Connection, contact_id: int) -> str | None:
@@ -259,17 +280,26 @@ def _branch(table: str, kind: str, at: str, extra: str, where: TimelineFilter,
     return sql, params
 
 
-def daily_counts(db: Connection, first: dt.date, last: dt.date) -> dict[dt.date, int]:
-    """Interactions per local calendar day between two dates (inclusive)."""
-    start = dt.datetime.combine(first, dt.time()).astimezone().astimezone(dt.UTC)
+def daily_counts(db: Connection, first: dt.date, last: dt.date,
+                 where: TimelineFilter | None = None) -> dict[dt.date, int]:
+    """Interactions per local calendar day between two dates (inclusive), filtered like
+    the timeline (its dates and limit aside)."""
+    start = dt.datetime.combine(first, dt.time()).astimezone()
     end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time()).astimezone()
-    rows = db.execute(
-        "SELECT date(happened_at, 'localtime') AS day, count(*) FROM interactions"
-        " WHERE deleted_at IS NULL AND happened_at >= ? AND happened_at < ?"
-        " AND contact_id IN (SELECT id FROM contacts WHERE deleted_at IS NULL) GROUP BY day",
-        [start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-         end.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")])
+    base = where or TimelineFilter()
+    kinds = [k for k in base.kinds if k != "note"] if base.kinds else list(INTERACTION_KINDS)
+    if not kinds:
+        return {}
+    bounded = TimelineFilter(contact_id=base.contact_id, company_id=base.company_id,
+                             tag=base.tag, since=_utc(start), until=_utc(end), limit=None)
+    branch, params = _branch("interactions", "kind", "happened_at", "NULL, NULL", bounded, kinds)
+    rows = db.execute(f"SELECT date(at, 'localtime') AS day, count(*) FROM ({branch})"
+                      " GROUP BY day", params)
     return {dt.date.fromisoformat(day): count for day, count in rows}
+
+
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def event_record(event: Event) -> dict:

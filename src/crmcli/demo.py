@@ -6,7 +6,7 @@ import datetime as dt
 import random
 from sqlite3 import Connection
 
-from crmcli import activity, contacts
+from crmcli import activity, contacts, deals, followups
 from crmcli.db import transaction
 from crmcli.models import Contact, Detail, Interaction, PartialDate
 
@@ -58,7 +58,19 @@ def seed(db: Connection, now: dt.datetime) -> int:
                 name=name, company=company, title=title, emails=[Detail(email, "work")],
                 phones=[Detail(number, label)], tags=tags, birthday=birthday), notes=[note]).id)
         _seed_history(db, ids, now)
+        _backdate_notes(db, ids, now)
+        deals.seed_demo(db, ids, now)
+        followups.seed_demo(db, ids, now)
     return len(_PEOPLE)
+
+
+def _backdate_notes(db: Connection, ids: list[int], now: dt.datetime) -> None:
+    """The sample notes were written over the last weeks, not all this second."""
+    for index, contact_id in enumerate(ids):
+        moment = (now - dt.timedelta(days=3 * index + 1, hours=index)).astimezone(dt.UTC)
+        stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        db.execute("UPDATE notes SET created_at = ?, updated_at = ? WHERE contact_id = ?",
+                   [stamp, stamp, contact_id])
 
 
 def _seed_history(db: Connection, ids: list[int], now: dt.datetime) -> None:

@@ -116,8 +116,20 @@ def _print_table(records: list[dict], columns: Columns, title: str | None) -> No
     for _, heading in columns:
         table.add_column(heading, overflow="fold")
     for record in records:
-        table.add_row(*(Text(safe(cell(record.get(key)))) for key, _ in columns))
+        table.add_row(*(Text(safe(_shown(key, record.get(key)))) for key, _ in columns))
     console().print(table)
+
+
+def _shown(key: str, value: object) -> str:
+    """A cell for people: stored UTC timestamps (``*_at``) in local time, to the minute."""
+    if key.endswith("_at") and isinstance(value, str) and value.endswith("Z"):
+        import datetime as dt
+
+        from crmcli.dates import local_zone
+
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return moment.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+    return cell(value)
 
 
 def _print_fields(record: dict, columns: Columns, title: str | None) -> None:
@@ -129,7 +141,7 @@ def _print_fields(record: dict, columns: Columns, title: str | None) -> None:
     grid.add_column(style="bold cyan", no_wrap=True)
     grid.add_column()
     for key, heading in columns:
-        grid.add_row(heading, Text(safe(cell(record.get(key)))))
+        grid.add_row(heading, Text(safe(_shown(key, record.get(key)))))
     console().print(grid)
 
 

@@ -29,8 +29,12 @@ COMMANDS = {
     "add": "contacts", "list": "contacts", "show": "contacts", "edit": "contacts",
     "rm": "contacts", "restore": "contacts", "trash": "contacts", "tag": "contacts",
     "dupes": "contacts", "merge": "contacts", "mutt-query": "contacts",
-    "note": "notes", "notes": "notes", "log": "activity", "activity": "activity",
+    "note": "notes", "notes": "notes", "log": "activity", "unlog": "activity",
+    "activity": "activity",
     "import": "interchange", "export": "interchange", "company": "companies",
+    "deal": "deals", "pipeline": "deals", "forecast": "deals", "report": "deals",
+    "follow-up": "followups", "due": "followups", "done": "followups", "snooze": "followups",
+    "followups": "followups", "birthdays": "followups", "remind": "followups",
     "config": "config", "dashboard": "activity", "demo": "demo",
 }
 
@@ -74,6 +78,12 @@ class CrmGroup(TyperGroup):
                   "check your terminal's or file's encoding", 1)
         except OSError as exc:
             _fail(f"{exc.filename or 'I/O'}: {exc.strerror or exc}", 1)
+        except Exception as exc:
+            if type(exc).__module__.startswith("typer"):  # exits, aborts and usage errors
+                raise
+            # A bug: one line all the same; --debug shows the traceback.
+            _fail(f"internal error ({type(exc).__name__}: {exc}); nothing was changed by the "
+                  "unfinished command; run again with --debug for details", 70)
 
 
 def _fail(message: str, code: int) -> None:

@@ -11,7 +11,10 @@ from crmcli.cli.common import (
     CsvOption,
     FormatOption,
     JsonOption,
+    YesOption,
+    confirm,
     fmt,
+    info,
     interactive,
     state,
 )
@@ -21,7 +24,8 @@ from crmcli.models import INTERACTION_KINDS, Interaction
 app = typer.Typer()
 
 EVENT_COLUMNS = [("at", "When"), ("type", "Type"), ("contact", "Contact"),
-                 ("company", "Company"), ("text", "Text"), ("id", "ID")]
+                 ("company", "Company"), ("text", "Text"), ("duration_minutes", "Minutes"),
+                 ("outcome", "Outcome"), ("id", "ID")]
 
 Ref = Annotated[str, typer.Argument(help="Id, or a name, email or phone matching one contact.")]
 
@@ -58,6 +62,23 @@ def log(
                if interactive() else logged.id)
 
 
+@app.command(epilog="Examples:\n\n  crm unlog 42\n\n  crm unlog 42 --undo")
+def unlog(
+    interaction_id: Annotated[int, typer.Argument(help="The interaction's id (crm activity).")],
+    undo: Annotated[bool, typer.Option("--undo", help="Bring it back from the trash.")] = False,
+    yes: YesOption = False,
+) -> None:
+    """Move a logged interaction to the trash (or back with --undo)."""
+    db = state().db
+    logged = activity.get_interaction(db, interaction_id, deleted=undo)
+    if not undo:
+        confirm(f"Delete the {logged.kind} {interaction_id} ({logged.body[:40]!r})?", yes)
+    activity.trash_interaction(db, interaction_id, restore=undo)
+    info(f"restored {logged.kind} {interaction_id}" if undo else
+         f"moved {logged.kind} {interaction_id} to the trash; 'crm unlog {interaction_id} "
+         "--undo' brings it back")
+
+
 @app.command("activity", epilog="Examples:\n\n  crm activity\n\n"
              "  crm activity --contact ana --since '30 days ago'\n\n"
              "  crm activity --type call --since 2026-01-01 --csv > calls.csv\n\n"
@@ -80,15 +101,16 @@ def activity_command(
     current = state()
     db = current.db
     chosen = fmt(format_, as_json, as_csv)
-    if heatmap:
-        _heatmap(chosen)
-        return
     where = _timeline_filter(contact, company, tag, kind, since, until, limit)
+    if heatmap:
+        _heatmap(chosen, where)
+        return
     events = activity.timeline(db, where)
     if chosen == "table":
-        from crmcli import views
+        from crmcli.views.activity import timeline
 
-        output.console().print(views.activity.timeline(events))
+        filtered = any([contact, company, tag, kind, since, until])
+        output.console().print(timeline(events, filtered))
         return
     output.render([activity.event_record(e) for e in events], chosen, EVENT_COLUMNS)
 
@@ -98,6 +120,7 @@ def _timeline_filter(contact, company, tag, kinds, since, until, limit):
 
     current = state()
     db = current.db
+    kinds = [kind.lower() for kind in kinds]
     unknown = set(kinds) - {"note", *INTERACTION_KINDS}
     if unknown:
         raise InvalidInput(f"unknown type {sorted(unknown)[0]!r}; use note or one of "
@@ -116,16 +139,16 @@ def _timeline_filter(contact, company, tag, kinds, since, until, limit):
         kinds=tuple(kinds), since=bounds[0], until=bounds[1], limit=limit)
 
 
-def _heatmap(chosen: str) -> None:
+def _heatmap(chosen: str, where: activity.TimelineFilter) -> None:
     from crmcli.dates import now_local
 
     today = now_local().date()
     first = today - dt.timedelta(days=7 * 52 + today.weekday())
-    counts = activity.daily_counts(state().db, first, today)
+    counts = activity.daily_counts(state().db, first, today, where)
     if chosen == "table":
-        from crmcli import views
+        from crmcli.views.activity import heatmap
 
-        output.console().print(views.activity.heatmap(counts, first, today))
+        output.console().print(heatmap(counts, first, today))
         return
     days = [first + dt.timedelta(days=n) for n in range((today - first).days + 1)]
     output.render([{"date": day.isoformat(), "interactions": counts.get(day, 0)} for day in days],
@@ -135,9 +158,9 @@ def _heatmap(chosen: str) -> None:
 @app.command(epilog="Examples:\n\n  crm\n\n  crm dashboard --json | jq .recent_activity")
 def dashboard(as_json: JsonOption = False) -> None:
     """Today at a glance (also what `crm` alone shows)."""
-    from crmcli.dates import now_local
+    from crmcli.dates import now_zoned
 
-    sections = _dashboard_sections(now_local())
+    sections = _dashboard_sections(now_zoned())
     if as_json:
         output.render({key: records for key, records, _ in sections}, "json")
         return
@@ -148,9 +171,32 @@ def dashboard(as_json: JsonOption = False) -> None:
 
 def _dashboard_sections(now: dt.datetime) -> list[tuple[str, object, object]]:
     """(JSON key, records, Rich renderable) for each part of the dashboard, in order."""
-    from crmcli import views
+    from rich.panel import Panel
 
-    db = state().db
+    from crmcli import agenda, deals, followups, money, stages
+    from crmcli.views import activity as activity_views
+    from crmcli.views import deals as deal_views
+    from crmcli.views import followups as followup_views
+
+    current = state()
+    db = current.db
+    decimal = money.decimal_mark(current.config)
+    due = followups.agenda(db, now, current.config, within_days=7)
+    closing = deals.closing_within(db, now.date(), 7)
+    totals = deals.pipeline_totals(db, current.config)
+    pipeline = stages.load_pipeline(current.config)
     recent = activity.timeline(db, activity.TimelineFilter(limit=8))
-    return [("recent_activity", [activity.event_record(e) for e in recent],
-             views.activity.history_panel(recent, "Latest activity", with_contact=True))]
+    sections = [("agenda", agenda.records(due), followup_views.agenda_panel(due))]
+    if closing or any(entry["count"] for entry in totals):
+        sections += [
+            ("deals_closing", [deals.to_record(deal, pipeline) for deal in closing],
+             deal_views.deals_panel(closing, now.date(), decimal,
+                                    "Deals closing this week, and overdue")),
+            ("pipeline", totals, Panel(deal_views.pipeline_summary(totals, decimal),
+                                       title="Pipeline", title_align="left",
+                                       border_style="blue", subtitle="crm pipeline",
+                                       subtitle_align="right")),
+        ]
+    sections.append(("recent_activity", [activity.event_record(e) for e in recent],
+                     activity_views.history_panel(recent, "Latest activity", with_contact=True)))
+    return sections

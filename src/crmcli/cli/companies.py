@@ -25,21 +25,30 @@ def list_companies(
                   [("id", "ID"), ("name", "Company"), ("people", "People")])
 
 
-@app.command(epilog="Examples:\n\n  crm company show ACME\n\n  crm company show 3 --json")
+@app.command(epilog="Examples:\n\n  crm company show ACME\n\n"
+             "  crm company show 3 --json | jq '.open_deals[].title'")
 def show(ref: CompanyRef, format_: FormatOption = None, as_json: JsonOption = False,
          as_csv: CsvOption = False) -> None:
-    """Show a company and its people."""
-    db = state().db
+    """Show a company, its people and its open deals."""
+    from crmcli import deals, money, stages
+
+    current = state()
+    db = current.db
     company = companies.resolve(db, ref)
     people = contacts.search(db, company_id=company.id)
+    open_deals = deals.open_for_company(db, company.id)
     chosen = fmt(format_, as_json, as_csv)
     if chosen == "table":
-        from crmcli import views
+        from crmcli.views import deals as deal_views
+        from crmcli.views.contacts import company_page
 
-        output.console().print(views.company_page(company, people))
+        output.console().print(company_page(company, people), deal_views.deals_panel(
+            open_deals, decimal=money.decimal_mark(current.config), title="Open deals"))
         return
     record = companies.to_record(company)
     record["contacts"] = [contacts.to_record(p) for p in people]
+    pipeline = stages.load_pipeline(current.config)
+    record["open_deals"] = [deals.to_record(deal, pipeline) for deal in open_deals]
     output.render(record, chosen, [("id", "id"), ("name", "name"), ("people", "people")])
 
 

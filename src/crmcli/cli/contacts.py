@@ -111,8 +111,9 @@ def list_contacts(
     if not_contacted_since:
         from crmcli.dates import now_local, parse_when
 
-        cutoff = parse_when(not_contacted_since, now_local(), current.config.date_order,
-                            past=True).utc_text()
+        since = not_contacted_since.strip()
+        since = f"{since}d" if since.isdigit() else since  # a bare number counts days
+        cutoff = parse_when(since, now_local(), current.config.date_order, past=True).utc_text()
     found = contacts.search(db, query, tags=tag, company_id=company_id, sort=sort.value,
                             limit=limit, not_contacted_since=cutoff)
     columns = LIST_COLUMNS
@@ -126,25 +127,41 @@ def list_contacts(
 def show(ref: Ref, format_: FormatOption = None, as_json: JsonOption = False,
          as_csv: CsvOption = False) -> None:
     """The one-page view of a contact: details, tags, company, last contact and history."""
-    db = state().db
+    from crmcli import deals, followups, money, stages
+    from crmcli.dates import now_zoned
+
+    current = state()
+    db = current.db
     contact = contacts.resolve(db, ref)
     history = activity.timeline(db, activity.TimelineFilter(contact_id=contact.id, limit=10))
+    planned = followups.entries(db, [contact.id])[:5]
+    open_deals = deals.open_for_contact(db, contact.id)
+    now = now_zoned()
     chosen = fmt(format_, as_json, as_csv)
     if chosen == "table":
-        from crmcli import views
+        from crmcli.views import deals as deal_views
+        from crmcli.views import followups as followup_views
+        from crmcli.views.contacts import contact_page
 
-        output.console().print(views.contact_page(contact, history))
+        panels = [deal_views.deals_panel(open_deals, now.date(),
+                                         money.decimal_mark(current.config), "Open deals"),
+                  followup_views.followups_panel(planned, now)]
+        output.console().print(contact_page(contact, history, panels))
         return
+    pipeline = stages.load_pipeline(current.config)
     record = contacts.to_record(contact)
+    record["open_deals"] = [deals.to_record(deal, pipeline) for deal in open_deals]
+    record["next_follow_ups"] = [followups.to_record(item, now.tzinfo) for item in planned]
     record["notes"] = [{"id": n.id, "body": n.body, "created_at": n.created_at}
                        for n in activity.notes_for(db, contact.id)]
     record["history"] = [activity.event_record(event) for event in history]
-    output.render(record, chosen,
-                  [(key, key) for key in record if key not in ("notes", "history")])
+    nested = ("notes", "history", "next_follow_ups", "open_deals")
+    output.render(record, chosen, [(key, key) for key in record if key not in nested])
 
 
 @app.command(epilog="Examples:\n\n  crm edit 12 --title CTO --company 'ACME Corp'\n\n"
              "  crm edit ana --email home:ana@lima.pt --rm-phone 912345678\n\n"
+             "  crm edit jose --cadence 30d   # keep in touch: crm due says when\n\n"
              "  crm edit ana        # opens $EDITOR on a text form")
 def edit(
     ref: Ref,
@@ -163,13 +180,18 @@ def edit(
     rm_url: Annotated[list[str], typer.Option(help="Remove this URL.")] = [],
     tag: Tags = [],
     untag: Annotated[list[str], typer.Option(help="Remove this tag.")] = [],
+    cadence: Annotated[str | None, typer.Option(
+        help="Keep in touch every 30d, 2w, 1m...; 'off'; or 'default' (from the tags).")] = None,
 ) -> None:
     """Change a contact with flags, or in $EDITOR when no flag is given."""
+    from crmcli import followups
+
     db = state().db
     contact = contacts.resolve(db, ref)
+    cadence_days = followups.parse_cadence(cadence) if cadence is not None else None
     additions = {"emails": email, "phones": phone, "addresses": address, "urls": url}
     removals = {"emails": rm_email, "phones": rm_phone, "addresses": rm_address, "urls": rm_url}
-    flags = [name, company, title, birthday]
+    flags = [name, company, title, birthday, cadence]
     if all(v is None for v in flags) and not any([*additions.values(), *removals.values(),
                                                   tag, untag]):
         changed = _edit_in_editor(contact)
@@ -187,11 +209,14 @@ def edit(
                 kind, getattr(contact, attribute), additions[attribute], removals[attribute]))
     if changed is None:
         return
-    if changed == contact:
+    if changed != contact:
+        contacts.update(db, changed)
+        info(f"updated contact {contact.id}: {changed.name}")
+    elif cadence is None:
         info("no changes")
-        return
-    contacts.update(db, changed)
-    info(f"updated contact {contact.id}: {changed.name}")
+    if cadence is not None:
+        followups.set_cadence(db, contact.id, cadence_days)
+        info(f"{changed.name}: " + followups.describe_cadence(cadence_days))
 
 
 def _apply_detail_changes(kind: str, current: list[Detail], add: list[str],

@@ -12,6 +12,7 @@ import typer
 
 from crmcli import contacts
 from crmcli.cli.common import info, state
+from crmcli.errors import InvalidInput
 from crmcli.interchange import exporter, importer, sources
 from crmcli.interchange.importer import OnDuplicate
 from crmcli.interchange.sources import Format
@@ -47,13 +48,12 @@ def import_command(
     date_order = current.config.date_order
     position = _Position(inputs)
 
-    def records():
-        for item, fmt in zip(inputs, formats, strict=True):
-            position.current = item
-            yield from sources.read_records(item, fmt, date_order)
+    def follow(item: sources.Source) -> None:
+        position.current = item
 
+    records = sources.read_all(inputs, formats, date_order, on_source=follow)
     with _progress_bar(position) as on_progress:
-        report = importer.run(current.db, records(), on_duplicate=policy, tags=tag,
+        report = importer.run(current.db, records, on_duplicate=policy, tags=tag,
                               dry_run=dry_run, progress=on_progress)
     for message in report.messages:
         info(message)
@@ -121,6 +121,7 @@ class ExportFormat(StrEnum):
     csv = "csv"
     json = "json"
     jsonl = "jsonl"
+    ics = "ics"
 
 
 class CsvDialect(StrEnum):
@@ -137,7 +138,8 @@ class VcardVersion(StrEnum):
 @app.command(epilog="Examples:\n\n  crm export > everyone.vcf\n\n"
              "  crm export --tag vip -f csv --csv-dialect outlook -o vips.csv\n\n"
              "  crm export --vdir ~/.contacts/crm      # then: vdirsyncer sync\n\n"
-             "  crm export acme -f json | jq '.[].emails'")
+             "  crm export acme -f json | jq '.[].emails'\n\n"
+             "  crm export -f ics --birthdays -o crm.ics   # follow-ups for a calendar app")
 def export(
     query: Annotated[str | None, typer.Argument(help="Only contacts matching this search.")]
     = None,
@@ -156,8 +158,10 @@ def export(
         "--output", "-o", help="Write to this file (atomically) instead of stdout.")] = None,
     vdir: Annotated[Path | None, typer.Option(
         help="Write one <uid>.vcf per contact into this directory (for vdirsyncer).")] = None,
+    birthdays: Annotated[bool, typer.Option(
+        "--birthdays", help="With -f ics: add birthdays and anniversaries.")] = False,
 ) -> None:
-    """Export contacts as vCard (default), CSV, JSON or JSON Lines."""
+    """Export contacts as vCard (default), CSV, JSON or JSON Lines; follow-ups as iCalendar."""
     db = state().db
     company_id = None
     if company:
@@ -166,6 +170,9 @@ def export(
         company_id = companies.resolve(db, company).id
     chosen = contacts.search_ids(db, query, tags=tag, company_id=company_id,
                                  ids=ids or None)
+    if format_ == ExportFormat.ics:
+        _export_calendar(db, chosen, birthdays, output_file)
+        return
     items = exporter.iter_export(db, chosen)
     if vdir is not None:
         _write_vdir(vdir, items, vcard_version.value)
@@ -174,6 +181,16 @@ def export(
             _write(stream, items, format_, vcard_version.value, csv_dialect.value)
     info(f"exported {len(chosen)} contact(s)" + (f" to {output_file or vdir}"
                                                    if output_file or vdir else ""))
+
+
+def _export_calendar(db, chosen: list[int], birthdays: bool, output_file: Path | None) -> None:
+    """Follow-ups (and birthdays) of the chosen contacts as iCalendar."""
+    from crmcli.dates import now_local
+    from crmcli.interchange import ics
+
+    with _destination(output_file) as stream:
+        count = ics.write_calendar(db, chosen, stream, birthdays, now_local().date())
+    info(f"exported {count} calendar event(s)" + (f" to {output_file}" if output_file else ""))
 
 
 def _write(stream, items, format_: ExportFormat, version: str, dialect: str) -> None:
@@ -213,6 +230,8 @@ def _destination(path: Path | None):
         sys.stdout.flush()
         return
     folder = path.expanduser().resolve().parent
+    if not folder.is_dir():
+        raise InvalidInput(f"cannot write {path}: the folder {folder} does not exist")
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
@@ -225,6 +244,8 @@ def _destination(path: Path | None):
 
 def _write_vdir(folder: Path, items, version: str) -> None:
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    existing = exporter.vdir_files_by_uid(folder)
     for contact, card in exporter.iter_vcards(items, version, with_contacts=True):
-        with _destination(folder / exporter.vdir_file_name(contact)) as stream:
+        name = existing.get(contact.uid) or exporter.vdir_file_name(contact)
+        with _destination(folder / name) as stream:
             stream.write(card)

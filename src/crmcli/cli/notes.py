@@ -1,6 +1,5 @@
 """``crm note`` and ``crm notes``: write, list, search, edit and delete notes."""
 
-import datetime as dt
 import sys
 from typing import Annotated
 
@@ -24,7 +23,7 @@ notes_app = typer.Typer(name="notes", help="List, search, edit and delete notes.
                         invoke_without_command=True)
 app.add_typer(notes_app)
 
-NOTE_COLUMNS = [("id", "ID"), ("created_at", "Written"), ("contact", "Contact"), ("text", "Note")]
+NOTE_COLUMNS = [("id", "ID"), ("created_at", "Written"), ("contact", "Contact"), ("body", "Note")]
 
 Ref = Annotated[str, typer.Argument(help="Id, or a name, email or phone matching one contact.")]
 NoteId = Annotated[int, typer.Argument(help="The note's id (see crm notes).")]
@@ -41,29 +40,16 @@ def _text_from(text: str | None, template: str = "") -> str:
     return edit_text(template)
 
 
-def _local(moment: str | None) -> str:
-    """A stored UTC instant as local ``YYYY-MM-DD HH:MM`` for people."""
-    if not moment:
-        return ""
-    from crmcli.dates import local_zone
-
-    parsed = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    return parsed.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
-
-
 def _note_record(note, names: dict[int, str]) -> dict:
     return {"id": note.id, "contact_id": note.contact_id, "contact": names.get(note.contact_id),
-            "text": note.body, "created_at": note.created_at, "updated_at": note.updated_at}
+            "body": note.body, "created_at": note.created_at, "updated_at": note.updated_at}
 
 
 def _render_notes(notes, format_, as_json, as_csv) -> None:
     db = state().db
     names = {c.id: c.name for c in contacts.load_many(db, sorted({n.contact_id for n in notes}))}
-    chosen = fmt(format_, as_json, as_csv)
-    records = [_note_record(note, names) for note in notes]
-    if chosen == "table":
-        records = [r | {"created_at": _local(r["created_at"])} for r in records]
-    output.render(records, chosen, NOTE_COLUMNS)
+    output.render([_note_record(note, names) for note in notes], fmt(format_, as_json, as_csv),
+                  NOTE_COLUMNS)
 
 
 @app.command(epilog="Examples:\n\n  crm note ana 'Wants a quote for 50 seats'\n\n"
@@ -83,17 +69,21 @@ def note(ref: Ref,
                else written.id)
 
 
+Limit = Annotated[int, typer.Option(min=1, help="At most N notes.")]
+
+
 @notes_app.callback()
-def notes_default(ctx: typer.Context) -> None:
+def notes_default(ctx: typer.Context, limit: Limit = 50, format_: FormatOption = None,
+                  as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """Notes across the book; `crm notes` alone lists the latest."""
     if ctx.invoked_subcommand is None:
-        ctx.invoke(list_notes)
+        ctx.invoke(list_notes, limit=limit, format_=format_, as_json=as_json, as_csv=as_csv)
 
 
 @notes_app.command("list", epilog="Examples:\n\n  crm notes list\n\n  crm notes list ana --json")
 def list_notes(
     ref: Annotated[str | None, typer.Argument(help="Only this contact's notes.")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most N notes.")] = 50,
+    limit: Limit = 50,
     format_: FormatOption = None, as_json: JsonOption = False, as_csv: CsvOption = False,
 ) -> None:
     """List notes, newest first."""

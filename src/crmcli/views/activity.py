@@ -17,7 +17,8 @@ KIND_STYLES = {"note": "yellow", "call": "green", "email": "blue", "meeting": "m
                "message": "cyan", "visit": "bright_magenta", "other": "white"}
 # Shades from no activity to the busiest days, as in contribution graphs.
 HEAT = ("grey23", "dark_green", "green4", "green3", "bright_green")
-CELL = "■"
+# One glyph per shade too, so the graph reads without colour (NO_COLOR, a mono terminal).
+CELLS = ("·", "░", "▒", "▓", "█")
 
 
 def local_time(moment: str) -> dt.datetime:
@@ -43,10 +44,11 @@ def event_line(event: Event, with_contact: bool = True, with_day: bool = False) 
     return cells
 
 
-def timeline(events: list[Event]) -> Group | Text:
+def timeline(events: list[Event], filtered: bool = False) -> Group | Text:
     """The timeline grouped by local day, newest first."""
     if not events:
-        return Text("Nothing in the timeline yet. Try: crm log REF --type call 'What was said'",
+        return Text("Nothing matches those filters." if filtered else
+                    "Nothing in the timeline yet. Try: crm log REF --type call 'What was said'",
                     style="dim")
     parts = []
     for day, day_events in _by_day(events):
@@ -84,20 +86,23 @@ def heatmap(counts: dict[dt.date, int], first: dt.date, last: dt.date) -> Group:
     levels = _levels([count for count in counts.values() if count])
     lines = [Text("    ") + _month_header(first, weeks)]
     for weekday in range(7):
-        line = Text(("Mon", "", "Wed", "", "Fri", "", "Sun")[weekday].ljust(4), style="dim")
+        line = Text()
+        line.append(("Mon", "", "Wed", "", "Fri", "", "Sun")[weekday].ljust(4), style="dim")
         for week in range(weeks):
             day = first + dt.timedelta(days=7 * week + weekday)
             if day <= last:
-                line.append(CELL, style=HEAT[_level(counts.get(day, 0), levels)])
+                level = _level(counts.get(day, 0), levels)
+                line.append(CELLS[level], style=HEAT[level])
         lines.append(line)
     total = sum(counts.values())
     busiest = max(counts.items(), key=lambda item: item[1], default=None)
     summary = Text(f"{total} interactions from {first:%d %b %Y} to {last:%d %b %Y}", style="dim")
     if busiest:
         summary.append(f"; busiest day {busiest[0]:%d %b %Y} ({busiest[1]})", style="dim")
-    legend = Text("    Less ", style="dim")
-    for style in HEAT:
-        legend.append(CELL, style=style)
+    legend = Text()
+    legend.append("    Less ", style="dim")
+    for cell, style in zip(CELLS, HEAT, strict=True):
+        legend.append(cell, style=style)
     legend.append(" More", style="dim")
     return Group(*lines, legend, summary)
 

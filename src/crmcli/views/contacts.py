@@ -1,4 +1,5 @@
-"""Rich renderables for the one-record pages. All contact text goes in as ``Text``, never markup."""
+"""Rich renderables for the contact and company pages. Contact text goes in as ``Text``, never
+markup."""
 
 from __future__ import annotations
 

@@ -111,7 +111,7 @@ def test_upcoming_for_contact_is_open_ones_soonest_first(conn):
     done = followups.create(conn, ana, _at("+1d"), "Done")
     followups.mark_done(conn, done.id, NOW)
     found = followups.upcoming_for_contact(conn, ana)
-    assert [f.id for f in found] == [overdue.id, later.id]
+    assert [e.followup.id for e in found] == [overdue.id, later.id]
     assert len(followups.upcoming_for_contact(conn, ana, limit=1)) == 1
 
 
@@ -170,7 +170,7 @@ def test_done_schedules_the_next_occurrence_once(conn):
     with pytest.raises(InvalidInput, match="already done"):
         followups.mark_done(conn, first.id, NOW)
     open_ones = followups.upcoming_for_contact(conn, ana)
-    assert [f.id for f in open_ones] == [following.id]
+    assert [e.followup.id for e in open_ones] == [following.id]
 
 
 def test_a_weekly_nine_oclock_stays_at_nine_across_the_dst_change(conn):
@@ -352,7 +352,7 @@ def test_seed_demo(conn, tmp_path):
     followups.seed_demo(conn, ids, NOW)
     agenda = followups.agenda(conn, NOW, _config(tmp_path))
     assert agenda.overdue and agenda.today and agenda.upcoming
-    assert any(f.rule for f in followups.upcoming_for_contact(conn, ids[6]))
+    assert any(e.followup.rule for e in followups.upcoming_for_contact(conn, ids[6]))
     assert conn.execute("SELECT cadence_days FROM contacts WHERE id = ?", [ids[0]]).fetchone() == (
         14,)
 

@@ -196,12 +196,6 @@ def trash_interaction(db: Connection, interaction_id: int, restore: bool = False
                    [None if restore else now_utc(), interaction_id])
 
 
-def last_contacted(db: Connection, contact_id: int) -> str | None:
-    return db.execute(
-        "SELECT max(happened_at) FROM interactions WHERE contact_id = ? AND deleted_at IS NULL",
-        [contact_id]).fetchone()[0]
-
-
 # ---------------------------------------------------------------------------------- timeline
 
 

@@ -211,11 +211,11 @@ def open_entries(db: Connection, before: str | None) -> list[Entry]:
     return [_entry(row) for row in rows]
 
 
-def upcoming_for_contact(db: Connection, contact_id: int, limit: int = 5) -> list[FollowUp]:
+def upcoming_for_contact(db: Connection, contact_id: int, limit: int = 5) -> list[Entry]:
     """The contact's open follow-ups, soonest first, overdue ones included."""
     rows = db.execute(f"{_SELECT} WHERE f.contact_id = ? AND {_OPEN} ORDER BY f.due_at, f.id"
                       " LIMIT ?", [contact_id, limit])
-    return [_entry(row).followup for row in rows]
+    return [_entry(row) for row in rows]
 
 
 def agenda(db: Connection, now: dt.datetime, config: Config, within_days: int | None = 7

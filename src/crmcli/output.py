@@ -12,8 +12,6 @@ import re
 import sys
 from collections.abc import Sequence
 
-FORMATS = ("table", "json", "jsonl", "csv", "tsv")
-
 Columns = Sequence[tuple[str, str]]  # (record key, heading)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

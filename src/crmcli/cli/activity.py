@@ -12,6 +12,7 @@ from crmcli.cli.common import (
     FormatOption,
     JsonOption,
     YesOption,
+    company_filter,
     confirm,
     fmt,
     info,
@@ -125,11 +126,7 @@ def _timeline_filter(contact, company, tag, kinds, since, until, limit):
     if unknown:
         raise InvalidInput(f"unknown type {sorted(unknown)[0]!r}; use note or one of "
                            f"{', '.join(INTERACTION_KINDS)}")
-    company_id = None
-    if company:
-        from crmcli import companies
-
-        company_id = companies.resolve(db, company).id
+    company_id = company_filter(db, company)
     now = now_local()
     bounds = [parse_when(text, now, current.config.date_order, past=True).utc_text()
               if text else None for text in (since, until)]

@@ -109,6 +109,10 @@ def confirm(question: str, yes: bool) -> None:
         raise CrmError("cancelled; nothing was changed")
 
 
-def read_text_argument(text: str | None) -> str | None:
-    """``-`` reads the text from stdin."""
-    return sys.stdin.read() if text == "-" else text
+def company_filter(db, company: str | None) -> int | None:
+    """The id of the company a ``--company`` option names, or None without one."""
+    if not company:
+        return None
+    from crmcli import companies
+
+    return companies.resolve(db, company).id

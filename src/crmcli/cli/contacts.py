@@ -12,6 +12,7 @@ from crmcli.cli.common import (
     FormatOption,
     JsonOption,
     YesOption,
+    company_filter,
     confirm,
     fmt,
     info,
@@ -102,11 +103,7 @@ def list_contacts(
     """List contacts, optionally matching a search (accent- and case-insensitive, prefixes)."""
     current = state()
     db = current.db
-    company_id = None
-    if company:
-        from crmcli import companies
-
-        company_id = companies.resolve(db, company).id
+    company_id = company_filter(db, company)
     cutoff = None
     if not_contacted_since:
         from crmcli.dates import now_local, parse_when
@@ -134,7 +131,7 @@ def show(ref: Ref, format_: FormatOption = None, as_json: JsonOption = False,
     db = current.db
     contact = contacts.resolve(db, ref)
     history = activity.timeline(db, activity.TimelineFilter(contact_id=contact.id, limit=10))
-    planned = followups.entries(db, [contact.id])[:5]
+    planned = followups.upcoming_for_contact(db, contact.id)
     open_deals = deals.open_for_contact(db, contact.id)
     now = now_zoned()
     chosen = fmt(format_, as_json, as_csv)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from crmcli import contacts
-from crmcli.cli.common import info, state
+from crmcli.cli.common import company_filter, info, state
 from crmcli.errors import InvalidInput
 from crmcli.interchange import exporter, importer, sources
 from crmcli.interchange.importer import OnDuplicate
@@ -163,11 +163,7 @@ def export(
 ) -> None:
     """Export contacts as vCard (default), CSV, JSON or JSON Lines; follow-ups as iCalendar."""
     db = state().db
-    company_id = None
-    if company:
-        from crmcli import companies
-
-        company_id = companies.resolve(db, company).id
+    company_id = company_filter(db, company)
     chosen = contacts.search_ids(db, query, tags=tag, company_id=company_id,
                                  ids=ids or None)
     if format_ == ExportFormat.ics:

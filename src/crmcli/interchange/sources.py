@@ -223,7 +223,11 @@ def card_data(parsed) -> dict:
 def _csv_records(source: Source, date_order: str) -> Iterator[Incoming]:
     from crmcli.interchange import csv as csv_file
 
-    for record in csv_file.read_contacts(_text(source), date_order):
+    rows = csv_file.read_contacts(_text(source), date_order)
+    notice = ([f"{source.name}: columns not imported: {', '.join(rows.ignored_columns)}"]
+              if rows.ignored_columns else [])
+    for record in rows:
         yield Incoming(record.where, contact=record.contact, notes=record.notes,
                        error=record.error,
-                       warnings=[f"{record.where}: {warning}" for warning in record.warnings])
+                       warnings=notice + [f"{record.where}: {w}" for w in record.warnings])
+        notice = []

@@ -12,12 +12,11 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import sqlite3
 import sys
 import time
 
-from common import DATA, build_book, report, time_command
+from common import DATA, build_book, report, scratch_copy, time_command
 
 CONTACTS = 10_000
 INTERACTIONS = 200_000
@@ -40,7 +39,7 @@ def build_history():
     if path.exists():
         return path
     partial = path.with_suffix(".partial")
-    shutil.copy(build_book(CONTACTS), partial)
+    scratch_copy(build_book(CONTACTS), partial)
     rng = random.Random(11)
     now = time.time()
     rows = []
@@ -49,9 +48,11 @@ def build_history():
         at = time.strftime("%Y-%m-%dT%H:%M:%SZ", moment)
         rows.append((rng.randrange(1, CONTACTS + 1), rng.choice(KINDS),
                      f"Talked about order {rng.randrange(10_000)}", at, at))
-    with sqlite3.connect(partial) as conn:
+    conn = sqlite3.connect(partial)
+    with conn:
         conn.executemany("INSERT INTO interactions (contact_id, kind, body, happened_at,"
                          " created_at) VALUES (?, ?, ?, ?, ?)", rows)
+    conn.close()
     os.replace(partial, path)
     return path
 

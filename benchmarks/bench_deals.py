@@ -13,11 +13,10 @@ import argparse
 import datetime as dt
 import os
 import random
-import shutil
 import sys
 import time
 
-from common import DATA, build_book, report, time_command
+from common import DATA, build_book, report, scratch_copy, time_command
 
 CONTACTS = 10_000
 DEALS = 10_000
@@ -87,7 +86,7 @@ def build_deals_book() -> os.PathLike:
     if path.exists():
         return path
     partial = path.with_suffix(".partial")
-    shutil.copyfile(build_book(CONTACTS), partial)
+    scratch_copy(build_book(CONTACTS), partial)
     database = db.connect(partial)
     started = time.perf_counter()
     contact_ids = database.execute("SELECT id, company_id FROM contacts ORDER BY id").fetchall()

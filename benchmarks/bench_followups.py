@@ -18,11 +18,10 @@ import argparse
 import datetime as dt
 import os
 import random
-import shutil
 import sys
 import time
 
-from common import DATA, build_book, report, time_command
+from common import DATA, build_book, report, scratch_copy, time_command
 
 CONTACTS = 10_000
 TARGET = 0.3
@@ -44,7 +43,7 @@ def build_followups(seed: int = 11):
     path = DATA / f"followups-{CONTACTS}.db"
     for suffix in ("", "-wal", "-shm"):
         (DATA / f"{path.name}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(build_book(CONTACTS), path)
+    scratch_copy(build_book(CONTACTS), path)
     started = time.perf_counter()
     rng = random.Random(seed)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -41,6 +42,13 @@ def generated_contacts(count: int, seed: int = 7):
         yield contact, (note if number % 4 == 0 else None)
 
 
+def scratch_copy(source: Path, target: Path) -> None:
+    """Copy a database to a new file, leaving no stale -wal/-shm beside it to be replayed."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, target)
+
+
 def build_book(count: int) -> Path:
     """A database with ``count`` generated contacts, built once and kept in benchmarks/data."""
     from crmcli import contacts, db
@@ -50,7 +58,8 @@ def build_book(count: int) -> Path:
         return path
     DATA.mkdir(exist_ok=True)
     partial = path.with_suffix(".partial")
-    partial.unlink(missing_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{partial}{suffix}").unlink(missing_ok=True)
     database = db.connect(partial)
     started = time.perf_counter()
     with db.transaction(database):
@@ -69,7 +78,8 @@ def time_command(args: list[str], db_path: Path, runs: int) -> list[float]:
     timings = []
     for run in range(runs + 1):
         started = time.perf_counter()
-        subprocess.run([*CRM, *args], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([*CRM, *args], env=env, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
         if run:
             timings.append(time.perf_counter() - started)
     return timings

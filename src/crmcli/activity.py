@@ -253,7 +253,7 @@ def timeline(db: Connection, where: TimelineFilter) -> list[Event]:
 def _branch(table: str, kind: str, at: str, extra: str, where: TimelineFilter,
             kinds: list[str] | None = None) -> tuple[str, list]:
     clauses = ["deleted_at IS NULL",
-               "contact_id IN (SELECT id FROM contacts WHERE deleted_at IS NULL)"]
+               "contact_id NOT IN (SELECT id FROM contacts WHERE deleted_at IS NOT NULL)"]
     params: list = []
     for clause, value in (
         ("contact_id = ?", where.contact_id),
@@ -268,9 +268,9 @@ def _branch(table: str, kind: str, at: str, extra: str, where: TimelineFilter,
     if kinds is not None and len(kinds) < len(INTERACTION_KINDS):
         clauses.append("kind IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(kinds))
-    limit = f" LIMIT {int(where.limit)}" if where.limit is not None else ""
+    order = f" ORDER BY {at} DESC, id DESC LIMIT {int(where.limit)}" if where.limit else ""
     sql = (f"SELECT * FROM (SELECT {kind} AS kind, id, {at} AS at, contact_id, body, {extra}"
-           f" FROM {table} WHERE {' AND '.join(clauses)} ORDER BY {at} DESC, id DESC{limit})")
+           f" FROM {table} WHERE {' AND '.join(clauses)}{order})")
     return sql, params
 
 

@@ -15,6 +15,7 @@ Bare weekdays, offsets and yearless dates point forward, or backward when ``past
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ _NUMERIC = re.compile(r"(\d{1,4})[./-](\d{1,2})(?:[./-](\d{2}|\d{4}))?")
 _EXAMPLES = {"DMY": "17/05/1980", "MDY": "05/17/1980", "YMD": "1980/05/17"}
 
 
+_ZONES: dict[str, dt.tzinfo] = {}
 _WHEN_EXAMPLES = ("today, tomorrow 9:30, fri, next monday 14h, +3d, in 2 weeks, eom, "
                   "2026-12-01, 31/12")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -53,10 +55,21 @@ class When:
 
 
 def local_zone() -> dt.tzinfo:
-    """The system's zone, with its daylight-saving rules (not a fixed offset)."""
-    from dateutil import tz
+    """The system's zone, with its daylight-saving rules (not a fixed offset): a zoneinfo
+    zone when the system names one (fast to convert thousands of instants), else dateutil's
+    reading of the C library's rules. Looked up once per value of TZ."""
+    key = os.environ.get("TZ", "")
+    if key not in _ZONES:
+        name = local_zone_name()
+        if name is not None:
+            from zoneinfo import ZoneInfo
 
-    return tz.tzlocal()
+            _ZONES[key] = ZoneInfo(name)
+        else:
+            from dateutil import tz
+
+            _ZONES[key] = tz.tzlocal()
+    return _ZONES[key]
 
 
 def now_local() -> dt.datetime:
@@ -309,7 +322,6 @@ def short_date(day: dt.date, with_year: bool = False) -> str:
 
 def local_zone_name() -> str | None:
     """The IANA name of the local zone (``Europe/Madrid``) when the system tells it, else None."""
-    import os
     import zoneinfo
 
     name = os.environ.get("TZ", "").lstrip(":")  # when set, TZ is the zone in force
@@ -320,14 +332,3 @@ def local_zone_name() -> str | None:
         return zoneinfo.ZoneInfo(name).key if name else None
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):
         return None
-
-
-def now_zoned() -> dt.datetime:
-    """Now in the local zone, as a ``zoneinfo`` zone when the system names it (converting
-    thousands of stored instants to local time is then fast), else as :func:`now_local`."""
-    name = local_zone_name()
-    if name is None:
-        return now_local()
-    from zoneinfo import ZoneInfo
-
-    return dt.datetime.now(ZoneInfo(name))

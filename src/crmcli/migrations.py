@@ -121,7 +121,9 @@ def m003_interactions_and_note_search(db: Database) -> None:
             deleted_at TEXT
         )""",
         "CREATE INDEX interactions_contact ON interactions(contact_id, happened_at)",
-        "CREATE INDEX interactions_happened ON interactions(happened_at)",
+        # Live interactions by time, covering the timeline's and the heatmap's scans.
+        "CREATE INDEX interactions_live ON interactions(happened_at, contact_id, kind)"
+        " WHERE deleted_at IS NULL",
         "CREATE INDEX notes_created ON notes(created_at)",
         # rowid = note id; the folded text of live notes, for `crm notes search`.
         "CREATE VIRTUAL TABLE note_search USING fts5(body, tokenize = 'unicode61')",

@@ -155,9 +155,9 @@ def _heatmap(chosen: str, where: activity.TimelineFilter) -> None:
 @app.command(epilog="Examples:\n\n  crm\n\n  crm dashboard --json | jq .recent_activity")
 def dashboard(as_json: JsonOption = False) -> None:
     """Today at a glance (also what `crm` alone shows)."""
-    from crmcli.dates import now_zoned
+    from crmcli.dates import now_local
 
-    sections = _dashboard_sections(now_zoned())
+    sections = _dashboard_sections(now_local())
     if as_json:
         output.render({key: records for key, records, _ in sections}, "json")
         return

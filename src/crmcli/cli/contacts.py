@@ -125,7 +125,7 @@ def show(ref: Ref, format_: FormatOption = None, as_json: JsonOption = False,
          as_csv: CsvOption = False) -> None:
     """The one-page view of a contact: details, tags, company, last contact and history."""
     from crmcli import deals, followups, money, stages
-    from crmcli.dates import now_zoned
+    from crmcli.dates import now_local
 
     current = state()
     db = current.db
@@ -133,7 +133,7 @@ def show(ref: Ref, format_: FormatOption = None, as_json: JsonOption = False,
     history = activity.timeline(db, activity.TimelineFilter(contact_id=contact.id, limit=10))
     planned = followups.upcoming_for_contact(db, contact.id)
     open_deals = deals.open_for_contact(db, contact.id)
-    now = now_zoned()
+    now = now_local()
     chosen = fmt(format_, as_json, as_csv)
     if chosen == "table":
         from crmcli.views import deals as deal_views

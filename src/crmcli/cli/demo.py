@@ -8,7 +8,7 @@ import typer
 from crmcli import contacts, demo, output
 from crmcli.cli.common import info, state
 from crmcli.cli.contacts import LIST_COLUMNS
-from crmcli.dates import now_utc, now_zoned
+from crmcli.dates import now_local, now_utc
 from crmcli.errors import CrmError
 
 app = typer.Typer()
@@ -34,7 +34,7 @@ def demo_command(
             if os.path.exists(f"{path}{suffix}"):
                 os.replace(f"{path}{suffix}", f"{backup}{suffix}")
         info(f"kept the previous database as {backup}")
-    count = demo.seed(current.db, now_zoned())
+    count = demo.seed(current.db, now_local())
     found = contacts.search(current.db)
     output.render([contacts.to_record(c) for c in found],
                   output.choose_format(None), LIST_COLUMNS, title="Your demo book")

@@ -20,7 +20,7 @@ from crmcli.cli.common import (
     interactive,
     state,
 )
-from crmcli.dates import When, humanize, now_zoned, parse_days, parse_when
+from crmcli.dates import When, humanize, now_local, parse_days, parse_when
 from crmcli.errors import ConfigError, InvalidInput
 
 app = typer.Typer()
@@ -67,7 +67,7 @@ def follow_up(
     """Add a follow-up for a contact and print its id."""
     db = state().db
     contact = contacts.resolve(db, ref)
-    now = now_zoned()
+    now = now_local()
     created = followups.create(db, contact.id, _when(when, now), " ".join(text or []), every,
                                from_done, deal)
     repeat = ""
@@ -95,7 +95,7 @@ def due(
     from crmcli import agenda as agenda_module
 
     current = state()
-    now = now_zoned()
+    now = now_local()
     found = followups.agenda(current.db, now, current.config,
                              None if all_ else parse_days(within))
     sections = ("overdue",) if overdue else (
@@ -117,7 +117,7 @@ def due(
 def done(ids: Annotated[list[int], typer.Argument(help="Follow-up ids.")]) -> None:
     """Mark follow-ups done; a recurring one is scheduled again and the new id printed."""
     db = state().db
-    now = now_zoned()
+    now = now_local()
     for followup_id in ids:
         closed, following = followups.mark_done(db, followup_id, now)
         info(f"done: {closed.id} {closed.body or 'follow up'}")
@@ -133,7 +133,7 @@ def snooze(
     when: Annotated[str, typer.Argument(help=WHEN_HELP + " Without an hour, keeps its hour.")],
 ) -> None:
     """Move a follow-up to another day (counting from now)."""
-    now = now_zoned()
+    now = now_local()
     moved = followups.snooze(state().db, followup_id, _when(when, now))
     info(f"snoozed {moved.id} to "
          f"{humanize(followups.due_moment(moved, now.tzinfo), moved.has_time, now)}")
@@ -156,7 +156,7 @@ def list_followups(
     """List open follow-ups (soonest first), of everyone or of one contact."""
     db = state().db
     contact_ids = [contacts.resolve(db, ref).id] if ref else None
-    zone = now_zoned().tzinfo
+    zone = now_local().tzinfo
     records = [followups.to_record(item, zone)
                for item in followups.entries(db, contact_ids, include_done)]
     columns = [*LIST_COLUMNS, ("done_at", "Done")] if include_done else LIST_COLUMNS
@@ -184,7 +184,7 @@ def edit_followup(
         raise InvalidInput("nothing to change: give --when, --text, --every, --from-done, "
                            "--fixed or --deal")
     if when is not None:
-        moment = _when(when, now_zoned())
+        moment = _when(when, now_local())
         followup = replace(followup, due_at=moment.utc_text(), has_time=moment.has_time)
     if text is not None:
         followup = replace(followup, body=text)
@@ -195,7 +195,7 @@ def edit_followup(
         followup = replace(followup, from_done=from_done)
     if deal is not None:
         followup = replace(followup, deal_id=_deal_id(deal))
-    anchor_zone = now_zoned().tzinfo if when is not None or every is not None else None
+    anchor_zone = now_local().tzinfo if when is not None or every is not None else None
     followups.update(db, followup, anchor_zone)
     info(f"updated follow-up {followup_id}")
 
@@ -254,7 +254,7 @@ def birthdays(
     """Birthdays and anniversaries coming up (yearless ones included)."""
     from crmcli.agenda import occasions
 
-    today = now_zoned().date()
+    today = now_local().date()
     days = parse_days(within)
     found = occasions(state().db, today, today + dt.timedelta(days=days))
     records = [{"date": o.date.isoformat(), "in_days": (o.date - today).days,
@@ -307,7 +307,7 @@ def remind(
     if method in ("smtp", "sendmail") and not settings.to:
         raise ConfigError("no recipient: set [remind] to = \"you@example.com\" in "
                           f"{current.config.path}, or pass --to")
-    now = now_zoned()
+    now = now_local()
     agenda = followups.agenda(current.db, now, current.config, settings.days_ahead)
     sent = set() if force else followups.already_sent(
         current.db, digests.item_keys(agenda), now.date())

@@ -11,7 +11,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from sqlite3 import Connection
 
 from crmcli import companies
@@ -78,7 +78,7 @@ def validate(contact: Contact) -> Contact:
         if not is_phone(phone.value):
             raise InvalidInput(f"invalid phone number {phone.value!r}: expected digits")
     tags = sorted({normalize_tag(tag) for tag in contact.tags} - {""})
-    details = {attribute: _dedupe_details(getattr(contact, attribute), kind)
+    details = {attribute: dedupe_details(getattr(contact, attribute), kind)
                for kind, attribute in DETAIL_KINDS.items()}
     return replace(contact, name=name, tags=tags,
                    company=(contact.company or "").strip() or None,
@@ -89,7 +89,7 @@ def normalize_tag(tag: str) -> str:
     return " ".join(tag.split()).casefold().lstrip("+")
 
 
-def _dedupe_details(details: Iterable[Detail], kind: str) -> list[Detail]:
+def dedupe_details(details: Iterable[Detail], kind: str) -> list[Detail]:
     """Drop empty values and repeats (the same address written differently), keeping order."""
     same = same_phone if kind == "phone" else str.__eq__
     seen: list[str] = []
@@ -332,6 +332,11 @@ def _partial_date(text: str | None) -> PartialDate | None:
     return PartialDate.from_storage(text) if text else None
 
 
+def find_by_uid(db: Connection, uid: str) -> Contact | None:
+    row = db.execute("SELECT id FROM contacts WHERE uid = ?", [uid]).fetchone()
+    return get(db, row[0], deleted=None) if row else None
+
+
 # ------------------------------------------------------------------------------- references
 
 
@@ -391,137 +396,6 @@ def describe(contact: Contact) -> str:
     if contact.company:
         label += f" ({contact.company})"
     return label
-
-
-# ----------------------------------------------------------------------- duplicates and merge
-
-
-@dataclass
-class DuplicatePair:
-    first: Contact
-    second: Contact
-    reasons: list[str]
-
-
-def find_duplicates(db: Connection) -> list[DuplicatePair]:
-    """Pairs of live contacts sharing an email, a phone number or a folded name."""
-    reasons: dict[tuple[int, int], set[str]] = {}
-    for first, second, reason in db.execute(
-        """
-        SELECT a.contact_id, b.contact_id, 'same email' FROM contact_details a
-        JOIN contact_details b ON b.kind = a.kind AND b.norm = a.norm
-            AND b.contact_id > a.contact_id
-        WHERE a.kind = 'email'
-        UNION
-        SELECT a.id, b.id, 'same name' FROM contacts a
-        JOIN contacts b ON b.name_folded = a.name_folded AND b.id > a.id
-        """
-    ):
-        reasons.setdefault((first, second), set()).add(reason)
-    for pair in _same_phone_pairs(db):
-        reasons.setdefault(pair, set()).add("same phone")
-    live = {c.id: c for c in load_many(db, sorted({i for pair in reasons for i in pair}))}
-    return [
-        DuplicatePair(live[a], live[b], sorted(why))
-        for (a, b), why in sorted(reasons.items())
-        if not live[a].deleted_at and not live[b].deleted_at
-    ]
-
-
-def _same_phone_pairs(db: Connection) -> set[tuple[int, int]]:
-    """Contact pairs with the same phone line. Numbers are bucketed by their last digits so
-    that only plausible pairs are compared."""
-    buckets: dict[str, list[tuple[int, str]]] = {}
-    for contact_id, key in db.execute("SELECT contact_id, norm FROM contact_details"
-                                      " WHERE kind = 'phone'"):
-        if len(key.lstrip("+")) >= MIN_NATIONAL_DIGITS:
-            buckets.setdefault(key[-MIN_NATIONAL_DIGITS:], []).append((contact_id, key))
-    pairs = set()
-    for numbers in buckets.values():
-        for i, (a, key_a) in enumerate(numbers):
-            for b, key_b in numbers[i + 1:]:
-                if a != b and same_phone(key_a, key_b):
-                    pairs.add((min(a, b), max(a, b)))
-    return pairs
-
-
-def combine(keep: Contact, other: Contact) -> tuple[Contact, list[str]]:
-    """``keep`` with everything ``other`` adds: every detail and tag, and the fields ``keep``
-    lacks. Where both have a different value, ``keep``'s wins and the difference is listed."""
-    conflicts = []
-    combined = replace(keep, tags=sorted({*keep.tags, *map(normalize_tag, other.tags)}))
-    for kind, attribute in DETAIL_KINDS.items():
-        setattr(combined, attribute, _dedupe_details(
-            getattr(keep, attribute) + getattr(other, attribute), kind))
-    for attribute in ("company", "title", "birthday", "anniversary"):
-        mine, theirs = getattr(keep, attribute), getattr(other, attribute)
-        if not mine:
-            setattr(combined, attribute, theirs)
-        elif theirs and theirs != mine:
-            conflicts.append(f"kept {attribute} {mine} (other had {theirs})")
-    return combined, conflicts
-
-
-def merge(db: Connection, keep: Contact, other: Contact) -> tuple[Contact, list[str]]:
-    """Fold ``other`` into ``keep`` and move ``other`` to the trash.
-
-    Notes and everything else that points at ``other`` move to ``keep``; see :func:`combine`
-    for the fields.
-    """
-    if keep.id == other.id:
-        raise InvalidInput("cannot merge a contact with itself")
-    merged, conflicts = combine(keep, other)
-    with transaction(db):
-        _move_references(db, other.id, keep.id)
-        merged = update(db, merged)
-        trash(db, other.id)
-        reindex_notes(db, keep.id)
-        reindex_notes(db, other.id)
-    return merged, conflicts
-
-
-def find_by_uid(db: Connection, uid: str) -> Contact | None:
-    row = db.execute("SELECT id FROM contacts WHERE uid = ?", [uid]).fetchone()
-    return get(db, row[0], deleted=None) if row else None
-
-
-def find_same_person(db: Connection, contact: Contact) -> Contact | None:
-    """A live contact sharing an email with ``contact``, or its name and a phone number."""
-    emails = [email_key(e.value) for e in contact.emails]
-    row = db.execute(
-        "SELECT d.contact_id FROM contact_details d JOIN contacts c ON c.id = d.contact_id"
-        " WHERE d.kind = 'email' AND d.norm IN (SELECT value FROM json_each(?))"
-        " AND c.deleted_at IS NULL ORDER BY d.contact_id LIMIT 1",
-        [json.dumps(emails)],
-    ).fetchone() if emails else None
-    if row:
-        return get(db, row[0])
-    phones = [phone_key(p.value) for p in contact.phones]
-    for contact_id, key in db.execute(
-        "SELECT contact_id, norm FROM contact_details WHERE kind = 'phone' AND contact_id IN"
-        " (SELECT id FROM contacts WHERE name_folded = ? AND deleted_at IS NULL)"
-        " ORDER BY contact_id",
-        [fold(contact.name)],
-    ).fetchall():
-        if any(same_phone(key, phone) for phone in phones):
-            return get(db, contact_id)
-    return None
-
-
-def _move_references(db: Connection, source: int, target: int) -> None:
-    """Point every row of other tables that refers to ``source`` at ``target``."""
-    from sqlite_utils.db import quote_identifier
-
-    for table, column in db.execute(
-        "SELECT m.name, f.\"from\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f"
-        " WHERE m.type = 'table' AND f.\"table\" = 'contacts'"
-        " AND m.name NOT IN ('contact_details', 'contact_tags')"
-    ).fetchall():
-        quoted = quote_identifier(column)
-        # OR IGNORE: a one-to-one row (an imported card) stays with the source when the
-        # target has its own.
-        db.execute(f"UPDATE OR IGNORE {quote_identifier(table)} SET {quoted} = ?"
-                   f" WHERE {quoted} = ?", [target, source])
 
 
 # ---------------------------------------------------------------------------------- records

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import activity, contacts, output
+from crmcli import activity, contacts, duplicates, output
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -301,7 +301,7 @@ def tag(
 def dupes(format_: FormatOption = None, as_json: JsonOption = False,
           as_csv: CsvOption = False) -> None:
     """List probable duplicates: same email, same phone number or same name."""
-    pairs = contacts.find_duplicates(state().db)
+    pairs = duplicates.find_duplicates(state().db)
     records = [{"id": p.first.id, "name": p.first.name, "other_id": p.second.id,
                 "other_name": p.second.name, "reasons": p.reasons} for p in pairs]
     output.render(records, fmt(format_, as_json, as_csv),
@@ -324,7 +324,7 @@ def merge(
         raise InvalidInput(f"{keep!r} and {other!r} are the same contact (id {first.id})")
     confirm(f"Merge {contacts.describe(second)} (id {second.id}) into "
             f"{contacts.describe(first)} (id {first.id})?", yes)
-    merged, conflicts = contacts.merge(db, first, second)
+    merged, conflicts = duplicates.merge(db, first, second)
     for conflict in conflicts:
         info(conflict)
     info(f"merged {second.id} into {merged.id}; {second.id} is in the trash")

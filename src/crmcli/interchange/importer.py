@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from sqlite3 import Connection
 
-from crmcli import activity, contacts
+from crmcli import activity, contacts, duplicates
 from crmcli.db import transaction, utilities
 from crmcli.errors import CrmError
 from crmcli.interchange import cards, exporter
@@ -121,7 +121,7 @@ def _apply(db: Connection, record: Incoming, on_duplicate: OnDuplicate, tags: li
         combined = _overlay(existing, incoming, record.fields, tags)
         conflicts = warnings
     else:
-        combined, conflicts = contacts.combine(existing, incoming)
+        combined, conflicts = duplicates.combine(existing, incoming)
         conflicts = warnings + [f"contact {existing.id}: {conflict}" for conflict in conflicts]
     changed = combined != existing
     if changed:
@@ -143,7 +143,7 @@ def _find_match(db: Connection, record: Incoming, contact: Contact, on_duplicate
         return contacts.get(db, contact.id, deleted=None)
     if on_duplicate == OnDuplicate.new or not record.match_details:
         return None
-    return contacts.find_same_person(db, contact)
+    return duplicates.find_same_person(db, contact)
 
 
 def _overlay(existing: Contact, incoming: Contact, fields: set[str] | None, tags: list[str]

@@ -11,15 +11,18 @@ from crmcli import __version__, output
 from crmcli.cli import common
 from crmcli.errors import CrmError
 
-HELP = """A command-line CRM: contacts, companies and notes in one SQLite file you own.
+HELP = """A command-line CRM: contacts and companies, notes and calls, follow-ups and deals,
+in one SQLite file you own. Run `crm` alone for today at a glance.
 
 Examples:
 
   crm add "José Núñez" --email jose@acme.com --company ACME --tag vip
 
-  crm list nunez
+  crm log jose --type call "Agreed on a pilot" && crm follow-up jose fri "Send the quote"
 
-  crm show jose --json | jq .emails
+  crm due
+
+  crm list nunez --json | jq '.[].emails'
 """
 
 

@@ -190,3 +190,15 @@ def test_not_contacted_since_takes_a_bare_number_of_days(crm, book):
     crm.ok("log", "bo", "-t", "call", "x", "--at", "yesterday")
     assert [r["name"] for r in crm.ok("list", "--not-contacted-since", "30").rows()] == [
         "Ana Lima", "José Núñez"]
+
+
+def test_since_takes_a_bare_number_of_days_too(crm, book):
+    crm.ok("log", "ana", "-t", "call", "old", "--at", "40 days ago")
+    crm.ok("log", "ana", "-t", "call", "new", "--at", "2 days ago")
+    assert [r["text"] for r in crm.ok("activity", "--since", "30").rows()] == ["new"]
+
+
+def test_a_future_at_is_refused_in_the_words_typed(crm, book):
+    result = crm("log", "ana", "--at", "tomorrow", "x")
+    assert result.stderr == ("crm: error: --at 'tomorrow' is in the future; log what happened, "
+                             "and plan what comes next with 'crm follow-up'\n")

@@ -230,3 +230,13 @@ def test_mutt_query_format(crm, book):
         "bo@northwind.example\tBo Chen\tNorthwind",
     ]
     assert crm("mutt-query", "nobody").exit_code == 1
+
+
+def test_phone_labels_may_be_several_words_and_addresses_are_not_phones(crm):
+    contact_id = crm.add("Ana", "-p", "Work Mobile:+44 7700 900125", "-p", "1-800-MY-APPLE x12")
+    phones = crm.ok("show", str(contact_id), "--json").json()["phones"]
+    assert phones == [{"value": "+44 7700 900125", "label": "work mobile"},
+                      {"value": "1-800-MY-APPLE x12", "label": ""}]
+    result = crm("add", "Bo", "-p", "Calle Mayor 123")
+    assert result.exit_code == 1
+    assert "invalid phone number 'Calle Mayor 123'" in result.stderr

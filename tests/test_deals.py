@@ -546,3 +546,14 @@ def test_bars_are_integer_eighths_of_the_width_they_get():
     console = Console(file=io.StringIO(), width=10, color_system=None)
     console.print(Bar(10, 10, width=30))
     assert console.file.getvalue() == "█" * 10 + "\n"
+
+
+def test_a_trashed_contacts_deals_leave_lists_and_the_board_with_it(crm):
+    crm.add("Ana Lima")
+    crm.ok("deal", "add", "ana", "Pilot", "--value", "1000")
+    crm.ok("rm", "ana", "--yes")
+    assert crm.ok("deal", "list").rows() == []
+    board = crm.ok("pipeline", "--json").json()
+    assert [stage["count"] for stage in board] == [0] * len(board) and board
+    crm.ok("restore", "ana")
+    assert [r["title"] for r in crm.ok("deal", "list").rows()] == ["Pilot"]

@@ -166,8 +166,8 @@ def log_interaction(db: Connection, interaction: Interaction) -> Interaction:
                            f"{', '.join(INTERACTION_KINDS)}")
     now = now_utc()
     if interaction.happened_at > now:
-        raise InvalidInput(f"{interaction.happened_at} is in the future; log what happened, "
-                           "and plan what comes next with 'crm follow-up'")
+        raise InvalidInput("an interaction cannot be logged in the future; plan what comes "
+                           "next with 'crm follow-up'")
     with transaction(db):
         cursor = db.execute(
             "INSERT INTO interactions (contact_id, kind, body, happened_at, duration_minutes,"

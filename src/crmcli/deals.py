@@ -101,7 +101,9 @@ class Filter:
 
     def where(self) -> tuple[str, list]:
         """The SQL condition (on ``deals d``) and its parameters."""
-        clauses, params = ["d.deleted_at IS NULL"], []
+        # A trashed contact's deals go out of sight with it (and come back on restore).
+        clauses, params = ["d.deleted_at IS NULL", "(d.contact_id IS NULL OR d.contact_id NOT IN"
+                           " (SELECT id FROM contacts WHERE deleted_at IS NOT NULL))"], []
         if self.status == "open":
             clauses.append("d.stage NOT IN ('won', 'lost')")
         elif self.status == "closed":

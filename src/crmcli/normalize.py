@@ -7,7 +7,8 @@ import unicodedata
 
 _NON_DIGIT = re.compile(r"\D+")
 _EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}")
-_NOT_PHONE = re.compile(r"@|://")
+_EXTENSION = re.compile(r"\s*(?:;\s*ext=|ext\.?|x)\s*\d+$", re.IGNORECASE)
+_PHONE_TEXT = re.compile(r"\+?[\dA-Z\s().\-/]+")
 _TYPED_NUMBER = re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*")
 
 # A national number (no country code) this long or longer can be matched against the end of
@@ -68,14 +69,13 @@ def looks_like_number(text: str) -> bool:
 
 
 def is_phone(text: str) -> bool:
-    """At least three digits and nothing that makes it something else (an address, a URL).
-    Letters are allowed: vanity numbers (1-800-MY-APPLE) and extensions (;ext=102, x12)."""
-    value = text.strip()
-    return (len(phone_digits(value)) >= 3 and not _NOT_PHONE.search(value)
-            and value.isprintable())
+    """At least three digits, in what people write in a number: + ( ) - . / and spaces,
+    capital letters of vanity numbers (1-800-MY-APPLE) and an extension (;ext=102, x12)."""
+    value = _EXTENSION.sub("", text.strip())
+    return len(phone_digits(value)) >= 3 and _PHONE_TEXT.fullmatch(value) is not None
 
 
-_LABEL = re.compile(r"([A-Za-z][\w-]{0,30}):\s*(.+)", re.DOTALL)
+_LABEL = re.compile(r"([A-Za-z][\w -]{0,30}?):\s*(.+)", re.DOTALL)
 
 
 def split_label(text: str) -> tuple[str, str]:
@@ -83,4 +83,4 @@ def split_label(text: str) -> tuple[str, str]:
     match = _LABEL.fullmatch(text.strip())
     if not match or match[2].startswith("//") or match[1].lower() in ("mailto", "tel"):
         return text.strip(), ""
-    return match[2].strip(), match[1].lower()
+    return match[2].strip(), " ".join(match[1].lower().split())

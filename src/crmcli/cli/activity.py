@@ -17,6 +17,7 @@ from crmcli.cli.common import (
     fmt,
     info,
     interactive,
+    moment_ago,
     state,
 )
 from crmcli.errors import InvalidInput
@@ -53,6 +54,9 @@ def log(
     contact = contacts.resolve(db, ref)
     now = now_local()
     when = parse_when(at, now, current.config.date_order, past=True) if at else None
+    if when and when.moment > now:
+        raise InvalidInput(f"--at {at!r} is in the future; log what happened, and plan what "
+                           "comes next with 'crm follow-up'")
     happened = when.utc_text() if when else now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     logged = activity.log_interaction(db, Interaction(
         contact_id=contact.id, kind=kind.lower(), happened_at=happened,
@@ -117,19 +121,14 @@ def activity_command(
 
 
 def _timeline_filter(contact, company, tag, kinds, since, until, limit):
-    from crmcli.dates import now_local, parse_when
-
-    current = state()
-    db = current.db
+    db = state().db
     kinds = [kind.lower() for kind in kinds]
     unknown = set(kinds) - {"note", *INTERACTION_KINDS}
     if unknown:
         raise InvalidInput(f"unknown type {sorted(unknown)[0]!r}; use note or one of "
                            f"{', '.join(INTERACTION_KINDS)}")
     company_id = company_filter(db, company)
-    now = now_local()
-    bounds = [parse_when(text, now, current.config.date_order, past=True).utc_text()
-              if text else None for text in (since, until)]
+    bounds = [moment_ago(text) if text else None for text in (since, until)]
     return activity.TimelineFilter(
         contact_id=contacts.resolve(db, contact).id if contact else None,
         company_id=company_id, tag=contacts.normalize_tag(tag) if tag else None,

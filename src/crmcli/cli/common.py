@@ -116,3 +116,13 @@ def company_filter(db, company: str | None) -> int | None:
     from crmcli import companies
 
     return companies.resolve(db, company).id
+
+
+def moment_ago(text: str) -> str:
+    """A moment typed for a filter, looking back, as stored UTC text. A bare number counts
+    days (``30`` is 30 days ago), as in ``--cadence 30``."""
+    from crmcli.dates import now_local, parse_when
+
+    value = text.strip()
+    value = f"{value}d" if value.isdigit() else value
+    return parse_when(value, now_local(), state().config.date_order, past=True).utc_text()

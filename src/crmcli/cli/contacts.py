@@ -17,6 +17,7 @@ from crmcli.cli.common import (
     fmt,
     info,
     interactive,
+    moment_ago,
     state,
 )
 from crmcli.errors import InvalidInput
@@ -104,13 +105,7 @@ def list_contacts(
     current = state()
     db = current.db
     company_id = company_filter(db, company)
-    cutoff = None
-    if not_contacted_since:
-        from crmcli.dates import now_local, parse_when
-
-        since = not_contacted_since.strip()
-        since = f"{since}d" if since.isdigit() else since  # a bare number counts days
-        cutoff = parse_when(since, now_local(), current.config.date_order, past=True).utc_text()
+    cutoff = moment_ago(not_contacted_since) if not_contacted_since else None
     found = contacts.search(db, query, tags=tag, company_id=company_id, sort=sort.value,
                             limit=limit, not_contacted_since=cutoff)
     columns = LIST_COLUMNS

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from sqlite3 import Connection
 
-from crmcli.dates import now_utc
+from crmcli.dates import now_utc, stamp
 from crmcli.db import transaction
 from crmcli.errors import InvalidInput, NotFound
 from crmcli.models import INTERACTION_KINDS, Interaction, Note
@@ -285,15 +285,12 @@ def daily_counts(db: Connection, first: dt.date, last: dt.date,
     if not kinds:
         return {}
     bounded = TimelineFilter(contact_id=base.contact_id, company_id=base.company_id,
-                             tag=base.tag, since=_utc(start), until=_utc(end), limit=None)
+                             tag=base.tag, since=stamp(start), until=stamp(end), limit=None)
     branch, params = _branch("interactions", "kind", "happened_at", "NULL, NULL", bounded, kinds)
     rows = db.execute(f"SELECT date(at, 'localtime') AS day, count(*) FROM ({branch})"
                       " GROUP BY day", params)
     return {dt.date.fromisoformat(day): count for day, count in rows}
 
-
-def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def event_record(event: Event) -> dict:

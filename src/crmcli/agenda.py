@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlite3 import Connection
 from typing import TYPE_CHECKING
 
-from crmcli.dates import humanize, next_occurrence, parse_days
+from crmcli.dates import humanize, next_occurrence, parse_days, stamp
 from crmcli.errors import ConfigError, InvalidInput
 from crmcli.followups import Entry, due_moment, local_due_text, open_entries
 from crmcli.models import PartialDate
@@ -94,8 +94,7 @@ def build(db: Connection, now: dt.datetime, config: Config, within_days: int | N
 
 def _utc(day: dt.date, zone: dt.tzinfo) -> str:
     """The UTC instant, as stored, of the local midnight that starts ``day``."""
-    midnight = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-    return midnight.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return stamp(dt.datetime.combine(day, dt.time(), tzinfo=zone))
 
 
 # ----------------------------------------------------------------------------- keep in touch

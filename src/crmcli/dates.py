@@ -51,7 +51,17 @@ class When:
     has_time: bool
 
     def utc_text(self) -> str:
-        return self.moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return stamp(self.moment)
+
+
+def stamp(moment: dt.datetime) -> str:
+    """A moment as stored: UTC ISO 8601 to the second (``2026-11-22T09:30:00Z``)."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_stamp(text: str) -> dt.datetime:
+    """A stored stamp as an aware (UTC) datetime."""
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def local_zone() -> dt.tzinfo:

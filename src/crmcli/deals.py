@@ -17,6 +17,7 @@ from sqlite3 import Connection
 from typing import Any
 
 from crmcli import money
+from crmcli.dates import parse_stamp, stamp
 from crmcli.db import transaction
 from crmcli.errors import Ambiguous, InvalidInput, NotFound
 from crmcli.models import Deal, StageChange
@@ -24,16 +25,6 @@ from crmcli.normalize import fold
 from crmcli.stages import CLOSED, LOST, WON, Pipeline, load_pipeline
 
 # ----------------------------------------------------------------------------- time stamps
-
-
-def stamp(moment: dt.datetime) -> str:
-    """A moment as stored: UTC ISO 8601 to the second."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_stamp(text: str) -> dt.datetime:
-    """A stored stamp as an aware datetime."""
-    return dt.datetime.fromisoformat(text)
 
 
 def _now() -> dt.datetime:

@@ -7,6 +7,7 @@ import random
 from sqlite3 import Connection
 
 from crmcli import activity, contacts, deals, followups
+from crmcli.dates import stamp
 from crmcli.db import transaction
 from crmcli.models import Contact, Detail, Interaction, PartialDate
 
@@ -67,10 +68,9 @@ def seed(db: Connection, now: dt.datetime) -> int:
 def _backdate_notes(db: Connection, ids: list[int], now: dt.datetime) -> None:
     """The sample notes were written over the last weeks, not all this second."""
     for index, contact_id in enumerate(ids):
-        moment = (now - dt.timedelta(days=3 * index + 1, hours=index)).astimezone(dt.UTC)
-        stamp = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        written = stamp(now - dt.timedelta(days=3 * index + 1, hours=index))
         db.execute("UPDATE notes SET created_at = ?, updated_at = ? WHERE contact_id = ?",
-                   [stamp, stamp, contact_id])
+                   [written, written, contact_id])
 
 
 def _seed_history(db: Connection, ids: list[int], now: dt.datetime) -> None:
@@ -84,7 +84,7 @@ def _seed_history(db: Connection, ids: list[int], now: dt.datetime) -> None:
                 hour=rng.randrange(8, 19), minute=rng.choice((0, 15, 30, 45)))
             activity.log_interaction(db, Interaction(
                 contact_id=contact_id, kind=kind, body=rng.choice(_TOPICS[kind]),
-                happened_at=moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                happened_at=stamp(moment),
                 duration_minutes=rng.choice((None, 15, 30, 45)) if kind != "email" else None))
 
 

@@ -121,12 +121,9 @@ def _print_table(records: list[dict], columns: Columns, title: str | None) -> No
 def _shown(key: str, value: object) -> str:
     """A cell for people: stored UTC timestamps (``*_at``) in local time, to the minute."""
     if key.endswith("_at") and isinstance(value, str) and value.endswith("Z"):
-        import datetime as dt
+        from crmcli.dates import local_zone, parse_stamp
 
-        from crmcli.dates import local_zone
-
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return moment.astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
+        return parse_stamp(value).astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
     return cell(value)
 
 

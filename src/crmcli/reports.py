@@ -13,7 +13,8 @@ import datetime as dt
 from sqlite3 import Connection
 
 from crmcli import money
-from crmcli.deals import COLUMNS, FROM, Filter, from_row, parse_stamp, search, stamp
+from crmcli.dates import parse_stamp, stamp
+from crmcli.deals import COLUMNS, FROM, Filter, from_row, search
 from crmcli.models import Deal
 from crmcli.stages import WON, Pipeline
 

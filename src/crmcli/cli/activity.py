@@ -47,7 +47,7 @@ def log(
     outcome: Annotated[str | None, typer.Option(help="How it went, in a word or two.")] = None,
 ) -> None:
     """Record an interaction (call, email, meeting...); prints its id."""
-    from crmcli.dates import now_local, parse_when
+    from crmcli.dates import now_local, parse_when, stamp
 
     current = state()
     db = current.db
@@ -57,7 +57,7 @@ def log(
     if when and when.moment > now:
         raise InvalidInput(f"--at {at!r} is in the future; log what happened, and plan what "
                            "comes next with 'crm follow-up'")
-    happened = when.utc_text() if when else now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    happened = stamp(when.moment if when else now)
     logged = activity.log_interaction(db, Interaction(
         contact_id=contact.id, kind=kind.lower(), happened_at=happened,
         body=(sys.stdin.read() if text == "-" else text or ""),

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from crmcli.activity import Event
-from crmcli.dates import local_zone
+from crmcli.dates import local_zone, parse_stamp
 from crmcli.output import safe
 
 KIND_STYLES = {"note": "yellow", "call": "green", "email": "blue", "meeting": "magenta",
@@ -22,7 +22,7 @@ CELLS = ("·", "░", "▒", "▓", "█")
 
 
 def local_time(moment: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(local_zone())
+    return parse_stamp(moment).astimezone(local_zone())
 
 
 def event_line(event: Event, with_contact: bool = True, with_day: bool = False) -> list[Text]:

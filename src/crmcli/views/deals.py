@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from crmcli import money
-from crmcli.dates import local_zone
+from crmcli.dates import local_zone, parse_stamp
 from crmcli.deals import weighted
 from crmcli.models import Deal, StageChange
 from crmcli.output import safe
@@ -88,7 +88,7 @@ def close_text(deal: Deal, today: dt.date) -> Text:
 
 
 def _local(stamp: str) -> str:
-    moment = dt.datetime.fromisoformat(stamp).astimezone(local_zone())
+    moment = parse_stamp(stamp).astimezone(local_zone())
     return moment.strftime("%Y-%m-%d %H:%M")
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from crmcli.agenda import Agenda, occasion_text, touch_detail, when_text
-from crmcli.dates import humanize
+from crmcli.dates import humanize, stamp
 from crmcli.output import safe
 
 _STYLES = {"overdue": "bold red", "today": "bold yellow", "upcoming": "bold cyan",
@@ -106,7 +106,7 @@ def followups_panel(entries: list, now: dt.datetime) -> Panel:
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
     for item in entries:
-        overdue = item.followup.due_at < now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        overdue = item.followup.due_at < stamp(now)
         what = _text(item.followup.body or "follow up")
         if item.followup.rule:
             what.append("  ↻", style="dim")

@@ -54,7 +54,6 @@ def _comparable(record: dict) -> dict:
             if key not in ("id", "created_at", "updated_at")}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 def _distinct_people(people) -> bool:
     """Contacts an import would not take for one another (no shared email, name or phone)."""
     emails = [e.value for contact, _ in people for e in contact.emails]
@@ -62,6 +61,8 @@ def _distinct_people(people) -> bool:
     return len(set(emails)) == len(emails) and len(set(names)) == len(names)
 
 
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(people=st.lists(st.tuples(_contacts, st.lists(_words(), max_size=2)), min_size=1,
                        max_size=4).filter(_distinct_people))
 def test_vcard_export_then_import_gives_the_same_book(people):

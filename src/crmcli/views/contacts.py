@@ -14,11 +14,8 @@ from rich.text import Text
 from crmcli.activity import Event
 from crmcli.models import Company, Contact, Detail
 from crmcli.output import safe
+from crmcli.views import data_text
 from crmcli.views.activity import history_panel, local_time
-
-
-def _text(value: object, style: str = "") -> Text:
-    return Text(safe(str(value)), style=style)
 
 
 def _detail_lines(details: list[Detail]) -> Text:
@@ -54,11 +51,11 @@ def contact_page(contact: Contact, history: list[Event], panels: Iterable = ()) 
         ("Phone", _detail_lines(contact.phones)),
         ("Address", _detail_lines(contact.addresses)),
         ("Web", _detail_lines(contact.urls)),
-        ("Birthday", _text(contact.birthday or "")),
-        ("Anniversary", _text(contact.anniversary or "")),
-        ("Tags", _text(", ".join(contact.tags), "magenta")),
+        ("Birthday", data_text(contact.birthday or "")),
+        ("Anniversary", data_text(contact.anniversary or "")),
+        ("Tags", data_text(", ".join(contact.tags), "magenta")),
         ("Last contact", _last_contact(contact.last_contacted_at)),
-        ("Added", _text((contact.created_at or "")[:10], "dim")),
+        ("Added", data_text((contact.created_at or "")[:10], "dim")),
     ])
     return Group(Panel(details, title=heading, title_align="left", border_style="cyan"),
                  *panels, history_panel(history))
@@ -80,9 +77,9 @@ def company_page(company: Company, people: list[Contact]) -> Group:
     for column in ("ID", "Name", "Title", "Email", "Phone"):
         table.add_column(column)
     for person in people:
-        table.add_row(_text(person.id), _text(person.name), _text(person.title or ""),
-                      _text(person.emails[0].value if person.emails else ""),
-                      _text(person.phones[0].value if person.phones else ""))
+        table.add_row(data_text(person.id), data_text(person.name), data_text(person.title or ""),
+                      data_text(person.emails[0].value if person.emails else ""),
+                      data_text(person.phones[0].value if person.phones else ""))
     body = table if people else Text("No people yet.", style="dim")
     return Group(Panel(body, title=heading, title_align="left", border_style="cyan",
                        subtitle=f"{len(people)} people", subtitle_align="right"))

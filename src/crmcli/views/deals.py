@@ -22,14 +22,12 @@ from crmcli.deals import weighted
 from crmcli.models import Deal, StageChange
 from crmcli.output import safe
 from crmcli.stages import CLOSED, Pipeline
+from crmcli.views import data_text
 
 BAR_WIDTH = 30
 _EIGHTHS = ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")
 STATUS_STYLES = {"won": "bold green", "lost": "bold red"}
 
-
-def _text(value: object, style: str = "") -> Text:
-    return Text(safe("" if value is None else str(value)), style=style)
 
 
 class Bar:
@@ -106,7 +104,7 @@ def duration(seconds: int) -> str:
 
 def deal_card(deal: Deal, today: dt.date, decimal: str = ".") -> Panel:
     """One deal on the board: title, contact, value and expected close date."""
-    body = _text(deal.title, "bold")
+    body = data_text(deal.title, "bold")
     body.append(f" #{deal.id}", style="dim")
     if deal.contact_name or deal.company_name:
         body.append("\n" + safe(deal.contact_name or deal.company_name or ""), style="cyan")
@@ -127,7 +125,7 @@ def pipeline_board(columns: list[tuple[dict, list[Deal]]], today: dt.date,
                   footer_style="", box=None, padding=(0, 1), caption_justify="left",
                   caption="Per stage: deals, total per currency, ≈ weighted by probability")
     for totals, deals in columns:
-        heading = _text(totals["stage"], "bold")
+        heading = data_text(totals["stage"], "bold")
         if totals["in_config"]:
             heading.append(f" {totals['probability']}%", style="dim")
         else:
@@ -154,7 +152,7 @@ def pipeline_summary(totals: list[dict], decimal: str = ".") -> Table:
     table = _table(None, [("Stage", "key"), ("Deals", "num"), ("Total", "num"),
                           ("Weighted", "num")])
     for entry in totals:
-        stage = _text(entry["stage"], "" if entry["in_config"] else "red")
+        stage = data_text(entry["stage"], "" if entry["in_config"] else "red")
         table.add_row(stage, str(entry["count"]), _totals(entry["totals"], decimal),
                       _totals(entry["weighted_totals"], decimal))
     return table
@@ -173,8 +171,8 @@ def deals_panel(deals: list[Deal], today: dt.date | None = None, decimal: str = 
         table.add_column()
     for deal in deals:
         who = " · ".join(safe(n) for n in (deal.contact_name, deal.company_name) if n)
-        table.add_row(_text(f"#{deal.id}", "dim"), _text(deal.title, "bold"), Text(who),
-                      _text(deal.stage, STATUS_STYLES.get(deal.stage, "magenta")),
+        table.add_row(data_text(f"#{deal.id}", "dim"), data_text(deal.title, "bold"), Text(who),
+                      data_text(deal.stage, STATUS_STYLES.get(deal.stage, "magenta")),
                       Text(_amount(deal, decimal), justify="right"), close_text(deal, today))
     return Panel(table, title=title, title_align="left", border_style="dim")
 
@@ -185,21 +183,22 @@ def deals_panel(deals: list[Deal], today: dt.date | None = None, decimal: str = 
 def deal_page(deal: Deal, pipeline: Pipeline, changes: list[StageChange],
               spent: list[tuple[str, int]], today: dt.date, decimal: str = ".") -> Group:
     """A deal's fields, its stage history and the time it spent in each stage."""
-    heading = _text(deal.title, "bold")
+    heading = data_text(deal.title, "bold")
     heading.append(f"  #{deal.id}", style="dim")
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold cyan", no_wrap=True)
     grid.add_column()
-    stage = _text(deal.stage, STATUS_STYLES.get(deal.stage, "magenta"))
+    stage = data_text(deal.stage, STATUS_STYLES.get(deal.stage, "magenta"))
     stage.append(f"  {pipeline.probability(deal)}%", style="dim")
     weighted_value = weighted(deal, pipeline)
     for label, value in (
-        ("Contact", _text(deal.contact_name)), ("Company", _text(deal.company_name)),
-        ("Stage", stage), ("Value", _text(_amount(deal, decimal))),
-        ("Weighted", _text(money.display(weighted_value, deal.currency, decimal))),
+        ("Contact", data_text(deal.contact_name)), ("Company", data_text(deal.company_name)),
+        ("Stage", stage), ("Value", data_text(_amount(deal, decimal))),
+        ("Weighted", data_text(money.display(weighted_value, deal.currency, decimal))),
         ("Close on", close_text(deal, today) if deal.close_on else Text("")),
-        ("Lost because", _text(deal.lost_reason)), ("Created", _text(_local(deal.created_at))),
-        ("Closed", _text(_local(deal.closed_at) if deal.closed_at else "")),
+        ("Lost because", data_text(deal.lost_reason)),
+        ("Created", data_text(_local(deal.created_at))),
+        ("Closed", data_text(_local(deal.closed_at) if deal.closed_at else "")),
     ):
         if value.plain:
             grid.add_row(label, value)
@@ -234,7 +233,7 @@ def _time_in_stages(spent: list[tuple[str, int]]) -> Table | Text:
     for justify in ("left", "right", "left"):
         table.add_column(justify=justify, no_wrap=True)
     for stage, seconds in spent:
-        table.add_row(_text(stage), duration(seconds), Bar(seconds, longest, style="magenta"))
+        table.add_row(data_text(stage), duration(seconds), Bar(seconds, longest, style="magenta"))
     return table
 
 
@@ -256,7 +255,7 @@ def forecast_chart(rows: list[dict], decimal: str = ".") -> Group | Text:
             ("", "bar")])
         for row in mine:
             chart = Bar(money.minor_of(row["weighted"]), top, reach=best[id(row)])
-            period = _text(row["period"], "bold red" if row["period"] == "overdue" else "")
+            period = data_text(row["period"], "bold red" if row["period"] == "overdue" else "")
             table.add_row(period, str(row["count"]), money.display_json(row["weighted"], decimal),
                           money.display_json(row["best_case"], decimal), chart)
         parts += [table, Text("")]
@@ -296,8 +295,9 @@ def _conversion(steps: list[dict]) -> Table:
         ("Rate", "num"), ("", "bar")])
     for step in steps:
         rate = step["rate"]
-        table.add_row(_text(step["from_stage"]), _text(step["to_stage"]), str(step["reached"]),
-                      str(step["advanced"]), "" if rate is None else f"{rate}%",
+        table.add_row(data_text(step["from_stage"]), data_text(step["to_stage"]),
+                      str(step["reached"]), str(step["advanced"]),
+                      "" if rate is None else f"{rate}%",
                       Bar(step["advanced"], step["reached"], 20, "cyan"))
     return table
 
@@ -312,8 +312,8 @@ def _stuck(figures: dict, decimal: str) -> Table | Text:
         ("Days", "num"), ("Value", "num")])
     for entry in figures["stuck"]:
         deal = entry["deal"]
-        table.add_row(str(deal.id), _text(deal.title), _text(deal.contact_name),
-                      _text(deal.stage), Text(str(entry["days"]), style="yellow"),
+        table.add_row(str(deal.id), data_text(deal.title), data_text(deal.contact_name),
+                      data_text(deal.stage), Text(str(entry["days"]), style="yellow"),
                       _amount(deal, decimal))
     return table
 
@@ -327,7 +327,7 @@ def _customers(customers: list[dict], decimal: str) -> Table | Text:
     for entry in customers:
         value = entry["won_value"]
         best.setdefault(value["currency"], money.minor_of(value))
-        table.add_row(_text(entry["customer"] or "(nobody)"), str(entry["deals"]),
+        table.add_row(data_text(entry["customer"] or "(nobody)"), str(entry["deals"]),
                       money.display_json(value, decimal),
                       Bar(money.minor_of(value), best[value["currency"]], 20))
     return table

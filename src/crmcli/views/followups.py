@@ -13,6 +13,7 @@ from rich.text import Text
 from crmcli.agenda import Agenda, occasion_text, touch_detail, when_text
 from crmcli.dates import humanize, stamp
 from crmcli.output import safe
+from crmcli.views import data_text
 
 _STYLES = {"overdue": "bold red", "today": "bold yellow", "upcoming": "bold cyan",
            "keep_in_touch": "bold magenta", "birthdays": "bold green"}
@@ -20,12 +21,9 @@ _TITLES = {"overdue": "Overdue", "today": "Today", "upcoming": "Upcoming",
            "keep_in_touch": "Get back in touch", "birthdays": "Birthdays and anniversaries"}
 
 
-def _text(value: object, style: str = "") -> Text:
-    return Text(safe(str(value)) if value is not None else "", style=style)
-
 
 def _who(name: str, company: str | None) -> Text:
-    text = _text(name)
+    text = data_text(name)
     if company:
         text.append(f"  {safe(company)}", style="dim")
     return text
@@ -35,21 +33,21 @@ def _rows(agenda: Agenda, section: str) -> list[tuple[Text, ...]]:
     """(id, when, who, what) for each item of a section."""
     now = agenda.now
     if section == "keep_in_touch":
-        return [(_text(""), _text(_day(agenda, t.due_on(now.tzinfo))),
-                 _who(t.contact_name, t.company), _text(touch_detail(t, now)))
+        return [(data_text(""), data_text(_day(agenda, t.due_on(now.tzinfo))),
+                 _who(t.contact_name, t.company), data_text(touch_detail(t, now)))
                 for t in agenda.keep_in_touch]
     if section == "birthdays":
-        return [(_text(""), _text(_day(agenda, o.date)), _who(o.contact_name, o.company),
-                 _text(occasion_text(o)))
+        return [(data_text(""), data_text(_day(agenda, o.date)), _who(o.contact_name, o.company),
+                 data_text(occasion_text(o)))
                 for o in agenda.birthdays]
     rows = []
     for item in getattr(agenda, section):
-        what = _text(item.followup.body or "follow up")
+        what = data_text(item.followup.body or "follow up")
         if item.followup.rule:
             what.append("  ↻", style="dim")
         if item.deal_title:
             what.append(f"  deal: {safe(item.deal_title)}", style="blue")
-        rows.append((_text(item.followup.id, "dim"), _text(when_text(item, now)),
+        rows.append((data_text(item.followup.id, "dim"), data_text(when_text(item, now)),
                      _who(item.contact_name, item.company), what))
     return rows
 
@@ -107,13 +105,13 @@ def followups_panel(entries: list, now: dt.datetime) -> Panel:
     grid.add_column(overflow="fold")
     for item in entries:
         overdue = item.followup.due_at < stamp(now)
-        what = _text(item.followup.body or "follow up")
+        what = data_text(item.followup.body or "follow up")
         if item.followup.rule:
             what.append("  ↻", style="dim")
         if item.deal_title:
             what.append(f"  deal: {safe(item.deal_title)}", style="blue")
-        grid.add_row(_text(item.followup.id, "dim"),
-                     _text(when_text(item, now), "bold red" if overdue else ""), what)
+        grid.add_row(data_text(item.followup.id, "dim"),
+                     data_text(when_text(item, now), "bold red" if overdue else ""), what)
     body = grid if entries else Text("Nothing planned. crm follow-up REF WHEN 'what'",
                                      style="dim")
     return Panel(body, title="Next follow-ups", title_align="left", border_style="yellow")

@@ -303,7 +303,7 @@ def test_stand_in_birth_year_is_not_exported(crm, tmp_path):
 
 
 def test_long_imports_parse_in_a_worker_and_keep_their_order(crm, tmp_path):
-    from crmcli.interchange.workers import BATCH
+    from crmcli.interchange.parallel_map import BATCH
 
     count = BATCH * 3 + 7
     path = tmp_path / "many.vcf"
@@ -320,7 +320,7 @@ def test_long_imports_parse_in_a_worker_and_keep_their_order(crm, tmp_path):
 
 
 def test_ordered_map_matches_map_whatever_the_batch():
-    from crmcli.interchange.workers import ordered_map
+    from crmcli.interchange.parallel_map import ordered_map
 
     items = list(range(1000))
     assert list(ordered_map(abs, items, batch=7)) == items

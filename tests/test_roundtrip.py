@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crmcli import contacts, db
-from crmcli.interchange import exporter, importer, sources
+from crmcli.interchange import exporter, importer, input_files
 from crmcli.models import Contact, Detail, PartialDate
 
 _TEXT = st.characters(categories=("L", "N"), exclude_characters="\x85") | st.sampled_from(
@@ -77,8 +77,9 @@ def _round_trip(folder: Path, people) -> None:
         contacts.create(source_db, contact, notes=list(dict.fromkeys(notes)))
     ids = contacts.search_ids(source_db, sort="created")
     text = "".join(exporter.to_vcard(item) for item in exporter.iter_export(source_db, ids))
-    stream = sources.Source("export.vcf", io.BytesIO(text.encode()), None)
-    report = importer.run(target_db, sources.read_records(stream, sources.Format.vcard, "DMY"))
+    stream = input_files.Source("export.vcf", io.BytesIO(text.encode()), None)
+    records = input_files.read_records(stream, input_files.Format.vcard, "DMY")
+    report = importer.run(target_db, records)
     assert report.failed == 0, report.messages
     before = [_comparable(exporter.to_record(item))
               for item in exporter.iter_export(source_db, ids)]

@@ -13,9 +13,9 @@ import typer
 from crmcli import contacts
 from crmcli.cli.common import company_filter, info, state
 from crmcli.errors import InvalidInput
-from crmcli.interchange import exporter, importer, sources
+from crmcli.interchange import exporter, importer, input_files
 from crmcli.interchange.importer import OnDuplicate
-from crmcli.interchange.sources import Format
+from crmcli.interchange.input_files import Format
 
 app = typer.Typer()
 
@@ -40,18 +40,18 @@ def import_command(
         "--dry-run", help="Report what would happen; change nothing.")] = False,
 ) -> None:
     """Import contacts; cards that cannot be read are reported and skipped."""
-    inputs = sources.open_sources(source)
-    formats = [format_ or sources.detect_format(item) for item in inputs]
+    inputs = input_files.open_sources(source)
+    formats = [format_ or input_files.detect_format(item) for item in inputs]
     policy = on_duplicate or (OnDuplicate.update if formats[0] in (Format.json, Format.jsonl)
                               else OnDuplicate.merge)
     current = state()
     date_order = current.config.date_order
     position = _Position(inputs)
 
-    def follow(item: sources.Source) -> None:
+    def follow(item: input_files.Source) -> None:
         position.current = item
 
-    records = sources.read_all(inputs, formats, date_order, on_source=follow)
+    records = input_files.read_all(inputs, formats, date_order, on_source=follow)
     with _progress_bar(position) as on_progress:
         report = importer.run(current.db, records, on_duplicate=policy, tags=tag,
                               dry_run=dry_run, progress=on_progress)
@@ -67,7 +67,7 @@ def import_command(
 class _Position:
     """How far the import has read, in bytes, across all its inputs."""
 
-    def __init__(self, inputs: list[sources.Source]):
+    def __init__(self, inputs: list[input_files.Source]):
         self.inputs = inputs
         self.current = inputs[0]
         self.total = sum(i.size for i in inputs) if all(i.size for i in inputs) else None

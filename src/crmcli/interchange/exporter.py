@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlite3 import Connection
 
 from crmcli import activity, contacts
-from crmcli.interchange import cards
-from crmcli.interchange.cards import StoredCard
+from crmcli.interchange import stored_cards
+from crmcli.interchange.stored_cards import StoredCard
 from crmcli.models import Contact
 from crmcli.output import to_json
 
@@ -32,7 +32,7 @@ def iter_export(db: Connection, ids: list[int]) -> Iterator[Exported]:
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
         notes = activity.notes_by_contact(db, batch)
-        stored = cards.load_many(db, batch)
+        stored = stored_cards.load_many(db, batch)
         for contact in contacts.load_many(db, batch):
             yield Exported(contact, notes.get(contact.id, []), stored.get(contact.id))
 
@@ -62,7 +62,7 @@ def to_vcard(item: Exported, version: str = "3.0") -> str:
 
 def iter_vcards(items: Iterable[Exported], version: str = "3.0", with_contacts: bool = False):
     """vCards for many contacts, written in worker processes when there are many."""
-    from crmcli.interchange.workers import ordered_map
+    from crmcli.interchange.parallel_map import ordered_map
 
     write = partial(_vcard_with_contact if with_contacts else to_vcard, version=version)
     return ordered_map(write, items, spare_cores=0)
@@ -75,19 +75,19 @@ def _vcard_with_contact(item: Exported, version: str) -> tuple[Contact, str]:
 def _write(item: Exported, version: str) -> str:
     import base64
 
-    from crmcli.interchange import vcard
+    from crmcli.interchange.vcard_read import ParsedCard, Photo, write_card
 
     data = item.card.data if item.card else {}
     photo = data.get("photo")
-    parsed = vcard.ParsedCard(
+    parsed = ParsedCard(
         contact=item.contact, notes=item.notes, anniversary=item.contact.anniversary,
-        photo=vcard.Photo(
+        photo=Photo(
             data=base64.b64decode(photo["data"]) if photo.get("data") else None,
             uri=photo.get("uri"), media_type=photo.get("media_type") or "") if photo else None,
         rev=data.get("rev"), extra=list(data.get("extra") or []),
         original=item.card.original if item.card else None,
     )
-    return vcard.write_card(parsed, version)
+    return write_card(parsed, version)
 
 
 def vdir_file_name(contact: Contact) -> str:

@@ -18,8 +18,8 @@ from sqlite3 import Connection
 from crmcli import activity, contacts, duplicates
 from crmcli.db import transaction, utilities
 from crmcli.errors import CrmError
-from crmcli.interchange import cards, exporter
-from crmcli.interchange.cards import StoredCard
+from crmcli.interchange import exporter, stored_cards
+from crmcli.interchange.stored_cards import StoredCard
 from crmcli.models import Contact
 
 
@@ -37,7 +37,7 @@ class Incoming:
     where: str  # "card 17 (line 204)", "row 5", "record 3"
     contact: Contact | None = None
     notes: list[str] = field(default_factory=list)
-    card: dict | None = None  # vCard data beyond crmcli's fields, see interchange.cards
+    card: dict | None = None  # vCard data beyond crmcli's fields, see interchange.stored_cards
     original: str | None = None
     rendered: str | None = None  # the card ready to export again, when it was valid 3.0
     fields: set[str] | None = None  # attributes the record sets, when it is partial
@@ -191,18 +191,18 @@ def _save_new_card(db: Connection, created: Contact, notes: list[str], record: I
     if record.rendered:
         card.rendered = record.rendered
         card.rendered_for = exporter.fingerprint(exporter.Exported(created, notes, card))
-    cards.save(db, created.id, card)
+    stored_cards.save(db, created.id, card)
 
 
 def _combine_card(db: Connection, contact_id: int, record: Incoming) -> bool:
     if record.card is None:
         return False
-    stored = cards.load(db, contact_id)
+    stored = stored_cards.load(db, contact_id)
     if stored is None:
-        cards.save(db, contact_id, StoredCard(record.card, record.original or ""))
+        stored_cards.save(db, contact_id, StoredCard(record.card, record.original or ""))
         return True
-    combined = cards.combine(stored.data, record.card)
+    combined = stored_cards.combine(stored.data, record.card)
     if combined == stored.data:
         return False
-    cards.save(db, contact_id, StoredCard(combined, stored.original))
+    stored_cards.save(db, contact_id, StoredCard(combined, stored.original))
     return True

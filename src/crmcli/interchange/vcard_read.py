@@ -3,7 +3,7 @@ out, and back again.
 
 Reading
     `iter_raw_cards` splits and decodes the input and `normalise_card` rewrites vCard 2.1 and other
-    malformed lines as vCard 3.0 (both in `vcard_text`, whose docstring describes them).
+    malformed lines as vCard 3.0 (both in `vcard_split`, whose docstring describes them).
     `parse_card` then parses each line with vobject's content-line parser, one card at a time. It
     does not call `vobject.readOne`: vobject's vCard text behaviour keeps only the part of a value
     before its first unescaped comma (`NOTE:Hello, world` reads as "Hello", NICKNAME and X- values
@@ -78,7 +78,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from crmcli.errors import InvalidInput
-from crmcli.interchange.vcard_text import (
+from crmcli.interchange.vcard_split import (
     NormalisedCard,
     RawCard,
     iter_raw_cards,

@@ -143,11 +143,11 @@ def _text(source: Source) -> io.TextIOWrapper:
 
 
 def _vcard_records(source: Source) -> Iterator[Incoming]:
-    from crmcli.interchange import vcard
-    from crmcli.interchange.workers import ordered_map
+    from crmcli.interchange.parallel_map import ordered_map
+    from crmcli.interchange.vcard_read import iter_raw_cards
 
     prefix = f"{source.name}: " if source.name.endswith((".vcf", ".vcard")) else ""
-    for record in ordered_map(_parse_vcard, vcard.iter_raw_cards(source.stream)):
+    for record in ordered_map(_parse_vcard, iter_raw_cards(source.stream)):
         record.where = prefix + record.where
         record.warnings = [prefix + warning for warning in record.warnings]
         yield record
@@ -155,10 +155,10 @@ def _vcard_records(source: Source) -> Iterator[Incoming]:
 
 def _parse_vcard(raw) -> Incoming:
     """One raw card as an import record (runs in a worker process for long inputs)."""
-    from crmcli.interchange import vcard
+    from crmcli.interchange.vcard_read import parse_card
 
     try:
-        parsed = vcard.parse_card(raw)
+        parsed = parse_card(raw)
     except InvalidInput as exc:
         where, reason = _located(str(exc), raw.where())
         return Incoming(where, error=reason)

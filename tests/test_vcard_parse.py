@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from crmcli.errors import InvalidInput
-from crmcli.interchange.vcard_read import ParsedCard, Photo, RawCard, iter_raw_cards, parse_card
-from crmcli.interchange.vcard_split import CHUNK_SIZE
+from crmcli.interchange.vcard_fields import ParsedCard, Photo
+from crmcli.interchange.vcard_read import parse_card
+from crmcli.interchange.vcard_split import CHUNK_SIZE, RawCard, iter_raw_cards
 from crmcli.models import Detail, PartialDate
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "vcards"

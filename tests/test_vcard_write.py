@@ -14,7 +14,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from crmcli.errors import InvalidInput
-from crmcli.interchange.vcard_read import ParsedCard, Photo, iter_raw_cards, parse_card, write_card
+from crmcli.interchange.vcard_fields import ParsedCard, Photo
+from crmcli.interchange.vcard_read import parse_card
+from crmcli.interchange.vcard_split import iter_raw_cards
+from crmcli.interchange.vcard_write import write_card
 from crmcli.models import Contact, Detail, PartialDate
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "vcards"

@@ -75,7 +75,8 @@ def _vcard_with_contact(item: Exported, version: str) -> tuple[Contact, str]:
 def _write(item: Exported, version: str) -> str:
     import base64
 
-    from crmcli.interchange.vcard_read import ParsedCard, Photo, write_card
+    from crmcli.interchange.vcard_fields import ParsedCard, Photo
+    from crmcli.interchange.vcard_write import write_card
 
     data = item.card.data if item.card else {}
     photo = data.get("photo")

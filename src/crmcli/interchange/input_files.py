@@ -144,7 +144,7 @@ def _text(source: Source) -> io.TextIOWrapper:
 
 def _vcard_records(source: Source) -> Iterator[Incoming]:
     from crmcli.interchange.parallel_map import ordered_map
-    from crmcli.interchange.vcard_read import iter_raw_cards
+    from crmcli.interchange.vcard_split import iter_raw_cards
 
     prefix = f"{source.name}: " if source.name.endswith((".vcf", ".vcard")) else ""
     for record in ordered_map(_parse_vcard, iter_raw_cards(source.stream)):

@@ -1,0 +1,113 @@
+r"""The vCard field map that reading (`vcard_read`) and writing (`vcard_write`) share: which
+properties crmcli owns, the `ParsedCard` they become, and the label vocabulary.
+
+Field map (vCard -> crmcli)
+    FN -> Contact.name; without FN, the name N spells out (prefix given additional family suffix);
+          without either, ORG, then the first EMAIL (Android writes cards holding only an address).
+          A card with none of these raises InvalidInput.
+    ORG -> company (first non-empty component)     TITLE -> title        UID -> uid
+    EMAIL, TEL, URL, ADR -> Detail(value, label)   CATEGORIES -> tags    BDAY -> birthday
+    NOTE -> notes (one each)                       ANNIVERSARY -> anniversary (also on Contact)
+    PHOTO -> photo                                 REV -> rev
+    EMAIL `"Omega" <omega@example.com>` keeps the address; `mailto:` and TEL's `tel:` are dropped.
+    Every other property goes to `extra`, one unfolded line each as vobject serialises it: X-...,
+    IMPP, RELATED, GEO, NICKNAME, LABEL, the X-ABLabel of an unowned property, and a second FN, N,
+    ORG, TITLE, BDAY, ANNIVERSARY or PHOTO. A BDAY or ANNIVERSARY that is not a date ("circa 1800")
+    stays there too, with a warning. Empty owned values are dropped, and so is a PHOTO whose base64
+    is corrupt (with a warning: written back, it would make the whole card unreadable).
+
+Labels
+    From the property's group label (`item1.X-ABLabel`; Apple's `_$!<Mobile>!$_` becomes "mobile",
+    custom labels are kept as written), else from TYPE: lower-case words joined by spaces ("home
+    fax"), leaving out internet, pref, voice, postal, parcel, intl and dom. On export, a lower-case
+    label made only of vCard type words (home, work, cell, fax, pager, ...) is written as TYPE, any
+    other label as `itemN.X-ABLabel`, so labels read back unchanged; "mobile" and "iphone" also
+    get TYPE=CELL for phones that read only TYPE.
+
+Addresses
+    An address Detail is free text: the non-empty ADR components (post office box, extended
+    address, street, locality, region, postal code, country) one per line. On export an address
+    whose text and label are unchanged keeps its original ADR line; new or edited text goes whole
+    into the street component (`ADR:;;<text>;;;;`), which reads back as the same text.
+
+Dates
+    BDAY and ANNIVERSARY read YYYY-MM-DD, YYYYMMDD, --MMDD and --MM-DD, with any time or zone
+    suffix; the stand-in years 1604 (Apple, CardBook) and 0 mean "no year": PartialDate(None,
+    month, day). Written as YYYY-MM-DD or --MM-DD in 3.0 (RFC 2426 has no yearless date, so this
+    borrows RFC 6350's `--MM-DD`, which Apple, Google and Thunderbird read) and as YYYYMMDD or
+    --MMDD in 4.0. A stand-in year is never written.
+
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from crmcli.models import Contact, PartialDate
+
+if TYPE_CHECKING:
+    from vobject.base import ContentLine
+
+VERSIONS = ("3.0", "4.0")
+
+DETAILS = ("EMAIL", "TEL", "ADR", "URL")
+SINGLES = ("FN", "N", "ORG", "TITLE", "UID", "REV", "BDAY", "ANNIVERSARY", "PHOTO")
+OWNED = frozenset((*DETAILS, *SINGLES, "NOTE", "CATEGORIES"))
+NOISE_TYPES = frozenset({"internet", "pref", "voice", "postal", "parcel", "intl", "dom"})
+TYPE_WORDS = frozenset(
+    {"home", "work", "cell", "fax", "pager", "video", "msg", "bbs", "modem", "car", "isdn", "pcs",
+     "text", "textphone", "main", "other"}
+)
+# Labels written as an X-ABLabel that also have a vCard TYPE, for phones that read only TYPE.
+TYPE_SYNONYMS = {"mobile": "cell", "iphone": "cell"}
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A contact photo: inline bytes or a URI, and its media type ("image/jpeg"; "" if unknown)."""
+
+    data: bytes | None = None
+    uri: str | None = None
+    media_type: str = ""
+
+
+@dataclass
+class ParsedCard:
+    """A contact read from one vCard, with what crmcli keeps beside it to write the card back.
+
+    `extra` holds the properties crmcli has no field for, one unfolded vCard line each; `original`
+    is the card's normalised text (see the module docstring for how both are used on export).
+    """
+
+    contact: Contact
+    notes: list[str] = field(default_factory=list)
+    anniversary: PartialDate | None = None
+    photo: Photo | None = None
+    rev: str | None = None
+    extra: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    original: str | None = None
+
+
+@dataclass
+class Item:
+    """One owned value of a card and the lines it came from (with its group label, if any)."""
+
+    kind: str
+    value: object
+    lines: list[ContentLine]
+
+
+@dataclass
+class Fields:
+    items: list[Item] = field(default_factory=list)
+    extra: list[ContentLine] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def first(self, kind: str):
+        return next((item.value for item in self.items if item.kind == kind), None)
+
+    def all(self, kind: str) -> list:
+        return [item.value for item in self.items if item.kind == kind]
+

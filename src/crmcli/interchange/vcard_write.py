@@ -1,0 +1,237 @@
+r"""vCard writing: a `ParsedCard` (see `vcard_fields`) back to one vCard 3.0 or 4.0.
+
+Writing (`write_card`)
+    The owned properties (FN, N, ORG, TITLE, EMAIL, TEL, ADR, URL, BDAY, ANNIVERSARY, NOTE,
+    CATEGORIES, PHOTO, UID, REV) are written from the ParsedCard's fields. With an `original`, an
+    unchanged value keeps its original line (parameters, group and group label; dates excepted,
+    so a stand-in year never leaks out, and the photo when the version changes, as 4.0 writes it
+    as a data: URI), and every property crmcli does not
+    own is copied from the original, so unknown and grouped properties survive; without an
+    original, `extra` supplies them. A changed name gets a new FN, and an N split from it (last
+    word = family name; N is empty when the name is the company or an email address). REV is
+    written as given, never bumped here. vobject serialises: CRLF line ends, escaping, folding at
+    75 octets (a line vobject leaves longer, see `_fold_overlong`, is folded here), VERSION first.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from crmcli.errors import InvalidInput
+from crmcli.interchange.vcard_fields import (
+    TYPE_SYNONYMS,
+    TYPE_WORDS,
+    VERSIONS,
+    Item,
+    ParsedCard,
+    Photo,
+)
+from crmcli.interchange.vcard_read import ReadCard, read_card
+from crmcli.interchange.vcard_split import iter_raw_cards
+from crmcli.models import Contact, Detail, PartialDate
+
+if TYPE_CHECKING:
+    from vobject.base import ContentLine
+
+_FOLD_OCTETS = 75
+
+
+def write_card(card: ParsedCard, version: str = "3.0") -> str:
+    """Serialise a ParsedCard (or any object with its attributes) as one vCard 3.0 or 4.0."""
+    if version not in VERSIONS:
+        raise InvalidInput(f"cannot write vCard {version}: use 3.0 or 4.0")
+    if not card.contact.name.strip():
+        raise InvalidInput("a contact with no name cannot be written as a vCard")
+    original = _read_original(card.original) if card.original else None
+    unknown = original.fields.extra if original else [_line_from_text(text) for text in card.extra]
+    # Dates are always rewritten (no stand-in years); a photo's encoding differs by version.
+    rewritten = {"bday", "anniversary"} | ({"photo"} if original and original.version != version
+                                           else set())
+    reusable = [item for item in (original.fields.items if original else [])
+                if item.kind not in rewritten]
+    owned = _OwnedLines(version, reusable, unknown).lines_for(card)
+    return _serialise([*owned, *unknown], version)
+
+
+def _read_original(text: str) -> ReadCard:
+    raw = next(iter_raw_cards(io.BytesIO(text.encode("utf-8"))))
+    if raw.error:
+        raise InvalidInput(f"the stored original vCard cannot be read: {raw.error}")
+    return read_card(raw)
+
+
+class _OwnedLines:
+    """Builds a card's owned properties, reusing original lines whose value has not changed."""
+
+    def __init__(self, version: str, reusable: list[Item], unknown: list[ContentLine]) -> None:
+        self.version = version
+        self.reusable = list(reusable)
+        lines = [*unknown, *(line for item in reusable for line in item.lines)]
+        taken = {line.group.lower() for line in lines if line.group}
+        self.free_groups = (g for g in (f"item{n}" for n in itertools.count(1)) if g not in taken)
+
+    def lines_for(self, card: ParsedCard) -> list[ContentLine]:
+        contact = card.contact
+        lines = self._name(contact)
+        lines += self._one("org", contact.company, lambda text: _line("ORG", _escape(text)))
+        lines += self._one("title", contact.title, lambda text: _line("TITLE", _escape(text)))
+        lines += self._one("uid", contact.uid, lambda text: _line("UID", _escape(text)))
+        lines += self._one("rev", card.rev, lambda text: _line("REV", _escape(text)))
+        lines += self._one("bday", contact.birthday, lambda date: _line("BDAY", self._date(date)))
+        lines += self._one("anniversary", card.anniversary, self._anniversary)
+        lines += self._one("photo", card.photo, self._photo)
+        lines += self._one("categories", tuple(contact.tags), _categories)
+        for note in card.notes:
+            lines += self._one("note", note, lambda text: _line("NOTE", _escape(text)))
+        for kind, details in (("email", contact.emails), ("tel", contact.phones),
+                              ("adr", contact.addresses), ("url", contact.urls)):
+            for detail in details:
+                lines += self._one(kind, detail, lambda item, kind=kind: self._detail(kind, item))
+        return lines
+
+    def _one(self, kind: str, value, build: Callable) -> list[ContentLine]:
+        """The original lines of an unchanged value, else new ones; nothing for an empty value."""
+        if not value or (isinstance(value, Detail) and not value.value.strip()):
+            return []
+        reused = self._reuse(kind, value)
+        if reused is not None:
+            return reused
+        built = build(value)
+        return built if isinstance(built, list) else [built]
+
+    def _reuse(self, kind: str, value) -> list[ContentLine] | None:
+        for index, item in enumerate(self.reusable):
+            if item.kind == kind and item.value == value:
+                return self.reusable.pop(index).lines
+        return None
+
+    def _name(self, contact: Contact) -> list[ContentLine]:
+        lines = self._reuse("name", contact.name) or []
+        present = {line.name for line in lines}
+        if "FN" not in present:
+            lines.append(_line("FN", _escape(contact.name)))
+        if "N" not in present:
+            lines.append(_line("N", _structured_name(contact)))
+        return lines
+
+    def _detail(self, kind: str, detail: Detail) -> list[ContentLine]:
+        value = _address_value(detail.value) if kind == "adr" else _escape(detail.value)
+        label, words = detail.label, detail.label.split()
+        if not label:
+            return [_line(kind.upper(), value)]
+        if label == " ".join(words).lower() and all(word in TYPE_WORDS for word in words):
+            return [_line(kind.upper(), value, [["TYPE", *words]])]
+        group = next(self.free_groups)
+        synonym = TYPE_SYNONYMS.get(label.lower())
+        return [_line(kind.upper(), value, [["TYPE", synonym]] if synonym else [], group=group),
+                _line("X-ABLabel", _escape(label), group=group)]
+
+    def _date(self, date: PartialDate) -> str:
+        if self.version == "3.0":
+            return str(date)
+        month_day = f"{date.month:02d}{date.day:02d}"
+        return f"--{month_day}" if date.year is None else f"{date.year:04d}{month_day}"
+
+    def _anniversary(self, date: PartialDate) -> ContentLine:
+        return _line("ANNIVERSARY", self._date(date))
+
+    def _photo(self, photo: Photo) -> list[ContentLine]:
+        media = photo.media_type.replace('"', "")
+        if photo.data is not None:
+            encoded = base64.b64encode(photo.data).decode("ascii")
+            if self.version == "4.0":
+                return [_line("PHOTO", f"data:{media};base64,{encoded}")]
+            return [_line("PHOTO", encoded, [["ENCODING", "b"], *_photo_type(media)])]
+        if not photo.uri:
+            return []
+        uri = photo.uri.replace("\r", "").replace("\n", "")
+        if self.version == "4.0":
+            return [_line("PHOTO", uri, [["MEDIATYPE", media]] if media else [])]
+        return [_line("PHOTO", uri, [["VALUE", "uri"], *_photo_type(media)])]
+
+
+def _photo_type(media_type: str) -> list[list[str]]:
+    """The vCard 3.0 TYPE of a photo: image/jpeg -> JPEG; other media types as they are."""
+    if not media_type:
+        return []
+    return [["TYPE", media_type.removeprefix("image/").upper()]]
+
+
+def _categories(tags: tuple[str, ...]) -> ContentLine:
+    return _line("CATEGORIES", ",".join(_escape(tag) for tag in tags))
+
+
+def _structured_name(contact: Contact) -> str:
+    """N for a new name: last word = family name; empty for a company or an email address."""
+    from vobject.vcard import NAME_ORDER, Name, serializeFields
+
+    words = contact.name.split()
+    if contact.name == contact.company or "@" in contact.name or not words:
+        return serializeFields(Name(), NAME_ORDER)
+    if len(words) == 1:
+        return serializeFields(Name(given=words[0]), NAME_ORDER)
+    return serializeFields(Name(family=words[-1], given=" ".join(words[:-1])), NAME_ORDER)
+
+
+def _address_value(text: str) -> str:
+    from vobject.vcard import ADDRESS_ORDER, Address, serializeFields
+
+    return serializeFields(Address(street=text), ADDRESS_ORDER)
+
+
+def _escape(text: str) -> str:
+    from vobject.base import backslashEscape
+
+    return backslashEscape(text)
+
+
+def _line(name: str, value: str, params: Iterable[list[str]] = (), group: str | None = None):
+    """A content line whose value is already escaped (vobject writes it as it is)."""
+    from vobject.base import ContentLine
+
+    return ContentLine(name, [list(param) for param in params], value, group=group, encoded=True)
+
+
+def _line_from_text(text: str) -> ContentLine:
+    from vobject.base import VObjectError, textLineToContentLine
+
+    try:
+        return textLineToContentLine(text)
+    except VObjectError:
+        raise InvalidInput(f"extra property {text!r} is not a vCard line") from None
+
+
+def _serialise(lines: list[ContentLine], version: str) -> str:
+    from vobject.base import Component
+    from vobject.vcard import VCard3_0
+
+    card = Component("VCARD")
+    card.add(_line("VERSION", version))
+    for line in lines:
+        card.add(line)
+    # Only now: add() on a component with a behaviour re-decodes raw lines, cutting them at commas.
+    card.behavior = VCard3_0
+    physical_lines = card.serialize(validate=False).split("\r\n")
+    return "\r\n".join(_fold_overlong(line) for line in physical_lines)
+
+
+def _fold_overlong(line: str) -> str:
+    """Fold a line that vobject left longer than 75 octets, as vobject folds the others.
+
+    vobject 0.9.9 decides whether to fold by counting characters, so a line of fewer than 75
+    characters but more than 75 UTF-8 octets (Japanese text, say) is written whole.
+    """
+    if len(line.encode("utf-8")) <= _FOLD_OCTETS:
+        return line
+    pieces, piece, size = [], "", 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > _FOLD_OCTETS:
+            pieces.append(piece)
+            piece, size = " ", 1
+        piece, size = piece + char, size + width
+    return "\r\n".join([*pieces, piece])

@@ -7,17 +7,16 @@ characters are stripped before text can reach a terminal.
 
 from __future__ import annotations
 
-import json
-import re
 import sys
 from collections.abc import Sequence
 
+from crmcli.text import cell, safe, spreadsheet_safe, strip_controls, to_json
+
+__all__ = ["cell", "safe", "spreadsheet_safe", "to_json"]
+
 Columns = Sequence[tuple[str, str]]  # (record key, heading)
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_JSON_UNSAFE = {code: f"\\u{code:04x}" for code in (0x7F, *range(0x80, 0xA0))}
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def choose_format(fmt: str | None, as_json: bool = False, as_csv: bool = False) -> str:
@@ -28,28 +27,6 @@ def choose_format(fmt: str | None, as_json: bool = False, as_csv: bool = False) 
     if fmt:
         return fmt
     return "table" if sys.stdout.isatty() else "tsv"
-
-
-def safe(text: str) -> str:
-    """Text with control characters (escape sequences, bells, ...) removed; newlines kept."""
-    return _CONTROL.sub("", text)
-
-
-def cell(value: object) -> str:
-    """One value as flat text: lists joined with ', ', labelled details as their values."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list):
-        return ", ".join(cell(item) for item in value)
-    if isinstance(value, dict):
-        if "amount" in value and "currency" in value:
-            return f"{value['amount']} {value['currency']}"
-        if "value" in value:
-            return cell(value["value"])
-        return ", ".join(f"{key}={cell(item)}" for key, item in value.items())
-    return str(value)
 
 
 def render(data: list[dict] | dict, fmt: str, columns: Columns | None = None,
@@ -72,28 +49,23 @@ def render(data: list[dict] | dict, fmt: str, columns: Columns | None = None,
         _print_table(records, columns, title)
 
 
-def to_json(data: object, indent: int | None = None) -> str:
-    """JSON with non-ASCII kept readable but DEL and C1 controls escaped (terminals obey C1)."""
-    return json.dumps(data, ensure_ascii=False, indent=indent, default=str
-                      ).translate(_JSON_UNSAFE)
-
-
 def _write(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
+
+
+def _tsv_cell(value: object) -> str:
+    """Tabs and newlines escaped; control characters removed (safe text on a terminal)."""
+    text = cell(value).translate(_TSV_ESCAPES)
+    return safe(text) if sys.stdout.isatty() else strip_controls(text)
 
 
 def _write_tsv(records: list[dict], columns: Columns) -> None:
     lines = ["\t".join(key for key, _ in columns)]
     for record in records:
         lines.append("\t".join(
-            safe(cell(record.get(key)).translate(_TSV_ESCAPES)) for key, _ in columns))
+            _tsv_cell(record.get(key)) for key, _ in columns))
     _write("\n".join(lines) + "\n")
-
-
-def spreadsheet_safe(text: str) -> str:
-    """Neutralise a cell a spreadsheet would run as a formula (CSV injection)."""
-    return "'" + text if text.startswith(_SPREADSHEET_TRIGGERS) else text
 
 
 def write_csv(records: list[dict], columns: Columns, stream) -> None:

@@ -200,7 +200,7 @@ def _write(stream, items, format_: ExportFormat, version: str, dialect: str) -> 
                                                stream, dialect):
             info(warning)
     elif format_ == ExportFormat.jsonl:
-        from crmcli.output import to_json
+        from crmcli.text import to_json
 
         for item in items:
             stream.write(to_json(exporter.to_record(item)) + "\n")
@@ -210,7 +210,7 @@ def _write(stream, items, format_: ExportFormat, version: str, dialect: str) -> 
 
 def _write_json_array(stream, items) -> None:
     """A JSON array written record by record, so memory stays flat."""
-    from crmcli.output import to_json
+    from crmcli.text import to_json
 
     stream.write("[")
     for index, item in enumerate(items):

@@ -55,7 +55,7 @@ from crmcli.dates import parse_partial_date
 from crmcli.errors import InvalidInput
 from crmcli.models import Contact, Detail, PartialDate
 from crmcli.normalize import is_email, is_phone
-from crmcli.output import spreadsheet_safe
+from crmcli.text import spreadsheet_safe
 
 DIALECTS = ("google", "outlook", "crmcli")
 COLUMNS = {"emails": 3, "phones": 3, "addresses": 2, "urls": 2}

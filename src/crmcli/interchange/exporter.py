@@ -14,7 +14,7 @@ from crmcli import activity, contacts
 from crmcli.interchange import stored_cards
 from crmcli.interchange.stored_cards import StoredCard
 from crmcli.models import Contact
-from crmcli.output import to_json
+from crmcli.text import to_json
 
 BATCH = 500
 _SAFE_UID = re.compile(r"[A-Za-z0-9_.+-]+")

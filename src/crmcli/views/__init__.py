@@ -2,7 +2,7 @@
 
 from rich.text import Text
 
-from crmcli.output import safe
+from crmcli.text import safe
 
 
 def data_text(value: object, style: str = "") -> Text:

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from crmcli.activity import Event
 from crmcli.dates import local_zone, parse_stamp
-from crmcli.output import safe
+from crmcli.text import safe
 
 KIND_STYLES = {"note": "yellow", "call": "green", "email": "blue", "meeting": "magenta",
                "message": "cyan", "visit": "bright_magenta", "other": "white"}

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from crmcli.activity import Event
 from crmcli.models import Company, Contact, Detail
-from crmcli.output import safe
+from crmcli.text import safe
 from crmcli.views import data_text
 from crmcli.views.activity import history_panel, local_time
 

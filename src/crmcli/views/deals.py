@@ -20,8 +20,8 @@ from crmcli import money
 from crmcli.dates import local_zone, parse_stamp
 from crmcli.deals import weighted
 from crmcli.models import Deal, StageChange
-from crmcli.output import safe
 from crmcli.stages import CLOSED, Pipeline
+from crmcli.text import safe
 from crmcli.views import data_text
 
 BAR_WIDTH = 30

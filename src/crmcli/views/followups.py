@@ -12,7 +12,7 @@ from rich.text import Text
 
 from crmcli.agenda import Agenda, occasion_text, touch_detail, when_text
 from crmcli.dates import humanize, stamp
-from crmcli.output import safe
+from crmcli.text import safe
 from crmcli.views import data_text
 
 _STYLES = {"overdue": "bold red", "today": "bold yellow", "upcoming": "bold cyan",

@@ -1,0 +1,73 @@
+"""Text that came from a user or a file, made safe for where it goes.
+
+- A terminal (or an email) obeys control characters (escape sequences set window titles, clear
+  the screen, make links) and reorders text around bidi controls: ``safe`` strips the
+  controls and shows the invisible formatting characters visibly, as ``<U+202E>``.
+- A spreadsheet runs a CSV cell starting with ``=``, ``+``, ``-`` or ``@`` as a formula:
+  ``spreadsheet_safe`` neutralises it.
+- JSON keeps the data exact; ``to_json`` escapes only what a terminal would obey.
+
+Files and pipes otherwise keep the data exactly as stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+# C0 and C1 controls and DEL, except tab and newline.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Unicode format characters (category Cf) that can reorder or hide text: bidi embeddings,
+# overrides, isolates and marks, zero-width spaces, invisible operators, tags... The zero-width
+# joiner and non-joiner (U+200C, U+200D) stay: emoji and several scripts need them.
+_INVISIBLE = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b\u200e\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]")
+_JSON_UNSAFE = {code: f"\\u{code:04x}" for code in (0x7F, *range(0x80, 0xA0))}
+_SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def strip_controls(text: str) -> str:
+    """Text without control characters (escape sequences, bells, ...); tabs and newlines kept."""
+    return _CONTROL.sub("", text)
+
+
+def safe(text: str) -> str:
+    """Text for a terminal or an email: controls removed, invisible formatting characters
+    shown as ``<U+XXXX>`` so that nothing is reordered or hidden without a trace."""
+    return _INVISIBLE.sub(_visible, _CONTROL.sub("", text))
+
+
+def _visible(match: re.Match) -> str:
+    return f"<U+{ord(match.group()):04X}>"
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Neutralise a cell a spreadsheet would run as a formula (CSV injection)."""
+    return "'" + text if text.startswith(_SPREADSHEET_TRIGGERS) else text
+
+
+def to_json(data: object, indent: int | None = None) -> str:
+    """JSON with non-ASCII kept readable but DEL and C1 controls escaped (terminals obey C1).
+    Without ``indent`` it uses the C encoder, several times faster."""
+    return json.dumps(data, ensure_ascii=False, indent=indent, default=str
+                      ).translate(_JSON_UNSAFE)
+
+
+def cell(value: object) -> str:
+    """One value as flat text: lists joined with ', ', labelled details as their values."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(cell(item) for item in value)
+    if isinstance(value, dict):
+        if "amount" in value and "currency" in value:
+            return f"{value['amount']} {value['currency']}"
+        if "value" in value:
+            return cell(value["value"])
+        return ", ".join(f"{key}={cell(item)}" for key, item in value.items())
+    return str(value)

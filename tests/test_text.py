@@ -1,0 +1,50 @@
+"""Safe text: controls never reach a terminal, invisible formatting is shown, data stays exact
+in files and pipes."""
+
+from __future__ import annotations
+
+import sys
+import unicodedata
+
+from crmcli import text
+
+RLO_NAME = "Ana \u202eevil\u202c Lima"
+
+
+def test_bidi_and_invisible_characters_are_shown_visibly():
+    assert text.safe(RLO_NAME) == "Ana <U+202E>evil<U+202C> Lima"
+    assert text.safe("a\u2066b\u2069c\u200fd\u061ce\u200bf") == (
+        "a<U+2066>b<U+2069>c<U+200F>d<U+061C>e<U+200B>f")
+    assert text.safe("tag\U000e0041") == "tag<U+E0041>"
+
+
+def test_joiners_that_scripts_and_emoji_need_are_kept():
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+    assert text.safe(family) == family
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    assert text.safe(persian) == persian
+
+
+def test_every_format_character_but_the_joiners_is_neutralised():
+    missed = [hex(code) for code in range(sys.maxunicode + 1)
+              if unicodedata.category(chr(code)) == "Cf" and code not in (0x200C, 0x200D)
+              and text.safe(chr(code)) == chr(code)]
+    assert missed == []
+
+
+def test_controls_are_stripped_tabs_and_newlines_kept():
+    assert text.safe("A\x1b]0;title\x07B\x9b31mC\tD\nE\rF") == "A]0;titleB31mC\tD\nEF"
+    assert text.strip_controls("A\x1bB\u202eC") == "AB\u202eC"
+
+
+def test_json_keeps_the_data_and_escapes_what_terminals_obey():
+    encoded = text.to_json({"name": RLO_NAME, "x": "\x1b\x9b"})
+    assert "\u202e" in encoded and "\\u001b" in encoded and "\\u009b" in encoded
+
+
+def test_terminal_pages_show_bidi_controls_and_json_keeps_them(crm):
+    contact_id = crm.add(RLO_NAME)
+    page = crm.ok("show", str(contact_id), "-f", "table").stdout
+    assert "Ana <U+202E>evil<U+202C> Lima" in page and "\u202e" not in page
+    assert crm.ok("show", str(contact_id), "--json").json()["name"] == RLO_NAME
+    assert crm.ok("list", "--csv").stdout.splitlines()[1].split(",")[1] == RLO_NAME

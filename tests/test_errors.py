@@ -73,7 +73,8 @@ def test_read_only_database_reads_but_refuses_writes(crm, read_only):
     result = crm("add", "Bo")
     assert result.exit_code == 1
     assert result.stderr == (
-        f"crm: error: database {crm.db_path} is read-only; nothing was changed\n")
+        f"crm: error: cannot write to database {crm.db_path}: it or its folder is read-only;"
+        " nothing was changed\n")
     assert [r["name"] for r in crm.ok("list").rows()] == ["Ana"]
 
 

@@ -31,7 +31,7 @@ def _rows(path: Path, table: str) -> list[dict]:
 
 def test_new_database_is_private_and_in_wal_mode(tmp_path):
     path = tmp_path / "deep" / "folder" / "crm.db"
-    database = storage.connect(path)
+    database = storage.connect(path, create_folder=True)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert database.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert database.execute("PRAGMA foreign_keys").fetchone()[0] == 1

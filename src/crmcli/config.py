@@ -26,6 +26,7 @@ class Config:
     date_order: str = "DMY"
     currency: str = "EUR"
     raw: dict[str, Any] = field(default_factory=dict)
+    db_is_default: bool = False  # only the default location gets its folder created
 
     @property
     def unknown_keys(self) -> list[str]:
@@ -77,6 +78,7 @@ def load(db_override: str | None = None) -> Config:
         date_order=str(raw.get("date_order", "DMY")).upper(),
         currency=str(raw.get("currency", "EUR")).upper(),
         raw=raw,
+        db_is_default=not db,
     )
     if not (len(config.currency) == 3 and config.currency.isalpha()):
         raise ConfigError(f"{path}: currency must be a three-letter ISO 4217 code such as "

@@ -24,22 +24,51 @@ from crmcli.errors import StorageError
 BUSY_TIMEOUT_MS = 15_000
 # The number of migrations in crmcli.migrations; a test keeps the two in step.
 SCHEMA_VERSION = 5
+# PRAGMA application_id of every crmcli book: "crm1" in ASCII. A file with another mark, or
+# a non-empty file without one that crmcli's migrations did not build, is not ours to touch.
+APPLICATION_ID = 0x63726D31
+_MIGRATIONS_TABLE = "_sqlite_migrations"
 
 
-def connect(path: Path, migrate: bool = True) -> sqlite3.Connection:
-    """Open (creating with mode 0600 if needed) and migrate the database at ``path``."""
+def connect(path: Path, migrate: bool = True, *, create_folder: bool = False
+            ) -> sqlite3.Connection:
+    """Open (creating with mode 0600 if needed) and migrate the database at ``path``.
+
+    Only the default location gets its folder created (``create_folder``): a mistyped
+    ``--db`` must not leave folders and an empty book behind. A file crm cannot write (or
+    whose folder it cannot write) is opened read-only; a write then fails with a clear error.
+    """
     path = Path(path).expanduser()
-    _create_private_file(path)
+    _create_private_file(path, create_folder)
+    read_only = not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
     try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn = _open(path, read_only)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
-        _enable_wal(conn)
+        unmarked = _check_owner(conn, path)
+        if not read_only:
+            _enable_wal(conn)
+            # In WAL mode NORMAL never corrupts and a crashed process loses no commit; only a
+            # power cut can lose the last commits. It saves an fsync on every write.
+            conn.execute("PRAGMA synchronous = NORMAL")
         if migrate:
-            _migrate(conn, path)
+            _migrate(conn, path, read_only, unmarked)
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc
     return conn
+
+
+def _open(path: Path, read_only: bool) -> sqlite3.Connection:
+    """A read-write connection, or a read-only one; ``immutable`` (no locking, no -shm) only
+    where nobody can be writing: a read-only folder and no -wal file to replay."""
+    target, uri = str(path), False
+    if read_only:
+        flags = "mode=ro"
+        if not os.access(path.parent, os.W_OK) and not Path(f"{path}-wal").exists():
+            flags += "&immutable=1"
+        target, uri = f"{path.absolute().as_uri()}?{flags}", True
+    return sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                           uri=uri)
 
 
 def _enable_wal(conn: sqlite3.Connection) -> None:
@@ -60,11 +89,14 @@ def _enable_wal(conn: sqlite3.Connection) -> None:
         time.sleep(0.01)
 
 
-def _create_private_file(path: Path) -> None:
+def _create_private_file(path: Path, create_folder: bool) -> None:
     if path.exists():
         if path.is_dir():
             raise StorageError(f"cannot open database {path}: it is a directory")
         return
+    if not path.parent.is_dir() and not create_folder:
+        raise StorageError(f"cannot create database {path}: folder {path.parent} does not "
+                           "exist")
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
@@ -72,17 +104,48 @@ def _create_private_file(path: Path) -> None:
         raise StorageError(f"cannot create database {path}: {exc.strerror}") from exc
 
 
-def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+def _check_owner(conn: sqlite3.Connection, path: Path) -> bool:
+    """Refuse a file that is not a crmcli book; True when it is one still to be marked (new,
+    or written before books carried the mark)."""
+    mark = conn.execute("PRAGMA application_id").fetchone()[0]
+    if mark == APPLICATION_ID:
+        return False
+    if mark:
+        raise StorageError(f"{path} belongs to another application (application_id "
+                           f"{mark:#010x}); crm will not touch it")
+    tables = [name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    if not tables or _built_by_crmcli(conn, tables):
+        return True
+    shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+    raise StorageError(f"{path} is not a crmcli database (it holds the tables {shown}); "
+                       "crm will not touch it")
+
+
+def _built_by_crmcli(conn: sqlite3.Connection, tables: list[str]) -> bool:
+    """Whether crmcli's migrations (and only they) built the file, before books were marked."""
+    if _MIGRATIONS_TABLE not in tables:
+        return False
+    sets = {name for (name,) in conn.execute(
+        f"SELECT DISTINCT migration_set FROM {_MIGRATIONS_TABLE}")}
+    return sets == {"crmcli"} or (not sets and tables == [_MIGRATIONS_TABLE])
+
+
+def _migrate(conn: sqlite3.Connection, path: Path, read_only: bool, unmarked: bool) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version == SCHEMA_VERSION:
+    if version == SCHEMA_VERSION and (not unmarked or read_only):
         return
     if version > SCHEMA_VERSION:
         raise StorageError(f"{path} was written by a newer crmcli (schema {version}); "
                            "upgrade crmcli to use it")
+    if read_only:
+        raise StorageError(f"{path} needs upgrading to this crmcli's schema, but it or its "
+                           "folder is read-only; nothing was changed")
     from crmcli.migrations import apply_all
 
     with transaction(conn):
         apply_all(conn)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -94,7 +157,8 @@ def storage_error(exc: sqlite3.Error, path: Path | str) -> StorageError:
     """Turn an SQLite error into a sentence that names the file and what to do."""
     message = str(exc)
     if "readonly" in message:
-        return StorageError(f"database {path} is read-only; nothing was changed")
+        return StorageError(f"cannot write to database {path}: it or its folder is "
+                            "read-only; nothing was changed")
     if "not a database" in message or "malformed" in message:
         return StorageError(f"{path} is not a crmcli database (not a valid SQLite file)")
     if "locked" in message or "busy" in message:

@@ -60,7 +60,8 @@ class State:
         if self._db is None:
             from crmcli import db
 
-            self._db = db.connect(self.config.db_path)
+            self._db = db.connect(self.config.db_path,
+                                  create_folder=self.config.db_is_default)
         return self._db
 
     def close(self) -> None:

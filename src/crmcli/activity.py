@@ -19,6 +19,7 @@ from crmcli.db import transaction
 from crmcli.errors import InvalidInput, NotFound
 from crmcli.models import INTERACTION_KINDS, Interaction, Note
 from crmcli.normalize import fold
+from crmcli.search import match_expression, reindex_notes
 
 _DURATION = re.compile(r"(?:(\d+)\s*h)?\s*(?:(\d+)\s*(?:m|min|mins|minutes?)?)?", re.IGNORECASE)
 _NOTE_COLUMNS = "id, contact_id, body, created_at, updated_at"
@@ -33,8 +34,6 @@ def add_note(db: Connection, contact_id: int, body: str) -> Note:
 
 def add_notes(db: Connection, contact_id: int, bodies: list[str]) -> list[Note]:
     """Attach notes to a contact (one search-index refresh for all of them)."""
-    from crmcli.contacts import reindex_notes
-
     with transaction(db):
         notes = add_note_rows(db, contact_id, bodies)
         reindex_notes(db, contact_id)
@@ -72,8 +71,6 @@ def get_note(db: Connection, note_id: int, deleted: bool = False) -> Note:
 
 
 def edit_note(db: Connection, note: Note, body: str) -> Note:
-    from crmcli.contacts import reindex_notes
-
     body = body.strip()
     if not body:
         raise InvalidInput("the note is empty; use 'crm notes rm' to delete it")
@@ -87,8 +84,6 @@ def edit_note(db: Connection, note: Note, body: str) -> Note:
 
 
 def trash_note(db: Connection, note: Note) -> None:
-    from crmcli.contacts import reindex_notes
-
     with transaction(db):
         db.execute("UPDATE notes SET deleted_at = ? WHERE id = ?", [now_utc(), note.id])
         db.execute("DELETE FROM note_search WHERE rowid = ?", [note.id])
@@ -96,8 +91,6 @@ def trash_note(db: Connection, note: Note) -> None:
 
 
 def restore_note(db: Connection, note: Note) -> None:
-    from crmcli.contacts import reindex_notes
-
     with transaction(db):
         db.execute("UPDATE notes SET deleted_at = NULL WHERE id = ?", [note.id])
         db.execute("INSERT INTO note_search (rowid, body) VALUES (?, ?)",
@@ -123,8 +116,6 @@ def recent_notes(db: Connection, limit: int) -> list[Note]:
 
 def search_notes(db: Connection, query: str, limit: int | None = None) -> list[Note]:
     """Notes of live contacts containing every word of ``query`` (accent-insensitive)."""
-    from crmcli.contacts import match_expression
-
     expression = match_expression(query)
     if not expression:
         return []

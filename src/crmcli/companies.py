@@ -9,6 +9,7 @@ from crmcli.db import transaction
 from crmcli.errors import Ambiguous, InvalidInput, NotFound
 from crmcli.models import Company
 from crmcli.normalize import fold
+from crmcli.search import reindex
 
 _SELECT = (
     "SELECT co.id, co.name, co.created_at, co.updated_at,"
@@ -86,8 +87,6 @@ def resolve(db: Connection, ref: str) -> Company:
 
 
 def rename(db: Connection, company: Company, new_name: str) -> Company:
-    from crmcli.contacts import reindex
-
     new_name = _clean_name(new_name)
     clash = find(db, new_name)
     if clash and clash.id != company.id:

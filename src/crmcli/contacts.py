@@ -2,7 +2,8 @@
 
 Emails, phones, postal addresses and URLs live in ``contact_details`` (one row each, with a
 label and a normalised form for matching). Every contact has one row in the FTS5 table
-``contact_search`` holding the folded text a search can match, refreshed on every write.
+``contact_search`` (see ``search``) holding the folded text a search can match, refreshed on
+every write.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import replace
 from sqlite3 import Connection
 
 from crmcli import companies
+from crmcli import search as search_index
 from crmcli.activity import add_note_rows
 from crmcli.dates import now_utc
 from crmcli.db import transaction
@@ -43,7 +45,6 @@ SORTS = {
     "last-contact": f"{_LAST_CONTACT} DESC NULLS LAST, c.name_folded, c.id",
 }
 _WORD = re.compile(r"\w+")
-_MIN_PHONE_SUFFIX = 4
 _MIN_PHONE_DIGITS = MIN_NATIONAL_DIGITS  # a reference with fewer digits is an id
 _CANDIDATES_SHOWN = 10
 
@@ -124,8 +125,7 @@ def create(db: Connection, contact: Contact, notes: Iterable[str] = ()) -> Conta
         _write_details(db, created)
         _write_tags(db, created)
         written = add_note_rows(db, created.id, notes)
-        db.execute("INSERT INTO contact_search (rowid, body, notes) VALUES (?, ?, ?)",
-                   [created.id, search_text(created), fold(" ".join(n.body for n in written))])
+        search_index.add(db, created, (note.body for note in written))
     return created
 
 
@@ -146,8 +146,7 @@ def update(db: Connection, contact: Contact) -> Contact:
         updated = replace(contact, company_id=company_id, updated_at=now)
         _write_details(db, updated)
         _write_tags(db, updated)
-        db.execute("UPDATE contact_search SET body = ? WHERE rowid = ?",
-                   [search_text(updated), updated.id])
+        search_index.update(db, updated)
     return updated
 
 
@@ -193,53 +192,11 @@ def restore(db: Connection, contact_id: int) -> None:
 def empty_trash(db: Connection) -> int:
     """Delete trashed contacts for good; returns how many went."""
     with transaction(db):
-        db.execute("DELETE FROM contact_search WHERE rowid IN"
-                   " (SELECT id FROM contacts WHERE deleted_at IS NOT NULL)")
+        search_index.forget_trashed(db)
         return db.execute("DELETE FROM contacts WHERE deleted_at IS NOT NULL").rowcount
 
 
 # ---------------------------------------------------------------------------------- search
-
-
-def reindex(db: Connection, contact_id: int) -> None:
-    """Rebuild the contact's row in the full-text index from everything searchable."""
-    contact = get(db, contact_id, deleted=None)
-    db.execute("DELETE FROM contact_search WHERE rowid = ?", [contact_id])
-    db.execute("INSERT INTO contact_search (rowid, body, notes) VALUES (?, ?, '')",
-               [contact_id, search_text(contact)])
-    reindex_notes(db, contact_id)
-
-
-def reindex_notes(db: Connection, contact_id: int) -> None:
-    """Refresh the notes part of the contact's row in the full-text index."""
-    notes = [body for (body,) in db.execute(
-        "SELECT body FROM notes WHERE contact_id = ? AND deleted_at IS NULL", [contact_id])]
-    db.execute("UPDATE contact_search SET notes = ? WHERE rowid = ?",
-               [fold(" ".join(notes)), contact_id])
-
-
-def search_text(contact: Contact) -> str:
-    """The folded text a search can match: names, company, title, details and tags."""
-    parts = [contact.name, contact.title or "", contact.company or ""]
-    for kind, attribute in DETAIL_KINDS.items():
-        for detail in getattr(contact, attribute):
-            parts.append(" ".join(_phone_suffixes(detail.value)) if kind == "phone"
-                         else detail.value)
-    return fold(" ".join([*parts, *contact.tags]))
-
-
-def _phone_suffixes(number: str) -> list[str]:
-    """Every tail of the digits, so that a search for ``612345678`` finds ``+34 612 34 56 78``."""
-    digits = phone_digits(number)
-    return [digits[i:] for i in range(max(1, len(digits) - _MIN_PHONE_SUFFIX + 1))]
-
-
-def match_expression(query: str) -> str | None:
-    """An FTS5 expression matching every word of ``query`` as a prefix, or None if it has none."""
-    if looks_like_number(query) and len(phone_digits(query)) >= _MIN_PHONE_SUFFIX:
-        return f'"{phone_digits(query)}"*'
-    words = _WORD.findall(fold(query))
-    return " ".join(f'"{word}"*' for word in words) or None
 
 
 def search(db: Connection, query: str | None = None, **filters) -> list[Contact]:
@@ -256,9 +213,9 @@ def search_ids(db: Connection, query: str | None = None, *, tags: Iterable[str] 
     whose last interaction is older, or who have none."""
     where = ["c.deleted_at IS NOT NULL" if deleted else "c.deleted_at IS NULL"]
     params: list = []
-    expression = match_expression(query) if query else None
+    expression = search_index.match_expression(query) if query else None
     if expression:
-        where.append("c.id IN (SELECT rowid FROM contact_search WHERE contact_search MATCH ?)")
+        where.append(search_index.matching("c.id"))
         params.append(expression)
     for tag in tags:
         where.append("c.id IN (SELECT contact_id FROM contact_tags WHERE tag = ?)")

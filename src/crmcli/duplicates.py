@@ -13,7 +13,6 @@ from crmcli.contacts import (
     get,
     load_many,
     normalize_tag,
-    reindex_notes,
     trash,
     update,
 )
@@ -21,6 +20,7 @@ from crmcli.db import transaction
 from crmcli.errors import InvalidInput
 from crmcli.models import Contact
 from crmcli.normalize import MIN_NATIONAL_DIGITS, email_key, fold, phone_key, same_phone
+from crmcli.search import reindex_notes
 
 
 @dataclass

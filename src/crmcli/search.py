@@ -1,0 +1,95 @@
+"""The full-text index of contacts: the FTS5 table ``contact_search``, one row per contact.
+
+A row holds the folded text a search can match: ``body`` (names, company, title, details and
+tags) and ``notes`` (the contact's live notes). The modules that change any of these call this
+one; it reads the tables they own but writes only its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from sqlite3 import Connection
+
+from crmcli.models import Contact
+from crmcli.normalize import fold, looks_like_number, phone_digits
+
+_WORD = re.compile(r"\w+")
+_MIN_PHONE_SUFFIX = 4
+_DETAIL_ORDER = ("email", "phone", "address", "url")
+
+
+def add(db: Connection, contact: Contact, note_bodies: Iterable[str] = ()) -> None:
+    """Index a new contact and the notes written with it."""
+    db.execute("INSERT INTO contact_search (rowid, body, notes) VALUES (?, ?, ?)",
+               [contact.id, contact_text(contact), fold(" ".join(note_bodies))])
+
+
+def update(db: Connection, contact: Contact) -> None:
+    """Refresh the contact's searchable fields after they changed."""
+    db.execute("UPDATE contact_search SET body = ? WHERE rowid = ?",
+               [contact_text(contact), contact.id])
+
+
+def reindex(db: Connection, contact_id: int) -> None:
+    """Rebuild the contact's row from the stored contact (after its company was renamed, say)."""
+    name, title, company = db.execute(
+        "SELECT c.name, c.title, co.name FROM contacts c"
+        " LEFT JOIN companies co ON co.id = c.company_id WHERE c.id = ?", [contact_id]).fetchone()
+    details = db.execute("SELECT kind, value FROM contact_details WHERE contact_id = ?"
+                         " ORDER BY position", [contact_id]).fetchall()
+    ordered = sorted(details, key=lambda row: _DETAIL_ORDER.index(row[0]))
+    tags = [tag for (tag,) in db.execute(
+        "SELECT tag FROM contact_tags WHERE contact_id = ? ORDER BY tag", [contact_id])]
+    db.execute("DELETE FROM contact_search WHERE rowid = ?", [contact_id])
+    db.execute("INSERT INTO contact_search (rowid, body, notes) VALUES (?, ?, '')",
+               [contact_id, _text([name, title or "", company or ""], ordered, tags)])
+    reindex_notes(db, contact_id)
+
+
+def reindex_notes(db: Connection, contact_id: int) -> None:
+    """Refresh the notes part of the contact's row."""
+    notes = [body for (body,) in db.execute(
+        "SELECT body FROM notes WHERE contact_id = ? AND deleted_at IS NULL", [contact_id])]
+    db.execute("UPDATE contact_search SET notes = ? WHERE rowid = ?",
+               [fold(" ".join(notes)), contact_id])
+
+
+def forget_trashed(db: Connection) -> None:
+    """Drop the rows of trashed contacts (before they are deleted for good)."""
+    db.execute("DELETE FROM contact_search WHERE rowid IN"
+               " (SELECT id FROM contacts WHERE deleted_at IS NOT NULL)")
+
+
+def contact_text(contact: Contact) -> str:
+    """The folded text a search can match: names, company, title, details and tags."""
+    details = [(kind, detail.value) for kind, attribute in zip(
+        _DETAIL_ORDER, ("emails", "phones", "addresses", "urls"), strict=True)
+        for detail in getattr(contact, attribute)]
+    return _text([contact.name, contact.title or "", contact.company or ""], details,
+                  contact.tags)
+
+
+def _text(fields: list[str], details: Iterable[tuple[str, str]], tags: Iterable[str]) -> str:
+    parts = [*fields, *(" ".join(_phone_suffixes(value)) if kind == "phone" else value
+                        for kind, value in details)]
+    return fold(" ".join([*parts, *tags]))
+
+
+def _phone_suffixes(number: str) -> list[str]:
+    """Every tail of the digits, so that a search for ``612345678`` finds ``+34 612 34 56 78``."""
+    digits = phone_digits(number)
+    return [digits[i:] for i in range(max(1, len(digits) - _MIN_PHONE_SUFFIX + 1))]
+
+
+def match_expression(query: str) -> str | None:
+    """An FTS5 expression matching every word of ``query`` as a prefix, or None if it has none."""
+    if looks_like_number(query) and len(phone_digits(query)) >= _MIN_PHONE_SUFFIX:
+        return f'"{phone_digits(query)}"*'
+    words = _WORD.findall(fold(query))
+    return " ".join(f'"{word}"*' for word in words) or None
+
+
+def matching(column: str = "c.id") -> str:
+    """SQL that keeps the contacts whose row matches the expression bound to its ``?``."""
+    return f"{column} IN (SELECT rowid FROM contact_search WHERE contact_search MATCH ?)"

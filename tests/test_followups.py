@@ -74,14 +74,14 @@ def test_agenda_sorts_overdue_today_and_upcoming_with_company_and_deal(conn, tmp
     gone = followups.create(conn, ana, _at("yesterday"), "Deleted")
     followups.delete(conn, gone.id)
 
-    agenda = followups.agenda(conn, NOW, _config(tmp_path))
+    agenda = agenda_module.build(conn, NOW, _config(tmp_path))
 
     assert [(i.contact_name, i.company, i.followup.body, i.deal_title) for i in agenda.overdue] == [
         ("José Núñez", "Iberia Logistics", "Send the quote", "Fleet renewal")]
     assert [i.followup.body for i in agenda.today] == ["Reply to her email",
                                                        "Call about the pilot"]
     assert [i.followup.body for i in agenda.upcoming] == ["Last day of the window"]
-    assert [i.followup.body for i in followups.agenda(conn, NOW, _config(tmp_path), None
+    assert [i.followup.body for i in agenda_module.build(conn, NOW, _config(tmp_path), None
                                                       ).upcoming] == [
         "Last day of the window", "Beyond the window"]
 
@@ -90,7 +90,7 @@ def test_a_late_evening_follow_up_is_today_in_local_time(conn, tmp_path):
     ana = _person(conn, "Ana Lima")
     followups.create(conn, ana, _at("today 23:30"), "Late call")  # 22:30Z, still today
     followups.create(conn, ana, _at("tomorrow 0:30"), "Early call")  # 23:30Z today in UTC
-    agenda = followups.agenda(conn, NOW, _config(tmp_path))
+    agenda = agenda_module.build(conn, NOW, _config(tmp_path))
     assert [i.followup.body for i in agenda.today] == ["Late call"]
     assert [i.followup.body for i in agenda.upcoming] == ["Early call"]
 
@@ -99,7 +99,7 @@ def test_follow_ups_of_trashed_contacts_are_hidden(conn, tmp_path):
     ana = _person(conn, "Ana Lima")
     followups.create(conn, ana, _at("today"), "Call")
     contacts.trash(conn, ana)
-    assert followups.agenda(conn, NOW, _config(tmp_path)).is_empty
+    assert agenda_module.build(conn, NOW, _config(tmp_path)).is_empty
     assert followups.upcoming_for_contact(conn, ana) == []
 
 
@@ -243,7 +243,7 @@ def test_keep_in_touch_by_own_cadence_or_tag_default(conn, tmp_path):
     followups.set_cadence(conn, quiet, 0)
     config = _config(tmp_path, cadence={"VIP": "14d", "lead": 30})
 
-    found = followups.agenda(conn, NOW, config).keep_in_touch
+    found = agenda_module.build(conn, NOW, config).keep_in_touch
 
     assert [(k.contact_name, k.cadence_days, k.never_contacted) for k in found] == [
         ("Vera Vip", 14, True)]
@@ -257,20 +257,20 @@ def test_logging_an_interaction_drops_the_contact_from_keep_in_touch(conn, tmp_p
     followups.set_cadence(conn, ana, 30)
     _interaction(conn, ana, "2026-10-01T09:00:00Z")
     _interaction(conn, ana, "2026-11-20T09:00:00Z", deleted=True)  # deleted ones don't count
-    found = followups.agenda(conn, NOW, _config(tmp_path)).keep_in_touch
+    found = agenda_module.build(conn, NOW, _config(tmp_path)).keep_in_touch
     assert [(k.last_contact, k.never_contacted) for k in found] == [
         ("2026-10-01T09:00:00Z", False)]
     assert agenda_module.touch_detail(found[0], NOW) == (
         "last contact Thu 1 Oct, every 30 days")
     _interaction(conn, ana, "2026-11-22T09:00:00Z")
-    assert followups.agenda(conn, NOW, _config(tmp_path)).keep_in_touch == []
+    assert agenda_module.build(conn, NOW, _config(tmp_path)).keep_in_touch == []
 
 
 def test_cadence_is_due_on_the_day_not_the_hour(conn, tmp_path):
     ana = _person(conn, "Ana Lima")
     followups.set_cadence(conn, ana, 30)
     _interaction(conn, ana, "2026-10-23T17:00:00Z")  # 30 days ago, later in the day
-    assert len(followups.agenda(conn, NOW, _config(tmp_path)).keep_in_touch) == 1
+    assert len(agenda_module.build(conn, NOW, _config(tmp_path)).keep_in_touch) == 1
 
 
 @pytest.mark.parametrize(("raw", "key"), [
@@ -280,7 +280,7 @@ def test_cadence_is_due_on_the_day_not_the_hour(conn, tmp_path):
 ])
 def test_bad_cadence_config_names_the_key(conn, tmp_path, raw, key):
     with pytest.raises(ConfigError, match=key.replace("[", r"\[").replace("]", r"\]")):
-        followups.agenda(conn, NOW, _config(tmp_path, **raw))
+        agenda_module.build(conn, NOW, _config(tmp_path, **raw))
 
 
 @pytest.mark.parametrize(("text", "days"), [("30d", 30), ("2w", 14), ("1m", 30), ("off", 0),
@@ -298,7 +298,7 @@ def test_birthdays_and_anniversaries_in_the_window(conn, tmp_path):
             anniversary=PartialDate(2016, 11, 29))
     _person(conn, "Too Far", birthday=PartialDate(1990, 12, 1))
     _person(conn, "Past", birthday=PartialDate(1990, 11, 21))
-    found = followups.agenda(conn, NOW, _config(tmp_path)).birthdays
+    found = agenda_module.build(conn, NOW, _config(tmp_path)).birthdays
     assert [(o.contact_name, o.date.isoformat(), o.kind, o.age) for o in found] == [
         ("No Year", "2026-11-22", "birthday", None),
         ("Year Known", "2026-11-25", "birthday", 47),
@@ -330,7 +330,7 @@ def _render(renderable) -> str:
 def test_views_show_contact_text_as_text_not_markup(conn, tmp_path):
     evil = _person(conn, "[bold]Mallory[/bold]\x1b[31m")
     followups.create(conn, evil, _at("yesterday"), "Pay [red]now[/red]\x07")
-    agenda = followups.agenda(conn, NOW, _config(tmp_path))
+    agenda = agenda_module.build(conn, NOW, _config(tmp_path))
     for text in (_render(agenda_panel(agenda)), _render(agenda_view(agenda, ("overdue",)))):
         assert "[bold]Mallory[/bold][31m" in text
         assert "Pay [red]now[/red]" in text
@@ -341,7 +341,7 @@ def test_panel_is_compact(conn, tmp_path):
     ana = _person(conn, "Ana Lima")
     for number in range(5):
         followups.create(conn, ana, _at("yesterday"), f"Task {number}")
-    text = _render(agenda_panel(followups.agenda(conn, NOW, _config(tmp_path))))
+    text = _render(agenda_panel(agenda_module.build(conn, NOW, _config(tmp_path))))
     assert "Overdue (5)" in text and "Task 2" in text and "Task 3" not in text
     assert "… 2 more" in text
     assert "Nothing due" in _render(agenda_panel(agenda_module.Agenda(NOW, 7)))
@@ -350,7 +350,7 @@ def test_panel_is_compact(conn, tmp_path):
 def test_seed_demo(conn, tmp_path):
     ids = [_person(conn, f"Person {n}") for n in range(12)]
     followups.seed_demo(conn, ids, NOW)
-    agenda = followups.agenda(conn, NOW, _config(tmp_path))
+    agenda = agenda_module.build(conn, NOW, _config(tmp_path))
     assert agenda.overdue and agenda.today and agenda.upcoming
     assert any(e.followup.rule for e in followups.upcoming_for_contact(conn, ids[6]))
     assert conn.execute("SELECT cadence_days FROM contacts WHERE id = ?", [ids[0]]).fetchone() == (

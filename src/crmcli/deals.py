@@ -14,7 +14,6 @@ import datetime as dt
 import json
 from dataclasses import dataclass, replace
 from sqlite3 import Connection
-from typing import Any
 
 from crmcli import money
 from crmcli.dates import parse_stamp, stamp
@@ -22,7 +21,7 @@ from crmcli.db import transaction
 from crmcli.errors import Ambiguous, InvalidInput, NotFound
 from crmcli.models import Deal, StageChange
 from crmcli.normalize import fold
-from crmcli.stages import CLOSED, LOST, WON, Pipeline, load_pipeline
+from crmcli.stages import CLOSED, LOST, WON, Pipeline
 
 # ----------------------------------------------------------------------------- time stamps
 
@@ -353,16 +352,6 @@ def to_record(deal: Deal, pipeline: Pipeline) -> dict:
         "updated_at": deal.updated_at,
         "closed_at": deal.closed_at,
     }
-
-
-def pipeline_totals(db: Connection, config: Any) -> list[dict]:
-    """Open deals per stage, in pipeline order: ``stage``, ``probability``, ``in_config``,
-    ``count``, ``totals`` and ``weighted_totals`` (lists of ``{"amount", "currency"}``, one
-    per currency; currencies are never added together). Stages that deals are in but
-    config.toml no longer lists come last, with ``in_config`` false."""
-    from crmcli.reports import stage_totals
-
-    return stage_totals(db, load_pipeline(config))
 
 
 # --------------------------------------------------------------------------------------- demo

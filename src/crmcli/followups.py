@@ -15,17 +15,12 @@ import datetime as dt
 import json
 from dataclasses import dataclass, replace
 from sqlite3 import Connection
-from typing import TYPE_CHECKING
 
 from crmcli import recurrence
 from crmcli.dates import When, now_utc, parse_days
 from crmcli.db import transaction
 from crmcli.errors import InvalidInput, NotFound
 from crmcli.models import FollowUp
-
-if TYPE_CHECKING:
-    from crmcli.agenda import Agenda
-    from crmcli.config import Config
 
 _SELECT = (
     "SELECT f.id, f.contact_id, f.deal_id, f.due_at, f.has_time, f.body, f.rule, f.from_done,"
@@ -216,15 +211,6 @@ def upcoming_for_contact(db: Connection, contact_id: int, limit: int = 5) -> lis
     rows = db.execute(f"{_SELECT} WHERE f.contact_id = ? AND {_OPEN} ORDER BY f.due_at, f.id"
                       " LIMIT ?", [contact_id, limit])
     return [_entry(row) for row in rows]
-
-
-def agenda(db: Connection, now: dt.datetime, config: Config, within_days: int | None = 7
-           ) -> Agenda:
-    """What needs doing: overdue, today, upcoming (within ``within_days`` days; None: all),
-    contacts to get back in touch with, and birthdays and anniversaries in the window."""
-    from crmcli.agenda import build
-
-    return build(db, now, config, within_days)
 
 
 def to_record(item: Entry, zone: dt.tzinfo) -> dict:

@@ -169,7 +169,7 @@ def _dashboard_sections(now: dt.datetime) -> list[tuple[str, object, object]]:
     """(JSON key, records, Rich renderable) for each part of the dashboard, in order."""
     from rich.panel import Panel
 
-    from crmcli import agenda, deals, followups, money, stages
+    from crmcli import agenda, deals, money, reports, stages
     from crmcli.views import activity as activity_views
     from crmcli.views import deals as deal_views
     from crmcli.views import followups as followup_views
@@ -177,10 +177,10 @@ def _dashboard_sections(now: dt.datetime) -> list[tuple[str, object, object]]:
     current = state()
     db = current.db
     decimal = money.decimal_mark(current.config)
-    due = followups.agenda(db, now, current.config, within_days=7)
+    due = agenda.build(db, now, current.config, within_days=7)
     closing = deals.closing_within(db, now.date(), 7)
-    totals = deals.pipeline_totals(db, current.config)
     pipeline = stages.load_pipeline(current.config)
+    totals = reports.stage_totals(db, pipeline)
     recent = activity.timeline(db, activity.TimelineFilter(limit=8))
     sections = [("agenda", agenda.records(due), followup_views.agenda_panel(due))]
     if closing or any(entry["count"] for entry in totals):

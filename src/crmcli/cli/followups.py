@@ -96,8 +96,8 @@ def due(
 
     current = state()
     now = now_local()
-    found = followups.agenda(current.db, now, current.config,
-                             None if all_ else parse_days(within))
+    found = agenda_module.build(current.db, now, current.config,
+                                None if all_ else parse_days(within))
     sections = ("overdue",) if overdue else (
         "overdue", "today", "upcoming", "keep_in_touch", "birthdays")
     chosen = fmt(format_, as_json, as_csv)
@@ -300,6 +300,7 @@ def remind(
     """
     from crmcli import digest as digests
     from crmcli import mailer
+    from crmcli.agenda import build as build_agenda
 
     current = state()
     method = _delivery_method(to_stdout, sendmail, smtp, current.config, dry_run)
@@ -308,7 +309,7 @@ def remind(
         raise ConfigError("no recipient: set [remind] to = \"you@example.com\" in "
                           f"{current.config.path}, or pass --to")
     now = now_local()
-    agenda = followups.agenda(current.db, now, current.config, settings.days_ahead)
+    agenda = build_agenda(current.db, now, current.config, settings.days_ahead)
     sent = set() if force else followups.already_sent(
         current.db, digests.item_keys(agenda), now.date())
     digest = digests.digest(agenda, sent)

@@ -144,7 +144,7 @@ def _migrate(conn: sqlite3.Connection, path: Path, read_only: bool, unmarked: bo
     from crmcli.migrations import apply_all
 
     with transaction(conn):
-        apply_all(conn)
+        apply_all(utilities(conn))
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

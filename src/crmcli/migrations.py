@@ -11,11 +11,10 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("crmcli")
 
 
-def apply_all(conn) -> None:
-    """Apply every pending migration (``db`` keeps ``PRAGMA user_version`` in step)."""
-    from crmcli.db import utilities
-
-    migrations.apply(utilities(conn))
+def apply_all(db: Database) -> None:
+    """Apply every pending migration to the database ``crmcli.db`` hands over (it keeps
+    ``PRAGMA user_version`` in step)."""
+    migrations.apply(db)
 
 
 def _run(db: Database, *statements: str) -> None:

@@ -177,13 +177,13 @@ def test_a_weekly_nine_oclock_stays_at_nine_across_the_dst_change(conn):
     ana = _person(conn, "Ana Lima")
     october = dt.datetime(2026, 10, 20, 8, 0, tzinfo=MADRID)
     first = followups.create(conn, ana, parse_when("9:00", october), "Standup", "1w")
-    assert first.due_at == "2026-10-20T07:00:00Z"  # CEST, UTC+2
+    assert first.due == "2026-10-20T07:00:00Z"  # CEST, UTC+2
     _, following = followups.mark_done(conn, first.id, october)
-    assert following.due_at == "2026-10-27T08:00:00Z"  # CET, UTC+1: still 9:00 local
+    assert following.due == "2026-10-27T08:00:00Z"  # CET, UTC+1: still 9:00 local
     spring = dt.datetime(2027, 3, 23, 8, 0, tzinfo=MADRID)
     march = followups.create(conn, ana, parse_when("9:00", spring), "Standup", "1w")
     _, following = followups.mark_done(conn, march.id, spring)
-    assert following.due_at == "2027-03-30T07:00:00Z"  # back to CEST
+    assert following.due == "2027-03-30T07:00:00Z"  # back to CEST
 
 
 def test_monthly_on_the_31st_falls_on_month_ends_without_drifting(conn):

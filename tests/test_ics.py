@@ -11,7 +11,7 @@ import pytest
 import vobject
 
 from crmcli import contacts, db, followups
-from crmcli.dates import parse_when
+from crmcli.dates import local_zone, parse_when
 from crmcli.interchange import ics
 from crmcli.models import Contact, PartialDate
 
@@ -37,7 +37,9 @@ def book(tmp_path):
 
 def _calendar(conn, ids, birthdays=False):
     stream = io.StringIO()
-    count = ics.write_calendar(conn, ids, stream, birthdays, dt.date(2026, 10, 19))
+    now = dt.datetime(2026, 10, 19, 8, 0, tzinfo=local_zone())  # the zone of TZ
+    count, skipped = ics.write_calendar(conn, ids, stream, birthdays, now)
+    assert not skipped
     return count, stream.getvalue(), vobject.readOne(stream.getvalue())
 
 
@@ -112,7 +114,8 @@ def test_floating_time_without_a_zone_name(book, monkeypatch):
     time.tzset()
     try:
         conn, ana, _ = book
-        followups.create(conn, ana, parse_when("tue 9:00", NOW), "Standup")
+        unnamed = NOW.astimezone(local_zone())  # typed in a zone with no name
+        followups.create(conn, ana, parse_when("tue 9:00", unnamed), "Standup")
         _, text, _ = _calendar(conn, [ana])
     finally:
         monkeypatch.undo()

@@ -2,8 +2,9 @@
 birthdays and anniversaries. Used by ``crm due``, ``crm birthdays``, ``crm remind`` and the
 dashboard.
 
-Days are local days: "today" is the local date of ``now``, and the window's bounds are local
-midnights turned into UTC instants, so the queries compare stored UTC text and use the indexes.
+Days are local days: "today" is the date of ``now`` in its zone (the configured one). An all-day
+follow-up is due on its calendar day whatever the zone; a timed one on the day its instant
+falls in that zone.
 Keep-in-touch reads the ``interactions`` table: the last contact is the latest live
 interaction, or when the contact was added if there was none.
 """
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from crmcli.dates import humanize, next_occurrence, parse_days, stamp
 from crmcli.errors import ConfigError, InvalidInput
-from crmcli.followups import Entry, due_moment, local_due_text, open_entries
+from crmcli.followups import Entry, due_date, due_text, local_due_text, open_entries
 from crmcli.models import PartialDate
 
 if TYPE_CHECKING:
@@ -79,12 +80,11 @@ def build(db: Connection, now: dt.datetime, config: Config, within_days: int | N
     then cover the coming week)."""
     zone, today = now.tzinfo, now.date()
     window = 7 if within_days is None else within_days
-    start, tomorrow = _utc(today, zone), _utc(today + dt.timedelta(days=1), zone)
-    end = None if within_days is None else _utc(today + dt.timedelta(days=window + 1), zone)
+    end = None if within_days is None else today + dt.timedelta(days=window + 1)
     agenda = Agenda(now, window)
-    for item in open_entries(db, end):
-        due = item.followup.due_at
-        section = agenda.overdue if due < start else agenda.today if due < tomorrow else (
+    for item in open_entries(db, zone, end):
+        day = due_date(item.followup, zone)
+        section = agenda.overdue if day < today else agenda.today if day == today else (
             agenda.upcoming)
         section.append(item)
     agenda.keep_in_touch = keep_in_touch(db, now, tag_cadences(config))
@@ -232,7 +232,7 @@ def records(agenda: Agenda, sections: tuple[str, ...] | None = None) -> list[dic
                              item.company, local_due_text(followup, zone),
                              followup.body or "follow up", id=followup.id,
                              deal_id=followup.deal_id, deal=item.deal_title, rule=followup.rule,
-                             due_at=followup.due_at))
+                             due_at=followup.due if followup.has_time else None))
     for touch in agenda.keep_in_touch:
         rows.append(_row("keep_in_touch", "keep_in_touch", touch.contact_id, touch.contact_name,
                          touch.company, touch.due_on(zone).isoformat(), touch_text(touch, now),
@@ -255,4 +255,4 @@ def _row(section: str, kind: str, contact_id: int, contact: str, company: str | 
 
 def when_text(item: Entry, now: dt.datetime) -> str:
     """When a follow-up is due, for people (``today 09:30``, ``Fri 27 Nov``)."""
-    return humanize(due_moment(item.followup, now.tzinfo), item.followup.has_time, now)
+    return due_text(item.followup, now)

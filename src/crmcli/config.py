@@ -16,7 +16,7 @@ from crmcli.errors import ConfigError
 
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 KNOWN_KEYS = ("db", "date_order", "currency", "decimal", "remind", "smtp", "cadence",
-              "pipeline")
+              "pipeline", "timezone")
 
 
 @dataclass
@@ -25,6 +25,7 @@ class Config:
     db_path: Path
     date_order: str = "DMY"
     currency: str = "EUR"
+    timezone: str | None = None  # an IANA name; None: the system's zone
     raw: dict[str, Any] = field(default_factory=dict)
     db_is_default: bool = False  # only the default location gets its folder created
 
@@ -67,6 +68,21 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
 
 
+def _timezone(path: Path, value: object) -> str | None:
+    """The ``timezone`` setting, checked: an IANA zone name such as ``Europe/Berlin``."""
+    if value is None:
+        return None
+    import zoneinfo
+
+    try:
+        if isinstance(value, str) and value:
+            return zoneinfo.ZoneInfo(value).key
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        pass
+    raise ConfigError(f"{path}: timezone must be a zone name such as \"Europe/Berlin\", "
+                      f"not {value!r}")
+
+
 def load(db_override: str | None = None) -> Config:
     """Read the config file (if any) and resolve the database path."""
     path = config_path()
@@ -77,6 +93,7 @@ def load(db_override: str | None = None) -> Config:
         db_path=Path(db).expanduser() if db else default_db_path(),
         date_order=str(raw.get("date_order", "DMY")).upper(),
         currency=str(raw.get("currency", "EUR")).upper(),
+        timezone=_timezone(path, raw.get("timezone")),
         raw=raw,
         db_is_default=not db,
     )

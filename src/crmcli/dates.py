@@ -41,6 +41,7 @@ _TIME = re.compile(
     r"(?:^|\s+)(?:at\s+)?(?:(\d{1,2}):(\d{2})\s*(am|pm)?|(\d{1,2})\s*(am|pm)|(\d{1,2})h(\d{2})?)$")
 _ISO_T = re.compile(r"^(\d{4}-\d{2}-\d{2})t(?=\d)")
 _OFFSET = re.compile(r"(?:(in)\s+)?([+-])?(\d+)\s*([a-z]+?)(?:\s+(ago))?")
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # the dates crm accepts; beyond, calendars and libraries fail
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,11 @@ class When:
 
     def utc_text(self) -> str:
         return stamp(self.moment)
+
+    @property
+    def zone_name(self) -> str | None:
+        """The IANA name of the zone it was typed in, when the zone has one."""
+        return getattr(self.moment.tzinfo, "key", None)
 
 
 def stamp(moment: dt.datetime) -> str:
@@ -86,20 +92,45 @@ def now_local() -> dt.datetime:
     return dt.datetime.now(local_zone())
 
 
+def zone(name: str | None) -> dt.tzinfo:
+    """The zone called ``name`` (an IANA name, checked by the config), else the system's."""
+    if not name:
+        return local_zone()
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def now_in(name: str | None) -> dt.datetime:
+    """The current moment in the zone called ``name`` (None: the system's zone)."""
+    return dt.datetime.now(zone(name))
+
+
 def parse_when(text: str, now: dt.datetime, date_order: str = "DMY", past: bool = False
                ) -> When:
     """Parse ``text`` relative to ``now`` (an aware datetime in the local zone)."""
     value = _ISO_T.sub(r"\1 ", " ".join(text.lower().split()))
+    if not value:
+        raise InvalidInput(f"the date is empty; try: {_WHEN_EXAMPLES}")
     try:
         date_part, clock = _split_time(value)
         if date_part == "now" and clock is None:
             return When(now, True)
         day = _parse_day(date_part, now.date(), date_order, past)
-    except ValueError as exc:
-        raise InvalidInput(f"{text!r} is not a date crm understands ({exc}); "
+    except (ValueError, OverflowError) as exc:
+        reason = "a number is too large" if isinstance(exc, OverflowError) else exc
+        raise InvalidInput(f"{text!r} is not a date crm understands ({reason}); "
                            f"try: {_WHEN_EXAMPLES}") from exc
+    check_year(day, text)
     moment = dt.datetime.combine(day, clock or dt.time(0, 0)).replace(tzinfo=now.tzinfo)
     return When(moment, clock is not None)
+
+
+def check_year(day: dt.date, text: str) -> None:
+    """Refuse a date outside the years crm accepts, naming what was typed."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidInput(f"{text!r} is {day.isoformat()}: dates from {FIRST_YEAR} to "
+                           f"{LAST_YEAR} are accepted")
 
 
 def _split_time(value: str) -> tuple[str, dt.time | None]:
@@ -150,6 +181,8 @@ def _offset(value: str, today_: dt.date, date_order: str, past: bool) -> dt.date
     from dateutil.relativedelta import relativedelta
 
     amount = int(match[3])
+    if amount > _MAX_DAYS:
+        raise ValueError(f"{amount} {_UNITS[match[4]]} is too far")
     backward = match[2] == "-" or match[5] == "ago" or (past and not match[2] and not match[1])
     return today_ + relativedelta(**{_UNITS[match[4]]: -amount if backward else amount})
 
@@ -288,6 +321,7 @@ def _worded(value: str, date_order: str) -> PartialDate:
 # ---- additions for follow-ups: lengths of time, writing dates back, the local zone's name ----
 
 _DURATION = re.compile(r"\+?(\d+)\s*([a-z]*)")
+_MAX_DAYS = 100 * 366  # the longest length of time crm reads: a century
 _UNIT_DAYS = {"days": 1, "weeks": 7, "months": 30, "years": 365}
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
@@ -301,7 +335,10 @@ def parse_days(text: str) -> int:
     unit = match and (_UNITS.get(match[2]) if match[2] else "days")
     if not unit:
         raise InvalidInput(f"{text!r} is not a length of time (try 7d, 2w, 1m, 1y or 30)")
-    return int(match[1]) * _UNIT_DAYS[unit]
+    days = int(match[1]) * _UNIT_DAYS[unit]
+    if days > _MAX_DAYS:
+        raise InvalidInput(f"{text!r} is too long a time (at most 100 years)")
+    return days
 
 
 def format_when(when: When, date_order: str = "DMY") -> str:

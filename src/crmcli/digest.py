@@ -51,7 +51,7 @@ def _triggers(agenda: Agenda) -> list:
 
 def _key(item: Entry | KeepInTouch | Occasion) -> str:
     if isinstance(item, Entry):
-        return f"followup:{item.followup.id}:{item.followup.due_at}"
+        return f"followup:{item.followup.id}:{item.followup.due}"
     if isinstance(item, KeepInTouch):
         return f"touch:{item.contact_id}:{item.last_contact}"
     return f"{item.kind}:{item.contact_id}:{item.date.isoformat()}"

@@ -1,12 +1,14 @@
 """Follow-ups: reminders to do something about a contact, once or again and again.
 
-Due moments are stored as UTC instants (``due_at``); ``has_time`` False means "that local day,
-no particular hour" and is stored as the local midnight. Marking a recurring follow-up done
-closes it and opens the next occurrence (see :mod:`crmcli.recurrence`) in the same
-transaction, so it can never be done, or followed, twice. Keep-in-touch cadences live on the
-contact (``contacts.cadence_days``: NULL follows the tag defaults of ``[cadence]``, 0 is off).
-The agenda that gathers all of it is :mod:`crmcli.agenda`; ``reminders_sent`` remembers what
-``crm remind`` has sent.
+A follow-up is due on a calendar day (``has_time`` False: ``due`` is ``YYYY-MM-DD``, the same
+day in every zone) or at an instant (``due`` is UTC ISO 8601, ``zone`` the IANA zone it was
+typed in, so that a recurring 9:00 stays 9:00 there across daylight saving, whatever zone
+reads it). Marking a recurring follow-up done closes it and opens the next occurrence (see
+:mod:`crmcli.recurrence`) in the same transaction, so it can never be done, or followed,
+twice. A recurring follow-up starts on a day its rule gives. Keep-in-touch cadences live on
+the contact (``contacts.cadence_days``: NULL follows the tag defaults of ``[cadence]``, 0 is
+off). The agenda that gathers all of it is :mod:`crmcli.agenda`; ``reminders_sent``
+remembers what ``crm remind`` has sent.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ from dataclasses import dataclass, replace
 from sqlite3 import Connection
 
 from crmcli import recurrence
-from crmcli.dates import When, now_utc, parse_days
+from crmcli.dates import When, humanize, now_utc, parse_days, parse_stamp, stamp
 from crmcli.db import transaction
 from crmcli.errors import InvalidInput, NotFound
 from crmcli.models import FollowUp
 
 _SELECT = (
-    "SELECT f.id, f.contact_id, f.deal_id, f.due_at, f.has_time, f.body, f.rule, f.from_done,"
-    " f.done_at, f.created_at, f.updated_at, c.name, co.name, d.title FROM followups f"
+    "SELECT f.id, f.contact_id, f.deal_id, f.due, f.has_time, f.body, f.rule, f.from_done,"
+    " f.done_at, f.created_at, f.updated_at, f.zone, c.name, co.name, d.title FROM followups f"
     " JOIN contacts c ON c.id = f.contact_id"
     " LEFT JOIN companies co ON co.id = c.company_id"
     " LEFT JOIN deals d ON d.id = f.deal_id AND d.deleted_at IS NULL"
@@ -44,22 +46,67 @@ class Entry:
 
 
 def _entry(row) -> Entry:
-    followup = FollowUp(id=row[0], contact_id=row[1], deal_id=row[2], due_at=row[3],
+    followup = FollowUp(id=row[0], contact_id=row[1], deal_id=row[2], due=row[3],
                         has_time=bool(row[4]), body=row[5], rule=row[6],
                         from_done=bool(row[7]), done_at=row[8], created_at=row[9],
-                        updated_at=row[10])
-    return Entry(followup, row[11], row[12], row[13])
+                        updated_at=row[10], zone=row[11])
+    return Entry(followup, row[12], row[13], row[14])
+
+
+# ------------------------------------------------------------------------------- due moments
+
+
+def stored_due(when: When) -> dict:
+    """The fields that store ``when``: its day, or its instant and the zone it was typed in."""
+    if when.has_time:
+        return {"due": stamp(when.moment), "has_time": True, "zone": when.zone_name}
+    return {"due": when.moment.date().isoformat(), "has_time": False, "zone": None}
+
+
+def own_zone(followup: FollowUp, fallback: dt.tzinfo) -> dt.tzinfo:
+    """The zone a timed follow-up was typed in (``fallback`` when unknown or all-day)."""
+    if followup.zone and followup.has_time:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(followup.zone)
+    return fallback
+
+
+def due_date(followup: FollowUp, zone: dt.tzinfo) -> dt.date:
+    """The day it is due: its calendar day, or the day of its instant in ``zone``."""
+    if followup.has_time:
+        return parse_stamp(followup.due).astimezone(zone).date()
+    return dt.date.fromisoformat(followup.due)
 
 
 def due_moment(followup: FollowUp, zone: dt.tzinfo) -> dt.datetime:
-    """When the follow-up is due, in ``zone``."""
-    return dt.datetime.fromisoformat(followup.due_at).astimezone(zone)
+    """When the follow-up is due, in ``zone`` (the start of its day when it has no hour)."""
+    if followup.has_time:
+        return parse_stamp(followup.due).astimezone(zone)
+    return dt.datetime.combine(dt.date.fromisoformat(followup.due), dt.time(), tzinfo=zone)
+
+
+def is_overdue(followup: FollowUp, now: dt.datetime) -> bool:
+    if followup.has_time:
+        return followup.due < stamp(now)
+    return followup.due < now.date().isoformat()
 
 
 def local_due_text(followup: FollowUp, zone: dt.tzinfo) -> str:
-    """ISO 8601 in local time: ``2026-11-27``, or ``2026-11-27T09:30+01:00`` with a time."""
-    moment = due_moment(followup, zone)
-    return moment.isoformat(timespec="minutes") if followup.has_time else moment.date().isoformat()
+    """ISO 8601: ``2026-11-27``, or with a time ``2026-11-27T09:30+01:00`` in ``zone``."""
+    if not followup.has_time:
+        return followup.due
+    return due_moment(followup, zone).isoformat(timespec="minutes")
+
+
+def due_text(followup: FollowUp, now: dt.datetime) -> str:
+    """When it is due, for people, relative to ``now`` (``today 09:30``, ``Fri 27 Nov``)."""
+    return humanize(due_moment(followup, now.tzinfo), followup.has_time, now)
+
+
+def sort_key(followup: FollowUp, zone: dt.tzinfo) -> tuple:
+    """Soonest first in ``zone``: by day, a day's all-day items before its timed ones."""
+    return due_date(followup, zone), followup.has_time, followup.due, followup.id or 0
 
 
 # ---------------------------------------------------------------------------------- writing
@@ -68,9 +115,10 @@ def local_due_text(followup: FollowUp, zone: dt.tzinfo) -> str:
 def create(db: Connection, contact_id: int, when: When, body: str = "",
            rule: str | None = None, from_done: bool = False, deal_id: int | None = None
            ) -> FollowUp:
-    """Add a follow-up for a contact; ``rule`` is recurrence text such as ``2w`` or ``1st mon``."""
-    followup = FollowUp(contact_id=contact_id, due_at=when.utc_text(), has_time=when.has_time,
-                        body=body, rule=rule, from_done=from_done, deal_id=deal_id)
+    """Add a follow-up for a contact; ``rule`` is recurrence text such as ``2w`` or ``1st mon``.
+    A recurring one starts on the first day its rule gives on or after ``when``."""
+    followup = FollowUp(contact_id=contact_id, body=body, rule=rule, from_done=from_done,
+                        deal_id=deal_id, **stored_due(when))
     _check_deal(db, deal_id)
     return _insert(db, _tidied(followup, when.moment.tzinfo))
 
@@ -79,25 +127,31 @@ def _insert(db: Connection, followup: FollowUp) -> FollowUp:
     now = now_utc()
     with transaction(db):
         cursor = db.execute(
-            "INSERT INTO followups (contact_id, deal_id, due_at, has_time, body, rule, from_done,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [followup.contact_id, followup.deal_id, followup.due_at, followup.has_time,
-             followup.body, followup.rule, followup.from_done, now, now])
+            "INSERT INTO followups (contact_id, deal_id, due, has_time, zone, body, rule,"
+            " from_done, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [followup.contact_id, followup.deal_id, followup.due, followup.has_time,
+             followup.zone, followup.body, followup.rule, followup.from_done, now, now])
     return replace(followup, id=cursor.lastrowid, done_at=None, created_at=now, updated_at=now)
 
 
 def _tidied(followup: FollowUp, zone: dt.tzinfo | None) -> FollowUp:
     """The follow-up with its text on one line and its rule in canonical form; with a
-    ``zone``, the rule is anchored on the local due date (see :func:`recurrence.anchor`)."""
+    ``zone``, the rule is anchored on the due date (see :func:`recurrence.anchor`) and the
+    due moment moved to the first the rule gives on or after it."""
     if followup.from_done and not followup.rule:
         raise InvalidInput("--from-done needs a recurrence rule (--every)")
-    rule = None
-    if followup.rule:
-        rule = recurrence.parse_rule(followup.rule)
-        if zone is not None and not followup.from_done:
-            rule = recurrence.anchor(rule, due_moment(followup, zone))
-    return replace(followup, body=" ".join(followup.body.split()),
-                   rule=rule.text if rule else None)
+    followup = replace(followup, body=" ".join(followup.body.split()))
+    if not followup.rule:
+        return replace(followup, rule=None)
+    rule = recurrence.parse_rule(followup.rule)
+    if zone is not None:
+        moment = due_moment(followup, own_zone(followup, zone))
+        if not followup.from_done:
+            rule = recurrence.anchor(rule, moment)
+        first = recurrence.first(rule, moment)
+        if first != moment:
+            followup = replace(followup, **stored_due(When(first, followup.has_time)))
+    return replace(followup, rule=rule.text)
 
 
 def _check_deal(db: Connection, deal_id: int | None) -> None:
@@ -116,11 +170,16 @@ def update(db: Connection, followup: FollowUp, zone: dt.tzinfo | None = None) ->
     now = now_utc()
     with transaction(db):
         db.execute(
-            "UPDATE followups SET due_at = ?, has_time = ?, body = ?, rule = ?, from_done = ?,"
-            " deal_id = ?, updated_at = ? WHERE id = ?",
-            [followup.due_at, followup.has_time, followup.body, followup.rule,
+            "UPDATE followups SET due = ?, has_time = ?, zone = ?, body = ?, rule = ?,"
+            " from_done = ?, deal_id = ?, updated_at = ? WHERE id = ?",
+            [followup.due, followup.has_time, followup.zone, followup.body, followup.rule,
              followup.from_done, followup.deal_id, now, followup.id])
     return replace(followup, updated_at=now)
+
+
+def with_due(followup: FollowUp, when: When) -> FollowUp:
+    """The follow-up due at ``when`` instead."""
+    return replace(followup, **stored_due(when))
 
 
 def snooze(db: Connection, followup_id: int, when: When) -> FollowUp:
@@ -128,12 +187,11 @@ def snooze(db: Connection, followup_id: int, when: When) -> FollowUp:
     followup = get(db, followup_id)
     if followup.done_at:
         raise InvalidInput(f"follow-up {followup_id} is already done; nothing to snooze")
-    moment, has_time = when.moment, when.has_time
-    if followup.has_time and not has_time:
-        kept = due_moment(followup, moment.tzinfo).time()
-        moment, has_time = moment.replace(hour=kept.hour, minute=kept.minute), True
-    return update(db, replace(followup, due_at=When(moment, has_time).utc_text(),
-                              has_time=has_time))
+    if followup.has_time and not when.has_time:
+        zone = own_zone(followup, when.moment.tzinfo)
+        kept = due_moment(followup, zone).time()
+        when = When(dt.datetime.combine(when.moment.date(), kept, tzinfo=zone), True)
+    return update(db, with_due(followup, when))
 
 
 def delete(db: Connection, followup_id: int) -> None:
@@ -146,12 +204,13 @@ def delete(db: Connection, followup_id: int) -> None:
 
 def mark_done(db: Connection, followup_id: int, now: dt.datetime
               ) -> tuple[FollowUp, FollowUp | None]:
-    """Mark a follow-up done at ``now`` (local, aware); a recurring one gets its next occurrence.
+    """Mark a follow-up done at ``now`` (local, aware); a recurring one gets its next occurrence,
+    computed in the zone it was typed in.
 
     Returns the done follow-up and the next one (None when it does not recur).
     """
     followup = get(db, followup_id)
-    done_at = When(now, True).utc_text()
+    done_at = stamp(now)
     with transaction(db):
         closed = db.execute(
             "UPDATE followups SET done_at = ?, updated_at = ? WHERE id = ? AND done_at IS NULL"
@@ -161,10 +220,10 @@ def mark_done(db: Connection, followup_id: int, now: dt.datetime
         following = None
         if followup.rule:
             rule = recurrence.parse_rule(followup.rule)
-            due = recurrence.next_due(rule, due_moment(followup, now.tzinfo), now,
+            zone = own_zone(followup, now.tzinfo)
+            due = recurrence.next_due(rule, due_moment(followup, zone), now.astimezone(zone),
                                       followup.from_done)
-            following = _insert(db, replace(followup, due_at=When(due, followup.has_time)
-                                            .utc_text()))
+            following = _insert(db, with_due(followup, When(due, followup.has_time)))
     return replace(followup, done_at=done_at, updated_at=done_at), following
 
 
@@ -195,20 +254,27 @@ def entries(db: Connection, contact_ids: list[int] | None = None, include_done: 
     if contact_ids is not None:
         where.append("f.contact_id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(contact_ids))
-    rows = db.execute(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY f.due_at, f.id", params)
+    rows = db.execute(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY f.due, f.id", params)
     return [_entry(row) for row in rows]
 
 
-def open_entries(db: Connection, before: str | None) -> list[Entry]:
-    """Open follow-ups of live contacts due before the UTC instant ``before`` (or all)."""
-    bound, params = (" AND f.due_at < ?", [before]) if before else ("", [])
-    rows = db.execute(f"{_SELECT} WHERE {_OPEN}{bound} ORDER BY f.due_at, f.id", params)
-    return [_entry(row) for row in rows]
+def open_entries(db: Connection, zone: dt.tzinfo, before: dt.date | None = None
+                 ) -> list[Entry]:
+    """Open follow-ups of live contacts due before the day ``before`` in ``zone`` (or all),
+    soonest first."""
+    bound, params = "", {}
+    if before is not None:
+        start = dt.datetime.combine(before, dt.time(), tzinfo=zone)
+        bound = (" AND ((f.has_time = 0 AND f.due < :day)"
+                 " OR (f.has_time = 1 AND f.due < :instant))")
+        params = {"day": before.isoformat(), "instant": stamp(start)}
+    rows = db.execute(f"{_SELECT} WHERE {_OPEN}{bound} ORDER BY f.due, f.id", params)
+    return sorted((_entry(row) for row in rows), key=lambda e: sort_key(e.followup, zone))
 
 
 def upcoming_for_contact(db: Connection, contact_id: int, limit: int = 5) -> list[Entry]:
     """The contact's open follow-ups, soonest first, overdue ones included."""
-    rows = db.execute(f"{_SELECT} WHERE f.contact_id = ? AND {_OPEN} ORDER BY f.due_at, f.id"
+    rows = db.execute(f"{_SELECT} WHERE f.contact_id = ? AND {_OPEN} ORDER BY f.due, f.id"
                       " LIMIT ?", [contact_id, limit])
     return [_entry(row) for row in rows]
 
@@ -220,7 +286,8 @@ def to_record(item: Entry, zone: dt.tzinfo) -> dict:
     return {
         "id": followup.id, "contact_id": followup.contact_id, "contact": item.contact_name,
         "company": item.company, "text": followup.body, "due": local_due_text(followup, zone),
-        "due_at": followup.due_at, "has_time": followup.has_time,
+        "due_at": followup.due if followup.has_time else None,
+        "has_time": followup.has_time, "zone": followup.zone,
         "rule": followup.rule, "every": recurrence.describe(rule) if rule else None,
         "from_done": followup.from_done, "deal_id": followup.deal_id,
         "deal": item.deal_title, "done_at": followup.done_at,

@@ -197,3 +197,23 @@ def m005_deals(db: Database) -> None:
         "CREATE INDEX deal_stage_changes_deal ON deal_stage_changes(deal_id, changed_at)",
         "CREATE INDEX deal_stage_changes_when ON deal_stage_changes(changed_at)",
     )
+
+
+@migrations()
+def m006_followup_days_and_zones(db: Database) -> None:
+    """All-day follow-ups become calendar days (they were the local midnight of whichever
+    process made them, as a UTC instant); timed ones keep their instant and gain the zone they
+    are typed in (unknown for existing rows: they follow the configured zone).
+
+    The migrating process's zone is not trusted (cron may run with TZ=UTC): the stored instant
+    rounded to the nearest UTC midnight is the day for every zone from UTC-11:59 to UTC+12:00.
+    A row made at UTC+12:01..+14:00 (New Zealand in summer, Tonga, Kiribati) or at UTC-12:00
+    comes out a day early or late; ``crm followups edit ID --when DATE`` puts it right.
+    """
+    _run(
+        db,
+        "ALTER TABLE followups RENAME COLUMN due_at TO due",
+        "ALTER TABLE followups ADD COLUMN zone TEXT",
+        "UPDATE followups SET due = date(due, '+12 hours')"
+        " WHERE has_time = 0 AND date(due, '+12 hours') IS NOT NULL",
+    )

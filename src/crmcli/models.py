@@ -104,13 +104,14 @@ class FollowUp:
     """A reminder to do something about a contact, maybe again and again."""
 
     contact_id: int
-    due_at: str  # UTC ISO 8601 instant
-    has_time: bool = False  # False: due that (local) day, no particular hour
+    due: str  # has_time: a UTC ISO 8601 instant; else the calendar day, YYYY-MM-DD
+    has_time: bool = False  # False: due that day, in whatever zone it is read
     body: str = ""
     id: int | None = None
     rule: str | None = None  # recurrence, e.g. "2w", "month", "1st mon"
     from_done: bool = False  # the next occurrence counts from when this one was done
     deal_id: int | None = None
+    zone: str | None = None  # has_time: the IANA zone it was typed in, when known
     done_at: str | None = None
     created_at: str | None = None
     updated_at: str | None = None

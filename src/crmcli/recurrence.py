@@ -161,6 +161,15 @@ def series(rule: Rule, anchor: dt.datetime):
     return rrule(dtstart=anchor, **_rrule_arguments(rule, anchor))
 
 
+def first(rule: Rule, moment: dt.datetime) -> dt.datetime:
+    """The first occurrence the rule gives on or after ``moment`` (aware; same zone), so a
+    series never starts on a day its rule excludes (``mon,thu`` typed on a Friday starts on
+    Monday)."""
+    wall = moment.replace(tzinfo=None)
+    found = series(rule, wall).after(wall, inc=True)
+    return moment if found is None or found == wall else found.replace(tzinfo=moment.tzinfo)
+
+
 def next_due(rule: Rule, due: dt.datetime, now: dt.datetime, from_done: bool) -> dt.datetime:
     """When the occurrence after ``due`` falls, the current one having been done at ``now``.
 

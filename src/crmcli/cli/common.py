@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -44,6 +45,17 @@ class State:
     debug: bool = False
     _config: Config | None = field(default=None, repr=False)
     _db: Connection | None = field(default=None, repr=False)
+    _now: dt.datetime | None = field(default=None, repr=False)
+
+    @property
+    def now(self) -> dt.datetime:
+        """This command's moment, read once, in the configured zone (``timezone``, else the
+        system's): cron's TZ does not move what "today" is."""
+        if self._now is None:
+            from crmcli.dates import now_in
+
+            self._now = now_in(self.config.timezone)
+        return self._now
 
     @property
     def config(self) -> Config:
@@ -122,8 +134,8 @@ def company_filter(db, company: str | None) -> int | None:
 def moment_ago(text: str) -> str:
     """A moment typed for a filter, looking back, as stored UTC text. A bare number counts
     days (``30`` is 30 days ago), as in ``--cadence 30``."""
-    from crmcli.dates import now_local, parse_when
+    from crmcli.dates import parse_when
 
     value = text.strip()
     value = f"{value}d" if value.isdigit() else value
-    return parse_when(value, now_local(), state().config.date_order, past=True).utc_text()
+    return parse_when(value, state().now, state().config.date_order, past=True).utc_text()

@@ -20,7 +20,7 @@ from crmcli.cli.common import (
     interactive,
     state,
 )
-from crmcli.dates import When, humanize, now_local, parse_days, parse_when
+from crmcli.dates import When, parse_days, parse_when
 from crmcli.errors import ConfigError, InvalidInput
 
 app = typer.Typer()
@@ -65,19 +65,29 @@ def follow_up(
     deal: Annotated[int | None, typer.Option(help="The deal it is about (an id).")] = None,
 ) -> None:
     """Add a follow-up for a contact and print its id."""
-    db = state().db
+    db, now = state().db, state().now
+    if text is not None and not " ".join(text).strip():
+        raise InvalidInput("the follow-up's text is empty: say what to do, or leave it out")
     contact = contacts.resolve(db, ref)
-    now = now_local()
-    created = followups.create(db, contact.id, _when(when, now), " ".join(text or []), every,
+    typed = _when(when, now)
+    created = followups.create(db, contact.id, typed, " ".join(text or []), every,
                                from_done, deal)
     repeat = ""
     if created.rule:
         from crmcli import recurrence
 
         repeat = f", {recurrence.describe(recurrence.parse_rule(created.rule))}"
+        _say_when_moved(typed, created, now)
     _announce(created, f"Follow-up {created.id} for {contact.name}: "
-              f"{humanize(followups.due_moment(created, now.tzinfo), created.has_time, now)}"
-              f"{repeat}")
+              f"{followups.due_text(created, now)}{repeat}")
+
+
+def _say_when_moved(typed: When, saved, now) -> None:
+    """Tell on stderr when a recurring follow-up starts later than typed, on its rule's day."""
+    if followups.stored_due(typed)["due"] != saved.due:
+        asked = followups.due_text(followups.with_due(saved, typed), now)
+        info(f"note: {asked} is not a day the rule gives; it starts on "
+             f"{followups.due_text(saved, now)}")
 
 
 @app.command(epilog="Examples:\n\n  crm due\n\n  crm due --within 2w\n\n  crm due --overdue\n\n"
@@ -95,7 +105,7 @@ def due(
     from crmcli import agenda as agenda_module
 
     current = state()
-    now = now_local()
+    now = current.now
     found = agenda_module.build(current.db, now, current.config,
                                 None if all_ else parse_days(within))
     sections = ("overdue",) if overdue else (
@@ -116,14 +126,12 @@ def due(
              "  next=$(crm done 12)   # a recurring follow-up prints the next one's id")
 def done(ids: Annotated[list[int], typer.Argument(help="Follow-up ids.")]) -> None:
     """Mark follow-ups done; a recurring one is scheduled again and the new id printed."""
-    db = state().db
-    now = now_local()
+    db, now = state().db, state().now
     for followup_id in ids:
         closed, following = followups.mark_done(db, followup_id, now)
         info(f"done: {closed.id} {closed.body or 'follow up'}")
         if following:
-            when = humanize(followups.due_moment(following, now.tzinfo), following.has_time, now)
-            _announce(following, f"Next: {following.id} on {when}")
+            _announce(following, f"Next: {following.id} on {followups.due_text(following, now)}")
 
 
 @app.command(epilog="Examples:\n\n  crm snooze 12 tomorrow\n\n  crm snooze 12 +3d\n\n"
@@ -133,10 +141,9 @@ def snooze(
     when: Annotated[str, typer.Argument(help=WHEN_HELP + " Without an hour, keeps its hour.")],
 ) -> None:
     """Move a follow-up to another day (counting from now)."""
-    now = now_local()
+    now = state().now
     moved = followups.snooze(state().db, followup_id, _when(when, now))
-    info(f"snoozed {moved.id} to "
-         f"{humanize(followups.due_moment(moved, now.tzinfo), moved.has_time, now)}")
+    info(f"snoozed {moved.id} to {followups.due_text(moved, now)}")
 
 
 # ----------------------------------------------------------------- followups list / edit / rm
@@ -156,7 +163,7 @@ def list_followups(
     """List open follow-ups (soonest first), of everyone or of one contact."""
     db = state().db
     contact_ids = [contacts.resolve(db, ref).id] if ref else None
-    zone = now_local().tzinfo
+    zone = state().now.tzinfo
     records = [followups.to_record(item, zone)
                for item in followups.entries(db, contact_ids, include_done)]
     columns = [*LIST_COLUMNS, ("done_at", "Done")] if include_done else LIST_COLUMNS
@@ -183,10 +190,12 @@ def edit_followup(
     if all(value is None for value in (when, text, every, from_done, deal)):
         raise InvalidInput("nothing to change: give --when, --text, --every, --from-done, "
                            "--fixed or --deal")
+    now = state().now
     if when is not None:
-        moment = _when(when, now_local())
-        followup = replace(followup, due_at=moment.utc_text(), has_time=moment.has_time)
+        followup = followups.with_due(followup, _when(when, now))
     if text is not None:
+        if not text.strip():
+            raise InvalidInput("--text is empty: say what to do")
         followup = replace(followup, body=text)
     if every is not None:
         rule = None if every.strip().lower() in ("off", "none", "never") else every
@@ -195,8 +204,11 @@ def edit_followup(
         followup = replace(followup, from_done=from_done)
     if deal is not None:
         followup = replace(followup, deal_id=_deal_id(deal))
-    anchor_zone = now_local().tzinfo if when is not None or every is not None else None
-    followups.update(db, followup, anchor_zone)
+    anchor_zone = now.tzinfo if when is not None or every is not None else None
+    updated = followups.update(db, followup, anchor_zone)
+    if updated.due != followup.due:
+        info(f"note: it now starts on {followups.due_text(updated, now)}, the first day its "
+             "rule gives")
     info(f"updated follow-up {followup_id}")
 
 
@@ -254,7 +266,7 @@ def birthdays(
     """Birthdays and anniversaries coming up (yearless ones included)."""
     from crmcli.agenda import occasions
 
-    today = now_local().date()
+    today = state().now.date()
     days = parse_days(within)
     found = occasions(state().db, today, today + dt.timedelta(days=days))
     records = [{"date": o.date.isoformat(), "in_days": (o.date - today).days,
@@ -308,7 +320,7 @@ def remind(
     if method in ("smtp", "sendmail") and not settings.to:
         raise ConfigError("no recipient: set [remind] to = \"you@example.com\" in "
                           f"{current.config.path}, or pass --to")
-    now = now_local()
+    now = current.now
     agenda = build_agenda(current.db, now, current.config, settings.days_ahead)
     sent = set() if force else followups.already_sent(
         current.db, digests.item_keys(agenda), now.date())

@@ -181,11 +181,12 @@ def export(
 
 def _export_calendar(db, chosen: list[int], birthdays: bool, output_file: Path | None) -> None:
     """Follow-ups (and birthdays) of the chosen contacts as iCalendar."""
-    from crmcli.dates import now_local
     from crmcli.interchange import ics
 
     with _destination(output_file) as stream:
-        count = ics.write_calendar(db, chosen, stream, birthdays, now_local().date())
+        count, skipped = ics.write_calendar(db, chosen, stream, birthdays, state().now)
+    for label in skipped:
+        info(f"crm: warning: {label} left out: its date is beyond what a calendar holds")
     info(f"exported {count} calendar event(s)" + (f" to {output_file}" if output_file else ""))
 
 

@@ -18,7 +18,6 @@ from sqlite3 import Connection
 from typing import TextIO
 
 from crmcli import followups, recurrence
-from crmcli.dates import local_zone_name
 from crmcli.models import PartialDate
 
 PRODID = "-//crmcli//crm export//EN"
@@ -26,69 +25,98 @@ _TIMED_LENGTH = dt.timedelta(minutes=30)
 
 
 def write_calendar(db: Connection, contact_ids: list[int], stream: TextIO,
-                   birthdays: bool = False, today: dt.date | None = None) -> int:
+                   birthdays: bool, now: dt.datetime) -> tuple[int, list[str]]:
     """Write the open follow-ups of ``contact_ids`` (and their birthdays and anniversaries)
-    as one VCALENDAR; returns how many events it holds. Yearless dates start in the year of
-    ``today``."""
+    as one VCALENDAR, at ``now`` (aware, in the zone of timed items typed in no named zone).
+    Returns how many events it holds and what it could not write (``follow-up 12``: a stored
+    date no calendar can hold). Yearless dates start in the year of ``now``."""
     import vobject
+    from dateutil import tz
 
     calendar = vobject.iCalendar()
     calendar.add("prodid").value = PRODID
     calendar.add("x-wr-calname").value = "crm follow-ups"
-    zone = _zone()
-    count = 0
-    for item in followups.entries(db, contact_ids):
-        _add_followup(calendar, item, zone)
-        count += 1
+    stamp = now.astimezone(tz.UTC).replace(microsecond=0)
+    events = [(f"follow-up {item.followup.id}",
+               lambda item=item: _followup_event(item, now.tzinfo, stamp))
+              for item in followups.entries(db, contact_ids)]
     if birthdays:
-        year = (today or dt.date.today()).year
-        for uid, name, kind, date in _occasions(db, contact_ids):
-            _add_occasion(calendar, uid, name, kind, date, year)
+        events += [(f"{name}'s {kind}", lambda o=(uid, name, kind, date):
+                    _occasion_event(*o, now.year, stamp))
+                   for uid, name, kind, date in _occasions(db, contact_ids)]
+    count, skipped = 0, []
+    for label, make in events:
+        try:
+            calendar.add(make())
             count += 1
+        except (ValueError, OverflowError):
+            skipped.append(label)
     stream.write(calendar.serialize())
-    return count
+    return count, skipped
 
 
-def _zone() -> dt.tzinfo | None:
-    """The local zone under its IANA name (vobject writes that as the TZID), or None."""
+def _named_zone(zone: dt.tzinfo) -> dt.tzinfo | None:
+    """``zone`` as dateutil's, tagged with its IANA name (vobject writes that as the TZID and
+    adds its VTIMEZONE), or None for a zone with no name (then times are floating)."""
     from dateutil import tz
 
-    name = local_zone_name()
+    name = getattr(zone, "key", None)
     if name is None:
         return None
-    zone = tz.gettz.nocache(name)  # a private instance: the TZID attribute is vobject's cue
-    zone.tzid = name
-    return zone
+    named = tz.gettz.nocache(name)  # a private instance: the TZID attribute is vobject's cue
+    named.tzid = name
+    return named
 
 
-def _add_followup(calendar, item: followups.Entry, zone: dt.tzinfo | None) -> None:
-    from dateutil import tz
+def _followup_event(item: followups.Entry, export_zone: dt.tzinfo, stamp: dt.datetime):
+    """The VEVENT of a follow-up: all-day on its date, or half an hour at its time in the zone
+    it was typed in. A recurring one starts on a day its rule gives (DTSTART must match the
+    RRULE); an occurrence moved off the rule (snoozed) is kept as an RDATE."""
+    import vobject
 
     followup = item.followup
-    moment = dt.datetime.fromisoformat(followup.due_at).astimezone(zone or tz.tzlocal())
-    wall = moment if zone else moment.replace(tzinfo=None)
-    event = calendar.add("vevent")
+    zone = followups.own_zone(followup, export_zone)
+    moment = followups.due_moment(followup, zone)
+    named = _named_zone(zone)
+    start = moment.astimezone(named) if named else moment.replace(tzinfo=None)
+    event = vobject.newFromBehavior("vevent")
     event.add("uid").value = f"followup-{followup.id}@crmcli"
-    event.add("dtstamp").value = dt.datetime.now(tz.UTC).replace(microsecond=0)
-    if followup.has_time:
-        event.add("dtstart").value = wall
-        event.add("dtend").value = wall + _TIMED_LENGTH
-    else:
-        event.add("dtstart").value = wall.date()
-        event.add("dtend").value = wall.date() + dt.timedelta(days=1)
+    event.add("dtstamp").value = stamp
+    rule = recurrence.parse_rule(followup.rule) if followup.rule else None
+    first = start
+    if rule and not followup.from_done:
+        first = recurrence.first(rule, start)
+        event.add("rrule").value = recurrence.ical_rrule(rule, first)
+    _add_span(event, first, followup.has_time)
+    if first != start:
+        event.add("rdate").value = [start if followup.has_time else start.date()]
+        if not followup.has_time:
+            event.rdate.value_param = "DATE"
     event.add("summary").value = f"{followup.body or 'Follow up'} ({item.contact_name})"
+    event.add("description").value = "\n".join(_details(item, rule))
+    return event
+
+
+def _add_span(event, start: dt.datetime, has_time: bool) -> None:
+    """DTSTART and DTEND: half an hour at ``start``, or its whole day."""
+    if has_time:
+        event.add("dtstart").value = start
+        event.add("dtend").value = start + _TIMED_LENGTH
+    else:
+        event.add("dtstart").value = start.date()
+        event.add("dtend").value = start.date() + dt.timedelta(days=1)
+
+
+def _details(item: followups.Entry, rule: recurrence.Rule | None) -> list[str]:
+    followup = item.followup
     details = [f"Follow up with {item.contact_name}"
                + (f" ({item.company})" if item.company else "")]
     if item.deal_title:
         details.append(f"Deal: {item.deal_title}")
-    if followup.rule:
-        rule = recurrence.parse_rule(followup.rule)
-        if followup.from_done:
-            details.append(f"Repeats {recurrence.describe(rule)}, counting from when it is done")
-        else:
-            event.add("rrule").value = recurrence.ical_rrule(rule, wall.replace(tzinfo=None))
+    if rule and followup.from_done:
+        details.append(f"Repeats {recurrence.describe(rule)}, counting from when it is done")
     details.append(f"crm follow-up {followup.id}")
-    event.add("description").value = "\n".join(details)
+    return details
 
 
 def _occasions(db: Connection, contact_ids: list[int]):
@@ -104,20 +132,19 @@ def _occasions(db: Connection, contact_ids: list[int]):
                 yield uid, name, kind, PartialDate.from_storage(text)
 
 
-def _add_occasion(calendar, uid: str, name: str, kind: str, date: PartialDate, year: int
-                  ) -> None:
+def _occasion_event(uid: str, name: str, kind: str, date: PartialDate, year: int,
+                    stamp: dt.datetime):
     """A yearly all-day event from the date, or from ``year`` when the date has none."""
-    from dateutil import tz
+    import vobject
 
     from crmcli.dates import next_occurrence
 
     start = (dt.date(date.year, date.month, date.day) if date.year
              else next_occurrence(date, dt.date(year, 1, 1)))
-    event = calendar.add("vevent")
+    event = vobject.newFromBehavior("vevent")
     event.add("uid").value = f"{kind}-{uid}@crmcli"
-    event.add("dtstamp").value = dt.datetime.now(tz.UTC).replace(microsecond=0)
-    event.add("dtstart").value = start
-    event.add("dtend").value = start + dt.timedelta(days=1)
+    event.add("dtstamp").value = stamp
+    _add_span(event, dt.datetime.combine(start, dt.time()), False)
     event.add("summary").value = f"{name}'s {kind}"
     event.add("transp").value = "TRANSPARENT"
     leap_day = (date.month, date.day) == (2, 29)
@@ -126,3 +153,4 @@ def _add_occasion(calendar, uid: str, name: str, kind: str, date: PartialDate, y
     if date.year:
         event.add("description").value = (f"Born in {date.year}" if kind == "birthday"
                                           else f"Since {date.year}")
+    return event

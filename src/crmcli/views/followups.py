@@ -11,7 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from crmcli.agenda import Agenda, occasion_text, touch_detail, when_text
-from crmcli.dates import humanize, stamp
+from crmcli.dates import humanize
+from crmcli.followups import is_overdue
 from crmcli.text import safe
 from crmcli.views import data_text
 
@@ -104,7 +105,7 @@ def followups_panel(entries: list, now: dt.datetime) -> Panel:
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
     for item in entries:
-        overdue = item.followup.due_at < stamp(now)
+        overdue = is_overdue(item.followup, now)
         what = data_text(item.followup.body or "follow up")
         if item.followup.rule:
             what.append("  ↻", style="dim")

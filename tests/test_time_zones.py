@@ -13,6 +13,7 @@ import pytest
 import vobject
 
 from crmcli import contacts, db, followups
+from crmcli.agenda import build as agenda_build
 from crmcli.config import Config
 from crmcli.dates import parse_when
 from crmcli.interchange import ics
@@ -40,10 +41,10 @@ def test_a_friday_made_in_berlin_is_friday_in_a_utc_cron_run_and_in_new_york(con
     assert friday.due == "2026-11-27" and friday.zone is None
     for zone in (UTC, NEW_YORK, BERLIN):
         on_friday = dt.datetime(2026, 11, 27, 0, 30, tzinfo=zone)
-        agenda = followups.agenda(conn, on_friday, _config(tmp_path))
+        agenda = agenda_build(conn, on_friday, _config(tmp_path))
         assert [e.followup.id for e in agenda.today] == [friday.id], zone
         assert not agenda.overdue
-        thursday = followups.agenda(conn, on_friday - dt.timedelta(hours=1), _config(tmp_path))
+        thursday = agenda_build(conn, on_friday - dt.timedelta(hours=1), _config(tmp_path))
         assert [e.followup.id for e in thursday.upcoming] == [friday.id]
         assert followups.local_due_text(friday, zone) == "2026-11-27"
 

@@ -98,11 +98,20 @@ def test_exponents_default_to_two():
         2, 2, 0, 0, 3, 4, 2]
 
 
-def test_currency_codes_are_three_letters():
+def test_currency_codes_are_iso_4217():
     assert money.check_currency(" usd ") == "USD"
-    for bad in ("US", "EURO", "€", "12A"):
-        with pytest.raises(InvalidInput, match="three-letter ISO 4217 code"):
+    assert money.check_currency("CLF") == "CLF"
+    for bad in ("US", "EURO", "€", "12A", "XYZ", "DEM"):
+        with pytest.raises(InvalidInput, match="not an ISO 4217 currency code"):
             money.check_currency(bad)
+
+
+def test_deal_with_an_unknown_currency_is_refused(crm):
+    crm.add("Ana")
+    result = crm("deal", "add", "ana", "Pilot", "--value", "10", "--currency", "XYZ")
+    assert result.exit_code == 1
+    assert "'XYZ' is not an ISO 4217 currency code" in result.stderr
+    assert crm.ok("deal", "list", "--json").json() == []
 
 
 def test_decimal_setting_is_validated_naming_the_key():

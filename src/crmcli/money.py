@@ -34,12 +34,22 @@ def exponent(currency: str) -> int:
 
 
 def check_currency(code: str) -> str:
-    """The code in upper case, or InvalidInput if it is not three letters."""
+    """The code in upper case, or InvalidInput if ISO 4217 has no such currency.
+
+    The list is pycountry's: the ISO 4217 table itself (from Debian's iso-codes, updated as
+    the ISO agency adds and withdraws codes), without the historic codes and the CLDR
+    rounding rules that Babel mixes in."""
     upper = code.strip().upper()
-    if not _CURRENCY.fullmatch(upper):
-        raise InvalidInput(f"{code!r} is not a currency: give a three-letter ISO 4217 code "
-                           "such as EUR, USD or JPY")
+    if not _CURRENCY.fullmatch(upper) or not _in_iso_4217(upper):
+        raise InvalidInput(f"{code[:20]!r} is not an ISO 4217 currency code: give one such "
+                           "as EUR, USD or JPY")
     return upper
+
+
+def _in_iso_4217(code: str) -> bool:
+    import pycountry
+
+    return pycountry.currencies.get(alpha_3=code) is not None
 
 
 def decimal_mark(config: Any) -> str:

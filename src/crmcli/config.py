@@ -8,15 +8,17 @@ Paths follow XDG: the database at ``$XDG_DATA_HOME/crmcli/crm.db`` and the setti
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crmcli.errors import ConfigError
+from crmcli.errors import ConfigError, InvalidInput
 
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 KNOWN_KEYS = ("db", "date_order", "currency", "decimal", "remind", "smtp", "cadence",
-              "pipeline", "timezone")
+              "pipeline", "timezone", "phone")
+_REGION = re.compile(r"[A-Z]{2}")
 
 
 @dataclass
@@ -26,6 +28,9 @@ class Config:
     date_order: str = "DMY"
     currency: str = "EUR"
     timezone: str | None = None  # an IANA name; None: the system's zone
+    # The country whose numbers are written without a country code (07700 900005 in GB).
+    # Only from the config file: cron has no locale to guess it from.
+    phone_region: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
     db_is_default: bool = False  # only the default location gets its folder created
 
@@ -94,6 +99,7 @@ def load(db_override: str | None = None) -> Config:
         date_order=str(raw.get("date_order", "DMY")).upper(),
         currency=str(raw.get("currency", "EUR")).upper(),
         timezone=_timezone(path, raw.get("timezone")),
+        phone_region=_phone_region(path, raw),
         raw=raw,
         db_is_default=not db,
     )
@@ -106,3 +112,80 @@ def load(db_override: str | None = None) -> Config:
             f"not {raw['date_order']!r}"
         )
     return config
+
+
+def _phone_region(path: Path, raw: dict[str, Any]) -> str | None:
+    phone = raw.get("phone", {})
+    region = phone.get("region") if isinstance(phone, dict) else None
+    if region is None:
+        return None
+    if not (isinstance(region, str) and _REGION.fullmatch(region.upper())):
+        raise ConfigError(f"{path}: phone.region must be a two-letter country code such as "
+                          f"GB or US, not {region!r}")
+    return region.upper()
+
+
+def check_setting(key: str, value: str) -> str:
+    """The value to store for ``crm config set KEY VALUE``, checked; ConfigError if the key
+    cannot be set that way or the value is wrong."""
+    checks = {"phone.region": _check_region, "currency": _check_currency,
+              "date_order": _check_date_order, "decimal": _check_decimal,
+              "timezone": lambda value: _timezone(config_path(), value)}
+    if key not in checks:
+        raise ConfigError(f"cannot set {key!r} from the command line; settable: "
+                          f"{', '.join(checks)} (edit {config_path()} for the others)")
+    return checks[key](value.strip())
+
+
+def _check_region(value: str) -> str:
+    import phonenumbers
+
+    if value.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(f"{value[:20]!r} is not a region libphonenumber knows: give a "
+                          "two-letter country code such as GB, US or ES")
+    return value.upper()
+
+
+def _check_currency(value: str) -> str:
+    from crmcli.money import check_currency
+
+    try:
+        return check_currency(value)
+    except InvalidInput as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+def _check_date_order(value: str) -> str:
+    if value.upper() not in DATE_ORDERS:
+        raise ConfigError(f"date_order must be one of {', '.join(DATE_ORDERS)}")
+    return value.upper()
+
+
+def _check_decimal(value: str) -> str:
+    if value not in (".", ","):
+        raise ConfigError('decimal must be "." or ","')
+    return value
+
+
+def save_setting(key: str, value: str) -> Path:
+    """Write ``key = value`` (a dotted key goes into its table) into the config file, keeping
+    its comments and layout; returns the file's path."""
+    import tomlkit
+
+    path = config_path()
+    _read_toml(path)  # a file that does not parse is reported as at any other command
+    try:
+        document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else (
+            tomlkit.document())
+        *tables, name = key.split(".")
+        target = document
+        for table in tables:
+            target = target.setdefault(table, tomlkit.table())
+        target[name] = value
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".new")
+        temporary.write_text(tomlkit.dumps(document), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot write: {exc.strerror}") from exc
+    return path

@@ -21,16 +21,18 @@ from crmcli.activity import add_note_rows
 from crmcli.dates import now_utc
 from crmcli.db import transaction
 from crmcli.errors import Ambiguous, InvalidInput, NotFound
+from crmcli.limits import MAX_VALUES, check_length, shown
 from crmcli.models import Contact, Detail, PartialDate
 from crmcli.normalize import (
     MIN_NATIONAL_DIGITS,
     email_key,
     fold,
     is_email,
-    is_phone,
     looks_like_number,
     phone_digits,
     phone_key,
+    phone_problem,
+    phone_suffixes,
     same_phone,
 )
 
@@ -52,64 +54,128 @@ _CANDIDATES_SHOWN = 10
 # ---------------------------------------------------------------- validation and normal forms
 
 
-def detail_norm(kind: str, value: str) -> str:
+def detail_norm(kind: str, value: str, region: str | None = None) -> str:
+    """The form a value is matched by; ``region`` reads phone numbers without a country code."""
     if kind == "email":
         return email_key(value)
     if kind == "phone":
-        return phone_key(value)
+        return phone_key(value, region)
     return fold(value)
 
 
-def same_detail(kind: str, a: str, b: str) -> bool:
+def same_detail(kind: str, a: str, b: str, region: str | None = None) -> bool:
     """Whether two values name the same email, phone line, address or URL."""
     if kind == "phone":
-        return same_phone(phone_key(a), phone_key(b))
+        return same_phone(phone_key(a, region), phone_key(b, region))
     return detail_norm(kind, a) == detail_norm(kind, b)
 
 
-def validate(contact: Contact) -> Contact:
+def validate(contact: Contact, region: str | None = None) -> Contact:
     """Check a contact before it is written; returns it with values tidied."""
     name = " ".join(contact.name.split())
     if not name:
         raise InvalidInput("a contact needs a name")
+    _check_lengths(contact)
     for email in contact.emails:
         if not is_email(email.value):
-            raise InvalidInput(f"invalid email {email.value!r}: expected name@domain.tld")
-    for phone in contact.phones:
-        if not is_phone(phone.value):
-            raise InvalidInput(f"invalid phone number {phone.value!r}: expected digits")
+            raise InvalidInput(f"invalid email {shown(email.value)}: expected name@domain.tld")
     tags = sorted({normalize_tag(tag) for tag in contact.tags} - {""})
-    details = {attribute: dedupe_details(getattr(contact, attribute), kind)
+    details = {attribute: dedupe_details(getattr(contact, attribute), kind, region)
                for kind, attribute in DETAIL_KINDS.items()}
     return replace(contact, name=name, tags=tags,
                    company=(contact.company or "").strip() or None,
                    title=(contact.title or "").strip() or None, **details)
 
 
+def _check_lengths(contact: Contact) -> None:
+    for what in ("name", "company", "title"):
+        check_length(what, getattr(contact, what))
+    for tag in contact.tags:
+        check_length("a tag", tag)
+    for kind, attribute in DETAIL_KINDS.items():
+        values = getattr(contact, attribute)
+        if len(values) > MAX_VALUES:
+            raise InvalidInput(f"{len(values):,} {attribute}: a contact has at most "
+                               f"{MAX_VALUES:,}")
+        for detail in values:
+            check_length(f"{kind} {shown(detail.value)}", detail.value)
+            check_length(f"the label of {kind} {shown(detail.value)}", detail.label)
+
+
+def tidy(contact: Contact) -> tuple[Contact, list[str]]:
+    """``contact`` with at most MAX_VALUES values of each kind, and the messages to show:
+    what was skipped, and which phones are kept as text (they are not matched as numbers)."""
+    warnings = []
+    capped = {}
+    for attribute in DETAIL_KINDS.values():
+        values = getattr(contact, attribute)
+        capped[attribute] = values[:MAX_VALUES]
+        if len(values) > MAX_VALUES:
+            warnings.append(f"kept the first {MAX_VALUES:,} {attribute}; skipped "
+                            f"{len(values) - MAX_VALUES:,}")
+    for phone in capped["phones"]:
+        problem = phone_problem(phone.value)
+        if problem:
+            warnings.append(f"phone {shown(phone.value)} is kept as text: {problem}")
+    return replace(contact, **capped), warnings
+
+
 def normalize_tag(tag: str) -> str:
     return " ".join(tag.split()).casefold().lstrip("+")
 
 
-def dedupe_details(details: Iterable[Detail], kind: str) -> list[Detail]:
+def dedupe_details(details: Iterable[Detail], kind: str, region: str | None = None
+                   ) -> list[Detail]:
     """Drop empty values and repeats (the same address written differently), keeping order."""
-    same = same_phone if kind == "phone" else str.__eq__
-    seen: list[str] = []
+    seen = PhoneSet() if kind == "phone" else set()
     kept = []
     for detail in details:
         value = detail.value.strip()
-        key = detail_norm(kind, value)
-        if value and not any(same(key, other) for other in seen):
-            seen.append(key)
-            kept.append(Detail(value, detail.label.strip()))
+        if not value:
+            continue
+        key = detail_norm(kind, value, region) or "#" + fold(value)  # "#": kept as text
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(Detail(value, detail.label.strip()))
     return kept
+
+
+class PhoneSet:
+    """Phone keys, answering "is this line among them" (see ``same_phone``) in time bounded
+    by the length of one key, so that a card with many numbers is read in linear time."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+        self.tails: set[str] = set()  # every tail of a key that a national key could be
+        self.national: set[str] = set()
+
+    def __contains__(self, key: str) -> bool:
+        if key in self.keys:
+            return True
+        if key.startswith("#"):
+            return False
+        if not key.startswith("+") and key in self.tails:
+            return True
+        return any(tail in self.national for tail in phone_suffixes(key))
+
+    def add(self, key: str) -> None:
+        self.keys.add(key)
+        if key.startswith("#"):
+            return
+        self.tails.update(phone_suffixes(key))
+        if not key.startswith("+") and len(key.partition(";")[0]) >= MIN_NATIONAL_DIGITS:
+            self.national.add(key)
 
 
 # ---------------------------------------------------------------------------------- writing
 
 
-def create(db: Connection, contact: Contact, notes: Iterable[str] = ()) -> Contact:
-    """Insert a new contact, with notes about it if given."""
-    contact = validate(contact)
+def create(db: Connection, contact: Contact, notes: Iterable[str] = (),
+           region: str | None = None) -> Contact:
+    """Insert a new contact, with notes about it if given. ``region`` (the ``phone.region``
+    setting) reads phone numbers written without a country code."""
+    contact = validate(contact, region)
     now = now_utc()
     uid = contact.uid or str(uuid.uuid4())
     with transaction(db):
@@ -122,16 +188,16 @@ def create(db: Connection, contact: Contact, notes: Iterable[str] = ()) -> Conta
         )
         created = replace(contact, id=cursor.lastrowid, uid=uid, company_id=company_id,
                           created_at=now, updated_at=now, deleted_at=None)
-        _write_details(db, created)
+        _write_details(db, created, region)
         _write_tags(db, created)
         written = add_note_rows(db, created.id, notes)
         search_index.add(db, created, (note.body for note in written))
     return created
 
 
-def update(db: Connection, contact: Contact) -> Contact:
+def update(db: Connection, contact: Contact, region: str | None = None) -> Contact:
     """Replace a contact's fields, details and tags with those of ``contact``."""
-    contact = validate(contact)
+    contact = validate(contact, region)
     now = now_utc()
     with transaction(db):
         company_id = companies.ensure(db, contact.company) if contact.company else None
@@ -141,10 +207,9 @@ def update(db: Connection, contact: Contact) -> Contact:
             [contact.name, fold(contact.name), company_id, contact.title,
              _date_text(contact.birthday), _date_text(contact.anniversary), now, contact.id],
         )
-        db.execute("DELETE FROM contact_details WHERE contact_id = ?", [contact.id])
         db.execute("DELETE FROM contact_tags WHERE contact_id = ?", [contact.id])
         updated = replace(contact, company_id=company_id, updated_at=now)
-        _write_details(db, updated)
+        _write_details(db, updated, region)
         _write_tags(db, updated)
         search_index.update(db, updated)
     return updated
@@ -154,11 +219,17 @@ def _date_text(date: PartialDate | None) -> str | None:
     return str(date) if date else None
 
 
-def _write_details(db: Connection, contact: Contact) -> None:
+def _write_details(db: Connection, contact: Contact, region: str | None) -> None:
+    """Replace the contact's details. A value already stored keeps its matching form, so
+    that retagging a contact does not re-read its phone numbers."""
+    stored = {(kind, value): norm for kind, value, norm in db.execute(
+        "DELETE FROM contact_details WHERE contact_id = ? RETURNING kind, value, norm",
+        [contact.id])}
     db.executemany(
         "INSERT INTO contact_details (contact_id, kind, label, value, norm, position)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        [(contact.id, kind, detail.label, detail.value, detail_norm(kind, detail.value), position)
+        [(contact.id, kind, detail.label, detail.value,
+          stored.get((kind, detail.value)) or detail_norm(kind, detail.value, region), position)
          for kind, attribute in DETAIL_KINDS.items()
          for position, detail in enumerate(getattr(contact, attribute))],
     )
@@ -328,21 +399,43 @@ def _name_has_prefixes(name: str, ref: str) -> bool:
     return all(any(w.startswith(part) for w in words) for part in _WORD.findall(fold(ref)))
 
 
+# A contact_details row holding the phone line whose key is :phone (see same_phone). Without
+# phone.region a number is stored in both forms, so the SQL matches national to international
+# either way: the key of 07700 900005 is 7700900005, the end of +447700900005.
+_SAME_PHONE = """(kind = 'phone' AND :phone != '' AND (norm = :phone
+    OR (:phone NOT LIKE '+%' AND norm LIKE '%' || :phone)
+    OR (norm NOT LIKE '+%' AND length(norm) >= :national AND :phone LIKE '%' || norm)))"""
+
+
 def _exact_matches(db: Connection, ref: str, deleted: bool) -> list[int]:
+    """Contacts whose folded name, email or phone number (in either form) is ``ref``."""
     state = "IS NOT NULL" if deleted else "IS NULL"
     phone = (phone_key(ref) if len(phone_digits(ref)) >= _MIN_PHONE_DIGITS
              and looks_like_number(ref) else "")
     rows = db.execute(
         f"""SELECT id FROM contacts WHERE deleted_at {state} AND (name_folded = :name OR id IN (
-            SELECT contact_id FROM contact_details WHERE (kind = 'email' AND norm = :email)
-            OR (kind = 'phone' AND :phone != '' AND (norm = :phone
-                OR (:phone NOT LIKE '+%' AND norm LIKE '%' || :phone)
-                OR (norm NOT LIKE '+%' AND length(norm) >= :national AND :phone LIKE '%' || norm)))
+            SELECT contact_id FROM contact_details
+            WHERE (kind = 'email' AND norm = :email) OR {_SAME_PHONE}
         )) ORDER BY name_folded, id""",
         {"name": fold(ref), "email": email_key(ref), "phone": phone,
          "national": MIN_NATIONAL_DIGITS},
     )
     return [row[0] for row in rows]
+
+
+def holders(db: Connection, kind: str, value: str, region: str | None = None
+            ) -> list[tuple[int, str]]:
+    """Live contacts (id, name) that have this email or phone number, in any form."""
+    key = detail_norm(kind, value, region)
+    rows = db.execute(
+        f"""SELECT id, name FROM contacts WHERE deleted_at IS NULL AND id IN (
+            SELECT contact_id FROM contact_details WHERE
+            (kind = 'email' AND :kind = 'email' AND norm = :email) OR (:kind = 'phone'
+            AND {_SAME_PHONE})) ORDER BY id""",
+        {"kind": kind, "email": key, "phone": key if kind == "phone" else "",
+         "national": MIN_NATIONAL_DIGITS},
+    )
+    return rows.fetchall()
 
 
 def describe(contact: Contact) -> str:

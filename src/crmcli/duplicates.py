@@ -9,8 +9,10 @@ from sqlite3 import Connection
 
 from crmcli.contacts import (
     DETAIL_KINDS,
+    PhoneSet,
     dedupe_details,
     get,
+    holders,
     load_many,
     normalize_tag,
     trash,
@@ -61,8 +63,9 @@ def _same_phone_pairs(db: Connection) -> set[tuple[int, int]]:
     buckets: dict[str, list[tuple[int, str]]] = {}
     for contact_id, key in db.execute("SELECT contact_id, norm FROM contact_details"
                                       " WHERE kind = 'phone'"):
-        if len(key.lstrip("+")) >= MIN_NATIONAL_DIGITS:
-            buckets.setdefault(key[-MIN_NATIONAL_DIGITS:], []).append((contact_id, key))
+        main = key.partition(";")[0]
+        if len(main.lstrip("+")) >= MIN_NATIONAL_DIGITS:
+            buckets.setdefault(main[-MIN_NATIONAL_DIGITS:], []).append((contact_id, key))
     pairs = set()
     for numbers in buckets.values():
         for i, (a, key_a) in enumerate(numbers):
@@ -89,7 +92,8 @@ def combine(keep: Contact, other: Contact) -> tuple[Contact, list[str]]:
     return combined, conflicts
 
 
-def merge(db: Connection, keep: Contact, other: Contact) -> tuple[Contact, list[str]]:
+def merge(db: Connection, keep: Contact, other: Contact, region: str | None = None
+          ) -> tuple[Contact, list[str]]:
     """Fold ``other`` into ``keep`` and move ``other`` to the trash.
 
     Notes and everything else that points at ``other`` move to ``keep``; see :func:`combine`
@@ -100,14 +104,15 @@ def merge(db: Connection, keep: Contact, other: Contact) -> tuple[Contact, list[
     merged, conflicts = combine(keep, other)
     with transaction(db):
         _move_references(db, other.id, keep.id)
-        merged = update(db, merged)
+        merged = update(db, merged, region)
         trash(db, other.id)
         reindex_notes(db, keep.id)
         reindex_notes(db, other.id)
     return merged, conflicts
 
 
-def find_same_person(db: Connection, contact: Contact) -> Contact | None:
+def find_same_person(db: Connection, contact: Contact, region: str | None = None
+                     ) -> Contact | None:
     """A live contact sharing an email with ``contact``, or its name and a phone number."""
     emails = [email_key(e.value) for e in contact.emails]
     row = db.execute(
@@ -118,16 +123,31 @@ def find_same_person(db: Connection, contact: Contact) -> Contact | None:
     ).fetchone() if emails else None
     if row:
         return get(db, row[0])
-    phones = [phone_key(p.value) for p in contact.phones]
+    phones = PhoneSet()
+    for phone in contact.phones:
+        if key := phone_key(phone.value, region):
+            phones.add(key)
     for contact_id, key in db.execute(
         "SELECT contact_id, norm FROM contact_details WHERE kind = 'phone' AND contact_id IN"
         " (SELECT id FROM contacts WHERE name_folded = ? AND deleted_at IS NULL)"
         " ORDER BY contact_id",
         [fold(contact.name)],
     ).fetchall():
-        if any(same_phone(key, phone) for phone in phones):
+        if key and key in phones:
             return get(db, contact_id)
     return None
+
+
+def shared_details(db: Connection, contact: Contact, region: str | None = None) -> list[str]:
+    """A sentence for each email or phone number of ``contact`` that another live contact
+    already has, naming that contact's id (``crm add`` warns but still adds)."""
+    shared = []
+    for kind, attribute in (("email", "emails"), ("phone", "phones")):
+        for detail in getattr(contact, attribute):
+            shared += [f"{detail.value} is also the {kind} of contact {other_id} ({name})"
+                       for other_id, name in holders(db, kind, detail.value, region)
+                       if other_id != contact.id]
+    return shared
 
 
 def _move_references(db: Connection, source: int, target: int) -> None:

@@ -217,3 +217,16 @@ def m006_followup_days_and_zones(db: Database) -> None:
         "UPDATE followups SET due = date(due, '+12 hours')"
         " WHERE has_time = 0 AND date(due, '+12 hours') IS NOT NULL",
     )
+
+
+@migrations()
+def m007_phone_keys(db: Database) -> None:
+    """Phone numbers matched by their E.164 form (libphonenumber) where they have a country
+    code: ``+44 (0)7700 900005`` was ``+4407700900005``. Numbers without one keep their
+    national key; no region is assumed here (a migration may run from cron, with no locale).
+    A value that is not a number (or has more than 15 digits) is kept as text, unmatched."""
+    from crmcli.normalize import phone_key
+
+    rows = db.execute("SELECT id, value FROM contact_details WHERE kind = 'phone'").fetchall()
+    db.conn.executemany("UPDATE contact_details SET norm = ? WHERE id = ?",
+                        [(phone_key(value), row_id) for row_id, value in rows])

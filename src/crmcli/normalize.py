@@ -8,12 +8,17 @@ import unicodedata
 _NON_DIGIT = re.compile(r"\D+")
 _EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}")
 _EXTENSION = re.compile(r"\s*(?:;\s*ext=|ext\.?|x)\s*\d+$", re.IGNORECASE)
-_PHONE_TEXT = re.compile(r"\+?[\dA-Z\s().\-/]+")
+# Starts like a number; letters only as the words of a vanity number (1-800-flowers).
+_PHONE_TEXT = re.compile(r"\+?[\s(]*\d[\dA-Za-z\s().\-/]*")
+_KEYPAD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "22233344455566677778889999")
 _TYPED_NUMBER = re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*")
 
 # A national number (no country code) this long or longer can be matched against the end of
 # an international one: "(415) 555-0100" is "+1 415 555 0100".
 MIN_NATIONAL_DIGITS = 7
+# E.164 numbers have at most 15 digits; a longer value is kept as text, not matched as a number.
+MAX_PHONE_DIGITS = 15
+MAX_PHONE_TEXT = 120  # characters, with spaces, punctuation and an extension
 
 
 # Letters with no Unicode decomposition that people nevertheless type without their stroke.
@@ -35,24 +40,121 @@ def phone_digits(text: str) -> str:
     return _NON_DIGIT.sub("", text)
 
 
-def phone_key(text: str) -> str:
-    """Comparable form of a number: ``+<digits>`` when it has a country code, else the
-    national digits without a trunk ``0``."""
-    digits = phone_digits(text)
-    if text.strip().startswith("+"):
-        return "+" + digits
-    if digits.startswith("00"):
-        return "+" + digits[2:]
-    return digits.lstrip("0")
+def phone_key(text: str, region: str | None = None) -> str:
+    """The form a phone number is matched by: E.164 (``+447700900005``, ``;ext=12`` appended)
+    when it has a country code or ``region`` supplies one; else the national digits without
+    a trunk ``0``; ``""`` for text that is not a number crm can match (see
+    :func:`phone_problem`). Parsing and formatting only: libphonenumber's validity tables,
+    which change between releases, decide nothing here."""
+    value = text.strip()
+    if phone_problem(value):
+        return ""
+    number = _parsed(value, region)
+    if number is not None:
+        main = f"+{number.country_code}{_national_digits(number)}"
+        extension = number.extension
+    else:
+        main_text, extension = _split_extension(value)
+        main = _vanity_digits(main_text)
+        main = "+" + main[2:] if main.startswith("00") else main.lstrip("0")
+        if value.startswith("+"):
+            main = "+" + main
+    if not 3 <= len(main.lstrip("+")) <= MAX_PHONE_DIGITS:
+        return ""
+    return f"{main};ext={extension}" if extension else main
+
+
+def phone_problem(text: str) -> str | None:
+    """Why a phone value cannot be matched as a number (it is then kept as text), or None."""
+    if len(text) > MAX_PHONE_TEXT:  # checked first: the patterns below then run on little
+        digits = phone_digits(text)
+        return f"more than {MAX_PHONE_DIGITS} digits" if digits else "not a phone number"
+    value = _EXTENSION.sub("", text.strip())
+    if not _PHONE_TEXT.fullmatch(value):
+        return "not a phone number"
+    digits = len(_vanity_digits(value))
+    if digits < 3:
+        return "not a phone number"
+    if digits > MAX_PHONE_DIGITS + 3:  # room for an international prefix and a trunk 0
+        return f"more than {MAX_PHONE_DIGITS} digits"
+    return None
+
+
+def is_national(text: str) -> bool:
+    """Whether a phone number is written without a country code (``07700 900005``)."""
+    value = text.strip()
+    return not value.startswith(("+", "00")) and phone_problem(value) is None
+
+
+def phone_search_digits(text: str) -> str:
+    """The digits a search for ``text`` looks for: the national significant number of a
+    number with a country code, else the digits as typed."""
+    value = text.strip()
+    if value.startswith(("+", "00")) and not phone_problem(value):
+        number = _parsed(value, None)
+        if number is not None:
+            return _national_digits(number)
+    return phone_digits(value)
+
+
+def dialled_digits(text: str) -> str:
+    """The digits one dials for a number, letters of a vanity number included, without its
+    extension: ``1-800-flowers x2`` -> ``18003569377``."""
+    return _vanity_digits(_split_extension(text.strip())[0])
+
+
+def _parsed(value: str, region: str | None):
+    """The libphonenumber reading of ``value``, or None when it has no country code (and no
+    region is given) or does not read as a number."""
+    import phonenumbers
+
+    if region is None and value.startswith("00"):
+        value = "+" + value[2:]
+    try:
+        return phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def _national_digits(number) -> str:
+    import phonenumbers
+
+    return phonenumbers.national_significant_number(number)
+
+
+def _split_extension(value: str) -> tuple[str, str]:
+    match = _EXTENSION.search(value)
+    if not match:
+        return value, ""
+    return value[: match.start()], phone_digits(match[0])
+
+
+def _vanity_digits(value: str) -> str:
+    """Digits of a number, with the letters of a vanity number (1-800-FLOWERS) as digits."""
+    return phone_digits(value.upper().translate(_KEYPAD))
 
 
 def same_phone(a: str, b: str) -> bool:
-    """Whether two phone keys name the same line (a national number matches the end of an
-    international one)."""
+    """Whether two phone keys name the same line: equal, or a national number (no country
+    code) that matches the end of another with the same extension."""
+    if not a or not b:  # a value kept as text is no phone line
+        return False
     if a == b:
         return True
+    (main_a, _, ext_a), (main_b, _, ext_b) = a.partition(";"), b.partition(";")
+    if ext_a != ext_b:
+        return False
     return any(not x.startswith("+") and len(x) >= MIN_NATIONAL_DIGITS and y.endswith(x)
-               for x, y in ((a, b), (b, a)))
+               for x, y in ((main_a, main_b), (main_b, main_a)))
+
+
+def phone_suffixes(key: str) -> list[str]:
+    """Every tail of a key's number that a national key could be (at least
+    MIN_NATIONAL_DIGITS long): a bounded list, since keys are at most MAX_PHONE_DIGITS."""
+    main, sep, extension = key.partition(";")
+    digits = main.lstrip("+")
+    return [digits[i:] + sep + extension
+            for i in range(max(0, len(digits) - MIN_NATIONAL_DIGITS + 1))]
 
 
 def email_key(text: str) -> str:
@@ -66,13 +168,6 @@ def is_email(text: str) -> bool:
 def looks_like_number(text: str) -> bool:
     """Only what people type in a phone number: digits, spaces, + ( ) - . /"""
     return _TYPED_NUMBER.fullmatch(text.strip()) is not None
-
-
-def is_phone(text: str) -> bool:
-    """At least three digits, in what people write in a number: + ( ) - . / and spaces,
-    capital letters of vanity numbers (1-800-MY-APPLE) and an extension (;ext=102, x12)."""
-    value = _EXTENSION.sub("", text.strip())
-    return len(phone_digits(value)) >= 3 and _PHONE_TEXT.fullmatch(value) is not None
 
 
 _LABEL = re.compile(r"([A-Za-z][\w -]{0,30}?):\s*(.+)", re.DOTALL)

@@ -12,7 +12,14 @@ from collections.abc import Iterable
 from sqlite3 import Connection
 
 from crmcli.models import Contact
-from crmcli.normalize import fold, looks_like_number, phone_digits
+from crmcli.normalize import (
+    dialled_digits,
+    fold,
+    looks_like_number,
+    phone_digits,
+    phone_problem,
+    phone_search_digits,
+)
 
 _WORD = re.compile(r"\w+")
 _MIN_PHONE_SUFFIX = 4
@@ -77,15 +84,24 @@ def _text(fields: list[str], details: Iterable[tuple[str, str]], tags: Iterable[
 
 
 def _phone_suffixes(number: str) -> list[str]:
-    """Every tail of the digits, so that a search for ``612345678`` finds ``+34 612 34 56 78``."""
-    digits = phone_digits(number)
+    """Every tail of the digits, so that a search for ``612345678`` finds ``+34 612 34 56 78``.
+    A value that is not a phone number (at most MAX_PHONE_DIGITS digits and a prefix) is
+    searched as text, so the tails stay few and the index grows linearly."""
+    if phone_problem(number):
+        return [number]
+    digits = dialled_digits(number)
     return [digits[i:] for i in range(max(1, len(digits) - _MIN_PHONE_SUFFIX + 1))]
 
 
 def match_expression(query: str) -> str | None:
-    """An FTS5 expression matching every word of ``query`` as a prefix, or None if it has none."""
+    """An FTS5 expression matching every word of ``query`` as a prefix, or None if it has none.
+    A phone number matches in national and international form: its national digits are
+    looked for, with and without a trunk 0."""
     if looks_like_number(query) and len(phone_digits(query)) >= _MIN_PHONE_SUFFIX:
-        return f'"{phone_digits(query)}"*'
+        digits = phone_search_digits(query)
+        forms = dict.fromkeys([digits, digits.lstrip("0")])
+        return " OR ".join(f'"{form}"*' for form in forms if len(form) >= _MIN_PHONE_SUFFIX
+                           ) or None
     words = _WORD.findall(fold(query))
     return " ".join(f'"{word}"*' for word in words) or None
 

@@ -1,9 +1,11 @@
-"""``crm config path|show``: where the settings and the database are, and what is in force."""
+"""``crm config path|show|set``: where the settings and the database are, and what is in force."""
+
+from typing import Annotated
 
 import typer
 
 from crmcli import output
-from crmcli.cli.common import CsvOption, FormatOption, JsonOption, fmt, state
+from crmcli.cli.common import CsvOption, FormatOption, JsonOption, fmt, info, state
 
 app = typer.Typer(name="config", no_args_is_help=True,
                   help="Where crm keeps its settings and data.")
@@ -24,6 +26,20 @@ def show(format_: FormatOption = None, as_json: JsonOption = False,
     config = state().config
     record = {"config": str(config.path), "config_exists": config.path.exists(),
               "db": str(config.db_path), "date_order": config.date_order,
-              "currency": config.currency}
-    record.update({key: value for key, value in config.raw.items() if key not in record})
+              "currency": config.currency, "phone_region": config.phone_region}
+    record.update({key: value for key, value in config.raw.items()
+                   if key not in record and key != "phone"})
     output.render(record, fmt(format_, as_json, as_csv))
+
+
+@app.command("set", epilog="Examples:\n\n  crm config set phone.region GB\n\n"
+             "  crm config set currency USD")
+def set_(key: Annotated[str, typer.Argument(
+             help="phone.region, currency, date_order, decimal or timezone.")],
+         value: Annotated[str, typer.Argument(help="The new value.")]) -> None:
+    """Change a setting in the configuration file (its comments and layout are kept)."""
+    from crmcli.config import check_setting, save_setting
+
+    checked = check_setting(key, value)
+    path = save_setting(key, checked)
+    info(f"{key} = {checked!r} in {path}")

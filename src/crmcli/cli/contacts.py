@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from crmcli import activity, contacts, duplicates, output
+from crmcli.cli import phones
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -75,10 +76,13 @@ def add(
 ) -> None:
     """Add a contact and print its id."""
     db = state().db
-    contact = Contact(name=name, emails=_details(email), phones=_details(phone),
-                      addresses=_details(address), urls=_details(url), company=company,
-                      title=title, tags=tag, birthday=_birthday(birthday))
-    contact = contacts.create(db, contact, notes=[note] if note else [])
+    contact, warnings = contacts.tidy(Contact(
+        name=name, emails=_details(email), phones=_details(phone), addresses=_details(address),
+        urls=_details(url), company=company, title=title, tags=tag, birthday=_birthday(birthday)))
+    contact = contacts.validate(contact, phones.region())
+    phones.warn(warnings + duplicates.shared_details(db, contact, phones.region()))
+    contact = contacts.create(db, contact, notes=[note] if note else [], region=phones.region())
+    phones.suggest_region(contact.phones)
     if interactive():
         typer.echo(f"Added contact {contact.id}: {output.safe(contact.name)}")
     else:
@@ -201,8 +205,11 @@ def edit(
                 kind, getattr(contact, attribute), additions[attribute], removals[attribute]))
     if changed is None:
         return
+    changed, warnings = contacts.tidy(changed)
+    phones.warn(warnings)
     if changed != contact:
-        contacts.update(db, changed)
+        contacts.update(db, changed, phones.region())
+        phones.suggest_region(changed.phones)
         info(f"updated contact {contact.id}: {changed.name}")
     elif cadence is None:
         info("no changes")
@@ -231,7 +238,10 @@ def _edit_in_editor(contact: Contact) -> Contact | None:
         info("empty form; edit cancelled")
         return None
     try:
-        return contacts.validate(editform.from_form(text, contact, state().config.date_order))
+        edited, warnings = contacts.tidy(
+            editform.from_form(text, contact, state().config.date_order))
+        phones.warn(warnings)
+        return contacts.validate(edited, phones.region())
     except InvalidInput as exc:
         raise InvalidInput(f"{exc}; nothing was changed (your edit is kept in "
                            f"{keep_text(text)})") from exc
@@ -319,7 +329,7 @@ def merge(
         raise InvalidInput(f"{keep!r} and {other!r} are the same contact (id {first.id})")
     confirm(f"Merge {contacts.describe(second)} (id {second.id}) into "
             f"{contacts.describe(first)} (id {first.id})?", yes)
-    merged, conflicts = duplicates.merge(db, first, second)
+    merged, conflicts = duplicates.merge(db, first, second, phones.region())
     for conflict in conflicts:
         info(conflict)
     info(f"merged {second.id} into {merged.id}; {second.id} is in the trash")

@@ -54,7 +54,7 @@ from typing import TextIO
 from crmcli.dates import parse_partial_date
 from crmcli.errors import InvalidInput
 from crmcli.models import Contact, Detail, PartialDate
-from crmcli.normalize import is_email, is_phone
+from crmcli.normalize import is_email
 from crmcli.text import spreadsheet_safe
 
 DIALECTS = ("google", "outlook", "crmcli")
@@ -79,7 +79,7 @@ _NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
 _NO_DATE = re.compile(r"[0\W]*")
 _IDENTITY = {"name", "given", "middle", "family", "company", "emails", "phones"}
-_VALID = {"emails": is_email, "phones": is_phone}
+_VALID = {"emails": is_email}  # a phone that is not a number is kept as text
 _SINGULAR = {"emails": "email", "phones": "phone", "addresses": "address", "urls": "URL"}
 
 

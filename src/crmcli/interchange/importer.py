@@ -160,17 +160,17 @@ def _overlay(existing: Contact, incoming: Contact, fields: set[str] | None, tags
 
 
 def _without_invalid_details(contact: Contact) -> tuple[Contact, list[str]]:
-    """The contact less any email or phone crm cannot use, and a warning for each; one bad
-    value should not cost the whole record."""
-    from crmcli.normalize import is_email, is_phone
+    """The contact less any email crm cannot use and the values past the limit per kind,
+    and a warning for each (phones that are not numbers are kept as text, with a warning);
+    one bad value should not cost the whole record."""
+    from crmcli.limits import shown
+    from crmcli.normalize import is_email
 
-    warnings = []
-    kept = {}
-    for attribute, valid, kind in (("emails", is_email, "email"), ("phones", is_phone, "phone")):
-        kept[attribute] = [d for d in getattr(contact, attribute) if valid(d.value)]
-        warnings += [f"left out the invalid {kind} {d.value!r}"
-                     for d in getattr(contact, attribute) if not valid(d.value)]
-    return replace(contact, **kept), warnings
+    contact, warnings = contacts.tidy(contact)
+    emails = [d for d in contact.emails if is_email(d.value)]
+    warnings += [f"left out the invalid email {shown(d.value)}"
+                 for d in contact.emails if not is_email(d.value)]
+    return replace(contact, emails=emails), warnings
 
 
 def _distinct(notes: list[str]) -> list[str]:

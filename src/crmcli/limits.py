@@ -1,0 +1,26 @@
+"""How much one value may hold: the size limits on everything that enters the book, in one
+place. They protect memory and time (every parser runs on bounded input), and are generous
+for real data; docs/guide.md lists them."""
+
+from __future__ import annotations
+
+from crmcli.errors import InvalidInput
+
+MAX_TEXT = 1_000_000  # characters of a note, an interaction's or a follow-up's text
+MAX_FIELD = 65_536  # characters of any other value: a name, title, company, email, phone, tag...
+MAX_VALUES = 1_000  # emails (and phones, addresses, URLs) per contact; more are skipped
+
+
+def check_length(what: str, text: str | None, limit: int = MAX_FIELD) -> None:
+    """Refuse ``text`` longer than ``limit`` characters, naming ``what`` it is."""
+    if text is not None and len(text) > limit:
+        raise InvalidInput(f"{what} is too long: {len(text):,} characters, the limit is "
+                           f"{limit:,}")
+
+
+def shown(text: str, width: int = 40) -> str:
+    """``text`` quoted for a message, cut to ``width`` characters: a message never echoes a
+    megabyte back."""
+    if len(text) <= width:
+        return repr(text)
+    return f"{text[:width]!r}... ({len(text):,} characters)"

@@ -72,3 +72,80 @@ def test_empty_when_and_empty_text_are_errors(crm):
     assert crm("followups", "edit", "1", "--text", "").exit_code == 1
     assert crm("snooze", "1", "").exit_code == 1
     assert len(crm.ok("followups", "list", "--json").json()) == 1
+
+
+# ------------------------------------------------------- arguments that start with a dash
+
+
+def test_a_date_that_starts_with_a_dash_is_an_argument(crm):
+    crm.add("Ana Lima")
+    crm.ok("follow-up", "ana", "-2d", "Send the quote")
+    assert [(r["section"], r["text"]) for r in crm.ok("due", "--json").json()] == [
+        ("overdue", "Send the quote")]
+
+
+def test_a_query_term_a_short_option_would_swallow_is_a_usage_error(crm):
+    crm.add("Ana Lima", "--tag", "lost")
+    swallowed = crm("list", "-tag:lost")
+    assert swallowed.exit_code == 2
+    assert "'-tag:lost' reads as -t 'ag:lost'; write --tag ag:lost" in swallowed.stderr
+    assert swallowed.stdout == ""
+
+
+def test_dash_terms_that_are_no_option_reach_the_command(crm):
+    crm.add("Ana Lima", "-e", "ana@example.com")
+    help_flag_word = crm("list", "-has:email")  # -h is help: this must not print the help
+    assert help_flag_word.exit_code == 0 and "Usage" not in help_flag_word.stdout
+    assert crm("list", "--", "-tag:lost").exit_code == 0
+    assert crm.ok("list", "-t", "x").stdout.count("\n") == 1  # real options still work
+    assert "No such option: -z" in crm("list", "-z").stderr
+
+
+def test_grouped_flags_are_still_options(crm):
+    crm.add("Ana Lima")
+    crm.ok("follow-up", "ana", "fri", "Call")
+    crm.ok("followups", "rm", "1", "-y")
+    assert crm.ok("followups", "list", "--json").json() == []
+
+
+# ---------------------------------------------------------------- ranges of typed values
+
+
+def test_numbers_too_large_to_store_are_usage_errors(crm):
+    crm.add("Ana Lima")
+    for args in (("list", "--limit", "99999999999999999999999"),
+                 ("done", "99999999999999999999"),
+                 ("followups", "edit", "99999999999999999999", "--text", "x")):
+        result = crm(*args)
+        assert result.exit_code == 2, args
+        assert "is too large a number" in result.stderr
+
+
+def test_dates_and_lengths_of_time_out_of_range_are_clear_errors(crm):
+    crm.add("Ana Lima")
+    crm.ok("follow-up", "ana", "fri", "Call")
+    for args, message in (
+            (("follow-up", "ana", "9999-12-31", "x"), "the year 9999 is out of range"),
+            (("follow-up", "ana", "+300y", "x"), "the year 2326 is out of range"),
+            (("snooze", "1", "99999999999999999999 days"), "is too far"),
+            (("due", "--within", "99999999999999d"), "too long a time"),
+            (("deal", "add", "ana", "X", "--close", "9999-12-31"), "out of range"),
+            (("log", "ana", "--duration", "99999999999999999999m", "x"), "too long"),
+            (("add", "Bo", "--birthday", "31/12/9999"), "the year 9999 is out of range")):
+        result = crm(*args)
+        assert (result.exit_code, message in result.stderr) == (1, True), (args, result.stderr)
+    assert len(crm.ok("followups", "list", "--json").json()) == 1
+
+
+def test_ics_export_survives_any_stored_date(crm, db_path):
+    crm.add("Ana Lima")
+    crm.ok("follow-up", "ana", "2026-12-01", "Fine")
+    crm.ok("follow-up", "ana", "2026-12-02", "Far")
+    crm.ok("follow-up", "ana", "2026-12-03", "Broken")
+    with db.connect(db_path) as conn:
+        conn.execute("UPDATE followups SET due = '9999-12-31' WHERE id = 2")
+        conn.execute("UPDATE followups SET due = 'soon' WHERE id = 3")
+    result = crm.ok("export", "-f", "ics")
+    calendar = vobject.readOne(result.stdout)
+    assert [e.summary.value for e in calendar.vevent_list] == ["Fine (Ana Lima)"]
+    assert "follow-up 2 left out" in result.stderr and "follow-up 3 left out" in result.stderr

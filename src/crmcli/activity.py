@@ -143,12 +143,18 @@ def notes_by_contact(db: Connection, ids: list[int]) -> dict[int, list[str]]:
 # ------------------------------------------------------------------------------ interactions
 
 
+_LONGEST_MINUTES = 7 * 24 * 60
+
+
 def parse_duration(text: str) -> int:
     """Minutes from ``15m``, ``1h``, ``1h30``, ``1h 30m`` or a bare ``45``."""
     match = _DURATION.fullmatch(text.strip())
     if not text.strip() or not match or not (match[1] or match[2]):
         raise InvalidInput(f"{text!r} is not a duration; try 15m, 1h, 1h30")
-    return int(match[1] or 0) * 60 + int(match[2] or 0)
+    minutes = int(match[1] or 0) * 60 + int(match[2] or 0)
+    if minutes > _LONGEST_MINUTES:
+        raise InvalidInput(f"{text!r} is too long for one interaction (at most a week)")
+    return minutes
 
 
 def log_interaction(db: Connection, interaction: Interaction) -> Interaction:

@@ -129,8 +129,8 @@ def parse_when(text: str, now: dt.datetime, date_order: str = "DMY", past: bool 
 def check_year(day: dt.date, text: str) -> None:
     """Refuse a date outside the years crm accepts, naming what was typed."""
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise InvalidInput(f"{text!r} is {day.isoformat()}: dates from {FIRST_YEAR} to "
-                           f"{LAST_YEAR} are accepted")
+        raise InvalidInput(f"{text!r}: the year {day.year} is out of range; only dates from "
+                           f"{FIRST_YEAR} to {LAST_YEAR} are accepted")
 
 
 def _split_time(value: str) -> tuple[str, dt.time | None]:
@@ -254,11 +254,14 @@ def parse_partial_date(text: str, date_order: str = "DMY", today_: dt.date | Non
     """
     value = text.strip()
     try:
-        return _parse_partial(value, date_order, today_ or today())
+        partial = _parse_partial(value, date_order, today_ or today())
     except ValueError as exc:
         example = _EXAMPLES.get(date_order, _EXAMPLES["DMY"])
         raise InvalidInput(f"{text!r} is not a valid date (try 1980-05-17, {example}, 17 May, "
                            "May 17 1980 or --05-17)") from exc
+    if partial.year is not None:
+        check_year(dt.date(partial.year, 1, 1), text)
+    return partial
 
 
 def _parse_partial(value: str, date_order: str, today_: dt.date) -> PartialDate:

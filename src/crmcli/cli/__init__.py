@@ -9,6 +9,7 @@ from typer.core import TyperGroup
 
 from crmcli import __version__, output
 from crmcli.cli import common
+from crmcli.cli.arguments import adapt
 from crmcli.errors import CrmError
 
 HELP = """A command-line CRM: contacts and companies, notes and calls, follow-ups and deals,
@@ -50,6 +51,10 @@ class CrmGroup(TyperGroup):
         return list(COMMANDS)
 
     def get_command(self, ctx, name):
+        command = self._load_command(name)
+        return None if command is None else adapt(command)
+
+    def _load_command(self, name):
         if name not in COMMANDS:
             return None
         sub_app = importlib.import_module(f"crmcli.cli.{COMMANDS[name]}").app

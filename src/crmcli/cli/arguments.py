@@ -1,0 +1,106 @@
+"""Arguments that look like options, and numbers too large to store.
+
+Click reads every token that starts with ``-`` as options, but crm's arguments often start
+with one: dates (``crm follow-up ana -2d``) and query terms (``crm list -tag:lost``,
+``-has:email``). Before Click parses a command, a token that is not one of that command's
+options goes behind ``--``, as a positional argument. Where a real short option would swallow
+it (``-tag:lost`` read as ``-t ag:lost``), that is a usage error rather than a guess: the user
+writes ``--tag ag:lost`` or puts the term after ``--``. Whole numbers are checked against
+what SQLite stores (64 bits), so ``--limit 99999999999999999999999`` is a usage error too.
+"""
+
+from __future__ import annotations
+
+_LARGEST = 2**63 - 1
+
+
+def adapt(command):
+    """``command`` (and, for a group, each of its sub-commands) with the rules above. Typer
+    builds commands with its own copy of Click, so they are recognised by what they have."""
+    for param in command.params:
+        if getattr(param.type, "name", "") in ("int", "int range", "integer", "integer range"):
+            _bound(param.type)
+    if hasattr(command, "commands"):
+        for sub_command in command.commands.values():
+            adapt(sub_command)
+    elif not getattr(command, "_dash_arguments", False):
+        parse = command.parse_args
+        command.parse_args = lambda ctx, args: parse(ctx, _dashes_as_arguments(ctx, args))
+        command._dash_arguments = True
+    return command
+
+
+def _bound(param_type) -> None:
+    """Make an integer type refuse what does not fit SQLite's 64-bit INTEGER."""
+    if getattr(param_type, "_bounded", False):
+        return
+    convert = param_type.convert
+
+    def checked(value, param, ctx):
+        number = convert(value, param, ctx)
+        if isinstance(number, int) and not -_LARGEST - 1 <= number <= _LARGEST:
+            param_type.fail(f"{value} is too large a number", param, ctx)
+        return number
+
+    param_type.convert = checked
+    param_type._bounded = True
+
+
+def _options(ctx) -> dict[str, bool]:
+    """Every option name of the command, and whether it takes a value."""
+    return {name: not (param.is_flag or param.count)
+            for param in ctx.command.get_params(ctx) if param.param_type_name == "option"
+            for name in (*param.opts, *param.secondary_opts)}
+
+
+def _dashes_as_arguments(ctx, args: list[str]) -> list[str]:
+    """``args`` with the tokens that only look like options moved behind ``--``."""
+    options = _options(ctx)
+    before, after, moved = [], [], False
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            after.extend(tokens)
+            break
+        kind = _kind(token, options, ctx)
+        if kind == "argument":
+            moved = moved or token.startswith("-")
+            after.append(token)
+            continue
+        before.append(token)
+        if kind == "option taking the next token":
+            before.extend(_next(tokens))
+    return [*before, "--", *after] if moved else args
+
+
+def _next(tokens) -> list[str]:
+    value = next(tokens, None)
+    return [] if value is None else [value]
+
+
+def _kind(token: str, options: dict[str, bool], ctx) -> str:
+    """``argument``, ``option`` or ``option taking the next token``."""
+    if len(token) < 2 or not token.startswith("-"):
+        return "argument"
+    name = token.split("=", 1)[0] if token.startswith("--") else token
+    if name in options:
+        return "option taking the next token" if options[name] and "=" not in token else "option"
+    if token.startswith("--"):
+        return "option"  # an unknown long option: Click says so
+    short = token[:2]
+    if options.get(short):
+        ctx.fail(f"{token!r} reads as {short} {token[2:]!r}; write {_long_name(short, ctx)} "
+                 f"{token[2:]} for that option, or put '--' before {token} to mean the "
+                 "argument")
+    if all(options.get(f"-{letter}") is False for letter in token[1:]):
+        return "option"  # grouped flags such as -yv
+    if len(token) == 2 and token[1].isalpha():
+        return "option"  # a mistyped option: Click says there is no such option
+    return "argument"
+
+
+def _long_name(short: str, ctx) -> str:
+    for param in ctx.command.get_params(ctx):
+        if param.param_type_name == "option" and short in param.opts:
+            return max(param.opts, key=len)
+    return short

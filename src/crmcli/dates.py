@@ -254,14 +254,11 @@ def parse_partial_date(text: str, date_order: str = "DMY", today_: dt.date | Non
     """
     value = text.strip()
     try:
-        partial = _parse_partial(value, date_order, today_ or today())
+        return _parse_partial(value, date_order, today_ or today())
     except ValueError as exc:
         example = _EXAMPLES.get(date_order, _EXAMPLES["DMY"])
         raise InvalidInput(f"{text!r} is not a valid date (try 1980-05-17, {example}, 17 May, "
                            "May 17 1980 or --05-17)") from exc
-    if partial.year is not None:
-        check_year(dt.date(partial.year, 1, 1), text)
-    return partial
 
 
 def _parse_partial(value: str, date_order: str, today_: dt.date) -> PartialDate:

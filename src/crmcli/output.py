@@ -8,7 +8,7 @@ characters are stripped before text can reach a terminal.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from crmcli.text import cell, safe, spreadsheet_safe, strip_controls, to_json
 
@@ -116,3 +116,11 @@ def console(stderr: bool = False):
     from rich.console import Console
 
     return Console(stderr=stderr, highlight=False)
+
+
+def text_lines(lines: Iterable[str]) -> None:
+    """Stream ready-made lines (a dump) as they come; made safe only on a terminal."""
+    terminal = sys.stdout.isatty()
+    for line in lines:
+        sys.stdout.write(safe(line) if terminal else line)
+    sys.stdout.flush()

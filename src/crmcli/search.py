@@ -109,3 +109,23 @@ def match_expression(query: str) -> str | None:
 def matching(column: str = "c.id") -> str:
     """SQL that keeps the contacts whose row matches the expression bound to its ``?``."""
     return f"{column} IN (SELECT rowid FROM contact_search WHERE contact_search MATCH ?)"
+
+
+def refresh(db: Connection, contact_ids: Iterable[int], note_ids: Iterable[int] = ()) -> None:
+    """Bring the index in step with rows written behind its back (an undo, a load): each
+    contact's row rebuilt or dropped, each note's row rewritten or dropped."""
+    for note_id in set(note_ids):
+        db.execute("DELETE FROM note_search WHERE rowid = ?", [note_id])
+        db.execute("INSERT INTO note_search (rowid, body) SELECT id, ? FROM notes"
+                   " WHERE id = ? AND deleted_at IS NULL",
+                   [fold(_note_body(db, note_id)), note_id])
+    for contact_id in set(contact_ids):
+        if db.execute("SELECT 1 FROM contacts WHERE id = ?", [contact_id]).fetchone():
+            reindex(db, contact_id)
+        else:
+            db.execute("DELETE FROM contact_search WHERE rowid = ?", [contact_id])
+
+
+def _note_body(db: Connection, note_id: int) -> str:
+    row = db.execute("SELECT body FROM notes WHERE id = ?", [note_id]).fetchone()
+    return row[0] if row else ""

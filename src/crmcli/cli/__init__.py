@@ -39,6 +39,7 @@ COMMANDS = {
     "deal": "deals", "pipeline": "deals", "forecast": "deals", "report": "deals",
     "follow-up": "followups", "due": "followups", "done": "followups", "snooze": "followups",
     "followups": "followups", "birthdays": "followups", "remind": "followups",
+    "dump": "journal", "load": "journal",
     "config": "config", "dashboard": "activity", "demo": "demo",
 }
 

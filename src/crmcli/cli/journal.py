@@ -1,0 +1,74 @@
+"""The safety net: ``crm dump``/``crm load``, the journal and undo."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crmcli import output
+from crmcli.cli.common import info, state
+from crmcli.errors import InvalidInput
+
+app = typer.Typer()
+
+
+@app.command(epilog="Examples:\n\n  crm dump -o book.jsonl && git -C backups commit -am today\n\n"
+             "  crm --db new.db load book.jsonl")
+def dump(
+    output_file: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to this file (atomically, mode 0600) instead of stdout.")]
+    = None,
+) -> None:
+    """Write every user table as canonical JSON Lines (stable order and keys: diffable)."""
+    from crmcli import dump as book_dump
+
+    lines = book_dump.dump(state().db)
+    if output_file is None:
+        output.text_lines(lines)
+        return
+    _write_atomically(output_file, lines)
+    info(f"dumped the book to {output_file}")
+
+
+def _write_atomically(path: Path, lines) -> None:
+    folder = path.expanduser().resolve().parent
+    if not folder.is_dir():
+        raise InvalidInput(f"cannot write {path}: the folder {folder} does not exist")
+    if path.is_dir():
+        raise InvalidInput(f"cannot write {path}: it is a directory")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.writelines(lines)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+@app.command()
+def load(
+    source: Annotated[str, typer.Argument(metavar="FILE", help="A dump, or - for stdin.")],
+) -> None:
+    """Restore a dump (from `crm dump`) into an empty book."""
+    from crmcli import dump as book_dump
+
+    try:
+        stream = sys.stdin if source == "-" else open(  # noqa: SIM115
+            source, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {source}: {exc.strerror}") from None
+    where = "<stdin>" if source == "-" else source
+    try:
+        count = book_dump.load(state().db, stream, where)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{where}: not UTF-8 text (byte {exc.start} of a line)") from None
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+    info(f"loaded {count} row(s)")

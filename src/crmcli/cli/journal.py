@@ -51,7 +51,8 @@ def _write_atomically(path: Path, lines) -> None:
         raise
 
 
-@app.command()
+@app.command(epilog="Examples:\n\n  crm --db new.db load book.jsonl\n\n"
+             "  crm dump | crm --db copy.db load -")
 def load(
     source: Annotated[str, typer.Argument(metavar="FILE", help="A dump, or - for stdin.")],
 ) -> None:

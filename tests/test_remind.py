@@ -347,3 +347,94 @@ def test_a_missing_password_variable_and_a_failing_password_command(crm, db_path
 def test_only_one_delivery_method(crm, due_book):
     result = crm("remind", "--stdout", "--sendmail")
     assert result.exit_code == 1 and "choose one of" in result.stderr
+
+
+# ------------------------------------------------------- what SMTP failures say, and secrets
+
+
+def test_a_login_against_a_server_without_auth_says_so(crm, db_path, due_book, smtp_server,
+                                                       configure, monkeypatch):
+    """security = "none", a user set, a server offering no AUTH: not a STARTTLS problem."""
+    configure(_smtp_lines(smtp_server.port, user=True))
+    monkeypatch.setenv("CRM_TEST_SMTP_PASSWORD", PASSWORD)
+    result = crm("remind")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"crm: error: SMTP server 127.0.0.1:{smtp_server.port} does not offer a login (no AUTH)"
+        f" for [smtp] user {USER} over an unencrypted connection; try security = \"starttls\""
+        " or \"ssl\"\n")
+    assert smtp_server.envelopes == [] and _sent_rows(db_path) == 0
+
+
+def test_a_failing_password_command_never_shows_its_output(crm, db_path, due_book, configure,
+                                                           auth_server):
+    configure(_smtp_lines(auth_server.port) + f'user = "{USER}"\n'
+              "password_cmd = \"echo hunter2-secret; echo 'wrong key hunter2-secret' >&2; "
+              "exit 3\"\n")
+    result = crm("remind")
+    assert result.exit_code == 1
+    assert "[smtp] password_cmd failed (exit status 3)" in result.stderr
+    assert "hunter2" not in result.stderr + result.stdout
+    assert auth_server.envelopes == [] and _sent_rows(db_path) == 0
+
+
+# ------------------------------------------------------------------ what the email carries
+
+
+def _message(crm, smtp_server, configure, remind_lines=""):
+    configure(_smtp_lines(smtp_server.port),
+              'to = "me@example.com"\nfrom = "crm@example.com"\n' + remind_lines)
+    crm.ok("remind", "--force")
+    return smtp_server.messages()[-1]
+
+
+def test_the_email_names_each_follow_up_id_and_is_marked_automatic(crm, due_book, smtp_server,
+                                                                   configure):
+    message = _message(crm, smtp_server, configure)
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Message-ID"].endswith("@example.com>")  # the From address's domain
+    text = message.get_body(("plain",)).get_content()
+    assert "Send the renewal quote (crm done 1)" in text
+    assert "Call about the pilot (crm done 2)" in text
+    assert "`crm done ID` marks a follow-up done" in text
+    assert "(crm done 2)" in message.get_body(("html",)).get_content()
+
+
+def test_message_id_is_stable_for_the_same_digest_and_domain_configurable(
+        crm, due_book, smtp_server, configure):
+    """A digest sent twice (a run killed after delivery, before recording) has one id."""
+    first = _message(crm, smtp_server, configure, 'message_id_domain = "crm.example.org"\n')
+    again = _message(crm, smtp_server, configure, 'message_id_domain = "crm.example.org"\n')
+    assert first["Message-ID"] == again["Message-ID"]
+    assert first["Message-ID"].startswith("<crm-remind.")
+    assert first["Message-ID"].endswith("@crm.example.org>")
+    crm.ok("follow-up", "bo", "today 18:00", "Something new")
+    other = _message(crm, smtp_server, configure, 'message_id_domain = "crm.example.org"\n')
+    assert other["Message-ID"] != first["Message-ID"]  # another digest, another id
+    crm.ok("remind", "--force", "--to", "boss@example.com")
+    assert smtp_server.messages()[-1]["Message-ID"] != other["Message-ID"]
+
+
+def test_a_bad_message_id_domain_names_the_key(crm, due_book, smtp_server, configure):
+    configure(_smtp_lines(smtp_server.port), 'to = "me@example.com"\n'
+              'message_id_domain = "bad domain>"\n')
+    result = crm("remind")
+    assert result.exit_code == 1 and "[remind] message_id_domain must be" in result.stderr
+
+
+def test_bidi_controls_and_markup_from_contacts_are_shown_not_obeyed(crm, smtp_server,
+                                                                    configure):
+    crm.add("Eve \u202eevil\u202c Doe")
+    crm.add("<b>Bold</b> & Co")
+    crm.ok("follow-up", "eve", "today", "Pay \u2066invoice\u2069 now\u200b")
+    crm.ok("follow-up", "bold", "today", "<script>alert(1)</script>")
+    message = _message(crm, smtp_server, configure)
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    for part in (text, html):
+        assert "Eve <U+202E>evil<U+202C> Doe" in part.replace("&lt;", "<").replace("&gt;", ">")
+        assert "Pay <U+2066>invoice<U+2069> now<U+200B>" in part.replace(
+            "&lt;", "<").replace("&gt;", ">")
+        assert not any(c in part for c in "\u202e\u202c\u2066\u2069\u200b")
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in html and "<b>Bold" not in html
+    assert "&lt;script&gt;" in html and "<script>" not in html

@@ -16,6 +16,7 @@ from functools import cached_property
 from crmcli.agenda import Agenda, KeepInTouch, Occasion, occasion_text, touch_detail, when_text
 from crmcli.dates import humanize, short_date
 from crmcli.followups import Entry
+from crmcli.text import safe
 
 
 @dataclass
@@ -86,7 +87,8 @@ def _sections(result: Digest) -> list[tuple[str, list[tuple[str, str, str]]]]:
     def follow_up_rows(items: list[Entry]) -> list[tuple[str, str, str]]:
         return [(when_text(i, now), who(i.contact_name, i.company),
                  (i.followup.body or "follow up") + (f" [deal: {i.deal_title}]"
-                                                     if i.deal_title else ""))
+                                                     if i.deal_title else "")
+                 + f" (crm done {i.followup.id})")
                 for i in items]
 
     days = result.agenda.within_days
@@ -101,7 +103,8 @@ def _sections(result: Digest) -> list[tuple[str, list[tuple[str, str, str]]]]:
             for o in result.birthdays]),
         (f"Coming up in the next {days} days", follow_up_rows(result.upcoming)),
     ]
-    return [(title, rows) for title, rows in sections if rows]
+    return [(title, [tuple(safe(cell) for cell in row) for row in rows])
+            for title, rows in sections if rows]
 
 
 def _day_text(day: dt.date, now: dt.datetime) -> str:
@@ -123,7 +126,8 @@ def text_body(result: Digest) -> str:
         width = max(len(when) for when, _, _ in rows)
         lines += [f"  {when:<{width}}  {who}: {what}" for when, who, what in rows]
         lines.append("")
-    lines.append("-- \ncrm remind; `crm due` shows the whole agenda.")
+    lines.append("-- \ncrm remind; `crm due` shows the whole agenda, `crm done ID` marks a "
+                 "follow-up done.")
     return "\n".join(lines) + "\n"
 
 
@@ -143,10 +147,9 @@ def html_body(result: Digest) -> str:
                   "</tr>" for when, who, what in rows]
         parts.append("</table>")
     parts.append("<p style=\"color:#888\">crm remind; <code>crm due</code> shows the whole "
-                 "agenda.</p>")
+                 "agenda, <code>crm done ID</code> marks a follow-up done.</p>")
     return ('<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
             + "\n".join(parts) + "</body></html>\n")
-
 
 
 def preview(result: Digest, sender: str, to: list[str]) -> str:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from crmcli.config import Config
 
-REMIND_KEYS = ("to", "from", "days_ahead", "sendmail")
+REMIND_KEYS = ("to", "from", "days_ahead", "sendmail", "message_id_domain")
 SMTP_KEYS = ("host", "port", "security", "user", "password_env", "password_cmd", "timeout")
 SECURITIES = {"starttls": 587, "ssl": 465, "none": 25}
 DEFAULT_SENDMAIL = "/usr/sbin/sendmail -t -oi"
@@ -40,6 +40,7 @@ class RemindSettings:
     sender: str | None
     days_ahead: int = 3
     sendmail: str = DEFAULT_SENDMAIL
+    message_id_domain: str | None = None  # None: the domain of the From address
 
 
 @dataclass
@@ -110,7 +111,20 @@ def remind_settings(config: Config, to: list[str] | None = None, sender: str | N
         sender=sender or (_addresses(config, values.get("from"), "[remind] from") or [None])[0],
         days_ahead=days,
         sendmail=_text(config, "remind", values, "sendmail") or DEFAULT_SENDMAIL,
+        message_id_domain=_domain(config, values.get("message_id_domain")),
     )
+
+
+def _domain(config: Config, value: object) -> str | None:
+    """``[remind] message_id_domain``: a host name such as ``example.com``."""
+    import re
+
+    if value is None:
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9.-]{1,253}", value):
+        raise ConfigError(f"{config.path}: [remind] message_id_domain must be a domain name "
+                          f"such as \"example.com\", not {value!r}")
+    return value
 
 
 def smtp_settings(config: Config) -> SmtpSettings | None:
@@ -154,9 +168,9 @@ def smtp_password(settings: SmtpSettings, config_path: object) -> str:
                               timeout=60, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired as exc:
         raise ConfigError(f"{config_path}: [smtp] password_cmd took over a minute") from exc
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[0]
-        raise ConfigError(f"{config_path}: [smtp] password_cmd failed: {reason}")
+    if done.returncode != 0:  # its output is not shown: it may hold the secret
+        raise ConfigError(f"{config_path}: [smtp] password_cmd failed (exit status "
+                          f"{done.returncode}); run it by hand to see why")
     password = (done.stdout.splitlines() or [""])[0]
     if not password:
         raise ConfigError(f"{config_path}: [smtp] password_cmd printed no password")
@@ -168,10 +182,21 @@ def sender_address(sender: str | None, to: list[str]) -> str:
     return sender or (to[0] if to else "crm@localhost")
 
 
-def compose(result: Digest, sender: str | None, to: list[str]) -> EmailMessage:
-    """The email: plain text with an HTML alternative."""
+def message_id(result: Digest, to: list[str], domain: str) -> str:
+    """The same for the same digest (day, recipients, items) to the same people, so that a copy
+    sent again after a run was killed between delivery and recording is recognisable."""
+    import hashlib
+
+    day = result.agenda.now.date().isoformat()
+    what = "\n".join([day, *sorted(a.lower() for a in to), *sorted(result.keys)])
+    return f"<crm-remind.{day}.{hashlib.sha256(what.encode()).hexdigest()[:20]}@{domain}>"
+
+
+def compose(result: Digest, sender: str | None, to: list[str],
+            message_id_domain: str | None = None) -> EmailMessage:
+    """The email: plain text with an HTML alternative, marked as sent by a program."""
     from email.message import EmailMessage
-    from email.utils import format_datetime, make_msgid
+    from email.utils import format_datetime, parseaddr
 
     message = EmailMessage()
     message["Subject"] = subject(result)
@@ -179,7 +204,9 @@ def compose(result: Digest, sender: str | None, to: list[str]) -> EmailMessage:
     if to:
         message["To"] = ", ".join(to)
     message["Date"] = format_datetime(result.agenda.now)
-    message["Message-ID"] = make_msgid("crm-remind")
+    domain = message_id_domain or parseaddr(message["From"])[1].rpartition("@")[2]
+    message["Message-ID"] = message_id(result, to, domain or "localhost")
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to it
     message.set_content(text_body(result))
     message.add_alternative(html_body(result), subtype="html")
     return message
@@ -196,20 +223,9 @@ def send_smtp(message: EmailMessage, settings: SmtpSettings, to: list[str],
 
     where = f"{settings.host}:{settings.port}"
     try:
-        if settings.security == "ssl":
-            server = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
-                                      context=ssl.create_default_context())
-        else:
-            server = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-        with server:
-            if settings.security == "starttls":
-                server.starttls(context=ssl.create_default_context())
-            if settings.user:
-                server.login(settings.user, password or "")
+        with _connect(settings) as server:
+            _secure_and_login(server, settings, where, password)
             refused = server.send_message(message, to_addrs=to)
-    except smtplib.SMTPNotSupportedError as exc:
-        raise DeliveryError(f"SMTP server {where} does not offer STARTTLS; set [smtp] security"
-                            " to \"ssl\" or \"none\"") from exc
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(f"SMTP server {where} refused the login of {settings.user}: "
                             f"{_reply(exc.smtp_code, exc.smtp_error)}") from exc
@@ -230,6 +246,39 @@ def send_smtp(message: EmailMessage, settings: SmtpSettings, to: list[str],
     if refused:
         raise DeliveryError(f"SMTP server {where} refused the recipient(s): "
                             f"{_refusals(refused)}")
+
+
+def _connect(settings: SmtpSettings):
+    import smtplib
+    import ssl
+
+    if settings.security == "ssl":
+        return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
+                                context=ssl.create_default_context())
+    return smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+
+
+def _secure_and_login(server, settings: SmtpSettings, where: str, password: str | None
+                      ) -> None:
+    """STARTTLS when asked, then the login when a user is set; a server that lacks either
+    is named for what it lacks."""
+    import ssl
+
+    server.ehlo()
+    if settings.security == "starttls":
+        if not server.has_extn("starttls"):
+            raise DeliveryError(f"SMTP server {where} does not offer STARTTLS; set [smtp] "
+                                "security to \"ssl\" or \"none\"")
+        server.starttls(context=ssl.create_default_context())
+        server.ehlo()
+    if settings.user:
+        if not server.has_extn("auth"):
+            raise DeliveryError(
+                f"SMTP server {where} does not offer a login (no AUTH) for [smtp] user "
+                f"{settings.user}" + (" over an unencrypted connection; try security = "
+                                      "\"starttls\" or \"ssl\"" if settings.security == "none"
+                                      else "; remove [smtp] user if it needs none"))
+        server.login(settings.user, password or "")
 
 
 def _reply(code: int, text: bytes | str) -> str:

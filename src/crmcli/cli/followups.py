@@ -369,7 +369,7 @@ def _deliver(method: str, digest, settings, config) -> None:
     if method == "stdout":
         typer.echo(output.safe(digests.text_body(digest)), nl=False)
         return
-    message = mailer.compose(digest, settings.sender, settings.to)
+    message = mailer.compose(digest, settings.sender, settings.to, settings.message_id_domain)
     if method == "sendmail":
         mailer.send_sendmail(message, settings.sendmail)
         return

@@ -514,7 +514,7 @@ def test_panels_for_other_pages(conn, people):
     console = Console(file=io.StringIO(), width=120, color_system=None)
     console.print(deals_panel(deals.open_for_contact(conn, people["jose"]),
                               dt.date(2030, 1, 1), ","))
-    console.print(deals_panel([], title="Closing this week"))
+    console.print(deals_panel([], dt.date(2030, 1, 1), title="Closing this week"))
     config = type("C", (), {"raw": {}, "path": "x"})()
     totals = reports.stage_totals(conn, stages.load_pipeline(config))
     console.print(pipeline_summary(totals))

@@ -21,7 +21,7 @@ def test_spreadsheet_formulas_are_neutralised():
 
 
 def test_tsv_escapes_tabs_and_newlines(capsys):
-    output.render([{"a": "x\ty", "b": "1\n2\\3"}], "tsv")
+    output.Output("tsv").records([{"a": "x\ty", "b": "1\n2\\3"}], [("a", "a"), ("b", "b")])
     assert capsys.readouterr().out == "a\tb\nx\\ty\t1\\n2\\\\3\n"
 
 

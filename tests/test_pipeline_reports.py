@@ -72,7 +72,7 @@ def book(crm, db_path):
 
 
 def test_pipeline_totals_per_stage_never_add_currencies(crm, book):
-    rows = crm.ok("pipeline").rows()
+    rows = crm.ok("pipeline", "-f", "tsv").rows()
     assert rows == [
         {"stage": "lead", "probability": "10", "count": "1", "totals": "",
          "weighted_totals": ""},
@@ -122,7 +122,7 @@ def test_pipeline_board_follows_the_decimal_setting(crm, book, tmp_path, monkeyp
     config.write_text('decimal = ","\n')
     monkeypatch.setenv("CRM_CONFIG", str(config))
     assert "1.003,33 EUR" in crm.ok("pipeline", "-f", "table").stdout
-    assert "1003.33 EUR" in crm.ok("pipeline").stdout  # data stays plain when piped
+    assert "1003.33 EUR" in crm.ok("pipeline", "-f", "tsv").stdout  # data stays plain
 
 
 def test_pipeline_filters(crm, book):
@@ -134,7 +134,7 @@ def test_pipeline_filters(crm, book):
     assert titles("--company", "atlantico") == ["Add-on", "Pilot", "US expansion"]
     assert titles("--closing-within", "15d") == ["Fleet renewal", "US expansion"]
     assert titles("--closing-within", "2m") == ["Fleet renewal", "Pilot", "US expansion"]
-    counts = [r["count"] for r in crm.ok("pipeline", "--tag", "vip").rows()]
+    counts = [r["count"] for r in crm.ok("pipeline", "--tag", "vip", "-f", "tsv").rows()]
     assert counts == ["1", "0", "1", "0"]
 
 
@@ -149,7 +149,7 @@ def test_pipeline_shows_deals_in_stages_config_dropped(crm, book, tmp_path, monk
         probability = 80
     """))
     monkeypatch.setenv("CRM_CONFIG", str(config))
-    result = crm.ok("pipeline")
+    result = crm.ok("pipeline", "-f", "tsv")
     assert "3 deal(s) are in stage 'proposal', which config.toml no longer lists" in result.stderr
     assert [(r["stage"], r["probability"], r["count"]) for r in result.rows()] == [
         ("lead", "10", "1"), ("negotiation", "80", "1"), ("proposal", "", "3")]
@@ -236,7 +236,7 @@ def test_report_window_and_options(crm, book):
 
 
 def test_report_lines_when_piped(crm, book):
-    rows = crm.ok("report").rows()
+    rows = crm.ok("report", "-f", "tsv").rows()
     assert list(rows[0]) == ["section", "item", "value"]
     lines = {(r["section"], r["item"]): r["value"] for r in rows}
     assert lines[("summary", "win_rate")] == "75.0"

@@ -40,6 +40,19 @@ def ensure(db: Connection, name: str) -> int:
     return row[0] if row else create(db, name).id
 
 
+def resolve_or_create(db: Connection, text: str) -> tuple[int | None, bool]:
+    """(id, created) of the company ``text`` names (id, name or part of one), created when
+    no company matches; None for empty text. An id that matches nothing stays an error."""
+    if not text.strip():
+        return None, False
+    try:
+        return resolve(db, text).id, False
+    except NotFound:
+        if text.strip().isdigit():
+            raise
+        return ensure(db, text), True
+
+
 def create(db: Connection, name: str) -> Company:
     name = _clean_name(name)
     existing = find(db, name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from sqlite3 import Connection
 
@@ -274,6 +274,14 @@ def search(db: Connection, query: str | None = None, **filters) -> list[Contact]
     """Contacts matching every word of ``query`` (as prefixes) and the filters of
     :func:`search_ids`."""
     return load_many(db, search_ids(db, query, **filters))
+
+
+def iter_search(db: Connection, query: str | None = None, batch: int = 500, **filters
+                ) -> Iterator[Contact]:
+    """:func:`search`, loaded ``batch`` contacts at a time: memory stays flat for any book."""
+    ids = search_ids(db, query, **filters)
+    for start in range(0, len(ids), batch):
+        yield from load_many(db, ids[start:start + batch])
 
 
 def search_ids(db: Connection, query: str | None = None, *, tags: Iterable[str] = (),

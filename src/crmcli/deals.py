@@ -30,6 +30,16 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def parse_probability(text: str) -> int | None:
+    """A typed chance (``40``, ``40%``) as a whole percentage; None for empty text."""
+    value = text.strip().removesuffix("%").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) > 100:
+        raise InvalidInput(f"probability {text!r} must be a whole percentage from 0 to 100")
+    return int(value)
+
+
 # ---------------------------------------------------------------------------------- loading
 
 COLUMNS = ("d.id, d.title, d.currency, d.stage, d.contact_id, d.company_id, d.amount_minor,"
@@ -328,6 +338,16 @@ def weighted(deal: Deal, pipeline: Pipeline) -> int | None:
 
 def status(deal: Deal) -> str:
     return deal.stage if deal.stage in CLOSED else "open"
+
+
+def page_record(deal: Deal, pipeline: Pipeline, changes: list[StageChange],
+                spent: list[tuple[str, int]]) -> dict:
+    """``crm deal show``'s record: the deal, its stage history and time in each stage."""
+    return to_record(deal, pipeline) | {
+        "history": [{"from_stage": c.from_stage, "to_stage": c.to_stage,
+                     "changed_at": c.changed_at} for c in changes],
+        "time_in_stages": [{"stage": stage, "seconds": seconds,
+                            "days": round(seconds / 86400, 2)} for stage, seconds in spent]}
 
 
 def to_record(deal: Deal, pipeline: Pipeline) -> dict:

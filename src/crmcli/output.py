@@ -1,126 +1,240 @@
-"""The only code that writes data to stdout: a Rich table on a terminal, tab-separated text
-when piped, or JSON, JSON Lines, CSV on request.
+"""The only code that writes to stdout: one ``Output`` per command, chosen from its format
+options and whether stdout is a terminal. Commands hand it records, pages, new ids and
+messages; they never ask which format is active.
 
-Everything shown is treated as data: Rich receives ``Text`` objects (never markup) and control
-characters are stripped before text can reach a terminal.
+- Records stream: piped formats (TSV, CSV, JSON, JSON Lines) write each row as it is read; a
+  terminal table is printed a screenful at a time, its columns fitted to the width.
+- Pages (``crm show``...) are Rich views on a terminal and the same content as plain text
+  when piped; ``-f json|jsonl|csv|tsv`` give the flat record instead.
+- Text from the book is data: Rich gets ``Text`` (never markup), a terminal never receives
+  control characters (``text.safe``), files and pipes keep the data exact except CSV cells a
+  spreadsheet would run.
+- A closed pipe (``crm list | head -1``) ends the command quietly: see ``pipe_closed``.
 """
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from itertools import islice
+from typing import Any
 
 from crmcli.text import cell, safe, spreadsheet_safe, strip_controls, to_json
 
-__all__ = ["cell", "safe", "spreadsheet_safe", "to_json"]
-
 Columns = Sequence[tuple[str, str]]  # (record key, heading)
+PLAIN_WIDTH = 200  # cells per line of a page printed as plain text
 
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def choose_format(fmt: str | None, as_json: bool = False, as_csv: bool = False) -> str:
-    if as_json:
-        return "json"
-    if as_csv:
-        return "csv"
-    if fmt:
-        return fmt
-    return "table" if sys.stdout.isatty() else "tsv"
+class Output:
+    """Where one command's results go."""
+
+    def __init__(self, fmt: str | None = None, terminal: bool | None = None):
+        self.terminal = sys.stdout.isatty() if terminal is None else terminal
+        self.format = fmt or ("table" if self.terminal else "tsv")
+        self._plain_pages = fmt is None and not self.terminal
+
+    @classmethod
+    def choose(cls, fmt: str | None = None, as_json: bool = False,
+               as_csv: bool = False) -> Output:
+        return cls("json" if as_json else "csv" if as_csv else fmt)
+
+    # ------------------------------------------------------------------ vocabulary
+
+    def records(self, rows: Iterable[dict], columns: Columns, title: str | None = None,
+                view: Callable[[], Any] | None = None) -> int:
+        """Write records as they come; return how many. On a terminal, ``view`` (when given)
+        draws them instead of the generic table."""
+        if self.format == "table" and view is not None:
+            rows = list(rows)
+            self.rich(view())
+            return len(rows)
+        writer = getattr(self, f"_write_{self.format}")
+        return writer(iter(rows), columns, title)
+
+    def page(self, view: Callable[[], Any], data: Any, columns: Columns | None = None,
+             rows: Any = None) -> None:
+        """One page: ``view()`` on a terminal (plain text when piped); ``data`` (a dict, a list
+        or a callable giving one) for JSON; ``rows`` (default: ``data``) for TSV and CSV,
+        showing ``columns`` (default: every key)."""
+        if self._plain_pages:
+            self._write_plain(view())
+            return
+        if self.format == "table":
+            self.rich(view())
+            return
+        data = data() if callable(data) else data
+        if self.format in ("json", "jsonl") and isinstance(data, dict):
+            self._write(to_json(data, indent=2 if self.format == "json" else None) + "\n")
+            return
+        if self.format in ("json", "jsonl"):
+            self.records(data, [])
+            return
+        rows = rows() if callable(rows) else rows if rows is not None else data
+        rows = [rows] if isinstance(rows, dict) else rows
+        if columns is None:
+            columns = [(key, key) for key in (rows[0] if rows else {})]
+        self.records(rows, columns)
+
+    def created(self, new_id: int, sentence: str) -> None:
+        """A new row: a sentence on a terminal; piped, the bare id for the next command."""
+        self._write(f"{safe(sentence) if self.terminal else new_id}\n")
+
+    def message(self, text: str, end: str = "\n") -> None:
+        """Text for people (mutt's query lines, a digest): always safe text."""
+        self._write(safe(text) + end)
+
+    def rich(self, renderable: Any) -> None:
+        """A Rich renderable, as it is (boxes and colour only on a terminal)."""
+        console().print(renderable)
+        sys.stdout.flush()
+
+    def _write_plain(self, renderable: Any) -> None:
+        """A page as plain text: no boxes, no colour, no trailing blanks, and lines long
+        enough that a pipe seldom sees one wrapped."""
+        plain = console(width=PLAIN_WIDTH)
+        with plain.capture() as captured:
+            plain.print(_plain(renderable))
+        self._write("\n".join(line.rstrip() for line in captured.get().split("\n")))
+
+    @contextmanager
+    def stream(self) -> Iterator[Any]:
+        """stdout for an exporter: data kept exact in a pipe, made safe on a terminal."""
+        yield _SafeStream(sys.stdout) if self.terminal else sys.stdout
+        sys.stdout.flush()
+
+    # ------------------------------------------------------------------ formats
+
+    def _write(self, text: str) -> None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+    def _write_json(self, rows: Iterator[dict], columns: Columns, title) -> int:
+        """A JSON array written record by record (one per line), so memory stays flat."""
+        count = 0
+        for record in rows:
+            self._write((",\n  " if count else "[\n  ") + to_json(record))
+            count += 1
+        self._write("\n]\n" if count else "[]\n")
+        return count
+
+    def _write_jsonl(self, rows: Iterator[dict], columns: Columns, title) -> int:
+        count = 0
+        for record in rows:
+            self._write(to_json(record) + "\n")
+            count += 1
+        return count
+
+    def _write_tsv(self, rows: Iterator[dict], columns: Columns, title) -> int:
+        clean = safe if self.terminal else strip_controls
+        self._write("\t".join(key for key, _ in columns) + "\n")
+        count = 0
+        for record in rows:
+            self._write("\t".join(clean(cell(record.get(key)).translate(_TSV_ESCAPES))
+                                  for key, _ in columns) + "\n")
+            count += 1
+        return count
+
+    def _write_csv(self, rows: Iterator[dict], columns: Columns, title) -> int:
+        with self.stream() as stream:
+            return write_csv(rows, columns, stream)
+
+    def _write_table(self, rows: Iterator[dict], columns: Columns, title) -> int:
+        from crmcli.views.tables import TableWriter
+
+        writer = TableWriter(console(), columns, title)
+        count = 0
+        while batch := list(islice(rows, writer.batch_size)):
+            writer.print(batch)
+            count += len(batch)
+            sys.stdout.flush()
+        if not count:
+            writer.print([])
+        return count
 
 
-def render(data: list[dict] | dict, fmt: str, columns: Columns | None = None,
-           title: str | None = None) -> None:
-    """Write records to stdout in ``fmt``. JSON keeps every key; the others show ``columns``."""
-    records = [data] if isinstance(data, dict) else data
-    if columns is None:
-        columns = [(key, key.replace("_", " ")) for key in (records[0] if records else {})]
-    if fmt == "json":
-        _write(to_json(data, indent=2) + "\n")
-    elif fmt == "jsonl":
-        _write("".join(to_json(record) + "\n" for record in records))
-    elif fmt == "csv":
-        write_csv(records, columns, sys.stdout)
-    elif fmt == "tsv":
-        _write_tsv(records, columns)
-    elif isinstance(data, dict):
-        _print_fields(data, columns, title)
-    else:
-        _print_table(records, columns, title)
-
-
-def _write(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
-
-
-def _tsv_cell(value: object) -> str:
-    """Tabs and newlines escaped; control characters removed (safe text on a terminal)."""
-    text = cell(value).translate(_TSV_ESCAPES)
-    return safe(text) if sys.stdout.isatty() else strip_controls(text)
-
-
-def _write_tsv(records: list[dict], columns: Columns) -> None:
-    lines = ["\t".join(key for key, _ in columns)]
-    for record in records:
-        lines.append("\t".join(
-            _tsv_cell(record.get(key)) for key, _ in columns))
-    _write("\n".join(lines) + "\n")
-
-
-def write_csv(records: list[dict], columns: Columns, stream) -> None:
+def write_csv(rows: Iterable[dict], columns: Columns, stream) -> int:
+    """RFC 4180 CSV with a header line; cells a spreadsheet would run are neutralised."""
     import csv
 
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow([key for key, _ in columns])
-    for record in records:
+    count = 0
+    for record in rows:
         writer.writerow([spreadsheet_safe(cell(record.get(key))) for key, _ in columns])
+        count += 1
     stream.flush()
+    return count
 
 
-def _print_table(records: list[dict], columns: Columns, title: str | None) -> None:
+class _SafeStream:
+    """A text stream that passes everything through ``safe`` (for a terminal)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(safe(text))
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+
+def _plain(renderable: Any) -> Any:
+    """A page for a pipe: panels become a title line and their indented body, tables lose
+    their boxes; views may offer a ``plain()`` layout of their own."""
+    from rich.console import Group
+    from rich.padding import Padding
+    from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, header_style="bold", title_justify="left", expand=False)
-    for _, heading in columns:
-        table.add_column(heading, overflow="fold")
-    for record in records:
-        table.add_row(*(Text(safe(_shown(key, record.get(key)))) for key, _ in columns))
-    console().print(table)
+    if hasattr(renderable, "plain") and callable(renderable.plain):
+        return _plain(renderable.plain())
+    if isinstance(renderable, Panel):
+        body = Padding(_plain(renderable.renderable), (0, 0, 1, 2))
+        title = renderable.title
+        return Group(Text.from_markup(title) if isinstance(title, str) else title, body) \
+            if title else body
+    if isinstance(renderable, Group):
+        renderable._render = [_plain(part) for part in renderable.renderables]
+    elif isinstance(renderable, Table):
+        renderable.box = None
+        renderable.show_edge = False
+        for column in renderable.columns:
+            column._cells = [_plain(part) for part in column._cells]
+    return renderable
 
 
-def _shown(key: str, value: object) -> str:
-    """A cell for people: stored UTC timestamps (``*_at``) in local time, to the minute."""
-    if key.endswith("_at") and isinstance(value, str) and value.endswith("Z"):
-        from crmcli.dates import local_zone, parse_stamp
-
-        return parse_stamp(value).astimezone(local_zone()).strftime("%Y-%m-%d %H:%M")
-    return cell(value)
-
-
-def _print_fields(record: dict, columns: Columns, title: str | None) -> None:
-    """One record on a terminal: a field per line rather than one very wide row."""
-    from rich.table import Table
-    from rich.text import Text
-
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold cyan", no_wrap=True)
-    grid.add_column()
-    for key, heading in columns:
-        grid.add_row(heading, Text(safe(_shown(key, record.get(key)))))
-    console().print(grid)
-
-
-def console(stderr: bool = False):
+def console(stderr: bool = False, width: int | None = None):
+    """A Rich console: colour only on a terminal, and never with NO_COLOR set."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, width=width)
 
 
-def text_lines(lines: Iterable[str]) -> None:
-    """Stream ready-made lines (a dump) as they come; made safe only on a terminal."""
-    terminal = sys.stdout.isatty()
-    for line in lines:
-        sys.stdout.write(safe(line) if terminal else line)
-    sys.stdout.flush()
+def pipe_closed() -> None:
+    """The reader went away (``| head -1``): point stdout at /dev/null so nothing else (not
+    even Python's flush at exit) tries to write to the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # not a real file (tests)
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until exit
+    finally:
+        os.close(devnull)
+
+
+def finish() -> None:
+    """Flush stdout at the end of the process; a closed pipe then is not an error."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        pipe_closed()

@@ -217,3 +217,29 @@ def _top_customers(db: Connection, start: str, top: int) -> list[dict]:
                                      "contact_id": contact_id, "deals": count,
                                      "won_value": money.to_json(total, currency)})
     return [entry for entries in ranked.values() for entry in entries]
+
+
+def report_record(figures: dict) -> dict:
+    """The report's figures as JSON: each stuck deal as a small record."""
+    return figures | {"stuck": [
+        {"id": s["deal"].id, "title": s["deal"].title, "contact": s["deal"].contact_name,
+         "stage": s["deal"].stage, "entered_at": s["entered_at"], "days": s["days"],
+         "value": money.to_json(s["deal"].amount_minor, s["deal"].currency)}
+        for s in figures["stuck"]]}
+
+
+def report_lines(record: dict) -> list[dict]:
+    """The report record as section/item/value lines, for TSV and CSV."""
+    lines = [{"section": "summary", "item": key, "value": record[key]}
+             for key in ("since", "until", "won", "lost", "win_rate", "average_cycle_days",
+                         "stuck_days", "stuck_count")]
+    for section in ("won_value", "average_deal_size"):
+        lines += [{"section": section, "item": v["currency"], "value": v["amount"]}
+                  for v in record[section]]
+    lines += [{"section": "conversion", "item": f"{s['from_stage']}->{s['to_stage']}",
+               "value": s["rate"]} for s in record["conversion"]]
+    lines += [{"section": "stuck", "item": s["id"], "value": s["days"]}
+              for s in record["stuck"]]
+    lines += [{"section": "top_customers", "item": c["customer"], "value": c["won_value"]}
+              for c in record["top_customers"]]
+    return lines

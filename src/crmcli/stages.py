@@ -185,3 +185,12 @@ def _maintenance_stages(pipeline: Pipeline, old: str, new: str) -> tuple[str, st
     if old == target.name:
         raise InvalidInput(f"{old!r} and {new!r} are the same stage")
     return old, target.name
+
+
+def stage_records(db: Connection, pipeline: Pipeline) -> list[dict]:
+    """The configured stages in order with their deal counts, then stages only deals use."""
+    counts = stage_counts(db)
+    records = [{"stage": s.name, "probability": s.probability, "closed": s.closed,
+                "in_config": True, "deals": counts.get(s.name, 0)} for s in pipeline.stages]
+    return records + [{"stage": name, "probability": None, "closed": False, "in_config": False,
+                       "deals": count} for name, count in orphans(db, pipeline).items()]

@@ -11,6 +11,7 @@ from crmcli import __version__, output
 from crmcli.cli import common
 from crmcli.cli.arguments import adapt
 from crmcli.errors import CrmError
+from crmcli.text import safe
 
 HELP = """A command-line CRM: contacts and companies, notes and calls, follow-ups and deals,
 in one SQLite file you own. Run `crm` alone for today at a glance.
@@ -36,11 +37,11 @@ COMMANDS = {
     "note": "notes", "notes": "notes", "log": "activity", "unlog": "activity",
     "activity": "activity",
     "import": "interchange", "export": "interchange", "company": "companies",
-    "deal": "deals", "pipeline": "deals", "forecast": "deals", "report": "deals",
+    "deal": "deals", "pipeline": "pipeline", "forecast": "pipeline", "report": "reports",
     "follow-up": "followups", "due": "followups", "done": "followups", "snooze": "followups",
     "followups": "followups", "birthdays": "followups", "remind": "followups",
     "dump": "journal", "load": "journal",
-    "config": "config", "dashboard": "activity", "demo": "demo",
+    "config": "config", "dashboard": "dashboard", "demo": "demo",
 }
 
 
@@ -85,6 +86,9 @@ class CrmGroup(TyperGroup):
             bad = exc.object[exc.start:exc.end].encode("utf-8", "surrogateescape")
             _fail(f"the input holds bytes that are not UTF-8 text ({bad!r}); "
                   "check your terminal's or file's encoding", 1)
+        except BrokenPipeError:  # the reader went away (| head -1): not an error
+            output.pipe_closed()
+            raise typer.Exit(0) from None
         except OSError as exc:
             _fail(f"{exc.filename or 'I/O'}: {exc.strerror or exc}", 1)
         except Exception as exc:
@@ -98,7 +102,7 @@ class CrmGroup(TyperGroup):
 def _fail(message: str, code: int) -> None:
     if common.state().debug:
         raise
-    typer.echo(f"crm: error: {output.safe(message)}", err=True)
+    typer.echo(f"crm: error: {safe(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -113,7 +117,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"crm {__version__}")
+        output.Output().message(f"crm {__version__}")
         raise typer.Exit()
 
 
@@ -130,10 +134,13 @@ def main_options(
     state = common.reset_state(db, debug)
     ctx.call_on_close(state.close)
     if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
-        from crmcli.cli.activity import dashboard
+        from crmcli.cli.dashboard import dashboard
 
         ctx.invoke(dashboard)
 
 
 def main() -> None:
-    app(prog_name="crm")
+    try:
+        app(prog_name="crm")
+    finally:
+        output.finish()

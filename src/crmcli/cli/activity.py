@@ -1,4 +1,4 @@
-"""Notes, logged interactions, the timeline, the heatmap and the dashboard."""
+"""Logged interactions, the timeline and the heatmap."""
 
 import datetime as dt
 import sys
@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import activity, contacts, output
+from crmcli import activity, contacts
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -14,10 +14,9 @@ from crmcli.cli.common import (
     YesOption,
     company_filter,
     confirm,
-    fmt,
     info,
-    interactive,
     moment_ago,
+    out,
     state,
 )
 from crmcli.errors import InvalidInput
@@ -47,12 +46,12 @@ def log(
     outcome: Annotated[str | None, typer.Option(help="How it went, in a word or two.")] = None,
 ) -> None:
     """Record an interaction (call, email, meeting...); prints its id."""
-    from crmcli.dates import now_local, parse_when, stamp
+    from crmcli.dates import parse_when, stamp
 
     current = state()
     db = current.db
     contact = contacts.resolve(db, ref)
-    now = now_local()
+    now = current.now
     when = parse_when(at, now, current.config.date_order, past=True) if at else None
     if when and when.moment > now:
         raise InvalidInput(f"--at {at!r} is in the future; log what happened, and plan what "
@@ -63,8 +62,7 @@ def log(
         body=(sys.stdin.read() if text == "-" else text or ""),
         duration_minutes=activity.parse_duration(duration) if duration else None,
         outcome=outcome))
-    typer.echo(f"Logged {logged.kind} {logged.id} with {output.safe(contact.name)}"
-               if interactive() else logged.id)
+    out().created(logged.id, f"Logged {logged.kind} {logged.id} with {contact.name}")
 
 
 @app.command(epilog="Examples:\n\n  crm unlog 42\n\n  crm unlog 42 --undo")
@@ -103,21 +101,17 @@ def activity_command(
     format_: FormatOption = None, as_json: JsonOption = False, as_csv: CsvOption = False,
 ) -> None:
     """The timeline of notes and interactions across the book, newest first."""
-    current = state()
-    db = current.db
-    chosen = fmt(format_, as_json, as_csv)
+    shown = out(format_, as_json, as_csv)
     where = _timeline_filter(contact, company, tag, kind, since, until, limit)
     if heatmap:
-        _heatmap(chosen, where)
+        _heatmap(shown, where)
         return
-    events = activity.timeline(db, where)
-    if chosen == "table":
-        from crmcli.views.activity import timeline
+    from crmcli.views.activity import timeline
 
-        filtered = any([contact, company, tag, kind, since, until])
-        output.console().print(timeline(events, filtered))
-        return
-    output.render([activity.event_record(e) for e in events], chosen, EVENT_COLUMNS)
+    events = activity.timeline(state().db, where)
+    filtered = any([contact, company, tag, kind, since, until])
+    shown.records(map(activity.event_record, events), EVENT_COLUMNS,
+                  view=lambda: timeline(events, filtered))
 
 
 def _timeline_filter(contact, company, tag, kinds, since, until, limit):
@@ -135,64 +129,13 @@ def _timeline_filter(contact, company, tag, kinds, since, until, limit):
         kinds=tuple(kinds), since=bounds[0], until=bounds[1], limit=limit)
 
 
-def _heatmap(chosen: str, where: activity.TimelineFilter) -> None:
-    from crmcli.dates import now_local
+def _heatmap(shown, where: activity.TimelineFilter) -> None:
+    from crmcli.views.activity import heatmap
 
-    today = now_local().date()
+    today = state().today
     first = today - dt.timedelta(days=7 * 52 + today.weekday())
     counts = activity.daily_counts(state().db, first, today, where)
-    if chosen == "table":
-        from crmcli.views.activity import heatmap
-
-        output.console().print(heatmap(counts, first, today))
-        return
     days = [first + dt.timedelta(days=n) for n in range((today - first).days + 1)]
-    output.render([{"date": day.isoformat(), "interactions": counts.get(day, 0)} for day in days],
-                  chosen, [("date", "Date"), ("interactions", "Interactions")])
-
-
-@app.command(epilog="Examples:\n\n  crm\n\n  crm dashboard --json | jq .recent_activity")
-def dashboard(as_json: JsonOption = False) -> None:
-    """Today at a glance (also what `crm` alone shows)."""
-    from crmcli.dates import now_local
-
-    sections = _dashboard_sections(now_local())
-    if as_json:
-        output.render({key: records for key, records, _ in sections}, "json")
-        return
-    from rich.console import Group
-
-    output.console().print(Group(*(view for _, _, view in sections)))
-
-
-def _dashboard_sections(now: dt.datetime) -> list[tuple[str, object, object]]:
-    """(JSON key, records, Rich renderable) for each part of the dashboard, in order."""
-    from rich.panel import Panel
-
-    from crmcli import agenda, deals, money, reports, stages
-    from crmcli.views import activity as activity_views
-    from crmcli.views import deals as deal_views
-    from crmcli.views import followups as followup_views
-
-    current = state()
-    db = current.db
-    decimal = money.decimal_mark(current.config)
-    due = agenda.build(db, now, current.config, within_days=7)
-    closing = deals.closing_within(db, now.date(), 7)
-    pipeline = stages.load_pipeline(current.config)
-    totals = reports.stage_totals(db, pipeline)
-    recent = activity.timeline(db, activity.TimelineFilter(limit=8))
-    sections = [("agenda", agenda.records(due), followup_views.agenda_panel(due))]
-    if closing or any(entry["count"] for entry in totals):
-        sections += [
-            ("deals_closing", [deals.to_record(deal, pipeline) for deal in closing],
-             deal_views.deals_panel(closing, now.date(), decimal,
-                                    "Deals closing this week, and overdue")),
-            ("pipeline", totals, Panel(deal_views.pipeline_summary(totals, decimal),
-                                       title="Pipeline", title_align="left",
-                                       border_style="blue", subtitle="crm pipeline",
-                                       subtitle_align="right")),
-        ]
-    sections.append(("recent_activity", [activity.event_record(e) for e in recent],
-                     activity_views.history_panel(recent, "Latest activity", with_contact=True)))
-    return sections
+    shown.records(({"date": day.isoformat(), "interactions": counts.get(day, 0)} for day in days),
+                  [("date", "Date"), ("interactions", "Interactions")],
+                  view=lambda: heatmap(counts, first, today))

@@ -1,17 +1,21 @@
-"""What every command shares: the session state, the output options, messages and prompts."""
+"""What every command shares: the session state (config, database, clock, output), the output
+options, messages and prompts."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from crmcli import output
 from crmcli.errors import CrmError, InvalidInput
+from crmcli.text import safe
 
 if TYPE_CHECKING:
     from sqlite3 import Connection
@@ -37,6 +41,24 @@ CsvOption = Annotated[bool, typer.Option("--csv", help="Shorthand for --format c
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
+class DefaultGroup(TyperGroup):
+    """A group whose bare form, or its options alone (``crm followups --json``), runs its
+    default command with all of that command's options."""
+
+    default_command = ""
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        first = args[0] if args else None
+        if first is None or (first.startswith("-") and first not in ctx.help_option_names):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+def group_with_default(command: str) -> type[TyperGroup]:
+    """The group class to give ``typer.Typer(cls=...)`` so that it runs ``command`` bare."""
+    return type(f"DefaultGroup_{command}", (DefaultGroup,), {"default_command": command})
+
+
 @dataclass
 class State:
     """Per-invocation settings; the config and the database are opened on first use."""
@@ -46,16 +68,19 @@ class State:
     _config: Config | None = field(default=None, repr=False)
     _db: Connection | None = field(default=None, repr=False)
     _now: dt.datetime | None = field(default=None, repr=False)
+    out: output.Output = field(default_factory=output.Output, repr=False)
 
     @property
     def now(self) -> dt.datetime:
-        """This command's moment, read once, in the configured zone (``timezone``, else the
-        system's): cron's TZ does not move what "today" is."""
+        """This command's one reading of the clock, in the configured zone (``timezone``,
+        else the system's): cron's TZ does not move what "today" is. ``CRM_NOW`` pins it."""
         if self._now is None:
-            from crmcli.dates import now_in
-
-            self._now = now_in(self.config.timezone)
+            self._now = read_clock(self.config.timezone)
         return self._now
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.date()
 
     @property
     def config(self) -> Config:
@@ -95,17 +120,35 @@ def reset_state(db_option: str | None, debug: bool) -> State:
     return _state
 
 
-def fmt(format_: Format | None, as_json: bool, as_csv: bool) -> str:
-    return output.choose_format(format_.value if format_ else None, as_json, as_csv)
+def out(format_: Format | None = None, as_json: bool = False, as_csv: bool = False
+        ) -> output.Output:
+    """The command's output, chosen from its format options (and kept in the state)."""
+    _state.out = output.Output.choose(format_.value if format_ else None, as_json, as_csv)
+    return _state.out
 
 
-def interactive() -> bool:
-    return sys.stdout.isatty()
+def read_clock(zone_name: str | None = None) -> dt.datetime:
+    """Now, in the zone called ``zone_name`` (None: the system's). ``CRM_NOW`` (an ISO 8601
+    instant; without an offset, a wall time in that zone) pins it for a whole run: for tests
+    and scripts that replay a day."""
+    from crmcli.dates import now_in, zone
+
+    pinned = os.environ.get("CRM_NOW", "").strip()
+    if not pinned:
+        return now_in(zone_name)
+    try:
+        moment = dt.datetime.fromisoformat(pinned.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"CRM_NOW={pinned!r} is not an ISO 8601 instant "
+                           "(2028-02-29T23:30+01:00)") from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=zone(zone_name))
+    return moment.astimezone(zone(zone_name))
 
 
 def info(message: str) -> None:
     """A summary or progress line for people: stderr, so stdout stays clean for pipes."""
-    typer.echo(output.safe(message), err=True)
+    typer.echo(safe(message), err=True)
 
 
 def confirm(question: str, yes: bool) -> None:
@@ -115,7 +158,7 @@ def confirm(question: str, yes: bool) -> None:
     if not sys.stdin.isatty():
         raise InvalidInput(f"{question.rstrip('?')}: add --yes to confirm (not a terminal)")
     try:
-        agreed = typer.confirm(output.safe(question), default=False, err=True)
+        agreed = typer.confirm(safe(question), default=False, err=True)
     except typer.Abort:
         raise KeyboardInterrupt from None
     if not agreed:

@@ -4,8 +4,8 @@ from typing import Annotated
 
 import typer
 
-from crmcli import companies, contacts, output
-from crmcli.cli.common import CsvOption, FormatOption, JsonOption, fmt, info, interactive, state
+from crmcli import companies, contacts
+from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state
 
 app = typer.Typer(name="company", no_args_is_help=True, help="Companies and their people.")
 
@@ -21,8 +21,8 @@ def list_companies(
 ) -> None:
     """List companies with how many people work there."""
     found = companies.all_companies(state().db, query)
-    output.render([companies.to_record(c) for c in found], fmt(format_, as_json, as_csv),
-                  [("id", "ID"), ("name", "Company"), ("people", "People")])
+    out(format_, as_json, as_csv).records(map(companies.to_record, found),
+                                          [("id", "ID"), ("name", "Company"), ("people", "People")])
 
 
 @app.command(epilog="Examples:\n\n  crm company show ACME\n\n"
@@ -31,35 +31,31 @@ def show(ref: CompanyRef, format_: FormatOption = None, as_json: JsonOption = Fa
          as_csv: CsvOption = False) -> None:
     """Show a company, its people and its open deals."""
     from crmcli import deals, money, stages
+    from crmcli.views.contacts import company_page
 
     current = state()
     db = current.db
     company = companies.resolve(db, ref)
     people = contacts.search(db, company_id=company.id)
     open_deals = deals.open_for_company(db, company.id)
-    chosen = fmt(format_, as_json, as_csv)
-    if chosen == "table":
-        from crmcli.views import deals as deal_views
-        from crmcli.views.contacts import company_page
 
-        output.console().print(company_page(company, people), deal_views.deals_panel(
-            open_deals, decimal=money.decimal_mark(current.config), title="Open deals"))
-        return
-    record = companies.to_record(company)
-    record["contacts"] = [contacts.to_record(p) for p in people]
-    pipeline = stages.load_pipeline(current.config)
-    record["open_deals"] = [deals.to_record(deal, pipeline) for deal in open_deals]
-    output.render(record, chosen, [("id", "id"), ("name", "name"), ("people", "people")])
+    def record() -> dict:
+        pipeline = stages.load_pipeline(current.config)
+        return companies.to_record(company) | {
+            "contacts": [contacts.to_record(p) for p in people],
+            "open_deals": [deals.to_record(deal, pipeline) for deal in open_deals]}
+
+    out(format_, as_json, as_csv).page(
+        lambda: company_page(company, people, open_deals, current.today,
+                             money.decimal_mark(current.config)),
+        record, columns=[("id", "id"), ("name", "name"), ("people", "people")])
 
 
 @app.command(epilog="Examples:\n\n  crm company add 'ACME Corp'")
 def add(name: Annotated[str, typer.Argument(help="Company name.")]) -> None:
     """Add a company and print its id."""
     company = companies.create(state().db, name)
-    if interactive():
-        typer.echo(f"Added company {company.id}: {output.safe(company.name)}")
-    else:
-        typer.echo(company.id)
+    out().created(company.id, f"Added company {company.id}: {company.name}")
 
 
 @app.command(epilog="Examples:\n\n  crm company rename ACME 'ACME Corporation'")

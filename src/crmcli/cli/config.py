@@ -4,8 +4,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import output
-from crmcli.cli.common import CsvOption, FormatOption, JsonOption, fmt, info, state
+from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state
 
 app = typer.Typer(name="config", no_args_is_help=True,
                   help="Where crm keeps its settings and data.")
@@ -16,7 +15,7 @@ def path() -> None:
     """Print the path of the configuration file (it need not exist)."""
     from crmcli.config import config_path
 
-    typer.echo(str(config_path()))
+    out().message(str(config_path()))
 
 
 @app.command(epilog="Examples:\n\n  crm config show\n\n  crm config show --json | jq -r .db")
@@ -29,7 +28,9 @@ def show(format_: FormatOption = None, as_json: JsonOption = False,
               "currency": config.currency, "phone_region": config.phone_region}
     record.update({key: value for key, value in config.raw.items()
                    if key not in record and key != "phone"})
-    output.render(record, fmt(format_, as_json, as_csv))
+    from crmcli.views.tables import fields
+
+    out(format_, as_json, as_csv).page(lambda: fields(record), record)
 
 
 @app.command("set", epilog="Examples:\n\n  crm config set phone.region GB\n\n"

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import activity, contacts, duplicates, output
+from crmcli import contacts, duplicates
 from crmcli.cli import phones
 from crmcli.cli.common import (
     CsvOption,
@@ -15,10 +15,9 @@ from crmcli.cli.common import (
     YesOption,
     company_filter,
     confirm,
-    fmt,
     info,
-    interactive,
     moment_ago,
+    out,
     state,
 )
 from crmcli.errors import InvalidInput
@@ -83,10 +82,7 @@ def add(
     phones.warn(warnings + duplicates.shared_details(db, contact, phones.region()))
     contact = contacts.create(db, contact, notes=[note] if note else [], region=phones.region())
     phones.suggest_region(contact.phones)
-    if interactive():
-        typer.echo(f"Added contact {contact.id}: {output.safe(contact.name)}")
-    else:
-        typer.echo(contact.id)
+    out().created(contact.id, f"Added contact {contact.id}: {contact.name}")
 
 
 @app.command("list", epilog="Examples:\n\n  crm list nunez\n\n  crm list --tag vip --sort updated"
@@ -110,12 +106,12 @@ def list_contacts(
     db = current.db
     company_id = company_filter(db, company)
     cutoff = moment_ago(not_contacted_since) if not_contacted_since else None
-    found = contacts.search(db, query, tags=tag, company_id=company_id, sort=sort.value,
-                            limit=limit, not_contacted_since=cutoff)
+    found = contacts.iter_search(db, query, tags=tag, company_id=company_id, sort=sort.value,
+                                 limit=limit, not_contacted_since=cutoff)
     columns = LIST_COLUMNS
     if cutoff or sort == Sort.last_contact:
         columns = [*LIST_COLUMNS, ("last_contacted_at", "Last contact")]
-    output.render([contacts.to_record(c) for c in found], fmt(format_, as_json, as_csv), columns)
+    out(format_, as_json, as_csv).records(map(contacts.to_record, found), columns)
 
 
 @app.command(epilog="Examples:\n\n  crm show 12\n\n  crm show 'jose nunez'\n\n"
@@ -123,36 +119,16 @@ def list_contacts(
 def show(ref: Ref, format_: FormatOption = None, as_json: JsonOption = False,
          as_csv: CsvOption = False) -> None:
     """The one-page view of a contact: details, tags, company, last contact and history."""
-    from crmcli import deals, followups, money, stages
-    from crmcli.dates import now_local
+    from crmcli import money, profiles, stages
+    from crmcli.views.contacts import contact_page
 
     current = state()
-    db = current.db
-    contact = contacts.resolve(db, ref)
-    history = activity.timeline(db, activity.TimelineFilter(contact_id=contact.id, limit=10))
-    planned = followups.upcoming_for_contact(db, contact.id)
-    open_deals = deals.open_for_contact(db, contact.id)
-    now = now_local()
-    chosen = fmt(format_, as_json, as_csv)
-    if chosen == "table":
-        from crmcli.views import deals as deal_views
-        from crmcli.views import followups as followup_views
-        from crmcli.views.contacts import contact_page
-
-        panels = [deal_views.deals_panel(open_deals, now.date(),
-                                         money.decimal_mark(current.config), "Open deals"),
-                  followup_views.followups_panel(planned, now)]
-        output.console().print(contact_page(contact, history, panels))
-        return
-    pipeline = stages.load_pipeline(current.config)
-    record = contacts.to_record(contact)
-    record["open_deals"] = [deals.to_record(deal, pipeline) for deal in open_deals]
-    record["next_follow_ups"] = [followups.to_record(item, now.tzinfo) for item in planned]
-    record["notes"] = [{"id": n.id, "body": n.body, "created_at": n.created_at}
-                       for n in activity.notes_for(db, contact.id)]
-    record["history"] = [activity.event_record(event) for event in history]
-    nested = ("notes", "history", "next_follow_ups", "open_deals")
-    output.render(record, chosen, [(key, key) for key in record if key not in nested])
+    contact = contacts.resolve(current.db, ref)
+    profile = profiles.load(current.db, contact, current.now)
+    out(format_, as_json, as_csv).page(
+        lambda: contact_page(profile, money.decimal_mark(current.config)),
+        lambda: profiles.to_record(profile, stages.load_pipeline(current.config)),
+        columns=[(key, key) for key in contacts.to_record(contact)])
 
 
 @app.command(epilog="Examples:\n\n  crm edit 12 --title CTO --company 'ACME Corp'\n\n"
@@ -281,9 +257,10 @@ def trash(
         confirm("Delete every contact in the trash for good?", yes)
         info(f"deleted {contacts.empty_trash(db)} contact(s) for good")
         return
-    found = contacts.search(db, deleted=True, sort="deleted")
-    output.render([contacts.to_record(c) | {"deleted_at": c.deleted_at} for c in found],
-                  fmt(format_, as_json, as_csv), [*LIST_COLUMNS[:3], ("deleted_at", "Deleted")])
+    found = contacts.iter_search(db, deleted=True, sort="deleted")
+    out(format_, as_json, as_csv).records(
+        (contacts.to_record(c) | {"deleted_at": c.deleted_at} for c in found),
+        [*LIST_COLUMNS[:3], ("deleted_at", "Deleted")])
 
 
 @app.command(context_settings={"ignore_unknown_options": True},
@@ -307,12 +284,11 @@ def dupes(format_: FormatOption = None, as_json: JsonOption = False,
           as_csv: CsvOption = False) -> None:
     """List probable duplicates: same email, same phone number or same name."""
     pairs = duplicates.find_duplicates(state().db)
-    records = [{"id": p.first.id, "name": p.first.name, "other_id": p.second.id,
-                "other_name": p.second.name, "reasons": p.reasons} for p in pairs]
-    output.render(records, fmt(format_, as_json, as_csv),
-                  [("id", "ID"), ("name", "Name"), ("other_id", "Other ID"),
-                   ("other_name", "Other name"), ("reasons", "Why")])
-    if not pairs:
+    records = ({"id": p.first.id, "name": p.first.name, "other_id": p.second.id,
+                "other_name": p.second.name, "reasons": p.reasons} for p in pairs)
+    if not out(format_, as_json, as_csv).records(
+            records, [("id", "ID"), ("name", "Name"), ("other_id", "Other ID"),
+                      ("other_name", "Other name"), ("reasons", "Why")]):
         info("no probable duplicates")
 
 
@@ -340,8 +316,9 @@ def mutt_query(query: Annotated[str, typer.Argument(help="Text to look for.")]) 
     """Answer mutt's address queries: a status line, then email, name and company per line."""
     found = contacts.search(state().db, query)
     lines = [f"{e.value}\t{c.name}\t{c.company or ''}" for c in found for e in c.emails]
-    typer.echo(f"crm: {len(lines)} address(es) for {query!r}")
+    shown = out()
+    shown.message(f"crm: {len(lines)} address(es) for {query!r}")
     for line in lines:
-        typer.echo(output.safe(line))
+        shown.message(line)
     if not lines:
         raise typer.Exit(1)

@@ -5,10 +5,10 @@ from typing import Annotated
 
 import typer
 
-from crmcli import contacts, demo, output
-from crmcli.cli.common import info, state
+from crmcli import contacts, demo
+from crmcli.cli.common import info, out, state
 from crmcli.cli.contacts import LIST_COLUMNS
-from crmcli.dates import now_local, now_utc
+from crmcli.dates import stamp
 from crmcli.errors import CrmError
 
 app = typer.Typer()
@@ -28,16 +28,15 @@ def demo_command(
             raise CrmError(f"{path} already holds data; not touching it "
                            "(--force keeps it as a backup and starts a fresh demo book)")
         current.close()
-        backup = path.with_name(f"{path.name}.{now_utc().replace(':', '')}.bak")
+        backup = path.with_name(f"{path.name}.{stamp(current.now).replace(':', '')}.bak")
         os.replace(path, backup)
         for suffix in ("-wal", "-shm"):
             if os.path.exists(f"{path}{suffix}"):
                 os.replace(f"{path}{suffix}", f"{backup}{suffix}")
         info(f"kept the previous database as {backup}")
-    count = demo.seed(current.db, now_local())
-    found = contacts.search(current.db)
-    output.render([contacts.to_record(c) for c in found],
-                  output.choose_format(None), LIST_COLUMNS, title="Your demo book")
+    count = demo.seed(current.db, current.now)
+    out().records(map(contacts.to_record, contacts.iter_search(current.db)), LIST_COLUMNS,
+                  title="Your demo book")
     info(f"added {count} sample contacts to {path}")
     info("try: crm (the dashboard) · crm show jose · crm activity --heatmap · "
          "crm list --tag vip · crm --help")

@@ -6,18 +6,17 @@ from dataclasses import replace
 from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 
-from crmcli import contacts, followups, output
+from crmcli import contacts, followups
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
     JsonOption,
     YesOption,
     confirm,
-    fmt,
+    group_with_default,
     info,
-    interactive,
+    out,
     state,
 )
 from crmcli.dates import When, parse_days, parse_when
@@ -47,7 +46,7 @@ def _when(text: str, now) -> When:
 
 def _announce(followup, message: str) -> None:
     """On a terminal, a sentence; piped, just the id (ready for the next command)."""
-    typer.echo(output.safe(message) if interactive() else followup.id)
+    out().created(followup.id, message)
 
 
 @app.command("follow-up", epilog="Examples:\n\n  crm follow-up jose fri 'Send the quote'\n\n"
@@ -110,15 +109,11 @@ def due(
                                 None if all_ else parse_days(within))
     sections = ("overdue",) if overdue else (
         "overdue", "today", "upcoming", "keep_in_touch", "birthdays")
-    chosen = fmt(format_, as_json, as_csv)
-    records = agenda_module.records(found, sections)
-    if chosen == "table":
-        from crmcli.views.followups import agenda_view
+    from crmcli.views.followups import agenda_view
 
-        output.console().print(agenda_view(found, sections))
-    else:
-        output.render(records, chosen, AGENDA_COLUMNS)
-    if not records:
+    if not out(format_, as_json, as_csv).records(
+            agenda_module.records(found, sections), AGENDA_COLUMNS,
+            view=lambda: agenda_view(found, sections)):
         info("nothing overdue" if overdue else f"nothing due in the next {found.within_days} days")
 
 
@@ -148,7 +143,13 @@ def snooze(
 
 # ----------------------------------------------------------------- followups list / edit / rm
 
-manage = typer.Typer()
+manage = typer.Typer(name="followups", cls=group_with_default("list"),
+                     help="List, edit and delete follow-ups (without a sub-command: list the "
+                     "open ones).",
+                     epilog="Examples:\n\n  crm followups\n\n  crm followups --json\n\n"
+                     "  crm followups list jose --done\n\n  crm followups edit 12 --when mon"
+                     "\n\n  crm followups rm 12")
+app.add_typer(manage)
 
 
 @manage.command("list", epilog="Examples:\n\n  crm followups\n\n  crm followups list jose\n\n"
@@ -164,10 +165,10 @@ def list_followups(
     db = state().db
     contact_ids = [contacts.resolve(db, ref).id] if ref else None
     zone = state().now.tzinfo
-    records = [followups.to_record(item, zone)
-               for item in followups.entries(db, contact_ids, include_done)]
+    records = (followups.to_record(item, zone)
+               for item in followups.entries(db, contact_ids, include_done))
     columns = [*LIST_COLUMNS, ("done_at", "Done")] if include_done else LIST_COLUMNS
-    output.render(records, fmt(format_, as_json, as_csv), columns)
+    out(format_, as_json, as_csv).records(records, columns)
 
 
 @manage.command("edit", epilog="Examples:\n\n  crm followups edit 12 --when 'fri 10:00'\n\n"
@@ -235,24 +236,6 @@ def remove_followups(
         info(f"deleted follow-up {followup_id}")
 
 
-class _ManageGroup(TyperGroup):
-    """``crm followups``: the group of ``manage``'s commands. The lazy loader finds commands
-    among this module's ``app`` commands, so the group is registered there with this class."""
-
-    def __init__(self, **attrs):
-        super().__init__(commands=typer.main.get_group(manage).commands,
-                         invoke_without_command=True, **attrs)
-
-
-@app.command("followups", cls=_ManageGroup,
-             epilog="Examples:\n\n  crm followups\n\n  crm followups list jose --done\n\n"
-             "  crm followups edit 12 --when mon\n\n  crm followups rm 12")
-def followups_group(ctx: typer.Context) -> None:
-    """List, edit and delete follow-ups (without a sub-command: list the open ones)."""
-    if ctx.invoked_subcommand is None:
-        ctx.invoke(list_followups)
-
-
 # ---------------------------------------------------------------------------------- birthdays
 
 
@@ -269,13 +252,12 @@ def birthdays(
     today = state().now.date()
     days = parse_days(within)
     found = occasions(state().db, today, today + dt.timedelta(days=days))
-    records = [{"date": o.date.isoformat(), "in_days": (o.date - today).days,
+    records = ({"date": o.date.isoformat(), "in_days": (o.date - today).days,
                 "contact_id": o.contact_id, "contact": o.contact_name, "company": o.company,
-                "kind": o.kind, "age": o.age} for o in found]
-    output.render(records, fmt(format_, as_json, as_csv),
-                  [("date", "Date"), ("in_days", "In days"), ("contact", "Contact"),
-                   ("company", "Company"), ("kind", "Kind"), ("age", "Age")])
-    if not records:
+                "kind": o.kind, "age": o.age} for o in found)
+    if not out(format_, as_json, as_csv).records(
+            records, [("date", "Date"), ("in_days", "In days"), ("contact", "Contact"),
+                      ("company", "Company"), ("kind", "Kind"), ("age", "Age")]):
         info(f"no birthdays or anniversaries in the next {days} days")
 
 
@@ -330,7 +312,7 @@ def remind(
         say("nothing new to remind about; no message sent")
     elif dry_run:
         sender = mailer.sender_address(settings.sender, settings.to)
-        typer.echo(output.safe(digests.preview(digest, sender, settings.to)), nl=False)
+        out().message(digests.preview(digest, sender, settings.to), end="")
         how = f"by {method}" if method else "(no delivery configured yet)"
         say(f"dry run: {len(digest.keys)} item(s) would be sent {how}; "
             "nothing was sent or recorded")
@@ -367,7 +349,7 @@ def _deliver(method: str, digest, settings, config) -> None:
     from crmcli import mailer
 
     if method == "stdout":
-        typer.echo(output.safe(digests.text_body(digest)), nl=False)
+        out().message(digests.text_body(digest), end="")
         return
     message = mailer.compose(digest, settings.sender, settings.to, settings.message_id_domain)
     if method == "sendmail":

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from crmcli import contacts
-from crmcli.cli.common import company_filter, info, state
+from crmcli.cli.common import company_filter, info, out, state
 from crmcli.errors import InvalidInput
 from crmcli.interchange import exporter, importer, input_files
 from crmcli.interchange.importer import OnDuplicate
@@ -111,9 +111,9 @@ def _progress_bar(position: _Position):
 
 
 def _stderr_console():
-    from crmcli import output
+    from crmcli.output import console
 
-    return output.console(stderr=True)
+    return console(stderr=True)
 
 
 class ExportFormat(StrEnum):
@@ -223,8 +223,8 @@ def _write_json_array(stream, items) -> None:
 def _destination(path: Path | None):
     """stdout, or a private temporary file renamed over ``path`` once complete."""
     if path is None:
-        yield sys.stdout
-        sys.stdout.flush()
+        with out().stream() as stream:
+            yield stream
         return
     folder = path.expanduser().resolve().parent
     if not folder.is_dir():

@@ -10,8 +10,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import output
-from crmcli.cli.common import info, state
+from crmcli.cli.common import info, out, state
 from crmcli.errors import InvalidInput
 
 app = typer.Typer()
@@ -29,7 +28,8 @@ def dump(
 
     lines = book_dump.dump(state().db)
     if output_file is None:
-        output.text_lines(lines)
+        with out().stream() as stream:
+            stream.writelines(lines)
         return
     _write_atomically(output_file, lines)
     info(f"dumped the book to {output_file}")

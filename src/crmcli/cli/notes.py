@@ -5,22 +5,24 @@ from typing import Annotated
 
 import typer
 
-from crmcli import activity, contacts, output
+from crmcli import activity, contacts
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
     JsonOption,
     YesOption,
     confirm,
-    fmt,
+    group_with_default,
     info,
-    interactive,
+    out,
     state,
 )
 
 app = typer.Typer()
-notes_app = typer.Typer(name="notes", help="List, search, edit and delete notes.",
-                        invoke_without_command=True)
+notes_app = typer.Typer(name="notes", cls=group_with_default("list"),
+                        help="List, search, edit and delete notes (without a sub-command: "
+                        "the latest).",
+                        epilog="Examples:\n\n  crm notes\n\n  crm notes --limit 5 --json")
 app.add_typer(notes_app)
 
 NOTE_COLUMNS = [("id", "ID"), ("created_at", "Written"), ("contact", "Contact"), ("body", "Note")]
@@ -48,8 +50,8 @@ def _note_record(note, names: dict[int, str]) -> dict:
 def _render_notes(notes, format_, as_json, as_csv) -> None:
     db = state().db
     names = {c.id: c.name for c in contacts.load_many(db, sorted({n.contact_id for n in notes}))}
-    output.render([_note_record(note, names) for note in notes], fmt(format_, as_json, as_csv),
-                  NOTE_COLUMNS)
+    out(format_, as_json, as_csv).records((_note_record(note, names) for note in notes),
+                                          NOTE_COLUMNS)
 
 
 @app.command(epilog="Examples:\n\n  crm note ana 'Wants a quote for 50 seats'\n\n"
@@ -65,19 +67,10 @@ def note(ref: Ref,
         info("empty note; nothing saved")
         return
     written = activity.add_note(db, contact.id, body)
-    typer.echo(f"Added note {written.id} to {output.safe(contact.name)}" if interactive()
-               else written.id)
+    out().created(written.id, f"Added note {written.id} to {contact.name}")
 
 
 Limit = Annotated[int, typer.Option(min=1, help="At most N notes.")]
-
-
-@notes_app.callback()
-def notes_default(ctx: typer.Context, limit: Limit = 50, format_: FormatOption = None,
-                  as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
-    """Notes across the book; `crm notes` alone lists the latest."""
-    if ctx.invoked_subcommand is None:
-        ctx.invoke(list_notes, limit=limit, format_=format_, as_json=as_json, as_csv=as_csv)
 
 
 @notes_app.command("list", epilog="Examples:\n\n  crm notes list\n\n  crm notes list ana --json")

@@ -4,15 +4,14 @@ markup."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from crmcli.activity import Event
-from crmcli.models import Company, Contact, Detail
+from crmcli.models import Company, Contact, Deal, Detail
+from crmcli.profiles import Profile
 from crmcli.text import safe
 from crmcli.views import data_text
 from crmcli.views.activity import history_panel, local_time
@@ -39,8 +38,12 @@ def _fields(rows: list[tuple[str, Text]]) -> Table:
     return grid
 
 
-def contact_page(contact: Contact, history: list[Event], panels: Iterable = ()) -> Group:
-    """The page to read before a call: details, then other domains' panels, then history."""
+def contact_page(profile: Profile, decimal: str = ".") -> Group:
+    """The page to read before a call: details, open deals, next follow-ups, history."""
+    from crmcli.views.deals import deals_panel
+    from crmcli.views.followups import followups_panel
+
+    contact, today = profile.contact, profile.now.date()
     heading = Text(safe(contact.name), style="bold")
     if contact.title or contact.company:
         heading.append("  " + safe(" at ".join(filter(None, [contact.title, contact.company]))),
@@ -54,23 +57,28 @@ def contact_page(contact: Contact, history: list[Event], panels: Iterable = ()) 
         ("Birthday", data_text(contact.birthday or "")),
         ("Anniversary", data_text(contact.anniversary or "")),
         ("Tags", data_text(", ".join(contact.tags), "magenta")),
-        ("Last contact", _last_contact(contact.last_contacted_at)),
+        ("Last contact", _last_contact(contact.last_contacted_at, today)),
         ("Added", data_text((contact.created_at or "")[:10], "dim")),
     ])
     return Group(Panel(details, title=heading, title_align="left", border_style="cyan"),
-                 *panels, history_panel(history))
+                 deals_panel(profile.open_deals, today, decimal, "Open deals"),
+                 followups_panel(profile.planned, profile.now), history_panel(profile.history))
 
 
-def _last_contact(moment: str | None) -> Text:
+def _last_contact(moment: str | None, today: dt.date) -> Text:
     if not moment:
         return Text("never", style="yellow")
     when = local_time(moment)
-    days = (dt.date.today() - when.date()).days
+    days = (today - when.date()).days
     ago = "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
     return Text(f"{when:%Y-%m-%d} ({ago})", style="yellow" if days > 30 else "")
 
 
-def company_page(company: Company, people: list[Contact]) -> Group:
+def company_page(company: Company, people: list[Contact], open_deals: list[Deal],
+                 today: dt.date, decimal: str = ".") -> Group:
+    """A company, its people and its open deals."""
+    from crmcli.views.deals import deals_panel
+
     heading = Text(safe(company.name), style="bold")
     heading.append(f"  #{company.id}", style="dim")
     table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
@@ -82,4 +90,5 @@ def company_page(company: Company, people: list[Contact]) -> Group:
                       data_text(person.phones[0].value if person.phones else ""))
     body = table if people else Text("No people yet.", style="dim")
     return Group(Panel(body, title=heading, title_align="left", border_style="cyan",
-                       subtitle=f"{len(people)} people", subtitle_align="right"))
+                       subtitle=f"{len(people)} people", subtitle_align="right"),
+                 deals_panel(open_deals, today, decimal, "Open deals"))

@@ -1,0 +1,52 @@
+"""``crm report``: reports over the book; bare, the sales report (``crm report deals``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from crmcli.cli.common import CsvOption, FormatOption, JsonOption, group_with_default, out, state
+from crmcli.cli.deal_options import decimal, pipeline, warn_orphans, when
+
+app = typer.Typer()
+report_app = typer.Typer(name="report", cls=group_with_default("deals"),
+                         help="Reports; without a sub-command, the sales report.",
+                         epilog="Examples:\n\n  crm report\n\n  crm report --json | jq .win_rate")
+app.add_typer(report_app)
+
+
+@report_app.command("deals", epilog="Examples:\n\n  crm report\n\n"
+                    "  crm report --since 2026-01-01 --stuck-days 21"
+                    "\n\n  crm report --since '6 months ago' --json | jq .win_rate")
+def deals_report(
+    since: Annotated[str | None, typer.Option(
+        help="Start of the window (default: a year ago): 2026-01-01, '3 months ago'.")] = None,
+    stuck_days: Annotated[int, typer.Option(
+        min=1, help="A deal is stuck after this many days in one stage.")] = 30,
+    top: Annotated[int, typer.Option(min=1, help="Stuck deals and customers listed.")] = 10,
+    format_: FormatOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """Win rate, deal size, cycle length, stage conversion, stuck deals, top customers."""
+    from crmcli import reports
+    from crmcli.views.deals import report_view
+
+    stage_list = pipeline()
+    warn_orphans(stage_list)
+    now = state().now
+    start = when(since, past=True) if since else _a_year_before(now)
+    figures = reports.report(state().db, stage_list, start, now, stuck_days, top)
+    record = reports.report_record(figures)
+    out(format_, as_json, as_csv).page(
+        lambda: report_view(figures, decimal()), record,
+        columns=[("section", "section"), ("item", "item"), ("value", "value")],
+        rows=lambda: reports.report_lines(record))
+
+
+def _a_year_before(now: dt.datetime) -> dt.datetime:
+    from dateutil.relativedelta import relativedelta
+
+    return (now - relativedelta(years=1)).replace(hour=0, minute=0, second=0, microsecond=0)

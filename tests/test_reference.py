@@ -17,8 +17,12 @@ def generator():
     return module
 
 
-def test_reference_page_matches_the_help_texts(generator):
-    page = generator.render()
+@pytest.fixture(scope="module")
+def page(generator):
+    return generator.render()
+
+
+def test_reference_page_matches_the_help_texts(generator, page):
     stored = generator.REFERENCE.read_text(encoding="utf-8")
     if stored != page:
         diff = difflib.unified_diff(stored.splitlines(), page.splitlines(), "docs/reference.md",
@@ -35,3 +39,9 @@ def test_reference_covers_nested_commands_at_a_fixed_width(generator, monkeypatc
     assert "--not-contacted-since" in page
     assert "\x1b" not in page
     assert max(len(line) for line in page.splitlines()) <= generator.WIDTH
+
+
+def test_only_crm_itself_offers_shell_completion(page):
+    root, *commands = page.split("\n## crm")[1:]
+    assert "--install-completion" in root
+    assert [c.split("\n", 1)[0] for c in commands if "--install-completion" in c] == []

@@ -61,7 +61,7 @@ class CrmGroup(TyperGroup):
             return None
         sub_app = importlib.import_module(f"crmcli.cli.{COMMANDS[name]}").app
         if sub_app.info.name == name:
-            return typer.main.get_command(sub_app)
+            return typer.main.get_group(sub_app)  # get_command would add completion options
         for group in sub_app.registered_groups:
             if group.typer_instance.info.name == name:
                 return typer.main.get_group(group.typer_instance)

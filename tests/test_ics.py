@@ -138,3 +138,48 @@ def test_export_command_writes_a_calendar_file(crm, tmp_path):
     assert calendar.prodid.value == "-//crmcli//crm export//EN"
     everyone = crm.ok("export", "-f", "ics").stdout
     assert everyone.count("BEGIN:VEVENT") == 2 and "BIRTHDAY" not in everyone.upper()
+
+
+def test_export_to_a_directory_says_so(crm, tmp_path):
+    crm.add("Ana Lima")
+    for args in (("export",), ("export", "-f", "ics")):
+        result = crm(*args, "-o", str(tmp_path))
+        assert result.exit_code == 1
+        assert f"crm: error: {tmp_path} is a directory; give a file name" in result.stderr
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_ics_vdir_writes_one_calendar_per_follow_up_and_removes_done_ones(crm, tmp_path):
+    crm.add("Ana Lima", "--birthday", "05/05/1990")
+    crm.ok("follow-up", "ana", "fri", "Call")
+    crm.ok("follow-up", "ana", "mon 9:00", "Standup", "--every", "mon,thu")
+    folder = tmp_path / "calendar"
+    folder.mkdir()
+    (folder / "someone-else.ics").write_text("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    result = crm.ok("export", "-f", "ics", "--birthdays", "--vdir", str(folder))
+    assert "exported 3 calendar event(s)" in result.stderr
+    names = sorted(p.name for p in folder.iterdir())
+    assert names[0].startswith("birthday-") and names[1:] == [
+        "followup-1.ics", "followup-2.ics", "someone-else.ics"]
+    standup = vobject.readOne((folder / "followup-2.ics").read_text())
+    assert standup.vevent.summary.value == "Standup (Ana Lima)"
+    assert len(standup.vevent_list) == 1
+    assert standup.vevent.rrule.value == "FREQ=WEEKLY;BYDAY=MO,TH"
+    crm.ok("done", "1")
+    again = crm.ok("export", "-f", "ics", "--vdir", str(folder))
+    assert "removed 2 no longer exported" in again.stderr  # the done one, and the birthday
+    assert sorted(p.name for p in folder.iterdir()) == ["followup-2.ics", "someone-else.ics"]
+
+
+def test_options_that_would_be_ignored_are_refused(crm, tmp_path):
+    crm.add("Ana Lima")
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    for args, message in (
+            (("-f", "csv", "--vdir", str(tmp_path)), "--vdir writes vCards"),
+            (("-f", "ics", "--vdir", str(tmp_path), "-o", str(tmp_path / "x.ics")),
+             "choose one of --output and --vdir"),
+            (("--birthdays",), "--birthdays goes with -f ics")):
+        result = crm("export", *args)
+        assert (result.exit_code, message in result.stderr) == (2, True), args
+    assert list(tmp_path.iterdir()) == []

@@ -14,6 +14,12 @@ class InvalidInput(CrmError):
     """A value the user typed or a file held is not acceptable."""
 
 
+class UsageError(CrmError):
+    """Options that do not go together on one command line."""
+
+    exit_code = 2
+
+
 class NotFound(CrmError):
     exit_code = 3
 

@@ -12,7 +12,7 @@ import typer
 
 from crmcli import contacts
 from crmcli.cli.common import company_filter, info, out, state
-from crmcli.errors import InvalidInput
+from crmcli.errors import InvalidInput, UsageError
 from crmcli.interchange import exporter, importer, input_files
 from crmcli.interchange.importer import OnDuplicate
 from crmcli.interchange.input_files import Format
@@ -157,17 +157,22 @@ def export(
     output_file: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to this file (atomically) instead of stdout.")] = None,
     vdir: Annotated[Path | None, typer.Option(
-        help="Write one <uid>.vcf per contact into this directory (for vdirsyncer).")] = None,
+        help="Write one <uid>.vcf per contact into this directory (for vdirsyncer); with -f "
+        "ics, one .ics per follow-up (for khal), removing those no longer exported.")] = None,
     birthdays: Annotated[bool, typer.Option(
         "--birthdays", help="With -f ics: add birthdays and anniversaries.")] = False,
 ) -> None:
     """Export contacts as vCard (default), CSV, JSON or JSON Lines; follow-ups as iCalendar."""
+    _check_export_options(format_, output_file, vdir, birthdays)
     db = state().db
     company_id = company_filter(db, company)
     chosen = contacts.search_ids(db, query, tags=tag, company_id=company_id,
                                  ids=ids or None)
     if format_ == ExportFormat.ics:
-        _export_calendar(db, chosen, birthdays, output_file)
+        if vdir is not None:
+            _calendar_vdir(db, chosen, birthdays, vdir)
+        else:
+            _export_calendar(db, chosen, birthdays, output_file)
         return
     items = exporter.iter_export(db, chosen)
     if vdir is not None:
@@ -177,6 +182,40 @@ def export(
             _write(stream, items, format_, vcard_version.value, csv_dialect.value)
     info(f"exported {len(chosen)} contact(s)" + (f" to {output_file or vdir}"
                                                    if output_file or vdir else ""))
+
+
+def _check_export_options(format_: ExportFormat, output_file: Path | None,
+                          vdir: Path | None, birthdays: bool) -> None:
+    """Refuse options that would be silently ignored together."""
+    if vdir is not None and output_file is not None:
+        raise UsageError("choose one of --output and --vdir")
+    if vdir is not None and format_ not in (ExportFormat.vcard, ExportFormat.ics):
+        raise UsageError(f"--vdir writes vCards (or, with -f ics, calendar files), not "
+                         f"{format_.value}; use --output FILE")
+    if birthdays and format_ != ExportFormat.ics:
+        raise UsageError("--birthdays goes with -f ics")
+
+
+def _calendar_vdir(db, chosen: list[int], birthdays: bool, folder: Path) -> None:
+    """One .ics per follow-up (and occasion) in ``folder``; files of crm's events that this
+    export no longer holds (done, deleted, or not chosen) are removed."""
+    from crmcli.interchange import ics
+
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    written = set()
+    for stem, text in ics.calendars(db, chosen, birthdays, state().now):
+        if text is None:
+            info(f"crm: warning: {stem} left out: its date is beyond what a calendar holds")
+            continue
+        with _destination(folder / f"{stem}.ics") as stream:
+            stream.write(text)
+        written.add(f"{stem}.ics")
+    stale = [path for path in folder.glob("*.ics")
+             if path.name not in written and ics.is_own_file(path)]
+    for path in stale:
+        path.unlink()
+    info(f"exported {len(written)} calendar event(s) to {folder}"
+         + (f"; removed {len(stale)} no longer exported" if stale else ""))
 
 
 def _export_calendar(db, chosen: list[int], birthdays: bool, output_file: Path | None) -> None:
@@ -226,6 +265,9 @@ def _destination(path: Path | None):
         with out().stream() as stream:
             yield stream
         return
+    if path.expanduser().is_dir():
+        raise InvalidInput(f"{path} is a directory; give a file name (or --vdir {path} for "
+                           "one file per item)")
     folder = path.expanduser().resolve().parent
     if not folder.is_dir():
         raise InvalidInput(f"cannot write {path}: the folder {folder} does not exist")

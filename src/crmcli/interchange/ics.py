@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from pathlib import Path
 from sqlite3 import Connection
 from typing import TextIO
 
@@ -21,6 +23,7 @@ from crmcli import followups, recurrence
 from crmcli.models import PartialDate
 
 PRODID = "-//crmcli//crm export//EN"
+UID_SUFFIX = "@crmcli"
 _TIMED_LENGTH = dt.timedelta(minutes=30)
 
 
@@ -30,29 +33,68 @@ def write_calendar(db: Connection, contact_ids: list[int], stream: TextIO,
     as one VCALENDAR, at ``now`` (aware, in the zone of timed items typed in no named zone).
     Returns how many events it holds and what it could not write (``follow-up 12``: a stored
     date no calendar can hold). Yearless dates start in the year of ``now``."""
-    import vobject
+    calendar = _calendar()
+    calendar.add("x-wr-calname").value = "crm follow-ups"
+    count, skipped = 0, []
+    for label, event in events(db, contact_ids, birthdays, now):
+        if event is None:
+            skipped.append(label)
+        else:
+            calendar.add(event)
+            count += 1
+    stream.write(calendar.serialize())
+    return count, skipped
+
+
+def calendars(db: Connection, contact_ids: list[int], birthdays: bool, now: dt.datetime
+              ) -> Iterator[tuple[str, str | None]]:
+    """One VCALENDAR per event, for a vdir (khal reads one): (file name stem, text), the text
+    None for what could not be written (then the stem is a label such as ``follow-up 12``)."""
+    for label, event in events(db, contact_ids, birthdays, now):
+        if event is None:
+            yield label, None
+            continue
+        calendar = _calendar()
+        calendar.add(event)
+        yield event.uid.value.removesuffix(UID_SUFFIX), calendar.serialize()
+
+
+def is_own_file(path: Path) -> bool:
+    """Whether a vdir file holds the event crm wrote under that name (its UID says so)."""
+    try:
+        return f"UID:{path.stem}{UID_SUFFIX}" in path.read_text("utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def events(db: Connection, contact_ids: list[int], birthdays: bool, now: dt.datetime):
+    """(label, VEVENT) of each follow-up (and occasion); the event is None when its stored
+    date is beyond what a calendar can hold."""
     from dateutil import tz
+
+    stamp = now.astimezone(tz.UTC).replace(microsecond=0)
+    for item in followups.entries(db, contact_ids):
+        yield _made(f"follow-up {item.followup.id}",
+                    lambda item=item: _followup_event(item, now.tzinfo, stamp))
+    if birthdays:
+        for uid, name, kind, date in _occasions(db, contact_ids):
+            yield _made(f"{name}'s {kind}",
+                        lambda o=(uid, name, kind, date): _occasion_event(*o, now.year, stamp))
+
+
+def _made(label: str, make) -> tuple:
+    try:
+        return label, make()
+    except (ValueError, OverflowError):
+        return label, None
+
+
+def _calendar():
+    import vobject
 
     calendar = vobject.iCalendar()
     calendar.add("prodid").value = PRODID
-    calendar.add("x-wr-calname").value = "crm follow-ups"
-    stamp = now.astimezone(tz.UTC).replace(microsecond=0)
-    events = [(f"follow-up {item.followup.id}",
-               lambda item=item: _followup_event(item, now.tzinfo, stamp))
-              for item in followups.entries(db, contact_ids)]
-    if birthdays:
-        events += [(f"{name}'s {kind}", lambda o=(uid, name, kind, date):
-                    _occasion_event(*o, now.year, stamp))
-                   for uid, name, kind, date in _occasions(db, contact_ids)]
-    count, skipped = 0, []
-    for label, make in events:
-        try:
-            calendar.add(make())
-            count += 1
-        except (ValueError, OverflowError):
-            skipped.append(label)
-    stream.write(calendar.serialize())
-    return count, skipped
+    return calendar
 
 
 def _named_zone(zone: dt.tzinfo) -> dt.tzinfo | None:
@@ -80,7 +122,7 @@ def _followup_event(item: followups.Entry, export_zone: dt.tzinfo, stamp: dt.dat
     named = _named_zone(zone)
     start = moment.astimezone(named) if named else moment.replace(tzinfo=None)
     event = vobject.newFromBehavior("vevent")
-    event.add("uid").value = f"followup-{followup.id}@crmcli"
+    event.add("uid").value = f"followup-{followup.id}{UID_SUFFIX}"
     event.add("dtstamp").value = stamp
     rule = recurrence.parse_rule(followup.rule) if followup.rule else None
     first = start
@@ -142,7 +184,7 @@ def _occasion_event(uid: str, name: str, kind: str, date: PartialDate, year: int
     start = (dt.date(date.year, date.month, date.day) if date.year
              else next_occurrence(date, dt.date(year, 1, 1)))
     event = vobject.newFromBehavior("vevent")
-    event.add("uid").value = f"{kind}-{uid}@crmcli"
+    event.add("uid").value = f"{kind}-{uid}{UID_SUFFIX}"
     event.add("dtstamp").value = stamp
     _add_span(event, dt.datetime.combine(start, dt.time()), False)
     event.add("summary").value = f"{name}'s {kind}"

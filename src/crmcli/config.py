@@ -17,7 +17,7 @@ from crmcli.errors import ConfigError, InvalidInput
 
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 KNOWN_KEYS = ("db", "date_order", "currency", "decimal", "remind", "smtp", "cadence",
-              "pipeline", "timezone", "phone")
+              "pipeline", "timezone", "phone", "journal", "hooks")
 _REGION = re.compile(r"[A-Z]{2}")
 
 

@@ -23,7 +23,7 @@ from crmcli.errors import StorageError
 
 BUSY_TIMEOUT_MS = 15_000
 # The number of migrations in crmcli.migrations; a test keeps the two in step.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # PRAGMA application_id of every crmcli book: "crm1" in ASCII. A file with another mark, or
 # a non-empty file without one that crmcli's migrations did not build, is not ours to touch.
 APPLICATION_ID = 0x63726D31
@@ -58,6 +58,13 @@ def connect(path: Path, migrate: bool = True, *, create_folder: bool = False
     return conn
 
 
+class Book(sqlite3.Connection):
+    """A connection whose write transactions a journal can follow: ``journal.begin(conn)``
+    right after the transaction starts, ``journal.end(conn)`` just before it commits."""
+
+    journal = None
+
+
 def _open(path: Path, read_only: bool) -> sqlite3.Connection:
     """A read-write connection, or a read-only one; ``immutable`` (no locking, no -shm) only
     where nobody can be writing: a read-only folder and no -wal file to replay."""
@@ -68,7 +75,7 @@ def _open(path: Path, read_only: bool) -> sqlite3.Connection:
             flags += "&immutable=1"
         target, uri = f"{path.absolute().as_uri()}?{flags}", True
     return sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                           uri=uri)
+                           uri=uri, factory=Book)
 
 
 def _enable_wal(conn: sqlite3.Connection) -> None:
@@ -178,8 +185,13 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as exc:
         raise storage_error(exc, file_path(conn)) from exc
+    journal = getattr(conn, "journal", None)
     try:
+        if journal:
+            journal.begin(conn)
         yield conn
+        if journal:
+            journal.end(conn)
         conn.execute("COMMIT")
     except sqlite3.Error as exc:
         _rollback(conn)

@@ -335,8 +335,9 @@ def mark_sent(db: Connection, keys: list[str], day: dt.date) -> None:
     """Record that ``keys`` were sent on ``day`` (and forget records older than two weeks)."""
     now = now_utc()
     with transaction(db):
-        db.executemany("INSERT OR REPLACE INTO reminders_sent (item, sent_on, sent_at)"
-                       " VALUES (?, ?, ?)", [(key, day.isoformat(), now) for key in keys])
+        db.executemany("INSERT INTO reminders_sent (item, sent_on, sent_at) VALUES (?, ?, ?)"
+                       " ON CONFLICT (item, sent_on) DO UPDATE SET sent_at = excluded.sent_at",
+                       [(key, day.isoformat(), now) for key in keys])
         db.execute("DELETE FROM reminders_sent WHERE sent_on < ?",
                    [(day - dt.timedelta(days=_SENT_KEPT_DAYS)).isoformat()])
 

@@ -230,3 +230,31 @@ def m007_phone_keys(db: Database) -> None:
     rows = db.execute("SELECT id, value FROM contact_details WHERE kind = 'phone'").fetchall()
     db.conn.executemany("UPDATE contact_details SET norm = ? WHERE id = ?",
                         [(phone_key(value), row_id) for row_id, value in rows])
+
+
+@migrations()
+def m008_journal(db: Database) -> None:
+    """The journal of operations (what, when, from where) and the row-level changes that
+    reverse them; the triggers that fill it are created by each connection (crmcli.journal)."""
+    _run(
+        db,
+        """CREATE TABLE journal_operations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            what TEXT NOT NULL,
+            source TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            schema_version INTEGER NOT NULL,
+            undoes INTEGER
+        )""",
+        "CREATE INDEX journal_operations_started ON journal_operations(started_at)",
+        """CREATE TABLE journal_changes (
+            id INTEGER PRIMARY KEY,
+            operation_id INTEGER NOT NULL REFERENCES journal_operations(id) ON DELETE CASCADE,
+            table_name TEXT NOT NULL,
+            row_id INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('insert', 'update', 'delete')),
+            old TEXT
+        )""",
+        "CREATE INDEX journal_changes_operation ON journal_changes(operation_id)",
+        "CREATE INDEX journal_changes_row ON journal_changes(table_name, row_id)",
+    )

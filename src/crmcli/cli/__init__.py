@@ -1,6 +1,7 @@
 """The ``crm`` command: global options, sub-command registration, and the one error wrapper."""
 
 import importlib
+import shlex
 import sqlite3
 from typing import Annotated
 
@@ -40,7 +41,7 @@ COMMANDS = {
     "deal": "deals", "pipeline": "pipeline", "forecast": "pipeline", "report": "reports",
     "follow-up": "followups", "due": "followups", "done": "followups", "snooze": "followups",
     "followups": "followups", "birthdays": "followups", "remind": "followups",
-    "dump": "journal", "load": "journal",
+    "journal": "journal", "undo": "journal", "dump": "journal", "load": "journal",
     "config": "config", "dashboard": "dashboard", "demo": "demo",
 }
 
@@ -70,6 +71,11 @@ class CrmGroup(TyperGroup):
                 return typer.main.get_command_from_info(
                     info, pretty_exceptions_short=True, rich_markup_mode=sub_app.rich_markup_mode)
         return None
+
+    def parse_args(self, ctx, args):
+        remaining = super().parse_args(ctx, args)
+        ctx.meta["crm.command"] = [*getattr(ctx, "_protected_args", []), *remaining]
+        return remaining
 
     def invoke(self, ctx):
         try:
@@ -132,6 +138,7 @@ def main_options(
         "--version", "-V", callback=_version, is_eager=True, help="Print the version.")] = False,
 ) -> None:
     state = common.reset_state(db, debug)
+    state.command = shlex.join(ctx.meta.get("crm.command", []))
     ctx.call_on_close(state.close)
     if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
         from crmcli.cli.dashboard import dashboard

@@ -65,6 +65,8 @@ class State:
 
     db_option: str | None = None
     debug: bool = False
+    command: str = ""  # the words after the global options, as the journal records them
+    source: str = "cli"  # where the journal says the changes came from
     _config: Config | None = field(default=None, repr=False)
     _db: Connection | None = field(default=None, repr=False)
     _now: dt.datetime | None = field(default=None, repr=False)
@@ -99,12 +101,32 @@ class State:
 
             self._db = db.connect(self.config.db_path,
                                   create_folder=self.config.db_is_default)
+            self._start_journal()
         return self._db
+
+    def _start_journal(self) -> None:
+        from crmcli import journal
+        from crmcli.dates import stamp
+
+        keep = self.config.raw.get("journal", {}).get("keep", "90d")
+        journal.attach(self._db, journal.Recorder(
+            what=self.command, source=self.source, started_at=stamp(self.now),
+            prune_before=journal.prune_cutoff(self.now, _keep_days(keep))))
+
 
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
+
+
+def _keep_days(keep: object) -> int:
+    from crmcli.dates import parse_days
+
+    try:
+        return parse_days(str(keep))
+    except InvalidInput as exc:
+        raise InvalidInput(f"config [journal] keep: {exc}") from None
 
 
 _state = State()

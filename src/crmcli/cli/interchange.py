@@ -40,6 +40,7 @@ def import_command(
         "--dry-run", help="Report what would happen; change nothing.")] = False,
 ) -> None:
     """Import contacts; cards that cannot be read are reported and skipped."""
+    state().source = "import"
     inputs = input_files.open_sources(source)
     formats = [format_ or input_files.detect_format(item) for item in inputs]
     policy = on_duplicate or (OnDuplicate.update if formats[0] in (Format.json, Format.jsonl)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.common import info, out, state
+from crmcli.cli.common import FormatOption, JsonOption, info, out, state
 from crmcli.errors import InvalidInput
 
 app = typer.Typer()
@@ -73,3 +73,41 @@ def load(
         if stream is not sys.stdin:
             stream.close()
     info(f"loaded {count} row(s)")
+
+
+JOURNAL_COLUMNS = [("id", "id"), ("started_at", "when"), ("source", "source"),
+                   ("what", "what"), ("summary", "summary")]
+
+
+@app.command("journal", epilog="Examples:\n\n  crm journal --limit 5\n\n"
+             "  crm journal --json | jq '.[0].id'")
+def journal_command(
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=1_000_000,
+                                       help="Show at most this many.")] = 20,
+    format_: FormatOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the journaled operations, newest first, one line each."""
+    from crmcli import journal
+
+    db = state().db
+    records = [journal.to_record(db, operation) for operation in journal.recent(db, limit)]
+    out(format_, as_json).records(records, JOURNAL_COLUMNS)
+
+
+@app.command(epilog="Examples:\n\n  crm undo            # the last operation\n\n"
+             "  crm undo            # again: redoes it\n\n  crm undo 42         # operation #42 of "
+             "crm journal")
+def undo(
+    operation_id: Annotated[int | None, typer.Argument(
+        metavar="[ID]", help="The operation to revert (default: the last one).", min=1,
+        max=2**62)] = None,
+) -> None:
+    """Revert an operation of the journal (an undo is itself one: undo it to redo)."""
+    from crmcli import journal
+    from crmcli import undo as undoing
+
+    db = state().db
+    target = undoing.target(db, operation_id)
+    undoing.undo(db, db.journal, target)
+    info(f"undid #{target.id} ({journal.summary(db, target) or target.what})")

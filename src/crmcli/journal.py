@@ -1,0 +1,202 @@
+"""The journal: every command that writes records one operation and the row-level changes that
+reverse it.
+
+Changes are captured by triggers, so that no write path can be missed, and the triggers are
+TEMP ones, created on each connection that records (from the live schema, so a new column is
+captured without touching this module). Triggers in the main schema would either need a custom
+SQL function, which breaks the file for the ``sqlite3`` shell and sqlite-utils, or could not read
+which operation is running (main-schema triggers cannot see TEMP tables). Other programs that
+write the file are simply not journaled.
+
+An operation is created with the first write transaction of a command and removed at commit if
+nothing changed, so a command that writes nothing records nothing; it spans every transaction of
+the command (an import that commits in batches is one operation). A change keeps the rowid and,
+for an update, the old values of the columns that changed, for a delete the whole old row; an
+insert needs nothing more to be reversed. Caches (``userdata.CACHE_COLUMNS``), delivery and
+sync state are not journaled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from sqlite3 import Connection
+
+from crmcli import userdata
+from crmcli.db import SCHEMA_VERSION
+
+SOURCES = ("cli", "import", "sync", "campaign", "mail", "hook", "mcp")
+MAX_WHAT = 200
+_NOUNS = {"companies": "company", "contacts": "contact", "contact_details": "detail",
+          "contact_tags": "tag", "contact_cards": "card", "notes": "note",
+          "interactions": "interaction", "deals": "deal", "deal_stage_changes": "stage change",
+          "followups": "follow-up"}
+_VERBS = {"insert": "added", "update": "changed", "delete": "removed"}
+
+
+@dataclass
+class Recorder:
+    """Records the changes of one command on one connection (``db.transaction`` calls it)."""
+
+    what: str
+    source: str
+    started_at: str  # UTC ISO 8601, the command's moment
+    prune_before: str | None = None  # operations started earlier are pruned
+    undoes: int | None = None
+    operation_id: int | None = None
+    suspended: bool = False  # forgetting a person writes nothing to the journal
+
+    def begin(self, db: Connection) -> None:
+        if not db.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'journal_current'"
+                          ).fetchone():
+            _install(db)
+        db.execute("DELETE FROM temp.journal_current")
+        if self.suspended:
+            return
+        if self.operation_id is None or not db.execute(
+                "SELECT 1 FROM journal_operations WHERE id = ?", [self.operation_id]).fetchone():
+            self.operation_id = self._create(db)
+        db.execute("INSERT INTO temp.journal_current VALUES (?)", [self.operation_id])
+
+    def end(self, db: Connection) -> None:
+        """Before commit: an operation that changed nothing leaves no trace."""
+        if self.operation_id is not None and not db.execute(
+                "SELECT 1 FROM journal_changes WHERE operation_id = ? LIMIT 1",
+                [self.operation_id]).fetchone():
+            db.execute("DELETE FROM journal_operations WHERE id = ?", [self.operation_id])
+            self.operation_id = None
+
+    def _create(self, db: Connection) -> int:
+        if self.prune_before:
+            db.execute("DELETE FROM journal_operations WHERE started_at < ?", [self.prune_before])
+            self.prune_before = None
+        return db.execute(
+            "INSERT INTO journal_operations (what, source, started_at, schema_version, undoes)"
+            " VALUES (?, ?, ?, ?, ?)", [self.what[:MAX_WHAT], self.source, self.started_at,
+                                        SCHEMA_VERSION, self.undoes]).lastrowid
+
+
+def attach(db: Connection, recorder: Recorder) -> None:
+    """Journal every write transaction of this connection as part of ``recorder``'s operation."""
+    db.journal = recorder
+
+
+def prune_cutoff(now: dt.datetime, keep_days: int) -> str:
+    return (now.astimezone(dt.UTC) - dt.timedelta(days=keep_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# ---------------------------------------------------------------------------------- triggers
+
+def _install(db: Connection) -> None:
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS journal_current (operation_id INTEGER)")
+    present = {name for (name,) in db.execute(
+        "SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+    for table in userdata.USER_TABLES:
+        if table in present:
+            for statement in triggers(db, table):
+                db.execute(statement)
+
+
+def triggers(db: Connection, table: str) -> list[str]:
+    """The three TEMP triggers that journal ``table``'s inserts, updates and deletes."""
+    names = userdata.columns(db, table)
+    record = ("INSERT INTO journal_changes (operation_id, table_name, row_id, kind, old)"
+              f" SELECT operation_id, '{table}', {{row}}.rowid, '{{kind}}', {{old}}"
+              " FROM journal_current;")
+    changed = " OR ".join(f'OLD."{name}" IS NOT NEW."{name}"' for name in names)
+    changed_values = " UNION ALL ".join(
+        f"SELECT '{name}' AS k, OLD.\"{name}\" AS v WHERE OLD.\"{name}\" IS NOT NEW.\"{name}\""
+        for name in names)
+    whole_row = "json_object(" + ", ".join(f"'{name}', OLD.\"{name}\"" for name in names) + ")"
+    prefix = f"CREATE TEMP TRIGGER IF NOT EXISTS journal_{table}"
+    return [
+        f"{prefix}_insert AFTER INSERT ON main.{table} BEGIN "
+        + record.format(row="NEW", kind="insert", old="NULL") + " END",
+        f"{prefix}_update AFTER UPDATE ON main.{table} WHEN {changed} BEGIN "
+        + record.format(row="OLD", kind="update",
+                        old=f"(SELECT json_group_object(k, v) FROM ({changed_values}))")
+        + " END",
+        f"{prefix}_delete AFTER DELETE ON main.{table} BEGIN "
+        + record.format(row="OLD", kind="delete", old=whole_row) + " END",
+    ]
+
+
+# ---------------------------------------------------------------------------------- reading
+
+@dataclass(frozen=True)
+class Operation:
+    id: int
+    what: str
+    source: str
+    started_at: str
+    schema_version: int
+    undoes: int | None
+
+
+def _operation(row: tuple) -> Operation:
+    return Operation(*row)
+
+
+_OPERATION_COLUMNS = "id, what, source, started_at, schema_version, undoes"
+
+
+def recent(db: Connection, limit: int | None = None) -> list[Operation]:
+    """Operations, newest first."""
+    rows = db.execute(f"SELECT {_OPERATION_COLUMNS} FROM journal_operations ORDER BY id DESC"
+                      " LIMIT ?", [-1 if limit is None else limit])
+    return [_operation(row) for row in rows]
+
+
+def get(db: Connection, operation_id: int) -> Operation | None:
+    row = db.execute(f"SELECT {_OPERATION_COLUMNS} FROM journal_operations WHERE id = ?",
+                     [operation_id]).fetchone()
+    return _operation(row) if row else None
+
+
+def summary(db: Connection, operation: Operation) -> str:
+    """One line: who it concerned (the first contact it touched) and what changed, counted."""
+    counts = db.execute(
+        "SELECT table_name, kind, count(*) FROM journal_changes WHERE operation_id = ?"
+        " GROUP BY table_name, kind ORDER BY min(id)", [operation.id]).fetchall()
+    parts = [f"{count} {_noun(table, count)} {_VERBS[kind]}" for table, kind, count in counts]
+    who = _first_contact(db, operation.id)
+    return (f"{who}: " if who else "") + ", ".join(parts)
+
+
+def _noun(table: str, count: int) -> str:
+    noun = _NOUNS.get(table, table)
+    if count == 1:
+        return noun
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+
+
+def _first_contact(db: Connection, operation_id: int) -> str | None:
+    """The contact an operation is about: the first contact row it changed, else the owner
+    of the first owned row it changed."""
+    rows = db.execute("SELECT table_name, row_id, old FROM journal_changes"
+                      " WHERE operation_id = ? ORDER BY table_name != 'contacts', id LIMIT 20",
+                      [operation_id]).fetchall()
+    for table, row_id, old in rows:
+        before = json.loads(old or "{}")
+        if table == "contacts":
+            return _contact_label(db, row_id, before.get("name"))
+        if table in userdata.USER_TABLES and "contact_id" in userdata.columns(db, table):
+            current = db.execute(f"SELECT contact_id FROM {table} WHERE rowid = ?",
+                                 [row_id]).fetchone()
+            owner = current[0] if current else before.get("contact_id")
+            if isinstance(owner, int):
+                return _contact_label(db, owner, None)
+    return None
+
+
+def _contact_label(db: Connection, contact_id: int, old_name: str | None) -> str:
+    current = db.execute("SELECT name FROM contacts WHERE id = ?", [contact_id]).fetchone()
+    name = current[0] if current else old_name
+    return f"{name} #{contact_id}" if name else f"#{contact_id}"
+
+
+def to_record(db: Connection, operation: Operation) -> dict:
+    return {"id": operation.id, "started_at": operation.started_at, "source": operation.source,
+            "what": operation.what, "undoes": operation.undoes,
+            "summary": summary(db, operation)}

@@ -1,0 +1,255 @@
+"""The journal and undo: every write command can be undone (the dump after the undo is the
+dump before the command) and the undo redone; refusals, pruning, an interrupted import."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from conftest import Crm
+from test_storage import RELEASES
+
+CARDS = """BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Rita Moreno\r\nEMAIL:rita@example.com\r
+NOTE:Met at the fair\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Lima\r
+EMAIL:ana@atlanticofoods.pt\r\nTEL:+351 91 000 0000\r\nTITLE:COO\r\nEND:VCARD\r\n"""
+EDITOR = """
+    import sys
+    path = sys.argv[1]
+    text = open(path).read().replace("title: COO", "title: Chief Operating Officer")
+    open(path, "w").write(text + "\\nemail: ana.lima@example.com\\n")
+"""
+
+
+@pytest.fixture(scope="module")
+def demo_book(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    Crm(path).ok("demo")
+    return path
+
+
+@pytest.fixture
+def book(demo_book, db_path, crm):
+    shutil.copy(demo_book, db_path)
+    return crm
+
+
+# (setup commands, the command under test)
+WRITES = {
+    "add": ([], ["add", "Tom Baker", "-e", "tom@x.example", "-t", "lead", "-c", "New Co"]),
+    "edit flags": ([], ["edit", "ana", "--title", "CEO", "-e", "home:a@b.example",
+                        "--rm-phone", "+351 21 123 4567"]),
+    "the editor": ([], ["edit", "ana"]),
+    "rm": ([], ["rm", "bo", "--yes"]),
+    "restore": ([["rm", "bo", "--yes"]], ["restore", "bo"]),
+    "trash --empty": ([["rm", "bo", "--yes"]], ["trash", "--empty", "--yes"]),
+    "tag": ([], ["tag", "ana", "+vip", "-lead"]),
+    "merge": ([], ["merge", "ana", "3", "--yes"]),
+    "note": ([], ["note", "ana", "Wants a pilot"]),
+    "notes edit": ([], ["notes", "edit", "1", "Renewal moved to summer"]),
+    "notes rm": ([], ["notes", "rm", "1", "--yes"]),
+    "notes restore": ([["notes", "rm", "1", "--yes"]], ["notes", "restore", "1"]),
+    "log": ([], ["log", "ana", "--type", "call", "--duration", "20m", "Agreed on the pilot"]),
+    "unlog": ([], ["unlog", "1", "--yes"]),
+    "follow-up": ([], ["follow-up", "ana", "fri", "Send the contract"]),
+    "recurring follow-up": ([], ["follow-up", "bo", "mon 9:30", "Check-in", "--every", "mon"]),
+    "done": ([], ["done", "1"]),
+    "done recurring": ([["follow-up", "bo", "mon 9:30", "Check-in", "--every", "mon"]],
+                       ["done", "8"]),
+    "snooze": ([], ["snooze", "2", "3d"]),
+    "followups edit": ([], ["followups", "edit", "1", "--when", "mon"]),
+    "followups rm": ([], ["followups", "rm", "1", "2", "--yes"]),
+    "deal add": ([], ["deal", "add", "ana", "Pilot, 50 seats", "--value", "9500"]),
+    "deal edit": ([], ["deal", "edit", "1", "--title", "Renewal", "--value", "50000"]),
+    "deal move": ([], ["deal", "move", "1", "proposal"]),
+    "deal won": ([], ["deal", "won", "1"]),
+    "deal lost": ([], ["deal", "lost", "1", "--reason", "price"]),
+    "deal reopen": ([["deal", "won", "1"]], ["deal", "reopen", "1"]),
+    "deal rm": ([], ["deal", "rm", "1", "--yes"]),
+    "deal restore": ([["deal", "rm", "1", "--yes"]], ["deal", "restore", "1"]),
+    "company add": ([], ["company", "add", "Globex"]),
+    "company rename": ([], ["company", "rename", "1", "Iberia Logistica"]),
+    "import": ([], ["import", "{cards}"]),
+}
+
+
+@pytest.mark.parametrize("case", list(WRITES))
+def test_undo_restores_the_dump_before_and_redo_the_dump_after(book, tmp_path, case):
+    setup, command = WRITES[case]
+    cards = tmp_path / "phone.vcf"
+    cards.write_text(CARDS)
+    env = None
+    if case == "the editor":
+        script = tmp_path / "editor.py"
+        script.write_text(textwrap.dedent(EDITOR))
+        env = {"EDITOR": f"{sys.executable} {script}"}
+    for step in setup:
+        book.ok(*step)
+    before = book.ok("dump").stdout
+    book.ok(*[word.format(cards=cards) for word in command], env=env)
+    after = book.ok("dump").stdout
+    assert after != before, "the command wrote nothing"
+
+    book.ok("undo")
+    assert book.ok("dump").stdout == before
+    book.ok("undo")  # the undo of the undo: a redo
+    assert book.ok("dump").stdout == after
+
+
+def test_undo_keeps_the_search_index_in_step(book):
+    book.ok("add", "Tom Baker", "-e", "tom@x.example")
+    book.ok("undo")
+    assert book.ok("list", "tom").stdout.count("\n") <= 1
+    book.ok("undo")
+    assert "Tom Baker" in book.ok("list", "tom").stdout
+    book.ok("note", "tom", "likes sailing")
+    book.ok("undo")
+    assert book.ok("notes", "search", "sailing").stdout.count("\n") <= 1
+    assert book.ok("list", "sailing").stdout.count("\n") <= 1
+    book.ok("undo")
+    assert "sailing" in book.ok("notes", "search", "sailing").stdout
+    assert "Tom Baker" in book.ok("list", "sailing").stdout
+    book.ok("merge", "ana", "3", "--yes")
+    book.ok("undo")
+    assert "Bo Chen" in book.ok("list", "bo").stdout
+    book.ok("company", "rename", "2", "Ocean Foods")
+    assert "Ana Lima" in book.ok("list", "ocean").stdout
+    book.ok("undo")
+    assert book.ok("list", "ocean").stdout.count("\n") <= 1
+    assert "Ana Lima" in book.ok("list", "atlantico").stdout
+
+
+def test_journal_lists_operations_newest_first(crm, tmp_path):
+    crm.ok("add", "Ana Lima", "-e", "ana@example.com")
+    crm.ok("list")  # reads: nothing recorded
+    crm.ok("tag", "ana", "+vip")
+    cards = tmp_path / "one.vcf"
+    cards.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Lima\r\n"
+                     "EMAIL:ana@example.com\r\nEND:VCARD\r\n")
+    crm.ok("import", str(cards))  # keeps the card
+    crm.ok("import", str(cards))  # nothing new: writes nothing, records nothing
+    entries = crm.ok("journal", "--json").json()[1:]
+    assert [entry["what"] for entry in entries] == ["tag ana +vip",
+                                                    "add 'Ana Lima' -e ana@example.com"]
+    assert entries[0]["summary"].startswith("Ana Lima #1: ")
+    assert entries[0]["summary"].endswith("1 tag added")
+    assert entries[1]["summary"] == "Ana Lima #1: 1 contact added, 1 detail added"
+    assert {entry["source"] for entry in entries} == {"cli"}
+    assert [row["what"] for row in crm.ok("journal", "--limit", "1").rows()] == [
+        f"import {cards}"]
+
+
+def test_undo_of_an_older_operation_and_the_refusal(crm):
+    crm.add("Ana Lima")
+    crm.add("Bo Chen")
+    crm.ok("tag", "ana", "+vip")        # 3
+    crm.ok("edit", "bo", "--title", "CTO")  # 4
+    crm.ok("edit", "ana", "--title", "COO")  # 5 touches Ana's row again
+    refused = crm("undo", "3")
+    assert refused.exit_code == 1
+    assert "cannot undo #3 (tag ana +vip): later operations changed the same rows: " \
+        "#5 (edit ana --title COO: " in refused.stderr
+    crm.ok("undo", "4")  # Bo's title: nothing later touched it
+    assert crm.ok("show", "bo", "--json").json()["title"] is None
+    crm.ok("undo", "5")
+    crm.ok("undo", "3")  # #5 and its undo cancel out
+    assert crm.ok("show", "ana", "--json").json()["tags"] == []
+    again = crm("undo", "3")
+    assert again.exit_code == 1 and "already undone by #8" in again.stderr
+    assert crm("undo", "99").exit_code == 3
+
+
+def test_import_is_one_operation_from_the_import_source(crm, tmp_path):
+    cards = tmp_path / "phone.vcf"
+    cards.write_text(CARDS)
+    crm.ok("import", str(cards))
+    entry = crm.ok("journal", "--json").json()[0]
+    assert entry["source"] == "import" and entry["what"] == f"import {cards}"
+    assert "2 contacts added" in entry["summary"]
+    crm.ok("import", "--dry-run", str(cards))
+    assert len(crm.ok("journal", "--json").json()) == 1
+
+
+def test_old_operations_are_pruned(crm, db_path, tmp_path, monkeypatch):
+    crm.add("Ana Lima")
+    crm.add("Bo Chen")
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE journal_operations SET started_at = '2020-01-01T00:00:00Z'"
+                     " WHERE id = 1")
+    config = tmp_path / "config.toml"
+    config.write_text('[journal]\nkeep = "30d"\n')
+    monkeypatch.setenv("CRM_CONFIG", str(config))
+    crm.ok("list")
+    assert len(crm.ok("journal", "--json").json()) == 2  # reading prunes nothing
+    crm.add("Cy Twombly")
+    assert [entry["id"] for entry in crm.ok("journal", "--json").json()] == [3, 2]
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM journal_changes WHERE operation_id = 1"
+                            ).fetchone() == (0,)
+
+
+def test_an_operation_killed_half_way_is_undone_in_one_step(crm, db_path):
+    """Two committed batches, then the process dies inside the third: one operation, and
+    one undo takes the book back to where it was."""
+    crm.add("Ana Lima")
+    before = crm.ok("dump").stdout
+    script = textwrap.dedent(f"""
+        import os
+        from crmcli import activity, contacts, db, journal
+        from crmcli.models import Contact
+        conn = db.connect({str(db_path)!r})
+        journal.attach(conn, journal.Recorder("import big.vcf", "import",
+                                              "2026-11-25T10:00:00Z"))
+        for batch in range(3):
+            with db.transaction(conn):
+                for n in range(5):
+                    made = contacts.create(conn, Contact(name=f"Card {{batch}}-{{n}}"))
+                    activity.add_note(conn, made.id, "imported")
+                if batch == 2:
+                    os._exit(9)
+    """)
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert run.returncode == 9, run.stderr
+    entries = crm.ok("journal", "--json").json()
+    assert entries[0]["what"] == "import big.vcf"
+    assert entries[0]["summary"].startswith("Card 0-0 #2: 10 contacts added")
+    assert crm.ok("list", "-f", "json").json().__len__() == 11
+    crm.ok("undo")
+    assert crm.ok("dump").stdout == before
+    assert crm.ok("list", "card").stdout.count("\n") <= 1
+
+
+def test_undo_refuses_across_a_schema_upgrade(crm, db_path):
+    crm.add("Ana Lima")
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE journal_operations SET schema_version = schema_version - 1")
+    result = crm("undo")
+    assert result.exit_code == 1 and "schema was upgraded" in result.stderr
+
+
+def test_other_programs_can_still_write_the_file(crm, db_path):
+    crm.add("Ana Lima")
+    with sqlite3.connect(db_path) as conn:  # no crm functions or triggers needed
+        conn.execute("UPDATE contacts SET title = 'COO'")
+    assert crm.ok("show", "ana", "--json").json()["title"] == "COO"
+    assert len(crm.ok("journal", "--json").json()) == 1
+
+
+@pytest.mark.parametrize("release", RELEASES, ids=lambda p: p.stem)
+def test_books_from_every_release_journal_and_undo(tmp_path, release):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(release.read_text())
+    crm = Crm(path)
+    before = crm.ok("dump").stdout
+    assert crm.ok("journal", "--json").json() == []  # the upgrade is not an operation
+    crm.ok("edit", "jose", "--title", "CEO", "-e", "jose@new.example")
+    crm.ok("rm", "jose", "--yes")
+    crm.ok("trash", "--empty", "--yes")
+    for operation_id in ("3", "2", "1"):  # each later one and its undo cancel out
+        crm.ok("undo", operation_id)
+    assert crm.ok("dump").stdout == before
+    assert "José Núñez" in crm.ok("list", "nunez renewal").stdout

@@ -33,12 +33,13 @@ RANKS = {
     "contacts": 4, "companies": 4, "search": 4, "activity": 4, "followups": 4, "agenda": 4,
     "deals": 4, "stages": 4, "reports": 4, "duplicates": 4, "editform": 4, "demo": 4,
     "userdata": 4, "dump": 4, "profiles": 4, "journal": 4, "undo": 4,
+    "completion": 4,
     # 5 adapters to other formats and tools
     "interchange": 5, "digest": 5, "mailer": 5,
     # 6 the output layer, the only writer to stdout
     "output": 6, "views": 6,
     # 7 commands
-    "cli": 7, "__main__": 7,
+    "cli": 7, "__main__": 7, "entry": 7, "shell_completion": 7,
 }
 OUTPUT_RANK = 6
 
@@ -224,7 +225,8 @@ def _stdout_writes(tree: ast.AST) -> Iterator[tuple[int, str]]:
     queries = {id(node.value) for node in ast.walk(tree)
                if isinstance(node, ast.Attribute) and node.attr in ("isatty", "encoding")}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and _last_name(node.func) in ("print", "echo"):
+        if isinstance(node, ast.Call) and (getattr(node.func, "id", "") == "print"
+                                           or _last_name(node.func) == "echo"):
             called = ast.unparse(node.func)
             keywords = {keyword.arg: ast.unparse(keyword.value) for keyword in node.keywords}
             if called == "print" and keywords.get("file", "None") == "None":

@@ -1,3 +1,3 @@
-from crmcli.cli import main
+from crmcli.entry import main
 
 main()

@@ -12,6 +12,7 @@ from crmcli import __version__, output
 from crmcli.cli import common
 from crmcli.cli.arguments import adapt
 from crmcli.errors import CrmError
+from crmcli.shell_completion import requested_shell
 from crmcli.text import safe
 
 HELP = """A command-line CRM: contacts and companies, notes and calls, follow-ups and deals,
@@ -55,6 +56,10 @@ class CrmGroup(TyperGroup):
 
     def get_command(self, ctx, name):
         command = self._load_command(name)
+        if command is not None and requested_shell():
+            from crmcli.cli.completion import attach
+
+            attach(command, [name])
         return None if command is None else adapt(command)
 
     def _load_command(self, name):

@@ -148,3 +148,22 @@ def test_a_bad_timezone_setting_is_one_clear_error(crm, tmp_path, monkeypatch):
     assert result.exit_code == 1
     assert "timezone must be a zone name such as \"Europe/Berlin\", not 'Mars/Olympus'" \
         in result.stderr
+
+
+def test_a_cron_run_in_utc_sees_the_configured_zones_friday(crm, tmp_path, monkeypatch):
+    """Made in Berlin on Tuesday for Friday; cron runs at 00:30 on Friday in Berlin, which is
+    still Thursday in UTC and in New York: with `timezone` set, it is due today."""
+    config = tmp_path / "config.toml"
+    config.write_text('timezone = "Europe/Berlin"\n')
+    monkeypatch.setenv("CRM_CONFIG", str(config))
+    ana = crm.add("Ana Lima")
+    crm.ok("follow-up", str(ana), "fri", "Send the quote",
+           env={"CRM_NOW": "2026-11-24T20:00+01:00", "TZ": "Europe/Berlin"})
+    for tz in ("UTC", "America/New_York"):
+        env = {"CRM_NOW": "2026-11-26T23:30:00Z", "TZ": tz}
+        assert [(r["section"], r["when"]) for r in crm.ok("due", "--json", env=env).json()] \
+            == [("today", "2026-11-27")]
+        assert "Today (1)" in crm.ok("remind", "--stdout", "--force", env=env).stdout
+    config.write_text("")  # no setting: the system's zone (here New York's Thursday) counts
+    env = {"CRM_NOW": "2026-11-26T23:30:00Z", "TZ": "America/New_York"}
+    assert [r["section"] for r in crm.ok("due", "--json", env=env).json()] == ["upcoming"]

@@ -3,9 +3,11 @@
 import importlib
 import shlex
 import sqlite3
+import sys
 from typing import Annotated
 
 import typer
+from typer._click.exceptions import ClickException, UsageError  # Typer's own click
 from typer.core import TyperGroup
 
 from crmcli import __version__, output
@@ -49,7 +51,19 @@ COMMANDS = {
 
 class CrmGroup(TyperGroup):
     """Loads commands lazily and turns every CrmError into one line on stderr and its exit
-    code (``--debug`` re-raises)."""
+    code (``--debug`` re-raises); a usage error is one line too, with a hint on a second."""
+
+    def main(self, *args, standalone_mode: bool = True, **kwargs):
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except ClickException as exc:
+            _usage_error(exc)
+        except typer.Abort:
+            typer.echo("crm: error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code or 0)
 
     def list_commands(self, ctx):
         return list(COMMANDS)
@@ -108,6 +122,16 @@ class CrmGroup(TyperGroup):
             # A bug: one line all the same; --debug shows the traceback.
             _fail(f"internal error ({type(exc).__name__}: {exc}); nothing was changed by the "
                   "unfinished command; run again with --debug for details", 70)
+
+
+def _usage_error(exc: ClickException) -> None:
+    """``crm: error: MESSAGE`` and, for a usage error, where to read the usage."""
+    typer.echo(f"crm: error: {safe(exc.format_message())}", err=True)
+    context = getattr(exc, "ctx", None)
+    if isinstance(exc, UsageError) and context is not None:
+        path = " ".join(["crm", *context.command_path.split()[1:]])
+        typer.echo(f"try '{path} --help'", err=True)
+    sys.exit(exc.exit_code)
 
 
 def _fail(message: str, code: int) -> None:

@@ -7,6 +7,7 @@ from sqlite3 import Connection
 from crmcli.dates import now_utc
 from crmcli.db import transaction
 from crmcli.errors import Ambiguous, InvalidInput, NotFound
+from crmcli.limits import check_length
 from crmcli.models import Company
 from crmcli.normalize import fold
 from crmcli.search import reindex
@@ -23,6 +24,7 @@ def _company(row: tuple) -> Company:
 
 
 def _clean_name(name: str) -> str:
+    check_length("the company name", name)
     cleaned = " ".join(name.split())
     if not cleaned:
         raise InvalidInput("a company needs a name")

@@ -22,6 +22,7 @@ from crmcli import recurrence
 from crmcli.dates import When, humanize, now_utc, parse_days, parse_stamp, stamp
 from crmcli.db import transaction
 from crmcli.errors import InvalidInput, NotFound
+from crmcli.limits import MAX_TEXT, check_length
 from crmcli.models import FollowUp
 
 _SELECT = (
@@ -140,6 +141,7 @@ def _tidied(followup: FollowUp, zone: dt.tzinfo | None) -> FollowUp:
     due moment moved to the first the rule gives on or after it."""
     if followup.from_done and not followup.rule:
         raise InvalidInput("--from-done needs a recurrence rule (--every)")
+    check_length("the follow-up's text", followup.body, MAX_TEXT)
     followup = replace(followup, body=" ".join(followup.body.split()))
     if not followup.rule:
         return replace(followup, rule=None)

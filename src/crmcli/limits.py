@@ -9,6 +9,8 @@ from crmcli.errors import InvalidInput
 MAX_TEXT = 1_000_000  # characters of a note, an interaction's or a follow-up's text
 MAX_FIELD = 65_536  # characters of any other value: a name, title, company, email, phone, tag...
 MAX_VALUES = 1_000  # emails (and phones, addresses, URLs) per contact; more are skipped
+MAX_CARD_LINES = 10_000  # properties of one vCard; more are skipped
+MAX_FORM_BYTES = 16_000_000  # a form saved from $EDITOR (a contact's fields, a note)
 
 
 def check_length(what: str, text: str | None, limit: int = MAX_FIELD) -> None:

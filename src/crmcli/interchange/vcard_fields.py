@@ -104,6 +104,11 @@ class Fields:
     items: list[Item] = field(default_factory=list)
     extra: list[ContentLine] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    firsts: dict[str, Item] = field(default_factory=dict)  # the first item of each kind
+
+    def add(self, item: Item) -> None:
+        self.items.append(item)
+        self.firsts.setdefault(item.kind, item)
 
     def first(self, kind: str):
         return next((item.value for item in self.items if item.kind == kind), None)

@@ -163,7 +163,7 @@ def _apple_label(text: str) -> str:
 def _take(fields: Fields, line: ContentLine, labels: dict, raw: RawCard) -> bool:
     """Add an owned line to `fields`; False leaves it for `extra`."""
     kind = line.name.lower()
-    if line.name in SINGLES and any(item.kind == kind for item in fields.items):
+    if line.name in SINGLES and kind in fields.firsts:
         return False
     try:
         value = _CONVERTERS[line.name](line)
@@ -178,20 +178,20 @@ def _take(fields: Fields, line: ContentLine, labels: dict, raw: RawCard) -> bool
     if line.name in DETAILS:
         label, label_lines = labels.get((line.group or "").lower(), ("", []))
         detail = Detail(value, label or _type_label(line))
-        fields.items.append(Item(kind, detail, [line, *label_lines]))
+        fields.add(Item(kind, detail, [line, *label_lines]))
     elif line.name == "NOTE":
-        fields.items.append(Item(kind, value, [line]))
+        fields.add(Item(kind, value, [line]))
     elif line.name == "CATEGORIES":
         _add_tags(fields, value, line)
     else:
-        fields.items.append(Item(kind, value, [line]))
+        fields.add(Item(kind, value, [line]))
     return True
 
 
 def _add_tags(fields: Fields, tags: tuple[str, ...], line: ContentLine) -> None:
-    item = next((item for item in fields.items if item.kind == "categories"), None)
+    item = fields.firsts.get("categories")
     if item is None:
-        fields.items.append(Item("categories", tags, [line]))
+        fields.add(Item("categories", tags, [line]))
     else:
         item.value = tuple(dict.fromkeys((*item.value, *tags)))
         item.lines.append(line)

@@ -45,11 +45,13 @@ import binascii
 import codecs
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from crmcli.errors import InvalidInput
+from crmcli.limits import MAX_CARD_LINES, MAX_VALUES
 
 CHUNK_SIZE = 64 * 1024
 
@@ -62,6 +64,7 @@ _CHARSET = re.compile(rb";[ \t]*CHARSET[ \t]*=[ \t]*\"?([\w.-]+)", re.IGNORECASE
 _BEGIN_ANY = re.compile(r"[ \t]*(?:[\w-]+\.)?BEGIN[ \t]*:", re.IGNORECASE)
 _END_ANY = re.compile(r"[ \t]*(?:[\w-]+\.)?END[ \t]*:", re.IGNORECASE)
 _PROPERTY_START = re.compile(r"[ \t]*(?:[\w-]+\.)?[\w/-]*[;:]")
+_DETAILS = frozenset({"EMAIL", "TEL", "ADR", "URL"})  # vcard_fields.DETAILS, capped per card
 _HEAD = re.compile(r"(?:([\w-]+)\.)?([^;]*)(.*)", re.DOTALL)
 _NOT_NAME_CHARS = re.compile(r"[^A-Za-z0-9_-]")
 _BASE64_LINE = re.compile(r"[A-Za-z0-9+/]+=*")
@@ -309,7 +312,10 @@ class _Property:
         self.line = line
         self.parts = [text]
         head = split_at_colon(text)[0]
-        self.encoding = _param_value(_parse_params(_HEAD.fullmatch(head).group(3)), "ENCODING")
+        self.name = _HEAD.fullmatch(head).group(2).strip().upper()
+        params = _HEAD.fullmatch(head).group(3)
+        self.encoding = (_param_value(_parse_params(params), "ENCODING")
+                         if ";" in params else "")
 
     @property
     def text(self) -> str:
@@ -338,11 +344,32 @@ def normalise_card(raw: RawCard) -> NormalisedCard:
     """Rewrite a card's lines as unfolded vCard 3.0 content lines (see the module docstring)."""
     card = NormalisedCard(version="")
     body = raw.text.split("\n")[1:-1]
-    for prop in _assemble_properties(body, raw, card.warnings):
+    for prop in _within_limits(_assemble_properties(body, raw, card.warnings), raw, card):
         line = _normalise_property(prop, raw, card)
         if line is not None:
             card.lines.append((prop.line, line))
     return card
+
+
+def _within_limits(properties: list[_Property], raw: RawCard, card: NormalisedCard
+                   ) -> list[_Property]:
+    """The properties within the limits: MAX_VALUES of each detail (EMAIL, TEL, ADR, URL) and
+    MAX_CARD_LINES in all; the rest are skipped before any work is spent on them, with a
+    warning, so that a huge card costs little."""
+    counts: Counter[str] = Counter()
+    kept = []
+    for prop in properties:
+        counts[prop.name] += 1
+        if counts[prop.name] <= MAX_VALUES or prop.name not in _DETAILS:
+            kept.append(prop)
+    for name, count in counts.items():
+        if name in _DETAILS and count > MAX_VALUES:
+            card.warnings.append(f"{raw.where()}: kept the first {MAX_VALUES:,} {name} values; "
+                                 f"skipped {count - MAX_VALUES:,}")
+    if len(kept) > MAX_CARD_LINES:
+        card.warnings.append(f"{raw.where()}: kept the first {MAX_CARD_LINES:,} properties; "
+                             f"skipped {len(kept) - MAX_CARD_LINES:,}")
+    return kept[:MAX_CARD_LINES]
 
 
 def _assemble_properties(body: list[str], raw: RawCard, warnings: list[str]) -> list[_Property]:
@@ -472,6 +499,9 @@ def _decode_bytes(data: bytes, charset: str, where: str, warnings: list[str]) ->
 
 def split_at_colon(text: str) -> tuple[str, str]:
     """Split a content line into head and value at the first colon outside double quotes."""
+    head, _, value = text.partition(":")
+    if '"' not in head:  # the usual case, in C: the first colon is outside any quotes
+        return head, value
     quoted = False
     for index, char in enumerate(text):
         if char == '"':

@@ -69,7 +69,9 @@ class _OwnedLines:
 
     def __init__(self, version: str, reusable: list[Item], unknown: list[ContentLine]) -> None:
         self.version = version
-        self.reusable = list(reusable)
+        self.reusable: dict[tuple[str, str], list[Item]] = {}
+        for item in reversed(reusable):  # popped from the end: the first comes first
+            self.reusable.setdefault((item.kind, repr(item.value)), []).append(item)
         lines = [*unknown, *(line for item in reusable for line in item.lines)]
         taken = {line.group.lower() for line in lines if line.group}
         self.free_groups = (g for g in (f"item{n}" for n in itertools.count(1)) if g not in taken)
@@ -104,10 +106,9 @@ class _OwnedLines:
         return built if isinstance(built, list) else [built]
 
     def _reuse(self, kind: str, value) -> list[ContentLine] | None:
-        for index, item in enumerate(self.reusable):
-            if item.kind == kind and item.value == value:
-                return self.reusable.pop(index).lines
-        return None
+        """The lines of an original item equal to ``value`` (each is reused once)."""
+        same = self.reusable.get((kind, repr(value)))
+        return same.pop().lines if same else None
 
     def _name(self, contact: Contact) -> list[ContentLine]:
         lines = self._reuse("name", contact.name) or []

@@ -1,0 +1,127 @@
+"""Bounded work on any input: values per contact, properties per card and the size of one
+field are capped (crmcli.limits), and what is past a cap is reported, in linear time."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from crmcli.limits import MAX_CARD_LINES, MAX_FIELD, MAX_FORM_BYTES, MAX_TEXT, MAX_VALUES
+
+
+def _card(*lines: str) -> str:
+    return "\r\n".join(["BEGIN:VCARD", "VERSION:3.0", "FN:Many Values", *lines, "END:VCARD", ""])
+
+
+def _editor(tmp_path, script: str) -> dict:
+    path = tmp_path / "editor.py"
+    path.write_text(textwrap.dedent(script))
+    return {"EDITOR": f"{sys.executable} {path}"}
+
+
+def test_a_card_with_many_emails_keeps_the_first_thousand_in_linear_time(crm, tmp_path):
+    path = tmp_path / "many.vcf"
+    path.write_text(_card(*(f"EMAIL:user{i}@example.com" for i in range(3 * MAX_VALUES))))
+    started = time.perf_counter()
+    result = crm.ok("import", str(path))
+    assert time.perf_counter() - started < 5
+    assert f"kept the first {MAX_VALUES:,} EMAIL values; skipped {2 * MAX_VALUES:,}" in (
+        result.stderr)
+    emails = crm.ok("show", "1", "--json").json()["emails"]
+    assert len(emails) == MAX_VALUES
+    assert emails[-1]["value"] == f"user{MAX_VALUES - 1}@example.com"
+    again = crm.ok("import", str(path))  # the merge of a re-import is linear too
+    assert "unchanged 1" in again.stderr
+
+
+def test_a_card_with_too_many_properties_is_cut_with_a_warning(crm, tmp_path):
+    path = tmp_path / "noisy.vcf"
+    path.write_text(_card("EMAIL:a@example.com",
+                          *(f"X-NOISE-{i}:value" for i in range(MAX_CARD_LINES + 5))))
+    result = crm.ok("import", str(path))
+    assert f"kept the first {MAX_CARD_LINES:,} properties; skipped" in result.stderr
+    assert crm.ok("show", "a@example.com", "--json").json()["name"] == "Many Values"
+
+
+def test_an_editor_form_with_many_values_keeps_the_first_thousand(crm, tmp_path):
+    crm.add("Ana")
+    env = _editor(tmp_path, f"""
+        import sys
+        with open(sys.argv[1], "a") as form:
+            for i in range({MAX_VALUES + 500}):
+                form.write(f"email: user{{i}}@example.com\\n")
+    """)
+    result = crm.ok("edit", "ana", env=env)
+    assert f"kept the first {MAX_VALUES:,} emails; skipped 500" in result.stderr
+    assert len(crm.ok("show", "ana", "--json").json()["emails"]) == MAX_VALUES
+
+
+@pytest.mark.parametrize("args", [
+    ["add", "x" * (MAX_FIELD + 1)],
+    ["add", "Ana", "--title", "x" * (MAX_FIELD + 1)],
+    ["add", "Ana", "--company", "x" * (MAX_FIELD + 1)],
+    ["add", "Ana", "--tag", "x" * (MAX_FIELD + 1)],
+    ["add", "Ana", "-e", "a@" + "x" * MAX_FIELD + ".com"],
+    ["add", "Ana", "--note", "x" * (MAX_TEXT + 1)],
+])
+def test_a_huge_field_is_refused_on_add(crm, args):
+    result = crm(*args)
+    assert result.exit_code == 1
+    assert "is too long:" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert len(result.stderr) < 300
+    assert crm.ok("list", "--json").json() == []
+
+
+def test_a_huge_field_is_refused_everywhere_else(crm, tmp_path):
+    crm.add("Ana")
+    huge, text = "x" * (MAX_FIELD + 1), "x" * (MAX_TEXT + 1)
+    for args in (["edit", "ana", "--title", huge], ["note", "ana", text],
+                 ["log", "ana", text], ["follow-up", "ana", "tomorrow", text],
+                 ["deal", "add", "ana", huge], ["company", "add", huge]):
+        result = crm(*args)
+        assert result.exit_code == 1, args
+        assert "is too long:" in result.stderr, args
+    env = _editor(tmp_path, f"""
+        import sys
+        text = open(sys.argv[1]).read().replace("title: ", "title: " + "x" * {MAX_FIELD + 1})
+        open(sys.argv[1], "w").write(text)
+    """)
+    assert "title is too long" in crm("edit", "ana", env=env).stderr
+    card = tmp_path / "huge.vcf"
+    card.write_text(_card(f"TITLE:{huge}"))
+    assert "card 1 (line 1): title is too long" in crm("import", str(card)).stderr
+    record = crm.ok("show", "ana", "--json").json()
+    assert record["title"] is None
+    assert record["notes"] == []
+
+
+def test_a_form_saved_in_another_encoding_is_kept_not_lost(crm, tmp_path):
+    crm.add("Ana")
+    env = _editor(tmp_path, """
+        import sys
+        text = open(sys.argv[1]).read().replace("title: ", "title: Directora de Operações")
+        open(sys.argv[1], "w", encoding="latin-1").write(text)
+    """)
+    result = crm("edit", "ana", env=env)
+    assert result.exit_code == 1
+    assert "the saved text is not UTF-8 (byte " in result.stderr
+    kept = result.stderr.split("your edit is kept in ")[1].rstrip(")\n")
+    assert "Directora de Opera\xe7\xf5es".encode("latin-1") in Path(kept).read_bytes()
+    assert crm.ok("show", "ana", "--json").json()["title"] is None
+
+
+def test_a_huge_saved_form_is_refused_before_it_is_read(crm, tmp_path):
+    crm.add("Ana")
+    env = _editor(tmp_path, f"""
+        import sys
+        with open(sys.argv[1], "a") as form:
+            form.write("x" * {MAX_FORM_BYTES + 1})
+    """)
+    result = crm("edit", "ana", env=env)
+    assert result.exit_code == 1
+    assert f"more than the {MAX_FORM_BYTES:,} it may hold" in result.stderr

@@ -190,10 +190,10 @@ def _first_contact(db: Connection, operation_id: int) -> str | None:
     return None
 
 
-def _contact_label(db: Connection, contact_id: int, old_name: str | None) -> str:
+def _contact_label(db: Connection, contact_id: int, old_name: str | None) -> str | None:
     current = db.execute("SELECT name FROM contacts WHERE id = ?", [contact_id]).fetchone()
     name = current[0] if current else old_name
-    return f"{name} #{contact_id}" if name else f"#{contact_id}"
+    return f"{name} #{contact_id}" if name else None
 
 
 def to_record(db: Connection, operation: Operation) -> dict:

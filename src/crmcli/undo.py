@@ -9,7 +9,10 @@ its children), and the search index is rebuilt for the contacts and notes it tou
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from sqlite3 import Connection
 
 from crmcli import search, userdata
@@ -18,6 +21,7 @@ from crmcli.errors import CrmError, NotFound
 from crmcli.journal import Operation, Recorder, get, recent
 
 _SHOWN_CONFLICTS = 5
+_CHUNK = 500
 
 
 class Refused(CrmError):
@@ -41,10 +45,18 @@ def undo(db: Connection, recorder: Recorder, operation: Operation) -> None:
     with transaction(db):
         db.execute("PRAGMA defer_foreign_keys = ON")
         touched = _Touched()
-        changes = db.execute("SELECT table_name, row_id, kind, old FROM journal_changes"
+        changes = db.execute("SELECT table_name, kind, row_id, old FROM journal_changes"
                              " WHERE operation_id = ? ORDER BY id DESC", [operation.id])
-        for table, row_id, kind, old in changes.fetchall():
-            _revert(db, table, row_id, kind, json.loads(old) if old else {}, touched)
+        for kind, run in groupby(changes.fetchall(), key=itemgetter(1)):
+            if kind == "insert":
+                _delete_inserted(db, run, touched)
+                continue
+            if kind == "delete":
+                _insert_deleted(db, run, touched)
+                continue
+            for table, kind, row_id, old in run:
+                _check_table(db, table, touched)
+                _revert(db, table, row_id, kind, json.loads(old) if old else {}, touched)
         search.refresh(db, touched.contacts, touched.notes)
 
 
@@ -123,27 +135,91 @@ class _Touched:
         if table == "notes":
             self.notes.add(row_id)
 
+    def note_values(self, table: str, row_id: int, values: dict) -> None:
+        """A row about to be put back: its contact (and itself, a note or a contact)."""
+        if table == "contacts":
+            self.contacts.add(row_id)
+        elif isinstance(values.get("contact_id"), int):
+            self.contacts.add(values["contact_id"])
+        if table == "notes":
+            self.notes.add(row_id)
+
+
+def _check_table(db: Connection, table: str, touched: _Touched) -> None:
+    if table not in userdata.USER_TABLES:
+        raise CrmError(f"the journal names a table crm does not own: {table!r}")
+    touched.known(db, table)
+
+
+def _delete_inserted(db: Connection, run: Iterable[tuple], touched: _Touched) -> None:
+    """Reverse a run of inserts (an import's thousands) table by table, children first, in
+    statements of many rows each; the order of inserts within a run does not matter."""
+    by_table: dict[str, list[int]] = {}
+    for table, _, row_id, _ in run:
+        by_table.setdefault(table, []).append(row_id)
+    for table in sorted(by_table, key=_children_first):
+        _check_table(db, table, touched)
+        row_ids = by_table[table]
+        for start in range(0, len(row_ids), _CHUNK):
+            _delete_rows(db, table, row_ids[start:start + _CHUNK], touched)
+
+
+def _insert_deleted(db: Connection, run: Iterable[tuple], touched: _Touched) -> None:
+    """Reverse a run of deletes (the undo of an import, or of an emptied trash) table by
+    table, parents first, in batches."""
+    by_shape: dict[tuple[str, tuple[str, ...]], list[list]] = {}
+    for table, _, row_id, old in run:
+        _check_table(db, table, touched)
+        values = json.loads(old)
+        if touched.aliases[table] is None:
+            values["rowid"] = row_id
+        _check_columns(touched, table, values)
+        touched.note_values(table, row_id, values)
+        by_shape.setdefault((table, tuple(values)), []).append(list(values.values()))
+    for table, names in sorted(by_shape, key=lambda shape: -_children_first(shape[0])):
+        columns = ", ".join(f'"{name}"' if name != "rowid" else name for name in names)
+        db.executemany(f"INSERT INTO {table} ({columns}) VALUES "
+                       f"({', '.join('?' * len(names))})", by_shape[table, names])
+        if table == "companies":
+            for values in by_shape[table, names]:
+                touched.note(db, table, values[names.index(touched.aliases[table] or "rowid")],
+                             {})
+
+
+def _children_first(table: str) -> int:
+    return -userdata.USER_TABLES.index(table) if table in userdata.USER_TABLES else 0
+
+
+def _delete_rows(db: Connection, table: str, row_ids: list[int], touched: _Touched) -> None:
+    ids = json.dumps(row_ids)
+    chosen = "rowid IN (SELECT value FROM json_each(?))"
+    if table == "contacts":
+        touched.contacts.update(row_ids)
+    elif table == "companies":
+        touched.contacts.update(contact_id for (contact_id,) in db.execute(
+            "SELECT id FROM contacts WHERE company_id IN (SELECT value FROM json_each(?))",
+            [ids]))
+    elif "contact_id" in touched.known(db, table):
+        touched.contacts.update(contact_id for (contact_id,) in db.execute(
+            f"SELECT DISTINCT contact_id FROM {table} WHERE {chosen}", [ids]))
+    if table == "notes":
+        touched.notes.update(row_ids)
+    db.execute(f"DELETE FROM {table} WHERE {chosen}", [ids])
+
+
+def _check_columns(touched: _Touched, table: str, values: dict) -> None:
+    known = touched.columns[table]
+    if any(name not in known and name != "rowid" for name in values):
+        raise Refused(f"cannot undo: table {table} no longer has the columns it had")
+
 
 def _revert(db: Connection, table: str, row_id: int, kind: str, old: dict,
             touched: _Touched) -> None:
-    if table not in userdata.USER_TABLES:
-        raise CrmError(f"the journal names a table crm does not own: {table!r}")
-    known = touched.known(db, table)
-    if any(name not in known for name in old):
-        raise Refused(f"cannot undo: table {table} no longer has the columns it had")
+    """Reverse one update."""
+    _check_columns(touched, table, old)
     touched.note(db, table, row_id, old)
-    if kind == "insert":
-        db.execute(f"DELETE FROM {table} WHERE rowid = ?", [row_id])
-    elif kind == "update":
-        assignments = [f'"{name}" = ?' for name in old]
-        assignments += [f'"{name}" = NULL' for name in userdata.CACHE_COLUMNS.get(table, ())]
-        db.execute(f"UPDATE {table} SET {', '.join(assignments)} WHERE rowid = ?",
-                   [*old.values(), row_id])
-    else:
-        values = dict(old)
-        if touched.aliases[table] is None:
-            values["rowid"] = row_id
-        names = ", ".join(f'"{name}"' if name != "rowid" else name for name in values)
-        db.execute(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(values))})",
-                   list(values.values()))
+    assignments = [f'"{name}" = ?' for name in old]
+    assignments += [f'"{name}" = NULL' for name in userdata.CACHE_COLUMNS.get(table, ())]
+    db.execute(f"UPDATE {table} SET {', '.join(assignments)} WHERE rowid = ?",
+               [*old.values(), row_id])
     touched.note(db, table, row_id, old)

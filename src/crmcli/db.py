@@ -13,13 +13,18 @@ when a read transaction tries to upgrade.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from crmcli.errors import StorageError
+
+T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 15_000
 # The number of migrations in crmcli.migrations; a test keeps the two in step.
@@ -154,6 +159,104 @@ def _migrate(conn: sqlite3.Connection, path: Path, read_only: bool, unmarked: bo
         apply_all(utilities(conn))
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def backup(conn: sqlite3.Connection, target: Path, overwrite: bool = False) -> dict[str, int]:
+    """Copy the book to ``target`` (mode 0600) with SQLite's backup API: a consistent copy
+    even while others write. Returns how many rows the main tables of the copy hold."""
+    target = Path(target).expanduser()
+    if target.is_dir():
+        raise StorageError(f"cannot back up to {target}: it is a directory")
+    if target.exists() and not overwrite:
+        raise StorageError(f"{target} already exists; add --force to replace it")
+    if target.exists() and target.samefile(file_path(conn)):
+        raise StorageError(f"{target} is the book itself")
+    if not target.parent.is_dir():
+        raise StorageError(f"cannot back up to {target}: folder {target.parent} does not exist")
+    with _private_temp(target, ".tmp") as temp:
+        copy = sqlite3.connect(temp, isolation_level=None)
+        try:
+            conn.backup(copy)
+            counts = {table: copy.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                      for table in ("contacts", "companies", "deals", "followups", "notes")}
+        finally:
+            copy.close()
+        _durable(temp)
+        os.replace(temp, target)
+    _durable(target.parent)
+    return counts
+
+
+def rebuild(conn: sqlite3.Connection, fill: Callable[[sqlite3.Connection], T],
+            keep_as: Path) -> T:
+    """Replace the book ``conn`` has open with a new one that ``fill`` writes, keeping the
+    old one as ``keep_as``. The new book is built beside the old and swapped in only when
+    complete, so a failure (a full disk, say) leaves the old book as it was."""
+    path = Path(file_path(conn))
+    with _private_temp(path, ".new") as temp:
+        fresh = connect(temp)
+        try:
+            result = fill(fresh)
+            _checkpoint(fresh, temp)
+        finally:
+            fresh.close()
+        _swap(conn, path, temp, keep_as)
+    return result
+
+
+def _swap(conn: sqlite3.Connection, path: Path, new: Path, keep_as: Path) -> None:
+    """Under an exclusive lock, with the old book's WAL checkpointed and removed (so no
+    stale -wal can be replayed into the new file), keep the old file and rename the new one
+    over it."""
+    try:
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("BEGIN EXCLUSIVE")
+    except sqlite3.OperationalError as exc:
+        raise StorageError(f"database {path} is in use by another crm; nothing was changed; "
+                           "try again") from exc
+    try:
+        if Path(f"{path}-wal").exists():
+            raise StorageError(f"database {path} is in use by another crm; nothing was "
+                               "changed; try again")
+        try:
+            os.link(path, keep_as)
+        except OSError:
+            shutil.copyfile(path, keep_as)
+        os.replace(new, path)
+        _durable(path.parent)
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def _checkpoint(conn: sqlite3.Connection, path: Path) -> None:
+    """Move everything from the WAL into the database file itself, or fail."""
+    busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    if busy:
+        raise StorageError(f"cannot complete {path}: it is in use")
+
+
+@contextmanager
+def _private_temp(beside: Path, suffix: str) -> Iterator[Path]:
+    """A new private (0600) file in the folder of ``beside``, removed with its -wal and
+    -shm unless it was renamed away."""
+    handle, name = tempfile.mkstemp(prefix=f".{beside.name}.", suffix=suffix, dir=beside.parent)
+    os.close(handle)
+    temp = Path(name)
+    try:
+        yield temp
+    finally:
+        for leftover in (temp, Path(f"{temp}-wal"), Path(f"{temp}-shm"),
+                         Path(f"{temp}-journal")):
+            leftover.unlink(missing_ok=True)
+
+
+def _durable(path: Path) -> None:
+    """fsync a file or a folder (after a rename in it)."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def file_path(conn: sqlite3.Connection) -> str:

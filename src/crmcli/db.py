@@ -194,12 +194,17 @@ def rebuild(conn: sqlite3.Connection, fill: Callable[[sqlite3.Connection], T],
     complete, so a failure (a full disk, say) leaves the old book as it was."""
     path = Path(file_path(conn))
     with _private_temp(path, ".new") as temp:
-        fresh = connect(temp)
         try:
-            result = fill(fresh)
-            _checkpoint(fresh, temp)
-        finally:
-            fresh.close()
+            fresh = connect(temp)
+            try:
+                result = fill(fresh)
+                _checkpoint(fresh, temp)
+            finally:
+                fresh.close()
+        except (StorageError, sqlite3.Error, OSError) as exc:
+            reason = getattr(exc.__cause__, "strerror", None) or exc.__cause__ or exc
+            raise StorageError(f"could not build the new book ({reason}); {path} is "
+                               "unchanged") from exc
         _swap(conn, path, temp, keep_as)
     return result
 

@@ -45,7 +45,7 @@ COMMANDS = {
     "follow-up": "followups", "due": "followups", "done": "followups", "snooze": "followups",
     "followups": "followups", "birthdays": "followups", "remind": "followups",
     "journal": "journal", "undo": "journal", "dump": "journal", "load": "journal",
-    "config": "config", "dashboard": "dashboard", "demo": "demo",
+    "config": "config", "dashboard": "dashboard", "demo": "demo", "backup": "backup",
 }
 
 

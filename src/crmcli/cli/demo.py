@@ -1,11 +1,10 @@
 """``crm demo``: a sample book to try things on, never at the expense of real data."""
 
-import os
 from typing import Annotated
 
 import typer
 
-from crmcli import contacts, demo
+from crmcli import contacts, db, demo
 from crmcli.cli.common import info, out, state
 from crmcli.cli.contacts import LIST_COLUMNS
 from crmcli.dates import stamp
@@ -23,18 +22,17 @@ def demo_command(
     """Create a sample address book and show it (refuses to touch a database with data)."""
     current = state()
     path = current.config.db_path
+    now = current.now
     if path.exists() and not demo.is_empty(current.db):
         if not force:
             raise CrmError(f"{path} already holds data; not touching it "
                            "(--force keeps it as a backup and starts a fresh demo book)")
+        backup = path.with_name(f"{path.name}.{stamp(now).replace(':', '')}.bak")
+        count = db.rebuild(current.db, lambda fresh: demo.seed(fresh, now), keep_as=backup)
         current.close()
-        backup = path.with_name(f"{path.name}.{stamp(current.now).replace(':', '')}.bak")
-        os.replace(path, backup)
-        for suffix in ("-wal", "-shm"):
-            if os.path.exists(f"{path}{suffix}"):
-                os.replace(f"{path}{suffix}", f"{backup}{suffix}")
         info(f"kept the previous database as {backup}")
-    count = demo.seed(current.db, current.now)
+    else:
+        count = demo.seed(current.db, now)
     out().records(map(contacts.to_record, contacts.iter_search(current.db)), LIST_COLUMNS,
                   title="Your demo book")
     info(f"added {count} sample contacts to {path}")

@@ -130,8 +130,9 @@ def test_merge_moves_interactions(crm, book):
     assert [(h["type"], h["text"]) for h in history] == [("visit", "Visited the plant")]
 
 
-def test_heatmap_counts_per_day(crm, book):
-    today = dt.date.today()
+def test_heatmap_counts_per_day(crm, book, monkeypatch):
+    monkeypatch.setenv("CRM_NOW", "2026-11-25T12:00:00+00:00")
+    today = dt.date(2026, 11, 25)
     for days_ago, count in ((0, 2), (3, 1), (400, 5)):
         day = (today - dt.timedelta(days=days_ago)).isoformat()
         for _ in range(count):

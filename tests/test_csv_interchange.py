@@ -94,8 +94,11 @@ OUTLOOK_CSV = (
 )
 
 
+TODAY = dt.date(2026, 11, 25)  # two-digit years are read up to this year
+
+
 def _read(text: str, date_order: str = "DMY"):
-    return read_contacts(io.StringIO(text, newline=""), date_order)
+    return read_contacts(io.StringIO(text, newline=""), date_order, TODAY)
 
 
 def _write(pairs, dialect: str) -> tuple[str, list[str]]:
@@ -237,13 +240,13 @@ def test_text_that_is_not_utf8_is_refused_with_a_hint():
     stream = io.TextIOWrapper(io.BytesIO(b"Name,Notes\r\nJos\xe9,caf\xe9\r\n"), encoding="utf-8",
                               newline="")
     with pytest.raises(InvalidInput, match="not UTF-8 text"):
-        list(read_contacts(stream))
+        list(read_contacts(stream, "DMY", TODAY))
 
 
 def test_rows_are_read_lazily():
     rows = "".join(f"Person {n},p{n}@example.com,+34 600 {n:06d}\r\n" for n in range(20_000))
     stream = io.StringIO("Name,E-mail 1 - Value,Phone 1 - Value\r\n" + rows, newline="")
-    contacts = read_contacts(stream)
+    contacts = read_contacts(stream, "DMY", TODAY)
     assert next(contacts).contact.name == "Person 0"
     assert stream.tell() < len(stream.getvalue()) / 10
     assert sum(1 for _ in contacts) == 19_999

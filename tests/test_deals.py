@@ -15,6 +15,13 @@ from crmcli.errors import ConfigError, InvalidInput
 from crmcli.models import Deal, StageChange
 
 UTC = dt.UTC
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # every CLI run and stamp is pinned here
+TODAY = NOW.date()
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(monkeypatch):
+    monkeypatch.setenv("CRM_NOW", NOW.isoformat())
 
 
 @pytest.fixture
@@ -37,6 +44,7 @@ def people(crm):
 @pytest.fixture
 def conn(db_path, people):
     connection = db.connect(db_path)
+    connection.now = NOW
     yield connection
     connection.close()
 
@@ -53,7 +61,7 @@ PIPELINE = stages.load_pipeline(type("C", (), {"raw": {}, "path": "config.toml"}
 
 
 def ago(**delta) -> dt.datetime:
-    return dt.datetime.now(UTC) - dt.timedelta(**delta)
+    return NOW - dt.timedelta(**delta)
 
 
 # ------------------------------------------------------------------------------------- add
@@ -142,15 +150,15 @@ def test_close_dates_use_the_date_language(crm, people, config):
     deal_id = add_deal(crm, "jose", "X", "--close", "12/25/2030")
     assert record(crm, deal_id)["close_on"] == "2030-12-25"
     relative = record(crm, add_deal(crm, "jose", "Y", "--close", "+10d"))
-    assert relative["close_on"] == (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    assert relative["close_on"] == (TODAY + dt.timedelta(days=10)).isoformat()
 
 
 # ------------------------------------------------------------------------------ list, show
 
 
 def test_list_filters(crm, people):
-    soon = (dt.date.today() + dt.timedelta(days=5)).isoformat()
-    later = (dt.date.today() + dt.timedelta(days=90)).isoformat()
+    soon = (TODAY + dt.timedelta(days=5)).isoformat()
+    later = (TODAY + dt.timedelta(days=90)).isoformat()
     add_deal(crm, "jose", "Renewal", "--close", later, "--value", "100")
     add_deal(crm, "ana", "Pilot", "--close", soon, "--stage", "proposal")
     won = add_deal(crm, "ana", "Old win")
@@ -298,7 +306,7 @@ def test_stage_changes_can_be_dated_but_not_out_of_order(crm, people, conn):
     history = record(crm, deal.id)["history"]
     local_days = [dt.datetime.fromisoformat(h["changed_at"]).astimezone().date()
                   for h in history]
-    assert [(dt.date.today() - day).days for day in local_days[1:]] == [10, 5]
+    assert [(TODAY - day).days for day in local_days[1:]] == [10, 5]
     late = crm("deal", "reopen", str(deal.id), "--at", "-8d")
     assert "cannot be dated before it" in late.stderr
     future = crm("deal", "reopen", str(deal.id), "--at", "+2d")

@@ -390,7 +390,8 @@ def test_due_with_nothing_due_says_so_on_stderr(crm):
     assert crm.ok("due", "--json").json() == []
 
 
-def test_done_snooze_and_recurring_ids(crm):
+def test_done_snooze_and_recurring_ids(crm, monkeypatch):
+    monkeypatch.setenv("CRM_NOW", "2026-11-25T12:00:00+00:00")
     crm.add("Ana Lima")
     crm.ok("follow-up", "ana", "today 9:30", "Weekly call", "--every", "1w")
     done = crm.ok("done", "1")
@@ -403,7 +404,7 @@ def test_done_snooze_and_recurring_ids(crm):
     listed = crm.ok("followups", "list", "--json").json()
     assert [(f["id"], f["due"][11:16], f["every"]) for f in listed] == [
         (2, "09:30", "every week")]
-    assert listed[0]["due"][:10] == (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    assert listed[0]["due"][:10] == "2026-11-26"  # tomorrow for the pinned clock
     assert crm.ok("followups", "list", "--done").rows()[0]["done_at"].endswith("Z")
 
 
@@ -458,8 +459,9 @@ def test_edit_cadence_and_keep_in_touch_in_due(crm, db_path, tmp_path, monkeypat
     assert crm("edit", "ana", "--cadence", "sometimes").exit_code == 1
 
 
-def test_birthdays_command(crm):
-    today = dt.date.today()
+def test_birthdays_command(crm, monkeypatch):
+    monkeypatch.setenv("CRM_NOW", "2026-11-25T12:00:00+00:00")
+    today = dt.date(2026, 11, 25)
     soon = today + dt.timedelta(days=5)
     crm.add("Ana Lima", "--birthday", f"--{soon:%m-%d}")
     crm.add("Bo Chen", "--birthday", f"{soon.year - 40}-{soon:%m-%d}")

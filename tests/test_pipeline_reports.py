@@ -12,7 +12,13 @@ from crmcli.models import Deal
 
 UTC = dt.UTC
 PIPELINE = stages.load_pipeline(type("C", (), {"raw": {}, "path": "config.toml"})())
-TODAY = dt.date.today()
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # every run of the book is pinned here
+TODAY = NOW.date()
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(monkeypatch):
+    monkeypatch.setenv("CRM_NOW", NOW.isoformat())
 
 
 def days(n: int) -> str:
@@ -26,7 +32,7 @@ def book(crm, db_path):
     jose = crm.add("José Núñez", "-c", "Iberia Logistics", "-t", "vip")
     ana = crm.add("Ana Lima", "-c", "Atlântico Foods")
     conn = db.connect(db_path)
-    now = dt.datetime.now(UTC)
+    conn.now = now = NOW
     company = dict(conn.execute("SELECT id, company_id FROM contacts"))
 
     def make(title, contact, currency, amount, path, close=None, probability=None):

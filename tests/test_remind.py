@@ -89,11 +89,12 @@ def configure(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def due_book(crm, db_path):
+def due_book(crm, db_path, monkeypatch):
     """Something overdue, something today, someone to call again and a birthday tomorrow."""
     import datetime as dt
 
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    monkeypatch.setenv("CRM_NOW", "2026-11-25T12:00:00+00:00")
+    tomorrow = dt.date(2026, 11, 26)
     crm.add("José Núñez", "-c", "Iberia Logistics")
     crm.add("Ana <Lima>", "--birthday", f"1990-{tomorrow:%m-%d}")
     crm.add("Bo Chen")

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from sqlite3 import Connection
 
-from crmcli.dates import now_utc, stamp
-from crmcli.db import transaction
+from crmcli.dates import stamp
+from crmcli.db import now_stamp, transaction
 from crmcli.errors import InvalidInput, NotFound
 from crmcli.limits import MAX_TEXT, check_length
 from crmcli.models import INTERACTION_KINDS, Interaction, Note
@@ -43,7 +43,7 @@ def add_notes(db: Connection, contact_id: int, bodies: list[str]) -> list[Note]:
 
 def add_note_rows(db: Connection, contact_id: int, bodies: Iterable[str]) -> list[Note]:
     """Insert notes; the caller refreshes the contact's row in the search index."""
-    now = now_utc()
+    now = now_stamp(db)
     notes = []
     for body in bodies:
         check_length("the note", body, MAX_TEXT)
@@ -78,7 +78,7 @@ def edit_note(db: Connection, note: Note, body: str) -> Note:
     body = body.strip()
     if not body:
         raise InvalidInput("the note is empty; use 'crm notes rm' to delete it")
-    now = now_utc()
+    now = now_stamp(db)
     with transaction(db):
         db.execute("UPDATE notes SET body = ?, updated_at = ? WHERE id = ?", [body, now, note.id])
         db.execute("UPDATE note_search SET body = ? WHERE rowid = ?", [fold(body), note.id])
@@ -89,7 +89,7 @@ def edit_note(db: Connection, note: Note, body: str) -> Note:
 
 def trash_note(db: Connection, note: Note) -> None:
     with transaction(db):
-        db.execute("UPDATE notes SET deleted_at = ? WHERE id = ?", [now_utc(), note.id])
+        db.execute("UPDATE notes SET deleted_at = ? WHERE id = ?", [now_stamp(db), note.id])
         db.execute("DELETE FROM note_search WHERE rowid = ?", [note.id])
         reindex_notes(db, note.contact_id)
 
@@ -167,7 +167,7 @@ def log_interaction(db: Connection, interaction: Interaction) -> Interaction:
     if interaction.kind not in INTERACTION_KINDS:
         raise InvalidInput(f"unknown interaction type {interaction.kind!r}; use one of "
                            f"{', '.join(INTERACTION_KINDS)}")
-    now = now_utc()
+    now = now_stamp(db)
     if interaction.happened_at > now:
         raise InvalidInput("an interaction cannot be logged in the future; plan what comes "
                            "next with 'crm follow-up'")
@@ -196,7 +196,7 @@ def get_interaction(db: Connection, interaction_id: int, deleted: bool = False) 
 def trash_interaction(db: Connection, interaction_id: int, restore: bool = False) -> None:
     with transaction(db):
         db.execute("UPDATE interactions SET deleted_at = ? WHERE id = ?",
-                   [None if restore else now_utc(), interaction_id])
+                   [None if restore else now_stamp(db), interaction_id])
 
 
 # ---------------------------------------------------------------------------------- timeline

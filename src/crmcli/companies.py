@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlite3 import Connection
 
-from crmcli.dates import now_utc
-from crmcli.db import transaction
+from crmcli.db import now_stamp, transaction
 from crmcli.errors import Ambiguous, InvalidInput, NotFound
 from crmcli.limits import check_length
 from crmcli.models import Company
@@ -60,7 +59,7 @@ def create(db: Connection, name: str) -> Company:
     existing = find(db, name)
     if existing:
         raise InvalidInput(f"company {existing.name!r} already exists (id {existing.id})")
-    now = now_utc()
+    now = now_stamp(db)
     with transaction(db):
         cursor = db.execute(
             "INSERT INTO companies (name, name_folded, created_at, updated_at) VALUES (?, ?, ?, ?)",
@@ -108,7 +107,7 @@ def rename(db: Connection, company: Company, new_name: str) -> Company:
         raise InvalidInput(f"company {clash.name!r} already exists (id {clash.id})")
     with transaction(db):
         db.execute("UPDATE companies SET name = ?, name_folded = ?, updated_at = ? WHERE id = ?",
-                   [new_name, fold(new_name), now_utc(), company.id])
+                   [new_name, fold(new_name), now_stamp(db), company.id])
         for (contact_id,) in db.execute(
             "SELECT id FROM contacts WHERE company_id = ?", [company.id]
         ).fetchall():

@@ -18,8 +18,7 @@ from sqlite3 import Connection
 from crmcli import companies
 from crmcli import search as search_index
 from crmcli.activity import add_note_rows
-from crmcli.dates import now_utc
-from crmcli.db import transaction
+from crmcli.db import now_stamp, transaction
 from crmcli.errors import Ambiguous, InvalidInput, NotFound
 from crmcli.limits import MAX_VALUES, check_length, shown
 from crmcli.models import Contact, Detail, PartialDate
@@ -176,7 +175,7 @@ def create(db: Connection, contact: Contact, notes: Iterable[str] = (),
     """Insert a new contact, with notes about it if given. ``region`` (the ``phone.region``
     setting) reads phone numbers written without a country code."""
     contact = validate(contact, region)
-    now = now_utc()
+    now = now_stamp(db)
     uid = contact.uid or str(uuid.uuid4())
     with transaction(db):
         company_id = companies.ensure(db, contact.company) if contact.company else None
@@ -198,7 +197,7 @@ def create(db: Connection, contact: Contact, notes: Iterable[str] = (),
 def update(db: Connection, contact: Contact, region: str | None = None) -> Contact:
     """Replace a contact's fields, details and tags with those of ``contact``."""
     contact = validate(contact, region)
-    now = now_utc()
+    now = now_stamp(db)
     with transaction(db):
         company_id = companies.ensure(db, contact.company) if contact.company else None
         db.execute(
@@ -251,13 +250,13 @@ def retag(db: Connection, contact: Contact, add: Iterable[str], remove: Iterable
 
 def trash(db: Connection, contact_id: int) -> None:
     with transaction(db):
-        db.execute("UPDATE contacts SET deleted_at = ? WHERE id = ?", [now_utc(), contact_id])
+        db.execute("UPDATE contacts SET deleted_at = ? WHERE id = ?", [now_stamp(db), contact_id])
 
 
 def restore(db: Connection, contact_id: int) -> None:
     with transaction(db):
         db.execute("UPDATE contacts SET deleted_at = NULL, updated_at = ? WHERE id = ?",
-                   [now_utc(), contact_id])
+                   [now_stamp(db), contact_id])
 
 
 def empty_trash(db: Connection) -> int:

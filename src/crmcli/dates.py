@@ -1,5 +1,5 @@
 """The one parser of dates typed by people. "Now" is always passed in (tests pin it); only the
-CLI asks the clock, through :func:`now_local`.
+CLI reads the clock, once per command, and passes it in.
 
 The language (``parse_when``), case-insensitive, a date part then an optional time:
     today, tomorrow, yesterday, now
@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import time
 from dataclasses import dataclass
 
 from crmcli.errors import InvalidInput
@@ -88,9 +87,6 @@ def local_zone() -> dt.tzinfo:
     return _ZONES[key]
 
 
-def now_local() -> dt.datetime:
-    return dt.datetime.now(local_zone())
-
 
 def zone(name: str | None) -> dt.tzinfo:
     """The zone called ``name`` (an IANA name, checked by the config), else the system's."""
@@ -100,10 +96,6 @@ def zone(name: str | None) -> dt.tzinfo:
 
     return ZoneInfo(name)
 
-
-def now_in(name: str | None) -> dt.datetime:
-    """The current moment in the zone called ``name`` (None: the system's zone)."""
-    return dt.datetime.now(zone(name))
 
 
 def parse_when(text: str, now: dt.datetime, date_order: str = "DMY", past: bool = False
@@ -237,24 +229,15 @@ def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
-def now_utc() -> str:
-    """The current instant as stored: UTC ISO 8601 to the second."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def today() -> dt.date:
-    return dt.date.today()
-
-
-def parse_partial_date(text: str, date_order: str = "DMY", today_: dt.date | None = None
-                       ) -> PartialDate:
+def parse_partial_date(text: str, date_order: str, today_: dt.date) -> PartialDate:
     """Parse a birthday-like date whose year may be missing.
 
-    Numeric day/month forms follow ``date_order`` (DMY, MDY or YMD); ISO forms always work.
+    Numeric day/month forms follow ``date_order`` (DMY, MDY or YMD); ISO forms always work;
+    a two-digit year is the latest such year up to ``today_``'s.
     """
     value = text.strip()
     try:
-        return _parse_partial(value, date_order, today_ or today())
+        return _parse_partial(value, date_order, today_)
     except ValueError as exc:
         example = _EXAMPLES.get(date_order, _EXAMPLES["DMY"])
         raise InvalidInput(f"{text!r} is not a valid date (try 1980-05-17, {example}, 17 May, "

@@ -12,6 +12,7 @@ when a read transaction tries to upgrade.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import sqlite3
@@ -65,9 +66,24 @@ def connect(path: Path, migrate: bool = True, *, create_folder: bool = False
 
 class Book(sqlite3.Connection):
     """A connection whose write transactions a journal can follow: ``journal.begin(conn)``
-    right after the transaction starts, ``journal.end(conn)`` just before it commits."""
+    right after the transaction starts, ``journal.end(conn)`` just before it commits.
+
+    ``now`` is the moment its writes are stamped with: the CLI sets its one reading of the
+    clock for the command, so a whole run can be pinned (``CRM_NOW``)."""
 
     journal = None
+    now: dt.datetime | None = None
+
+
+def moment(conn: sqlite3.Connection) -> dt.datetime:
+    """When a write on ``conn`` happens: the command's moment, or (a connection nobody gave
+    one, as in library use) the wall clock."""
+    return getattr(conn, "now", None) or dt.datetime.now(dt.UTC)
+
+
+def now_stamp(conn: sqlite3.Connection) -> str:
+    """:func:`moment` as stored: UTC ISO 8601 to the second."""
+    return moment(conn).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _open(path: Path, read_only: bool) -> sqlite3.Connection:

@@ -17,18 +17,12 @@ from sqlite3 import Connection
 
 from crmcli import money
 from crmcli.dates import parse_stamp, stamp
-from crmcli.db import transaction
+from crmcli.db import moment, transaction
 from crmcli.errors import Ambiguous, InvalidInput, NotFound
 from crmcli.limits import check_length
 from crmcli.models import Deal, StageChange
 from crmcli.normalize import fold
 from crmcli.stages import CLOSED, LOST, WON, Pipeline
-
-# ----------------------------------------------------------------------------- time stamps
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def parse_probability(text: str) -> int | None:
@@ -211,7 +205,7 @@ def create(db: Connection, pipeline: Pipeline, deal: Deal, at: dt.datetime | Non
     """Insert a new deal in its stage (the pipeline's first by default); history starts."""
     stage = pipeline.require(deal.stage) if deal.stage else pipeline.open[0]
     deal = validate(replace(deal, stage=stage.name))
-    now = stamp(at or _now())
+    now = stamp(at or moment(db))
     with transaction(db):
         cursor = db.execute(
             "INSERT INTO deals (contact_id, company_id, title, amount_minor, currency, stage,"
@@ -232,7 +226,7 @@ def update(db: Connection, deal: Deal) -> Deal:
         db.execute("UPDATE deals SET title = ?, amount_minor = ?, currency = ?, probability = ?,"
                    " close_on = ?, contact_id = ?, company_id = ?, updated_at = ? WHERE id = ?",
                    [deal.title, deal.amount_minor, deal.currency, deal.probability,
-                    deal.close_on, deal.contact_id, deal.company_id, stamp(_now()), deal.id])
+                    deal.close_on, deal.contact_id, deal.company_id, stamp(moment(db)), deal.id])
     return get(db, deal.id)
 
 
@@ -290,7 +284,7 @@ def _require_open(deal: Deal) -> None:
 
 def _change_stage(db: Connection, deal: Deal, to: str, at: dt.datetime | None,
                   lost_reason: str | None = None) -> Deal:
-    now = _now()
+    now = moment(db)
     when = stamp(at or now)
     if at is not None and at > now + dt.timedelta(minutes=1):
         raise InvalidInput("a stage change cannot be dated in the future")
@@ -315,7 +309,7 @@ def _record_change(db: Connection, deal_id: int, from_stage: str | None, to: str
 def delete(db: Connection, deal_id: int) -> None:
     """Mark a deal deleted (:func:`restore` brings it back)."""
     with transaction(db):
-        db.execute("UPDATE deals SET deleted_at = ? WHERE id = ?", [stamp(_now()), deal_id])
+        db.execute("UPDATE deals SET deleted_at = ? WHERE id = ?", [stamp(moment(db)), deal_id])
 
 
 def restore(db: Connection, deal_id: int) -> Deal:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from crmcli.dates import parse_partial_date
@@ -49,7 +50,7 @@ def is_blank(text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
 
 
-def from_form(text: str, base: Contact, date_order: str = "DMY") -> Contact:
+def from_form(text: str, base: Contact, date_order: str, today: dt.date) -> Contact:
     """The contact described by an edited form. Errors name the line."""
     single: dict[str, str] = {}
     multi: dict[str, list[Detail]] = {attribute: [] for attribute in _MULTI.values()}
@@ -71,7 +72,7 @@ def from_form(text: str, base: Contact, date_order: str = "DMY") -> Contact:
     if not single.get("name"):
         raise InvalidInput("the form has no name: line 'name: ...' is required")
     try:
-        birthday = (parse_partial_date(single["birthday"], date_order)
+        birthday = (parse_partial_date(single["birthday"], date_order, today)
                     if single.get("birthday") else None)
     except InvalidInput as exc:
         raise InvalidInput(f"birthday: {exc}") from exc

@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 from sqlite3 import Connection
 
 from crmcli import recurrence
-from crmcli.dates import When, humanize, now_utc, parse_days, parse_stamp, stamp
-from crmcli.db import transaction
+from crmcli.dates import When, humanize, parse_days, parse_stamp, stamp
+from crmcli.db import now_stamp, transaction
 from crmcli.errors import InvalidInput, NotFound
 from crmcli.limits import MAX_TEXT, check_length
 from crmcli.models import FollowUp
@@ -125,7 +125,7 @@ def create(db: Connection, contact_id: int, when: When, body: str = "",
 
 
 def _insert(db: Connection, followup: FollowUp) -> FollowUp:
-    now = now_utc()
+    now = now_stamp(db)
     with transaction(db):
         cursor = db.execute(
             "INSERT INTO followups (contact_id, deal_id, due, has_time, zone, body, rule,"
@@ -169,7 +169,7 @@ def update(db: Connection, followup: FollowUp, zone: dt.tzinfo | None = None) ->
     if followup.deal_id != get(db, followup.id).deal_id:
         _check_deal(db, followup.deal_id)
     followup = _tidied(followup, zone)
-    now = now_utc()
+    now = now_stamp(db)
     with transaction(db):
         db.execute(
             "UPDATE followups SET due = ?, has_time = ?, zone = ?, body = ?, rule = ?,"
@@ -198,7 +198,7 @@ def snooze(db: Connection, followup_id: int, when: When) -> FollowUp:
 
 def delete(db: Connection, followup_id: int) -> None:
     get(db, followup_id)
-    now = now_utc()
+    now = now_stamp(db)
     with transaction(db):
         db.execute("UPDATE followups SET deleted_at = ?, updated_at = ? WHERE id = ?",
                    [now, now, followup_id])
@@ -320,7 +320,7 @@ def set_cadence(db: Connection, contact_id: int, days: int | None) -> None:
     """How often to be in touch with a contact: days, 0 for never, None for the tag default."""
     with transaction(db):
         db.execute("UPDATE contacts SET cadence_days = ?, updated_at = ? WHERE id = ?",
-                   [days, now_utc(), contact_id])
+                   [days, now_stamp(db), contact_id])
 
 
 # -------------------------------------------------------------------------- what was sent
@@ -335,7 +335,7 @@ def already_sent(db: Connection, keys: list[str], day: dt.date) -> set[str]:
 
 def mark_sent(db: Connection, keys: list[str], day: dt.date) -> None:
     """Record that ``keys`` were sent on ``day`` (and forget records older than two weeks)."""
-    now = now_utc()
+    now = now_stamp(db)
     with transaction(db):
         db.executemany("INSERT INTO reminders_sent (item, sent_on, sent_at) VALUES (?, ?, ?)"
                        " ON CONFLICT (item, sent_on) DO UPDATE SET sent_at = excluded.sent_at",

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from sqlite3 import Connection
 from typing import TYPE_CHECKING, Any
 
-from crmcli.dates import now_utc
-from crmcli.db import transaction
+from crmcli.db import now_stamp, transaction
 from crmcli.errors import ConfigError, InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -147,7 +146,7 @@ def remap_stage(db: Connection, pipeline: Pipeline, old: str, new: str) -> int:
     """Move every deal in stage ``old`` (configured or not) to the configured open stage
     ``new``, recording each move; returns how many moved."""
     old, target = _maintenance_stages(pipeline, old, new)
-    when = now_utc()
+    when = now_stamp(db)
     with transaction(db):
         ids = [i for (i,) in db.execute("SELECT id FROM deals WHERE stage = ?", [old])]
         if not ids:

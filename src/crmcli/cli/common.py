@@ -101,6 +101,7 @@ class State:
 
             self._db = db.connect(self.config.db_path,
                                   create_folder=self.config.db_is_default)
+            self._db.now = self.now  # writes are stamped with the command's moment
             self._start_journal()
         return self._db
 
@@ -153,11 +154,11 @@ def read_clock(zone_name: str | None = None) -> dt.datetime:
     """Now, in the zone called ``zone_name`` (None: the system's). ``CRM_NOW`` (an ISO 8601
     instant; without an offset, a wall time in that zone) pins it for a whole run: for tests
     and scripts that replay a day."""
-    from crmcli.dates import now_in, zone
+    from crmcli.dates import zone
 
     pinned = os.environ.get("CRM_NOW", "").strip()
     if not pinned:
-        return now_in(zone_name)
+        return dt.datetime.now(zone(zone_name))
     try:
         moment = dt.datetime.fromisoformat(pinned.replace("Z", "+00:00"))
     except ValueError:

@@ -55,7 +55,7 @@ def _details(values: list[str]) -> list[Detail]:
 def _birthday(text: str | None):
     from crmcli.dates import parse_partial_date
 
-    return parse_partial_date(text, state().config.date_order) if text else None
+    return parse_partial_date(text, state().config.date_order, state().today) if text else None
 
 
 @app.command(epilog="Examples:\n\n  crm add 'Ana Lima' -e work:ana@acme.com -p mobile:+351912345678"
@@ -215,7 +215,7 @@ def _edit_in_editor(contact: Contact) -> Contact | None:
         return None
     try:
         edited, warnings = contacts.tidy(
-            editform.from_form(text, contact, state().config.date_order))
+            editform.from_form(text, contact, state().config.date_order, state().today))
         phones.warn(warnings)
         return contacts.validate(edited, phones.region())
     except InvalidInput as exc:

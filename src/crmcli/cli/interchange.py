@@ -52,7 +52,7 @@ def import_command(
     def follow(item: input_files.Source) -> None:
         position.current = item
 
-    records = input_files.read_all(inputs, formats, date_order, on_source=follow)
+    records = input_files.read_all(inputs, formats, date_order, current.today, on_source=follow)
     with _progress_bar(position) as on_progress:
         report = importer.run(current.db, records, on_duplicate=policy, tags=tag,
                               dry_run=dry_run, progress=on_progress)

@@ -46,6 +46,7 @@ tags holding the dialect's tag separator.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -124,23 +125,23 @@ class _Dialect:
 # ------------------------------------------------------------------------------ reading
 
 
-def read_contacts(stream: TextIO, date_order: str = "DMY") -> CsvContacts:
+def read_contacts(stream: TextIO, date_order: str, today: dt.date) -> CsvContacts:
     """The contacts of a CSV file. The header is read at once (raising InvalidInput for a file
     that is not a contacts CSV); rows are read as the result is iterated."""
-    return CsvContacts(stream, date_order)
+    return CsvContacts(stream, date_order, today)
 
 
 class CsvContacts(Iterator[CsvRecord]):
     """The records of one file, read lazily, with what its header told: `dialect` ("google",
     "outlook" or "crmcli"), `columns` as written and `ignored_columns` (those not imported)."""
 
-    def __init__(self, stream: TextIO, date_order: str = "DMY"):
+    def __init__(self, stream: TextIO, date_order: str, today: dt.date):
         line, self._header_line = _read_header(stream)
         self._dialect, delimiter, self.columns, self._slots = _detect(line)
         self.dialect = self._dialect.name
         unknown = zip(self.columns, self._slots, strict=True)
         self.ignored_columns = [name.strip() for name, slot in unknown if not slot and name.strip()]
-        self._date_order = date_order
+        self._date_order, self._today = date_order, today
         self._records = self._read(csv.reader(stream, delimiter=delimiter))
 
     def __next__(self) -> CsvRecord:
@@ -192,7 +193,7 @@ class CsvContacts(Iterator[CsvRecord]):
         orders = ["MDY", self._date_order] if self._dialect.month_first else [self._date_order]
         for order in dict.fromkeys(orders):
             try:
-                date = parse_partial_date(text, order)
+                date = parse_partial_date(text, order, self._today)
             except InvalidInput:
                 continue
             if order != orders[0]:

@@ -4,6 +4,7 @@ it holds; and the records it yields for the importer, read lazily."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
 import re
 import sys
@@ -112,7 +113,7 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def read_all(inputs: list[Source], formats: list[Format], date_order: str,
+def read_all(inputs: list[Source], formats: list[Format], date_order: str, today: dt.date,
              on_source=None) -> Iterator[Incoming]:
     """The records of every input in turn. A file that cannot be read at all is an error
     naming it; among several (a directory) it is reported and skipped."""
@@ -120,22 +121,25 @@ def read_all(inputs: list[Source], formats: list[Format], date_order: str,
         if on_source:
             on_source(source)
         try:
-            yield from read_records(source, fmt, date_order)
+            yield from read_records(source, fmt, date_order, today)
         except InvalidInput as exc:
             if len(inputs) == 1:
                 raise InvalidInput(f"{source.name}: {exc}") from exc
             yield Incoming(source.name, error=str(exc))
 
 
-def read_records(source: Source, fmt: Format, date_order: str) -> Iterator[Incoming]:
+def read_records(source: Source, fmt: Format, date_order: str, today: dt.date
+                 ) -> Iterator[Incoming]:
+    """The records of one input; numeric dates read in ``date_order``, two-digit years up to
+    ``today``'s."""
     if fmt == Format.vcard:
         yield from _vcard_records(source)
     elif fmt == Format.csv:
-        yield from _csv_records(source, date_order)
+        yield from _csv_records(source, date_order, today)
     else:
         from crmcli.interchange import jsonfile
 
-        yield from jsonfile.read(_text(source), lines=fmt == Format.jsonl)
+        yield from jsonfile.read(_text(source), today, lines=fmt == Format.jsonl)
 
 
 def _text(source: Source) -> io.TextIOWrapper:
@@ -220,10 +224,10 @@ def card_data(parsed) -> dict:
     return {"photo": photo, "rev": parsed.rev, "extra": list(parsed.extra)}
 
 
-def _csv_records(source: Source, date_order: str) -> Iterator[Incoming]:
+def _csv_records(source: Source, date_order: str, today: dt.date) -> Iterator[Incoming]:
     from crmcli.interchange import csv as csv_file
 
-    rows = csv_file.read_contacts(_text(source), date_order)
+    rows = csv_file.read_contacts(_text(source), date_order, today)
     notice = ([f"{source.name}: columns not imported: {', '.join(rows.ignored_columns)}"]
               if rows.ignored_columns else [])
     for record in rows:

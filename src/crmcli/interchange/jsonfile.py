@@ -5,6 +5,7 @@ bulk edit: a record with an ``id`` or ``uid`` updates the fields it carries, oth
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import TextIO
@@ -20,12 +21,14 @@ _DATE_FIELDS = ("birthday", "anniversary")
 _IGNORED = ("created_at", "updated_at", "deleted_at", "last_contacted_at", "notes")
 
 
-def read(stream: TextIO, lines: bool) -> Iterator[Incoming]:
-    """Records from a JSON array (or one object), or from JSON Lines when ``lines``."""
+def read(stream: TextIO, today: dt.date, lines: bool) -> Iterator[Incoming]:
+    """Records from a JSON array (or one object), or from JSON Lines when ``lines``; a
+    two-digit year in a date is the latest such year up to ``today``'s."""
     if lines:
         for number, line in enumerate(stream, start=1):
             if line.strip():
-                yield _incoming(f"line {number}", lambda text=line: json.loads(text.strip()))
+                yield _incoming(f"line {number}", lambda text=line: json.loads(text.strip()),
+                                today)
         return
     try:
         data = json.load(stream)
@@ -33,13 +36,13 @@ def read(stream: TextIO, lines: bool) -> Iterator[Incoming]:
         raise InvalidInput(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
                            ) from exc
     for number, record in enumerate(data if isinstance(data, list) else [data], start=1):
-        yield _incoming(f"record {number}", lambda value=record: value)
+        yield _incoming(f"record {number}", lambda value=record: value, today)
 
 
-def _incoming(where: str, load) -> Incoming:
+def _incoming(where: str, load, today: dt.date) -> Incoming:
     try:
         record = load()
-        contact, fields = from_record(record)
+        contact, fields = from_record(record, today)
     except json.JSONDecodeError as exc:
         return Incoming(where, error=f"not valid JSON: {exc.msg} (column {exc.colno})")
     except InvalidInput as exc:
@@ -50,7 +53,7 @@ def _incoming(where: str, load) -> Incoming:
     return Incoming(where, contact=contact, notes=notes, fields=fields, match_details=False)
 
 
-def from_record(record: object) -> tuple[Contact, set[str]]:
+def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
     """A contact from one JSON object, and the fields that object sets."""
     if not isinstance(record, dict):
         raise InvalidInput("expected a JSON object")
@@ -75,7 +78,7 @@ def from_record(record: object) -> tuple[Contact, set[str]]:
         contact.tags = _texts(record, "tags")
     for name in _DATE_FIELDS:
         if record.get(name):
-            setattr(contact, name, parse_partial_date(_text(record, name), "YMD"))
+            setattr(contact, name, parse_partial_date(_text(record, name), "YMD", today))
     fields = set(record) - {"id", *_IGNORED}
     return contact, fields
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from sqlite3 import Connection
 
-from crmcli.dates import now_utc
+from crmcli.db import now_stamp
 
 
 @dataclass
@@ -40,7 +40,7 @@ def save(db: Connection, contact_id: int, card: StoredCard) -> None:
         " data = excluded.data, original = excluded.original, rendered = excluded.rendered,"
         " rendered_for = excluded.rendered_for, updated_at = excluded.updated_at",
         [contact_id, json.dumps(card.data, ensure_ascii=False), card.original, card.rendered,
-         card.rendered_for, now_utc()],
+         card.rendered_for, now_stamp(db)],
     )
 
 

@@ -130,7 +130,11 @@ def test_dates_and_lengths_of_time_out_of_range_are_clear_errors(crm):
             (("snooze", "1", "99999999999999999999 days"), "is too far"),
             (("due", "--within", "99999999999999d"), "too long a time"),
             (("deal", "add", "ana", "X", "--close", "9999-12-31"), "out of range"),
-            (("log", "ana", "--duration", "99999999999999999999m", "x"), "too long")):
+            (("log", "ana", "--duration", "99999999999999999999m", "x"), "too long"),
+            (("follow-up", "ana", "fri", "x", "--every", "99999999999999999999d"),
+             "the interval must be from 1 to 36500"),
+            (("followups", "edit", "1", "--deal", "99999999999999999999"), "expected a deal id"),
+            (("deal", "list", "--closing-within", "99999999999999999999"), "too long a time")):
         result = crm(*args)
         assert (result.exit_code, message in result.stderr) == (1, True), (args, result.stderr)
     assert len(crm.ok("followups", "list", "--json").json()) == 1

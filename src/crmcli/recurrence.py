@@ -29,6 +29,7 @@ _DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "su
 _ORDINALS = {"1st": 1, "first": 1, "2nd": 2, "second": 2, "3rd": 3, "third": 3, "4th": 4,
              "fourth": 4, "5th": 5, "fifth": 5, "last": -1}
 _ORDINAL_WORDS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th", -1: "last"}
+_LONGEST = {"d": 36500, "w": 5200, "m": 1200, "y": 100}
 _INTERVAL = re.compile(r"(\d*)\s*([a-z]+)(?: on (\d{1,2})(?: ([a-z]{3}))?)?")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _EXAMPLES = ("2w, 3d, month, 2 months, month on 31, year, 1st mon, last fri, weekdays, "
@@ -62,9 +63,10 @@ def _interval_rule(value: str) -> Rule | None:
     if not match or match[2] not in _UNIT_WORDS:
         return None
     interval = int(match[1] or 1)
-    if interval < 1:
-        raise InvalidInput(f"{value!r} is not a recurrence rule: the interval must be 1 or more")
     unit = _UNIT_WORDS[match[2]]
+    if not 1 <= interval <= _LONGEST[unit]:
+        raise InvalidInput(f"{value!r} is not a recurrence rule: the interval must be from 1 "
+                           f"to {_LONGEST[unit]} (a century)")
     rule = Rule(f"{interval}{unit}", _UNIT_FREQ[unit], interval)
     if match[3] is None:
         return rule

@@ -35,9 +35,11 @@ def when(text: str, past: bool) -> dt.datetime:
 
 def horizon(text: str) -> dt.date:
     """The last day of a look-ahead such as 30d, 2w, 3m, eom (a bare number is days)."""
+    from crmcli.dates import parse_days
+
     today = state().today
     value = text.strip()
-    day = (today + dt.timedelta(days=int(value)) if value.isdigit()
+    day = (today + dt.timedelta(days=parse_days(value)) if value.isdigit()
            else when(value, past=False).date())
     if day < today:
         raise InvalidInput(f"--closing-within {text!r} looks back; give a period ahead (30d)")

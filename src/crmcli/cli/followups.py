@@ -216,7 +216,7 @@ def edit_followup(
 def _deal_id(text: str) -> int | None:
     if text.strip().lower() in ("none", "off", ""):
         return None
-    if not text.strip().isdigit():
+    if not text.strip().isdigit() or int(text) > 2**63 - 1:
         raise InvalidInput(f"--deal {text!r}: expected a deal id or 'none'")
     return int(text)
 

@@ -17,7 +17,7 @@ from sqlite3 import Connection
 from crmcli.dates import stamp
 from crmcli.db import now_stamp, transaction
 from crmcli.errors import InvalidInput, NotFound
-from crmcli.limits import MAX_TEXT, check_length
+from crmcli.limits import MAX_TEXT, check_text
 from crmcli.models import INTERACTION_KINDS, Interaction, Note
 from crmcli.normalize import fold
 from crmcli.search import match_expression, reindex_notes
@@ -46,7 +46,7 @@ def add_note_rows(db: Connection, contact_id: int, bodies: Iterable[str]) -> lis
     now = now_stamp(db)
     notes = []
     for body in bodies:
-        check_length("the note", body, MAX_TEXT)
+        check_text("the note", body, MAX_TEXT)
         body = body.strip()
         if not body:
             raise InvalidInput("the note is empty")
@@ -74,7 +74,7 @@ def get_note(db: Connection, note_id: int, deleted: bool = False) -> Note:
 
 
 def edit_note(db: Connection, note: Note, body: str) -> Note:
-    check_length("the note", body, MAX_TEXT)
+    check_text("the note", body, MAX_TEXT)
     body = body.strip()
     if not body:
         raise InvalidInput("the note is empty; use 'crm notes rm' to delete it")
@@ -162,8 +162,8 @@ def parse_duration(text: str) -> int:
 
 
 def log_interaction(db: Connection, interaction: Interaction) -> Interaction:
-    check_length("the interaction's text", interaction.body, MAX_TEXT)
-    check_length("the outcome", interaction.outcome)
+    check_text("the interaction's text", interaction.body, MAX_TEXT)
+    check_text("the outcome", interaction.outcome)
     if interaction.kind not in INTERACTION_KINDS:
         raise InvalidInput(f"unknown interaction type {interaction.kind!r}; use one of "
                            f"{', '.join(INTERACTION_KINDS)}")

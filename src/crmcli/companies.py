@@ -6,7 +6,7 @@ from sqlite3 import Connection
 
 from crmcli.db import now_stamp, transaction
 from crmcli.errors import Ambiguous, InvalidInput, NotFound
-from crmcli.limits import check_length
+from crmcli.limits import check_text
 from crmcli.models import Company
 from crmcli.normalize import fold
 from crmcli.search import reindex
@@ -23,7 +23,7 @@ def _company(row: tuple) -> Company:
 
 
 def _clean_name(name: str) -> str:
-    check_length("the company name", name)
+    check_text("the company name", name)
     cleaned = " ".join(name.split())
     if not cleaned:
         raise InvalidInput("a company needs a name")

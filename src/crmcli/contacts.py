@@ -20,7 +20,7 @@ from crmcli import search as search_index
 from crmcli.activity import add_note_rows
 from crmcli.db import now_stamp, transaction
 from crmcli.errors import Ambiguous, InvalidInput, NotFound
-from crmcli.limits import MAX_VALUES, check_length, shown
+from crmcli.limits import MAX_FIELD, MAX_VALUES, check_text, shown
 from crmcli.models import Contact, Detail, PartialDate
 from crmcli.normalize import (
     MIN_NATIONAL_DIGITS,
@@ -74,7 +74,7 @@ def validate(contact: Contact, region: str | None = None) -> Contact:
     name = " ".join(contact.name.split())
     if not name:
         raise InvalidInput("a contact needs a name")
-    _check_lengths(contact)
+    _check_texts(contact)
     for email in contact.emails:
         if not is_email(email.value):
             raise InvalidInput(f"invalid email {shown(email.value)}: expected name@domain.tld")
@@ -86,29 +86,32 @@ def validate(contact: Contact, region: str | None = None) -> Contact:
                    title=(contact.title or "").strip() or None, **details)
 
 
-def _check_lengths(contact: Contact) -> None:
+def _check_texts(contact: Contact) -> None:
     for what in ("name", "company", "title"):
-        check_length(what, getattr(contact, what))
+        check_text(what, getattr(contact, what))
     for tag in contact.tags:
-        check_length("a tag", tag)
+        check_text("a tag", tag)
     for kind, attribute in DETAIL_KINDS.items():
         values = getattr(contact, attribute)
         if len(values) > MAX_VALUES:
             raise InvalidInput(f"{len(values):,} {attribute}: a contact has at most "
                                f"{MAX_VALUES:,}")
         for detail in values:
-            check_length(f"{kind} {shown(detail.value)}", detail.value)
-            check_length(f"the label of {kind} {shown(detail.value)}", detail.label)
+            check_text(f"{kind} {shown(detail.value)}", detail.value)
+            check_text(f"the label of {kind} {shown(detail.value)}", detail.label)
 
 
 def tidy(contact: Contact) -> tuple[Contact, list[str]]:
-    """``contact`` with at most MAX_VALUES values of each kind, and the messages to show:
-    what was skipped, and which phones are kept as text (they are not matched as numbers)."""
+    """``contact`` with at most MAX_VALUES values of each kind, none longer than MAX_FIELD,
+    and the messages to show: what was skipped, and which phones are kept as text (they are
+    not matched as numbers). One bad value should not cost the whole contact."""
     warnings = []
     capped = {}
-    for attribute in DETAIL_KINDS.values():
+    for kind, attribute in DETAIL_KINDS.items():
         values = getattr(contact, attribute)
-        capped[attribute] = values[:MAX_VALUES]
+        capped[attribute] = [d for d in values[:MAX_VALUES] if len(d.value) <= MAX_FIELD]
+        warnings += [f"left out {kind} {shown(d.value)}: longer than {MAX_FIELD:,} characters"
+                     for d in values[:MAX_VALUES] if len(d.value) > MAX_FIELD]
         if len(values) > MAX_VALUES:
             warnings.append(f"kept the first {MAX_VALUES:,} {attribute}; skipped "
                             f"{len(values) - MAX_VALUES:,}")

@@ -19,7 +19,7 @@ from crmcli import money
 from crmcli.dates import parse_stamp, stamp
 from crmcli.db import moment, transaction
 from crmcli.errors import Ambiguous, InvalidInput, NotFound
-from crmcli.limits import check_length
+from crmcli.limits import check_text
 from crmcli.models import Deal, StageChange
 from crmcli.normalize import fold
 from crmcli.stages import CLOSED, LOST, WON, Pipeline
@@ -184,8 +184,8 @@ def time_in_stages(deal: Deal, changes: list[StageChange], now: dt.datetime
 
 def validate(deal: Deal) -> Deal:
     """Check a deal's fields; returns it tidied (title spaces, currency case)."""
-    check_length("the deal's title", deal.title)
-    check_length("the reason it was lost", deal.lost_reason)
+    check_text("the deal's title", deal.title)
+    check_text("the reason it was lost", deal.lost_reason)
     title = " ".join(deal.title.split())
     if not title:
         raise InvalidInput("a deal needs a title")

@@ -22,7 +22,7 @@ from crmcli import recurrence
 from crmcli.dates import When, humanize, parse_days, parse_stamp, stamp
 from crmcli.db import now_stamp, transaction
 from crmcli.errors import InvalidInput, NotFound
-from crmcli.limits import MAX_TEXT, check_length
+from crmcli.limits import MAX_TEXT, check_text
 from crmcli.models import FollowUp
 
 _SELECT = (
@@ -141,7 +141,7 @@ def _tidied(followup: FollowUp, zone: dt.tzinfo | None) -> FollowUp:
     due moment moved to the first the rule gives on or after it."""
     if followup.from_done and not followup.rule:
         raise InvalidInput("--from-done needs a recurrence rule (--every)")
-    check_length("the follow-up's text", followup.body, MAX_TEXT)
+    check_text("the follow-up's text", followup.body, MAX_TEXT)
     followup = replace(followup, body=" ".join(followup.body.split()))
     if not followup.rule:
         return replace(followup, rule=None)

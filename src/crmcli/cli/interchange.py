@@ -55,7 +55,8 @@ def import_command(
     records = input_files.read_all(inputs, formats, date_order, current.today, on_source=follow)
     with _progress_bar(position) as on_progress:
         report = importer.run(current.db, records, on_duplicate=policy, tags=tag,
-                              dry_run=dry_run, progress=on_progress)
+                              dry_run=dry_run, progress=on_progress,
+                              region=current.config.phone_region)
     for message in report.messages:
         info(message)
     verb = "dry run, nothing written: would have " if dry_run else ""

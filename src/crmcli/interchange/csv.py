@@ -22,6 +22,7 @@ Column map (Google, old and new layout | Outlook | crmcli)
     birthday   Birthday: YYYY-MM-DD or --MM-DD | M/D/YYYY, 0/0/00 for none | as Google
     anniversary  Event N - Type "Anniversary" + Event N - Value | Anniversary | anniversary
     notes      Notes | Notes | notes (several notes are written as one, split by a blank line)
+    uid        - | - | uid
 
 Google's types lose their primary-marking star and their case (`* Work` -> work); ` ::: ` separates
 several values in one cell; the `* myContacts` group is dropped and `* starred` becomes a tag.
@@ -39,8 +40,9 @@ back as mobile.
 Every cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`
 (one more when it already starts with quotes and such a character); reading removes exactly one,
 so `+34 612 345 678` and `--02-29` round-trip (other programs' importers may keep the quote).
-Kept by no dialect: ids, uids, timestamps, spaces around values, the split between several notes,
-tags holding the dialect's tag separator.
+The crmcli dialect ends with the contact's `uid`, so that re-importing its own file updates the
+same contacts. Kept by no dialect: ids, timestamps, spaces around values, the split between
+several notes, tags holding the dialect's tag separator.
 """
 
 from __future__ import annotations
@@ -169,7 +171,8 @@ class CsvContacts(Iterator[CsvRecord]):
         if record.error:
             return record
         fields, groups = _collect(self._slots, cells)
-        contact = Contact(name="", company=fields.get("company"), title=fields.get("title"),
+        contact = Contact(name="", uid=fields.get("uid") or None,
+                          company=fields.get("company"), title=fields.get("title"),
                           tags=self._dialect.tags(fields.get("tags", "")))
         for (kind, _), parts in groups.items():
             if kind == "events":
@@ -373,7 +376,7 @@ def _outlook_slot(column: str) -> _Slot | None:
     return None
 
 
-_CRMCLI_FIELDS = ("name", "company", "title", "tags", "birthday", "anniversary", "notes")
+_CRMCLI_FIELDS = ("name", "company", "title", "tags", "birthday", "anniversary", "notes", "uid")
 _CRMCLI_DETAIL = re.compile(r"(email|phone|address|url)_(\d+)(_label)?")
 _CRMCLI_KINDS = {"email": "emails", "phone": "phones", "address": "addresses", "url": "urls"}
 
@@ -512,13 +515,14 @@ _CRMCLI_HEADER = [
     "name", "company", "title",
     *(f"{key}_{n}{suffix}" for kind, key in _CRMCLI_DETAILS
       for n in range(1, COLUMNS[kind] + 1) for suffix in ("", "_label")),
-    "tags", "birthday", "anniversary", "notes"]
+    "tags", "birthday", "anniversary", "notes", "uid"]
 
 
 def _crmcli_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, str]:
     cells = {"name": contact.name, "company": contact.company or "", "title": contact.title or "",
              "tags": ",".join(contact.tags), "birthday": _date(contact.birthday),
-             "anniversary": _date(contact.anniversary), "notes": notes}
+             "anniversary": _date(contact.anniversary), "notes": notes,
+             "uid": contact.uid or ""}
     for kind, key in _CRMCLI_DETAILS:
         for n, (value, label) in enumerate(_slots(getattr(contact, kind), COLUMNS[kind]), 1):
             cells |= {f"{key}_{n}": value, f"{key}_{n}_label": label}

@@ -66,14 +66,18 @@ class _DryRun(Exception):
 
 def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicate =
         OnDuplicate.merge, tags: Iterable[str] = (), dry_run: bool = False,
-        progress: Callable[[int], None] | None = None) -> ImportReport:
+        progress: Callable[[int], None] | None = None, region: str | None = None
+        ) -> ImportReport:
+    """Import ``records``; ``region`` (the phone.region setting) reads phone numbers written
+    without a country code."""
     report = ImportReport()
     extra_tags = list(tags)
     savepoints = utilities(db)
     try:
         with transaction(db):
             for record in records:
-                _import_one(db, savepoints, record, on_duplicate, extra_tags, report)
+                _import_one(db, savepoints, record, _Policy(on_duplicate, extra_tags, region),
+                            report)
                 if progress:
                     progress(report.total)
             if dry_run:
@@ -83,8 +87,17 @@ def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicat
     return report
 
 
-def _import_one(db: Connection, savepoints, record: Incoming, on_duplicate: OnDuplicate,
-                tags: list[str], report: ImportReport) -> None:
+@dataclass
+class _Policy:
+    """How every record of one import is applied."""
+
+    on_duplicate: OnDuplicate
+    tags: list[str]
+    region: str | None
+
+
+def _import_one(db: Connection, savepoints, record: Incoming, policy: _Policy,
+                report: ImportReport) -> None:
     """Import one record in a savepoint of its own, so that a failure undoes only it."""
     report.messages += record.warnings
     if record.error:
@@ -93,7 +106,7 @@ def _import_one(db: Connection, savepoints, record: Incoming, on_duplicate: OnDu
         return
     try:
         with savepoints.atomic():
-            outcome, notes = _apply(db, record, on_duplicate, tags)
+            outcome, notes = _apply(db, record, policy)
     except CrmError as exc:
         report.failed += 1
         report.messages.append(f"{record.where}: {exc}")
@@ -102,14 +115,14 @@ def _import_one(db: Connection, savepoints, record: Incoming, on_duplicate: OnDu
     report.messages += [f"{record.where}: {note}" for note in notes]
 
 
-def _apply(db: Connection, record: Incoming, on_duplicate: OnDuplicate, tags: list[str]
-           ) -> tuple[str, list[str]]:
+def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list[str]]:
+    on_duplicate, tags, region = policy.on_duplicate, policy.tags, policy.region
     incoming, warnings = _without_invalid_details(
         replace(record.contact, tags=[*record.contact.tags, *tags]))
-    existing = _find_match(db, record, incoming, on_duplicate)
+    existing = _find_match(db, record, incoming, policy)
     if existing is None:
         notes = _distinct(record.notes)
-        created = contacts.create(db, replace(incoming, id=None), notes=notes)
+        created = contacts.create(db, replace(incoming, id=None), notes=notes, region=region)
         if record.card is not None:
             _save_new_card(db, created, notes, record)
         return "created", warnings
@@ -123,27 +136,27 @@ def _apply(db: Connection, record: Incoming, on_duplicate: OnDuplicate, tags: li
     else:
         combined, conflicts = duplicates.combine(existing, incoming)
         conflicts = warnings + [f"contact {existing.id}: {conflict}" for conflict in conflicts]
-    changed = combined != existing
+    changed = contacts.validate(combined, region) != contacts.validate(existing, region)
     if changed:
-        contacts.update(db, combined)
+        contacts.update(db, combined, region)
     changed |= _add_notes(db, existing.id, record.notes)
     changed |= _combine_card(db, existing.id, record)
     return ("updated" if changed else "unchanged"), conflicts
 
 
-def _find_match(db: Connection, record: Incoming, contact: Contact, on_duplicate: OnDuplicate
+def _find_match(db: Connection, record: Incoming, contact: Contact, policy: _Policy
                 ) -> Contact | None:
     """The contact a record is about. A UID is authoritative (ids belong to one book, so an
     id counts only without a UID); then, unless the format forbids it, email or name+phone."""
     if contact.uid:
         found = contacts.find_by_uid(db, contact.uid)
-        if found or on_duplicate == OnDuplicate.new:
+        if found or policy.on_duplicate == OnDuplicate.new:
             return found
     elif contact.id is not None:
         return contacts.get(db, contact.id, deleted=None)
-    if on_duplicate == OnDuplicate.new or not record.match_details:
+    if policy.on_duplicate == OnDuplicate.new or not record.match_details:
         return None
-    return duplicates.find_same_person(db, contact)
+    return duplicates.find_same_person(db, contact, policy.region)
 
 
 def _overlay(existing: Contact, incoming: Contact, fields: set[str] | None, tags: list[str]
@@ -179,10 +192,30 @@ def _distinct(notes: list[str]) -> list[str]:
 
 def _add_notes(db: Connection, contact_id: int, notes: list[str]) -> bool:
     known = {note.body for note in activity.notes_for(db, contact_id)}
-    fresh = [body for body in _distinct(notes) if body not in known]
+    fresh = [body for body in _distinct(notes) if not _made_of(body, known)]
     if fresh:
         activity.add_notes(db, contact_id, fresh)
     return bool(fresh)
+
+
+def _made_of(body: str, known: set[str]) -> bool:
+    """Whether ``body`` is a known note, or several joined by blank lines as a CSV cell holds
+    them (``"A\\n\\nB"`` beside notes A and B). Linear in the size of the notes."""
+    if body in known:
+        return True
+    by_first: dict[str, list[list[str]]] = {}
+    for note in known:
+        paragraphs = note.split("\n\n")
+        by_first.setdefault(paragraphs[0], []).append(paragraphs)
+    parts = body.split("\n\n")
+    start = 0
+    while start < len(parts):
+        match = next((len(paragraphs) for paragraphs in by_first.get(parts[start], ())
+                      if parts[start:start + len(paragraphs)] == paragraphs), 0)
+        if not match:
+            return False
+        start += match
+    return True
 
 
 def _save_new_card(db: Connection, created: Contact, notes: list[str], record: Incoming
@@ -195,14 +228,20 @@ def _save_new_card(db: Connection, created: Contact, notes: list[str], record: I
 
 
 def _combine_card(db: Connection, contact_id: int, record: Incoming) -> bool:
+    """Keep what the card holds beyond crm's fields; whether that added something the
+    contact did not have (a photo, unknown properties: not a newer REV alone)."""
     if record.card is None:
         return False
     stored = stored_cards.load(db, contact_id)
     if stored is None:
         stored_cards.save(db, contact_id, StoredCard(record.card, record.original or ""))
-        return True
+        return bool(record.card.get("photo") or record.card.get("extra"))
     combined = stored_cards.combine(stored.data, record.card)
     if combined == stored.data:
         return False
     stored_cards.save(db, contact_id, StoredCard(combined, stored.original))
-    return True
+    return _without_rev(combined) != _without_rev(stored.data)
+
+
+def _without_rev(card: dict) -> dict:
+    return {key: value for key, value in card.items() if key != "rev"}

@@ -139,7 +139,7 @@ def read_records(source: Source, fmt: Format, date_order: str, today: dt.date
     else:
         from crmcli.interchange import jsonfile
 
-        yield from jsonfile.read(_text(source), today, lines=fmt == Format.jsonl)
+        yield from jsonfile.read(source.stream, today, lines=fmt == Format.jsonl)
 
 
 def _text(source: Source) -> io.TextIOWrapper:

@@ -5,14 +5,17 @@ bulk edit: a record with an ``id`` or ``uid`` updates the fields it carries, oth
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import io
 import json
 from collections.abc import Iterator
-from typing import TextIO
+from typing import BinaryIO
 
 from crmcli.dates import parse_partial_date
 from crmcli.errors import InvalidInput
 from crmcli.interchange.importer import Incoming
+from crmcli.limits import MAX_JSON_BYTES, MAX_RECORD_BYTES
 from crmcli.models import Contact, Detail
 
 _DETAIL_FIELDS = ("emails", "phones", "addresses", "urls")
@@ -21,27 +24,100 @@ _DATE_FIELDS = ("birthday", "anniversary")
 _IGNORED = ("created_at", "updated_at", "deleted_at", "last_contacted_at", "notes")
 
 
-def read(stream: TextIO, today: dt.date, lines: bool) -> Iterator[Incoming]:
+def read(stream: BinaryIO, today: dt.date, lines: bool) -> Iterator[Incoming]:
     """Records from a JSON array (or one object), or from JSON Lines when ``lines``; a
-    two-digit year in a date is the latest such year up to ``today``'s."""
+    two-digit year in a date is the latest such year up to ``today``'s.
+
+    The text is UTF-8 (a BOM is allowed) or UTF-16 with a BOM; anything else is refused,
+    naming the byte where it stops being text, as the CSV reader does."""
+    stream = stream if hasattr(stream, "peek") else io.BufferedReader(stream)
+    utf16 = stream.peek(2)[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
     if lines:
-        for number, line in enumerate(stream, start=1):
-            if line.strip():
-                yield _incoming(f"line {number}", lambda text=line: json.loads(text.strip()),
-                                today)
+        yield from (_utf16_lines(stream, today) if utf16 else _utf8_lines(stream, today))
         return
+    data = stream.read(MAX_JSON_BYTES + 1)
+    if len(data) > MAX_JSON_BYTES:
+        raise InvalidInput(f"larger than {MAX_JSON_BYTES:,} bytes: import it as JSON Lines "
+                           "(one record a line), which is read a record at a time")
+    if utf16:
+        text = _decoded(data, "utf-16")
+    else:
+        bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+        text = _decoded(data[bom:], "utf-8", bom)
+    for number, record in enumerate(_parsed(text), start=1):
+        yield _incoming(f"record {number}", lambda value=record: value, today)
+
+
+def _decoded(data: bytes, encoding: str, offset: int = 0) -> str:
     try:
-        data = json.load(stream)
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        kind = "UTF-16" if encoding == "utf-16" else "UTF-8"
+        raise InvalidInput(f"not {kind} text at byte {offset + exc.start:,}: save it as UTF-8 "
+                           "(or UTF-16 with a BOM)") from None
+
+
+def _parsed(text: str) -> list:
+    """The records of a JSON text: the elements of an array, or the one object."""
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-                           ) from exc
-    for number, record in enumerate(data if isinstance(data, list) else [data], start=1):
-        yield _incoming(f"record {number}", lambda value=record: value, today)
+                           ) from None
+    except RecursionError:
+        raise InvalidInput("not valid JSON for crm: nested too deeply") from None
+    return data if isinstance(data, list) else [data]
+
+
+def _utf8_lines(stream: BinaryIO, today: dt.date) -> Iterator[Incoming]:
+    offset = 0
+    for number, line in enumerate(iter(lambda: stream.readline(MAX_RECORD_BYTES + 1), b""),
+                                  start=1):
+        start, offset = offset, offset + len(line)
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            offset += _skip_to_newline(stream)
+            yield Incoming(f"line {number}", error=f"longer than {MAX_RECORD_BYTES:,} bytes")
+            continue
+        if number == 1 and line.startswith(codecs.BOM_UTF8):
+            line, start = line[len(codecs.BOM_UTF8):], start + len(codecs.BOM_UTF8)
+        text = _decoded(line, "utf-8", start)
+        if text.strip():
+            yield _incoming(f"line {number}", lambda text=text: _one(text), today)
+
+
+def _skip_to_newline(stream: BinaryIO) -> int:
+    skipped = 0
+    while chunk := stream.readline(MAX_RECORD_BYTES):
+        skipped += len(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    return skipped
+
+
+def _utf16_lines(stream: BinaryIO, today: dt.date) -> Iterator[Incoming]:
+    text = io.TextIOWrapper(stream, encoding="utf-16")
+    number = 0
+    try:
+        while line := text.readline(MAX_RECORD_BYTES):
+            number += 1
+            if line.strip():
+                yield _incoming(f"line {number}", lambda line=line: _one(line), today)
+    except UnicodeDecodeError:
+        raise InvalidInput(f"not UTF-16 text after line {number}: save it as UTF-8 (or "
+                           "UTF-16 with a BOM)") from None
+
+
+def _one(line: str) -> object:
+    try:
+        return json.loads(line.strip())
+    except RecursionError:
+        raise InvalidInput("nested too deeply") from None
 
 
 def _incoming(where: str, load, today: dt.date) -> Incoming:
     try:
         record = load()
+        _check_text(record)
         contact, fields = from_record(record, today)
     except json.JSONDecodeError as exc:
         return Incoming(where, error=f"not valid JSON: {exc.msg} (column {exc.colno})")
@@ -51,6 +127,19 @@ def _incoming(where: str, load, today: dt.date) -> Incoming:
     if not all(isinstance(note, str) for note in notes):
         return Incoming(where, error="notes must be a list of texts")
     return Incoming(where, contact=contact, notes=notes, fields=fields, match_details=False)
+
+
+def _check_text(record: object) -> None:
+    """Refuse a record holding a lone surrogate (``"\\ud800"``): JSON can escape one, but it
+    is no character, and nothing (SQLite, a terminal) can store or show it."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(exc.object[exc.start])
+        raise InvalidInput(f"holds \\u{code:04x}, half of a UTF-16 pair (a lone surrogate), "
+                           "which is not a character") from None
+    except (RecursionError, ValueError):
+        raise InvalidInput("nested too deeply") from None
 
 
 def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:

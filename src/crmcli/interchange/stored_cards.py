@@ -50,7 +50,8 @@ def combine(kept: dict, incoming: dict) -> dict:
     for key, value in incoming.items():
         if isinstance(value, list):
             current = list(combined.get(key) or [])
-            combined[key] = current + [item for item in value if item not in current]
+            known = {repr(item) for item in current}  # a set: a card may have many lines
+            combined[key] = current + [item for item in value if repr(item) not in known]
         elif combined.get(key) in (None, "", {}):
             combined[key] = value
     return combined

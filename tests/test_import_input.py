@@ -1,0 +1,99 @@
+"""What an import reads: JSON in the encodings people save it in, text that is not text, and
+crm's own CSV coming back into the same book."""
+
+from __future__ import annotations
+
+import codecs
+import json
+
+import pytest
+
+from crmcli.text import safe
+
+RECORD = {"name": "José Núñez", "emails": ["jose@iberialog.es"]}
+
+
+def _import(crm, tmp_path, name: str, data: bytes, *args: str):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return crm("import", str(path), *args)
+
+
+@pytest.mark.parametrize("lines", [False, True])
+@pytest.mark.parametrize(("bom", "encoding"), [
+    (b"", "utf-8"), (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be")])
+def test_json_in_utf8_and_utf16_with_a_bom(crm, tmp_path, bom, encoding, lines):
+    text = json.dumps(RECORD, ensure_ascii=False) + "\n" if lines else json.dumps([RECORD])
+    result = _import(crm, tmp_path, "book.jsonl" if lines else "book.json",
+                     bom + text.encode(encoding))
+    assert result.exit_code == 0, result.stderr
+    assert crm.ok("show", "jose", "--json").json()["name"] == "José Núñez"
+
+
+@pytest.mark.parametrize("name", ["book.json", "book.jsonl"])
+def test_json_in_another_encoding_names_the_file_and_the_byte(crm, tmp_path, name):
+    data = json.dumps([RECORD] if name.endswith(".json") else RECORD,
+                      ensure_ascii=False).encode("latin-1")
+    result = _import(crm, tmp_path, name, data)
+    assert result.exit_code == 1
+    offset = data.index("é".encode("latin-1"))
+    assert f"{tmp_path / name}: not UTF-8 text at byte {offset}" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert crm.ok("list", "--json").json() == []
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("book.json", b'[{"name": "\\ud800"}]'), ("book.jsonl", b'{"name": "Ana \\udfff"}\n')])
+def test_a_lone_surrogate_is_reported_not_a_traceback(crm, tmp_path, name, data):
+    result = _import(crm, tmp_path, name, data)
+    assert result.exit_code == 1
+    assert "a lone surrogate" in result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert crm.ok("list", "--json").json() == []
+
+
+def test_deeply_nested_json_is_an_error(crm, tmp_path):
+    result = _import(crm, tmp_path, "deep.json", b"[" * 100_000 + b"]" * 100_000)
+    assert result.exit_code == 1
+    assert "nested too deeply" in result.stderr
+
+
+def test_text_that_is_not_text_is_refused_and_shown_visibly(crm):
+    result = crm("add", "Ana \udcff")  # a byte that is not UTF-8 on the command line
+    assert result.exit_code == 1
+    assert "name is not valid text" in result.stderr
+    assert safe("a\ud800b") == "a<U+D800>b"
+
+
+@pytest.fixture
+def book(crm):
+    crm.add("No Details", "--note", "First", "--tag", "vip")
+    crm.ok("note", "No Details", "Second\n\nwith a paragraph")
+    crm.add("Ana Lima", "-e", "ana@x.example", "--company", "Atlântico", "--title", "COO")
+    crm.add("Bo Chen", "-p", "+44 7700 900005", "--birthday", "--05-17")
+    return crm
+
+
+@pytest.mark.parametrize(("name", "options"), [
+    ("book.csv", ["-f", "csv", "--csv-dialect", "crmcli"]), ("book.vcf", ["-f", "vcard"]),
+    ("book.jsonl", ["-f", "jsonl"])])
+def test_a_book_re_imported_into_itself_changes_nothing(book, tmp_path, name, options):
+    path = tmp_path / name
+    book.ok("export", *options, "-o", str(path))
+    before = book.ok("export", "-f", "jsonl").stdout
+    result = book.ok("import", str(path))
+    assert "created 0, updated 0, unchanged 3" in result.stderr
+    assert book.ok("export", "-f", "jsonl").stdout == before
+    notes = book.ok("show", "No Details", "--json").json()["notes"]
+    assert sorted(note["body"] for note in notes) == ["First", "Second\n\nwith a paragraph"]
+
+
+def test_the_summary_counts_only_contacts_that_changed(book, tmp_path):
+    path = tmp_path / "book.csv"
+    book.ok("export", "-f", "csv", "--csv-dialect", "crmcli", "-o", str(path))
+    text = path.read_text().replace("COO", "CEO").replace("--05-17", "--05-18")
+    path.write_text(text)
+    result = book.ok("import", str(path), "--on-duplicate", "update")
+    assert "created 0, updated 2, unchanged 1" in result.stderr
+    assert book.ok("show", "ana", "--json").json()["title"] == "CEO"

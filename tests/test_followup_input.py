@@ -51,7 +51,8 @@ def test_ics_dtstart_matches_the_rrule_when_an_occurrence_was_moved(tmp_path):
     assert dates == [dt.date(2026, 11, 28), dt.date(2026, 11, 30), dt.date(2026, 12, 3)]
 
 
-def test_the_cli_says_when_the_start_moved(crm):
+def test_the_cli_says_when_the_start_moved(crm, monkeypatch):
+    monkeypatch.setenv("CRM_NOW", WEDNESDAY.isoformat())
     crm.add("Ana Lima")
     result = crm.ok("follow-up", "ana", "2026-11-27 16:00", "Board", "--every", "mon,thu")
     assert "is not a day the rule gives; it starts on" in result.stderr
@@ -60,6 +61,15 @@ def test_the_cli_says_when_the_start_moved(crm):
     assert record["due"].startswith("2026-11-30T16:00")
     quiet = crm.ok("follow-up", "ana", "2026-11-30", "Board", "--every", "mon,thu")
     assert "rule gives" not in quiet.stderr
+
+
+def test_a_new_rule_moves_the_follow_up_to_a_day_it_gives(crm, monkeypatch):
+    monkeypatch.setenv("CRM_NOW", WEDNESDAY.isoformat())
+    crm.add("Ana Lima")
+    crm.ok("follow-up", "ana", "2026-11-27", "Board")  # a Friday
+    result = crm.ok("followups", "edit", "1", "--every", "mon,thu")
+    assert "it now starts on Mon 30 Nov" in result.stderr
+    assert crm.ok("followups", "list", "--json").json()[0]["due"] == "2026-11-30"
 
 
 def test_empty_when_and_empty_text_are_errors(crm):

@@ -109,6 +109,17 @@ def test_migration_edge_beyond_twelve_hours_east_is_a_day_early(tmp_path):
     conn.close()
 
 
+def test_a_follow_up_at_the_end_of_time_migrates_and_every_command_still_works(crm):
+    """`crm follow-up 1 9999-12-31 x` was accepted before; made in Berlin, it was stored as
+    9999-12-30T23:00:00Z. The book must still work after the migration."""
+    _v5_book(crm.db_path, [("9999-12-30T23:00:00Z", 0), ("9999-12-31T23:00:00Z", 0)])
+    records = crm.ok("followups", "list", "--json").json()
+    assert [r["due"] for r in records[-2:]] == ["9999-12-31", "9999-12-31"]
+    assert crm.ok("due", "--all").stdout.count("9999-12-31") == 2
+    result = crm.ok("export", "-f", "ics")
+    assert "follow-up 8 left out" in result.stderr and "BEGIN:VCALENDAR" in result.stdout
+
+
 def test_the_migrated_book_reads_the_same_in_every_zone(tmp_path, crm, monkeypatch):
     _v5_book(crm.db_path, [("2026-11-26T23:00:00Z", 0)])  # Friday 27 November, made in Berlin
     days = set()
@@ -125,6 +136,7 @@ def test_due_and_remind_count_today_in_the_configured_zone(crm, tmp_path, monkey
     config = tmp_path / "config.toml"
     config.write_text('timezone = "Pacific/Kiritimati"\n')  # UTC+14: its today is rarely UTC's
     monkeypatch.setenv("CRM_CONFIG", str(config))
+    monkeypatch.setenv("CRM_NOW", "2026-11-25T12:00:00Z")  # Thursday 26th in Kiritimati
     ana = crm.add("Ana Lima")
     crm.ok("follow-up", str(ana), "today", "Due today where I live")
     crm.ok("follow-up", str(ana), "today 23:30", "Late call")

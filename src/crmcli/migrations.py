@@ -209,13 +209,14 @@ def m006_followup_days_and_zones(db: Database) -> None:
     rounded to the nearest UTC midnight is the day for every zone from UTC-11:59 to UTC+12:00.
     A row made at UTC+12:01..+14:00 (New Zealand in summer, Tonga, Kiribati) or at UTC-12:00
     comes out a day early or late; ``crm followups edit ID --when DATE`` puts it right.
+    An instant so late that the next day is past year 9999 keeps its UTC day.
     """
     _run(
         db,
         "ALTER TABLE followups RENAME COLUMN due_at TO due",
         "ALTER TABLE followups ADD COLUMN zone TEXT",
-        "UPDATE followups SET due = date(due, '+12 hours')"
-        " WHERE has_time = 0 AND date(due, '+12 hours') IS NOT NULL",
+        "UPDATE followups SET due = coalesce(date(due, '+12 hours'), date(due))"
+        " WHERE has_time = 0 AND date(due) IS NOT NULL",
     )
 
 

@@ -1,6 +1,6 @@
 """How much one value may hold: the size limits on everything that enters the book, in one
 place. They protect memory and time (every parser runs on bounded input), and are generous
-for real data; docs/guide.md lists them."""
+for real data; docs/contacts.md#limits lists them."""
 
 from __future__ import annotations
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from crmcli import output
 
 
@@ -33,3 +35,28 @@ def test_cells_flatten_lists_and_money():
     assert output.cell([{"value": "a@b.c", "label": "work"}, {"value": "d@e.f"}]) == "a@b.c, d@e.f"
     assert output.cell({"amount": "1250.00", "currency": "EUR"}) == "1250.00 EUR"
     assert output.cell(None) == ""
+
+
+def test_records_stream_and_an_error_mid_stream_stops_the_command(capsys):
+    from crmcli.errors import InvalidInput
+
+    def rows():
+        yield {"a": 1}
+        assert capsys.readouterr().out == '{"a": 1}\n'  # written before the next is read
+        raise InvalidInput("row 2 is bad")
+
+    with pytest.raises(InvalidInput):
+        output.Output("jsonl").records(rows(), [("a", "a")])
+
+
+def test_json_lists_are_one_record_per_line_and_valid(capsys):
+    output.Output("json").records(iter([{"a": 1}, {"a": "x"}]), [])
+    assert capsys.readouterr().out == '[\n  {"a": 1},\n  {"a": "x"}\n]\n'
+    output.Output("json").records(iter([]), [])
+    assert capsys.readouterr().out == "[]\n"
+
+
+def test_created_is_a_sentence_on_a_terminal_and_the_id_in_a_pipe(capsys):
+    output.Output(terminal=True).created(7, "Added contact 7: Ana \x1b[2J")
+    output.Output(terminal=False).created(7, "Added contact 7: Ana")
+    assert capsys.readouterr().out == "Added contact 7: Ana [2J\n7\n"

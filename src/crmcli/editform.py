@@ -1,9 +1,10 @@
-"""The readable text form of a contact that ``crm edit`` opens in ``$EDITOR``, and its parser."""
+"""How `crm edit` changes a contact: the readable text form it opens in ``$EDITOR`` (and its
+parser), and the changes its flags ask for."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from crmcli.dates import parse_partial_date
 from crmcli.errors import InvalidInput
@@ -79,3 +80,58 @@ def from_form(text: str, base: Contact, date_order: str, today: dt.date) -> Cont
     tags = [tag.strip() for tag in single.get("tags", "").split(",") if tag.strip()]
     return replace(base, name=single["name"], company=single.get("company") or None,
                    title=single.get("title") or None, birthday=birthday, tags=tags, **multi)
+
+
+DETAIL_KINDS = {"emails": "email", "phones": "phone", "addresses": "address", "urls": "url"}
+
+
+@dataclass
+class FlagEdit:
+    """What ``crm edit``'s flags ask for. None leaves a field as it is; '' clears it."""
+
+    name: str | None = None
+    company: str | None = None
+    title: str | None = None
+    birthday: str | None = None
+    add: dict[str, list[str]] = field(default_factory=dict)  # "emails": ["work:a@b.c"]
+    remove: dict[str, list[str]] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    untag: list[str] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return (all(value is None for value in (self.name, self.company, self.title,
+                                                 self.birthday))
+                and not any([*self.add.values(), *self.remove.values(), self.tags, self.untag]))
+
+
+def apply_flags(contact: Contact, edit: FlagEdit, date_order: str, today: dt.date) -> Contact:
+    """The contact as the flags change it: fields replaced, details added and removed (a
+    removal names a detail the contact has), tags added and removed."""
+    from crmcli.contacts import normalize_tag
+
+    untagged = {normalize_tag(tag) for tag in edit.untag}
+    birthday = contact.birthday if edit.birthday is None else (
+        parse_partial_date(edit.birthday, date_order, today) if edit.birthday else None)
+    changed = replace(
+        contact, name=contact.name if edit.name is None else edit.name,
+        company=contact.company if edit.company is None else edit.company,
+        title=contact.title if edit.title is None else edit.title, birthday=birthday,
+        tags=[tag for tag in contact.tags + edit.tags if normalize_tag(tag) not in untagged])
+    for attribute, kind in DETAIL_KINDS.items():
+        setattr(changed, attribute, _changed_details(
+            kind, getattr(contact, attribute), edit.add.get(attribute, []),
+            edit.remove.get(attribute, [])))
+    return changed
+
+
+def _changed_details(kind: str, current: list[Detail], add: list[str], remove: list[str]
+                     ) -> list[Detail]:
+    from crmcli.contacts import same_detail
+
+    kept = list(current)
+    for value in remove:
+        matching = [d for d in kept if same_detail(kind, d.value, split_label(value)[0])]
+        if not matching:
+            raise InvalidInput(f"the contact has no {kind} {value!r} to remove")
+        kept = [d for d in kept if d not in matching]
+    return kept + [Detail(*split_label(value)) for value in add]

@@ -1,6 +1,5 @@
 """Contact commands: add, list, show, edit, rm, restore, trash, tag, dupes, merge, mutt-query."""
 
-from dataclasses import replace
 from enum import StrEnum
 from typing import Annotated
 
@@ -161,24 +160,18 @@ def edit(
     db = state().db
     contact = contacts.resolve(db, ref)
     cadence_days = followups.parse_cadence(cadence) if cadence is not None else None
-    additions = {"emails": email, "phones": phone, "addresses": address, "urls": url}
-    removals = {"emails": rm_email, "phones": rm_phone, "addresses": rm_address, "urls": rm_url}
-    flags = [name, company, title, birthday, cadence]
-    if all(v is None for v in flags) and not any([*additions.values(), *removals.values(),
-                                                  tag, untag]):
+    from crmcli import editform
+
+    flags = editform.FlagEdit(
+        name=name, company=company, title=title, birthday=birthday,
+        add={"emails": email, "phones": phone, "addresses": address, "urls": url},
+        remove={"emails": rm_email, "phones": rm_phone, "addresses": rm_address,
+                "urls": rm_url}, tags=tag, untag=untag)
+    if flags.is_empty() and cadence is None:
         changed = _edit_in_editor(contact)
     else:
-        changed = replace(contact, name=name if name is not None else contact.name,
-                          company=contact.company if company is None else company,
-                          title=contact.title if title is None else title,
-                          birthday=contact.birthday if birthday is None else _birthday(birthday),
-                          tags=[t for t in contact.tags + tag
-                                if contacts.normalize_tag(t) not in
-                                {contacts.normalize_tag(u) for u in untag}])
-        for attribute, kind in (("emails", "email"), ("phones", "phone"),
-                                ("addresses", "address"), ("urls", "url")):
-            setattr(changed, attribute, _apply_detail_changes(
-                kind, getattr(contact, attribute), additions[attribute], removals[attribute]))
+        changed = editform.apply_flags(contact, flags, state().config.date_order,
+                                       state().today)
     if changed is None:
         return
     changed, warnings = contacts.tidy(changed)
@@ -192,17 +185,6 @@ def edit(
     if cadence is not None:
         followups.set_cadence(db, contact.id, cadence_days)
         info(f"{changed.name}: " + followups.describe_cadence(cadence_days))
-
-
-def _apply_detail_changes(kind: str, current: list[Detail], add: list[str],
-                          remove: list[str]) -> list[Detail]:
-    kept = list(current)
-    for value in remove:
-        matching = [d for d in kept if contacts.same_detail(kind, d.value, split_label(value)[0])]
-        if not matching:
-            raise InvalidInput(f"the contact has no {kind} {value!r} to remove")
-        kept = [d for d in kept if d not in matching]
-    return kept + _details(add)
 
 
 def _edit_in_editor(contact: Contact) -> Contact | None:

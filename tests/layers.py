@@ -3,7 +3,8 @@ what breaks them by walking each module's syntax tree (nothing is imported).
 
 An import may point to a lower or equal rank, never up, and the package has no import cycles.
 Every import counts: at module level or inside a function, absolute or relative, and
-`importlib.import_module` with a literal name. Only imports for type checkers
+`importlib.import_module` with a literal name (with an f-string such as f"crmcli.cli.{name}",
+every module it could name). Only imports for type checkers
 (`if TYPE_CHECKING:`) are left out, since they never run. Only the output layer (rank 6) writes
 to stdout (`print` without `file=`, `sys.stdout`, `echo` without `err=True`).
 
@@ -85,9 +86,12 @@ def imports(name: str, path: Path, modules: dict[str, Path]) -> list[Import]:
     """The package modules that ``name`` imports when it runs."""
     found = []
     for dotted, line in _imported(name, path.name == "__init__.py", path.read_text()):
-        target = _resolve(dotted, modules)
-        if target and target != name:
-            found.append(Import(target, line))
+        if dotted.endswith(".*"):  # a computed name: every module it could be
+            prefix = dotted[len("crmcli."):-1]
+            targets = [module for module in modules if module.startswith(prefix)]
+        else:
+            targets = [_resolve(dotted, modules)]
+        found += [Import(target, line) for target in targets if target and target != name]
     return found
 
 
@@ -126,6 +130,9 @@ def _imported_names(node: ast.AST, name: str, is_package: bool) -> Iterator[tupl
                 level = len(text) - len(text.lstrip("."))
                 text = _absolute(text.lstrip("."), level, f"{package.value}.x", False, True)
             yield text, node.lineno
+        elif isinstance(literal, ast.JoinedStr) and literal.values and isinstance(
+                literal.values[0], ast.Constant) and literal.values[0].value.endswith("."):
+            yield f"{literal.values[0].value}*", node.lineno
 
 
 def _is_import_module(func: ast.expr) -> bool:

@@ -134,6 +134,12 @@ def test_a_cycle_within_one_rank_is_reported(copy):
     assert report.cycles == ["contacts, deals (e.g. contacts -> deals -> contacts)"]
 
 
+def test_a_cycle_through_a_computed_import_is_reported(copy):
+    _plant(copy, "cli/notes.py", "def f():\n    from crmcli.cli import main\n")
+    assert layers.check(copy).cycles == [
+        "cli, cli.notes (e.g. cli -> cli.notes -> cli)"]
+
+
 @pytest.mark.parametrize("code", [
     "def shout():\n    print('hi')\n",
     "import sys\n\ndef shout():\n    sys.stdout.write('hi')\n",

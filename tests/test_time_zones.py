@@ -179,3 +179,18 @@ def test_a_cron_run_in_utc_sees_the_configured_zones_friday(crm, tmp_path, monke
     config.write_text("")  # no setting: the system's zone (here New York's Thursday) counts
     env = {"CRM_NOW": "2026-11-26T23:30:00Z", "TZ": "America/New_York"}
     assert [r["section"] for r in crm.ok("due", "--json", env=env).json()] == ["upcoming"]
+
+
+def test_times_are_shown_in_the_configured_zone(crm, tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('timezone = "Asia/Tokyo"\n')
+    monkeypatch.setenv("CRM_CONFIG", str(config))
+    monkeypatch.setenv("CRM_NOW", "2026-11-25T12:00:00Z")  # 21:00 in Tokyo
+    crm.add("Ana Lima")
+    crm.ok("log", "ana", "--at", "today 9:00", "Called")
+    for tz in ("UTC", "America/New_York"):
+        monkeypatch.setenv("TZ", tz)
+        assert "2026-11-25 09:00" in crm.ok("show", "ana").stdout
+    from crmcli.dates import local_zone
+
+    assert getattr(local_zone(), "key", None) == "America/New_York"  # back to TZ after it

@@ -30,6 +30,7 @@ _EXAMPLES = {"DMY": "17/05/1980", "MDY": "05/17/1980", "YMD": "1980/05/17"}
 
 
 _ZONES: dict[str, dt.tzinfo] = {}
+_configured_zone: str | None = None
 _WHEN_EXAMPLES = ("today, tomorrow 9:30, fri, next monday 14h, +3d, in 2 weeks, eom, "
                   "2026-12-01, 31/12")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -69,10 +70,22 @@ def parse_stamp(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def use_zone(name: str | None) -> None:
+    """Make the configured ``timezone`` (an IANA name; None: the system's) the zone in which
+    this process reads and shows dates, as TZ would. The CLI calls it once it has the config."""
+    global _configured_zone
+    _configured_zone = name
+
+
 def local_zone() -> dt.tzinfo:
-    """The system's zone, with its daylight-saving rules (not a fixed offset): a zoneinfo
-    zone when the system names one (fast to convert thousands of instants), else dateutil's
-    reading of the C library's rules. Looked up once per value of TZ."""
+    """The configured zone (see :func:`use_zone`), else the system's, with its daylight-saving
+    rules (not a fixed offset): a zoneinfo zone when the system names one (fast to convert
+    thousands of instants), else dateutil's reading of the C library's rules. Looked up once
+    per value of TZ."""
+    if _configured_zone:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(_configured_zone)
     key = os.environ.get("TZ", "")
     if key not in _ZONES:
         name = local_zone_name()

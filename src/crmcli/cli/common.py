@@ -88,8 +88,10 @@ class State:
     def config(self) -> Config:
         if self._config is None:
             from crmcli import config
+            from crmcli.dates import use_zone
 
             self._config = config.load(self.db_option)
+            use_zone(self._config.timezone)
             for key in self._config.unknown_keys:
                 info(f"crm: warning: {self._config.path}: unknown setting {key!r} ignored")
         return self._config
@@ -116,6 +118,9 @@ class State:
 
 
     def close(self) -> None:
+        from crmcli.dates import use_zone
+
+        use_zone(None)  # the configured zone was this command's (tests run many in-process)
         if self._db is not None:
             self._db.close()
             self._db = None

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import dav
 import pytest
 from typer.testing import CliRunner
 
@@ -74,3 +76,39 @@ def db_path(tmp_path) -> Path:
 @pytest.fixture
 def crm(db_path) -> Crm:
     return Crm(db_path)
+
+
+@pytest.fixture(scope="session")
+def radicale(tmp_path_factory) -> Iterator[dav.Radicale]:
+    """A Radicale server without authentication, shared by the session (see tests/dav.py)."""
+    server = dav.start_radicale(tmp_path_factory.mktemp("radicale"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def radicale_auth(tmp_path_factory) -> Iterator[dav.Radicale]:
+    """A Radicale server with htpasswd authentication (dav.USER, dav.PASSWORD)."""
+    server = dav.start_radicale(tmp_path_factory.mktemp("radicale-auth"), auth=True)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def radicale_fresh(tmp_path) -> Iterator[dav.Radicale]:
+    """A Radicale server of this test's own, storage in its tmp_path."""
+    server = dav.start_radicale(tmp_path / "radicale")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def addressbook(radicale) -> dav.Collection:
+    """A new, empty address book on the shared server."""
+    return radicale.addressbook()
+
+
+@pytest.fixture
+def calendar(radicale) -> dav.Collection:
+    """A new, empty calendar collection (VTODO, VJOURNAL, VEVENT) on the shared server."""
+    return radicale.calendar()

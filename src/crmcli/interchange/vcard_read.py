@@ -4,7 +4,8 @@ The field map, labels and dates are described in `vcard_fields`; errors below.
 
 Reading
     `iter_raw_cards` splits and decodes the input and `normalise_card` rewrites vCard 2.1 and other
-    malformed lines as vCard 3.0 (both in `vcard_split`, whose docstring describes them).
+    malformed lines as vCard 3.0 (in `vcard_split` and `vcard_normalise`, whose docstrings describe
+    them).
     `parse_card` then parses each line with vobject's content-line parser, one card at a time. It
     does not call `vobject.readOne`: vobject's vCard text behaviour keeps only the part of a value
     before its first unescaped comma (`NOTE:Hello, world` reads as "Hello", NICKNAME and X- values
@@ -39,13 +40,13 @@ from crmcli.interchange.vcard_fields import (
     ParsedCard,
     Photo,
 )
-from crmcli.interchange.vcard_split import (
+from crmcli.interchange.vcard_normalise import (
     NormalisedCard,
-    RawCard,
     normalise_card,
     split_escaped,
     unescape,
 )
+from crmcli.interchange.vcard_split import RawCard
 from crmcli.models import Contact, Detail, PartialDate
 
 if TYPE_CHECKING:

@@ -155,11 +155,17 @@ def test_ics_export_survives_any_stored_date(crm, db_path):
     crm.ok("follow-up", "ana", "2026-12-01", "Fine")
     crm.ok("follow-up", "ana", "2026-12-02", "Far")
     crm.ok("follow-up", "ana", "2026-12-03", "Broken")
+    crm.ok("follow-up", "ana", "2026-12-04 9:00", "Odd zone")
+    crm.ok("follow-up", "ana", "2026-12-05", "Odd rule", "--every", "2w")
     with db.connect(db_path) as conn:
         conn.execute("UPDATE followups SET due = '9999-12-31' WHERE id = 2")
         conn.execute("UPDATE followups SET due = 'soon' WHERE id = 3")
+        conn.execute("UPDATE followups SET zone = 'Mars/Olympus' WHERE id = 4")
+        conn.execute("UPDATE followups SET rule = 'now and then' WHERE id = 5")
     result = crm.ok("export", "-f", "ics", "--birthdays")
     calendar = vobject.readOne(result.stdout)
-    assert [e.summary.value for e in calendar.vevent_list] == ["Fine (Ana Lima)"]
+    assert [e.summary.value for e in calendar.vevent_list] == [
+        "Fine (Ana Lima)", "Odd zone (Ana Lima)"]
     assert "follow-up 2 left out" in result.stderr and "follow-up 3 left out" in result.stderr
+    assert "follow-up 5 left out" in result.stderr
     assert "Ana Lima's birthday left out" in result.stderr

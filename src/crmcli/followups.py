@@ -67,9 +67,12 @@ def stored_due(when: When) -> dict:
 def own_zone(followup: FollowUp, fallback: dt.tzinfo) -> dt.tzinfo:
     """The zone a timed follow-up was typed in (``fallback`` when unknown or all-day)."""
     if followup.zone and followup.has_time:
-        from zoneinfo import ZoneInfo
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-        return ZoneInfo(followup.zone)
+        try:
+            return ZoneInfo(followup.zone)
+        except (ValueError, ZoneInfoNotFoundError):  # a zone this system does not know
+            pass
     return fallback
 
 

@@ -207,7 +207,7 @@ def _calendar_vdir(db, chosen: list[int], birthdays: bool, folder: Path) -> None
     written = set()
     for stem, text in ics.calendars(db, chosen, birthdays, state().now):
         if text is None:
-            info(f"crm: warning: {stem} left out: its date is beyond what a calendar holds")
+            info(f"crm: warning: {stem} left out: its stored date or rule fits no calendar")
             continue
         with _destination(folder / f"{stem}.ics") as stream:
             stream.write(text)
@@ -227,7 +227,7 @@ def _export_calendar(db, chosen: list[int], birthdays: bool, output_file: Path |
     with _destination(output_file) as stream:
         count, skipped = ics.write_calendar(db, chosen, stream, birthdays, state().now)
     for label in skipped:
-        info(f"crm: warning: {label} left out: its date is beyond what a calendar holds")
+        info(f"crm: warning: {label} left out: its stored date or rule fits no calendar")
     info(f"exported {count} calendar event(s)" + (f" to {output_file}" if output_file else ""))
 
 

@@ -20,6 +20,7 @@ from sqlite3 import Connection
 from typing import TextIO
 
 from crmcli import followups, recurrence
+from crmcli.errors import InvalidInput
 from crmcli.models import PartialDate
 
 PRODID = "-//crmcli//crm export//EN"
@@ -85,7 +86,7 @@ def events(db: Connection, contact_ids: list[int], birthdays: bool, now: dt.date
 def _made(label: str, make) -> tuple:
     try:
         return label, make()
-    except (ValueError, OverflowError):
+    except (ValueError, OverflowError, InvalidInput):  # a stored date or rule beyond repair
         return label, None
 
 

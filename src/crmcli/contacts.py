@@ -262,11 +262,16 @@ def restore(db: Connection, contact_id: int) -> None:
                    [now_stamp(db), contact_id])
 
 
-def empty_trash(db: Connection) -> int:
-    """Delete trashed contacts for good; returns how many went."""
-    with transaction(db):
-        search_index.forget_trashed(db)
-        return db.execute("DELETE FROM contacts WHERE deleted_at IS NOT NULL").rowcount
+def trashed_ids(db: Connection) -> list[int]:
+    return [contact_id for (contact_id,) in db.execute(
+        "SELECT id FROM contacts WHERE deleted_at IS NOT NULL ORDER BY id")]
+
+
+def delete_for_good(db: Connection, contact_ids: list[int]) -> int:
+    """Delete contacts and (by cascade) all that belongs to them; returns how many went.
+    ``forgetting.forget`` calls it, with the search index and the journal."""
+    return db.execute("DELETE FROM contacts WHERE id IN (SELECT value FROM json_each(?))",
+                      [json.dumps(contact_ids)]).rowcount
 
 
 # ---------------------------------------------------------------------------------- search

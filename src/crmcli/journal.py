@@ -200,3 +200,43 @@ def to_record(db: Connection, operation: Operation) -> dict:
     return {"id": operation.id, "started_at": operation.started_at, "source": operation.source,
             "what": operation.what, "undoes": operation.undoes,
             "summary": summary(db, operation)}
+
+
+# ---------------------------------------------------------------------------------- forgetting
+
+def purge_contacts(db: Connection, contact_ids: list[int]) -> None:
+    """Remove from the journal every change to these contacts and to the rows that belong to
+    them (now or when they were deleted), and every value that names them; operations left
+    with no change go, the others lose their command line. Call it before deleting the rows."""
+    ids = json.dumps(contact_ids)
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS journal_forgotten"
+               " (table_name TEXT, row_id INTEGER, PRIMARY KEY (table_name, row_id))")
+    db.execute("DELETE FROM temp.journal_forgotten")
+    db.execute("INSERT OR IGNORE INTO temp.journal_forgotten SELECT 'contacts', value"
+               " FROM json_each(?)", [ids])
+    for table, column in _contact_references(db):
+        db.execute(f"INSERT OR IGNORE INTO temp.journal_forgotten SELECT '{table}', rowid"
+                   f" FROM {table} WHERE \"{column}\" IN (SELECT value FROM json_each(?))", [ids])
+        db.execute("INSERT OR IGNORE INTO temp.journal_forgotten SELECT table_name, row_id"
+                   " FROM journal_changes WHERE table_name = ? AND json_extract(old, ?)"
+                   " IN (SELECT value FROM json_each(?))", [table, f'$."{column}"', ids])
+    touched = [operation_id for (operation_id,) in db.execute(
+        "SELECT DISTINCT operation_id FROM journal_changes WHERE (table_name, row_id) IN"
+        " (SELECT table_name, row_id FROM temp.journal_forgotten)")]
+    db.execute("DELETE FROM journal_changes WHERE (table_name, row_id) IN"
+               " (SELECT table_name, row_id FROM temp.journal_forgotten)")
+    db.execute("DELETE FROM temp.journal_forgotten")
+    for operation_id in touched:
+        if db.execute("SELECT 1 FROM journal_changes WHERE operation_id = ? LIMIT 1",
+                      [operation_id]).fetchone():
+            db.execute("UPDATE journal_operations SET what = ? WHERE id = ?",
+                       ["(concerned a contact since forgotten)", operation_id])
+        else:
+            db.execute("DELETE FROM journal_operations WHERE id = ?", [operation_id])
+
+
+def _contact_references(db: Connection) -> list[tuple[str, str]]:
+    """(table, column) of every user table's reference to a contact."""
+    return [(table, row[3]) for table in userdata.USER_TABLES
+            for row in db.execute(f"PRAGMA main.foreign_key_list({table})")
+            if row[2] == "contacts"]

@@ -7,6 +7,7 @@ one; it reads the tables they own but writes only its own.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from sqlite3 import Connection
@@ -62,10 +63,16 @@ def reindex_notes(db: Connection, contact_id: int) -> None:
                [fold(" ".join(notes)), contact_id])
 
 
-def forget_trashed(db: Connection) -> None:
-    """Drop the rows of trashed contacts (before they are deleted for good)."""
-    db.execute("DELETE FROM contact_search WHERE rowid IN"
-               " (SELECT id FROM contacts WHERE deleted_at IS NOT NULL)")
+def forget(db: Connection, contact_ids: list[int]) -> None:
+    """Drop the rows of contacts (and of their notes) about to be deleted for good."""
+    ids = json.dumps(contact_ids)
+    db.execute("DELETE FROM note_search WHERE rowid IN (SELECT id FROM notes WHERE"
+               " contact_id IN (SELECT value FROM json_each(?)))", [ids])
+    db.execute("DELETE FROM contact_search WHERE rowid IN (SELECT value FROM json_each(?))",
+               [ids])
+    # FTS5 only marks index entries deleted; merging the segments drops their words too.
+    db.execute("INSERT INTO note_search (note_search) VALUES ('optimize')")
+    db.execute("INSERT INTO contact_search (contact_search) VALUES ('optimize')")
 
 
 def contact_text(contact: Contact) -> str:

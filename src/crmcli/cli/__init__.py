@@ -44,7 +44,8 @@ COMMANDS = {
     "deal": "deals", "pipeline": "pipeline", "forecast": "pipeline", "report": "reports",
     "follow-up": "followups", "due": "followups", "done": "followups", "snooze": "followups",
     "followups": "followups", "birthdays": "followups", "remind": "followups",
-    "journal": "journal", "undo": "journal", "dump": "journal", "load": "journal",
+    "journal": "journal", "undo": "journal", "forget": "journal", "dump": "journal",
+    "load": "journal",
     "config": "config", "dashboard": "dashboard", "demo": "demo", "backup": "backup",
 }
 

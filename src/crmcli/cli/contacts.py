@@ -237,7 +237,9 @@ def trash(
     db = state().db
     if empty:
         confirm("Delete every contact in the trash for good?", yes)
-        info(f"deleted {contacts.empty_trash(db)} contact(s) for good")
+        from crmcli import forgetting
+
+        info(f"deleted {forgetting.forget(db, contacts.trashed_ids(db))} contact(s) for good")
         return
     found = contacts.iter_search(db, deleted=True, sort="deleted")
     out(format_, as_json, as_csv).records(

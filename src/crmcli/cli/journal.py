@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli.common import FormatOption, JsonOption, info, out, state
+from crmcli.cli.common import FormatOption, JsonOption, YesOption, confirm, info, out, state
 from crmcli.errors import InvalidInput
 
 app = typer.Typer()
@@ -111,3 +111,25 @@ def undo(
     target = undoing.target(db, operation_id)
     undoing.undo(db, db.journal, target)
     info(f"undid #{target.id} ({journal.summary(db, target) or target.what})")
+
+
+@app.command(epilog="Examples:\n\n  crm forget 'Ana Lima'\n\n  crm forget 12 --yes")
+def forget(
+    ref: Annotated[str, typer.Argument(help="Contact id, name, email or phone (in the trash "
+                                            "too).")],
+    yes: YesOption = False,
+) -> None:
+    """Delete a person for good: the contact, its notes, interactions, follow-ups, relationships
+    and journal entries. Cannot be undone."""
+    from crmcli import contacts, forgetting
+    from crmcli.errors import NotFound
+
+    db = state().db
+    try:
+        contact = contacts.resolve(db, ref)
+    except NotFound:
+        contact = contacts.resolve(db, ref, deleted=True)
+    confirm(f"Forget {contact.name} #{contact.id} for good, with everything about them "
+            "(this cannot be undone)?", yes)
+    forgetting.forget(db, [contact.id])
+    info(f"forgot {contact.name} #{contact.id}")

@@ -50,7 +50,8 @@ class Outcome:
 def seeds(tmp: Path) -> dict[str, list[bytes]]:
     """Real inputs of each format to mutate."""
     from crmcli import contacts, db
-    from crmcli.interchange import csv as csv_file
+    from crmcli.interchange.csv_columns import DIALECTS
+    from crmcli.interchange.csv_write import write_contacts
     from crmcli.models import Contact, Detail, PartialDate
 
     book = [
@@ -63,10 +64,9 @@ def seeds(tmp: Path) -> dict[str, list[bytes]]:
                 phones=[Detail("07700 900005")], urls=[Detail("https://atlantico.pt")]),
     ]
     texts: dict[str, list[bytes]] = {fmt: [] for fmt in FORMATS}
-    for dialect in csv_file.DIALECTS:
+    for dialect in DIALECTS:
         stream = io.StringIO()
-        csv_file.write_contacts([(c, ["Met in Lisbon", "A\n\nB"]) for c in book], stream,
-                                dialect)
+        write_contacts([(c, ["Met in Lisbon", "A\n\nB"]) for c in book], stream, dialect)
         texts["csv"].append(stream.getvalue().encode())
     database = db.connect(tmp / "seeds.db")
     records = [contacts.to_record(contacts.create(database, c)) for c in book]

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcli.errors import InvalidInput
-from crmcli.interchange.csv import read_contacts, write_contacts
+from crmcli.interchange.csv_read import read_contacts
+from crmcli.interchange.csv_write import write_contacts
 from crmcli.models import Contact, Detail, PartialDate
 
 # Samples as the services export them (trimmed to a few contacts). Google's old layout with a

@@ -236,9 +236,9 @@ def _write(stream, items, format_: ExportFormat, version: str, dialect: str) -> 
         for card in exporter.iter_vcards(items, version):
             stream.write(card)
     elif format_ == ExportFormat.csv:
-        from crmcli.interchange import csv as csv_file
+        from crmcli.interchange.csv_write import write_contacts
 
-        for warning in csv_file.write_contacts(((item.contact, item.notes) for item in items),
+        for warning in write_contacts(((item.contact, item.notes) for item in items),
                                                stream, dialect):
             info(warning)
     elif format_ == ExportFormat.jsonl:

@@ -225,9 +225,9 @@ def card_data(parsed) -> dict:
 
 
 def _csv_records(source: Source, date_order: str, today: dt.date) -> Iterator[Incoming]:
-    from crmcli.interchange import csv as csv_file
+    from crmcli.interchange.csv_read import read_contacts
 
-    rows = csv_file.read_contacts(_text(source), date_order, today)
+    rows = read_contacts(_text(source), date_order, today)
     notice = ([f"{source.name}: columns not imported: {', '.join(rows.ignored_columns)}"]
               if rows.ignored_columns else [])
     for record in rows:

@@ -1,48 +1,10 @@
-"""Contacts as CSV: read Google Contacts, Outlook and crmcli files; write any of the three.
+"""Contacts from CSV: Google Contacts, Outlook and crmcli files (the column map is in
+`csv_columns`).
 
 Reading streams the rows, so memory stays flat. The header names the dialect (case-insensitive;
 a BOM, spaces around names and a `;` or tab delimiter are tolerated); columns nobody knows are
 listed in `CsvContacts.ignored_columns`. Open files with ``newline=""`` so that line breaks inside
 quoted cells survive.
-
-Column map (Google, old and new layout | Outlook | crmcli)
-    name       Name, else Name Prefix + Given/First Name + Additional/Middle Name + Family/Last
-               Name + Name Suffix | Title + First + Middle + Last Name + Suffix | name.
-               With no name at all: the company, else the first email, else the first phone.
-    company    Organization 1 - Name, Organization Name | Company | company
-    title      Organization 1 - Title, Organization Title | Job Title | title
-    emails     E-mail N - Type/Label + Value | E-mail Address, E-mail 2/3 Address | email_N(_label)
-    phones     Phone N - Type/Label + Value | one column per label (`OUTLOOK_PHONES`: Mobile Phone
-               is mobile, Business Phone work, Business Fax work fax, Other Phone no label...) |
-               phone_N(_label)
-    addresses  Address N - Type/Label + Formatted (else Street, City, Region, ...) | Business,
-               Home, Other Street/Street 2/City/State/Postal Code/Country/Region | address_N(_label)
-    urls       Website N - Type/Label + Value | Web Page | url_N(_label)
-    tags       Group Membership, Labels (` ::: `) | Categories (`;`) | tags (`,`)
-    birthday   Birthday: YYYY-MM-DD or --MM-DD | M/D/YYYY, 0/0/00 for none | as Google
-    anniversary  Event N - Type "Anniversary" + Event N - Value | Anniversary | anniversary
-    notes      Notes | Notes | notes (several notes are written as one, split by a blank line)
-    uid        - | - | uid
-
-Google's types lose their primary-marking star and their case (`* Work` -> work); ` ::: ` separates
-several values in one cell; the `* myContacts` group is dropped and `* starred` becomes a tag.
-Numeric birthdays other than these follow ``date_order``; Outlook's are month-first, and one that
-only reads day-first (17/5/1980) is taken so, with a warning.
-
-Writing gives 3 email, 3 phone, 2 address and 2 URL columns. Google and crmcli put the ones beyond
-into the last column, ` ::: `-joined with their labels, so nothing is lost. Outlook has no place
-for email or URL labels, a 4th email, a 2nd URL, an address or phone once the columns for its
-label and Other Street / Other Phone are taken, the order of phones, or a date without a year:
-`write_contacts` returns a warning for each value it leaves out. An address or phone whose label
-has no column of its own goes to Other Street / Other Phone and comes back unlabelled; cell comes
-back as mobile.
-
-Every cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`
-(one more when it already starts with quotes and such a character); reading removes exactly one,
-so `+34 612 345 678` and `--02-29` round-trip (other programs' importers may keep the quote).
-The crmcli dialect ends with the contact's `uid`, so that re-importing its own file updates the
-same contacts. Kept by no dialect: ids, timestamps, spaces around values, the split between
-several notes, tags holding the dialect's tag separator.
 """
 
 from __future__ import annotations
@@ -50,40 +12,31 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
 
 from crmcli.dates import parse_partial_date
 from crmcli.errors import InvalidInput
+from crmcli.interchange.csv_columns import (
+    COLUMNS,
+    NEUTRALISED,
+    OUTLOOK_EMAILS,
+    OUTLOOK_PHONES,
+    OUTLOOK_URLS,
+    SINGULAR,
+)
 from crmcli.models import Contact, Detail, PartialDate
 from crmcli.normalize import is_email
-from crmcli.text import spreadsheet_safe
 
-DIALECTS = ("google", "outlook", "crmcli")
-COLUMNS = {"emails": 3, "phones": 3, "addresses": 2, "urls": 2}
-MULTI = " ::: "
 HEADER_LIMIT = 1 << 20
 
-OUTLOOK_PHONES = {
-    "Business Phone": "work", "Business Phone 2": "work", "Home Phone": "home",
-    "Home Phone 2": "home", "Mobile Phone": "mobile", "Other Phone": "", "Business Fax": "work fax",
-    "Home Fax": "home fax", "Other Fax": "fax", "Pager": "pager", "Car Phone": "car",
-    "Company Main Phone": "main", "Assistant's Phone": "assistant", "Primary Phone": "primary",
-    "Callback": "callback", "Radio Phone": "radio", "ISDN": "isdn", "TTY/TDD Phone": "tty",
-    "Telex": "telex"}
-OUTLOOK_EMAILS = {"E-mail Address": "", "E-mail 2 Address": "", "E-mail 3 Address": ""}
-OUTLOOK_ADDRESSES = {"Business Street": "work", "Home Street": "home", "Other Street": ""}
-OUTLOOK_URLS = {"Web Page": ""}
-_OUTLOOK_ALIASES = {"cell": "mobile"}
 
 _MULTI_SPLIT = re.compile(r"\s*:::\s*")
-_NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
 _NO_DATE = re.compile(r"[0\W]*")
 _IDENTITY = {"name", "given", "middle", "family", "company", "emails", "phones"}
 _VALID = {"emails": is_email}  # a phone that is not a number is kept as text
-_SINGULAR = {"emails": "email", "phones": "phone", "addresses": "address", "urls": "URL"}
 
 
 @dataclass
@@ -275,7 +228,7 @@ def _add_details(contact: Contact, kind: str, parts: dict[str, str], warnings: l
     for index, value in enumerate(values):
         label = labels[index] if len(labels) == len(values) else labels[0]
         if value and not _VALID.get(kind, bool)(value):
-            warnings.append(f"{_SINGULAR[kind]} {value!r} is not valid; imported without it")
+            warnings.append(f"{SINGULAR[kind]} {value!r} is not valid; imported without it")
         elif value:
             getattr(contact, kind).append(Detail(value, label))
 
@@ -312,7 +265,7 @@ def _fallback_name(contact: Contact) -> str:
 
 
 def _unneutralise(text: str) -> str:
-    return text[1:] if _NEUTRALISED.match(text) else text
+    return text[1:] if NEUTRALISED.match(text) else text
 
 
 # ---------------------------------------------------------------------------- dialects
@@ -396,138 +349,3 @@ def _split_tags(separator: str) -> Callable[[str], list[str]]:
 _READERS = (_Dialect("google", _google_slot, _google_tags),
             _Dialect("outlook", _outlook_slot, _split_tags(";"), month_first=True),
             _Dialect("crmcli", _crmcli_slot, _split_tags(",")))
-
-
-# ------------------------------------------------------------------------------ writing
-
-
-def write_contacts(records: Iterable[tuple[Contact, list[str]]], stream: TextIO,
-                   dialect: str = "google") -> list[str]:
-    """Write contacts and their notes as RFC 4180 CSV in ``dialect`` (google, outlook, crmcli).
-
-    Returns a warning for each value the dialect has no place for (Outlook only: extra emails,
-    URLs, addresses and phones; yearless birthdays and anniversaries, whose cells stay empty).
-    """
-    if dialect not in _WRITERS:
-        raise InvalidInput(f"unknown CSV dialect {dialect!r}: use {', '.join(DIALECTS)}")
-    header, row = _WRITERS[dialect]
-    writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow(header)
-    warnings: list[str] = []
-    for contact, notes in records:
-        cells = row(contact, "\n\n".join(n.strip() for n in notes if n.strip()), warnings)
-        writer.writerow([_neutralise(cells.get(column, "")) for column in header])
-    return warnings
-
-
-def _neutralise(text: str) -> str:
-    """spreadsheet_safe, and one more quote where reading would otherwise remove one."""
-    return "'" + text if _NEUTRALISED.match(text) else spreadsheet_safe(text)
-
-
-def _slots(details: list[Detail], count: int) -> list[tuple[str, str]]:
-    """(value, label) per column; details that do not fit are ` ::: `-joined into the last."""
-    slots = [(detail.value, detail.label) for detail in details[:count - 1]]
-    rest = details[count - 1:]
-    if rest:
-        labels = [detail.label for detail in rest]
-        label = labels[0] if len(set(labels)) == 1 else MULTI.join(labels)
-        slots.append((MULTI.join(detail.value for detail in rest), label))
-    return slots
-
-
-def _split_name(name: str) -> tuple[str, str]:
-    """First and last name: the last word is the family name."""
-    *given, family = name.split() or [""]
-    return (" ".join(given), family) if given else (family, "")
-
-
-def _date(date: PartialDate | None) -> str:
-    return str(date) if date else ""
-
-
-_GOOGLE_DETAILS = (("emails", "E-mail", "Value"), ("phones", "Phone", "Value"),
-                   ("addresses", "Address", "Formatted"), ("urls", "Website", "Value"))
-_GOOGLE_HEADER = [
-    "Name", "Given Name", "Family Name", "Birthday", "Notes", "Group Membership",
-    "Organization 1 - Name", "Organization 1 - Title", "Event 1 - Type", "Event 1 - Value",
-    *(f"{prefix} {n} - {part}" for kind, prefix, value in _GOOGLE_DETAILS
-      for n in range(1, COLUMNS[kind] + 1) for part in ("Type", value))]
-
-
-def _google_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, str]:
-    given, family = _split_name(contact.name)
-    groups = ["* myContacts", *("* starred" if tag == "starred" else tag for tag in contact.tags)]
-    cells = {"Name": contact.name, "Given Name": given, "Family Name": family,
-             "Birthday": _date(contact.birthday), "Notes": notes,
-             "Group Membership": MULTI.join(groups),
-             "Organization 1 - Name": contact.company or "",
-             "Organization 1 - Title": contact.title or ""}
-    if contact.anniversary:
-        cells |= {"Event 1 - Type": "Anniversary", "Event 1 - Value": str(contact.anniversary)}
-    for kind, prefix, value_part in _GOOGLE_DETAILS:
-        for n, (value, label) in enumerate(_slots(getattr(contact, kind), COLUMNS[kind]), 1):
-            cells |= {f"{prefix} {n} - Type": label.title(), f"{prefix} {n} - {value_part}": value}
-    return cells
-
-
-_OUTLOOK_HEADER = [
-    "First Name", "Middle Name", "Last Name", "Title", "Suffix", "Company", "Job Title",
-    *OUTLOOK_ADDRESSES, *OUTLOOK_PHONES, *OUTLOOK_EMAILS, *OUTLOOK_URLS, "Birthday",
-    "Anniversary", "Categories", "Notes"]
-
-
-def _outlook_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, str]:
-    first, last = _split_name(contact.name)
-    cells = {"First Name": first, "Last Name": last, "Company": contact.company or "",
-             "Job Title": contact.title or "", "Categories": ";".join(contact.tags),
-             "Notes": notes}
-    for column, date in (("Birthday", contact.birthday), ("Anniversary", contact.anniversary)):
-        if date and date.year is None:
-            warnings.append(f"{contact.name}: {column.lower()} {date} not written (Outlook needs "
-                            "a year)")
-        elif date:
-            cells[column] = f"{date.month}/{date.day}/{date.year:04d}"
-    for kind, columns in (("emails", OUTLOOK_EMAILS), ("phones", OUTLOOK_PHONES),
-                          ("addresses", OUTLOOK_ADDRESSES), ("urls", OUTLOOK_URLS)):
-        for detail in getattr(contact, kind):
-            if not _place(cells, columns, detail):
-                warnings.append(f"{contact.name}: {_SINGULAR[kind]} {detail.value!r} not "
-                                "written (no free Outlook column)")
-    return cells
-
-
-def _place(cells: dict[str, str], columns: dict[str, str], detail: Detail) -> bool:
-    """Put a detail in the first free column for its label, else in a free unlabelled one."""
-    label = _OUTLOOK_ALIASES.get(detail.label, detail.label)
-    free = [column for column in columns if column not in cells]
-    for wanted in (label, ""):
-        column = next((column for column in free if columns[column] == wanted), None)
-        if column:
-            cells[column] = detail.value
-            return True
-    return False
-
-
-_CRMCLI_DETAILS = (("emails", "email"), ("phones", "phone"), ("addresses", "address"),
-                   ("urls", "url"))
-_CRMCLI_HEADER = [
-    "name", "company", "title",
-    *(f"{key}_{n}{suffix}" for kind, key in _CRMCLI_DETAILS
-      for n in range(1, COLUMNS[kind] + 1) for suffix in ("", "_label")),
-    "tags", "birthday", "anniversary", "notes", "uid"]
-
-
-def _crmcli_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, str]:
-    cells = {"name": contact.name, "company": contact.company or "", "title": contact.title or "",
-             "tags": ",".join(contact.tags), "birthday": _date(contact.birthday),
-             "anniversary": _date(contact.anniversary), "notes": notes,
-             "uid": contact.uid or ""}
-    for kind, key in _CRMCLI_DETAILS:
-        for n, (value, label) in enumerate(_slots(getattr(contact, kind), COLUMNS[kind]), 1):
-            cells |= {f"{key}_{n}": value, f"{key}_{n}_label": label}
-    return cells
-
-
-_WRITERS = {"google": (_GOOGLE_HEADER, _google_row), "outlook": (_OUTLOOK_HEADER, _outlook_row),
-            "crmcli": (_CRMCLI_HEADER, _crmcli_row)}

@@ -4,8 +4,10 @@ Typer, the same answers through Typer, and a table that covers every such option
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer
@@ -156,3 +158,21 @@ def test_every_option_naming_a_contact_tag_company_stage_or_deal_completes():
                    shell_completion.TABLE.get(" ".join(path), "")).options
                and path != ("remind",)]  # remind --to is an email address
     assert missing == []
+
+
+@pytest.mark.skipif(not shutil.which("bash"), reason="needs bash")
+def test_the_installed_bash_script_completes_from_the_book(book, tmp_path):
+    """`crm --install-completion bash` as a user runs it, then a Tab in a real bash."""
+    crm_bin = str(Path(sys.executable).parent)
+    env = {"HOME": str(tmp_path), "PATH": f"{crm_bin}:{os.environ['PATH']}", "CRM_DB": str(book),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}  # the shell named, not guessed
+    subprocess.run(["crm", "--install-completion", "bash"], env=env, check=True,
+                   capture_output=True)
+    script = tmp_path / ".bash_completions" / "crm.sh"
+    assert "_CRM_COMPLETE=complete_bash" in script.read_text()
+    tab = (f"source {script}; COMP_WORDS=(crm show Jo); COMP_CWORD=2; _crm_completion crm; "
+           'printf "%s\\n" "${COMPREPLY[@]}"')
+    run = subprocess.run(["bash", "--norc", "-c", tab], env=env, capture_output=True, text=True,
+                         check=True)
+    assert run.stdout.splitlines() == ["Jonas\\ Weber", "José\\ Núñez"]

@@ -53,10 +53,16 @@ def test_a_lone_surrogate_is_reported_not_a_traceback(crm, tmp_path, name, data)
     assert crm.ok("list", "--json").json() == []
 
 
-def test_deeply_nested_json_is_an_error(crm, tmp_path):
-    result = _import(crm, tmp_path, "deep.json", b"[" * 100_000 + b"]" * 100_000)
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("deep.json", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ("deep.jsonl", b"[" * 100_000 + b"]" * 100_000 + b"\n", "nested too deeply"),
+    ("long.json", b'[{"id": ' + b"9" * 5_000 + b"}]", "a number with too many digits"),
+    ("long.jsonl", b'{"id": ' + b"9" * 5_000 + b"}\n", "a number with too many digits")])
+def test_json_beyond_pythons_limits_is_an_error(crm, tmp_path, name, data, message):
+    result = _import(crm, tmp_path, name, data)
     assert result.exit_code == 1
-    assert "nested too deeply" in result.stderr
+    assert message in result.stderr
+    assert "internal error" not in result.stderr
 
 
 def test_text_that_is_not_text_is_refused_and_shown_visibly(crm):

@@ -64,8 +64,8 @@ def _parsed(text: str) -> list:
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
                            ) from None
-    except RecursionError:
-        raise InvalidInput("not valid JSON for crm: nested too deeply") from None
+    except (RecursionError, ValueError) as exc:
+        raise InvalidInput(f"not valid JSON for crm: {_beyond_limits(exc)}") from None
     return data if isinstance(data, list) else [data]
 
 
@@ -110,8 +110,17 @@ def _utf16_lines(stream: BinaryIO, today: dt.date) -> Iterator[Incoming]:
 def _one(line: str) -> object:
     try:
         return json.loads(line.strip())
-    except RecursionError:
-        raise InvalidInput("nested too deeply") from None
+    except json.JSONDecodeError:
+        raise
+    except (RecursionError, ValueError) as exc:
+        raise InvalidInput(_beyond_limits(exc)) from None
+
+
+def _beyond_limits(exc: Exception) -> str:
+    """What valid JSON was beyond Python's limits: nesting, or a number's digits."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return "a number with too many digits"
 
 
 def _incoming(where: str, load, today: dt.date) -> Incoming:

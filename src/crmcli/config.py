@@ -51,6 +51,11 @@ def config_path() -> Path:
     return _xdg("XDG_CONFIG_HOME", ".config") / "crmcli" / "config.toml"
 
 
+def hooks_folder() -> Path:
+    """Where the user's hook executables live (see crmcli.hooks)."""
+    return _xdg("XDG_CONFIG_HOME", ".config") / "crmcli" / "hooks"
+
+
 def default_db_path() -> Path:
     return _xdg("XDG_DATA_HOME", ".local/share") / "crmcli" / "crm.db"
 

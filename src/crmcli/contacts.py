@@ -244,11 +244,15 @@ def _write_tags(db: Connection, contact: Contact) -> None:
     )
 
 
+def retagged(contact: Contact, add: Iterable[str], remove: Iterable[str]) -> Contact:
+    """The contact with tags added and removed (not saved)."""
+    drop = {normalize_tag(tag) for tag in remove}
+    return replace(contact, tags=[tag for tag in contact.tags if tag not in drop] + list(add))
+
+
 def retag(db: Connection, contact: Contact, add: Iterable[str], remove: Iterable[str]
           ) -> Contact:
-    drop = {normalize_tag(tag) for tag in remove}
-    tags = [tag for tag in contact.tags if tag not in drop] + list(add)
-    return update(db, replace(contact, tags=tags))
+    return update(db, retagged(contact, add, remove))
 
 
 def trash(db: Connection, contact_id: int) -> None:

@@ -196,6 +196,15 @@ def _contact_label(db: Connection, contact_id: int, old_name: str | None) -> str
     return f"{name} #{contact_id}" if name else None
 
 
+def contacts_changed(db: Connection, operation_id: int) -> tuple[list[int], list[int]]:
+    """The contacts an operation added, and the others whose own row it changed."""
+    rows = db.execute("SELECT row_id, min(kind) FROM journal_changes WHERE operation_id = ?"
+                      " AND table_name = 'contacts' GROUP BY row_id ORDER BY row_id",
+                      [operation_id]).fetchall()
+    return ([row_id for row_id, kind in rows if kind == "insert"],
+            [row_id for row_id, kind in rows if kind != "insert"])
+
+
 def to_record(db: Connection, operation: Operation) -> dict:
     return {"id": operation.id, "started_at": operation.started_at, "source": operation.source,
             "what": operation.what, "undoes": operation.undoes,

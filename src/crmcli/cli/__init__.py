@@ -164,11 +164,14 @@ def main_options(
         "--db", envvar="CRM_DB", show_envvar=True, metavar="FILE",
         help="Database file (default: $XDG_DATA_HOME/crmcli/crm.db).")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    no_hooks: Annotated[bool, typer.Option(
+        "--no-hooks", help="Run no hook from $XDG_CONFIG_HOME/crmcli/hooks/.")] = False,
     version: Annotated[bool, typer.Option(
         "--version", "-V", callback=_version, is_eager=True, help="Print the version.")] = False,
 ) -> None:
     state = common.reset_state(db, debug)
     state.command = shlex.join(ctx.meta.get("crm.command", []))
+    state.no_hooks = no_hooks
     ctx.call_on_close(state.close)
     if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
         from crmcli.cli.dashboard import dashboard

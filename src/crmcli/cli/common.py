@@ -67,6 +67,7 @@ class State:
     debug: bool = False
     command: str = ""  # the words after the global options, as the journal records them
     source: str = "cli"  # where the journal says the changes came from
+    no_hooks: bool = False
     _config: Config | None = field(default=None, repr=False)
     _db: Connection | None = field(default=None, repr=False)
     _now: dt.datetime | None = field(default=None, repr=False)

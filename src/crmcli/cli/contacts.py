@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from crmcli import contacts, duplicates
-from crmcli.cli import phones
+from crmcli.cli import hooking, phones
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -79,7 +79,11 @@ def add(
         urls=_details(url), company=company, title=title, tags=tag, birthday=_birthday(birthday)))
     contact = contacts.validate(contact, phones.region())
     phones.warn(warnings + duplicates.shared_details(db, contact, phones.region()))
+    hook = hooking.active("pre-add", "post-add")
+    if hook:
+        hook.before("pre-add", {"after": hooking.contact_json(contact)})
     contact = contacts.create(db, contact, notes=[note] if note else [], region=phones.region())
+    hooking.after(hook, "post-add", lambda: [{"after": hooking.saved_contact_json(contact.id)}])
     phones.suggest_region(contact.phones)
     out().created(contact.id, f"Added contact {contact.id}: {contact.name}")
 
@@ -177,7 +181,9 @@ def edit(
     changed, warnings = contacts.tidy(changed)
     phones.warn(warnings)
     if changed != contact:
+        hook = _before_modify(contact, changed)
         contacts.update(db, changed, phones.region())
+        _after_modify(hook, contact)
         phones.suggest_region(changed.phones)
         info(f"updated contact {contact.id}: {changed.name}")
     elif cadence is None:
@@ -185,6 +191,23 @@ def edit(
     if cadence is not None:
         followups.set_cadence(db, contact.id, cadence_days)
         info(f"{changed.name}: " + followups.describe_cadence(cadence_days))
+
+
+def _before_modify(contact: Contact, changed: Contact):
+    """The pre-modify hook (it may refuse); returns what _after_modify needs."""
+    hook = hooking.active("pre-modify", "post-modify")
+    if hook is None:
+        return None
+    before = hooking.contact_json(contact)
+    hook.before("pre-modify", {"before": before, "after": hooking.contact_json(changed)})
+    return hook, before
+
+
+def _after_modify(hook, contact: Contact) -> None:
+    if hook:
+        found, before = hook
+        hooking.after(found, "post-modify", lambda: [
+            {"before": before, "after": hooking.saved_contact_json(contact.id)}])
 
 
 def _edit_in_editor(contact: Contact) -> Contact | None:
@@ -211,7 +234,12 @@ def remove(ref: Ref, yes: YesOption = False) -> None:
     db = state().db
     contact = contacts.resolve(db, ref)
     confirm(f"Move {contacts.describe(contact)} (id {contact.id}) to the trash?", yes)
+    hook = hooking.active("pre-delete", "post-delete")
+    before = hooking.contact_json(contact) if hook else {}
+    if hook:
+        hook.before("pre-delete", {"before": before})
     contacts.trash(db, contact.id)
+    hooking.after(hook, "post-delete", lambda: [{"before": before}])
     info(f"moved contact {contact.id} to the trash; 'crm restore {contact.id}' brings it back")
 
 
@@ -259,7 +287,9 @@ def tag(
     contact = contacts.resolve(db, ref)
     add = [c.removeprefix("+") for c in changes if not c.startswith("-")]
     remove = [c[1:] for c in changes if c.startswith("-")]
+    hook = _before_modify(contact, contacts.retagged(contact, add, remove))
     updated = contacts.retag(db, contact, add, remove)
+    _after_modify(hook, contact)
     info(f"{updated.name}: {', '.join(updated.tags) or 'no tags'}")
 
 

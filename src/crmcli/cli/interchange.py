@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from crmcli import contacts
+from crmcli.cli import hooking
 from crmcli.cli.common import company_filter, info, out, state
 from crmcli.errors import InvalidInput, UsageError
 from crmcli.interchange import exporter, importer, input_files
@@ -53,17 +54,52 @@ def import_command(
         position.current = item
 
     records = input_files.read_all(inputs, formats, date_order, current.today, on_source=follow)
+    hook = None if dry_run else hooking.active("pre-add", "post-add", "post-modify")
+    refusals: list[str] = []
+    if hook and hook.path("pre-add"):
+        records, refusals = _screen(hook, records)
     with _progress_bar(position) as on_progress:
         report = importer.run(current.db, records, on_duplicate=policy, tags=tag,
                               dry_run=dry_run, progress=on_progress,
                               region=current.config.phone_region)
-    for message in report.messages:
+    if hook:
+        _after_import(hook)
+    for message in [*refusals, *report.messages]:
         info(message)
+    if refusals:
+        info(f"the pre-add hook refused {len(refusals)} record(s); they were skipped")
     verb = "dry run, nothing written: would have " if dry_run else ""
     info(f"{verb}created {report.created}, updated {report.updated}, unchanged "
          f"{report.unchanged}, skipped {report.skipped}, failed {report.failed}")
     if report.failed:
         raise typer.Exit(1)
+
+
+def _screen(hook, records) -> tuple[list, list[str]]:
+    """Run the pre-add hook once on every readable record (JSON Lines, before anything is
+    written); the records it refuses are left out and reported."""
+    records = list(records)
+    readable = [record for record in records if record.contact is not None]
+    refused = hook.before_each("pre-add", [{"after": contacts.to_record(record.contact)}
+                                           for record in readable])
+    dropped = {id(readable[index]) for index in refused}
+    messages = [f"{readable[index].where}: refused by the pre-add hook: {reason}"
+                for index, reason in sorted(refused.items())]
+    return [record for record in records if id(record) not in dropped], messages
+
+
+def _after_import(hook) -> None:
+    """post-add and post-modify, each run once with JSON Lines of every contact concerned."""
+    from crmcli import journal
+
+    operation_id = hooking.operation_id()
+    if operation_id is None:
+        return
+    added, modified = journal.contacts_changed(state().db, operation_id)
+    hooking.after(hook, "post-add", lambda: (
+        {"after": hooking.saved_contact_json(contact_id)} for contact_id in added))
+    hooking.after(hook, "post-modify", lambda: (
+        {"after": hooking.saved_contact_json(contact_id)} for contact_id in modified))
 
 
 class _Position:

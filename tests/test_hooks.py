@@ -1,0 +1,186 @@
+"""Hooks: real executables in $XDG_CONFIG_HOME/crmcli/hooks/ that see every change."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CONTRIB = Path(__file__).resolve().parents[1] / "contrib" / "hooks"
+# A hook that appends its name, the operation id and its stdin to calls.jsonl beside it.
+RECORDER = f"""#!{sys.executable}
+import json, os, sys
+from pathlib import Path
+here = Path(sys.argv[0]).parent
+lines = [json.loads(line) for line in sys.stdin if line.strip()]
+with open(here / "calls.jsonl", "a") as out:
+    out.write(json.dumps({{"hook": os.environ["CRM_HOOK"], "lines": lines,
+                          "operation": os.environ.get("CRM_OPERATION")}}) + "\\n")
+"""
+
+
+@pytest.fixture
+def hooks(tmp_path) -> Path:
+    folder = tmp_path / "config" / "crmcli" / "hooks"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def install(folder: Path, name: str, text: str) -> None:
+    path = folder / name
+    path.write_text(text)
+    path.chmod(0o755)
+
+
+def calls(folder: Path) -> list[dict]:
+    log = folder / "calls.jsonl"
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def test_a_refusing_pre_add_cancels_the_change(crm, hooks):
+    install(hooks, "pre-add", "#!/bin/sh\necho 'no leads without an email' >&2\n"
+                              "echo 'second line' >&2\nexit 1\n")
+    result = crm("add", "Ana Lima", "--tag", "lead")
+    assert result.exit_code == 1
+    assert result.stderr == ("crm: error: the pre-add hook refused the change: "
+                             "no leads without an email\n")
+    assert crm.ok("list", "-f", "json").json() == []
+    assert crm.ok("journal", "--json").json() == []
+    assert crm.ok("--no-hooks", "add", "Ana Lima").stdout.strip() == "1"
+
+
+def test_post_hooks_get_the_objects_and_the_operation(crm, hooks):
+    for name in ("post-add", "post-modify", "post-delete", "post-log", "post-deal-stage",
+                 "post-followup-done", "pre-modify"):
+        install(hooks, name, RECORDER)
+    crm.add("Ana Lima", "-e", "ana@example.com")
+    crm.ok("edit", "ana", "--title", "COO")
+    crm.ok("log", "ana", "--type", "call", "Agreed")
+    crm.ok("deal", "add", "ana", "Pilot", "--value", "100")
+    crm.ok("deal", "won", "1")
+    crm.ok("follow-up", "ana", "tomorrow", "Call")
+    crm.ok("done", "1")
+    crm.ok("rm", "ana", "--yes")
+    seen = calls(hooks)
+    assert [call["hook"] for call in seen] == [
+        "post-add", "pre-modify", "post-modify", "post-log", "post-deal-stage",
+        "post-followup-done", "post-delete"]
+    operations = {entry["what"].split()[0]: str(entry["id"])
+                  for entry in crm.ok("journal", "--json").json()}
+    by_hook = {call["hook"]: call for call in seen}
+    assert by_hook["post-add"]["operation"] == operations["add"]
+    assert by_hook["pre-modify"]["operation"] is None  # no operation before the change
+    modified = by_hook["post-modify"]["lines"][0]
+    assert (modified["before"]["title"], modified["after"]["title"]) == (None, "COO")
+    crm.ok("restore", "ana")
+    assert set(modified["after"]) == set(crm.ok("show", "1", "--json").json())  # same shape
+    stage = by_hook["post-deal-stage"]["lines"][0]
+    assert (stage["before"]["status"], stage["after"]["status"]) == ("open", "won")
+    assert set(stage["after"]) == set(crm.ok("deal", "show", "1", "--json").json())
+    assert [change["to_stage"] for change in stage["after"]["history"]][-1] == "won"
+    assert by_hook["post-followup-done"]["lines"][0]["after"]["done_at"]
+    assert by_hook["post-log"]["lines"][0]["after"]["body"] == "Agreed"
+    assert by_hook["post-delete"]["lines"][0]["before"]["name"] == "Ana Lima"
+
+
+def test_a_failing_and_a_hanging_post_modify_only_warn(crm, hooks, tmp_path, monkeypatch):
+    crm.add("Ana Lima")
+    install(hooks, "post-modify", "#!/bin/sh\necho 'ledger is full' >&2\nexit 3\n")
+    result = crm.ok("edit", "ana", "--title", "COO")
+    assert "crm: warning: the post-modify hook failed (ledger is full); the change is saved" \
+        in result.stderr
+    assert crm.ok("show", "ana", "--json").json()["title"] == "COO"
+
+    config = tmp_path / "config.toml"
+    config.write_text('[hooks]\ntimeout = "500ms"\n')
+    monkeypatch.setenv("CRM_CONFIG", str(config))
+    install(hooks, "post-modify", "#!/bin/sh\nsleep 30 &\nsleep 30\n")
+    started = time.monotonic()
+    result = crm.ok("edit", "ana", "--title", "CEO")
+    assert time.monotonic() - started < 5
+    assert "the post-modify hook failed (no answer within 0.5 s)" in result.stderr
+    assert crm.ok("show", "ana", "--json").json()["title"] == "CEO"
+
+
+def test_a_hanging_pre_hook_refuses(crm, hooks, tmp_path, monkeypatch):
+    crm.add("Ana Lima")
+    config = tmp_path / "config.toml"
+    config.write_text('[hooks]\ntimeout = "300ms"\n')
+    monkeypatch.setenv("CRM_CONFIG", str(config))
+    install(hooks, "pre-delete", "#!/bin/sh\nsleep 30\n")
+    result = crm("rm", "ana", "--yes")
+    assert result.exit_code == 1 and "no answer within 0.3 s" in result.stderr
+    assert crm.ok("show", "ana", "--json").json()["name"] == "Ana Lima"
+
+
+def test_an_import_runs_each_hook_once_and_skips_what_pre_add_refuses(crm, hooks, tmp_path):
+    crm.add("Old Friend", "-e", "old@example.com")
+    for name in ("post-add", "post-modify"):
+        install(hooks, name, RECORDER)
+    install(hooks, "pre-add", RECORDER + "\nprint('2 no email')\n")
+    cards = tmp_path / "phone.vcf"
+    cards.write_text("".join(
+        f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{name}\r\n{email}END:VCARD\r\n" for name, email in [
+            ("Ana Lima", "EMAIL:ana@example.com\r\n"), ("Bo Chen", ""),
+            ("Cy Twombly", "EMAIL:cy@example.com\r\n"),
+            ("Old Friend", "EMAIL:old@example.com\r\nTITLE:Retired\r\n")]))
+    result = crm.ok("import", str(cards))
+    assert "card 2" in result.stderr and "refused by the pre-add hook: no email" in result.stderr
+    assert sorted(c["name"] for c in crm.ok("list", "-f", "json").json()) == [
+        "Ana Lima", "Cy Twombly", "Old Friend"]
+    seen = calls(hooks)
+    assert [call["hook"] for call in seen] == ["pre-add", "post-add", "post-modify"]
+    assert len(seen[0]["lines"]) == 4
+    assert [line["after"]["name"] for line in seen[1]["lines"]] == ["Ana Lima", "Cy Twombly"]
+    assert [line["after"]["title"] for line in seen[2]["lines"]] == ["Retired"]
+    assert seen[1]["operation"] == str(crm.ok("journal", "--json").json()[0]["id"])
+
+
+# ---------------------------------------------------------------------------------- contrib
+
+def test_contrib_pre_add_refuses_customers_without_an_email(crm, hooks, tmp_path):
+    shutil.copy(CONTRIB / "pre-add", hooks / "pre-add")
+    refused = crm("add", "Ana Lima", "--tag", "customer")
+    assert refused.exit_code == 1 and "needs an email" in refused.stderr
+    crm.ok("add", "Ana Lima", "--tag", "customer", "-e", "ana@example.com")
+    crm.ok("add", "Bo Chen", "--tag", "lead")
+    cards = tmp_path / "two.vcf"
+    cards.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Cy\r\nCATEGORIES:customer\r\nEND:VCARD"
+                     "\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Di\r\nEND:VCARD\r\n")
+    assert "refused by the pre-add hook" in crm.ok("import", str(cards)).stderr
+    assert sorted(c["name"] for c in crm.ok("list", "-f", "json").json()) == [
+        "Ana Lima", "Bo Chen", "Di"]
+
+
+def test_contrib_post_deal_stage_keeps_a_ledger_of_won_deals(crm, hooks, tmp_path,
+                                                             monkeypatch):
+    shutil.copy(CONTRIB / "post-deal-stage", hooks / "post-deal-stage")
+    ledger = tmp_path / "won.tsv"
+    monkeypatch.setenv("CRM_LEDGER", str(ledger))
+    crm.add("Ana Lima")
+    crm.ok("deal", "add", "ana", "Pilot", "--value", "9500", "--currency", "EUR")
+    crm.ok("deal", "move", "1", "proposal")
+    assert not ledger.exists()
+    crm.ok("deal", "won", "1")
+    fields = ledger.read_text().rstrip("\n").split("\t")
+    assert fields[1:7] == ["1", "Pilot", "Ana Lima", "", "9500.00", "EUR"]
+    assert fields[7] == str(crm.ok("journal", "--json").json()[0]["id"])
+
+
+def test_contrib_post_modify_notifies_the_desktop_when_it_can(crm, hooks, tmp_path,
+                                                              monkeypatch):
+    shutil.copy(CONTRIB / "post-modify", hooks / "post-modify")
+    crm.add("Ana Lima")
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no notify-send: nothing happens, no warning
+    assert "warning" not in crm.ok("tag", "ana", "+vip").stderr
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    install(bin_dir, "notify-send", f"#!/bin/sh\necho \"$@\" > {tmp_path}/notified\n")
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/usr/bin:/bin")
+    crm.ok("tag", "ana", "+lead")
+    assert (tmp_path / "notified").read_text() == "--app-name=crm crm: contact changed Ana Lima\n"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dav
 import pytest
+import vcard_check
 from typer.testing import CliRunner
 
 from crmcli.cli import app
@@ -57,6 +58,8 @@ class Crm:
                                     env=env)
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
+        if result.exit_code == 0:
+            vcard_check.check_export(list(args), result.stdout)  # every card written is valid
         return Result(result.exit_code, result.stdout, result.stderr)
 
     def ok(self, *args: str, **kwargs) -> Result:

@@ -201,7 +201,7 @@ def _start(folder: Path, auth: bool, port: int) -> Radicale:
                       encoding="utf-8")
     log = folder / "radicale.log"
     with log.open("wb") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "radicale", "--config", str(config)],
+        process = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(config)],
                                    stdin=subprocess.DEVNULL, stdout=sink, stderr=sink)
     _wait_for_listening(process, log)
     server = Radicale(port, folder, process,
@@ -237,6 +237,21 @@ def _wait_until_answering(server: Radicale) -> None:
                 raise
             time.sleep(0.02)
 
+
+# `radicale --config FILE`, with fsync off as in Radicale's own tests (an option files cannot set):
+# the items are written all the same, each PUT just does not wait for the disk.
+_LAUNCHER = """\
+import sys
+from radicale import __main__ as radicale_main, config
+load = config.load
+def load_for_tests(*args, **kwargs):
+    configuration = load(*args, **kwargs)
+    configuration.update({"storage": {"_filesystem_fsync": "False"}}, "tests", privileged=True)
+    return configuration
+config.load = load_for_tests
+sys.argv = ["radicale", "--config", sys.argv[1]]
+radicale_main.run()
+"""
 
 _CONFIG = """\
 [server]

@@ -12,18 +12,26 @@ import pytest
 import vobject
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from vcard_check import check_card
 
 from crmcli.errors import InvalidInput
+from crmcli.interchange import vcard_write
 from crmcli.interchange.vcard_fields import ParsedCard, Photo
 from crmcli.interchange.vcard_read import parse_card
 from crmcli.interchange.vcard_split import iter_raw_cards
-from crmcli.interchange.vcard_write import write_card
 from crmcli.models import Contact, Detail, PartialDate
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "vcards"
 CORPUS_FILES = sorted(CORPUS.glob("*.vcf")) if CORPUS.is_dir() else []
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no vCard corpus at {CORPUS}")
 GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")  # 1x1 pixel
+
+
+def write_card(card: ParsedCard, version: str = "3.0") -> str:
+    """`vcard_write.write_card`, and every card it writes passes the strict check."""
+    text = vcard_write.write_card(card, version)
+    check_card(text, version)
+    return text
 
 
 def reparse(text: str) -> ParsedCard:
@@ -57,22 +65,33 @@ def fresh(contact: Contact, **fields) -> ParsedCard:
 
 
 def assert_valid_vcard(text: str, version: str) -> None:
-    lines = text.split("\r\n")
-    assert text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
-    assert lines[:2] == ["BEGIN:VCARD", f"VERSION:{version}"] and lines[-2:] == ["END:VCARD", ""]
-    assert all(len(line.encode("utf-8")) <= 75 for line in lines)
+    check_card(text, version)
     assert vobject.readOne(text).version.value == version
 
 
 @needs_corpus
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda path: path.name)
 def test_corpus_cards_survive_a_round_trip(path: Path) -> None:
+    """Owned data read back the same; every kept property still there, though a line may be
+    repaired to be valid (an escape, a 4.0 parameter in 3.0, a second N as X-ALTERNATE-N);
+    a second round changes nothing."""
     for card in readable_cards(path):
         for version in ("3.0", "4.0"):
             for source in (card, dataclasses.replace(card, original=None)):
                 text = write_card(source, version)
                 assert_valid_vcard(text, version)
-                assert same_data(reparse(text)) == same_data(card)
+                again = reparse(text)
+                assert same_data(again)[:-1] == same_data(card)[:-1]
+                assert kept_names(again.extra) == kept_names(card.extra)
+                assert same_data(reparse(write_card(again, version))) == same_data(again)
+
+
+def kept_names(extra: list[str]) -> list[str]:
+    """The property names of kept lines, as a repaired line may rename them (LABEL left out:
+    in 3.0, an ADR's LABEL parameter becomes a LABEL property)."""
+    names = (line.split(":")[0].split(";")[0].rpartition(".")[2].upper() for line in extra)
+    names = (name.removeprefix("X-ALTERNATE-").removeprefix("X-") for name in names)
+    return sorted(name for name in names if name != "LABEL")
 
 
 @needs_corpus

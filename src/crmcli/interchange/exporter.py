@@ -17,6 +17,9 @@ from crmcli.models import Contact
 from crmcli.text import to_json
 
 BATCH = 500
+# Part of every fingerprint: a new value retires the cards stored ready to export under older
+# rules (2: only cards valid as they are, see vcard_conform).
+_RENDERING_RULES = 2
 _SAFE_UID = re.compile(r"[A-Za-z0-9_.+-]+")
 _UID_LINE = re.compile(r"^(?:[\w-]+\.)?UID[^:\n]*:(.*)$", re.MULTILINE | re.IGNORECASE)
 
@@ -45,7 +48,7 @@ def to_record(item: Exported) -> dict:
 def fingerprint(item: Exported) -> str:
     """A digest of everything an exported vCard is made from; it changes with any edit."""
     data = item.card.data if item.card else None
-    text = to_json([to_record(item), data])
+    text = to_json([_RENDERING_RULES, to_record(item), data])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -88,6 +88,7 @@ class ParsedCard:
     extra: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     original: str | None = None
+    valid_3: bool = False  # the card as read is valid vCard 3.0 (see `vcard_conform.conforms`)
 
 
 @dataclass

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crmcli.errors import InvalidInput
+from crmcli.interchange.vcard_conform import conforms
 from crmcli.interchange.vcard_fields import (
     DETAILS,
     NOISE_TYPES,
@@ -66,6 +67,7 @@ class ReadCard:
     fields: Fields
     original: str
     warnings: list[str]
+    valid_3: bool = False  # read from valid vCard 3.0 lines
 
 
 def parse_card(raw: RawCard) -> ParsedCard:
@@ -83,6 +85,7 @@ def parse_card(raw: RawCard) -> ParsedCard:
         extra=[_line_text(line) for line in fields.extra],
         warnings=card.warnings,
         original=card.original,
+        valid_3=card.valid_3,
     )
 
 
@@ -92,7 +95,9 @@ def read_card(raw: RawCard) -> ReadCard:
     fields = _extract_fields(lines, raw)
     version = "4.0" if normal.version == "4.0" else "3.0"
     original = "\r\n".join(["BEGIN:VCARD", f"VERSION:{version}", *texts, "END:VCARD", ""])
-    return ReadCard(version, fields, original, [*raw.warnings, *normal.warnings, *fields.warnings])
+    valid_3 = normal.version == "3.0" and conforms(lines, "3.0")
+    return ReadCard(version, fields, original, [*raw.warnings, *normal.warnings, *fields.warnings],
+                    valid_3)
 
 
 def _content_lines(card: NormalisedCard, raw: RawCard) -> tuple[list[ContentLine], list[str]]:

@@ -5,12 +5,14 @@ Writing (`write_card`)
     CATEGORIES, PHOTO, UID, REV) are written from the ParsedCard's fields. With an `original`, an
     unchanged value keeps its original line (parameters, group and group label; dates excepted,
     so a stand-in year never leaks out, and the photo when the version changes, as 4.0 writes it
-    as a data: URI), and every property crmcli does not
-    own is copied from the original, so unknown and grouped properties survive; without an
-    original, `extra` supplies them. A changed name gets a new FN, and an N split from it (last
-    word = family name; N is empty when the name is the company or an email address). REV is
-    written as given, never bumped here. vobject serialises: CRLF line ends, escaping, folding at
-    75 octets (a line vobject leaves longer, see `_fold_overlong`, is folded here), VERSION first.
+    as a data: URI), and every property crmcli does not own is copied from the original, so
+    unknown and grouped properties survive; without an original, `extra` supplies them. A
+    changed name gets a new FN, and an N split from it (last word = family name; N is empty when
+    the name is the company or an email address). REV is written as given, never bumped here.
+    Every line is then made valid for the version written (`vcard_conform`: escaping, one N, no
+    4.0-only parameters in 3.0, inline data). vobject serialises: CRLF line ends, escaping,
+    folding at 75 octets (a line vobject leaves longer, see `_fold_overlong`, is folded here),
+    VERSION first.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from crmcli.errors import InvalidInput
+from crmcli.interchange.vcard_conform import conform
 from crmcli.interchange.vcard_fields import (
     TYPE_SYNONYMS,
     TYPE_WORDS,
@@ -54,7 +57,7 @@ def write_card(card: ParsedCard, version: str = "3.0") -> str:
     reusable = [item for item in (original.fields.items if original else [])
                 if item.kind not in rewritten]
     owned = _OwnedLines(version, reusable, unknown).lines_for(card)
-    return _serialise([*owned, *unknown], version)
+    return _serialise(conform([*owned, *unknown], version), version)
 
 
 def _read_original(text: str) -> ReadCard:

@@ -100,7 +100,7 @@ def main() -> int:
             if attempt:
                 results[name].append(measured)
         if attempt:
-            undo_times.append(run(CRM, ["undo"], book_with_journal(folder))[0])
+            undo_times.append(run(CRM, ["undo"], book_with_journal(folder)))
     empty = compacted_size(fresh_book(folder, "empty.db"), False)
     book = fresh_book(folder, "sized.db")
     run(CRM, ["import", str(source)], book)
@@ -116,9 +116,9 @@ def main() -> int:
               f"peak RSS {rss / 1024:.0f} MiB")
     print(f"journal size {journal_size / 1e6:.2f} MB for an import of {own / 1e6:.2f} MB: "
           f"ratio {ratio:.2f} (target <= 2)")
-    undo = statistics.median(undo_times)
-    print(f"crm undo of the import: median {undo:.2f} s, max {max(undo_times):.2f} s "
-          f"(target <= 5 s)")
+    undo, undo_cpu, _ = (statistics.median(values) for values in zip(*undo_times, strict=True))
+    print(f"crm undo of the import: median wall {undo:.2f} s  cpu {undo_cpu:.2f} s  "
+          f"max wall {max(wall for wall, _, _ in undo_times):.2f} s (target <= 5 s)")
     return 0 if ratio <= 2 and undo <= 5 else 1
 
 

@@ -36,7 +36,8 @@ def dump(db: Connection) -> Iterator[str]:
             for row in db.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY {order}"):
                 yield canonical({"table": table, "row": dict(zip(names, row, strict=True))}) + "\n"
     finally:
-        db.execute("COMMIT")
+        if db.in_transaction:
+            db.execute("COMMIT")
 
 
 def load(db: Connection, lines: Iterable[str], where: str) -> int:

@@ -121,18 +121,15 @@ def matching(column: str = "c.id") -> str:
 def refresh(db: Connection, contact_ids: Iterable[int], note_ids: Iterable[int] = ()) -> None:
     """Bring the index in step with rows written behind its back (an undo, a load): each
     contact's row rebuilt or dropped, each note's row rewritten or dropped."""
-    for note_id in set(note_ids):
-        db.execute("DELETE FROM note_search WHERE rowid = ?", [note_id])
-        db.execute("INSERT INTO note_search (rowid, body) SELECT id, ? FROM notes"
-                   " WHERE id = ? AND deleted_at IS NULL",
-                   [fold(_note_body(db, note_id)), note_id])
-    for contact_id in set(contact_ids):
-        if db.execute("SELECT 1 FROM contacts WHERE id = ?", [contact_id]).fetchone():
-            reindex(db, contact_id)
-        else:
-            db.execute("DELETE FROM contact_search WHERE rowid = ?", [contact_id])
-
-
-def _note_body(db: Connection, note_id: int) -> str:
-    row = db.execute("SELECT body FROM notes WHERE id = ?", [note_id]).fetchone()
-    return row[0] if row else ""
+    notes = json.dumps(sorted(set(note_ids)))
+    db.execute("DELETE FROM note_search WHERE rowid IN (SELECT value FROM json_each(?))", [notes])
+    live_notes = db.execute("SELECT id, body FROM notes WHERE deleted_at IS NULL AND id IN"
+                            " (SELECT value FROM json_each(?))", [notes]).fetchall()
+    db.executemany("INSERT INTO note_search (rowid, body) VALUES (?, ?)",
+                   [(note_id, fold(body)) for note_id, body in live_notes])
+    wanted = json.dumps(sorted(set(contact_ids)))
+    db.execute("DELETE FROM contact_search WHERE rowid IN (SELECT value FROM json_each(?))"
+               " AND rowid NOT IN (SELECT id FROM contacts)", [wanted])
+    for (contact_id,) in db.execute("SELECT id FROM contacts WHERE id IN"
+                                    " (SELECT value FROM json_each(?))", [wanted]).fetchall():
+        reindex(db, contact_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated
 
@@ -26,12 +27,13 @@ def dump(
     """Write every user table as canonical JSON Lines (stable order and keys: diffable)."""
     from crmcli import dump as book_dump
 
-    lines = book_dump.dump(state().db)
-    if output_file is None:
-        with out().stream() as stream:
-            stream.writelines(lines)
-        return
-    _write_atomically(output_file, lines)
+    # closing(): the read transaction ends here, even when a closed pipe stops the writing.
+    with closing(book_dump.dump(state().db)) as lines:
+        if output_file is None:
+            with out().stream() as stream:
+                stream.writelines(lines)
+            return
+        _write_atomically(output_file, lines)
     info(f"dumped the book to {output_file}")
 
 

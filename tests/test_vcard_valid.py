@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from vcard_check import check_card, problems
 
+from crmcli import config
+
 PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJ"
        "RU5ErkJggg==")  # 1x1 pixel
 
@@ -117,3 +119,28 @@ def test_the_check_finds_what_servers_and_readers_refuse(text, version, problem)
     assert any(problem in found for found in problems(text, version)), problems(text, version)
     with pytest.raises(AssertionError):
         check_card(text, version)
+
+
+@pytest.mark.parametrize(("text", "version"), [
+    ("", "3.0"), ('[sync]\nvcard_version = "4.0"\n', "4.0"),
+    ("[sync]\nvcard_version = 3.0\n", "3.0"),
+])
+def test_the_vcard_version_sync_writes_is_configured(tmp_path, monkeypatch, text, version):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    monkeypatch.setenv("CRM_CONFIG", str(path))
+    assert config.load().sync_vcard_version == version
+
+
+def test_a_vcard_version_crm_cannot_write_is_refused(crm, tmp_path, monkeypatch):
+    path = tmp_path / "config.toml"
+    path.write_text('[sync]\nvcard_version = "2.1"\n')
+    monkeypatch.setenv("CRM_CONFIG", str(path))
+    result = crm("list")
+    assert result.exit_code == 1
+    assert result.stderr == (f"crm: error: {path}: sync.vcard_version must be \"3.0\" or "
+                             "\"4.0\", not '2.1'\n")
+    path.write_text("")
+    assert crm("config", "set", "sync.vcard_version", "4").exit_code == 1
+    crm.ok("config", "set", "sync.vcard_version", "4.0")
+    assert config.load().sync_vcard_version == "4.0"

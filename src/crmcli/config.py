@@ -17,7 +17,8 @@ from crmcli.errors import ConfigError, InvalidInput
 
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 KNOWN_KEYS = ("db", "date_order", "currency", "decimal", "remind", "smtp", "cadence",
-              "pipeline", "timezone", "phone", "journal", "hooks")
+              "pipeline", "timezone", "phone", "journal", "hooks", "sync")
+VCARD_VERSIONS = ("3.0", "4.0")  # the vCard versions crmcli writes (export, sync)
 _REGION = re.compile(r"[A-Z]{2}")
 
 
@@ -31,6 +32,8 @@ class Config:
     # The country whose numbers are written without a country code (07700 900005 in GB).
     # Only from the config file: cron has no locale to guess it from.
     phone_region: str | None = None
+    # The vCard version sync writes ([sync] vcard_version): 3.0 is what phones read best.
+    sync_vcard_version: str = "3.0"
     raw: dict[str, Any] = field(default_factory=dict)
     db_is_default: bool = False  # only the default location gets its folder created
 
@@ -105,6 +108,7 @@ def load(db_override: str | None = None) -> Config:
         currency=str(raw.get("currency", "EUR")).upper(),
         timezone=_timezone(path, raw.get("timezone")),
         phone_region=_phone_region(path, raw),
+        sync_vcard_version=_sync_vcard_version(path, raw),
         raw=raw,
         db_is_default=not db,
     )
@@ -130,12 +134,31 @@ def _phone_region(path: Path, raw: dict[str, Any]) -> str | None:
     return region.upper()
 
 
+def _sync_vcard_version(path: Path, raw: dict[str, Any]) -> str:
+    sync = raw.get("sync", {})
+    value = sync.get("vcard_version", "3.0") if isinstance(sync, dict) else "3.0"
+    try:
+        return _check_vcard_version(value)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: sync.{exc}") from None
+
+
+def _check_vcard_version(value: object) -> str:
+    """ "3.0" or "4.0" (a bare TOML number, 4.0, is taken as the same)."""
+    text = f"{value:.1f}" if isinstance(value, int | float) and not isinstance(value, bool) else (
+        str(value).strip())
+    if text not in VCARD_VERSIONS:
+        raise ConfigError(f"vcard_version must be \"3.0\" or \"4.0\", not {value!r}")
+    return text
+
+
 def check_setting(key: str, value: str) -> str:
     """The value to store for ``crm config set KEY VALUE``, checked; ConfigError if the key
     cannot be set that way or the value is wrong."""
     checks = {"phone.region": _check_region, "currency": _check_currency,
               "date_order": _check_date_order, "decimal": _check_decimal,
-              "timezone": lambda value: _timezone(config_path(), value)}
+              "timezone": lambda value: _timezone(config_path(), value),
+              "sync.vcard_version": _check_vcard_version}
     if key not in checks:
         raise ConfigError(f"cannot set {key!r} from the command line; settable: "
                           f"{', '.join(checks)} (edit {config_path()} for the others)")

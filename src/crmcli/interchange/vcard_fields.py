@@ -44,12 +44,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from crmcli.config import VCARD_VERSIONS
 from crmcli.models import Contact, PartialDate
 
 if TYPE_CHECKING:
     from vobject.base import ContentLine
 
-VERSIONS = ("3.0", "4.0")
+VERSIONS = VCARD_VERSIONS
 
 DETAILS = ("EMAIL", "TEL", "ADR", "URL")
 SINGLES = ("FN", "N", "ORG", "TITLE", "UID", "REV", "BDAY", "ANNIVERSARY", "PHOTO")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
+
 import pytest
 from vcard_check import check_card, problems
 
 from crmcli import config
+from crmcli.interchange import exporter
+from crmcli.text import to_json
 
 PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJ"
        "RU5ErkJggg==")  # 1x1 pixel
@@ -96,6 +101,20 @@ def test_text_repaired_from_loose_writers(crm, tmp_path):
 def test_a_valid_3_0_card_is_still_exported_as_it_came(crm, tmp_path):
     valid = card("UID:u-1", "FN:Ana Lima", "N:Lima;Ana;;;", "X-UNKNOWN;X-P=1:kept")
     assert export_one(crm, tmp_path, valid, "3.0") == valid.split("\r\n")[:-1]
+
+
+def test_a_card_stored_ready_to_export_by_older_rules_is_written_again(crm, db_path, tmp_path):
+    """Books from before these rules hold cards "ready to export" that are not valid: an
+    older fingerprint no longer matches, so the card is written again."""
+    no_fn = card("UID:u-1", "N:Lima;Ana;;;")
+    export_one(crm, tmp_path, no_fn, "3.0")
+    with sqlite3.connect(db_path) as db:
+        (item,) = exporter.iter_export(db, [1])
+        old_fingerprint = hashlib.sha256(to_json([exporter.to_record(item), item.card.data])
+                                         .encode()).hexdigest()
+        db.execute("UPDATE contact_cards SET rendered = ?, rendered_for = ?",
+                   [no_fn, old_fingerprint])
+    assert "FN:Ana Lima" in crm.ok("export").stdout.splitlines()
 
 
 @pytest.mark.parametrize(("text", "version", "problem"), [

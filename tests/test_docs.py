@@ -48,7 +48,8 @@ def test_guide_pages_stay_short():
 
 
 def test_every_contrib_script_has_a_smoke_test():
-    tests = (ROOT / "tests" / "test_contrib.py").read_text(encoding="utf-8")
-    untested = [script.name for script in (ROOT / "contrib").iterdir()
+    tests = "".join(test.read_text(encoding="utf-8")
+                    for test in (ROOT / "tests").glob("test_*.py"))
+    untested = [str(script.relative_to(ROOT)) for script in (ROOT / "contrib").rglob("*")
                 if script.is_file() and f'"{script.name}"' not in tests]
     assert untested == []

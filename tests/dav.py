@@ -239,10 +239,16 @@ def _wait_until_answering(server: Radicale) -> None:
 
 
 # `radicale --config FILE`, with fsync off as in Radicale's own tests (an option files cannot set):
-# the items are written all the same, each PUT just does not wait for the disk.
+# the items are written all the same, each PUT just does not wait for the disk. The server ends
+# with the test run that started it, even one that was killed.
 _LAUNCHER = """\
-import sys
+import os, sys, threading, time
 from radicale import __main__ as radicale_main, config
+def end_with_parent(parent=os.getppid()):
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+threading.Thread(target=end_with_parent, daemon=True).start()
 load = config.load
 def load_for_tests(*args, **kwargs):
     configuration = load(*args, **kwargs)

@@ -22,7 +22,8 @@ ROOT = typer.main.get_command(app)
 NOW = "2026-11-25T10:00:00+00:00"
 # Arguments a read command needs on the demo book.
 ARGUMENTS = {"show": ["1"], "deal show": ["1"], "company show": ["1"],
-             "notes search": ["pilot"], "followups list": ["ana"], "notes list": ["ana"]}
+             "notes search": ["pilot"], "followups list": ["ana"], "notes list": ["ana"],
+             "sync": ["--no-command"], "sync run": ["--no-command"]}
 TYPE_IS_T = {"log", "activity"}  # where -t has always meant --type
 
 
@@ -119,9 +120,10 @@ def test_a_real_closed_pipe_ends_quietly(book, args):
 
 @pytest.mark.parametrize("name", GROUPS)
 def test_every_group_runs_its_default_command_with_its_options(book, name):
-    json.loads(_run(book, *name.split(), "--json"))
-    assert _run(book, *name.split()) == _run(book, *name.split(), TREE[tuple(name.split())]
-                                             .default_command)
+    json.loads(_run(book, *_args(name), "--json"))
+    default = TREE[tuple(name.split())].default_command
+    assert _run(book, *_args(name)) == _run(book, *name.split(), default,
+                                            *ARGUMENTS.get(name, []))
 
 
 def test_short_flags_mean_one_thing():

@@ -123,6 +123,44 @@ def load(db_override: str | None = None) -> Config:
     return config
 
 
+@dataclass(frozen=True)
+class SyncSettings:
+    """The ``[sync]`` table: the command run around reconciling and the vdir of each
+    collection ("" leaves a collection out)."""
+
+    command: str = "vdirsyncer sync"
+    contacts: str = field(default_factory=lambda: _sync_folder("contacts"))
+    tasks: str = field(default_factory=lambda: _sync_folder("tasks"))
+    journal: str = field(default_factory=lambda: _sync_folder("journal"))
+    deals: str = ""
+    vcard_version: str = "3.0"
+
+    def folder(self, collection: str) -> Path | None:
+        """The vdir of ``collection``, or None when it is not synced."""
+        value = getattr(self, collection)
+        return Path(value).expanduser() if value else None
+
+
+def _sync_folder(name: str) -> str:
+    """A default vdir: ``$XDG_DATA_HOME/crmcli/sync/NAME`` (~/.local/share/... by default)."""
+    return str(_xdg("XDG_DATA_HOME", ".local/share") / "crmcli" / "sync" / name)
+
+
+def sync_settings(config: Config) -> SyncSettings:
+    """The ``[sync]`` settings with their defaults, checked."""
+    table = config.raw.get("sync", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{config.path}: sync must be a table ([sync])")
+    known = SyncSettings.__dataclass_fields__
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"{config.path}: sync.{key} is not a setting; known: "
+                              f"{', '.join(known)}")
+        if not isinstance(value, str) and key != "vcard_version":
+            raise ConfigError(f"{config.path}: sync.{key} must be a string, not {value!r}")
+    return SyncSettings(**(table | {"vcard_version": config.sync_vcard_version}))
+
+
 def _phone_region(path: Path, raw: dict[str, Any]) -> str | None:
     phone = raw.get("phone", {})
     region = phone.get("region") if isinstance(phone, dict) else None

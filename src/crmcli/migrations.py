@@ -259,3 +259,41 @@ def m008_journal(db: Database) -> None:
         "CREATE INDEX journal_changes_operation ON journal_changes(operation_id)",
         "CREATE INDEX journal_changes_row ON journal_changes(table_name, row_id)",
     )
+
+
+@migrations()
+def m009_sync_state(db: Database) -> None:
+    """What `crm sync` last agreed with each vdir: one base row per item (its file, the owned
+    properties as agreed, the book row and its version), and the conflicts it resolved or
+    could not. The state lives in the book, so another book pointed at the same vdir starts
+    from nothing and never takes the vdir's items for deletions."""
+    _run(
+        db,
+        """CREATE TABLE sync_items (
+            folder TEXT NOT NULL,
+            href TEXT NOT NULL,
+            collection TEXT NOT NULL,
+            uid TEXT,
+            mtime_ns INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            props TEXT NOT NULL,
+            row_id INTEGER NOT NULL,
+            row_version TEXT,
+            synced_at TEXT NOT NULL,
+            PRIMARY KEY (folder, href)
+        )""",
+        "CREATE INDEX sync_items_row ON sync_items(collection, row_id)",
+        """CREATE TABLE sync_conflicts (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            collection TEXT NOT NULL,
+            href TEXT NOT NULL,
+            row_id INTEGER,
+            field TEXT NOT NULL,
+            kept TEXT,
+            lost TEXT,
+            winner TEXT,
+            status TEXT NOT NULL CHECK (status IN ('resolved', 'unresolved'))
+        )""",
+    )

@@ -22,6 +22,8 @@ OTHER_TABLES = {
     "journal_operations": "the journal itself",
     "journal_changes": "the journal itself",
     "_sqlite_migrations": "the schema's history",
+    "sync_items": "sync state: what the last sync agreed (an undo is pushed by the next sync)",
+    "sync_conflicts": "sync state: conflicts sync resolved or could not",
     "sqlite_sequence": "SQLite's id counters",
 }
 # Full-text indexes (and their shadow tables): rebuilt from the user tables.

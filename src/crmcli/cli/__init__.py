@@ -45,7 +45,7 @@ COMMANDS = {
     "follow-up": "followups", "due": "followups", "done": "followups", "snooze": "followups",
     "followups": "followups", "birthdays": "followups", "remind": "followups",
     "journal": "journal", "undo": "journal", "forget": "journal", "dump": "journal",
-    "load": "journal",
+    "load": "journal", "sync": "sync",
     "config": "config", "dashboard": "dashboard", "demo": "demo", "backup": "backup",
 }
 

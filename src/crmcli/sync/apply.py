@@ -1,0 +1,203 @@
+"""Carrying out a plan, item by item: the book's rows and the item's base row commit in one
+transaction, and a file is renamed into place just before that commit. A run killed at any
+moment leaves either the old agreement or a file newer than its base, which the next run
+reads as a change on the phone: nothing is lost or doubled."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from sqlite3 import Connection
+
+from crmcli import activity, contacts
+from crmcli.db import transaction
+from crmcli.sync import base as bases
+from crmcli.sync import cards, props, vdir
+from crmcli.sync.base import Base
+from crmcli.sync.plan import KINDS, Plan, Step
+
+COLLECTION = "contacts"
+_REV = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2}):?(\d{2}):?(\d{2}))?")
+
+
+@dataclass
+class Outcome:
+    counts: Counter = field(default_factory=Counter)  # ("pulled", "new") -> n
+    conflicts: int = 0
+    reports: list[str] = field(default_factory=list)  # restored, re-uploaded
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    wrote_files: bool = False
+
+
+class Applier:
+    def __init__(self, db: Connection, plan: Plan, version: str, region: str | None,
+                 now: dt.datetime):
+        self.db, self.plan, self.folder = db, plan, str(plan.folder)
+        self.version, self.region = version, region
+        self.stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.outcome = Outcome(problems=list(plan.problems))
+        self.versioned = any(row[1] == "version"
+                             for row in db.execute("PRAGMA table_info(contacts)"))
+
+    def run(self) -> Outcome:
+        vdir.remove_leftovers(self.plan.folder)
+        for step in self.plan.steps:
+            with transaction(self.db):
+                getattr(self, "_" + step.kind.replace("-", "_"))(step)
+            side, what = KINDS[step.kind]
+            if side:
+                self.outcome.counts[side, what] += 1
+        for href, reason in self.outcome.problems:
+            with transaction(self.db):
+                bases.clear_unresolved(self.db, COLLECTION, href)
+                bases.record_conflict(self.db, self.stamp, COLLECTION, href, None, "card",
+                                      None, reason, None, status="unresolved")
+        return self.outcome
+
+    # ------------------------------------------------------------------ one step each
+
+    def _refresh(self, step: Step) -> None:
+        item = step.base
+        item.state = step.state or item.state
+        item.row_version = self._version(item.row_id)
+        bases.save(self.db, self.folder, COLLECTION, item)
+
+    def _drop(self, step: Step) -> None:
+        bases.forget(self.db, self.folder, step.href)
+
+    def _pull_new(self, step: Step) -> None:
+        uid = step.card.contact.uid
+        existing = contacts.find_by_uid(self.db, uid) if uid else None
+        if existing is not None:
+            step.contact = existing
+            step.kind = "link"
+            self._link(step)
+            return
+        created = contacts.create(self.db, step.card.contact, step.card.notes, self.region)
+        cards.keep_original(self.db, created.id, step.card)
+        self._agree(step, created.id, step.phone)
+
+    def _link(self, step: Step) -> None:
+        """A file whose UID names a contact this vdir had not agreed on (a card crm wrote
+        before a run was killed, or the same person added on both sides)."""
+        if step.contact.deleted_at:
+            contacts.restore(self.db, step.contact.id)
+        self._merge_into(step, None)
+
+    def _pull(self, step: Step) -> None:
+        contact = contacts.get(self.db, step.base.row_id, deleted=None)
+        merged, _ = props.merge(step.base.props, step.phone, props.of_contact(contact,
+                                                                            self.region), True)
+        self._write_contact(contact, merged, step)
+        self._agree(step, contact.id, step.phone)
+
+    def _restore(self, step: Step) -> None:
+        contacts.restore(self.db, step.base.row_id)
+        self.outcome.reports.append(f"{step.href}: restored in crm (changed on the phone "
+                                    "after it was deleted in crm)")
+        self._pull(step)
+
+    def _pull_delete(self, step: Step) -> None:
+        contacts.trash(self.db, step.base.row_id)
+        bases.forget(self.db, self.folder, step.href)
+
+    def _push_new(self, step: Step) -> None:
+        self._push_file(step.href, step.contact.id, None)
+
+    def _push(self, step: Step) -> None:
+        self._push_file(step.href, step.base.row_id, step.base)
+
+    def _reupload(self, step: Step) -> None:
+        self.outcome.reports.append(f"{step.href}: uploaded again (deleted on the phone "
+                                    "after it was changed in crm)")
+        self._push_file(step.href, step.base.row_id, step.base)
+
+    def _push_delete(self, step: Step) -> None:
+        vdir.remove(self.plan.folder, step.href)
+        bases.forget(self.db, self.folder, step.href)
+        self.outcome.wrote_files = True
+
+    def _merge(self, step: Step) -> None:
+        self._merge_into(step, step.base)
+
+    # ------------------------------------------------------------------ shared
+
+    def _merge_into(self, step: Step, item: Base | None) -> None:
+        contact = step.contact or contacts.get(self.db, item.row_id, deleted=None)
+        crm = props.of_contact(contact, self.region)
+        phone_wins = self._phone_time(step, item) >= (contact.updated_at or "")
+        merged, clashes = props.merge(item.props if item else None, step.phone, crm, phone_wins)
+        for clash in clashes:
+            self._record(step.href, contact, clash)
+        self._write_contact(contact, merged, step)
+        if merged == step.phone:
+            self._agree(step, contact.id, step.phone)
+        else:
+            self._push_file(step.href, contact.id, item)
+
+    def _write_contact(self, contact, merged: props.Props, step: Step) -> None:
+        if merged != props.of_contact(contact, self.region):
+            contacts.update(self.db, props.apply(contact, merged), self.region)
+        cards.keep_original(self.db, contact.id, step.card)
+
+    def _push_file(self, href: str, contact_id: int, item: Base | None) -> None:
+        data = cards.render(self.db, contact_id, self.version)
+        phone = props.of_contact(cards.parse(data).contact, self.region)
+        with vdir.staged(self.plan.folder, href, data) as state:
+            self._save(href, contact_id, phone, state)
+        self.outcome.wrote_files = True
+
+    def _agree(self, step: Step, contact_id: int, phone: props.Props) -> None:
+        self._save(step.href, contact_id, phone, step.state)
+
+    def _save(self, href: str, contact_id: int, phone: props.Props, state) -> None:
+        contact = contacts.get(self.db, contact_id, deleted=None)
+        bases.save(self.db, self.folder, COLLECTION, Base(
+            href, contact.uid, state, props.digest(phone), props.of_contact(contact, self.region),
+            contact_id, self._version(contact_id), self.stamp))
+
+    def _version(self, contact_id: int) -> str | None:
+        if not self.versioned:  # before row versions existed: content decides
+            return None
+        row = self.db.execute("SELECT version FROM contacts WHERE id = ?",
+                              [contact_id]).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
+
+    def _phone_time(self, step: Step, item: Base | None) -> str:
+        """When the phone's change was made: its REV when plausible (after the last sync,
+        not in the future), else now, the moment this sync first saw it."""
+        rev = _rev_stamp(step.card.rev) if step.card else None
+        if rev and rev <= self.stamp and (item is None or rev > item.synced_at):
+            return rev
+        return self.stamp
+
+    def _record(self, href: str, contact, clash: props.Clash) -> None:
+        """The losing value goes to the contact's history (a note) and the conflicts log."""
+        self.outcome.conflicts += 1
+        bases.record_conflict(self.db, self.stamp, COLLECTION, href, contact.id, clash.field,
+                              clash.kept, clash.lost, clash.winner)
+        loser = "crm" if clash.winner == "phone" else "the phone"
+        activity.add_note(self.db, contact.id,
+                          f"sync conflict on {clash.field}: kept {_shown(clash.kept)} "
+                          f"({clash.winner}), replaced {_shown(clash.lost)} from {loser}")
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, list):
+        value = value[1] if len(value) == 3 else value[0]
+    return "nothing" if value is None else repr(value)
+
+
+def _rev_stamp(rev: str | None) -> str | None:
+    match = _REV.match(rev or "")
+    if not match:
+        return None
+    year, month, day, hour, minute, second = (part or "00" for part in match.groups())
+    return f"{year}-{month}-{day}T{hour}:{minute}:{second}Z"
+
+
+def run(db: Connection, plan: Plan, version: str, region: str | None, now: dt.datetime
+        ) -> Outcome:
+    return Applier(db, plan, version, region, now).run()

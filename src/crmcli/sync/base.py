@@ -1,0 +1,81 @@
+"""The base rows: what the last sync agreed with a vdir, item by item, and the conflicts log.
+Sync state, not user data: neither journaled nor dumped."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from sqlite3 import Connection
+
+from crmcli.sync.props import Props
+from crmcli.sync.vdir import FileState
+
+RECENT_CONFLICTS = 100
+
+
+@dataclass
+class Base:
+    href: str
+    uid: str | None
+    state: FileState
+    hash: str
+    props: Props
+    row_id: int
+    row_version: str | None
+    synced_at: str
+
+
+def load(db: Connection, folder: str) -> Iterator[Base]:
+    for row in db.execute(
+            "SELECT href, uid, mtime_ns, size, hash, props, row_id, row_version, synced_at"
+            " FROM sync_items WHERE folder = ?", [folder]):
+        yield Base(row[0], row[1], FileState(row[2], row[3]), row[4], json.loads(row[5]),
+                   row[6], row[7], row[8])
+
+
+def save(db: Connection, folder: str, collection: str, base: Base) -> None:
+    db.execute(
+        "INSERT INTO sync_items (folder, href, collection, uid, mtime_ns, size, hash, props,"
+        " row_id, row_version, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (folder, href) DO UPDATE SET uid = excluded.uid,"
+        " mtime_ns = excluded.mtime_ns, size = excluded.size, hash = excluded.hash,"
+        " props = excluded.props, row_id = excluded.row_id,"
+        " row_version = excluded.row_version, synced_at = excluded.synced_at",
+        [folder, base.href, collection, base.uid, base.state.mtime_ns, base.state.size,
+         base.hash, json.dumps(base.props, ensure_ascii=False, sort_keys=True), base.row_id,
+         base.row_version, base.synced_at])
+
+
+def forget(db: Connection, folder: str, href: str) -> None:
+    db.execute("DELETE FROM sync_items WHERE folder = ? AND href = ?", [folder, href])
+
+
+def record_conflict(db: Connection, at: str, collection: str, href: str, row_id: int | None,
+                    field: str, kept: object, lost: object, winner: str | None,
+                    status: str = "resolved") -> None:
+    db.execute(
+        "INSERT INTO sync_conflicts (at, collection, href, row_id, field, kept, lost, winner,"
+        " status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [at, collection, href, row_id, field, _text(kept), _text(lost), winner, status])
+
+
+def clear_unresolved(db: Connection, collection: str, href: str) -> None:
+    db.execute("DELETE FROM sync_conflicts WHERE status = 'unresolved' AND collection = ?"
+               " AND href = ?", [collection, href])
+
+
+def _text(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def conflicts(db: Connection, limit: int = RECENT_CONFLICTS) -> list[dict]:
+    """Unresolved problems first, then the latest resolutions."""
+    rows = db.execute(
+        "SELECT id, at, status, collection, href, row_id, field, kept, lost, winner"
+        " FROM sync_conflicts ORDER BY status = 'resolved', id DESC LIMIT ?", [limit])
+    keys = ("id", "at", "status", "collection", "href", "contact_id", "field", "kept", "lost",
+            "winner")
+    return [dict(zip(keys, row, strict=True)) for row in rows]

@@ -1,0 +1,56 @@
+"""Contacts to and from the vCard files of a vdir, through interchange's reader and writer."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from sqlite3 import Connection
+
+from crmcli import activity, contacts
+from crmcli.errors import InvalidInput
+from crmcli.models import Contact
+
+
+@dataclass
+class PhoneCard:
+    """A card read from a file: the contact it describes, its notes, what crmcli keeps beside
+    the contact (photo, unowned properties) and its REV."""
+
+    contact: Contact
+    notes: list[str]
+    data: dict
+    original: str
+    rev: str | None
+
+
+def parse(data: bytes) -> PhoneCard:
+    """The one card a file holds; InvalidInput says why it cannot be read."""
+    from crmcli.interchange.input_files import card_data
+    from crmcli.interchange.vcard_read import parse_card
+    from crmcli.interchange.vcard_split import iter_raw_cards
+
+    raws = list(iter_raw_cards(io.BytesIO(data)))
+    if len(raws) != 1:
+        raise InvalidInput(f"holds {len(raws)} cards; a vdir item holds one")
+    parsed = parse_card(raws[0])
+    parsed.contact.anniversary = parsed.anniversary
+    return PhoneCard(parsed.contact, parsed.notes, card_data(parsed), parsed.original or "",
+                     parsed.rev)
+
+
+def render(db: Connection, contact_id: int, version: str) -> bytes:
+    """The contact as a card of ``version``, written over the card the phone last sent."""
+    from crmcli.interchange.exporter import Exported, to_vcard
+    from crmcli.interchange.stored_cards import load
+
+    contact = contacts.get(db, contact_id, deleted=None)
+    notes = activity.notes_by_contact(db, [contact_id]).get(contact_id, [])
+    return to_vcard(Exported(contact, notes, load(db, contact_id)), version).encode()
+
+
+def keep_original(db: Connection, contact_id: int, card: PhoneCard) -> None:
+    """The newest card from the server becomes the stored original, so what a phone added
+    and crmcli does not own survives the next export."""
+    from crmcli.interchange.stored_cards import StoredCard, save
+
+    save(db, contact_id, StoredCard(card.data, card.original))

@@ -1,0 +1,64 @@
+"""One sync: the command around it, and each configured collection reconciled with the book."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from sqlite3 import Connection
+
+from crmcli.errors import CrmError
+from crmcli.sync import apply, plan
+
+MAX_DELETIONS = 50
+MAX_SHARE = 0.2
+SMALL_COLLECTION = 10  # the share is not checked below this many items
+
+
+@dataclass
+class Collection:
+    name: str
+    folder: Path
+    plan: plan.Plan
+    outcome: apply.Outcome | None = None
+
+
+def run_command(command: str) -> str | None:
+    """Run ``[sync] command`` (split like a shell would, run without one); None when it
+    succeeded, else what went wrong."""
+    words = shlex.split(command)
+    if not words:
+        return None
+    try:
+        finished = subprocess.run(words, check=False)
+    except OSError as exc:
+        return f"{command!r} could not run: {exc.strerror or exc}"
+    if finished.returncode:
+        return f"{command!r} exited with status {finished.returncode}"
+    return None
+
+
+def contacts(db: Connection, folder: Path, region: str | None) -> Collection:
+    """What a sync of the contacts vdir would move."""
+    return Collection("contacts", folder, plan.make(db, folder, region))
+
+
+def check_deletions(collection: Collection, force: bool) -> None:
+    """Stop before a run deletes more than 50 items, or more than 20% of a collection of 10
+    items or more, unless ``force``: a vdir emptied by mistake must not empty the book."""
+    deletions = sum(step.deletes for step in collection.plan.steps)
+    size = collection.plan.size
+    too_many = deletions > MAX_DELETIONS or (
+        size >= SMALL_COLLECTION and deletions > MAX_SHARE * size)
+    if too_many and not force:
+        raise CrmError(f"{collection.name}: this sync would delete {deletions} of {size} items;"
+                       " nothing was changed; check the vdir and the server, then run "
+                       "crm sync --force-delete if that is what you want")
+
+
+def reconcile(db: Connection, collection: Collection, version: str, region: str | None,
+              now: dt.datetime) -> apply.Outcome:
+    collection.outcome = apply.run(db, collection.plan, version, region, now)
+    return collection.outcome

@@ -1,0 +1,166 @@
+"""Deciding what a sync moves: each item of a vdir compared with its base row and its contact,
+without writing anything (``--dry-run`` and ``crm sync status`` stop here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from sqlite3 import Connection
+
+from crmcli import contacts
+from crmcli.errors import InvalidInput
+from crmcli.models import Contact
+from crmcli.sync import base as bases
+from crmcli.sync import cards, props, vdir
+from crmcli.sync.base import Base
+from crmcli.sync.vdir import FileState
+
+EXTENSION = ".vcf"
+BATCH = 500
+
+# What a step does: the side written and how.
+KINDS = {
+    "pull-new": ("pulled", "new"), "pull": ("pulled", "changed"),
+    "pull-delete": ("pulled", "deleted"), "restore": ("pulled", "changed"),
+    "push-new": ("pushed", "new"), "push": ("pushed", "changed"),
+    "push-delete": ("pushed", "deleted"), "reupload": ("pushed", "new"),
+    "merge": ("merged", "changed"), "link": ("merged", "changed"),
+    "refresh": (None, None), "drop": (None, None),
+}
+
+
+@dataclass
+class Step:
+    kind: str
+    href: str
+    base: Base | None = None
+    card: cards.PhoneCard | None = None
+    phone: props.Props | None = None  # the file's owned properties, when it was read
+    state: FileState | None = None
+    contact: Contact | None = None
+
+    @property
+    def deletes(self) -> bool:
+        return self.kind in ("pull-delete", "push-delete")
+
+
+@dataclass
+class Plan:
+    folder: Path
+    size: int = 0  # items the collection held at the last sync
+    steps: list[Step] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (href, reason)
+
+    def moving(self) -> list[Step]:
+        return [step for step in self.steps if KINDS[step.kind][0]]
+
+
+def make(db: Connection, folder: Path, region: str | None) -> Plan:
+    plan = Plan(folder)
+    files = vdir.listing(folder, EXTENSION)
+    known = {item.href: item for item in bases.load(db, str(folder))}
+    plan.size = len(known)
+    rows = _contact_rows(db)
+    synced_ids = {item.row_id for item in known.values()}
+    changed_in_crm = _crm_changes(db, known.values(), rows, region)
+    for item in known.values():
+        _compare(plan, item, files.get(item.href), rows.get(item.row_id),
+                 changed_in_crm.get(item.row_id), region)
+    taken_uids: set[str] = set()
+    for href in sorted(set(files) - set(known)):
+        step = _new_file(plan, href, region)
+        if step and step.card.contact.uid:
+            taken_uids.add(step.card.contact.uid)
+    unsynced = [row_id for row_id, (_, deleted, uid) in rows.items()
+                if row_id not in synced_ids and not deleted and uid not in taken_uids]
+    for batch in _batches(unsynced):
+        for contact in contacts.load_many(db, batch):
+            plan.steps.append(Step("push-new", _file_name(contact, files), contact=contact))
+    return plan
+
+
+def _contact_rows(db: Connection) -> dict[int, tuple[str | None, bool, str | None]]:
+    """Each contact's version (None before row versions existed), whether it is in the
+    trash, and its UID."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(contacts)")}
+    version = "version" if "version" in columns else "NULL"
+    return {row[0]: (None if row[1] is None else str(row[1]), row[2] is not None, row[3])
+            for row in db.execute(f"SELECT id, {version}, deleted_at, uid FROM contacts")}
+
+
+def _crm_changes(db: Connection, known, rows, region: str | None) -> dict[int, Contact | None]:
+    """The contacts changed in crm since their base (None: unchanged). The row version
+    answers at once; content decides where it moved (a write may change nothing owned)."""
+    suspects = {item.row_id: item for item in known
+                if item.row_id in rows and not rows[item.row_id][1]
+                and (item.row_version is None or item.row_version != rows[item.row_id][0])}
+    changed: dict[int, Contact | None] = {}
+    for batch in _batches(list(suspects)):
+        for contact in contacts.load_many(db, batch):
+            same = props.of_contact(contact, region) == suspects[contact.id].props
+            changed[contact.id] = None if same else contact
+    return changed
+
+
+def _compare(plan: Plan, item: Base, state: FileState | None, row, crm: Contact | None,
+             region: str | None) -> None:
+    step = Step("drop", item.href, base=item, contact=crm)
+    phone_changed = False
+    if state is not None and state != item.state:
+        if not _read(plan, step, region):
+            return
+        phone_changed = props.digest(step.phone) != item.hash
+        if not phone_changed:
+            step.kind = "refresh"
+    gone_in_crm, trashed = row is None, row is not None and row[1]
+    if state is None:  # deleted on the phone
+        step.kind = "drop" if gone_in_crm or trashed else ("reupload" if crm else "pull-delete")
+    elif gone_in_crm:
+        step.kind = "push-delete"
+    elif trashed:
+        step.kind = "restore" if phone_changed else "push-delete"
+    elif phone_changed:
+        step.kind = "merge" if crm else "pull"
+    elif crm:
+        step.kind = "push"
+    elif step.kind != "refresh":
+        if row[0] is None or row[0] == item.row_version:
+            return
+        step.kind = "refresh"  # written in crm without changing what sync owns
+    plan.steps.append(step)
+
+
+def _new_file(plan: Plan, href: str, region: str | None) -> Step | None:
+    step = Step("pull-new", href)
+    if not _read(plan, step, region):
+        return None
+    plan.steps.append(step)
+    return step
+
+
+def _read(plan: Plan, step: Step, region: str | None) -> bool:
+    """Read and parse the step's file; a file that cannot be read is a problem, skipped."""
+    try:
+        read = vdir.read(plan.folder, step.href)
+        if read is None:
+            raise InvalidInput("vanished while being read")
+        step.card = cards.parse(read[0])
+    except (InvalidInput, UnicodeError) as exc:
+        plan.problems.append((step.href, str(exc)))
+        return False
+    step.state = read[1]
+    step.phone = props.of_contact(step.card.contact, region)
+    return True
+
+
+def _file_name(contact: Contact, files: dict) -> str:
+    from crmcli.interchange.exporter import vdir_file_name
+
+    name = vdir_file_name(contact)
+    return name if name not in files else f"{contact.id}-{name}"
+
+
+def _batches(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), BATCH):
+        yield ids[start:start + BATCH]

@@ -1,0 +1,120 @@
+"""The properties sync owns, as plain JSON-able data, and the three-way merge of them.
+
+A contact's owned properties are compared parsed, never as bytes (servers and phones rewrite
+PRODID, folding and order). Single values (name, company, title, birthday, anniversary) merge
+field by field; lists (emails, phones, addresses, URLs, tags) merge item by item, an item
+matched on its normalised value, so a label (TYPE) change is a modification of that item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, replace
+
+from crmcli.contacts import detail_norm, normalize_tag
+from crmcli.models import Contact, Detail, PartialDate
+
+SINGLES = ("name", "company", "title", "birthday", "anniversary")
+DETAIL_LISTS = {"emails": "email", "phones": "phone", "addresses": "address", "urls": "url"}
+LISTS = (*DETAIL_LISTS, "tags")
+
+Props = dict  # {"name": str, ..., "emails": [[norm, value, label], ...], "tags": [[tag]]}
+
+
+def of_contact(contact: Contact, region: str | None = None) -> Props:
+    """The owned properties of a contact, in a canonical form."""
+    props: Props = {name: _text(getattr(contact, name)) for name in SINGLES}
+    for field_name, kind in DETAIL_LISTS.items():
+        props[field_name] = _unique(
+            [detail_norm(kind, d.value, region) or d.value.strip(), d.value, d.label or ""]
+            for d in getattr(contact, field_name))
+    props["tags"] = _unique([normalize_tag(tag)] for tag in contact.tags)
+    return props
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _unique(items) -> list[list[str]]:
+    seen, kept = set(), []
+    for item in items:
+        if item[0] and item[0] not in seen:
+            seen.add(item[0])
+            kept.append(item)
+    return kept
+
+
+def digest(props: Props) -> str:
+    text = json.dumps(props, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def apply(contact: Contact, props: Props) -> Contact:
+    """``contact`` with its owned properties set to ``props``."""
+    values = {name: props[name] for name in ("name", "company", "title")}
+    values["name"] = values["name"] or contact.name
+    for name in ("birthday", "anniversary"):
+        values[name] = PartialDate.from_storage(props[name]) if props[name] else None
+    for field_name in DETAIL_LISTS:
+        values[field_name] = [Detail(value, label) for _, value, label in props[field_name]]
+    values["tags"] = [tag for (tag,) in props["tags"]]
+    return replace(contact, **values)
+
+
+@dataclass(frozen=True)
+class Clash:
+    """The same property changed differently on both sides: ``kept`` won, ``lost`` lost."""
+
+    field: str
+    kept: object
+    lost: object
+    winner: str  # "phone" or "crm"
+
+
+def merge(base: Props | None, phone: Props, crm: Props, phone_wins: bool
+          ) -> tuple[Props, list[Clash]]:
+    """Both sides' changes since ``base`` (None: never agreed, every difference clashes);
+    where both changed the same thing differently, ``phone_wins`` says which is newer."""
+    base = base or {}
+    merged: Props = {}
+    clashes: list[Clash] = []
+    for name in SINGLES:
+        merged[name] = _pick(name, base.get(name, _UNSET), phone[name], crm[name], phone_wins,
+                             clashes)
+    for name in LISTS:
+        merged[name] = _merge_list(name, base.get(name), phone[name], crm[name], phone_wins,
+                                   clashes)
+    return merged, clashes
+
+
+_UNSET = object()
+
+
+def _pick(name: str, was, phone, crm, phone_wins: bool, clashes: list[Clash]):
+    if phone == crm or crm == was:
+        return phone
+    if phone == was:
+        return crm
+    kept, lost = (phone, crm) if phone_wins else (crm, phone)
+    clashes.append(Clash(name, kept, lost, "phone" if phone_wins else "crm"))
+    return kept
+
+
+def _merge_list(name: str, base: list | None, phone: list, crm: list, phone_wins: bool,
+                clashes: list[Clash]) -> list:
+    was = {item[0]: item for item in base or []}
+    on_phone = {item[0]: item for item in phone}
+    in_crm = {item[0]: item for item in crm}
+    merged = []
+    for key in [*on_phone, *(key for key in in_crm if key not in on_phone)]:
+        here, there = on_phone.get(key), in_crm.get(key)
+        if here is None or there is None:
+            if key in was:
+                continue  # removed on one side (and unchanged or removed on the other)
+            merged.append(here or there)
+            continue
+        before = was.get(key, _UNSET) if base is not None else _UNSET
+        merged.append(_pick(f"{name}:{key}", before, here, there, phone_wins, clashes))
+    return merged

@@ -1,0 +1,254 @@
+"""crm sync: two books (a laptop and a desktop) and one shared vdir, as vdirsyncer would leave
+it; the phone is plain file edits in the vdir. After at most two runs per side every side
+agrees, and a further run moves nothing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import Crm
+
+NOW = {"CRM_NOW": "2026-11-25T10:00:00Z"}
+LATER = {"CRM_NOW": "2026-11-25T11:00:00Z"}
+
+
+@pytest.fixture
+def vdir(tmp_path) -> Path:
+    config = tmp_path / "config" / "crmcli" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'[sync]\ncommand = ""\ncontacts = "{tmp_path / "vdir"}"\n')
+    return tmp_path / "vdir"
+
+
+@pytest.fixture
+def laptop(tmp_path) -> Crm:
+    return Crm(tmp_path / "laptop.db")
+
+
+@pytest.fixture
+def desktop(tmp_path) -> Crm:
+    return Crm(tmp_path / "desktop.db")
+
+
+def sync(book: Crm, *args: str, env=None) -> str:
+    result = book("sync", *args, env=env or NOW)
+    assert result.exit_code == 0, result.stderr
+    return result.stderr
+
+
+def settle(*books: Crm, env=None) -> None:
+    """Two rounds on every book, then a third that must move nothing anywhere."""
+    for _ in range(2):
+        for book in books:
+            sync(book, env=env)
+    for book in books:
+        assert sync(book, env=env) == ""
+
+
+def people(book: Crm) -> dict[str, dict]:
+    return {c["name"]: c for c in book.ok("list", "--json").json()}
+
+
+def card(vdir: Path, name: str) -> Path:
+    found = [path for path in vdir.glob("*.vcf") if f"FN:{name}\r\n" in path.read_bytes().decode()]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def edit_card(path: Path, old: str, new: str) -> None:
+    text = path.read_bytes().decode()
+    assert old in text
+    path.write_bytes(text.replace(old, new).encode())
+
+
+def test_a_contact_travels_to_the_vdir_and_to_another_book(vdir, laptop, desktop):
+    laptop.add("Ana Lima", "--email", "ana@example.com", "--tag", "vip")
+    assert sync(laptop) == "crm sync: contacts: pushed 1 new\n"
+    assert "EMAIL:ana@example.com" in card(vdir, "Ana Lima").read_bytes().decode()
+    assert sync(desktop) == "crm sync: contacts: pulled 1 new\n"
+    ana = people(desktop)["Ana Lima"]
+    assert ana["emails"][0]["value"] == "ana@example.com" and ana["tags"] == ["vip"]
+    settle(laptop, desktop)
+    assert len(list(vdir.glob("*.vcf"))) == 1
+
+
+def test_a_card_with_any_file_name_is_pulled_and_edits_go_back_into_it(vdir, laptop):
+    vdir.mkdir()
+    (vdir / "Bo Chen from the phone.vcf").write_bytes(
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:phone-1\r\nFN:Bo Chen\r\nN:Chen;Bo;;;\r\n"
+        b"TEL;TYPE=CELL:+34 600 000 001\r\nX-PHONE-ONLY:kept\r\nEND:VCARD\r\n")
+    assert sync(laptop) == "crm sync: contacts: pulled 1 new\n"
+    laptop.ok("edit", "bo", "--title", "Buyer")
+    assert sync(laptop) == "crm sync: contacts: pushed 1 changed\n"
+    text = (vdir / "Bo Chen from the phone.vcf").read_bytes().decode()
+    assert "TITLE:Buyer" in text and "X-PHONE-ONLY:kept" in text
+    assert len(list(vdir.glob("*.vcf"))) == 1
+    assert sync(laptop) == ""
+
+
+def test_edits_on_each_side_merge_property_by_property(vdir, laptop, desktop):
+    laptop.add("Ana Lima", "--email", "ana@example.com")
+    settle(laptop, desktop)
+    path = card(vdir, "Ana Lima")
+    edit_card(path, "EMAIL:ana@example.com",
+              "EMAIL:ana@example.com\r\nEMAIL;TYPE=HOME:ana@home.org")
+    laptop.ok("tag", "ana", "+vip")
+    settle(laptop, desktop)
+    for book in (laptop, desktop):
+        ana = people(book)["Ana Lima"]
+        assert sorted(e["value"] for e in ana["emails"]) == ["ana@example.com", "ana@home.org"]
+        assert ana["tags"] == ["vip"]
+    text = path.read_bytes().decode()
+    assert "CATEGORIES:vip" in text and "ana@home.org" in text
+
+
+def test_the_same_field_changed_on_both_sides_keeps_the_newer_and_notes_the_other(
+        vdir, laptop, desktop):
+    laptop.add("Ana Lima", "--title", "Buyer")
+    settle(laptop, desktop)
+    edit_card(card(vdir, "Ana Lima"), "TITLE:Buyer", "REV:20261125T103000Z\r\nTITLE:CTO")
+    laptop.ok("edit", "ana", "--title", "CEO", env=LATER)  # later than the phone's REV
+    result = sync(laptop, env=LATER)
+    assert "1 conflict" in result
+    settle(laptop, desktop, env=LATER)
+    assert people(laptop)["Ana Lima"]["title"] == people(desktop)["Ana Lima"]["title"] == "CEO"
+    assert "TITLE:CEO" in card(vdir, "Ana Lima").read_bytes().decode()
+    conflicts = laptop.ok("sync", "conflicts", "--json").json()
+    assert [(c["field"], c["kept"], c["lost"], c["winner"]) for c in conflicts] == [
+        ("title", "CEO", "CTO", "crm")]
+    notes = laptop.ok("notes", "list", "ana", "--json").json()
+    assert "sync conflict on title: kept 'CEO' (crm), replaced 'CTO'" in notes[0]["body"]
+
+
+def test_a_phone_change_without_rev_wins_a_tie(vdir, laptop):
+    laptop.add("Ana Lima", "--title", "Buyer")
+    sync(laptop)
+    edit_card(card(vdir, "Ana Lima"), "TITLE:Buyer", "TITLE:CTO")
+    laptop.ok("edit", "ana", "--title", "CEO", env=NOW)
+    assert "1 conflict" in sync(laptop)
+    assert people(laptop)["Ana Lima"]["title"] == "CTO"
+    assert sync(laptop) == ""
+
+
+def test_deletions_travel_both_ways(vdir, laptop, desktop):
+    for name in ("Ana Lima", "Bo Chen", "Chloé Dubois"):
+        laptop.add(name)
+    settle(laptop, desktop)
+    card(vdir, "Ana Lima").unlink()  # deleted on the phone
+    laptop.ok("rm", "bo", "--yes")
+    settle(laptop, desktop)
+    for book in (laptop, desktop):
+        assert set(people(book)) == {"Chloé Dubois"}
+        assert {c["name"] for c in book.ok("trash", "--json").json()} == {"Ana Lima", "Bo Chen"}
+    assert [p.read_bytes().decode().count("FN:Chloé") for p in vdir.glob("*.vcf")] == [1]
+
+
+def test_deleted_on_one_side_while_edited_on_the_other_is_kept(vdir, laptop):
+    laptop.add("Ana Lima")
+    laptop.add("Bo Chen")
+    sync(laptop)
+    card(vdir, "Ana Lima").unlink()
+    laptop.ok("edit", "ana", "--title", "CEO")
+    assert "uploaded again" in sync(laptop)
+    assert "TITLE:CEO" in card(vdir, "Ana Lima").read_bytes().decode()
+    laptop.ok("rm", "bo", "--yes")
+    edit_card(card(vdir, "Bo Chen"), "FN:Bo Chen", "FN:Bo Chen\r\nTITLE:Buyer")
+    assert "restored in crm" in sync(laptop)
+    assert people(laptop)["Bo Chen"]["title"] == "Buyer"
+    assert sync(laptop) == ""
+
+
+def test_restored_contacts_come_back_and_forgotten_ones_go(vdir, laptop):
+    laptop.add("Ana Lima")
+    laptop.add("Bo Chen")
+    sync(laptop)
+    laptop.ok("rm", "ana", "--yes")
+    sync(laptop)
+    assert len(list(vdir.glob("*.vcf"))) == 1
+    laptop.ok("restore", "ana")
+    assert sync(laptop) == "crm sync: contacts: pushed 1 new\n"
+    laptop.ok("forget", "bo", "--yes")
+    assert sync(laptop) == "crm sync: contacts: pushed 1 deleted\n"
+    assert [path.read_bytes().decode().count("FN:Ana Lima") for path in vdir.glob("*.vcf")] == [1]
+
+
+def test_merging_two_contacts_deletes_the_losers_card(vdir, laptop, desktop):
+    laptop.add("Ana Lima", "--email", "ana@example.com")
+    laptop.add("Ana  Lima", "--email", "ana@home.org")
+    settle(laptop, desktop)
+    laptop.ok("merge", "1", "2", "--yes")
+    settle(laptop, desktop)
+    assert len(list(vdir.glob("*.vcf"))) == 1
+    for book in (laptop, desktop):
+        assert sorted(e["value"] for e in people(book)["Ana Lima"]["emails"]) == [
+            "ana@example.com", "ana@home.org"]
+
+
+def test_an_unreadable_card_is_named_and_skipped(vdir, laptop):
+    laptop.add("Ana Lima")
+    vdir.mkdir()
+    (vdir / "broken.vcf").write_text("BEGIN:VCARD\r\nVERSION:3.0\r\n")
+    result = laptop("sync", env=NOW)
+    assert result.exit_code == 1
+    assert re.search(r"crm: error: contacts: broken.vcf: .*END:VCARD", result.stderr)
+    assert "pushed 1 new" in result.stderr
+    unresolved = laptop.ok("sync", "conflicts", "--json").json()
+    assert [(c["status"], c["href"]) for c in unresolved] == [("unresolved", "broken.vcf")]
+
+
+def test_a_dry_run_and_status_write_nothing(vdir, laptop):
+    laptop.add("Ana Lima")
+    assert "push new 1" in sync(laptop, "--dry-run")
+    assert not vdir.exists()
+    status = laptop.ok("sync", "status", "--json").json()
+    assert status == [{"collection": "contacts", "folder": str(vdir), "pull_new": 0,
+                       "pull_changed": 0, "pull_deleted": 0, "push_new": 1, "push_changed": 0,
+                       "push_deleted": 0, "merge": 0, "problems": 0}]
+
+
+def test_a_run_that_would_delete_many_asks_for_force_delete(vdir, laptop):
+    for number in range(12):
+        laptop.add(f"Person {number}")
+    sync(laptop)
+    for path in list(vdir.glob("*.vcf"))[:3]:
+        path.unlink()
+    result = laptop("sync", env=NOW)
+    assert result.exit_code == 1 and "--force-delete" in result.stderr
+    assert len(people(laptop)) == 12
+    assert "pulled 3 deleted" in sync(laptop, "--force-delete")
+
+
+def test_another_book_on_the_same_vdir_deletes_nothing(vdir, laptop, tmp_path):
+    laptop.add("Ana Lima")
+    sync(laptop)
+    other = Crm(tmp_path / "other.db")
+    assert sync(other) == "crm sync: contacts: pulled 1 new\n"
+    assert len(list(vdir.glob("*.vcf"))) == 1
+
+
+def test_the_command_runs_before_and_after_only_when_crm_wrote(vdir, laptop, tmp_path):
+    log = tmp_path / "ran"
+    config = tmp_path / "config" / "crmcli" / "config.toml"
+    config.write_text(f'[sync]\ncommand = "touch {log}"\ncontacts = "{vdir}"\n')
+    laptop.add("Ana Lima")
+    sync(laptop)
+    assert log.exists()
+    log.unlink()
+    sync(laptop, "--no-command")
+    assert not log.exists()
+    config.write_text(f'[sync]\ncommand = "false"\ncontacts = "{vdir}"\n')
+    result = laptop("sync", env=NOW)
+    assert result.exit_code == 1 and "'false' exited with status 1" in result.stderr
+
+
+def test_a_second_run_waits_for_no_one(vdir, laptop, db_path):
+    import fcntl
+
+    laptop.add("Ana Lima")
+    with open(f"{laptop.db_path}.sync-lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        result = laptop("sync", env=NOW)
+    assert result.exit_code == 1 and "another crm sync is running" in result.stderr
+    assert not vdir.exists()

@@ -74,7 +74,7 @@ def test_post_hooks_get_the_objects_and_the_operation(crm, hooks):
                   for entry in crm.ok("journal", "--json").json()}
     by_hook = {call["hook"]: call for call in seen}
     assert by_hook["post-add"]["operation"] == operations["add"]
-    assert by_hook["pre-modify"]["operation"] is None  # no operation before the change
+    assert by_hook["pre-modify"]["operation"] == operations["edit"]  # the same as post-
     modified = by_hook["post-modify"]["lines"][0]
     assert (modified["before"]["title"], modified["after"]["title"]) == (None, "COO")
     crm.ok("restore", "ana")

@@ -58,19 +58,21 @@ class Hooks:
         path = self.folder / name
         return path if path.is_file() and os.access(path, os.X_OK) else None
 
-    def before(self, name: str, payload: dict) -> None:
+    def before(self, name: str, payload: dict, operation_id: int | None = None) -> None:
         """Run a pre- hook on one change; raise Refused when it says no."""
-        outcome = self._run(name, to_json(payload) + "\n", None)
+        outcome = self._run(name, to_json(payload) + "\n", operation_id)
         if not outcome.ok:
             raise Refused(f"the {name} hook refused the change: {outcome.reason}")
         if 1 in outcome.refused_lines:
             raise Refused(f"the {name} hook refused the change: {outcome.refused_lines[1]}")
 
-    def before_each(self, name: str, payloads: list[dict]) -> dict[int, str]:
+    def before_each(self, name: str, payloads: list[dict], operation_id: int | None = None
+                    ) -> dict[int, str]:
         """Run a pre- hook once on many changes; the 0-based indexes it refuses, with why."""
         if not payloads or self.path(name) is None:
             return {}
-        outcome = self._run(name, "".join(to_json(item) + "\n" for item in payloads), None)
+        outcome = self._run(name, "".join(to_json(item) + "\n" for item in payloads),
+                            operation_id)
         if not outcome.ok:
             return dict.fromkeys(range(len(payloads)), outcome.reason)
         return {line - 1: reason for line, reason in outcome.refused_lines.items()

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlite3 import Connection
 
 from crmcli import userdata
-from crmcli.db import SCHEMA_VERSION
+from crmcli.db import SCHEMA_VERSION, transaction
 
 SOURCES = ("cli", "import", "sync", "campaign", "mail", "hook", "mcp")
 MAX_WHAT = 200
@@ -46,6 +46,7 @@ class Recorder:
     undoes: int | None = None
     operation_id: int | None = None
     suspended: bool = False  # forgetting a person writes nothing to the journal
+    reserved: bool = False  # created before a pre- hook ran, so the hook saw its id
 
     def begin(self, db: Connection) -> None:
         if not db.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'journal_current'"
@@ -61,6 +62,26 @@ class Recorder:
 
     def end(self, db: Connection) -> None:
         """Before commit: an operation that changed nothing leaves no trace."""
+        if not self.reserved:
+            self._drop_if_empty(db)
+
+    def reserve(self, db: Connection) -> int | None:
+        """Create the operation now (a pre- hook is told its id before anything is written);
+        ``release`` removes it if the command then writes nothing."""
+        if self.suspended:
+            return None
+        self.reserved = True
+        with transaction(db):
+            pass
+        return self.operation_id
+
+    def release(self, db: Connection) -> None:
+        if self.reserved and self.operation_id is not None:
+            with transaction(db):
+                self._drop_if_empty(db)
+        self.reserved = False
+
+    def _drop_if_empty(self, db: Connection) -> None:
         if self.operation_id is not None and not db.execute(
                 "SELECT 1 FROM journal_changes WHERE operation_id = ? LIMIT 1",
                 [self.operation_id]).fetchone():

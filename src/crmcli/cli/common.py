@@ -123,6 +123,9 @@ class State:
 
         use_zone(None)  # the configured zone was this command's (tests run many in-process)
         if self._db is not None:
+            recorder = getattr(self._db, "journal", None)
+            if recorder is not None:
+                recorder.release(self._db)
             self._db.close()
             self._db = None
 

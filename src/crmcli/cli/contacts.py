@@ -81,7 +81,7 @@ def add(
     phones.warn(warnings + duplicates.shared_details(db, contact, phones.region()))
     hook = hooking.active("pre-add", "post-add")
     if hook:
-        hook.before("pre-add", {"after": hooking.contact_json(contact)})
+        hooking.before(hook, "pre-add", {"after": hooking.contact_json(contact)})
     contact = contacts.create(db, contact, notes=[note] if note else [], region=phones.region())
     hooking.after(hook, "post-add", lambda: [{"after": hooking.saved_contact_json(contact.id)}])
     phones.suggest_region(contact.phones)
@@ -199,7 +199,8 @@ def _before_modify(contact: Contact, changed: Contact):
     if hook is None:
         return None
     before = hooking.contact_json(contact)
-    hook.before("pre-modify", {"before": before, "after": hooking.contact_json(changed)})
+    hooking.before(hook, "pre-modify",
+                   {"before": before, "after": hooking.contact_json(changed)})
     return hook, before
 
 
@@ -237,7 +238,7 @@ def remove(ref: Ref, yes: YesOption = False) -> None:
     hook = hooking.active("pre-delete", "post-delete")
     before = hooking.contact_json(contact) if hook else {}
     if hook:
-        hook.before("pre-delete", {"before": before})
+        hooking.before(hook, "pre-delete", {"before": before})
     contacts.trash(db, contact.id)
     hooking.after(hook, "post-delete", lambda: [{"before": before}])
     info(f"moved contact {contact.id} to the trash; 'crm restore {contact.id}' brings it back")

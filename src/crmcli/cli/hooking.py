@@ -42,6 +42,26 @@ def active(*names: str) -> Hooks | None:
     return found if any(found.path(name) for name in names) else None
 
 
+def before(found: Hooks, name: str, payload: dict) -> None:
+    """Run a pre- hook (it may refuse), telling it the operation id the change will have."""
+    if found.path(name):
+        found.before(name, payload, reserve_operation())
+
+
+def before_each(found: Hooks, name: str, payloads: list[dict]) -> dict[int, str]:
+    """Run a bulk pre- hook; the 0-based indexes of the changes it refuses, with why."""
+    if not payloads or not found.path(name):
+        return {}
+    return found.before_each(name, payloads, reserve_operation())
+
+
+def reserve_operation() -> int | None:
+    """The journal's operation of this command, created before anything is written so that
+    pre- and post- hooks see the same id (a command that then writes nothing leaves none)."""
+    recorder = state().db.journal
+    return recorder.reserve(state().db) if recorder else None
+
+
 def operation_id() -> int | None:
     """The journal's operation of this command, once it has written something."""
     return getattr(state().db.journal, "operation_id", None)

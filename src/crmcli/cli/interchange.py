@@ -80,7 +80,7 @@ def _screen(hook, records) -> tuple[list, list[str]]:
     written); the records it refuses are left out and reported."""
     records = list(records)
     readable = [record for record in records if record.contact is not None]
-    refused = hook.before_each("pre-add", [{"after": contacts.to_record(record.contact)}
+    refused = hooking.before_each(hook, "pre-add", [{"after": contacts.to_record(record.contact)}
                                            for record in readable])
     dropped = {id(readable[index]) for index in refused}
     messages = [f"{readable[index].where}: refused by the pre-add hook: {reason}"

@@ -149,8 +149,8 @@ def test_undo_of_an_older_operation_and_the_refusal(crm):
     crm.ok("edit", "ana", "--title", "COO")  # 5 touches Ana's row again
     refused = crm("undo", "3")
     assert refused.exit_code == 1
-    assert "cannot undo #3 (tag ana +vip): later operations changed the same rows: " \
-        "#5 (edit ana --title COO: " in refused.stderr
+    assert "cannot undo #3 (tag ana +vip): later operations changed the same rows or added " \
+        "rows that depend on them: #5 (edit ana --title COO: " in refused.stderr
     crm.ok("undo", "4")  # Bo's title: nothing later touched it
     assert crm.ok("show", "bo", "--json").json()["title"] is None
     crm.ok("undo", "5")
@@ -159,6 +159,21 @@ def test_undo_of_an_older_operation_and_the_refusal(crm):
     again = crm("undo", "3")
     assert again.exit_code == 1 and "already undone by #8" in again.stderr
     assert crm("undo", "99").exit_code == 3
+
+
+def test_undo_refuses_when_later_operations_added_rows_under_its_rows(crm):
+    crm.add("Ana Lima")                       # 1 adds the contact
+    crm.add("Bo Chen")                        # 2
+    crm.ok("note", "ana", "Met at the fair")  # 3 adds a note on it
+    refused = crm("undo", "1")
+    assert refused.exit_code == 1
+    assert "cannot undo #1 (add 'Ana Lima'" in refused.stderr
+    assert "#3 (note ana 'Met at the fair': notes #1)" in refused.stderr
+    assert [note["body"] for note in crm.ok("notes", "list", "ana", "--json").json()] == [
+        "Met at the fair"]
+    crm.ok("undo", "3")
+    crm.ok("undo", "1")  # the note and its undo cancel out
+    assert [contact["name"] for contact in crm.ok("list", "-f", "json").json()] == ["Bo Chen"]
 
 
 def test_import_is_one_operation_from_the_import_source(crm, tmp_path):

@@ -73,8 +73,35 @@ def _check(db: Connection, operation: Operation) -> None:
         " AND later.operation_id NOT IN (SELECT value FROM json_each(?))"
         " ORDER BY later.operation_id, later.table_name, later.row_id",
         [operation.id, operation.id, json.dumps(sorted(skipped))]).fetchall()
+    conflicts = sorted(set(conflicts) | set(_dependents(db, operation, skipped)))
     if conflicts:
         raise Refused(_conflict_message(db, operation, conflicts))
+
+
+def _dependents(db: Connection, operation: Operation, skipped: set[int]) -> list[tuple]:
+    """Rows that later operations added under rows this one added (a note on a contact it
+    created): undoing it would delete them too."""
+    found = []
+    for child, column, parent in _references(db):
+        found += db.execute(
+            "SELECT DISTINCT later.operation_id, later.table_name, later.row_id"
+            f" FROM journal_changes later JOIN {child} ON {child}.rowid = later.row_id"
+            " JOIN journal_changes mine ON mine.table_name = ? AND mine.kind = 'insert'"
+            f" AND mine.row_id = {child}.\"{column}\""
+            " WHERE mine.operation_id = ? AND later.table_name = ? AND later.kind = 'insert'"
+            " AND later.operation_id > ? AND later.operation_id NOT IN"
+            " (SELECT value FROM json_each(?))",
+            [parent, operation.id, child, operation.id, json.dumps(sorted(skipped))]).fetchall()
+    return found
+
+
+def _references(db: Connection) -> list[tuple[str, str, str]]:
+    """(child table, column, parent table) of every reference between user tables."""
+    present = {name for (name,) in db.execute(
+        "SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+    return [(table, row[3], row[2]) for table in userdata.USER_TABLES if table in present
+            for row in db.execute(f"PRAGMA main.foreign_key_list({table})")
+            if row[2] in userdata.USER_TABLES]
 
 
 def _cancelled_since(db: Connection, operation: Operation) -> set[int]:
@@ -102,7 +129,8 @@ def _conflict_message(db: Connection, operation: Operation, conflicts: list[tupl
              for later_id, rows in list(by_operation.items())[:_SHOWN_CONFLICTS]]
     more = len(by_operation) - len(shown)
     return (f"cannot undo #{operation.id} ({operation.what}): later operations changed the "
-            f"same rows: {'; '.join(shown)}" + (f" and {more} more" if more > 0 else "")
+            f"same rows or added rows that depend on them: {'; '.join(shown)}"
+            + (f" and {more} more" if more > 0 else "")
             + "; undo those first")
 
 

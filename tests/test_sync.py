@@ -252,3 +252,64 @@ def test_a_second_run_waits_for_no_one(vdir, laptop, db_path):
         result = laptop("sync", env=NOW)
     assert result.exit_code == 1 and "another crm sync is running" in result.stderr
     assert not vdir.exists()
+
+
+def _cards(count: int, prefix: str) -> str:
+    return "".join(f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{prefix}-{n}\r\nFN:{prefix} {n}\r\n"
+                   f"EMAIL:{prefix}.{n}@example.com\r\nEND:VCARD\r\n" for n in range(count))
+
+
+def _killed_half_way(book: Path, tmp_path: Path, done: str) -> int:
+    """Start `crm sync` as a real process, kill it once ``done`` (SQL) counts 40 items, and
+    return the count it was killed at."""
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, **NOW, "CRM_CONFIG": str(tmp_path / "config" / "crmcli" /
+                                                   "config.toml")}
+    process = subprocess.Popen([sys.executable, "-m", "crmcli", "--db", str(book), "sync",
+                                "--no-command"], env=env, stderr=subprocess.DEVNULL)
+    reader = sqlite3.connect(f"file:{book}?mode=ro", uri=True, timeout=5)
+    deadline = time.monotonic() + 60
+    try:
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                if reader.execute(done).fetchone()[0] >= 40:
+                    break
+            except sqlite3.OperationalError:
+                pass  # the tables are not there yet
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        return reader.execute(done).fetchone()[0]
+    finally:
+        reader.close()
+
+
+def test_a_run_killed_half_way_is_resumed_with_nothing_lost_or_doubled(vdir, laptop, desktop,
+                                                                       tmp_path):
+    vdir.mkdir()
+    for number in range(150):  # created on the phone: pulled by the killed run
+        (vdir / f"phone {number}.vcf").write_text(_cards(1, "Phone")
+                                                 .replace("-0", f"-{number}")
+                                                 .replace(" 0", f" {number}"))
+    laptop.ok("list")  # the book exists before the run starts
+    assert 40 <= _killed_half_way(laptop.db_path, tmp_path,
+                                  "SELECT count(*) FROM sync_items") < 150
+    sync(laptop)
+    assert len(people(laptop)) == 150
+    cards_file = tmp_path / "cards.vcf"
+    cards_file.write_text(_cards(150, "Desk"))
+    desktop.ok("import", str(cards_file))
+    assert 40 <= _killed_half_way(desktop.db_path, tmp_path,  # pushes 150, pulls 150
+                                  "SELECT count(*) FROM sync_items") < 300
+    settle(desktop, laptop)
+    assert len(list(vdir.glob("*.vcf"))) == 300
+    assert not [path for path in vdir.iterdir() if not path.name.endswith(".vcf")]
+    for book in (laptop, desktop):
+        names = [contact["name"] for contact in book.ok("list", "--json").json()]
+        assert len(names) == len(set(names)) == 300

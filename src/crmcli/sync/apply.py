@@ -16,7 +16,7 @@ from crmcli.db import transaction
 from crmcli.sync import base as bases
 from crmcli.sync import cards, props, vdir
 from crmcli.sync.base import Base
-from crmcli.sync.plan import KINDS, Plan, Step
+from crmcli.sync.plan import KINDS, Plan, Step, fingerprint
 
 COLLECTION = "contacts"
 _REV = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2}):?(\d{2}):?(\d{2}))?")
@@ -38,8 +38,6 @@ class Applier:
         self.version, self.region = version, region
         self.stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.outcome = Outcome(problems=list(plan.problems))
-        self.versioned = any(row[1] == "version"
-                             for row in db.execute("PRAGMA table_info(contacts)"))
 
     def run(self) -> Outcome:
         vdir.remove_leftovers(self.plan.folder)
@@ -155,15 +153,12 @@ class Applier:
     def _save(self, href: str, contact_id: int, phone: props.Props, state) -> None:
         contact = contacts.get(self.db, contact_id, deleted=None)
         bases.save(self.db, self.folder, COLLECTION, Base(
-            href, contact.uid, state, props.digest(phone), props.of_contact(contact, self.region),
-            contact_id, self._version(contact_id), self.stamp))
+            href, contact.uid, state, props.digest(phone),
+            bases.props_text(props.of_contact(contact, self.region)), contact_id,
+            self._version(contact_id), self.stamp))
 
     def _version(self, contact_id: int) -> str | None:
-        if not self.versioned:  # before row versions existed: content decides
-            return None
-        row = self.db.execute("SELECT version FROM contacts WHERE id = ?",
-                              [contact_id]).fetchone()
-        return None if row is None or row[0] is None else str(row[0])
+        return fingerprint(self.db, contact_id)
 
     def _phone_time(self, step: Step, item: Base | None) -> str:
         """When the phone's change was made: its REV when plausible (after the last sync,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from sqlite3 import Connection
 
 from crmcli.sync.props import Props
@@ -20,18 +21,26 @@ class Base:
     uid: str | None
     state: FileState
     hash: str
-    props: Props
+    props_text: str  # JSON, parsed only when the item changed
     row_id: int
-    row_version: str | None
+    row_version: str | None  # the contact's owned content, as plan.fingerprints reads it
     synced_at: str
+
+    @cached_property
+    def props(self) -> Props:
+        return json.loads(self.props_text)
+
+
+def props_text(props: Props) -> str:
+    return json.dumps(props, ensure_ascii=False, sort_keys=True)
 
 
 def load(db: Connection, folder: str) -> Iterator[Base]:
     for row in db.execute(
             "SELECT href, uid, mtime_ns, size, hash, props, row_id, row_version, synced_at"
             " FROM sync_items WHERE folder = ?", [folder]):
-        yield Base(row[0], row[1], FileState(row[2], row[3]), row[4], json.loads(row[5]),
-                   row[6], row[7], row[8])
+        yield Base(row[0], row[1], FileState(row[2], row[3]), row[4], row[5], row[6], row[7],
+                   row[8])
 
 
 def save(db: Connection, folder: str, collection: str, base: Base) -> None:
@@ -43,7 +52,7 @@ def save(db: Connection, folder: str, collection: str, base: Base) -> None:
         " props = excluded.props, row_id = excluded.row_id,"
         " row_version = excluded.row_version, synced_at = excluded.synced_at",
         [folder, base.href, collection, base.uid, base.state.mtime_ns, base.state.size,
-         base.hash, json.dumps(base.props, ensure_ascii=False, sort_keys=True), base.row_id,
+         base.hash, base.props_text, base.row_id,
          base.row_version, base.synced_at])
 
 

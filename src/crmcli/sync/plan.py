@@ -80,21 +80,37 @@ def make(db: Connection, folder: Path, region: str | None) -> Plan:
     return plan
 
 
-def _contact_rows(db: Connection) -> dict[int, tuple[str | None, bool, str | None]]:
-    """Each contact's version (None before row versions existed), whether it is in the
-    trash, and its UID."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(contacts)")}
-    version = "version" if "version" in columns else "NULL"
-    return {row[0]: (None if row[1] is None else str(row[1]), row[2] is not None, row[3])
-            for row in db.execute(f"SELECT id, {version}, deleted_at, uid FROM contacts")}
+# Everything sync owns of a contact, read in one query: a change in it is a change in crm.
+# (Row versions also move on writes sync does not own, such as a cadence.)
+FINGERPRINT = (
+    "c.name || char(31) || coalesce(co.name, '') || char(31) || coalesce(c.title, '')"
+    " || char(31) || coalesce(c.birthday, '') || char(31) || coalesce(c.anniversary, '')"
+    " || char(31) || coalesce((SELECT group_concat(x, char(30)) FROM (SELECT kind || char(29)"
+    " || value || char(29) || coalesce(label, '') AS x FROM contact_details d"
+    " WHERE d.contact_id = c.id ORDER BY d.id)), '')"
+    " || char(31) || coalesce((SELECT group_concat(tag, char(30)) FROM (SELECT tag"
+    " FROM contact_tags t WHERE t.contact_id = c.id ORDER BY tag)), '')")
+
+
+def fingerprint(db: Connection, contact_id: int) -> str | None:
+    row = db.execute(f"SELECT {FINGERPRINT} FROM contacts c LEFT JOIN companies co"
+                     " ON co.id = c.company_id WHERE c.id = ?", [contact_id]).fetchone()
+    return row[0] if row else None
+
+
+def _contact_rows(db: Connection) -> dict[int, tuple[str, bool, str | None]]:
+    """Each contact's fingerprint, whether it is in the trash, and its UID."""
+    return {row[0]: (row[1], row[2] is not None, row[3]) for row in db.execute(
+        f"SELECT c.id, {FINGERPRINT}, c.deleted_at, c.uid FROM contacts c"
+        " LEFT JOIN companies co ON co.id = c.company_id")}
 
 
 def _crm_changes(db: Connection, known, rows, region: str | None) -> dict[int, Contact | None]:
-    """The contacts changed in crm since their base (None: unchanged). The row version
-    answers at once; content decides where it moved (a write may change nothing owned)."""
+    """The contacts changed in crm since their base (None: unchanged). The fingerprint
+    answers at once; the owned properties decide where it moved."""
     suspects = {item.row_id: item for item in known
                 if item.row_id in rows and not rows[item.row_id][1]
-                and (item.row_version is None or item.row_version != rows[item.row_id][0])}
+                and item.row_version != rows[item.row_id][0]}
     changed: dict[int, Contact | None] = {}
     for batch in _batches(list(suspects)):
         for contact in contacts.load_many(db, batch):
@@ -125,7 +141,7 @@ def _compare(plan: Plan, item: Base, state: FileState | None, row, crm: Contact 
     elif crm:
         step.kind = "push"
     elif step.kind != "refresh":
-        if row[0] is None or row[0] == item.row_version:
+        if row[0] == item.row_version:
             return
         step.kind = "refresh"  # written in crm without changing what sync owns
     plan.steps.append(step)

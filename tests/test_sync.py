@@ -313,3 +313,49 @@ def test_a_run_killed_half_way_is_resumed_with_nothing_lost_or_doubled(vdir, lap
     for book in (laptop, desktop):
         names = [contact["name"] for contact in book.ok("list", "--json").json()]
         assert len(names) == len(set(names)) == 300
+
+
+def test_two_vdirs_kept_in_step_by_a_real_vdirsyncer_converge(tmp_path, laptop, desktop):
+    """Each book has its own vdir; the real vdirsyncer syncs the two folders, run by crm sync
+    before and after it reconciles (as it would sync each with a server)."""
+    import subprocess
+    import sys
+
+    vdirsyncer = Path(sys.executable).parent / "vdirsyncer"
+    folders = {side: tmp_path / side for side in ("a", "b")}
+    for folder in folders.values():
+        folder.mkdir()
+    syncer_config = tmp_path / "vdirsyncer.conf"
+    syncer_config.write_text(
+        f'[general]\nstatus_path = "{tmp_path / "status"}"\n\n'
+        '[pair books]\na = "a"\nb = "b"\ncollections = null\nconflict_resolution = "b wins"\n'
+        + "".join(f'\n[storage {side}]\ntype = "filesystem"\npath = "{folder}"\n'
+                  'fileext = ".vcf"\n' for side, folder in folders.items()))
+    command = f"{vdirsyncer} -c {syncer_config} sync"
+    subprocess.run([vdirsyncer, "-c", syncer_config, "discover"], check=True, input=b"y\n" * 4,
+                   capture_output=True)
+    envs = {}
+    for book, side in ((laptop, "a"), (desktop, "b")):
+        config = tmp_path / f"{side}.toml"
+        config.write_text(f'[sync]\ncommand = "{command}"\ncontacts = "{folders[side]}"\n')
+        envs[book] = {**NOW, "CRM_CONFIG": str(config)}
+
+    def settle_both():
+        for _ in range(2):
+            for book in (laptop, desktop):
+                sync(book, env=envs[book])
+        for book in (laptop, desktop):
+            assert sync(book, env=envs[book]) == ""
+
+    laptop.ok("add", "Ana Lima", "--title", "Buyer", env=envs[laptop])
+    desktop.ok("add", "Bo Chen", env=envs[desktop])
+    settle_both()
+    desktop.ok("edit", "ana", "--email", "ana@example.com", env=envs[desktop])
+    laptop.ok("rm", "bo", "--yes", env=envs[laptop])
+    settle_both()
+    for book in (laptop, desktop):
+        assert [(c["name"], [e["value"] for e in c["emails"]])
+                for c in book.ok("list", "--json", env=envs[book]).json()] == [
+            ("Ana Lima", ["ana@example.com"])]
+    for folder in folders.values():
+        assert [path.read_bytes().count(b"EMAIL") for path in folder.glob("*.vcf")] == [1]

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
-from dataclasses import dataclass, field
 from sqlite3 import Connection
 
 from crmcli import activity, contacts
@@ -16,19 +14,10 @@ from crmcli.db import transaction
 from crmcli.sync import base as bases
 from crmcli.sync import cards, props, vdir
 from crmcli.sync.base import Base
-from crmcli.sync.plan import KINDS, Plan, Step, fingerprint
+from crmcli.sync.plan import KINDS, Outcome, Plan, Step, fingerprint
 
 COLLECTION = "contacts"
 _REV = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2}):?(\d{2}):?(\d{2}))?")
-
-
-@dataclass
-class Outcome:
-    counts: Counter = field(default_factory=Counter)  # ("pulled", "new") -> n
-    conflicts: int = 0
-    reports: list[str] = field(default_factory=list)  # restored, re-uploaded
-    problems: list[tuple[str, str]] = field(default_factory=list)
-    wrote_files: bool = False
 
 
 class Applier:

@@ -3,6 +3,7 @@ without writing anything (``--dry-run`` and ``crm sync status`` stop here)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,15 @@ class Plan:
 
     def moving(self) -> list[Step]:
         return [step for step in self.steps if KINDS[step.kind][0]]
+
+
+@dataclass
+class Outcome:
+    counts: Counter = field(default_factory=Counter)  # ("pulled", "new") -> n
+    conflicts: int = 0
+    reports: list[str] = field(default_factory=list)  # restored, re-uploaded
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    wrote_files: bool = False
 
 
 def make(db: Connection, folder: Path, region: str | None) -> Plan:

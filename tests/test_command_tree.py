@@ -23,7 +23,8 @@ NOW = "2026-11-25T10:00:00+00:00"
 # Arguments a read command needs on the demo book.
 ARGUMENTS = {"show": ["1"], "deal show": ["1"], "company show": ["1"],
              "notes search": ["pilot"], "followups list": ["ana"], "notes list": ["ana"],
-             "sync": ["--no-command"], "sync run": ["--no-command"]}
+             "sync": ["--no-command"], "sync run": ["--no-command"],
+             "relations": ["1"]}
 TYPE_IS_T = {"log", "activity"}  # where -t has always meant --type
 
 

@@ -297,3 +297,27 @@ def m009_sync_state(db: Database) -> None:
             status TEXT NOT NULL CHECK (status IN ('resolved', 'unresolved'))
         )""",
     )
+
+
+@migrations()
+def m010_relationships(db: Database) -> None:
+    """Relationships between people: ``contact_id``'s ``kind`` is ``related_id`` (a contact in
+    the book) or ``related_name`` (a person who is not)."""
+    _run(
+        db,
+        """CREATE TABLE relationships (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            related_id INTEGER REFERENCES contacts(id) ON DELETE CASCADE,
+            related_name TEXT,
+            name_folded TEXT,
+            created_at TEXT NOT NULL,
+            CHECK ((related_id IS NULL) != (related_name IS NULL)),
+            CHECK (related_id IS NULL OR related_id != contact_id)
+        )""",
+        "CREATE UNIQUE INDEX relationships_edge ON relationships"
+        "(contact_id, kind, coalesce(related_id, 0), coalesce(name_folded, ''))",
+        "CREATE INDEX relationships_related ON relationships(related_id)",
+        "CREATE INDEX relationships_name ON relationships(name_folded)",
+    )

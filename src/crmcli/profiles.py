@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crmcli import activity, contacts, deals, followups
+from crmcli import activity, contacts, deals, followups, relationships
 
 if TYPE_CHECKING:
     from sqlite3 import Connection
@@ -26,6 +26,7 @@ class Profile:
     open_deals: list[Deal]
     notes: list[Note]
     now: dt.datetime
+    relations: list[relationships.Relation]
 
 
 def load(db: Connection, contact: Contact, now: dt.datetime) -> Profile:
@@ -36,7 +37,8 @@ def load(db: Connection, contact: Contact, now: dt.datetime) -> Profile:
         planned=followups.upcoming_for_contact(db, contact.id),
         open_deals=deals.open_for_contact(db, contact.id),
         notes=activity.notes_for(db, contact.id),
-        now=now)
+        now=now,
+        relations=relationships.for_contact(db, contact.id))
 
 
 def to_record(profile: Profile, pipeline: Pipeline) -> dict:
@@ -48,4 +50,5 @@ def to_record(profile: Profile, pipeline: Pipeline) -> dict:
     record["notes"] = [{"id": n.id, "body": n.body, "created_at": n.created_at}
                        for n in profile.notes]
     record["history"] = [activity.event_record(event) for event in profile.history]
+    record["relationships"] = [relationships.to_record(r) for r in profile.relations]
     return record

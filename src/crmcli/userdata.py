@@ -12,7 +12,7 @@ from sqlite3 import Connection
 # Parents before children, so that a load inserts rows in an order foreign keys accept.
 USER_TABLES = (
     "companies", "contacts", "contact_details", "contact_tags", "contact_cards", "notes",
-    "interactions", "deals", "deal_stage_changes", "followups",
+    "interactions", "deals", "deal_stage_changes", "followups", "relationships",
 )
 # Columns of user tables that are caches: neither dumped nor journaled, emptied on a restore.
 CACHE_COLUMNS = {"contact_cards": ("rendered", "rendered_for")}

@@ -38,6 +38,7 @@ COMMANDS = {
     "add": "contacts", "list": "contacts", "show": "contacts", "edit": "contacts",
     "rm": "contacts", "restore": "contacts", "trash": "contacts", "tag": "contacts",
     "dupes": "contacts", "merge": "contacts", "mutt-query": "contacts",
+    "relate": "relations", "unrelate": "relations", "relations": "relations",
     "note": "notes", "notes": "notes", "log": "activity", "unlog": "activity",
     "activity": "activity",
     "import": "interchange", "export": "interchange", "company": "companies",

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import contacts, duplicates
+from crmcli import contacts, duplicates, relationships
 from crmcli.cli import hooking, phones
 from crmcli.cli.common import (
     CsvOption,
@@ -45,6 +45,9 @@ Addresses = Annotated[list[str], typer.Option(
 Urls = Annotated[list[str], typer.Option("--url", help="Web address. Repeatable.")]
 Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Tag. Repeatable.")]
 Ref = Annotated[str, typer.Argument(help="Id, or a name, email or phone matching one contact.")]
+ReferredBy = Annotated[str | None, typer.Option(
+    help="Who referred them: a contact reference, or the name of someone not in the book "
+         "(the referred-by relationship).")]
 
 
 def _details(values: list[str]) -> list[Detail]:
@@ -71,9 +74,11 @@ def add(
     address: Addresses = [],
     url: Urls = [],
     note: Annotated[str | None, typer.Option(help="A first note about the contact.")] = None,
+    referred_by: ReferredBy = None,
 ) -> None:
     """Add a contact and print its id."""
     db = state().db
+    referrer = _referrer(referred_by)
     contact, warnings = contacts.tidy(Contact(
         name=name, emails=_details(email), phones=_details(phone), addresses=_details(address),
         urls=_details(url), company=company, title=title, tags=tag, birthday=_birthday(birthday)))
@@ -83,8 +88,12 @@ def add(
     if hook:
         hooking.before(hook, "pre-add", {"after": hooking.contact_json(contact)})
     contact = contacts.create(db, contact, notes=[note] if note else [], region=phones.region())
+    if referrer:
+        relationships.relate(db, contact, "referred-by", *referrer)
     hooking.after(hook, "post-add", lambda: [{"after": hooking.saved_contact_json(contact.id)}])
     phones.suggest_region(contact.phones)
+    for hint in relationships.link_hints(db, contact):
+        info(f"hint: {hint}")
     out().created(contact.id, f"Added contact {contact.id}: {contact.name}")
 
 
@@ -157,12 +166,17 @@ def edit(
     untag: Annotated[list[str], typer.Option(help="Remove this tag.")] = [],
     cadence: Annotated[str | None, typer.Option(
         help="Keep in touch every 30d, 2w, 1m...; 'off'; or 'default' (from the tags).")] = None,
+    referred_by: ReferredBy = None,
 ) -> None:
     """Change a contact with flags, or in $EDITOR when no flag is given."""
     from crmcli import followups
 
     db = state().db
     contact = contacts.resolve(db, ref)
+    referrer = _referrer(referred_by)
+    if referrer:
+        relationships.relate(db, contact, "referred-by", *referrer)
+        info(f"{contact.name} was referred by {referrer[0].name if referrer[0] else referrer[1]}")
     cadence_days = followups.parse_cadence(cadence) if cadence is not None else None
     from crmcli import editform
 
@@ -171,7 +185,7 @@ def edit(
         add={"emails": email, "phones": phone, "addresses": address, "urls": url},
         remove={"emails": rm_email, "phones": rm_phone, "addresses": rm_address,
                 "urls": rm_url}, tags=tag, untag=untag)
-    if flags.is_empty() and cadence is None:
+    if flags.is_empty() and cadence is None and referrer is None:
         changed = _edit_in_editor(contact)
     else:
         changed = editform.apply_flags(contact, flags, state().config.date_order,
@@ -186,11 +200,18 @@ def edit(
         _after_modify(hook, contact)
         phones.suggest_region(changed.phones)
         info(f"updated contact {contact.id}: {changed.name}")
-    elif cadence is None:
+    elif cadence is None and referrer is None:
         info("no changes")
     if cadence is not None:
         followups.set_cadence(db, contact.id, cadence_days)
         info(f"{changed.name}: " + followups.describe_cadence(cadence_days))
+
+
+def _referrer(text: str | None):
+    """The (contact, name) arguments of relate for --referred-by, resolved before any write."""
+    from crmcli.cli.relations import other_person
+
+    return other_person(text) if text else None
 
 
 def _before_modify(contact: Contact, changed: Contact):

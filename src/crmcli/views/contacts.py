@@ -12,6 +12,7 @@ from rich.text import Text
 
 from crmcli.models import Company, Contact, Deal, Detail
 from crmcli.profiles import Profile
+from crmcli.relationships import Relation
 from crmcli.text import safe
 from crmcli.views import data_text
 from crmcli.views.activity import history_panel, local_time
@@ -57,12 +58,28 @@ def contact_page(profile: Profile, decimal: str = ".") -> Group:
         ("Birthday", data_text(contact.birthday or "")),
         ("Anniversary", data_text(contact.anniversary or "")),
         ("Tags", data_text(", ".join(contact.tags), "magenta")),
+        ("People", relation_lines(profile.relations)),
         ("Last contact", _last_contact(contact.last_contacted_at, today)),
         ("Added", data_text((contact.created_at or "")[:10], "dim")),
     ])
     return Group(Panel(details, title=heading, title_align="left", border_style="cyan"),
                  deals_panel(profile.open_deals, today, decimal, "Open deals"),
                  followups_panel(profile.planned, profile.now), history_panel(profile.history))
+
+
+def relation_lines(relations: list[Relation]) -> Text:
+    """One line per relationship: the role, the person, their birthday and id when known."""
+    text = Text()
+    for index, relation in enumerate(relations):
+        if index:
+            text.append("\n")
+        text.append(f"{safe(relation.label)}: ", style="dim")
+        text.append(safe(relation.other_name))
+        if relation.birthday:
+            text.append(f"  born {relation.birthday}", style="dim")
+        if relation.other_id:
+            text.append(f"  #{relation.other_id}", style="dim")
+    return text
 
 
 def _last_contact(moment: str | None, today: dt.date) -> Text:

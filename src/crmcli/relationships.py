@@ -1,0 +1,170 @@
+"""Relationships between people: ``crm relate ana manager bo`` stores "Bo is Ana's manager"
+(as vCard RELATED on Ana's card). The other end sees the inverse ("manages Ana"), from the one
+table :data:`INVERSES`. The related person is a contact in the book or, when not in it, a name.
+An edge whose contact is in the trash is hidden until the contact is restored."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from sqlite3 import Connection
+
+from crmcli.db import now_stamp, transaction
+from crmcli.errors import InvalidInput, NotFound
+from crmcli.limits import check_text
+from crmcli.models import Contact, PartialDate
+from crmcli.normalize import fold
+
+# Each type, and how the other end of the edge reads it on its own page.
+INVERSES = {
+    "spouse": "spouse", "partner": "partner", "child": "parent", "parent": "child",
+    "sibling": "sibling", "relative": "relative", "friend": "friend", "colleague": "colleague",
+    "assistant": "assists", "manager": "manages", "referred-by": "referred",
+    "introduced-by": "introduced",
+}
+ALIASES = {"reports-to": "manager", "boss": "manager", "husband": "spouse", "wife": "spouse",
+           "brother": "sibling", "sister": "sibling", "mother": "parent", "father": "parent",
+           "son": "child", "daughter": "child", "referred by": "referred-by"}
+_KIND = re.compile(r"[a-z][a-z0-9-]{0,39}")
+
+
+@dataclass(frozen=True)
+class Relation:
+    """One edge seen from a contact's page: ``label`` is the other person's role, or (for an
+    incoming edge) the inverse phrase."""
+    id: int
+    kind: str
+    label: str
+    outgoing: bool
+    other_id: int | None
+    other_name: str
+    birthday: PartialDate | None
+
+
+def clean_kind(text: str) -> str:
+    """The stored type for a typed one: lower case, aliases resolved, one word."""
+    kind = " ".join(text.lower().split())
+    kind = ALIASES.get(kind, kind).replace(" ", "-")
+    if not _KIND.fullmatch(kind):
+        raise InvalidInput(f"relationship type {text!r}: use one word of letters, digits and "
+                           f"dashes (e.g. {', '.join(list(INVERSES)[:4])}...)")
+    return kind
+
+
+def inverse(kind: str) -> str:
+    return INVERSES.get(kind, f"{kind} of")
+
+
+def relate(db: Connection, contact: Contact, kind: str, other: Contact | None = None,
+           name: str | None = None) -> bool:
+    """Record that ``other`` (or the person called ``name``) is ``contact``'s ``kind``.
+    Returns False when the book already says so. A name-only edge of the same type and name
+    becomes the edge to ``other``."""
+    kind = clean_kind(kind)
+    if other is not None:
+        _check_edge(db, contact, kind, other)
+        name = None
+    else:
+        name = _clean_name(name or "")
+    with transaction(db):
+        if other is not None:
+            db.execute("DELETE FROM relationships WHERE contact_id = ? AND kind = ?"
+                       " AND name_folded = ?", [contact.id, kind, fold(other.name)])
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO relationships (contact_id, kind, related_id, related_name,"
+            " name_folded, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [contact.id, kind, other.id if other else None, name, fold(name) if name else None,
+             now_stamp(db)])
+    return cursor.rowcount > 0
+
+
+def unrelate(db: Connection, contact: Contact, kind: str, other: Contact | None = None,
+             name: str | None = None) -> None:
+    kind = clean_kind(kind)
+    if other is not None:
+        where, value, shown = "related_id = ?", other.id, other.name
+    else:
+        where, value, shown = "name_folded = ?", fold(name or ""), name
+    with transaction(db):
+        gone = db.execute("DELETE FROM relationships WHERE contact_id = ? AND kind = ?"
+                          f" AND {where}", [contact.id, kind, value]).rowcount
+    if not gone:
+        raise NotFound(f"{shown} is not {contact.name}'s {kind}")
+
+
+def _clean_name(name: str) -> str:
+    check_text("the related person's name", name)
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise InvalidInput("a relationship needs the other person's name")
+    return cleaned
+
+
+def _check_edge(db: Connection, contact: Contact, kind: str, other: Contact) -> None:
+    if other.id == contact.id:
+        raise InvalidInput(f"{contact.name} cannot be their own {kind}")
+    if kind == "manager" and _above(db, other.id, contact.id):
+        raise InvalidInput(f"{other.name} cannot be {contact.name}'s manager: "
+                           f"{contact.name} is already above {other.name} (a reporting cycle)")
+
+
+def _above(db: Connection, start: int, target: int) -> bool:
+    """Whether ``target`` is ``start`` or one of its managers, at any depth."""
+    return db.execute(
+        "WITH RECURSIVE up(id) AS (SELECT ? UNION SELECT r.related_id FROM relationships r"
+        " JOIN up ON r.contact_id = up.id WHERE r.kind = 'manager' AND r.related_id IS NOT NULL)"
+        " SELECT 1 FROM up WHERE id = ?", [start, target]).fetchone() is not None
+
+
+_EDGES = """
+SELECT r.id, r.kind, 1, r.related_id, coalesce(o.name, r.related_name), o.birthday
+  FROM relationships r LEFT JOIN contacts o ON o.id = r.related_id
+ WHERE r.contact_id = :id AND (r.related_id IS NULL OR o.deleted_at IS NULL)
+UNION ALL
+SELECT r.id, r.kind, 0, r.contact_id, o.name, o.birthday
+  FROM relationships r JOIN contacts o ON o.id = r.contact_id
+ WHERE r.related_id = :id AND o.deleted_at IS NULL
+"""
+
+
+def for_contact(db: Connection, contact_id: int) -> list[Relation]:
+    """Every live relationship of a contact, both ways, with the other person's birthday:
+    the data of the page's family and relationships (and of ``crm relations``)."""
+    relations = [
+        Relation(id=row[0], kind=row[1], label=row[1] if row[2] else inverse(row[1]),
+                 outgoing=bool(row[2]), other_id=row[3], other_name=row[4],
+                 birthday=PartialDate.from_storage(row[5]) if row[5] else None)
+        for row in db.execute(_EDGES, {"id": contact_id})]
+    return sorted(relations, key=lambda r: (r.label, fold(r.other_name), r.id))
+
+
+def named(db: Connection, name: str) -> list[tuple[int, str, str]]:
+    """Name-only edges naming ``name``: (contact id, contact name, kind) of each."""
+    return db.execute(
+        "SELECT c.id, c.name, r.kind FROM relationships r JOIN contacts c ON c.id = r.contact_id"
+        " WHERE r.name_folded = ? AND c.deleted_at IS NULL ORDER BY c.id, r.kind",
+        [fold(name)]).fetchall()
+
+
+def to_record(relation: Relation) -> dict:
+    return {"type": relation.kind, "label": relation.label,
+            "direction": "out" if relation.outgoing else "in",
+            "contact_id": relation.other_id, "name": relation.other_name,
+            "birthday": str(relation.birthday) if relation.birthday else None}
+
+
+def link_hints(db: Connection, contact: Contact) -> list[str]:
+    """For a contact just added: the command linking each name-only edge that names it."""
+    return [f"{name} has a {kind} called {contact.name!r}; to link them: "
+            f"crm relate {owner} {kind} {contact.id}"
+            for owner, name, kind in named(db, contact.name)]
+
+
+def referrer_of(db: Connection, contact_id: int) -> tuple[int | None, str] | None:
+    """(id or None, name) of whoever referred the contact, when the book knows."""
+    row = db.execute(
+        "SELECT r.related_id, coalesce(o.name, r.related_name) FROM relationships r"
+        " LEFT JOIN contacts o ON o.id = r.related_id WHERE r.contact_id = ?"
+        " AND r.kind = 'referred-by' ORDER BY r.id LIMIT 1", [contact_id]).fetchone()
+    return (row[0], row[1]) if row else None
+

@@ -1,0 +1,137 @@
+"""Relationships: crm relate / unrelate / relations, the inverse on the other page, name-only
+people, trash and merge, cycles and ambiguous names."""
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+RELEASES = sorted((Path(__file__).parent / "fixtures" / "releases").glob("v*.sql"))
+
+
+def _relations(crm, ref):
+    return [(r["label"], r["name"]) for r in crm.ok("relations", ref, "--json").json()]
+
+
+def test_relate_reads_b_is_as_type_and_b_sees_the_inverse(crm):
+    crm.add("Ana Lima")
+    crm.add("Bo Chen", "--birthday", "1980-05-17")
+    crm.ok("relate", "ana", "manager", "bo")
+    assert _relations(crm, "ana") == [("manager", "Bo Chen")]
+    assert _relations(crm, "bo") == [("manages", "Ana Lima")]
+    shown = crm.ok("relations", "ana", "--json").json()[0]
+    assert shown["birthday"] == "1980-05-17" and shown["direction"] == "out"
+
+
+@pytest.mark.parametrize(("kind", "inverse"), [
+    ("spouse", "spouse"), ("child", "parent"), ("parent", "child"), ("assistant", "assists"),
+    ("referred-by", "referred"), ("mentor", "mentor of")])
+def test_each_type_has_its_inverse(crm, kind, inverse):
+    crm.add("Ana Lima")
+    crm.add("Bo Chen")
+    crm.ok("relate", "ana", kind, "bo")
+    assert _relations(crm, "bo") == [(inverse, "Ana Lima")]
+
+
+def test_unrelate_removes_the_edge_and_a_missing_one_is_an_error(crm):
+    crm.add("Ana Lima")
+    crm.add("Bo Chen")
+    crm.ok("relate", "ana", "friend", "bo")
+    crm.ok("unrelate", "ana", "friend", "bo")
+    assert _relations(crm, "ana") == []
+    failed = crm("unrelate", "ana", "friend", "bo")
+    assert failed.exit_code == 3 and "Bo Chen is not Ana Lima's friend" in failed.stderr
+
+
+def test_a_name_not_in_the_book_is_kept_and_linked_when_the_person_arrives(crm):
+    ana = crm.add("Ana Lima")
+    crm.ok("relate", "ana", "spouse", "Rui Lima")
+    assert _relations(crm, "ana") == [("spouse", "Rui Lima")]
+    added = crm.ok("add", "Rui Lima")
+    rui = int(added.stdout)
+    assert f"crm relate {ana} spouse {rui}" in added.stderr
+    crm.ok("relate", str(ana), "spouse", str(rui))
+    assert crm.ok("relations", str(ana), "--json").json()[0]["contact_id"] == rui
+    assert len(_relations(crm, str(ana))) == 1
+
+
+def test_a_reporting_cycle_is_an_error_and_nothing_changes(crm):
+    for name in ("Ana Lima", "Bo Chen", "Cy Dorn"):
+        crm.add(name)
+    crm.ok("relate", "ana", "manager", "bo")
+    crm.ok("relate", "bo", "reports-to", "cy")
+    failed = crm("relate", "cy", "manager", "ana")
+    assert failed.exit_code == 1
+    assert failed.stderr.startswith("crm: error: ") and "cycle" in failed.stderr
+    assert failed.stderr.count("\n") == 1
+    assert _relations(crm, "cy") == [("manages", "Bo Chen")]
+    assert crm("relate", "ana", "manager", "ana").exit_code == 1
+
+
+def test_an_ambiguous_name_lists_the_candidates(crm):
+    crm.add("Ana Lima")
+    crm.add("Bo Chen")
+    crm.add("Bo Diaz")
+    failed = crm("relate", "ana", "friend", "bo")
+    assert failed.exit_code == 4 and "Bo Chen" in failed.stderr and "Bo Diaz" in failed.stderr
+    assert _relations(crm, "ana") == []
+
+
+def test_a_bad_type_is_one_clear_line(crm):
+    crm.add("Ana Lima")
+    failed = crm("relate", "ana", "best friend!", "Rui")
+    assert failed.exit_code == 1 and "relationship type" in failed.stderr
+
+
+def test_trash_hides_edges_until_restored(crm):
+    crm.add("Ana Lima")
+    crm.add("Bo Chen")
+    crm.ok("relate", "ana", "colleague", "bo")
+    crm.ok("rm", "bo", "--yes")
+    assert _relations(crm, "ana") == []
+    crm.ok("restore", "bo")
+    assert _relations(crm, "ana") == [("colleague", "Bo Chen")]
+
+
+def test_merge_repoints_relationships(crm):
+    crm.add("Ana Lima")
+    bo = crm.add("Bo Chen", "-e", "bo@x.com")
+    old = crm.add("Bo C.", "-e", "bo@x.com")
+    crm.ok("relate", "ana", "manager", str(old))
+    crm.ok("merge", str(bo), str(old), "--yes")
+    assert crm.ok("relations", "ana", "--json").json()[0]["contact_id"] == bo
+
+
+def test_referred_by_on_add_and_edit_is_the_relationship(crm):
+    crm.add("Ana Lima")
+    crm.ok("add", "Bo Chen", "--referred-by", "ana")
+    crm.add("Cy Dorn")
+    crm.ok("edit", "cy", "--referred-by", "Dee Ong")
+    assert _relations(crm, "bo") == [("referred-by", "Ana Lima")]
+    assert _relations(crm, "ana") == [("referred", "Bo Chen")]
+    assert _relations(crm, "cy") == [("referred-by", "Dee Ong")]
+
+
+def test_the_page_shows_relationships_with_birthdays(crm):
+    crm.add("Ana Lima")
+    crm.add("Bo Chen", "--birthday", "--05-17")
+    crm.ok("relate", "ana", "spouse", "bo")
+    page = crm.ok("show", "ana").stdout
+    assert "spouse: Bo Chen" in page and "05-17" in page
+    record = crm.ok("show", "ana", "--json").json()
+    assert record["relationships"][0]["name"] == "Bo Chen"
+
+
+def test_undo_takes_a_relationship_back(crm):
+    crm.add("Ana Lima")
+    crm.ok("relate", "ana", "friend", "Rui")
+    crm.ok("undo")
+    assert _relations(crm, "ana") == []
+
+
+@pytest.mark.parametrize("release", RELEASES, ids=lambda p: p.stem)
+def test_relationships_work_on_an_upgraded_release_book(crm, db_path, release):
+    with sqlite3.connect(db_path) as conn:
+        conn.executescript(release.read_text())
+    crm.ok("relate", "nunez", "friend", "Rui Lima")
+    assert _relations(crm, "nunez") == [("friend", "Rui Lima")]

@@ -359,3 +359,19 @@ def test_two_vdirs_kept_in_step_by_a_real_vdirsyncer_converge(tmp_path, laptop, 
             ("Ana Lima", ["ana@example.com"])]
     for folder in folders.values():
         assert [path.read_bytes().count(b"EMAIL") for path in folder.glob("*.vcf")] == [1]
+
+
+@pytest.mark.parametrize("release", sorted(
+    (Path(__file__).parent / "fixtures" / "releases").glob("v*.sql")), ids=lambda p: p.stem)
+def test_a_book_from_an_older_release_syncs_after_its_upgrade(vdir, tmp_path, release):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(release.read_text())
+    old = Crm(path)
+    count = len(old.ok("list", "--json").json())
+    assert sync(old) == f"crm sync: contacts: pushed {count} new\n"
+    assert len(list(vdir.glob("*.vcf"))) == count
+    assert any(b"FN:Jos\xc3\xa9 N\xc3\xba\xc3\xb1ez" in p.read_bytes() for p in vdir.glob("*.vcf"))
+    assert sync(old) == ""

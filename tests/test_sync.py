@@ -58,8 +58,11 @@ def card(vdir: Path, name: str) -> Path:
 
 
 def edit_card(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` with ``new``; a new REV replaces the one crm wrote, as a phone's does."""
     text = path.read_bytes().decode()
     assert old in text
+    if "REV:" in new:
+        text = re.sub(r"REV:[^\r\n]*\r\n", "", text)
     path.write_bytes(text.replace(old, new).encode())
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from crmcli.cli import sync_setup
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -26,11 +27,10 @@ sync_app = typer.Typer(
     "(without a sub-command: sync now).",
     epilog="Examples:\n\n  crm sync\n\n  crm sync --dry-run\n\n  crm sync status --json")
 app.add_typer(sync_app)
-# `crm sync setup` (writing vdirsyncer's config) is registered on sync_app by its own module.
 
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Say what would move; run no command "
                                       "and write nothing.")]
-NoCommand = Annotated[bool, typer.Option("--no-command", help="Do not run [sync] command "
+NoCommand = Annotated[bool, typer.Option("--no-command", help="Do not run \\[sync] command "
                                          "(vdirsyncer) before and after.")]
 ForceDelete = Annotated[bool, typer.Option(
     "--force-delete", help="Go ahead with a run that deletes more than 50 items or 20% of a "
@@ -71,7 +71,7 @@ def _lock_file() -> Path:
 def run(dry_run: DryRun = False, no_command: NoCommand = False,
         force_delete: ForceDelete = False, format_: FormatOption = None,
         as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
-    """Run [sync] command, reconcile each vdir with the book, run the command again if crm
+    """Run \\[sync] command, reconcile each vdir with the book, run the command again if crm
     wrote anything. The summary goes to stderr, quiet when nothing moved; with a format,
     what moved is also printed as records."""
     from crmcli.sync import engine, vdir
@@ -162,3 +162,10 @@ def conflicts(format_: FormatOption = None, as_json: JsonOption = False,
     from crmcli.sync import base
 
     out(format_, as_json, as_csv).records(base.conflicts(state().db), CONFLICT_COLUMNS)
+
+
+sync_app.command("setup", epilog=(
+    "Examples:\n\n  crm sync setup https://cloud.example.com/remote.php/dav/ --user ana\n\n"
+    "  crm sync setup https://dav.example.com/ana/contacts/ -u ana --password-command "
+    "'pass show dav'\n\n  crm sync setup http://localhost:5232/ana/contacts/   "
+    "# no authentication"))(sync_setup.setup)

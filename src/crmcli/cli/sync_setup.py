@@ -33,8 +33,8 @@ Force = Annotated[bool, typer.Option("--force", help="Replace a vdirsyncer confi
 def setup(url: Url, user: User = None, password_command: PasswordCommand = None,
           password_stdin: PasswordStdin = False, force: Force = False) -> None:
     """Write a vdirsyncer config pairing crm's vdirs with the server, let vdirsyncer discover
-    the collections, and set crm's [sync] table to use it. Contacts always; tasks and journal
-    when [sync] tasks / journal are set."""
+    the collections, and set crm's \\[sync] table to use it. Contacts always; tasks and
+    journal when \\[sync] tasks / journal are set."""
     from crmcli.config import save_setting, sync_settings
     from crmcli.sync import setup as engine
 

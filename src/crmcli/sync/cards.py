@@ -41,11 +41,21 @@ def parse(data: bytes) -> PhoneCard:
 def render(db: Connection, contact_id: int, version: str) -> bytes:
     """The contact as a card of ``version``, written over the card the phone last sent."""
     from crmcli.interchange.exporter import Exported, to_vcard
-    from crmcli.interchange.stored_cards import load
+    from crmcli.interchange.stored_cards import StoredCard, load
 
     contact = contacts.get(db, contact_id, deleted=None)
     notes = activity.notes_by_contact(db, [contact_id]).get(contact_id, [])
-    return to_vcard(Exported(contact, notes, load(db, contact_id)), version).encode()
+    stored = load(db, contact_id)
+    card = StoredCard({**(stored.data if stored else {}), "rev": _rev(contact.updated_at)},
+                      stored.original if stored else "")
+    return to_vcard(Exported(contact, notes, card), version).encode()
+
+
+def _rev(changed_at: str | None) -> str | None:
+    """REV is the contact's last change in this book ("2026-11-22T09:01:00Z" becomes
+    "20261122T090100Z"), so that another book resolving a conflict with it compares when each
+    change was made, not when this book happened to sync."""
+    return changed_at.replace("-", "").replace(":", "") if changed_at else None
 
 
 def keep_original(db: Connection, contact_id: int, card: PhoneCard) -> None:

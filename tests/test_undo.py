@@ -146,11 +146,11 @@ def test_undo_of_an_older_operation_and_the_refusal(crm):
     crm.add("Bo Chen")
     crm.ok("tag", "ana", "+vip")        # 3
     crm.ok("edit", "bo", "--title", "CTO")  # 4
-    crm.ok("edit", "ana", "--title", "COO")  # 5 touches Ana's row again
+    crm.ok("edit", "ana", "--untag", "vip", "--title", "COO")  # 5 touches Ana's tag again
     refused = crm("undo", "3")
     assert refused.exit_code == 1
     assert "cannot undo #3 (tag ana +vip): later operations changed the same rows or added " \
-        "rows that depend on them: #5 (edit ana --title COO: " in refused.stderr
+        "rows that depend on them: #5 (edit ana --untag vip --title COO: " in refused.stderr
     crm.ok("undo", "4")  # Bo's title: nothing later touched it
     assert crm.ok("show", "bo", "--json").json()["title"] is None
     crm.ok("undo", "5")
@@ -261,9 +261,30 @@ def test_books_from_every_release_journal_and_undo(tmp_path, release):
     before = crm.ok("dump").stdout
     assert crm.ok("journal", "--json").json() == []  # the upgrade is not an operation
     crm.ok("edit", "jose", "--title", "CEO", "-e", "jose@new.example")
-    crm.ok("tag", "jose", "+vip")
+    crm.ok("tag", "jose", "+board")
     crm.ok("rm", "jose", "--yes")
     for operation_id in ("3", "2", "1"):  # each later one and its undo cancel out
         crm.ok("undo", operation_id)
     assert crm.ok("dump").stdout == before
     assert "José Núñez" in crm.ok("list", "nunez renewal").stdout
+
+
+def test_a_command_that_changes_nothing_records_nothing(crm, db_path):
+    crm.add("Ana Lima", "-e", "ana@example.com", "-p", "+351 912 345 678", "--tag", "vip",
+            "--title", "COO")
+    crm.ok("tag", "ana", "+vip")
+    crm.ok("edit", "ana", "--title", "COO")
+    crm.ok("edit", "ana", "--tag", "vip")
+    assert [entry["what"] for entry in crm.ok("journal", "--json").json()] == [
+        "add 'Ana Lima' -e ana@example.com -p '+351 912 345 678' --tag vip --title COO"]
+    assert crm.ok("show", "ana", "--json").json()["updated_at"] == \
+        crm.ok("show", "ana", "--json").json()["created_at"]
+
+
+def test_an_edit_journals_only_the_rows_it_changes(crm, db_path):
+    crm.add("Ana Lima", "-e", "ana@example.com", "-e", "ana@work.example", "--tag", "vip")
+    crm.ok("edit", "ana", "--title", "COO", "--tag", "lead")
+    with sqlite3.connect(db_path) as book:
+        changes = book.execute("SELECT table_name, kind FROM journal_changes WHERE"
+                               " operation_id = 2 ORDER BY table_name").fetchall()
+    assert changes == [("contact_tags", "insert"), ("contacts", "update")]

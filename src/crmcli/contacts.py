@@ -198,22 +198,27 @@ def create(db: Connection, contact: Contact, notes: Iterable[str] = (),
 
 
 def update(db: Connection, contact: Contact, region: str | None = None) -> Contact:
-    """Replace a contact's fields, details and tags with those of ``contact``."""
+    """Give a contact the fields, details and tags of ``contact``, writing only what differs
+    (so the journal records what changed, and a change to nothing writes nothing)."""
     contact = validate(contact, region)
-    now = now_stamp(db)
     with transaction(db):
         company_id = companies.ensure(db, contact.company) if contact.company else None
-        db.execute(
-            "UPDATE contacts SET name = ?, name_folded = ?, company_id = ?, title = ?,"
-            " birthday = ?, anniversary = ?, updated_at = ? WHERE id = ?",
-            [contact.name, fold(contact.name), company_id, contact.title,
-             _date_text(contact.birthday), _date_text(contact.anniversary), now, contact.id],
-        )
-        db.execute("DELETE FROM contact_tags WHERE contact_id = ?", [contact.id])
-        updated = replace(contact, company_id=company_id, updated_at=now)
-        _write_details(db, updated, region)
-        _write_tags(db, updated)
-        search_index.update(db, updated)
+        fields = [contact.name, fold(contact.name), company_id, contact.title,
+                  _date_text(contact.birthday), _date_text(contact.anniversary)]
+        stored = db.execute("SELECT name, name_folded, company_id, title, birthday, anniversary,"
+                            " updated_at FROM contacts WHERE id = ?", [contact.id]).fetchone()
+        if stored is None:
+            raise NotFound(f"no contact #{contact.id}")
+        updated = replace(contact, company_id=company_id, updated_at=stored[-1])
+        details_changed = _write_details(db, updated, region)
+        tags_changed = _write_tags(db, updated)
+        if list(stored[:-1]) != fields or details_changed or tags_changed:
+            updated = replace(updated, updated_at=now_stamp(db))
+            db.execute(
+                "UPDATE contacts SET name = ?, name_folded = ?, company_id = ?, title = ?,"
+                " birthday = ?, anniversary = ?, updated_at = ? WHERE id = ?",
+                [*fields, updated.updated_at, contact.id])
+            search_index.update(db, updated)
     return updated
 
 
@@ -221,38 +226,48 @@ def _date_text(date: PartialDate | None) -> str | None:
     return str(date) if date else None
 
 
-def _write_details(db: Connection, contact: Contact, region: str | None) -> None:
-    """Replace the contact's details. A value already stored keeps its matching form, so
-    that retagging a contact does not re-read its phone numbers."""
-    stored = {(kind, value): norm for kind, value, norm in db.execute(
-        "DELETE FROM contact_details WHERE contact_id = ? RETURNING kind, value, norm",
-        [contact.id])}
+def _write_details(db: Connection, contact: Contact, region: str | None) -> bool:
+    """Make the contact's stored details those of ``contact``: a row equal in kind, label,
+    value and position stays, the others are deleted or inserted. A value already stored
+    keeps its matching form, so that retagging a contact does not re-read its phone numbers.
+    Whether anything changed."""
+    wanted = [(kind, detail.label, detail.value, position)
+              for kind, attribute in DETAIL_KINDS.items()
+              for position, detail in enumerate(getattr(contact, attribute))]
+    stored = {(kind, label, value, position): (row_id, norm)
+              for row_id, kind, label, value, norm, position in db.execute(
+                  "SELECT id, kind, label, value, norm, position FROM contact_details"
+                  " WHERE contact_id = ?", [contact.id])}
+    keep = set(wanted)
+    gone = [row_id for key, (row_id, _) in stored.items() if key not in keep]
+    norms = {(key[0], key[2]): norm for key, (_, norm) in stored.items()}
+    new = [key for key in wanted if key not in stored]
+    db.executemany("DELETE FROM contact_details WHERE id = ?", [(row_id,) for row_id in gone])
     db.executemany(
         "INSERT INTO contact_details (contact_id, kind, label, value, norm, position)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        [(contact.id, kind, detail.label, detail.value,
-          stored.get((kind, detail.value)) or detail_norm(kind, detail.value, region), position)
-         for kind, attribute in DETAIL_KINDS.items()
-         for position, detail in enumerate(getattr(contact, attribute))],
-    )
+        [(contact.id, kind, label, value,
+          norms.get((kind, value)) or detail_norm(kind, value, region), position)
+         for kind, label, value, position in new])
+    return bool(gone or new)
 
 
-def _write_tags(db: Connection, contact: Contact) -> None:
-    db.executemany(
-        "INSERT OR IGNORE INTO contact_tags (contact_id, tag) VALUES (?, ?)",
-        [(contact.id, tag) for tag in contact.tags],
-    )
+def _write_tags(db: Connection, contact: Contact) -> bool:
+    """Make the contact's stored tags those of ``contact``; whether anything changed."""
+    stored = {tag for (tag,) in db.execute("SELECT tag FROM contact_tags WHERE contact_id = ?",
+                                           [contact.id])}
+    wanted = set(contact.tags)
+    db.executemany("DELETE FROM contact_tags WHERE contact_id = ? AND tag = ?",
+                   [(contact.id, tag) for tag in sorted(stored - wanted)])
+    db.executemany("INSERT INTO contact_tags (contact_id, tag) VALUES (?, ?)",
+                   [(contact.id, tag) for tag in sorted(wanted - stored)])
+    return stored != wanted
 
 
 def retagged(contact: Contact, add: Iterable[str], remove: Iterable[str]) -> Contact:
     """The contact with tags added and removed (not saved)."""
     drop = {normalize_tag(tag) for tag in remove}
     return replace(contact, tags=[tag for tag in contact.tags if tag not in drop] + list(add))
-
-
-def retag(db: Connection, contact: Contact, add: Iterable[str], remove: Iterable[str]
-          ) -> Contact:
-    return update(db, retagged(contact, add, remove))
 
 
 def trash(db: Connection, contact_id: int) -> None:

@@ -309,8 +309,12 @@ def tag(
     contact = contacts.resolve(db, ref)
     add = [c.removeprefix("+") for c in changes if not c.startswith("-")]
     remove = [c[1:] for c in changes if c.startswith("-")]
-    hook = _before_modify(contact, contacts.retagged(contact, add, remove))
-    updated = contacts.retag(db, contact, add, remove)
+    changed = contacts.validate(contacts.retagged(contact, add, remove), phones.region())
+    if set(changed.tags) == set(contact.tags):
+        info(f"{contact.name}: {', '.join(contact.tags) or 'no tags'} (unchanged)")
+        return
+    hook = _before_modify(contact, changed)
+    updated = contacts.update(db, changed, phones.region())
     _after_modify(hook, contact)
     info(f"{updated.name}: {', '.join(updated.tags) or 'no tags'}")
 

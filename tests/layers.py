@@ -36,7 +36,7 @@ RANKS = {
     "deals": 4, "stages": 4, "reports": 4, "duplicates": 4, "editform": 4, "demo": 4,
     "userdata": 4, "dump": 4, "profiles": 4, "journal": 4, "undo": 4, "forgetting": 4,
     "relationships": 4,
-    "completion": 4,
+    "completion": 4, "fields": 4,
     # 5 adapters to other formats and tools
     "interchange": 5, "digest": 5, "mailer": 5, "hooks": 5, "sync": 5,
     # 6 the output layer, the only writer to stdout

@@ -16,6 +16,7 @@ from dataclasses import replace
 from sqlite3 import Connection
 
 from crmcli import companies
+from crmcli import fields as custom_fields
 from crmcli import search as search_index
 from crmcli.activity import add_note_rows
 from crmcli.db import now_stamp, transaction
@@ -313,9 +314,11 @@ def iter_search(db: Connection, query: str | None = None, batch: int = 500, **fi
 def search_ids(db: Connection, query: str | None = None, *, tags: Iterable[str] = (),
                company_id: int | None = None, sort: str = "name", limit: int | None = None,
                deleted: bool = False, ids: Iterable[int] | None = None,
-               not_contacted_since: str | None = None) -> list[int]:
+               not_contacted_since: str | None = None, where_fields: Iterable[str] = ()
+               ) -> list[int]:
     """Ids of contacts matching every filter; ``not_contacted_since`` (UTC ISO) keeps those
-    whose last interaction is older, or who have none."""
+    whose last interaction is older, or who have none; ``where_fields`` are conditions on
+    custom fields (``budget>10000``)."""
     where = ["c.deleted_at IS NOT NULL" if deleted else "c.deleted_at IS NULL"]
     params: list = []
     expression = search_index.match_expression(query) if query else None
@@ -334,6 +337,10 @@ def search_ids(db: Connection, query: str | None = None, *, tags: Iterable[str] 
     if not_contacted_since is not None:
         where.append(f"coalesce({_LAST_CONTACT}, '') < ?")
         params.append(not_contacted_since)
+    for condition in where_fields:
+        clause, values = custom_fields.where_clause(db, condition)
+        where.append(clause)
+        params += values
     sql = f"SELECT c.id FROM contacts c WHERE {' AND '.join(where)} ORDER BY {SORTS[sort]}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
@@ -387,6 +394,8 @@ def load_many(db: Connection, ids: list[int]) -> list[Contact]:
         [id_json],
     ):
         contacts[contact_id].tags.append(tag)
+    for contact_id, values in custom_fields.values_for(db, ids).items():
+        contacts[contact_id].fields = values
     return [contacts[i] for i in ids if i in contacts]
 
 
@@ -506,4 +515,5 @@ def to_record(contact: Contact) -> dict:
         "created_at": contact.created_at,
         "updated_at": contact.updated_at,
         "last_contacted_at": contact.last_contacted_at,
+        "fields": dict(contact.fields),
     }

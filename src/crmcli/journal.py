@@ -31,7 +31,8 @@ MAX_WHAT = 200
 _NOUNS = {"companies": "company", "contacts": "contact", "contact_details": "detail",
           "contact_tags": "tag", "contact_cards": "card", "notes": "note",
           "interactions": "interaction", "deals": "deal", "deal_stage_changes": "stage change",
-          "followups": "follow-up"}
+          "followups": "follow-up", "custom_fields": "field",
+          "contact_field_values": "field value", "company_field_values": "field value"}
 _VERBS = {"insert": "added", "update": "changed", "delete": "removed"}
 
 

@@ -321,3 +321,35 @@ def m010_relationships(db: Database) -> None:
         "CREATE INDEX relationships_related ON relationships(related_id)",
         "CREATE INDEX relationships_name ON relationships(name_folded)",
     )
+
+
+@migrations()
+def m011_custom_fields(db: Database) -> None:
+    """Custom fields: their definitions and the values contacts and companies hold."""
+    _run(
+        db,
+        """CREATE TABLE custom_fields (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            entity TEXT NOT NULL CHECK (entity IN ('contacts', 'companies')),
+            name TEXT NOT NULL,
+            type TEXT NOT NULL
+                CHECK (type IN ('text', 'number', 'date', 'choice', 'url', 'bool')),
+            choices TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (entity, name)
+        )""",
+        """CREATE TABLE contact_field_values (
+            field_id INTEGER NOT NULL REFERENCES custom_fields(id) ON DELETE CASCADE,
+            record_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            value TEXT NOT NULL,
+            PRIMARY KEY (field_id, record_id)
+        )""",
+        "CREATE INDEX contact_field_values_record ON contact_field_values(record_id)",
+        """CREATE TABLE company_field_values (
+            field_id INTEGER NOT NULL REFERENCES custom_fields(id) ON DELETE CASCADE,
+            record_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+            value TEXT NOT NULL,
+            PRIMARY KEY (field_id, record_id)
+        )""",
+        "CREATE INDEX company_field_values_record ON company_field_values(record_id)",
+    )

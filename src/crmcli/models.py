@@ -62,6 +62,7 @@ class Contact:
     updated_at: str | None = None
     deleted_at: str | None = None
     last_contacted_at: str | None = None  # derived from interactions; never written
+    fields: dict = field(default_factory=dict)  # custom fields, typed; written by crmcli.fields
 
 
 @dataclass

@@ -49,9 +49,13 @@ def reindex(db: Connection, contact_id: int) -> None:
     ordered = sorted(details, key=lambda row: _DETAIL_ORDER.index(row[0]))
     tags = [tag for (tag,) in db.execute(
         "SELECT tag FROM contact_tags WHERE contact_id = ? ORDER BY tag", [contact_id])]
+    texts = [value for (value,) in db.execute(
+        "SELECT v.value FROM contact_field_values v JOIN custom_fields f ON f.id = v.field_id"
+        " WHERE v.record_id = ? AND f.type IN ('text', 'choice', 'url', 'date')"
+        " ORDER BY f.name", [contact_id])]
     db.execute("DELETE FROM contact_search WHERE rowid = ?", [contact_id])
     db.execute("INSERT INTO contact_search (rowid, body, notes) VALUES (?, ?, '')",
-               [contact_id, _text([name, title or "", company or ""], ordered, tags)])
+               [contact_id, _text([name, title or "", company or "", *texts], ordered, tags)])
     reindex_notes(db, contact_id)
 
 
@@ -80,7 +84,8 @@ def contact_text(contact: Contact) -> str:
     details = [(kind, detail.value) for kind, attribute in zip(
         _DETAIL_ORDER, ("emails", "phones", "addresses", "urls"), strict=True)
         for detail in getattr(contact, attribute)]
-    return _text([contact.name, contact.title or "", contact.company or ""], details,
+    texts = [value for value in contact.fields.values() if isinstance(value, str)]
+    return _text([contact.name, contact.title or "", contact.company or "", *texts], details,
                   contact.tags)
 
 

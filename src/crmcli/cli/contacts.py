@@ -48,6 +48,9 @@ Ref = Annotated[str, typer.Argument(help="Id, or a name, email or phone matching
 ReferredBy = Annotated[str | None, typer.Option(
     help="Who referred them: a contact reference, or the name of someone not in the book "
          "(the referred-by relationship).")]
+Sets = Annotated[list[str], typer.Option(
+    "--set", help="Custom field: budget=12000 (crm field add defines it). Repeatable.")]
+Unsets = Annotated[list[str], typer.Option("--unset", help="Clear this custom field.")]
 
 
 def _details(values: list[str]) -> list[Detail]:
@@ -75,10 +78,15 @@ def add(
     url: Urls = [],
     note: Annotated[str | None, typer.Option(help="A first note about the contact.")] = None,
     referred_by: ReferredBy = None,
+    set_: Sets = [],
 ) -> None:
     """Add a contact and print its id."""
+    from crmcli import fields
+    from crmcli.db import transaction
+
     db = state().db
     referrer = _referrer(referred_by)
+    changes = fields.parse_assignments(set_)
     contact, warnings = contacts.tidy(Contact(
         name=name, emails=_details(email), phones=_details(phone), addresses=_details(address),
         urls=_details(url), company=company, title=title, tags=tag, birthday=_birthday(birthday)))
@@ -87,9 +95,12 @@ def add(
     hook = hooking.active("pre-add", "post-add")
     if hook:
         hooking.before(hook, "pre-add", {"after": hooking.contact_json(contact)})
-    contact = contacts.create(db, contact, notes=[note] if note else [], region=phones.region())
-    if referrer:
-        relationships.relate(db, contact, "referred-by", *referrer)
+    with transaction(db):
+        contact = contacts.create(db, contact, notes=[note] if note else [],
+                                  region=phones.region())
+        fields.apply(db, contact.id, changes)
+        if referrer:
+            relationships.relate(db, contact, "referred-by", *referrer)
     hooking.after(hook, "post-add", lambda: [{"after": hooking.saved_contact_json(contact.id)}])
     phones.suggest_region(contact.phones)
     for hint in relationships.link_hints(db, contact):
@@ -109,6 +120,9 @@ def list_contacts(
     limit: Annotated[int | None, typer.Option(min=1, help="Show at most N contacts.")] = None,
     not_contacted_since: Annotated[str | None, typer.Option(
         help="Only contacts with no interaction since then: 30d, 2w, 2026-10-01.")] = None,
+    where: Annotated[list[str], typer.Option(
+        help="Custom field condition: segment=smb, budget>10000, renewal_on<2027-01-01."
+        " Repeatable.")] = [],
     format_: FormatOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
@@ -119,7 +133,8 @@ def list_contacts(
     company_id = company_filter(db, company)
     cutoff = moment_ago(not_contacted_since) if not_contacted_since else None
     found = contacts.iter_search(db, query, tags=tag, company_id=company_id, sort=sort.value,
-                                 limit=limit, not_contacted_since=cutoff)
+                                 limit=limit, not_contacted_since=cutoff,
+                                 where_fields=where)
     columns = LIST_COLUMNS
     if cutoff or sort == Sort.last_contact:
         columns = [*LIST_COLUMNS, ("last_contacted_at", "Last contact")]
@@ -167,9 +182,12 @@ def edit(
     cadence: Annotated[str | None, typer.Option(
         help="Keep in touch every 30d, 2w, 1m...; 'off'; or 'default' (from the tags).")] = None,
     referred_by: ReferredBy = None,
+    set_: Sets = [],
+    unset: Unsets = [],
 ) -> None:
     """Change a contact with flags, or in $EDITOR when no flag is given."""
-    from crmcli import followups
+    from crmcli import fields, followups
+    from crmcli.db import transaction
 
     db = state().db
     contact = contacts.resolve(db, ref)
@@ -185,7 +203,9 @@ def edit(
         add={"emails": email, "phones": phone, "addresses": address, "urls": url},
         remove={"emails": rm_email, "phones": rm_phone, "addresses": rm_address,
                 "urls": rm_url}, tags=tag, untag=untag)
-    if flags.is_empty() and cadence is None and referrer is None:
+    field_changes = fields.parse_assignments(set_, unset)
+    if (flags.is_empty() and cadence is None and referrer is None
+            and field_changes.is_empty()):
         changed = _edit_in_editor(contact)
     else:
         changed = editform.apply_flags(contact, flags, state().config.date_order,
@@ -194,9 +214,11 @@ def edit(
         return
     changed, warnings = contacts.tidy(changed)
     phones.warn(warnings)
-    if changed != contact:
+    if changed != contact or not field_changes.is_empty():
         hook = _before_modify(contact, changed)
-        contacts.update(db, changed, phones.region())
+        with transaction(db):
+            contacts.update(db, changed, phones.region())
+            fields.apply(db, contact.id, field_changes)
         _after_modify(hook, contact)
         phones.suggest_region(changed.phones)
         info(f"updated contact {contact.id}: {changed.name}")

@@ -59,6 +59,7 @@ def contact_page(profile: Profile, decimal: str = ".") -> Group:
         ("Anniversary", data_text(contact.anniversary or "")),
         ("Tags", data_text(", ".join(contact.tags), "magenta")),
         ("People", relation_lines(profile.relations)),
+        *_custom_fields(contact.fields),
         ("Last contact", _last_contact(contact.last_contacted_at, today)),
         ("Added", data_text((contact.created_at or "")[:10], "dim")),
     ])
@@ -80,6 +81,15 @@ def relation_lines(relations: list[Relation]) -> Text:
         if relation.other_id:
             text.append(f"  #{relation.other_id}", style="dim")
     return text
+
+
+def _custom_fields(values: dict) -> list[tuple[str, Text]]:
+    """Custom fields as page rows: ``Budget  12000``, a bool as yes or no."""
+    def shown(value) -> str:
+        return ("yes" if value else "no") if isinstance(value, bool) else str(value)
+
+    return [(name.replace("_", " ").capitalize(), data_text(shown(value)))
+            for name, value in values.items()]
 
 
 def _last_contact(moment: str | None, today: dt.date) -> Text:

@@ -1,0 +1,80 @@
+"""Custom field commands: field add, list, rename, rm."""
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from crmcli import fields
+from crmcli.cli.common import (
+    CsvOption,
+    FormatOption,
+    JsonOption,
+    YesOption,
+    confirm,
+    info,
+    out,
+    state,
+)
+
+app = typer.Typer(name="field", no_args_is_help=True,
+                  help="Custom fields: the book's own typed facts about contacts and companies.")
+
+
+class FieldType(StrEnum):
+    text = "text"
+    number = "number"
+    date = "date"
+    choice = "choice"
+    url = "url"
+    bool = "bool"
+
+
+class Entity(StrEnum):
+    contacts = "contacts"
+    companies = "companies"
+
+
+Name = Annotated[str, typer.Argument(help="Field name, snake_case: budget, renewal_on.")]
+On = Annotated[Entity, typer.Option("--on", help="Which records hold the field.")]
+
+
+@app.command(epilog="Examples:\n\n  crm field add budget --type number\n\n"
+             "  crm field add segment --type choice --choices smb,mid,enterprise\n\n"
+             "  crm edit ana --set budget=12000")
+def add(name: Name,
+        type_: Annotated[FieldType, typer.Option("--type", help="What the field holds.")],
+        choices: Annotated[str | None, typer.Option(
+            help="For --type choice: the values it may hold, a,b,c.")] = None,
+        on: On = Entity.contacts) -> None:
+    """Define a custom field."""
+    created = fields.define(state().db, name, type_.value, on.value, choices)
+    out().created(created.id, f"Added field {created.name} ({created.type}) on {on.value}")
+
+
+@app.command("list", epilog="Examples:\n\n  crm field list\n\n  crm field list --json")
+def list_fields(on: On = Entity.contacts, format_: FormatOption = None,
+                as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
+    """List the custom fields and how many records hold a value."""
+    rows = ({"name": f.name, "type": f.type, "choices": ", ".join(f.choices), "used": f.used}
+            for f in fields.definitions(state().db, on.value))
+    out(format_, as_json, as_csv).records(
+        rows, [("name", "Field"), ("type", "Type"), ("choices", "Choices"), ("used", "Used")])
+
+
+@app.command(epilog="Example:\n\n  crm field rename budget annual_budget")
+def rename(name: Name, new_name: Annotated[str, typer.Argument(help="The new name.")],
+           on: On = Entity.contacts) -> None:
+    """Rename a custom field; its values stay."""
+    fields.rename(state().db, name, new_name, on.value)
+    info(f"renamed field {name} to {new_name}")
+
+
+@app.command(epilog="Example:\n\n  crm field rm budget --yes    # crm undo brings it back")
+def rm(name: Name, on: On = Entity.contacts, yes: YesOption = False) -> None:
+    """Delete a custom field and every value of it (crm undo brings both back)."""
+    db = state().db
+    current = fields.get(db, name, on.value)
+    confirm(f"Delete field {current.name} and its {current.used} value(s)?", yes)
+    fields.remove(db, name, on.value)
+    info(f"deleted field {current.name} and {current.used} value(s); crm undo brings them back")

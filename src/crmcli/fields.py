@@ -1,0 +1,269 @@
+"""Custom fields: the book's own typed facts about contacts and companies (``crm field``).
+
+A definition names the field, its type and (for a choice) the values it may hold; a value is
+stored as canonical text (a number as its decimal form, a date as ISO 8601, a bool as
+``true``/``false``) and handed out typed (:func:`typed`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from crmcli import search
+from crmcli.db import now_stamp, transaction
+from crmcli.errors import InvalidInput, NotFound
+from crmcli.limits import check_text, shown
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from sqlite3 import Connection
+
+TYPES = ("text", "number", "date", "choice", "url", "bool")
+ENTITIES = ("contacts", "companies")
+MAX_FIELDS = 200  # definitions per kind of record
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+# Built-in fields and export columns a custom field may not shadow: they have their own flags.
+RESERVED = frozenset({
+    "id", "uid", "name", "company", "title", "email", "emails", "phone", "phones", "address",
+    "addresses", "url", "urls", "tag", "tags", "birthday", "anniversary", "note", "notes",
+    "created_at", "updated_at", "deleted_at", "last_contacted_at", "cadence", "fields",
+    "how_we_met", "met_on", "interest", "interests", "referred_by", "gift", "gifts", "dates",
+    "website", "industry", "size", "people", "deals",
+})
+_TRUE, _FALSE = {"true", "yes", "y", "1", "on"}, {"false", "no", "n", "0", "off"}
+_VALUES = {"contacts": "contact_field_values", "companies": "company_field_values"}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str
+    entity: str = "contacts"
+    choices: tuple[str, ...] = ()
+    id: int | None = None
+    used: int = 0  # how many records hold a value
+
+
+@dataclass
+class Changes:
+    """What ``--set KEY=VALUE`` and ``--unset KEY`` ask of one record's fields."""
+
+    set: dict[str, str] = field(default_factory=dict)
+    unset: list[str] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return not self.set and not self.unset
+
+
+def parse_assignments(assignments: Iterable[str], unset: Iterable[str] = ()) -> Changes:
+    """``["budget=12000"]`` and ``["stage"]`` as :class:`Changes`."""
+    changes = Changes(unset=list(unset))
+    for assignment in assignments:
+        key, sep, value = assignment.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(f"--set {shown(assignment)}: expected KEY=VALUE")
+        changes.set[key.strip()] = value.strip()
+    return changes
+
+
+def check_name(name: str) -> str:
+    if not _NAME.fullmatch(name):
+        raise InvalidInput(f"field name {shown(name)}: use snake_case (a-z, 0-9, _), "
+                           "starting with a letter, at most 40 characters")
+    if name in RESERVED:
+        raise InvalidInput(f"field name {name!r} is a built-in field; use its own flag")
+    return name
+
+
+def parse_choices(text: str | None, type_: str) -> tuple[str, ...]:
+    if type_ != "choice":
+        if text:
+            raise InvalidInput("--choices is only for a field of type choice")
+        return ()
+    choices = tuple(dict.fromkeys(c.strip() for c in (text or "").split(",") if c.strip()))
+    if not choices:
+        raise InvalidInput("a choice field needs --choices a,b,c")
+    for choice in choices:
+        check_text("a choice", choice)
+    return choices
+
+
+# ------------------------------------------------------------------------------ definitions
+
+
+def define(db: Connection, name: str, type_: str, entity: str = "contacts",
+           choices: str | None = None) -> Field:
+    if type_ not in TYPES:
+        raise InvalidInput(f"field type {shown(type_)}: expected one of {', '.join(TYPES)}")
+    check_name(name)
+    new = Field(name, type_, entity, parse_choices(choices, type_))
+    with transaction(db):
+        if find(db, name, entity):
+            raise InvalidInput(f"{entity} already have a field {name!r}")
+        if len(definitions(db, entity)) >= MAX_FIELDS:
+            raise InvalidInput(f"{entity} have {MAX_FIELDS} fields, the most a book keeps")
+        cursor = db.execute(
+            "INSERT INTO custom_fields (entity, name, type, choices, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [entity, name, type_, json.dumps(list(new.choices)) if new.choices else None,
+             now_stamp(db)])
+    return Field(name, type_, entity, new.choices, cursor.lastrowid)
+
+
+def definitions(db: Connection, entity: str = "contacts") -> list[Field]:
+    """The fields of ``entity``, by name, each with how many records hold a value."""
+    values = _VALUES[entity]
+    return [Field(name, type_, entity, tuple(json.loads(choices)) if choices else (), id_, used)
+            for id_, name, type_, choices, used in db.execute(
+                f"SELECT f.id, f.name, f.type, f.choices, (SELECT count(*) FROM {values} v"
+                "  WHERE v.field_id = f.id) FROM custom_fields f WHERE f.entity = ?"
+                " ORDER BY f.name", [entity])]
+
+
+def find(db: Connection, name: str, entity: str = "contacts") -> Field | None:
+    return next((f for f in definitions(db, entity) if f.name == name), None)
+
+
+def get(db: Connection, name: str, entity: str = "contacts") -> Field:
+    found = find(db, name, entity)
+    if found is None:
+        raise NotFound(f"no field {shown(name)} on {entity} (crm field list shows them)")
+    return found
+
+
+def rename(db: Connection, old: str, new: str, entity: str = "contacts") -> Field:
+    check_name(new)
+    with transaction(db):
+        current = get(db, old, entity)
+        if find(db, new, entity):
+            raise InvalidInput(f"{entity} already have a field {new!r}")
+        db.execute("UPDATE custom_fields SET name = ? WHERE id = ?", [new, current.id])
+    return Field(new, current.type, entity, current.choices, current.id, current.used)
+
+
+def remove(db: Connection, name: str, entity: str = "contacts") -> Field:
+    """Delete the field and every value of it (the journal keeps both for ``crm undo``)."""
+    with transaction(db):
+        current = get(db, name, entity)
+        db.execute(f"DELETE FROM {_VALUES[entity]} WHERE field_id = ?", [current.id])
+        db.execute("DELETE FROM custom_fields WHERE id = ?", [current.id])
+        if entity == "contacts":
+            _reindex_all(db)
+    return current
+
+
+def _reindex_all(db: Connection) -> None:
+    for (contact_id,) in db.execute("SELECT id FROM contacts").fetchall():
+        search.reindex(db, contact_id)
+
+
+# ----------------------------------------------------------------------------------- values
+
+
+def canonical(definition: Field, value: str) -> str:
+    """The stored text of ``value`` for ``definition``, or a clear error."""
+    check_text(definition.name, value)
+    text = value.strip()
+    problem = f"{definition.name}: {json.dumps(text, ensure_ascii=False)} is not a"
+    if definition.type == "number":
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or len(text) > 40:
+            raise InvalidInput(f"{problem} number")
+        return format(number.normalize(), "f")
+    if definition.type == "date":
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise InvalidInput(f"{problem} date (YYYY-MM-DD)") from None
+    if definition.type == "bool":
+        if text.lower() not in _TRUE | _FALSE:
+            raise InvalidInput(f"{problem} yes or no")
+        return "true" if text.lower() in _TRUE else "false"
+    if definition.type == "choice" and text not in definition.choices:
+        raise InvalidInput(f"{definition.name}: {json.dumps(text, ensure_ascii=False)} is not"
+                           f" one of {', '.join(definition.choices)}")
+    if definition.type == "url" and not re.match(r"[a-z][a-z0-9+.-]*://\S+$", text, re.I):
+        raise InvalidInput(f"{problem} URL (https://...)")
+    return text
+
+
+def typed(type_: str, text: str) -> str | int | float | bool:
+    """A stored value as JSON has it: numbers and bools typed, everything else text."""
+    if type_ == "number":
+        number = Decimal(text)
+        return int(number) if number == number.to_integral_value() else float(number)
+    if type_ == "bool":
+        return text == "true"
+    return text
+
+
+def apply(db: Connection, record_id: int, changes: Changes, entity: str = "contacts"
+          ) -> dict[str, str | None]:
+    """Write ``changes`` to one record, after checking every one of them (so a bad value
+    changes nothing). Returns what was written, ``None`` for removed."""
+    known = {f.name: f for f in definitions(db, entity)}
+    for name in [*changes.set, *changes.unset]:
+        if name not in known:
+            raise InvalidInput(f"unknown field {shown(name)} (crm field add {name} --type ...)")
+    written: dict[str, str | None] = {name: canonical(known[name], value)
+                                      for name, value in changes.set.items()}
+    written |= {name: None for name in changes.unset}
+    table = _VALUES[entity]
+    with transaction(db):
+        for name, value in written.items():
+            if value is None:
+                db.execute(f"DELETE FROM {table} WHERE field_id = ? AND record_id = ?",
+                           [known[name].id, record_id])
+            else:
+                db.execute(f"INSERT INTO {table} (field_id, record_id, value) VALUES (?, ?, ?)"
+                           " ON CONFLICT (field_id, record_id) DO UPDATE SET value = excluded.value",
+                           [known[name].id, record_id, value])
+        if entity == "contacts" and written:
+            search.reindex(db, record_id)
+    return written
+
+
+def values_for(db: Connection, record_ids: list[int], entity: str = "contacts"
+               ) -> dict[int, dict[str, str | int | float | bool]]:
+    """Each record's field values, typed, by field name."""
+    found: dict[int, dict] = {}
+    for record_id, name, type_, value in db.execute(
+            f"SELECT v.record_id, f.name, f.type, v.value FROM {_VALUES[entity]} v"
+            " JOIN custom_fields f ON f.id = v.field_id"
+            " WHERE v.record_id IN (SELECT value FROM json_each(?)) ORDER BY f.name",
+            [json.dumps(record_ids)]):
+        found.setdefault(record_id, {})[name] = typed(type_, value)
+    return found
+
+
+_CONDITION = re.compile(r"([a-z][a-z0-9_]*)\s*(=|>|<)\s*(.*)", re.S)
+
+
+def where_clause(db: Connection, condition: str, column: str = "c.id") -> tuple[str, list]:
+    """SQL (and its parameters) keeping the contacts that meet ``KEY=VALUE``, ``KEY>VALUE`` or
+    ``KEY<VALUE`` (the last two for numbers and dates)."""
+    match = _CONDITION.fullmatch(condition.strip())
+    if not match:
+        raise InvalidInput(f"--where {shown(condition)}: expected KEY=VALUE, KEY>VALUE or "
+                           "KEY<VALUE")
+    name, operator, raw = match.groups()
+    definition = find(db, name)
+    if definition is None:
+        raise InvalidInput(f"--where: unknown field {shown(name)}")
+    if operator != "=" and definition.type not in ("number", "date"):
+        raise InvalidInput(f"--where {name}{operator}...: only numbers and dates compare")
+    value = canonical(definition, raw)
+    stored = "CAST(v.value AS REAL)" if definition.type == "number" else "v.value"
+    given = "CAST(? AS REAL)" if definition.type == "number" else "?"
+    if definition.type == "text":
+        stored, given = "lower(v.value)", "lower(?)"
+    return (f"{column} IN (SELECT v.record_id FROM contact_field_values v WHERE v.field_id = ?"
+            f" AND {stored} {operator} {given})", [definition.id, value])

@@ -224,7 +224,8 @@ def apply(db: Connection, record_id: int, changes: Changes, entity: str = "conta
                            [known[name].id, record_id])
             else:
                 db.execute(f"INSERT INTO {table} (field_id, record_id, value) VALUES (?, ?, ?)"
-                           " ON CONFLICT (field_id, record_id) DO UPDATE SET value = excluded.value",
+                           " ON CONFLICT (field_id, record_id)"
+                           " DO UPDATE SET value = excluded.value",
                            [known[name].id, record_id, value])
         if entity == "contacts" and written:
             search.reindex(db, record_id)
@@ -267,3 +268,34 @@ def where_clause(db: Connection, condition: str, column: str = "c.id") -> tuple[
         stored, given = "lower(v.value)", "lower(?)"
     return (f"{column} IN (SELECT v.record_id FROM contact_field_values v WHERE v.field_id = ?"
             f" AND {stored} {operator} {given})", [definition.id, value])
+
+
+def as_text(value: object, name: str) -> str:
+    """A JSON value of a field as the text ``--set`` would take."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
+        return str(value)
+    raise InvalidInput(f"fields.{name} must be text, a number or true/false")
+
+
+def write_incoming(db: Connection, record_id: int, incoming: dict[str, str],
+                   replace_all: bool = False) -> tuple[bool, list[str]]:
+    """Write an imported record's fields (``replace_all``: clear those it lacks). A field
+    the book does not define is created as text. Returns whether anything changed and what
+    to tell the user."""
+    notes = []
+    for name in incoming:
+        if find(db, name) is None:
+            define(db, name, "text")
+            notes.append(f"created the text field {name!r} (crm field list)")
+    current = values_for(db, [record_id]).get(record_id, {})
+    known = {f.name: f for f in definitions(db)}
+    wanted = {name: canonical(known[name], value) for name, value in incoming.items()}
+    stored = {name: as_text(value, name) for name, value in current.items()}
+    changes = Changes(set={name: value for name, value in wanted.items()
+                           if stored.get(name) != value},
+                      unset=[name for name in stored if replace_all and name not in wanted])
+    if not changes.is_empty():
+        apply(db, record_id, changes)
+    return not changes.is_empty(), notes

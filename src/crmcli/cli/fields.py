@@ -62,7 +62,8 @@ def list_fields(on: On = Entity.contacts, format_: FormatOption = None,
         rows, [("name", "Field"), ("type", "Type"), ("choices", "Choices"), ("used", "Used")])
 
 
-@app.command(epilog="Example:\n\n  crm field rename budget annual_budget")
+@app.command(epilog="Examples:\n\n  crm field rename budget annual_budget\n\n"
+             "  crm field rename tier --on companies account_tier")
 def rename(name: Name, new_name: Annotated[str, typer.Argument(help="The new name.")],
            on: On = Entity.contacts) -> None:
     """Rename a custom field; its values stay."""
@@ -70,7 +71,8 @@ def rename(name: Name, new_name: Annotated[str, typer.Argument(help="The new nam
     info(f"renamed field {name} to {new_name}")
 
 
-@app.command(epilog="Example:\n\n  crm field rm budget --yes    # crm undo brings it back")
+@app.command(epilog="Examples:\n\n  crm field rm budget --yes    # crm undo brings it back\n\n"
+             "  crm field rm tier --on companies --yes")
 def rm(name: Name, on: On = Entity.contacts, yes: YesOption = False) -> None:
     """Delete a custom field and every value of it (crm undo brings both back)."""
     db = state().db

@@ -16,6 +16,7 @@ from enum import StrEnum
 from sqlite3 import Connection
 
 from crmcli import activity, contacts, duplicates
+from crmcli import fields as custom_fields
 from crmcli.db import transaction, utilities
 from crmcli.errors import CrmError
 from crmcli.interchange import exporter, stored_cards
@@ -122,7 +123,9 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
     existing = _find_match(db, record, incoming, policy)
     if existing is None:
         notes = _distinct(record.notes)
-        created = contacts.create(db, replace(incoming, id=None), notes=notes, region=region)
+        created = contacts.create(db, replace(incoming, id=None, fields={}), notes=notes,
+                                  region=region)
+        warnings += custom_fields.write_incoming(db, created.id, incoming.fields)[1]
         if record.card is not None:
             _save_new_card(db, created, notes, record)
         return "created", warnings
@@ -136,9 +139,15 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
     else:
         combined, conflicts = duplicates.combine(existing, incoming)
         conflicts = warnings + [f"contact {existing.id}: {conflict}" for conflict in conflicts]
+    combined.fields = existing.fields
     changed = contacts.validate(combined, region) != contacts.validate(existing, region)
     if changed:
         contacts.update(db, combined, region)
+    replace_all = on_duplicate == OnDuplicate.update and "fields" in (record.fields or ())
+    fields_changed, created_fields = custom_fields.write_incoming(
+        db, existing.id, incoming.fields, replace_all)
+    changed |= fields_changed
+    conflicts = conflicts + created_fields
     changed |= _add_notes(db, existing.id, record.notes)
     changed |= _combine_card(db, existing.id, record)
     return ("updated" if changed else "unchanged"), conflicts

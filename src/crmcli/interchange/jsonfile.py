@@ -156,7 +156,7 @@ def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
     if not isinstance(record, dict):
         raise InvalidInput("expected a JSON object")
     unknown = set(record) - {"id", *_TEXT_FIELDS, *_DETAIL_FIELDS, "tags", *_DATE_FIELDS,
-                             *_IGNORED}
+                             *_IGNORED, "fields"}
     if unknown:
         raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
     contact = Contact(name="")
@@ -177,8 +177,18 @@ def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
     for name in _DATE_FIELDS:
         if record.get(name):
             setattr(contact, name, parse_partial_date(_text(record, name), "YMD", today))
+    if record.get("fields") is not None:
+        contact.fields = _custom_fields(record["fields"])
     fields = set(record) - {"id", *_IGNORED}
     return contact, fields
+
+
+def _custom_fields(values: object) -> dict[str, str]:
+    from crmcli.fields import as_text
+
+    if not isinstance(values, dict):
+        raise InvalidInput("fields must be an object of field names and values")
+    return {name: as_text(value, name) for name, value in values.items()}
 
 
 def _text(record: dict, name: str) -> str | None:

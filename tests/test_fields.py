@@ -1,0 +1,160 @@
+"""Custom fields: definitions, typed values on add and edit, the page, search, --where, undo."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from crmcli import db as storage
+from crmcli import fields
+
+RELEASES = sorted((Path(__file__).parent / "fixtures" / "releases").glob("v*.sql"))
+
+
+@pytest.fixture
+def book(crm):
+    crm("field", "add", "budget", "--type", "number")
+    crm("field", "add", "segment", "--type", "choice", "--choices", "smb,mid,enterprise")
+    crm("field", "add", "renewal_on", "--type", "date")
+    crm("field", "add", "hobby", "--type", "text")
+    crm("field", "add", "signed", "--type", "bool")
+    crm("add", "Ana Lima", "--set", "budget=12000", "--set", "segment=smb",
+        "--set", "hobby=sailing boats", "--set", "signed=yes")
+    crm("add", "Bo Chen", "--set", "budget=500.50", "--set", "renewal_on=2027-03-01")
+    return crm
+
+
+def test_values_are_typed_in_json_and_shown_on_the_page(book):
+    assert book("show", "ana", "--json").json()["fields"] == {
+        "budget": 12000, "hobby": "sailing boats", "segment": "smb", "signed": True}
+    assert book("show", "bo", "--json").json()["fields"] == {
+        "budget": 500.5, "renewal_on": "2027-03-01"}
+    page = book("show", "ana").stdout
+    assert "Budget" in page and "12000" in page and "Signed" in page and "yes" in page
+
+
+@pytest.mark.parametrize(("assignment", "message"), [
+    ("budget=12k", 'budget: "12k" is not a number'),
+    ("renewal_on=2027-02-31", 'renewal_on: "2027-02-31" is not a date'),
+    ("segment=huge", 'segment: "huge" is not one of smb, mid, enterprise'),
+    ("nope=1", "unknown field 'nope'"),
+    ("budget", "expected KEY=VALUE"),
+])
+def test_bad_values_are_one_clear_line_and_change_nothing(book, assignment, message):
+    before = book("dump").stdout
+    result = book("edit", "ana", "--title", "CTO", "--set", assignment)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("crm: error: ") and message in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert book("dump").stdout == before
+
+
+def test_add_with_a_bad_value_adds_nobody(book):
+    result = book("add", "Cy Dee", "--set", "budget=lots")
+    assert result.exit_code == 1
+    assert [row["name"] for row in book("list").rows()] == ["Ana Lima", "Bo Chen"]
+
+
+def test_unset_and_edit_keep_other_values(book):
+    book("edit", "ana", "--unset", "segment", "--set", "budget=13000")
+    assert book("show", "ana", "--json").json()["fields"] == {
+        "budget": 13000, "hobby": "sailing boats", "signed": True}
+
+
+def test_where_compares_numbers_and_dates_and_matches_choices(book):
+    def names(*conditions):
+        args = [arg for condition in conditions for arg in ("--where", condition)]
+        return [row["name"] for row in book("list", *args).rows()]
+
+    assert names("budget>1000") == ["Ana Lima"]
+    assert names("budget<1000") == ["Bo Chen"]
+    assert names("budget>100", "budget<20000") == ["Ana Lima", "Bo Chen"]
+    assert names("renewal_on<2027-04-01") == ["Bo Chen"]
+    assert names("segment=smb") == ["Ana Lima"]
+    assert names("hobby=Sailing Boats") == ["Ana Lima"]
+    refused = book("list", "--where", "hobby>a")
+    assert refused.exit_code == 1 and "only numbers and dates compare" in refused.stderr
+
+
+def test_text_values_are_searchable(book):
+    assert [row["name"] for row in book("list", "sailing").rows()] == ["Ana Lima"]
+    book("edit", "ana", "--set", "hobby=chess")
+    assert [row["name"] for row in book("list", "chess").rows()] == ["Ana Lima"]
+    assert book("list", "sailing").rows() == []
+
+
+def test_rm_asks_and_undo_brings_the_field_and_values_back(book):
+    refused = book("field", "rm", "budget")
+    assert refused.exit_code == 1 and "--yes" in refused.stderr
+    assert book("field", "rm", "budget", "--yes").exit_code == 0
+    assert "budget" not in book("show", "ana", "--json").json()["fields"]
+    assert book("undo").exit_code == 0
+    assert book("show", "ana", "--json").json()["fields"]["budget"] == 12000
+    listed = {row["name"]: row for row in book("field", "list", "--json").json()}
+    assert listed["budget"]["used"] == 2
+
+
+def test_rename_keeps_values(book):
+    book("field", "rename", "hobby", "pastime")
+    assert book("show", "ana", "--json").json()["fields"]["pastime"] == "sailing boats"
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("email", "is a built-in field"), ("tags", "is a built-in field"),
+    ("Bad-Name", "use snake_case"), ("budget", "already have a field 'budget'"),
+])
+def test_field_names_are_snake_case_and_do_not_shadow_built_ins(book, name, message):
+    result = book("field", "add", name, "--type", "text")
+    assert result.exit_code == 1 and message in result.stderr
+
+
+def test_choice_needs_choices_and_companies_have_their_own_fields(crm):
+    assert "needs --choices" in crm("field", "add", "tier", "--type", "choice").stderr
+    assert crm("field", "add", "tier", "--type", "text", "--on", "companies").exit_code == 0
+    assert crm("field", "list", "--json").json() == []
+    assert [f["name"] for f in crm("field", "list", "--on", "companies", "--json").json()] \
+        == ["tier"]
+
+
+def test_dump_and_load_keep_fields(book, tmp_path):
+    from conftest import Crm
+
+    dumped = book("dump").stdout
+    assert '"table":"custom_fields"' in dumped and '"table":"contact_field_values"' in dumped
+    fresh = Crm(tmp_path / "fresh.db")
+    assert fresh("load", "-", input=dumped).exit_code == 0
+    assert fresh("show", "ana", "--json").json()["fields"]["budget"] == 12000
+
+
+@pytest.mark.parametrize("release", RELEASES, ids=lambda p: p.stem)
+def test_release_books_gain_custom_fields(tmp_path, release):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(release.read_text())
+    database = storage.connect(path)
+    fields.define(database, "budget", "number")
+    ana = database.execute("SELECT min(id) FROM contacts").fetchone()[0]
+    fields.apply(database, ana, fields.parse_assignments(["budget=7"]))
+    assert fields.values_for(database, [ana]) == {ana: {"budget": 7}}
+    database.close()
+
+
+def test_json_export_and_bulk_edit_carry_typed_fields(book, tmp_path):
+    from conftest import Crm
+
+    exported = book("export", "--format", "jsonl").stdout
+    fresh = Crm(tmp_path / "fresh.db")
+    for name, type_ in (("budget", "number"), ("signed", "bool")):
+        fresh("field", "add", name, "--type", type_)
+    imported = fresh("import", "--format", "jsonl", "-", input=exported)
+    assert imported.exit_code == 0, imported.stderr
+    assert "created the text field 'hobby'" in imported.stderr
+    assert fresh("show", "ana", "--json").json()["fields"] == {
+        "budget": 12000, "hobby": "sailing boats", "segment": "smb", "signed": True}
+    edited = exported.replace('"budget": 12000', '"budget": 15000')
+    assert book("import", "--format", "jsonl", "-", input=edited).exit_code == 0
+    assert book("show", "ana", "--json").json()["fields"]["budget"] == 15000
+    bad = book("import", "--format", "jsonl", "-", input=exported.replace("12000", '"12k"'))
+    assert 'budget: "12k" is not a number' in bad.stderr

@@ -135,3 +135,21 @@ def test_relationships_work_on_an_upgraded_release_book(crm, db_path, release):
         conn.executescript(release.read_text())
     crm.ok("relate", "nunez", "friend", "Rui Lima")
     assert _relations(crm, "nunez") == [("friend", "Rui Lima")]
+
+
+def test_report_referrals_counts_people_and_won_value_per_currency(crm):
+    crm.add("Ana Lima")
+    for name in ("Bo Chen", "Cy Dorn"):
+        crm.ok("add", name, "--referred-by", "ana")
+    crm.ok("add", "Dee Ong", "--referred-by", "Rui Lima")
+    crm.ok("deal", "add", "bo", "Pilot", "--value", "1000", "--currency", "EUR")
+    crm.ok("deal", "add", "cy", "Seats", "--value", "500", "--currency", "USD")
+    crm.ok("deal", "add", "cy", "More", "--value", "250", "--currency", "EUR")
+    for deal in ("1", "2", "3"):
+        crm.ok("deal", "won", deal)
+    rows = crm.ok("report", "referrals", "--json").json()
+    assert [(r["name"], r["referred"]) for r in rows] == [("Ana Lima", 2), ("Rui Lima", 1)]
+    assert rows[0]["won_value"] == [{"amount": "1250.00", "currency": "EUR"},
+                                    {"amount": "500.00", "currency": "USD"}]
+    assert rows[1]["won_value"] == []
+    assert crm.ok("report", "--json").json()["won"] == 3  # the bare report is the deals report

@@ -10,6 +10,7 @@ in docs/deals.md.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from sqlite3 import Connection
 
 from crmcli import money
@@ -243,3 +244,35 @@ def report_lines(record: dict) -> list[dict]:
     lines += [{"section": "top_customers", "item": c["customer"], "value": c["won_value"]}
               for c in record["top_customers"]]
     return lines
+
+
+# --------------------------------------------------------------------------------- referrals
+
+_REFERRED = """
+SELECT coalesce(r.related_id, -1), coalesce(o.name, r.related_name), r.contact_id
+  FROM relationships r JOIN contacts c ON c.id = r.contact_id
+  LEFT JOIN contacts o ON o.id = r.related_id
+ WHERE r.kind = 'referred-by' AND c.deleted_at IS NULL
+   AND (r.related_id IS NULL OR o.deleted_at IS NULL)
+"""
+
+
+def referrals(db: Connection) -> list[dict]:
+    """Who brought whom: each referrer (a contact, or a name not in the book), how many
+    people they referred, and the won value of those people's deals per currency."""
+    referrers: dict[tuple, dict] = {}
+    for referrer_id, name, referred_id in db.execute(_REFERRED):
+        key = (referrer_id, name if referrer_id < 0 else "")
+        entry = referrers.setdefault(key, {"id": referrer_id if referrer_id > 0 else None,
+                                           "name": name, "referred": set(), "won": {}})
+        entry["referred"].add(referred_id)
+    for entry in referrers.values():
+        for currency, total in db.execute(
+                "SELECT currency, sum(amount_minor) FROM deals WHERE stage = 'won'"
+                " AND deleted_at IS NULL AND amount_minor IS NOT NULL AND contact_id IN"
+                " (SELECT value FROM json_each(?)) GROUP BY currency",
+                [json.dumps(sorted(entry["referred"]))]):
+            entry["won"][currency] = total
+    rows = [{"id": e["id"], "name": e["name"], "referred": len(e["referred"]),
+             "won_value": _money_list(e["won"])} for e in referrers.values()]
+    return sorted(rows, key=lambda row: (-row["referred"], row["name"].lower()))

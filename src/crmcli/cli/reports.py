@@ -50,3 +50,20 @@ def _a_year_before(now: dt.datetime) -> dt.datetime:
     from dateutil.relativedelta import relativedelta
 
     return (now - relativedelta(years=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@report_app.command("referrals", epilog="Examples:\n\n  crm report referrals\n\n"
+                    "  crm report referrals --json | jq '.[0].won_value'")
+def referrals_report(format_: FormatOption = None, as_json: JsonOption = False,
+                     as_csv: CsvOption = False) -> None:
+    """Referrers: how many people each brought, and the won value of their deals (per
+    currency, never added across currencies)."""
+    from crmcli import money, reports
+
+    def row(record: dict) -> dict:
+        shown = ", ".join(money.display_json(item, decimal()) for item in record["won_value"])
+        return record | {"won": shown}
+
+    out(format_, as_json, as_csv).records(
+        map(row, reports.referrals(state().db)),
+        [("id", "ID"), ("name", "Referrer"), ("referred", "Referred"), ("won", "Won")])

@@ -190,7 +190,7 @@ def create(db: Connection, contact: Contact, notes: Iterable[str] = (),
              _date_text(contact.birthday), _date_text(contact.anniversary), now, now],
         )
         created = replace(contact, id=cursor.lastrowid, uid=uid, company_id=company_id,
-                          created_at=now, updated_at=now, deleted_at=None)
+                          created_at=now, updated_at=now, deleted_at=None, version=1)
         _write_details(db, created, region)
         _write_tags(db, created)
         written = add_note_rows(db, created.id, notes)
@@ -198,11 +198,16 @@ def create(db: Connection, contact: Contact, notes: Iterable[str] = (),
     return created
 
 
-def update(db: Connection, contact: Contact, region: str | None = None) -> Contact:
+def update(db: Connection, contact: Contact, region: str | None = None,
+           read: Contact | None = None) -> Contact:
     """Give a contact the fields, details and tags of ``contact``, writing only what differs
-    (so the journal records what changed, and a change to nothing writes nothing)."""
+    (so the journal records what changed, and a change to nothing writes nothing). ``read``
+    is the contact as the caller read it: if another command wrote it since, only what the
+    caller changed is applied on top (see three_way), or Conflict."""
     contact = validate(contact, region)
     with transaction(db):
+        if read is not None:
+            contact = validate(_catch_up(db, read, contact), region)
         company_id = companies.ensure(db, contact.company) if contact.company else None
         fields = [contact.name, fold(contact.name), company_id, contact.title,
                   _date_text(contact.birthday), _date_text(contact.anniversary)]
@@ -220,7 +225,18 @@ def update(db: Connection, contact: Contact, region: str | None = None) -> Conta
                 " birthday = ?, anniversary = ?, updated_at = ? WHERE id = ?",
                 [*fields, updated.updated_at, contact.id])
             search_index.update(db, updated)
-    return updated
+        version = db.execute("SELECT version FROM contacts WHERE id = ?", [contact.id]
+                             ).fetchone()[0]
+    return replace(updated, version=version)
+
+
+def _catch_up(db: Connection, read: Contact, contact: Contact) -> Contact:
+    row = db.execute("SELECT version FROM contacts WHERE id = ?", [read.id]).fetchone()
+    if row and row[0] == read.version:
+        return contact
+    from crmcli.three_way import merge_contact
+
+    return merge_contact(read, contact, get(db, read.id, deleted=None))
 
 
 def _date_text(date: PartialDate | None) -> str | None:
@@ -371,7 +387,7 @@ def load_many(db: Connection, ids: list[int]) -> list[Contact]:
     contacts: dict[int, Contact] = {}
     for row in db.execute(
         "SELECT c.id, c.uid, c.name, co.name, c.company_id, c.title, c.birthday,"
-        f" c.anniversary, c.created_at, c.updated_at, c.deleted_at, {_LAST_CONTACT}"
+        f" c.anniversary, c.created_at, c.updated_at, c.deleted_at, {_LAST_CONTACT}, c.version"
         " FROM contacts c"
         " LEFT JOIN companies co ON co.id = c.company_id"
         " WHERE c.id IN (SELECT value FROM json_each(?))",
@@ -381,6 +397,7 @@ def load_many(db: Connection, ids: list[int]) -> list[Contact]:
             id=row[0], uid=row[1], name=row[2], company=row[3], company_id=row[4],
             title=row[5], birthday=_partial_date(row[6]), anniversary=_partial_date(row[7]),
             created_at=row[8], updated_at=row[9], deleted_at=row[10], last_contacted_at=row[11],
+            version=row[12],
         )
     for contact_id, kind, label, value in db.execute(
         "SELECT contact_id, kind, label, value FROM contact_details"
@@ -516,4 +533,5 @@ def to_record(contact: Contact) -> dict:
         "updated_at": contact.updated_at,
         "last_contacted_at": contact.last_contacted_at,
         "fields": dict(contact.fields),
+        "version": contact.version,
     }

@@ -97,12 +97,14 @@ def merge(db: Connection, keep: Contact, other: Contact, region: str | None = No
     """Fold ``other`` into ``keep`` and move ``other`` to the trash.
 
     Notes and everything else that points at ``other`` move to ``keep``; see :func:`combine`
-    for the fields.
+    for the fields. Both are read again inside the write, so that what another command wrote
+    to either since the caller read them is merged too, never overwritten.
     """
     if keep.id == other.id:
         raise InvalidInput("cannot merge a contact with itself")
-    merged, conflicts = combine(keep, other)
     with transaction(db):
+        keep, other = get(db, keep.id), get(db, other.id)
+        merged, conflicts = combine(keep, other)
         _move_references(db, other.id, keep.id)
         merged = update(db, merged, region)
         trash(db, other.id)

@@ -39,3 +39,7 @@ class StorageError(CrmError):
 
 class ConfigError(CrmError):
     """The configuration file is unreadable or holds a bad value."""
+
+
+class Conflict(CrmError):
+    """Someone else changed what a command was changing, in a way it cannot combine."""

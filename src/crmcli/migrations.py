@@ -353,3 +353,20 @@ def m011_custom_fields(db: Database) -> None:
         )""",
         "CREATE INDEX company_field_values_record ON company_field_values(record_id)",
     )
+VERSIONED_TABLES = ("contacts", "companies", "deals", "followups")
+
+
+@migrations()
+def m012_row_versions(db: Database) -> None:
+    """A version per row that every write raises, so that a command that read a row before
+    writing it back can tell whether someone else wrote it meanwhile. A trigger raises it, so
+    no write path can forget; an update that sets it lower (an undo restoring old values)
+    still moves it on."""
+    for table in VERSIONED_TABLES:
+        _run(
+            db,
+            f"ALTER TABLE {table} ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+            f"""CREATE TRIGGER {table}_version AFTER UPDATE ON {table}
+                WHEN NEW.version <= OLD.version
+                BEGIN UPDATE {table} SET version = OLD.version + 1 WHERE id = OLD.id; END""",
+        )

@@ -63,6 +63,7 @@ class Contact:
     deleted_at: str | None = None
     last_contacted_at: str | None = None  # derived from interactions; never written
     fields: dict = field(default_factory=dict)  # custom fields, typed; written by crmcli.fields
+    version: int | None = field(default=None, compare=False)  # raised by every write
 
 
 @dataclass

@@ -17,6 +17,10 @@ USER_TABLES = (
 )
 # Columns of user tables that are caches: neither dumped nor journaled, emptied on a restore.
 CACHE_COLUMNS = {"contact_cards": ("rendered", "rendered_for")}
+# Row versions: neither dumped nor journaled either; a trigger raises them on every write, an
+# undo's included (see migrations.m011_row_versions).
+VERSION_COLUMNS = {"contacts": ("version",), "companies": ("version",), "deals": ("version",),
+                   "followups": ("version",)}
 # Tables that are not user data, and why they are left out of dumps and of the journal.
 OTHER_TABLES = {
     "reminders_sent": "delivery state: what `crm remind` sent (an undo never mails anyone again)",
@@ -33,7 +37,7 @@ SEARCH_INDEXES = ("contact_search", "note_search")
 
 def columns(db: Connection, table: str) -> list[str]:
     """The table's columns as the live schema has them, without cache columns."""
-    cached = CACHE_COLUMNS.get(table, ())
+    cached = (*CACHE_COLUMNS.get(table, ()), *VERSION_COLUMNS.get(table, ()))
     return [row[1] for row in db.execute(f"PRAGMA main.table_info({table})")
             if row[1] not in cached]
 

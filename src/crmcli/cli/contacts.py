@@ -206,8 +206,9 @@ def edit(
     field_changes = fields.parse_assignments(set_, unset)
     if (flags.is_empty() and cadence is None and referrer is None
             and field_changes.is_empty()):
-        changed = _edit_in_editor(contact)
+        changed, form = _edit_in_editor(contact)
     else:
+        form = None
         changed = editform.apply_flags(contact, flags, state().config.date_order,
                                        state().today)
     if changed is None:
@@ -217,7 +218,7 @@ def edit(
     if changed != contact or not field_changes.is_empty():
         hook = _before_modify(contact, changed)
         with transaction(db):
-            contacts.update(db, changed, phones.region())
+            _write_back(db, contact, changed, form)
             fields.apply(db, contact.id, field_changes)
         _after_modify(hook, contact)
         phones.suggest_region(changed.phones)
@@ -254,19 +255,34 @@ def _after_modify(hook, contact: Contact) -> None:
             {"before": before, "after": hooking.saved_contact_json(contact.id)}])
 
 
-def _edit_in_editor(contact: Contact) -> Contact | None:
+def _write_back(db, read: Contact, changed: Contact, form: str | None) -> None:
+    """Write the edit; if another command changed the contact meanwhile, only what this edit
+    changed goes on top, or it is refused and the edited form kept."""
+    from crmcli.errors import Conflict
+
+    try:
+        contacts.update(db, changed, phones.region(), read=read)
+    except Conflict as exc:
+        if form is None:
+            raise
+        from crmcli.cli.editor import keep_text
+
+        raise Conflict(f"{exc} (your edit is kept in {keep_text(form)})") from exc
+
+
+def _edit_in_editor(contact: Contact) -> tuple[Contact | None, str]:
     from crmcli import editform
     from crmcli.cli.editor import edit_text, keep_text
 
     text = edit_text(editform.to_form(contact))
     if editform.is_blank(text):
         info("empty form; edit cancelled")
-        return None
+        return None, text
     try:
         edited, warnings = contacts.tidy(
             editform.from_form(text, contact, state().config.date_order, state().today))
         phones.warn(warnings)
-        return contacts.validate(edited, phones.region())
+        return contacts.validate(edited, phones.region()), text
     except InvalidInput as exc:
         raise InvalidInput(f"{exc}; nothing was changed (your edit is kept in "
                            f"{keep_text(text)})") from exc
@@ -336,7 +352,7 @@ def tag(
         info(f"{contact.name}: {', '.join(contact.tags) or 'no tags'} (unchanged)")
         return
     hook = _before_modify(contact, changed)
-    updated = contacts.update(db, changed, phones.region())
+    updated = contacts.update(db, changed, phones.region(), read=contact)
     _after_modify(hook, contact)
     info(f"{updated.name}: {', '.join(updated.tags) or 'no tags'}")
 

@@ -18,7 +18,7 @@ from sqlite3 import Connection
 from crmcli import activity, contacts, duplicates
 from crmcli import fields as custom_fields
 from crmcli.db import transaction, utilities
-from crmcli.errors import CrmError
+from crmcli.errors import Conflict, CrmError
 from crmcli.interchange import exporter, stored_cards
 from crmcli.interchange.stored_cards import StoredCard
 from crmcli.models import Contact
@@ -142,6 +142,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
     combined.fields = existing.fields
     changed = contacts.validate(combined, region) != contacts.validate(existing, region)
     if changed:
+        _check_unchanged_since_export(existing, incoming)
         contacts.update(db, combined, region)
     replace_all = on_duplicate == OnDuplicate.update and "fields" in (record.fields or ())
     fields_changed, created_fields = custom_fields.write_incoming(
@@ -151,6 +152,18 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
     changed |= _add_notes(db, existing.id, record.notes)
     changed |= _combine_card(db, existing.id, record)
     return ("updated" if changed else "unchanged"), conflicts
+
+
+def _check_unchanged_since_export(existing: Contact, incoming: Contact) -> None:
+    """A bulk edit of an export must not undo what was written to a contact after the export.
+    The record carries the version it was exported at; when the contact has moved on, which
+    of the record's values are edits and which are stale cannot be told, so a record that
+    would change anything is refused."""
+    if incoming.version in (None, existing.version):
+        return
+    raise Conflict(f"contact {existing.id} changed since it was exported (version "
+                   f"{incoming.version}, now {existing.version}); nothing was changed; export "
+                   "it again and redo the edit")
 
 
 def _find_match(db: Connection, record: Incoming, contact: Contact, policy: _Policy

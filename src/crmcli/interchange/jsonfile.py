@@ -155,8 +155,8 @@ def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
     """A contact from one JSON object, and the fields that object sets."""
     if not isinstance(record, dict):
         raise InvalidInput("expected a JSON object")
-    unknown = set(record) - {"id", *_TEXT_FIELDS, *_DETAIL_FIELDS, "tags", *_DATE_FIELDS,
-                             *_IGNORED, "fields"}
+    unknown = set(record) - {"id", "version", *_TEXT_FIELDS, *_DETAIL_FIELDS, "tags",
+                             *_DATE_FIELDS, *_IGNORED, "fields"}
     if unknown:
         raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
     contact = Contact(name="")
@@ -166,6 +166,10 @@ def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
         contact.id = record["id"]
     elif not (record.get("uid") or record.get("name")):
         raise InvalidInput("a new contact needs a name")
+    if record.get("version") is not None:
+        if not isinstance(record["version"], int):
+            raise InvalidInput("version must be a whole number")
+        contact.version = record["version"]
     for name in _TEXT_FIELDS:
         if name in record:
             setattr(contact, name, _text(record, name))
@@ -179,7 +183,7 @@ def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
             setattr(contact, name, parse_partial_date(_text(record, name), "YMD", today))
     if record.get("fields") is not None:
         contact.fields = _custom_fields(record["fields"])
-    fields = set(record) - {"id", *_IGNORED}
+    fields = set(record) - {"id", "version", *_IGNORED}
     return contact, fields
 
 

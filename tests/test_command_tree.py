@@ -106,7 +106,9 @@ def test_read_commands_end_quietly_on_a_closed_pipe(book, name, monkeypatch, cap
 
 
 @pytest.mark.parametrize("args", [["list"], ["export"], ["show", "1"], ["mutt-query", "a"],
-                                  ["list", "--json"], ["dump"], []])
+                                  ["list", "--json"], ["dump"], [], ["--help"], ["-h"],
+                                  ["--version"], ["list", "--help"], ["deal", "list", "-h"],
+                                  ["report", "--help"]])
 def test_a_real_closed_pipe_ends_quietly(book, args):
     path, env = book
     reader, writer = os.pipe()

@@ -14,6 +14,7 @@ messages; they never ask which format is active.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -230,6 +231,19 @@ def pipe_closed() -> None:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until exit
     finally:
         os.close(devnull)
+
+
+def rich_raises_on_closed_pipe() -> None:
+    """Rich ends the process with status 1 on a closed pipe (``Console.on_broken_pipe``);
+    Typer prints help through Rich, so make it raise BrokenPipeError for the quiet exit 0."""
+    from rich.console import Console
+
+    Console.on_broken_pipe = _raise_broken_pipe
+
+
+def _raise_broken_pipe(console) -> None:
+    console.quiet = True
+    raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
 
 
 def finish() -> None:

@@ -52,6 +52,9 @@ COMMANDS = {
 }
 
 
+_HELP_OPTIONS = {"--help", "-h"}
+
+
 class CrmGroup(TyperGroup):
     """Loads commands lazily and turns every CrmError into one line on stderr and its exit
     code (``--debug`` re-raises); a usage error is one line too, with a hint on a second."""
@@ -59,6 +62,8 @@ class CrmGroup(TyperGroup):
     def main(self, *args, standalone_mode: bool = True, **kwargs):
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
+        if _HELP_OPTIONS & set(sys.argv[1:] if not args or args[0] is None else args[0]):
+            output.rich_raises_on_closed_pipe()
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
         except ClickException as exc:
@@ -67,6 +72,14 @@ class CrmGroup(TyperGroup):
             typer.echo("crm: error: aborted", err=True)
             sys.exit(1)
         sys.exit(code or 0)
+
+    def make_context(self, *args, **kwargs):
+        """Help and --version are printed while the context is made, before ``invoke``."""
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            output.pipe_closed()
+            raise typer.Exit(0) from None
 
     def list_commands(self, ctx):
         return list(COMMANDS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from sqlite3 import Connection
 
@@ -110,26 +110,26 @@ def notes_for(db: Connection, contact_id: int, limit: int | None = None) -> list
     return [_note(row) for row in db.execute(sql, [contact_id])]
 
 
-def recent_notes(db: Connection, limit: int) -> list[Note]:
+def recent_notes(db: Connection, limit: int) -> Iterator[Note]:
     """The latest notes about live contacts."""
-    return [_note(row) for row in db.execute(
+    return map(_note, db.execute(
         f"SELECT n.{_NOTE_COLUMNS.replace(', ', ', n.')} FROM notes n"
         " JOIN contacts c ON c.id = n.contact_id AND c.deleted_at IS NULL"
-        " WHERE n.deleted_at IS NULL ORDER BY n.created_at DESC, n.id DESC LIMIT ?", [limit])]
+        " WHERE n.deleted_at IS NULL ORDER BY n.created_at DESC, n.id DESC LIMIT ?", [limit]))
 
 
-def search_notes(db: Connection, query: str, limit: int | None = None) -> list[Note]:
+def search_notes(db: Connection, query: str, limit: int | None = None) -> Iterator[Note]:
     """Notes of live contacts containing every word of ``query`` (accent-insensitive)."""
     expression = match_expression(query)
     if not expression:
-        return []
+        return iter(())
     sql = (f"SELECT n.{_NOTE_COLUMNS.replace(', ', ', n.')} FROM notes n"
            " JOIN contacts c ON c.id = n.contact_id AND c.deleted_at IS NULL"
            " WHERE n.id IN (SELECT rowid FROM note_search WHERE note_search MATCH ?)"
            " AND n.deleted_at IS NULL ORDER BY n.created_at DESC, n.id DESC")
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return [_note(row) for row in db.execute(sql, [expression])]
+    return map(_note, db.execute(sql, [expression]))
 
 
 def notes_by_contact(db: Connection, ids: list[int]) -> dict[int, list[str]]:
@@ -229,8 +229,14 @@ class TimelineFilter:
 
 
 def timeline(db: Connection, where: TimelineFilter) -> list[Event]:
-    """Notes and interactions, newest first. Each source is read newest-first through its
-    index and cut to the limit before the two are merged, so a long history stays fast."""
+    """Notes and interactions, newest first (see :func:`iter_timeline`)."""
+    return list(iter_timeline(db, where))
+
+
+def iter_timeline(db: Connection, where: TimelineFilter) -> Iterator[Event]:
+    """Notes and interactions, newest first, one at a time as SQLite reads them. Each source
+    is read newest-first through its index and cut to the limit before the two are merged,
+    so a long history stays fast."""
     branches, params = [], []
     if not where.kinds or "note" in where.kinds:
         sql, values = _branch("notes", "'note'", "created_at", "NULL, NULL", where)
@@ -243,14 +249,14 @@ def timeline(db: Connection, where: TimelineFilter) -> list[Event]:
         branches.append(sql)
         params += values
     if not branches:
-        return []
+        return iter(())
     sql = (f"SELECT e.*, c.name, co.name FROM ({' UNION ALL '.join(branches)}) e"
            " JOIN contacts c ON c.id = e.contact_id LEFT JOIN companies co ON co.id = c.company_id"
            " ORDER BY e.at DESC, e.id DESC")
     if where.limit is not None:
         sql += f" LIMIT {int(where.limit)}"
-    return [Event(kind=r[0], id=r[1], at=r[2], contact_id=r[3], body=r[4], duration_minutes=r[5],
-                  outcome=r[6], contact=r[7], company=r[8]) for r in db.execute(sql, params)]
+    return (Event(kind=r[0], id=r[1], at=r[2], contact_id=r[3], body=r[4], duration_minutes=r[5],
+                  outcome=r[6], contact=r[7], company=r[8]) for r in db.execute(sql, params))
 
 
 def _branch(table: str, kind: str, at: str, extra: str, where: TimelineFilter,

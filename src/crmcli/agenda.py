@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from sqlite3 import Connection
 from typing import TYPE_CHECKING
@@ -102,7 +103,7 @@ def _utc(day: dt.date, zone: dt.tzinfo) -> str:
 
 def tag_cadences(config: Config) -> dict[str, int]:
     """The ``[cadence]`` section: default keep-in-touch days by tag (``vip = "14d"``)."""
-    from crmcli.contacts import normalize_tag
+    from crmcli.contact_rules import normalize_tag
 
     section = config.raw.get("cadence", {})
     if not isinstance(section, dict):
@@ -221,27 +222,30 @@ def occasion_text(item: Occasion) -> str:
     return f"anniversary ({item.age} years)"
 
 
-def records(agenda: Agenda, sections: tuple[str, ...] | None = None) -> list[dict]:
-    """The agenda as rows for ``crm due``: one stable JSON object per item, in agenda order."""
+def records(agenda: Agenda, sections: tuple[str, ...] | None = None) -> Iterator[dict]:
+    """The agenda as rows for ``crm due``: one stable JSON object per item, in agenda order,
+    each made as it is written."""
+    return (row for row in _rows(agenda) if sections is None or row["section"] in sections)
+
+
+def _rows(agenda: Agenda) -> Iterator[dict]:
     now, zone = agenda.now, agenda.now.tzinfo
-    rows = []
     for section in FOLLOW_UP_SECTIONS:
         for item in getattr(agenda, section):
             followup = item.followup
-            rows.append(_row(section, "follow_up", item.followup.contact_id, item.contact_name,
-                             item.company, local_due_text(followup, zone),
-                             followup.body or "follow up", id=followup.id,
-                             deal_id=followup.deal_id, deal=item.deal_title, rule=followup.rule,
-                             due_at=followup.due if followup.has_time else None))
+            yield _row(section, "follow_up", item.followup.contact_id, item.contact_name,
+                       item.company, local_due_text(followup, zone),
+                       followup.body or "follow up", id=followup.id,
+                       deal_id=followup.deal_id, deal=item.deal_title, rule=followup.rule,
+                       due_at=followup.due if followup.has_time else None)
     for touch in agenda.keep_in_touch:
-        rows.append(_row("keep_in_touch", "keep_in_touch", touch.contact_id, touch.contact_name,
-                         touch.company, touch.due_on(zone).isoformat(), touch_text(touch, now),
-                         last_contact=touch.last_contact, cadence_days=touch.cadence_days))
+        yield _row("keep_in_touch", "keep_in_touch", touch.contact_id, touch.contact_name,
+                   touch.company, touch.due_on(zone).isoformat(), touch_text(touch, now),
+                   last_contact=touch.last_contact, cadence_days=touch.cadence_days)
     for occasion in agenda.birthdays:
-        rows.append(_row("birthdays", occasion.kind, occasion.contact_id, occasion.contact_name,
-                         occasion.company, occasion.date.isoformat(), occasion_text(occasion),
-                         age=occasion.age))
-    return [row for row in rows if sections is None or row["section"] in sections]
+        yield _row("birthdays", occasion.kind, occasion.contact_id, occasion.contact_name,
+                   occasion.company, occasion.date.isoformat(), occasion_text(occasion),
+                   age=occasion.age)
 
 
 def _row(section: str, kind: str, contact_id: int, contact: str, company: str | None,

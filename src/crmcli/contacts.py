@@ -1,4 +1,5 @@
-"""Contacts: create, load, update, trash, resolve references, search, duplicates and merge.
+"""Contacts: create, load, update, trash, resolve references and search (what a contact may
+hold and how details compare: ``contact_rules``).
 
 Emails, phones, postal addresses and URLs live in ``contact_details`` (one row each, with a
 label and a normalised form for matching). Every contact has one row in the FTS5 table
@@ -19,24 +20,24 @@ from crmcli import companies
 from crmcli import fields as custom_fields
 from crmcli import search as search_index
 from crmcli.activity import add_note_rows
+from crmcli.contact_rules import (
+    DETAIL_KINDS,
+    detail_norm,
+    normalize_tag,
+    validate,
+)
 from crmcli.db import now_stamp, transaction
-from crmcli.errors import Ambiguous, InvalidInput, NotFound
-from crmcli.limits import MAX_FIELD, MAX_VALUES, check_text, shown
+from crmcli.errors import Ambiguous, NotFound
 from crmcli.models import Contact, Detail, PartialDate
 from crmcli.normalize import (
     MIN_NATIONAL_DIGITS,
     email_key,
     fold,
-    is_email,
     looks_like_number,
     phone_digits,
     phone_key,
-    phone_problem,
-    phone_suffixes,
-    same_phone,
 )
 
-DETAIL_KINDS = {"email": "emails", "phone": "phones", "address": "addresses", "url": "urls"}
 _LAST_CONTACT = ("(SELECT max(i.happened_at) FROM interactions i"
                  " WHERE i.contact_id = c.id AND i.deleted_at IS NULL)")
 SORTS = {
@@ -49,126 +50,6 @@ SORTS = {
 _WORD = re.compile(r"\w+")
 _MIN_PHONE_DIGITS = MIN_NATIONAL_DIGITS  # a reference with fewer digits is an id
 _CANDIDATES_SHOWN = 10
-
-
-# ---------------------------------------------------------------- validation and normal forms
-
-
-def detail_norm(kind: str, value: str, region: str | None = None) -> str:
-    """The form a value is matched by; ``region`` reads phone numbers without a country code."""
-    if kind == "email":
-        return email_key(value)
-    if kind == "phone":
-        return phone_key(value, region)
-    return fold(value)
-
-
-def same_detail(kind: str, a: str, b: str, region: str | None = None) -> bool:
-    """Whether two values name the same email, phone line, address or URL."""
-    if kind == "phone":
-        return same_phone(phone_key(a, region), phone_key(b, region))
-    return detail_norm(kind, a) == detail_norm(kind, b)
-
-
-def validate(contact: Contact, region: str | None = None) -> Contact:
-    """Check a contact before it is written; returns it with values tidied."""
-    name = " ".join(contact.name.split())
-    if not name:
-        raise InvalidInput("a contact needs a name")
-    _check_texts(contact)
-    for email in contact.emails:
-        if not is_email(email.value):
-            raise InvalidInput(f"invalid email {shown(email.value)}: expected name@domain.tld")
-    tags = sorted({normalize_tag(tag) for tag in contact.tags} - {""})
-    details = {attribute: dedupe_details(getattr(contact, attribute), kind, region)
-               for kind, attribute in DETAIL_KINDS.items()}
-    return replace(contact, name=name, tags=tags,
-                   company=(contact.company or "").strip() or None,
-                   title=(contact.title or "").strip() or None, **details)
-
-
-def _check_texts(contact: Contact) -> None:
-    for what in ("name", "company", "title"):
-        check_text(what, getattr(contact, what))
-    for tag in contact.tags:
-        check_text("a tag", tag)
-    for kind, attribute in DETAIL_KINDS.items():
-        values = getattr(contact, attribute)
-        if len(values) > MAX_VALUES:
-            raise InvalidInput(f"{len(values):,} {attribute}: a contact has at most "
-                               f"{MAX_VALUES:,}")
-        for detail in values:
-            check_text(f"{kind} {shown(detail.value)}", detail.value)
-            check_text(f"the label of {kind} {shown(detail.value)}", detail.label)
-
-
-def tidy(contact: Contact) -> tuple[Contact, list[str]]:
-    """``contact`` with at most MAX_VALUES values of each kind, none longer than MAX_FIELD,
-    and the messages to show: what was skipped, and which phones are kept as text (they are
-    not matched as numbers). One bad value should not cost the whole contact."""
-    warnings = []
-    capped = {}
-    for kind, attribute in DETAIL_KINDS.items():
-        values = getattr(contact, attribute)
-        capped[attribute] = [d for d in values[:MAX_VALUES] if len(d.value) <= MAX_FIELD]
-        warnings += [f"left out {kind} {shown(d.value)}: longer than {MAX_FIELD:,} characters"
-                     for d in values[:MAX_VALUES] if len(d.value) > MAX_FIELD]
-        if len(values) > MAX_VALUES:
-            warnings.append(f"kept the first {MAX_VALUES:,} {attribute}; skipped "
-                            f"{len(values) - MAX_VALUES:,}")
-    for phone in capped["phones"]:
-        problem = phone_problem(phone.value)
-        if problem:
-            warnings.append(f"phone {shown(phone.value)} is kept as text: {problem}")
-    return replace(contact, **capped), warnings
-
-
-def normalize_tag(tag: str) -> str:
-    return " ".join(tag.split()).casefold().lstrip("+")
-
-
-def dedupe_details(details: Iterable[Detail], kind: str, region: str | None = None
-                   ) -> list[Detail]:
-    """Drop empty values and repeats (the same address written differently), keeping order."""
-    seen = PhoneSet() if kind == "phone" else set()
-    kept = []
-    for detail in details:
-        value = detail.value.strip()
-        if not value:
-            continue
-        key = detail_norm(kind, value, region) or "#" + fold(value)  # "#": kept as text
-        if key in seen:
-            continue
-        seen.add(key)
-        kept.append(Detail(value, detail.label.strip()))
-    return kept
-
-
-class PhoneSet:
-    """Phone keys, answering "is this line among them" (see ``same_phone``) in time bounded
-    by the length of one key, so that a card with many numbers is read in linear time."""
-
-    def __init__(self) -> None:
-        self.keys: set[str] = set()
-        self.tails: set[str] = set()  # every tail of a key that a national key could be
-        self.national: set[str] = set()
-
-    def __contains__(self, key: str) -> bool:
-        if key in self.keys:
-            return True
-        if key.startswith("#"):
-            return False
-        if not key.startswith("+") and key in self.tails:
-            return True
-        return any(tail in self.national for tail in phone_suffixes(key))
-
-    def add(self, key: str) -> None:
-        self.keys.add(key)
-        if key.startswith("#"):
-            return
-        self.tails.update(phone_suffixes(key))
-        if not key.startswith("+") and len(key.partition(";")[0]) >= MIN_NATIONAL_DIGITS:
-            self.national.add(key)
 
 
 # ---------------------------------------------------------------------------------- writing

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from sqlite3 import Connection
 
@@ -114,7 +115,7 @@ class Filter:
                 clauses.append(f"d.{column} = ?")
                 params.append(value)
         for tag in self.tags:
-            from crmcli.contacts import normalize_tag
+            from crmcli.contact_rules import normalize_tag
 
             clauses.append("d.contact_id IN (SELECT contact_id FROM contact_tags WHERE tag = ?)")
             params.append(normalize_tag(tag))
@@ -130,11 +131,17 @@ class Filter:
 def search(db: Connection, filters: Filter | None = None, limit: int | None = None
            ) -> list[Deal]:
     """Deals matching ``filters`` (open deals by default), soonest expected close first."""
+    return list(iter_search(db, filters, limit))
+
+
+def iter_search(db: Connection, filters: Filter | None = None, limit: int | None = None
+                ) -> Iterator[Deal]:
+    """:func:`search` one deal at a time, as SQLite reads them: memory stays flat."""
     where, params = (filters or Filter()).where()
     sql = f"SELECT {COLUMNS}{FROM} WHERE {where} ORDER BY d.close_on IS NULL, d.close_on, d.id"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return [from_row(row) for row in db.execute(sql, params)]
+    return map(from_row, db.execute(sql, params))
 
 
 def open_for_contact(db: Connection, contact_id: int) -> list[Deal]:

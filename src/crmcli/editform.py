@@ -107,7 +107,7 @@ class FlagEdit:
 def apply_flags(contact: Contact, edit: FlagEdit, date_order: str, today: dt.date) -> Contact:
     """The contact as the flags change it: fields replaced, details added and removed (a
     removal names a detail the contact has), tags added and removed."""
-    from crmcli.contacts import normalize_tag
+    from crmcli.contact_rules import normalize_tag
 
     untagged = {normalize_tag(tag) for tag in edit.untag}
     birthday = contact.birthday if edit.birthday is None else (
@@ -126,7 +126,7 @@ def apply_flags(contact: Contact, edit: FlagEdit, date_order: str, today: dt.dat
 
 def _changed_details(kind: str, current: list[Detail], add: list[str], remove: list[str]
                      ) -> list[Detail]:
-    from crmcli.contacts import same_detail
+    from crmcli.contact_rules import same_detail
 
     kept = list(current)
     for value in remove:

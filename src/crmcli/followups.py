@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from sqlite3 import Connection
 
@@ -249,9 +250,9 @@ def entry(db: Connection, followup_id: int) -> Entry:
 
 
 def entries(db: Connection, contact_ids: list[int] | None = None, include_done: bool = False
-            ) -> list[Entry]:
+            ) -> Iterator[Entry]:
     """Follow-ups of live contacts (all of them, or those of ``contact_ids``), soonest first;
-    open ones only unless ``include_done``."""
+    open ones only unless ``include_done``; one at a time as SQLite reads them."""
     where = ["f.deleted_at IS NULL", "c.deleted_at IS NULL"]
     params = []
     if not include_done:
@@ -260,7 +261,7 @@ def entries(db: Connection, contact_ids: list[int] | None = None, include_done: 
         where.append("f.contact_id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(contact_ids))
     rows = db.execute(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY f.due, f.id", params)
-    return [_entry(row) for row in rows]
+    return map(_entry, rows)
 
 
 def open_entries(db: Connection, zone: dt.tzinfo, before: dt.date | None = None

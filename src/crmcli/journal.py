@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from sqlite3 import Connection
 
@@ -163,11 +164,11 @@ def _operation(row: tuple) -> Operation:
 _OPERATION_COLUMNS = "id, what, source, started_at, schema_version, undoes"
 
 
-def recent(db: Connection, limit: int | None = None) -> list[Operation]:
-    """Operations, newest first."""
+def recent(db: Connection, limit: int | None = None) -> Iterator[Operation]:
+    """Operations, newest first, one at a time as SQLite reads them."""
     rows = db.execute(f"SELECT {_OPERATION_COLUMNS} FROM journal_operations ORDER BY id DESC"
                       " LIMIT ?", [-1 if limit is None else limit])
-    return [_operation(row) for row in rows]
+    return map(_operation, rows)
 
 
 def get(db: Connection, operation_id: int) -> Operation | None:

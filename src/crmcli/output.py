@@ -48,11 +48,12 @@ class Output:
     def records(self, rows: Iterable[dict], columns: Columns, title: str | None = None,
                 view: Callable[[], Any] | None = None) -> int:
         """Write records as they come; return how many. On a terminal, ``view`` (when given)
-        draws them instead of the generic table."""
+        draws them instead of the generic table: it reads its own data, ``rows`` are only
+        counted, so piped formats never hold more than one record."""
         if self.format == "table" and view is not None:
-            rows = list(rows)
+            count = sum(1 for _ in rows)
             self.rich(view())
-            return len(rows)
+            return count
         writer = getattr(self, f"_write_{self.format}")
         return writer(iter(rows), columns, title)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import activity, contacts
+from crmcli import activity, contact_rules, contacts
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -114,10 +114,10 @@ def activity_command(
         return
     from crmcli.views.activity import timeline
 
-    events = activity.timeline(state().db, where)
+    db = state().db
     filtered = any([contact, company, tag, kind, since, until])
-    shown.records(map(activity.event_record, events), EVENT_COLUMNS,
-                  view=lambda: timeline(events, filtered))
+    shown.records(map(activity.event_record, activity.iter_timeline(db, where)), EVENT_COLUMNS,
+                  view=lambda: timeline(activity.timeline(db, where), filtered))
 
 
 def _timeline_filter(contact, company, tag, kinds, since, until, limit):
@@ -131,7 +131,7 @@ def _timeline_filter(contact, company, tag, kinds, since, until, limit):
     bounds = [moment_ago(text) if text else None for text in (since, until)]
     return activity.TimelineFilter(
         contact_id=contacts.resolve(db, contact).id if contact else None,
-        company_id=company_id, tag=contacts.normalize_tag(tag) if tag else None,
+        company_id=company_id, tag=contact_rules.normalize_tag(tag) if tag else None,
         kinds=tuple(kinds), since=bounds[0], until=bounds[1], limit=limit)
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import contacts, duplicates, relationships
+from crmcli import contact_rules, contacts, duplicates, relationships
 from crmcli.cli import hooking, phones
 from crmcli.cli.common import (
     CsvOption,
@@ -87,10 +87,10 @@ def add(
     db = state().db
     referrer = _referrer(referred_by)
     changes = fields.parse_assignments(set_)
-    contact, warnings = contacts.tidy(Contact(
+    contact, warnings = contact_rules.tidy(Contact(
         name=name, emails=_details(email), phones=_details(phone), addresses=_details(address),
         urls=_details(url), company=company, title=title, tags=tag, birthday=_birthday(birthday)))
-    contact = contacts.validate(contact, phones.region())
+    contact = contact_rules.validate(contact, phones.region())
     phones.warn(warnings + duplicates.shared_details(db, contact, phones.region()))
     hook = hooking.active("pre-add", "post-add")
     if hook:
@@ -213,7 +213,7 @@ def edit(
                                        state().today)
     if changed is None:
         return
-    changed, warnings = contacts.tidy(changed)
+    changed, warnings = contact_rules.tidy(changed)
     phones.warn(warnings)
     if changed != contact or not field_changes.is_empty():
         hook = _before_modify(contact, changed)
@@ -279,10 +279,10 @@ def _edit_in_editor(contact: Contact) -> tuple[Contact | None, str]:
         info("empty form; edit cancelled")
         return None, text
     try:
-        edited, warnings = contacts.tidy(
+        edited, warnings = contact_rules.tidy(
             editform.from_form(text, contact, state().config.date_order, state().today))
         phones.warn(warnings)
-        return contacts.validate(edited, phones.region()), text
+        return contact_rules.validate(edited, phones.region()), text
     except InvalidInput as exc:
         raise InvalidInput(f"{exc}; nothing was changed (your edit is kept in "
                            f"{keep_text(text)})") from exc
@@ -347,7 +347,7 @@ def tag(
     contact = contacts.resolve(db, ref)
     add = [c.removeprefix("+") for c in changes if not c.startswith("-")]
     remove = [c[1:] for c in changes if c.startswith("-")]
-    changed = contacts.validate(contacts.retagged(contact, add, remove), phones.region())
+    changed = contact_rules.validate(contacts.retagged(contact, add, remove), phones.region())
     if set(changed.tags) == set(contact.tags):
         info(f"{contact.name}: {', '.join(contact.tags) or 'no tags'} (unchanged)")
         return

@@ -24,7 +24,7 @@ def dashboard(as_json: JsonOption = False) -> None:
         recent=activity.timeline(db, activity.TimelineFilter(limit=8)), today=now.date())
 
     def record() -> dict:
-        sections = {"agenda": agenda.records(board.agenda)}
+        sections = {"agenda": list(agenda.records(board.agenda))}
         if board.has_deals:
             sections["deals_closing"] = [deals.to_record(d, pipeline) for d in board.closing]
             sections["pipeline"] = board.totals

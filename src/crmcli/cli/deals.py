@@ -145,7 +145,7 @@ def list_deals(
 
         where.contact_id = contacts.resolve(state().db, contact).id
     warn_orphans(stage_list)
-    found = deals.search(state().db, where, limit)
+    found = deals.iter_search(state().db, where, limit)
     out(format_, as_json, as_csv).records(records(found, stage_list), LIST_COLUMNS)
 
 

@@ -93,7 +93,7 @@ def journal_command(
     from crmcli import journal
 
     db = state().db
-    records = [journal.to_record(db, operation) for operation in journal.recent(db, limit)]
+    records = (journal.to_record(db, operation) for operation in journal.recent(db, limit))
     out(format_, as_json).records(records, JOURNAL_COLUMNS)
 
 

@@ -48,10 +48,16 @@ def _note_record(note, names: dict[int, str]) -> dict:
 
 
 def _render_notes(notes, format_, as_json, as_csv) -> None:
+    """Notes as they are read (each contact's name looked up once), so memory stays flat."""
     db = state().db
-    names = {c.id: c.name for c in contacts.load_many(db, sorted({n.contact_id for n in notes}))}
-    out(format_, as_json, as_csv).records((_note_record(note, names) for note in notes),
-                                          NOTE_COLUMNS)
+    names: dict[int, str] = {}
+
+    def record(note) -> dict:
+        if note.contact_id not in names:
+            names[note.contact_id] = contacts.load_many(db, [note.contact_id])[0].name
+        return _note_record(note, names)
+
+    out(format_, as_json, as_csv).records(map(record, notes), NOTE_COLUMNS)
 
 
 @app.command(epilog="Examples:\n\n  crm note ana 'Wants a quote for 50 seats'\n\n"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from sqlite3 import Connection
 
-from crmcli import activity, contacts, duplicates
+from crmcli import activity, contact_rules, contacts, duplicates
 from crmcli import fields as custom_fields
 from crmcli.db import transaction, utilities
 from crmcli.errors import Conflict, CrmError
@@ -140,7 +140,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
         combined, conflicts = duplicates.combine(existing, incoming)
         conflicts = warnings + [f"contact {existing.id}: {conflict}" for conflict in conflicts]
     combined.fields = existing.fields
-    changed = contacts.validate(combined, region) != contacts.validate(existing, region)
+    changed = contact_rules.validate(combined, region) != contact_rules.validate(existing, region)
     if changed:
         _check_unchanged_since_export(existing, incoming)
         contacts.update(db, combined, region)
@@ -201,7 +201,7 @@ def _without_invalid_details(contact: Contact) -> tuple[Contact, list[str]]:
     from crmcli.limits import shown
     from crmcli.normalize import is_email
 
-    contact, warnings = contacts.tidy(contact)
+    contact, warnings = contact_rules.tidy(contact)
     emails = [d for d in contact.emails if is_email(d.value)]
     warnings += [f"left out the invalid email {shown(d.value)}"
                  for d in contact.emails if not is_email(d.value)]

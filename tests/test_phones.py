@@ -72,7 +72,9 @@ def test_region_is_set_once_and_numbers_are_stored_in_e164(crm, db_path, monkeyp
     first = crm.ok("add", "Ana", "-p", "07700 900005")
     assert "crm config set phone.region GB" in first.stderr
     assert _norms(db_path) == {"07700 900005": "7700900005"}
-    crm.ok("config", "set", "phone.region", "gb")
+    setting = crm.ok("config", "set", "phone.region", "gb")
+    assert "1 number(s) written without a country code now match as GB" in setting.stderr
+    assert _norms(db_path) == {"07700 900005": "+447700900005"}  # re-keyed when it was set
     assert crm.ok("config", "show", "--json").json()["phone_region"] == "GB"
     second = crm.ok("add", "Bo", "-p", "07700 900006")
     assert second.stderr == ""

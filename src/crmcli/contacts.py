@@ -150,6 +150,18 @@ def _write_details(db: Connection, contact: Contact, region: str | None) -> bool
     return bool(gone or new)
 
 
+def rekey_phones(db: Connection, region: str) -> int:
+    """Give the numbers stored without a country code (before ``phone.region`` was set) their
+    E.164 key in ``region``, so they match by it from now on; returns how many changed."""
+    rows = db.execute("SELECT id, value FROM contact_details"
+                      " WHERE kind = 'phone' AND norm NOT LIKE '+%'").fetchall()
+    keys = [(key, row_id) for row_id, value in rows
+            if (key := phone_key(value, region)).startswith("+")]
+    with transaction(db):
+        db.executemany("UPDATE contact_details SET norm = ? WHERE id = ?", keys)
+    return len(keys)
+
+
 def _write_tags(db: Connection, contact: Contact) -> bool:
     """Make the contact's stored tags those of ``contact``; whether anything changed."""
     stored = {tag for (tag,) in db.execute("SELECT tag FROM contact_tags WHERE contact_id = ?",

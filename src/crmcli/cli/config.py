@@ -1,5 +1,6 @@
 """``crm config path|show|set``: where the settings and the database are, and what is in force."""
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -44,3 +45,9 @@ def set_(key: Annotated[str, typer.Argument(
     checked = check_setting(key, value)
     path = save_setting(key, checked)
     info(f"{key} = {checked!r} in {path}")
+    if key == "phone.region" and Path(state().config.db_path).exists():
+        from crmcli import contacts
+
+        if rekeyed := contacts.rekey_phones(state().db, checked):
+            info(f"{rekeyed} number(s) written without a country code now match as {checked} "
+                 "numbers")

@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, replace
 
-from crmcli.contacts import detail_norm, normalize_tag
+from crmcli.contact_rules import detail_norm, normalize_tag
 from crmcli.models import Contact, Detail, PartialDate
 
 SINGLES = ("name", "company", "title", "birthday", "anniversary")

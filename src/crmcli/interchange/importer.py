@@ -1,6 +1,6 @@
 """Bringing records from any format (vCard, CSV, JSON) into the book.
 
-One transaction for the whole import, so an interrupted import leaves the book as it was;
+Commits in batches (see BATCH_RECORDS), so other writers never wait for a whole import;
 each record in a savepoint of its own, so a bad record is reported and skipped while the
 others go in. A dry run does all the work and rolls it back, so its report is exact.
 
@@ -10,7 +10,8 @@ policy is ``new``) by email, then by name plus phone number.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from sqlite3 import Connection
@@ -65,27 +66,70 @@ class _DryRun(Exception):
     """Raised to roll back the whole import after a dry run."""
 
 
+# A long import commits every BATCH_RECORDS records or BATCH_SECONDS, whichever comes first,
+# so another command waiting to write (cron's crm remind, a crm add) waits about that long at
+# most. An interrupted import keeps its committed batches; running it again matches what is in
+# already (by UID) and adds the rest. The batches together are still one journal operation.
+BATCH_RECORDS = 250
+BATCH_SECONDS = 0.5
+
+
+class Interrupted(CrmError):
+    exit_code = 130
+
+
 def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicate =
         OnDuplicate.merge, tags: Iterable[str] = (), dry_run: bool = False,
         progress: Callable[[int], None] | None = None, region: str | None = None
         ) -> ImportReport:
     """Import ``records``; ``region`` (the phone.region setting) reads phone numbers written
-    without a country code."""
+    without a country code. A dry run is one transaction, rolled back."""
     report = ImportReport()
-    extra_tags = list(tags)
-    savepoints = utilities(db)
-    try:
-        with transaction(db):
-            for record in records:
-                _import_one(db, savepoints, record, _Policy(on_duplicate, extra_tags, region),
-                            report)
-                if progress:
-                    progress(report.total)
-            if dry_run:
+    batch = _Batch(db, iter(records), _Policy(on_duplicate, list(tags), region), report,
+                   progress)
+    if dry_run:
+        try:
+            with transaction(db):
+                batch.fill(limit=None)
                 raise _DryRun
-    except _DryRun:
-        pass
+        except _DryRun:
+            pass
+        return report
+    committed = 0
+    try:
+        more = True
+        while more:
+            with transaction(db):
+                more = batch.fill(limit=BATCH_RECORDS)
+            committed = report.total
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted; the first {committed} records are in the book (the "
+                          "rest are not); run the same import again to finish it: what is in "
+                          "already is matched, not added twice") from None
     return report
+
+
+@dataclass
+class _Batch:
+    """The records still to import, taken a batch at a time."""
+
+    db: Connection
+    pending: Iterator[Incoming]
+    policy: _Policy
+    report: ImportReport
+    progress: Callable[[int], None] | None
+
+    def fill(self, limit: int | None) -> bool:
+        """Import up to ``limit`` records (or BATCH_SECONDS' worth); whether any are left."""
+        savepoints = utilities(self.db)
+        deadline = time.monotonic() + BATCH_SECONDS
+        for count, record in enumerate(self.pending, 1):
+            _import_one(self.db, savepoints, record, self.policy, self.report)
+            if self.progress:
+                self.progress(self.report.total)
+            if limit is not None and (count >= limit or time.monotonic() > deadline):
+                return True
+        return False
 
 
 @dataclass

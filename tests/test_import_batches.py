@@ -1,0 +1,75 @@
+"""A large import commits in batches: other writers wait a moment, not the whole import, and an
+import killed half-way finishes on a second run without duplicates."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+CARDS = 5000
+
+
+def _cards(path, count: int) -> None:
+    path.write_text("".join(
+        f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:bulk-{n}\r\nFN:Bulk Person {n}\r\n"
+        f"EMAIL:bulk{n}@example.com\r\nEND:VCARD\r\n" for n in range(count)))
+
+
+def _count(db_path, sql: str) -> int:
+    with sqlite3.connect(db_path, timeout=30) as conn:
+        try:
+            return conn.execute(sql).fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+
+
+def _start_import(db_path, vcf, tmp_path) -> subprocess.Popen:
+    """Start importing and return once the first batch is committed."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "crmcli", "--db", str(db_path), "import", str(vcf)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={"PATH": "/usr/bin:/bin", "XDG_CONFIG_HOME": str(tmp_path / "config")})
+    deadline = time.monotonic() + 60
+    while _count(db_path, "SELECT count(*) FROM contacts") <= 1:
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+        time.sleep(0.05)
+    return process
+
+
+def test_other_writers_wait_a_moment_not_the_whole_import(crm, db_path, tmp_path):
+    vcf = tmp_path / "big.vcf"
+    _cards(vcf, CARDS)
+    crm.add("Someone First")
+    importing = _start_import(db_path, vcf, tmp_path)
+    waits, failures = [], []
+    for n in range(50):
+        for args in (("add", f"Concurrent {n}"), ("log", "Someone First", "-t", "call",
+                                                  f"Call {n}")):
+            started = time.monotonic()
+            result = crm(*args)
+            waits.append(time.monotonic() - started)
+            if result.exit_code:
+                failures.append(result.stderr)
+    assert importing.wait(timeout=240) == 0, importing.stderr.read()
+    assert failures == []
+    assert max(waits) < 3, f"a writer waited {max(waits):.1f} s"
+    assert _count(db_path, "SELECT count(*) FROM contacts") == CARDS + 51
+    assert _count(db_path, "SELECT count(*) FROM interactions") == 50
+
+
+def test_an_import_killed_half_way_finishes_on_a_second_run(crm, db_path, tmp_path):
+    vcf = tmp_path / "big.vcf"
+    _cards(vcf, CARDS)
+    crm.add("Someone First")
+    importing = _start_import(db_path, vcf, tmp_path)
+    importing.send_signal(signal.SIGKILL)
+    importing.wait(timeout=60)
+    committed = _count(db_path, "SELECT count(*) FROM contacts") - 1
+    assert 0 < committed < CARDS
+    result = crm.ok("import", str(vcf))
+    assert f"created {CARDS - committed}, updated 0, unchanged {committed}" in result.stderr
+    assert _count(db_path, "SELECT count(*) FROM contacts") == CARDS + 1
+    assert _count(db_path, "SELECT count(DISTINCT uid) FROM contacts") == CARDS + 1

@@ -134,10 +134,10 @@ def test_release_books_gain_custom_fields(tmp_path, release):
     with sqlite3.connect(path) as conn:
         conn.executescript(release.read_text())
     database = storage.connect(path)
-    fields.define(database, "budget", "number")
-    ana = database.execute("SELECT min(id) FROM contacts").fetchone()[0]
-    fields.apply(database, ana, fields.parse_assignments(["budget=7"]))
-    assert fields.values_for(database, [ana]) == {ana: {"budget": 7}}
+    fields.define(database, "seats", "number")
+    ana = database.execute("SELECT max(id) FROM contacts").fetchone()[0]
+    fields.apply(database, ana, fields.parse_assignments(["seats=7"]))
+    assert fields.values_for(database, [ana]) == {ana: {"seats": 7}}
     database.close()
 
 

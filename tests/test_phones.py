@@ -141,7 +141,8 @@ def test_many_phones_in_one_contact_are_deduplicated_in_linear_time():
     assert len(tidied.phones) == 999
 
 
-@pytest.mark.parametrize("release", RELEASES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("release", [p for p in RELEASES if int(p.stem[1:]) < 7],
+                         ids=lambda p: p.stem)
 def test_migration_rewrites_phone_keys(tmp_path, release):
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as conn:

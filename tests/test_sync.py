@@ -5,6 +5,7 @@ agrees, and a further run moves nothing."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,19 @@ def test_edits_on_each_side_merge_property_by_property(vdir, laptop, desktop):
         assert ana["tags"] == ["vip"]
     text = path.read_bytes().decode()
     assert "CATEGORIES:vip" in text and "ana@home.org" in text
+
+
+def test_crm_changes_are_told_by_row_versions_a_company_rename_included(vdir, laptop):
+    laptop.add("Ana Lima", "--company", "Acme")
+    laptop.add("Bo Chen", "--company", "Acme")
+    laptop.add("Cy Dorn")
+    sync(laptop)
+    laptop.ok("edit", "cy", "--cadence", "30d")  # a write sync does not own: nothing to push
+    assert sync(laptop) == ""
+    laptop.ok("company", "rename", "Acme", "Acme Corp")
+    assert sync(laptop) == "crm sync: contacts: pushed 2 changed\n"
+    assert b"ORG:Acme Corp" in card(vdir, "Bo Chen").read_bytes()
+    assert sync(laptop) == ""
 
 
 def test_the_same_field_changed_on_both_sides_keeps_the_newer_and_notes_the_other(
@@ -246,6 +260,39 @@ def test_the_command_runs_before_and_after_only_when_crm_wrote(vdir, laptop, tmp
     assert result.exit_code == 1 and "'false' exited with status 1" in result.stderr
 
 
+def _crm_process(book: Path, *args: str, config: Path) -> subprocess.CompletedProcess:
+    """crm as cron runs it: a process of its own, whose every byte on stdout and stderr (its
+    children's too) is captured."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, **NOW, "CRM_CONFIG": str(config)}
+    return subprocess.run([sys.executable, "-m", "crmcli", "--db", str(book), *args], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_the_commands_output_is_shown_only_when_it_fails(vdir, laptop, tmp_path):
+    chatty = tmp_path / "chatty"
+    chatty.write_text("#!/bin/sh\necho Syncing crm_contacts\necho 'warning: slow' >&2\n"
+                      "if [ -e \"$0.fail\" ]; then echo 'error: Unknown error occurred: 400,"
+                      " Bad Request' >&2; echo 'Traceback noise'; exit 1; fi\n")
+    chatty.chmod(0o755)
+    config = tmp_path / "config" / "crmcli" / "config.toml"
+    config.write_text(f'[sync]\ncommand = "{chatty}"\ncontacts = "{vdir}"\n')
+    laptop.add("Ana Lima")
+    first = _crm_process(laptop.db_path, "sync", config=config)
+    assert (first.returncode, first.stdout, first.stderr) == (
+        0, "", "crm sync: contacts: pushed 1 new\n")
+    quiet = _crm_process(laptop.db_path, "sync", config=config)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
+    Path(f"{chatty}.fail").touch()
+    failed = _crm_process(laptop.db_path, "sync", config=config)
+    assert (failed.returncode, failed.stdout) == (1, "")
+    assert failed.stderr == (f"crm: error: '{chatty}' exited with status 1: error: Unknown "
+                             "error occurred: 400, Bad Request\n")
+
+
 def test_a_second_run_waits_for_no_one(vdir, laptop, db_path):
     import fcntl
 
@@ -362,6 +409,9 @@ def test_two_vdirs_kept_in_step_by_a_real_vdirsyncer_converge(tmp_path, laptop, 
             ("Ana Lima", ["ana@example.com"])]
     for folder in folders.values():
         assert [path.read_bytes().count(b"EMAIL") for path in folder.glob("*.vcf")] == [1]
+    for book in (laptop, desktop):  # as cron runs it: vdirsyncer's chatter is not shown
+        quiet = _crm_process(book.db_path, "sync", config=Path(envs[book]["CRM_CONFIG"]))
+        assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")
 
 
 @pytest.mark.parametrize("release", sorted(

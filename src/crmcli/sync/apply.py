@@ -14,7 +14,7 @@ from crmcli.db import transaction
 from crmcli.sync import base as bases
 from crmcli.sync import cards, props, vdir
 from crmcli.sync.base import Base
-from crmcli.sync.plan import KINDS, Outcome, Plan, Step, fingerprint
+from crmcli.sync.plan import KINDS, Outcome, Plan, Step, row_version
 
 COLLECTION = "contacts"
 _REV = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2}):?(\d{2}):?(\d{2}))?")
@@ -147,7 +147,7 @@ class Applier:
             self._version(contact_id), self.stamp))
 
     def _version(self, contact_id: int) -> str | None:
-        return fingerprint(self.db, contact_id)
+        return row_version(self.db, contact_id)
 
     def _phone_time(self, step: Step, item: Base | None) -> str:
         """When the phone's change was made: its REV when plausible (after the last sync,

@@ -23,7 +23,7 @@ class Base:
     hash: str
     props_text: str  # JSON, parsed only when the item changed
     row_id: int
-    row_version: str | None  # the contact's owned content, as plan.fingerprints reads it
+    row_version: str | None  # the contact's and its company's, as plan.ROW_VERSION reads it
     synced_at: str
 
     @cached_property

@@ -15,6 +15,9 @@ from crmcli.sync import plan
 MAX_DELETIONS = 50
 MAX_SHARE = 0.2
 SMALL_COLLECTION = 10  # the share is not checked below this many items
+MAX_OUTPUT = 64 * 1024  # of a failed command's output, the end is read for its reasons
+SHOWN_LINES = 4
+SHOWN_WIDTH = 240
 
 
 @dataclass
@@ -27,17 +30,31 @@ class Collection:
 
 def run_command(command: str) -> str | None:
     """Run ``[sync] command`` (split like a shell would, run without one); None when it
-    succeeded, else what went wrong."""
+    succeeded, else what went wrong with the lines of its output that say why. Its output is
+    kept, never shown otherwise: a run where nothing moved prints nothing (cron mails news)."""
     words = shlex.split(command)
     if not words:
         return None
     try:
-        finished = subprocess.run(words, check=False)
+        finished = subprocess.run(words, check=False, stdin=subprocess.DEVNULL,
+                                  capture_output=True)
     except OSError as exc:
         return f"{command!r} could not run: {exc.strerror or exc}"
     if finished.returncode:
-        return f"{command!r} exited with status {finished.returncode}"
+        said = relevant_lines(finished.stderr + b"\n" + finished.stdout)
+        return (f"{command!r} exited with status {finished.returncode}"
+                + (f": {said}" if said else ""))
     return None
+
+
+def relevant_lines(output: bytes) -> str:
+    """What a failed command said about why: its error lines (vdirsyncer starts them with
+    ``error:`` or ``critical:``), else its last lines; a few, each cut short."""
+    lines = [line.strip() for line in output[-MAX_OUTPUT:].decode("utf-8", "replace")
+             .splitlines() if line.strip()]
+    errors = [line for line in lines if line.lower().startswith(("error", "critical"))]
+    chosen = errors[:SHOWN_LINES] if errors else lines[-SHOWN_LINES:]
+    return " | ".join(line[:SHOWN_WIDTH] for line in chosen)
 
 
 def contacts(db: Connection, folder: Path, region: str | None) -> Collection:

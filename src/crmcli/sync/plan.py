@@ -90,33 +90,27 @@ def make(db: Connection, folder: Path, region: str | None) -> Plan:
     return plan
 
 
-# Everything sync owns of a contact, read in one query: a change in it is a change in crm.
-# (Row versions also move on writes sync does not own, such as a cadence.)
-FINGERPRINT = (
-    "c.name || char(31) || coalesce(co.name, '') || char(31) || coalesce(c.title, '')"
-    " || char(31) || coalesce(c.birthday, '') || char(31) || coalesce(c.anniversary, '')"
-    " || char(31) || coalesce((SELECT group_concat(x, char(30)) FROM (SELECT kind || char(29)"
-    " || value || char(29) || coalesce(label, '') AS x FROM contact_details d"
-    " WHERE d.contact_id = c.id ORDER BY d.id)), '')"
-    " || char(31) || coalesce((SELECT group_concat(tag, char(30)) FROM (SELECT tag"
-    " FROM contact_tags t WHERE t.contact_id = c.id ORDER BY tag)), '')")
+# The row version (raised by a trigger on every write, m012) of the contact and of its company,
+# whose name is the card's ORG: when it is what the base row holds, crm changed nothing there.
+# It also moves on writes sync does not own (a cadence); the owned properties then decide.
+ROW_VERSION = "c.version || '.' || coalesce(co.version, 0)"
 
 
-def fingerprint(db: Connection, contact_id: int) -> str | None:
-    row = db.execute(f"SELECT {FINGERPRINT} FROM contacts c LEFT JOIN companies co"
+def row_version(db: Connection, contact_id: int) -> str | None:
+    row = db.execute(f"SELECT {ROW_VERSION} FROM contacts c LEFT JOIN companies co"
                      " ON co.id = c.company_id WHERE c.id = ?", [contact_id]).fetchone()
     return row[0] if row else None
 
 
 def _contact_rows(db: Connection) -> dict[int, tuple[str, bool, str | None]]:
-    """Each contact's fingerprint, whether it is in the trash, and its UID."""
+    """Each contact's row version, whether it is in the trash, and its UID."""
     return {row[0]: (row[1], row[2] is not None, row[3]) for row in db.execute(
-        f"SELECT c.id, {FINGERPRINT}, c.deleted_at, c.uid FROM contacts c"
+        f"SELECT c.id, {ROW_VERSION}, c.deleted_at, c.uid FROM contacts c"
         " LEFT JOIN companies co ON co.id = c.company_id")}
 
 
 def _crm_changes(db: Connection, known, rows, region: str | None) -> dict[int, Contact | None]:
-    """The contacts changed in crm since their base (None: unchanged). The fingerprint
+    """The contacts changed in crm since their base (None: unchanged). The row version
     answers at once; the owned properties decide where it moved."""
     suspects = {item.row_id: item for item in known
                 if item.row_id in rows and not rows[item.row_id][1]

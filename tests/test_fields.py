@@ -158,3 +158,56 @@ def test_json_export_and_bulk_edit_carry_typed_fields(book, tmp_path):
     assert book("show", "ana", "--json").json()["fields"]["budget"] == 15000
     bad = book("import", "--format", "jsonl", "-", input=exported.replace("12000", '"12k"'))
     assert 'budget: "12k" is not a number' in bad.stderr
+
+
+def test_fields_are_lines_of_the_editor_form(book, tmp_path):
+    import sys
+    import textwrap
+
+    script = tmp_path / "editor.py"
+    script.write_text(textwrap.dedent("""
+        import sys
+        path = sys.argv[1]
+        text = open(path).read()
+        assert "budget: 12000\\n" in text and "renewal_on: \\n" in text, text
+        text = text.replace("budget: 12000", "budget: 15000").replace("hobby: sailing boats\\n",
+                                                                      "hobby:\\n")
+        open(path, "w").write(text.replace("renewal_on: ", "renewal_on: 2027-05-01"))
+    """))
+    book("edit", "ana", env={"EDITOR": f"{sys.executable} {script}"})
+    assert book("show", "ana", "--json").json()["fields"] == {
+        "budget": 15000, "renewal_on": "2027-05-01", "segment": "smb", "signed": True}
+
+
+def test_a_wrong_type_in_the_editor_form_changes_nothing(book, tmp_path):
+    import sys
+
+    script = tmp_path / "editor.py"
+    script.write_text("import sys; p = sys.argv[1]; t = open(p).read()\n"
+                      "open(p, 'w').write(t.replace('budget: 12000', 'budget: 12k'))\n")
+    before = book("dump").stdout
+    result = book("edit", "ana", env={"EDITOR": f"{sys.executable} {script}"})
+    assert result.exit_code == 1 and 'budget: "12k" is not a number' in result.stderr
+    assert book("dump").stdout == before
+
+
+def test_crmcli_csv_has_a_column_per_field_and_reads_it_back(book, tmp_path):
+    from conftest import Crm
+
+    exported = book("export", "-f", "csv", "--csv-dialect", "crmcli").stdout
+    header = exported.splitlines()[0].split(",")
+    assert header[-5:] == ["budget", "hobby", "renewal_on", "segment", "signed"]
+    fresh = Crm(tmp_path / "fresh.db")
+    fresh("field", "add", "budget", "--type", "number")
+    imported = fresh("import", "--format", "csv", "-", input=exported)
+    assert imported.exit_code == 0, imported.stderr
+    assert "created the text field 'segment'" in imported.stderr
+    assert fresh("show", "bo", "--json").json()["fields"] == {
+        "budget": 500.5, "renewal_on": "2027-03-01"}
+    assert fresh("show", "ana", "--json").json()["fields"] == {
+        "budget": 12000, "hobby": "sailing boats", "segment": "smb", "signed": "true"}
+
+
+def test_a_field_may_not_take_the_name_of_a_csv_column(crm):
+    result = crm("field", "add", "email_2", "--type", "text")
+    assert result.exit_code == 1 and "built-in field" in result.stderr

@@ -4,6 +4,7 @@ parser), and the changes its flags ask for."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from crmcli.dates import parse_partial_date
@@ -16,6 +17,7 @@ _HEADER = """\
 # One value per line as "key: value"; lines starting with # are ignored.
 # email/phone/address/url take an optional label: "phone: mobile: +34 612 345 678".
 # Delete a line to remove that value; repeat a key to add another one.
+# Custom fields (crm field list) follow the details, one "name: value" each; empty clears.
 """
 _SINGLE = ("name", "company", "title", "birthday", "tags")
 _MULTI = {"email": "emails", "phone": "phones", "address": "addresses", "url": "urls"}
@@ -34,7 +36,8 @@ def _detail_text(detail: Detail) -> str:
     return f"{detail.label}: {value}" if detail.label else value
 
 
-def to_form(contact: Contact) -> str:
+def to_form(contact: Contact, field_names: Sequence[str] = ()) -> str:
+    """The form of ``contact``, with a line for each custom field of ``field_names``."""
     lines = [_HEADER.format(id=contact.id).rstrip("\n")]
     lines.append(f"name: {contact.name}")
     lines.append(f"company: {contact.company or ''}")
@@ -44,26 +47,43 @@ def to_form(contact: Contact) -> str:
     for key, attribute in _MULTI.items():
         for detail in getattr(contact, attribute):
             lines.append(f"{key}: {_detail_text(detail)}")
+    for name in field_names:
+        value = contact.fields.get(name)
+        lines.append(f"{name}: {'' if value is None else _escape(_field_text(value))}")
     return "\n".join(lines) + "\n"
+
+
+def _field_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def is_blank(text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
 
 
-def from_form(text: str, base: Contact, date_order: str, today: dt.date) -> Contact:
-    """The contact described by an edited form. Errors name the line."""
+def from_form(text: str, base: Contact, date_order: str, today: dt.date,
+              field_names: Sequence[str] = ()) -> Contact:
+    """The contact described by an edited form. Errors name the line. Its ``fields`` are the
+    custom fields' texts as written (``field_changes`` compares them with the stored ones)."""
     single: dict[str, str] = {}
+    custom: dict[str, str] = {}
     multi: dict[str, list[Detail]] = {attribute: [] for attribute in _MULTI.values()}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         key, sep, value = line.partition(":")
         key, value = key.strip().lower(), value.strip()
-        if not sep or (key not in _SINGLE and key not in _MULTI):
+        if not sep or (key not in _SINGLE and key not in _MULTI and key not in field_names):
             raise InvalidInput(f"line {number}: expected 'key: value' with a key among "
-                               f"{', '.join((*_SINGLE, *_MULTI))}; got {line.strip()!r}")
-        if key in _SINGLE:
+                               f"{', '.join((*_SINGLE, *_MULTI, *field_names))}; "
+                               f"got {line.strip()!r}")
+        if key in field_names:
+            if key in custom:
+                raise InvalidInput(f"line {number}: {key} is given twice")
+            custom[key] = _unescape(value)
+        elif key in _SINGLE:
             if key in single:
                 raise InvalidInput(f"line {number}: {key} is given twice")
             single[key] = value
@@ -79,7 +99,24 @@ def from_form(text: str, base: Contact, date_order: str, today: dt.date) -> Cont
         raise InvalidInput(f"birthday: {exc}") from exc
     tags = [tag.strip() for tag in single.get("tags", "").split(",") if tag.strip()]
     return replace(base, name=single["name"], company=single.get("company") or None,
-                   title=single.get("title") or None, birthday=birthday, tags=tags, **multi)
+                   title=single.get("title") or None, birthday=birthday, tags=tags,
+                   fields={name: value for name, value in custom.items() if value}, **multi)
+
+
+def field_changes(before: Contact, edited: Contact, field_names: Sequence[str]):
+    """The ``--set``/``--unset`` an edited form asks for: the fields whose text changed."""
+    from crmcli.fields import Changes
+
+    changes = Changes()
+    for name in field_names:
+        old = before.fields.get(name)
+        old_text = None if old is None else _field_text(old)
+        new_text = edited.fields.get(name)
+        if new_text is None and old_text is not None:
+            changes.unset.append(name)
+        elif new_text is not None and new_text != old_text:
+            changes.set[name] = new_text
+    return changes
 
 
 DETAIL_KINDS = {"emails": "email", "phones": "phone", "addresses": "address", "urls": "url"}

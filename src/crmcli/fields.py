@@ -35,6 +35,7 @@ RESERVED = frozenset({
     "how_we_met", "met_on", "interest", "interests", "referred_by", "gift", "gifts", "dates",
     "website", "industry", "size", "people", "deals",
 })
+_EXPORT_COLUMN = re.compile(r"(email|phone|address|url)_\d+(_label)?")  # crmcli CSV columns
 _TRUE, _FALSE = {"true", "yes", "y", "1", "on"}, {"false", "no", "n", "0", "off"}
 _VALUES = {"contacts": "contact_field_values", "companies": "company_field_values"}
 
@@ -75,7 +76,7 @@ def check_name(name: str) -> str:
     if not _NAME.fullmatch(name):
         raise InvalidInput(f"field name {shown(name)}: use snake_case (a-z, 0-9, _), "
                            "starting with a letter, at most 40 characters")
-    if name in RESERVED:
+    if name in RESERVED or _EXPORT_COLUMN.fullmatch(name):
         raise InvalidInput(f"field name {name!r} is a built-in field; use its own flag")
     return name
 
@@ -205,17 +206,25 @@ def typed(type_: str, text: str) -> str | int | float | bool:
     return text
 
 
-def apply(db: Connection, record_id: int, changes: Changes, entity: str = "contacts"
+def check(db: Connection, changes: Changes, entity: str = "contacts"
           ) -> dict[str, str | None]:
-    """Write ``changes`` to one record, after checking every one of them (so a bad value
-    changes nothing). Returns what was written, ``None`` for removed."""
+    """The stored text of each value ``changes`` sets (``None`` for a field it clears), or a
+    clear error for an unknown field or a value of the wrong type."""
     known = {f.name: f for f in definitions(db, entity)}
     for name in [*changes.set, *changes.unset]:
         if name not in known:
             raise InvalidInput(f"unknown field {shown(name)} (crm field add {name} --type ...)")
     written: dict[str, str | None] = {name: canonical(known[name], value)
                                       for name, value in changes.set.items()}
-    written |= {name: None for name in changes.unset}
+    return written | {name: None for name in changes.unset}
+
+
+def apply(db: Connection, record_id: int, changes: Changes, entity: str = "contacts"
+          ) -> dict[str, str | None]:
+    """Write ``changes`` to one record, after checking every one of them (so a bad value
+    changes nothing). Returns what was written, ``None`` for removed."""
+    written = check(db, changes, entity)
+    known = {f.name: f for f in definitions(db, entity)}
     table = _VALUES[entity]
     with transaction(db):
         for name, value in written.items():

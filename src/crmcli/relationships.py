@@ -55,6 +55,18 @@ def inverse(kind: str) -> str:
     return INVERSES.get(kind, f"{kind} of")
 
 
+_PASSIVE = {"referred-by": "referred by", "introduced-by": "introduced by"}
+
+
+def sentence(contact_name: str, kind: str, other_name: str, negation: str = "") -> str:
+    """"Bo Chen is Ana Lima's manager", "Ana Lima was referred by Bo Chen"; ``negation``
+    ("not", "no longer") goes after the verb."""
+    verb = " ".join(filter(None, ["was" if kind in _PASSIVE else "is", negation]))
+    if kind in _PASSIVE:
+        return f"{contact_name} {verb} {_PASSIVE[kind]} {other_name}"
+    return f"{other_name} {verb} {contact_name}'s {kind}"
+
+
 def relate(db: Connection, contact: Contact, kind: str, other: Contact | None = None,
            name: str | None = None) -> bool:
     """Record that ``other`` (or the person called ``name``) is ``contact``'s ``kind``.
@@ -89,7 +101,7 @@ def unrelate(db: Connection, contact: Contact, kind: str, other: Contact | None 
         gone = db.execute("DELETE FROM relationships WHERE contact_id = ? AND kind = ?"
                           f" AND {where}", [contact.id, kind, value]).rowcount
     if not gone:
-        raise NotFound(f"{shown} is not {contact.name}'s {kind}")
+        raise NotFound(sentence(contact.name, kind, shown or "", "not"))
 
 
 def _clean_name(name: str) -> str:

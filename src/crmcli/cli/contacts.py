@@ -206,7 +206,7 @@ def edit(
     field_changes = fields.parse_assignments(set_, unset)
     if (flags.is_empty() and cadence is None and referrer is None
             and field_changes.is_empty()):
-        changed, form = _edit_in_editor(contact)
+        changed, form, field_changes = _edit_in_editor(contact)
     else:
         form = None
         changed = editform.apply_flags(contact, flags, state().config.date_order,
@@ -270,19 +270,26 @@ def _write_back(db, read: Contact, changed: Contact, form: str | None) -> None:
         raise Conflict(f"{exc} (your edit is kept in {keep_text(form)})") from exc
 
 
-def _edit_in_editor(contact: Contact) -> tuple[Contact | None, str]:
-    from crmcli import editform
+def _edit_in_editor(contact: Contact):
+    """(the edited contact or None when cancelled, the saved form, the custom field changes)."""
+    from dataclasses import replace
+
+    from crmcli import editform, fields
     from crmcli.cli.editor import edit_text, keep_text
 
-    text = edit_text(editform.to_form(contact))
+    names = [definition.name for definition in fields.definitions(state().db)]
+    text = edit_text(editform.to_form(contact, names))
     if editform.is_blank(text):
         info("empty form; edit cancelled")
-        return None, text
+        return None, text, fields.Changes()
     try:
-        edited, warnings = contact_rules.tidy(
-            editform.from_form(text, contact, state().config.date_order, state().today))
+        edited = editform.from_form(text, contact, state().config.date_order, state().today,
+                                    names)
+        changes = editform.field_changes(contact, edited, names)
+        fields.check(state().db, changes)
+        edited, warnings = contact_rules.tidy(replace(edited, fields=contact.fields))
         phones.warn(warnings)
-        return contact_rules.validate(edited, phones.region()), text
+        return contact_rules.validate(edited, phones.region()), text, changes
     except InvalidInput as exc:
         raise InvalidInput(f"{exc}; nothing was changed (your edit is kept in "
                            f"{keep_text(text)})") from exc

@@ -272,10 +272,12 @@ def _write(stream, items, format_: ExportFormat, version: str, dialect: str) -> 
         for card in exporter.iter_vcards(items, version):
             stream.write(card)
     elif format_ == ExportFormat.csv:
+        from crmcli import fields
         from crmcli.interchange.csv_write import write_contacts
 
+        names = [definition.name for definition in fields.definitions(state().db)]
         for warning in write_contacts(((item.contact, item.notes) for item in items),
-                                               stream, dialect):
+                                      stream, dialect, names):
             info(warning)
     elif format_ == ExportFormat.jsonl:
         from crmcli.text import to_json

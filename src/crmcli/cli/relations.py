@@ -42,7 +42,8 @@ def relate(ref: Ref, kind: Kind, other: Other) -> None:
     related, name = other_person(other)
     added = relationships.relate(db, contact, kind, related, name)
     kind = relationships.clean_kind(kind)
-    info(f"{name} is {contact.name}'s {kind}" + ("" if added else " (already recorded)"))
+    info(relationships.sentence(contact.name, kind, name)
+         + ("" if added else " (already recorded)"))
 
 
 @app.command(epilog="Examples:\n\n  crm unrelate ana manager bo")
@@ -52,7 +53,8 @@ def unrelate(ref: Ref, kind: Kind, other: Other) -> None:
     contact = contacts.resolve(db, ref)
     related, name = other_person(other)
     relationships.unrelate(db, contact, kind, related, name)
-    info(f"{name} is no longer {contact.name}'s {relationships.clean_kind(kind)}")
+    info(relationships.sentence(contact.name, relationships.clean_kind(kind), name,
+                                "no longer"))
 
 
 @app.command(epilog="Examples:\n\n  crm relations ana\n\n  crm relations ana --json")

@@ -135,6 +135,8 @@ class CsvContacts(Iterator[CsvRecord]):
         contact.birthday = self._date(fields.get("birthday", ""), "birthday", record.warnings)
         contact.anniversary = self._date(fields.get("anniversary", ""), "anniversary",
                                          record.warnings)
+        contact.fields = {name.removeprefix(_FIELD): value for name, value in fields.items()
+                          if name.startswith(_FIELD)}
         contact.name = _name(fields) or _fallback_name(contact)
         if not contact.name:
             record.error = "no name, email, phone or company"
@@ -196,7 +198,8 @@ def _detect(line: str) -> tuple[_Dialect, str, list[str], list[_Slot | None]]:
             raise InvalidInput(f"not a contacts CSV: the header is not CSV ({exc})") from exc
         for dialect in _READERS:
             slots = [dialect.slot(" ".join(name.split()).casefold()) for name in names]
-            candidates.append((sum(s is not None for s in slots), dialect, delimiter, names, slots))
+            known = sum(s is not None and not s.field.startswith(_FIELD) for s in slots)
+            candidates.append((known, dialect, delimiter, names, slots))
     _, dialect, delimiter, names, slots = max(candidates, key=lambda candidate: candidate[0])
     if not _IDENTITY & {slot.field for slot in slots if slot}:
         shown = ", ".join(name.strip() for name in names[:6])
@@ -332,6 +335,8 @@ def _outlook_slot(column: str) -> _Slot | None:
 _CRMCLI_FIELDS = ("name", "company", "title", "tags", "birthday", "anniversary", "notes", "uid")
 _CRMCLI_DETAIL = re.compile(r"(email|phone|address|url)_(\d+)(_label)?")
 _CRMCLI_KINDS = {"email": "emails", "phone": "phones", "address": "addresses", "url": "urls"}
+_FIELD = "field:"  # a crmcli column of a custom field
+_FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 def _crmcli_slot(column: str) -> _Slot | None:
@@ -339,6 +344,8 @@ def _crmcli_slot(column: str) -> _Slot | None:
         return _Slot(column)
     if match := _CRMCLI_DETAIL.fullmatch(column):
         return _Slot(_CRMCLI_KINDS[match[1]], match[2], "label" if match[3] else "value")
+    if _FIELD_NAME.fullmatch(column):
+        return _Slot(_FIELD + column)
     return None
 
 

@@ -12,7 +12,7 @@ back as mobile.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from crmcli.errors import InvalidInput
@@ -34,8 +34,9 @@ _OUTLOOK_ALIASES = {"cell": "mobile"}
 
 
 def write_contacts(records: Iterable[tuple[Contact, list[str]]], stream: TextIO,
-                   dialect: str = "google") -> list[str]:
-    """Write contacts and their notes as RFC 4180 CSV in ``dialect`` (google, outlook, crmcli).
+                   dialect: str = "google", field_names: Sequence[str] = ()) -> list[str]:
+    """Write contacts and their notes as RFC 4180 CSV in ``dialect`` (google, outlook, crmcli;
+    crmcli adds a column for each custom field of ``field_names``, named after it).
 
     Returns a warning for each value the dialect has no place for (Outlook only: extra emails,
     URLs, addresses and phones; yearless birthdays and anniversaries, whose cells stay empty).
@@ -43,6 +44,8 @@ def write_contacts(records: Iterable[tuple[Contact, list[str]]], stream: TextIO,
     if dialect not in _WRITERS:
         raise InvalidInput(f"unknown CSV dialect {dialect!r}: use {', '.join(DIALECTS)}")
     header, row = _WRITERS[dialect]
+    if dialect == "crmcli":
+        header = [*header, *field_names]
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(header)
     warnings: list[str] = []
@@ -155,10 +158,17 @@ def _crmcli_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, 
              "tags": ",".join(contact.tags), "birthday": _date(contact.birthday),
              "anniversary": _date(contact.anniversary), "notes": notes,
              "uid": contact.uid or ""}
+    cells |= {name: _field_text(value) for name, value in contact.fields.items()}
     for kind, key in _CRMCLI_DETAILS:
         for n, (value, label) in enumerate(_slots(getattr(contact, kind), COLUMNS[kind]), 1):
             cells |= {f"{key}_{n}": value, f"{key}_{n}_label": label}
     return cells
+
+
+def _field_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 _WRITERS = {"google": (_GOOGLE_HEADER, _google_row), "outlook": (_OUTLOOK_HEADER, _outlook_row),

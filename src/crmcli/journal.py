@@ -29,12 +29,6 @@ from crmcli.db import SCHEMA_VERSION, transaction
 
 SOURCES = ("cli", "import", "sync", "campaign", "mail", "hook", "mcp")
 MAX_WHAT = 200
-_NOUNS = {"companies": "company", "contacts": "contact", "contact_details": "detail",
-          "contact_tags": "tag", "contact_cards": "card", "notes": "note",
-          "interactions": "interaction", "deals": "deal", "deal_stage_changes": "stage change",
-          "followups": "follow-up", "custom_fields": "field",
-          "contact_field_values": "field value", "company_field_values": "field value"}
-_VERBS = {"insert": "added", "update": "changed", "delete": "removed"}
 
 
 @dataclass
@@ -177,48 +171,6 @@ def get(db: Connection, operation_id: int) -> Operation | None:
     return _operation(row) if row else None
 
 
-def summary(db: Connection, operation: Operation) -> str:
-    """One line: who it concerned (the first contact it touched) and what changed, counted."""
-    counts = db.execute(
-        "SELECT table_name, kind, count(*) FROM journal_changes WHERE operation_id = ?"
-        " GROUP BY table_name, kind ORDER BY min(id)", [operation.id]).fetchall()
-    parts = [f"{count} {_noun(table, count)} {_VERBS[kind]}" for table, kind, count in counts]
-    who = _first_contact(db, operation.id)
-    return (f"{who}: " if who else "") + ", ".join(parts)
-
-
-def _noun(table: str, count: int) -> str:
-    noun = _NOUNS.get(table, table)
-    if count == 1:
-        return noun
-    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
-
-
-def _first_contact(db: Connection, operation_id: int) -> str | None:
-    """The contact an operation is about: the first contact row it changed, else the owner
-    of the first owned row it changed."""
-    rows = db.execute("SELECT table_name, row_id, old FROM journal_changes"
-                      " WHERE operation_id = ? ORDER BY table_name != 'contacts', id LIMIT 20",
-                      [operation_id]).fetchall()
-    for table, row_id, old in rows:
-        before = json.loads(old or "{}")
-        if table == "contacts":
-            return _contact_label(db, row_id, before.get("name"))
-        if table in userdata.USER_TABLES and "contact_id" in userdata.columns(db, table):
-            current = db.execute(f"SELECT contact_id FROM {table} WHERE rowid = ?",
-                                 [row_id]).fetchone()
-            owner = current[0] if current else before.get("contact_id")
-            if isinstance(owner, int):
-                return _contact_label(db, owner, None)
-    return None
-
-
-def _contact_label(db: Connection, contact_id: int, old_name: str | None) -> str | None:
-    current = db.execute("SELECT name FROM contacts WHERE id = ?", [contact_id]).fetchone()
-    name = current[0] if current else old_name
-    return f"{name} #{contact_id}" if name else None
-
-
 def contacts_changed(db: Connection, operation_id: int) -> tuple[list[int], list[int]]:
     """The contacts an operation added, and the others whose own row it changed."""
     rows = db.execute("SELECT row_id, min(kind) FROM journal_changes WHERE operation_id = ?"
@@ -226,12 +178,6 @@ def contacts_changed(db: Connection, operation_id: int) -> tuple[list[int], list
                       [operation_id]).fetchall()
     return ([row_id for row_id, kind in rows if kind == "insert"],
             [row_id for row_id, kind in rows if kind != "insert"])
-
-
-def to_record(db: Connection, operation: Operation) -> dict:
-    return {"id": operation.id, "started_at": operation.started_at, "source": operation.source,
-            "what": operation.what, "undoes": operation.undoes,
-            "summary": summary(db, operation)}
 
 
 # ---------------------------------------------------------------------------------- forgetting
@@ -246,7 +192,7 @@ def purge_contacts(db: Connection, contact_ids: list[int]) -> None:
     db.execute("DELETE FROM temp.journal_forgotten")
     db.execute("INSERT OR IGNORE INTO temp.journal_forgotten SELECT 'contacts', value"
                " FROM json_each(?)", [ids])
-    for table, column in _contact_references(db):
+    for table, column in contact_references(db):
         db.execute(f"INSERT OR IGNORE INTO temp.journal_forgotten SELECT '{table}', rowid"
                    f" FROM {table} WHERE \"{column}\" IN (SELECT value FROM json_each(?))", [ids])
         db.execute("INSERT OR IGNORE INTO temp.journal_forgotten SELECT table_name, row_id"
@@ -267,7 +213,7 @@ def purge_contacts(db: Connection, contact_ids: list[int]) -> None:
             db.execute("DELETE FROM journal_operations WHERE id = ?", [operation_id])
 
 
-def _contact_references(db: Connection) -> list[tuple[str, str]]:
+def contact_references(db: Connection) -> list[tuple[str, str]]:
     """(table, column) of every user table's reference to a contact."""
     return [(table, row[3]) for table in userdata.USER_TABLES
             for row in db.execute(f"PRAGMA main.foreign_key_list({table})")

@@ -90,10 +90,11 @@ def journal_command(
     as_json: JsonOption = False,
 ) -> None:
     """List the journaled operations, newest first, one line each."""
-    from crmcli import journal
+    from crmcli import journal, journal_summary
 
     db = state().db
-    records = (journal.to_record(db, operation) for operation in journal.recent(db, limit))
+    records = (journal_summary.to_record(db, operation)
+               for operation in journal.recent(db, limit))
     out(format_, as_json).records(records, JOURNAL_COLUMNS)
 
 
@@ -106,13 +107,13 @@ def undo(
         max=2**62)] = None,
 ) -> None:
     """Revert an operation of the journal (an undo is itself one: undo it to redo)."""
-    from crmcli import journal
+    from crmcli import journal_summary
     from crmcli import undo as undoing
 
     db = state().db
     target = undoing.target(db, operation_id)
     undoing.undo(db, db.journal, target)
-    info(f"undid #{target.id} ({journal.summary(db, target) or target.what})")
+    info(f"undid #{target.id} ({journal_summary.summary(db, target) or target.what})")
 
 
 @app.command(epilog="Examples:\n\n  crm forget 'Ana Lima'\n\n  crm forget 12 --yes")

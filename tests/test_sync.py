@@ -5,7 +5,9 @@ agrees, and a further run moves nothing."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -309,13 +311,11 @@ def _cards(count: int, prefix: str) -> str:
                    f"EMAIL:{prefix}.{n}@example.com\r\nEND:VCARD\r\n" for n in range(count))
 
 
-def _killed_half_way(book: Path, tmp_path: Path, done: str) -> int:
-    """Start `crm sync` as a real process, kill it once ``done`` (SQL) counts 40 items, and
-    return the count it was killed at."""
+def _killed_half_way(book: Path, tmp_path: Path, ready) -> None:
+    """Start `crm sync` as a real process and kill it once ``ready(reader)`` says it is half
+    way (``reader``: a read-only connection to the book); it must still have been running."""
     import os
     import signal
-    import sqlite3
-    import subprocess
     import sys
     import time
 
@@ -328,41 +328,47 @@ def _killed_half_way(book: Path, tmp_path: Path, done: str) -> int:
     try:
         while process.poll() is None and time.monotonic() < deadline:
             try:
-                if reader.execute(done).fetchone()[0] >= 40:
+                if ready(reader):
                     break
             except sqlite3.OperationalError:
                 pass  # the tables are not there yet
-            time.sleep(0.01)
+            time.sleep(0.005)
         process.send_signal(signal.SIGKILL)
-        process.wait()
-        return reader.execute(done).fetchone()[0]
+        assert process.wait() == -signal.SIGKILL, "the run finished before it was killed"
     finally:
         reader.close()
 
 
+def _committed(reader) -> int:
+    return reader.execute("SELECT count(*) FROM sync_items").fetchone()[0]
+
+
 def test_a_run_killed_half_way_is_resumed_with_nothing_lost_or_doubled(vdir, laptop, desktop,
                                                                        tmp_path):
+    count = 300  # more than a batch: killed after a batch committed, in the middle of another
     vdir.mkdir()
-    for number in range(150):  # created on the phone: pulled by the killed run
+    for number in range(count):  # created on the phone: pulled by the killed run
         (vdir / f"phone {number}.vcf").write_text(_cards(1, "Phone")
                                                  .replace("-0", f"-{number}")
                                                  .replace(" 0", f" {number}"))
     laptop.ok("list")  # the book exists before the run starts
-    assert 40 <= _killed_half_way(laptop.db_path, tmp_path,
-                                  "SELECT count(*) FROM sync_items") < 150
+    _killed_half_way(laptop.db_path, tmp_path, lambda reader: _committed(reader) > 0)
+    with closing(sqlite3.connect(laptop.db_path)) as reader:
+        assert 0 < _committed(reader) < count
     sync(laptop)
-    assert len(people(laptop)) == 150
+    assert len(people(laptop)) == count
     cards_file = tmp_path / "cards.vcf"
-    cards_file.write_text(_cards(150, "Desk"))
+    cards_file.write_text(_cards(count, "Desk"))
     desktop.ok("import", str(cards_file))
-    assert 40 <= _killed_half_way(desktop.db_path, tmp_path,  # pushes 150, pulls 150
-                                  "SELECT count(*) FROM sync_items") < 300
+    # Killed once 40 of its cards are renamed into the vdir, before their batch commits.
+    _killed_half_way(desktop.db_path, tmp_path,
+                     lambda reader: len(list(vdir.glob("*.vcf"))) >= count + 40)
     settle(desktop, laptop)
-    assert len(list(vdir.glob("*.vcf"))) == 300
+    assert len(list(vdir.glob("*.vcf"))) == 2 * count
     assert not [path for path in vdir.iterdir() if not path.name.endswith(".vcf")]
     for book in (laptop, desktop):
         names = [contact["name"] for contact in book.ok("list", "--json").json()]
-        assert len(names) == len(set(names)) == 300
+        assert len(names) == len(set(names)) == 2 * count
 
 
 def test_two_vdirs_kept_in_step_by_a_real_vdirsyncer_converge(tmp_path, laptop, desktop):
@@ -417,7 +423,6 @@ def test_two_vdirs_kept_in_step_by_a_real_vdirsyncer_converge(tmp_path, laptop, 
 @pytest.mark.parametrize("release", sorted(
     (Path(__file__).parent / "fixtures" / "releases").glob("v*.sql")), ids=lambda p: p.stem)
 def test_a_book_from_an_older_release_syncs_after_its_upgrade(vdir, tmp_path, release):
-    import sqlite3
 
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as conn:

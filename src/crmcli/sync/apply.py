@@ -1,22 +1,29 @@
-"""Carrying out a plan, item by item: the book's rows and the item's base row commit in one
-transaction, and a file is renamed into place just before that commit. A run killed at any
-moment leaves either the old agreement or a file newer than its base, which the next run
-reads as a change on the phone: nothing is lost or doubled."""
+"""Carrying out a plan, item by item, in batches: each item in a savepoint of its own (the
+book's rows and its base row together; an item that cannot be written is rolled back alone and
+reported), a batch committed every BATCH_ITEMS items or BATCH_SECONDS. A file is renamed into
+place inside its item, and the batch's files reach the disk before the batch commits. A run
+killed at any moment leaves, for each item, either the old agreement or a file newer than its
+base, which the next run reads as a change on the phone: nothing is lost or doubled."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import time
 from sqlite3 import Connection
 
 from crmcli import activity, contacts
 from crmcli.db import transaction
+from crmcli.errors import CrmError
 from crmcli.sync import base as bases
 from crmcli.sync import cards, props, vdir
 from crmcli.sync.base import Base
 from crmcli.sync.plan import KINDS, Outcome, Plan, Step, row_version
 
 COLLECTION = "contacts"
+BATCH_ITEMS = 250
+BATCH_SECONDS = 0.5
 _REV = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2}):?(\d{2}):?(\d{2}))?")
 
 
@@ -27,21 +34,49 @@ class Applier:
         self.version, self.region = version, region
         self.stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.outcome = Outcome(problems=list(plan.problems))
+        self.files_in_batch = False
 
     def run(self) -> Outcome:
         vdir.remove_leftovers(self.plan.folder)
-        for step in self.plan.steps:
-            with transaction(self.db):
-                getattr(self, "_" + step.kind.replace("-", "_"))(step)
-            side, what = KINDS[step.kind]
-            if side:
-                self.outcome.counts[side, what] += 1
-        for href, reason in self.outcome.problems:
-            with transaction(self.db):
+        pending = iter(self.plan.steps)
+        while self._batch(pending):
+            pass
+        with transaction(self.db):
+            for href, reason in self.outcome.problems:
                 bases.clear_unresolved(self.db, COLLECTION, href)
                 bases.record_conflict(self.db, self.stamp, COLLECTION, href, None, "card",
                                       None, reason, None, status="unresolved")
         return self.outcome
+
+    def _batch(self, pending) -> bool:
+        """Carry out the next batch of steps in one transaction; whether any are left."""
+        deadline = time.monotonic() + BATCH_SECONDS
+        self.files_in_batch = more = False
+        with transaction(self.db):
+            for count, step in enumerate(pending, 1):
+                self._one(step)
+                if count >= BATCH_ITEMS or time.monotonic() > deadline:
+                    more = True
+                    break
+            if self.files_in_batch:
+                os.sync()  # the files the batch's base rows describe are on disk first
+        return more
+
+    def _one(self, step: Step) -> None:
+        """One step in a savepoint: when it cannot be written, it alone is rolled back and
+        reported."""
+        self.db.execute("SAVEPOINT sync_item")
+        try:
+            getattr(self, "_" + step.kind.replace("-", "_"))(step)
+        except CrmError as exc:
+            self.db.execute("ROLLBACK TO sync_item")
+            self.db.execute("RELEASE sync_item")
+            self.outcome.problems.append((step.href, str(exc)))
+            return
+        self.db.execute("RELEASE sync_item")
+        side, what = KINDS[step.kind]
+        if side:
+            self.outcome.counts[side, what] += 1
 
     # ------------------------------------------------------------------ one step each
 
@@ -91,7 +126,7 @@ class Applier:
         bases.forget(self.db, self.folder, step.href)
 
     def _push_new(self, step: Step) -> None:
-        self._push_file(step.href, step.contact.id, None)
+        self._push_file(step.href, step.row_id, None)
 
     def _push(self, step: Step) -> None:
         self._push_file(step.href, step.base.row_id, step.base)
@@ -104,7 +139,7 @@ class Applier:
     def _push_delete(self, step: Step) -> None:
         vdir.remove(self.plan.folder, step.href)
         bases.forget(self.db, self.folder, step.href)
-        self.outcome.wrote_files = True
+        self.outcome.wrote_files = self.files_in_batch = True
 
     def _merge(self, step: Step) -> None:
         self._merge_into(step, step.base)
@@ -130,21 +165,23 @@ class Applier:
         cards.keep_original(self.db, contact.id, step.card)
 
     def _push_file(self, href: str, contact_id: int, item: Base | None) -> None:
-        data = cards.render(self.db, contact_id, self.version)
+        contact = contacts.get(self.db, contact_id, deleted=None)
+        data = cards.render(self.db, contact, self.version)
         phone = props.of_contact(cards.parse(data).contact, self.region)
         with vdir.staged(self.plan.folder, href, data) as state:
-            self._save(href, contact_id, phone, state)
-        self.outcome.wrote_files = True
+            self._save(href, contact, phone, state)
+        self.outcome.wrote_files = self.files_in_batch = True
 
     def _agree(self, step: Step, contact_id: int, phone: props.Props) -> None:
-        self._save(step.href, contact_id, phone, step.state)
+        self._save(step.href, contacts.get(self.db, contact_id, deleted=None), phone,
+                   step.state)
 
-    def _save(self, href: str, contact_id: int, phone: props.Props, state) -> None:
-        contact = contacts.get(self.db, contact_id, deleted=None)
+    def _save(self, href: str, contact, phone: props.Props, state) -> None:
+        """The base row: what both sides now hold (``contact`` as the book holds it now)."""
         bases.save(self.db, self.folder, COLLECTION, Base(
             href, contact.uid, state, props.digest(phone),
-            bases.props_text(props.of_contact(contact, self.region)), contact_id,
-            self._version(contact_id), self.stamp))
+            bases.props_text(props.of_contact(contact, self.region)), contact.id,
+            self._version(contact.id), self.stamp))
 
     def _version(self, contact_id: int) -> str | None:
         return row_version(self.db, contact_id)

@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass
 from sqlite3 import Connection
 
-from crmcli import activity, contacts
+from crmcli import activity
 from crmcli.errors import InvalidInput
 from crmcli.models import Contact
 
@@ -38,14 +38,13 @@ def parse(data: bytes) -> PhoneCard:
                      parsed.rev)
 
 
-def render(db: Connection, contact_id: int, version: str) -> bytes:
+def render(db: Connection, contact: Contact, version: str) -> bytes:
     """The contact as a card of ``version``, written over the card the phone last sent."""
     from crmcli.interchange.exporter import Exported, to_vcard
     from crmcli.interchange.stored_cards import StoredCard, load
 
-    contact = contacts.get(db, contact_id, deleted=None)
-    notes = activity.notes_by_contact(db, [contact_id]).get(contact_id, [])
-    stored = load(db, contact_id)
+    notes = activity.notes_by_contact(db, [contact.id]).get(contact.id, [])
+    stored = load(db, contact.id)
     card = StoredCard({**(stored.data if stored else {}), "rev": _rev(contact.updated_at)},
                       stored.original if stored else "")
     return to_vcard(Exported(contact, notes, card), version).encode()

@@ -40,6 +40,7 @@ class Step:
     phone: props.Props | None = None  # the file's owned properties, when it was read
     state: FileState | None = None
     contact: Contact | None = None
+    row_id: int | None = None  # the book's row a new item is made from
 
     @property
     def deletes(self) -> bool:
@@ -82,11 +83,9 @@ def make(db: Connection, folder: Path, region: str | None) -> Plan:
         step = _new_file(plan, href, region)
         if step and step.card.contact.uid:
             taken_uids.add(step.card.contact.uid)
-    unsynced = [row_id for row_id, (_, deleted, uid) in rows.items()
-                if row_id not in synced_ids and not deleted and uid not in taken_uids]
-    for batch in _batches(unsynced):
-        for contact in contacts.load_many(db, batch):
-            plan.steps.append(Step("push-new", _file_name(contact, files), contact=contact))
+    for row_id, (_, deleted, uid) in rows.items():
+        if row_id not in synced_ids and not deleted and uid not in taken_uids:
+            plan.steps.append(Step("push-new", _file_name(row_id, uid, files), row_id=row_id))
     return plan
 
 
@@ -174,11 +173,11 @@ def _read(plan: Plan, step: Step, region: str | None) -> bool:
     return True
 
 
-def _file_name(contact: Contact, files: dict) -> str:
+def _file_name(row_id: int, uid: str | None, files: dict) -> str:
     from crmcli.interchange.exporter import vdir_file_name
 
-    name = vdir_file_name(contact)
-    return name if name not in files else f"{contact.id}-{name}"
+    name = vdir_file_name(Contact(name="", id=row_id, uid=uid))
+    return name if name not in files else f"{row_id}-{name}"
 
 
 def _batches(ids: list[int]) -> Iterator[list[int]]:

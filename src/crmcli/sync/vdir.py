@@ -55,14 +55,14 @@ def read(folder: Path, href: str) -> tuple[bytes, FileState] | None:
 @contextlib.contextmanager
 def staged(folder: Path, href: str, data: bytes) -> Iterator[FileState]:
     """Write ``data`` under a temporary name, yield its state, and on leaving the block move
-    it into place as ``href`` (or remove it if the block failed)."""
+    it into place as ``href`` (or remove it if the block failed). Not flushed to disk here:
+    the caller syncs once for many files."""
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f"{TEMPORARY_PREFIX}{secrets.token_hex(8)}{TEMPORARY_SUFFIX}"
     try:
         with open(temporary, "xb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
             stat = os.fstat(handle.fileno())
         yield FileState(stat.st_mtime_ns, stat.st_size)
         os.replace(temporary, folder / href)

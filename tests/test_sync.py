@@ -217,6 +217,25 @@ def test_an_unreadable_card_is_named_and_skipped(vdir, laptop):
     assert [(c["status"], c["href"]) for c in unresolved] == [("unresolved", "broken.vcf")]
 
 
+def test_a_card_the_book_refuses_is_rolled_back_alone_and_named(vdir, laptop):
+    vdir.mkdir()
+    (vdir / "a.vcf").write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:bad\r\nFN:Bad Mail\r\n"
+                                "EMAIL:not an email\r\nEND:VCARD\r\n")
+    (vdir / "b.vcf").write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:good\r\nFN:Good One\r\n"
+                                "END:VCARD\r\n")
+    result = laptop("sync", env=NOW)
+    assert result.exit_code == 1
+    assert result.stderr == ("crm sync: contacts: pulled 1 new\ncrm: error: contacts: a.vcf: "
+                             "invalid email 'not an email': expected name@domain.tld\n")
+    assert list(people(laptop)) == ["Good One"]
+    assert [(c["status"], c["href"]) for c in laptop.ok("sync", "conflicts", "--json").json()
+            ] == [("unresolved", "a.vcf")]
+    (vdir / "a.vcf").write_text((vdir / "a.vcf").read_text().replace("not an email",
+                                                                     "bad@example.com"))
+    assert sync(laptop) == "crm sync: contacts: pulled 1 new\n"
+    assert laptop.ok("sync", "conflicts", "--json").json() == []
+
+
 def test_a_dry_run_and_status_write_nothing(vdir, laptop):
     laptop.add("Ana Lima")
     assert "push new 1" in sync(laptop, "--dry-run")

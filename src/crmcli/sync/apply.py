@@ -42,8 +42,8 @@ class Applier:
         while self._batch(pending):
             pass
         with transaction(self.db):
+            bases.clear_unresolved(self.db, COLLECTION)
             for href, reason in self.outcome.problems:
-                bases.clear_unresolved(self.db, COLLECTION, href)
                 bases.record_conflict(self.db, self.stamp, COLLECTION, href, None, "card",
                                       None, reason, None, status="unresolved")
         return self.outcome

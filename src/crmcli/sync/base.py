@@ -69,9 +69,15 @@ def record_conflict(db: Connection, at: str, collection: str, href: str, row_id:
         [at, collection, href, row_id, field, _text(kept), _text(lost), winner, status])
 
 
-def clear_unresolved(db: Connection, collection: str, href: str) -> None:
-    db.execute("DELETE FROM sync_conflicts WHERE status = 'unresolved' AND collection = ?"
-               " AND href = ?", [collection, href])
+def has_unresolved(db: Connection, collection: str) -> bool:
+    return db.execute("SELECT 1 FROM sync_conflicts WHERE status = 'unresolved'"
+                      " AND collection = ? LIMIT 1", [collection]).fetchone() is not None
+
+
+def clear_unresolved(db: Connection, collection: str) -> None:
+    """Every run finds a collection's problems anew: those of the last run are dropped."""
+    db.execute("DELETE FROM sync_conflicts WHERE status = 'unresolved' AND collection = ?",
+               [collection])
 
 
 def _text(value: object) -> str | None:

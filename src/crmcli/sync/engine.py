@@ -79,7 +79,7 @@ def reconcile(db: Connection, collection: Collection, version: str, region: str 
               now: dt.datetime) -> plan.Outcome:
     """Carry out the collection's plan; the apply.Outcome. An agreed collection costs no
     more than its plan (the writing code is not even imported)."""
-    if not collection.plan.steps and not collection.plan.problems:
+    if not (collection.plan.steps or collection.plan.problems or collection.plan.had_problems):
         collection.outcome = plan.Outcome()
         return collection.outcome
     from crmcli.sync import apply

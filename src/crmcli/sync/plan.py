@@ -53,6 +53,7 @@ class Plan:
     size: int = 0  # items the collection held at the last sync
     steps: list[Step] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (href, reason)
+    had_problems: bool = False  # the last run left unresolved problems to clear or renew
 
     def moving(self) -> list[Step]:
         return [step for step in self.steps if KINDS[step.kind][0]]
@@ -72,6 +73,7 @@ def make(db: Connection, folder: Path, region: str | None) -> Plan:
     files = vdir.listing(folder, EXTENSION)
     known = {item.href: item for item in bases.load(db, str(folder))}
     plan.size = len(known)
+    plan.had_problems = bases.has_unresolved(db, "contacts")
     rows = _contact_rows(db)
     synced_ids = {item.row_id for item in known.values()}
     changed_in_crm = _crm_changes(db, known.values(), rows, region)

@@ -170,8 +170,8 @@ def test_journal_summaries_say_what_each_command_did(book, tmp_path):
         "Ana Lima #2: 1 relationship added",
         "deal #1 Fleet tracking renewal: proposal → won",
         "deal #1 Fleet tracking renewal: negotiation → proposal",
-        "merged Bo Chen #3 into #2: 1 email, 1 phone, 1 note, 11 interactions, 1 follow-up,"
-        " 1 deal moved"]
+        "merged Bo Chen #3 into #2: 1 email, 1 phone, 1 note, 11 interactions, 1 deal,"
+        " 1 follow-up moved"]
 
 
 def test_undo_of_an_older_operation_and_the_refusal(crm):

@@ -233,7 +233,7 @@ def _rows(agenda: Agenda) -> Iterator[dict]:
     for section in FOLLOW_UP_SECTIONS:
         for item in getattr(agenda, section):
             followup = item.followup
-            yield _row(section, "follow_up", item.followup.contact_id, item.contact_name,
+            yield _row(section, "follow_up", followup.contact_id, item.contact_name,
                        item.company, local_due_text(followup, zone),
                        followup.body or "follow up", id=followup.id,
                        deal_id=followup.deal_id, deal=item.deal_title, rule=followup.rule,
@@ -248,7 +248,8 @@ def _rows(agenda: Agenda) -> Iterator[dict]:
                    age=occasion.age)
 
 
-def _row(section: str, kind: str, contact_id: int, contact: str, company: str | None,
+def _row(section: str, kind: str, contact_id: int | None, contact: str | None,
+         company: str | None,
          when: str, text: str, **extra) -> dict:
     row = {"section": section, "kind": kind, "id": None, "contact_id": contact_id,
            "contact": contact, "company": company, "when": when, "text": text, "deal_id": None,

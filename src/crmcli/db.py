@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 15_000
 # The number of migrations in crmcli.migrations; a test keeps the two in step.
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 # PRAGMA application_id of every crmcli book: "crm1" in ASCII. A file with another mark, or
 # a non-empty file without one that crmcli's migrations did not build, is not ours to touch.
 APPLICATION_ID = 0x63726D31
@@ -171,10 +171,26 @@ def _migrate(conn: sqlite3.Connection, path: Path, read_only: bool, unmarked: bo
                            "folder is read-only; nothing was changed")
     from crmcli.migrations import apply_all
 
-    with transaction(conn):
-        apply_all(utilities(conn))
-        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    # A migration that rebuilds a table drops the old one: with foreign keys on, that would
+    # cascade to (delete) the rows that point at it. The pragma is a no-op inside a
+    # transaction, so it is turned off before, and the keys are checked before commit.
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        with transaction(conn):
+            apply_all(utilities(conn))
+            _check_foreign_keys(conn, path)
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _check_foreign_keys(conn: sqlite3.Connection, path: Path) -> None:
+    broken = conn.execute("PRAGMA foreign_key_check").fetchmany(3)
+    if broken:
+        shown = ", ".join(f"{table} row {rowid} -> {parent}" for table, rowid, parent, _ in broken)
+        raise StorageError(f"{path}: upgrading the schema would leave rows pointing at "
+                           f"nothing ({shown}); nothing was changed")
 
 
 def backup(conn: sqlite3.Connection, target: Path, overwrite: bool = False) -> dict[str, int]:

@@ -85,7 +85,7 @@ def _sections(result: Digest) -> list[tuple[str, list[tuple[str, str, str]]]]:
         return f"{name} ({company})" if company else name
 
     def follow_up_rows(items: list[Entry]) -> list[tuple[str, str, str]]:
-        return [(when_text(i, now), who(i.contact_name, i.company),
+        return [(when_text(i, now), who(i.who, i.company),
                  (i.followup.body or "follow up") + (f" [deal: {i.deal_title}]"
                                                      if i.deal_title else "")
                  + f" (crm done {i.followup.id})")

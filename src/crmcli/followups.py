@@ -29,22 +29,30 @@ from crmcli.models import FollowUp
 _SELECT = (
     "SELECT f.id, f.contact_id, f.deal_id, f.due, f.has_time, f.body, f.rule, f.from_done,"
     " f.done_at, f.created_at, f.updated_at, f.zone, c.name, co.name, d.title FROM followups f"
-    " JOIN contacts c ON c.id = f.contact_id"
+    " LEFT JOIN contacts c ON c.id = f.contact_id"
     " LEFT JOIN companies co ON co.id = c.company_id"
     " LEFT JOIN deals d ON d.id = f.deal_id AND d.deleted_at IS NULL"
 )
+# A follow-up of a trashed contact goes with it; one without a contact has no row to join.
 _OPEN = "f.done_at IS NULL AND f.deleted_at IS NULL AND c.deleted_at IS NULL"
+NO_CONTACT = "— no contact —"
 _SENT_KEPT_DAYS = 14
 
 
 @dataclass
 class Entry:
-    """A follow-up with what a person needs to read it: who, at which company, about which deal."""
+    """A follow-up with what a person needs to read it: who (nobody for a chore), at which
+    company, about which deal."""
 
     followup: FollowUp
-    contact_name: str
+    contact_name: str | None
     company: str | None = None
     deal_title: str | None = None
+
+    @property
+    def who(self) -> str:
+        """The contact's name, or :data:`NO_CONTACT`, for people to read."""
+        return self.contact_name if self.followup.contact_id is not None else NO_CONTACT
 
 
 def _entry(row) -> Entry:
@@ -117,11 +125,12 @@ def sort_key(followup: FollowUp, zone: dt.tzinfo) -> tuple:
 # ---------------------------------------------------------------------------------- writing
 
 
-def create(db: Connection, contact_id: int, when: When, body: str = "",
+def create(db: Connection, contact_id: int | None, when: When, body: str = "",
            rule: str | None = None, from_done: bool = False, deal_id: int | None = None
            ) -> FollowUp:
-    """Add a follow-up for a contact; ``rule`` is recurrence text such as ``2w`` or ``1st mon``.
-    A recurring one starts on the first day its rule gives on or after ``when``."""
+    """Add a follow-up for a contact (or, ``contact_id`` None, for nobody); ``rule`` is
+    recurrence text such as ``2w`` or ``1st mon``. A recurring one starts on the first day
+    its rule gives on or after ``when``."""
     followup = FollowUp(contact_id=contact_id, body=body, rule=rule, from_done=from_done,
                         deal_id=deal_id, **stored_due(when))
     _check_deal(db, deal_id)
@@ -249,16 +258,18 @@ def entry(db: Connection, followup_id: int) -> Entry:
     return _entry(row)
 
 
-def entries(db: Connection, contact_ids: list[int] | None = None, include_done: bool = False
-            ) -> Iterator[Entry]:
-    """Follow-ups of live contacts (all of them, or those of ``contact_ids``), soonest first;
-    open ones only unless ``include_done``; one at a time as SQLite reads them."""
+def entries(db: Connection, contact_ids: list[int] | None = None, include_done: bool = False,
+            without_contact: bool = False) -> Iterator[Entry]:
+    """Follow-ups of live contacts (all of them and those of nobody, or those of
+    ``contact_ids`` and, with ``without_contact``, those of nobody), by due date; open ones
+    only unless ``include_done``; one at a time as SQLite reads them."""
     where = ["f.deleted_at IS NULL", "c.deleted_at IS NULL"]
     params = []
     if not include_done:
         where.append("f.done_at IS NULL")
     if contact_ids is not None:
-        where.append("f.contact_id IN (SELECT value FROM json_each(?))")
+        nobody = " OR f.contact_id IS NULL" if without_contact else ""
+        where.append(f"(f.contact_id IN (SELECT value FROM json_each(?)){nobody})")
         params.append(json.dumps(contact_ids))
     rows = db.execute(f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY f.due, f.id", params)
     return map(_entry, rows)

@@ -370,3 +370,49 @@ def m012_row_versions(db: Database) -> None:
                 WHEN NEW.version <= OLD.version
                 BEGIN UPDATE {table} SET version = OLD.version + 1 WHERE id = OLD.id; END""",
         )
+
+
+_FOLLOWUP_COLUMNS = ("id, contact_id, deal_id, due, has_time, body, rule, from_done, done_at,"
+                     " created_at, updated_at, deleted_at, zone, version")
+
+
+@migrations()
+def m013_followups_without_contact(db: Database) -> None:
+    """A follow-up may name nobody (a chore, a task made on the phone): ``contact_id``
+    becomes optional. SQLite cannot drop NOT NULL in place, so the table is rebuilt with its
+    indexes and version trigger (``db`` turns foreign keys off around migrations, so dropping
+    the old table cascades nothing), keeping its ids and its AUTOINCREMENT counter, so an id
+    the journal or sync state remembers is never given to another follow-up."""
+    counter = db.execute(
+        "SELECT seq FROM sqlite_sequence WHERE name = 'followups'").fetchone()
+    _run(
+        db,
+        """CREATE TABLE followups_new (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE CASCADE,
+            deal_id INTEGER REFERENCES deals(id) ON DELETE SET NULL,
+            due TEXT NOT NULL,
+            has_time INTEGER NOT NULL DEFAULT 0,
+            body TEXT NOT NULL DEFAULT '',
+            rule TEXT,
+            from_done INTEGER NOT NULL DEFAULT 0,
+            done_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted_at TEXT,
+            zone TEXT,
+            version INTEGER NOT NULL DEFAULT 1
+        )""",
+        f"INSERT INTO followups_new ({_FOLLOWUP_COLUMNS})"
+        f" SELECT {_FOLLOWUP_COLUMNS} FROM followups",
+        "DROP TABLE followups",
+        "ALTER TABLE followups_new RENAME TO followups",
+        "CREATE INDEX followups_open ON followups(done_at, deleted_at, due)",
+        "CREATE INDEX followups_contact ON followups(contact_id, due)",
+        """CREATE TRIGGER followups_version AFTER UPDATE ON followups
+                WHEN NEW.version <= OLD.version
+                BEGIN UPDATE followups SET version = OLD.version + 1 WHERE id = OLD.id; END""",
+    )
+    if counter:
+        db.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'followups'",
+                   [counter[0]])

@@ -103,9 +103,9 @@ class Interaction:
 
 @dataclass
 class FollowUp:
-    """A reminder to do something about a contact, maybe again and again."""
+    """A reminder to do something, about a contact or not (a chore), maybe again and again."""
 
-    contact_id: int
+    contact_id: int | None
     due: str  # has_time: a UTC ISO 8601 instant; else the calendar day, YYYY-MM-DD
     has_time: bool = False  # False: due that day, in whatever zone it is read
     body: str = ""

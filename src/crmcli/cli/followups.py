@@ -21,7 +21,7 @@ from crmcli.cli.common import (
     state,
 )
 from crmcli.dates import When, parse_days, parse_when
-from crmcli.errors import ConfigError, InvalidInput
+from crmcli.errors import ConfigError, InvalidInput, UsageError
 
 app = typer.Typer()
 
@@ -53,33 +53,44 @@ def _announce(followup, message: str) -> None:
 @app.command("follow-up", epilog="Examples:\n\n  crm follow-up jose fri 'Send the quote'\n\n"
              "  crm follow-up ana 'tomorrow 9:30' Call about the pilot --deal 4\n\n"
              "  crm follow-up bo 2026-12-01 'Quarterly review' --every '1st mon'\n\n"
-             "  crm follow-up kwame +1m Check in --every month --from-done")
+             "  crm follow-up kwame +1m Check in --every month --from-done\n\n"
+             "  crm follow-up --no-contact mon 'Renew the domain'   # a chore, about nobody")
 def follow_up(
     ref: Ref,
-    when: Annotated[str, typer.Argument(help=WHEN_HELP)],
+    when: Annotated[str | None, typer.Argument(help=WHEN_HELP, show_default=False)] = None,
     text: Annotated[list[str] | None, typer.Argument(help="What to do (the rest of the line).")]
     = None,
     every: Every = None,
     from_done: Annotated[bool, typer.Option(
         "--from-done", help="Count the next occurrence from the day it is done.")] = False,
     deal: Annotated[int | None, typer.Option(help="The deal it is about (an id).")] = None,
+    no_contact: Annotated[bool, typer.Option(
+        "--no-contact", help="About nobody in the book: the arguments are WHEN TEXT.")] = False,
 ) -> None:
-    """Add a follow-up for a contact and print its id."""
+    """Add a follow-up for a contact (or, with --no-contact, for nobody) and print its id."""
     db, now = state().db, state().now
+    if no_contact:
+        if when is None:
+            raise UsageError("--no-contact needs WHEN and TEXT: say what to do")
+        ref, when, text = None, ref, [when, *(text or [])]
+    elif when is None:
+        raise UsageError("missing WHEN: crm follow-up REF WHEN [TEXT] (or --no-contact WHEN "
+                         "TEXT for a follow-up about nobody)")
     if text is not None and not " ".join(text).strip():
         raise InvalidInput("the follow-up's text is empty: say what to do, or leave it out")
-    contact = contacts.resolve(db, ref)
+    contact = contacts.resolve(db, ref) if ref is not None else None
     typed = _when(when, now)
-    created = followups.create(db, contact.id, typed, " ".join(text or []), every,
-                               from_done, deal)
+    created = followups.create(db, contact.id if contact else None, typed,
+                               " ".join(text or []), every, from_done, deal)
     repeat = ""
     if created.rule:
         from crmcli import recurrence
 
         repeat = f", {recurrence.describe(recurrence.parse_rule(created.rule))}"
         _say_when_moved(typed, created, now)
-    _announce(created, f"Follow-up {created.id} for {contact.name}: "
-              f"{followups.due_text(created, now)}{repeat}")
+    who = f" for {contact.name}" if contact else ""
+    _announce(created, f"Follow-up {created.id}{who}: {followups.due_text(created, now)}"
+              f"{repeat}")
 
 
 def _say_when_moved(typed: When, saved, now) -> None:
@@ -237,7 +248,7 @@ def remove_followups(
     db = state().db
     for followup_id in ids:
         item = followups.entry(db, followup_id)
-        confirm(f"Delete follow-up {followup_id} ({item.contact_name}: "
+        confirm(f"Delete follow-up {followup_id} ({item.who}: "
                 f"{item.followup.body or 'follow up'})?", yes)
         followups.delete(db, followup_id)
         info(f"deleted follow-up {followup_id}")

@@ -207,10 +207,11 @@ def export(
     chosen = contacts.search_ids(db, query, tags=tag, company_id=company_id,
                                  ids=ids or None)
     if format_ == ExportFormat.ics:
+        everything = not (query or tag or company or ids)  # chores too, when nobody is chosen
         if vdir is not None:
-            _calendar_vdir(db, chosen, birthdays, vdir)
+            _calendar_vdir(db, chosen, birthdays, vdir, everything)
         else:
-            _export_calendar(db, chosen, birthdays, output_file)
+            _export_calendar(db, chosen, birthdays, output_file, everything)
         return
     items = exporter.iter_export(db, chosen)
     if vdir is not None:
@@ -234,14 +235,15 @@ def _check_export_options(format_: ExportFormat, output_file: Path | None,
         raise UsageError("--birthdays goes with -f ics")
 
 
-def _calendar_vdir(db, chosen: list[int], birthdays: bool, folder: Path) -> None:
+def _calendar_vdir(db, chosen: list[int], birthdays: bool, folder: Path,
+                   without_contact: bool) -> None:
     """One .ics per follow-up (and occasion) in ``folder``; files of crm's events that this
     export no longer holds (done, deleted, or not chosen) are removed."""
     from crmcli.interchange import ics
 
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     written = set()
-    for stem, text in ics.calendars(db, chosen, birthdays, state().now):
+    for stem, text in ics.calendars(db, chosen, birthdays, state().now, without_contact):
         if text is None:
             info(f"crm: warning: {stem} left out: its stored date or rule fits no calendar")
             continue
@@ -256,12 +258,14 @@ def _calendar_vdir(db, chosen: list[int], birthdays: bool, folder: Path) -> None
          + (f"; removed {len(stale)} no longer exported" if stale else ""))
 
 
-def _export_calendar(db, chosen: list[int], birthdays: bool, output_file: Path | None) -> None:
-    """Follow-ups (and birthdays) of the chosen contacts as iCalendar."""
+def _export_calendar(db, chosen: list[int], birthdays: bool, output_file: Path | None,
+                     without_contact: bool) -> None:
+    """Follow-ups (and birthdays) of the chosen contacts (and of nobody) as iCalendar."""
     from crmcli.interchange import ics
 
     with _destination(output_file) as stream:
-        count, skipped = ics.write_calendar(db, chosen, stream, birthdays, state().now)
+        count, skipped = ics.write_calendar(db, chosen, stream, birthdays, state().now,
+                                            without_contact)
     for label in skipped:
         info(f"crm: warning: {label} left out: its stored date or rule fits no calendar")
     info(f"exported {count} calendar event(s)" + (f" to {output_file}" if output_file else ""))

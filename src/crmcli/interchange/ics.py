@@ -29,15 +29,17 @@ _TIMED_LENGTH = dt.timedelta(minutes=30)
 
 
 def write_calendar(db: Connection, contact_ids: list[int], stream: TextIO,
-                   birthdays: bool, now: dt.datetime) -> tuple[int, list[str]]:
-    """Write the open follow-ups of ``contact_ids`` (and their birthdays and anniversaries)
-    as one VCALENDAR, at ``now`` (aware, in the zone of timed items typed in no named zone).
-    Returns how many events it holds and what it could not write (``follow-up 12``: a stored
-    date no calendar can hold). Yearless dates start in the year of ``now``."""
+                   birthdays: bool, now: dt.datetime, without_contact: bool = False
+                   ) -> tuple[int, list[str]]:
+    """Write the open follow-ups of ``contact_ids`` (and their birthdays and anniversaries;
+    with ``without_contact``, the follow-ups about nobody too) as one VCALENDAR, at ``now``
+    (aware, in the zone of timed items typed in no named zone). Returns how many events it
+    holds and what it could not write (``follow-up 12``: a stored date no calendar can hold).
+    Yearless dates start in the year of ``now``."""
     calendar = _calendar()
     calendar.add("x-wr-calname").value = "crm follow-ups"
     count, skipped = 0, []
-    for label, event in events(db, contact_ids, birthdays, now):
+    for label, event in events(db, contact_ids, birthdays, now, without_contact):
         if event is None:
             skipped.append(label)
         else:
@@ -47,11 +49,11 @@ def write_calendar(db: Connection, contact_ids: list[int], stream: TextIO,
     return count, skipped
 
 
-def calendars(db: Connection, contact_ids: list[int], birthdays: bool, now: dt.datetime
-              ) -> Iterator[tuple[str, str | None]]:
+def calendars(db: Connection, contact_ids: list[int], birthdays: bool, now: dt.datetime,
+              without_contact: bool = False) -> Iterator[tuple[str, str | None]]:
     """One VCALENDAR per event, for a vdir (khal reads one): (file name stem, text), the text
     None for what could not be written (then the stem is a label such as ``follow-up 12``)."""
-    for label, event in events(db, contact_ids, birthdays, now):
+    for label, event in events(db, contact_ids, birthdays, now, without_contact):
         if event is None:
             yield label, None
             continue
@@ -68,13 +70,14 @@ def is_own_file(path: Path) -> bool:
         return False
 
 
-def events(db: Connection, contact_ids: list[int], birthdays: bool, now: dt.datetime):
+def events(db: Connection, contact_ids: list[int], birthdays: bool, now: dt.datetime,
+           without_contact: bool = False):
     """(label, VEVENT) of each follow-up (and occasion); the event is None when its stored
     date is beyond what a calendar can hold."""
     from dateutil import tz
 
     stamp = now.astimezone(tz.UTC).replace(microsecond=0)
-    for item in followups.entries(db, contact_ids):
+    for item in followups.entries(db, contact_ids, without_contact=without_contact):
         yield _made(f"follow-up {item.followup.id}",
                     lambda item=item: _followup_event(item, now.tzinfo, stamp))
     if birthdays:
@@ -135,7 +138,8 @@ def _followup_event(item: followups.Entry, export_zone: dt.tzinfo, stamp: dt.dat
         event.add("rdate").value = [start if followup.has_time else start.date()]
         if not followup.has_time:
             event.rdate.value_param = "DATE"
-    event.add("summary").value = f"{followup.body or 'Follow up'} ({item.contact_name})"
+    who = f" ({item.contact_name})" if followup.contact_id is not None else ""
+    event.add("summary").value = f"{followup.body or 'Follow up'}{who}"
     event.add("description").value = "\n".join(_details(item, rule))
     return event
 
@@ -153,7 +157,8 @@ def _add_span(event, start: dt.datetime, has_time: bool) -> None:
 def _details(item: followups.Entry, rule: recurrence.Rule | None) -> list[str]:
     followup = item.followup
     details = [f"Follow up with {item.contact_name}"
-               + (f" ({item.company})" if item.company else "")]
+               + (f" ({item.company})" if item.company else "")
+               if followup.contact_id is not None else "Not about anyone in the book"]
     if item.deal_title:
         details.append(f"Deal: {item.deal_title}")
     if rule and followup.from_done:

@@ -49,7 +49,7 @@ def _rows(agenda: Agenda, section: str) -> list[tuple[Text, ...]]:
         if item.deal_title:
             what.append(f"  deal: {safe(item.deal_title)}", style="blue")
         rows.append((data_text(item.followup.id, "dim"), data_text(when_text(item, now)),
-                     _who(item.contact_name, item.company), what))
+                     _who(item.who, item.company), what))
     return rows
 
 

@@ -452,3 +452,88 @@ def test_a_book_from_an_older_release_syncs_after_its_upgrade(vdir, tmp_path, re
     assert len(list(vdir.glob("*.vcf"))) == count
     assert any(b"FN:Jos\xc3\xa9 N\xc3\xba\xc3\xb1ez" in p.read_bytes() for p in vdir.glob("*.vcf"))
     assert sync(old) == ""
+
+
+def test_a_sync_is_one_operation_undone_in_the_book_and_then_on_the_phone(vdir, laptop):
+    laptop.add("Ana Lima", "--title", "Buyer")
+    laptop.add("Bo Chen")
+    sync(laptop)
+    edit_card(card(vdir, "Ana Lima"), "TITLE:Buyer", "TITLE:CEO")
+    card(vdir, "Bo Chen").unlink()
+    (vdir / "phone-made.vcf").write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:phone-1\r\n"
+                                         "FN:Cy Dorn\r\nEND:VCARD\r\n")
+    assert sync(laptop, env=LATER) == ("crm sync: contacts: pulled 1 new, 1 changed, "
+                                       "1 deleted\n")
+    operation = laptop.ok("journal", "--json").json()[0]
+    assert (operation["source"], operation["what"]) == ("sync", "sync")
+    assert laptop.ok("journal", "--json").json()[1]["source"] == "cli"  # the adds before it
+    laptop.ok("undo")
+    assert {name: c["title"] for name, c in people(laptop).items()} == {
+        "Ana Lima": "Buyer", "Bo Chen": None}
+    assert sync(laptop, env=LATER) == ("crm sync: contacts: pushed 1 new, 1 changed, "
+                                       "1 deleted\n")
+    assert b"TITLE:Buyer" in card(vdir, "Ana Lima").read_bytes()
+    assert card(vdir, "Bo Chen").exists() and not (vdir / "phone-made.vcf").exists()
+    assert sync(laptop, env=LATER) == ""
+
+
+HOOK_LOG = """#!{python}
+import json, os, sys
+from pathlib import Path
+lines = [json.loads(line) for line in sys.stdin if line.strip()]
+with open(Path(sys.argv[0]).parent / "calls.jsonl", "a") as out:
+    out.write(json.dumps({{"hook": os.environ["CRM_HOOK"], "lines": lines}}) + "\\n")
+for number, line in enumerate(lines, 1):
+    if "Refused" in json.dumps(line):
+        print(number, "no Refused people")
+"""
+
+
+def test_a_sync_runs_each_hook_once_for_all_its_changes(vdir, laptop, tmp_path):
+    import json
+    import sys
+
+    for name in ("Ana Lima", "Bo Chen", "Cy Dorn", "Refused Keeper"):
+        laptop.add(name)
+    sync(laptop)
+    hooks = tmp_path / "config" / "crmcli" / "hooks"
+    hooks.mkdir(parents=True)
+    for name in ("pre-add", "pre-modify", "pre-delete", "post-add", "post-modify",
+                 "post-delete"):
+        (hooks / name).write_text(HOOK_LOG.format(python=sys.executable))
+        (hooks / name).chmod(0o755)
+    edit_card(card(vdir, "Ana Lima"), "END:VCARD", "TITLE:CEO\r\nEND:VCARD")
+    edit_card(card(vdir, "Cy Dorn"), "FN:Cy Dorn", "FN:Cy Refused Dorn")
+    card(vdir, "Bo Chen").unlink()
+    card(vdir, "Refused Keeper").unlink()
+    for number, name in enumerate(("Di Eng", "Refused Newcomer")):
+        (vdir / f"new-{number}.vcf").write_text(f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:n-{number}"
+                                                f"\r\nFN:{name}\r\nEND:VCARD\r\n")
+    result = laptop("sync", env=LATER)
+    assert result.exit_code == 1
+    summary, kept, error = result.stderr.splitlines()
+    assert summary == "crm sync: contacts: pulled 1 new, 1 changed, 1 deleted; pushed 1 new"
+    assert kept == (f"crm sync: contacts: {card(vdir, 'Refused Keeper').name}: kept and "
+                    "uploaded again (the pre-delete hook refused its deletion: no Refused people)")
+    assert sorted(error.removeprefix("crm: error: contacts: ").split("; contacts: ")) == sorted([
+        f"{card(vdir, 'Cy Refused Dorn').name}: refused by the pre-modify hook: no Refused people",
+        "new-1.vcf: refused by the pre-add hook: no Refused people"])
+    seen = [json.loads(line) for line in (hooks / "calls.jsonl").read_text().splitlines()]
+    by_hook = {call["hook"]: call["lines"] for call in seen}
+    assert [call["hook"] for call in seen] == ["pre-add", "pre-modify", "pre-delete",
+                                               "post-add", "post-modify", "post-delete"]
+    assert [line["after"]["name"] for line in by_hook["pre-add"]] == ["Di Eng",
+                                                                      "Refused Newcomer"]
+    assert sorted((line["before"]["name"], line["after"]["title"], line["after"]["name"])
+                  for line in by_hook["pre-modify"]) == [("Ana Lima", "CEO", "Ana Lima"),
+                                                   ("Cy Dorn", None, "Cy Refused Dorn")]
+    assert sorted(line["before"]["name"] for line in by_hook["pre-delete"]) == [
+        "Bo Chen", "Refused Keeper"]
+    assert [line["after"]["name"] for line in by_hook["post-add"]] == ["Di Eng"]
+    assert [line["after"]["title"] for line in by_hook["post-modify"]] == ["CEO"]
+    assert [line["before"]["name"] for line in by_hook["post-delete"]] == ["Bo Chen"]
+    assert sorted(people(laptop)) == ["Ana Lima", "Cy Dorn", "Di Eng", "Refused Keeper"]
+    assert laptop.ok("--no-hooks", "sync", env=LATER).stderr == (
+        "crm sync: contacts: pulled 1 new, 1 changed\n")
+    assert sorted(people(laptop)) == ["Ana Lima", "Cy Refused Dorn", "Di Eng",
+                                      "Refused Keeper", "Refused Newcomer"]

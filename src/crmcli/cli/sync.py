@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.cli import sync_setup
+from crmcli.cli import sync_hooks, sync_setup
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -86,10 +86,13 @@ def run(dry_run: DryRun = False, no_command: NoCommand = False,
         for collection in collections:
             engine.check_deletions(collection, force_delete)
         wrote = False
+        hook = None if dry_run else sync_hooks.active()
         for collection in collections:
             if dry_run:
                 _say_plan(collection)
                 continue
+            if hook:
+                sync_hooks.screen(hook, collection, settings.vcard_version)
             outcome = engine.reconcile(state().db, collection, settings.vcard_version,
                                        state().config.phone_region, state().now)
             wrote = wrote or outcome.wrote_files
@@ -98,6 +101,7 @@ def run(dry_run: DryRun = False, no_command: NoCommand = False,
                          for href, reason in outcome.problems]
         if wrote:
             failures += filter(None, [engine.run_command(command)])
+    sync_hooks.after(hook)
     if format_ or as_json or as_csv:
         out(format_, as_json, as_csv).records(
             [{"collection": c.name, "folder": str(c.folder), **_counts(c)} for c in collections],

@@ -11,11 +11,13 @@ import datetime as dt
 import os
 import re
 import time
+from dataclasses import replace
 from sqlite3 import Connection
 
 from crmcli import activity, contacts
 from crmcli.db import transaction
 from crmcli.errors import CrmError
+from crmcli.models import Contact
 from crmcli.sync import base as bases
 from crmcli.sync import cards, props, vdir
 from crmcli.sync.base import Base
@@ -33,7 +35,7 @@ class Applier:
         self.db, self.plan, self.folder = db, plan, str(plan.folder)
         self.version, self.region = version, region
         self.stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self.outcome = Outcome(problems=list(plan.problems))
+        self.outcome = Outcome(problems=list(plan.problems), reports=list(plan.reports))
         self.files_in_batch = False
 
     def run(self) -> Outcome:
@@ -109,9 +111,7 @@ class Applier:
         self._merge_into(step, None)
 
     def _pull(self, step: Step) -> None:
-        contact = contacts.get(self.db, step.base.row_id, deleted=None)
-        merged, _ = props.merge(step.base.props, step.phone, props.of_contact(contact,
-                                                                            self.region), True)
+        contact, merged, _ = self._merged(step, step.base)
         self._write_contact(contact, merged, step)
         self._agree(step, contact.id, step.phone)
 
@@ -136,6 +136,10 @@ class Applier:
                                     "after it was changed in crm)")
         self._push_file(step.href, step.base.row_id, step.base)
 
+    def _keep(self, step: Step) -> None:
+        """Deleted on the phone, but a pre-delete hook refused: the file comes back."""
+        self._push_file(step.href, step.base.row_id, step.base)
+
     def _push_delete(self, step: Step) -> None:
         vdir.remove(self.plan.folder, step.href)
         bases.forget(self.db, self.folder, step.href)
@@ -146,11 +150,33 @@ class Applier:
 
     # ------------------------------------------------------------------ shared
 
-    def _merge_into(self, step: Step, item: Base | None) -> None:
+    def proposed(self, step: Step) -> tuple[str, Contact | None, Contact | None] | None:
+        """What the step would do to the book, written nowhere (for the pre- hooks): "add",
+        "modify" or "delete", the contact before and after; None when the book is untouched."""
+        if step.kind == "pull-delete":
+            return "delete", contacts.get(self.db, step.base.row_id, deleted=None), None
+        if step.kind == "pull-new":
+            uid = step.card.contact.uid
+            existing = contacts.find_by_uid(self.db, uid) if uid else None
+            if existing is None:
+                return "add", None, step.card.contact
+            step = replace(step, contact=existing)
+        elif step.kind not in ("pull", "restore", "merge", "link"):
+            return None
+        contact, merged, _ = self._merged(step, None if step.kind == "pull-new" else step.base)
+        return "modify", contact, props.apply(contact, merged)
+
+    def _merged(self, step: Step, item: Base | None
+                ) -> tuple[Contact, props.Props, list[props.Clash]]:
+        """The contact, and its owned properties merged with the phone's since ``item``."""
         contact = step.contact or contacts.get(self.db, item.row_id, deleted=None)
         crm = props.of_contact(contact, self.region)
         phone_wins = self._phone_time(step, item) >= (contact.updated_at or "")
         merged, clashes = props.merge(item.props if item else None, step.phone, crm, phone_wins)
+        return contact, merged, clashes
+
+    def _merge_into(self, step: Step, item: Base | None) -> None:
+        contact, merged, clashes = self._merged(step, item)
         for clash in clashes:
             self._record(step.href, contact, clash)
         self._write_contact(contact, merged, step)

@@ -26,6 +26,7 @@ KINDS = {
     "pull-delete": ("pulled", "deleted"), "restore": ("pulled", "changed"),
     "push-new": ("pushed", "new"), "push": ("pushed", "changed"),
     "push-delete": ("pushed", "deleted"), "reupload": ("pushed", "new"),
+    "keep": ("pushed", "new"),
     "merge": ("merged", "changed"), "link": ("merged", "changed"),
     "refresh": (None, None), "drop": (None, None),
 }
@@ -54,6 +55,7 @@ class Plan:
     steps: list[Step] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (href, reason)
     had_problems: bool = False  # the last run left unresolved problems to clear or renew
+    reports: list[str] = field(default_factory=list)  # decided before applying (by a hook)
 
     def moving(self) -> list[Step]:
         return [step for step in self.steps if KINDS[step.kind][0]]

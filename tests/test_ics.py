@@ -53,7 +53,7 @@ def test_timed_weekly_follow_up_keeps_its_hour_across_dst(book, madrid):
     count, text, calendar = _calendar(conn, [ana])
     assert count == 1
     assert "BEGIN:VTIMEZONE" in text and "TZID:Europe/Madrid" in text
-    event = _events(calendar)[f"followup-{weekly.id}@crmcli"]
+    event = _events(calendar)[weekly.uid]
     assert event.summary.value == "Standup (Ana Lima)"
     assert "Follow up with Ana Lima (Atlântico Foods)" in event.description.value
     assert event.rrule.value == "FREQ=WEEKLY"
@@ -70,12 +70,12 @@ def test_all_day_and_month_end_rules(book, madrid):
     review = followups.create(conn, ana, parse_when("2026-11-02", NOW), "Review", "1st mon")
     _, text, calendar = _calendar(conn, [ana])
     events = _events(calendar)
-    month_end = events[f"followup-{invoice.id}@crmcli"]
+    month_end = events[invoice.uid]
     assert month_end.dtstart.value == dt.date(2027, 1, 31)
     assert "DTSTART;VALUE=DATE:20270131" in text
     assert [d.date().isoformat() for d in list(month_end.getrruleset())[:3]] == [
         "2027-01-31", "2027-02-28", "2027-03-31"]
-    assert events[f"followup-{review.id}@crmcli"].rrule.value == "FREQ=MONTHLY;BYDAY=+1MO"
+    assert events[review.uid].rrule.value == "FREQ=MONTHLY;BYDAY=+1MO"
 
 
 def test_from_done_and_done_follow_ups(book, madrid):
@@ -86,7 +86,7 @@ def test_from_done_and_done_follow_ups(book, madrid):
     followups.mark_done(conn, done.id, NOW)
     count, _, calendar = _calendar(conn, [ana])
     assert count == 1
-    event = _events(calendar)[f"followup-{relative.id}@crmcli"]
+    event = _events(calendar)[relative.uid]
     assert not hasattr(event, "rrule")
     assert "Repeats every month, counting from when it is done" in event.description.value
 
@@ -158,17 +158,24 @@ def test_ics_vdir_writes_one_calendar_per_follow_up_and_removes_done_ones(crm, t
     (folder / "someone-else.ics").write_text("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
     result = crm.ok("export", "-f", "ics", "--birthdays", "--vdir", str(folder))
     assert "exported 3 calendar event(s)" in result.stderr
+    stems = {row["id"]: row["uid"].removesuffix("@crmcli")
+             for row in crm.ok("followups", "--json").json()}
     names = sorted(p.name for p in folder.iterdir())
-    assert names[0].startswith("birthday-") and names[1:] == [
-        "followup-1.ics", "followup-2.ics", "someone-else.ics"]
-    standup = vobject.readOne((folder / "followup-2.ics").read_text())
+    assert names[0].startswith("birthday-") and names[1:] == sorted(
+        [f"{stems[1]}.ics", f"{stems[2]}.ics", "someone-else.ics"])
+    standup = vobject.readOne((folder / f"{stems[2]}.ics").read_text())
     assert standup.vevent.summary.value == "Standup (Ana Lima)"
     assert len(standup.vevent_list) == 1
     assert standup.vevent.rrule.value == "FREQ=WEEKLY;BYDAY=MO,TH"
     crm.ok("done", "1")
     again = crm.ok("export", "-f", "ics", "--vdir", str(folder))
     assert "removed 2 no longer exported" in again.stderr  # the done one, and the birthday
-    assert sorted(p.name for p in folder.iterdir()) == ["followup-2.ics", "someone-else.ics"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted([f"{stems[2]}.ics",
+                                                                "someone-else.ics"])
+    crm.ok("done", "2")  # the next occurrence is the same event, moved on
+    crm.ok("export", "-f", "ics", "--vdir", str(folder))
+    moved = vobject.readOne((folder / f"{stems[2]}.ics").read_text()).vevent
+    assert moved.uid.value == f"{stems[2]}@crmcli" and moved.dtstart.value.weekday() == 3
 
 
 def test_options_that_would_be_ignored_are_refused(crm, tmp_path):

@@ -28,7 +28,8 @@ from crmcli.models import FollowUp
 
 _SELECT = (
     "SELECT f.id, f.contact_id, f.deal_id, f.due, f.has_time, f.body, f.rule, f.from_done,"
-    " f.done_at, f.created_at, f.updated_at, f.zone, c.name, co.name, d.title FROM followups f"
+    " f.done_at, f.created_at, f.updated_at, f.zone, c.name, co.name, d.title, f.uid"
+    " FROM followups f"
     " LEFT JOIN contacts c ON c.id = f.contact_id"
     " LEFT JOIN companies co ON co.id = c.company_id"
     " LEFT JOIN deals d ON d.id = f.deal_id AND d.deleted_at IS NULL"
@@ -59,7 +60,7 @@ def _entry(row) -> Entry:
     followup = FollowUp(id=row[0], contact_id=row[1], deal_id=row[2], due=row[3],
                         has_time=bool(row[4]), body=row[5], rule=row[6],
                         from_done=bool(row[7]), done_at=row[8], created_at=row[9],
-                        updated_at=row[10], zone=row[11])
+                        updated_at=row[10], zone=row[11], uid=row[15])
     return Entry(followup, row[12], row[13], row[14])
 
 
@@ -126,26 +127,37 @@ def sort_key(followup: FollowUp, zone: dt.tzinfo) -> tuple:
 
 
 def create(db: Connection, contact_id: int | None, when: When, body: str = "",
-           rule: str | None = None, from_done: bool = False, deal_id: int | None = None
-           ) -> FollowUp:
+           rule: str | None = None, from_done: bool = False, deal_id: int | None = None,
+           uid: str | None = None) -> FollowUp:
     """Add a follow-up for a contact (or, ``contact_id`` None, for nobody); ``rule`` is
     recurrence text such as ``2w`` or ``1st mon``. A recurring one starts on the first day
-    its rule gives on or after ``when``."""
+    its rule gives on or after ``when``. ``uid`` names the series (a task made on a phone
+    keeps its own); by default a new one."""
     followup = FollowUp(contact_id=contact_id, body=body, rule=rule, from_done=from_done,
-                        deal_id=deal_id, **stored_due(when))
+                        deal_id=deal_id, uid=uid, **stored_due(when))
     _check_deal(db, deal_id)
     return _insert(db, _tidied(followup, when.moment.tzinfo))
 
 
 def _insert(db: Connection, followup: FollowUp) -> FollowUp:
+    """Insert a follow-up; one without a UID starts a series of its own."""
     now = now_stamp(db)
+    uid = followup.uid or new_uid()
     with transaction(db):
         cursor = db.execute(
             "INSERT INTO followups (contact_id, deal_id, due, has_time, zone, body, rule,"
-            " from_done, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " from_done, created_at, updated_at, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [followup.contact_id, followup.deal_id, followup.due, followup.has_time,
-             followup.zone, followup.body, followup.rule, followup.from_done, now, now])
-    return replace(followup, id=cursor.lastrowid, done_at=None, created_at=now, updated_at=now)
+             followup.zone, followup.body, followup.rule, followup.from_done, now, now, uid])
+    return replace(followup, id=cursor.lastrowid, done_at=None, created_at=now, updated_at=now,
+                   uid=uid)
+
+
+def new_uid() -> str:
+    """A series UID, unique across books (an id is not): ``followup-<hex>@crmcli``."""
+    import uuid
+
+    return f"followup-{uuid.uuid4().hex}@crmcli"
 
 
 def _tidied(followup: FollowUp, zone: dt.tzinfo | None) -> FollowUp:
@@ -304,7 +316,7 @@ def to_record(item: Entry, zone: dt.tzinfo) -> dict:
         "id": followup.id, "contact_id": followup.contact_id, "contact": item.contact_name,
         "company": item.company, "text": followup.body, "due": local_due_text(followup, zone),
         "due_at": followup.due if followup.has_time else None,
-        "has_time": followup.has_time, "zone": followup.zone,
+        "has_time": followup.has_time, "zone": followup.zone, "uid": followup.uid,
         "rule": followup.rule, "every": recurrence.describe(rule) if rule else None,
         "from_done": followup.from_done, "deal_id": followup.deal_id,
         "deal": item.deal_title, "done_at": followup.done_at,

@@ -416,3 +416,16 @@ def m013_followups_without_contact(db: Database) -> None:
     if counter:
         db.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'followups'",
                    [counter[0]])
+
+
+@migrations()
+def m014_followup_series_uid(db: Database) -> None:
+    """One identity per follow-up series: ``crm done`` on a recurring follow-up opens the next
+    occurrence under the same UID, so a phone (and ``crm export --format ics``) sees one task
+    moving forward. Existing rows get a random UID each (an id is not unique across books)."""
+    _run(
+        db,
+        "ALTER TABLE followups ADD COLUMN uid TEXT",
+        "UPDATE followups SET uid = 'followup-' || lower(hex(randomblob(16))) || '@crmcli'",
+        "CREATE INDEX followups_uid ON followups(uid)",
+    )

@@ -115,6 +115,7 @@ class FollowUp:
     deal_id: int | None = None
     zone: str | None = None  # has_time: the IANA zone it was typed in, when known
     done_at: str | None = None
+    uid: str | None = None  # the series' identity: every occurrence of a recurring one shares it
     created_at: str | None = None
     updated_at: str | None = None
 

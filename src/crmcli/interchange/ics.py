@@ -1,11 +1,13 @@
 """Follow-ups, and optionally birthdays, as iCalendar (RFC 5545) for calendar apps:
 ``crm export --format ics``.
 
-Each open follow-up is a VEVENT: an all-day event on its day, or a half-hour event at its hour
-in the local zone, written with its name and VTIMEZONE so that the calendar, not a fixed
-offset, handles daylight saving (or in floating local time when the zone has no name). A
-recurring follow-up on a fixed schedule carries its RRULE; one that counts from when it is
-done cannot be a rule, so it is written once and its description says how it repeats.
+Each open follow-up is a VEVENT under its series' UID (every occurrence of a recurring one
+shares it, so a subscribed calendar sees one event moving forward): an all-day event on its
+day, or a half-hour event at its hour in the local zone, written with its name and VTIMEZONE
+so that the calendar, not a fixed offset, handles daylight saving (or in floating local time
+when the zone has no name). A recurring follow-up on a fixed schedule carries its RRULE; one
+that counts from when it is done cannot be a rule, so it is written once and its description
+says how it repeats.
 Birthdays and anniversaries are yearly all-day events; a 29 February one falls on the last day
 of February in other years.
 """
@@ -59,7 +61,14 @@ def calendars(db: Connection, contact_ids: list[int], birthdays: bool, now: dt.d
             continue
         calendar = _calendar()
         calendar.add(event)
-        yield event.uid.value.removesuffix(UID_SUFFIX), calendar.serialize()
+        yield _stem(event.uid.value), calendar.serialize()
+
+
+def _stem(uid: str) -> str:
+    """A file name stem for a UID: crm's own without their suffix, any other made safe."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._@-]", "-", uid.removesuffix(UID_SUFFIX))[:200]
 
 
 def is_own_file(path: Path) -> bool:
@@ -126,7 +135,7 @@ def _followup_event(item: followups.Entry, export_zone: dt.tzinfo, stamp: dt.dat
     named = _named_zone(zone)
     start = moment.astimezone(named) if named else moment.replace(tzinfo=None)
     event = vobject.newFromBehavior("vevent")
-    event.add("uid").value = f"followup-{followup.id}{UID_SUFFIX}"
+    event.add("uid").value = followup.uid or f"followup-{followup.id}{UID_SUFFIX}"
     event.add("dtstamp").value = stamp
     rule = recurrence.parse_rule(followup.rule) if followup.rule else None
     first = start

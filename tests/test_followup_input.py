@@ -33,7 +33,7 @@ def test_a_recurring_follow_up_starts_on_a_day_its_rule_gives(tmp_path):
     all_day = followups.create(conn, ana, parse_when("2026-11-28", WEDNESDAY), "Review",
                                "1st mon")
     assert all_day.due == "2026-12-07"
-    event = _calendar_events(conn, [ana])[f"followup-{created.id}@crmcli"]
+    event = _calendar_events(conn, [ana])[created.uid]
     assert event.dtstart.value.astimezone(BERLIN) == dt.datetime(2026, 11, 30, 16, 0,
                                                                   tzinfo=BERLIN)
     assert event.rrule.value == "FREQ=WEEKLY;BYDAY=MO,TH"
@@ -45,7 +45,7 @@ def test_ics_dtstart_matches_the_rrule_when_an_occurrence_was_moved(tmp_path):
     ana = contacts.create(conn, Contact(name="Ana Lima")).id
     weekly = followups.create(conn, ana, parse_when("thu", WEDNESDAY), "Standup", "mon,thu")
     followups.snooze(conn, weekly.id, parse_when("sat", WEDNESDAY))
-    event = _calendar_events(conn, [ana])[f"followup-{weekly.id}@crmcli"]
+    event = _calendar_events(conn, [ana])[weekly.uid]
     assert event.dtstart.value == dt.date(2026, 11, 30)  # Monday: the rule's first day
     dates = [d.date() for d in list(event.getrruleset())[:3]]
     assert dates == [dt.date(2026, 11, 28), dt.date(2026, 11, 30), dt.date(2026, 12, 3)]

@@ -229,6 +229,13 @@ def delete(db: Connection, followup_id: int) -> None:
                    [now, now, followup_id])
 
 
+def restore(db: Connection, followup_id: int) -> None:
+    """Bring back a deleted follow-up (one cancelled on a phone, say)."""
+    with transaction(db):
+        db.execute("UPDATE followups SET deleted_at = NULL, updated_at = ? WHERE id = ?",
+                   [now_stamp(db), followup_id])
+
+
 def mark_done(db: Connection, followup_id: int, now: dt.datetime
               ) -> tuple[FollowUp, FollowUp | None]:
     """Mark a follow-up done at ``now`` (local, aware); a recurring one gets its next occurrence,

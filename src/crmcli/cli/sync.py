@@ -53,13 +53,25 @@ def _settings():
 
 
 def _collections():
-    """The contacts collection's plan, when a contacts vdir is configured."""
+    """The plan of each configured collection: contacts when a contacts vdir is set, then
+    each calendar collection named in the \\[sync] table (crm sync setup writes them)."""
     from crmcli.sync import engine
 
-    folder = _settings().folder("contacts")
-    if folder is None:
-        return []
-    return [engine.contacts(state().db, folder, state().config.phone_region)]
+    settings, found = _settings(), []
+    folder = settings.folder("contacts")
+    if folder is not None:
+        found.append(engine.contacts(state().db, folder, state().config.phone_region))
+    for name, adapter in _calendar_adapters().items():
+        folder = settings.folder(name)
+        if folder is not None and name in state().config.raw.get("sync", {}):
+            found.append(engine.calendar(state().db, name, folder, adapter))
+    return found
+
+
+def _calendar_adapters() -> dict:
+    from crmcli.sync.tasks import Tasks
+
+    return {"tasks": Tasks(state().now.tzinfo)}
 
 
 def _lock_file() -> Path:

@@ -26,15 +26,19 @@ PasswordCommand = Annotated[str | None, typer.Option(
 PasswordStdin = Annotated[bool, typer.Option(
     "--password-stdin", help="Read the password from the first line of stdin and keep it in "
     "a file only you can read (else it is asked for on a terminal).")]
+WithTasks = Annotated[bool, typer.Option(
+    "--tasks", help="Also sync follow-ups as tasks with the server's calendar (as when "
+    "\\[sync] tasks is set).")]
 Force = Annotated[bool, typer.Option("--force", help="Replace a vdirsyncer config at the same "
                                      "place that crm did not write.")]
 
 
 def setup(url: Url, user: User = None, password_command: PasswordCommand = None,
-          password_stdin: PasswordStdin = False, force: Force = False) -> None:
+          password_stdin: PasswordStdin = False, tasks: WithTasks = False,
+          force: Force = False) -> None:
     """Write a vdirsyncer config pairing crm's vdirs with the server, let vdirsyncer discover
     the collections, and set crm's \\[sync] table to use it. Contacts always; tasks and
-    journal when \\[sync] tasks / journal are set."""
+    journal when \\[sync] tasks / journal are set (or --tasks is given)."""
     from crmcli.config import save_setting, sync_settings
     from crmcli.sync import setup as engine
 
@@ -42,8 +46,9 @@ def setup(url: Url, user: User = None, password_command: PasswordCommand = None,
         raise UsageError(f"URL must start with https:// (or http://), not {url[:80]!r}")
     vdirsyncer = engine.find_vdirsyncer()
     folder = vdirsyncer_folder()
-    plan = engine.Setup(url=url, user=user, password_fetch=None, pairs=_pairs(sync_settings(
-        state().config)), config_file=folder / "config", status_folder=folder / "status")
+    pairs = _pairs(sync_settings(state().config), {"tasks"} if tasks else set())
+    plan = engine.Setup(url=url, user=user, password_fetch=None, pairs=pairs,
+                        config_file=folder / "config", status_folder=folder / "status")
     _check_replaceable(plan.config_file, force)
     secret = _password(plan, folder, password_command, password_stdin)
     settings = engine.run(plan, vdirsyncer, secret)
@@ -60,13 +65,13 @@ def vdirsyncer_folder() -> Path:
     return Path(base) / "crmcli" / "vdirsyncer"
 
 
-def _pairs(settings) -> list:
+def _pairs(settings, asked: set[str]) -> list:
     from crmcli.sync import setup as engine
 
     pairs = [engine.contacts_pair(settings.folder("contacts"))]
     table = state().config.raw.get("sync", {})
     pairs += [engine.calendar_pair(name, settings.folder(name)) for name in CALENDARS
-              if table.get(name)]
+              if table.get(name) or (name in asked and settings.folder(name))]
     return pairs
 
 

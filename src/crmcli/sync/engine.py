@@ -26,6 +26,7 @@ class Collection:
     folder: Path
     plan: plan.Plan
     outcome: plan.Outcome | None = None
+    adapter: object | None = None  # a calendar collection's items.Adapter; None: contacts
 
 
 def run_command(command: str) -> str | None:
@@ -62,6 +63,13 @@ def contacts(db: Connection, folder: Path, region: str | None) -> Collection:
     return Collection("contacts", folder, plan.make(db, folder, region))
 
 
+def calendar(db: Connection, name: str, folder: Path, adapter) -> Collection:
+    """What a sync of a calendar vdir (.ics items of ``adapter``'s kind) would move."""
+    from crmcli.sync import items
+
+    return Collection(name, folder, items.make(db, folder, adapter), adapter=adapter)
+
+
 def check_deletions(collection: Collection, force: bool) -> None:
     """Stop before a run deletes more than 50 items, or more than 20% of a collection of 10
     items or more, unless ``force``: a vdir emptied by mistake must not empty the book."""
@@ -81,6 +89,11 @@ def reconcile(db: Connection, collection: Collection, version: str, region: str 
     more than its plan (the writing code is not even imported)."""
     if not (collection.plan.steps or collection.plan.problems or collection.plan.had_problems):
         collection.outcome = plan.Outcome()
+        return collection.outcome
+    if collection.adapter is not None:
+        from crmcli.sync import items
+
+        collection.outcome = items.run(db, collection.plan, collection.adapter, now)
         return collection.outcome
     from crmcli.sync import apply
 

@@ -37,7 +37,7 @@ RANKS = {
     "deals": 4, "stages": 4, "reports": 4, "duplicates": 4, "editform": 4, "demo": 4,
     "three_way": 4,
     "userdata": 4, "dump": 4, "profiles": 4, "journal": 4, "journal_summary": 4, "undo": 4,
-    "forgetting": 4,
+    "forgetting": 4, "changed_objects": 4,
     "relationships": 4,
     "completion": 4, "fields": 4,
     # 5 adapters to other formats and tools

@@ -6,10 +6,13 @@ import json
 import os
 import shutil
 import sys
+import textwrap
 import time
 from pathlib import Path
 
 import pytest
+import test_command_tree
+from test_undo import CARDS, EDITOR, WRITES, book, demo_book  # noqa: F401 (fixtures)
 
 CONTRIB = Path(__file__).resolve().parents[1] / "contrib" / "hooks"
 # A hook that appends its name, the operation id and its stdin to calls.jsonl beside it.
@@ -67,12 +70,18 @@ def test_post_hooks_get_the_objects_and_the_operation(crm, hooks):
     crm.ok("done", "1")
     crm.ok("rm", "ana", "--yes")
     seen = calls(hooks)
-    assert [call["hook"] for call in seen] == [
-        "post-add", "pre-modify", "post-modify", "post-log", "post-deal-stage",
-        "post-followup-done", "post-delete"]
+    assert [(call["hook"], [line.get("object") for line in call["lines"]]) for call in seen] == [
+        ("post-add", ["contact"]),
+        ("pre-modify", ["contact"]), ("post-modify", ["contact"]),  # edit
+        ("pre-modify", ["contact"]), ("post-modify", ["contact"]), ("post-log", [None]),
+        ("post-add", ["deal"]),
+        ("pre-modify", ["deal"]), ("post-modify", ["deal"]), ("post-deal-stage", [None]),
+        ("pre-modify", ["contact"]), ("post-modify", ["contact"]),  # follow-up
+        ("pre-modify", ["contact"]), ("post-modify", ["contact"]), ("post-followup-done", [None]),
+        ("post-delete", ["contact"])]
     operations = {entry["what"].split()[0]: str(entry["id"])
                   for entry in crm.ok("journal", "--json").json()}
-    by_hook = {call["hook"]: call for call in seen}
+    by_hook = {call["hook"]: call for call in reversed(seen)}  # the first of each
     assert by_hook["post-add"]["operation"] == operations["add"]
     assert by_hook["pre-modify"]["operation"] == operations["edit"]  # the same as post-
     modified = by_hook["post-modify"]["lines"][0]
@@ -184,3 +193,114 @@ def test_contrib_post_modify_notifies_the_desktop_when_it_can(crm, hooks, tmp_pa
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/usr/bin:/bin")
     crm.ok("tag", "ana", "+lead")
     assert (tmp_path / "notified").read_text() == "--app-name=crm crm: contact changed Ana Lima\n"
+
+
+# ---------------------------------------------------------------------------------- every command
+
+# Commands that change nothing a hook is about, and why.
+HOOKLESS = {
+    "mutt-query": "reads", "export": "reads", "dump": "reads", "config path": "reads",
+    "backup": "copies the file", "remind": "writes delivery state only",
+    "sync setup": "writes a vdirsyncer config", "demo": "fills an empty book with samples",
+    "load": "fills an empty book from a dump", "field add": "a field's definition is no object",
+    "field rename": "a field's definition is no object",
+    "config set": "writes the config (re-keyed phones go through the same gate)",
+    "deal stages rename": "needs config.toml edited first (writes deals through the same gate)",
+}
+FOR_GOOD = {"forget": ([], ["forget", "bo", "--yes"]),
+            "trash --empty": ([["rm", "bo", "--yes"]], ["trash", "--empty", "--yes"]),
+            "undo": ([["tag", "ana", "+vip"]], ["undo"])}
+
+
+def _name(words: list[str]) -> str:
+    tree = test_command_tree.TREE
+    return next(" ".join(words[:size]) for size in (3, 2, 1) if tuple(words[:size]) in tree)
+
+
+def test_every_write_command_of_the_tree_is_walked():
+    tree = test_command_tree.TREE
+    writers = {" ".join(path) for path, command in tree.items()
+               if not hasattr(command, "list_commands") and path
+               and not any("--json" in p.opts for p in command.params)}
+    walked = {_name(command) for _, command in [*WRITES.values(), *FOR_GOOD.values()]}
+    assert writers - set(HOOKLESS) - walked == set()
+
+
+@pytest.mark.parametrize("case", [*WRITES, *FOR_GOOD])
+def test_every_write_command_runs_its_hooks(book, hooks, tmp_path, case):  # noqa: F811
+    setup, command = WRITES.get(case) or FOR_GOOD[case]
+    cards = tmp_path / "phone.vcf"
+    cards.write_text(CARDS)
+    script = tmp_path / "editor.py"
+    script.write_text(textwrap.dedent(EDITOR))
+    for step in setup:
+        book.ok("--no-hooks", *step)
+    for name in ("pre-add", "pre-modify", "pre-delete", "post-add", "post-modify",
+                 "post-delete"):
+        install(hooks, name, RECORDER)
+    book.ok(*[word.format(cards=cards) for word in command],
+            env={"EDITOR": f"{sys.executable} {script}"})
+    seen = calls(hooks)
+    posts = {call["hook"]: call for call in seen if call["hook"].startswith("post-")}
+    if case in ("field add", "field rename"):
+        assert seen == []
+        return
+    assert posts, f"{case}: no post- hook ran"
+    operation = str(book.ok("journal", "--json").json()[0]["id"])
+    for name, call in posts.items():
+        event = name.removeprefix("post-")
+        assert all(line["object"] in ("contact", "deal", "company") for line in call["lines"])
+        assert all(("before" in line) == (event != "add") for line in call["lines"])
+        assert all(("after" in line) == (event != "delete") for line in call["lines"])
+        if case not in FOR_GOOD:
+            assert call["operation"] == operation
+        if case != "import":  # an import screens its records with pre-add alone
+            pre = [line for c in seen if c["hook"] == f"pre-{event}" for line in c["lines"]]
+            assert pre == call["lines"], f"{case}: pre-{event}"
+
+
+def test_a_pre_hook_refuses_any_write_command_and_nothing_changes(book, hooks):  # noqa: F811
+    install(hooks, "pre-modify", "#!/bin/sh\necho 'deals close on Fridays' >&2\nexit 1\n")
+    before = book.ok("dump").stdout
+    operations = book.ok("journal", "--json").json()
+    result = book("deal", "won", "1")
+    assert (result.exit_code, result.stderr) == (
+        1, "crm: error: the pre-modify hook refused the change: deals close on Fridays\n")
+    assert book.ok("dump").stdout == before
+    assert book.ok("journal", "--json").json() == operations
+
+
+def test_a_pre_hook_runs_with_no_lock_held(book, hooks, db_path):  # noqa: F811
+    """The hook itself writes to the book (another row) while crm waits for its answer."""
+    install(hooks, "pre-modify", f"#!/bin/sh\nexec {sys.executable} -m crmcli --db {db_path}"
+                                 " --no-hooks note bo 'the hook was here' >/dev/null\n")
+    book.ok("edit", "ana", "--title", "CEO")
+    assert book.ok("show", "ana", "--json").json()["title"] == "CEO"
+    assert "the hook was here" in book.ok("notes", "list", "bo").stdout
+    assert [entry["what"] for entry in book.ok("journal", "--json", "-n", "2").json()] == [
+        "note bo 'the hook was here'", "edit ana --title CEO"]  # the edit's id came first
+
+
+def test_a_row_changed_while_the_pre_hook_ran_refuses(book, hooks, db_path):  # noqa: F811
+    install(hooks, "pre-modify", f"#!/bin/sh\nexec {sys.executable} -m crmcli --db {db_path}"
+                                 " --no-hooks edit ana --title Chair >/dev/null\n")
+    result = book("edit", "ana", "--title", "CEO")
+    assert result.exit_code == 1
+    assert "another command changed the same rows while the hooks ran" in result.stderr
+    assert book.ok("show", "ana", "--json").json()["title"] == "Chair"  # the other's, kept
+
+
+def test_a_bulk_pre_hook_skips_only_what_it_refuses(book, hooks):  # noqa: F811
+    install(hooks, "pre-modify", RECORDER + "\nprint('1 not this one')\n")
+    install(hooks, "post-modify", RECORDER)
+    result = book.ok("deal", "stages", "remap", "negotiation", "--to", "proposal", "--yes")
+    (pre,) = [call for call in calls(hooks) if call["hook"] == "pre-modify"]
+    refused, moved = (line["before"]["id"] for line in pre["lines"])
+    assert f"the pre-modify hook refused deal #{refused}: not this one; it was skipped" \
+        in result.stderr
+    assert book.ok("deal", "show", str(refused), "--json").json()["stage"] == "negotiation"
+    assert book.ok("deal", "show", str(moved), "--json").json()["stage"] == "proposal"
+    (post,) = [call for call in calls(hooks) if call["hook"] == "post-modify"]
+    assert [line["after"]["id"] for line in post["lines"]] == [moved]
+    book.ok("--no-hooks", "undo")
+    assert book.ok("deal", "show", str(moved), "--json").json()["stage"] == "negotiation"

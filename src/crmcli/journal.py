@@ -43,6 +43,7 @@ class Recorder:
     operation_id: int | None = None
     suspended: bool = False  # forgetting a person writes nothing to the journal
     reserved: bool = False  # created before a pre- hook ran, so the hook saw its id
+    watcher: object | None = None  # sees each transaction's changes before its commit (hooks)
 
     def begin(self, db: Connection) -> None:
         if not db.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'journal_current'"
@@ -55,9 +56,14 @@ class Recorder:
                 "SELECT 1 FROM journal_operations WHERE id = ?", [self.operation_id]).fetchone():
             self.operation_id = self._create(db)
         db.execute("INSERT INTO temp.journal_current VALUES (?)", [self.operation_id])
+        if self.watcher is not None:
+            self.watcher.begun(db)
 
     def end(self, db: Connection) -> None:
-        """Before commit: an operation that changed nothing leaves no trace."""
+        """Before commit: the watcher sees the changes; an operation that changed nothing
+        leaves no trace."""
+        if self.watcher is not None and not self.suspended:
+            self.watcher.ending(db, self)
         if not self.reserved:
             self._drop_if_empty(db)
 

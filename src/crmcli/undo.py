@@ -43,21 +43,28 @@ def undo(db: Connection, recorder: Recorder, operation: Operation) -> None:
     _check(db, operation)
     recorder.undoes, recorder.what = operation.id, f"undo {operation.id}"
     with transaction(db):
-        db.execute("PRAGMA defer_foreign_keys = ON")
-        touched = _Touched()
         changes = db.execute("SELECT table_name, kind, row_id, old FROM journal_changes"
                              " WHERE operation_id = ? ORDER BY id DESC", [operation.id])
-        for kind, run in groupby(changes.fetchall(), key=itemgetter(1)):
-            if kind == "insert":
-                _delete_inserted(db, run, touched)
-                continue
-            if kind == "delete":
-                _insert_deleted(db, run, touched)
-                continue
-            for table, kind, row_id, old in run:
-                _check_table(db, table, touched)
-                _revert(db, table, row_id, kind, json.loads(old) if old else {}, touched)
+        touched = reverse(db, changes.fetchall())
         search.refresh(db, touched.contacts, touched.notes)
+
+
+def reverse(db: Connection, changes: list[tuple]) -> _Touched:
+    """Reverse journal changes ``(table, kind, row_id, old)``, given newest first, inside the
+    caller's transaction; what was touched is returned (the search index is not refreshed)."""
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    touched = _Touched()
+    for kind, run in groupby(changes, key=itemgetter(1)):
+        if kind == "insert":
+            _delete_inserted(db, run, touched)
+            continue
+        if kind == "delete":
+            _insert_deleted(db, run, touched)
+            continue
+        for table, kind, row_id, old in run:
+            _check_table(db, table, touched)
+            _revert(db, table, row_id, kind, json.loads(old) if old else {}, touched)
+    return touched
 
 
 def _check(db: Connection, operation: Operation) -> None:

@@ -187,11 +187,19 @@ def main_options(
     state = common.reset_state(db, debug)
     state.command = shlex.join(ctx.meta.get("crm.command", []))
     state.no_hooks = no_hooks
+    state.on_journal = _watch
     ctx.call_on_close(state.close)
     if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
         from crmcli.cli.dashboard import dashboard
 
         ctx.invoke(dashboard)
+
+
+def _watch(recorder) -> None:
+    """Every write transaction runs the hooks that apply (see cli/hooking.py)."""
+    from crmcli.cli import hooking
+
+    hooking.watch(recorder)
 
 
 def main() -> None:

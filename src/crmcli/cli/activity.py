@@ -62,12 +62,6 @@ def log(
         body=(sys.stdin.read() if text == "-" else text or ""),
         duration_minutes=activity.parse_duration(duration) if duration else None,
         outcome=outcome))
-    from dataclasses import asdict
-
-    from crmcli.cli import hooking
-
-    hooking.after(hooking.active("post-log"), "post-log", lambda: [{"after": asdict(logged) | {
-        "contact": hooking.saved_contact_json(contact.id)}}])
     out().created(logged.id, f"Logged {logged.kind} {logged.id} with {contact.name}")
 
 

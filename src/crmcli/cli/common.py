@@ -18,6 +18,7 @@ from crmcli.errors import CrmError, InvalidInput
 from crmcli.text import safe
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from sqlite3 import Connection
 
     from crmcli.config import Config
@@ -68,6 +69,7 @@ class State:
     command: str = ""  # the words after the global options, as the journal records them
     source: str = "cli"  # where the journal says the changes came from
     no_hooks: bool = False
+    on_journal: Callable[[object], None] | None = None  # sees the recorder (the hooks' gate)
     _config: Config | None = field(default=None, repr=False)
     _db: Connection | None = field(default=None, repr=False)
     _now: dt.datetime | None = field(default=None, repr=False)
@@ -113,9 +115,12 @@ class State:
         from crmcli.dates import stamp
 
         keep = self.config.raw.get("journal", {}).get("keep", "90d")
-        journal.attach(self._db, journal.Recorder(
+        recorder = journal.Recorder(
             what=self.command, source=self.source, started_at=stamp(self.now),
-            prune_before=journal.prune_cutoff(self.now, _keep_days(keep))))
+            prune_before=journal.prune_cutoff(self.now, _keep_days(keep)))
+        if self.on_journal is not None:
+            self.on_journal(recorder)
+        journal.attach(self._db, recorder)
 
 
     def close(self) -> None:
@@ -125,6 +130,8 @@ class State:
         if self._db is not None:
             recorder = getattr(self._db, "journal", None)
             if recorder is not None:
+                if recorder.watcher is not None:
+                    recorder.watcher.flush(recorder.operation_id)
                 recorder.release(self._db)
             self._db.close()
             self._db = None

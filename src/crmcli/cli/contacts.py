@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from crmcli import contact_rules, contacts, duplicates, relationships
-from crmcli.cli import hooking, phones
+from crmcli.cli import phones
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -92,16 +92,12 @@ def add(
         urls=_details(url), company=company, title=title, tags=tag, birthday=_birthday(birthday)))
     contact = contact_rules.validate(contact, phones.region())
     phones.warn(warnings + duplicates.shared_details(db, contact, phones.region()))
-    hook = hooking.active("pre-add", "post-add")
-    if hook:
-        hooking.before(hook, "pre-add", {"after": hooking.contact_json(contact)})
     with transaction(db):
         contact = contacts.create(db, contact, notes=[note] if note else [],
                                   region=phones.region())
         fields.apply(db, contact.id, changes)
         if referrer:
             relationships.relate(db, contact, "referred-by", *referrer)
-    hooking.after(hook, "post-add", lambda: [{"after": hooking.saved_contact_json(contact.id)}])
     phones.suggest_region(contact.phones)
     for hint in relationships.link_hints(db, contact):
         info(f"hint: {hint}")
@@ -216,11 +212,9 @@ def edit(
     changed, warnings = contact_rules.tidy(changed)
     phones.warn(warnings)
     if changed != contact or not field_changes.is_empty():
-        hook = _before_modify(contact, changed)
         with transaction(db):
             _write_back(db, contact, changed, form)
             fields.apply(db, contact.id, field_changes)
-        _after_modify(hook, contact)
         phones.suggest_region(changed.phones)
         info(f"updated contact {contact.id}: {changed.name}")
     elif cadence is None and referrer is None:
@@ -235,24 +229,6 @@ def _referrer(text: str | None):
     from crmcli.cli.relations import other_person
 
     return other_person(text) if text else None
-
-
-def _before_modify(contact: Contact, changed: Contact):
-    """The pre-modify hook (it may refuse); returns what _after_modify needs."""
-    hook = hooking.active("pre-modify", "post-modify")
-    if hook is None:
-        return None
-    before = hooking.contact_json(contact)
-    hooking.before(hook, "pre-modify",
-                   {"before": before, "after": hooking.contact_json(changed)})
-    return hook, before
-
-
-def _after_modify(hook, contact: Contact) -> None:
-    if hook:
-        found, before = hook
-        hooking.after(found, "post-modify", lambda: [
-            {"before": before, "after": hooking.saved_contact_json(contact.id)}])
 
 
 def _write_back(db, read: Contact, changed: Contact, form: str | None) -> None:
@@ -301,12 +277,7 @@ def remove(ref: Ref, yes: YesOption = False) -> None:
     db = state().db
     contact = contacts.resolve(db, ref)
     confirm(f"Move {contacts.describe(contact)} (id {contact.id}) to the trash?", yes)
-    hook = hooking.active("pre-delete", "post-delete")
-    before = hooking.contact_json(contact) if hook else {}
-    if hook:
-        hooking.before(hook, "pre-delete", {"before": before})
     contacts.trash(db, contact.id)
-    hooking.after(hook, "post-delete", lambda: [{"before": before}])
     info(f"moved contact {contact.id} to the trash; 'crm restore {contact.id}' brings it back")
 
 
@@ -333,8 +304,12 @@ def trash(
     if empty:
         confirm("Delete every contact in the trash for good?", yes)
         from crmcli import forgetting
+        from crmcli.cli import hooking
 
-        info(f"deleted {forgetting.forget(db, contacts.trashed_ids(db))} contact(s) for good")
+        doomed = contacts.trashed_ids(db)
+        hooking.deleting_for_good(doomed)
+        info(f"deleted {forgetting.forget(db, doomed)} contact(s) for good")
+        hooking.deleted_for_good()
         return
     found = contacts.iter_search(db, deleted=True, sort="deleted")
     out(format_, as_json, as_csv).records(
@@ -358,9 +333,7 @@ def tag(
     if set(changed.tags) == set(contact.tags):
         info(f"{contact.name}: {', '.join(contact.tags) or 'no tags'} (unchanged)")
         return
-    hook = _before_modify(contact, changed)
     updated = contacts.update(db, changed, phones.region(), read=contact)
-    _after_modify(hook, contact)
     info(f"{updated.name}: {', '.join(updated.tags) or 'no tags'}")
 
 

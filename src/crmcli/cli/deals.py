@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 
 from crmcli import deals, money
-from crmcli.cli import hooking
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -251,9 +250,7 @@ def move(
     """Move an open deal to another stage; the change goes in its history."""
     db = state().db
     deal = deals.resolve(db, ref)
-    before = _stage_hook_before(deal)
     moved = deals.move(db, pipeline(), deal, stage, _at(at))
-    _stage_changed(before, moved)
     info(f"deal {deal.id}: {deal.stage} -> {moved.stage}")
 
 
@@ -262,9 +259,7 @@ def won(ref: DealRef, at: At = None) -> None:
     """Close a deal as won."""
     db = state().db
     deal = deals.resolve(db, ref)
-    before = _stage_hook_before(deal)
     deal = deals.win(db, deal, _at(at))
-    _stage_changed(before, deal)
     info(f"won {said(deal)}")
 
 
@@ -277,9 +272,7 @@ def lost(
     """Close a deal as lost, saying why."""
     db = state().db
     deal = deals.resolve(db, ref)
-    before = _stage_hook_before(deal)
     deal = deals.lose(db, deal, reason, _at(at))
-    _stage_changed(before, deal)
     info(f"lost {said(deal)}: {deal.lost_reason}")
 
 
@@ -293,18 +286,7 @@ def reopen(
     """Reopen a won or lost deal, back in the stage it was in before closing."""
     db = state().db
     deal = deals.resolve(db, ref)
-    before = _stage_hook_before(deal)
     deal = deals.reopen(db, pipeline(), deal, stage, _at(at))
-    _stage_changed(before, deal)
     info(f"reopened deal {deal.id} in {deal.stage}")
 
 
-def _stage_hook_before(deal: Deal) -> dict | None:
-    return hooking.deal_json(deal) if hooking.active("post-deal-stage") else None
-
-
-def _stage_changed(before: dict | None, deal: Deal) -> None:
-    """The post-deal-stage hook: the deal before and after (history included)."""
-    if before is not None:
-        hooking.after(hooking.hooks(), "post-deal-stage", lambda: [
-            {"before": before, "after": hooking.deal_json(deals.get(state().db, deal.id))}])

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from crmcli import contacts, followups
-from crmcli.cli import hooking
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -135,13 +134,7 @@ def done(ids: Annotated[list[int], typer.Argument(help="Follow-up ids.")]) -> No
     """Mark follow-ups done; a recurring one is scheduled again and the new id printed."""
     db, now = state().db, state().now
     for followup_id in ids:
-        hook = hooking.active("post-followup-done")
-        before = followups.to_record(followups.entry(db, followup_id), now.tzinfo) if hook \
-            else None
         closed, following = followups.mark_done(db, followup_id, now)
-        hooking.after(hook, "post-followup-done", lambda before=before, closed=closed: [{
-            "before": before,
-            "after": followups.to_record(followups.entry(db, closed.id), now.tzinfo)}])
         info(f"done: {closed.id} {closed.body or 'follow up'}")
         if following:
             _announce(following, f"Next: {following.id} on {followups.due_text(following, now)}")

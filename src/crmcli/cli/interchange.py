@@ -54,16 +54,14 @@ def import_command(
         position.current = item
 
     records = input_files.read_all(inputs, formats, date_order, current.today, on_source=follow)
-    hook = None if dry_run else hooking.active("pre-add", "post-add", "post-modify")
+    hook = None if dry_run else hooking.active("pre-add")
     refusals: list[str] = []
-    if hook and hook.path("pre-add"):
+    if hook:
         records, refusals = _screen(hook, records)
     with _progress_bar(position) as on_progress:
         report = importer.run(current.db, records, on_duplicate=policy, tags=tag,
                               dry_run=dry_run, progress=on_progress,
                               region=current.config.phone_region)
-    if hook:
-        _after_import(hook)
     for message in [*refusals, *report.messages]:
         info(message)
     if refusals:
@@ -80,26 +78,13 @@ def _screen(hook, records) -> tuple[list, list[str]]:
     written); the records it refuses are left out and reported."""
     records = list(records)
     readable = [record for record in records if record.contact is not None]
-    refused = hooking.before_each(hook, "pre-add", [{"after": contacts.to_record(record.contact)}
-                                           for record in readable])
+    refused = hooking.before_each(hook, "pre-add", [
+        {"object": "contact", "after": contacts.to_record(record.contact)}
+        for record in readable])
     dropped = {id(readable[index]) for index in refused}
     messages = [f"{readable[index].where}: refused by the pre-add hook: {reason}"
                 for index, reason in sorted(refused.items())]
     return [record for record in records if id(record) not in dropped], messages
-
-
-def _after_import(hook) -> None:
-    """post-add and post-modify, each run once with JSON Lines of every contact concerned."""
-    from crmcli import journal
-
-    operation_id = hooking.operation_id()
-    if operation_id is None:
-        return
-    added, modified = journal.contacts_changed(state().db, operation_id)
-    hooking.after(hook, "post-add", lambda: (
-        {"after": hooking.saved_contact_json(contact_id)} for contact_id in added))
-    hooking.after(hook, "post-modify", lambda: (
-        {"after": hooking.saved_contact_json(contact_id)} for contact_id in modified))
 
 
 class _Position:

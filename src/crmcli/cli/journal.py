@@ -134,5 +134,9 @@ def forget(
         contact = contacts.resolve(db, ref, deleted=True)
     confirm(f"Forget {contact.name} #{contact.id} for good, with everything about them "
             "(this cannot be undone)?", yes)
+    from crmcli.cli import hooking
+
+    hooking.deleting_for_good([contact.id])
     forgetting.forget(db, [contact.id])
+    hooking.deleted_for_good()
     info(f"forgot {contact.name} #{contact.id}")

@@ -24,7 +24,7 @@ NOW = "2026-11-25T10:00:00+00:00"
 ARGUMENTS = {"show": ["1"], "deal show": ["1"], "company show": ["1"],
              "notes search": ["pilot"], "followups list": ["ana"], "notes list": ["ana"],
              "sync": ["--no-command"], "sync run": ["--no-command"],
-             "relations": ["1"]}
+             "relations": ["1"], "segment show": ["vips"]}
 TYPE_IS_T = {"log", "activity"}  # where -t has always meant --type
 
 
@@ -52,6 +52,8 @@ def book(tmp_path_factory):
     path = folder / "crm.db"
     run = CliRunner().invoke
     assert run(app, ["--db", str(path), "demo"], env=env).exit_code == 0
+    assert run(app, ["--db", str(path), "segment", "save", "vips", "tag:vip"],
+               env=env).exit_code == 0
     return path, env
 
 

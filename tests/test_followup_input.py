@@ -94,11 +94,18 @@ def test_a_date_that_starts_with_a_dash_is_an_argument(crm):
         ("overdue", "Send the quote")]
 
 
-def test_a_query_term_a_short_option_would_swallow_is_a_usage_error(crm):
+def test_a_negated_query_term_is_an_argument_not_a_short_option(crm):
     crm.add("Ana Lima", "--tag", "lost")
-    swallowed = crm("list", "-tag:lost")
+    crm.add("Bo Chen")
+    kept = crm.ok("list", "-tag:lost")
+    assert [row["name"] for row in kept.rows()] == ["Bo Chen"]
+
+
+def test_a_token_a_short_option_would_swallow_is_a_usage_error(crm):
+    crm.add("Ana Lima", "--tag", "lost")
+    swallowed = crm("list", "-tvip")
     assert swallowed.exit_code == 2
-    assert "'-tag:lost' reads as -t 'ag:lost'; write --tag ag:lost" in swallowed.stderr
+    assert "'-tvip' reads as -t 'vip'; write --tag vip" in swallowed.stderr
     assert swallowed.stdout == ""
 
 

@@ -206,6 +206,8 @@ HOOKLESS = {
     "field rename": "a field's definition is no object",
     "config set": "writes the config (re-keyed phones go through the same gate)",
     "deal stages rename": "needs config.toml edited first (writes deals through the same gate)",
+    "segment save": "a segment is a saved query, no object",
+    "segment rm": "a segment is a saved query, no object",
 }
 FOR_GOOD = {"forget": ([], ["forget", "bo", "--yes"]),
             "trash --empty": ([["rm", "bo", "--yes"]], ["trash", "--empty", "--yes"]),

@@ -223,13 +223,17 @@ def iter_search(db: Connection, query: str | None = None, batch: int = 500, **fi
 def search_ids(db: Connection, query: str | None = None, *, tags: Iterable[str] = (),
                company_id: int | None = None, sort: str = "name", limit: int | None = None,
                deleted: bool = False, ids: Iterable[int] | None = None,
-               not_contacted_since: str | None = None, where_fields: Iterable[str] = ()
-               ) -> list[int]:
+               not_contacted_since: str | None = None, where_fields: Iterable[str] = (),
+               condition: tuple[str, list] | None = None) -> list[int]:
     """Ids of contacts matching every filter; ``not_contacted_since`` (UTC ISO) keeps those
     whose last interaction is older, or who have none; ``where_fields`` are conditions on
-    custom fields (``budget>10000``)."""
+    custom fields (``budget>10000``); ``condition`` is SQL on ``contacts c`` with its
+    parameters (a compiled query, see ``query_sql``)."""
     where = ["c.deleted_at IS NOT NULL" if deleted else "c.deleted_at IS NULL"]
     params: list = []
+    if condition is not None:
+        where.append(f"({condition[0]})")
+        params += condition[1]
     expression = search_index.match_expression(query) if query else None
     if expression:
         where.append(search_index.matching("c.id"))

@@ -429,3 +429,18 @@ def m014_followup_series_uid(db: Database) -> None:
         "UPDATE followups SET uid = 'followup-' || lower(hex(randomblob(16))) || '@crmcli'",
         "CREATE INDEX followups_uid ON followups(uid)",
     )
+
+
+@migrations()
+def m015_segments(db: Database) -> None:
+    """Saved segments: a name for a query, evaluated each time it is used."""
+    _run(
+        db,
+        """CREATE TABLE segments (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            query TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+    )

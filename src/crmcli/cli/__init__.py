@@ -42,7 +42,7 @@ COMMANDS = {
     "note": "notes", "notes": "notes", "log": "activity", "unlog": "activity",
     "activity": "activity",
     "import": "interchange", "export": "interchange", "company": "companies",
-    "field": "fields",
+    "field": "fields", "segment": "segments",
     "deal": "deals", "pipeline": "pipeline", "forecast": "pipeline", "report": "reports",
     "follow-up": "followups", "due": "followups", "done": "followups", "snooze": "followups",
     "followups": "followups", "birthdays": "followups", "remind": "followups",

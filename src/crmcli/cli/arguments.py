@@ -3,9 +3,10 @@
 Click reads every token that starts with ``-`` as options, but crm's arguments often start
 with one: dates (``crm follow-up ana -2d``) and query terms (``crm list -tag:lost``,
 ``-has:email``). Before Click parses a command, a token that is not one of that command's
-options goes behind ``--``, as a positional argument. Where a real short option would swallow
-it (``-tag:lost`` read as ``-t ag:lost``), that is a usage error rather than a guess: the user
-writes ``--tag ag:lost`` or puts the term after ``--``. Whole numbers are checked against
+options goes behind ``--``, as a positional argument; so does a negated query term
+(``-tag:lost``, not ``-t ag:lost``). Where a real short option would otherwise swallow a
+token (``-tvip``), that is a usage error rather than a guess: the user writes ``--tag vip``
+or puts the argument after ``--``. Whole numbers are checked against
 what SQLite stores (64 bits), so ``--limit 99999999999999999999999`` is a usage error too.
 """
 
@@ -87,6 +88,8 @@ def _kind(token: str, options: dict[str, bool], ctx) -> str:
         return "option taking the next token" if options[name] and "=" not in token else "option"
     if token.startswith("--"):
         return "option"  # an unknown long option: Click says so
+    if _is_query_term(token):
+        return "argument"
     short = token[:2]
     if options.get(short):
         ctx.fail(f"{token!r} reads as {short} {token[2:]!r}; write {_long_name(short, ctx)} "
@@ -97,6 +100,14 @@ def _kind(token: str, options: dict[str, bool], ctx) -> str:
     if len(token) == 2 and token[1].isalpha():
         return "option"  # a mistyped option: Click says there is no such option
     return "argument"
+
+
+def _is_query_term(token: str) -> bool:
+    """``-tag:lost``, ``-has:email``, ``-field.budget:>10``: a negated query term."""
+    from crmcli.query import TERM_NAMES
+
+    key = token[1:].partition(":")[0].lower()
+    return ":" in token and (key in TERM_NAMES or key.startswith("field."))
 
 
 def _long_name(short: str, ctx) -> str:

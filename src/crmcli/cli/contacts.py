@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from crmcli import contact_rules, contacts, duplicates, relationships
-from crmcli.cli import phones
+from crmcli.cli import phones, selecting
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -105,11 +105,12 @@ def add(
 
 
 @app.command("list", epilog="Examples:\n\n  crm list nunez\n\n  crm list --tag vip --sort updated"
+             "\n\n  crm list tag:vip city:madrid last:>30d"
+             "\n\n  crm list '(tag:lead OR tag:customer) -has:email'"
              "\n\n  crm list --not-contacted-since 30d --sort last-contact"
              "\n\n  crm list acme --json | jq -r '.[].emails[0].value'")
 def list_contacts(
-    query: Annotated[str | None, typer.Argument(
-        help="Words to find in names, companies, emails, phone digits, tags and notes.")] = None,
+    query: selecting.QueryWords = None,
     tag: Tags = [],
     company: Annotated[str | None, typer.Option("--company", "-c", help="Company.")] = None,
     sort: Annotated[Sort, typer.Option(help="Order of the list.")] = Sort.name,
@@ -128,9 +129,10 @@ def list_contacts(
     db = current.db
     company_id = company_filter(db, company)
     cutoff = moment_ago(not_contacted_since) if not_contacted_since else None
-    found = contacts.iter_search(db, query, tags=tag, company_id=company_id, sort=sort.value,
+    found = contacts.iter_search(db, tags=tag, company_id=company_id, sort=sort.value,
                                  limit=limit, not_contacted_since=cutoff,
-                                 where_fields=where)
+                                 where_fields=where,
+                                 condition=selecting.condition(selecting.joined(query)))
     columns = LIST_COLUMNS
     if cutoff or sort == Sort.last_contact:
         columns = [*LIST_COLUMNS, ("last_contacted_at", "Last contact")]

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from crmcli import contacts
-from crmcli.cli import hooking
+from crmcli.cli import hooking, selecting
 from crmcli.cli.common import company_filter, info, out, state
 from crmcli.errors import InvalidInput, UsageError
 from crmcli.interchange import exporter, importer, input_files
@@ -164,8 +164,7 @@ class VcardVersion(StrEnum):
              "  crm export acme -f json | jq '.[].emails'\n\n"
              "  crm export -f ics --birthdays -o crm.ics   # follow-ups for a calendar app")
 def export(
-    query: Annotated[str | None, typer.Argument(help="Only contacts matching this search.")]
-    = None,
+    query: selecting.QueryWords = None,
     tag: Annotated[list[str], typer.Option("--tag", "-t", help="Only with this tag.")] = [],
     company: Annotated[str | None, typer.Option("--company", "-c", help="Only this company.")]
     = None,
@@ -189,8 +188,8 @@ def export(
     _check_export_options(format_, output_file, vdir, birthdays)
     db = state().db
     company_id = company_filter(db, company)
-    chosen = contacts.search_ids(db, query, tags=tag, company_id=company_id,
-                                 ids=ids or None)
+    chosen = contacts.search_ids(db, tags=tag, company_id=company_id, ids=ids or None,
+                                 condition=selecting.condition(selecting.joined(query)))
     if format_ == ExportFormat.ics:
         everything = not (query or tag or company or ids)  # chores too, when nobody is chosen
         if vdir is not None:

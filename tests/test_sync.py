@@ -151,6 +151,32 @@ def test_a_phone_change_without_rev_wins_a_tie(vdir, laptop):
     assert sync(laptop) == ""
 
 
+@pytest.mark.parametrize(("rev", "winner"), [
+    ("20261125T104500Z", "phone"),  # plausible, after crm's change at 10:30
+    ("20261125T102000Z", "crm"),  # plausible, before it
+    ("2026-11-25T10:20:00Z", "crm"),  # the extended form
+    ("20261125T112000+0100", "crm"),  # 10:20 UTC
+    ("20261125T103000Z", "phone"),  # the same moment: a tie goes to the phone
+    ("20261126T090000Z", "phone"),  # in the future: taken as first seen now (11:00)
+    ("20261124T090000Z", "phone"),  # before the last sync (10:00): first seen now
+    ("garbage", "phone"),
+])
+def test_the_phones_time_is_its_rev_when_plausible_else_when_first_seen(vdir, laptop, rev,
+                                                                         winner):
+    laptop.add("Ana Lima", "--title", "Buyer")
+    sync(laptop)  # 10:00
+    edit_card(card(vdir, "Ana Lima"), "TITLE:Buyer", f"REV:{rev}\r\nTITLE:Phone")
+    laptop.ok("edit", "ana", "--title", "Crm", env={"CRM_NOW": "2026-11-25T10:30:00Z"})
+    assert "1 conflict" in sync(laptop, env=LATER)  # 11:00
+    title = {"phone": "Phone", "crm": "Crm"}[winner]
+    assert people(laptop)["Ana Lima"]["title"] == title
+    conflict = laptop.ok("sync", "conflicts", "--json").json()[0]
+    assert (conflict["winner"], conflict["kept"]) == (winner, title)
+    sync(laptop, env=LATER)
+    assert f"TITLE:{title}\r\n" in card(vdir, "Ana Lima").read_bytes().decode()
+    assert sync(laptop, env=LATER) == ""
+
+
 def test_deletions_travel_both_ways(vdir, laptop, desktop):
     for name in ("Ana Lima", "Bo Chen", "Chloé Dubois"):
         laptop.add(name)
@@ -203,6 +229,33 @@ def test_merging_two_contacts_deletes_the_losers_card(vdir, laptop, desktop):
     for book in (laptop, desktop):
         assert sorted(e["value"] for e in people(book)["Ana Lima"]["emails"]) == [
             "ana@example.com", "ana@home.org"]
+
+
+def test_the_same_uid_in_two_files_is_one_contact_and_then_one_card(vdir, laptop, desktop):
+    ana = laptop.add("Ana Lima", "--email", "ana@example.com")
+    sync(laptop)
+    uid = laptop.ok("show", str(ana), "--json").json()["uid"]
+    # The phone writes a second file for Ana, and a new person twice.
+    (vdir / "copy.vcf").write_text(f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\n"
+                                   "FN:Ana Lima\r\nEMAIL:ana@home.example\r\nEND:VCARD\r\n")
+    for name in ("twin-a.vcf", "twin-b.vcf"):
+        (vdir / name).write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:twin\r\nFN:Bo Chen\r\n"
+                                 f"NOTE:from {name}\r\nTEL:+1 555 0100\r\nEND:VCARD\r\n")
+    said = sync(laptop, env=LATER).splitlines()
+    assert said[0] == "crm sync: contacts: pulled 1 new; merged 2 changed"
+    assert sorted(said[1:]) == [
+        "crm sync: contacts: copy.vcf: the same UID as another card; merged into contact 1 "
+        "(Ana Lima) and removed",
+        "crm sync: contacts: twin-b.vcf: the same UID as another card; merged into contact 2 "
+        "(Bo Chen) and removed"]
+    assert sorted(path.name for path in vdir.glob("*.vcf")) == sorted(
+        [card(vdir, "Ana Lima").name, "twin-a.vcf"])
+    assert {name: sorted(e["value"] for e in c["emails"]) for name, c in people(laptop).items()
+            } == {"Ana Lima": ["ana@example.com", "ana@home.example"], "Bo Chen": []}
+    assert sync(laptop, env=LATER) == "crm sync: contacts: pushed 1 changed\n"
+    assert b"ana@home.example" in card(vdir, "Ana Lima").read_bytes()
+    settle(laptop, desktop, env=LATER)
+    assert sorted(people(desktop)) == ["Ana Lima", "Bo Chen"]
 
 
 def test_an_unreadable_card_is_named_and_skipped(vdir, laptop):
@@ -264,6 +317,50 @@ def test_another_book_on_the_same_vdir_deletes_nothing(vdir, laptop, tmp_path):
     other = Crm(tmp_path / "other.db")
     assert sync(other) == "crm sync: contacts: pulled 1 new\n"
     assert len(list(vdir.glob("*.vcf"))) == 1
+
+
+def test_more_than_50_deletions_ask_for_force_delete_whatever_the_share(vdir, laptop,
+                                                                          tmp_path):
+    cards_file = tmp_path / "cards.vcf"
+    cards_file.write_text(_cards(320, "Many"))
+    laptop.ok("import", str(cards_file))
+    sync(laptop)
+    files = sorted(vdir.glob("*.vcf"))
+    for path in files[:50]:  # 50 of 320 (16%): allowed
+        path.unlink()
+    assert sync(laptop) == "crm sync: contacts: pulled 50 deleted\n"
+    for path in files[50:101]:  # 51 of 270 (19%): more than 50
+        path.unlink()
+    result = laptop("sync", env=NOW)
+    assert result.exit_code == 1
+    assert result.stderr == ("crm: error: contacts: this sync would delete 51 of 270 items; "
+                             "nothing was changed; check the vdir and the server, then run crm "
+                             "sync --force-delete if that is what you want\n")
+    assert len(people(laptop)) == 270
+    assert sync(laptop, "--force-delete") == "crm sync: contacts: pulled 51 deleted\n"
+
+
+def test_a_restored_backup_or_a_demo_book_on_the_vdir_deletes_nothing(vdir, laptop, tmp_path):
+    for name in ("Ana Lima", "Bo Chen", "Cy Dorn"):
+        laptop.add(name)
+    sync(laptop)
+    backup = tmp_path / "backup.db"
+    laptop.ok("backup", str(backup))
+    laptop.add("Di Eng")
+    laptop.ok("rm", "bo", "--yes")
+    assert sync(laptop) == "crm sync: contacts: pushed 1 new, 1 deleted\n"
+    on_phone = {path.name for path in vdir.glob("*.vcf")}
+    # The backup's agreement is older: it takes what happened since as news from the phone.
+    restored = Crm(backup)
+    assert sync(restored) == "crm sync: contacts: pulled 1 new, 1 deleted\n"
+    assert sorted(people(restored)) == ["Ana Lima", "Cy Dorn", "Di Eng"]
+    assert {path.name for path in vdir.glob("*.vcf")} == on_phone
+    # A fresh demo book in place of the book: every card is new to it, none is deleted.
+    laptop.ok("demo", "--force")
+    demo_count = len(people(laptop))
+    assert sync(laptop) == f"crm sync: contacts: pulled 3 new; pushed {demo_count} new\n"
+    assert on_phone <= {path.name for path in vdir.glob("*.vcf")}
+    assert sync(restored) == f"crm sync: contacts: pulled {demo_count} new\n"
 
 
 def test_the_command_runs_before_and_after_only_when_crm_wrote(vdir, laptop, tmp_path):

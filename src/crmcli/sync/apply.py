@@ -26,7 +26,8 @@ from crmcli.sync.plan import KINDS, Outcome, Plan, Step, row_version
 COLLECTION = "contacts"
 BATCH_ITEMS = 250
 BATCH_SECONDS = 0.5
-_REV = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2}):?(\d{2}):?(\d{2}))?")
+_REV = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2}):?(\d{2}):?(\d{2})(?:\.\d+)?"
+                  r"(Z|[+-]\d{2}:?\d{2})?)?")
 
 
 class Applier:
@@ -109,6 +110,26 @@ class Applier:
         if step.contact.deleted_at:
             contacts.restore(self.db, step.contact.id)
         self._merge_into(step, None)
+
+    def _absorb(self, step: Step) -> None:
+        """A second file with the UID of a contact synced from another file: what it holds is
+        merged into the contact and the file removed, so the contact is one card everywhere
+        (the other file carries the merge on the next run)."""
+        existing = contacts.find_by_uid(self.db, step.card.contact.uid)
+        if existing is None:  # the first file could not be taken: this one is
+            step.kind = "pull-new"
+            self._pull_new(step)
+            return
+        step.contact = existing
+        contact, merged, clashes = self._merged(step, None)
+        for clash in clashes:
+            self._record(step.href, contact, clash)
+        if merged != props.of_contact(contact, self.region):
+            contacts.update(self.db, props.apply(contact, merged), self.region)
+        vdir.remove(self.plan.folder, step.href)
+        self.outcome.wrote_files = self.files_in_batch = True
+        self.outcome.reports.append(f"{step.href}: the same UID as another card; merged into "
+                                    f"contact {contact.id} ({contact.name}) and removed")
 
     def _pull(self, step: Step) -> None:
         contact, merged, _ = self._merged(step, step.base)
@@ -238,11 +259,21 @@ def _shown(value: object) -> str:
 
 
 def _rev_stamp(rev: str | None) -> str | None:
-    match = _REV.match(rev or "")
+    """REV as a UTC stamp ("2026-11-25T09:20:00Z"): basic or extended form, a date alone, a
+    zone offset applied; None when it is not a time."""
+    match = _REV.fullmatch((rev or "").strip())
     if not match:
         return None
-    year, month, day, hour, minute, second = (part or "00" for part in match.groups())
-    return f"{year}-{month}-{day}T{hour}:{minute}:{second}Z"
+    year, month, day, hour, minute, second, zone = match.groups()
+    try:
+        moment = dt.datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
+                             int(second or 0), tzinfo=dt.UTC)
+    except ValueError:
+        return None
+    if zone and zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
+        moment -= sign * dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[-2:]))
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def run(db: Connection, plan: Plan, version: str, region: str | None, now: dt.datetime

@@ -28,6 +28,7 @@ KINDS = {
     "push-delete": ("pushed", "deleted"), "reupload": ("pushed", "new"),
     "keep": ("pushed", "new"),
     "merge": ("merged", "changed"), "link": ("merged", "changed"),
+    "absorb": ("merged", "changed"),
     "refresh": (None, None), "drop": (None, None),
 }
 
@@ -82,11 +83,14 @@ def make(db: Connection, folder: Path, region: str | None) -> Plan:
     for item in known.values():
         _compare(plan, item, files.get(item.href), rows.get(item.row_id),
                  changed_in_crm.get(item.row_id), region)
-    taken_uids: set[str] = set()
+    taken_uids = {item.uid for item in known.values() if item.uid and item.href in files}
     for href in sorted(set(files) - set(known)):
         step = _new_file(plan, href, region)
-        if step and step.card.contact.uid:
-            taken_uids.add(step.card.contact.uid)
+        uid = step.card.contact.uid if step else None
+        if uid in taken_uids:
+            step.kind = "absorb"  # a second file with the UID of another: phones do that
+        elif uid:
+            taken_uids.add(uid)
     for row_id, (_, deleted, uid) in rows.items():
         if row_id not in synced_ids and not deleted and uid not in taken_uids:
             plan.steps.append(Step("push-new", _file_name(row_id, uid, files), row_id=row_id))

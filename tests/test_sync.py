@@ -617,8 +617,9 @@ def test_a_sync_runs_each_hook_once_for_all_its_changes(vdir, laptop, tmp_path):
         "new-1.vcf: refused by the pre-add hook: no Refused people"])
     seen = [json.loads(line) for line in (hooks / "calls.jsonl").read_text().splitlines()]
     by_hook = {call["hook"]: call["lines"] for call in seen}
-    assert [call["hook"] for call in seen] == ["pre-add", "pre-modify", "pre-delete",
-                                               "post-add", "post-modify", "post-delete"]
+    assert [call["hook"] for call in seen][:3] == ["pre-add", "pre-modify", "pre-delete"]
+    assert sorted(call["hook"] for call in seen[3:]) == ["post-add", "post-delete",
+                                                         "post-modify"]
     assert [line["after"]["name"] for line in by_hook["pre-add"]] == ["Di Eng",
                                                                       "Refused Newcomer"]
     assert sorted((line["before"]["name"], line["after"]["title"], line["after"]["name"])

@@ -113,7 +113,6 @@ def run(dry_run: DryRun = False, no_command: NoCommand = False,
                          for href, reason in outcome.problems]
         if wrote:
             failures += filter(None, [engine.run_command(command)])
-    sync_hooks.after(hook)
     if format_ or as_json or as_csv:
         out(format_, as_json, as_csv).records(
             [{"collection": c.name, "folder": str(c.folder), **_counts(c)} for c in collections],

@@ -1,6 +1,6 @@
-"""The hooks around a sync, run in bulk: each pre- hook once with JSON Lines of every change the
-sync would make to the book (before anything is written; a refused change is left out and
-named), each post- hook once with every contact the sync added, changed or trashed."""
+"""The pre- hooks of a sync, run in bulk: each once with JSON Lines of every change the sync
+would make to the book, before anything is written; a refused change is left out and named.
+(The post- hooks run as for every command, once each, from the journal: see hooking.)"""
 
 from __future__ import annotations
 
@@ -11,19 +11,18 @@ _PRE = {"add": "pre-add", "modify": "pre-modify", "delete": "pre-delete"}
 
 
 def active():
-    return hooking.active("pre-add", "pre-modify", "pre-delete", "post-add", "post-modify",
-                          "post-delete")
+    return hooking.active(*_PRE.values())
 
 
 def screen(hook, collection, version: str) -> None:
-    """Ask the pre- hooks about the steps that would change the book. A refused addition or
+    """Ask the pre- hooks about the contacts the steps would change. A refused addition or
     change is left for a later run and named as a problem; a refused deletion (made on the
     phone) keeps the contact and uploads it again."""
     from crmcli.contacts import to_record
     from crmcli.sync import apply
 
     plan = collection.plan
-    if not any(hook.path(name) for name in _PRE.values()) or not plan.steps:
+    if collection.name != "contacts" or not plan.steps:
         return
     applier = apply.Applier(state().db, plan, version, state().config.phone_region, state().now)
     asked: dict[str, list] = {name: [] for name in _PRE.values()}
@@ -31,7 +30,8 @@ def screen(hook, collection, version: str) -> None:
         proposal = applier.proposed(step)
         if proposal is not None:
             what, before, after = proposal
-            payload = {"before": hooking.contact_json(before) if before else None,
+            payload = {"object": "contact",
+                       "before": hooking.contact_json(before) if before else None,
                        "after": to_record(after) if after else None}
             asked[_PRE[what]].append((step, {key: value for key, value in payload.items()
                                              if value is not None}))
@@ -53,26 +53,3 @@ def screen(hook, collection, version: str) -> None:
         else:
             plan.problems.append((step.href, f"refused by the {name} hook: {reason}"))
     plan.steps = kept
-
-
-def after(hook) -> None:
-    """post-add, post-modify and post-delete, each once with every contact concerned."""
-    import json
-
-    from crmcli import journal
-
-    operation_id = hooking.operation_id()
-    if hook is None or operation_id is None:
-        return
-    db = state().db
-    added, changed = journal.contacts_changed(db, operation_id)
-    trashed = [row_id for (row_id,) in db.execute(
-        "SELECT id FROM contacts WHERE deleted_at IS NOT NULL AND id IN"
-        " (SELECT value FROM json_each(?)) ORDER BY id", [json.dumps(changed)])]
-    hooking.after(hook, "post-add", lambda: (
-        {"after": hooking.saved_contact_json(row_id)} for row_id in added))
-    hooking.after(hook, "post-modify", lambda: (
-        {"after": hooking.saved_contact_json(row_id)} for row_id in changed
-        if row_id not in trashed))
-    hooking.after(hook, "post-delete", lambda: (
-        {"before": hooking.saved_contact_json(row_id)} for row_id in trashed))

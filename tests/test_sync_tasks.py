@@ -24,6 +24,7 @@ def tasks(crm, tmp_path, monkeypatch) -> Path:
     config.write_text(f'timezone = "Europe/Lisbon"\n[sync]\ncommand = ""\n'
                       f'contacts = "{tmp_path / "contacts"}"\ntasks = "{tmp_path / "tasks"}"\n')
     crm.add("Ana Lima")
+    (tmp_path / "tasks").mkdir()
     return tmp_path / "tasks"
 
 
@@ -95,3 +96,104 @@ def test_completed_on_the_phone_is_done_and_the_same_task_moves_on(crm, tasks, m
     assert crm.ok("sync").stderr == ""
     journal = crm.ok("journal", "--json").json()[0]
     assert journal["source"] == "sync"
+
+
+def _task(uid: str, summary: str, *lines: str) -> bytes:
+    """A task as a phone's app creates it (tasks.org through DAVx5, say)."""
+    return "\r\n".join(["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:+//IDN tasks.org//android",
+                        "BEGIN:VTODO", f"UID:{uid}", "DTSTAMP:20261125T120500Z",
+                        f"SUMMARY:{summary}", *lines, "STATUS:NEEDS-ACTION", "END:VTODO",
+                        "END:VCALENDAR", ""]).encode()
+
+
+def test_a_task_made_on_the_phone_is_a_follow_up_of_the_contact_it_names(crm, tasks):
+    crm.add("Bruno Alves")
+    crm.add("Bruno")  # a shorter name inside the longer one does not make it ambiguous
+    crm.ok("sync")
+    tasks.joinpath("3f1c9a.ics").write_bytes(_task(
+        "3f1c9a", "Call Bruno Alves about the contract", "DUE;VALUE=DATE:20261201"))
+    tasks.joinpath("b7e2.ics").write_bytes(_task(
+        "b7e2", "Send the brochure", "CONTACT:Ana Lima",
+        "DUE;TZID=Europe/Lisbon:20261202T150000"))
+    tasks.joinpath("c9d0.ics").write_bytes(_task("c9d0", "Buy printer paper",
+                                                 "DUE;VALUE=DATE:20261203"))
+    result = crm.ok("sync")
+    assert "tasks: pulled 3 new" in result.stderr
+    made = {f["text"]: f for f in crm.ok("followups", "--json").json()}
+    assert made["Call Bruno Alves about the contract"]["contact"] == "Bruno Alves"
+    assert made["Call Bruno Alves about the contract"]["due"] == "2026-12-01"
+    brochure = made["Send the brochure"]
+    assert (brochure["contact"], brochure["due_at"], brochure["zone"]) == (
+        "Ana Lima", "2026-12-02T15:00:00Z", "Europe/Lisbon")
+    assert made["Buy printer paper"]["contact_id"] is None
+    assert {f["uid"] for f in made.values()} == {"3f1c9a", "b7e2", "c9d0"}
+    todos = _todos(tasks)
+    _, named = todos["Call Bruno Alves about the contract"]
+    assert str(named["CONTACT"]) == "Bruno Alves" and "X-CRMCLI-CONTACT-UID" in named
+    assert "CONTACT" not in todos["Buy printer paper"][1]
+    assert sorted(p.name for p in tasks.glob("*.ics")) == ["3f1c9a.ics", "b7e2.ics", "c9d0.ics"]
+    assert crm.ok("sync").stderr == ""
+
+
+def test_deleted_on_the_phone_is_cancelled_and_undo_brings_it_back(crm, tasks):
+    crm.ok("follow-up", "ana", "2026-11-28", "Send the quote")
+    crm.ok("sync")
+    (path,) = tasks.glob("*.ics")
+    path.unlink()
+    result = crm.ok("sync")
+    assert "tasks: pulled 1 deleted" in result.stderr and "crm undo" in result.stderr
+    assert crm.ok("followups", "--json").json() == []
+    operation = crm.ok("journal", "--json").json()[0]
+    assert operation["source"] == "sync"
+    crm.ok("undo", str(operation["id"]))
+    assert [f["text"] for f in crm.ok("followups", "--json").json()] == ["Send the quote"]
+    assert "tasks: pushed 1 new" in crm.ok("sync").stderr
+    assert [p.name for p in tasks.glob("*.ics")] == [path.name]
+
+
+def test_due_moved_off_the_rule_is_a_snooze_and_onto_the_next_date_is_done(crm, tasks):
+    crm.ok("follow-up", "ana", "2026-11-30", "Weekly report", "--every", "mon")
+    crm.ok("sync")
+    (path,) = tasks.glob("*.ics")
+    _edit(path, due=dt.date(2026, 12, 2), dtstart=dt.date(2026, 12, 2))
+    crm.ok("sync")
+    (snoozed,) = crm.ok("followups", "--json").json()
+    assert snoozed["due"] == "2026-12-02"
+    assert len(crm.ok("followups", "--done", "--json").json()) == 1
+    crm.ok("snooze", str(snoozed["id"]), "2026-12-03")
+    crm.ok("sync")
+    _, todo = _todos(tasks)["Weekly report"]
+    assert todo["DTSTART"].dt == dt.date(2026, 11, 30)  # the rule's day, before the due date
+    assert todo["DUE"].dt == dt.date(2026, 12, 3)
+    _edit(path, due=dt.date(2026, 12, 7), dtstart=dt.date(2026, 12, 7))
+    crm.ok("sync")
+    every = crm.ok("followups", "--done", "--json").json()
+    assert [(f["due"], f["done_at"] is not None) for f in every] == [
+        ("2026-12-03", True), ("2026-12-07", False)]
+    assert crm.ok("sync").stderr == ""
+
+
+def test_a_from_done_task_completed_on_the_phone_comes_back_with_the_next_date(
+        crm, tasks, monkeypatch):
+    crm.ok("follow-up", "ana", "2026-11-28", "Check in", "--every", "2w", "--from-done")
+    crm.ok("sync")
+    (path,) = tasks.glob("*.ics")
+    _edit(path, status="COMPLETED")
+    monkeypatch.setenv("CRM_NOW", "2026-12-01T10:00:00Z")
+    crm.ok("sync")
+    (following,) = crm.ok("followups", "--json").json()
+    assert following["due"] == "2026-12-15"  # two weeks from the day it was done
+    _, todo = _todos(tasks)["Check in"]
+    assert (str(todo["STATUS"]), todo["DUE"].dt) == ("NEEDS-ACTION", dt.date(2026, 12, 15))
+    assert "RRULE" not in todo and [p.name for p in tasks.glob("*.ics")] == [path.name]
+
+
+def test_a_file_that_is_not_a_task_is_named_and_the_rest_syncs(crm, tasks):
+    crm.ok("follow-up", "ana", "2026-11-28", "Send the quote")
+    tasks.joinpath("broken.ics").write_bytes(b"BEGIN:VCALENDAR\r\nBEGIN:VTODO\r\nSUMMARY:x")
+    result = crm("sync")
+    assert result.exit_code == 1 and "tasks: broken.ics:" in result.stderr
+    assert "Traceback" not in result.stderr
+    (written,) = set(tasks.glob("*.ics")) - {tasks / "broken.ics"}
+    assert "SUMMARY:Send the quote" in written.read_text()
+    assert crm.ok("sync", "conflicts", "--json").json()[0]["status"] == "unresolved"

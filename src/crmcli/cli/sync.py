@@ -103,7 +103,7 @@ def run(dry_run: DryRun = False, no_command: NoCommand = False,
             if dry_run:
                 _say_plan(collection)
                 continue
-            if hook:
+            if hook and collection.adapter is None:  # the hooks are about contacts
                 sync_hooks.screen(hook, collection, settings.vcard_version)
             outcome = engine.reconcile(state().db, collection, settings.vcard_version,
                                        state().config.phone_region, state().now)

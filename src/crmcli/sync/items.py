@@ -114,6 +114,7 @@ def make(db: Connection, folder: Path, adapter: Adapter) -> Plan:
     files = vdir.listing(folder, EXTENSION)
     known = {item.href: item for item in bases.load(db, str(folder))}
     plan.size = len(known)
+    plan.had_problems = bases.has_unresolved(db, adapter.name)
     rows = adapter.rows(db)
     taken = {item.row_id for item in known.values()}
     for item in known.values():
@@ -219,9 +220,9 @@ class Run:
             with transaction(self.db):
                 self.push(href, row_id)
             self.outcome.counts["pushed", "changed"] += 1
-        for href, reason in self.outcome.problems:
-            with transaction(self.db):
-                bases.clear_unresolved(self.db, self.adapter.name, href)
+        with transaction(self.db):  # the unresolved list is this run's problems
+            bases.clear_unresolved(self.db, self.adapter.name)
+            for href, reason in self.outcome.problems:
                 bases.record_conflict(self.db, self.stamp, self.adapter.name, href, None,
                                       "item", None, reason, None, status="unresolved")
         return self.outcome

@@ -172,9 +172,6 @@ class Tasks(Adapter):
     def _new_followup(self, run: Run, step: Step) -> int | None:
         phone, item, db = step.phone, step.item, run.db
         contact_id = _contact(db, item, phone)
-        if contact_id is None:
-            run.report(f"{step.href}: names no contact; not imported")
-            return None
         rule = phone["rule"]
         try:
             rule = recurrence.parse_rule(rule).text if rule else None
@@ -281,9 +278,10 @@ class Tasks(Adapter):
     def restore(self, run: Run, step: Step) -> None:
         followup, *_ = _load(run.db, step.row_id)
         followups.restore(run.db, followup.id)
-        contact = contacts.get(run.db, followup.contact_id, deleted=None)
-        if contact.deleted_at:
-            contacts.restore(run.db, contact.id)
+        if followup.contact_id is not None:
+            contact = contacts.get(run.db, followup.contact_id, deleted=None)
+            if contact.deleted_at:
+                contacts.restore(run.db, contact.id)
 
 
 # ---------------------------------------------------------------------------------- helpers

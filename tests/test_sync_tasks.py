@@ -197,3 +197,18 @@ def test_a_file_that_is_not_a_task_is_named_and_the_rest_syncs(crm, tasks):
     (written,) = set(tasks.glob("*.ics")) - {tasks / "broken.ics"}
     assert "SUMMARY:Send the quote" in written.read_text()
     assert crm.ok("sync", "conflicts", "--json").json()[0]["status"] == "unresolved"
+
+
+def test_a_phone_rule_crm_does_not_know_is_kept_with_its_until_in_utc(crm, tasks):
+    tasks.joinpath("ends.ics").write_bytes(_task(
+        "ends", "Water the plants", "CONTACT:Ana Lima",
+        "DTSTART;TZID=Europe/Lisbon:20260701T080000", "DUE;TZID=Europe/Lisbon:20260701T080000",
+        "RRULE:FREQ=WEEKLY;UNTIL=20260901T080000"))
+    result = crm.ok("sync")
+    assert "its repeat rule is not one crm knows; imported once" in result.stderr
+    (made,) = crm.ok("followups", "--json").json()
+    assert (made["contact"], made["rule"]) == ("Ana Lima", None)
+    _, todo = _todos(tasks)["Water the plants"]
+    assert str(todo["X-CRMCLI-CONTACT-UID"])  # crm wrote the task again...
+    assert todo["RRULE"].to_ical() == b"FREQ=WEEKLY;UNTIL=20260901T070000Z"  # ...UNTIL in UTC
+    assert crm.ok("sync").stderr == ""

@@ -131,12 +131,17 @@ class Tasks(Adapter):
 
     def _start_and_rule(self, item: ical.Item, followup: FollowUp, rule, due) -> None:
         """A recurring task starts on its rule (DTSTART of DUE's type, on or before DUE);
-        another keeps a DTSTART of DUE's type not after it."""
+        another keeps a DTSTART of DUE's type not after it, and a rule made on the phone that
+        crm does not know (one with an end, say) is kept as it is."""
         if rule is None or followup.from_done:
             start = item.moment("DTSTART")
             if start is not None and (type(start) is not type(due) or start > due):
                 ical.replace(item, "DTSTART", None)
-            ical.set_rule(item, None)
+            phones_own = item.component.get("RRULE") if not item.text(X_RULE) else None
+            if phones_own is not None and item.moment("DTSTART") is not None:
+                ical.set_rule(item, phones_own.to_ical().decode())  # kept, UNTIL made UTC
+            else:
+                ical.set_rule(item, None)
             return
         start = _on_rule(rule, due)
         ical.replace(item, "DTSTART", start)
@@ -172,12 +177,12 @@ class Tasks(Adapter):
     def _new_followup(self, run: Run, step: Step) -> int | None:
         phone, item, db = step.phone, step.item, run.db
         contact_id = _contact(db, item, phone)
-        rule = phone["rule"]
         try:
-            rule = recurrence.parse_rule(rule).text if rule else None
+            rule = recurrence.parse_rule(phone["rule"]).text if phone["rule"] else None
         except InvalidInput:
-            run.report(f"{step.href}: its repeat rule is not one crm knows; imported once")
             rule = None
+        if rule is None and item.component.get("RRULE") is not None:
+            run.report(f"{step.href}: its repeat rule is not one crm knows; imported once")
         done = phone["status"] == "done"
         created = followups.create(
             db, contact_id, self._when(item, phone["due"], run.now), phone["summary"],

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from crmcli.errors import InvalidInput
 from crmcli.interchange.csv_read import read_contacts
 from crmcli.interchange.csv_write import write_contacts
-from crmcli.models import Contact, Detail, PartialDate
+from crmcli.models import Contact, Detail, ImportantDate, PartialDate
 
 # Samples as the services export them (trimmed to a few contacts). Google's old layout with a
 # BOM and CRLF, its new layout with LF, Outlook's full column set with CRLF.
@@ -164,8 +164,9 @@ def test_google_new_layout():
         birthday=PartialDate(None, 12, 3), anniversary=PartialDate(2005, 6, 18))
     assert claire.notes == ["Prefers email.\nCall after 10:00, never on Mondays."]
     assert tom.contact == Contact("Tom O'Brien", phones=[Detail("+353 1 555 0199", "home")],
-                                  birthday=PartialDate(1975, 11, 30))
-    assert tom.warnings == ["event graduation '1997-06-01' not imported"]
+                                  birthday=PartialDate(1975, 11, 30), dates=[
+                                      ImportantDate("Graduation", PartialDate(1997, 6, 1))])
+    assert tom.warnings == []
     assert (tom.row, tom.line) == (2, 6)
 
 

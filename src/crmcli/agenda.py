@@ -48,14 +48,14 @@ class KeepInTouch:
 
 @dataclass
 class Occasion:
-    """A birthday or anniversary in the window; ``age`` is the age (or years together) reached
-    that day, when the year is known."""
+    """A birthday, anniversary or other important date in the window; ``age`` is the age (or
+    years since) reached that day, when the year is known."""
 
     contact_id: int
     contact_name: str
     company: str | None
     date: dt.date
-    kind: str  # "birthday" or "anniversary"
+    kind: str  # "birthday", "anniversary" or the label of another important date
     age: int | None
 
 
@@ -164,26 +164,30 @@ def keep_in_touch(db: Connection, now: dt.datetime, cadences: dict[str, int]
 
 
 def occasions(db: Connection, first: dt.date, last: dt.date) -> list[Occasion]:
-    """Birthdays and anniversaries falling between ``first`` and ``last`` (inclusive), by date.
-    A yearless 29 February is kept on 28 February in other years."""
-    days = _month_days(first, last)
-    rows = db.execute(
-        "SELECT c.id, c.name, co.name, c.birthday, c.anniversary FROM contacts c"
+    """Birthdays, anniversaries and other important dates falling between ``first`` and
+    ``last`` (inclusive), by date. A yearless 29 February is kept on 28 February in other
+    years."""
+    from crmcli.important_dates import occasion_rows
+
+    days = json.dumps(sorted(_month_days(first, last)))
+    people = {row[0]: row[1:] for row in db.execute(
+        "SELECT c.id, c.name, co.name, c.birthday FROM contacts c"
         " LEFT JOIN companies co ON co.id = c.company_id WHERE c.deleted_at IS NULL AND ("
         "substr(c.birthday, -5) IN (SELECT value FROM json_each(:days))"
-        " OR substr(c.anniversary, -5) IN (SELECT value FROM json_each(:days)))",
-        {"days": json.dumps(sorted(days))})
+        " OR c.id IN (SELECT contact_id FROM contact_dates"
+        " WHERE substr(date, -5) IN (SELECT value FROM json_each(:days))))", {"days": days})}
+    dates = [(contact_id, "birthday", birthday)
+             for contact_id, (_, _, birthday) in people.items() if birthday]
+    dates += occasion_rows(db, days, json.dumps(list(people)))
     found = []
-    for contact_id, name, company, *dates in rows:
-        for kind, text in zip(("birthday", "anniversary"), dates, strict=True):
-            if not text:
-                continue
-            partial = PartialDate.from_storage(text)
-            day = next_occurrence(partial, first)
-            if day <= last:
-                age = day.year - partial.year if partial.year else None
-                found.append(Occasion(contact_id, name, company, day, kind, age))
-    return sorted(found, key=lambda o: (o.date, o.contact_name, o.kind))
+    for contact_id, kind, text in dates:
+        partial = PartialDate.from_storage(text)
+        day = next_occurrence(partial, first)
+        if day <= last:
+            age = day.year - partial.year if partial.year else None
+            name, company, _ = people[contact_id]
+            found.append(Occasion(contact_id, name, company, day, kind, age))
+    return sorted(found, key=lambda o: (o.date, o.contact_name, o.kind != "birthday", o.kind))
 
 
 def _month_days(first: dt.date, last: dt.date) -> set[str]:
@@ -214,12 +218,13 @@ def touch_text(item: KeepInTouch, now: dt.datetime) -> str:
 
 
 def occasion_text(item: Occasion) -> str:
-    """``birthday (turns 47)``, ``anniversary (10 years)`` or just the kind."""
+    """``birthday (turns 47)``, ``anniversary (10 years)``, ``wedding (3 years)`` or just the
+    kind."""
     if item.age is None:
         return item.kind
     if item.kind == "birthday":
         return f"birthday (turns {item.age})"
-    return f"anniversary ({item.age} years)"
+    return f"{item.kind} ({item.age} years)"
 
 
 def records(agenda: Agenda, sections: tuple[str, ...] | None = None) -> Iterator[dict]:

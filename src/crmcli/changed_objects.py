@@ -27,7 +27,7 @@ OWNERS: dict[str, tuple[str, str] | None] = {
     "contact_tags": ("contact", "contact_id"), "contact_cards": ("contact", "contact_id"),
     "notes": ("contact", "contact_id"), "interactions": ("contact", "contact_id"),
     "followups": ("contact", "contact_id"), "relationships": ("contact", "contact_id"),
-    "contact_field_values": ("contact", "record_id"),
+    "contact_field_values": ("contact", "record_id"), "contact_dates": ("contact", "contact_id"),
     "deals": ("deal", "id"), "deal_stage_changes": ("deal", "deal_id"),
     "custom_fields": None,
 }

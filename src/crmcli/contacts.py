@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from sqlite3 import Connection
 
-from crmcli import companies
+from crmcli import companies, important_dates
 from crmcli import fields as custom_fields
 from crmcli import search as search_index
 from crmcli.activity import add_note_rows
@@ -66,14 +66,15 @@ def create(db: Connection, contact: Contact, notes: Iterable[str] = (),
         company_id = companies.ensure(db, contact.company) if contact.company else None
         cursor = db.execute(
             "INSERT INTO contacts (uid, name, name_folded, company_id, title, birthday,"
-            " anniversary, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [uid, contact.name, fold(contact.name), company_id, contact.title,
-             _date_text(contact.birthday), _date_text(contact.anniversary), now, now],
+             _date_text(contact.birthday), now, now],
         )
         created = replace(contact, id=cursor.lastrowid, uid=uid, company_id=company_id,
                           created_at=now, updated_at=now, deleted_at=None, version=1)
         _write_details(db, created, region)
         _write_tags(db, created)
+        important_dates.write(db, created)
         written = add_note_rows(db, created.id, notes)
         search_index.add(db, created, (note.body for note in written))
     return created
@@ -91,19 +92,19 @@ def update(db: Connection, contact: Contact, region: str | None = None,
             contact = validate(_catch_up(db, read, contact), region)
         company_id = companies.ensure(db, contact.company) if contact.company else None
         fields = [contact.name, fold(contact.name), company_id, contact.title,
-                  _date_text(contact.birthday), _date_text(contact.anniversary)]
-        stored = db.execute("SELECT name, name_folded, company_id, title, birthday, anniversary,"
+                  _date_text(contact.birthday)]
+        stored = db.execute("SELECT name, name_folded, company_id, title, birthday,"
                             " updated_at FROM contacts WHERE id = ?", [contact.id]).fetchone()
         if stored is None:
             raise NotFound(f"no contact #{contact.id}")
         updated = replace(contact, company_id=company_id, updated_at=stored[-1])
         details_changed = _write_details(db, updated, region)
-        tags_changed = _write_tags(db, updated)
+        tags_changed = _write_tags(db, updated) | important_dates.write(db, updated)
         if list(stored[:-1]) != fields or details_changed or tags_changed:
             updated = replace(updated, updated_at=now_stamp(db))
             db.execute(
                 "UPDATE contacts SET name = ?, name_folded = ?, company_id = ?, title = ?,"
-                " birthday = ?, anniversary = ?, updated_at = ? WHERE id = ?",
+                " birthday = ?, updated_at = ? WHERE id = ?",
                 [*fields, updated.updated_at, contact.id])
             search_index.update(db, updated)
         version = db.execute("SELECT version FROM contacts WHERE id = ?", [contact.id]
@@ -284,7 +285,7 @@ def load_many(db: Connection, ids: list[int]) -> list[Contact]:
     contacts: dict[int, Contact] = {}
     for row in db.execute(
         "SELECT c.id, c.uid, c.name, co.name, c.company_id, c.title, c.birthday,"
-        f" c.anniversary, c.created_at, c.updated_at, c.deleted_at, {_LAST_CONTACT}, c.version"
+        f" c.created_at, c.updated_at, c.deleted_at, {_LAST_CONTACT}, c.version"
         " FROM contacts c"
         " LEFT JOIN companies co ON co.id = c.company_id"
         " WHERE c.id IN (SELECT value FROM json_each(?))",
@@ -292,9 +293,8 @@ def load_many(db: Connection, ids: list[int]) -> list[Contact]:
     ):
         contacts[row[0]] = Contact(
             id=row[0], uid=row[1], name=row[2], company=row[3], company_id=row[4],
-            title=row[5], birthday=_partial_date(row[6]), anniversary=_partial_date(row[7]),
-            created_at=row[8], updated_at=row[9], deleted_at=row[10], last_contacted_at=row[11],
-            version=row[12],
+            title=row[5], birthday=_partial_date(row[6]), created_at=row[7], updated_at=row[8],
+            deleted_at=row[9], last_contacted_at=row[10], version=row[11],
         )
     for contact_id, kind, label, value in db.execute(
         "SELECT contact_id, kind, label, value FROM contact_details"
@@ -308,6 +308,7 @@ def load_many(db: Connection, ids: list[int]) -> list[Contact]:
         [id_json],
     ):
         contacts[contact_id].tags.append(tag)
+    important_dates.load_into(db, contacts)
     for contact_id, values in custom_fields.values_for(db, ids).items():
         contacts[contact_id].fields = values
     return [contacts[i] for i in ids if i in contacts]
@@ -426,6 +427,7 @@ def to_record(contact: Contact) -> dict:
         "tags": list(contact.tags),
         "birthday": _date_text(contact.birthday),
         "anniversary": _date_text(contact.anniversary),
+        "dates": important_dates.to_records(contact),
         "created_at": contact.created_at,
         "updated_at": contact.updated_at,
         "last_contacted_at": contact.last_contacted_at,

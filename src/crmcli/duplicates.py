@@ -80,6 +80,12 @@ def combine(keep: Contact, other: Contact) -> tuple[Contact, list[str]]:
             setattr(combined, attribute, theirs)
         elif theirs and theirs != mine:
             conflicts.append(f"kept {attribute} {mine} (other had {theirs})")
+    labels = {fold(d.label): d for d in keep.dates}
+    for date in other.dates:
+        mine = labels.setdefault(fold(date.label), date)
+        if mine != date:
+            conflicts.append(f"kept {mine.label} {mine.date} (other had {date.date})")
+    combined.dates = list(labels.values())
     return combined, conflicts
 
 

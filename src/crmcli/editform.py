@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from crmcli.dates import parse_partial_date
 from crmcli.errors import InvalidInput
-from crmcli.models import Contact, Detail
+from crmcli.models import Contact, Detail, ImportantDate
 from crmcli.normalize import split_label
 
 _HEADER = """\
@@ -17,10 +17,12 @@ _HEADER = """\
 # One value per line as "key: value"; lines starting with # are ignored.
 # email/phone/address/url take an optional label: "phone: mobile: +34 612 345 678".
 # Delete a line to remove that value; repeat a key to add another one.
+# Other dates as "date: label: value" ("date: wedding: 2012-06-16"; --06-16 has no year).
 # Custom fields (crm field list) follow the details, one "name: value" each; empty clears.
 """
-_SINGLE = ("name", "company", "title", "birthday", "tags")
-_MULTI = {"email": "emails", "phone": "phones", "address": "addresses", "url": "urls"}
+_SINGLE = ("name", "company", "title", "birthday", "anniversary", "tags")
+_MULTI = {"email": "emails", "phone": "phones", "address": "addresses", "url": "urls",
+          "date": "dates"}
 
 
 def _escape(value: str) -> str:
@@ -31,7 +33,9 @@ def _unescape(value: str) -> str:
     return value.replace("\\n", "\n").replace("\\\\", "\\")
 
 
-def _detail_text(detail: Detail) -> str:
+def _detail_text(detail: Detail | ImportantDate) -> str:
+    if isinstance(detail, ImportantDate):
+        return f"{_escape(detail.label)}: {detail.date}"
     value = _escape(detail.value)
     return f"{detail.label}: {value}" if detail.label else value
 
@@ -43,6 +47,7 @@ def to_form(contact: Contact, field_names: Sequence[str] = ()) -> str:
     lines.append(f"company: {contact.company or ''}")
     lines.append(f"title: {contact.title or ''}")
     lines.append(f"birthday: {contact.birthday or ''}")
+    lines.append(f"anniversary: {contact.anniversary or ''}")
     lines.append(f"tags: {', '.join(contact.tags)}")
     for key, attribute in _MULTI.items():
         for detail in getattr(contact, attribute):
@@ -69,7 +74,7 @@ def from_form(text: str, base: Contact, date_order: str, today: dt.date,
     custom fields' texts as written (``field_changes`` compares them with the stored ones)."""
     single: dict[str, str] = {}
     custom: dict[str, str] = {}
-    multi: dict[str, list[Detail]] = {attribute: [] for attribute in _MULTI.values()}
+    multi: dict[str, list] = {attribute: [] for attribute in _MULTI.values()}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
@@ -87,20 +92,41 @@ def from_form(text: str, base: Contact, date_order: str, today: dt.date,
             if key in single:
                 raise InvalidInput(f"line {number}: {key} is given twice")
             single[key] = value
+        elif value and key == "date":
+            multi["dates"].append(_date_line(number, value, date_order, today))
         elif value:
             detail_value, label = split_label(value)
             multi[_MULTI[key]].append(Detail(_unescape(detail_value), label))
     if not single.get("name"):
         raise InvalidInput("the form has no name: line 'name: ...' is required")
-    try:
-        birthday = (parse_partial_date(single["birthday"], date_order, today)
-                    if single.get("birthday") else None)
-    except InvalidInput as exc:
-        raise InvalidInput(f"birthday: {exc}") from exc
+    birthday, anniversary = (_form_date(single, key, date_order, today)
+                             for key in ("birthday", "anniversary"))
     tags = [tag.strip() for tag in single.get("tags", "").split(",") if tag.strip()]
     return replace(base, name=single["name"], company=single.get("company") or None,
-                   title=single.get("title") or None, birthday=birthday, tags=tags,
+                   title=single.get("title") or None, birthday=birthday,
+                   anniversary=anniversary, tags=tags,
                    fields={name: value for name, value in custom.items() if value}, **multi)
+
+
+def _form_date(single: dict[str, str], key: str, date_order: str, today: dt.date):
+    try:
+        return parse_partial_date(single[key], date_order, today) if single.get(key) else None
+    except InvalidInput as exc:
+        raise InvalidInput(f"{key}: {exc}") from exc
+
+
+def _date_line(number: int, value: str, date_order: str, today: dt.date) -> ImportantDate:
+    """``wedding: 2012-06-16`` (the label may hold colons: the date is after the last)."""
+    from crmcli.important_dates import ANNIVERSARY, clean_label
+
+    label, sep, date = value.rpartition(":")
+    try:
+        label = clean_label(_unescape(label.strip()))
+        if not sep or label == ANNIVERSARY:
+            raise InvalidInput("expected 'date: LABEL: DATE' (the anniversary has its own line)")
+        return ImportantDate(label, parse_partial_date(date.strip(), date_order, today))
+    except InvalidInput as exc:
+        raise InvalidInput(f"line {number}: {exc}") from exc
 
 
 def field_changes(before: Contact, edited: Contact, field_names: Sequence[str]):
@@ -130,6 +156,7 @@ class FlagEdit:
     company: str | None = None
     title: str | None = None
     birthday: str | None = None
+    anniversary: str | None = None
     add: dict[str, list[str]] = field(default_factory=dict)  # "emails": ["work:a@b.c"]
     remove: dict[str, list[str]] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
@@ -137,7 +164,7 @@ class FlagEdit:
 
     def is_empty(self) -> bool:
         return (all(value is None for value in (self.name, self.company, self.title,
-                                                 self.birthday))
+                                                 self.birthday, self.anniversary))
                 and not any([*self.add.values(), *self.remove.values(), self.tags, self.untag]))
 
 
@@ -147,18 +174,29 @@ def apply_flags(contact: Contact, edit: FlagEdit, date_order: str, today: dt.dat
     from crmcli.contact_rules import normalize_tag
 
     untagged = {normalize_tag(tag) for tag in edit.untag}
-    birthday = contact.birthday if edit.birthday is None else (
-        parse_partial_date(edit.birthday, date_order, today) if edit.birthday else None)
+    birthday, anniversary = (
+        getattr(contact, key) if getattr(edit, key) is None else _flag_date(
+            key, getattr(edit, key), date_order, today)
+        for key in ("birthday", "anniversary"))
     changed = replace(
         contact, name=contact.name if edit.name is None else edit.name,
         company=contact.company if edit.company is None else edit.company,
         title=contact.title if edit.title is None else edit.title, birthday=birthday,
+        anniversary=anniversary,
         tags=[tag for tag in contact.tags + edit.tags if normalize_tag(tag) not in untagged])
     for attribute, kind in DETAIL_KINDS.items():
         setattr(changed, attribute, _changed_details(
             kind, getattr(contact, attribute), edit.add.get(attribute, []),
             edit.remove.get(attribute, [])))
     return changed
+
+
+def _flag_date(key: str, text: str, date_order: str, today: dt.date):
+    """--birthday/--anniversary: a date, or '' to clear."""
+    try:
+        return parse_partial_date(text, date_order, today) if text else None
+    except InvalidInput as exc:
+        raise InvalidInput(f"--{key}: {exc}") from exc
 
 
 def _changed_details(kind: str, current: list[Detail], add: list[str], remove: list[str]

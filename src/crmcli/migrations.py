@@ -444,3 +444,25 @@ def m015_segments(db: Database) -> None:
             updated_at TEXT NOT NULL
         )""",
     )
+
+
+@migrations()
+def m016_important_dates(db: Database) -> None:
+    """Important dates: the anniversary column becomes the "anniversary" row of a table that
+    holds any labelled date of a contact."""
+    _run(
+        db,
+        """CREATE TABLE contact_dates (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            label TEXT NOT NULL,
+            label_folded TEXT NOT NULL,
+            date TEXT NOT NULL,
+            UNIQUE (contact_id, label_folded)
+        )""",
+        "CREATE INDEX contact_dates_day ON contact_dates(substr(date, -5))",
+        "INSERT INTO contact_dates (contact_id, label, label_folded, date)"
+        " SELECT id, 'anniversary', 'anniversary', anniversary FROM contacts"
+        " WHERE anniversary IS NOT NULL AND anniversary != '' ORDER BY id",
+        "ALTER TABLE contacts DROP COLUMN anniversary",
+    )

@@ -35,6 +35,15 @@ class PartialDate:
         return cls(int(year), int(month), int(day))
 
 
+@dataclass(frozen=True)
+class ImportantDate:
+    """A date to remember about a contact other than the birthday and the anniversary (which
+    have their own fields): a label ("wedding", "started at ACME") and a full or yearless date."""
+
+    label: str
+    date: PartialDate
+
+
 @dataclass
 class Detail:
     """One email address, phone number, postal address or URL, with an optional label."""
@@ -58,6 +67,7 @@ class Contact:
     tags: list[str] = field(default_factory=list)
     birthday: PartialDate | None = None
     anniversary: PartialDate | None = None
+    dates: list[ImportantDate] = field(default_factory=list)  # besides birthday, anniversary
     created_at: str | None = None
     updated_at: str | None = None
     deleted_at: str | None = None

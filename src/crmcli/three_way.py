@@ -17,7 +17,7 @@ from crmcli.models import Contact
 
 T = TypeVar("T")
 CONTACT_VALUES = ("name", "company", "title", "birthday", "anniversary")
-CONTACT_LISTS = ("emails", "phones", "addresses", "urls", "tags")
+CONTACT_LISTS = ("emails", "phones", "addresses", "urls", "tags", "dates")
 
 
 def merge(base: T, mine: T, theirs: T, values: tuple[str, ...], lists: tuple[str, ...] = ()

@@ -14,6 +14,7 @@ USER_TABLES = (
     "companies", "contacts", "contact_details", "contact_tags", "contact_cards", "notes",
     "interactions", "deals", "deal_stage_changes", "followups", "relationships",
     "custom_fields", "contact_field_values", "company_field_values", "segments",
+    "contact_dates",
 )
 # Columns of user tables that are caches: neither dumped nor journaled, emptied on a restore.
 CACHE_COLUMNS = {"contact_cards": ("rendered", "rendered_for")}

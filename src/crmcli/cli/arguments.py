@@ -1,7 +1,7 @@
 """Arguments that look like options, and numbers too large to store.
 
 Click reads every token that starts with ``-`` as options, but crm's arguments often start
-with one: dates (``crm follow-up ana -2d``) and query terms (``crm list -tag:lost``,
+with one: dates (``crm follow-up ana -2d``, yearless ``--06-12``) and query terms (``crm list -tag:lost``,
 ``-has:email``). Before Click parses a command, a token that is not one of that command's
 options goes behind ``--``, as a positional argument; so does a negated query term
 (``-tag:lost``, not ``-t ag:lost``). Where a real short option would otherwise swallow a
@@ -12,7 +12,10 @@ what SQLite stores (64 bits), so ``--limit 99999999999999999999999`` is a usage 
 
 from __future__ import annotations
 
+import re
+
 _LARGEST = 2**63 - 1
+_YEARLESS_DATE = re.compile(r"--\d\d-?\d\d")
 
 
 def adapt(command):
@@ -86,6 +89,8 @@ def _kind(token: str, options: dict[str, bool], ctx) -> str:
     name = token.split("=", 1)[0] if token.startswith("--") else token
     if name in options:
         return "option taking the next token" if options[name] and "=" not in token else "option"
+    if _YEARLESS_DATE.fullmatch(token):
+        return "argument"  # a date without a year: --06-12
     if token.startswith("--"):
         return "option"  # an unknown long option: Click says so
     if _is_query_term(token):

@@ -57,10 +57,15 @@ def _details(values: list[str]) -> list[Detail]:
     return [Detail(*split_label(value)) for value in values]
 
 
-def _birthday(text: str | None):
+def _birthday(text: str | None, flag: str = "birthday"):
     from crmcli.dates import parse_partial_date
 
-    return parse_partial_date(text, state().config.date_order, state().today) if text else None
+    if not text:
+        return None
+    try:
+        return parse_partial_date(text, state().config.date_order, state().today)
+    except InvalidInput as exc:
+        raise InvalidInput(f"--{flag}: {exc}") from exc
 
 
 @app.command(epilog="Examples:\n\n  crm add 'Ana Lima' -e work:ana@acme.com -p mobile:+351912345678"
@@ -74,6 +79,8 @@ def add(
     tag: Tags = [],
     birthday: Annotated[str | None, typer.Option(
         help="Birthday: 1980-05-17, 17/05/1980, 17 May, --05-17 (no year).")] = None,
+    anniversary: Annotated[str | None, typer.Option(
+        help="Anniversary, as --birthday (crm date add sets other dates).")] = None,
     address: Addresses = [],
     url: Urls = [],
     note: Annotated[str | None, typer.Option(help="A first note about the contact.")] = None,
@@ -89,7 +96,8 @@ def add(
     changes = fields.parse_assignments(set_)
     contact, warnings = contact_rules.tidy(Contact(
         name=name, emails=_details(email), phones=_details(phone), addresses=_details(address),
-        urls=_details(url), company=company, title=title, tags=tag, birthday=_birthday(birthday)))
+        urls=_details(url), company=company, title=title, tags=tag, birthday=_birthday(birthday),
+        anniversary=_birthday(anniversary, "anniversary")))
     contact = contact_rules.validate(contact, phones.region())
     phones.warn(warnings + duplicates.shared_details(db, contact, phones.region()))
     with transaction(db):
@@ -167,6 +175,8 @@ def edit(
         "--company", "-c", help="New company ('' to clear).")] = None,
     title: Annotated[str | None, typer.Option(help="New title ('' to clear).")] = None,
     birthday: Annotated[str | None, typer.Option(help="New birthday ('' to clear).")] = None,
+    anniversary: Annotated[str | None, typer.Option(
+        help="New anniversary ('' to clear).")] = None,
     email: Emails = [],
     phone: Phones = [],
     address: Addresses = [],
@@ -197,7 +207,7 @@ def edit(
     from crmcli import editform
 
     flags = editform.FlagEdit(
-        name=name, company=company, title=title, birthday=birthday,
+        name=name, company=company, title=title, birthday=birthday, anniversary=anniversary,
         add={"emails": email, "phones": phone, "addresses": address, "urls": url},
         remove={"emails": rm_email, "phones": rm_phone, "addresses": rm_address,
                 "urls": rm_url}, tags=tag, untag=untag)

@@ -257,7 +257,7 @@ def birthdays(
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
-    """Birthdays and anniversaries coming up (yearless ones included)."""
+    """Birthdays, anniversaries and other important dates coming up (yearless ones too)."""
     from crmcli.agenda import occasions
 
     today = state().now.date()
@@ -269,7 +269,7 @@ def birthdays(
     if not out(format_, as_json, as_csv).records(
             records, [("date", "Date"), ("in_days", "In days"), ("contact", "Contact"),
                       ("company", "Company"), ("kind", "Kind"), ("age", "Age")]):
-        info(f"no birthdays or anniversaries in the next {days} days")
+        info(f"no birthdays or important dates in the next {days} days")
 
 
 # ------------------------------------------------------------------------------------- remind

@@ -182,7 +182,8 @@ def export(
         help="Write one <uid>.vcf per contact into this directory (for vdirsyncer); with -f "
         "ics, one .ics per follow-up (for khal), removing those no longer exported.")] = None,
     birthdays: Annotated[bool, typer.Option(
-        "--birthdays", help="With -f ics: add birthdays and anniversaries.")] = False,
+        "--birthdays",
+        help="With -f ics: add birthdays, anniversaries and other important dates.")] = False,
 ) -> None:
     """Export contacts as vCard (default), CSV, JSON or JSON Lines; follow-ups as iCalendar."""
     _check_export_options(format_, output_file, vdir, birthdays)

@@ -17,6 +17,10 @@ Column map (Google, old and new layout | Outlook | crmcli)
     tags       Group Membership, Labels (` ::: `) | Categories (`;`) | tags (`,`)
     birthday   Birthday: YYYY-MM-DD or --MM-DD | M/D/YYYY, 0/0/00 for none | as Google
     anniversary  Event N - Type "Anniversary" + Event N - Value | Anniversary | anniversary
+    dates      other Event N - Type/Value (Event 2 holds them, ` ::: `-joined) | - |
+               dates (`label: date`, ` ::: `-joined)
+    fields     - | - | one column per custom field, named after it
+    relations  Relation N - Type/Value | - | relations (`type: name`, ` ::: `-joined)
     notes      Notes | Notes | notes (several notes are written as one, split by a blank line)
     uid        - | - | uid
 

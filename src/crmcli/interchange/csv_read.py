@@ -26,7 +26,7 @@ from crmcli.interchange.csv_columns import (
     OUTLOOK_URLS,
     SINGULAR,
 )
-from crmcli.models import Contact, Detail, PartialDate
+from crmcli.models import Contact, Detail, ImportantDate, PartialDate
 from crmcli.normalize import is_email
 
 HEADER_LIMIT = 1 << 20
@@ -129,12 +129,13 @@ class CsvContacts(Iterator[CsvRecord]):
                           tags=self._dialect.tags(fields.get("tags", "")))
         for (kind, _), parts in groups.items():
             if kind == "events":
-                _add_event(fields, parts, record.warnings)
+                _add_events(contact, fields, parts, record.warnings)
             else:
                 _add_details(contact, kind, parts, record.warnings)
         contact.birthday = self._date(fields.get("birthday", ""), "birthday", record.warnings)
         contact.anniversary = self._date(fields.get("anniversary", ""), "anniversary",
                                          record.warnings)
+        contact.dates += _dates(fields.get("dates", ""), record.warnings)
         contact.fields = {name.removeprefix(_FIELD): value for name, value in fields.items()
                           if name.startswith(_FIELD)}
         contact.name = _name(fields) or _fallback_name(contact)
@@ -236,13 +237,31 @@ def _add_details(contact: Contact, kind: str, parts: dict[str, str], warnings: l
             getattr(contact, kind).append(Detail(value, label))
 
 
-def _add_event(fields: dict[str, str], parts: dict[str, str], warnings: list[str]) -> None:
-    """Google's events: an anniversary is kept, other kinds of date are not."""
-    label = _label(parts["label"])
-    if label == "anniversary":
-        fields["anniversary"] = parts.get("value", "")
-    elif "value" in parts:
-        warnings.append(f"event {label or 'without a type'} {parts['value']!r} not imported")
+def _add_events(contact: Contact, fields: dict[str, str], parts: dict[str, str],
+                warnings: list[str]) -> None:
+    """Google's events (several when ` ::: `-joined): the anniversary, and other dates."""
+    values = _MULTI_SPLIT.split(parts.get("value", ""))
+    labels = _MULTI_SPLIT.split(parts["label"].strip().lstrip("*").strip())
+    for index, value in enumerate(values):
+        label = labels[index] if len(labels) == len(values) else labels[0]
+        if _label(label) == "anniversary":
+            fields["anniversary"] = value
+        elif value:
+            contact.dates += _dates(f"{label or 'event'}: {value}", warnings)
+
+
+def _dates(text: str, warnings: list[str]) -> list[ImportantDate]:
+    """``label: date`` items, ` ::: `-joined; a bad one is left out with a warning."""
+    from crmcli.important_dates import clean_label, parse_stored
+
+    found = []
+    for item in filter(None, _MULTI_SPLIT.split(text.strip())):
+        label, _, date = item.rpartition(":")
+        try:
+            found.append(ImportantDate(clean_label(label), parse_stored(date)))
+        except InvalidInput as exc:
+            warnings.append(f"date {item!r} not imported: {exc}")
+    return found
 
 
 def _address(parts: dict[str, str]) -> str:
@@ -332,7 +351,8 @@ def _outlook_slot(column: str) -> _Slot | None:
     return None
 
 
-_CRMCLI_FIELDS = ("name", "company", "title", "tags", "birthday", "anniversary", "notes", "uid")
+_CRMCLI_FIELDS = ("name", "company", "title", "tags", "birthday", "anniversary", "dates",
+                  "notes", "uid")
 _CRMCLI_DETAIL = re.compile(r"(email|phone|address|url)_(\d+)(_label)?")
 _CRMCLI_KINDS = {"email": "emails", "phone": "phones", "address": "addresses", "url": "urls"}
 _FIELD = "field:"  # a crmcli column of a custom field

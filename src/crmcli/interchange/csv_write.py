@@ -86,6 +86,7 @@ _GOOGLE_DETAILS = (("emails", "E-mail", "Value"), ("phones", "Phone", "Value"),
 _GOOGLE_HEADER = [
     "Name", "Given Name", "Family Name", "Birthday", "Notes", "Group Membership",
     "Organization 1 - Name", "Organization 1 - Title", "Event 1 - Type", "Event 1 - Value",
+    "Event 2 - Type", "Event 2 - Value",
     *(f"{prefix} {n} - {part}" for kind, prefix, value in _GOOGLE_DETAILS
       for n in range(1, COLUMNS[kind] + 1) for part in ("Type", value))]
 
@@ -98,8 +99,10 @@ def _google_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, 
              "Group Membership": MULTI.join(groups),
              "Organization 1 - Name": contact.company or "",
              "Organization 1 - Title": contact.title or ""}
-    if contact.anniversary:
-        cells |= {"Event 1 - Type": "Anniversary", "Event 1 - Value": str(contact.anniversary)}
+    events = [("Anniversary", str(contact.anniversary))] if contact.anniversary else []
+    events += [(date.label, str(date.date)) for date in contact.dates]
+    for n, (value, label) in enumerate(_slots([Detail(v, t) for t, v in events], 2), 1):
+        cells |= {f"Event {n} - Type": label, f"Event {n} - Value": value}
     for kind, prefix, value_part in _GOOGLE_DETAILS:
         for n, (value, label) in enumerate(_slots(getattr(contact, kind), COLUMNS[kind]), 1):
             cells |= {f"{prefix} {n} - Type": label.title(), f"{prefix} {n} - {value_part}": value}
@@ -150,13 +153,14 @@ _CRMCLI_HEADER = [
     "name", "company", "title",
     *(f"{key}_{n}{suffix}" for kind, key in _CRMCLI_DETAILS
       for n in range(1, COLUMNS[kind] + 1) for suffix in ("", "_label")),
-    "tags", "birthday", "anniversary", "notes", "uid"]
+    "tags", "birthday", "anniversary", "dates", "notes", "uid"]
 
 
 def _crmcli_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, str]:
     cells = {"name": contact.name, "company": contact.company or "", "title": contact.title or "",
              "tags": ",".join(contact.tags), "birthday": _date(contact.birthday),
-             "anniversary": _date(contact.anniversary), "notes": notes,
+             "anniversary": _date(contact.anniversary),
+             "dates": MULTI.join(f"{d.label}: {d.date}" for d in contact.dates), "notes": notes,
              "uid": contact.uid or ""}
     cells |= {name: _field_text(value) for name, value in contact.fields.items()}
     for kind, key in _CRMCLI_DETAILS:

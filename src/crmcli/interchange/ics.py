@@ -15,7 +15,9 @@ of February in other years.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from sqlite3 import Connection
@@ -24,6 +26,7 @@ from typing import TextIO
 from crmcli import followups, recurrence
 from crmcli.errors import InvalidInput
 from crmcli.models import PartialDate
+from crmcli.normalize import fold
 
 PRODID = "-//crmcli//crm export//EN"
 UID_SUFFIX = "@crmcli"
@@ -177,16 +180,20 @@ def _details(item: followups.Entry, rule: recurrence.Rule | None) -> list[str]:
 
 
 def _occasions(db: Connection, contact_ids: list[int]):
-    """(uid, name, kind, date) of every birthday and anniversary of ``contact_ids``."""
-    rows = db.execute(
-        "SELECT uid, name, birthday, anniversary FROM contacts WHERE deleted_at IS NULL"
-        " AND id IN (SELECT value FROM json_each(?))"
-        " AND (birthday IS NOT NULL OR anniversary IS NOT NULL) ORDER BY name_folded, id",
-        [json.dumps(contact_ids)])
-    for uid, name, *dates in rows:
-        for kind, text in zip(("birthday", "anniversary"), dates, strict=True):
-            if text:
-                yield uid, name, kind, PartialDate.from_storage(text)
+    """(uid, name, kind, date) of every birthday and important date of ``contact_ids``."""
+    from crmcli.important_dates import occasion_rows
+
+    ids = json.dumps(contact_ids)
+    people = {row[0]: row[1:] for row in db.execute(
+        "SELECT id, uid, name, birthday FROM contacts WHERE deleted_at IS NULL"
+        " AND id IN (SELECT value FROM json_each(?)) ORDER BY name_folded, id", [ids])}
+    dates: dict[int, list] = {}
+    for contact_id, label, text in occasion_rows(db, None, ids):
+        dates.setdefault(contact_id, []).append((label, text))
+    for contact_id, (uid, name, birthday) in people.items():
+        found = [("birthday", birthday)] if birthday else []
+        for kind, text in found + sorted(dates.get(contact_id, [])):
+            yield uid, name, kind, PartialDate.from_storage(text)
 
 
 def _occasion_event(uid: str, name: str, kind: str, date: PartialDate, year: int,
@@ -199,7 +206,7 @@ def _occasion_event(uid: str, name: str, kind: str, date: PartialDate, year: int
     start = (dt.date(date.year, date.month, date.day) if date.year
              else next_occurrence(date, dt.date(year, 1, 1)))
     event = vobject.newFromBehavior("vevent")
-    event.add("uid").value = f"{kind}-{uid}{UID_SUFFIX}"
+    event.add("uid").value = f"{_uid_word(kind)}-{uid}{UID_SUFFIX}"
     event.add("dtstamp").value = stamp
     _add_span(event, dt.datetime.combine(start, dt.time()), False)
     event.add("summary").value = f"{name}'s {kind}"
@@ -211,3 +218,14 @@ def _occasion_event(uid: str, name: str, kind: str, date: PartialDate, year: int
         event.add("description").value = (f"Born in {date.year}" if kind == "birthday"
                                           else f"Since {date.year}")
     return event
+
+
+def _uid_word(kind: str) -> str:
+    """birthday and anniversary as they are; another date's label as ``date-`` and its
+    letters and digits (with a digest of the label when that drops anything)."""
+    if kind in ("birthday", "anniversary"):
+        return kind
+    word = re.sub(r"[^a-z0-9]+", "-", fold(kind)).strip("-")
+    if word != fold(kind):
+        word += "-" + hashlib.sha1(kind.encode()).hexdigest()[:8]
+    return f"date-{word}"

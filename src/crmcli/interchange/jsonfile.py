@@ -156,7 +156,7 @@ def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
     if not isinstance(record, dict):
         raise InvalidInput("expected a JSON object")
     unknown = set(record) - {"id", "version", *_TEXT_FIELDS, *_DETAIL_FIELDS, "tags",
-                             *_DATE_FIELDS, *_IGNORED, "fields"}
+                             *_DATE_FIELDS, *_IGNORED, "fields", "dates"}
     if unknown:
         raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
     contact = Contact(name="")
@@ -183,6 +183,10 @@ def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
             setattr(contact, name, parse_partial_date(_text(record, name), "YMD", today))
     if record.get("fields") is not None:
         contact.fields = _custom_fields(record["fields"])
+    if record.get("dates") is not None:
+        from crmcli.important_dates import from_records
+
+        contact.dates = from_records(record["dates"])
     fields = set(record) - {"id", "version", *_IGNORED}
     return contact, fields
 

@@ -82,7 +82,8 @@ WRITES = {
     "field rm": ([["field", "add", "budget", "--type", "number"],
                   ["edit", "ana", "--set", "budget=12000"]], ["field", "rm", "budget", "--yes"]),
     "date add": ([], ["date", "add", "ana", "wedding", "2012-06-16"]),
-    "date rm": ([["date", "add", "ana", "wedding", "2012-06-16"]], ["date", "rm", "ana", "wedding"]),
+    "date rm": ([["date", "add", "ana", "wedding", "2012-06-16"]],
+                ["date", "rm", "ana", "wedding"]),
     "deal stages remap": ([], ["deal", "stages", "remap", "negotiation", "--to", "proposal",
                                "--yes"]),
 }

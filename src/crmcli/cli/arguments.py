@@ -1,13 +1,14 @@
 """Arguments that look like options, and numbers too large to store.
 
 Click reads every token that starts with ``-`` as options, but crm's arguments often start
-with one: dates (``crm follow-up ana -2d``, yearless ``--06-12``) and query terms (``crm list -tag:lost``,
+with one: dates (``crm follow-up ana -2d``) and query terms (``crm list -tag:lost``,
 ``-has:email``). Before Click parses a command, a token that is not one of that command's
 options goes behind ``--``, as a positional argument; so does a negated query term
 (``-tag:lost``, not ``-t ag:lost``). Where a real short option would otherwise swallow a
 token (``-tvip``), that is a usage error rather than a guess: the user writes ``--tag vip``
 or puts the argument after ``--``. Whole numbers are checked against
 what SQLite stores (64 bits), so ``--limit 99999999999999999999999`` is a usage error too.
+A yearless date (``--06-12``) is an argument too, though it starts with two dashes.
 """
 
 from __future__ import annotations

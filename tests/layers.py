@@ -39,10 +39,10 @@ RANKS = {
     "userdata": 4, "dump": 4, "profiles": 4, "journal": 4, "journal_summary": 4, "undo": 4,
     "forgetting": 4, "changed_objects": 4,
     "relationships": 4,
-    "completion": 4, "fields": 4, "query": 4, "query_sql": 4, "segments": 4,
+    "completion": 4, "fields": 4, "query": 4, "query_sql": 4, "segments": 4, "campaigns": 4,
     "important_dates": 4,
     # 5 adapters to other formats and tools
-    "interchange": 5, "digest": 5, "mailer": 5, "hooks": 5, "sync": 5,
+    "interchange": 5, "digest": 5, "mailer": 5, "campaign_mail": 5, "hooks": 5, "sync": 5,
     # 6 the output layer, the only writer to stdout
     "output": 6, "views": 6,
     # 7 commands

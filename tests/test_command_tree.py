@@ -24,7 +24,8 @@ NOW = "2026-11-25T10:00:00+00:00"
 ARGUMENTS = {"show": ["1"], "deal show": ["1"], "company show": ["1"],
              "notes search": ["pilot"], "followups list": ["ana"], "notes list": ["ana"],
              "sync": ["--no-command"], "sync run": ["--no-command"],
-             "relations": ["1"], "segment show": ["vips"], "date list": ["1"]}
+             "relations": ["1"], "segment show": ["vips"], "date list": ["1"],
+             "campaign status": ["news"], "campaign send": ["news", "--dry-run"]}
 TYPE_IS_T = {"log", "activity"}  # where -t has always meant --type
 
 
@@ -54,6 +55,9 @@ def book(tmp_path_factory):
     assert run(app, ["--db", str(path), "demo"], env=env).exit_code == 0
     assert run(app, ["--db", str(path), "segment", "save", "vips", "tag:vip"],
                env=env).exit_code == 0
+    (folder / "news.md").write_text("Subject: News\nFrom: me@example.com\n\nHello\n")
+    assert run(app, ["--db", str(path), "campaign", "new", "news", "--to", "@vips",
+                     "--template", str(folder / "news.md")], env=env).exit_code == 0
     return path, env
 
 

@@ -156,7 +156,8 @@ def test_every_option_naming_a_contact_tag_company_stage_or_deal_completes():
                if param.param_type_name == "option" and param.opts[0] in COMPLETED_OPTIONS
                and param.opts[0] not in shell_completion.Spec(
                    shell_completion.TABLE.get(" ".join(path), "")).options
-               and path != ("remind",)]  # remind --to is an email address
+               # remind --to is an email address, campaign new --to a query
+               and path not in (("remind",), ("campaign", "new"))]
     assert missing == []
 
 

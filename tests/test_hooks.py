@@ -208,6 +208,9 @@ HOOKLESS = {
     "deal stages rename": "needs config.toml edited first (writes deals through the same gate)",
     "segment save": "a segment is a saved query, no object",
     "segment rm": "a segment is a saved query, no object",
+    "campaign new": "a campaign and its recipients are no object",
+    "campaign refresh": "a campaign and its recipients are no object",
+    "campaign preview": "reads",
 }
 FOR_GOOD = {"forget": ([], ["forget", "bo", "--yes"]),
             "trash --empty": ([["rm", "bo", "--yes"]], ["trash", "--empty", "--yes"]),

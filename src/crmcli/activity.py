@@ -306,3 +306,14 @@ def event_record(event: Event) -> dict:
     return {"type": event.kind, "id": event.id, "at": event.at, "contact_id": event.contact_id,
             "contact": event.contact, "company": event.company, "text": event.body,
             "duration_minutes": event.duration_minutes, "outcome": event.outcome}
+
+
+def log_campaign_mail(db: Connection, contact_id: int, happened_at: str, subject: str,
+                      campaign: str, message_id: str) -> int:
+    """Log a campaign's message as an email on the contact, marked with the campaign and its
+    Message-ID (campaign mail is not personal contact: the last contact ignores it)."""
+    return db.execute(
+        "INSERT INTO interactions (contact_id, kind, body, happened_at, created_at, campaign,"
+        " message_id) VALUES (?, 'email', ?, ?, ?, ?, ?)",
+        [contact_id, f"Campaign {campaign}: {subject}", happened_at, now_stamp(db), campaign,
+         message_id]).lastrowid

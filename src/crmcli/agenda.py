@@ -134,7 +134,8 @@ candidates AS MATERIALIZED (
 ),
 latest AS MATERIALIZED (
     SELECT k.*, (SELECT MAX(i.happened_at) FROM interactions i
-                 WHERE i.contact_id = k.id AND i.deleted_at IS NULL) AS interaction
+                 WHERE i.contact_id = k.id AND i.deleted_at IS NULL
+                 AND i.campaign IS NULL) AS interaction
     FROM candidates k WHERE k.days > 0
 ),
 due AS MATERIALIZED (

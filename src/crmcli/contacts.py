@@ -38,8 +38,8 @@ from crmcli.normalize import (
     phone_key,
 )
 
-_LAST_CONTACT = ("(SELECT max(i.happened_at) FROM interactions i"
-                 " WHERE i.contact_id = c.id AND i.deleted_at IS NULL)")
+_LAST_CONTACT = ("(SELECT max(i.happened_at) FROM interactions i"  # campaign mail is no contact
+                 " WHERE i.contact_id = c.id AND i.deleted_at IS NULL AND i.campaign IS NULL)")
 SORTS = {
     "name": "c.name_folded, c.id",
     "created": "c.created_at, c.id",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlite3 import Connection
 
-from crmcli import contacts, journal, search
+from crmcli import campaigns, contacts, journal, search
 from crmcli.db import transaction
 
 
@@ -21,6 +21,7 @@ def forget(db: Connection, contact_ids: list[int]) -> int:
     try:
         with transaction(db):
             journal.purge_contacts(db, contact_ids)
+            campaigns.forget_addresses(db, contact_ids)
             search.forget(db, contact_ids)
             count = contacts.delete_for_good(db, contact_ids)
     finally:

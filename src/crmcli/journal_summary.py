@@ -26,7 +26,8 @@ _NOUNS = {"companies": "company", "contacts": "contact", "contact_details": "det
           "interactions": "interaction", "deals": "deal", "deal_stage_changes": "stage change",
           "followups": "follow-up", "custom_fields": "field", "relationships": "relationship",
           "contact_field_values": "field value", "company_field_values": "field value",
-          "segments": "segment", "contact_dates": "date"}
+          "segments": "segment", "contact_dates": "date", "campaigns": "campaign",
+          "campaign_recipients": "recipient", "mail_opt_outs": "opt-out"}
 _VERBS = {"insert": "added", "update": "changed", "delete": "removed"}
 _DETAIL_NOUNS = {"email": "email", "phone": "phone", "address": "address", "url": "web address"}
 _CARD_FILES = (".vcf", ".vcard")

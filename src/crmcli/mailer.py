@@ -228,16 +228,16 @@ def send_smtp(message: EmailMessage, settings: SmtpSettings, to: list[str],
             refused = server.send_message(message, to_addrs=to)
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(f"SMTP server {where} refused the login of {settings.user}: "
-                            f"{_reply(exc.smtp_code, exc.smtp_error)}") from exc
+                            f"{reply_text(exc.smtp_code, exc.smtp_error)}") from exc
     except smtplib.SMTPRecipientsRefused as exc:
         raise DeliveryError(f"SMTP server {where} refused the recipient(s): "
                             f"{_refusals(exc.recipients)}") from exc
     except smtplib.SMTPSenderRefused as exc:
         raise DeliveryError(f"SMTP server {where} refused the sender {exc.sender}: "
-                            f"{_reply(exc.smtp_code, exc.smtp_error)}") from exc
+                            f"{reply_text(exc.smtp_code, exc.smtp_error)}") from exc
     except smtplib.SMTPResponseException as exc:
         raise DeliveryError(f"SMTP server {where} said: "
-                            f"{_reply(exc.smtp_code, exc.smtp_error)}") from exc
+                            f"{reply_text(exc.smtp_code, exc.smtp_error)}") from exc
     except (smtplib.SMTPException, ssl.SSLError) as exc:
         raise DeliveryError(f"SMTP with {where} failed: {exc}") from exc
     except OSError as exc:
@@ -246,6 +246,25 @@ def send_smtp(message: EmailMessage, settings: SmtpSettings, to: list[str],
     if refused:
         raise DeliveryError(f"SMTP server {where} refused the recipient(s): "
                             f"{_refusals(refused)}")
+
+
+def smtp_session(settings: SmtpSettings, config: Config):
+    """A connected, secured and logged-in SMTP server, for many messages (``quit`` it after);
+    a refusal is a DeliveryError naming the server."""
+    import smtplib
+    import ssl
+
+    password = smtp_password(settings, config.path) if settings.user else None
+    where = f"{settings.host}:{settings.port}"
+    try:
+        server = _connect(settings)
+        _secure_and_login(server, settings, where, password)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryError(f"SMTP server {where} refused the login of {settings.user}: "
+                            f"{reply_text(exc.smtp_code, exc.smtp_error)}") from exc
+    except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
+        raise DeliveryError(f"cannot reach SMTP server {where}: {exc}") from exc
+    return server
 
 
 def _connect(settings: SmtpSettings):
@@ -281,14 +300,14 @@ def _secure_and_login(server, settings: SmtpSettings, where: str, password: str 
         server.login(settings.user, password or "")
 
 
-def _reply(code: int, text: bytes | str) -> str:
+def reply_text(code: int, text: bytes | str) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return f"{code} {' '.join(str(text).split())}"
 
 
 def _refusals(refused: dict) -> str:
-    return "; ".join(f"{address} ({_reply(*reply)})" for address, reply in refused.items())
+    return "; ".join(f"{address} ({reply_text(*reply)})" for address, reply in refused.items())
 
 
 def send_sendmail(message: EmailMessage, command: str) -> None:

@@ -466,3 +466,49 @@ def m016_important_dates(db: Database) -> None:
         " WHERE anniversary IS NOT NULL AND anniversary != '' ORDER BY id",
         "ALTER TABLE contacts DROP COLUMN anniversary",
     )
+
+
+@migrations()
+def m017_campaigns(db: Database) -> None:
+    """Campaigns, their recipients (one per address), what was delivered (kept out of the
+    journal: an undo never mails anyone again), contacts who want no campaign mail, and the
+    campaign and Message-ID of the emails a campaign logged."""
+    _run(
+        db,
+        """CREATE TABLE campaigns (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            uid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL UNIQUE,
+            query TEXT NOT NULL,
+            template TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE campaign_recipients (
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+            address TEXT NOT NULL,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (campaign_id, address)
+        )""",
+        "CREATE INDEX campaign_recipients_contact ON campaign_recipients(contact_id)",
+        """CREATE TABLE campaign_deliveries (
+            campaign_uid TEXT NOT NULL,
+            address TEXT NOT NULL,
+            state TEXT NOT NULL
+                CHECK (state IN ('sending', 'sent', 'unknown', 'deferred', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            message_id TEXT NOT NULL,
+            reason TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (campaign_uid, address)
+        )""",
+        "CREATE INDEX campaign_deliveries_failed ON campaign_deliveries(address)"
+        " WHERE state = 'failed'",
+        """CREATE TABLE mail_opt_outs (
+            contact_id INTEGER PRIMARY KEY REFERENCES contacts(id) ON DELETE CASCADE,
+            since TEXT NOT NULL
+        )""",
+        "ALTER TABLE interactions ADD COLUMN campaign TEXT",
+        "ALTER TABLE interactions ADD COLUMN message_id TEXT",
+    )

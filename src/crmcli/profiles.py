@@ -4,10 +4,10 @@ and the JSON record."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crmcli import activity, contacts, deals, followups, relationships
+from crmcli import activity, campaigns, contacts, deals, followups, relationships
 
 if TYPE_CHECKING:
     from sqlite3 import Connection
@@ -27,6 +27,7 @@ class Profile:
     notes: list[Note]
     now: dt.datetime
     relations: list[relationships.Relation]
+    mail: list[str] = field(default_factory=list)  # opted out, addresses that failed
 
 
 def load(db: Connection, contact: Contact, now: dt.datetime) -> Profile:
@@ -38,7 +39,8 @@ def load(db: Connection, contact: Contact, now: dt.datetime) -> Profile:
         open_deals=deals.open_for_contact(db, contact.id),
         notes=activity.notes_for(db, contact.id),
         now=now,
-        relations=relationships.for_contact(db, contact.id))
+        relations=relationships.for_contact(db, contact.id),
+        mail=campaigns.mail_notes(db, contact.id))
 
 
 def to_record(profile: Profile, pipeline: Pipeline) -> dict:

@@ -17,8 +17,8 @@ from crmcli.errors import CrmError
 from crmcli.normalize import email_key, fold
 from crmcli.query import MAX_LEAVES, And, Node, Not, Or, SegmentRef, Term, Text, fail, parse
 
-_LAST_CONTACT = ("(SELECT max(i.happened_at) FROM interactions i"
-                 " WHERE i.contact_id = c.id AND i.deleted_at IS NULL)")
+_LAST_CONTACT = ("(SELECT max(i.happened_at) FROM interactions i"  # campaign mail is no contact
+                 " WHERE i.contact_id = c.id AND i.deleted_at IS NULL AND i.campaign IS NULL)")
 _WORD = re.compile(r"\w+")
 _MONEY = re.compile(r"([<>])\s*([0-9][0-9.,' _]*?)\s*([A-Za-z]{3})?")
 _COMPARED = re.compile(r"([<>])\s*(\S.*)")

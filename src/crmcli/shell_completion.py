@@ -58,8 +58,9 @@ TABLE = {
     "followups list": "contact",
     "followups edit": "followup --deal:deal",
     "followups rm": "followup...",
+    "campaign preview": "_ --contact:contact",
 }
-GROUPS = {"notes", "company", "deal", "deal stages", "followups", "config"}
+GROUPS = {"notes", "company", "deal", "deal stages", "followups", "config", "campaign"}
 _GLOBAL_VALUES = {"--db"}
 _GLOBAL_FLAGS = {"--debug"}
 

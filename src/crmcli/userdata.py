@@ -15,6 +15,7 @@ USER_TABLES = (
     "interactions", "deals", "deal_stage_changes", "followups", "relationships",
     "custom_fields", "contact_field_values", "company_field_values", "segments",
     "contact_dates",
+    "campaigns", "campaign_recipients", "mail_opt_outs",
 )
 # Columns of user tables that are caches: neither dumped nor journaled, emptied on a restore.
 CACHE_COLUMNS = {"contact_cards": ("rendered", "rendered_for")}
@@ -31,6 +32,8 @@ OTHER_TABLES = {
     "sync_items": "sync state: what the last sync agreed (an undo is pushed by the next sync)",
     "sync_conflicts": "sync state: conflicts sync resolved or could not",
     "sqlite_sequence": "SQLite's id counters",
+    "campaign_deliveries": "delivery state: what a campaign sent (an undo never mails anyone "
+                           "again)",
 }
 # Full-text indexes (and their shadow tables): rebuilt from the user tables.
 SEARCH_INDEXES = ("contact_search", "note_search")

@@ -43,7 +43,7 @@ COMMANDS = {
     "note": "notes", "notes": "notes", "log": "activity", "unlog": "activity",
     "activity": "activity",
     "import": "interchange", "export": "interchange", "company": "companies",
-    "field": "fields", "segment": "segments",
+    "field": "fields", "segment": "segments", "campaign": "campaigns",
     "deal": "deals", "pipeline": "pipeline", "forecast": "pipeline", "report": "reports",
     "follow-up": "followups", "due": "followups", "done": "followups", "snooze": "followups",
     "followups": "followups", "birthdays": "followups", "remind": "followups",

@@ -192,6 +192,8 @@ def edit(
     referred_by: ReferredBy = None,
     set_: Sets = [],
     unset: Unsets = [],
+    mail: Annotated[bool | None, typer.Option(
+        "--mail/--no-mail", help="Allow, or refuse, campaign mail to this contact.")] = None,
 ) -> None:
     """Change a contact with flags, or in $EDITOR when no flag is given."""
     from crmcli import fields, followups
@@ -213,7 +215,7 @@ def edit(
                 "urls": rm_url}, tags=tag, untag=untag)
     field_changes = fields.parse_assignments(set_, unset)
     if (flags.is_empty() and cadence is None and referrer is None
-            and field_changes.is_empty()):
+            and field_changes.is_empty() and mail is None):
         changed, form, field_changes = _edit_in_editor(contact)
     else:
         form = None
@@ -229,11 +231,21 @@ def edit(
             fields.apply(db, contact.id, field_changes)
         phones.suggest_region(changed.phones)
         info(f"updated contact {contact.id}: {changed.name}")
-    elif cadence is None and referrer is None:
+    elif cadence is None and referrer is None and mail is None:
         info("no changes")
+    if mail is not None:
+        _set_mail(db, contact, mail)
     if cadence is not None:
         followups.set_cadence(db, contact.id, cadence_days)
         info(f"{changed.name}: " + followups.describe_cadence(cadence_days))
+
+
+def _set_mail(db, contact: Contact, allowed: bool) -> None:
+    from crmcli import campaigns
+
+    changed = campaigns.set_opt_out(db, contact.id, not allowed)
+    info(f"{contact.name}: {'campaign mail allowed' if allowed else 'no campaign mail'}"
+         + ("" if changed else " (unchanged)"))
 
 
 def _referrer(text: str | None):

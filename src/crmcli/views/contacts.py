@@ -62,6 +62,7 @@ def contact_page(profile: Profile, decimal: str = ".") -> Group:
         *_custom_fields(contact.fields),
         ("Last contact", _last_contact(contact.last_contacted_at, today)),
         ("Added", data_text((contact.created_at or "")[:10], "dim")),
+        ("Mail", data_text("\n".join(profile.mail), "red")),
     ])
     return Group(Panel(details, title=heading, title_align="left", border_style="cyan"),
                  deals_panel(profile.open_deals, today, decimal, "Open deals"),

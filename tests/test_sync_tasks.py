@@ -212,3 +212,79 @@ def test_a_phone_rule_crm_does_not_know_is_kept_with_its_until_in_utc(crm, tasks
     assert str(todo["X-CRMCLI-CONTACT-UID"])  # crm wrote the task again...
     assert todo["RRULE"].to_ical() == b"FREQ=WEEKLY;UNTIL=20260901T070000Z"  # ...UNTIL in UTC
     assert crm.ok("sync").stderr == ""
+
+
+def test_done_and_rm_in_crm_reach_the_phone_as_the_same_task_moved_on_and_deleted(crm, tasks):
+    crm.ok("follow-up", "ana", "2026-11-30", "Weekly report", "--every", "mon")
+    crm.ok("follow-up", "ana", "2026-11-28", "Send the quote")
+    crm.ok("sync")
+    files = sorted(p.name for p in tasks.glob("*.ics"))
+    weekly, quote = (
+        {f["text"]: f["id"] for f in crm.ok("followups", "--json").json()}[text]
+        for text in ("Weekly report", "Send the quote"))
+    crm.ok("done", str(weekly))
+    crm.ok("followups", "rm", str(quote), "--yes")
+    assert "tasks: pushed 1 changed, 1 deleted" in crm.ok("sync").stderr
+    (path,) = tasks.glob("*.ics")
+    assert path.name in files
+    _, todo = _todos(tasks)["Weekly report"]
+    assert (todo["DUE"].dt, str(todo["STATUS"])) == (dt.date(2026, 12, 7), "NEEDS-ACTION")
+    assert crm.ok("sync").stderr == ""
+
+
+def test_the_same_text_changed_on_both_sides_keeps_the_newer(crm, tasks, monkeypatch):
+    crm.ok("follow-up", "ana", "2026-11-28", "Send the quote")
+    crm.ok("sync")
+    (path,) = tasks.glob("*.ics")
+    _edit(path, summary="Send the quote by post")  # at 12:30
+    monkeypatch.setenv("CRM_NOW", "2026-11-25T12:40:00Z")
+    crm.ok("followups", "edit", "1", "--text", "Send the quote by mail")
+    monkeypatch.setenv("CRM_NOW", "2026-11-25T13:00:00Z")
+    crm.ok("sync")
+    (kept,) = crm.ok("followups", "--json").json()
+    assert kept["text"] == "Send the quote by mail"
+    assert str(_todos(tasks)["Send the quote by mail"][1]["SUMMARY"]) == kept["text"]
+    (conflict,) = crm.ok("sync", "conflicts", "--json").json()
+    assert (conflict["field"], conflict["lost"], conflict["winner"]) == (
+        "summary", "Send the quote by post", "crm")
+
+
+def test_two_books_on_one_vdir_agree_on_done_occurrences(crm, tasks, tmp_path, monkeypatch):
+    from conftest import Crm
+
+    desktop = Crm(tmp_path / "desktop.db")
+    crm.ok("follow-up", "ana", "2026-11-30 9:00", "Weekly call", "--every", "1w")
+    crm.ok("follow-up", "ana", "2026-11-28", "Send the quote")
+    for book in (crm, desktop, crm, desktop):
+        book.ok("sync")
+    for text in ("Weekly call", "Send the quote"):
+        (row,) = [f for f in crm.ok("followups", "--json").json() if f["text"] == text]
+        crm.ok("done", str(row["id"]))
+    for book in (crm, desktop, crm, desktop):
+        book.ok("sync")
+
+    def seen(book):
+        return sorted((f["text"], f["due"], f["done_at"] is not None, f["contact"])
+                      for f in book.ok("followups", "--done", "--json").json())
+
+    assert seen(desktop) == seen(crm) == [
+        ("Send the quote", "2026-11-28", True, "Ana Lima"),
+        ("Weekly call", "2026-11-30T09:00+00:00", True, "Ana Lima"),
+        ("Weekly call", "2026-12-07T09:00+00:00", False, "Ana Lima")]
+    assert crm.ok("sync").stderr == desktop.ok("sync").stderr == ""
+
+
+def test_a_from_done_follow_up_done_in_one_book_is_done_in_the_other(crm, tasks, tmp_path):
+    from conftest import Crm
+
+    desktop = Crm(tmp_path / "desktop.db")
+    crm.ok("follow-up", "ana", "2026-11-28", "Check in", "--every", "2w", "--from-done")
+    for book in (crm, desktop):
+        book.ok("sync")
+    crm.ok("done", "1")
+    for book in (crm, desktop, crm, desktop):
+        book.ok("sync")
+    for book in (crm, desktop):
+        every = book.ok("followups", "--done", "--json").json()
+        assert [(f["due"], f["done_at"] is not None) for f in every] == [
+            ("2026-11-28", True), ("2026-12-09", False)]

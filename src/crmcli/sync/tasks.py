@@ -32,6 +32,8 @@ from crmcli.sync.props import Props
 X_CONTACT = "X-CRMCLI-CONTACT-UID"
 X_RULE = "X-CRMCLI-RULE"
 X_FROM_DONE = "X-CRMCLI-FROM-DONE"
+X_DONE = "X-CRMCLI-DONE"  # occurrences of the series done: another book replays the new ones
+MAX_REPLAYED = 20
 _FREQ_UNITS = {"DAILY": "d", "WEEKLY": "w", "MONTHLY": "m", "YEARLY": "y"}
 _DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _SPAN_DAYS = {"daily": 1, "weekly": 7, "monthly": 31, "yearly": 366}
@@ -75,7 +77,8 @@ class Tasks(Adapter):
         followup, contact_uid, _, _, deleted = _load(db, row_id)
         status = "cancelled" if deleted else "done" if followup.done_at else "open"
         return {"summary": followup.body, "due": followup.due, "status": status,
-                "rule": followup.rule, "from_done": followup.from_done, "contact": contact_uid}
+                "rule": followup.rule, "from_done": followup.from_done, "contact": contact_uid,
+                "done": _done_count(db, followup.uid)}
 
     # ------------------------------------------------------------------ reading a task
 
@@ -88,7 +91,7 @@ class Tasks(Adapter):
                 "status": {"CANCELLED": "cancelled", "done": "done"}.get(status, "open"),
                 "rule": item.text(X_RULE) or _rule_of(item),
                 "from_done": (item.text(X_FROM_DONE) or "").upper() == "TRUE",
-                "contact": item.text(X_CONTACT)}
+                "contact": item.text(X_CONTACT), "done": _number(item.text(X_DONE))}
 
     def _due_text(self, value: dt.date | dt.datetime | None) -> str | None:
         if value is None:
@@ -113,6 +116,7 @@ class Tasks(Adapter):
         ical.replace(item, X_CONTACT, contact_uid)
         ical.replace(item, X_RULE, followup.rule)
         ical.replace(item, X_FROM_DONE, "TRUE" if followup.from_done else None)
+        ical.replace(item, X_DONE, str(_done_count(run.db, followup.uid)))
         details = [f"Deal: {deal}"] if deal else []
         if rule and followup.from_done:
             details.append(f"Repeats {recurrence.describe(rule)}, counting from when it is "
@@ -217,6 +221,8 @@ class Tasks(Adapter):
             _, following = followups.mark_done(db, followup.id, run.now)
             if following is not None:
                 run.write_later(step.href, following.id)
+        elif (phone["done"] or 0) > (base["done"] or 0) and followup.rule:
+            self._replay(run, step, followup, phone["done"] - base["done"])
         elif phone["due"] and phone["due"] != base["due"] and phone["status"] == "open":
             if self._is_next(followup, phone["due"], run.now):
                 _, following = followups.mark_done(db, followup.id, run.now)
@@ -225,6 +231,18 @@ class Tasks(Adapter):
                 step.row_id = following.id
             elif self._keep(run, step, "due", followup.due):
                 followups.update(db, _with_due(followup, phone["due"]))
+
+    def _replay(self, run: Run, step: Step, followup: FollowUp, count: int) -> None:
+        """Occurrences another book marked done (its X-CRMCLI-DONE went up): done here too,
+        the last next occurrence due when that book's is."""
+        for _ in range(min(count, MAX_REPLAYED)):
+            _, following = followups.mark_done(run.db, followup.id, run.now)
+            if following is None:
+                return
+            followup = following
+        if step.phone["due"] and followup.due != step.phone["due"]:
+            followup = followups.update(run.db, _with_due(followup, step.phone["due"]))
+        step.row_id = followup.id
 
     def _merge_values(self, run: Run, step: Step, followup: FollowUp) -> FollowUp:
         """The phone's new text and rule, where the phone's change is the one to keep."""
@@ -351,6 +369,15 @@ def _rule_of(item: ical.Item) -> str | None:
         return ",".join(("mon", "tue", "wed", "thu", "fri", "sat", "sun")[_DAYS.index(day)]
                         for day in days)
     return f"{interval}{unit}"
+
+
+def _done_count(db: Connection, uid: str | None) -> int:
+    return db.execute("SELECT count(*) FROM followups WHERE uid = ? AND done_at IS NOT NULL"
+                      " AND deleted_at IS NULL", [uid]).fetchone()[0]
+
+
+def _number(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and len(text) < 10 else None
 
 
 def _series_row(db: Connection, uid: str | None) -> int | None:

@@ -29,21 +29,24 @@ _NOTE_COLUMNS = "id, contact_id, body, created_at, updated_at"
 # ------------------------------------------------------------------------------------- notes
 
 
-def add_note(db: Connection, contact_id: int, body: str) -> Note:
-    return add_notes(db, contact_id, [body])[0]
+def add_note(db: Connection, contact_id: int, body: str, at: str | None = None) -> Note:
+    """A note about a contact, written now or (``at``, UTC ISO 8601) when it says."""
+    return add_notes(db, contact_id, [body], at)[0]
 
 
-def add_notes(db: Connection, contact_id: int, bodies: list[str]) -> list[Note]:
+def add_notes(db: Connection, contact_id: int, bodies: list[str], at: str | None = None
+              ) -> list[Note]:
     """Attach notes to a contact (one search-index refresh for all of them)."""
     with transaction(db):
-        notes = add_note_rows(db, contact_id, bodies)
+        notes = add_note_rows(db, contact_id, bodies, at)
         reindex_notes(db, contact_id)
     return notes
 
 
-def add_note_rows(db: Connection, contact_id: int, bodies: Iterable[str]) -> list[Note]:
+def add_note_rows(db: Connection, contact_id: int, bodies: Iterable[str],
+                  at: str | None = None) -> list[Note]:
     """Insert notes; the caller refreshes the contact's row in the search index."""
-    now = now_stamp(db)
+    now = at or now_stamp(db)
     notes = []
     for body in bodies:
         check_text("the note", body, MAX_TEXT)
@@ -85,6 +88,13 @@ def edit_note(db: Connection, note: Note, body: str) -> Note:
         reindex_notes(db, note.contact_id)
     return Note(id=note.id, contact_id=note.contact_id, body=body, created_at=note.created_at,
                 updated_at=now)
+
+
+def redate_note(db: Connection, note: Note, at: str) -> None:
+    """Say the note was written at ``at`` (UTC ISO 8601): a date changed on another device."""
+    with transaction(db):
+        db.execute("UPDATE notes SET created_at = ?, updated_at = ? WHERE id = ?",
+                   [at, now_stamp(db), note.id])
 
 
 def trash_note(db: Connection, note: Note) -> None:
@@ -191,6 +201,19 @@ def get_interaction(db: Connection, interaction_id: int, deleted: bool = False) 
         raise NotFound(f"no logged interaction with id {interaction_id}{where}")
     return Interaction(id=row[0], contact_id=row[1], kind=row[2], happened_at=row[3],
                        body=row[4], duration_minutes=row[5], outcome=row[6], created_at=row[7])
+
+
+def update_interaction(db: Connection, interaction: Interaction) -> None:
+    """Write a logged interaction's kind, time, text, duration and outcome."""
+    check_text("the interaction's text", interaction.body, MAX_TEXT)
+    check_text("the outcome", interaction.outcome)
+    if interaction.kind not in INTERACTION_KINDS:
+        raise InvalidInput(f"unknown interaction type {interaction.kind!r}")
+    with transaction(db):
+        db.execute("UPDATE interactions SET kind = ?, happened_at = ?, body = ?,"
+                   " duration_minutes = ?, outcome = ? WHERE id = ?",
+                   [interaction.kind, interaction.happened_at, interaction.body.strip(),
+                    interaction.duration_minutes, interaction.outcome, interaction.id])
 
 
 def trash_interaction(db: Connection, interaction_id: int, restore: bool = False) -> None:

@@ -129,11 +129,12 @@ class SyncSettings:
     collection ("" leaves a collection out)."""
 
     command: str = "vdirsyncer sync"
-    contacts: str = field(default_factory=lambda: _sync_folder("contacts"))
-    tasks: str = field(default_factory=lambda: _sync_folder("tasks"))
-    journal: str = field(default_factory=lambda: _sync_folder("journal"))
+    contacts: str = field(default_factory=lambda: default_sync_folder("contacts"))
+    tasks: str = field(default_factory=lambda: default_sync_folder("tasks"))
+    journal: str = field(default_factory=lambda: default_sync_folder("journal"))
     deals: str = ""
     vcard_version: str = "3.0"
+    journal_days: int = 365  # notes and interactions of the last days go to the phone
 
     def folder(self, collection: str) -> Path | None:
         """The vdir of ``collection``, or None when it is not synced."""
@@ -141,7 +142,7 @@ class SyncSettings:
         return Path(value).expanduser() if value else None
 
 
-def _sync_folder(name: str) -> str:
+def default_sync_folder(name: str) -> str:
     """A default vdir: ``$XDG_DATA_HOME/crmcli/sync/NAME`` (~/.local/share/... by default)."""
     return str(_xdg("XDG_DATA_HOME", ".local/share") / "crmcli" / "sync" / name)
 
@@ -156,7 +157,11 @@ def sync_settings(config: Config) -> SyncSettings:
         if key not in known:
             raise ConfigError(f"{config.path}: sync.{key} is not a setting; known: "
                               f"{', '.join(known)}")
-        if not isinstance(value, str) and key != "vcard_version":
+        if key == "journal_days":
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 36500:
+                raise ConfigError(f"{config.path}: sync.journal_days must be a number of days "
+                                  f"from 1 to 36500, not {value!r}")
+        elif not isinstance(value, str) and key != "vcard_version":
             raise ConfigError(f"{config.path}: sync.{key} must be a string, not {value!r}")
     return SyncSettings(**(table | {"vcard_version": config.sync_vcard_version}))
 

@@ -69,9 +69,14 @@ def _collections():
 
 
 def _calendar_adapters() -> dict:
+    from crmcli.sync.deals import Deals
+    from crmcli.sync.journal import Journal
     from crmcli.sync.tasks import Tasks
 
-    return {"tasks": Tasks(state().now.tzinfo)}
+    now = state().now
+    return {"tasks": Tasks(now.tzinfo),
+            "journal": Journal(now.tzinfo, now, _settings().journal_days),
+            "deals": Deals(state().config)}
 
 
 def _lock_file() -> Path:

@@ -14,7 +14,7 @@ import typer
 from crmcli.cli.common import info, state
 from crmcli.errors import CrmError, UsageError
 
-CALENDARS = ("tasks", "journal")
+CALENDARS = ("tasks", "journal", "deals")
 
 Url = Annotated[str, typer.Argument(help="The server, or one address book on it (https://...).",
                                     show_default=False)]
@@ -29,16 +29,23 @@ PasswordStdin = Annotated[bool, typer.Option(
 WithTasks = Annotated[bool, typer.Option(
     "--tasks", help="Also sync follow-ups as tasks with the server's calendar (as when "
     "\\[sync] tasks is set).")]
+WithJournal = Annotated[bool, typer.Option(
+    "--journal", help="Also sync notes and logged interactions as journal entries (as when "
+    "\\[sync] journal is set).")]
+WithDeals = Annotated[bool, typer.Option(
+    "--deals", help="Also sync deals as tasks in the server's calendar named deals (as when "
+    "\\[sync] deals is set).")]
 Force = Annotated[bool, typer.Option("--force", help="Replace a vdirsyncer config at the same "
                                      "place that crm did not write.")]
 
 
 def setup(url: Url, user: User = None, password_command: PasswordCommand = None,
           password_stdin: PasswordStdin = False, tasks: WithTasks = False,
-          force: Force = False) -> None:
+          journal: WithJournal = False, deals: WithDeals = False, force: Force = False) -> None:
     """Write a vdirsyncer config pairing crm's vdirs with the server, let vdirsyncer discover
-    the collections, and set crm's \\[sync] table to use it. Contacts always; tasks and
-    journal when \\[sync] tasks / journal are set (or --tasks is given)."""
+    the collections, and set crm's \\[sync] table to use it. Contacts always; tasks, journal
+    and deals when \\[sync] tasks / journal / deals are set (or --tasks, --journal, --deals
+    are given)."""
     from crmcli.config import save_setting, sync_settings
     from crmcli.sync import setup as engine
 
@@ -46,7 +53,9 @@ def setup(url: Url, user: User = None, password_command: PasswordCommand = None,
         raise UsageError(f"URL must start with https:// (or http://), not {url[:80]!r}")
     vdirsyncer = engine.find_vdirsyncer()
     folder = vdirsyncer_folder()
-    pairs = _pairs(sync_settings(state().config), {"tasks"} if tasks else set())
+    asked = {name for name, wanted in (("tasks", tasks), ("journal", journal),
+                                       ("deals", deals)) if wanted}
+    pairs = _pairs(sync_settings(state().config), asked)
     plan = engine.Setup(url=url, user=user, password_fetch=None, pairs=pairs,
                         config_file=folder / "config", status_folder=folder / "status")
     _check_replaceable(plan.config_file, force)
@@ -66,12 +75,17 @@ def vdirsyncer_folder() -> Path:
 
 
 def _pairs(settings, asked: set[str]) -> list:
+    from crmcli.config import default_sync_folder
     from crmcli.sync import setup as engine
 
     pairs = [engine.contacts_pair(settings.folder("contacts"))]
     table = state().config.raw.get("sync", {})
-    pairs += [engine.calendar_pair(name, settings.folder(name)) for name in CALENDARS
-              if table.get(name) or (name in asked and settings.folder(name))]
+    for name in CALENDARS:
+        folder = settings.folder(name)
+        if name in asked and folder is None and name not in table:
+            folder = Path(default_sync_folder(name))  # deals: off until asked for
+        if (table.get(name) or name in asked) and folder is not None:
+            pairs.append(engine.calendar_pair(name, folder))
     return pairs
 
 

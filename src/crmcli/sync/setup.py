@@ -24,6 +24,7 @@ from pathlib import Path
 from crmcli.errors import CrmError
 
 MARKER = "# Written by `crm sync setup`"
+CALENDAR_NAMES = ("tasks", "journal", "deals")
 DISCOVER_TIMEOUT = 120  # seconds; a server that does not answer must not hang the command
 _PROMPT_ANSWERS = "y\n" * 64  # "Should vdirsyncer attempt to create it?" for each collection
 
@@ -55,7 +56,7 @@ def contacts_pair(folder: Path) -> Pair:
 
 
 def calendar_pair(name: str, folder: Path) -> Pair:
-    components = {"tasks": ("VTODO",), "journal": ("VJOURNAL",)}[name]
+    components = {"tasks": ("VTODO",), "journal": ("VJOURNAL",), "deals": ("VTODO",)}[name]
     return Pair(name, folder, "caldav", ".ics", components)
 
 
@@ -124,14 +125,25 @@ def _home(url: str, book: str) -> str:
 
 
 def choose(pair: Pair, collections: dict[str, str], setup: Setup) -> str:
-    """The collection a pair syncs: the one the URL names, else the only one there is."""
+    """The collection a pair syncs: the one the URL names, else the one named after the pair
+    (``deals``, ``journal``), else the only one not named after another pair. Deals are tasks
+    too, so they need a calendar of their own, named deals."""
     wanted = setup.url.rstrip("/")
     for name, url in collections.items():
         if url.rstrip("/") == wanted:
             return name
-    if len(collections) == 1:
-        return next(iter(collections))
+    for name in collections:
+        if name.strip("/").lower() == pair.name:
+            return name
+    others = {name: url for name, url in collections.items()
+              if name.strip("/").lower() not in CALENDAR_NAMES}
     kind = "address book" if pair.kind == "carddav" else "calendar"
+    if pair.name == "deals":
+        raise CrmError(f"no calendar named deals found at {setup.url}; deals go in a calendar "
+                       "of their own: create one named deals on the server and run crm sync "
+                       "setup again")
+    if len(others) == 1:
+        return next(iter(others))
     if not collections:
         raise CrmError(f"no {kind} found at {setup.url} for {pair.name}; create one on the "
                        "server (or give its own URL) and run crm sync setup again")

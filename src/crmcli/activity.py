@@ -90,6 +90,13 @@ def edit_note(db: Connection, note: Note, body: str) -> Note:
                 updated_at=now)
 
 
+def same_notes(db: Connection, contact_id: int, body: str) -> list[int]:
+    """The ids of the contact's live notes that say exactly ``body``, oldest first."""
+    return [row[0] for row in db.execute(
+        "SELECT id FROM notes WHERE contact_id = ? AND body = ? AND deleted_at IS NULL"
+        " ORDER BY id", [contact_id, body.strip()])]
+
+
 def redate_note(db: Connection, note: Note, at: str) -> None:
     """Say the note was written at ``at`` (UTC ISO 8601): a date changed on another device."""
     with transaction(db):

@@ -25,6 +25,7 @@ def adopt(db: Connection, deal: Deal, changes: list[Change]) -> Deal:
     """Insert ``deal`` in its stage with ``changes`` as its history."""
     deal = deals.validate(deal)
     created = changes[0][0] if changes else stamp(moment(db))
+    changes = changes or [(created, None, deal.stage)]  # a history starts with the creation
     with transaction(db):
         cursor = db.execute(
             "INSERT INTO deals (contact_id, company_id, title, amount_minor, currency, stage,"

@@ -56,6 +56,12 @@ def save(db: Connection, folder: str, collection: str, base: Base) -> None:
          base.row_version, base.synced_at])
 
 
+def row_ids(db: Connection, collection: str) -> set[int]:
+    """The book rows that items of ``collection`` stand for."""
+    return {row[0] for row in db.execute("SELECT row_id FROM sync_items WHERE collection = ?",
+                                         [collection])}
+
+
 def forget(db: Connection, folder: str, href: str) -> None:
     db.execute("DELETE FROM sync_items WHERE folder = ? AND href = ?", [folder, href])
 

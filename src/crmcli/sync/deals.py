@@ -25,7 +25,7 @@ from crmcli import companies, contacts, deal_copies, deals, money
 from crmcli.errors import CrmError
 from crmcli.models import Deal
 from crmcli.stages import LOST, WON
-from crmcli.sync import ical
+from crmcli.sync import ical, xprops
 from crmcli.sync.items import Adapter, Row, Run, Step
 from crmcli.sync.props import Props
 
@@ -89,13 +89,14 @@ class Deals(Adapter):
         status = (item.text("STATUS") or "NEEDS-ACTION").upper()
         if item.moment("COMPLETED") and status != "CANCELLED":
             status = "COMPLETED"
-        history = item.text(X_HISTORY)
+        history = xprops.read(item, X_HISTORY)
         return {"title": " ".join((item.text("SUMMARY") or "").split()),
-                "close": due.isoformat() if due else None, "stage": item.text(X_STAGE),
+                "close": due.isoformat() if due else None, "stage": xprops.read(item, X_STAGE),
                 "status": status if status in ("COMPLETED", "CANCELLED") else "NEEDS-ACTION",
-                "value": item.text(X_VALUE), "currency": item.text(X_CURRENCY),
-                "lost_reason": item.text(X_LOST_REASON), "contact": item.text(X_CONTACT),
-                "company": item.text(X_COMPANY),
+                "value": xprops.read(item, X_VALUE),
+                "currency": xprops.read(item, X_CURRENCY),
+                "lost_reason": xprops.read(item, X_LOST_REASON),
+                "contact": xprops.read(item, X_CONTACT), "company": xprops.read(item, X_COMPANY),
                 "history": _history(history) if history else []}
 
     # ------------------------------------------------------------------ writing a task
@@ -118,8 +119,8 @@ class Deals(Adapter):
         for name, key in ((X_CONTACT, "contact"), (X_COMPANY, "company"), (X_STAGE, "stage"),
                           (X_VALUE, "value"), (X_CURRENCY, "currency"),
                           (X_LOST_REASON, "lost_reason")):
-            ical.replace(item, name, props[key])
-        ical.replace(item, X_HISTORY, json.dumps(props["history"], separators=(",", ":")))
+            xprops.write(item, name, props[key])
+        xprops.write(item, X_HISTORY, json.dumps(props["history"], separators=(",", ":")))
         ical.replace(item, "DESCRIPTION", _description(row, props))
         return item
 

@@ -32,7 +32,8 @@ from crmcli.dates import stamp
 from crmcli.errors import CrmError
 from crmcli.models import INTERACTION_KINDS, Interaction
 from crmcli.normalize import fold
-from crmcli.sync import ical
+from crmcli.sync import base as bases
+from crmcli.sync import ical, xprops
 from crmcli.sync.items import Adapter, Row, Run, Step
 from crmcli.sync.props import Props, digest
 
@@ -112,12 +113,12 @@ class Journal(Adapter):
     # ------------------------------------------------------------------ reading an entry
 
     def read(self, item: ical.Item) -> Props:
-        duration = item.text(X_DURATION)
+        duration = xprops.read(item, X_DURATION)
         return {"type": _type_of(item), "at": self._at(item.moment("DTSTART")),
                 "text": text_of(item.text("SUMMARY"), item.text("DESCRIPTION")),
-                "contact": item.text(X_CONTACT),
+                "contact": xprops.read(item, X_CONTACT),
                 "duration": int(duration) if duration and duration.isdigit() else None,
-                "outcome": item.text(X_OUTCOME)}
+                "outcome": xprops.read(item, X_OUTCOME)}
 
     def _at(self, value: dt.date | dt.datetime | None) -> str | None:
         if value is None:
@@ -140,10 +141,10 @@ class Journal(Adapter):
         ical.replace(item, "CATEGORIES", [props["type"].capitalize(), *others])
         ical.replace(item, "STATUS", "FINAL")
         ical.replace(item, "CONTACT", row[8])
-        ical.replace(item, X_CONTACT, props["contact"])
-        ical.replace(item, X_DURATION, None if props["duration"] is None
+        xprops.write(item, X_CONTACT, props["contact"])
+        xprops.write(item, X_DURATION, None if props["duration"] is None
                      else str(props["duration"]))
-        ical.replace(item, X_OUTCOME, props["outcome"])
+        xprops.write(item, X_OUTCOME, props["outcome"])
         return item
 
     def file_name(self, db: Connection, row_id: int) -> str:
@@ -164,7 +165,20 @@ class Journal(Adapter):
         if not phone["text"] and phone["type"] == NOTE:
             run.report(f"{step.href}: an empty note; not imported")
             return None
-        return self._new_row(run, step, contact_id, phone["at"] or run.stamp)
+        at = phone["at"] or run.stamp
+        if phone["type"] == NOTE:
+            same = self._unsynced_note(run.db, contact_id, phone["text"])
+            if same is not None:  # the same note came with the contact's card
+                note = activity.get_note(run.db, same)
+                if note.created_at != at:
+                    activity.redate_note(run.db, note, at)
+                return -same
+        return self._new_row(run, step, contact_id, at)
+
+    def _unsynced_note(self, db: Connection, contact_id: int, text: str) -> int | None:
+        synced = bases.row_ids(db, self.name)
+        return next((note_id for note_id in activity.same_notes(db, contact_id, text)
+                     if -note_id not in synced), None)
 
     def _new_row(self, run: Run, step: Step, contact_id: int, at: str) -> int | None:
         phone = step.phone

@@ -138,3 +138,22 @@ def test_a_config_crm_did_not_write_is_kept_unless_forced(crm, tmp_path):
 
 
 _CARD = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:ana-1\r\nFN:Ana Lima\r\nN:Lima;Ana;;;\r\nEND:VCARD\r\n"
+
+
+def test_journal_and_deals_flags_pair_a_calendar_each_deals_one_of_their_own(
+        crm, radicale_fresh, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    book = radicale_fresh.addressbook("contacts")
+    journal = radicale_fresh.calendar("journal", "VJOURNAL")
+    refused = crm("sync", "setup", book.url, "--journal", "--deals")
+    assert refused.exit_code == 1
+    assert "no calendar named deals found" in refused.stderr
+    deals = radicale_fresh.calendar("deals", "VTODO")
+    crm.ok("sync", "setup", book.url, "--journal", "--deals")
+    config = (_folder(tmp_path) / "config").read_text()
+    for line in ('item_types = ["VJOURNAL"]', f"url = {json.dumps(journal.url)}",
+                 f"url = {json.dumps(deals.url)}"):
+        assert line in config
+    table = _crm_config(tmp_path)["sync"]
+    assert table["deals"] == str(tmp_path / "data" / "crmcli" / "sync" / "deals")
+    assert "crm_tasks" not in config  # not asked for

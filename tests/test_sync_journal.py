@@ -190,3 +190,15 @@ def test_a_stage_unknown_here_is_kept_and_shown_as_such(crm, folders):
     listing = crm.ok("deal", "list")
     assert "pilot" in listing.stdout and "pilot" in listing.stderr  # named as not configured
     assert crm.ok("sync").stderr == ""
+
+
+def test_an_entry_dated_ahead_of_crms_clock_is_logged_now(crm, folders):
+    crm.ok("sync")
+    _write(folders / "journal" / "ahead.ics", "VJOURNAL", summary="Quick call",
+           categories=["Call"], contact="Ana Lima",
+           dtstart=dt.datetime(2026, 11, 25, 12, 3, tzinfo=dt.UTC))  # the phone's clock
+    crm.ok("sync")
+    (call,) = crm.ok("activity", "--contact", "ana", "--json").json()
+    assert (call["type"], call["at"]) == ("call", NOW)
+    _, entry = _items(folders / "journal", "VJOURNAL")["Quick call"]
+    assert entry["DTSTART"].dt == dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)

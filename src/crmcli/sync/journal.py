@@ -79,6 +79,8 @@ class Journal(Adapter):
     def __init__(self, zone: dt.tzinfo, now: dt.datetime, days: int):
         self.zone = zone  # where a phone's floating times and dates are read
         self.since = stamp(now - dt.timedelta(days=days))
+        self._uids: dict[str, int] = {}
+        self._uids_of: Run | None = None
 
     # ------------------------------------------------------------------ reading the book
 
@@ -154,7 +156,7 @@ class Journal(Adapter):
     # ------------------------------------------------------------------ phone's changes
 
     def create(self, run: Run, step: Step) -> int | None:
-        own = {row.uid: row_id for row_id, row in self.rows(run.db).items()}
+        own = self._own_uids(run)
         if step.item.uid in own:  # this book's own entry (a run killed before its base row)
             return own[step.item.uid]
         phone = step.phone
@@ -165,7 +167,7 @@ class Journal(Adapter):
         if not phone["text"] and phone["type"] == NOTE:
             run.report(f"{step.href}: an empty note; not imported")
             return None
-        at = phone["at"] or run.stamp
+        at = min(phone["at"] or run.stamp, run.stamp)  # a phone's clock may run ahead
         if phone["type"] == NOTE:
             same = self._unsynced_note(run.db, contact_id, phone["text"])
             if same is not None:  # the same note came with the contact's card
@@ -174,6 +176,13 @@ class Journal(Adapter):
                     activity.redate_note(run.db, note, at)
                 return -same
         return self._new_row(run, step, contact_id, at)
+
+    def _own_uids(self, run: Run) -> dict[str, int]:
+        """The UIDs crm gives this book's rows, worked out once per run."""
+        if self._uids_of is not run:
+            self._uids = {row.uid: row_id for row_id, row in self.rows(run.db).items()}
+            self._uids_of = run
+        return self._uids
 
     def _unsynced_note(self, db: Connection, contact_id: int, text: str) -> int | None:
         synced = bases.row_ids(db, self.name)

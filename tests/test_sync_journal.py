@@ -202,3 +202,20 @@ def test_an_entry_dated_ahead_of_crms_clock_is_logged_now(crm, folders):
     assert (call["type"], call["at"]) == ("call", NOW)
     _, entry = _items(folders / "journal", "VJOURNAL")["Quick call"]
     assert entry["DTSTART"].dt == dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
+
+
+def test_mail_and_campaign_interactions_stay_in_the_book(crm, folders, db_path):
+    import sqlite3
+
+    for text in ("By hand", "From the mailbox", "Spring campaign"):
+        crm.ok("log", "ana", "-t", "email", text)
+    with sqlite3.connect(db_path) as conn:  # the columns mail import and campaigns fill
+        for column in ("message_id", "campaign"):
+            if column not in {row[1] for row in conn.execute("PRAGMA table_info(interactions)")}:
+                conn.execute(f"ALTER TABLE interactions ADD COLUMN {column} TEXT")
+        conn.execute("UPDATE interactions SET message_id = '<a@b>' WHERE body = ?",
+                     ["From the mailbox"])
+        conn.execute("UPDATE interactions SET campaign = 'spring', message_id = '<c@d>'"
+                     " WHERE body = ?", ["Spring campaign"])
+    crm.ok("sync")
+    assert set(_items(folders / "journal", "VJOURNAL")) == {"By hand"}

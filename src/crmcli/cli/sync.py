@@ -76,7 +76,7 @@ def _calendar_adapters() -> dict:
     now = state().now
     return {"tasks": Tasks(now.tzinfo),
             "journal": Journal(now.tzinfo, now, _settings().journal_days),
-            "deals": Deals(state().config)}
+            "deals": Deals()}
 
 
 def _lock_file() -> Path:

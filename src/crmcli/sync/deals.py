@@ -57,9 +57,6 @@ class Deals(Adapter):
     name = "deals"
     component = "VTODO"
 
-    def __init__(self, config) -> None:
-        self.config = config
-
     # ------------------------------------------------------------------ reading the book
 
     def rows(self, db: Connection) -> dict[int, Row]:

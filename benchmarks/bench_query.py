@@ -43,7 +43,8 @@ def build(count: int, seed: int = 5):
     scratch_copy(build_book(count), partial)
     rng = random.Random(seed)
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
-    with sqlite3.connect(partial) as conn:
+    conn = sqlite3.connect(partial)
+    with conn:
         chosen = range(1, count + 1, 3)
         conn.executemany(
             "INSERT INTO interactions (contact_id, kind, body, happened_at, created_at)"
@@ -56,6 +57,8 @@ def build(count: int, seed: int = 5):
             " '2026-01-01T00:00:00Z')",
             [(i, rng.randrange(100, 20_000) * 100, rng.choice(["lead", "proposal", "won"]))
              for i in chosen])
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
     os.replace(partial, path)
     return path
 

@@ -226,6 +226,8 @@ def test_undo_of_a_send_never_mails_anyone_again(crm, tmp_path, mailbox):
     crm.ok("campaign", "send", "c")
     assert mailbox.received() == {"ana@example.com": 1}
     assert _states(crm, "c") == {"ana@example.com": "sent"}
+    [row] = crm.ok("campaign", "status", "c", "--json").json()
+    assert (row["reason"], row["attempts"]) == ("", 1)
 
 
 def test_refresh_adds_newcomers_only(crm, tmp_path, mailbox):
@@ -311,3 +313,14 @@ def test_limit_sends_the_next_ones_and_rate_spaces_them(crm, tmp_path, mailbox):
     assert refused.exit_code == 1 and "--rate '0/min': expected a number per" in refused.stderr
     crm.ok("campaign", "send", "c", "--rate", "6000/min")
     assert mailbox.received() == {f"p{n}@example.com": 1 for n in range(3)}
+
+
+def test_forgetting_a_person_drops_what_was_delivered_to_them(crm, db_path, tmp_path, mailbox):
+    crm.add("Ana Lima", "-e", "ana@example.com")
+    crm.add("Bo Chen", "-e", "bo@example.com")
+    crm.ok("campaign", "new", "c", "--to", "has:email", "--template", _template(tmp_path))
+    crm.ok("campaign", "send", "c")
+    crm.ok("forget", "ana", "--yes")
+    with sqlite3.connect(db_path) as conn:
+        kept = conn.execute("SELECT address FROM campaign_deliveries").fetchall()
+    assert kept == [("bo@example.com",)]

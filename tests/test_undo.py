@@ -75,6 +75,7 @@ WRITES = {
     "relate": ([], ["relate", "ana", "manager", "4"]),
     "unrelate": ([["relate", "ana", "manager", "4"]], ["unrelate", "ana", "manager", "4"]),
     "field add": ([], ["field", "add", "budget", "--type", "number"]),
+    "edit --no-mail": ([], ["edit", "ana", "--no-mail"]),
     "edit --set": ([["field", "add", "budget", "--type", "number"]],
                    ["edit", "ana", "--set", "budget=12000"]),
     "field rename": ([["field", "add", "budget", "--type", "number"]],

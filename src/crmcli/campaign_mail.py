@@ -277,7 +277,8 @@ def send(db: Connection, campaign: campaigns.Campaign,
             break
         state = "sent" if code < 400 else "deferred" if code < 500 else "failed"
         with transaction(db):
-            campaigns.finish_delivery(db, campaign, recipient.address, state, reply)
+            campaigns.finish_delivery(db, campaign, recipient.address, state,
+                                      "" if state == "sent" else reply)
             if state == "sent":
                 campaigns.log_sent(db, recipient.contact_id, happened_at,
                                    str(message["Subject"]), campaign, message["Message-ID"])

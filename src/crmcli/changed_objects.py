@@ -29,7 +29,8 @@ OWNERS: dict[str, tuple[str, str] | None] = {
     "followups": ("contact", "contact_id"), "relationships": ("contact", "contact_id"),
     "contact_field_values": ("contact", "record_id"), "contact_dates": ("contact", "contact_id"),
     "deals": ("deal", "id"), "deal_stage_changes": ("deal", "deal_id"),
-    "custom_fields": None,
+    "custom_fields": None, "mail_opt_outs": ("contact", "contact_id"),
+    "segments": None, "campaigns": None, "campaign_recipients": None,
 }
 _OBJECT_TABLES = {"contact": "contacts", "company": "companies", "deal": "deals"}
 

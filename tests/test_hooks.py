@@ -127,27 +127,39 @@ def test_a_hanging_pre_hook_refuses(crm, hooks, tmp_path, monkeypatch):
     assert crm.ok("show", "ana", "--json").json()["name"] == "Ana Lima"
 
 
-def test_an_import_runs_each_hook_once_and_skips_what_pre_add_refuses(crm, hooks, tmp_path):
+def test_an_import_runs_each_hook_once_and_skips_what_pre_hooks_refuse(crm, hooks, tmp_path):
     crm.add("Old Friend", "-e", "old@example.com")
+    crm.add("Other Friend", "-e", "other@example.com")
     for name in ("post-add", "post-modify"):
         install(hooks, name, RECORDER)
     install(hooks, "pre-add", RECORDER + "\nprint('2 no email')\n")
+    install(hooks, "pre-modify", RECORDER + "\nprint('2 not a singer')\n")
     cards = tmp_path / "phone.vcf"
     cards.write_text("".join(
-        f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{name}\r\n{email}END:VCARD\r\n" for name, email in [
+        f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{name}\r\n{more}END:VCARD\r\n" for name, more in [
             ("Ana Lima", "EMAIL:ana@example.com\r\n"), ("Bo Chen", ""),
             ("Cy Twombly", "EMAIL:cy@example.com\r\n"),
-            ("Old Friend", "EMAIL:old@example.com\r\nTITLE:Retired\r\n")]))
+            ("Old Friend", "EMAIL:old@example.com\r\nTITLE:Retired\r\n"),
+            ("Other Friend", "EMAIL:other@example.com\r\nTITLE:Singer\r\n")]))
+    before = crm.ok("show", "other", "--json").json()
     result = crm.ok("import", str(cards))
-    assert "card 2" in result.stderr and "refused by the pre-add hook: no email" in result.stderr
+    assert "card 2 (line 6): refused by the pre-add hook: no email" in result.stderr
+    assert "card 5 (line 21): refused by the pre-modify hook: not a singer" in result.stderr
+    assert "the hooks refused 2 record(s); they were skipped" in result.stderr
     assert sorted(c["name"] for c in crm.ok("list", "-f", "json").json()) == [
-        "Ana Lima", "Cy Twombly", "Old Friend"]
+        "Ana Lima", "Cy Twombly", "Old Friend", "Other Friend"]
+    assert crm.ok("show", "other", "--json").json() == before
     seen = calls(hooks)
-    assert [call["hook"] for call in seen] == ["pre-add", "post-add", "post-modify"]
-    assert len(seen[0]["lines"]) == 4
-    assert [line["after"]["name"] for line in seen[1]["lines"]] == ["Ana Lima", "Cy Twombly"]
-    assert [line["after"]["title"] for line in seen[2]["lines"]] == ["Retired"]
-    assert seen[1]["operation"] == str(crm.ok("journal", "--json").json()[0]["id"])
+    assert [call["hook"] for call in seen] == ["pre-add", "pre-modify", "post-add",
+                                               "post-modify"]
+    assert [line["after"]["name"] for line in seen[0]["lines"]] == [
+        "Ana Lima", "Bo Chen", "Cy Twombly"]
+    assert [(line["before"]["title"], line["after"]["title"]) for line in seen[1]["lines"]] == [
+        (None, "Retired"), (None, "Singer")]
+    assert [line["after"]["name"] for line in seen[2]["lines"]] == ["Ana Lima", "Cy Twombly"]
+    assert [(line["before"]["title"], line["after"]["title"]) for line in seen[3]["lines"]] == [
+        (None, "Retired")]
+    assert seen[2]["operation"] == str(crm.ok("journal", "--json").json()[0]["id"])
 
 
 # ---------------------------------------------------------------------------------- contrib

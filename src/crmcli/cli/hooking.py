@@ -157,6 +157,56 @@ def object_json(kind: str, object_id: int) -> dict | None:
                        for deal in deals.open_for_company(db, company.id)]}
 
 
+def describe(db: Connection, changes: list[Change], done: list[int] = ()
+             ) -> tuple[list[Changed], dict[int, dict]]:
+    """The objects ``changes`` changed, before and after; and the follow-ups in ``done`` as
+    they were before."""
+    from crmcli import changed_objects
+
+    found = changed_objects.objects(db, changes)
+    after = {key: changed_objects.presence(db, *key) for key in found}
+    for key, item in found.items():
+        item.after = object_json(*key) if after[key] != "absent" else None
+    with changed_objects.as_before(db, changes):
+        for key, item in found.items():
+            before = changed_objects.presence(db, *key)
+            item.event = changed_objects.event(before, after[key])
+            item.before = object_json(*key) if before != "absent" else None
+        done_before = {followup_id: _followup_json(followup_id) for followup_id in done}
+    return [item for item in found.values() if item.event], done_before
+
+
+def screen_import(found: Hooks, records: list, rehearse) -> tuple[list, list[str]]:
+    """Run pre-add and pre-modify once each on what an import would change, record by
+    record, before anything is written: ``rehearse(records, seen)`` imports them in a
+    transaction that is rolled back, calling ``seen`` after each record. The records the
+    hooks refuse are left out and reported."""
+    from crmcli import changed_objects
+
+    db = state().db
+    per_record: list[list[Changed]] = []
+    mark = changed_objects.last_change(db)
+
+    def seen(total: int) -> None:
+        nonlocal mark
+        operation_id = db.journal.operation_id
+        changes = changed_objects.changes_since(db, operation_id, mark) if operation_id else []
+        mark = changes[-1].id if changes else mark
+        per_record.append(describe(db, changes)[0] if changes else [])
+
+    rehearse(records, seen)
+    asked: dict[str, list[tuple[int, dict]]] = {"pre-add": [], "pre-modify": []}
+    for index, items in enumerate(per_record):
+        for item in items:
+            asked.get(f"pre-{item.event}", []).append((index, _payload(item)))
+    dropped: dict[int, str] = {}
+    for name, entries in asked.items():
+        for line, reason in before_each(found, name, [p for _, p in entries]).items():
+            dropped.setdefault(entries[line][0], f"refused by the {name} hook: {reason}")
+    messages = [f"{records[index].where}: {why}" for index, why in sorted(dropped.items())]
+    return [record for index, record in enumerate(records) if index not in dropped], messages
+
+
 # ---------------------------------------------------------------------------------- the gate
 
 @dataclass
@@ -185,7 +235,7 @@ class Gate:
             return
         done = [change.row_id for change in changes if change.table == "followups"
                 and change.kind == "update" and change.old.get("done_at", 0) is None]
-        changed, done_before = self._describe(db, changes, done)
+        changed, done_before = describe(db, changes, done)
         extras = _special_payloads(db, changes, changed, done_before)
         if recorder.source not in _SCREENED_SOURCES and any(
                 self.found.path(f"pre-{item.event}") for item in changed):
@@ -200,24 +250,6 @@ class Gate:
         for name, payloads in self.posts.items():
             self.found.after(name, payloads, operation_id)
         self.posts = {}
-
-    def _describe(self, db: Connection, changes: list[Change], done: list[int]
-                  ) -> tuple[list[Changed], dict[int, dict]]:
-        """The objects changed, before and after; and the follow-ups in ``done`` as they
-        were before."""
-        from crmcli import changed_objects
-
-        found = changed_objects.objects(db, changes)
-        after = {key: changed_objects.presence(db, *key) for key in found}
-        for key, item in found.items():
-            item.after = object_json(*key) if after[key] != "absent" else None
-        with changed_objects.as_before(db, changes):
-            for key, item in found.items():
-                before = changed_objects.presence(db, *key)
-                item.event = changed_objects.event(before, after[key])
-                item.before = object_json(*key) if before != "absent" else None
-            done_before = {followup_id: _followup_json(followup_id) for followup_id in done}
-        return [item for item in found.values() if item.event], done_before
 
     def _screen(self, db: Connection, recorder: Recorder, changes: list[Change],
                 changed: list[Changed]) -> list[Changed]:

@@ -54,37 +54,27 @@ def import_command(
         position.current = item
 
     records = input_files.read_all(inputs, formats, date_order, current.today, on_source=follow)
-    hook = None if dry_run else hooking.active("pre-add")
+    def run(records, progress, dry_run: bool = dry_run) -> importer.ImportReport:
+        return importer.run(current.db, records, on_duplicate=policy, tags=tag,
+                            dry_run=dry_run, progress=progress,
+                            region=current.config.phone_region)
+
+    hook = None if dry_run else hooking.active("pre-add", "pre-modify")
     refusals: list[str] = []
     if hook:
-        records, refusals = _screen(hook, records)
+        records, refusals = hooking.screen_import(
+            hook, list(records), lambda records, seen: run(records, seen, dry_run=True))
     with _progress_bar(position) as on_progress:
-        report = importer.run(current.db, records, on_duplicate=policy, tags=tag,
-                              dry_run=dry_run, progress=on_progress,
-                              region=current.config.phone_region)
+        report = run(records, on_progress)
     for message in [*refusals, *report.messages]:
         info(message)
     if refusals:
-        info(f"the pre-add hook refused {len(refusals)} record(s); they were skipped")
+        info(f"the hooks refused {len(refusals)} record(s); they were skipped")
     verb = "dry run, nothing written: would have " if dry_run else ""
     info(f"{verb}created {report.created}, updated {report.updated}, unchanged "
          f"{report.unchanged}, skipped {report.skipped}, failed {report.failed}")
     if report.failed:
         raise typer.Exit(1)
-
-
-def _screen(hook, records) -> tuple[list, list[str]]:
-    """Run the pre-add hook once on every readable record (JSON Lines, before anything is
-    written); the records it refuses are left out and reported."""
-    records = list(records)
-    readable = [record for record in records if record.contact is not None]
-    refused = hooking.before_each(hook, "pre-add", [
-        {"object": "contact", "after": contacts.to_record(record.contact)}
-        for record in readable])
-    dropped = {id(readable[index]) for index in refused}
-    messages = [f"{readable[index].where}: refused by the pre-add hook: {reason}"
-                for index, reason in sorted(refused.items())]
-    return [record for record in records if id(record) not in dropped], messages
 
 
 class _Position:

@@ -30,11 +30,9 @@ _TIMEOUT = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m)?")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, None: 1}
 _OBJECT_HOOKS = ("pre-add", "pre-modify", "pre-delete", "post-add", "post-modify",
                  "post-delete", "post-deal-stage", "post-followup-done", "post-log")
-# Sources whose pre- hooks run on their own records before writing (import screens each
-# record with pre-add): their transactions are not taken back.
+# Sources whose pre- hooks run on their own records before writing (import and sync screen
+# each record): their transactions are not taken back.
 _SCREENED_SOURCES = ("import", "sync", "campaign", "mail")
-# Sources that run their post- hooks themselves (cli/sync_hooks.py).
-_OWN_POSTS = ("sync",)
 
 
 def hooks() -> Hooks:
@@ -64,23 +62,8 @@ def active(*names: str) -> Hooks | None:
 def watch(recorder: Recorder) -> None:
     """Attach a gate to the journal's recorder when any hook is installed."""
     found = active(*_OBJECT_HOOKS)
-    if found is not None and recorder.source not in _OWN_POSTS:
+    if found is not None:
         recorder.watcher = Gate(found)
-
-
-def operation_id() -> int | None:
-    """The journal's operation of this command, once it has written something."""
-    return getattr(state().db.journal, "operation_id", None)
-
-
-def after(found: Hooks | None, name: str, payloads) -> None:
-    """Run a post- hook now (for commands that run their own, such as sync)."""
-    if found and found.path(name):
-        found.after(name, payloads(), operation_id())
-
-
-def saved_contact_json(contact_id: int) -> dict:
-    return object_json("contact", contact_id)
 
 
 def before_each(found: Hooks, name: str, payloads: list[dict]) -> dict[int, str]:

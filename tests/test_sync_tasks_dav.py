@@ -319,3 +319,15 @@ def test_todoman_lists_every_open_task_in_a_books_vdir(world, tmp_path):
 
     summaries = sorted(task["summary"] for task in json.loads(listed.stdout))
     assert summaries == sorted(text for text, *_ in world.agreement["end"][0])
+
+
+def test_every_task_a_book_wrote_is_accepted_by_radicale_as_it_is(world):
+    refused, accepted = [], 0
+    for device in world.devices:
+        fresh = world.server.calendar(components="VTODO")  # one UID per collection
+        for path in sorted((device.home / "data" / "crmcli" / "sync" / "tasks").glob("*.ics")):
+            reply = fresh.put(path.name, path.read_text("utf-8"))
+            if reply.status != 201:
+                refused.append((device.name, path.name, reply.status, reply.text[:200]))
+            accepted += reply.status == 201
+    assert refused == [] and accepted >= 2 * 7

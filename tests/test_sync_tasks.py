@@ -288,3 +288,28 @@ def test_a_from_done_follow_up_done_in_one_book_is_done_in_the_other(crm, tasks,
         every = book.ok("followups", "--done", "--json").json()
         assert [(f["due"], f["done_at"] is not None) for f in every] == [
             ("2026-11-28", True), ("2026-12-09", False)]
+
+
+def test_hooks_see_a_sync_of_tasks_as_one_operation_and_never_block_it(crm, tasks, tmp_path):
+    import json
+    import sys
+
+    hooks = tmp_path / "config" / "crmcli" / "hooks"
+    hooks.mkdir(parents=True)
+    for name in ("pre-add", "pre-modify", "post-add", "post-modify"):
+        (hooks / name).write_text(
+            f"#!{sys.executable}\nimport json, os, sys\n"
+            "lines = [json.loads(line) for line in sys.stdin if line.strip()]\n"
+            f"open({str(hooks / 'calls.jsonl')!r}, 'a').write(json.dumps("
+            "[os.environ['CRM_HOOK'], os.environ.get('CRM_OPERATION'), len(lines)]) + '\\n')\n")
+        (hooks / name).chmod(0o755)
+    crm.ok("sync")
+    tasks.joinpath("p1.ics").write_bytes(_task("p1", "Call Ana Lima", "DUE;VALUE=DATE:20261201"))
+    result = crm.ok("sync")
+    assert "tasks: pulled 1 new" in result.stderr
+    (made,) = crm.ok("followups", "--json").json()
+    assert made["contact"] == "Ana Lima"
+    operation = crm.ok("journal", "--json").json()[0]
+    calls = [json.loads(line) for line in (hooks / "calls.jsonl").read_text().splitlines()]
+    # the first sync pushed only; the second added Ana's follow-up: one post-modify of Ana
+    assert calls == [["post-modify", str(operation["id"]), 1]]

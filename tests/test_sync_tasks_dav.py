@@ -331,3 +331,15 @@ def test_every_task_a_book_wrote_is_accepted_by_radicale_as_it_is(world):
                 refused.append((device.name, path.name, reply.status, reply.text[:200]))
             accepted += reply.status == 201
     assert refused == [] and accepted >= 2 * 7
+
+
+def test_setup_with_tasks_pairs_the_calendar_and_sets_the_tasks_vdir(world):
+    import tomllib
+
+    for device in world.devices:
+        config = device.home / "config" / "crmcli"
+        text = (config / "vdirsyncer" / "config").read_text()
+        assert "[pair crm_tasks]" in text and 'item_types = ["VTODO"]' in text
+        assert f'url = "{world.phone.calendar.url}"' in text
+        settings = tomllib.loads((config / "config.toml").read_text())["sync"]
+        assert settings["tasks"] == str(device.home / "data" / "crmcli" / "sync" / "tasks")

@@ -8,8 +8,8 @@ def test_contacts_share_one_company_row_whatever_the_spelling(crm):
     crm.add("Bo", "-c", "acme corp")
     crm.add("Chloé", "-c", "Initech")
     rows = crm.ok("company", "list").rows()
-    assert rows == [{"id": "1", "name": "ACME Corp", "people": "2"},
-                    {"id": "2", "name": "Initech", "people": "1"}]
+    assert rows == [{"id": "1", "name": "ACME Corp", "people": "2", "industry": "", "tags": ""},
+                    {"id": "2", "name": "Initech", "people": "1", "industry": "", "tags": ""}]
 
 
 def test_company_show_lists_its_people(crm):

@@ -23,6 +23,8 @@ from crmcli.errors import CrmError
 # complete against userdata.USER_TABLES.
 OWNERS: dict[str, tuple[str, str] | None] = {
     "companies": ("company", "id"), "company_field_values": ("company", "record_id"),
+    "company_details": ("company", "company_id"), "company_tags": ("company", "company_id"),
+    "company_notes": ("company", "company_id"), "company_cards": ("company", "company_id"),
     "contacts": ("contact", "id"), "contact_details": ("contact", "contact_id"),
     "contact_tags": ("contact", "contact_id"), "contact_cards": ("contact", "contact_id"),
     "notes": ("contact", "contact_id"), "interactions": ("contact", "contact_id"),

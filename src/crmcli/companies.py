@@ -1,25 +1,37 @@
-"""Companies: one row per organisation, shared by the contacts who work there."""
+"""Companies: one row per organisation, shared by the contacts who work there, with its own
+emails, phones, addresses and websites (``company_details``), tags, notes and custom fields.
+
+A trashed company (``crm company rm``) keeps its people's link to it until it is restored.
+"""
 
 from __future__ import annotations
 
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import replace
 from sqlite3 import Connection
 
+from crmcli import fields as custom_fields
+from crmcli.contact_rules import DETAIL_KINDS, dedupe_details, normalize_tag
 from crmcli.db import now_stamp, transaction
-from crmcli.errors import Ambiguous, InvalidInput, NotFound
-from crmcli.limits import check_text
-from crmcli.models import Company
-from crmcli.normalize import fold
+from crmcli.errors import Ambiguous, Conflict, InvalidInput, NotFound
+from crmcli.limits import MAX_VALUES, check_text, shown
+from crmcli.models import Company, Detail, Note
+from crmcli.normalize import fold, is_email
 from crmcli.search import reindex
 
-_SELECT = (
-    "SELECT co.id, co.name, co.created_at, co.updated_at,"
-    " (SELECT count(*) FROM contacts c WHERE c.company_id = co.id AND c.deleted_at IS NULL)"
-    " FROM companies co"
-)
+_PEOPLE = ("(SELECT count(*) FROM contacts c WHERE c.company_id = co.id"
+           " AND c.deleted_at IS NULL)")
+_SELECT = ("SELECT co.id, co.uid, co.name, co.industry, co.size, co.created_at, co.updated_at,"
+           f" co.deleted_at, co.version, {_PEOPLE} FROM companies co")
+_SINGLES = ("name", "industry", "size")
 
 
 def _company(row: tuple) -> Company:
-    return Company(id=row[0], name=row[1], created_at=row[2], updated_at=row[3], people=row[4])
+    return Company(id=row[0], uid=row[1], name=row[2], industry=row[3], size=row[4],
+                   created_at=row[5], updated_at=row[6], deleted_at=row[7], version=row[8],
+                   people=row[9])
 
 
 def _clean_name(name: str) -> str:
@@ -30,15 +42,116 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
+def validate(company: Company) -> Company:
+    """Check a company before it is written; returns it with values tidied."""
+    for what in ("industry", "size"):
+        check_text(f"the {what}", getattr(company, what))
+    details = {}
+    for kind, attribute in DETAIL_KINDS.items():
+        values = getattr(company, attribute)
+        if len(values) > MAX_VALUES:
+            raise InvalidInput(f"{len(values):,} {attribute}: a company has at most "
+                               f"{MAX_VALUES:,}")
+        for detail in values:
+            check_text(f"{kind} {shown(detail.value)}", detail.value)
+            check_text(f"the label of {kind} {shown(detail.value)}", detail.label)
+            if kind == "email" and detail.value.strip() and not is_email(detail.value.strip()):
+                raise InvalidInput(f"invalid email {shown(detail.value)}: expected "
+                                   "name@domain.tld")
+        details[attribute] = dedupe_details(values, kind)
+    for tag in company.tags:
+        check_text("a tag", tag)
+    return replace(company, name=_clean_name(company.name),
+                   industry=(company.industry or "").strip() or None,
+                   size=(company.size or "").strip() or None,
+                   tags=sorted({normalize_tag(tag) for tag in company.tags} - {""}), **details)
+
+
+# ---------------------------------------------------------------------------------- reading
+
+
+def load_many(db: Connection, ids: list[int]) -> list[Company]:
+    """Companies with their details, tags and custom fields, in the order of ``ids``."""
+    if not ids:
+        return []
+    id_json = json.dumps(ids)
+    found = {row[0]: _company(row) for row in db.execute(
+        f"{_SELECT} WHERE co.id IN (SELECT value FROM json_each(?))", [id_json])}
+    for company_id, kind, label, value in db.execute(
+            "SELECT company_id, kind, label, value FROM company_details WHERE company_id IN"
+            " (SELECT value FROM json_each(?)) ORDER BY company_id, position", [id_json]):
+        getattr(found[company_id], DETAIL_KINDS[kind]).append(Detail(value, label))
+    for company_id, tag in db.execute(
+            "SELECT company_id, tag FROM company_tags WHERE company_id IN"
+            " (SELECT value FROM json_each(?)) ORDER BY tag", [id_json]):
+        found[company_id].tags.append(tag)
+    for company_id, values in custom_fields.values_for(db, ids, "companies").items():
+        found[company_id].fields = values
+    return [found[i] for i in ids if i in found]
+
+
+def get(db: Connection, company_id: int, deleted: bool | None = False) -> Company:
+    """One company; ``deleted`` None means either state, True only a trashed one."""
+    found = load_many(db, [company_id])
+    if not found:
+        raise NotFound(f"no company with id {company_id}")
+    company = found[0]
+    if deleted is not None and bool(company.deleted_at) != deleted:
+        if deleted:
+            raise NotFound(f"company {company_id} is not in the trash")
+        raise NotFound(f"company {company_id} is in the trash ('crm company restore "
+                       f"{company_id}' brings it back)")
+    return company
+
+
 def find(db: Connection, name: str) -> Company | None:
-    row = db.execute(f"{_SELECT} WHERE co.name_folded = ?", [fold(name)]).fetchone()
-    return _company(row) if row else None
+    """The company called ``name`` (any case or accents), trashed or not."""
+    row = db.execute("SELECT id FROM companies WHERE name_folded = ?", [fold(name)]).fetchone()
+    return get(db, row[0], deleted=None) if row else None
+
+
+def find_by_uid(db: Connection, uid: str) -> Company | None:
+    row = db.execute("SELECT id FROM companies WHERE uid = ?", [uid]).fetchone()
+    return get(db, row[0], deleted=None) if row else None
+
+
+def all_companies(db: Connection, query: str | None = None, deleted: bool = False
+                  ) -> list[Company]:
+    """Live (or trashed) companies by name, those whose name holds ``query`` if given."""
+    where = "co.deleted_at IS NOT NULL" if deleted else "co.deleted_at IS NULL"
+    params: list = []
+    if query:
+        where += " AND co.name_folded LIKE ?"
+        params.append(f"%{fold(query)}%")
+    ids = [row[0] for row in db.execute(
+        f"SELECT co.id FROM companies co WHERE {where} ORDER BY co.name_folded", params)]
+    return load_many(db, ids)
+
+
+def resolve(db: Connection, ref: str, deleted: bool = False) -> Company:
+    """An id, an exact name, or text found in exactly one company's name."""
+    ref = ref.strip()
+    if ref.isdigit():
+        return get(db, int(ref), deleted=deleted)
+    exact = find(db, ref)
+    if exact and bool(exact.deleted_at) == deleted:
+        return exact
+    matches = all_companies(db, ref, deleted=deleted)
+    if not matches:
+        raise NotFound(f"no company{' in the trash' if deleted else ''} matches {ref!r}")
+    if len(matches) > 1:
+        raise Ambiguous(f"{ref!r} matches {len(matches)} companies; use an id",
+                        [(c.id, c.name) for c in matches[:10]])
+    return matches[0]
+
+
+# ---------------------------------------------------------------------------------- writing
 
 
 def ensure(db: Connection, name: str) -> int:
     """The id of the company called ``name`` (any case or accents), creating it if needed."""
     row = db.execute("SELECT id FROM companies WHERE name_folded = ?", [fold(name)]).fetchone()
-    return row[0] if row else create(db, name).id
+    return row[0] if row else create(db, Company(name=name)).id
 
 
 def resolve_or_create(db: Connection, text: str) -> tuple[int | None, bool]:
@@ -54,67 +167,142 @@ def resolve_or_create(db: Connection, text: str) -> tuple[int | None, bool]:
         return ensure(db, text), True
 
 
-def create(db: Connection, name: str) -> Company:
-    name = _clean_name(name)
-    existing = find(db, name)
+def create(db: Connection, company: Company) -> Company:
+    company = validate(company)
+    existing = find(db, company.name)
     if existing:
-        raise InvalidInput(f"company {existing.name!r} already exists (id {existing.id})")
+        trashed = " in the trash" if existing.deleted_at else ""
+        raise InvalidInput(f"company {existing.name!r} already exists (id {existing.id}"
+                           f"{trashed})")
     now = now_stamp(db)
     with transaction(db):
         cursor = db.execute(
-            "INSERT INTO companies (name, name_folded, created_at, updated_at) VALUES (?, ?, ?, ?)",
-            [name, fold(name), now, now],
-        )
-    return get(db, cursor.lastrowid)
-
-
-def get(db: Connection, company_id: int) -> Company:
-    row = db.execute(f"{_SELECT} WHERE co.id = ?", [company_id]).fetchone()
-    if not row:
-        raise NotFound(f"no company with id {company_id}")
-    return _company(row)
-
-
-def all_companies(db: Connection, query: str | None = None) -> list[Company]:
-    if not query:
-        return [_company(row) for row in db.execute(f"{_SELECT} ORDER BY co.name_folded")]
-    rows = db.execute(f"{_SELECT} WHERE co.name_folded LIKE ? ORDER BY co.name_folded",
-                      [f"%{fold(query)}%"])
-    return [_company(row) for row in rows]
-
-
-def resolve(db: Connection, ref: str) -> Company:
-    """An id, an exact name, or text found in exactly one company's name."""
-    ref = ref.strip()
-    if ref.isdigit():
-        return get(db, int(ref))
-    exact = find(db, ref)
-    if exact:
-        return exact
-    matches = all_companies(db, ref)
-    if not matches:
-        raise NotFound(f"no company matches {ref!r}")
-    if len(matches) > 1:
-        raise Ambiguous(f"{ref!r} matches {len(matches)} companies; use an id",
-                        [(c.id, c.name) for c in matches[:10]])
-    return matches[0]
-
-
-def rename(db: Connection, company: Company, new_name: str) -> Company:
-    new_name = _clean_name(new_name)
-    clash = find(db, new_name)
-    if clash and clash.id != company.id:
-        raise InvalidInput(f"company {clash.name!r} already exists (id {clash.id})")
-    with transaction(db):
-        db.execute("UPDATE companies SET name = ?, name_folded = ?, updated_at = ? WHERE id = ?",
-                   [new_name, fold(new_name), now_stamp(db), company.id])
-        for (contact_id,) in db.execute(
-            "SELECT id FROM contacts WHERE company_id = ?", [company.id]
-        ).fetchall():
-            reindex(db, contact_id)
+            "INSERT INTO companies (uid, name, name_folded, industry, size, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [company.uid or str(uuid.uuid4()), company.name, fold(company.name),
+             company.industry, company.size, now, now])
+        company = replace(company, id=cursor.lastrowid)
+        _write_details(db, company)
+        _write_tags(db, company)
     return get(db, company.id)
 
 
+def update(db: Connection, company: Company, read: Company | None = None) -> Company:
+    """Give the stored company the values of ``company``, writing only what differs.
+    ``read`` is the company as the caller read it: if another command changed it since, the
+    write is refused (Conflict) rather than undo that change."""
+    company = validate(company)
+    with transaction(db):
+        current = get(db, company.id, deleted=None)
+        if read is not None and read.version != current.version:
+            raise Conflict(f"company {company.id} changed while you were editing it; nothing "
+                           "was changed; run the command again")
+        clash = find(db, company.name)
+        if clash and clash.id != company.id:
+            raise InvalidInput(f"company {clash.name!r} already exists (id {clash.id})")
+        changed = _write_details(db, company) | _write_tags(db, company)
+        singles = [getattr(company, name) for name in _SINGLES]
+        if changed or singles != [getattr(current, name) for name in _SINGLES]:
+            db.execute("UPDATE companies SET name = ?, name_folded = ?, industry = ?, size = ?,"
+                       " updated_at = ? WHERE id = ?",
+                       [company.name, fold(company.name), company.industry, company.size,
+                        now_stamp(db), company.id])
+        if company.name != current.name:
+            _reindex_people(db, company.id)
+    return get(db, company.id, deleted=None)
+
+
+def rename(db: Connection, company: Company, new_name: str) -> Company:
+    return update(db, replace(get(db, company.id, deleted=None), name=new_name))
+
+
+def _reindex_people(db: Connection, company_id: int) -> None:
+    for (contact_id,) in db.execute("SELECT id FROM contacts WHERE company_id = ?",
+                                    [company_id]).fetchall():
+        reindex(db, contact_id)
+
+
+def _write_details(db: Connection, company: Company) -> bool:
+    """Make the stored details those of ``company`` (rows equal in kind, label, value and
+    position stay); whether anything changed."""
+    wanted = [(kind, detail.label, detail.value, position)
+              for kind, attribute in DETAIL_KINDS.items()
+              for position, detail in enumerate(getattr(company, attribute))]
+    stored = {(kind, label, value, position): row_id for row_id, kind, label, value, position
+              in db.execute("SELECT id, kind, label, value, position FROM company_details"
+                            " WHERE company_id = ?", [company.id])}
+    gone = [(row_id,) for key, row_id in stored.items() if key not in set(wanted)]
+    new = [(company.id, *key) for key in wanted if key not in stored]
+    db.executemany("DELETE FROM company_details WHERE id = ?", gone)
+    db.executemany("INSERT INTO company_details (company_id, kind, label, value, position)"
+                   " VALUES (?, ?, ?, ?, ?)", new)
+    return bool(gone or new)
+
+
+def _write_tags(db: Connection, company: Company) -> bool:
+    stored = {tag for (tag,) in db.execute("SELECT tag FROM company_tags WHERE company_id = ?",
+                                           [company.id])}
+    wanted = set(company.tags)
+    db.executemany("DELETE FROM company_tags WHERE company_id = ? AND tag = ?",
+                   [(company.id, tag) for tag in sorted(stored - wanted)])
+    db.executemany("INSERT INTO company_tags (company_id, tag) VALUES (?, ?)",
+                   [(company.id, tag) for tag in sorted(wanted - stored)])
+    return stored != wanted
+
+
+def retagged(company: Company, add: Iterable[str], remove: Iterable[str]) -> Company:
+    drop = {normalize_tag(tag) for tag in remove}
+    return replace(company, tags=[tag for tag in company.tags if tag not in drop] + list(add))
+
+
+def trash(db: Connection, company_id: int) -> None:
+    with transaction(db):
+        db.execute("UPDATE companies SET deleted_at = ? WHERE id = ?",
+                   [now_stamp(db), company_id])
+
+
+def restore(db: Connection, company_id: int) -> None:
+    with transaction(db):
+        db.execute("UPDATE companies SET deleted_at = NULL, updated_at = ? WHERE id = ?",
+                   [now_stamp(db), company_id])
+
+
+# ------------------------------------------------------------------------------------ notes
+
+
+def add_note(db: Connection, company_id: int, body: str, at: str | None = None) -> Note:
+    check_text("the note", body)
+    if not body.strip():
+        raise InvalidInput("the note is empty")
+    stamp = at or now_stamp(db)
+    with transaction(db):
+        cursor = db.execute("INSERT INTO company_notes (company_id, body, created_at,"
+                            " updated_at) VALUES (?, ?, ?, ?)",
+                            [company_id, body.strip(), stamp, stamp])
+    return Note(contact_id=company_id, body=body.strip(), id=cursor.lastrowid,
+                created_at=stamp, updated_at=stamp)
+
+
+def notes_for(db: Connection, company_id: int) -> list[Note]:
+    """The company's live notes, newest first."""
+    return [Note(contact_id=company_id, id=row[0], body=row[1], created_at=row[2],
+                 updated_at=row[3]) for row in db.execute(
+        "SELECT id, body, created_at, updated_at FROM company_notes WHERE company_id = ?"
+        " AND deleted_at IS NULL ORDER BY created_at DESC, id DESC", [company_id])]
+
+
+# ---------------------------------------------------------------------------------- records
+
+
 def to_record(company: Company) -> dict:
-    return {"id": company.id, "name": company.name, "people": company.people,
-            "created_at": company.created_at, "updated_at": company.updated_at}
+    """The company as the stable JSON object documented in docs/json.md."""
+    def details(items: list[Detail]) -> list[dict]:
+        return [{"value": d.value, "label": d.label} for d in items]
+
+    return {"id": company.id, "uid": company.uid, "name": company.name,
+            "industry": company.industry, "size": company.size,
+            "emails": details(company.emails), "phones": details(company.phones),
+            "addresses": details(company.addresses), "websites": details(company.urls),
+            "tags": list(company.tags), "fields": dict(company.fields),
+            "people": company.people, "created_at": company.created_at,
+            "updated_at": company.updated_at, "version": company.version}

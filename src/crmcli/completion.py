@@ -40,7 +40,8 @@ def tags(db: Connection, prefix: str, config: Any = None) -> Candidates:
 
 def companies(db: Connection, prefix: str, config: Any = None) -> Candidates:
     return [(name, "") for (name,) in db.execute(
-        "SELECT name FROM companies WHERE name_folded >= ? AND name_folded < ?"
+        "SELECT name FROM companies WHERE deleted_at IS NULL AND name_folded >= ?"
+        " AND name_folded < ?"
         " ORDER BY name_folded LIMIT ?", _range(prefix))]
 
 

@@ -21,7 +21,9 @@ from sqlite3 import Connection
 from crmcli import userdata
 from crmcli.journal import Operation, contact_references
 
-_NOUNS = {"companies": "company", "contacts": "contact", "contact_details": "detail",
+_NOUNS = {"companies": "company", "company_details": "company detail",
+          "company_tags": "company tag", "company_notes": "company note",
+          "company_cards": "company card", "contacts": "contact", "contact_details": "detail",
           "contact_tags": "tag", "contact_cards": "card", "notes": "note",
           "interactions": "interaction", "deals": "deal", "deal_stage_changes": "stage change",
           "followups": "follow-up", "custom_fields": "field", "relationships": "relationship",

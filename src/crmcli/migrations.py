@@ -512,3 +512,56 @@ def m017_campaigns(db: Database) -> None:
         "ALTER TABLE interactions ADD COLUMN campaign TEXT",
         "ALTER TABLE interactions ADD COLUMN message_id TEXT",
     )
+
+
+@migrations()
+def m018_company_records(db: Database) -> None:
+    """Companies as records of their own: a UID (vCard), industry, size, the trash, their
+    emails, phones, addresses and websites, tags, notes and the card they came from."""
+    import uuid
+
+    _run(
+        db,
+        "ALTER TABLE companies ADD COLUMN uid TEXT",
+        "ALTER TABLE companies ADD COLUMN industry TEXT",
+        "ALTER TABLE companies ADD COLUMN size TEXT",
+        "ALTER TABLE companies ADD COLUMN deleted_at TEXT",
+        """CREATE TABLE company_details (
+            id INTEGER PRIMARY KEY,
+            company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('email', 'phone', 'address', 'url')),
+            label TEXT NOT NULL DEFAULT '',
+            value TEXT NOT NULL,
+            position INTEGER NOT NULL
+        )""",
+        "CREATE INDEX company_details_company ON company_details(company_id, kind, position)",
+        """CREATE TABLE company_tags (
+            company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (company_id, tag)
+        )""",
+        """CREATE TABLE company_notes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            company_id INTEGER NOT NULL REFERENCES companies(id) ON DELETE CASCADE,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted_at TEXT
+        )""",
+        "CREATE INDEX company_notes_company ON company_notes(company_id, created_at)",
+        # What a company's vCard held beyond crmcli's fields (see contact_cards).
+        """CREATE TABLE company_cards (
+            company_id INTEGER PRIMARY KEY REFERENCES companies(id) ON DELETE CASCADE,
+            data TEXT NOT NULL,
+            original TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+    )
+    # A UID for each company; giving one is no change of the company (its version stays).
+    trigger = db.execute("SELECT sql FROM sqlite_master WHERE name = 'companies_version'"
+                         ).fetchone()[0]
+    _run(db, "DROP TRIGGER companies_version")
+    rows = db.execute("SELECT id FROM companies").fetchall()
+    db.conn.executemany("UPDATE companies SET uid = ? WHERE id = ?",
+                        [(str(uuid.uuid4()), row_id) for (row_id,) in rows])
+    _run(db, trigger, "CREATE UNIQUE INDEX companies_uid ON companies(uid)")

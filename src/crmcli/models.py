@@ -78,11 +78,24 @@ class Contact:
 
 @dataclass
 class Company:
+    """An organisation: its own details, tags and custom fields, shared by its people."""
+
     name: str
     id: int | None = None
-    people: int = 0
+    uid: str | None = None
+    industry: str | None = None
+    size: str | None = None
+    emails: list[Detail] = field(default_factory=list)
+    phones: list[Detail] = field(default_factory=list)
+    addresses: list[Detail] = field(default_factory=list)
+    urls: list[Detail] = field(default_factory=list)  # websites
+    tags: list[str] = field(default_factory=list)
+    fields: dict = field(default_factory=dict)  # custom fields, typed
+    people: int = 0  # live contacts working there; derived, never written
     created_at: str | None = None
     updated_at: str | None = None
+    deleted_at: str | None = None
+    version: int | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -11,7 +11,8 @@ from sqlite3 import Connection
 
 # Parents before children, so that a load inserts rows in an order foreign keys accept.
 USER_TABLES = (
-    "companies", "contacts", "contact_details", "contact_tags", "contact_cards", "notes",
+    "companies", "company_details", "company_tags", "company_notes", "company_cards",
+    "contacts", "contact_details", "contact_tags", "contact_cards", "notes",
     "interactions", "deals", "deal_stage_changes", "followups", "relationships",
     "custom_fields", "contact_field_values", "company_field_values", "segments",
     "contact_dates",

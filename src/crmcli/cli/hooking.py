@@ -118,7 +118,7 @@ def contact_json(contact: Contact) -> dict:
 
 def object_json(kind: str, object_id: int) -> dict | None:
     """A contact, deal or company as its `show --json` prints it; None when it is gone."""
-    from crmcli import companies, contacts, deals, stages
+    from crmcli import companies, company_profile, contacts, deals, stages
 
     current = state()
     db = current.db
@@ -131,13 +131,10 @@ def object_json(kind: str, object_id: int) -> dict | None:
             changes = deals.history(db, deal.id)
             return deals.page_record(deal, pipeline, changes,
                                      deals.time_in_stages(deal, changes, current.now))
-        company = companies.get(db, object_id)
+        company = companies.get(db, object_id, deleted=None)
     except NotFound:
         return None
-    return companies.to_record(company) | {
-        "contacts": [contacts.to_record(p) for p in contacts.search(db, company_id=company.id)],
-        "open_deals": [deals.to_record(deal, pipeline)
-                       for deal in deals.open_for_company(db, company.id)]}
+    return company_profile.to_record(company_profile.load(db, company), pipeline)
 
 
 def describe(db: Connection, changes: list[Change], done: list[int] = ()

@@ -1,4 +1,4 @@
-"""Rich renderables for the contact and company pages. Contact text goes in as ``Text``, never
+"""Rich renderables for the contact page. Contact text goes in as ``Text``, never
 markup."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from crmcli.models import Company, Contact, Deal, Detail
+from crmcli.models import Detail
 from crmcli.profiles import Profile
 from crmcli.relationships import Relation
 from crmcli.text import safe
@@ -100,23 +100,3 @@ def _last_contact(moment: str | None, today: dt.date) -> Text:
     days = (today - when.date()).days
     ago = "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
     return Text(f"{when:%Y-%m-%d} ({ago})", style="yellow" if days > 30 else "")
-
-
-def company_page(company: Company, people: list[Contact], open_deals: list[Deal],
-                 today: dt.date, decimal: str = ".") -> Group:
-    """A company, its people and its open deals."""
-    from crmcli.views.deals import deals_panel
-
-    heading = Text(safe(company.name), style="bold")
-    heading.append(f"  #{company.id}", style="dim")
-    table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
-    for column in ("ID", "Name", "Title", "Email", "Phone"):
-        table.add_column(column)
-    for person in people:
-        table.add_row(data_text(person.id), data_text(person.name), data_text(person.title or ""),
-                      data_text(person.emails[0].value if person.emails else ""),
-                      data_text(person.phones[0].value if person.phones else ""))
-    body = table if people else Text("No people yet.", style="dim")
-    return Group(Panel(body, title=heading, title_align="left", border_style="cyan",
-                       subtitle=f"{len(people)} people", subtitle_align="right"),
-                 deals_panel(open_deals, today, decimal, "Open deals"))

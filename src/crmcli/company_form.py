@@ -1,0 +1,103 @@
+"""How `crm company edit` changes a company: the text form it opens in ``$EDITOR`` (and its
+parser), and the changes its flags ask for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from crmcli.contact_rules import DETAIL_KINDS, normalize_tag, same_detail
+from crmcli.errors import InvalidInput
+from crmcli.models import Company, Detail
+from crmcli.normalize import split_label
+
+_HEADER = """\
+# Editing company {id}. Save to apply; save an empty file to cancel.
+# One value per line as "key: value"; lines starting with # are ignored.
+# website/email/phone/address take an optional label: "phone: office: +34 912 345 678".
+# Delete a line to remove that value; repeat a key to add another one.
+"""
+_SINGLE = ("name", "industry", "size", "tags")
+_MULTI = {"website": "urls", "email": "emails", "phone": "phones", "address": "addresses"}
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _unescape(value: str) -> str:
+    return value.replace("\\n", "\n").replace("\\\\", "\\")
+
+
+def to_form(company: Company) -> str:
+    lines = [_HEADER.format(id=company.id).rstrip("\n"), f"name: {company.name}",
+             f"industry: {company.industry or ''}", f"size: {company.size or ''}",
+             f"tags: {', '.join(company.tags)}"]
+    for key, attribute in _MULTI.items():
+        for detail in getattr(company, attribute):
+            value = _escape(detail.value)
+            lines.append(f"{key}: {detail.label}: {value}" if detail.label else f"{key}: {value}")
+    return "\n".join(lines) + "\n"
+
+
+def from_form(text: str, base: Company) -> Company:
+    """The company an edited form describes. Errors name the line."""
+    single: dict[str, str] = {}
+    multi: dict[str, list[Detail]] = {attribute: [] for attribute in _MULTI.values()}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition(":")
+        key, value = key.strip().lower(), value.strip()
+        if not sep or (key not in _SINGLE and key not in _MULTI):
+            raise InvalidInput(f"line {number}: expected 'key: value' with a key among "
+                               f"{', '.join((*_SINGLE, *_MULTI))}; got {line.strip()!r}")
+        if key in _SINGLE:
+            if key in single:
+                raise InvalidInput(f"line {number}: {key} is given twice")
+            single[key] = value
+        elif value:
+            detail_value, label = split_label(value)
+            multi[_MULTI[key]].append(Detail(_unescape(detail_value), label))
+    if not single.get("name"):
+        raise InvalidInput("the form has no name: line 'name: ...' is required")
+    tags = [tag.strip() for tag in single.get("tags", "").split(",") if tag.strip()]
+    return replace(base, name=single["name"], industry=single.get("industry") or None,
+                   size=single.get("size") or None, tags=tags, **multi)
+
+
+@dataclass
+class FlagEdit:
+    """What ``crm company edit``'s flags ask for. None leaves a value as it is; '' clears it."""
+
+    name: str | None = None
+    industry: str | None = None
+    size: str | None = None
+    add: dict[str, list[str]] = field(default_factory=dict)  # "urls": ["https://acme.com"]
+    remove: dict[str, list[str]] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    untag: list[str] = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return (all(value is None for value in (self.name, self.industry, self.size))
+                and not any([*self.add.values(), *self.remove.values(), self.tags, self.untag]))
+
+
+def apply_flags(company: Company, edit: FlagEdit) -> Company:
+    """The company as the flags change it (a removal names a value the company has)."""
+    untagged = {normalize_tag(tag) for tag in edit.untag}
+    changed = replace(
+        company, name=company.name if edit.name is None else edit.name,
+        industry=company.industry if edit.industry is None else edit.industry,
+        size=company.size if edit.size is None else edit.size,
+        tags=[tag for tag in company.tags + edit.tags if normalize_tag(tag) not in untagged])
+    for kind, attribute in DETAIL_KINDS.items():
+        kept = list(getattr(company, attribute))
+        for value in edit.remove.get(attribute, []):
+            matching = [d for d in kept if same_detail(kind, d.value, split_label(value)[0])]
+            if not matching:
+                shown = "website" if kind == "url" else kind
+                raise InvalidInput(f"the company has no {shown} {value!r} to remove")
+            kept = [d for d in kept if d not in matching]
+        setattr(changed, attribute,
+                kept + [Detail(*split_label(value)) for value in edit.add.get(attribute, [])])
+    return changed

@@ -1,0 +1,75 @@
+"""A company's page (``crm company show``): its people with their last contact, its open and
+won deals with totals per currency, the merged timeline of its people and its notes,
+assembled once for both the Rich view and the JSON record."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from crmcli import activity, companies, contacts, deals, money
+
+if TYPE_CHECKING:
+    from sqlite3 import Connection
+
+    from crmcli.models import Company, Contact, Deal, Note
+    from crmcli.stages import Pipeline
+
+HISTORY = 15  # latest notes and interactions of its people on the page
+
+
+@dataclass
+class CompanyProfile:
+    company: Company
+    people: list[Contact]
+    open_deals: list[Deal]
+    won_deals: list[Deal]
+    history: list[activity.Event]
+    notes: list[Note]
+    last_contacted_at: str | None
+    extras: list = dataclasses.field(default_factory=list)  # IM handles and social profiles
+
+    def totals(self, which: str) -> dict[str, int]:
+        """The value of the open or won deals per currency, in minor units."""
+        summed: dict[str, int] = {}
+        for deal in self.open_deals if which == "open" else self.won_deals:
+            if deal.amount_minor is not None:
+                summed[deal.currency] = summed.get(deal.currency, 0) + deal.amount_minor
+        return dict(sorted(summed.items()))
+
+
+def load(db: Connection, company: Company) -> CompanyProfile:
+    people = contacts.search(db, company_id=company.id)
+    ids = tuple(deal_id for (deal_id,) in db.execute(
+        "SELECT id FROM deals WHERE company_id = ? OR contact_id IN"
+        " (SELECT id FROM contacts WHERE company_id = ?)", [company.id, company.id]))
+    contacted = [person.last_contacted_at for person in people if person.last_contacted_at]
+    return CompanyProfile(
+        company=company, people=people,
+        open_deals=deals.search(db, deals.Filter(status="open", ids=ids)),
+        won_deals=deals.search(db, deals.Filter(status="won", ids=ids)),
+        history=activity.timeline(db, activity.TimelineFilter(company_id=company.id,
+                                                              limit=HISTORY)),
+        notes=companies.notes_for(db, company.id),
+        last_contacted_at=max(contacted, default=None))
+
+
+def to_record(profile: CompanyProfile, pipeline: Pipeline) -> dict:
+    """The company's list record plus its people, deals, totals, notes and history."""
+    def totals(which: str) -> list[dict]:
+        return [money.to_json(minor, currency)
+                for currency, minor in profile.totals(which).items()]
+
+    return companies.to_record(profile.company) | {
+        "last_contacted_at": profile.last_contacted_at,
+        "contacts": [contacts.to_record(person) for person in profile.people],
+        "open_deals": [deals.to_record(deal, pipeline) for deal in profile.open_deals],
+        "won_deals": [deals.to_record(deal, pipeline) for deal in profile.won_deals],
+        "open_total": totals("open"),
+        "won_total": totals("won"),
+        "notes": [{"id": n.id, "body": n.body, "created_at": n.created_at}
+                  for n in profile.notes],
+        "history": [activity.event_record(event) for event in profile.history],
+        "extras": [dict(item) for item in profile.extras],
+    }

@@ -31,7 +31,7 @@ RANKS = {
     "dates": 2, "normalize": 2, "money": 2, "config": 2, "recurrence": 2, "limits": 2,
     "contact_rules": 2,
     # 3 storage
-    "db": 3, "migrations": 3,
+    "db": 3, "migrations": 3, "company_migration": 3,
     # 4 domain: each owns the SQL of its own tables
     "contacts": 4, "companies": 4, "search": 4, "activity": 4, "followups": 4, "agenda": 4,
     "deals": 4, "stages": 4, "reports": 4, "duplicates": 4, "editform": 4, "demo": 4,
@@ -41,7 +41,7 @@ RANKS = {
     "relationships": 4,
     "completion": 4, "fields": 4, "query": 4, "query_sql": 4, "segments": 4, "campaigns": 4,
     "important_dates": 4,
-    "company_profile": 4, "company_form": 4, "company_merge": 4,
+    "company_profile": 4, "company_form": 4, "company_merge": 4, "handles": 4,
     # 5 adapters to other formats and tools
     "interchange": 5, "digest": 5, "mailer": 5, "campaign_mail": 5, "hooks": 5, "sync": 5,
     # 6 the output layer, the only writer to stdout

@@ -183,8 +183,10 @@ def test_labels_become_types_or_group_labels_that_read_back() -> None:
 
 
 def test_structured_name_for_a_company_or_an_address_is_empty() -> None:
-    company = write_card(fresh(Contact("Acme Ltd", company="Acme Ltd")))
+    company = write_card(fresh(Contact("Acme Ltd", company="Acme Ltd"), is_company=True))
     assert "N:;;;;" in unfolded_lines(company)
+    person = write_card(fresh(Contact("Acme Ltd", company="Acme Ltd")))  # named as its company
+    assert "N:Ltd;Acme;;;" in unfolded_lines(person)
     assert "N:;;;;" in unfolded_lines(write_card(fresh(Contact("ada@example.com"))))
     assert "N:;Madonna;;;" in unfolded_lines(write_card(fresh(Contact("Madonna"))))
 

@@ -8,7 +8,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crmcli import activity, companies, contacts, deals, money
+from crmcli import activity, companies, contacts, deals, handles, money
 
 if TYPE_CHECKING:
     from sqlite3 import Connection
@@ -28,7 +28,7 @@ class CompanyProfile:
     history: list[activity.Event]
     notes: list[Note]
     last_contacted_at: str | None
-    extras: list = dataclasses.field(default_factory=list)  # IM handles and social profiles
+    handles: list[dict] = dataclasses.field(default_factory=list)  # IM and social profiles
 
     def totals(self, which: str) -> dict[str, int]:
         """The value of the open or won deals per currency, in minor units."""
@@ -52,7 +52,8 @@ def load(db: Connection, company: Company) -> CompanyProfile:
         history=activity.timeline(db, activity.TimelineFilter(company_id=company.id,
                                                               limit=HISTORY)),
         notes=companies.notes_for(db, company.id),
-        last_contacted_at=max(contacted, default=None))
+        last_contacted_at=max(contacted, default=None),
+        handles=handles.for_company(db, company.id))
 
 
 def to_record(profile: CompanyProfile, pipeline: Pipeline) -> dict:
@@ -71,5 +72,5 @@ def to_record(profile: CompanyProfile, pipeline: Pipeline) -> dict:
         "notes": [{"id": n.id, "body": n.body, "created_at": n.created_at}
                   for n in profile.notes],
         "history": [activity.event_record(event) for event in profile.history],
-        "extras": [dict(item) for item in profile.extras],
+        "handles": list(profile.handles),
     }

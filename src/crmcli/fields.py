@@ -33,7 +33,7 @@ RESERVED = frozenset({
     "addresses", "url", "urls", "tag", "tags", "birthday", "anniversary", "note", "notes",
     "created_at", "updated_at", "deleted_at", "last_contacted_at", "cadence", "fields",
     "how_we_met", "met_on", "interest", "interests", "referred_by", "gift", "gifts", "dates",
-    "website", "industry", "size", "people", "deals",
+    "website", "industry", "size", "people", "deals", "kind",
 })
 _EXPORT_COLUMN = re.compile(r"(email|phone|address|url)_\d+(_label)?")  # crmcli CSV columns
 _TRUE, _FALSE = {"true", "yes", "y", "1", "on"}, {"false", "no", "n", "0", "off"}

@@ -565,3 +565,12 @@ def m018_company_records(db: Database) -> None:
     db.conn.executemany("UPDATE companies SET uid = ? WHERE id = ?",
                         [(str(uuid.uuid4()), row_id) for (row_id,) in rows])
     _run(db, trigger, "CREATE UNIQUE INDEX companies_uid ON companies(uid)")
+
+
+@migrations()
+def m019_company_cards_become_companies(db: Database) -> None:
+    """Contacts imported from company vCards become the companies they are (see
+    crmcli.company_migration: what moves where, nothing lost)."""
+    from crmcli.company_migration import move_company_cards
+
+    move_company_cards(db.conn)

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crmcli import activity, campaigns, contacts, deals, followups, relationships
+from crmcli import activity, campaigns, contacts, deals, followups, handles, relationships
 
 if TYPE_CHECKING:
     from sqlite3 import Connection
@@ -28,6 +28,7 @@ class Profile:
     now: dt.datetime
     relations: list[relationships.Relation]
     mail: list[str] = field(default_factory=list)  # opted out, addresses that failed
+    handles: list[dict] = field(default_factory=list)  # IM and social profiles from its card
 
 
 def load(db: Connection, contact: Contact, now: dt.datetime) -> Profile:
@@ -40,7 +41,8 @@ def load(db: Connection, contact: Contact, now: dt.datetime) -> Profile:
         notes=activity.notes_for(db, contact.id),
         now=now,
         relations=relationships.for_contact(db, contact.id),
-        mail=campaigns.mail_notes(db, contact.id))
+        mail=campaigns.mail_notes(db, contact.id),
+        handles=handles.for_contact(db, contact.id))
 
 
 def to_record(profile: Profile, pipeline: Pipeline) -> dict:
@@ -53,4 +55,5 @@ def to_record(profile: Profile, pipeline: Pipeline) -> dict:
                        for n in profile.notes]
     record["history"] = [activity.event_record(event) for event in profile.history]
     record["relationships"] = [relationships.to_record(r) for r in profile.relations]
+    record["handles"] = list(profile.handles)
     return record

@@ -1,9 +1,11 @@
 """``crm import`` and ``crm export``: vCard, CSV, JSON and JSON Lines."""
 
+import itertools
 import os
 import sys
 import tempfile
 from contextlib import contextmanager
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -189,13 +191,28 @@ def export(
             _export_calendar(db, chosen, birthdays, output_file, everything)
         return
     items = exporter.iter_export(db, chosen)
+    whole_book = not (query or tag or company or ids)
+    firms = _companies(db, format_, csv_dialect) if whole_book else []
     if vdir is not None:
-        _write_vdir(vdir, items, vcard_version.value)
+        _write_vdir(vdir, items, vcard_version.value, firms)
     else:
         with _destination(output_file) as stream:
-            _write(stream, items, format_, vcard_version.value, csv_dialect.value)
-    info(f"exported {len(chosen)} contact(s)" + (f" to {output_file or vdir}"
-                                                   if output_file or vdir else ""))
+            _write(stream, items, format_, vcard_version.value, csv_dialect.value, firms)
+    info(f"exported {len(chosen)} contact(s)" + (f" and {len(firms)} compan"
+                                                  f"{'y' if len(firms) == 1 else 'ies'}"
+                                                  if firms else "")
+         + (f" to {output_file or vdir}" if output_file or vdir else ""))
+
+
+def _companies(db, format_: ExportFormat, dialect: CsvDialect) -> list:
+    """The companies a whole-book export writes before the contacts, so that a fresh book
+    reading it back gives each company its UID (as company cards, JSON objects with "kind":
+    "company", crmcli CSV rows); the Google and Outlook CSV have no place for them."""
+    from crmcli.interchange import company_cards
+
+    if format_ == ExportFormat.csv and dialect != CsvDialect.crmcli:
+        return []
+    return list(company_cards.iter_export(db))
 
 
 def _check_export_options(format_: ExportFormat, output_file: Path | None,
@@ -246,8 +263,13 @@ def _export_calendar(db, chosen: list[int], birthdays: bool, output_file: Path |
     info(f"exported {count} calendar event(s)" + (f" to {output_file}" if output_file else ""))
 
 
-def _write(stream, items, format_: ExportFormat, version: str, dialect: str) -> None:
+def _write(stream, items, format_: ExportFormat, version: str, dialect: str,
+           firms: list) -> None:
+    from crmcli.interchange import company_cards
+
     if format_ == ExportFormat.vcard:
+        for firm in firms:
+            stream.write(company_cards.to_vcard(firm, version))
         for card in exporter.iter_vcards(items, version):
             stream.write(card)
     elif format_ == ExportFormat.csv:
@@ -255,25 +277,36 @@ def _write(stream, items, format_: ExportFormat, version: str, dialect: str) -> 
         from crmcli.interchange.csv_write import write_contacts
 
         names = [definition.name for definition in fields.definitions(state().db)]
-        for warning in write_contacts(((item.contact, item.notes) for item in items),
-                                      stream, dialect, names):
+        names += [definition.name for definition in fields.definitions(state().db, "companies")
+                  if definition.name not in names] if firms else []
+        rows = itertools.chain((
+            (replace(company_cards.as_contact(firm.company), fields=firm.company.fields),
+             firm.notes, company_cards.csv_cells(firm)) for firm in firms),
+            ((item.contact, item.notes) for item in items))
+        for warning in write_contacts(rows, stream, dialect, names):
             info(warning)
     elif format_ == ExportFormat.jsonl:
         from crmcli.text import to_json
 
-        for item in items:
-            stream.write(to_json(exporter.to_record(item)) + "\n")
+        for record in _records(items, firms):
+            stream.write(to_json(record) + "\n")
     else:
-        _write_json_array(stream, items)
+        _write_json_array(stream, _records(items, firms))
 
 
-def _write_json_array(stream, items) -> None:
+def _records(items, firms: list):
+    from crmcli.interchange import company_cards
+
+    return itertools.chain(map(company_cards.to_record, firms), map(exporter.to_record, items))
+
+
+def _write_json_array(stream, records) -> None:
     """A JSON array written record by record, so memory stays flat."""
     from crmcli.text import to_json
 
     stream.write("[")
-    for index, item in enumerate(items):
-        stream.write(("," if index else "") + "\n  " + to_json(exporter.to_record(item)))
+    for index, record in enumerate(records):
+        stream.write(("," if index else "") + "\n  " + to_json(record))
     stream.write("\n]\n")
 
 
@@ -300,10 +333,16 @@ def _destination(path: Path | None):
         raise
 
 
-def _write_vdir(folder: Path, items, version: str) -> None:
+def _write_vdir(folder: Path, items, version: str, firms: list) -> None:
+    from crmcli.interchange import company_cards
+
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     existing = exporter.vdir_files_by_uid(folder)
-    for contact, card in exporter.iter_vcards(items, version, with_contacts=True):
+    cards = itertools.chain(
+        ((company_cards.as_contact(firm.company), company_cards.to_vcard(firm, version))
+         for firm in firms),
+        exporter.iter_vcards(items, version, with_contacts=True))
+    for contact, card in cards:
         name = existing.get(contact.uid) or exporter.vdir_file_name(contact)
         with _destination(folder / name) as stream:
             stream.write(card)

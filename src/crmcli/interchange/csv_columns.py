@@ -23,6 +23,7 @@ Column map (Google, old and new layout | Outlook | crmcli)
     relations  Relation N - Type/Value | - | relations (`type: name`, ` ::: `-joined)
     notes      Notes | Notes | notes (several notes are written as one, split by a blank line)
     uid        - | - | uid
+    kind, industry, size   - | - | kind (`company` for a company's row), industry, size
 
 Google's types lose their primary-marking star and their case (`* Work` -> work); ` ::: ` separates
 several values in one cell; the `* myContacts` group is dropped and `* starred` becomes a tag.

@@ -26,7 +26,7 @@ from crmcli.interchange.csv_columns import (
     OUTLOOK_URLS,
     SINGULAR,
 )
-from crmcli.models import Contact, Detail, ImportantDate, PartialDate
+from crmcli.models import Company, Contact, Detail, ImportantDate, PartialDate
 from crmcli.normalize import is_email
 
 HEADER_LIMIT = 1 << 20
@@ -50,6 +50,7 @@ class CsvRecord:
     row: int
     line: int
     contact: Contact | None = None
+    company: Company | None = None  # a crmcli row whose kind is "company"
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
@@ -142,8 +143,15 @@ class CsvContacts(Iterator[CsvRecord]):
         if not contact.name:
             record.error = "no name, email, phone or company"
             return record
-        record.contact = contact
         record.notes = [fields["notes"]] if "notes" in fields else []
+        if fields.get("kind", "").strip().lower() == "company":
+            record.company = Company(
+                name=contact.company or contact.name, uid=contact.uid, emails=contact.emails,
+                phones=contact.phones, addresses=contact.addresses, urls=contact.urls,
+                tags=contact.tags, industry=fields.get("industry") or None,
+                size=fields.get("size") or None, fields=contact.fields)
+        else:
+            record.contact = contact
         return record
 
     def _date(self, text: str, what: str, warnings: list[str]) -> PartialDate | None:
@@ -352,7 +360,7 @@ def _outlook_slot(column: str) -> _Slot | None:
 
 
 _CRMCLI_FIELDS = ("name", "company", "title", "tags", "birthday", "anniversary", "dates",
-                  "notes", "uid")
+                  "notes", "uid", "kind", "industry", "size")
 _CRMCLI_DETAIL = re.compile(r"(email|phone|address|url)_(\d+)(_label)?")
 _CRMCLI_KINDS = {"email": "emails", "phone": "phones", "address": "addresses", "url": "urls"}
 _FIELD = "field:"  # a crmcli column of a custom field

@@ -33,10 +33,11 @@ from crmcli.text import spreadsheet_safe
 _OUTLOOK_ALIASES = {"cell": "mobile"}
 
 
-def write_contacts(records: Iterable[tuple[Contact, list[str]]], stream: TextIO,
+def write_contacts(records: Iterable[tuple], stream: TextIO,
                    dialect: str = "google", field_names: Sequence[str] = ()) -> list[str]:
-    """Write contacts and their notes as RFC 4180 CSV in ``dialect`` (google, outlook, crmcli;
-    crmcli adds a column for each custom field of ``field_names``, named after it).
+    """Write (contact, notes) or, for a company, (contact, notes, its own cells) as RFC 4180
+    CSV in ``dialect`` (google, outlook, crmcli; crmcli adds a column for each custom field of
+    ``field_names``, named after it).
 
     Returns a warning for each value the dialect has no place for (Outlook only: extra emails,
     URLs, addresses and phones; yearless birthdays and anniversaries, whose cells stay empty).
@@ -49,8 +50,9 @@ def write_contacts(records: Iterable[tuple[Contact, list[str]]], stream: TextIO,
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(header)
     warnings: list[str] = []
-    for contact, notes in records:
+    for contact, notes, *more in records:  # more: a company's cells of its own
         cells = row(contact, "\n\n".join(n.strip() for n in notes if n.strip()), warnings)
+        cells |= more[0] if more else {}
         writer.writerow([_neutralise(cells.get(column, "")) for column in header])
     return warnings
 
@@ -153,7 +155,7 @@ _CRMCLI_HEADER = [
     "name", "company", "title",
     *(f"{key}_{n}{suffix}" for kind, key in _CRMCLI_DETAILS
       for n in range(1, COLUMNS[kind] + 1) for suffix in ("", "_label")),
-    "tags", "birthday", "anniversary", "dates", "notes", "uid"]
+    "tags", "birthday", "anniversary", "dates", "notes", "uid", "kind", "industry", "size"]
 
 
 def _crmcli_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, str]:

@@ -22,7 +22,7 @@ from crmcli.db import transaction, utilities
 from crmcli.errors import Conflict, CrmError
 from crmcli.interchange import exporter, stored_cards
 from crmcli.interchange.stored_cards import StoredCard
-from crmcli.models import Contact
+from crmcli.models import Company, Contact
 
 
 class OnDuplicate(StrEnum):
@@ -38,6 +38,7 @@ class Incoming:
 
     where: str  # "card 17 (line 204)", "row 5", "record 3"
     contact: Contact | None = None
+    company: Company | None = None  # a company's record (a company vCard, JSON, CSV row)
     notes: list[str] = field(default_factory=list)
     card: dict | None = None  # vCard data beyond crmcli's fields, see interchange.stored_cards
     original: str | None = None
@@ -161,6 +162,8 @@ def _import_one(db: Connection, savepoints, record: Incoming, policy: _Policy,
 
 
 def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list[str]]:
+    if record.company is not None:
+        return _apply_company(db, record, policy)
     on_duplicate, tags, region = policy.on_duplicate, policy.tags, policy.region
     incoming, warnings = _without_invalid_details(
         replace(record.contact, tags=[*record.contact.tags, *tags]))
@@ -196,6 +199,21 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
     changed |= _add_notes(db, existing.id, record.notes)
     changed |= _combine_card(db, existing.id, record)
     return ("updated" if changed else "unchanged"), conflicts
+
+
+def _apply_company(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list[str]]:
+    from crmcli.interchange.company_cards import import_one
+    from crmcli.normalize import is_email
+
+    company = record.company
+    kept = [d for d in company.emails if is_email(d.value.strip())]
+    warnings = [f"left out the invalid email {d.value!r}" for d in company.emails
+                if d not in kept]
+    company = replace(company, emails=kept, tags=[*company.tags, *policy.tags])
+    card = StoredCard(record.card, record.original or "") if record.card is not None else None
+    outcome, notes = import_one(db, company, record.notes, card,
+                                policy.on_duplicate == OnDuplicate.skip)
+    return outcome, warnings + notes
 
 
 def _check_unchanged_since_export(existing: Contact, incoming: Contact) -> None:

@@ -170,6 +170,13 @@ def _parse_vcard(raw) -> Incoming:
     uid_added = not parsed.contact.uid
     if uid_added:
         parsed.contact.uid = str(uuid.uuid4())
+    if parsed.is_company:
+        from crmcli.interchange.company_cards import from_card
+
+        company, parsed.extra = from_card(parsed.contact, parsed.extra)
+        return Incoming(raw.where(), company=company, notes=parsed.notes,
+                        card=card_data(parsed), original=parsed.original or "",
+                        warnings=list(parsed.warnings))
     return Incoming(raw.where(), contact=parsed.contact, notes=parsed.notes,
                     card=card_data(parsed), original=parsed.original or "",
                     rendered=_ready_to_export(raw.text, parsed, uid_added),
@@ -233,7 +240,7 @@ def _csv_records(source: Source, date_order: str, today: dt.date) -> Iterator[In
     notice = ([f"{source.name}: columns not imported: {', '.join(rows.ignored_columns)}"]
               if rows.ignored_columns else [])
     for record in rows:
-        yield Incoming(record.where, contact=record.contact, notes=record.notes,
-                       error=record.error,
+        yield Incoming(record.where, contact=record.contact, company=record.company,
+                       notes=record.notes, error=record.error,
                        warnings=notice + [f"{record.where}: {w}" for w in record.warnings])
         notice = []

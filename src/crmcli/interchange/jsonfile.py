@@ -127,6 +127,11 @@ def _incoming(where: str, load, today: dt.date) -> Incoming:
     try:
         record = load()
         _check_text(record)
+        if isinstance(record, dict) and record.get("kind") == "company":
+            from crmcli.interchange.company_cards import from_record as company_from
+
+            company, notes = company_from(record)
+            return Incoming(where, company=company, notes=notes, match_details=False)
         contact, fields = from_record(record, today)
     except json.JSONDecodeError as exc:
         return Incoming(where, error=f"not valid JSON: {exc.msg} (column {exc.colno})")

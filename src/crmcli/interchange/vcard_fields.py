@@ -90,6 +90,7 @@ class ParsedCard:
     warnings: list[str] = field(default_factory=list)
     original: str | None = None
     valid_3: bool = False  # the card as read is valid vCard 3.0 (see `vcard_conform.conforms`)
+    is_company: bool = False  # the card is an organisation's (see `vcard_read.is_company`)
 
 
 @dataclass

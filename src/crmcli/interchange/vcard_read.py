@@ -49,6 +49,7 @@ from crmcli.interchange.vcard_normalise import (
 )
 from crmcli.interchange.vcard_split import RawCard
 from crmcli.models import Contact, Detail, PartialDate
+from crmcli.normalize import fold
 
 if TYPE_CHECKING:
     from vobject.base import ContentLine
@@ -86,7 +87,29 @@ def parse_card(raw: RawCard) -> ParsedCard:
         warnings=card.warnings,
         original=card.original,
         valid_3=card.valid_3,
+        is_company=is_company(fields),
     )
+
+
+def is_company(fields: Fields) -> bool:
+    """Whether a card is an organisation's: ``KIND:org`` (4.0), Apple's
+    ``X-ABShowAs:COMPANY``, or an ORG with no person's name beside it (no N naming anyone,
+    and no FN other than the ORG)."""
+    for line in fields.extra:
+        if line.name == "KIND":
+            return _text(line).lower() in ("org", "organization")
+        if line.name == "X-ABSHOWAS" and _text(line).upper() == "COMPANY":
+            return True
+    company = fields.first("org")
+    if not company:
+        return False
+    names = next((item.lines for item in fields.items if item.kind == "name"), [])
+    for line in names:
+        if line.name == "N" and _name_from_n(line):
+            return False
+        if line.name == "FN" and fold(_text(line)) != fold(company):
+            return False
+    return True
 
 
 def read_card(raw: RawCard) -> ReadCard:

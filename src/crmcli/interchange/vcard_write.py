@@ -7,8 +7,8 @@ Writing (`write_card`)
     so a stand-in year never leaks out, and the photo when the version changes, as 4.0 writes it
     as a data: URI), and every property crmcli does not own is copied from the original, so
     unknown and grouped properties survive; without an original, `extra` supplies them. A
-    changed name gets a new FN, and an N split from it (last word = family name; N is empty when
-    the name is the company or an email address). REV is written as given, never bumped here.
+    changed name gets a new FN, and an N split from it (last word = family name; N is empty for a
+    company's card or a name that is an email address). REV is written as given, never bumped here.
     Every line is then made valid for the version written (`vcard_conform`: escaping, one N, no
     4.0-only parameters in 3.0, inline data). vobject serialises: CRLF line ends, escaping,
     folding at 75 octets (a line vobject leaves longer, see `_fold_overlong`, is folded here),
@@ -81,7 +81,7 @@ class _OwnedLines:
 
     def lines_for(self, card: ParsedCard) -> list[ContentLine]:
         contact = card.contact
-        lines = self._name(contact)
+        lines = self._name(contact, card.is_company)
         lines += self._one("org", contact.company, lambda text: _line("ORG", _escape(text)))
         lines += self._one("title", contact.title, lambda text: _line("TITLE", _escape(text)))
         lines += self._one("uid", contact.uid, lambda text: _line("UID", _escape(text)))
@@ -113,13 +113,13 @@ class _OwnedLines:
         same = self.reusable.get((kind, repr(value)))
         return same.pop().lines if same else None
 
-    def _name(self, contact: Contact) -> list[ContentLine]:
+    def _name(self, contact: Contact, is_company: bool) -> list[ContentLine]:
         lines = self._reuse("name", contact.name) or []
         present = {line.name for line in lines}
         if "FN" not in present:
             lines.append(_line("FN", _escape(contact.name)))
         if "N" not in present:
-            lines.append(_line("N", _structured_name(contact)))
+            lines.append(_line("N", _structured_name(contact, is_company)))
         return lines
 
     def _detail(self, kind: str, detail: Detail) -> list[ContentLine]:
@@ -169,12 +169,13 @@ def _categories(tags: tuple[str, ...]) -> ContentLine:
     return _line("CATEGORIES", ",".join(_escape(tag) for tag in tags))
 
 
-def _structured_name(contact: Contact) -> str:
-    """N for a new name: last word = family name; empty for a company or an email address."""
+def _structured_name(contact: Contact, is_company: bool = False) -> str:
+    """N for a new name: last word = family name; empty for a company's card or an email
+    address (a person named as their company gets a name, so the card reads as a person's)."""
     from vobject.vcard import NAME_ORDER, Name, serializeFields
 
     words = contact.name.split()
-    if contact.name == contact.company or "@" in contact.name or not words:
+    if is_company or "@" in contact.name or not words:
         return serializeFields(Name(), NAME_ORDER)
     if len(words) == 1:
         return serializeFields(Name(given=words[0]), NAME_ORDER)

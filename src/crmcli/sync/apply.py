@@ -104,6 +104,23 @@ class Applier:
         cards.keep_original(self.db, created.id, step.card)
         self._agree(step, created.id, step.phone)
 
+    def _company_new(self, step: Step) -> None:
+        self._company(step)
+
+    def _company(self, step: Step) -> None:
+        """A company card becomes (or adds to) a company, never a person."""
+        from crmcli import companies
+        from crmcli.interchange.company_cards import import_one
+        from crmcli.interchange.stored_cards import StoredCard
+
+        card = step.card
+        import_one(self.db, card.company, card.notes, StoredCard(card.data, card.original),
+                   skip_existing=False)
+        company = (companies.find_by_uid(self.db, card.company.uid) if card.company.uid
+                   else None) or companies.find(self.db, card.company.name)
+        bases.save(self.db, self.folder, "companies", Base(
+            step.href, card.company.uid, step.state, "", "{}", company.id, None, self.stamp))
+
     def _link(self, step: Step) -> None:
         """A file whose UID names a contact this vdir had not agreed on (a card crm wrote
         before a run was killed, or the same person added on both sides)."""

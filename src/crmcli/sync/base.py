@@ -35,10 +35,13 @@ def props_text(props: Props) -> str:
     return json.dumps(props, ensure_ascii=False, sort_keys=True)
 
 
-def load(db: Connection, folder: str) -> Iterator[Base]:
+def load(db: Connection, folder: str, collection: str | None = None) -> Iterator[Base]:
+    """The base rows of a folder (of one collection, when a folder holds two: a contacts vdir
+    holds contacts and companies)."""
     for row in db.execute(
             "SELECT href, uid, mtime_ns, size, hash, props, row_id, row_version, synced_at"
-            " FROM sync_items WHERE folder = ?", [folder]):
+            " FROM sync_items WHERE folder = ? AND collection = coalesce(?, collection)",
+            [folder, collection]):
         yield Base(row[0], row[1], FileState(row[2], row[3]), row[4], row[5], row[6], row[7],
                    row[8])
 

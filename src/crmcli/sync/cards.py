@@ -8,7 +8,7 @@ from sqlite3 import Connection
 
 from crmcli import activity
 from crmcli.errors import InvalidInput
-from crmcli.models import Contact
+from crmcli.models import Company, Contact
 
 
 @dataclass
@@ -21,6 +21,7 @@ class PhoneCard:
     data: dict
     original: str
     rev: str | None
+    company: Company | None = None  # set when the card is a company's (KIND:org...)
 
 
 def parse(data: bytes) -> PhoneCard:
@@ -34,8 +35,13 @@ def parse(data: bytes) -> PhoneCard:
         raise InvalidInput(f"holds {len(raws)} cards; a vdir item holds one")
     parsed = parse_card(raws[0])
     parsed.contact.anniversary = parsed.anniversary
+    company = None
+    if parsed.is_company:
+        from crmcli.interchange.company_cards import from_card
+
+        company, parsed.extra = from_card(parsed.contact, parsed.extra)
     return PhoneCard(parsed.contact, parsed.notes, card_data(parsed), parsed.original or "",
-                     parsed.rev)
+                     parsed.rev, company)
 
 
 def render(db: Connection, contact: Contact, version: str) -> bytes:

@@ -30,6 +30,7 @@ KINDS = {
     "merge": ("merged", "changed"), "link": ("merged", "changed"),
     "absorb": ("merged", "changed"),
     "refresh": (None, None), "drop": (None, None),
+    "company-new": ("pulled", "new"), "company": ("pulled", "changed"),
 }
 
 
@@ -74,7 +75,7 @@ class Outcome:
 def make(db: Connection, folder: Path, region: str | None) -> Plan:
     plan = Plan(folder)
     files = vdir.listing(folder, EXTENSION)
-    known = {item.href: item for item in bases.load(db, str(folder))}
+    known = {item.href: item for item in bases.load(db, str(folder), "contacts")}
     plan.size = len(known)
     plan.had_problems = bases.has_unresolved(db, "contacts")
     rows = _contact_rows(db)
@@ -84,8 +85,15 @@ def make(db: Connection, folder: Path, region: str | None) -> Plan:
         _compare(plan, item, files.get(item.href), rows.get(item.row_id),
                  changed_in_crm.get(item.row_id), region)
     taken_uids = {item.uid for item in known.values() if item.uid and item.href in files}
+    firms = {item.href: item for item in bases.load(db, str(folder), "companies")}
+    plan.steps += [Step("drop", href, base=firms[href]) for href in sorted(set(firms) - set(files))]
     for href in sorted(set(files) - set(known)):
+        if href in firms:
+            _company_file(plan, firms[href], files[href])
+            continue
         step = _new_file(plan, href, region)
+        if step and step.kind == "company-new":
+            continue
         uid = step.card.contact.uid if step else None
         if uid in taken_uids:
             step.kind = "absorb"  # a second file with the UID of another: phones do that
@@ -162,8 +170,18 @@ def _new_file(plan: Plan, href: str, region: str | None) -> Step | None:
     step = Step("pull-new", href)
     if not _read(plan, step, region):
         return None
+    if step.card.company is not None:
+        step.kind = "company-new"
     plan.steps.append(step)
     return step
+
+
+def _company_file(plan: Plan, item: Base, state: FileState) -> None:
+    """A company card on the phone: what it adds is taken into the company whenever the file
+    changes (crm's changes to a company are not written to the phone)."""
+    step = Step("company", item.href, base=item)
+    if state != item.state and _read(plan, step, None) and step.card.company is not None:
+        plan.steps.append(step)
 
 
 def _read(plan: Plan, step: Step, region: str | None) -> bool:

@@ -32,7 +32,7 @@ def company_page(profile: CompanyProfile, today: dt.date, decimal: str = ".") ->
         ("Address", _detail_lines(company.addresses)),
         ("Size", data_text(company.size or "")),
         ("Tags", data_text(", ".join(company.tags), "magenta")),
-        *[(label, data_text(value)) for label, value in extras_rows(profile.extras)],
+        *[(handle["service"], data_text(handle["value"])) for handle in profile.handles],
         *_custom_fields(company.fields),
         ("Open deals", Text(_totals(profile.totals("open"), decimal))),
         ("Won", Text(_totals(profile.totals("won"), decimal))),
@@ -47,11 +47,6 @@ def company_page(profile: CompanyProfile, today: dt.date, decimal: str = ".") ->
           if profile.won_deals else []),
         *([_notes_panel(profile)] if profile.notes else []),
         history_panel(profile.history, "Recent history of its people", with_contact=True))
-
-
-def extras_rows(extras: list[dict]) -> list[tuple[str, str]]:
-    """IM handles and social profiles as page rows: ``Skype  ana.lima``."""
-    return [(item["service"], item["value"]) for item in extras]
 
 
 def _totals(totals: dict[str, int], decimal: str) -> str:

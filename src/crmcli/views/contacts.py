@@ -59,6 +59,7 @@ def contact_page(profile: Profile, decimal: str = ".") -> Group:
         ("Anniversary", data_text(contact.anniversary or "")),
         ("Tags", data_text(", ".join(contact.tags), "magenta")),
         ("People", relation_lines(profile.relations)),
+        *[(handle["service"], data_text(handle["value"])) for handle in profile.handles],
         *_custom_fields(contact.fields),
         ("Last contact", _last_contact(contact.last_contacted_at, today)),
         ("Added", data_text((contact.created_at or "")[:10], "dim")),

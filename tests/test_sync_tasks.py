@@ -313,3 +313,14 @@ def test_hooks_see_a_sync_of_tasks_as_one_operation_and_never_block_it(crm, task
     calls = [json.loads(line) for line in (hooks / "calls.jsonl").read_text().splitlines()]
     # the first sync pushed only; the second added Ana's follow-up: one post-modify of Ana
     assert calls == [["post-modify", str(operation["id"]), 1]]
+
+
+def test_cancelled_on_the_phone_is_deleted_in_crm_then_from_the_vdir(crm, tasks):
+    crm.ok("follow-up", "ana", "2026-11-28", "Send the quote")
+    crm.ok("sync")
+    (path,) = tasks.glob("*.ics")
+    _edit(path, status="CANCELLED")
+    assert "cancelled on the phone" in crm.ok("sync").stderr
+    assert crm.ok("followups", "--json").json() == []
+    assert "tasks: pushed 1 deleted" in crm.ok("sync").stderr
+    assert list(tasks.glob("*.ics")) == []

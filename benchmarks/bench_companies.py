@@ -58,7 +58,7 @@ def build(seed: int = 29):
             [(rng.randrange(1, BIG + 1) if n % 5 == 0 else rng.randrange(1, CONTACTS + 1),
               rng.choice(["call", "email", "meeting"]), f"Talk {n}", stamp, stamp)
              for n in range(INTERACTIONS)
-             for stamp in [STAMP.format(rng.randrange(1, 12), rng.randrange(1, 28),
+             for stamp in [STAMP.format(rng.randrange(1, 11), rng.randrange(1, 28),
                                         rng.randrange(8, 18))]])
         conn.executemany(
             "INSERT INTO deals (contact_id, company_id, title, amount_minor, currency, stage,"

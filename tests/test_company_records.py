@@ -230,3 +230,15 @@ def test_companies_of_every_release_become_records(crm, db_path, release):
     crm.ok("company", "edit", first, "--industry", "retail", "-t", "old")
     crm.ok("company", "note", first, "Upgraded")
     assert json.loads(crm.ok("company", "show", first, "--json").stdout)["industry"] == "retail"
+
+
+def test_a_large_company_shows_the_people_last_in_touch(crm, tmp_path):
+    people = tmp_path / "people.jsonl"
+    people.write_text("".join(json.dumps({"name": f"Person {n:02d}", "company": "Big Co"}) + "\n"
+                              for n in range(32)))
+    crm.ok("import", str(people))
+    crm.ok("log", "person 07", "--type", "call", "Hello", env=NOW)
+    page = crm.ok("company", "show", "big co", "-f", "table", env=NOW).stdout
+    assert "Person 07" in page and "... and 2 more: crm list --company 1" in page
+    assert page.index("Person 07") < page.index("Person 00")
+    assert len(crm.ok("company", "show", "big co", "--json").json()["contacts"]) == 32

@@ -39,12 +39,20 @@ class CompanyProfile:
         return dict(sorted(summed.items()))
 
 
-def load(db: Connection, company: Company) -> CompanyProfile:
-    people = contacts.search(db, company_id=company.id)
+def load(db: Connection, company: Company, people_shown: int | None = None) -> CompanyProfile:
+    """Everything the page shows; ``people_shown``: only that many people, those last in
+    touch first (a page), else all of them by name (the JSON record)."""
+    if people_shown is None:
+        people = contacts.search(db, company_id=company.id)
+    else:
+        people = contacts.search(db, company_id=company.id, sort="last-contact",
+                                 limit=people_shown)
     ids = tuple(deal_id for (deal_id,) in db.execute(
         "SELECT id FROM deals WHERE company_id = ? OR contact_id IN"
         " (SELECT id FROM contacts WHERE company_id = ?)", [company.id, company.id]))
-    contacted = [person.last_contacted_at for person in people if person.last_contacted_at]
+    last = db.execute("SELECT max(i.happened_at) FROM interactions i JOIN contacts c"
+                      " ON c.id = i.contact_id WHERE c.company_id = ? AND c.deleted_at IS NULL"
+                      " AND i.deleted_at IS NULL", [company.id]).fetchone()[0]
     return CompanyProfile(
         company=company, people=people,
         open_deals=deals.search(db, deals.Filter(status="open", ids=ids)),
@@ -52,7 +60,7 @@ def load(db: Connection, company: Company) -> CompanyProfile:
         history=activity.timeline(db, activity.TimelineFilter(company_id=company.id,
                                                               limit=HISTORY)),
         notes=companies.notes_for(db, company.id),
-        last_contacted_at=max(contacted, default=None),
+        last_contacted_at=last,
         handles=handles.for_company(db, company.id))
 
 

@@ -72,14 +72,19 @@ def show(ref: CompanyRef, format_: FormatOption = None, as_json: JsonOption = Fa
     """A company's page: details, people and their last contact, open and won deals with
     totals, notes and its people's recent history."""
     from crmcli import company_profile, money, stages
-    from crmcli.views.companies import company_page
 
     current = state()
     company = companies.resolve(current.db, ref)
-    profile = company_profile.load(current.db, company)
+
+    def page():
+        from crmcli.views.companies import PEOPLE_SHOWN, company_page
+
+        return company_page(company_profile.load(current.db, company, PEOPLE_SHOWN),
+                            current.today, money.decimal_mark(current.config))
+
     out(format_, as_json, as_csv).page(
-        lambda: company_page(profile, current.today, money.decimal_mark(current.config)),
-        lambda: company_profile.to_record(profile, stages.load_pipeline(current.config)),
+        page, lambda: company_profile.to_record(company_profile.load(current.db, company),
+                                                stages.load_pipeline(current.config)),
         columns=[(key, key) for key in companies.to_record(company)])
 
 

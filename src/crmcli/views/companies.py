@@ -15,6 +15,9 @@ from crmcli.views import data_text
 from crmcli.views.activity import history_panel, local_time
 from crmcli.views.contacts import _custom_fields, _detail_lines, _fields, _last_contact
 
+PEOPLE_SHOWN = 30  # on the page; --json has them all
+DEALS_SHOWN = 10
+
 
 def company_page(profile: CompanyProfile, today: dt.date, decimal: str = ".") -> Group:
     """A company's details, its people, open and won deals, notes and its people's history."""
@@ -42,11 +45,22 @@ def company_page(profile: CompanyProfile, today: dt.date, decimal: str = ".") ->
     return Group(
         Panel(details, title=heading, title_align="left", border_style="cyan"),
         _people_panel(profile, today),
-        deals_panel(profile.open_deals, today, decimal, "Open deals"),
-        *([deals_panel(profile.won_deals, today, decimal, "Won deals")]
+        deals_panel(profile.open_deals[:DEALS_SHOWN], today, decimal,
+                    _deals_title("Open deals", profile.open_deals)),
+        *([deals_panel(sorted(profile.won_deals, key=lambda d: d.closed_at or "",
+                              reverse=True)[:DEALS_SHOWN], today, decimal,
+                       _deals_title("Won deals", profile.won_deals))]
           if profile.won_deals else []),
         *([_notes_panel(profile)] if profile.notes else []),
         history_panel(profile.history, "Recent history of its people", with_contact=True))
+
+
+def _deals_title(title: str, deals: list) -> str:
+    """The panel's title, saying when it shows only the first DEALS_SHOWN (soonest to close,
+    or last won)."""
+    if len(deals) <= DEALS_SHOWN:
+        return title
+    return f"{title}: {DEALS_SHOWN} of {len(deals)} (crm deal list shows them all)"
 
 
 def _totals(totals: dict[str, int], decimal: str) -> str:
@@ -55,10 +69,13 @@ def _totals(totals: dict[str, int], decimal: str) -> str:
 
 
 def _people_panel(profile: CompanyProfile, today: dt.date) -> Panel:
+    """The people last in touch first, at most PEOPLE_SHOWN (JSON and `crm list --company`
+    have them all)."""
     table = Table(show_header=True, header_style="bold", box=None, padding=(0, 2))
     for column in ("ID", "Name", "Title", "Email", "Phone", "Last contact"):
         table.add_column(column)
-    for person in profile.people:
+    recent = sorted(profile.people, key=lambda p: p.last_contacted_at or "", reverse=True)
+    for person in recent[:PEOPLE_SHOWN]:
         last = (f"{local_time(person.last_contacted_at):%Y-%m-%d}"
                 if person.last_contacted_at else "never")
         table.add_row(data_text(person.id), data_text(person.name), data_text(person.title or ""),
@@ -66,8 +83,13 @@ def _people_panel(profile: CompanyProfile, today: dt.date) -> Panel:
                       data_text(person.phones[0].value if person.phones else ""),
                       data_text(last, "dim"))
     body = table if profile.people else Text("No people yet.", style="dim")
+    everyone = profile.company.people
+    if everyone > len(recent[:PEOPLE_SHOWN]):
+        more = Text(f"... and {everyone - len(recent[:PEOPLE_SHOWN])} more: crm list --company "
+                    f"{profile.company.id}", style="dim")
+        body = Group(table, more)
     return Panel(body, title="People", title_align="left", border_style="dim",
-                 subtitle=f"{len(profile.people)} people", subtitle_align="right")
+                 subtitle=f"{everyone} people", subtitle_align="right")
 
 
 def _notes_panel(profile: CompanyProfile) -> Panel:

@@ -25,7 +25,7 @@ from crmcli.dates import When, parse_stamp, stamp
 from crmcli.errors import InvalidInput
 from crmcli.models import FollowUp
 from crmcli.normalize import fold
-from crmcli.sync import ical
+from crmcli.sync import ical, xprops
 from crmcli.sync.items import Adapter, Row, Run, Step
 from crmcli.sync.props import Props
 
@@ -89,9 +89,9 @@ class Tasks(Adapter):
         return {"summary": " ".join((item.text("SUMMARY") or "").split()),
                 "due": self._due_text(item.moment("DUE") or item.moment("DTSTART")),
                 "status": {"CANCELLED": "cancelled", "done": "done"}.get(status, "open"),
-                "rule": item.text(X_RULE) or _rule_of(item),
-                "from_done": (item.text(X_FROM_DONE) or "").upper() == "TRUE",
-                "contact": item.text(X_CONTACT), "done": _number(item.text(X_DONE))}
+                "rule": xprops.read(item, X_RULE) or _rule_of(item),
+                "from_done": (xprops.read(item, X_FROM_DONE) or "").upper() == "TRUE",
+                "contact": xprops.read(item, X_CONTACT), "done": _number(xprops.read(item, X_DONE))}
 
     def _due_text(self, value: dt.date | dt.datetime | None) -> str | None:
         if value is None:
@@ -113,10 +113,10 @@ class Tasks(Adapter):
         _status(item, "CANCELLED" if deleted else "COMPLETED" if followup.done_at
                 else "NEEDS-ACTION", followup.done_at)
         ical.replace(item, "CONTACT", contact_name)
-        ical.replace(item, X_CONTACT, contact_uid)
-        ical.replace(item, X_RULE, followup.rule)
-        ical.replace(item, X_FROM_DONE, "TRUE" if followup.from_done else None)
-        ical.replace(item, X_DONE, str(_done_count(run.db, followup.uid)))
+        xprops.write(item, X_CONTACT, contact_uid)
+        xprops.write(item, X_RULE, followup.rule)
+        xprops.write(item, X_FROM_DONE, "TRUE" if followup.from_done else None)
+        xprops.write(item, X_DONE, str(_done_count(run.db, followup.uid)))
         details = [f"Deal: {deal}"] if deal else []
         if rule and followup.from_done:
             details.append(f"Repeats {recurrence.describe(rule)}, counting from when it is "
@@ -141,7 +141,7 @@ class Tasks(Adapter):
             start = item.moment("DTSTART")
             if start is not None and (type(start) is not type(due) or start > due):
                 ical.replace(item, "DTSTART", None)
-            phones_own = item.component.get("RRULE") if not item.text(X_RULE) else None
+            phones_own = item.component.get("RRULE") if not xprops.read(item, X_RULE) else None
             if phones_own is not None and item.moment("DTSTART") is not None:
                 ical.set_rule(item, phones_own.to_ical().decode())  # kept, UNTIL made UTC
             else:

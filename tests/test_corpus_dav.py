@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import vcard_check
 from conftest import CORPUS
 
 
@@ -25,6 +26,26 @@ def test_every_corpus_card_goes_to_radicale_and_reads_in_khard(crm, radicale, tm
         assert refused_by(radicale.addressbook(), files) == {}, version
         uids = read_by_khard(vdir, tmp_path / f"khard-{version}.conf")
         assert len(uids) == len(files), version
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no vCard corpus at {CORPUS}")
+@pytest.mark.parametrize("version", ["3.0", "4.0"])
+def test_every_card_sync_writes_from_the_corpus_goes_to_radicale_and_reads_in_khard(
+        crm, radicale, tmp_path, version):
+    """The contacts vdir as crm sync writes it (over each contact's stored card)."""
+    crm("import", str(CORPUS))
+    count = len(crm.ok("list", "-f", "json").json())
+    vdir = tmp_path / "contacts"
+    config = tmp_path / "config" / "crmcli" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f'[sync]\ncommand = ""\ncontacts = "{vdir}"\n'
+                      f'vcard_version = "{version}"\n')
+    assert crm.ok("sync").stderr == f"crm sync: contacts: pushed {count} new\n"
+    assert vcard_check.check_vdir(vdir, version) == count  # the strict check, every card
+    files = sorted(vdir.glob("*.vcf"))
+    assert refused_by(radicale.addressbook(), files) == {}
+    assert len(read_by_khard(vdir, tmp_path / "khard.conf")) == count
+    assert crm.ok("sync").stderr == ""
 
 
 def refused_by(book, files: list[Path]) -> dict[str, tuple[int, str]]:

@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 import sqlite3
 import subprocess
+import time
 from contextlib import closing
 from pathlib import Path
 
 import pytest
+import vcard_check
 from conftest import Crm
 
 NOW = {"CRM_NOW": "2026-11-25T10:00:00Z"}
@@ -36,8 +38,14 @@ def desktop(tmp_path) -> Crm:
 
 
 def sync(book: Crm, *args: str, env=None) -> str:
+    """`crm sync`; every card it wrote into the vdir passes the strict check."""
+    started = time.time_ns()
     result = book("sync", *args, env=env or NOW)
     assert result.exit_code == 0, result.stderr
+    written = book.db_path.parent / "vdir"
+    for path in written.glob("*.vcf") if written.is_dir() else ():
+        if path.stat().st_mtime_ns >= started:
+            assert vcard_check.check_cards(path.read_bytes().decode(), "3.0") == 1, path
     return result.stderr
 
 

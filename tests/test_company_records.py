@@ -242,3 +242,18 @@ def test_a_large_company_shows_the_people_last_in_touch(crm, tmp_path):
     assert "Person 07" in page and "... and 2 more: crm list --company 1" in page
     assert page.index("Person 07") < page.index("Person 00")
     assert len(crm.ok("company", "show", "big co", "--json").json()["contacts"]) == 32
+
+
+def test_custom_fields_are_lines_of_the_editor_form(crm, tmp_path):
+    _acme(crm)
+    crm.ok("field", "add", "segment", "--type", "choice", "--choices", "smb,enterprise",
+           "--on", "companies")
+    script = tmp_path / "editor.py"
+    editor = f"{sys.executable} {script}"
+    script.write_text("import sys\np = sys.argv[1]\nt = open(p).read()\n"
+                      "open(p, 'w').write(t.replace('segment: ', 'segment: smb'))\n")
+    crm.ok("company", "edit", "acme", env={"EDITOR": editor})
+    assert crm.ok("company", "show", "acme", "--json").json()["fields"] == {"segment": "smb"}
+    script.write_text(script.read_text().replace("segment: smb", "segment: huge"))
+    result = crm("company", "edit", "acme", env={"EDITOR": editor})
+    assert result.exit_code == 1 and "is not one of smb, enterprise" in result.stderr

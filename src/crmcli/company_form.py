@@ -3,6 +3,7 @@ parser), and the changes its flags ask for."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from crmcli.contact_rules import DETAIL_KINDS, normalize_tag, same_detail
@@ -15,6 +16,7 @@ _HEADER = """\
 # One value per line as "key: value"; lines starting with # are ignored.
 # website/email/phone/address take an optional label: "phone: office: +34 912 345 678".
 # Delete a line to remove that value; repeat a key to add another one.
+# Custom fields (crm field list --on companies) follow, one "name: value" each; empty clears.
 """
 _SINGLE = ("name", "industry", "size", "tags")
 _MULTI = {"website": "urls", "email": "emails", "phone": "phones", "address": "addresses"}
@@ -28,7 +30,7 @@ def _unescape(value: str) -> str:
     return value.replace("\\n", "\n").replace("\\\\", "\\")
 
 
-def to_form(company: Company) -> str:
+def to_form(company: Company, field_names: Sequence[str] = ()) -> str:
     lines = [_HEADER.format(id=company.id).rstrip("\n"), f"name: {company.name}",
              f"industry: {company.industry or ''}", f"size: {company.size or ''}",
              f"tags: {', '.join(company.tags)}"]
@@ -36,22 +38,34 @@ def to_form(company: Company) -> str:
         for detail in getattr(company, attribute):
             value = _escape(detail.value)
             lines.append(f"{key}: {detail.label}: {value}" if detail.label else f"{key}: {value}")
+    for name in field_names:
+        value = company.fields.get(name)
+        shown = "" if value is None else ("true" if value is True else "false"
+                                          if value is False else str(value))
+        lines.append(f"{name}: {_escape(shown)}")
     return "\n".join(lines) + "\n"
 
 
-def from_form(text: str, base: Company) -> Company:
-    """The company an edited form describes. Errors name the line."""
+def from_form(text: str, base: Company, field_names: Sequence[str] = ()) -> Company:
+    """The company an edited form describes. Errors name the line. Its ``fields`` are the
+    custom fields' texts as written (``editform.field_changes`` compares them)."""
     single: dict[str, str] = {}
+    custom: dict[str, str] = {}
     multi: dict[str, list[Detail]] = {attribute: [] for attribute in _MULTI.values()}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         key, sep, value = line.partition(":")
         key, value = key.strip().lower(), value.strip()
-        if not sep or (key not in _SINGLE and key not in _MULTI):
+        if not sep or (key not in _SINGLE and key not in _MULTI and key not in field_names):
             raise InvalidInput(f"line {number}: expected 'key: value' with a key among "
-                               f"{', '.join((*_SINGLE, *_MULTI))}; got {line.strip()!r}")
-        if key in _SINGLE:
+                               f"{', '.join((*_SINGLE, *_MULTI, *field_names))}; "
+                               f"got {line.strip()!r}")
+        if key in field_names:
+            if key in custom:
+                raise InvalidInput(f"line {number}: {key} is given twice")
+            custom[key] = _unescape(value)
+        elif key in _SINGLE:
             if key in single:
                 raise InvalidInput(f"line {number}: {key} is given twice")
             single[key] = value
@@ -62,7 +76,8 @@ def from_form(text: str, base: Company) -> Company:
         raise InvalidInput("the form has no name: line 'name: ...' is required")
     tags = [tag.strip() for tag in single.get("tags", "").split(",") if tag.strip()]
     return replace(base, name=single["name"], industry=single.get("industry") or None,
-                   size=single.get("size") or None, tags=tags, **multi)
+                   size=single.get("size") or None, tags=tags, **multi,
+                   fields={name: value for name, value in custom.items() if value})
 
 
 @dataclass

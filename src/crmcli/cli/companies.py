@@ -154,7 +154,7 @@ def edit(
                 "addresses": rm_address}, tags=tag, untag=untag)
     field_changes = fields.parse_assignments(set_, unset)
     if flags.is_empty() and field_changes.is_empty():
-        changed = _edit_in_editor(company)
+        changed, field_changes = _edit_in_editor(company)
         if changed is None:
             return
     else:
@@ -166,17 +166,24 @@ def edit(
     info(f"updated company {company.id}: {changed.name}")
 
 
-def _edit_in_editor(company: Company) -> Company | None:
-    from crmcli import company_form
-    from crmcli.cli.editor import edit_text, keep_text
-    from crmcli.editform import is_blank
+def _edit_in_editor(company: Company):
+    """(the edited company or None when cancelled, the custom field changes)."""
+    from dataclasses import replace
 
-    text = edit_text(company_form.to_form(company))
+    from crmcli import company_form, fields
+    from crmcli.cli.editor import edit_text, keep_text
+    from crmcli.editform import field_changes, is_blank
+
+    names = [definition.name for definition in fields.definitions(state().db, "companies")]
+    text = edit_text(company_form.to_form(company, names))
     if is_blank(text):
         info("empty form; edit cancelled")
-        return None
+        return None, fields.Changes()
     try:
-        return companies.validate(company_form.from_form(text, company))
+        edited = company_form.from_form(text, company, names)
+        changes = field_changes(company, edited, names)
+        fields.check(state().db, changes, "companies")
+        return companies.validate(replace(edited, fields=company.fields)), changes
     except InvalidInput as exc:
         raise InvalidInput(f"{exc}; nothing was changed (your edit is kept in "
                            f"{keep_text(text)})") from exc

@@ -6,7 +6,8 @@
 Peers, alternated in the same run, each a whole `crm import` process into a fresh book: the
 CLI as shipped (journaled) and the same CLI with the journal's recorder not attached. Reports
 median wall and CPU time and peak RSS of each, the journal's size against the import's own size
-(the book's growth without the journal), and the time of `crm undo` of the import.
+(the book's growth without the journal), and the time of `crm undo` of the import, after
+which the book and its search index must be empty again.
 
 Targets: journal size <= 2x the import's own size; the undo <= 5 s. Exits 1 when one is missed.
 """
@@ -101,6 +102,7 @@ def main() -> int:
                 results[name].append(measured)
         if attempt:
             undo_times.append(run(CRM, ["undo"], book_with_journal(folder)))
+            check_emptied(book_with_journal(folder))
     empty = compacted_size(fresh_book(folder, "empty.db"), False)
     book = fresh_book(folder, "sized.db")
     run(CRM, ["import", str(source)], book)
@@ -110,16 +112,31 @@ def main() -> int:
     ratio = journal_size / own
 
     print(f"{options.cards} cards, {options.runs} runs, peers alternated")
+    medians = {}
     for name, rows in results.items():
-        wall, cpu, rss = (statistics.median(values) for values in zip(*rows, strict=True))
+        wall, cpu, rss = medians[name] = tuple(
+            statistics.median(values) for values in zip(*rows, strict=True))
         print(f"import, {name:<11} median wall {wall:.2f} s  cpu {cpu:.2f} s  "
               f"peak RSS {rss / 1024:.0f} MiB")
+    (wall, cpu, _), (bare_wall, bare_cpu, _) = medians["journaled"], medians["no journal"]
+    print(f"journal's time cost: wall x{wall / bare_wall:.2f}, cpu x{cpu / bare_cpu:.2f}")
     print(f"journal size {journal_size / 1e6:.2f} MB for an import of {own / 1e6:.2f} MB: "
           f"ratio {ratio:.2f} (target <= 2)")
     undo, undo_cpu, _ = (statistics.median(values) for values in zip(*undo_times, strict=True))
     print(f"crm undo of the import: median wall {undo:.2f} s  cpu {undo_cpu:.2f} s  "
           f"max wall {max(wall for wall, _, _ in undo_times):.2f} s (target <= 5 s)")
     return 0 if ratio <= 2 and undo <= 5 else 1
+
+
+def check_emptied(db: Path) -> None:
+    """After the undo of an import into an empty book: no contact, and the search index
+    holds nothing either (it is in step with the rows)."""
+    conn = sqlite3.connect(db)
+    counts = [conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+              for table in ("contacts", "contact_search", "note_search")]
+    conn.close()
+    if counts != [0, 0, 0]:
+        raise SystemExit(f"after the undo: contacts, contact_search, note_search = {counts}")
 
 
 def book_with_journal(folder: Path) -> Path:

@@ -14,6 +14,8 @@ import pytest
 import test_command_tree
 from test_undo import CARDS, EDITOR, WRITES, book, demo_book  # noqa: F401 (fixtures)
 
+from crmcli import changed_objects, userdata
+
 CONTRIB = Path(__file__).resolve().parents[1] / "contrib" / "hooks"
 # A hook that appends its name, the operation id and its stdin to calls.jsonl beside it.
 RECORDER = f"""#!{sys.executable}
@@ -241,6 +243,12 @@ def test_every_write_command_of_the_tree_is_walked():
                and not any("--json" in p.opts for p in command.params)}
     walked = {_name(command) for _, command in [*WRITES.values(), *FOR_GOOD.values()]}
     assert writers - set(HOOKLESS) - walked == set()
+
+
+def test_every_table_of_user_data_belongs_to_an_object_or_to_none_on_purpose():
+    """A table added later fails here until changed_objects.OWNERS says whose its rows are
+    (so that its writes reach the hooks)."""
+    assert set(changed_objects.OWNERS) == set(userdata.USER_TABLES)
 
 
 @pytest.mark.parametrize("case", [*WRITES, *FOR_GOOD])

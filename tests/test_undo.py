@@ -4,6 +4,7 @@ dump before the command) and the undo redone; refusals, pruning, an interrupted 
 from __future__ import annotations
 
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -343,3 +344,36 @@ def test_an_edit_journals_only_the_rows_it_changes(crm, db_path):
         changes = book.execute("SELECT table_name, kind FROM journal_changes WHERE"
                                " operation_id = 2 ORDER BY table_name").fetchall()
     assert changes == [("contact_tags", "insert"), ("contacts", "update")]
+
+
+def test_a_real_import_killed_after_its_first_batches_is_undone_in_one_step(crm, db_path,
+                                                                             tmp_path):
+    from test_import_batches import _cards, _count, _start_import
+
+    vcf = tmp_path / "big.vcf"
+    _cards(vcf, 2000)
+    crm.add("Someone First")
+    before = crm.ok("dump").stdout
+    importing = _start_import(db_path, vcf, tmp_path)
+    importing.send_signal(signal.SIGKILL)
+    importing.wait(timeout=60)
+    assert 1 < _count(db_path, "SELECT count(*) FROM contacts") < 2001
+    assert crm.ok("journal", "--json").json()[0]["what"] == f"import {vcf}"
+    crm.ok("undo")
+    assert crm.ok("dump").stdout == before
+    assert crm.ok("list", "bulk").stdout.count("\n") <= 1  # the search index agrees
+
+
+def test_commands_that_change_nothing_record_nothing_with_hooks_installed(crm, tmp_path):
+    folder = tmp_path / "config" / "crmcli" / "hooks"
+    folder.mkdir(parents=True)
+    for name in ("pre-modify", "post-modify"):
+        (folder / name).write_text("#!/bin/sh\ncat >/dev/null\n")
+        (folder / name).chmod(0o755)
+    crm.add("Ana Lima", "--tag", "vip", "--title", "COO")
+    crm.ok("tag", "ana", "+vip")
+    crm.ok("edit", "ana", "--title", "COO")
+    assert crm("done", "7").exit_code == 3
+    assert crm("deal", "won", "1").exit_code == 3
+    assert [entry["what"] for entry in crm.ok("journal", "--json").json()] == [
+        "add 'Ana Lima' --tag vip --title COO"]

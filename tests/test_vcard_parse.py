@@ -11,6 +11,7 @@ import pytest
 
 from crmcli.errors import InvalidInput
 from crmcli.interchange.vcard_fields import ParsedCard, Photo
+from crmcli.interchange.vcard_personal import Related
 from crmcli.interchange.vcard_read import parse_card
 from crmcli.interchange.vcard_split import CHUNK_SIZE, RawCard, iter_raw_cards
 from crmcli.models import Detail, PartialDate
@@ -215,8 +216,8 @@ def test_gmail_cards_keep_custom_labels_and_grouped_dates() -> None:
     assert gmail.notes[0].startswith('THIS SOFTWARE IS PROVIDED BY THE COPYRIGHT HOLDERS AND '
                                      'CONTRIBUTORS "AS IS" AND ANY EXPRESS OR IMPLIED WARRANTIES, ')
     assert gmail.notes[0].endswith("POSSIBILITY OF SUCH DAMAGE.\nFavotire Color: Blue")
-    assert "item1.X-ABDATE:1975-03-01" in gmail.extra
-    assert "item1.X-ABLABEL:_$!<Anniversary>!$_" in gmail.extra
+    assert gmail.anniversary == PartialDate(1975, 3, 1)  # item1.X-ABDATE labelled Anniversary
+    assert not any("X-ABDATE" in line or "X-ABLABEL" in line for line in gmail.extra)
 
 
 @needs_corpus
@@ -263,7 +264,7 @@ def test_shift_jis_cards_are_read_as_cp932() -> None:
 def test_utf16_and_latin1_files() -> None:
     apple = corpus_card("qtpim__AAB4-SingleNonAscii.vcf")
     assert apple.contact.addresses == [Detail("ノキア", "work")]
-    assert "item2.X-ABRELATEDNAMES;TYPE=pref:علم الجبر" in apple.extra
+    assert apple.relations == [Related("assistant", "علم الجبر")]
     sap = corpus_card("ical4j__vcard-vCards-SAP.vcf", 2)
     assert sap.contact.phones == [Detail("§", "work")]
     assert sap.warnings == [
@@ -526,4 +527,5 @@ def test_group_labels_win_over_types_and_apple_wrapping_is_removed() -> None:
                   "item3.X-ABLabel:_$!<Anniversary>!$_")
     assert parsed.contact.phones == [Detail("1", "mobile"), Detail("2", "work fax")]
     assert parsed.contact.emails == [Detail("a@b.c", "Conference")]
-    assert parsed.extra == ["item3.X-ABDATE:2000-01-01", "item3.X-ABLABEL:_$!<Anniversary>!$_"]
+    assert parsed.extra == []
+    assert parsed.anniversary == PartialDate(2000, 1, 1)  # the X-ABDATE labelled Anniversary

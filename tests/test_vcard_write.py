@@ -161,7 +161,7 @@ def test_a_card_built_from_scratch() -> None:
         "UID:urn:uuid:1", "EMAIL;TYPE=work:ada@example.com", "TEL;TYPE=home,fax:+44 20 7946 0000",
         r"ADR;TYPE=home:;;12 St James's Square\nLondon\nSW1Y 4JH;;;;",
         r"URL:https://example.com/a\,b", r"CATEGORIES:vip,maths\, logic",
-        r"NOTE:Met at the Royal Society.\nLikes engines.", "ANNIVERSARY:1835-07-08",
+        r"NOTE:Met at the Royal Society.\nLikes engines.", "X-ANNIVERSARY:1835-07-08",
         "REV:2024-01-02T03:04:05Z", "X-SOCIALPROFILE;TYPE=twitter:https://x.com/ada",
         "NICKNAME:Ada,Countess",
     ]:

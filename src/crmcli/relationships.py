@@ -180,3 +180,40 @@ def referrer_of(db: Connection, contact_id: int) -> tuple[int | None, str] | Non
         " AND r.kind = 'referred-by' ORDER BY r.id LIMIT 1", [contact_id]).fetchone()
     return (row[0], row[1]) if row else None
 
+
+
+def outgoing(db: Connection, contact_ids: list[int]) -> list[tuple[int, str, str, str | None]]:
+    """(contact id, type, the other person's name, their UID when in the book) of each edge
+    from ``contact_ids`` whose other end is not in the trash, in the order they were made."""
+    import json
+
+    return db.execute(
+        "SELECT r.contact_id, r.kind, coalesce(o.name, r.related_name), o.uid"
+        " FROM relationships r LEFT JOIN contacts o ON o.id = r.related_id"
+        " WHERE r.contact_id IN (SELECT value FROM json_each(?))"
+        " AND (r.related_id IS NULL OR o.deleted_at IS NULL) ORDER BY r.contact_id, r.id",
+        [json.dumps(contact_ids)]).fetchall()
+
+
+def add_from_card(db: Connection, contact: Contact, items) -> list[str]:
+    """Add the relationships a card gives ``contact``, each (type, name, UID or None): a UID
+    names a contact in the book, else the name is kept. What is already known is left as it
+    is; returns a warning for each that cannot be added."""
+    from crmcli import contacts
+
+    warnings = []
+    for kind, name, uid in items:
+        other = _by_uid(db, contacts, uid) if uid else None
+        if uid and other is None and not name:
+            warnings.append(f"{kind} (UID {uid}) is not in the book; relationship left out")
+            continue
+        try:
+            relate(db, contact, kind, other, None if other else name)
+        except InvalidInput as exc:
+            warnings.append(f"relationship left out: {exc}")
+    return warnings
+
+
+def _by_uid(db: Connection, contacts, uid: str) -> Contact | None:
+    found = contacts.find_by_uid(db, uid) or contacts.find_by_uid(db, f"urn:uuid:{uid}")
+    return None if found is None or found.deleted_at else found

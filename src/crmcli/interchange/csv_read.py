@@ -54,6 +54,7 @@ class CsvRecord:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    relations: list = field(default_factory=list)  # vcard_personal.Related
 
     @property
     def where(self) -> str:
@@ -143,6 +144,7 @@ class CsvContacts(Iterator[CsvRecord]):
         if not contact.name:
             record.error = "no name, email, phone or company"
             return record
+        record.relations = _relations(fields.get("relations", ""))
         record.notes = [fields["notes"]] if "notes" in fields else []
         if fields.get("kind", "").strip().lower() == "company":
             record.company = Company(
@@ -258,6 +260,21 @@ def _add_events(contact: Contact, fields: dict[str, str], parts: dict[str, str],
             contact.dates += _dates(f"{label or 'event'}: {value}", warnings)
 
 
+_RELATION = re.compile(r"\s*([^:]+?)\s*:\s*(.*?)(?:\s+\(uid ([^()\s]+)\))?\s*")
+
+
+def _relations(text: str) -> list:
+    """``type: name`` items (``(uid ...)`` after the name of a contact in the book)."""
+    from crmcli.interchange.vcard_personal import Related
+
+    found = []
+    for item in filter(None, _MULTI_SPLIT.split(text.strip())):
+        match = _RELATION.fullmatch(item)
+        if match:
+            found.append(Related(match[1], match[2], match[3]))
+    return found
+
+
 def _dates(text: str, warnings: list[str]) -> list[ImportantDate]:
     """``label: date`` items, ` ::: `-joined; a bad one is left out with a warning."""
     from crmcli.important_dates import clean_label, parse_stored
@@ -360,7 +377,7 @@ def _outlook_slot(column: str) -> _Slot | None:
 
 
 _CRMCLI_FIELDS = ("name", "company", "title", "tags", "birthday", "anniversary", "dates",
-                  "notes", "uid", "kind", "industry", "size")
+                  "relations", "notes", "uid", "kind", "industry", "size")
 _CRMCLI_DETAIL = re.compile(r"(email|phone|address|url)_(\d+)(_label)?")
 _CRMCLI_KINDS = {"email": "emails", "phone": "phones", "address": "addresses", "url": "urls"}
 _FIELD = "field:"  # a crmcli column of a custom field

@@ -50,9 +50,11 @@ def write_contacts(records: Iterable[tuple], stream: TextIO,
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(header)
     warnings: list[str] = []
-    for contact, notes, *more in records:  # more: a company's cells of its own
+    for contact, notes, *more in records:  # more: a company's cells, the relationships
         cells = row(contact, "\n\n".join(n.strip() for n in notes if n.strip()), warnings)
         cells |= more[0] if more else {}
+        if dialect == "crmcli" and len(more) > 1:
+            cells["relations"] = MULTI.join(map(relation_text, more[1]))
         writer.writerow([_neutralise(cells.get(column, "")) for column in header])
     return warnings
 
@@ -155,7 +157,8 @@ _CRMCLI_HEADER = [
     "name", "company", "title",
     *(f"{key}_{n}{suffix}" for kind, key in _CRMCLI_DETAILS
       for n in range(1, COLUMNS[kind] + 1) for suffix in ("", "_label")),
-    "tags", "birthday", "anniversary", "dates", "notes", "uid", "kind", "industry", "size"]
+    "tags", "birthday", "anniversary", "dates", "relations", "notes", "uid", "kind", "industry",
+    "size"]
 
 
 def _crmcli_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, str]:
@@ -169,6 +172,11 @@ def _crmcli_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, 
         for n, (value, label) in enumerate(_slots(getattr(contact, kind), COLUMNS[kind]), 1):
             cells |= {f"{key}_{n}": value, f"{key}_{n}_label": label}
     return cells
+
+
+def relation_text(related) -> str:
+    """``manager: Bo Chen (uid 5f0c...)`` for a contact in the book, ``spouse: Rui Lima``."""
+    return f"{related.kind}: {related.name}" + (f" (uid {related.uid})" if related.uid else "")
 
 
 def _field_text(value: object) -> str:

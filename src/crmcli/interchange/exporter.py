@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from sqlite3 import Connection
@@ -18,8 +18,8 @@ from crmcli.text import to_json
 
 BATCH = 500
 # Part of every fingerprint: a new value retires the cards stored ready to export under older
-# rules (2: only cards valid as they are, see vcard_conform).
-_RENDERING_RULES = 2
+# rules (2: only cards valid as they are, see vcard_conform; 3: relationships, dates, fields).
+_RENDERING_RULES = 3
 _SAFE_UID = re.compile(r"[A-Za-z0-9_.+-]+")
 _UID_LINE = re.compile(r"^(?:[\w-]+\.)?UID[^:\n]*:(.*)$", re.MULTILINE | re.IGNORECASE)
 
@@ -29,6 +29,7 @@ class Exported:
     contact: Contact
     notes: list[str]
     card: StoredCard | None  # what its imported vCard held, if it came from one
+    relations: list = field(default_factory=list)  # vcard_personal.Related: who is who to it
 
 
 def iter_export(db: Connection, ids: list[int]) -> Iterator[Exported]:
@@ -36,19 +37,35 @@ def iter_export(db: Connection, ids: list[int]) -> Iterator[Exported]:
         batch = ids[start:start + BATCH]
         notes = activity.notes_by_contact(db, batch)
         stored = stored_cards.load_many(db, batch)
+        related = relations_of(db, batch)
         for contact in contacts.load_many(db, batch):
-            yield Exported(contact, notes.get(contact.id, []), stored.get(contact.id))
+            yield Exported(contact, notes.get(contact.id, []), stored.get(contact.id),
+                           related.get(contact.id, []))
+
+
+def relations_of(db: Connection, ids: list[int]) -> dict[int, list]:
+    """Each contact's relationships as its card holds them (the UID of a related contact in
+    the book, the name of a person who is not)."""
+    from crmcli.interchange.vcard_personal import Related
+    from crmcli.relationships import outgoing
+
+    found: dict[int, list] = {}
+    for contact_id, kind, name, uid in outgoing(db, ids):
+        found.setdefault(contact_id, []).append(Related(kind, name, uid))
+    return found
 
 
 def to_record(item: Exported) -> dict:
     """The JSON export record: the ``crm list --json`` fields plus the notes."""
-    return contacts.to_record(item.contact) | {"notes": item.notes}
+    return contacts.to_record(item.contact) | {"notes": item.notes, "relationships": [
+        {"type": r.kind, "name": r.name, "uid": r.uid} for r in item.relations]}
 
 
 def fingerprint(item: Exported) -> str:
     """A digest of everything an exported vCard is made from; it changes with any edit."""
     data = item.card.data if item.card else None
-    text = to_json([_RENDERING_RULES, to_record(item), data])
+    related = [[r.kind, r.name, r.uid] for r in item.relations]
+    text = to_json([_RENDERING_RULES, to_record(item), data, related])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -85,6 +102,7 @@ def _write(item: Exported, version: str) -> str:
     photo = data.get("photo")
     parsed = ParsedCard(
         contact=item.contact, notes=item.notes, anniversary=item.contact.anniversary,
+        relations=list(item.relations),
         photo=Photo(
             data=base64.b64decode(photo["data"]) if photo.get("data") else None,
             uri=photo.get("uri"), media_type=photo.get("media_type") or "") if photo else None,

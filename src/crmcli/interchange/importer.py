@@ -47,6 +47,7 @@ class Incoming:
     match_details: bool = True  # may match by email or name+phone (JSON: only UID or id)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)  # complete messages, with their place
+    relations: list = field(default_factory=list)  # vcard_personal.Related, linked at the end
 
 
 @dataclass
@@ -92,6 +93,7 @@ def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicat
         try:
             with transaction(db):
                 batch.fill(limit=None)
+                _link_relations(db, batch.policy.related, report)
                 raise _DryRun
         except _DryRun:
             pass
@@ -103,6 +105,8 @@ def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicat
             with transaction(db):
                 more = batch.fill(limit=BATCH_RECORDS)
             committed = report.total
+        with transaction(db):
+            _link_relations(db, batch.policy.related, report)
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted; the first {committed} records are in the book (the "
                           "rest are not); run the same import again to finish it: what is in "
@@ -140,6 +144,7 @@ class _Policy:
     on_duplicate: OnDuplicate
     tags: list[str]
     region: str | None
+    related: list[tuple[str, int, list]] = field(default_factory=list)  # (where, id, relations)
 
 
 def _import_one(db: Connection, savepoints, record: Incoming, policy: _Policy,
@@ -173,6 +178,8 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
         created = contacts.create(db, replace(incoming, id=None, fields={}), notes=notes,
                                   region=region)
         warnings += custom_fields.write_incoming(db, created.id, incoming.fields)[1]
+        if record.relations:
+            policy.related.append((record.where, created.id, record.relations))
         if record.card is not None:
             _save_new_card(db, created, notes, record)
         return "created", warnings
@@ -197,6 +204,8 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
     changed |= fields_changed
     conflicts = conflicts + created_fields
     changed |= _add_notes(db, existing.id, record.notes)
+    if record.relations:
+        policy.related.append((record.where, existing.id, record.relations))
     changed |= _combine_card(db, existing.id, record)
     return ("updated" if changed else "unchanged"), conflicts
 
@@ -214,6 +223,19 @@ def _apply_company(db: Connection, record: Incoming, policy: _Policy) -> tuple[s
     outcome, notes = import_one(db, company, record.notes, card,
                                 policy.on_duplicate == OnDuplicate.skip)
     return outcome, warnings + notes
+
+
+def _link_relations(db: Connection, pending: list[tuple[str, int, list]],
+                    report: ImportReport) -> None:
+    """The relationships of the imported cards, once every card is in (a card may name a
+    contact that comes later in the file)."""
+    from crmcli import relationships
+
+    for where, contact_id, relations in pending:
+        contact = contacts.get(db, contact_id, deleted=None)
+        items = [(r.kind, r.name, r.uid) for r in relations]
+        report.messages += [f"{where}: {warning}"
+                            for warning in relationships.add_from_card(db, contact, items)]
 
 
 def _check_unchanged_since_export(existing: Contact, incoming: Contact) -> None:
@@ -307,7 +329,9 @@ def _save_new_card(db: Connection, created: Contact, notes: list[str], record: I
     card = StoredCard(record.card, record.original or "")
     if record.rendered:
         card.rendered = record.rendered
-        card.rendered_for = exporter.fingerprint(exporter.Exported(created, notes, card))
+        saved = contacts.get(db, created.id)  # with its custom fields, typed
+        card.rendered_for = exporter.fingerprint(
+            exporter.Exported(saved, notes, card, list(record.relations)))
     stored_cards.save(db, created.id, card)
 
 

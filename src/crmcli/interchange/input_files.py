@@ -180,7 +180,7 @@ def _parse_vcard(raw) -> Incoming:
     return Incoming(raw.where(), contact=parsed.contact, notes=parsed.notes,
                     card=card_data(parsed), original=parsed.original or "",
                     rendered=_ready_to_export(raw.text, parsed, uid_added),
-                    warnings=list(parsed.warnings))
+                    warnings=list(parsed.warnings), relations=parsed.relations)
 
 
 def _ready_to_export(text: str, parsed, uid_added: bool) -> str | None:
@@ -241,6 +241,6 @@ def _csv_records(source: Source, date_order: str, today: dt.date) -> Iterator[In
               if rows.ignored_columns else [])
     for record in rows:
         yield Incoming(record.where, contact=record.contact, company=record.company,
-                       notes=record.notes, error=record.error,
+                       notes=record.notes, error=record.error, relations=record.relations,
                        warnings=notice + [f"{record.where}: {w}" for w in record.warnings])
         notice = []

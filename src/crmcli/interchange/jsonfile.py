@@ -21,7 +21,8 @@ from crmcli.models import Contact, Detail
 _DETAIL_FIELDS = ("emails", "phones", "addresses", "urls")
 _TEXT_FIELDS = ("name", "uid", "company", "title")
 _DATE_FIELDS = ("birthday", "anniversary")
-_IGNORED = ("created_at", "updated_at", "deleted_at", "last_contacted_at", "notes")
+_IGNORED = ("created_at", "updated_at", "deleted_at", "last_contacted_at", "notes",
+            "relationships")
 
 
 def read(stream: BinaryIO, today: dt.date, lines: bool) -> Iterator[Incoming]:
@@ -140,7 +141,24 @@ def _incoming(where: str, load, today: dt.date) -> Incoming:
     notes = [n["body"] if isinstance(n, dict) else n for n in record.get("notes") or []]
     if not all(isinstance(note, str) for note in notes):
         return Incoming(where, error="notes must be a list of texts")
-    return Incoming(where, contact=contact, notes=notes, fields=fields, match_details=False)
+    try:
+        relations = _relations(record.get("relationships") or [])
+    except InvalidInput as exc:
+        return Incoming(where, error=str(exc))
+    return Incoming(where, contact=contact, notes=notes, fields=fields, match_details=False,
+                    relations=relations)
+
+
+def _relations(items: object) -> list:
+    """``relationships``: ``[{"type": "manager", "name": "Bo Chen", "uid": ...}]``."""
+    from crmcli.interchange.vcard_personal import Related
+
+    if not isinstance(items, list) or not all(
+            isinstance(item, dict) and isinstance(item.get("type"), str)
+            and isinstance(item.get("name") or "", str)
+            and isinstance(item.get("uid") or "", str) for item in items):
+        raise InvalidInput('relationships must be a list of {"type", "name", "uid"} objects')
+    return [Related(item["type"], item.get("name") or "", item.get("uid")) for item in items]
 
 
 def _check_text(record: object) -> None:

@@ -8,6 +8,8 @@ Field map (vCard -> crmcli)
     ORG -> company (first non-empty component)     TITLE -> title        UID -> uid
     EMAIL, TEL, URL, ADR -> Detail(value, label)   CATEGORIES -> tags    BDAY -> birthday
     NOTE -> notes (one each)                       ANNIVERSARY -> anniversary (also on Contact)
+    RELATED, X-ABRELATEDNAMES, X-ABDATE, X-CRMCLI-FIELD... -> relations, dates, custom fields
+          (see `vcard_personal`)
     PHOTO -> photo                                 REV -> rev
     EMAIL `"Omega" <omega@example.com>` keeps the address; `mailto:` and TEL's `tel:` are dropped.
     Every other property goes to `extra`, one unfolded line each as vobject serialises it: X-...,
@@ -45,6 +47,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from crmcli.config import VCARD_VERSIONS
+from crmcli.interchange.vcard_personal import NAMES as PERSONAL
 from crmcli.models import Contact, PartialDate
 
 if TYPE_CHECKING:
@@ -54,7 +57,7 @@ VERSIONS = VCARD_VERSIONS
 
 DETAILS = ("EMAIL", "TEL", "ADR", "URL")
 SINGLES = ("FN", "N", "ORG", "TITLE", "UID", "REV", "BDAY", "ANNIVERSARY", "PHOTO")
-OWNED = frozenset((*DETAILS, *SINGLES, "NOTE", "CATEGORIES"))
+OWNED = frozenset((*DETAILS, *SINGLES, "NOTE", "CATEGORIES", *PERSONAL))
 NOISE_TYPES = frozenset({"internet", "pref", "voice", "postal", "parcel", "intl", "dom"})
 TYPE_WORDS = frozenset(
     {"home", "work", "cell", "fax", "pager", "video", "msg", "bbs", "modem", "car", "isdn", "pcs",
@@ -84,6 +87,7 @@ class ParsedCard:
     contact: Contact
     notes: list[str] = field(default_factory=list)
     anniversary: PartialDate | None = None
+    relations: list = field(default_factory=list)  # vcard_personal.Related, see there
     photo: Photo | None = None
     rev: str | None = None
     extra: list[str] = field(default_factory=list)

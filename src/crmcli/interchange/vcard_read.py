@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crmcli.errors import InvalidInput
+from crmcli.interchange import vcard_personal as personal
 from crmcli.interchange.vcard_conform import conforms
 from crmcli.interchange.vcard_fields import (
     DETAILS,
@@ -47,8 +48,10 @@ from crmcli.interchange.vcard_normalise import (
     split_escaped,
     unescape,
 )
+from crmcli.interchange.vcard_personal import LABELLED, OTHER
+from crmcli.interchange.vcard_personal import NAMES as PERSONAL
 from crmcli.interchange.vcard_split import RawCard
-from crmcli.models import Contact, Detail, PartialDate
+from crmcli.models import Contact, Detail, ImportantDate, PartialDate
 from crmcli.normalize import fold
 
 if TYPE_CHECKING:
@@ -81,6 +84,7 @@ def parse_card(raw: RawCard) -> ParsedCard:
         contact=_contact(fields, raw),
         notes=fields.all("note"),
         anniversary=fields.first("anniversary"),
+        relations=list(dict.fromkeys(fields.all("related"))),
         photo=fields.first("photo"),
         rev=fields.first("rev"),
         extra=[_line_text(line) for line in fields.extra],
@@ -156,13 +160,31 @@ def _contact(fields: Fields, raw: RawCard) -> Contact:
         tags=list(fields.first("categories") or ()),
         birthday=fields.first("bday"),
         anniversary=fields.first("anniversary"),
+        dates=_dates(fields.all("date")),
+        fields=dict(reversed(fields.all("field"))),
     )
+
+
+def _dates(dates: list[ImportantDate]) -> list[ImportantDate]:
+    """One date per label (the first); a label crm cannot keep reads as ``other``."""
+    from crmcli.important_dates import clean_label
+
+    kept: dict[str, ImportantDate] = {}
+    for date in dates:
+        try:
+            label = clean_label(date.label)
+        except InvalidInput:
+            label = OTHER
+        if label != "anniversary":
+            kept.setdefault(label.casefold(), ImportantDate(label, date.date))
+    return list(kept.values())
 
 
 def _extract_fields(lines: list[ContentLine], raw: RawCard) -> Fields:
     """Sort a card's lines into owned values (items) and everything else (extra)."""
     fields = Fields()
-    claimed = {line.group.lower() for line in lines if line.name in DETAILS and line.group}
+    claimed = {line.group.lower() for line in lines
+               if (line.name in DETAILS or line.name in LABELLED) and line.group}
     labels = _group_labels(lines, claimed)
     for line in lines:
         if line.name == "X-ABLABEL" and (line.group or "").lower() in claimed:
@@ -194,6 +216,8 @@ def _take(fields: Fields, line: ContentLine, labels: dict, raw: RawCard) -> bool
     kind = line.name.lower()
     if line.name in SINGLES and kind in fields.firsts:
         return False
+    if line.name in PERSONAL:
+        return _take_personal(fields, line, labels, raw)
     try:
         value = _CONVERTERS[line.name](line)
     except ValueError as problem:
@@ -214,6 +238,23 @@ def _take(fields: Fields, line: ContentLine, labels: dict, raw: RawCard) -> bool
         _add_tags(fields, value, line)
     else:
         fields.add(Item(kind, value, [line]))
+    return True
+
+
+def _take_personal(fields: Fields, line: ContentLine, labels: dict, raw: RawCard) -> bool:
+    """A relationship, date or custom field (see `vcard_personal`); False leaves it as is."""
+    label, label_lines = labels.get((line.group or "").lower(), ("", []))
+    try:
+        kind, value = personal.read(line, label, _text(line), _parse_date)
+    except ValueError as problem:
+        shown = unescape(line.value)[:60]
+        fields.warnings.append(f"{raw.where(line.lineNumber)}: {line.name} {shown!r} {problem}; "
+                               "kept as is")
+        return False
+    if kind == "anniversary" and "anniversary" in fields.firsts:
+        return False  # a second anniversary (X-ANNIVERSARY beside ANNIVERSARY) stays as is
+    if value:
+        fields.add(Item(kind, value, [line, *label_lines]))
     return True
 
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from crmcli.errors import InvalidInput
+from crmcli.interchange import vcard_personal as personal
 from crmcli.interchange.vcard_conform import conform
 from crmcli.interchange.vcard_fields import (
     TYPE_SYNONYMS,
@@ -35,7 +36,7 @@ from crmcli.interchange.vcard_fields import (
 )
 from crmcli.interchange.vcard_read import ReadCard, read_card
 from crmcli.interchange.vcard_split import iter_raw_cards
-from crmcli.models import Contact, Detail, PartialDate
+from crmcli.models import Contact, Detail, ImportantDate, PartialDate
 
 if TYPE_CHECKING:
     from vobject.base import ContentLine
@@ -52,11 +53,12 @@ def write_card(card: ParsedCard, version: str = "3.0") -> str:
     original = _read_original(card.original) if card.original else None
     unknown = original.fields.extra if original else [_line_from_text(text) for text in card.extra]
     # Dates are always rewritten (no stand-in years); a photo's encoding differs by version.
-    rewritten = {"bday", "anniversary"} | ({"photo"} if original and original.version != version
-                                           else set())
-    reusable = [item for item in (original.fields.items if original else [])
-                if item.kind not in rewritten]
-    owned = _OwnedLines(version, reusable, unknown).lines_for(card)
+    rewritten = {"bday", "anniversary", "date"} | (
+        {"photo"} if original and original.version != version else set())
+    items = original.fields.items if original else []
+    reusable = [item for item in items if item.kind not in rewritten]
+    dated = [item for item in items if item.kind in ("anniversary", "date")]
+    owned = _OwnedLines(version, reusable, unknown, dated).lines_for(card)
     return _serialise(conform([*owned, *unknown], version), version)
 
 
@@ -70,12 +72,14 @@ def _read_original(text: str) -> ReadCard:
 class _OwnedLines:
     """Builds a card's owned properties, reusing original lines whose value has not changed."""
 
-    def __init__(self, version: str, reusable: list[Item], unknown: list[ContentLine]) -> None:
+    def __init__(self, version: str, reusable: list[Item], unknown: list[ContentLine],
+                 dated: list[Item] = ()) -> None:
         self.version = version
+        self.dated = {_date_key(item.kind, item.value): item for item in reversed(dated)}
         self.reusable: dict[tuple[str, str], list[Item]] = {}
         for item in reversed(reusable):  # popped from the end: the first comes first
             self.reusable.setdefault((item.kind, repr(item.value)), []).append(item)
-        lines = [*unknown, *(line for item in reusable for line in item.lines)]
+        lines = [*unknown, *(line for item in [*reusable, *dated] for line in item.lines)]
         taken = {line.group.lower() for line in lines if line.group}
         self.free_groups = (g for g in (f"item{n}" for n in itertools.count(1)) if g not in taken)
 
@@ -88,6 +92,14 @@ class _OwnedLines:
         lines += self._one("rev", card.rev, lambda text: _line("REV", _escape(text)))
         lines += self._one("bday", contact.birthday, lambda date: _line("BDAY", self._date(date)))
         lines += self._one("anniversary", card.anniversary, self._anniversary)
+        for date in contact.dates:
+            lines += self._one("date", date, self._labelled_date)
+        for related in card.relations:
+            lines += self._one("related", related, self._related)
+        for name, value in contact.fields.items():
+            text = personal.field_text(value)
+            lines += self._one("field", (name, text),
+                               lambda item: personal.field_line(item, _line, _escape))
         lines += self._one("photo", card.photo, self._photo)
         lines += self._one("categories", tuple(contact.tags), _categories)
         for note in card.notes:
@@ -140,8 +152,34 @@ class _OwnedLines:
         month_day = f"{date.month:02d}{date.day:02d}"
         return f"--{month_day}" if date.year is None else f"{date.year:04d}{month_day}"
 
-    def _anniversary(self, date: PartialDate) -> ContentLine:
-        return _line("ANNIVERSARY", self._date(date))
+    def _anniversary(self, date: PartialDate) -> list[ContentLine]:
+        """ANNIVERSARY (4.0), X-ANNIVERSARY (3.0), or the card's own form of it."""
+        name = "ANNIVERSARY" if self.version == "4.0" else "X-ANNIVERSARY"
+        return self._as_before("anniversary", date) or [_line(name, self._date(date))]
+
+    def _labelled_date(self, date: ImportantDate) -> list[ContentLine]:
+        """``itemN.X-ABDATE`` with its label, or the card's own form of it."""
+        before = self._as_before("date", date.date, date.label)
+        if before:
+            return before
+        group = next(self.free_groups)
+        return [_line("X-ABDATE", self._date(date.date), group=group),
+                _line("X-ABLabel", _escape(date.label), group=group)]
+
+    def _as_before(self, kind: str, date: PartialDate, label: str = "") -> list[ContentLine]:
+        """The lines a date had in the original card, with the new date in them."""
+        item = self.dated.pop(_date_key(kind, label), None)
+        if item is None:
+            return []
+        first, *rest = item.lines
+        if first.value.strip() in (str(date), str(date).replace("-", "").replace("--", "-")):
+            return list(item.lines)  # the same date, written as crm writes it: kept as it was
+        params = [[name, *values] for name, values in first.params.items() if name != "VALUE"]
+        return [_line(first.name, self._date(date), params, group=first.group), *rest]
+
+    def _related(self, related) -> list[ContentLine]:
+        group = next(self.free_groups) if self.version == "3.0" else None
+        return personal.related_lines(related, self.version, group, _line, _escape)
 
     def _photo(self, photo: Photo) -> list[ContentLine]:
         media = photo.media_type.replace('"', "")
@@ -156,6 +194,14 @@ class _OwnedLines:
         if self.version == "4.0":
             return [_line("PHOTO", uri, [["MEDIATYPE", media]] if media else [])]
         return [_line("PHOTO", uri, [["VALUE", "uri"], *_photo_type(media)])]
+
+
+def _date_key(kind: str, value) -> tuple[str, str]:
+    """An original date item's key: the anniversary, or a date by its folded label."""
+    if kind == "anniversary":
+        return ("anniversary", "")
+    label = value.label if isinstance(value, ImportantDate) else value
+    return ("date", str(label).casefold())
 
 
 def _photo_type(media_type: str) -> list[list[str]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from sqlite3 import Connection
 
 from crmcli import activity
@@ -22,6 +22,7 @@ class PhoneCard:
     original: str
     rev: str | None
     company: Company | None = None  # set when the card is a company's (KIND:org...)
+    relations: list = field(default_factory=list)  # vcard_personal.Related
 
 
 def parse(data: bytes) -> PhoneCard:
@@ -41,19 +42,20 @@ def parse(data: bytes) -> PhoneCard:
 
         company, parsed.extra = from_card(parsed.contact, parsed.extra)
     return PhoneCard(parsed.contact, parsed.notes, card_data(parsed), parsed.original or "",
-                     parsed.rev, company)
+                     parsed.rev, company, parsed.relations)
 
 
 def render(db: Connection, contact: Contact, version: str) -> bytes:
     """The contact as a card of ``version``, written over the card the phone last sent."""
-    from crmcli.interchange.exporter import Exported, to_vcard
+    from crmcli.interchange.exporter import Exported, relations_of, to_vcard
     from crmcli.interchange.stored_cards import StoredCard, load
 
     notes = activity.notes_by_contact(db, [contact.id]).get(contact.id, [])
     stored = load(db, contact.id)
     card = StoredCard({**(stored.data if stored else {}), "rev": _rev(contact.updated_at)},
                       stored.original if stored else "")
-    return to_vcard(Exported(contact, notes, card), version).encode()
+    relations = relations_of(db, [contact.id]).get(contact.id, [])
+    return to_vcard(Exported(contact, notes, card, relations), version).encode()
 
 
 def _rev(changed_at: str | None) -> str | None:
@@ -65,7 +67,14 @@ def _rev(changed_at: str | None) -> str | None:
 
 def keep_original(db: Connection, contact_id: int, card: PhoneCard) -> None:
     """The newest card from the server becomes the stored original, so what a phone added
-    and crmcli does not own survives the next export."""
+    and crmcli does not own survives the next export; the relationships and custom fields it
+    holds that the book lacks are added (the next export writes the book's back)."""
+    from crmcli import contacts, fields, relationships
     from crmcli.interchange.stored_cards import StoredCard, save
 
     save(db, contact_id, StoredCard(card.data, card.original))
+    if card.contact.fields:
+        fields.write_incoming(db, contact_id, card.contact.fields)
+    if card.relations:
+        relationships.add_from_card(db, contacts.get(db, contact_id, deleted=None),
+                                    [(r.kind, r.name, r.uid) for r in card.relations])

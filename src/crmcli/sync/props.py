@@ -2,8 +2,9 @@
 
 A contact's owned properties are compared parsed, never as bytes (servers and phones rewrite
 PRODID, folding and order). Single values (name, company, title, birthday, anniversary) merge
-field by field; lists (emails, phones, addresses, URLs, tags) merge item by item, an item
-matched on its normalised value, so a label (TYPE) change is a modification of that item.
+field by field; lists (emails, phones, addresses, URLs, tags, other dates) merge item by item,
+an item matched on its normalised value, so a label (TYPE) change is a modification of that
+item.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 from dataclasses import dataclass, replace
 
 from crmcli.contact_rules import detail_norm, normalize_tag
-from crmcli.models import Contact, Detail, PartialDate
+from crmcli.models import Contact, Detail, ImportantDate, PartialDate
 
 SINGLES = ("name", "company", "title", "birthday", "anniversary")
 DETAIL_LISTS = {"emails": "email", "phones": "phone", "addresses": "address", "urls": "url"}
@@ -30,6 +31,9 @@ def of_contact(contact: Contact, region: str | None = None) -> Props:
             [detail_norm(kind, d.value, region) or d.value.strip(), d.value, d.label or ""]
             for d in getattr(contact, field_name))
     props["tags"] = _unique([normalize_tag(tag)] for tag in contact.tags)
+    if contact.dates:  # only when there are some, so older bases still compare equal
+        props["dates"] = _unique([d.label.casefold(), d.label, str(d.date)]
+                                 for d in contact.dates)
     return props
 
 
@@ -60,6 +64,8 @@ def apply(contact: Contact, props: Props) -> Contact:
     for field_name in DETAIL_LISTS:
         values[field_name] = [Detail(value, label) for _, value, label in props[field_name]]
     values["tags"] = [tag for (tag,) in props["tags"]]
+    values["dates"] = [ImportantDate(label, PartialDate.from_storage(date))
+                       for _, label, date in props.get("dates", [])]
     return replace(contact, **values)
 
 
@@ -83,9 +89,12 @@ def merge(base: Props | None, phone: Props, crm: Props, phone_wins: bool
     for name in SINGLES:
         merged[name] = _pick(name, base.get(name, _UNSET), phone[name], crm[name], phone_wins,
                              clashes)
-    for name in LISTS:
-        merged[name] = _merge_list(name, base.get(name), phone[name], crm[name], phone_wins,
-                                   clashes)
+    dated = any("dates" in side for side in (base, phone, crm))
+    for name in (*LISTS, "dates") if dated else LISTS:
+        merged[name] = _merge_list(name, base.get(name), phone.get(name, []),
+                                   crm.get(name, []), phone_wins, clashes)
+    if not merged.get("dates", True):
+        del merged["dates"]
     return merged, clashes
 
 

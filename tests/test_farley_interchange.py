@@ -95,7 +95,7 @@ def test_apple_kcontacts_and_outlook_forms_import_into_relationships_and_dates(c
     assert sorted((r["type"], r["name"]) for r in record["relationships"]) == relations
     assert (record["anniversary"], record["dates"]) == (anniversary, dates)
     again = crm.ok("export").stdout.replace("\r\n ", "")
-    for kind, person in relations:  # written back in the card's own form
+    for _, person in relations:  # written back in the card's own form
         assert person in again
 
 

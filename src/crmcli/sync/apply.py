@@ -38,6 +38,7 @@ class Applier:
         self.stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.outcome = Outcome(problems=list(plan.problems), reports=list(plan.reports))
         self.files_in_batch = False
+        self.unlinked: list = []  # relationships to contacts pulled later in the run
 
     def run(self) -> Outcome:
         vdir.remove_leftovers(self.plan.folder)
@@ -45,6 +46,7 @@ class Applier:
         while self._batch(pending):
             pass
         with transaction(self.db):
+            cards.link_later(self.db, self.unlinked)
             bases.clear_unresolved(self.db, COLLECTION)
             for href, reason in self.outcome.problems:
                 bases.record_conflict(self.db, self.stamp, COLLECTION, href, None, "card",
@@ -101,7 +103,7 @@ class Applier:
             self._link(step)
             return
         created = contacts.create(self.db, step.card.contact, step.card.notes, self.region)
-        cards.keep_original(self.db, created.id, step.card)
+        self.unlinked += cards.keep_original(self.db, created.id, step.card)
         self._agree(step, created.id, step.phone)
 
     def _company_new(self, step: Step) -> None:
@@ -226,7 +228,7 @@ class Applier:
     def _write_contact(self, contact, merged: props.Props, step: Step) -> None:
         if merged != props.of_contact(contact, self.region):
             contacts.update(self.db, props.apply(contact, merged), self.region)
-        cards.keep_original(self.db, contact.id, step.card)
+        self.unlinked += cards.keep_original(self.db, contact.id, step.card)
 
     def _push_file(self, href: str, contact_id: int, item: Base | None) -> None:
         contact = contacts.get(self.db, contact_id, deleted=None)

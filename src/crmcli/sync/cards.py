@@ -65,16 +65,28 @@ def _rev(changed_at: str | None) -> str | None:
     return changed_at.replace("-", "").replace(":", "") if changed_at else None
 
 
-def keep_original(db: Connection, contact_id: int, card: PhoneCard) -> None:
+def keep_original(db: Connection, contact_id: int, card: PhoneCard) -> list:
     """The newest card from the server becomes the stored original, so what a phone added
     and crmcli does not own survives the next export; the relationships and custom fields it
-    holds that the book lacks are added (the next export writes the book's back)."""
+    holds that the book lacks are added (the next export writes the book's back). Returns
+    the relationships naming a UID not in the book yet, for ``link_later``."""
     from crmcli import contacts, fields, relationships
     from crmcli.interchange.stored_cards import StoredCard, save
 
     save(db, contact_id, StoredCard(card.data, card.original))
     if card.contact.fields:
         fields.write_incoming(db, contact_id, card.contact.fields)
-    if card.relations:
-        relationships.add_from_card(db, contacts.get(db, contact_id, deleted=None),
-                                    [(r.kind, r.name, r.uid) for r in card.relations])
+    items = [(r.kind, r.name, r.uid) for r in card.relations]
+    if items:
+        relationships.add_from_card(db, contacts.get(db, contact_id, deleted=None), items)
+    return [(contact_id, item) for item in items
+            if item[2] and not contacts.find_by_uid(db, item[2])]
+
+
+def link_later(db: Connection, unlinked: list) -> None:
+    """Link the relationships ``keep_original`` could not, once the run pulled every card
+    (a name-only stand-in becomes the edge to the contact)."""
+    from crmcli import contacts, relationships
+
+    for contact_id, item in unlinked:
+        relationships.add_from_card(db, contacts.get(db, contact_id, deleted=None), [item])

@@ -44,6 +44,7 @@ def from_card(contact: Contact, extra: list[str]) -> tuple[Company, list[str]]:
     from crmcli.interchange.vcard_normalise import unescape
 
     company, rest = from_contact(contact), []
+    company.fields.update(contact.fields)  # X-CRMCLI-FIELD, read by vcard_read
     for line in extra:
         match = _OWN.fullmatch(line)
         if not match:

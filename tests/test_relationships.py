@@ -154,3 +154,20 @@ def test_report_referrals_counts_people_and_won_value_per_currency(crm):
                                     {"amount": "500.00", "currency": "USD"}]
     assert rows[1]["won_value"] == []
     assert crm.ok("report", "--json").json()["won"] == 3  # the bare report is the deals report
+
+
+def test_a_won_deal_of_a_referred_contact_thanks_the_referrer(crm, tmp_path):
+    now = {"CRM_NOW": "2026-11-25T10:00:00+00:00"}
+    crm.add("José Núñez")
+    crm.add("Bo Chen", "--referred-by", "josé")
+    crm.ok("deal", "add", "bo", "Pilot", "--value", "100", env=now)
+    assert "thank José Núñez for the introduction" in crm.ok("deal", "won", "1", env=now).stderr
+    [thanks] = crm.ok("followups", "list", "josé", "--json").json()
+    assert (thanks["text"], thanks["due"]) == ("Thank José Núñez for the introduction",
+                                              "2026-11-25")
+    config = tmp_path / "config" / "crmcli" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[referrals]\nthank = false\n")
+    crm.ok("deal", "add", "bo", "Second", "--value", "100")
+    assert "thank" not in crm.ok("deal", "won", "2").stderr
+    assert len(crm.ok("followups", "list", "josé", "--json").json()) == 1

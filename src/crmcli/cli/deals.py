@@ -261,6 +261,26 @@ def won(ref: DealRef, at: At = None) -> None:
     deal = deals.resolve(db, ref)
     deal = deals.win(db, deal, _at(at))
     info(f"won {said(deal)}")
+    _thank_the_referrer(deal)
+
+
+def _thank_the_referrer(deal) -> None:
+    """A deal of a referred contact won: a follow-up today to thank whoever referred them
+    (``[referrals] thank = false`` turns it off)."""
+    from crmcli import followups, relationships
+    from crmcli.dates import When
+
+    current = state()
+    if deal.contact_id is None or current.config.raw.get("referrals", {}).get("thank") is False:
+        return
+    referrer = relationships.referrer_of(current.db, deal.contact_id)
+    if referrer is None:
+        return
+    referrer_id, name = referrer
+    today = dt.datetime.combine(current.today, dt.time(), current.now.tzinfo)
+    made = followups.create(current.db, referrer_id, When(today, False),
+                            f"Thank {name} for the introduction", deal_id=deal.id)
+    info(f"follow-up {made.id}: thank {name} for the introduction (today)")
 
 
 @deal_app.command(epilog="Examples:\n\n  crm deal lost 12 --reason 'Went with a competitor'")

@@ -28,6 +28,7 @@ from crmcli.errors import StorageError
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 15_000
+WRITER_POLL_SECONDS = 0.002  # how often a writer waiting for the lock asks for it
 # The number of migrations in crmcli.migrations; a test keeps the two in step.
 SCHEMA_VERSION = 19
 # PRAGMA application_id of every crmcli book: "crm1" in ASCII. A file with another mark, or
@@ -322,7 +323,7 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         yield conn
         return
     try:
-        conn.execute("BEGIN IMMEDIATE")
+        _begin_immediate(conn)
     except sqlite3.Error as exc:
         raise storage_error(exc, file_path(conn)) from exc
     journal = getattr(conn, "journal", None)
@@ -339,6 +340,31 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     except BaseException:
         _rollback(conn)
         raise
+
+
+def _begin_immediate(conn: sqlite3.Connection) -> None:
+    """Take the write lock, asking for it every few milliseconds instead of through SQLite's
+    busy handler, whose naps grow to 100 ms: a long import or sync lets go of the lock between
+    its batches only for a moment (``let_writers_in``), and a waiting writer must catch it."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(WRITER_POLL_SECONDS)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+
+def let_writers_in() -> None:
+    """Pause between the batches of a long write, so that a writer waiting for the lock
+    (cron's crm remind, a crm add in another shell) takes its turn now, not at the end."""
+    time.sleep(4 * WRITER_POLL_SECONDS)
 
 
 def _rollback(conn: sqlite3.Connection) -> None:

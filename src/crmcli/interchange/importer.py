@@ -18,7 +18,7 @@ from sqlite3 import Connection
 
 from crmcli import activity, contact_rules, contacts, duplicates
 from crmcli import fields as custom_fields
-from crmcli.db import transaction, utilities
+from crmcli.db import let_writers_in, transaction, utilities
 from crmcli.errors import Conflict, CrmError
 from crmcli.interchange import exporter, stored_cards
 from crmcli.interchange.stored_cards import StoredCard
@@ -105,6 +105,8 @@ def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicat
             with transaction(db):
                 more = batch.fill(limit=BATCH_RECORDS)
             committed = report.total
+            if more:
+                let_writers_in()
         with transaction(db):
             _link_relations(db, batch.policy.related, report)
     except KeyboardInterrupt:

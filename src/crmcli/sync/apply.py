@@ -15,7 +15,7 @@ from dataclasses import replace
 from sqlite3 import Connection
 
 from crmcli import activity, contacts
-from crmcli.db import transaction
+from crmcli.db import let_writers_in, transaction
 from crmcli.errors import CrmError
 from crmcli.models import Contact
 from crmcli.sync import base as bases
@@ -65,6 +65,8 @@ class Applier:
                     break
             if self.files_in_batch:
                 os.sync()  # the files the batch's base rows describe are on disk first
+        if more:
+            let_writers_in()
         return more
 
     def _one(self, step: Step) -> None:

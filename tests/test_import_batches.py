@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 CARDS = 5000
 
@@ -39,6 +40,26 @@ def _start_import(db_path, vcf, tmp_path) -> subprocess.Popen:
     return process
 
 
+def _assert_no_process_left(argument: str) -> None:
+    """No process (such as a parsing worker of the killed import) still runs with
+    ``argument`` on its command line, a few seconds on."""
+    deadline = time.monotonic() + 5
+    while True:
+        left = [path.parent.name for path in Path("/proc").glob("[0-9]*/cmdline")
+                if argument.encode() in _read(path)]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert left == [], f"processes left behind: {left}"
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:  # the process ended meanwhile
+        return b""
+
+
 def test_other_writers_wait_a_moment_not_the_whole_import(crm, db_path, tmp_path):
     vcf = tmp_path / "big.vcf"
     _cards(vcf, CARDS)
@@ -67,6 +88,7 @@ def test_an_import_killed_half_way_finishes_on_a_second_run(crm, db_path, tmp_pa
     importing = _start_import(db_path, vcf, tmp_path)
     importing.send_signal(signal.SIGKILL)
     importing.wait(timeout=60)
+    _assert_no_process_left(str(db_path))
     committed = _count(db_path, "SELECT count(*) FROM contacts") - 1
     assert 0 < committed < CARDS
     result = crm.ok("import", str(vcf))

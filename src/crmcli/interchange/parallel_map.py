@@ -10,6 +10,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -21,6 +23,7 @@ Result = TypeVar("Result")
 
 BATCH = 200
 WINDOW = 4  # batches in flight per worker
+PARENT_CHECK_SECONDS = 0.5
 
 
 def ordered_map(function: Callable[[Item], Result], items: Iterable[Item],
@@ -38,7 +41,8 @@ def ordered_map(function: Callable[[Item], Result], items: Iterable[Item],
         yield from map(function, items)
         return
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_ignore_interrupts)
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
+                               initargs=(os.getpid(),))
     try:
         pending = deque([pool.submit(_run_batch, function, first)])
         for chunk in iter(lambda: list(islice(items, batch)), []):
@@ -55,6 +59,15 @@ def _run_batch(function: Callable[[Item], Result], chunk: list[Item]) -> list[Re
     return [function(item) for item in chunk]
 
 
-def _ignore_interrupts() -> None:
-    """Ctrl-C is the importing process's to handle; workers just stop with it."""
+def _worker_setup(parent: int) -> None:
+    """Ctrl-C is the importing process's to handle; workers just stop with it. A worker
+    forked from the importer holds both ends of its task pipe, so it would wait on it forever
+    once the importer is killed: it ends when its parent is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)

@@ -14,7 +14,7 @@ from sqlite3 import Connection
 
 from crmcli import fields as custom_fields
 from crmcli.contact_rules import DETAIL_KINDS, dedupe_details, normalize_tag
-from crmcli.db import now_stamp, transaction
+from crmcli.db import now_stamp, replace_values, transaction
 from crmcli.errors import Ambiguous, Conflict, InvalidInput, NotFound
 from crmcli.limits import MAX_VALUES, check_text, shown
 from crmcli.models import Company, Detail, Note
@@ -240,14 +240,7 @@ def _write_details(db: Connection, company: Company) -> bool:
 
 
 def _write_tags(db: Connection, company: Company) -> bool:
-    stored = {tag for (tag,) in db.execute("SELECT tag FROM company_tags WHERE company_id = ?",
-                                           [company.id])}
-    wanted = set(company.tags)
-    db.executemany("DELETE FROM company_tags WHERE company_id = ? AND tag = ?",
-                   [(company.id, tag) for tag in sorted(stored - wanted)])
-    db.executemany("INSERT INTO company_tags (company_id, tag) VALUES (?, ?)",
-                   [(company.id, tag) for tag in sorted(wanted - stored)])
-    return stored != wanted
+    return replace_values(db, "company_tags", "company_id", company.id, "tag", company.tags)
 
 
 def retagged(company: Company, add: Iterable[str], remove: Iterable[str]) -> Company:

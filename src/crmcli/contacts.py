@@ -26,7 +26,7 @@ from crmcli.contact_rules import (
     normalize_tag,
     validate,
 )
-from crmcli.db import now_stamp, transaction
+from crmcli.db import now_stamp, replace_values, transaction
 from crmcli.errors import Ambiguous, NotFound
 from crmcli.models import Contact, Detail, PartialDate
 from crmcli.normalize import (
@@ -164,15 +164,7 @@ def rekey_phones(db: Connection, region: str) -> int:
 
 
 def _write_tags(db: Connection, contact: Contact) -> bool:
-    """Make the contact's stored tags those of ``contact``; whether anything changed."""
-    stored = {tag for (tag,) in db.execute("SELECT tag FROM contact_tags WHERE contact_id = ?",
-                                           [contact.id])}
-    wanted = set(contact.tags)
-    db.executemany("DELETE FROM contact_tags WHERE contact_id = ? AND tag = ?",
-                   [(contact.id, tag) for tag in sorted(stored - wanted)])
-    db.executemany("INSERT INTO contact_tags (contact_id, tag) VALUES (?, ?)",
-                   [(contact.id, tag) for tag in sorted(wanted - stored)])
-    return stored != wanted
+    return replace_values(db, "contact_tags", "contact_id", contact.id, "tag", contact.tags)
 
 
 def retagged(contact: Contact, add: Iterable[str], remove: Iterable[str]) -> Contact:

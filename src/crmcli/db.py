@@ -18,7 +18,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
@@ -340,6 +340,21 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     except BaseException:
         _rollback(conn)
         raise
+
+
+def replace_values(conn: sqlite3.Connection, table: str, owner_column: str, owner: int,
+                   value_column: str, wanted: Iterable[str]) -> bool:
+    """Make the values ``table`` holds for ``owner`` exactly ``wanted`` (a contact's tags, a
+    company's), deleting and inserting only the difference; whether anything changed.
+    ``table`` and the column names are the caller's constants, never user input."""
+    stored = {value for (value,) in conn.execute(
+        f"SELECT {value_column} FROM {table} WHERE {owner_column} = ?", [owner])}
+    wanted = set(wanted)
+    conn.executemany(f"DELETE FROM {table} WHERE {owner_column} = ? AND {value_column} = ?",
+                     [(owner, value) for value in sorted(stored - wanted)])
+    conn.executemany(f"INSERT INTO {table} ({owner_column}, {value_column}) VALUES (?, ?)",
+                     [(owner, value) for value in sorted(wanted - stored)])
+    return stored != wanted
 
 
 def _begin_immediate(conn: sqlite3.Connection) -> None:

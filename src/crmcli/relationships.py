@@ -214,6 +214,14 @@ def add_from_card(db: Connection, contact: Contact, items) -> list[str]:
     return warnings
 
 
+def uid_named(db: Connection, name: str, contact_id: int) -> str | None:
+    """The UID of the one live contact (other than ``contact_id``) called ``name``; None when
+    nobody or several are."""
+    rows = db.execute("SELECT uid FROM contacts WHERE name_folded = ? AND id != ?"
+                      " AND deleted_at IS NULL LIMIT 2", [fold(name), contact_id]).fetchall()
+    return rows[0][0] if len(rows) == 1 else None
+
+
 def _by_uid(db: Connection, contacts, uid: str) -> Contact | None:
     found = contacts.find_by_uid(db, uid) or contacts.find_by_uid(db, f"urn:uuid:{uid}")
     return None if found is None or found.deleted_at else found

@@ -20,7 +20,9 @@ Column map (Google, old and new layout | Outlook | crmcli)
     dates      other Event N - Type/Value (Event 2 holds them, ` ::: `-joined) | - |
                dates (`label: date`, ` ::: `-joined)
     fields     - | - | one column per custom field, named after it
-    relations  Relation N - Type/Value | - | relations (`type: name`, ` ::: `-joined)
+    relations  Relation N - Type/Value (a name; the contact of that name in the book is
+               linked on import; Relation 2 holds the rest, ` ::: `-joined) | - |
+               relations (`type: name`, ` ::: `-joined)
     notes      Notes | Notes | notes (several notes are written as one, split by a blank line)
     uid        - | - | uid
     kind, industry, size   - | - | kind (`company` for a company's row), industry, size
@@ -56,5 +58,14 @@ OUTLOOK_PHONES = {
 OUTLOOK_EMAILS = {"E-mail Address": "", "E-mail 2 Address": "", "E-mail 3 Address": ""}
 OUTLOOK_ADDRESSES = {"Business Street": "work", "Home Street": "home", "Other Street": ""}
 OUTLOOK_URLS = {"Web Page": ""}
+# Google's relation types crm writes as Google does; the others (sibling, colleague, custom
+# words) are written as they are, Google's custom labels. Read: these, Google's own spellings
+# below, and relationships.ALIASES (Mother is parent, Referred By referred-by).
+GOOGLE_RELATION_LABELS = {
+    "spouse": "Spouse", "partner": "Partner", "child": "Child", "parent": "Parent",
+    "relative": "Relative", "friend": "Friend", "manager": "Manager", "assistant": "Assistant",
+    "referred-by": "Referred By"}
+GOOGLE_RELATIONS = {"domestic partner": "partner", "domesticpartner": "partner",
+                    "referredby": "referred-by"}
 NEUTRALISED = re.compile(r"'+[=+\-@\t\r]")
 SINGULAR = {"emails": "email", "phones": "phone", "addresses": "address", "urls": "URL"}

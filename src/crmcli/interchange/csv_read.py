@@ -20,6 +20,7 @@ from crmcli.dates import parse_partial_date
 from crmcli.errors import InvalidInput
 from crmcli.interchange.csv_columns import (
     COLUMNS,
+    GOOGLE_RELATIONS,
     NEUTRALISED,
     OUTLOOK_EMAILS,
     OUTLOOK_PHONES,
@@ -129,9 +130,12 @@ class CsvContacts(Iterator[CsvRecord]):
         contact = Contact(name="", uid=fields.get("uid") or None,
                           company=fields.get("company"), title=fields.get("title"),
                           tags=self._dialect.tags(fields.get("tags", "")))
+        relations = _relations(fields.get("relations", ""))
         for (kind, _), parts in groups.items():
             if kind == "events":
                 _add_events(contact, fields, parts, record.warnings)
+            elif kind == "related":
+                relations += _google_relations(parts)
             else:
                 _add_details(contact, kind, parts, record.warnings)
         contact.birthday = self._date(fields.get("birthday", ""), "birthday", record.warnings)
@@ -144,7 +148,7 @@ class CsvContacts(Iterator[CsvRecord]):
         if not contact.name:
             record.error = "no name, email, phone or company"
             return record
-        record.relations = _relations(fields.get("relations", ""))
+        record.relations = relations
         record.notes = [fields["notes"]] if "notes" in fields else []
         if fields.get("kind", "").strip().lower() == "company":
             record.company = Company(
@@ -228,7 +232,7 @@ def _collect(slots: list[_Slot | None], cells: list[str]
         value = _unneutralise(cell).strip()
         if slot is None or not value:
             continue
-        if slot.field in (*COLUMNS, "events"):
+        if slot.field in (*COLUMNS, "events", "related"):
             groups.setdefault((slot.field, slot.group), {"label": slot.label})[slot.part] = value
         else:
             fields[slot.field] = value
@@ -272,6 +276,23 @@ def _relations(text: str) -> list:
         match = _RELATION.fullmatch(item)
         if match:
             found.append(Related(match[1], match[2], match[3]))
+    return found
+
+
+def _google_relations(parts: dict[str, str]) -> list:
+    """Google's Relation N (several when ` ::: `-joined): its type read as crm's (Mother is
+    parent, Domestic Partner partner, a custom label a type of its own); the contact in the
+    book of that name is linked once the import is in."""
+    from crmcli.interchange.vcard_personal import Related, kind_of
+
+    values = _MULTI_SPLIT.split(parts.get("value", ""))
+    labels = _MULTI_SPLIT.split(parts["label"].strip().lstrip("*").strip())
+    found = []
+    for index, value in enumerate(values):
+        label = _label(labels[index] if len(labels) == len(values) else labels[0])
+        if value:
+            found.append(Related(kind_of(GOOGLE_RELATIONS.get(label, label)), value,
+                                 by_name=True))
     return found
 
 
@@ -324,9 +345,9 @@ _GOOGLE_FIELDS = {
     "organization name": "company", "organization 1 - title": "title",
     "organization title": "title", "birthday": "birthday", "notes": "notes",
     "group membership": "tags", "labels": "tags"}
-_GOOGLE_DETAIL = re.compile(r"(e-mail|phone|address|website|event) (\d+) - (.+)")
+_GOOGLE_DETAIL = re.compile(r"(e-mail|phone|address|website|event|relation) (\d+) - (.+)")
 _GOOGLE_KINDS = {"e-mail": "emails", "phone": "phones", "address": "addresses",
-                 "website": "urls", "event": "events"}
+                 "website": "urls", "event": "events", "relation": "related"}
 _GOOGLE_PARTS = {"type": "label", "label": "label", "value": "value", "formatted": "value"}
 _ADDRESS_PARTS = {"street": "street", "street 2": "street 2", "street 3": "street 3",
                   "extended address": "extended", "po box": "po box", "address po box": "po box",

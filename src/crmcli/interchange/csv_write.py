@@ -19,6 +19,7 @@ from crmcli.errors import InvalidInput
 from crmcli.interchange.csv_columns import (
     COLUMNS,
     DIALECTS,
+    GOOGLE_RELATION_LABELS,
     MULTI,
     NEUTRALISED,
     OUTLOOK_ADDRESSES,
@@ -35,9 +36,9 @@ _OUTLOOK_ALIASES = {"cell": "mobile"}
 
 def write_contacts(records: Iterable[tuple], stream: TextIO,
                    dialect: str = "google", field_names: Sequence[str] = ()) -> list[str]:
-    """Write (contact, notes) or, for a company, (contact, notes, its own cells) as RFC 4180
-    CSV in ``dialect`` (google, outlook, crmcli; crmcli adds a column for each custom field of
-    ``field_names``, named after it).
+    """Write (contact, notes), or (contact, notes, a company's own cells, relationships), as
+    RFC 4180 CSV in ``dialect`` (google, outlook, crmcli; crmcli adds a column for each custom
+    field of ``field_names``, named after it).
 
     Returns a warning for each value the dialect has no place for (Outlook only: extra emails,
     URLs, addresses and phones; yearless birthdays and anniversaries, whose cells stay empty).
@@ -55,6 +56,8 @@ def write_contacts(records: Iterable[tuple], stream: TextIO,
         cells |= more[0] if more else {}
         if dialect == "crmcli" and len(more) > 1:
             cells["relations"] = MULTI.join(map(relation_text, more[1]))
+        elif dialect == "google" and len(more) > 1:
+            cells |= _google_relations(more[1])
         writer.writerow([_neutralise(cells.get(column, "")) for column in header])
     return warnings
 
@@ -92,7 +95,8 @@ _GOOGLE_HEADER = [
     "Organization 1 - Name", "Organization 1 - Title", "Event 1 - Type", "Event 1 - Value",
     "Event 2 - Type", "Event 2 - Value",
     *(f"{prefix} {n} - {part}" for kind, prefix, value in _GOOGLE_DETAILS
-      for n in range(1, COLUMNS[kind] + 1) for part in ("Type", value))]
+      for n in range(1, COLUMNS[kind] + 1) for part in ("Type", value)),
+    "Relation 1 - Type", "Relation 1 - Value", "Relation 2 - Type", "Relation 2 - Value"]
 
 
 def _google_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, str]:
@@ -110,6 +114,15 @@ def _google_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, 
     for kind, prefix, value_part in _GOOGLE_DETAILS:
         for n, (value, label) in enumerate(_slots(getattr(contact, kind), COLUMNS[kind]), 1):
             cells |= {f"{prefix} {n} - Type": label.title(), f"{prefix} {n} - {value_part}": value}
+    return cells
+
+
+def _google_relations(relations: list) -> dict[str, str]:
+    """Relation N - Type/Value: Google's label for its types, crm's type for the others."""
+    related = [Detail(r.name, GOOGLE_RELATION_LABELS.get(r.kind, r.kind)) for r in relations]
+    cells = {}
+    for n, (value, label) in enumerate(_slots(related, 2), 1):
+        cells |= {f"Relation {n} - Type": label, f"Relation {n} - Value": value}
     return cells
 
 

@@ -230,12 +230,14 @@ def _apply_company(db: Connection, record: Incoming, policy: _Policy) -> tuple[s
 def _link_relations(db: Connection, pending: list[tuple[str, int, list]],
                     report: ImportReport) -> None:
     """The relationships of the imported cards, once every card is in (a card may name a
-    contact that comes later in the file)."""
+    contact that comes later in the file). A name given alone by a file that has no UIDs
+    (Google's CSV) links the one contact of that name in the book."""
     from crmcli import relationships
 
     for where, contact_id, relations in pending:
         contact = contacts.get(db, contact_id, deleted=None)
-        items = [(r.kind, r.name, r.uid) for r in relations]
+        items = [(r.kind, r.name, r.uid or (relationships.uid_named(db, r.name, contact_id)
+                                            if r.by_name else None)) for r in relations]
         report.messages += [f"{where}: {warning}"
                             for warning in relationships.add_from_card(db, contact, items)]
 

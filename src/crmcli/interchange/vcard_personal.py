@@ -26,7 +26,7 @@ and a date keeps its property and group (with the new date).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from crmcli.errors import InvalidInput
@@ -61,6 +61,7 @@ class Related:
     kind: str
     name: str
     uid: str | None = None  # the related contact's UID, when it is in the book
+    by_name: bool = field(default=False, compare=False)  # link the book's contact so named
 
 
 def kind_of(label: str) -> str:

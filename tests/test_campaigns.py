@@ -324,3 +324,30 @@ def test_forgetting_a_person_drops_what_was_delivered_to_them(crm, db_path, tmp_
     with sqlite3.connect(db_path) as conn:
         kept = conn.execute("SELECT address FROM campaign_deliveries").fetchall()
     assert kept == [("bo@example.com",)]
+
+
+@pytest.mark.parametrize("counts", [False, True])
+def test_counts_as_contact_decides_whether_campaign_mail_moves_the_last_contact(
+        crm, tmp_path, mailbox, counts):
+    config = tmp_path / "config" / "crmcli" / "config.toml"
+    config.write_text(config.read_text() + f"counts_as_contact = {str(counts).lower()}\n")
+    early = {"CRM_NOW": "2026-09-01T10:00:00Z"}  # due to be kept in touch since October
+    crm.ok("add", "Ana Lima", "-e", "ana@example.com", "-t", "news", env=early)
+    crm.ok("edit", "ana", "--cadence", "30d", env=early)
+    crm.ok("campaign", "new", "news", "--to", "tag:news", "--template",
+           _template(tmp_path, "Subject: News\n\nHello {{ first_name }}"))
+    crm.ok("campaign", "send", "news", env={"CRM_NOW": NOW})
+    assert mailbox.received() == {"ana@example.com": 1}
+    shown = crm.ok("list", "--json", env={"CRM_NOW": NOW}).json()[0]
+    assert shown["last_contacted_at"] == (NOW if counts else None)
+    assert len(crm.ok("list", "last:<7d", env={"CRM_NOW": NOW}).rows()) == int(counts)
+    due = crm.ok("due", "--json", env={"CRM_NOW": NOW}).stdout
+    assert ("Ana Lima" in due) is not counts  # the keep-in-touch clock starts again, or not
+
+
+def test_counts_as_contact_must_be_true_or_false(crm, tmp_path, mailbox):
+    config = tmp_path / "config" / "crmcli" / "config.toml"
+    config.write_text(config.read_text() + 'counts_as_contact = "yes"\n')
+    refused = crm("list")
+    assert refused.exit_code == 1
+    assert "[campaigns] counts_as_contact must be true or false" in refused.stderr

@@ -338,6 +338,14 @@ def event_record(event: Event) -> dict:
             "duration_minutes": event.duration_minutes, "outcome": event.outcome}
 
 
+def last_contact_sql(db: Connection) -> str:
+    """SQL for the last contact of the contact ``c``. Campaign mail is no personal contact
+    unless the command set ``db.campaign_mail_counts`` (``[campaigns] counts_as_contact``)."""
+    personal = "" if getattr(db, "campaign_mail_counts", False) else " AND i.campaign IS NULL"
+    return ("(SELECT max(i.happened_at) FROM interactions i"
+            f" WHERE i.contact_id = c.id AND i.deleted_at IS NULL{personal})")
+
+
 def log_campaign_mail(db: Connection, contact_id: int, happened_at: str, subject: str,
                       campaign: str, message_id: str) -> int:
     """Log a campaign's message as an email on the contact, marked with the campaign and its

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlite3 import Connection
 from typing import TYPE_CHECKING
 
+from crmcli.activity import last_contact_sql
 from crmcli.dates import humanize, next_occurrence, parse_days, stamp
 from crmcli.errors import ConfigError, InvalidInput
 from crmcli.followups import Entry, due_date, due_text, local_due_text, open_entries
@@ -133,10 +134,7 @@ candidates AS MATERIALIZED (
         SELECT t.contact_id FROM contact_tags t WHERE t.tag IN (SELECT tag FROM tag_cadence))))
 ),
 latest AS MATERIALIZED (
-    SELECT k.*, (SELECT MAX(i.happened_at) FROM interactions i
-                 WHERE i.contact_id = k.id AND i.deleted_at IS NULL
-                 AND i.campaign IS NULL) AS interaction
-    FROM candidates k WHERE k.days > 0
+    SELECT c.*, {last} AS interaction FROM candidates c WHERE c.days > 0
 ),
 due AS MATERIALIZED (
     SELECT *, COALESCE(interaction, created_at) AS last,
@@ -156,8 +154,8 @@ def keep_in_touch(db: Connection, now: dt.datetime, cadences: dict[str, int]
     longest waiting first. A contact's own cadence wins over its tags'; of several tags, the
     shortest cadence counts."""
     end_of_today = _utc(now.date() + dt.timedelta(days=1), now.tzinfo)
-    rows = db.execute(_KEEP_IN_TOUCH, {"tags": json.dumps(cadences),
-                                       "end_of_today": end_of_today})
+    rows = db.execute(_KEEP_IN_TOUCH.replace("{last}", last_contact_sql(db)),
+                      {"tags": json.dumps(cadences), "end_of_today": end_of_today})
     return [KeepInTouch(row[0], row[1], row[2], row[3], row[4], bool(row[5])) for row in rows]
 
 

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from email.message import EmailMessage
 
 HEADERS = {"subject": "Subject", "from": "From", "reply-to": "Reply-To"}
-CAMPAIGN_KEYS = ("from", "reply_to", "unsubscribe", "message_id_domain")
+TEXT_KEYS = ("from", "reply_to", "unsubscribe", "message_id_domain")
+CAMPAIGN_KEYS = (*TEXT_KEYS, "counts_as_contact")  # the last is read by config.campaign_mail_counts
 _HEADER = re.compile(r"([A-Za-z-]+):[ \t]*(.*)")
 _MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
 
@@ -239,7 +240,7 @@ def settings(config: Any) -> Settings:
         if key not in CAMPAIGN_KEYS:
             raise ConfigError(f"{config.path}: [campaigns] {key}: unknown setting (known: "
                               f"{', '.join(CAMPAIGN_KEYS)})")
-    texts = {key: values.get(key) for key in CAMPAIGN_KEYS}
+    texts = {key: values.get(key) for key in TEXT_KEYS}
     for key, value in texts.items():
         if value is not None and (not isinstance(value, str) or "\n" in value):
             raise ConfigError(f"{config.path}: [campaigns] {key} must be one line of text")

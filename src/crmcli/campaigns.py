@@ -217,6 +217,13 @@ def opted_out(db: Connection, contact_id: int) -> bool:
                       [contact_id]).fetchone() is not None
 
 
+def opted_out_among(db: Connection, contact_ids: list[int]) -> set[int]:
+    """Which of ``contact_ids`` (a batch of at most a few hundred) refuse campaign mail."""
+    marks = ",".join("?" * len(contact_ids))
+    return {row[0] for row in db.execute(
+        f"SELECT contact_id FROM mail_opt_outs WHERE contact_id IN ({marks})", contact_ids)}
+
+
 def to_record(campaign: Campaign, tally: dict[str, int]) -> dict:
     return {"name": campaign.name, "query": campaign.query,
             "created_at": campaign.created_at, **tally}

@@ -167,6 +167,17 @@ def sync_settings(config: Config) -> SyncSettings:
     return SyncSettings(**(table | {"vcard_version": config.sync_vcard_version}))
 
 
+def campaign_mail_counts(config: Config) -> bool:
+    """``[campaigns] counts_as_contact``: whether campaign mail moves the last contact and the
+    keep-in-touch clock (default false)."""
+    table = config.raw.get("campaigns", {})
+    value = table.get("counts_as_contact", False) if isinstance(table, dict) else False
+    if not isinstance(value, bool):
+        raise ConfigError(f"{config.path}: [campaigns] counts_as_contact must be true or false, "
+                          f"not {value!r}")
+    return value
+
+
 def _phone_region(path: Path, raw: dict[str, Any]) -> str | None:
     phone = raw.get("phone", {})
     region = phone.get("region") if isinstance(phone, dict) else None

@@ -19,7 +19,7 @@ from sqlite3 import Connection
 from crmcli import companies, important_dates
 from crmcli import fields as custom_fields
 from crmcli import search as search_index
-from crmcli.activity import add_note_rows
+from crmcli.activity import add_note_rows, last_contact_sql
 from crmcli.contact_rules import (
     DETAIL_KINDS,
     detail_norm,
@@ -38,14 +38,12 @@ from crmcli.normalize import (
     phone_key,
 )
 
-_LAST_CONTACT = ("(SELECT max(i.happened_at) FROM interactions i"  # campaign mail is no contact
-                 " WHERE i.contact_id = c.id AND i.deleted_at IS NULL AND i.campaign IS NULL)")
 SORTS = {
     "name": "c.name_folded, c.id",
     "created": "c.created_at, c.id",
     "updated": "c.updated_at DESC, c.id DESC",
     "deleted": "c.deleted_at DESC, c.id DESC",
-    "last-contact": f"{_LAST_CONTACT} DESC NULLS LAST, c.name_folded, c.id",
+    "last-contact": "{last} DESC NULLS LAST, c.name_folded, c.id",  # activity.last_contact_sql
 }
 _WORD = re.compile(r"\w+")
 _MIN_PHONE_DIGITS = MIN_NATIONAL_DIGITS  # a reference with fewer digits is an id
@@ -241,13 +239,14 @@ def search_ids(db: Connection, query: str | None = None, *, tags: Iterable[str] 
         where.append("c.id IN (SELECT value FROM json_each(?))")
         params.append(json.dumps(list(ids)))
     if not_contacted_since is not None:
-        where.append(f"coalesce({_LAST_CONTACT}, '') < ?")
+        where.append(f"coalesce({last_contact_sql(db)}, '') < ?")
         params.append(not_contacted_since)
     for condition in where_fields:
         clause, values = custom_fields.where_clause(db, condition)
         where.append(clause)
         params += values
-    sql = f"SELECT c.id FROM contacts c WHERE {' AND '.join(where)} ORDER BY {SORTS[sort]}"
+    order = SORTS[sort].format(last=last_contact_sql(db))
+    sql = f"SELECT c.id FROM contacts c WHERE {' AND '.join(where)} ORDER BY {order}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return [row[0] for row in db.execute(sql, params)]
@@ -277,7 +276,7 @@ def load_many(db: Connection, ids: list[int]) -> list[Contact]:
     contacts: dict[int, Contact] = {}
     for row in db.execute(
         "SELECT c.id, c.uid, c.name, co.name, c.company_id, c.title, c.birthday,"
-        f" c.created_at, c.updated_at, c.deleted_at, {_LAST_CONTACT}, c.version"
+        f" c.created_at, c.updated_at, c.deleted_at, {last_contact_sql(db)}, c.version"
         " FROM contacts c"
         " LEFT JOIN companies co ON co.id = c.company_id"
         " WHERE c.id IN (SELECT value FROM json_each(?))",

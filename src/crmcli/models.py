@@ -73,6 +73,8 @@ class Contact:
     deleted_at: str | None = None
     last_contacted_at: str | None = None  # derived from interactions; never written
     fields: dict = field(default_factory=dict)  # custom fields, typed; written by crmcli.fields
+    # Refuses campaign mail: carried by export and import only (crmcli.campaigns keeps it).
+    no_mail: bool = field(default=False, compare=False)
     version: int | None = field(default=None, compare=False)  # raised by every write
 
 

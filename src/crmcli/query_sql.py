@@ -12,13 +12,12 @@ from sqlite3 import Connection
 
 from crmcli import fields, relationships, segments
 from crmcli import search as search_index
+from crmcli.activity import last_contact_sql
 from crmcli.contact_rules import normalize_tag
 from crmcli.errors import CrmError
 from crmcli.normalize import email_key, fold
 from crmcli.query import MAX_LEAVES, And, Node, Not, Or, SegmentRef, Term, Text, fail, parse
 
-_LAST_CONTACT = ("(SELECT max(i.happened_at) FROM interactions i"  # campaign mail is no contact
-                 " WHERE i.contact_id = c.id AND i.deleted_at IS NULL AND i.campaign IS NULL)")
 _WORD = re.compile(r"\w+")
 _MONEY = re.compile(r"([<>])\s*([0-9][0-9.,' _]*?)\s*([A-Za-z]{3})?")
 _COMPARED = re.compile(r"([<>])\s*(\S.*)")
@@ -211,8 +210,8 @@ def _last(compiler: _Compiler, term: Term) -> Sql:
     With a date, ``>`` is after it and ``<`` before it (or never)."""
     older, moment = _moment(compiler.context, term.value)
     if older:
-        return f"coalesce({_LAST_CONTACT}, '') < ?", [moment]
-    return f"coalesce({_LAST_CONTACT}, '') >= ?", [moment]
+        return f"coalesce({last_contact_sql(compiler.db)}, '') < ?", [moment]
+    return f"coalesce({last_contact_sql(compiler.db)}, '') >= ?", [moment]
 
 
 def _created(compiler: _Compiler, term: Term) -> Sql:

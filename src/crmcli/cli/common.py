@@ -102,11 +102,12 @@ class State:
     @property
     def db(self) -> Connection:
         if self._db is None:
-            from crmcli import db
+            from crmcli import config, db
 
             self._db = db.connect(self.config.db_path,
                                   create_folder=self.config.db_is_default)
             self._db.now = self.now  # writes are stamped with the command's moment
+            self._db.campaign_mail_counts = config.campaign_mail_counts(self.config)
             self._start_journal()
         return self._db
 

@@ -26,6 +26,7 @@ Column map (Google, old and new layout | Outlook | crmcli)
     notes      Notes | Notes | notes (several notes are written as one, split by a blank line)
     uid        - | - | uid
     kind, industry, size   - | - | kind (`company` for a company's row), industry, size
+    no_mail    - | - | no_mail (`true` for a contact refusing campaign mail, else empty)
 
 Google's types lose their primary-marking star and their case (`* Work` -> work); ` ::: ` separates
 several values in one cell; the `* myContacts` group is dropped and `* starred` becomes a tag.
@@ -35,7 +36,7 @@ only reads day-first (17/5/1980) is taken so, with a warning.
 Every cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) gets a leading `'`
 (one more when it already starts with quotes and such a character); reading removes exactly one,
 so `+34 612 345 678` and `--02-29` round-trip (other programs' importers may keep the quote).
-The crmcli dialect ends with the contact's `uid`, so that re-importing its own file updates the
+The crmcli dialect carries the contact's `uid`, so that re-importing its own file updates the
 same contacts. Kept by no dialect: ids, timestamps, spaces around values, the split between
 several notes, tags holding the dialect's tag separator.
 

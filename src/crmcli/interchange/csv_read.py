@@ -144,6 +144,7 @@ class CsvContacts(Iterator[CsvRecord]):
         contact.dates += _dates(fields.get("dates", ""), record.warnings)
         contact.fields = {name.removeprefix(_FIELD): value for name, value in fields.items()
                           if name.startswith(_FIELD)}
+        contact.no_mail = fields.get("no_mail", "").strip().lower() in ("true", "yes", "1")
         contact.name = _name(fields) or _fallback_name(contact)
         if not contact.name:
             record.error = "no name, email, phone or company"
@@ -398,7 +399,7 @@ def _outlook_slot(column: str) -> _Slot | None:
 
 
 _CRMCLI_FIELDS = ("name", "company", "title", "tags", "birthday", "anniversary", "dates",
-                  "relations", "notes", "uid", "kind", "industry", "size")
+                  "relations", "notes", "uid", "kind", "industry", "size", "no_mail")
 _CRMCLI_DETAIL = re.compile(r"(email|phone|address|url)_(\d+)(_label)?")
 _CRMCLI_KINDS = {"email": "emails", "phone": "phones", "address": "addresses", "url": "urls"}
 _FIELD = "field:"  # a crmcli column of a custom field

@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 from sqlite3 import Connection
 
-from crmcli import activity, contacts
+from crmcli import activity, campaigns, contacts
 from crmcli.interchange import stored_cards
 from crmcli.interchange.stored_cards import StoredCard
 from crmcli.models import Contact
@@ -38,7 +38,9 @@ def iter_export(db: Connection, ids: list[int]) -> Iterator[Exported]:
         notes = activity.notes_by_contact(db, batch)
         stored = stored_cards.load_many(db, batch)
         related = relations_of(db, batch)
+        no_mail = campaigns.opted_out_among(db, batch)
         for contact in contacts.load_many(db, batch):
+            contact.no_mail = contact.id in no_mail
             yield Exported(contact, notes.get(contact.id, []), stored.get(contact.id),
                            related.get(contact.id, []))
 
@@ -56,16 +58,21 @@ def relations_of(db: Connection, ids: list[int]) -> dict[int, list]:
 
 
 def to_record(item: Exported) -> dict:
-    """The JSON export record: the ``crm list --json`` fields plus the notes."""
+    """The JSON export record: the ``crm list --json`` fields plus the notes, the
+    relationships and the opt-out."""
     return contacts.to_record(item.contact) | {"notes": item.notes, "relationships": [
-        {"type": r.kind, "name": r.name, "uid": r.uid} for r in item.relations]}
+        {"type": r.kind, "name": r.name, "uid": r.uid} for r in item.relations],
+        "no_mail": item.contact.no_mail}
 
 
 def fingerprint(item: Exported) -> str:
     """A digest of everything an exported vCard is made from; it changes with any edit."""
     data = item.card.data if item.card else None
     related = [[r.kind, r.name, r.uid] for r in item.relations]
-    text = to_json([_RENDERING_RULES, to_record(item), data, related])
+    record = to_record(item)
+    if not record["no_mail"]:
+        del record["no_mail"]  # as before the opt-out was exported: stored cards stay current
+    text = to_json([_RENDERING_RULES, record, data, related])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from sqlite3 import Connection
 
-from crmcli import activity, contact_rules, contacts, duplicates
+from crmcli import activity, campaigns, contact_rules, contacts, duplicates
 from crmcli import fields as custom_fields
 from crmcli.db import let_writers_in, transaction, utilities
 from crmcli.errors import Conflict, CrmError
@@ -184,6 +184,8 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
             policy.related.append((record.where, created.id, record.relations))
         if record.card is not None:
             _save_new_card(db, created, notes, record)
+        if record.contact.no_mail:
+            campaigns.set_opt_out(db, created.id, True)
         return "created", warnings
     if existing.deleted_at:
         return "skipped", [f"matches contact {existing.id}, which is in the trash; skipped"]
@@ -209,6 +211,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
     if record.relations:
         policy.related.append((record.where, existing.id, record.relations))
     changed |= _combine_card(db, existing.id, record)
+    changed |= _combine_opt_out(db, existing.id, record, on_duplicate)
     return ("updated" if changed else "unchanged"), conflicts
 
 
@@ -353,6 +356,17 @@ def _combine_card(db: Connection, contact_id: int, record: Incoming) -> bool:
         return False
     stored_cards.save(db, contact_id, StoredCard(combined, stored.original))
     return _without_rev(combined) != _without_rev(stored.data)
+
+
+def _combine_opt_out(db: Connection, contact_id: int, record: Incoming,
+                     on_duplicate: OnDuplicate) -> bool:
+    """An opt-out the record carries is added; only a bulk edit (a JSON record saying
+    ``"no_mail": false``) lifts one, since other files cannot tell "mailable" from "not said"."""
+    if record.contact.no_mail:
+        return campaigns.set_opt_out(db, contact_id, True)
+    if on_duplicate == OnDuplicate.update and "no_mail" in (record.fields or ()):
+        return campaigns.set_opt_out(db, contact_id, False)
+    return False
 
 
 def _without_rev(card: dict) -> dict:

@@ -186,9 +186,10 @@ def _parse_vcard(raw) -> Incoming:
 def _ready_to_export(text: str, parsed, uid_added: bool) -> str | None:
     """The card as it came, when it can be exported as it is: valid vCard 3.0 (see
     `vcard_conform`) read without a warning, folded within 75 octets, its dates written the
-    way crmcli writes them. A card that had no UID gets the one it was given."""
+    way crmcli writes them, without an opt-out (kept in the book, not in the card). A card that
+    had no UID gets the one it was given."""
     lines = text.split("\n")
-    if parsed.warnings or not parsed.valid_3:
+    if parsed.warnings or not parsed.valid_3 or parsed.contact.no_mail:
         return None
     if not any(line.upper() == "VERSION:3.0" for line in lines):
         return None

@@ -179,7 +179,7 @@ def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
     if not isinstance(record, dict):
         raise InvalidInput("expected a JSON object")
     unknown = set(record) - {"id", "version", *_TEXT_FIELDS, *_DETAIL_FIELDS, "tags",
-                             *_DATE_FIELDS, *_IGNORED, "fields", "dates"}
+                             *_DATE_FIELDS, *_IGNORED, "fields", "dates", "no_mail"}
     if unknown:
         raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
     contact = Contact(name="")
@@ -210,6 +210,10 @@ def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
         from crmcli.important_dates import from_records
 
         contact.dates = from_records(record["dates"])
+    if "no_mail" in record:
+        if not isinstance(record["no_mail"], bool):
+            raise InvalidInput("no_mail must be true or false")
+        contact.no_mail = record["no_mail"]
     fields = set(record) - {"id", "version", *_IGNORED}
     return contact, fields
 

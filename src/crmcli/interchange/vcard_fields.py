@@ -11,6 +11,7 @@ Field map (vCard -> crmcli)
     RELATED, X-ABRELATEDNAMES, X-ABDATE, X-CRMCLI-FIELD... -> relations, dates, custom fields
           (see `vcard_personal`)
     PHOTO -> photo                                 REV -> rev
+    X-CRMCLI-NO-MAIL:TRUE -> no_mail (no campaign mail; written only when set)
     EMAIL `"Omega" <omega@example.com>` keeps the address; `mailto:` and TEL's `tel:` are dropped.
     Every other property goes to `extra`, one unfolded line each as vobject serialises it: X-...,
     IMPP, RELATED, GEO, NICKNAME, LABEL, the X-ABLabel of an unowned property, and a second FN, N,
@@ -56,7 +57,8 @@ if TYPE_CHECKING:
 VERSIONS = VCARD_VERSIONS
 
 DETAILS = ("EMAIL", "TEL", "ADR", "URL")
-SINGLES = ("FN", "N", "ORG", "TITLE", "UID", "REV", "BDAY", "ANNIVERSARY", "PHOTO")
+NO_MAIL = "X-CRMCLI-NO-MAIL"
+SINGLES = ("FN", "N", "ORG", "TITLE", "UID", "REV", "BDAY", "ANNIVERSARY", "PHOTO", NO_MAIL)
 OWNED = frozenset((*DETAILS, *SINGLES, "NOTE", "CATEGORIES", *PERSONAL))
 NOISE_TYPES = frozenset({"internet", "pref", "voice", "postal", "parcel", "intl", "dom"})
 TYPE_WORDS = frozenset(

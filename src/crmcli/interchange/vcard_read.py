@@ -34,6 +34,7 @@ from crmcli.interchange import vcard_personal as personal
 from crmcli.interchange.vcard_conform import conforms
 from crmcli.interchange.vcard_fields import (
     DETAILS,
+    NO_MAIL,
     NOISE_TYPES,
     OWNED,
     SINGLES,
@@ -162,6 +163,7 @@ def _contact(fields: Fields, raw: RawCard) -> Contact:
         anniversary=fields.first("anniversary"),
         dates=_dates(fields.all("date")),
         fields=dict(reversed(fields.all("field"))),
+        no_mail=bool(fields.first(NO_MAIL.lower())),
     )
 
 
@@ -417,6 +419,7 @@ _CONVERTERS: dict[str, Callable[[ContentLine], object]] = {
     "BDAY": _date,
     "ANNIVERSARY": _date,
     "PHOTO": _photo,
+    NO_MAIL: lambda line: _text(line).upper() == "TRUE",
     "EMAIL": _email,
     "TEL": _phone,
     "URL": _text,

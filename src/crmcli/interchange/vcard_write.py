@@ -27,6 +27,7 @@ from crmcli.errors import InvalidInput
 from crmcli.interchange import vcard_personal as personal
 from crmcli.interchange.vcard_conform import conform
 from crmcli.interchange.vcard_fields import (
+    NO_MAIL,
     TYPE_SYNONYMS,
     TYPE_WORDS,
     VERSIONS,
@@ -102,6 +103,7 @@ class _OwnedLines:
                                lambda item: personal.field_line(item, _line, _escape))
         lines += self._one("photo", card.photo, self._photo)
         lines += self._one("categories", tuple(contact.tags), _categories)
+        lines += self._one(NO_MAIL.lower(), contact.no_mail, lambda _: _line(NO_MAIL, "TRUE"))
         for note in card.notes:
             lines += self._one("note", note, lambda text: _line("NOTE", _escape(text)))
         for kind, details in (("email", contact.emails), ("tel", contact.phones),

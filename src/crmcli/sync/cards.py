@@ -6,7 +6,7 @@ import io
 from dataclasses import dataclass, field
 from sqlite3 import Connection
 
-from crmcli import activity
+from crmcli import activity, campaigns
 from crmcli.errors import InvalidInput
 from crmcli.models import Company, Contact
 
@@ -51,6 +51,7 @@ def render(db: Connection, contact: Contact, version: str) -> bytes:
     from crmcli.interchange.stored_cards import StoredCard, load
 
     notes = activity.notes_by_contact(db, [contact.id]).get(contact.id, [])
+    contact.no_mail = campaigns.opted_out(db, contact.id)
     stored = load(db, contact.id)
     card = StoredCard({**(stored.data if stored else {}), "rev": _rev(contact.updated_at)},
                       stored.original if stored else "")
@@ -68,14 +69,17 @@ def _rev(changed_at: str | None) -> str | None:
 def keep_original(db: Connection, contact_id: int, card: PhoneCard) -> list:
     """The newest card from the server becomes the stored original, so what a phone added
     and crmcli does not own survives the next export; the relationships and custom fields it
-    holds that the book lacks are added (the next export writes the book's back). Returns
-    the relationships naming a UID not in the book yet, for ``link_later``."""
+    holds that the book lacks are added (the next export writes the book's back), and so is its
+    opt-out (a card never lifts one). Returns the relationships naming a UID not in the book
+    yet, for ``link_later``."""
     from crmcli import contacts, fields, relationships
     from crmcli.interchange.stored_cards import StoredCard, save
 
     save(db, contact_id, StoredCard(card.data, card.original))
     if card.contact.fields:
         fields.write_incoming(db, contact_id, card.contact.fields)
+    if card.contact.no_mail:
+        campaigns.set_opt_out(db, contact_id, True)
     items = [(r.kind, r.name, r.uid) for r in card.relations]
     if items:
         relationships.add_from_card(db, contacts.get(db, contact_id, deleted=None), items)

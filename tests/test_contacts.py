@@ -146,7 +146,7 @@ def test_edit_in_editor_round_trip(crm, book, tmp_path):
 @pytest.mark.parametrize(("replacement", "message"), [
     ("birthday: 31/02/1980", "birthday: '31/02/1980' is not a valid date"),
     ("email: not-an-email", "invalid email 'not-an-email'"),
-    ("colour: blue", "line 14: expected 'key: value'"),
+    ("colour: blue", "line 17: expected 'key: value'"),
     ("name:", "the form has no name"),
 ])
 def test_invalid_editor_form_changes_nothing(crm, book, tmp_path, replacement, message):

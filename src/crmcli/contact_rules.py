@@ -50,7 +50,9 @@ def validate(contact: Contact, region: str | None = None) -> Contact:
     tags = sorted({normalize_tag(tag) for tag in contact.tags} - {""})
     details = {attribute: dedupe_details(getattr(contact, attribute), kind, region)
                for kind, attribute in DETAIL_KINDS.items()}
-    return replace(contact, name=name, tags=tags,
+    from crmcli.personal import tidy
+
+    return replace(tidy(contact), name=name, tags=tags,
                    company=(contact.company or "").strip() or None,
                    title=(contact.title or "").strip() or None, **details)
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from sqlite3 import Connection
 
-from crmcli import companies, important_dates
+from crmcli import companies, important_dates, personal
 from crmcli import fields as custom_fields
 from crmcli import search as search_index
 from crmcli.activity import add_note_rows, last_contact_sql
@@ -73,6 +73,7 @@ def create(db: Connection, contact: Contact, notes: Iterable[str] = (),
         _write_details(db, created, region)
         _write_tags(db, created)
         important_dates.write(db, created)
+        personal.write(db, created)
         written = add_note_rows(db, created.id, notes)
         search_index.add(db, created, (note.body for note in written))
     return created
@@ -97,7 +98,8 @@ def update(db: Connection, contact: Contact, region: str | None = None,
             raise NotFound(f"no contact #{contact.id}")
         updated = replace(contact, company_id=company_id, updated_at=stored[-1])
         details_changed = _write_details(db, updated, region)
-        tags_changed = _write_tags(db, updated) | important_dates.write(db, updated)
+        tags_changed = (_write_tags(db, updated) | important_dates.write(db, updated)
+                        | personal.write(db, updated))
         if list(stored[:-1]) != fields or details_changed or tags_changed:
             updated = replace(updated, updated_at=now_stamp(db))
             db.execute(
@@ -300,6 +302,7 @@ def load_many(db: Connection, ids: list[int]) -> list[Contact]:
     ):
         contacts[contact_id].tags.append(tag)
     important_dates.load_into(db, contacts)
+    personal.load_into(db, contacts)
     for contact_id, values in custom_fields.values_for(db, ids).items():
         contacts[contact_id].fields = values
     return [contacts[i] for i in ids if i in contacts]
@@ -419,6 +422,9 @@ def to_record(contact: Contact) -> dict:
         "birthday": _date_text(contact.birthday),
         "anniversary": _date_text(contact.anniversary),
         "dates": important_dates.to_records(contact),
+        "how_we_met": contact.how_we_met,
+        "met_on": _date_text(contact.met_on),
+        "interests": list(contact.interests),
         "created_at": contact.created_at,
         "updated_at": contact.updated_at,
         "last_contacted_at": contact.last_contacted_at,

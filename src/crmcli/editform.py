@@ -18,11 +18,13 @@ _HEADER = """\
 # email/phone/address/url take an optional label: "phone: mobile: +34 612 345 678".
 # Delete a line to remove that value; repeat a key to add another one.
 # Other dates as "date: label: value" ("date: wedding: 2012-06-16"; --06-16 has no year).
+# Personal: "how we met: ...", "met on: DATE", one "interest: ..." line per interest.
 # Custom fields (crm field list) follow the details, one "name: value" each; empty clears.
 """
-_SINGLE = ("name", "company", "title", "birthday", "anniversary", "tags")
+_SINGLE = ("name", "company", "title", "birthday", "anniversary", "tags", "how we met",
+           "met on")
 _MULTI = {"email": "emails", "phone": "phones", "address": "addresses", "url": "urls",
-          "date": "dates"}
+          "date": "dates", "interest": "interests"}
 
 
 def _escape(value: str) -> str:
@@ -34,6 +36,8 @@ def _unescape(value: str) -> str:
 
 
 def _detail_text(detail: Detail | ImportantDate) -> str:
+    if isinstance(detail, str):
+        return _escape(detail)
     if isinstance(detail, ImportantDate):
         return f"{_escape(detail.label)}: {detail.date}"
     value = _escape(detail.value)
@@ -49,6 +53,8 @@ def to_form(contact: Contact, field_names: Sequence[str] = ()) -> str:
     lines.append(f"birthday: {contact.birthday or ''}")
     lines.append(f"anniversary: {contact.anniversary or ''}")
     lines.append(f"tags: {', '.join(contact.tags)}")
+    lines.append(f"how we met: {_escape(contact.how_we_met or '')}")
+    lines.append(f"met on: {contact.met_on or ''}")
     for key, attribute in _MULTI.items():
         for detail in getattr(contact, attribute):
             lines.append(f"{key}: {_detail_text(detail)}")
@@ -94,17 +100,20 @@ def from_form(text: str, base: Contact, date_order: str, today: dt.date,
             single[key] = value
         elif value and key == "date":
             multi["dates"].append(_date_line(number, value, date_order, today))
+        elif value and key == "interest":
+            multi["interests"].append(_unescape(value))
         elif value:
             detail_value, label = split_label(value)
             multi[_MULTI[key]].append(Detail(_unescape(detail_value), label))
     if not single.get("name"):
         raise InvalidInput("the form has no name: line 'name: ...' is required")
-    birthday, anniversary = (_form_date(single, key, date_order, today)
-                             for key in ("birthday", "anniversary"))
+    birthday, anniversary, met_on = (_form_date(single, key, date_order, today)
+                                     for key in ("birthday", "anniversary", "met on"))
     tags = [tag.strip() for tag in single.get("tags", "").split(",") if tag.strip()]
     return replace(base, name=single["name"], company=single.get("company") or None,
                    title=single.get("title") or None, birthday=birthday,
-                   anniversary=anniversary, tags=tags,
+                   anniversary=anniversary, tags=tags, met_on=met_on,
+                   how_we_met=_unescape(single.get("how we met", "")) or None,
                    fields={name: value for name, value in custom.items() if value}, **multi)
 
 
@@ -157,6 +166,10 @@ class FlagEdit:
     title: str | None = None
     birthday: str | None = None
     anniversary: str | None = None
+    how_we_met: str | None = None
+    met_on: str | None = None
+    interests: list[str] = field(default_factory=list)
+    no_interests: list[str] = field(default_factory=list)
     add: dict[str, list[str]] = field(default_factory=dict)  # "emails": ["work:a@b.c"]
     remove: dict[str, list[str]] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
@@ -164,25 +177,30 @@ class FlagEdit:
 
     def is_empty(self) -> bool:
         return (all(value is None for value in (self.name, self.company, self.title,
-                                                 self.birthday, self.anniversary))
-                and not any([*self.add.values(), *self.remove.values(), self.tags, self.untag]))
+                                                 self.birthday, self.anniversary,
+                                                 self.how_we_met, self.met_on))
+                and not any([*self.add.values(), *self.remove.values(), self.tags, self.untag,
+                             self.interests, self.no_interests]))
 
 
 def apply_flags(contact: Contact, edit: FlagEdit, date_order: str, today: dt.date) -> Contact:
     """The contact as the flags change it: fields replaced, details added and removed (a
     removal names a detail the contact has), tags added and removed."""
     from crmcli.contact_rules import normalize_tag
+    from crmcli.personal import without_interests
 
     untagged = {normalize_tag(tag) for tag in edit.untag}
-    birthday, anniversary = (
+    birthday, anniversary, met_on = (
         getattr(contact, key) if getattr(edit, key) is None else _flag_date(
             key, getattr(edit, key), date_order, today)
-        for key in ("birthday", "anniversary"))
+        for key in ("birthday", "anniversary", "met_on"))
     changed = replace(
         contact, name=contact.name if edit.name is None else edit.name,
         company=contact.company if edit.company is None else edit.company,
         title=contact.title if edit.title is None else edit.title, birthday=birthday,
-        anniversary=anniversary,
+        anniversary=anniversary, met_on=met_on,
+        how_we_met=contact.how_we_met if edit.how_we_met is None else edit.how_we_met or None,
+        interests=without_interests(contact, edit.no_interests).interests + edit.interests,
         tags=[tag for tag in contact.tags + edit.tags if normalize_tag(tag) not in untagged])
     for attribute, kind in DETAIL_KINDS.items():
         setattr(changed, attribute, _changed_details(
@@ -196,7 +214,7 @@ def _flag_date(key: str, text: str, date_order: str, today: dt.date):
     try:
         return parse_partial_date(text, date_order, today) if text else None
     except InvalidInput as exc:
-        raise InvalidInput(f"--{key}: {exc}") from exc
+        raise InvalidInput(f"--{key.replace('_', '-')}: {exc}") from exc
 
 
 def _changed_details(kind: str, current: list[Detail], add: list[str], remove: list[str]

@@ -574,3 +574,19 @@ def m019_company_cards_become_companies(db: Database) -> None:
     from crmcli.company_migration import move_company_cards
 
     move_company_cards(db.conn)
+
+
+@migrations()
+def m020_personal_facts(db: Database) -> None:
+    """The personal facts a salesperson keeps: how and when you met, and interests."""
+    _run(
+        db,
+        "ALTER TABLE contacts ADD COLUMN how_we_met TEXT",
+        "ALTER TABLE contacts ADD COLUMN met_on TEXT",
+        """CREATE TABLE contact_interests (
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            interest TEXT NOT NULL,
+            interest_folded TEXT NOT NULL,
+            PRIMARY KEY (contact_id, interest_folded)
+        )""",
+    )

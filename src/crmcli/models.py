@@ -68,6 +68,9 @@ class Contact:
     birthday: PartialDate | None = None
     anniversary: PartialDate | None = None
     dates: list[ImportantDate] = field(default_factory=list)  # besides birthday, anniversary
+    how_we_met: str | None = None
+    met_on: PartialDate | None = None
+    interests: list[str] = field(default_factory=list)
     created_at: str | None = None
     updated_at: str | None = None
     deleted_at: str | None = None

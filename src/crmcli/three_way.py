@@ -16,8 +16,8 @@ from crmcli.errors import Conflict
 from crmcli.models import Contact
 
 T = TypeVar("T")
-CONTACT_VALUES = ("name", "company", "title", "birthday", "anniversary")
-CONTACT_LISTS = ("emails", "phones", "addresses", "urls", "tags", "dates")
+CONTACT_VALUES = ("name", "company", "title", "birthday", "anniversary", "how_we_met", "met_on")
+CONTACT_LISTS = ("emails", "phones", "addresses", "urls", "tags", "dates", "interests")
 
 
 def merge(base: T, mine: T, theirs: T, values: tuple[str, ...], lists: tuple[str, ...] = ()

@@ -48,6 +48,10 @@ Ref = Annotated[str, typer.Argument(help="Id, or a name, email or phone matching
 ReferredBy = Annotated[str | None, typer.Option(
     help="Who referred them: a contact reference, or the name of someone not in the book "
          "(the referred-by relationship).")]
+HowWeMet = Annotated[str | None, typer.Option(
+    help="How you met: 'at Web Summit, through Bo' ('' to clear on edit).")]
+MetOn = Annotated[str | None, typer.Option(help="When you met: a date, as --birthday.")]
+Interests = Annotated[list[str], typer.Option("--interest", help="An interest. Repeatable.")]
 Sets = Annotated[list[str], typer.Option(
     "--set", help="Custom field: budget=12000 (crm field add defines it). Repeatable.")]
 Unsets = Annotated[list[str], typer.Option("--unset", help="Clear this custom field.")]
@@ -85,6 +89,9 @@ def add(
     url: Urls = [],
     note: Annotated[str | None, typer.Option(help="A first note about the contact.")] = None,
     referred_by: ReferredBy = None,
+    how_we_met: HowWeMet = None,
+    met_on: MetOn = None,
+    interest: Interests = [],
     set_: Sets = [],
 ) -> None:
     """Add a contact and print its id."""
@@ -97,7 +104,8 @@ def add(
     contact, warnings = contact_rules.tidy(Contact(
         name=name, emails=_details(email), phones=_details(phone), addresses=_details(address),
         urls=_details(url), company=company, title=title, tags=tag, birthday=_birthday(birthday),
-        anniversary=_birthday(anniversary, "anniversary")))
+        anniversary=_birthday(anniversary, "anniversary"), how_we_met=how_we_met,
+        met_on=_birthday(met_on, "met-on"), interests=interest))
     contact = contact_rules.validate(contact, phones.region())
     phones.warn(warnings + duplicates.shared_details(db, contact, phones.region()))
     with transaction(db):
@@ -190,6 +198,10 @@ def edit(
     cadence: Annotated[str | None, typer.Option(
         help="Keep in touch every 30d, 2w, 1m...; 'off'; or 'default' (from the tags).")] = None,
     referred_by: ReferredBy = None,
+    how_we_met: HowWeMet = None,
+    met_on: MetOn = None,
+    interest: Interests = [],
+    no_interest: Annotated[list[str], typer.Option(help="Remove this interest.")] = [],
     set_: Sets = [],
     unset: Unsets = [],
     mail: Annotated[bool | None, typer.Option(
@@ -210,6 +222,7 @@ def edit(
 
     flags = editform.FlagEdit(
         name=name, company=company, title=title, birthday=birthday, anniversary=anniversary,
+        how_we_met=how_we_met, met_on=met_on, interests=interest, no_interests=no_interest,
         add={"emails": email, "phones": phone, "addresses": address, "urls": url},
         remove={"emails": rm_email, "phones": rm_phone, "addresses": rm_address,
                 "urls": rm_url}, tags=tag, untag=untag)

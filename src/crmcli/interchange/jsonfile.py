@@ -19,8 +19,8 @@ from crmcli.limits import MAX_JSON_BYTES, MAX_RECORD_BYTES
 from crmcli.models import Contact, Detail
 
 _DETAIL_FIELDS = ("emails", "phones", "addresses", "urls")
-_TEXT_FIELDS = ("name", "uid", "company", "title")
-_DATE_FIELDS = ("birthday", "anniversary")
+_TEXT_FIELDS = ("name", "uid", "company", "title", "how_we_met")
+_DATE_FIELDS = ("birthday", "anniversary", "met_on")
 _IGNORED = ("created_at", "updated_at", "deleted_at", "last_contacted_at", "notes",
             "relationships")
 
@@ -179,7 +179,8 @@ def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
     if not isinstance(record, dict):
         raise InvalidInput("expected a JSON object")
     unknown = set(record) - {"id", "version", *_TEXT_FIELDS, *_DETAIL_FIELDS, "tags",
-                             *_DATE_FIELDS, *_IGNORED, "fields", "dates", "no_mail"}
+                             *_DATE_FIELDS, *_IGNORED, "fields", "dates", "no_mail",
+                             "interests"}
     if unknown:
         raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
     contact = Contact(name="")
@@ -199,8 +200,9 @@ def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
     for name in _DETAIL_FIELDS:
         if name in record:
             setattr(contact, name, _details(record, name))
-    if "tags" in record:
-        contact.tags = _texts(record, "tags")
+    for name in ("tags", "interests"):
+        if name in record:
+            setattr(contact, name, _texts(record, name))
     for name in _DATE_FIELDS:
         if record.get(name):
             setattr(contact, name, parse_partial_date(_text(record, name), "YMD", today))

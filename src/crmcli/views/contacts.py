@@ -58,7 +58,6 @@ def contact_page(profile: Profile, decimal: str = ".") -> Group:
         ("Birthday", data_text(contact.birthday or "")),
         ("Anniversary", data_text(contact.anniversary or "")),
         ("Tags", data_text(", ".join(contact.tags), "magenta")),
-        ("People", relation_lines(profile.relations)),
         *[(handle["service"], data_text(handle["value"])) for handle in profile.handles],
         *_custom_fields(contact.fields),
         ("Last contact", _last_contact(contact.last_contacted_at, today)),
@@ -66,17 +65,41 @@ def contact_page(profile: Profile, decimal: str = ".") -> Group:
         ("Mail", data_text("\n".join(profile.mail), "red")),
     ])
     return Group(Panel(details, title=heading, title_align="left", border_style="cyan"),
+                 personal_panel(profile),
                  deals_panel(profile.open_deals, today, decimal, "Open deals"),
                  followups_panel(profile.planned, profile.now), history_panel(profile.history))
 
 
-def relation_lines(relations: list[Relation]) -> Text:
+def personal_panel(profile: Profile) -> Panel | Text:
+    """What to remember before the call: people, how you met, interests, dates coming up."""
+    from crmcli.personal import coming_up
+
+    contact, today = profile.contact, profile.now.date()
+    referrers = [r for r in profile.relations if r.kind == "referred-by" and r.outgoing]
+    people = [r for r in profile.relations if r not in referrers]
+    soon = [f"{day:%a %d %b}  {what}" + ("  (today)" if day == today else "")
+            for day, what in coming_up(contact, profile.relations, today)]
+    rows = _fields([
+        ("People", relation_lines(people)),
+        ("Referred by", relation_lines(referrers, labels=False)),
+        ("How we met", data_text(contact.how_we_met or "")),
+        ("Met on", data_text(str(contact.met_on or ""))),
+        ("Interests", data_text(", ".join(contact.interests))),
+        ("Coming up", data_text("\n".join(soon), "yellow")),
+    ])
+    if not rows.row_count:
+        return Text()
+    return Panel(rows, title="Personal", title_align="left", border_style="magenta")
+
+
+def relation_lines(relations: list[Relation], labels: bool = True) -> Text:
     """One line per relationship: the role, the person, their birthday and id when known."""
     text = Text()
     for index, relation in enumerate(relations):
         if index:
             text.append("\n")
-        text.append(f"{safe(relation.label)}: ", style="dim")
+        if labels:
+            text.append(f"{safe(relation.label)}: ", style="dim")
         text.append(safe(relation.other_name))
         if relation.birthday:
             text.append(f"  born {relation.birthday}", style="dim")

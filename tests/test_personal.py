@@ -128,3 +128,35 @@ def test_the_migration_from_every_release_adds_the_facts(tmp_path, release):
     again = contacts.get(database, updated.id, deleted=None)
     assert (again.how_we_met, again.interests) == ("at a fair", ["golf"])
     database.close()
+
+
+def test_gift_ideas_and_gifts_given(book):
+    assert book.ok("gift", "ana", "Rioja  Reserva").stdout == "1\n"
+    assert book.ok("gift", "ana", "Port, 20 years", "--given", "2026-03-02").stdout == "2\n"
+    book.ok("gift", "ana", "Olive oil", "--given", "yesterday", env=NOW)
+    listed = book.ok("gifts", "ana", "--json").json()
+    assert [(g["id"], g["description"], g["given_on"], g["idea"]) for g in listed] == [
+        (1, "Rioja Reserva", None, True), (3, "Olive oil", "2026-04-30", False),
+        (2, "Port, 20 years", "2026-03-02", False)]
+    assert book.ok("gifts", "ana", "--csv").stdout.splitlines()[3].startswith(
+        '2,"Port, 20 years",2026-03-02,')
+    section = book.ok("show", "ana", env=NOW).stdout
+    assert "Gifts given  2026-04-30  Olive oil\n               2026-03-02  Port, 20 years" \
+        in section and "Gift ideas   Rioja Reserva" in section
+    assert section.index("Gift ideas") < section.index("Recent history")
+    assert [g["id"] for g in book.ok("show", "ana", "--json").json()["gifts"]] == [1, 3, 2]
+    book.ok("ungift", "1")
+    assert [g["id"] for g in book.ok("gifts", "ana", "--json").json()] == [3, 2]
+
+
+@pytest.mark.parametrize("args, message, code", [
+    (["gift", "ana", "Wine", "--given", "2026-02-31"], "crm: error: --given: '2026-02-31'", 1),
+    (["gift", "ana", "  "], "crm: error: a gift must be 1 to 200 characters, not 0", 1),
+    (["ungift", "9"], "crm: error: no gift #9", 3),
+])
+def test_bad_gifts_are_one_line_and_change_nothing(book, args, message, code):
+    before = book.ok("dump").stdout
+    result = book(*args)
+    assert result.exit_code == code
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert book.ok("dump").stdout == before

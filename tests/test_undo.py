@@ -46,6 +46,8 @@ WRITES = {
     "the editor": ([], ["edit", "ana"]),
     "personal facts": ([], ["edit", "ana", "--how-we-met", "at a fair", "--met-on", "2024-11-13",
                             "--interest", "wine", "--interest", "chess"]),
+    "gift": ([], ["gift", "ana", "Rioja Reserva", "--given", "2026-03-02"]),
+    "ungift": ([["gift", "ana", "Rioja Reserva"]], ["ungift", "1"]),
     "interest removed": ([["edit", "ana", "--interest", "wine", "--interest", "chess"]],
                          ["edit", "ana", "--no-interest", "wine", "--how-we-met", "in Porto"]),
     "rm": ([], ["rm", "bo", "--yes"]),

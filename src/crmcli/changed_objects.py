@@ -30,7 +30,7 @@ OWNERS: dict[str, tuple[str, str] | None] = {
     "notes": ("contact", "contact_id"), "interactions": ("contact", "contact_id"),
     "followups": ("contact", "contact_id"), "relationships": ("contact", "contact_id"),
     "contact_field_values": ("contact", "record_id"), "contact_dates": ("contact", "contact_id"),
-    "contact_interests": ("contact", "contact_id"),
+    "contact_interests": ("contact", "contact_id"), "contact_gifts": ("contact", "contact_id"),
     "deals": ("deal", "id"), "deal_stage_changes": ("deal", "deal_id"),
     "custom_fields": None, "mail_opt_outs": ("contact", "contact_id"),
     "segments": None, "campaigns": None, "campaign_recipients": None,

@@ -50,9 +50,7 @@ def validate(contact: Contact, region: str | None = None) -> Contact:
     tags = sorted({normalize_tag(tag) for tag in contact.tags} - {""})
     details = {attribute: dedupe_details(getattr(contact, attribute), kind, region)
                for kind, attribute in DETAIL_KINDS.items()}
-    from crmcli.personal import tidy
-
-    return replace(tidy(contact), name=name, tags=tags,
+    return replace(contact, name=name, tags=tags,
                    company=(contact.company or "").strip() or None,
                    title=(contact.title or "").strip() or None, **details)
 

@@ -57,7 +57,7 @@ def create(db: Connection, contact: Contact, notes: Iterable[str] = (),
            region: str | None = None) -> Contact:
     """Insert a new contact, with notes about it if given. ``region`` (the ``phone.region``
     setting) reads phone numbers written without a country code."""
-    contact = validate(contact, region)
+    contact = personal.tidy(validate(contact, region))
     now = now_stamp(db)
     uid = contact.uid or str(uuid.uuid4())
     with transaction(db):
@@ -85,7 +85,7 @@ def update(db: Connection, contact: Contact, region: str | None = None,
     (so the journal records what changed, and a change to nothing writes nothing). ``read``
     is the contact as the caller read it: if another command wrote it since, only what the
     caller changed is applied on top (see three_way), or Conflict."""
-    contact = validate(contact, region)
+    contact = personal.tidy(validate(contact, region))
     with transaction(db):
         if read is not None:
             contact = validate(_catch_up(db, read, contact), region)

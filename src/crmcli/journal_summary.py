@@ -29,6 +29,7 @@ _NOUNS = {"companies": "company", "company_details": "company detail",
           "followups": "follow-up", "custom_fields": "field", "relationships": "relationship",
           "contact_field_values": "field value", "company_field_values": "field value",
           "segments": "segment", "contact_dates": "date", "campaigns": "campaign",
+          "contact_interests": "interest", "contact_gifts": "gift",
           "campaign_recipients": "recipient", "mail_opt_outs": "opt-out"}
 _VERBS = {"insert": "added", "update": "changed", "delete": "removed"}
 _DETAIL_NOUNS = {"email": "email", "phone": "phone", "address": "address", "url": "web address"}

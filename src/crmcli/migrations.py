@@ -578,7 +578,8 @@ def m019_company_cards_become_companies(db: Database) -> None:
 
 @migrations()
 def m020_personal_facts(db: Database) -> None:
-    """The personal facts a salesperson keeps: how and when you met, and interests."""
+    """The personal facts a salesperson keeps: how and when you met, interests, gift ideas and
+    gifts given (``given_on`` set)."""
     _run(
         db,
         "ALTER TABLE contacts ADD COLUMN how_we_met TEXT",
@@ -589,4 +590,12 @@ def m020_personal_facts(db: Database) -> None:
             interest_folded TEXT NOT NULL,
             PRIMARY KEY (contact_id, interest_folded)
         )""",
+        """CREATE TABLE contact_gifts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            description TEXT NOT NULL,
+            given_on TEXT,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX contact_gifts_contact ON contact_gifts(contact_id, given_on)",
     )

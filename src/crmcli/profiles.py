@@ -7,7 +7,16 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from crmcli import activity, campaigns, contacts, deals, followups, handles, relationships
+from crmcli import (
+    activity,
+    campaigns,
+    contacts,
+    deals,
+    followups,
+    gifts,
+    handles,
+    relationships,
+)
 
 if TYPE_CHECKING:
     from sqlite3 import Connection
@@ -29,6 +38,7 @@ class Profile:
     relations: list[relationships.Relation]
     mail: list[str] = field(default_factory=list)  # opted out, addresses that failed
     handles: list[dict] = field(default_factory=list)  # IM and social profiles from its card
+    gifts: list[gifts.Gift] = field(default_factory=list)  # ideas, then given, latest first
 
 
 def load(db: Connection, contact: Contact, now: dt.datetime) -> Profile:
@@ -42,7 +52,8 @@ def load(db: Connection, contact: Contact, now: dt.datetime) -> Profile:
         now=now,
         relations=relationships.for_contact(db, contact.id),
         mail=campaigns.mail_notes(db, contact.id),
-        handles=handles.for_contact(db, contact.id))
+        handles=handles.for_contact(db, contact.id),
+        gifts=gifts.for_contact(db, contact.id))
 
 
 def to_record(profile: Profile, pipeline: Pipeline) -> dict:
@@ -56,4 +67,5 @@ def to_record(profile: Profile, pipeline: Pipeline) -> dict:
     record["history"] = [activity.event_record(event) for event in profile.history]
     record["relationships"] = [relationships.to_record(r) for r in profile.relations]
     record["handles"] = list(profile.handles)
+    record["gifts"] = [gifts.to_record(gift) for gift in profile.gifts]
     return record

@@ -15,7 +15,7 @@ USER_TABLES = (
     "contacts", "contact_details", "contact_tags", "contact_cards", "notes",
     "interactions", "deals", "deal_stage_changes", "followups", "relationships",
     "custom_fields", "contact_field_values", "company_field_values", "segments",
-    "contact_dates", "contact_interests",
+    "contact_dates", "contact_interests", "contact_gifts",
     "campaigns", "campaign_recipients", "mail_opt_outs",
 )
 # Columns of user tables that are caches: neither dumped nor journaled, emptied on a restore.

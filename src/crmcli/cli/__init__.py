@@ -39,7 +39,7 @@ COMMANDS = {
     "rm": "contacts", "restore": "contacts", "trash": "contacts", "tag": "contacts",
     "dupes": "contacts", "merge": "contacts", "mutt-query": "contacts",
     "relate": "relations", "unrelate": "relations", "relations": "relations",
-    "date": "dates",
+    "date": "dates", "gift": "gifts", "gifts": "gifts", "ungift": "gifts",
     "note": "notes", "notes": "notes", "log": "activity", "unlog": "activity",
     "activity": "activity",
     "import": "interchange", "export": "interchange", "company": "companies",

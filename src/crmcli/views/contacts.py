@@ -70,8 +70,12 @@ def contact_page(profile: Profile, decimal: str = ".") -> Group:
                  followups_panel(profile.planned, profile.now), history_panel(profile.history))
 
 
+GIFTS_SHOWN = 3  # latest gifts given, and ideas, on the page
+
+
 def personal_panel(profile: Profile) -> Panel | Text:
-    """What to remember before the call: people, how you met, interests, dates coming up."""
+    """What to remember before the call: people, how you met, interests, dates coming up,
+    the last gifts and gift ideas."""
     from crmcli.personal import coming_up
 
     contact, today = profile.contact, profile.now.date()
@@ -79,6 +83,8 @@ def personal_panel(profile: Profile) -> Panel | Text:
     people = [r for r in profile.relations if r not in referrers]
     soon = [f"{day:%a %d %b}  {what}" + ("  (today)" if day == today else "")
             for day, what in coming_up(contact, profile.relations, today)]
+    ideas = [gift for gift in profile.gifts if gift.given_on is None]
+    given = [gift for gift in profile.gifts if gift.given_on is not None]
     rows = _fields([
         ("People", relation_lines(people)),
         ("Referred by", relation_lines(referrers, labels=False)),
@@ -86,6 +92,9 @@ def personal_panel(profile: Profile) -> Panel | Text:
         ("Met on", data_text(str(contact.met_on or ""))),
         ("Interests", data_text(", ".join(contact.interests))),
         ("Coming up", data_text("\n".join(soon), "yellow")),
+        ("Gifts given", data_text("\n".join(
+            f"{gift.given_on}  {gift.description}" for gift in given[:GIFTS_SHOWN]))),
+        ("Gift ideas", data_text("\n".join(idea.description for idea in ideas[:GIFTS_SHOWN]))),
     ])
     if not rows.row_count:
         return Text()

@@ -1,0 +1,70 @@
+"""Gift ideas and gifts given, per contact: a gift with ``given_on`` was given that day; one
+without is an idea."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from crmcli.db import now_stamp, transaction
+from crmcli.errors import InvalidInput, NotFound
+from crmcli.limits import check_text
+
+if TYPE_CHECKING:
+    from sqlite3 import Connection
+
+MAX_DESCRIPTION = 200
+
+
+@dataclass(frozen=True)
+class Gift:
+    id: int
+    contact_id: int
+    description: str
+    given_on: dt.date | None
+    created_at: str
+
+
+def add(db: Connection, contact_id: int, description: str, given_on: dt.date | None) -> Gift:
+    check_text("a gift", description)
+    description = " ".join(description.split())
+    if not description or len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(f"a gift must be 1 to {MAX_DESCRIPTION} characters, "
+                           f"not {len(description)}")
+    with transaction(db):
+        now = now_stamp(db)
+        cursor = db.execute(
+            "INSERT INTO contact_gifts (contact_id, description, given_on, created_at)"
+            " VALUES (?, ?, ?, ?)",
+            [contact_id, description, given_on.isoformat() if given_on else None, now])
+    return Gift(cursor.lastrowid, contact_id, description, given_on, now)
+
+
+def for_contact(db: Connection, contact_id: int) -> list[Gift]:
+    """The contact's gifts: ideas first (newest first), then those given, latest first."""
+    return [_gift(row) for row in db.execute(
+        "SELECT id, contact_id, description, given_on, created_at FROM contact_gifts"
+        " WHERE contact_id = ? ORDER BY given_on IS NOT NULL, given_on DESC, id DESC",
+        [contact_id])]
+
+
+def remove(db: Connection, gift_id: int) -> Gift:
+    row = db.execute("SELECT id, contact_id, description, given_on, created_at"
+                     " FROM contact_gifts WHERE id = ?", [gift_id]).fetchone()
+    if row is None:
+        raise NotFound(f"no gift #{gift_id} (crm gifts REF lists them)")
+    with transaction(db):
+        db.execute("DELETE FROM contact_gifts WHERE id = ?", [gift_id])
+    return _gift(row)
+
+
+def _gift(row) -> Gift:
+    return Gift(row[0], row[1], row[2], dt.date.fromisoformat(row[3]) if row[3] else None,
+                row[4])
+
+
+def to_record(gift: Gift) -> dict:
+    return {"id": gift.id, "contact_id": gift.contact_id, "description": gift.description,
+            "given_on": gift.given_on.isoformat() if gift.given_on else None,
+            "idea": gift.given_on is None, "created_at": gift.created_at}

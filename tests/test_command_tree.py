@@ -24,7 +24,7 @@ NOW = "2026-11-25T10:00:00+00:00"
 ARGUMENTS = {"show": ["1"], "deal show": ["1"], "company show": ["1"],
              "notes search": ["pilot"], "followups list": ["ana"], "notes list": ["ana"],
              "sync": ["--no-command"], "sync run": ["--no-command"],
-             "relations": ["1"], "segment show": ["vips"], "date list": ["1"],
+             "relations": ["1"], "gifts": ["1"], "segment show": ["vips"], "date list": ["1"],
              "campaign status": ["news"], "campaign send": ["news", "--dry-run"]}
 TYPE_IS_T = {"log", "activity"}  # where -t has always meant --type
 

@@ -49,6 +49,8 @@ def test_edit_adds_removes_and_clears_facts(book):
     (["--met-on", "2024-02-31"], "crm: error: --met-on: '2024-02-31' is not a valid date"),
     (["--no-interest", "golf"], "crm: error: --no-interest: Ana Lima has no interest 'golf'"),
     (["--interest", "x" * 101], "crm: error: an interest must be 1 to 100 characters"),
+    (["--referred-by", "Zed Quinn", "--no-mail", "--cadence", "30d", "--met-on", "2024-02-31"],
+     "crm: error: --met-on: '2024-02-31' is not a valid date"),
 ])
 def test_bad_personal_input_is_one_line_and_changes_nothing(book, args, message):
     before = book.ok("dump").stdout

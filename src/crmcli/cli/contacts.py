@@ -214,9 +214,6 @@ def edit(
     db = state().db
     contact = contacts.resolve(db, ref)
     referrer = _referrer(referred_by)
-    if referrer:
-        relationships.relate(db, contact, "referred-by", *referrer)
-        info(f"{contact.name} was referred by {referrer[0].name if referrer[0] else referrer[1]}")
     cadence_days = followups.parse_cadence(cadence) if cadence is not None else None
     from crmcli import editform
 
@@ -238,18 +235,25 @@ def edit(
         return
     changed, warnings = contact_rules.tidy(changed)
     phones.warn(warnings)
-    if changed != contact or not field_changes.is_empty():
-        with transaction(db):
+    updated = changed != contact or not field_changes.is_empty()
+    with transaction(db):  # every flag is checked above: all of them are written, or none
+        if referrer:
+            relationships.relate(db, contact, "referred-by", *referrer)
+        if updated:
             _write_back(db, contact, changed, form)
             fields.apply(db, contact.id, field_changes)
+        if mail is not None:
+            _set_mail(db, contact, mail)
+        if cadence is not None:
+            followups.set_cadence(db, contact.id, cadence_days)
+    if referrer:
+        info(f"{contact.name} was referred by {referrer[0].name if referrer[0] else referrer[1]}")
+    if updated:
         phones.suggest_region(changed.phones)
         info(f"updated contact {contact.id}: {changed.name}")
     elif cadence is None and referrer is None and mail is None:
         info("no changes")
-    if mail is not None:
-        _set_mail(db, contact, mail)
     if cadence is not None:
-        followups.set_cadence(db, contact.id, cadence_days)
         info(f"{changed.name}: " + followups.describe_cadence(cadence_days))
 
 

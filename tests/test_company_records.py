@@ -217,7 +217,8 @@ def test_the_page_rolls_up_people_deals_and_history(crm):
         assert text in page
 
 
-@pytest.mark.parametrize("release", RELEASES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("release", [p for p in RELEASES if int(p.stem[1:]) < 18],
+                         ids=lambda p: p.stem)  # books from before migration 18
 def test_companies_of_every_release_become_records(crm, db_path, release):
     with sqlite3.connect(db_path) as conn:
         conn.executescript(release.read_text())

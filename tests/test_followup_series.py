@@ -30,7 +30,8 @@ def test_done_opens_the_next_occurrence_under_the_same_uid(crm):
     assert first["uid"].startswith("followup-") and first["uid"].endswith("@crmcli")
 
 
-@pytest.mark.parametrize("release", RELEASES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("release", [p for p in RELEASES if int(p.stem[1:]) < 14],
+                         ids=lambda p: p.stem)  # books from before migration 14
 def test_books_from_every_release_get_a_series_uid_per_follow_up(tmp_path, crm, release):
     with sqlite3.connect(crm.db_path) as conn:
         conn.executescript(release.read_text())

@@ -125,7 +125,8 @@ def test_json_bulk_edit_carries_dates(book, tmp_path):
         assert (mine["anniversary"], mine["dates"]) == (theirs["anniversary"], theirs["dates"])
 
 
-@pytest.mark.parametrize("release", RELEASES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("release", [p for p in RELEASES if int(p.stem[1:]) < 16],
+                         ids=lambda p: p.stem)  # books from before migration 16
 def test_the_anniversary_column_moves_to_the_dates_table(tmp_path, release):
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as conn:

@@ -115,7 +115,8 @@ def test_json_export_and_import_carry_the_facts(book, tmp_path):
     assert "interests must be a list of texts" in fresh("import", str(bad)).stderr
 
 
-@pytest.mark.parametrize("release", RELEASES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("release", [p for p in RELEASES if int(p.stem[1:]) < 20],
+                         ids=lambda p: p.stem)  # books from before migration 20
 def test_the_migration_from_every_release_adds_the_facts(tmp_path, release):
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as conn:

@@ -86,10 +86,11 @@ def test_release_fixture_upgrades_with_its_data(tmp_path, release):
                 for row in rows]
         assert [{key: row[key] for key in old} for row, old in zip(after, kept, strict=True)] \
             == kept, f"{table} changed"
-    anniversaries = {(row["id"], row["anniversary"]) for row in before["contacts"]
-                     if row.get("anniversary")}
-    moved = {(row["contact_id"], row["date"]) for row in _rows(path, "contact_dates")}
-    assert moved == anniversaries
+    if "anniversary" in before["contacts"][0]:  # a book from before the dates table
+        anniversaries = {(row["id"], row["anniversary"]) for row in before["contacts"]
+                         if row.get("anniversary")}
+        moved = {(row["contact_id"], row["date"]) for row in _rows(path, "contact_dates")}
+        assert moved == anniversaries
     fresh = tmp_path / "fresh.db"
     storage.connect(fresh).close()
     assert _schema(path) == _schema(fresh)

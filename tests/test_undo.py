@@ -312,7 +312,8 @@ def test_books_from_every_release_journal_and_undo(tmp_path, release):
     with sqlite3.connect(path) as conn:
         recorded = _journal_length(conn)
     before = crm.ok("dump").stdout
-    assert len(crm.ok("journal", "--json").json()) == recorded  # the upgrade is not one
+    journal = crm.ok("journal", "--json", "--limit", "1000").json()
+    assert len(journal) == recorded  # the upgrade is not an operation
     crm.ok("edit", "jose", "--title", "CEO", "-e", "jose@new.example")
     crm.ok("tag", "jose", "+board")
     crm.ok("rm", "jose", "--yes")

@@ -4,7 +4,7 @@
 #        python scripts/release_fixture.py /tmp/release/book.db tests/fixtures/releases/vN.sql
 # where N is db.SCHEMA_VERSION; extend it with the commands that fill what a release adds.
 set -e
-C=$1; W=$2; rm -rf $W; mkdir -p $W/cfg/crmcli $W/vdir
+C=${1:?usage: release_book.sh CRM WORKDIR}; W=${2:?usage: release_book.sh CRM WORKDIR}; rm -rf "$W"; mkdir -p $W/cfg/crmcli $W/vdir
 export CRM_DB=$W/book.db CRM_NOW=2026-11-26T09:00 XDG_CONFIG_HOME=$W/cfg
 cat > $W/cfg/crmcli/config.toml <<TOML
 [remind]

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from crmcli import form_lines
 from crmcli.contact_rules import DETAIL_KINDS, normalize_tag, same_detail
 from crmcli.errors import InvalidInput
+from crmcli.form_lines import escape, unescape
 from crmcli.models import Company, Detail
 from crmcli.normalize import split_label
 
@@ -22,58 +24,31 @@ _SINGLE = ("name", "industry", "size", "tags")
 _MULTI = {"website": "urls", "email": "emails", "phone": "phones", "address": "addresses"}
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n")
-
-
-def _unescape(value: str) -> str:
-    return value.replace("\\n", "\n").replace("\\\\", "\\")
-
-
 def to_form(company: Company, field_names: Sequence[str] = ()) -> str:
     lines = [_HEADER.format(id=company.id).rstrip("\n"), f"name: {company.name}",
              f"industry: {company.industry or ''}", f"size: {company.size or ''}",
              f"tags: {', '.join(company.tags)}"]
     for key, attribute in _MULTI.items():
         for detail in getattr(company, attribute):
-            value = _escape(detail.value)
+            value = escape(detail.value)
             lines.append(f"{key}: {detail.label}: {value}" if detail.label else f"{key}: {value}")
     for name in field_names:
         value = company.fields.get(name)
         shown = "" if value is None else ("true" if value is True else "false"
                                           if value is False else str(value))
-        lines.append(f"{name}: {_escape(shown)}")
+        lines.append(f"{name}: {escape(shown)}")
     return "\n".join(lines) + "\n"
 
 
 def from_form(text: str, base: Company, field_names: Sequence[str] = ()) -> Company:
     """The company an edited form describes. Errors name the line. Its ``fields`` are the
     custom fields' texts as written (``editform.field_changes`` compares them)."""
-    single: dict[str, str] = {}
-    custom: dict[str, str] = {}
+    lines = form_lines.read(text, _SINGLE, _MULTI, field_names)
+    single, custom = lines.single, lines.custom
     multi: dict[str, list[Detail]] = {attribute: [] for attribute in _MULTI.values()}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        key, sep, value = line.partition(":")
-        key, value = key.strip().lower(), value.strip()
-        if not sep or (key not in _SINGLE and key not in _MULTI and key not in field_names):
-            raise InvalidInput(f"line {number}: expected 'key: value' with a key among "
-                               f"{', '.join((*_SINGLE, *_MULTI, *field_names))}; "
-                               f"got {line.strip()!r}")
-        if key in field_names:
-            if key in custom:
-                raise InvalidInput(f"line {number}: {key} is given twice")
-            custom[key] = _unescape(value)
-        elif key in _SINGLE:
-            if key in single:
-                raise InvalidInput(f"line {number}: {key} is given twice")
-            single[key] = value
-        elif value:
-            detail_value, label = split_label(value)
-            multi[_MULTI[key]].append(Detail(_unescape(detail_value), label))
-    if not single.get("name"):
-        raise InvalidInput("the form has no name: line 'name: ...' is required")
+    for _, key, value in lines.repeated:
+        detail_value, label = split_label(value)
+        multi[_MULTI[key]].append(Detail(unescape(detail_value), label))
     tags = [tag.strip() for tag in single.get("tags", "").split(",") if tag.strip()]
     return replace(base, name=single["name"], industry=single.get("industry") or None,
                    size=single.get("size") or None, tags=tags, **multi,

@@ -7,8 +7,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from crmcli import form_lines
 from crmcli.dates import parse_partial_date
 from crmcli.errors import InvalidInput
+from crmcli.form_lines import escape, unescape
 from crmcli.models import Contact, Detail, ImportantDate
 from crmcli.normalize import split_label
 
@@ -27,20 +29,12 @@ _MULTI = {"email": "emails", "phone": "phones", "address": "addresses", "url": "
           "date": "dates", "interest": "interests"}
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n")
-
-
-def _unescape(value: str) -> str:
-    return value.replace("\\n", "\n").replace("\\\\", "\\")
-
-
 def _detail_text(detail: Detail | ImportantDate) -> str:
     if isinstance(detail, str):
-        return _escape(detail)
+        return escape(detail)
     if isinstance(detail, ImportantDate):
-        return f"{_escape(detail.label)}: {detail.date}"
-    value = _escape(detail.value)
+        return f"{escape(detail.label)}: {detail.date}"
+    value = escape(detail.value)
     return f"{detail.label}: {value}" if detail.label else value
 
 
@@ -53,14 +47,14 @@ def to_form(contact: Contact, field_names: Sequence[str] = ()) -> str:
     lines.append(f"birthday: {contact.birthday or ''}")
     lines.append(f"anniversary: {contact.anniversary or ''}")
     lines.append(f"tags: {', '.join(contact.tags)}")
-    lines.append(f"how we met: {_escape(contact.how_we_met or '')}")
+    lines.append(f"how we met: {escape(contact.how_we_met or '')}")
     lines.append(f"met on: {contact.met_on or ''}")
     for key, attribute in _MULTI.items():
         for detail in getattr(contact, attribute):
             lines.append(f"{key}: {_detail_text(detail)}")
     for name in field_names:
         value = contact.fields.get(name)
-        lines.append(f"{name}: {'' if value is None else _escape(_field_text(value))}")
+        lines.append(f"{name}: {'' if value is None else escape(_field_text(value))}")
     return "\n".join(lines) + "\n"
 
 
@@ -70,50 +64,28 @@ def _field_text(value: object) -> str:
     return str(value)
 
 
-def is_blank(text: str) -> bool:
-    return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
-
-
 def from_form(text: str, base: Contact, date_order: str, today: dt.date,
               field_names: Sequence[str] = ()) -> Contact:
     """The contact described by an edited form. Errors name the line. Its ``fields`` are the
     custom fields' texts as written (``field_changes`` compares them with the stored ones)."""
-    single: dict[str, str] = {}
-    custom: dict[str, str] = {}
+    lines = form_lines.read(text, _SINGLE, _MULTI, field_names)
+    single, custom = lines.single, lines.custom
     multi: dict[str, list] = {attribute: [] for attribute in _MULTI.values()}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        key, sep, value = line.partition(":")
-        key, value = key.strip().lower(), value.strip()
-        if not sep or (key not in _SINGLE and key not in _MULTI and key not in field_names):
-            raise InvalidInput(f"line {number}: expected 'key: value' with a key among "
-                               f"{', '.join((*_SINGLE, *_MULTI, *field_names))}; "
-                               f"got {line.strip()!r}")
-        if key in field_names:
-            if key in custom:
-                raise InvalidInput(f"line {number}: {key} is given twice")
-            custom[key] = _unescape(value)
-        elif key in _SINGLE:
-            if key in single:
-                raise InvalidInput(f"line {number}: {key} is given twice")
-            single[key] = value
-        elif value and key == "date":
+    for number, key, value in lines.repeated:
+        if key == "date":
             multi["dates"].append(_date_line(number, value, date_order, today))
-        elif value and key == "interest":
-            multi["interests"].append(_unescape(value))
-        elif value:
+        elif key == "interest":
+            multi["interests"].append(unescape(value))
+        else:
             detail_value, label = split_label(value)
-            multi[_MULTI[key]].append(Detail(_unescape(detail_value), label))
-    if not single.get("name"):
-        raise InvalidInput("the form has no name: line 'name: ...' is required")
+            multi[_MULTI[key]].append(Detail(unescape(detail_value), label))
     birthday, anniversary, met_on = (_form_date(single, key, date_order, today)
                                      for key in ("birthday", "anniversary", "met on"))
     tags = [tag.strip() for tag in single.get("tags", "").split(",") if tag.strip()]
     return replace(base, name=single["name"], company=single.get("company") or None,
                    title=single.get("title") or None, birthday=birthday,
                    anniversary=anniversary, tags=tags, met_on=met_on,
-                   how_we_met=_unescape(single.get("how we met", "")) or None,
+                   how_we_met=unescape(single.get("how we met", "")) or None,
                    fields={name: value for name, value in custom.items() if value}, **multi)
 
 
@@ -130,7 +102,7 @@ def _date_line(number: int, value: str, date_order: str, today: dt.date) -> Impo
 
     label, sep, date = value.rpartition(":")
     try:
-        label = clean_label(_unescape(label.strip()))
+        label = clean_label(unescape(label.strip()))
         if not sep or label == ANNIVERSARY:
             raise InvalidInput("expected 'date: LABEL: DATE' (the anniversary has its own line)")
         return ImportantDate(label, parse_partial_date(date.strip(), date_order, today))

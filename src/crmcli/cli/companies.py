@@ -172,7 +172,8 @@ def _edit_in_editor(company: Company):
 
     from crmcli import company_form, fields
     from crmcli.cli.editor import edit_text, keep_text
-    from crmcli.editform import field_changes, is_blank
+    from crmcli.editform import field_changes
+    from crmcli.form_lines import is_blank
 
     names = [definition.name for definition in fields.definitions(state().db, "companies")]
     text = edit_text(company_form.to_form(company, names))

@@ -291,12 +291,12 @@ def _edit_in_editor(contact: Contact):
     """(the edited contact or None when cancelled, the saved form, the custom field changes)."""
     from dataclasses import replace
 
-    from crmcli import editform, fields
+    from crmcli import editform, fields, form_lines
     from crmcli.cli.editor import edit_text, keep_text
 
     names = [definition.name for definition in fields.definitions(state().db)]
     text = edit_text(editform.to_form(contact, names))
-    if editform.is_blank(text):
+    if form_lines.is_blank(text):
         info("empty form; edit cancelled")
         return None, text, fields.Changes()
     try:

@@ -258,3 +258,12 @@ def test_custom_fields_are_lines_of_the_editor_form(crm, tmp_path):
     script.write_text(script.read_text().replace("segment: smb", "segment: huge"))
     result = crm("company", "edit", "acme", env={"EDITOR": editor})
     assert result.exit_code == 1 and "is not one of smb, enterprise" in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["plain", "table"])
+def test_company_text_on_the_page_is_data_never_markup_or_control(crm, fmt):
+    crm.ok("company", "add", "[red]Acme[/red]\x1b[1m", "--industry", "\u202ebad [b]x[/b]",
+           "--size", "\x1b]0;pwn\x07 50")
+    page = crm.ok("company", "show", "1", *(["-f", "table"] if fmt == "table" else [])).stdout
+    assert "[red]Acme[/red][1m" in page and "<U+202E>bad [b]x[/b]" in page
+    assert "\x1b" not in page and "\u202e" not in page and "\x07" not in page

@@ -26,7 +26,7 @@ def company_page(profile: CompanyProfile, today: dt.date, decimal: str = ".") ->
     company = profile.company
     heading = data_text(company.name, "bold")
     if company.industry:
-        heading.append(f"  {company.industry}", style="italic")
+        heading.append("  ").append_text(data_text(company.industry, "italic"))
     heading.append(f"  #{company.id}", style="dim")
     details = _fields([
         ("Website", _detail_lines(company.urls)),

@@ -89,6 +89,18 @@ def _template(tmp_path, text: str = TEMPLATE) -> str:
     return str(path)
 
 
+def test_escapes_and_bidi_overrides_in_values_show_harmlessly(crm, tmp_path, mailbox):
+    crm.add("Zo\u00eb \u202eRTL\x1b[31m \U0001f389", "-e", "zoe@example.com", "-t", "spring")
+    template = _template(tmp_path, "Subject: Hello\n\nDear {{ name }},\n")
+    crm.ok("campaign", "new", "spring", "--to", "tag:spring", "--template", template)
+    crm.ok("campaign", "send", "spring", env={"CRM_NOW": NOW})
+    message = mailbox.messages()[0]
+    for part in ("plain", "html"):
+        body = message.get_body((part,)).get_content()
+        assert "\u202e" not in body and "\x1b" not in body
+        assert "Zo\u00eb" in body and "\U0001f389" in body and "U+202E" in body
+
+
 def _states(crm, name: str) -> dict[str, str]:
     return {row["address"]: row["state"] for row in crm.ok("campaign", "status", name,
                                                            "--json").json()}

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from crmcli import campaigns, contacts, mailer
 from crmcli.db import transaction
 from crmcli.errors import ConfigError, CrmError, InvalidInput
-from crmcli.text import safe, strip_controls
+from crmcli.text import safe
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -101,7 +101,7 @@ def _environment(markdown: bool):
     from jinja2.sandbox import SandboxedEnvironment
 
     def finalize(value: Any) -> str:
-        text = "" if value is None else strip_controls(str(value))
+        text = "" if value is None else safe(str(value))
         return escape_markdown(text) if markdown else text
     return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
                                 finalize=finalize, keep_trailing_newline=True)

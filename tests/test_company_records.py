@@ -267,3 +267,15 @@ def test_company_text_on_the_page_is_data_never_markup_or_control(crm, fmt):
     page = crm.ok("company", "show", "1", *(["-f", "table"] if fmt == "table" else [])).stdout
     assert "[red]Acme[/red][1m" in page and "<U+202E>bad [b]x[/b]" in page
     assert "\x1b" not in page and "\u202e" not in page and "\x07" not in page
+
+
+def test_campaign_mail_is_no_contact_for_the_company_either(crm, db_path):
+    crm.ok("company", "add", "ACME")
+    crm.add("Ana Lima", "-c", "ACME")
+    crm.ok("log", "ana", "--type", "call", "--at", "2026-11-10 09:00", "Intro")
+    crm.ok("log", "ana", "--type", "email", "--at", "2026-11-20 09:00", "Spring prices")
+    with sqlite3.connect(db_path) as conn:
+        conn.execute("UPDATE interactions SET campaign = 'spring' WHERE body = 'Spring prices'")
+    company = crm.ok("company", "show", "acme", "--json").json()
+    person = crm.ok("show", "ana", "--json").json()
+    assert company["last_contacted_at"][:10] == person["last_contacted_at"][:10] == "2026-11-10"

@@ -50,9 +50,9 @@ def load(db: Connection, company: Company, people_shown: int | None = None) -> C
     ids = tuple(deal_id for (deal_id,) in db.execute(
         "SELECT id FROM deals WHERE company_id = ? OR contact_id IN"
         " (SELECT id FROM contacts WHERE company_id = ?)", [company.id, company.id]))
-    last = db.execute("SELECT max(i.happened_at) FROM interactions i JOIN contacts c"
-                      " ON c.id = i.contact_id WHERE c.company_id = ? AND c.deleted_at IS NULL"
-                      " AND i.deleted_at IS NULL", [company.id]).fetchone()[0]
+    last = db.execute(f"SELECT max({activity.last_contact_sql(db)}) FROM contacts c"
+                      " WHERE c.company_id = ? AND c.deleted_at IS NULL", [company.id]
+                      ).fetchone()[0]
     return CompanyProfile(
         company=company, people=people,
         open_deals=deals.search(db, deals.Filter(status="open", ids=ids)),

@@ -208,7 +208,7 @@ def update(db: Connection, company: Company, read: Company | None = None) -> Com
                        [company.name, fold(company.name), company.industry, company.size,
                         now_stamp(db), company.id])
         if company.name != current.name:
-            _reindex_people(db, company.id)
+            reindex_people(db, company.id)
     return get(db, company.id, deleted=None)
 
 
@@ -216,7 +216,7 @@ def rename(db: Connection, company: Company, new_name: str) -> Company:
     return update(db, replace(get(db, company.id, deleted=None), name=new_name))
 
 
-def _reindex_people(db: Connection, company_id: int) -> None:
+def reindex_people(db: Connection, company_id: int) -> None:
     for (contact_id,) in db.execute("SELECT id FROM contacts WHERE company_id = ?",
                                     [company_id]).fetchall():
         reindex(db, contact_id)
@@ -231,7 +231,8 @@ def _write_details(db: Connection, company: Company) -> bool:
     stored = {(kind, label, value, position): row_id for row_id, kind, label, value, position
               in db.execute("SELECT id, kind, label, value, position FROM company_details"
                             " WHERE company_id = ?", [company.id])}
-    gone = [(row_id,) for key, row_id in stored.items() if key not in set(wanted)]
+    keep = set(wanted)
+    gone = [(row_id,) for key, row_id in stored.items() if key not in keep]
     new = [(company.id, *key) for key in wanted if key not in stored]
     db.executemany("DELETE FROM company_details WHERE id = ?", gone)
     db.executemany("INSERT INTO company_details (company_id, kind, label, value, position)"

@@ -9,7 +9,6 @@ from sqlite3 import Connection
 from crmcli import companies
 from crmcli.db import transaction
 from crmcli.models import Company
-from crmcli.search import reindex
 
 # Rows that belong to a company and move with a merge (OR IGNORE: the kept company's own
 # card or field value wins over the other's).
@@ -29,9 +28,7 @@ def merge(db: Connection, keep: Company, other: Company) -> list[str]:
                        [keep.id, other.id])
         companies.update(db, combined, read=keep)
         companies.trash(db, other.id)
-        for (contact_id,) in db.execute("SELECT id FROM contacts WHERE company_id = ?",
-                                        [keep.id]).fetchall():
-            reindex(db, contact_id)
+        companies.reindex_people(db, keep.id)
     return conflicts
 
 

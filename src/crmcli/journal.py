@@ -177,15 +177,6 @@ def get(db: Connection, operation_id: int) -> Operation | None:
     return _operation(row) if row else None
 
 
-def contacts_changed(db: Connection, operation_id: int) -> tuple[list[int], list[int]]:
-    """The contacts an operation added, and the others whose own row it changed."""
-    rows = db.execute("SELECT row_id, min(kind) FROM journal_changes WHERE operation_id = ?"
-                      " AND table_name = 'contacts' GROUP BY row_id ORDER BY row_id",
-                      [operation_id]).fetchall()
-    return ([row_id for row_id, kind in rows if kind == "insert"],
-            [row_id for row_id, kind in rows if kind != "insert"])
-
-
 # ---------------------------------------------------------------------------------- forgetting
 
 def purge_contacts(db: Connection, contact_ids: list[int]) -> None:

@@ -28,8 +28,6 @@ if TYPE_CHECKING:
 
 _TIMEOUT = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m)?")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, None: 1}
-_OBJECT_HOOKS = ("pre-add", "pre-modify", "pre-delete", "post-add", "post-modify",
-                 "post-delete", "post-deal-stage", "post-followup-done", "post-log")
 # Sources whose pre- hooks run on their own records before writing (import and sync screen
 # each record): their transactions are not taken back.
 _SCREENED_SOURCES = ("import", "sync", "campaign", "mail")
@@ -61,7 +59,9 @@ def active(*names: str) -> Hooks | None:
 
 def watch(recorder: Recorder) -> None:
     """Attach a gate to the journal's recorder when any hook is installed."""
-    found = active(*_OBJECT_HOOKS)
+    from crmcli.hooks import NAMES
+
+    found = active(*NAMES)
     if found is not None:
         recorder.watcher = Gate(found)
 

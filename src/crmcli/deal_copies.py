@@ -9,8 +9,7 @@ from __future__ import annotations
 from sqlite3 import Connection
 
 from crmcli import deals
-from crmcli.dates import stamp
-from crmcli.db import moment, transaction
+from crmcli.db import now_stamp, transaction
 from crmcli.models import Deal
 from crmcli.stages import CLOSED
 
@@ -24,7 +23,8 @@ def history(db: Connection, deal_id: int) -> list[Change]:
 def adopt(db: Connection, deal: Deal, changes: list[Change]) -> Deal:
     """Insert ``deal`` in its stage with ``changes`` as its history."""
     deal = deals.validate(deal)
-    created = changes[0][0] if changes else stamp(moment(db))
+    now = now_stamp(db)
+    created = changes[0][0] if changes else now
     changes = changes or [(created, None, deal.stage)]  # a history starts with the creation
     with transaction(db):
         cursor = db.execute(
@@ -32,7 +32,7 @@ def adopt(db: Connection, deal: Deal, changes: list[Change]) -> Deal:
             " close_on, lost_reason, created_at, updated_at, closed_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [deal.contact_id, deal.company_id, deal.title, deal.amount_minor, deal.currency,
-             deal.stage, deal.close_on, deal.lost_reason, created, stamp(moment(db)),
+             deal.stage, deal.close_on, deal.lost_reason, created, now,
              _closed_at(deal.stage, changes, created)])
         _add_changes(db, cursor.lastrowid, changes)
     return deals.get(db, cursor.lastrowid)
@@ -42,10 +42,11 @@ def take_stage(db: Connection, deal: Deal, stage: str, changes: list[Change],
                lost_reason: str | None) -> Deal:
     """Move ``deal`` to ``stage`` as another computer did, adding the changes of its history
     this book does not have."""
+    now = now_stamp(db)
     with transaction(db):
         db.execute("UPDATE deals SET stage = ?, closed_at = ?, lost_reason = ?, updated_at = ?"
-                   " WHERE id = ?", [stage, _closed_at(stage, changes, stamp(moment(db))),
-                                     lost_reason, stamp(moment(db)), deal.id])
+                   " WHERE id = ?", [stage, _closed_at(stage, changes, now), lost_reason, now,
+                                     deal.id])
         known = set(history(db, deal.id))
         _add_changes(db, deal.id, [change for change in changes if change not in known])
     return deals.get(db, deal.id)

@@ -15,6 +15,7 @@ from dataclasses import replace
 from sqlite3 import Connection
 
 from crmcli import activity, contacts
+from crmcli.dates import stamp
 from crmcli.db import let_writers_in, transaction
 from crmcli.errors import CrmError
 from crmcli.models import Contact
@@ -35,7 +36,7 @@ class Applier:
                  now: dt.datetime):
         self.db, self.plan, self.folder = db, plan, str(plan.folder)
         self.version, self.region = version, region
-        self.stamp = now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.stamp = stamp(now)
         self.outcome = Outcome(problems=list(plan.problems), reports=list(plan.reports))
         self.files_in_batch = False
         self.unlinked: list = []  # relationships to contacts pulled later in the run

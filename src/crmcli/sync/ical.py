@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from crmcli.dates import stamp
 from crmcli.errors import InvalidInput
 
 PRODID = "-//crmcli//crm sync//EN"
@@ -150,5 +151,5 @@ def last_modified(item: Item) -> str | None:
         if isinstance(value, dt.datetime):
             if value.tzinfo is None:
                 value = value.replace(tzinfo=dt.UTC)
-            return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return stamp(value)
     return None

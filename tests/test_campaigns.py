@@ -225,6 +225,7 @@ def test_an_empty_selection_is_a_clear_message(crm, tmp_path, mailbox):
     sent = crm.ok("campaign", "send", "empty")
     assert "0 message(s) to send; nothing was sent" in sent.stderr
     assert mailbox.envelopes == []
+    assert crm.ok("campaign", "status", "@empty", "--json").json() == []  # named as segments
 
 
 def test_undo_of_a_send_never_mails_anyone_again(crm, tmp_path, mailbox):

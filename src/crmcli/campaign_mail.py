@@ -12,6 +12,7 @@ bad contact stops the campaign before anything leaves.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import re
 from collections.abc import Callable
@@ -189,10 +190,15 @@ def _template_line(exc: BaseException) -> int:
 
 
 def _markdown(source: str) -> str:
+    return f'<!DOCTYPE html>\n<html><body>\n{_renderer().render(source)}</body></html>\n'
+
+
+@functools.cache
+def _renderer():
+    """One CommonMark renderer, raw HTML off, for every message of a send."""
     from markdown_it import MarkdownIt
 
-    body = MarkdownIt("commonmark", {"html": False}).render(source)
-    return f'<!DOCTYPE html>\n<html><body>\n{body}</body></html>\n'
+    return MarkdownIt("commonmark", {"html": False})
 
 
 def message_id(campaign: campaigns.Campaign, address: str, domain: str) -> str:

@@ -87,7 +87,7 @@ def _add_recipients(db: Connection, campaign_id: int, members: list[int], stamp:
 
 def find(db: Connection, name: str) -> Campaign | None:
     row = db.execute("SELECT id, uid, name, query, template, created_at FROM campaigns"
-                     " WHERE name = ?", [name.strip().lower()]).fetchone()
+                     " WHERE name = ?", [name.strip().lower().removeprefix("@")]).fetchone()
     return Campaign(*row) if row else None
 
 

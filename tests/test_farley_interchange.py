@@ -126,3 +126,13 @@ def test_relationships_dates_and_fields_survive_a_sync_to_another_book(tmp_path)
     for book in (laptop, desktop):
         assert book("sync", env=now).stderr == ""  # a fixed point
     assert _facts(desktop) == _facts(laptop)
+
+
+@pytest.mark.parametrize("value", ["--0517", "20150612"])
+def test_an_apple_date_in_basic_form_is_written_back_as_it_came(crm, value):
+    card = ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Lima\r\nN:Lima;Ana;;;\r\n"
+            f"item1.X-ABDATE;VALUE=date:{value}\r\nitem1.X-ABLabel:name day\r\nEND:VCARD\r\n")
+    crm.ok("import", "--format", "vcard", "-", input=card)
+    crm.ok("edit", "ana", "--title", "COO")  # the card is written again over the original
+    exported = crm.ok("export", "--format", "vcard").stdout
+    assert "TITLE:COO" in exported and f"item1.X-ABDATE;VALUE=date:{value}" in exported

@@ -149,10 +149,7 @@ class _OwnedLines:
                 _line("X-ABLabel", _escape(label), group=group)]
 
     def _date(self, date: PartialDate) -> str:
-        if self.version == "3.0":
-            return str(date)
-        month_day = f"{date.month:02d}{date.day:02d}"
-        return f"--{month_day}" if date.year is None else f"{date.year:04d}{month_day}"
+        return str(date) if self.version == "3.0" else _basic(date)
 
     def _anniversary(self, date: PartialDate) -> list[ContentLine]:
         """ANNIVERSARY (4.0), X-ANNIVERSARY (3.0), or the card's own form of it."""
@@ -174,7 +171,7 @@ class _OwnedLines:
         if item is None:
             return []
         first, *rest = item.lines
-        if first.value.strip() in (str(date), str(date).replace("-", "").replace("--", "-")):
+        if first.value.strip() in (str(date), _basic(date)):
             return list(item.lines)  # the same date, written as crm writes it: kept as it was
         params = [[name, *values] for name, values in first.params.items() if name != "VALUE"]
         return [_line(first.name, self._date(date), params, group=first.group), *rest]
@@ -196,6 +193,12 @@ class _OwnedLines:
         if self.version == "4.0":
             return [_line("PHOTO", uri, [["MEDIATYPE", media]] if media else [])]
         return [_line("PHOTO", uri, [["VALUE", "uri"], *_photo_type(media)])]
+
+
+def _basic(date: PartialDate) -> str:
+    """A date in ISO 8601's basic form: ``20150612``, or ``--0612`` without a year."""
+    month_day = f"{date.month:02d}{date.day:02d}"
+    return f"--{month_day}" if date.year is None else f"{date.year:04d}{month_day}"
 
 
 def _date_key(kind: str, value) -> tuple[str, str]:

@@ -91,9 +91,23 @@ def test_show_has_a_personal_section_before_the_history(book):
     for line in ("People       spouse: Rui Lima", "Referred by  Bo Chen  born 1980-05-20  #1",
                  "How we met   Web Summit, through Bo", "Met on       2024-11-13",
                  "Interests    Wine, trail running", "Coming up    Sun 10 May  birthday",
-                 "Wed 20 May  Bo Chen's birthday", "Tue 16 Jun  wedding"):
+                 "Wed 20 May  Bo Chen's birthday (referred them)", "Tue 16 Jun  wedding"):
         assert line in section
     assert "\x1b[" not in page  # plain text when piped
+
+
+def test_coming_up_says_what_each_person_is_to_the_contact(book):
+    book.add("Di Park", "--birthday", "1990-05-12")
+    book.add("Ed Moss", "--birthday", "1970-05-14")
+    book.ok("relate", "ana", "manager", "di")  # Di is Ana's manager
+    book.ok("relate", "ed", "mentor", "ana")  # Ana is Ed's mentor
+    ana = book.ok("show", "ana", env=NOW).stdout
+    assert "Tue 12 May  Di Park's birthday (manager)" in ana
+    assert "Thu 14 May  Ed Moss's birthday (has them as mentor)" in ana
+    assert "Wed 20 May  Bo Chen's birthday (referred them)" in ana
+    di = book.ok("show", "di", env=NOW).stdout
+    assert "Sun 10 May  Ana Lima's birthday (reports to them)" in di
+    assert "Ana Lima's birthday (referred by them)" in book.ok("show", "bo", env=NOW).stdout
 
 
 def test_a_page_without_personal_facts_has_no_personal_section(crm):

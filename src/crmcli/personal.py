@@ -99,7 +99,7 @@ def coming_up(contact: Contact, relations: list, today) -> list[tuple]:
 
     dates = [("birthday", contact.birthday)] if contact.birthday else []
     dates += [(d.label, d.date) for d in all_dates(contact)]
-    dates += [(f"{r.other_name}'s birthday ({r.label})", r.birthday)
+    dates += [(f"{r.other_name}'s birthday ({r.role})", r.birthday)
               for r in relations if r.birthday]
     last = today + dt.timedelta(days=COMING_UP_DAYS)
     found = [(next_occurrence(date, today), what) for what, date in dates]

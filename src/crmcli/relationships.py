@@ -27,6 +27,13 @@ ALIASES = {"reports-to": "manager", "boss": "manager", "husband": "spouse", "wif
            "son": "child", "daughter": "child", "referred by": "referred-by"}
 _KIND = re.compile(r"[a-z][a-z0-9-]{0,39}")
 
+# What the other person is to the contact, read after their name ("Bo Chen's birthday
+# (referred them)"): on an outgoing edge their role, on an incoming one what the inverse makes
+# of them; types missing here read as their role (outgoing) or their INVERSES noun (incoming).
+_ROLE_OUTGOING = {"referred-by": "referred them", "introduced-by": "introduced them"}
+_ROLE_INCOMING = {"manager": "reports to them", "assistant": "assisted by them",
+                  "referred-by": "referred by them", "introduced-by": "introduced by them"}
+
 
 @dataclass(frozen=True)
 class Relation:
@@ -39,6 +46,16 @@ class Relation:
     other_id: int | None
     other_name: str
     birthday: PartialDate | None
+
+    @property
+    def role(self) -> str:
+        """What the other person is to the contact: "manager", "referred them", "reports to
+        them", "parent", "has them as mentor"."""
+        if self.outgoing:
+            return _ROLE_OUTGOING.get(self.kind, self.kind)
+        if self.kind in _ROLE_INCOMING:
+            return _ROLE_INCOMING[self.kind]
+        return INVERSES.get(self.kind, f"has them as {self.kind}")
 
 
 def clean_kind(text: str) -> str:
@@ -53,6 +70,7 @@ def clean_kind(text: str) -> str:
 
 def inverse(kind: str) -> str:
     return INVERSES.get(kind, f"{kind} of")
+
 
 
 _PASSIVE = {"referred-by": "referred by", "introduced-by": "introduced by"}

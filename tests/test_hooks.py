@@ -329,3 +329,15 @@ def test_a_bulk_pre_hook_skips_only_what_it_refuses(book, hooks):  # noqa: F811
     assert [line["after"]["id"] for line in post["lines"]] == [moved]
     book.ok("--no-hooks", "undo")
     assert book.ok("deal", "show", str(moved), "--json").json()["stage"] == "negotiation"
+
+
+def test_a_bulk_pre_hook_refusal_also_holds_back_the_special_post_hooks(book, hooks):  # noqa: F811
+    """post-deal-stage sees only the deals that moved, not one a pre- hook refused."""
+    install(hooks, "pre-modify", RECORDER + "\nprint('1 not this one')\n")
+    install(hooks, "post-deal-stage", RECORDER)
+    book.ok("deal", "stages", "remap", "negotiation", "--to", "proposal", "--yes")
+    (pre,) = [call for call in calls(hooks) if call["hook"] == "pre-modify"]
+    _, moved = (line["before"]["id"] for line in pre["lines"])
+    (post,) = [call for call in calls(hooks) if call["hook"] == "post-deal-stage"]
+    assert [(line["after"]["id"], line["after"]["stage"]) for line in post["lines"]] == [
+        (moved, "proposal")]

@@ -216,10 +216,15 @@ class Gate:
         done = [change.row_id for change in changes if change.table == "followups"
                 and change.kind == "update" and change.old.get("done_at", 0) is None]
         changed, done_before = describe(db, changes, done)
-        extras = _special_payloads(db, changes, changed, done_before)
         if recorder.source not in _SCREENED_SOURCES and any(
                 self.found.path(f"pre-{item.event}") for item in changed):
-            changed = self._screen(db, recorder, changes, changed)
+            kept = self._screen(db, recorder, changes, changed)
+            refused = {(row.table, row.row_id) for item in changed if item not in kept
+                       for row in item.rows}
+            changes = [change for change in changes
+                       if (change.table, change.row_id) not in refused]
+            changed = kept
+        extras = _special_payloads(db, changes, changed, done_before)
         for item in changed:
             self.posts.setdefault(f"post-{item.event}", []).append(_payload(item))
         for name, payloads in extras.items():

@@ -14,7 +14,11 @@ import pytest
 import test_command_tree
 from test_undo import CARDS, EDITOR, WRITES, book, demo_book  # noqa: F401 (fixtures)
 
-from crmcli import changed_objects, userdata
+from crmcli import changed_objects, contacts, userdata
+from crmcli.cli import common, hooking
+from crmcli.db import transaction
+from crmcli.errors import StorageError
+from crmcli.models import Contact
 
 CONTRIB = Path(__file__).resolve().parents[1] / "contrib" / "hooks"
 # A hook that appends its name, the operation id and its stdin to calls.jsonl beside it.
@@ -341,3 +345,21 @@ def test_a_bulk_pre_hook_refusal_also_holds_back_the_special_post_hooks(book, ho
     (post,) = [call for call in calls(hooks) if call["hook"] == "post-deal-stage"]
     assert [(line["after"]["id"], line["after"]["stage"]) for line in post["lines"]] == [
         (moved, "proposal")]
+
+
+def test_post_hooks_run_only_for_a_committed_transaction(hooks, db_path):
+    """A transaction whose COMMIT fails (here a deferred foreign key) runs no post- hook."""
+    install(hooks, "post-add", RECORDER)
+    current = common.reset_state(str(db_path), debug=False)
+    current.on_journal = hooking.watch
+    db = current.db
+    with pytest.raises(StorageError), transaction(db):
+        db.execute("PRAGMA defer_foreign_keys = ON")
+        contacts.create(db, Contact(name="Ana Lima"))
+        db.execute("INSERT INTO notes (contact_id, body, created_at, updated_at)"
+                   " VALUES (999, 'orphan', '', '')")
+    with transaction(db):
+        contacts.create(db, Contact(name="Bo Chen"))
+    current.close()
+    (post,) = calls(hooks)
+    assert [line["after"]["name"] for line in post["lines"]] == ["Bo Chen"]

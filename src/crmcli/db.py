@@ -334,6 +334,8 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         if journal:
             journal.end(conn)
         conn.execute("COMMIT")
+        if journal:
+            journal.committed()
     except sqlite3.Error as exc:
         _rollback(conn)
         raise storage_error(exc, file_path(conn)) from exc

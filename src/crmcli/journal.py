@@ -67,6 +67,11 @@ class Recorder:
         if not self.reserved:
             self._drop_if_empty(db)
 
+    def committed(self) -> None:
+        """After commit: what the watcher saw is now for good."""
+        if self.watcher is not None and not self.suspended:
+            self.watcher.committed()
+
     def reserve(self, db: Connection) -> int | None:
         """Create the operation now (a pre- hook is told its id before anything is written);
         ``release`` removes it if the command then writes nothing."""

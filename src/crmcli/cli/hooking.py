@@ -6,8 +6,8 @@ they belong to (``changed_objects``), each shown as ``show --json``, ``deal show
 ``company show --json`` prints it, before and after. When a ``pre-`` hook applies, the
 transaction is taken back, the hooks run with no lock held, and the same rows are written
 again (refused if another writer touched them meanwhile). ``post-`` hooks run once each when
-the command ends, with every change of the command (JSON Lines). A command cannot forget its
-hooks: it only has to write through the journal, as every write must.
+the command ends, with every committed change of the command (JSON Lines). A command cannot
+forget its hooks: it only has to write through the journal, as every write must.
 """
 
 from __future__ import annotations
@@ -195,6 +195,7 @@ class Gate:
 
     found: Hooks
     posts: dict[str, list[dict]] = field(default_factory=dict)
+    pending: dict[str, list[dict]] = field(default_factory=dict)  # until the commit
     mark: int = 0
     busy: bool = False
     forgotten: list[dict] = field(default_factory=list)  # contacts deleted for good
@@ -204,6 +205,7 @@ class Gate:
 
         if not self.busy:
             self.mark = changed_objects.last_change(db)
+            self.pending = {}  # a transaction rolled back before its commit runs no post- hook
 
     def ending(self, db: Connection, recorder: Recorder) -> None:
         from crmcli import changed_objects
@@ -226,9 +228,15 @@ class Gate:
             changed = kept
         extras = _special_payloads(db, changes, changed, done_before)
         for item in changed:
-            self.posts.setdefault(f"post-{item.event}", []).append(_payload(item))
+            self.pending.setdefault(f"post-{item.event}", []).append(_payload(item))
         for name, payloads in extras.items():
+            self.pending.setdefault(name, []).extend(payloads)
+
+    def committed(self) -> None:
+        """The transaction is committed: its post- hooks will run when the command ends."""
+        for name, payloads in self.pending.items():
             self.posts.setdefault(name, []).extend(payloads)
+        self.pending = {}
 
     def flush(self, operation_id: int | None) -> None:
         """Run the post- hooks, once each, with every change of the command."""

@@ -211,3 +211,47 @@ def test_crmcli_csv_has_a_column_per_field_and_reads_it_back(book, tmp_path):
 def test_a_field_may_not_take_the_name_of_a_csv_column(crm):
     result = crm("field", "add", "email_2", "--type", "text")
     assert result.exit_code == 1 and "built-in field" in result.stderr
+
+
+def test_a_field_is_private_from_its_start_or_later_and_undo_takes_it_back(book, tmp_path):
+    from conftest import Crm
+
+    book.ok("field", "add", "salary", "--type", "number", "--private")
+    book.ok("field", "private", "hobby")
+    book.ok("field", "public", "salary")
+
+    def private() -> list[str]:
+        return [f["name"] for f in book.ok("field", "list", "--json").json() if f["private"]]
+
+    assert private() == ["hobby"]
+    book.ok("undo")
+    assert private() == ["hobby", "salary"]
+    assert book.ok("field", "list", "-f", "tsv").stdout.splitlines()[0].endswith("\tprivate")
+    fresh = Crm(tmp_path / "fresh.db")
+    fresh.ok("load", "-", input=book.ok("dump").stdout)
+    assert [f["name"] for f in fresh.ok("field", "list", "--json").json() if f["private"]] \
+        == ["hobby", "salary"]
+    missing = book("field", "private", "nope")
+    assert (missing.exit_code, missing.stderr) == (
+        3, "crm: error: no field 'nope' on contacts (crm field list shows them)\n")
+
+
+@pytest.mark.parametrize("release", [p for p in RELEASES if int(p.stem[1:]) < 21],
+                         ids=lambda p: p.stem)  # books from before migration 21
+def test_release_books_keep_their_fields_public_and_may_mark_one_private(tmp_path, release):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(release.read_text())
+        before = [name for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE name = 'custom_fields'")]
+        old = [row[0] for row in conn.execute(
+            "SELECT name FROM custom_fields WHERE entity = 'contacts'")] if before else []
+    database = storage.connect(path)
+    kept = fields.definitions(database)
+    assert [(f.name, f.private) for f in kept] == [(name, False) for name in sorted(old)]
+    fields.define(database, "salary", "number", private=True)
+    assert fields.private_names(database) == {"salary"}
+    if kept:
+        fields.set_private(database, kept[0].name, True)
+        assert fields.private_names(database) == {"salary", kept[0].name}
+    database.close()

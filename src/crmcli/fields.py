@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
@@ -48,6 +48,7 @@ class Field:
     choices: tuple[str, ...] = ()
     id: int | None = None
     used: int = 0  # how many records hold a value
+    private: bool = False  # withheld from an assistant (crm mcp) unless it is let see them
 
 
 @dataclass
@@ -98,7 +99,7 @@ def parse_choices(text: str | None, type_: str) -> tuple[str, ...]:
 
 
 def define(db: Connection, name: str, type_: str, entity: str = "contacts",
-           choices: str | None = None) -> Field:
+           choices: str | None = None, private: bool = False) -> Field:
     if type_ not in TYPES:
         raise InvalidInput(f"field type {shown(type_)}: expected one of {', '.join(TYPES)}")
     check_name(name)
@@ -109,21 +110,36 @@ def define(db: Connection, name: str, type_: str, entity: str = "contacts",
         if len(definitions(db, entity)) >= MAX_FIELDS:
             raise InvalidInput(f"{entity} have {MAX_FIELDS} fields, the most a book keeps")
         cursor = db.execute(
-            "INSERT INTO custom_fields (entity, name, type, choices, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO custom_fields (entity, name, type, choices, created_at, private)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             [entity, name, type_, json.dumps(list(new.choices)) if new.choices else None,
-             now_stamp(db)])
-    return Field(name, type_, entity, new.choices, cursor.lastrowid)
+             now_stamp(db), int(private)])
+    return Field(name, type_, entity, new.choices, cursor.lastrowid, private=private)
 
 
 def definitions(db: Connection, entity: str = "contacts") -> list[Field]:
     """The fields of ``entity``, by name, each with how many records hold a value."""
     values = _VALUES[entity]
-    return [Field(name, type_, entity, tuple(json.loads(choices)) if choices else (), id_, used)
-            for id_, name, type_, choices, used in db.execute(
+    return [Field(name, type_, entity, tuple(json.loads(choices)) if choices else (), id_, used,
+                  bool(private))
+            for id_, name, type_, choices, used, private in db.execute(
                 f"SELECT f.id, f.name, f.type, f.choices, (SELECT count(*) FROM {values} v"
-                "  WHERE v.field_id = f.id) FROM custom_fields f WHERE f.entity = ?"
+                "  WHERE v.field_id = f.id), f.private FROM custom_fields f WHERE f.entity = ?"
                 " ORDER BY f.name", [entity])]
+
+
+def private_names(db: Connection, entity: str = "contacts") -> frozenset[str]:
+    """The names of the fields marked private."""
+    return frozenset(name for (name,) in db.execute(
+        "SELECT name FROM custom_fields WHERE entity = ? AND private", [entity]))
+
+
+def set_private(db: Connection, name: str, private: bool, entity: str = "contacts") -> Field:
+    """Mark a field private (withheld from an assistant) or not; the field as it now is."""
+    with transaction(db):
+        current = get(db, name, entity)
+        db.execute("UPDATE custom_fields SET private = ? WHERE id = ?", [int(private), current.id])
+    return replace(current, private=private)
 
 
 def find(db: Connection, name: str, entity: str = "contacts") -> Field | None:
@@ -144,7 +160,7 @@ def rename(db: Connection, old: str, new: str, entity: str = "contacts") -> Fiel
         if find(db, new, entity):
             raise InvalidInput(f"{entity} already have a field {new!r}")
         db.execute("UPDATE custom_fields SET name = ? WHERE id = ?", [new, current.id])
-    return Field(new, current.type, entity, current.choices, current.id, current.used)
+    return replace(current, name=new)
 
 
 def remove(db: Connection, name: str, entity: str = "contacts") -> Field:

@@ -599,3 +599,9 @@ def m020_personal_facts(db: Database) -> None:
         )""",
         "CREATE INDEX contact_gifts_contact ON contact_gifts(contact_id, given_on)",
     )
+
+
+@migrations()
+def m021_private_fields(db: Database) -> None:
+    """A custom field may be private: `crm mcp` withholds it unless told otherwise."""
+    _run(db, "ALTER TABLE custom_fields ADD COLUMN private INTEGER NOT NULL DEFAULT 0")

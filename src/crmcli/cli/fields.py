@@ -1,4 +1,4 @@
-"""Custom field commands: field add, list, rename, rm."""
+"""Custom field commands: field add, list, rename, rm, private, public."""
 
 from enum import StrEnum
 from typing import Annotated
@@ -41,14 +41,18 @@ On = Annotated[Entity, typer.Option("--on", help="Which records hold the field."
 
 @app.command(epilog="Examples:\n\n  crm field add budget --type number\n\n"
              "  crm field add segment --type choice --choices smb,mid,enterprise\n\n"
+             "  crm field add salary --type number --private\n\n"
              "  crm edit ana --set budget=12000")
 def add(name: Name,
         type_: Annotated[FieldType, typer.Option("--type", help="What the field holds.")],
         choices: Annotated[str | None, typer.Option(
             help="For --type choice: the values it may hold, a,b,c.")] = None,
-        on: On = Entity.contacts) -> None:
+        on: On = Entity.contacts,
+        private: Annotated[bool, typer.Option(
+            "--private", help="Withhold it from an assistant (crm mcp) unless "
+            "--include-private.")] = False) -> None:
     """Define a custom field."""
-    created = fields.define(state().db, name, type_.value, on.value, choices)
+    created = fields.define(state().db, name, type_.value, on.value, choices, private)
     out().created(created.id, f"Added field {created.name} ({created.type}) on {on.value}")
 
 
@@ -56,10 +60,26 @@ def add(name: Name,
 def list_fields(on: On = Entity.contacts, format_: FormatOption = None,
                 as_json: JsonOption = False, as_csv: CsvOption = False) -> None:
     """List the custom fields and how many records hold a value."""
-    rows = ({"name": f.name, "type": f.type, "choices": ", ".join(f.choices), "used": f.used}
-            for f in fields.definitions(state().db, on.value))
+    rows = ({"name": f.name, "type": f.type, "choices": ", ".join(f.choices), "used": f.used,
+             "private": f.private} for f in fields.definitions(state().db, on.value))
     out(format_, as_json, as_csv).records(
-        rows, [("name", "Field"), ("type", "Type"), ("choices", "Choices"), ("used", "Used")])
+        rows, [("name", "Field"), ("type", "Type"), ("choices", "Choices"), ("used", "Used"),
+               ("private", "Private")])
+
+
+@app.command(epilog="Examples:\n\n  crm field private salary\n\n"
+             "  crm field private tier --on companies")
+def private(name: Name, on: On = Entity.contacts) -> None:
+    """Mark a field private: crm mcp withholds it unless started with --include-private."""
+    fields.set_private(state().db, name, True, on.value)
+    info(f"field {name} is private")
+
+
+@app.command(epilog="Examples:\n\n  crm field public salary")
+def public(name: Name, on: On = Entity.contacts) -> None:
+    """Mark a private field public again (crm mcp shows it)."""
+    fields.set_private(state().db, name, False, on.value)
+    info(f"field {name} is public")
 
 
 @app.command(epilog="Examples:\n\n  crm field rename budget annual_budget\n\n"

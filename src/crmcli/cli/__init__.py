@@ -48,7 +48,7 @@ COMMANDS = {
     "follow-up": "followups", "due": "followups", "done": "followups", "snooze": "followups",
     "followups": "followups", "birthdays": "followups", "remind": "followups",
     "journal": "journal", "undo": "journal", "forget": "journal", "dump": "journal",
-    "load": "journal", "sync": "sync",
+    "load": "journal", "sync": "sync", "mcp": "mcp_server",
     "config": "config", "dashboard": "dashboard", "demo": "demo", "backup": "backup",
 }
 

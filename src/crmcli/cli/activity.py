@@ -46,23 +46,28 @@ def log(
     outcome: Annotated[str | None, typer.Option(help="How it went, in a word or two.")] = None,
 ) -> None:
     """Record an interaction (call, email, meeting...); prints its id."""
+    contact = contacts.resolve(state().db, ref)
+    logged = record_interaction(contact.id, kind, sys.stdin.read() if text == "-" else text,
+                                at, duration, outcome)
+    out().created(logged.id, f"Logged {logged.kind} {logged.id} with {contact.name}")
+
+
+def record_interaction(contact_id: int, kind: str, text: str | None, at: str | None,
+                       duration: str | None, outcome: str | None) -> Interaction:
+    """Log an interaction as typed (``at`` and ``duration`` as words); `crm log` and the
+    assistant's tool both write through here."""
     from crmcli.dates import parse_when, stamp
 
     current = state()
-    db = current.db
-    contact = contacts.resolve(db, ref)
     now = current.now
     when = parse_when(at, now, current.config.date_order, past=True) if at else None
     if when and when.moment > now:
         raise InvalidInput(f"--at {at!r} is in the future; log what happened, and plan what "
                            "comes next with 'crm follow-up'")
-    happened = stamp(when.moment if when else now)
-    logged = activity.log_interaction(db, Interaction(
-        contact_id=contact.id, kind=kind.lower(), happened_at=happened,
-        body=(sys.stdin.read() if text == "-" else text or ""),
-        duration_minutes=activity.parse_duration(duration) if duration else None,
+    return activity.log_interaction(current.db, Interaction(
+        contact_id=contact_id, kind=kind.lower(), happened_at=stamp(when.moment if when else now),
+        body=text or "", duration_minutes=activity.parse_duration(duration) if duration else None,
         outcome=outcome))
-    out().created(logged.id, f"Logged {logged.kind} {logged.id} with {contact.name}")
 
 
 @app.command(epilog="Examples:\n\n  crm unlog 42\n\n  crm unlog 42 --undo")

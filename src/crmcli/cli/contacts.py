@@ -57,7 +57,7 @@ Sets = Annotated[list[str], typer.Option(
 Unsets = Annotated[list[str], typer.Option("--unset", help="Clear this custom field.")]
 
 
-def _details(values: list[str]) -> list[Detail]:
+def details(values: list[str]) -> list[Detail]:
     return [Detail(*split_label(value)) for value in values]
 
 
@@ -95,17 +95,26 @@ def add(
     set_: Sets = [],
 ) -> None:
     """Add a contact and print its id."""
+    referrer = _referrer(referred_by)
+    contact = create_contact(Contact(
+        name=name, emails=details(email), phones=details(phone), addresses=details(address),
+        urls=details(url), company=company, title=title, tags=tag, birthday=_birthday(birthday),
+        anniversary=_birthday(anniversary, "anniversary"), how_we_met=how_we_met,
+        met_on=_birthday(met_on, "met-on"), interests=interest), note, set_, referrer)
+    out().created(contact.id, f"Added contact {contact.id}: {contact.name}")
+
+
+def create_contact(contact: Contact, note: str | None = None, set_: list[str] = (),
+                   referrer: tuple | None = None) -> Contact:
+    """Tidy, check and save a new contact with its first note, custom fields and referrer,
+    warning on stderr of what looks wrong; `crm add` and the assistant's tool both write
+    through here."""
     from crmcli import fields
     from crmcli.db import transaction
 
     db = state().db
-    referrer = _referrer(referred_by)
     changes = fields.parse_assignments(set_)
-    contact, warnings = contact_rules.tidy(Contact(
-        name=name, emails=_details(email), phones=_details(phone), addresses=_details(address),
-        urls=_details(url), company=company, title=title, tags=tag, birthday=_birthday(birthday),
-        anniversary=_birthday(anniversary, "anniversary"), how_we_met=how_we_met,
-        met_on=_birthday(met_on, "met-on"), interests=interest))
+    contact, warnings = contact_rules.tidy(contact)
     contact = contact_rules.validate(contact, phones.region())
     phones.warn(warnings + duplicates.shared_details(db, contact, phones.region()))
     with transaction(db):
@@ -117,7 +126,7 @@ def add(
     phones.suggest_region(contact.phones)
     for hint in relationships.link_hints(db, contact):
         info(f"hint: {hint}")
-    out().created(contact.id, f"Added contact {contact.id}: {contact.name}")
+    return contact
 
 
 @app.command("list", epilog="Examples:\n\n  crm list nunez\n\n  crm list --tag vip --sort updated"

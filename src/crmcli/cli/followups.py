@@ -78,18 +78,33 @@ def follow_up(
     if text is not None and not " ".join(text).strip():
         raise InvalidInput("the follow-up's text is empty: say what to do, or leave it out")
     contact = contacts.resolve(db, ref) if ref is not None else None
-    typed = _when(when, now)
-    created = followups.create(db, contact.id if contact else None, typed,
-                               " ".join(text or []), every, from_done, deal)
+    created = create_follow_up(contact.id if contact else None, when, " ".join(text or []),
+                               every, from_done, deal)
     repeat = ""
     if created.rule:
         from crmcli import recurrence
 
         repeat = f", {recurrence.describe(recurrence.parse_rule(created.rule))}"
-        _say_when_moved(typed, created, now)
     who = f" for {contact.name}" if contact else ""
     _announce(created, f"Follow-up {created.id}{who}: {followups.due_text(created, now)}"
               f"{repeat}")
+
+
+def create_follow_up(contact_id: int | None, when: str, text: str, every: str | None = None,
+                     from_done: bool = False, deal: int | None = None):
+    """Add a follow-up as typed (``when`` as words); `crm follow-up` and the assistant's tool
+    both write through here."""
+    now = state().now
+    typed = _when(when, now)
+    created = followups.create(state().db, contact_id, typed, text, every, from_done, deal)
+    if created.rule:
+        _say_when_moved(typed, created, now)
+    return created
+
+
+def snooze_follow_up(followup_id: int, when: str):
+    """Move a follow-up to ``when`` (words, counting from now)."""
+    return followups.snooze(state().db, followup_id, _when(when, state().now))
 
 
 def _say_when_moved(typed: When, saved, now) -> None:
@@ -147,9 +162,8 @@ def snooze(
     when: Annotated[str, typer.Argument(help=WHEN_HELP + " Without an hour, keeps its hour.")],
 ) -> None:
     """Move a follow-up to another day (counting from now)."""
-    now = state().now
-    moved = followups.snooze(state().db, followup_id, _when(when, now))
-    info(f"snoozed {moved.id} to {followups.due_text(moved, now)}")
+    moved = snooze_follow_up(followup_id, when)
+    info(f"snoozed {moved.id} to {followups.due_text(moved, state().now)}")
 
 
 # ----------------------------------------------------------------- followups list / edit / rm

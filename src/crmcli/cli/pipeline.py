@@ -55,10 +55,17 @@ def pipeline_command(
     out(format_, as_json, as_csv).page(
         lambda: PipelineBoard(reports.board(current.db, stage_list, where, cards),
                               current.today, decimal()),
-        lambda: [totals | {"deals": list(records(found, stage_list))}
-                 for totals, found in reports.board(current.db, stage_list, where)],
+        lambda: board_records(stage_list, where),
         columns=TOTALS_COLUMNS,
         rows=lambda: reports.stage_totals(current.db, stage_list, where))
+
+
+def board_records(stage_list, where) -> list[dict]:
+    """The board as `crm pipeline --json` prints it: each stage's totals and its deals."""
+    from crmcli import reports
+
+    return [totals | {"deals": list(records(found, stage_list))}
+            for totals, found in reports.board(state().db, stage_list, where)]
 
 
 @app.command(epilog="Examples:\n\n  crm forecast\n\n  crm forecast --by quarter --json")

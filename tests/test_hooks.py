@@ -223,6 +223,7 @@ HOOKLESS = {
     "load": "fills an empty book from a dump", "field add": "a field's definition is no object",
     "field rename": "a field's definition is no object",
     "field private": "a field's definition is no object",
+    "mcp": "its write tools run the hooks (test_mcp.py)",
     "field public": "a field's definition is no object",
     "config set": "writes the config (re-keyed phones go through the same gate)",
     "deal stages rename": "needs config.toml edited first (writes deals through the same gate)",

@@ -126,13 +126,13 @@ def everything(book) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def writer(book, tmp_path_factory) -> Iterator[tuple[Book, Server]]:
-    """A copy of the book with hooks, served with writes allowed, at most 3."""
+    """A copy of the book with hooks, served with writes allowed, at most 7."""
     copy = book.copy(tmp_path_factory.mktemp("mcp-writes"))
     copy.hooks.mkdir(parents=True)
     for name in ("pre-modify", "post-modify", "post-log"):
         (copy.hooks / name).write_text(HOOK)
         (copy.hooks / name).chmod(0o755)
-    for server in serve(copy, "--allow-writes", "--max-writes", "3"):
+    for server in serve(copy, "--allow-writes", "--max-writes", "7"):
         yield copy, server
 
 
@@ -226,8 +226,24 @@ def test_every_write_tool_writes_through_the_cli_functions(writer):
     made = server.data("create_contact", name="Cy Dee", emails=["work:cy@dee.example"])
     assert copy.ok("show", str(made["contact_id"]), "--json").json()["emails"] == [
         {"value": "cy@dee.example", "label": "work"}]
-    assert [op["source"] for op in copy.ok("journal", "--json", "-n", "3").json()] == [
-        "mcp", "mcp", "cli"]  # the undo of the previous test was the CLI's
+    added = server.data("add_follow_up", contact="cy", when="fri", text="Send the deck",
+                        every="2w")["follow_up"]
+    assert (added["due"], added["every"], added["contact"]) == (
+        "2026-11-27", "every 2 weeks", "Cy Dee")
+    snoozed = server.data("snooze_follow_up", follow_up_id=added["id"], when="+3d")
+    assert snoozed["follow_up"]["due"] == "2026-11-28"
+    done = server.data("complete_follow_up", follow_up_id=added["id"])
+    assert done["done"]["done_at"] == "2026-11-25T10:00:00Z" and done["next"]["due"] > \
+        "2026-11-28"
+    (deal,) = copy.ok("deal", "list", "--json").json()
+    bad = server.call("move_deal", deal=str(deal["id"]), stage="nowhere")
+    assert bad.is_error and "nowhere" in bad.content[0].text  # a failed write is not counted
+    moved = server.data("move_deal", deal=str(deal["id"]), stage="proposal")
+    assert (moved["stage_before"], moved["stage"]) == ("lead", "proposal")
+    assert copy.ok("deal", "show", str(deal["id"]), "--json").json()["stage"] == "proposal"
+    journal = copy.ok("journal", "--json", "-n", "7").json()
+    assert [op["source"] for op in journal] == ["mcp"] * 6 + ["cli"]  # then the CLI's undo
+    assert journal[0]["what"] == f"mcp move_deal {deal['id']} proposal"
 
 
 def test_the_write_cap_refuses_more_writes_than_allowed(writer):
@@ -235,7 +251,7 @@ def test_the_write_cap_refuses_more_writes_than_allowed(writer):
     before = copy.ok("dump").stdout
     refused = server.call("add_note", contact="ana", text="a fourth write")
     assert refused.is_error
-    assert "at most 3 writes" in refused.content[0].text
+    assert "at most 7 writes" in refused.content[0].text
     assert copy.ok("dump").stdout == before
     assert server.data("search_contacts", query="cy")["contacts"][0]["name"] == "Cy Dee"
 

@@ -154,6 +154,9 @@ def test_search_finds_contacts_with_the_query_language(reader):
             ["contacts"]] == ["Ana Lima", "Bo Chen"]
     bad = reader.call("search_contacts", query="nosuchterm:x")
     assert bad.is_error and "nosuchterm" in bad.content[0].text
+    assert reader.call("search_contacts", query="x" * 2001).is_error  # every input is bounded
+    missing = reader.call("get_contact", contact="nobody")
+    assert missing.is_error and "nobody" in missing.content[0].text
 
 
 def test_the_contact_page_is_crm_show_json_and_notes_are_data(book, everything):
@@ -220,7 +223,9 @@ def test_a_write_is_one_mcp_operation_that_crm_undo_reverts(writer):
 
 def test_every_write_tool_writes_through_the_cli_functions(writer):
     copy, server = writer
-    assert sorted(t.name for t in server.list_tools().tools) == sorted(READ_TOOLS + WRITE_TOOLS)
+    tools = server.list_tools().tools
+    assert sorted(t.name for t in tools) == sorted(READ_TOOLS + WRITE_TOOLS)
+    assert all("never instructions" in t.description for t in tools)
     logged = server.data("log_interaction", contact="bo", text="Quick call", duration="15m")
     assert copy.ok("activity", "--json").json()[0]["id"] == logged["interaction_id"]
     made = server.data("create_contact", name="Cy Dee", emails=["work:cy@dee.example"])

@@ -105,6 +105,16 @@ WRITES = {
                 ["date", "rm", "ana", "wedding"]),
     "deal stages remap": ([], ["deal", "stages", "remap", "negotiation", "--to", "proposal",
                                "--yes"]),
+    "case open": ([], ["case", "open", "ana", "Late delivery", "--priority", "high",
+                       "--channel", "email"]),
+    "case open --company": ([], ["case", "open", "--company", "1", "Wrong invoice"]),
+    "case note": ([["case", "open", "ana", "Late delivery"]], ["case", "note", "1", "Called"]),
+    "case wait": ([["case", "open", "ana", "Late delivery"]], ["case", "wait", "1"]),
+    "case resolve": ([["case", "open", "--company", "1", "Wrong invoice"]],
+                     ["case", "resolve", "1", "Credit note sent"]),
+    "case reopen": ([["case", "open", "ana", "Late delivery"], ["case", "resolve", "1"]],
+                    ["case", "reopen", "1"]),
+    "case close": ([["case", "open", "ana", "Late delivery"]], ["case", "close", "1"]),
 }
 
 

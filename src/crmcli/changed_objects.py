@@ -34,7 +34,12 @@ OWNERS: dict[str, tuple[str, str] | None] = {
     "deals": ("deal", "id"), "deal_stage_changes": ("deal", "deal_id"),
     "custom_fields": None, "mail_opt_outs": ("contact", "contact_id"),
     "segments": None, "campaigns": None, "campaign_recipients": None,
+    # A case is its contact's (else its company's, see FALLBACK_OWNERS); every entry in its
+    # history also changes the case's row, so the history itself needs no owner.
+    "cases": ("contact", "contact_id"), "case_events": None,
 }
+# Owners for rows whose first owner's column is empty: a case opened for a company alone.
+FALLBACK_OWNERS = {"cases": ("company", "company_id")}
 _OBJECT_TABLES = {"contact": "contacts", "company": "companies", "deal": "deals"}
 
 
@@ -91,10 +96,16 @@ def _owners(db: Connection, change: Change) -> list[tuple[str, int]]:
     kind, column = owner
     if column == "id":
         return [(kind, change.row_id)]
+    fallback = FALLBACK_OWNERS.get(change.table)
+    return _owners_by(db, change, kind, column) or (
+        _owners_by(db, change, *fallback) if fallback else [])
+
+
+def _owners_by(db: Connection, change: Change, kind: str, column: str) -> list[tuple[str, int]]:
     row = db.execute(f'SELECT "{column}" FROM {change.table} WHERE rowid = ?',
                      [change.row_id]).fetchone()
-    ids = {row[0] if row else None, change.old.get(column)}
-    return [(kind, value) for value in sorted(ids - {None})]
+    ids = {row[0] if row else None, change.old.get(column)} - {None}
+    return [(kind, value) for value in sorted(ids)]
 
 
 def presence(db: Connection, kind: str, object_id: int) -> str:

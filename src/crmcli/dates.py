@@ -337,6 +337,24 @@ def parse_days(text: str) -> int:
     return days
 
 
+_LENGTH_UNITS = {**_UNITS, "h": "hours", "hour": "hours", "hours": "hours",
+                 "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes"}
+
+
+def parse_length(text: str):
+    """A length of time that may be shorter than a day (``4h``, ``30 min``, ``2d``, ``1w``,
+    ``1m``), as a dateutil ``relativedelta`` (calendar months and years, as in ``+1m``)."""
+    from dateutil.relativedelta import relativedelta
+
+    match = _DURATION.fullmatch(" ".join(text.lower().split()))
+    unit = match and _LENGTH_UNITS.get(match[2] or "days")
+    if not unit:
+        raise InvalidInput(f"{text!r} is not a length of time (try 4h, 2d, 1w or 1m)")
+    if int(match[1]) * _UNIT_DAYS.get(unit, 0) > _MAX_DAYS or len(match[1]) > 7:
+        raise InvalidInput(f"{text!r} is too long a time (at most 100 years)")
+    return relativedelta(**{unit: int(match[1])})
+
+
 def format_when(when: When, date_order: str = "DMY") -> str:
     """``when`` written in the date language, so that :func:`parse_when` reads it back the same:
     a full numeric date in ``date_order`` (ISO for YMD), then ``HH:MM`` if it has a time."""

@@ -30,7 +30,8 @@ _NOUNS = {"companies": "company", "company_details": "company detail",
           "contact_field_values": "field value", "company_field_values": "field value",
           "segments": "segment", "contact_dates": "date", "campaigns": "campaign",
           "contact_interests": "interest", "contact_gifts": "gift",
-          "campaign_recipients": "recipient", "mail_opt_outs": "opt-out"}
+          "campaign_recipients": "recipient", "mail_opt_outs": "opt-out", "cases": "case",
+          "case_events": "case entry"}
 _VERBS = {"insert": "added", "update": "changed", "delete": "removed"}
 _DETAIL_NOUNS = {"email": "email", "phone": "phone", "address": "address", "url": "web address"}
 _CARD_FILES = (".vcf", ".vcard")
@@ -55,6 +56,8 @@ def summary(db: Connection, operation: Operation) -> str:
     describe = _DESCRIBERS.get(words[0] if words else "")
     if words[:1] == ["deal"]:
         describe = _deal
+    if words[:1] == ["case"]:
+        describe = _case
     return (describe and describe(db, operation, words)) or _counted(db, operation.id)
 
 
@@ -182,6 +185,18 @@ def _deal(db: Connection, operation: Operation, words: list[str]) -> str | None:
     verb = {"add": "added", "rm": "removed", "restore": "restored", "edit": "edited"}.get(
         words[1] if len(words) > 1 else "", "changed")
     return f"{verb} {label}"
+
+
+def _case(db: Connection, operation: Operation, words: list[str]) -> str | None:
+    """``case #3 Late delivery: opened`` (or noted, waiting, resolved...)."""
+    rows = db.execute(
+        "SELECT e.kind, k.id, k.title FROM journal_changes j JOIN case_events e ON e.id = j.row_id"
+        " JOIN cases k ON k.id = e.case_id WHERE j.operation_id = ? AND j.table_name ="
+        " 'case_events' AND j.kind = 'insert' ORDER BY j.id", [operation.id]).fetchall()
+    if not rows or len({row[1] for row in rows}) != 1:
+        return None
+    done = ", ".join(dict.fromkeys("noted" if kind == "note" else kind for kind, _, _ in rows))
+    return f"case #{rows[0][1]} {rows[0][2]}: {done}"
 
 
 def _stage_change(db: Connection, operation_id: int) -> tuple[str | None, str] | None:

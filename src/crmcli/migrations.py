@@ -605,3 +605,53 @@ def m020_personal_facts(db: Database) -> None:
 def m021_private_fields(db: Database) -> None:
     """A custom field may be private: `crm mcp` withholds it unless told otherwise."""
     _run(db, "ALTER TABLE custom_fields ADD COLUMN private INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations()
+def m022_cases(db: Database) -> None:
+    """Service cases: a customer's request or complaint with a status, a promise (``due_at``,
+    pushed later by the time the case waits on the customer) and a history of events."""
+    _run(
+        db,
+        """CREATE TABLE cases (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            uid TEXT NOT NULL UNIQUE,
+            contact_id INTEGER REFERENCES contacts(id) ON DELETE CASCADE,
+            company_id INTEGER REFERENCES companies(id) ON DELETE SET NULL,
+            deal_id INTEGER REFERENCES deals(id) ON DELETE SET NULL,
+            title TEXT NOT NULL,
+            priority TEXT NOT NULL DEFAULT 'normal'
+                CHECK (priority IN ('low', 'normal', 'high', 'urgent')),
+            channel TEXT,
+            status TEXT NOT NULL DEFAULT 'open'
+                CHECK (status IN ('open', 'waiting', 'resolved', 'closed')),
+            opened_at TEXT NOT NULL,
+            due_at TEXT,
+            paused_seconds INTEGER NOT NULL DEFAULT 0,
+            waiting_since TEXT,
+            waiting_until TEXT,
+            first_response_at TEXT,
+            resolved_at TEXT,
+            closed_at TEXT,
+            resolution TEXT,
+            updated_at TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            CHECK (contact_id IS NOT NULL OR company_id IS NOT NULL)
+        )""",
+        "CREATE INDEX cases_status ON cases(status, due_at)",
+        "CREATE INDEX cases_contact ON cases(contact_id, status)",
+        "CREATE INDEX cases_company ON cases(company_id, status)",
+        """CREATE TRIGGER cases_version AFTER UPDATE ON cases
+            WHEN NEW.version <= OLD.version
+            BEGIN UPDATE cases SET version = OLD.version + 1 WHERE id = OLD.id; END""",
+        """CREATE TABLE case_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('opened', 'note', 'waiting', 'resumed',
+                                               'resolved', 'reopened', 'closed')),
+            body TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX case_events_case ON case_events(case_id, at)",
+        "CREATE INDEX case_events_at ON case_events(at)",
+    )

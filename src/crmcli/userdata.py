@@ -16,14 +16,14 @@ USER_TABLES = (
     "interactions", "deals", "deal_stage_changes", "followups", "relationships",
     "custom_fields", "contact_field_values", "company_field_values", "segments",
     "contact_dates", "contact_interests", "contact_gifts",
-    "campaigns", "campaign_recipients", "mail_opt_outs",
+    "campaigns", "campaign_recipients", "mail_opt_outs", "cases", "case_events",
 )
 # Columns of user tables that are caches: neither dumped nor journaled, emptied on a restore.
 CACHE_COLUMNS = {"contact_cards": ("rendered", "rendered_for")}
 # Row versions: neither dumped nor journaled either; a trigger raises them on every write, an
 # undo's included (see migrations.m011_row_versions).
 VERSION_COLUMNS = {"contacts": ("version",), "companies": ("version",), "deals": ("version",),
-                   "followups": ("version",)}
+                   "followups": ("version",), "cases": ("version",)}
 # Tables that are not user data, and why they are left out of dumps and of the journal.
 OTHER_TABLES = {
     "reminders_sent": "delivery state: what `crm remind` sent (an undo never mails anyone again)",

@@ -25,7 +25,8 @@ ARGUMENTS = {"show": ["1"], "deal show": ["1"], "company show": ["1"],
              "notes search": ["pilot"], "followups list": ["ana"], "notes list": ["ana"],
              "sync": ["--no-command"], "sync run": ["--no-command"],
              "relations": ["1"], "gifts": ["1"], "segment show": ["vips"], "date list": ["1"],
-             "campaign status": ["news"], "campaign send": ["news", "--dry-run"]}
+             "campaign status": ["news"], "campaign send": ["news", "--dry-run"],
+             "case show": ["1"]}
 TYPE_IS_T = {"log", "activity"}  # where -t has always meant --type
 
 
@@ -54,6 +55,8 @@ def book(tmp_path_factory):
     run = CliRunner().invoke
     assert run(app, ["--db", str(path), "demo"], env=env).exit_code == 0
     assert run(app, ["--db", str(path), "segment", "save", "vips", "tag:vip"],
+               env=env).exit_code == 0
+    assert run(app, ["--db", str(path), "case", "open", "1", "Late delivery", "--due", "today"],
                env=env).exit_code == 0
     (folder / "news.md").write_text("Subject: News\nFrom: me@example.com\n\nHello\n")
     assert run(app, ["--db", str(path), "campaign", "new", "news", "--to", "@vips",

@@ -232,11 +232,20 @@ def trash_interaction(db: Connection, interaction_id: int, restore: bool = False
 # ---------------------------------------------------------------------------------- timeline
 
 
+# Each entry in a contact's service case, as a timeline row (a company's own cases have no
+# contact, and show on the company's page instead).
+_CASE_EVENTS = (
+    "(SELECT e.id, e.at, k.contact_id, 'case #' || k.id || ' ' || e.kind || ': ' || k.title"
+    " || CASE WHEN e.body != '' AND e.kind != 'opened' THEN ' - ' || e.body ELSE '' END AS body,"
+    " NULL AS deleted_at FROM case_events e JOIN cases k ON k.id = e.case_id"
+    " WHERE k.contact_id IS NOT NULL)")
+
+
 @dataclass
 class Event:
-    """One line of a timeline: a note or an interaction."""
+    """One line of a timeline: a note, an interaction or an entry in a service case."""
 
-    kind: str  # "note" or an interaction kind
+    kind: str  # "note", an interaction kind, or "case"
     id: int
     at: str  # UTC ISO 8601
     contact_id: int
@@ -259,7 +268,7 @@ class TimelineFilter:
 
 
 def timeline(db: Connection, where: TimelineFilter) -> list[Event]:
-    """Notes and interactions, newest first (see :func:`iter_timeline`)."""
+    """Notes, interactions and case entries, newest first (see :func:`iter_timeline`)."""
     return list(iter_timeline(db, where))
 
 
@@ -272,10 +281,15 @@ def iter_timeline(db: Connection, where: TimelineFilter) -> Iterator[Event]:
         sql, values = _branch("notes", "'note'", "created_at", "NULL, NULL", where)
         branches.append(sql)
         params += values
-    kinds = [k for k in where.kinds if k != "note"] if where.kinds else list(INTERACTION_KINDS)
+    kinds = ([k for k in where.kinds if k not in ("note", "case")] if where.kinds
+             else list(INTERACTION_KINDS))
     if kinds:
         sql, values = _branch("interactions", "kind", "happened_at", "duration_minutes, outcome",
                               where, kinds)
+        branches.append(sql)
+        params += values
+    if not where.kinds or "case" in where.kinds:
+        sql, values = _branch(_CASE_EVENTS, "'case'", "at", "NULL, NULL", where)
         branches.append(sql)
         params += values
     if not branches:

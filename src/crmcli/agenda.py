@@ -1,6 +1,6 @@
-"""The agenda: follow-ups overdue, due today and coming up; contacts to get back in touch with;
-birthdays and anniversaries. Used by ``crm due``, ``crm birthdays``, ``crm remind`` and the
-dashboard.
+"""The agenda: follow-ups overdue, due today and coming up; overdue service cases; contacts to
+get back in touch with; birthdays and anniversaries. Used by ``crm due``, ``crm birthdays``,
+``crm remind`` and the dashboard.
 
 Days are local days: "today" is the date of ``now`` in its zone (the configured one). An all-day
 follow-up is due on its calendar day whatever the zone; a timed one on the day its instant
@@ -19,7 +19,9 @@ from sqlite3 import Connection
 from typing import TYPE_CHECKING
 
 from crmcli.activity import last_contact_sql
-from crmcli.dates import humanize, next_occurrence, parse_days, stamp
+from crmcli.cases import Case
+from crmcli.cases import overdue as overdue_cases
+from crmcli.dates import humanize, next_occurrence, parse_days, parse_stamp, stamp
 from crmcli.errors import ConfigError, InvalidInput
 from crmcli.followups import Entry, due_date, due_text, local_due_text, open_entries
 from crmcli.models import PartialDate
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
     from crmcli.config import Config
 
 FOLLOW_UP_SECTIONS = ("overdue", "today", "upcoming")
+SECTIONS = ("cases", "overdue", "today", "upcoming", "keep_in_touch", "birthdays")
 
 
 @dataclass
@@ -69,11 +72,12 @@ class Agenda:
     upcoming: list[Entry] = field(default_factory=list)
     keep_in_touch: list[KeepInTouch] = field(default_factory=list)
     birthdays: list[Occasion] = field(default_factory=list)
+    cases: list[Case] = field(default_factory=list)  # overdue service cases
 
     @property
     def is_empty(self) -> bool:
         return not (self.overdue or self.today or self.upcoming or self.keep_in_touch
-                    or self.birthdays)
+                    or self.birthdays or self.cases)
 
 
 def build(db: Connection, now: dt.datetime, config: Config, within_days: int | None = 7
@@ -91,6 +95,7 @@ def build(db: Connection, now: dt.datetime, config: Config, within_days: int | N
         section.append(item)
     agenda.keep_in_touch = keep_in_touch(db, now, tag_cadences(config))
     agenda.birthdays = occasions(db, today, today + dt.timedelta(days=window))
+    agenda.cases = overdue_cases(db, now)
     return agenda
 
 
@@ -234,6 +239,11 @@ def records(agenda: Agenda, sections: tuple[str, ...] | None = None) -> Iterator
 
 def _rows(agenda: Agenda) -> Iterator[dict]:
     now, zone = agenda.now, agenda.now.tzinfo
+    for case in agenda.cases:
+        yield _row("cases", "case", case.contact_id, case.contact, case.company,
+                   parse_stamp(case.due_at).astimezone(zone).isoformat(timespec="minutes"),
+                   case.title, id=case.id,
+                   due_at=case.due_at)
     for section in FOLLOW_UP_SECTIONS:
         for item in getattr(agenda, section):
             followup = item.followup

@@ -147,7 +147,8 @@ def overdue_sql(now: dt.datetime) -> str:
 def _columns(now: dt.datetime) -> str:
     status, due = effective_sql(now)
     return ("k.id, k.uid, k.title, k.priority, k.channel, " + status + ", k.contact_id, c.name,"
-            " k.company_id, co.name, k.deal_id, k.opened_at, " + due + ", k.waiting_until,"
+            " k.company_id, co.name, k.deal_id, k.opened_at, " + due + ", CASE WHEN (" + status
+            + ") = 'waiting' THEN k.waiting_until END,"
             " k.first_response_at, k.resolved_at, k.closed_at, k.resolution, k.updated_at, "
             + overdue_sql(now))
 

@@ -5,10 +5,11 @@ assembled once for both the Rich view and the JSON record."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from crmcli import activity, companies, contacts, deals, handles, money
+from crmcli import activity, cases, companies, contacts, deals, handles, money
 
 if TYPE_CHECKING:
     from sqlite3 import Connection
@@ -28,7 +29,10 @@ class CompanyProfile:
     history: list[activity.Event]
     notes: list[Note]
     last_contacted_at: str | None
+    now: dt.datetime
     handles: list[dict] = dataclasses.field(default_factory=list)  # IM and social profiles
+    # Open and waiting service cases of the company and its people, overdue first.
+    cases: list[cases.Case] = dataclasses.field(default_factory=list)
 
     def totals(self, which: str) -> dict[str, int]:
         """The value of the open or won deals per currency, in minor units."""
@@ -39,7 +43,8 @@ class CompanyProfile:
         return dict(sorted(summed.items()))
 
 
-def load(db: Connection, company: Company, people_shown: int | None = None) -> CompanyProfile:
+def load(db: Connection, company: Company, now: dt.datetime, people_shown: int | None = None
+         ) -> CompanyProfile:
     """Everything the page shows; ``people_shown``: only that many people, those last in
     touch first (a page), else all of them by name (the JSON record)."""
     if people_shown is None:
@@ -60,8 +65,9 @@ def load(db: Connection, company: Company, people_shown: int | None = None) -> C
         history=activity.timeline(db, activity.TimelineFilter(company_id=company.id,
                                                               limit=HISTORY)),
         notes=companies.notes_for(db, company.id),
-        last_contacted_at=last,
-        handles=handles.for_company(db, company.id))
+        last_contacted_at=last, now=now,
+        handles=handles.for_company(db, company.id),
+        cases=list(cases.iter_cases(db, cases.Filter(company_id=company.id), now)))
 
 
 def to_record(profile: CompanyProfile, pipeline: Pipeline) -> dict:
@@ -81,4 +87,5 @@ def to_record(profile: CompanyProfile, pipeline: Pipeline) -> dict:
                   for n in profile.notes],
         "history": [activity.event_record(event) for event in profile.history],
         "handles": list(profile.handles),
+        "open_cases": [cases.to_record(case) for case in profile.cases],
     }

@@ -1,9 +1,9 @@
 """The reminder digest of ``crm remind``: what to tell, as plain text and as HTML tables.
 
-It lists follow-ups overdue and due today, contacts to get back in touch with, and birthdays
-and anniversaries in the next ``days_ahead`` days; follow-ups coming up in those days are added
-for context but never trigger a message on their own. Every item has a key (its kind, id and
-date) so that what was sent today is not sent again (see
+It lists overdue service cases, follow-ups overdue and due today, contacts to get back in touch
+with, and birthdays and anniversaries in the next ``days_ahead`` days; follow-ups coming up in
+those days are added for context but never trigger a message on their own. Every item has a
+key (its kind, id and date) so that what was sent today is not sent again (see
 :func:`crmcli.followups.already_sent`). Delivery is :mod:`crmcli.mailer`'s business.
 """
 
@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from crmcli.agenda import Agenda, KeepInTouch, Occasion, occasion_text, touch_detail, when_text
-from crmcli.dates import humanize, short_date
+from crmcli.cases import Case
+from crmcli.dates import humanize, parse_stamp, short_date
 from crmcli.followups import Entry
 from crmcli.text import safe
 
@@ -29,6 +30,7 @@ class Digest:
     keep_in_touch: list[KeepInTouch] = field(default_factory=list)
     birthdays: list[Occasion] = field(default_factory=list)
     upcoming: list[Entry] = field(default_factory=list)
+    cases: list[Case] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
 
     @property
@@ -47,10 +49,13 @@ def item_keys(agenda: Agenda) -> list[str]:
 
 
 def _triggers(agenda: Agenda) -> list:
-    return [*agenda.overdue, *agenda.today, *agenda.keep_in_touch, *agenda.birthdays]
+    return [*agenda.cases, *agenda.overdue, *agenda.today, *agenda.keep_in_touch,
+            *agenda.birthdays]
 
 
-def _key(item: Entry | KeepInTouch | Occasion) -> str:
+def _key(item: Entry | KeepInTouch | Occasion | Case) -> str:
+    if isinstance(item, Case):
+        return f"case:{item.id}:{item.due_at}"
     if isinstance(item, Entry):
         return f"followup:{item.followup.id}:{item.followup.due}"
     if isinstance(item, KeepInTouch):
@@ -64,14 +69,16 @@ def digest(agenda: Agenda, sent: set[str]) -> Digest:
         return [item for item in items if _key(item) not in sent]
 
     result = Digest(agenda, fresh(agenda.overdue), fresh(agenda.today),
-                    fresh(agenda.keep_in_touch), fresh(agenda.birthdays), agenda.upcoming)
+                    fresh(agenda.keep_in_touch), fresh(agenda.birthdays), agenda.upcoming,
+                    fresh(agenda.cases))
     result.keys = [_key(item) for item in _triggers(result)]
     return result
 
 
 def subject(result: Digest) -> str:
     """``crm: 2 overdue, 1 today, 1 to get back in touch, 1 birthday``, or ``crm: all clear``."""
-    counts = [(len(result.overdue), "overdue", "overdue"), (len(result.today), "today", "today"),
+    counts = [(len(result.cases), "overdue case", "overdue cases"),
+              (len(result.overdue), "overdue", "overdue"), (len(result.today), "today", "today"),
               (len(result.keep_in_touch), "to get back in touch", "to get back in touch"),
               (len(result.birthdays), "birthday or anniversary", "birthdays and anniversaries")]
     parts = [f"{n} {one if n == 1 else many}" for n, one, many in counts if n]
@@ -93,6 +100,9 @@ def _sections(result: Digest) -> list[tuple[str, list[tuple[str, str, str]]]]:
 
     days = result.agenda.within_days
     sections = [
+        ("Overdue cases", [(humanize(parse_stamp(c.due_at), True, now),
+                            who(c.contact, c.company) if c.contact else c.company or "",
+                            f"{c.title} (crm case show {c.id})") for c in result.cases]),
         ("Overdue", follow_up_rows(result.overdue)),
         ("Today", follow_up_rows(result.today)),
         ("Get back in touch", [(_day_text(t.due_on(now.tzinfo), now),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from crmcli import (
     activity,
     campaigns,
+    cases,
     contacts,
     deals,
     followups,
@@ -39,6 +40,7 @@ class Profile:
     mail: list[str] = field(default_factory=list)  # opted out, addresses that failed
     handles: list[dict] = field(default_factory=list)  # IM and social profiles from its card
     gifts: list[gifts.Gift] = field(default_factory=list)  # ideas, then given, latest first
+    cases: list[cases.Case] = field(default_factory=list)  # open and waiting, overdue first
 
 
 def load(db: Connection, contact: Contact, now: dt.datetime) -> Profile:
@@ -53,7 +55,8 @@ def load(db: Connection, contact: Contact, now: dt.datetime) -> Profile:
         relations=relationships.for_contact(db, contact.id),
         mail=campaigns.mail_notes(db, contact.id),
         handles=handles.for_contact(db, contact.id),
-        gifts=gifts.for_contact(db, contact.id))
+        gifts=gifts.for_contact(db, contact.id),
+        cases=list(cases.iter_cases(db, cases.Filter(contact_id=contact.id), now)))
 
 
 def to_record(profile: Profile, pipeline: Pipeline) -> dict:
@@ -68,4 +71,5 @@ def to_record(profile: Profile, pipeline: Pipeline) -> dict:
     record["relationships"] = [relationships.to_record(r) for r in profile.relations]
     record["handles"] = list(profile.handles)
     record["gifts"] = [gifts.to_record(gift) for gift in profile.gifts]
+    record["open_cases"] = [cases.to_record(case) for case in profile.cases]
     return record

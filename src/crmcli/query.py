@@ -20,7 +20,7 @@ MAX_DEPTH = 32  # nested parentheses
 MAX_LEAVES = 200  # terms, words and segment references, once segments are expanded
 # The terms query_sql knows (and field.NAME): a token "-tag:x" on a command line is one.
 TERM_NAMES = ("tag", "company", "title", "city", "email", "has", "last", "created", "birthday",
-              "deal", "stage", "pipeline", "won", "related")
+              "deal", "stage", "pipeline", "won", "related", "case")
 _STOPS = frozenset(" \t\r\n\f\v()\":")
 
 

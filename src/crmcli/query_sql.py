@@ -24,6 +24,7 @@ _COMPARED = re.compile(r"([<>])\s*(\S.*)")
 HAS = {"email": "email", "phone": "phone", "address": "address", "url": "url"}
 BIRTHDAY_PERIODS = ("today", "this-week", "this-month", "next-month")
 DEAL_STATES = ("open", "won", "lost")
+CASE_STATES = ("open", "overdue", "waiting", "resolved", "closed", "any")
 Sql = tuple[str, list]
 
 
@@ -276,6 +277,22 @@ def _deal(compiler: _Compiler, term: Term) -> Sql:
             [] if state == "open" else [state])
 
 
+def _case(compiler: _Compiler, term: Term) -> Sql:
+    """Contacts with a service case: ``open`` (not yet resolved: open or waiting),
+    ``overdue``, ``waiting``, ``resolved``, ``closed`` or ``any``."""
+    from crmcli.cases import effective_sql, overdue_sql
+
+    state = term.value.lower()
+    if state not in CASE_STATES:
+        raise CrmError(f"expected one of {', '.join(CASE_STATES)}")
+    status, _ = effective_sql(compiler.context.now)
+    condition = {"open": f"({status}) IN ('open', 'waiting')",
+                 "overdue": overdue_sql(compiler.context.now), "any": "1"}.get(
+        state, f"({status}) = '{state}'")
+    return ("c.id IN (SELECT k.contact_id FROM cases k WHERE k.contact_id IS NOT NULL"
+            f" AND {condition})", [])
+
+
 def _stage(compiler: _Compiler, term: Term) -> Sql:
     stage = term.value.strip().lower()
     if compiler.context.stages and stage not in compiler.context.stages:
@@ -331,7 +348,7 @@ TERMS: dict[str, Callable[[_Compiler, Term], Sql]] = {
     "tag": _tag, "company": _company, "title": _title, "city": _city, "email": _email,
     "has": _has, "last": _last, "created": _created, "birthday": _birthday, "deal": _deal,
     "stage": _stage, "pipeline": _money_term("stage NOT IN ('won', 'lost')"),
-    "won": _money_term("stage = 'won'"), "related": _related,
+    "won": _money_term("stage = 'won'"), "related": _related, "case": _case,
 }
 
 

@@ -97,7 +97,8 @@ def activity_command(
     = None,
     tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.")] = None,
     kind: Annotated[list[str], typer.Option(
-        "--type", "-t", help="Only these types (note, call, email, ...). Repeatable.")] = [],
+        "--type", "-t", help="Only these types (note, case, call, email, ...). Repeatable.")]
+    = [],
     since: Annotated[str | None, typer.Option(help="From this day on (date language).")] = None,
     until: Annotated[str | None, typer.Option(help="Before this day (date language).")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most N entries.")] = 100,
@@ -105,7 +106,7 @@ def activity_command(
         "--heatmap", help="Interactions per day over the last 52 weeks.")] = False,
     format_: FormatOption = None, as_json: JsonOption = False, as_csv: CsvOption = False,
 ) -> None:
-    """The timeline of notes and interactions across the book, newest first."""
+    """The timeline of notes, interactions and case entries across the book, newest first."""
     shown = out(format_, as_json, as_csv)
     where = _timeline_filter(contact, company, tag, kind, since, until, limit)
     if heatmap:
@@ -122,9 +123,9 @@ def activity_command(
 def _timeline_filter(contact, company, tag, kinds, since, until, limit):
     db = state().db
     kinds = [kind.lower() for kind in kinds]
-    unknown = set(kinds) - {"note", *INTERACTION_KINDS}
+    unknown = set(kinds) - {"note", "case", *INTERACTION_KINDS}
     if unknown:
-        raise InvalidInput(f"unknown type {sorted(unknown)[0]!r}; use note or one of "
+        raise InvalidInput(f"unknown type {sorted(unknown)[0]!r}; use note, case or one of "
                            f"{', '.join(INTERACTION_KINDS)}")
     company_id = company_filter(db, company)
     bounds = [moment_ago(text) if text else None for text in (since, until)]

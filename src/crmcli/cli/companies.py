@@ -79,12 +79,13 @@ def show(ref: CompanyRef, format_: FormatOption = None, as_json: JsonOption = Fa
     def page():
         from crmcli.views.companies import PEOPLE_SHOWN, company_page
 
-        return company_page(company_profile.load(current.db, company, PEOPLE_SHOWN),
+        return company_page(company_profile.load(current.db, company, current.now, PEOPLE_SHOWN),
                             current.today, money.decimal_mark(current.config))
 
     out(format_, as_json, as_csv).page(
-        page, lambda: company_profile.to_record(company_profile.load(current.db, company),
-                                                stages.load_pipeline(current.config)),
+        page, lambda: company_profile.to_record(
+            company_profile.load(current.db, company, current.now),
+            stages.load_pipeline(current.config)),
         columns=[(key, key) for key in companies.to_record(company)])
 
 

@@ -119,22 +119,23 @@ def _say_when_moved(typed: When, saved, now) -> None:
              "  crm due --json | jq -r '.[] | select(.section == \"today\") | .contact'")
 def due(
     within: Within = "7d",
-    overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue follow-ups.")] = False,
+    overdue: Annotated[bool, typer.Option(
+        "--overdue", help="Only overdue follow-ups and cases.")] = False,
     all_: Annotated[bool, typer.Option(
         "--all", help="Every open follow-up, however far ahead.")] = False,
     format_: FormatOption = None,
     as_json: JsonOption = False,
     as_csv: CsvOption = False,
 ) -> None:
-    """The agenda: overdue, today, upcoming; people to get back in touch with; birthdays."""
+    """The agenda: overdue cases; follow-ups overdue, today, upcoming; people to get back in
+    touch with; birthdays."""
     from crmcli import agenda as agenda_module
 
     current = state()
     now = current.now
     found = agenda_module.build(current.db, now, current.config,
                                 None if all_ else parse_days(within))
-    sections = ("overdue",) if overdue else (
-        "overdue", "today", "upcoming", "keep_in_touch", "birthdays")
+    sections = ("cases", "overdue") if overdue else agenda_module.SECTIONS
     from crmcli.views.followups import agenda_view
 
     if not out(format_, as_json, as_csv).records(

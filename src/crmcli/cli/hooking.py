@@ -134,7 +134,7 @@ def object_json(kind: str, object_id: int) -> dict | None:
         company = companies.get(db, object_id, deleted=None)
     except NotFound:
         return None
-    return company_profile.to_record(company_profile.load(db, company), pipeline)
+    return company_profile.to_record(company_profile.load(db, company, current.now), pipeline)
 
 
 def describe(db: Connection, changes: list[Change], done: list[int] = ()

@@ -21,6 +21,7 @@ DEALS_SHOWN = 10
 
 def company_page(profile: CompanyProfile, today: dt.date, decimal: str = ".") -> Group:
     """A company's details, its people, open and won deals, notes and its people's history."""
+    from crmcli.views.cases import cases_panel
     from crmcli.views.deals import deals_panel
 
     company = profile.company
@@ -45,6 +46,7 @@ def company_page(profile: CompanyProfile, today: dt.date, decimal: str = ".") ->
     return Group(
         Panel(details, title=heading, title_align="left", border_style="cyan"),
         _people_panel(profile, today),
+        *([cases_panel(profile.cases, profile.now, with_customer=True)] if profile.cases else []),
         deals_panel(profile.open_deals[:DEALS_SHOWN], today, decimal,
                     _deals_title("Open deals", profile.open_deals)),
         *([deals_panel(sorted(profile.won_deals, key=lambda d: d.closed_at or "",

@@ -41,6 +41,7 @@ def _fields(rows: list[tuple[str, Text]]) -> Table:
 
 def contact_page(profile: Profile, decimal: str = ".") -> Group:
     """The page to read before a call: details, open deals, next follow-ups, history."""
+    from crmcli.views.cases import cases_panel
     from crmcli.views.deals import deals_panel
     from crmcli.views.followups import followups_panel
 
@@ -66,6 +67,7 @@ def contact_page(profile: Profile, decimal: str = ".") -> Group:
     ])
     return Group(Panel(details, title=heading, title_align="left", border_style="cyan"),
                  personal_panel(profile),
+                 *([cases_panel(profile.cases, profile.now)] if profile.cases else []),
                  deals_panel(profile.open_deals, today, decimal, "Open deals"),
                  followups_panel(profile.planned, profile.now), history_panel(profile.history))
 

@@ -11,15 +11,16 @@ from rich.table import Table
 from rich.text import Text
 
 from crmcli.agenda import Agenda, occasion_text, touch_detail, when_text
-from crmcli.dates import humanize
+from crmcli.dates import humanize, parse_stamp
 from crmcli.followups import is_overdue
 from crmcli.text import safe
 from crmcli.views import data_text
 
-_STYLES = {"overdue": "bold red", "today": "bold yellow", "upcoming": "bold cyan",
-           "keep_in_touch": "bold magenta", "birthdays": "bold green"}
-_TITLES = {"overdue": "Overdue", "today": "Today", "upcoming": "Upcoming",
-           "keep_in_touch": "Get back in touch", "birthdays": "Birthdays and anniversaries"}
+_STYLES = {"cases": "bold red", "overdue": "bold red", "today": "bold yellow",
+           "upcoming": "bold cyan", "keep_in_touch": "bold magenta", "birthdays": "bold green"}
+_TITLES = {"cases": "Overdue cases", "overdue": "Overdue", "today": "Today",
+           "upcoming": "Upcoming", "keep_in_touch": "Get back in touch",
+           "birthdays": "Birthdays and anniversaries"}
 
 
 
@@ -37,6 +38,11 @@ def _rows(agenda: Agenda, section: str) -> list[tuple[Text, ...]]:
         return [(data_text(""), data_text(_day(agenda, t.due_on(now.tzinfo))),
                  _who(t.contact_name, t.company), data_text(touch_detail(t, now)))
                 for t in agenda.keep_in_touch]
+    if section == "cases":
+        return [(data_text(f"#{c.id}", "dim"),
+                 data_text(humanize(parse_stamp(c.due_at), True, now)),
+                 _who(c.contact or c.company, c.company if c.contact else None),
+                 data_text(c.title)) for c in agenda.cases]
     if section == "birthdays":
         return [(data_text(""), data_text(_day(agenda, o.date)), _who(o.contact_name, o.company),
                  data_text(occasion_text(o)))

@@ -1,4 +1,5 @@
-"""``crm report``: reports over the book; bare, the sales report (``crm report deals``)."""
+"""``crm report``: reports over the book; bare, the sales report (``crm report deals``);
+``crm report referrals`` and ``crm report cases`` beside it."""
 
 from __future__ import annotations
 
@@ -67,3 +68,25 @@ def referrals_report(format_: FormatOption = None, as_json: JsonOption = False,
     out(format_, as_json, as_csv).records(
         map(row, reports.referrals(state().db)),
         [("id", "ID"), ("name", "Referrer"), ("referred", "Referred"), ("won", "Won")])
+
+
+@report_app.command("cases", epilog="Examples:\n\n  crm report cases\n\n"
+                    "  crm report cases --since 'last mon'\n\n"
+                    "  crm report cases --json | jq .median_resolution_hours")
+def cases_report(
+    since: Annotated[str | None, typer.Option(
+        help="Start of the window (default: a year ago): 2026-01-01, '30 days ago'.")] = None,
+    format_: FormatOption = None,
+    as_json: JsonOption = False,
+    as_csv: CsvOption = False,
+) -> None:
+    """Service cases opened and resolved, median time to first response and to resolution,
+    overdue now: in all, by priority and by company (bars on a terminal, rows when piped)."""
+    from crmcli import case_reports
+    from crmcli.views.cases import report_view
+
+    now = state().now
+    start = when(since, past=True) if since else _a_year_before(now)
+    found = case_reports.report(state().db, start, now)
+    out(format_, as_json, as_csv).records(case_reports.rows(found), case_reports.COLUMNS,
+                                          view=lambda: report_view(found))

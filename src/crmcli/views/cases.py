@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from crmcli.case_reports import Report
 from crmcli.cases import Case, Event
 from crmcli.dates import humanize, parse_stamp
 from crmcli.views import data_text
@@ -91,3 +92,45 @@ def cases_panel(found: list[Case], now: dt.datetime, title: str = "Open cases",
                 with_customer: bool = False) -> Panel:
     return Panel(cases_table(found, now, with_customer), title=title, title_align="left",
                  border_style="red" if any(case.overdue for case in found) else "dim")
+
+
+def report_view(found: Report) -> Group:
+    """The case report on a terminal: the totals, then bars of cases opened (and overdue now)
+    by priority and by company."""
+    from crmcli.views.deals import Bar
+
+    total = found.total
+    summary = Table.grid(padding=(0, 2))
+    summary.add_column(style="bold cyan", no_wrap=True)
+    summary.add_column()
+    for label, value in (
+        ("Window", f"{found.since:%Y-%m-%d} to {found.until:%Y-%m-%d}"),
+        ("Opened", str(total.opened)), ("Resolved", str(total.resolved)),
+        ("Overdue now", str(total.overdue_now)),
+        ("Median first response", _hours(total.median_first_response_hours)),
+        ("Median resolution", _hours(total.median_resolution_hours)),
+    ):
+        summary.add_row(label, value)
+    parts = [Panel(summary, title="Service cases", title_align="left", border_style="cyan")]
+    for title, groups in (("By priority", found.by_priority), ("By company", found.by_company)):
+        most = max((f.opened for f in groups), default=0)
+        table = Table(title=title, title_justify="left", box=None, header_style="bold",
+                      padding=(0, 2))
+        for heading in ("", "Opened", "", "Resolved", "Overdue", "1st response", "Resolution"):
+            table.add_column(heading, justify="left" if heading in ("", "Opened") else "right",
+                             no_wrap=True)
+        for figures in groups:
+            table.add_row(data_text(figures.name), str(figures.opened),
+                          Bar(figures.opened, most, width=24), str(figures.resolved),
+                          Text(str(figures.overdue_now),
+                               style="bold red" if figures.overdue_now else "dim"),
+                          _hours(figures.median_first_response_hours),
+                          _hours(figures.median_resolution_hours))
+        parts.append(table)
+    return Group(*parts)
+
+
+def _hours(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.1f} h" if value < 48 else f"{value / 24:.1f} d"

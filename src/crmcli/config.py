@@ -134,6 +134,7 @@ class SyncSettings:
     tasks: str = field(default_factory=lambda: default_sync_folder("tasks"))
     journal: str = field(default_factory=lambda: default_sync_folder("journal"))
     deals: str = ""
+    cases: str = ""
     vcard_version: str = "3.0"
     journal_days: int = 365  # notes and interactions of the last days go to the phone
 

@@ -69,6 +69,7 @@ def _collections():
 
 
 def _calendar_adapters() -> dict:
+    from crmcli.sync.cases import Cases
     from crmcli.sync.deals import Deals
     from crmcli.sync.journal import Journal
     from crmcli.sync.tasks import Tasks
@@ -76,7 +77,7 @@ def _calendar_adapters() -> dict:
     now = state().now
     return {"tasks": Tasks(now.tzinfo),
             "journal": Journal(now.tzinfo, now, _settings().journal_days),
-            "deals": Deals()}
+            "deals": Deals(), "cases": Cases()}
 
 
 def _lock_file() -> Path:

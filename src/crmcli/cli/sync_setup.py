@@ -14,7 +14,7 @@ import typer
 from crmcli.cli.common import info, state
 from crmcli.errors import CrmError, UsageError
 
-CALENDARS = ("tasks", "journal", "deals")
+CALENDARS = ("tasks", "journal", "deals", "cases")
 
 Url = Annotated[str, typer.Argument(help="The server, or one address book on it (https://...).",
                                     show_default=False)]
@@ -35,17 +35,21 @@ WithJournal = Annotated[bool, typer.Option(
 WithDeals = Annotated[bool, typer.Option(
     "--deals", help="Also sync deals as tasks in the server's calendar named deals (as when "
     "\\[sync] deals is set).")]
+WithCases = Annotated[bool, typer.Option(
+    "--cases", help="Also sync open service cases as tasks in the server's calendar named cases "
+    "(as when \\[sync] cases is set).")]
 Force = Annotated[bool, typer.Option("--force", help="Replace a vdirsyncer config at the same "
                                      "place that crm did not write.")]
 
 
 def setup(url: Url, user: User = None, password_command: PasswordCommand = None,
           password_stdin: PasswordStdin = False, tasks: WithTasks = False,
-          journal: WithJournal = False, deals: WithDeals = False, force: Force = False) -> None:
+          journal: WithJournal = False, deals: WithDeals = False, cases: WithCases = False,
+          force: Force = False) -> None:
     """Write a vdirsyncer config pairing crm's vdirs with the server, let vdirsyncer discover
-    the collections, and set crm's \\[sync] table to use it. Contacts always; tasks, journal
-    and deals when \\[sync] tasks / journal / deals are set (or --tasks, --journal, --deals
-    are given)."""
+    the collections, and set crm's \\[sync] table to use it. Contacts always; tasks, journal,
+    deals and cases when \\[sync] tasks / journal / deals / cases are set (or --tasks,
+    --journal, --deals, --cases are given)."""
     from crmcli.config import save_setting, sync_settings
     from crmcli.sync import setup as engine
 
@@ -54,7 +58,7 @@ def setup(url: Url, user: User = None, password_command: PasswordCommand = None,
     vdirsyncer = engine.find_vdirsyncer()
     folder = vdirsyncer_folder()
     asked = {name for name, wanted in (("tasks", tasks), ("journal", journal),
-                                       ("deals", deals)) if wanted}
+                                       ("deals", deals), ("cases", cases)) if wanted}
     pairs = _pairs(sync_settings(state().config), asked)
     plan = engine.Setup(url=url, user=user, password_fetch=None, pairs=pairs,
                         config_file=folder / "config", status_folder=folder / "status")
@@ -83,7 +87,7 @@ def _pairs(settings, asked: set[str]) -> list:
     for name in CALENDARS:
         folder = settings.folder(name)
         if name in asked and folder is None and name not in table:
-            folder = Path(default_sync_folder(name))  # deals: off until asked for
+            folder = Path(default_sync_folder(name))  # deals, cases: off until asked for
         if (table.get(name) or name in asked) and folder is not None:
             pairs.append(engine.calendar_pair(name, folder))
     return pairs

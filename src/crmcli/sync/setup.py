@@ -24,7 +24,7 @@ from pathlib import Path
 from crmcli.errors import CrmError
 
 MARKER = "# Written by `crm sync setup`"
-CALENDAR_NAMES = ("tasks", "journal", "deals")
+CALENDAR_NAMES = ("tasks", "journal", "deals", "cases")
 DISCOVER_TIMEOUT = 120  # seconds; a server that does not answer must not hang the command
 _PROMPT_ANSWERS = "y\n" * 64  # "Should vdirsyncer attempt to create it?" for each collection
 
@@ -56,7 +56,8 @@ def contacts_pair(folder: Path) -> Pair:
 
 
 def calendar_pair(name: str, folder: Path) -> Pair:
-    components = {"tasks": ("VTODO",), "journal": ("VJOURNAL",), "deals": ("VTODO",)}[name]
+    components = {"tasks": ("VTODO",), "journal": ("VJOURNAL",), "deals": ("VTODO",),
+                  "cases": ("VTODO",)}[name]
     return Pair(name, folder, "caldav", ".ics", components)
 
 
@@ -126,8 +127,8 @@ def _home(url: str, book: str) -> str:
 
 def choose(pair: Pair, collections: dict[str, str], setup: Setup) -> str:
     """The collection a pair syncs: the one the URL names, else the one named after the pair
-    (``deals``, ``journal``), else the only one not named after another pair. Deals are tasks
-    too, so they need a calendar of their own, named deals."""
+    (``deals``, ``journal``), else the only one not named after another pair. Deals and cases
+    are tasks too, so each needs a calendar of its own, named after it."""
     wanted = setup.url.rstrip("/")
     for name, url in collections.items():
         if url.rstrip("/") == wanted:
@@ -138,10 +139,10 @@ def choose(pair: Pair, collections: dict[str, str], setup: Setup) -> str:
     others = {name: url for name, url in collections.items()
               if name.strip("/").lower() not in CALENDAR_NAMES}
     kind = "address book" if pair.kind == "carddav" else "calendar"
-    if pair.name == "deals":
-        raise CrmError(f"no calendar named deals found at {setup.url}; deals go in a calendar "
-                       "of their own: create one named deals on the server and run crm sync "
-                       "setup again")
+    if pair.name in ("deals", "cases"):
+        raise CrmError(f"no calendar named {pair.name} found at {setup.url}; {pair.name} go in "
+                       f"a calendar of their own: create one named {pair.name} on the server "
+                       "and run crm sync setup again")
     if len(others) == 1:
         return next(iter(others))
     if not collections:

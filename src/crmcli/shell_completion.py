@@ -66,8 +66,10 @@ TABLE = {
     "followups edit": "followup --deal:deal",
     "followups rm": "followup...",
     "campaign preview": "_ --contact:contact",
+    "case open": "contact _ --deal:deal --company/-c:company",
+    "case list": "_ --contact:contact --company/-c:company",
 }
-GROUPS = {"notes", "company", "deal", "deal stages", "followups", "config", "campaign"}
+GROUPS = {"notes", "company", "deal", "deal stages", "followups", "config", "campaign", "case"}
 _GLOBAL_VALUES = {"--db"}
 _GLOBAL_FLAGS = {"--debug"}
 

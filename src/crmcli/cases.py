@@ -132,7 +132,8 @@ def effective_sql(now: dt.datetime) -> tuple[str, str]:
     status = (f"CASE WHEN k.status = 'waiting' AND k.waiting_until <= '{moment}' THEN 'open'"
               " ELSE k.status END")
     wait_end = f"min('{moment}', coalesce(k.waiting_until, '{moment}'))"
-    due = ("CASE WHEN k.due_at IS NULL THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%SZ',"
+    due = ("CASE WHEN k.due_at IS NULL OR (k.paused_seconds = 0 AND k.status != 'waiting')"
+           " THEN k.due_at ELSE strftime('%Y-%m-%dT%H:%M:%SZ',"
            " unixepoch(k.due_at) + k.paused_seconds + CASE WHEN k.status = 'waiting' THEN"
            f" unixepoch({wait_end}) - unixepoch(k.waiting_since) ELSE 0 END, 'unixepoch') END")
     return status, due
@@ -147,10 +148,10 @@ def overdue_sql(now: dt.datetime) -> str:
 def _columns(now: dt.datetime) -> str:
     status, due = effective_sql(now)
     return ("k.id, k.uid, k.title, k.priority, k.channel, " + status + ", k.contact_id, c.name,"
-            " k.company_id, co.name, k.deal_id, k.opened_at, " + due + ", CASE WHEN (" + status
-            + ") = 'waiting' THEN k.waiting_until END,"
+            " k.company_id, co.name, k.deal_id, k.opened_at, " + due + " AS effective_due,"
+            " CASE WHEN (" + status + ") = 'waiting' THEN k.waiting_until END,"
             " k.first_response_at, k.resolved_at, k.closed_at, k.resolution, k.updated_at, "
-            + overdue_sql(now))
+            + overdue_sql(now) + " AS is_overdue")
 
 
 _FROM = (" FROM cases k LEFT JOIN contacts c ON c.id = k.contact_id"
@@ -234,9 +235,8 @@ def iter_cases(db: Connection, where: Filter, now: dt.datetime, limit: int | Non
     one at a time as SQLite reads them."""
     _register_fold(db)
     condition, params = where.where(now)
-    _, due = effective_sql(now)
     sql = (f"SELECT {_columns(now)}{_FROM} WHERE {condition}"
-           f" ORDER BY ({overdue_sql(now)}) DESC, k.due_at IS NULL, ({due}), k.id")
+           " ORDER BY is_overdue DESC, k.due_at IS NULL, effective_due, k.id")
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     return map(_case, db.execute(sql, params))

@@ -233,7 +233,8 @@ def iter_cases(db: Connection, where: Filter, now: dt.datetime, limit: int | Non
                ) -> Iterator[Case]:
     """Cases as ``where`` selects them, overdue first, then soonest due (no promise last),
     one at a time as SQLite reads them."""
-    _register_fold(db)
+    if where.text.strip():
+        _register_fold(db)
     condition, params = where.where(now)
     sql = (f"SELECT {_columns(now)}{_FROM} WHERE {condition}"
            " ORDER BY is_overdue DESC, k.due_at IS NULL, effective_due, k.id")
@@ -262,6 +263,8 @@ def history(db: Connection, case_id: int) -> list[Event]:
 
 
 def _register_fold(db: Connection) -> None:
+    """``fold`` in SQL, for finding words in titles and names (registered only then: SQLite
+    refuses a new function while another statement of the connection is running)."""
     db.create_function("fold", 1, lambda text: fold(text or ""), deterministic=True)
 
 

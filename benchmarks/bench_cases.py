@@ -8,9 +8,10 @@ The book: 10,000 generated contacts, then 10,000 cases with 30,000 entries in th
 closed, as a book that has tracked cases for years. Each case is a whole process (`python -m
 crmcli`), after one warm-up; the cases are alternated run by run so that a busy machine slows
 them alike. The clock is pinned (CRM_NOW). Reports the median wall time, the median CPU time
-(user + system) and the peak RSS of each. Targets: `crm case list` (piped, and a screenful as a table) and the dashboard
-(`crm`, piped and --json) under 0.2 s wall; the whole list as a terminal table and every
-case (--status all) are reported without a target. Exits 1 when a target is missed.
+(user + system) and the peak RSS of each. Targets: `crm case list` (piped, and a screenful as a
+table) and the dashboard (`crm`, piped and --json) under 0.2 s wall; the whole list as a
+terminal table and every case (--status all) are reported without a target. Exits 1 when a
+target is missed.
 """
 
 from __future__ import annotations

@@ -68,6 +68,11 @@ def seeds(tmp: Path) -> dict[str, list[bytes]]:
         stream = io.StringIO()
         write_contacts([(c, ["Met in Lisbon", "A\n\nB"]) for c in book], stream, dialect)
         texts["csv"].append(stream.getvalue().encode())
+    texts["csv"].append(  # LinkedIn's Connections.csv, with its notes
+        'Notes:\n"When exporting your connection data, you may notice..."\n\n'
+        "First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+        "José,Núñez,https://www.linkedin.com/in/jose/,jose@iberialog.es,Iberia,CEO,12 Mar 2024\n"
+        'Ana,Lima,https://www.linkedin.com/in/ana,,,,"Mar 5, 2023"\n'.encode())
     database = db.connect(tmp / "seeds.db")
     records = [contacts.to_record(contacts.create(database, c)) for c in book]
     database.close()

@@ -42,6 +42,7 @@ RANKS = {
     "completion": 4, "fields": 4, "query": 4, "query_sql": 4, "segments": 4, "campaigns": 4,
     "important_dates": 4, "personal": 4, "gifts": 4, "privacy": 4, "cases": 4,
     "case_reports": 4,
+    "job_changes": 4,
     "company_profile": 4, "company_form": 4, "company_merge": 4, "handles": 4,
     # 5 adapters to other formats and tools
     "interchange": 5, "digest": 5, "mailer": 5, "campaign_mail": 5, "hooks": 5, "sync": 5,

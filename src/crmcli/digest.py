@@ -17,6 +17,7 @@ from crmcli.agenda import Agenda, KeepInTouch, Occasion, occasion_text, touch_de
 from crmcli.cases import Case
 from crmcli.dates import humanize, parse_stamp, short_date
 from crmcli.followups import Entry
+from crmcli.job_changes import JobChange
 from crmcli.text import safe
 
 
@@ -31,6 +32,7 @@ class Digest:
     birthdays: list[Occasion] = field(default_factory=list)
     upcoming: list[Entry] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
+    job_changes: list[JobChange] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
 
     @property
@@ -63,15 +65,17 @@ def _key(item: Entry | KeepInTouch | Occasion | Case) -> str:
     return f"{item.kind}:{item.contact_id}:{item.date.isoformat()}"
 
 
-def digest(agenda: Agenda, sent: set[str]) -> Digest:
-    """The items of ``agenda`` not in ``sent``; upcoming follow-ups come along for context."""
+def digest(agenda: Agenda, sent: set[str], job_changes: list[JobChange] = ()) -> Digest:
+    """The items of ``agenda`` not in ``sent``; upcoming follow-ups come along for context;
+    ``job_changes`` (those not told yet) are told too."""
     def fresh(items: list) -> list:
         return [item for item in items if _key(item) not in sent]
 
     result = Digest(agenda, fresh(agenda.overdue), fresh(agenda.today),
                     fresh(agenda.keep_in_touch), fresh(agenda.birthdays), agenda.upcoming,
-                    fresh(agenda.cases))
+                    fresh(agenda.cases), list(job_changes))
     result.keys = [_key(item) for item in _triggers(result)]
+    result.keys += [change.key for change in result.job_changes]
     return result
 
 
@@ -80,7 +84,8 @@ def subject(result: Digest) -> str:
     counts = [(len(result.cases), "overdue case", "overdue cases"),
               (len(result.overdue), "overdue", "overdue"), (len(result.today), "today", "today"),
               (len(result.keep_in_touch), "to get back in touch", "to get back in touch"),
-              (len(result.birthdays), "birthday or anniversary", "birthdays and anniversaries")]
+              (len(result.birthdays), "birthday or anniversary", "birthdays and anniversaries"),
+              (len(result.job_changes), "job change", "job changes")]
     parts = [f"{n} {one if n == 1 else many}" for n, one, many in counts if n]
     return f"crm: {', '.join(parts) or 'all clear'} ({short_date(result.agenda.now.date())})"
 
@@ -111,6 +116,8 @@ def _sections(result: Digest) -> list[tuple[str, list[tuple[str, str, str]]]]:
         ("Birthdays and anniversaries", [
             (_day_text(o.date, now), who(o.contact_name, o.company), occasion_text(o))
             for o in result.birthdays]),
+        ("Job changes", [(_day_text(parse_stamp(c.at).astimezone(now.tzinfo).date(), now),
+                          c.contact_name, c.text) for c in result.job_changes]),
         (f"Coming up in the next {days} days", follow_up_rows(result.upcoming)),
     ]
     return [(title, [tuple(safe(cell) for cell in row) for row in rows])

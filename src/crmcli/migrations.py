@@ -655,3 +655,52 @@ def m022_cases(db: Database) -> None:
         "CREATE INDEX case_events_case ON case_events(case_id, at)",
         "CREATE INDEX case_events_at ON case_events(at)",
     )
+
+
+@migrations()
+def m023_linkedin_profiles_are_urls(db: Database) -> None:
+    """A card's LinkedIn profile (X-SOCIALPROFILE;TYPE=linkedin), kept until now among its
+    other properties, becomes a URL labelled linkedin, as cards are read from now on (so an
+    export writes it once, and sync sees it where it reads it)."""
+    _profiles_to_urls(db, "contact_cards", "contact_details", "contact_id")
+    _profiles_to_urls(db, "company_cards", "company_details", "company_id")
+
+
+def _profiles_to_urls(db: Database, cards: str, details: str, owner: str) -> None:
+    import json
+
+    from crmcli.normalize import fold
+
+    rows = db.execute(f"SELECT {owner}, data FROM {cards}"
+                      " WHERE data LIKE '%X-SOCIALPROFILE%'").fetchall()
+    for owner_id, text in rows:
+        data = json.loads(text)
+        extra = data.get("extra") or []
+        urls = {line: url for line in extra if (url := _linkedin_url(line))}
+        if not urls:
+            continue
+        data["extra"] = [line for line in extra if line not in urls]
+        db.execute(f"UPDATE {cards} SET data = ? WHERE {owner} = ?",
+                   [json.dumps(data, ensure_ascii=False), owner_id])
+        for url in urls.values():
+            known = db.execute(f"SELECT norm, position FROM {details} WHERE {owner} = ?"
+                               " AND kind = 'url'", [owner_id]).fetchall()
+            if fold(url) not in {norm for norm, _ in known}:
+                db.execute(f"INSERT INTO {details} ({owner}, kind, label, value, norm, position)"
+                           " VALUES (?, 'url', 'linkedin', ?, ?, ?)",
+                           [owner_id, url, fold(url), max((p for _, p in known), default=-1) + 1])
+
+
+def _linkedin_url(line: str) -> str | None:
+    """The profile URL of an ``X-SOCIALPROFILE;TYPE=linkedin:URL`` line (as a card's extra
+    property holds it), else None."""
+    import re
+
+    name, _, value = line.partition(":")
+    prop, *params = name.split(";")
+    if prop.rpartition(".")[2].upper() != "X-SOCIALPROFILE":
+        return None
+    types = {word.strip().strip('"').lower() for param in params
+             if param.upper().startswith("TYPE=") for word in param[5:].split(",")}
+    url = re.sub(r"\\(.)", r"\1", value).strip()
+    return url if types - {"pref", ""} == {"linkedin"} and url else None

@@ -319,7 +319,7 @@ def remind(
     Silent when nothing is new; each item goes once a day; a failure exits 1, marking nothing.
     """
     from crmcli import digest as digests
-    from crmcli import mailer
+    from crmcli import job_changes, mailer
     from crmcli.agenda import build as build_agenda
 
     current = state()
@@ -332,7 +332,9 @@ def remind(
     agenda = build_agenda(current.db, now, current.config, settings.days_ahead)
     sent = set() if force else followups.already_sent(
         current.db, digests.item_keys(agenda), now.date())
-    digest = digests.digest(agenda, sent)
+    changes = job_changes.recent(current.db, now)
+    digest = digests.digest(agenda, sent, changes if force else job_changes.never_sent(
+        current.db, changes))
     say = info if verbose or dry_run or sys.stderr.isatty() else (lambda message: None)
     if digest.is_empty and not always:
         say("nothing new to remind about; no message sent")

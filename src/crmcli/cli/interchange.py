@@ -28,10 +28,12 @@ _PROGRESS_EVERY = 200
 @app.command("import", epilog="Examples:\n\n  crm import contacts.vcf\n\n"
              "  crm import ~/.contacts/work/ --tag work     # a vdir of .vcf files\n\n"
              "  crm import google.csv --dry-run\n\n"
+             "  crm import Connections.csv     # LinkedIn: job changes are listed\n\n"
              "  crm export -f jsonl | jq -c '.tags += [\"2026\"]' | crm import -f jsonl -")
 def import_command(
     source: Annotated[str, typer.Argument(
-        help="A .vcf, .csv, .json or .jsonl file, a directory of .vcf files, or - for stdin.")],
+        help="A .vcf, .csv (Google, Outlook, crmcli, or LinkedIn's Connections.csv), .json or "
+        ".jsonl file, a directory of .vcf files, or - for stdin.")],
     format_: Annotated[Format | None, typer.Option(
         "--format", "-f", help="Input format (default: from the name or the content).")] = None,
     on_duplicate: Annotated[OnDuplicate | None, typer.Option(
@@ -75,6 +77,10 @@ def import_command(
     verb = "dry run, nothing written: would have " if dry_run else ""
     info(f"{verb}created {report.created}, updated {report.updated}, unchanged "
          f"{report.unchanged}, skipped {report.skipped}, failed {report.failed}")
+    if report.job_changes:
+        info(f"{len(report.job_changes)} job change(s):")
+        for change in report.job_changes:
+            info(f"  {change}")
     if report.failed:
         raise typer.Exit(1)
 

@@ -10,13 +10,14 @@ policy is ``new``) by email, then by name plus phone number.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from sqlite3 import Connection
 
-from crmcli import activity, campaigns, contact_rules, contacts, duplicates
+from crmcli import activity, campaigns, contact_rules, contacts, duplicates, job_changes
 from crmcli import fields as custom_fields
 from crmcli.db import let_writers_in, transaction, utilities
 from crmcli.errors import Conflict, CrmError
@@ -48,6 +49,7 @@ class Incoming:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)  # complete messages, with their place
     relations: list = field(default_factory=list)  # vcard_personal.Related, linked at the end
+    linkedin: bool = False  # a LinkedIn connection: matched by profile URL; its job is current
 
 
 @dataclass
@@ -58,6 +60,7 @@ class ImportReport:
     skipped: int = 0
     failed: int = 0
     messages: list[str] = field(default_factory=list)
+    job_changes: list[str] = field(default_factory=list)  # "Ana Lima: COO at A → CEO at B"
 
     @property
     def total(self) -> int:
@@ -87,8 +90,8 @@ def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicat
     """Import ``records``; ``region`` (the phone.region setting) reads phone numbers written
     without a country code. A dry run is one transaction, rolled back."""
     report = ImportReport()
-    batch = _Batch(db, iter(records), _Policy(on_duplicate, list(tags), region), report,
-                   progress)
+    policy = _Policy(on_duplicate, list(tags), region, job_changes=report.job_changes)
+    batch = _Batch(db, iter(records), policy, report, progress)
     if dry_run:
         try:
             with transaction(db):
@@ -147,6 +150,7 @@ class _Policy:
     tags: list[str]
     region: str | None
     related: list[tuple[str, int, list]] = field(default_factory=list)  # (where, id, relations)
+    job_changes: list[str] = field(default_factory=list)
 
 
 def _import_one(db: Connection, savepoints, record: Incoming, policy: _Policy,
@@ -191,11 +195,13 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
         return "skipped", [f"matches contact {existing.id}, which is in the trash; skipped"]
     if on_duplicate == OnDuplicate.skip:
         return "skipped", warnings
+    job_change = job_changes.between(existing, incoming) if record.linkedin else None
     if on_duplicate == OnDuplicate.update:
         combined = _overlay(existing, incoming, record.fields, tags)
         conflicts = warnings
     else:
-        combined, conflicts = duplicates.combine(existing, incoming)
+        combined, conflicts = duplicates.combine(_current_job(existing, incoming, job_change),
+                                                 incoming)
         conflicts = warnings + [f"contact {existing.id}: {conflict}" for conflict in conflicts]
     combined.fields = existing.fields
     changed = contact_rules.validate(combined, region) != contact_rules.validate(existing, region)
@@ -212,7 +218,20 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
         policy.related.append((record.where, existing.id, record.relations))
     changed |= _combine_card(db, existing.id, record)
     changed |= _combine_opt_out(db, existing.id, record, on_duplicate)
+    if job_change and changed:
+        activity.add_notes(db, existing.id, [job_changes.PREFIX + job_change])
+        policy.job_changes.append(f"{existing.name} (contact {existing.id}): {job_change}")
     return ("updated" if changed else "unchanged"), conflicts
+
+
+def _current_job(existing: Contact, incoming: Contact, job_change: str | None) -> Contact:
+    """A LinkedIn connection's job is current: on a change it replaces the contact's, and the
+    day it was made a connection is the day you met when none is known."""
+    if job_change:
+        existing = replace(existing, company=incoming.company, title=incoming.title)
+    if existing.met_on is None and incoming.met_on is not None:
+        existing = replace(existing, met_on=incoming.met_on)
+    return existing
 
 
 def _apply_company(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list[str]]:
@@ -269,7 +288,29 @@ def _find_match(db: Connection, record: Incoming, contact: Contact, policy: _Pol
         return contacts.get(db, contact.id, deleted=None)
     if policy.on_duplicate == OnDuplicate.new or not record.match_details:
         return None
+    if record.linkedin:
+        return _linkedin_match(db, contact, policy.region)
     return duplicates.find_same_person(db, contact, policy.region)
+
+
+def _linkedin_match(db: Connection, contact: Contact, region: str | None) -> Contact | None:
+    """A connection's contact: by profile URL, then email (or name and phone), then the one
+    live contact of its name."""
+    from crmcli.normalize import fold
+
+    bare = [fold(url.value).rstrip("/") for url in contact.urls]
+    norms = [norm for url in bare for norm in (url, url + "/")]  # with a trailing slash or not
+    row = db.execute(
+        "SELECT d.contact_id FROM contact_details d JOIN contacts c ON c.id = d.contact_id"
+        " WHERE d.kind = 'url' AND d.norm IN (SELECT value FROM json_each(?))"
+        " AND c.deleted_at IS NULL ORDER BY d.contact_id LIMIT 1", [json.dumps(norms)]
+    ).fetchone() if norms else None
+    found = contacts.get(db, row[0]) if row else duplicates.find_same_person(db, contact, region)
+    if found is None:
+        named = db.execute("SELECT id FROM contacts WHERE name_folded = ? AND deleted_at IS NULL"
+                           " LIMIT 2", [fold(contact.name)]).fetchall()
+        found = contacts.get(db, named[0][0]) if len(named) == 1 else None
+    return found
 
 
 def _overlay(existing: Contact, incoming: Contact, fields: set[str] | None, tags: list[str]

@@ -235,9 +235,14 @@ def card_data(parsed) -> dict:
 
 
 def _csv_records(source: Source, date_order: str, today: dt.date) -> Iterator[Incoming]:
+    from crmcli.interchange import linkedin
     from crmcli.interchange.csv_read import read_contacts
 
-    rows = read_contacts(_text(source), date_order, today)
+    is_linkedin, stream = linkedin.sniff(_text(source))
+    if is_linkedin:
+        yield from linkedin.read(stream, date_order, today)
+        return
+    rows = read_contacts(stream, date_order, today)
     notice = ([f"{source.name}: columns not imported: {', '.join(rows.ignored_columns)}"]
               if rows.ignored_columns else [])
     for record in rows:

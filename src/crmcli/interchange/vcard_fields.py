@@ -58,6 +58,8 @@ VERSIONS = VCARD_VERSIONS
 
 DETAILS = ("EMAIL", "TEL", "ADR", "URL")
 NO_MAIL = "X-CRMCLI-NO-MAIL"
+# A URL with this label is a LinkedIn profile, written and read as X-SOCIALPROFILE;TYPE=linkedin.
+LINKEDIN = "linkedin"
 SINGLES = ("FN", "N", "ORG", "TITLE", "UID", "REV", "BDAY", "ANNIVERSARY", "PHOTO", NO_MAIL)
 OWNED = frozenset((*DETAILS, *SINGLES, "NOTE", "CATEGORIES", *PERSONAL))
 NOISE_TYPES = frozenset({"internet", "pref", "voice", "postal", "parcel", "intl", "dom"})

@@ -34,6 +34,7 @@ from crmcli.interchange import vcard_personal as personal
 from crmcli.interchange.vcard_conform import conforms
 from crmcli.interchange.vcard_fields import (
     DETAILS,
+    LINKEDIN,
     NO_MAIL,
     NOISE_TYPES,
     OWNED,
@@ -191,10 +192,21 @@ def _extract_fields(lines: list[ContentLine], raw: RawCard) -> Fields:
     for line in lines:
         if line.name == "X-ABLABEL" and (line.group or "").lower() in claimed:
             continue
+        if _linkedin_profile(fields, line):
+            continue
         if line.name not in OWNED or not _take(fields, line, labels, raw):
             fields.extra.append(line)
     _merge_names(fields)
     return fields
+
+
+def _linkedin_profile(fields: Fields, line: ContentLine) -> bool:
+    """X-SOCIALPROFILE;TYPE=linkedin is the profile URL, a URL labelled linkedin (other
+    social profiles stay as they are, among the card's handles)."""
+    if line.name != "X-SOCIALPROFILE" or _type_label(line) != LINKEDIN or not _text(line):
+        return False
+    fields.add(Item("url", Detail(_text(line), LINKEDIN), [line]))
+    return True
 
 
 def _group_labels(lines: list[ContentLine], claimed: set[str]) -> dict[str, tuple[str, list]]:

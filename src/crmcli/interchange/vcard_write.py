@@ -27,6 +27,7 @@ from crmcli.errors import InvalidInput
 from crmcli.interchange import vcard_personal as personal
 from crmcli.interchange.vcard_conform import conform
 from crmcli.interchange.vcard_fields import (
+    LINKEDIN,
     NO_MAIL,
     TYPE_SYNONYMS,
     TYPE_WORDS,
@@ -139,6 +140,8 @@ class _OwnedLines:
     def _detail(self, kind: str, detail: Detail) -> list[ContentLine]:
         value = _address_value(detail.value) if kind == "adr" else _escape(detail.value)
         label, words = detail.label, detail.label.split()
+        if kind == "url" and label == LINKEDIN:
+            return [_line("X-SOCIALPROFILE", value, [["TYPE", LINKEDIN]])]
         if not label:
             return [_line(kind.upper(), value)]
         if label == " ".join(words).lower() and all(word in TYPE_WORDS for word in words):

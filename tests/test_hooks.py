@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import test_command_tree
-from test_undo import CARDS, EDITOR, WRITES, book, demo_book  # noqa: F401 (fixtures)
+from test_undo import CALENDAR, CARDS, EDITOR, WRITES, book, demo_book  # noqa: F401
 
 from crmcli import changed_objects, contacts, userdata
 from crmcli.cli import common, hooking
@@ -263,6 +263,8 @@ def test_every_write_command_runs_its_hooks(book, hooks, tmp_path, case):  # noq
     setup, command = WRITES.get(case) or FOR_GOOD[case]
     cards = tmp_path / "phone.vcf"
     cards.write_text(CARDS)
+    calendar = tmp_path / "work.ics"
+    calendar.write_text(CALENDAR)
     script = tmp_path / "editor.py"
     script.write_text(textwrap.dedent(EDITOR))
     for step in setup:
@@ -270,7 +272,7 @@ def test_every_write_command_runs_its_hooks(book, hooks, tmp_path, case):  # noq
     for name in ("pre-add", "pre-modify", "pre-delete", "post-add", "post-modify",
                  "post-delete"):
         install(hooks, name, RECORDER)
-    book.ok(*[word.format(cards=cards) for word in command],
+    book.ok(*[word.format(cards=cards, calendar=calendar) for word in command],
             env={"EDITOR": f"{sys.executable} {script}"})
     seen = calls(hooks)
     posts = {call["hook"]: call for call in seen if call["hook"].startswith("post-")}

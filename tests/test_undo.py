@@ -17,6 +17,11 @@ from test_storage import RELEASES
 CARDS = """BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Rita Moreno\r\nEMAIL:rita@example.com\r
 NOTE:Met at the fair\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Lima\r
 EMAIL:ana@atlanticofoods.pt\r\nTEL:+351 91 000 0000\r\nTITLE:COO\r\nEND:VCARD\r\n"""
+# A meeting in 2020 with Ana of the demo book.
+CALENDAR = """BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VEVENT\r
+UID:kickoff@tests\r\nDTSTAMP:20200101T000000Z\r\nDTSTART:20200302T100000Z\r
+DTEND:20200302T110000Z\r\nSUMMARY:Kick-off\r\nATTENDEE:mailto:ana@atlanticofoods.pt\r
+END:VEVENT\r\nEND:VCALENDAR\r\n"""
 EDITOR = """
     import sys
     path = sys.argv[1]
@@ -86,6 +91,7 @@ WRITES = {
     "company restore": ([["company", "rm", "1", "--yes"]], ["company", "restore", "1"]),
     "company merge": ([], ["company", "merge", "1", "2", "--yes"]),
     "import": ([], ["import", "{cards}"]),
+    "import-calendar": ([], ["import-calendar", "{calendar}", "--since", "2020-01-01"]),
     "relate": ([], ["relate", "ana", "manager", "4"]),
     "unrelate": ([["relate", "ana", "manager", "4"]], ["unrelate", "ana", "manager", "4"]),
     "field add": ([], ["field", "add", "budget", "--type", "number"]),
@@ -123,6 +129,8 @@ def test_undo_restores_the_dump_before_and_redo_the_dump_after(book, tmp_path, c
     setup, command = WRITES[case]
     cards = tmp_path / "phone.vcf"
     cards.write_text(CARDS)
+    calendar = tmp_path / "work.ics"
+    calendar.write_text(CALENDAR)
     env = None
     if case == "the editor":
         script = tmp_path / "editor.py"
@@ -131,7 +139,7 @@ def test_undo_restores_the_dump_before_and_redo_the_dump_after(book, tmp_path, c
     for step in setup:
         book.ok(*step)
     before = book.ok("dump").stdout
-    book.ok(*[word.format(cards=cards) for word in command], env=env)
+    book.ok(*[word.format(cards=cards, calendar=calendar) for word in command], env=env)
     after = book.ok("dump").stdout
     assert after != before, "the command wrote nothing"
 

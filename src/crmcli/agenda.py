@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from sqlite3 import Connection
 from typing import TYPE_CHECKING
 
+from crmcli import meetings
 from crmcli.activity import last_contact_sql
 from crmcli.cases import Case
 from crmcli.cases import overdue as overdue_cases
@@ -88,7 +89,10 @@ def build(db: Connection, now: dt.datetime, config: Config, within_days: int | N
     window = 7 if within_days is None else within_days
     end = None if within_days is None else today + dt.timedelta(days=window + 1)
     agenda = Agenda(now, window)
+    held = meetings.held(db, now)  # ended, logged by the next import: not overdue
     for item in open_entries(db, zone, end):
+        if item.followup.id in held:
+            continue
         day = due_date(item.followup, zone)
         section = agenda.overdue if day < today else agenda.today if day == today else (
             agenda.upcoming)

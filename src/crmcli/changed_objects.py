@@ -37,6 +37,7 @@ OWNERS: dict[str, tuple[str, str] | None] = {
     # A case is its contact's (else its company's, see FALLBACK_OWNERS); every entry in its
     # history also changes the case's row, so the history itself needs no owner.
     "cases": ("contact", "contact_id"), "case_events": None,
+    "calendar_events": ("contact", "contact_id"),
 }
 # Owners for rows whose first owner's column is empty: a case opened for a company alone.
 FALLBACK_OWNERS = {"cases": ("company", "company_id")}

@@ -704,3 +704,31 @@ def _linkedin_url(line: str) -> str | None:
              if param.upper().startswith("TYPE=") for word in param[5:].split(",")}
     url = re.sub(r"\\(.)", r"\1", value).strip()
     return url if types - {"pref", ""} == {"linkedin"} and url else None
+
+
+@migrations()
+def m024_calendar_events(db: Database) -> None:
+    """What crm import-calendar made of each occurrence of a calendar event, per contact
+    (see crmcli.meetings)."""
+    _run(
+        db,
+        """CREATE TABLE calendar_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            calendar TEXT NOT NULL,
+            uid TEXT NOT NULL,
+            recurrence_id TEXT NOT NULL,
+            contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            sequence INTEGER NOT NULL,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            all_day INTEGER NOT NULL,
+            summary TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('planned', 'logged', 'cancelled')),
+            followup_id INTEGER REFERENCES followups(id) ON DELETE SET NULL,
+            interaction_id INTEGER REFERENCES interactions(id) ON DELETE SET NULL,
+            UNIQUE (uid, recurrence_id, contact_id)
+        )""",
+        "CREATE INDEX calendar_events_state ON calendar_events(state, ends_at)",
+        "CREATE INDEX calendar_events_calendar ON calendar_events(calendar, state, starts_at)",
+        "CREATE INDEX calendar_events_contact ON calendar_events(contact_id)",
+    )

@@ -17,6 +17,7 @@ USER_TABLES = (
     "custom_fields", "contact_field_values", "company_field_values", "segments",
     "contact_dates", "contact_interests", "contact_gifts",
     "campaigns", "campaign_recipients", "mail_opt_outs", "cases", "case_events",
+    "calendar_events",
 )
 # Columns of user tables that are caches: neither dumped nor journaled, emptied on a restore.
 CACHE_COLUMNS = {"contact_cards": ("rendered", "rendered_for")}

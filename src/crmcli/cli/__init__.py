@@ -43,6 +43,7 @@ COMMANDS = {
     "note": "notes", "notes": "notes", "log": "activity", "unlog": "activity",
     "activity": "activity",
     "import": "interchange", "export": "interchange", "company": "companies",
+    "import-calendar": "calendar",
     "field": "fields", "segment": "segments", "campaign": "campaigns",
     "deal": "deals", "case": "cases", "pipeline": "pipeline", "forecast": "pipeline",
     "report": "reports",

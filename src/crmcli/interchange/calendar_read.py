@@ -1,0 +1,152 @@
+"""Reading an iCalendar file (RFC 5545) for ``crm import-calendar``: its events' occurrences
+inside a window, as :class:`crmcli.meetings.Occurrence`.
+
+``icalendar`` parses the file and ``recurring-ical-events`` expands repeating events (RRULE,
+RDATE, EXDATE, moved or cancelled occurrences given as RECURRENCE-ID overrides). Times become
+the configured zone: a time with a TZID or in UTC keeps its instant, a floating time is read
+in the configured zone, and an all-day event spans local midnights. An attendee who declined
+is left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import BinaryIO
+
+from crmcli.errors import InvalidInput
+from crmcli.meetings import Occurrence
+
+MAX_BYTES = 64 << 20
+
+
+def read(stream: BinaryIO, name: str, window: tuple[dt.datetime, dt.datetime],
+         zone: dt.tzinfo) -> tuple[str | None, list[Occurrence], list[str]]:
+    """The calendar's own name (X-WR-CALNAME), the occurrences starting inside ``window``
+    (aware datetimes), and warnings (events skipped). InvalidInput when ``stream`` holds no
+    calendar."""
+    calendars = _parse(stream.read(MAX_BYTES + 1), name)
+    occurrences: list[Occurrence] = []
+    warnings: list[str] = []
+    for calendar in calendars:
+        warnings += _without_broken_events(calendar, name)
+        repeating = {str(event.get("UID")) for event in calendar.walk("VEVENT")
+                     if any(key in event for key in ("RRULE", "RDATE", "RECURRENCE-ID"))}
+        for event in _expanded(calendar, window):
+            uid = str(event.get("UID") or "").strip()
+            if not uid:
+                warnings.append(f"{name}: event {_summary(event)!r} has no UID; skipped")
+                continue
+            occurrences.append(_occurrence(event, uid, uid in repeating, zone))
+    own_name = next((text for c in calendars if (text := _text(c.get("X-WR-CALNAME")))), None)
+    return own_name, occurrences, warnings
+
+
+def _without_broken_events(calendar, name: str) -> list[str]:
+    """Drop the events with a property that cannot be read (a DTSTART that is no date);
+    a warning for each."""
+    broken = [c for c in calendar.subcomponents if c.name == "VEVENT" and c.errors]
+    calendar.subcomponents = [c for c in calendar.subcomponents
+                              if not any(c is event for event in broken)]
+    return [f"{name}: event {str(event.get('UID', '')) or _summary(event)!r}: "
+            f"{event.errors[0][0]} {event.errors[0][1]}; skipped" for event in broken]
+
+
+def _parse(data: bytes, name: str):
+    from icalendar import Calendar
+
+    if len(data) > MAX_BYTES:
+        raise InvalidInput(f"{name}: larger than {MAX_BYTES >> 20} MiB; not a calendar to import")
+    if not data.strip():
+        raise InvalidInput(f"{name}: empty; expected an iCalendar file (BEGIN:VCALENDAR)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{name}: not UTF-8 text at byte {exc.start}; expected an "
+                           "iCalendar file") from None
+    if not text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
+        raise InvalidInput(f"{name}: not an iCalendar file (it does not start with "
+                           "BEGIN:VCALENDAR)")
+    try:
+        found = Calendar.from_ical(text, multiple=True)  # several joined: a vdir's files
+    except (ValueError, IndexError, KeyError) as exc:
+        raise InvalidInput(f"{name}: not a readable iCalendar file ({_first_line(exc)})"
+                           ) from None
+    calendars = [item for item in found if item.name == "VCALENDAR"]
+    if not calendars:
+        raise InvalidInput(f"{name}: not a readable iCalendar file (no complete "
+                           "BEGIN:VCALENDAR ... END:VCALENDAR in it)")
+    return calendars
+
+
+def _expanded(calendar, window: tuple[dt.datetime, dt.datetime]):
+    import recurring_ical_events
+
+    try:
+        return list(recurring_ical_events.of(calendar, skip_bad_series=True)
+                    .between(*window))
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"the calendar's events cannot be read ({_first_line(exc)})"
+                           ) from None
+
+
+def _occurrence(event, uid: str, repeating: bool, zone: dt.tzinfo) -> Occurrence:
+    start_value = event.decoded("DTSTART")
+    all_day = not isinstance(start_value, dt.datetime)
+    start = _local(start_value, zone)
+    end = _local(event.decoded("DTEND"), zone) if "DTEND" in event else (
+        start + (event.decoded("DURATION") if "DURATION" in event
+                 else dt.timedelta(days=1 if all_day else 0)))
+    recurrence = event.get("RECURRENCE-ID") if repeating else None
+    return Occurrence(
+        uid=uid, recurrence_id=_instant_text(recurrence.dt, zone) if recurrence else "",
+        sequence=int(event.get("SEQUENCE", 0) or 0), start=start, end=max(end, start),
+        all_day=all_day, summary=_summary(event),
+        cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED",
+        emails=tuple(_addresses(event)))
+
+
+def _local(value: dt.date | dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """A DTSTART or DTEND in ``zone``: a date is its local midnight, a floating time is
+    local."""
+    if not isinstance(value, dt.datetime):
+        return dt.datetime.combine(value, dt.time(), tzinfo=zone)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=zone)
+    return value.astimezone(zone)
+
+
+def _instant_text(value: dt.date | dt.datetime, zone: dt.tzinfo) -> str:
+    """A RECURRENCE-ID as stored: the UTC instant (a date: the day)."""
+    from crmcli.dates import stamp
+
+    if not isinstance(value, dt.datetime):
+        return value.isoformat()
+    return stamp(_local(value, zone))
+
+
+def _addresses(event) -> list[str]:
+    """The organizer's address and those of the attendees who did not decline."""
+    people = event.get("ATTENDEE", [])
+    people = people if isinstance(people, list) else [people]
+    chosen = [event["ORGANIZER"]] if "ORGANIZER" in event else []
+    chosen += [person for person in people
+               if str(person.params.get("PARTSTAT", "")).upper() != "DECLINED"]
+    found = []
+    for person in chosen:
+        text = str(person).strip()
+        address = text[7:] if text.lower().startswith("mailto:") else text
+        if "@" in address:
+            found.append(address)
+    return found
+
+
+def _summary(event) -> str:
+    return _text(event.get("SUMMARY"))
+
+
+def _text(value) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]

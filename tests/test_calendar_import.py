@@ -1,0 +1,241 @@
+"""crm import-calendar: single, recurring, moved, cancelled and all-day events, built with
+icalendar, become logged meetings and follow-ups in the configured zone, idempotently."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import Crm
+from icalendar import Calendar, Event, vCalAddress
+from test_storage import RELEASES
+
+MADRID, LISBON, UTC = ZoneInfo("Europe/Madrid"), ZoneInfo("Europe/Lisbon"), dt.UTC
+NOW = {"CRM_NOW": "2026-11-25T10:00:00+00:00"}  # 11:00 in Madrid, a Wednesday
+WEEKLY = dt.datetime(2026, 11, 2, 9, 30, tzinfo=MADRID)
+
+
+def event(uid: str, summary: str, start, end=None, people=(), **extra) -> Event:
+    item = Event()
+    item.add("uid", uid)
+    item.add("dtstamp", dt.datetime(2026, 11, 1, tzinfo=UTC))
+    item.add("summary", summary)
+    item.add("dtstart", start)
+    if end is not None:
+        item.add("dtend", end)
+    item.add("organizer", vCalAddress("mailto:me@example.com"))
+    for address, status in people:
+        attendee = vCalAddress(f"mailto:{address}")
+        attendee.params["PARTSTAT"] = status
+        item.add("attendee", attendee, encode=0)
+    for key, value in extra.items():
+        item.add(key.replace("_", "-"), value)
+    return item
+
+
+ANA, BO = ("ana@atlantico.pt", "ACCEPTED"), ("BO@nordic.se", "NEEDS-ACTION")
+
+
+def calendar(*, moved: bool = False) -> bytes:
+    """The week's calendar; ``moved``: a later version (contract signing rescheduled, one
+    weekly sync removed, the offsite gone from the file)."""
+    cal = Calendar()
+    cal.add("prodid", "-//crmcli tests//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "Work")
+    cal.add_component(event("review@x", "Pilot review",
+                            dt.datetime(2026, 11, 20, 15, 0, tzinfo=LISBON),
+                            dt.datetime(2026, 11, 20, 16, 0, tzinfo=LISBON), [ANA]))
+    weekly = event("weekly@x", "Weekly sync", WEEKLY, WEEKLY + dt.timedelta(minutes=30), [BO],
+                   rrule={"freq": "weekly", "count": 8})
+    weekly.add("exdate", [WEEKLY + dt.timedelta(weeks=1)]
+               + ([WEEKLY + dt.timedelta(weeks=6)] if moved else []))
+    cal.add_component(weekly)
+    cal.add_component(event(  # the occurrence of 30 Nov moved to 1 Dec, 11:00
+        "weekly@x", "Weekly sync (moved)", dt.datetime(2026, 12, 1, 11, 0, tzinfo=MADRID),
+        dt.datetime(2026, 12, 1, 11, 30, tzinfo=MADRID), [BO],
+        recurrence_id=WEEKLY + dt.timedelta(weeks=4), sequence=1))
+    signing = dt.datetime(2026, 11, 27, 14 if moved else 10, 0, tzinfo=UTC)
+    cal.add_component(event("contract@x", "Contract signing", signing,
+                            signing + dt.timedelta(minutes=30), [ANA, BO],
+                            sequence=1 if moved else 0))
+    cal.add_component(event("dinner@x", "Board dinner", dt.datetime(2026, 12, 2, 20, 0, tzinfo=UTC),
+                            dt.datetime(2026, 12, 2, 22, 0, tzinfo=UTC), [ANA],
+                            status="CANCELLED"))
+    cal.add_component(event("visit@x", "Site visit", dt.date(2026, 11, 10),
+                            dt.date(2026, 11, 11), [ANA]))
+    if not moved:
+        cal.add_component(event("offsite@x", "Offsite", dt.date(2026, 12, 3),
+                                dt.date(2026, 12, 4), [BO]))
+    cal.add_component(event("strangers@x", "Dentist", dt.datetime(2026, 11, 26, 8, 0, tzinfo=UTC),
+                            dt.datetime(2026, 11, 26, 9, 0, tzinfo=UTC),
+                            [("someone@else.example", "ACCEPTED")]))
+    cal.add_component(event("declined@x", "Lunch", dt.datetime(2026, 11, 26, 12, 0, tzinfo=UTC),
+                            dt.datetime(2026, 11, 26, 13, 0, tzinfo=UTC),
+                            [("ana@atlantico.pt", "DECLINED")]))
+    return cal.to_ical()
+
+
+@pytest.fixture
+def book(crm, tmp_path):
+    config = tmp_path / "config" / "crmcli"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text('timezone = "Europe/Madrid"\n')
+    crm.add("Ana Lima", "-e", "ana@atlantico.pt")
+    crm.add("Bo Berg", "-e", "bo@nordic.se")
+    path = tmp_path / "work.ics"
+    path.write_bytes(calendar())
+    return crm, path
+
+
+def meetings(crm) -> list[tuple]:
+    return sorted((e["contact"], e["at"], e["text"], e["duration_minutes"])
+                  for e in crm.ok("activity", "--json").json() if e["type"] == "meeting")
+
+
+def plans(crm, env=NOW) -> list[tuple]:
+    return sorted((f["contact"], f["due"], f["text"])
+                  for f in crm.ok("followups", "list", "--json", env=env).json())
+
+
+def test_past_events_are_logged_and_coming_ones_planned(book):
+    crm, path = book
+    result = crm.ok("import-calendar", str(path), env=NOW)
+    assert result.stderr == ("Work: logged 5 meeting(s), planned 7, moved 0, cancelled 0, "
+                             "unchanged 1; 2 event(s) with nobody in the book\n")
+    assert meetings(crm) == [  # stored in UTC: 10 Nov starts at 23:00 UTC in Madrid
+        ("Ana Lima", "2026-11-09T23:00:00Z", "Site visit", None),
+        ("Ana Lima", "2026-11-20T15:00:00Z", "Pilot review", 60),
+        ("Bo Berg", "2026-11-02T08:30:00Z", "Weekly sync", 30),
+        ("Bo Berg", "2026-11-16T08:30:00Z", "Weekly sync", 30),
+        ("Bo Berg", "2026-11-23T08:30:00Z", "Weekly sync", 30)]
+    assert plans(crm) == [
+        ("Ana Lima", "2026-11-27T11:00+01:00", "Meeting: Contract signing"),
+        ("Bo Berg", "2026-11-27T11:00+01:00", "Meeting: Contract signing"),
+        ("Bo Berg", "2026-12-01T11:00+01:00", "Meeting: Weekly sync (moved)"),
+        ("Bo Berg", "2026-12-03", "Meeting: Offsite"),
+        ("Bo Berg", "2026-12-07T09:30+01:00", "Meeting: Weekly sync"),
+        ("Bo Berg", "2026-12-14T09:30+01:00", "Meeting: Weekly sync"),
+        ("Bo Berg", "2026-12-21T09:30+01:00", "Meeting: Weekly sync")]
+    again = crm.ok("import-calendar", str(path), env=NOW)
+    assert "logged 0 meeting(s), planned 0, moved 0, cancelled 0, unchanged 13" in again.stderr
+
+
+def test_a_later_calendar_moves_cancels_and_then_logs(book):
+    crm, path = book
+    crm.ok("import-calendar", str(path), env=NOW)
+    path.write_bytes(calendar(moved=True))
+    result = crm.ok("import-calendar", str(path), env=NOW)
+    assert "logged 0 meeting(s), planned 0, moved 2, cancelled 2" in result.stderr
+    assert plans(crm) == [
+        ("Ana Lima", "2026-11-27T15:00+01:00", "Meeting: Contract signing"),
+        ("Bo Berg", "2026-11-27T15:00+01:00", "Meeting: Contract signing"),
+        ("Bo Berg", "2026-12-01T11:00+01:00", "Meeting: Weekly sync (moved)"),
+        ("Bo Berg", "2026-12-07T09:30+01:00", "Meeting: Weekly sync"),
+        ("Bo Berg", "2026-12-21T09:30+01:00", "Meeting: Weekly sync")]
+    later = {"CRM_NOW": "2026-11-28T09:00:00+00:00"}
+    # Before the next import: the signing took place, so nothing about it is overdue.
+    assert [item["text"] for item in crm.ok("due", "--json", env=later).json()
+            if item["section"] == "overdue"] == []
+    result = crm.ok("import-calendar", str(path), env=later)
+    assert "logged 2 meeting(s), planned 0, moved 0, cancelled 0" in result.stderr
+    assert ("Ana Lima", "2026-11-27T14:00:00Z", "Contract signing", 30) in meetings(crm)
+    assert [p[2] for p in plans(crm, later)] == ["Meeting: Weekly sync (moved)",
+                                                 "Meeting: Weekly sync",
+                                                 "Meeting: Weekly sync"]
+
+
+def test_what_the_user_removed_stays_removed(book):
+    crm, path = book
+    crm.ok("import-calendar", str(path), env=NOW)
+    review = next(e for e in crm.ok("activity", "--json").json() if e["text"] == "Pilot review")
+    crm.ok("unlog", str(review["id"]), "--yes")
+    signing = next(f for f in crm.ok("followups", "list", "--json", env=NOW).json()
+                   if f["contact"] == "Ana Lima" and f["text"] == "Meeting: Contract signing")
+    crm.ok("followups", "rm", str(signing["id"]), "--yes")
+    crm.ok("import-calendar", str(path), env=NOW)
+    path.write_bytes(calendar(moved=True))  # the signing moves: still no follow-up for Ana
+    crm.ok("import-calendar", str(path), env=NOW)
+    assert "Pilot review" not in [m[2] for m in meetings(crm)]
+    assert [p for p in plans(crm) if p[0] == "Ana Lima"] == []
+
+
+def test_an_import_is_one_operation_that_undo_takes_back(book):
+    crm, path = book
+    before = crm.ok("dump").stdout
+    crm.ok("import-calendar", str(path), env=NOW)
+    after = crm.ok("dump").stdout
+    assert crm.ok("journal", "--json").json()[0]["what"].startswith("import-calendar")
+    crm.ok("undo")
+    assert crm.ok("dump").stdout == before
+    crm.ok("undo")
+    assert crm.ok("dump").stdout == after
+
+
+def test_a_dry_run_writes_nothing(book):
+    crm, path = book
+    before = crm.ok("dump").stdout
+    result = crm.ok("import-calendar", str(path), "--dry-run", env=NOW)
+    assert "dry run, nothing written: would have logged 5 meeting(s), planned 7" in result.stderr
+    assert crm.ok("dump").stdout == before
+
+
+def test_since_and_until_bound_the_window(book):
+    crm, path = book
+    result = crm.ok("import-calendar", str(path), "--since", "2026-11-15", "--until",
+                    "2026-11-30", env=NOW)
+    assert "logged 3 meeting(s), planned 2" in result.stderr
+    usage = crm("import-calendar", str(path), "--since", "2026-12-01", "--until", "2026-11-01",
+                env=NOW)
+    assert usage.exit_code == 2
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"First Name,Last Name\nAna,Lima\n",
+     "not an iCalendar file (it does not start with BEGIN:VCALENDAR)"),
+    (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:nonsense\r\nEND:VCALENDAR\r\n",
+     "not a readable iCalendar file"),
+    (b"\xff\xfe\x00garbage", "not UTF-8 text at byte 0"),
+    (b"", "empty; expected an iCalendar file (BEGIN:VCALENDAR)"),
+])
+def test_bad_input_is_one_line_and_changes_nothing(book, tmp_path, content, message):
+    crm, _ = book
+    path = tmp_path / "bad.ics"
+    path.write_bytes(content)
+    before = crm.ok("dump").stdout
+    result = crm("import-calendar", str(path), env=NOW)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"crm: error: {path}: {message}")
+    assert result.stderr.count("\n") == 1
+    assert crm.ok("dump").stdout == before
+
+
+def test_stdin(book):
+    crm, path = book
+    result = crm.ok("import-calendar", "-", input=path.read_text(), env=NOW)
+    assert result.stderr.startswith("Work: logged 5")
+    empty = crm("import-calendar", "-", input="", env=NOW)
+    assert (empty.exit_code, empty.stderr) == (
+        1, "crm: error: stdin: empty; expected an iCalendar file (BEGIN:VCALENDAR)\n")
+
+
+@pytest.mark.parametrize("release", [p for p in RELEASES if int(p.stem[1:]) < 24],
+                         ids=lambda p: p.stem)  # books from before migration 24
+def test_a_book_of_every_release_imports_a_calendar(tmp_path, release):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(release.read_text())
+        address, name = conn.execute(
+            "SELECT d.value, c.name FROM contact_details d JOIN contacts c ON c.id = d.contact_id"
+            " WHERE d.kind = 'email' AND c.deleted_at IS NULL ORDER BY c.id").fetchone()
+    crm = Crm(path)
+    ics = tmp_path / "work.ics"
+    ics.write_bytes(Calendar.from_ical(calendar()).to_ical().replace(
+        b"ana@atlantico.pt", address.encode()))
+    result = crm.ok("import-calendar", str(ics), env=NOW)
+    assert "logged 2 meeting(s), planned 1" in result.stderr  # visit, review; the signing
+    assert ("Meeting: Contract signing" in
+            [f["text"] for f in crm.ok("followups", "list", "--json", env=NOW).json()
+             if f["contact"] == name])

@@ -202,3 +202,18 @@ def test_the_migration_from_every_release_adds_cases(tmp_path, release):
     assert cases.get(database, case_id, now).status == "resolved"
     assert [e.kind for e in cases.history(database, case_id)] == ["opened", "resolved"]
     database.close()
+
+
+def test_forgetting_a_person_forgets_their_cases_and_their_histories(book, db_path):
+    book.ok("case", "open", "ana", "Allergy to latex gloves", env=at(MON))
+    book.ok("case", "note", "1", "She is pregnant, wants a replacement", env=at(MON))
+    book.ok("case", "open", "bo", "Wrong invoice", env=at(MON))
+    book.ok("forget", "ana", "--yes")
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM journal_changes WHERE old LIKE '%pregnant%'"
+                            " OR old LIKE '%latex%'").fetchone() == (0,)
+        assert conn.execute("SELECT table_name, count(*) FROM journal_changes WHERE table_name"
+                            " LIKE 'case%' GROUP BY table_name").fetchall() == [
+            ("case_events", 1), ("cases", 1)]  # Bo's case, opened
+    assert [c["title"] for c in book.ok("case", "list", "--status", "all", "--json",
+                                        env=at(MON)).json()] == ["Wrong invoice"]

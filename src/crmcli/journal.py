@@ -200,6 +200,14 @@ def purge_contacts(db: Connection, contact_ids: list[int]) -> None:
         db.execute("INSERT OR IGNORE INTO temp.journal_forgotten SELECT table_name, row_id"
                    " FROM journal_changes WHERE table_name = ? AND json_extract(old, ?)"
                    " IN (SELECT value FROM json_each(?))", [table, f'$."{column}"', ids])
+    for child, column, parent in _parts_of_references(db):  # a case's history: its case's
+        db.execute(f"INSERT OR IGNORE INTO temp.journal_forgotten SELECT '{child}', rowid"
+                   f" FROM {child} WHERE \"{column}\" IN (SELECT row_id FROM"
+                   " temp.journal_forgotten WHERE table_name = ?)", [parent])
+        db.execute("INSERT OR IGNORE INTO temp.journal_forgotten SELECT table_name, row_id"
+                   " FROM journal_changes WHERE table_name = ? AND json_extract(old, ?)"
+                   " IN (SELECT row_id FROM temp.journal_forgotten WHERE table_name = ?)",
+                   [child, f'$."{column}"', parent])
     touched = [operation_id for (operation_id,) in db.execute(
         "SELECT DISTINCT operation_id FROM journal_changes WHERE (table_name, row_id) IN"
         " (SELECT table_name, row_id FROM temp.journal_forgotten)")]
@@ -213,6 +221,15 @@ def purge_contacts(db: Connection, contact_ids: list[int]) -> None:
                        ["(concerned a contact since forgotten)", operation_id])
         else:
             db.execute("DELETE FROM journal_operations WHERE id = ?", [operation_id])
+
+
+def _parts_of_references(db: Connection) -> list[tuple[str, str, str]]:
+    """(table, column, parent) of the rows that are part of a row referring to a contact (they
+    go when it goes, ON DELETE CASCADE): the entries of a case's history."""
+    referring = {table for table, _ in contact_references(db)}
+    return [(table, row[3], row[2]) for table in userdata.USER_TABLES
+            for row in db.execute(f"PRAGMA main.foreign_key_list({table})")
+            if row[2] in referring and row[2] != "contacts" and row[6] == "CASCADE"]
 
 
 def contact_references(db: Connection) -> list[tuple[str, str]]:

@@ -43,6 +43,7 @@ RUNS = [
     ("crm dashboard --json", ["dashboard", "--json"]),
     ("crm due (piped, a peer)", ["due"]),
     ("crm report cases (piped)", ["report", "cases"]),
+    ("crm list --limit 1 (the floor)", ["list", "--limit", "1"]),
 ]
 TARGETED = ("crm case list (piped)", "crm case list -f table --limit 50",
             "crm (dashboard, piped)", "crm dashboard --json")

@@ -41,7 +41,7 @@ RANKS = {
     "relationships": 4,
     "completion": 4, "fields": 4, "query": 4, "query_sql": 4, "segments": 4, "campaigns": 4,
     "important_dates": 4, "personal": 4, "gifts": 4, "privacy": 4, "cases": 4,
-    "case_reports": 4,
+    "case_reports": 4, "analytics": 4, "customers": 4, "call_queue": 4,
     "job_changes": 4,
     "meetings": 4,
     "company_profile": 4, "company_form": 4, "company_merge": 4, "handles": 4,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from crmcli.agenda import Agenda, KeepInTouch, Occasion, occasion_text, touch_detail, when_text
+from crmcli.call_queue import QueueItem
 from crmcli.cases import Case
 from crmcli.dates import humanize, parse_stamp, short_date
 from crmcli.followups import Entry
@@ -34,6 +35,7 @@ class Digest:
     cases: list[Case] = field(default_factory=list)
     job_changes: list[JobChange] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)
+    queue: list[QueueItem] = field(default_factory=list)  # the top of crm next, for context
 
     @property
     def is_empty(self) -> bool:
@@ -65,15 +67,17 @@ def _key(item: Entry | KeepInTouch | Occasion | Case) -> str:
     return f"{item.kind}:{item.contact_id}:{item.date.isoformat()}"
 
 
-def digest(agenda: Agenda, sent: set[str], job_changes: list[JobChange] = ()) -> Digest:
-    """The items of ``agenda`` not in ``sent``; upcoming follow-ups come along for context;
+def digest(agenda: Agenda, sent: set[str], job_changes: list[JobChange] = (),
+           queue: list[QueueItem] | None = None) -> Digest:
+    """The items of ``agenda`` not in ``sent``; upcoming follow-ups and the top of the call
+    queue come along for context (they never trigger a message on their own);
     ``job_changes`` (those not told yet) are told too."""
     def fresh(items: list) -> list:
         return [item for item in items if _key(item) not in sent]
 
     result = Digest(agenda, fresh(agenda.overdue), fresh(agenda.today),
                     fresh(agenda.keep_in_touch), fresh(agenda.birthdays), agenda.upcoming,
-                    fresh(agenda.cases), list(job_changes))
+                    fresh(agenda.cases), list(job_changes), queue=list(queue or []))
     result.keys = [_key(item) for item in _triggers(result)]
     result.keys += [change.key for change in result.job_changes]
     return result
@@ -105,6 +109,9 @@ def _sections(result: Digest) -> list[tuple[str, list[tuple[str, str, str]]]]:
 
     days = result.agenda.within_days
     sections = [
+        ("Call first", [(f"#{rank}", item.contact or "", f"{'; '.join(item.reasons)}"
+                         f" ({item.command})")
+                        for rank, item in enumerate(result.queue, 1)]),
         ("Overdue cases", [(humanize(parse_stamp(c.due_at), True, now),
                             who(c.contact, c.company) if c.contact else c.company or "",
                             f"{c.title} (crm case show {c.id})") for c in result.cases]),

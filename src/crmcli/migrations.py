@@ -732,3 +732,16 @@ def m024_calendar_events(db: Database) -> None:
         "CREATE INDEX calendar_events_calendar ON calendar_events(calendar, state, starts_at)",
         "CREATE INDEX calendar_events_contact ON calendar_events(contact_id)",
     )
+
+
+@migrations()
+def m025_personal_interactions_index(db: Database) -> None:
+    """Each contact's live interactions newest first, with the campaign that sent them: the
+    rhythm of ``crm health`` and ``crm next`` reads a contact's last ten personal ones from
+    this index alone, for 10,000 contacts at a time."""
+    _run(
+        db,
+        "CREATE INDEX IF NOT EXISTS interactions_personal"
+        " ON interactions(contact_id, happened_at, campaign)"
+        " WHERE deleted_at IS NULL",
+    )

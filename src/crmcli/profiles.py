@@ -22,6 +22,7 @@ from crmcli import (
 if TYPE_CHECKING:
     from sqlite3 import Connection
 
+    from crmcli.analytics import Health
     from crmcli.models import Contact, Deal, Note
     from crmcli.stages import Pipeline
 
@@ -41,6 +42,7 @@ class Profile:
     handles: list[dict] = field(default_factory=list)  # IM and social profiles from its card
     gifts: list[gifts.Gift] = field(default_factory=list)  # ideas, then given, latest first
     cases: list[cases.Case] = field(default_factory=list)  # open and waiting, overdue first
+    health: Health | None = None  # relationship health (analytics), when the command asks
 
 
 def load(db: Connection, contact: Contact, now: dt.datetime) -> Profile:

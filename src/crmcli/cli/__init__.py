@@ -46,7 +46,7 @@ COMMANDS = {
     "import-calendar": "calendar",
     "field": "fields", "segment": "segments", "campaign": "campaigns",
     "deal": "deals", "case": "cases", "pipeline": "pipeline", "forecast": "pipeline",
-    "report": "reports",
+    "report": "reports", "health": "analytics", "next": "analytics",
     "follow-up": "followups", "due": "followups", "done": "followups", "snooze": "followups",
     "followups": "followups", "birthdays": "followups", "remind": "followups",
     "journal": "journal", "undo": "journal", "forget": "journal", "dump": "journal",

@@ -169,15 +169,18 @@ def list_contacts(
 def show(ref: Ref, format_: FormatOption = None, as_json: JsonOption = False,
          as_csv: CsvOption = False) -> None:
     """The one-page view of a contact: details, tags, company, last contact and history."""
-    from crmcli import money, profiles, stages
+    from crmcli import analytics, money, profiles, stages
     from crmcli.views.contacts import contact_page
 
     current = state()
     contact = contacts.resolve(current.db, ref)
     profile = profiles.load(current.db, contact, current.now)
+    settings, pipeline = analytics.settings(current.config), stages.load_pipeline(current.config)
+    profile.health = analytics.health(current.db, current.now, settings, pipeline,
+                                      [contact.id])[0]
     out(format_, as_json, as_csv).page(
         lambda: contact_page(profile, money.decimal_mark(current.config)),
-        lambda: profiles.to_record(profile, stages.load_pipeline(current.config)),
+        lambda: profiles.to_record(profile, pipeline),
         columns=[(key, key) for key in contacts.to_record(contact)])
 
 

@@ -334,7 +334,7 @@ def remind(
         current.db, digests.item_keys(agenda), now.date())
     changes = job_changes.recent(current.db, now)
     digest = digests.digest(agenda, sent, changes if force else job_changes.never_sent(
-        current.db, changes))
+        current.db, changes), queue=[] if sent else _queue_top(current))
     say = info if verbose or dry_run or sys.stderr.isatty() else (lambda message: None)
     if digest.is_empty and not always:
         say("nothing new to remind about; no message sent")
@@ -349,6 +349,19 @@ def remind(
         followups.mark_sent(current.db, digest.keys, now.date())
         say(f"sent {len(digest.keys)} item(s) by {method}"
             + (f" to {', '.join(settings.to)}" if method != "stdout" else ""))
+
+
+def _queue_top(current) -> list:
+    """The top of the day's call queue for the first digest of the day (``[next]
+    in_reminder`` items): later ones tell only what is new."""
+    from crmcli import analytics, stages
+    from crmcli.call_queue import call_queue
+
+    settings = analytics.settings(current.config)
+    if not settings.in_reminder:
+        return []
+    return call_queue(current.db, current.now, settings, stages.load_pipeline(current.config),
+                      limit=settings.in_reminder)
 
 
 def _delivery_method(to_stdout: bool, sendmail: bool, smtp: bool, config, dry_run: bool

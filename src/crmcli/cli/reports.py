@@ -4,14 +4,36 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
+from crmcli.cli import selecting
 from crmcli.cli.common import CsvOption, FormatOption, JsonOption, group_with_default, out, state
 from crmcli.cli.deal_options import decimal, pipeline, warn_orphans, when
 
 app = typer.Typer()
+CUSTOMER_COLUMNS = [("kind", "Kind"), ("id", "ID"), ("name", "Name"), ("at_risk", "At risk"),
+                    ("currency", "Currency"), ("won_value", "Won"), ("won_deals", "Deals"),
+                    ("average_deal", "Average"), ("first_purchase", "First"),
+                    ("last_purchase", "Last"), ("days_since_purchase", "Days since"),
+                    ("at_risk_after_days", "At risk after")]
+TOTAL_COLUMNS = [("currency", "Currency"), ("won_value", "Won"), ("won_deals", "Deals"),
+                 ("average_deal", "Average"), ("first_purchase", "First"),
+                 ("last_purchase", "Last"), ("customers", "Customers")]
+ACTIVITY_COLUMNS = [("period", "Period"), ("type", "Type"), ("count", "Count")]
+
+
+class By(StrEnum):
+    contact = "contact"
+    company = "company"
+
+
+class Period(StrEnum):
+    week = "week"
+    month = "month"
+
 report_app = typer.Typer(name="report", cls=group_with_default("deals"),
                          help="Reports; without a sub-command, the sales report.",
                          epilog="Examples:\n\n  crm report\n\n  crm report --json | jq .win_rate")
@@ -90,3 +112,53 @@ def cases_report(
     found = case_reports.report(state().db, start, now)
     out(format_, as_json, as_csv).records(case_reports.rows(found), case_reports.COLUMNS,
                                           view=lambda: report_view(found))
+
+
+@report_app.command("customers", epilog="Examples:\n\n  crm report customers\n\n"
+                    "  crm report customers --by company\n\n"
+                    "  crm report customers tag:vip --totals --json")
+def customers_report(
+    query: selecting.QueryWords = None,
+    by: Annotated[By, typer.Option(help="One line per contact or per company.")] = By.contact,
+    totals: Annotated[bool, typer.Option(
+        "--totals", help="Only the totals per currency.")] = False,
+    format_: FormatOption = None, as_json: JsonOption = False, as_csv: CsvOption = False,
+) -> None:
+    """Customer value per currency (won value, won deals, average deal, first and last
+    purchase), customers at risk first and marked; one line per customer and currency, or
+    the totals per currency (on a terminal: both; docs/analytics.md)."""
+    from crmcli import analytics, customers
+    from crmcli.views.analytics import customers_view
+
+    current = state()
+    settings = analytics.settings(current.config)
+    ids = analytics.selected_ids(current.db, selecting.condition(selecting.joined(query)))
+    found = customers.customers(current.db, current.now, settings, by.value, ids)
+    rows = customers.totals(found) if totals else customers.customer_rows(found)
+    out(format_, as_json, as_csv).records(
+        rows, TOTAL_COLUMNS if totals else CUSTOMER_COLUMNS,
+        view=lambda: customers_view(found, decimal(), totals))
+
+
+@report_app.command("activity", epilog="Examples:\n\n  crm report activity\n\n"
+                    "  crm report activity --by week company:acme\n\n"
+                    "  crm report activity --since 2025-01-01 --csv")
+def activity_report(
+    query: selecting.QueryWords = None,
+    by: Annotated[Period, typer.Option(help="Count per week or per month.")] = Period.month,
+    since: Annotated[str | None, typer.Option(
+        help="Start (default: a year ago): 2026-01-01, '3 months ago'.")] = None,
+    format_: FormatOption = None, as_json: JsonOption = False, as_csv: CsvOption = False,
+) -> None:
+    """Personal interactions by type over time, for everyone or the contacts a query selects
+    (a contact, a company: company:acme); bar charts on a terminal, rows when piped."""
+    from crmcli import analytics
+    from crmcli.views.analytics import activity_chart
+
+    current = state()
+    start = when(since, past=True) if since else _a_year_before(current.now)
+    ids = analytics.selected_ids(current.db, selecting.condition(selecting.joined(query)))
+    rows = analytics.activity_by_period(current.db, start, by.value, ids)
+    title = f"Interactions per {by.value} since {start.date().isoformat()}"
+    out(format_, as_json, as_csv).records(rows, ACTIVITY_COLUMNS,
+                                          view=lambda: activity_chart(rows, title))

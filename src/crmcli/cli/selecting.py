@@ -34,8 +34,8 @@ def context():
 def condition(text: str, saving: tuple[str, str] | None = None) -> tuple[str, list] | None:
     """The SQL condition of the query ``text`` (None: every contact); ``saving`` is a segment
     (name, query) read as if already saved."""
-    from crmcli.query_sql import compile_query
-
     if not text.strip():
         return None
+    from crmcli.query_sql import compile_query
+
     return compile_query(state().db, text, context(), saving)

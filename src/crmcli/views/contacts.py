@@ -10,6 +10,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from crmcli import money
+from crmcli.analytics import Health
 from crmcli.models import Detail
 from crmcli.profiles import Profile
 from crmcli.relationships import Relation
@@ -62,6 +64,7 @@ def contact_page(profile: Profile, decimal: str = ".") -> Group:
         *[(handle["service"], data_text(handle["value"])) for handle in profile.handles],
         *_custom_fields(contact.fields),
         ("Last contact", _last_contact(contact.last_contacted_at, today)),
+        ("Health", health_line(profile.health, decimal)),
         ("Added", data_text((contact.created_at or "")[:10], "dim")),
         ("Mail", data_text("\n".join(profile.mail), "red")),
     ])
@@ -126,6 +129,32 @@ def _custom_fields(values: dict) -> list[tuple[str, Text]]:
 
     return [(name.replace("_", " ").capitalize(), data_text(shown(value)))
             for name, value in values.items()]
+
+
+HEALTH_STYLES = {"cold": "bold blue", "cooling": "cyan", "steady": "green",
+                 "warming": "bold green", "new": "dim"}
+
+
+def health_line(health: Health | None, decimal: str = ".") -> Text:
+    """``cooling: rhythm every 10 days, 20 days since the last contact; 3,650.00 EUR at
+    stake``."""
+    if health is None:
+        return Text("")
+    line = Text(health.state, style=HEALTH_STYLES[health.state])
+    if health.rhythm.days is not None:
+        source = " (cadence)" if health.rhythm.source == "cadence" else ""
+        line.append(f": rhythm every {round(health.rhythm.days, 1):g} days{source}")
+        if health.days_since is not None:
+            line.append(f", {health.days_since:.0f} days since the last contact")
+    elif health.days_since is None:
+        line.append(": no history yet")
+    else:
+        line.append(": too few interactions for a rhythm")
+    at_stake = [money.display(minor, currency, decimal)
+                for currency, minor in health.stake.total.items() if minor]
+    if at_stake:
+        line.append(f"; {', '.join(at_stake)} at stake")
+    return line
 
 
 def _last_contact(moment: str | None, today: dt.date) -> Text:

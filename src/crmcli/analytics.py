@@ -1,0 +1,378 @@
+"""Relationship health, customer value and value at stake: the figures of ``crm health``,
+``crm report customers`` and ``crm next`` (docs/analytics.md states every formula).
+
+Plain data in, plain data out: every function takes the moment (``now``, aware, in the
+configured zone) and the tunable constants (:class:`Settings`); nothing here reads the clock
+or knows the terminal. Money stays integer minor units per currency and is never added across
+currencies, except through the ``[rates]`` given in the config, for ranking only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from sqlite3 import Connection
+from typing import TYPE_CHECKING
+
+from crmcli import money
+from crmcli.dates import stamp
+from crmcli.errors import ConfigError, InvalidInput
+
+if TYPE_CHECKING:
+    from crmcli.config import Config
+    from crmcli.stages import Pipeline
+
+STATES = ("cold", "cooling", "steady", "warming", "new")  # the order of crm health
+DAY = 86400.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The constants of the formulas; ``[health]``, ``[next]`` and ``[rates]`` tune them."""
+
+    currency: str = "EUR"
+    window: int = 10  # interactions the rhythm looks at
+    min_interactions: int = 3  # fewer: the cadence stands in for the rhythm
+    cooling: float = 1.5  # x rhythm
+    cold: float = 3.0  # x rhythm
+    at_risk: float = 1.5  # x the median interval between purchases
+    one_purchase_days: int = 365
+    stale_deal_days: int = 14
+    urgency_cap: int = 60
+    in_reminder: int = 5  # queue items at the top of crm remind's email (0: none)
+    rates: dict[str, Decimal] = field(default_factory=dict)  # 1 unit of X in ``currency``
+    cadences: dict[str, int] = field(default_factory=dict)  # [cadence] tag defaults
+
+
+_KEYS = {"health": {"window": int, "min_interactions": int, "cooling": float, "cold": float,
+                    "at_risk": float, "one_purchase_days": int},
+         "next": {"stale_deal_days": int, "urgency_cap": int, "in_reminder": int}}
+
+
+def settings(config: Config) -> Settings:
+    """The settings of ``config``: its currency, ``[health]``, ``[next]``, ``[rates]`` and
+    ``[cadence]``; a bad value is a ConfigError naming the key."""
+    from crmcli.agenda import tag_cadences
+
+    values: dict = {}
+    for section, keys in _KEYS.items():
+        table = config.raw.get(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{config.path}: [{section}] must be a table")
+        for key, value in table.items():
+            if key not in keys:
+                raise ConfigError(f"{config.path}: {section}.{key} is not a setting; known: "
+                                  f"{', '.join(keys)}")
+            values[key] = _number(config, f"{section}.{key}", value, keys[key])
+    return Settings(currency=config.currency, rates=_rates(config),
+                    cadences=tag_cadences(config), **values)
+
+
+def _number(config: Config, name: str, value: object, kind: type) -> int | float:
+    """A positive number (a whole one for ``int`` settings); ``in_reminder`` may be 0."""
+    least = 0 if name == "next.in_reminder" else 1e-9
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < least or (
+            kind is int and not isinstance(value, int)):
+        wanted = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"{config.path}: {name} must be {wanted} above "
+                          f"{'or equal to ' if not least else ''}0, not {value!r}")
+    return kind(value)
+
+
+def _rates(config: Config) -> dict[str, Decimal]:
+    table = config.raw.get("rates", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{config.path}: [rates] must be a table of USD = 0.92 lines")
+    rates = {}
+    for code, value in table.items():
+        try:
+            currency = money.check_currency(str(code))
+            rate = Decimal(str(value)) if not isinstance(value, bool) else Decimal("nan")
+        except (InvalidInput, InvalidOperation):
+            rate = Decimal("nan")
+            currency = str(code)
+        if not rate.is_finite() or rate <= 0:
+            raise ConfigError(f"{config.path}: rates.{currency} = {value!r} is not a rate; "
+                              f"write how many {config.currency} one {currency} is worth "
+                              "(USD = 0.92)")
+        rates[currency] = rate
+    return rates
+
+
+# ------------------------------------------------------------------------------------- rhythm
+
+
+@dataclass(frozen=True, slots=True)
+class Rhythm:
+    """How often a contact is in touch: ``days`` (None: no rhythm), where it comes from
+    (``interactions``, ``cadence`` or None) and the latest gaps in days, newest first."""
+
+    days: float | None
+    source: str | None
+    gaps: tuple[float, ...] = ()
+
+
+NO_RHYTHM = Rhythm(None, None)
+
+
+def rhythm(moments: list[float], cadence_days: int | None, settings: Settings) -> Rhythm:
+    """The rhythm from a contact's latest personal interactions, as moments counted in days
+    (any order): the median gap between the last ``window`` of them when there are at least
+    ``min_interactions`` (a day at least: mail captured in bulk is no rhythm of minutes),
+    else the cadence, else none."""
+    latest = sorted(moments, reverse=True)[:settings.window]
+    gaps = tuple(newer - older for newer, older in itertools.pairwise(latest))
+    if len(latest) >= settings.min_interactions and gaps:
+        return Rhythm(max(1.0, round(_median(gaps), 4)), "interactions", gaps)
+    if cadence_days:
+        return Rhythm(float(cadence_days), "cadence", gaps)
+    return Rhythm(None, None, gaps) if gaps else NO_RHYTHM
+
+
+def _median(values: tuple[float, ...]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def health_state(elapsed_days: float | None, found: Rhythm, settings: Settings) -> str:
+    """``cold`` past cold x rhythm since the last contact, ``cooling`` past cooling x rhythm,
+    ``warming`` when each of the last three gaps was shorter than the rhythm, ``steady``
+    otherwise; ``new`` without a rhythm."""
+    if found.days is None or elapsed_days is None:
+        return "new"
+    if elapsed_days > settings.cold * found.days:
+        return "cold"
+    if elapsed_days > settings.cooling * found.days:
+        return "cooling"
+    recent = found.gaps[:3]
+    if len(recent) == 3 and all(gap < found.days for gap in recent):
+        return "warming"
+    return "steady"
+
+
+# -------------------------------------------------------------------------------- selection
+
+
+def selected_ids(db: Connection, condition: tuple[str, list] | None) -> list[int] | None:
+    """The ids of the live contacts a compiled query selects (None: everyone)."""
+    if condition is None:
+        return None
+    from crmcli.contacts import search_ids
+
+    return search_ids(db, condition=condition)
+
+
+def _personal(db: Connection) -> str:
+    """The condition on ``interactions i`` for personal contact: campaign mail is left out
+    unless ``[campaigns] counts_as_contact`` (as for the last contact)."""
+    return "" if getattr(db, "campaign_mail_counts", False) else " AND i.campaign IS NULL"
+
+
+def in_selection(column: str, ids: list[int] | None) -> tuple[str, list]:
+    if ids is None:
+        return "", []
+    return f" AND {column} IN (SELECT value FROM json_each(?))", [json.dumps(ids)]
+
+
+# ---------------------------------------------------------------------------------- health
+
+
+@dataclass
+class Health:
+    """One contact's relationship health at a moment."""
+
+    contact_id: int
+    name: str
+    company: str | None
+    state: str
+    rhythm: Rhythm
+    last_contact: str | None  # UTC ISO 8601 of the latest personal interaction
+    days_since: float | None  # since the last contact (since added when there was none)
+    stake: Stake
+    cadence_days: int | None = None  # keep-in-touch: the contact's own, else its tags'
+
+    @property
+    def overdue_days(self) -> float:
+        """Days beyond the rhythm (0 within it)."""
+        if self.rhythm.days is None or self.days_since is None:
+            return 0.0
+        return max(0.0, self.days_since - self.rhythm.days)
+
+
+def health(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipeline,
+           ids: list[int] | None = None) -> list[Health]:
+    """The health of the live contacts (of ``ids`` when given): cold, then cooling, steady,
+    warming and new; within a state, the most overdue and then the most at stake first."""
+    found = assess(db, now, settings, pipeline, ids)
+    order = {state: index for index, state in enumerate(STATES)}
+    found.sort(key=lambda h: (order[h.state], -h.overdue_days, -h.stake.ranked, h.name.lower(),
+                              h.contact_id))
+    return found
+
+
+def assess(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipeline,
+           ids: list[int] | None = None) -> list[Health]:
+    """The health of the live contacts (of ``ids`` when given), in no particular order."""
+    stakes = stakes_by_contact(db, now.date(), settings, pipeline, ids)
+    today = now.timestamp() / DAY
+    found = []
+    for contact_id, name, company, cadence, created, last, moments in _contacts(
+            db, settings, ids):
+        days = [int(second) / DAY for second in moments.split(",")] if moments else []
+        own = rhythm(days, cadence, settings) if days or cadence else NO_RHYTHM
+        since = today - days[0] if days else (
+            today - _days(created) if own.days is not None else None)
+        found.append(Health(contact_id, name, company, health_state(since, own, settings),
+                            own, last, None if since is None else round(since, 4),
+                            stakes.get(contact_id, NO_STAKE), cadence or None))
+    return found
+
+
+_TAG_CADENCE = ("coalesce(c.cadence_days, (SELECT min(tc.days) FROM contact_tags t"
+                " JOIN tag_cadence tc ON tc.tag = t.tag WHERE t.contact_id = c.id))")
+# A contact's last personal interactions come from the index interactions_personal alone,
+# as seconds since the epoch, newest first (group_concat keeps the order of its subquery).
+_CONTACTS = """
+WITH tag_cadence(tag, days) AS (SELECT key, value FROM json_each(?))
+SELECT c.id, c.name, co.name, {cadence}, c.created_at,
+       (SELECT max(i.happened_at) FROM interactions i INDEXED BY interactions_personal
+         WHERE i.contact_id = c.id AND i.deleted_at IS NULL{personal}),
+       (SELECT group_concat(strftime('%s', happened_at)) FROM (SELECT i.happened_at
+          FROM interactions i INDEXED BY interactions_personal
+         WHERE i.contact_id = c.id AND i.deleted_at IS NULL{personal}
+         ORDER BY i.happened_at DESC LIMIT ?))
+  FROM contacts c LEFT JOIN companies co ON co.id = c.company_id
+ WHERE c.deleted_at IS NULL{where}
+"""
+
+
+def _contacts(db: Connection, settings: Settings, ids: list[int] | None):
+    where, params = in_selection("c.id", ids)
+    sql = _CONTACTS.replace("{where}", where).replace("{personal}", _personal(db))
+    sql = sql.replace("{cadence}", _TAG_CADENCE if settings.cadences else "c.cadence_days")
+    return db.execute(sql, [json.dumps(settings.cadences), settings.window, *params])
+
+
+def _days(text: str) -> float:
+    """A stored UTC instant as days since the epoch."""
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() / DAY
+
+
+# ---------------------------------------------------------------------------------- value
+
+
+@dataclass(frozen=True, slots=True)
+class Stake:
+    """What a contact is worth keeping: the weighted value of their open deals plus one year
+    of their average yearly won value, per currency (minor units); ``ranked`` is the total in
+    the configured currency (other currencies through ``[rates]``), ``unranked`` the
+    currencies without a rate."""
+
+    open_weighted: dict[str, int] = field(default_factory=dict)
+    yearly_won: dict[str, int] = field(default_factory=dict)
+    ranked: int = 0
+    unranked: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> dict[str, int]:
+        currencies = sorted({*self.open_weighted, *self.yearly_won})
+        return {c: self.open_weighted.get(c, 0) + self.yearly_won.get(c, 0) for c in currencies}
+
+
+NO_STAKE = Stake()
+
+
+def stakes_by_contact(db: Connection, today: dt.date, settings: Settings, pipeline: Pipeline,
+                      ids: list[int] | None = None) -> dict[int, Stake]:
+    """The value at stake of every contact with a deal (of ``ids`` when given)."""
+    from crmcli.reports import probability_sql
+
+    weighted: dict[int, dict[str, int]] = {}
+    won: dict[int, dict[str, int]] = {}
+    where, params = in_selection("d.contact_id", ids)
+    probability, probability_params = probability_sql(pipeline)
+    for contact_id, currency, value in db.execute(
+            f"SELECT d.contact_id, d.currency, sum(d.amount_minor * {probability} / 100)"
+            " FROM deals d WHERE d.deleted_at IS NULL AND d.amount_minor IS NOT NULL"
+            " AND d.contact_id IS NOT NULL AND d.stage NOT IN ('won', 'lost')"
+            f"{where} GROUP BY d.contact_id, d.currency",
+            [*probability_params, *params]):
+        weighted.setdefault(contact_id, {})[currency] = value
+    for contact_id, currency, total, first in db.execute(
+            "SELECT d.contact_id, d.currency, sum(d.amount_minor), min(d.closed_at)"
+            " FROM deals d WHERE d.deleted_at IS NULL AND d.stage = 'won'"
+            f" AND d.amount_minor IS NOT NULL AND d.contact_id IS NOT NULL{where}"
+            " GROUP BY d.contact_id, d.currency", params):
+        won.setdefault(contact_id, {})[currency] = yearly(total, first, today)
+    stakes = {}
+    for contact_id in weighted.keys() | won.keys():
+        stake = Stake(weighted.get(contact_id, {}), won.get(contact_id, {}))
+        value, missing = ranked(stake.total, settings)
+        stakes[contact_id] = Stake(stake.open_weighted, stake.yearly_won, value, missing)
+    return stakes
+
+
+def yearly(total_minor: int, first_purchase: str, today: dt.date) -> int:
+    """One year of a won value earned since ``first_purchase``: the total over the years as a
+    customer, a year at least (``total x 365 / max(365, days)``, half up)."""
+    days = max(365, (today - dt.date.fromisoformat(first_purchase[:10])).days)
+    return (2 * total_minor * 365 + days) // (2 * days)
+
+
+def ranked(amounts: dict[str, int], settings: Settings) -> tuple[int, tuple[str, ...]]:
+    """The sum of ``amounts`` in the configured currency, converting through the rates
+    (minor units, half up), and the currencies that have no rate."""
+    total, missing = 0, []
+    for currency, minor in amounts.items():
+        if currency == settings.currency:
+            total += minor
+        elif currency in settings.rates:
+            scale = Decimal(10) ** (money.exponent(settings.currency) - money.exponent(currency))
+            value = Decimal(minor) * settings.rates[currency] * scale
+            total += int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        elif minor:
+            missing.append(currency)
+    return total, tuple(sorted(missing))
+
+
+def stake_record(stake: Stake, currency: str) -> dict:
+    """The value at stake as JSON: per currency, and ranked in the configured currency."""
+    return {"value_at_stake": [money.to_json(minor, c) for c, minor in stake.total.items()],
+            "ranked_value": money.to_json(stake.ranked, currency),
+            "unranked_currencies": list(stake.unranked)}
+
+
+def _rounded(days: float | None) -> float | None:
+    return None if days is None else round(days, 2)
+
+
+def health_record(item: Health, currency: str) -> dict:
+    """One contact's health as a stable JSON object."""
+    return {"contact_id": item.contact_id, "name": item.name, "company": item.company,
+            "health": item.state, "rhythm_days": _rounded(item.rhythm.days),
+            "rhythm_from": item.rhythm.source, "last_contact": item.last_contact,
+            "days_since_contact": _rounded(item.days_since)} | stake_record(item.stake, currency)
+
+
+# ------------------------------------------------------------------------- activity report
+
+
+def activity_by_period(db: Connection, since: dt.datetime, by: str = "month",
+                       ids: list[int] | None = None) -> list[dict]:
+    """Personal interactions of live contacts (of ``ids`` when given) from ``since`` on,
+    counted per local period (``2026-06``, or the Monday that starts the week) and type,
+    oldest period first."""
+    offset = f"{round(since.utcoffset().total_seconds() / 60):+d} minutes"
+    period = ("strftime('%Y-%m', i.happened_at, ?)" if by == "month" else
+              "date(i.happened_at, ?, 'weekday 0', '-6 days')")
+    where, params = in_selection("i.contact_id", ids)
+    rows = db.execute(
+        f"SELECT {period} AS period, i.kind, count(*) FROM interactions i"
+        " JOIN contacts c ON c.id = i.contact_id AND c.deleted_at IS NULL"
+        f" WHERE i.deleted_at IS NULL{_personal(db)} AND i.happened_at >= ?{where}"
+        " GROUP BY period, i.kind ORDER BY period, i.kind", [offset, stamp(since), *params])
+    return [{"period": p, "type": kind, "count": count} for p, kind, count in rows]

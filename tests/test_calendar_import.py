@@ -4,6 +4,8 @@ icalendar, become logged meetings and follow-ups in the configured zone, idempot
 from __future__ import annotations
 
 import datetime as dt
+import io
+import random
 import sqlite3
 from zoneinfo import ZoneInfo
 
@@ -11,6 +13,10 @@ import pytest
 from conftest import Crm
 from icalendar import Calendar, Event, vCalAddress
 from test_storage import RELEASES
+
+from crmcli import db, meetings
+from crmcli.errors import InvalidInput
+from crmcli.interchange import calendar_read
 
 MADRID, LISBON, UTC = ZoneInfo("Europe/Madrid"), ZoneInfo("Europe/Lisbon"), dt.UTC
 NOW = {"CRM_NOW": "2026-11-25T10:00:00+00:00"}  # 11:00 in Madrid, a Wednesday
@@ -90,7 +96,7 @@ def book(crm, tmp_path):
     return crm, path
 
 
-def meetings(crm) -> list[tuple]:
+def logged(crm) -> list[tuple]:
     return sorted((e["contact"], e["at"], e["text"], e["duration_minutes"])
                   for e in crm.ok("activity", "--json").json() if e["type"] == "meeting")
 
@@ -105,7 +111,7 @@ def test_past_events_are_logged_and_coming_ones_planned(book):
     result = crm.ok("import-calendar", str(path), env=NOW)
     assert result.stderr == ("Work: logged 5 meeting(s), planned 7, moved 0, cancelled 0, "
                              "unchanged 1; 2 event(s) with nobody in the book\n")
-    assert meetings(crm) == [  # stored in UTC: 10 Nov starts at 23:00 UTC in Madrid
+    assert logged(crm) == [  # stored in UTC: 10 Nov starts at 23:00 UTC in Madrid
         ("Ana Lima", "2026-11-09T23:00:00Z", "Site visit", None),
         ("Ana Lima", "2026-11-20T15:00:00Z", "Pilot review", 60),
         ("Bo Berg", "2026-11-02T08:30:00Z", "Weekly sync", 30),
@@ -141,7 +147,7 @@ def test_a_later_calendar_moves_cancels_and_then_logs(book):
             if item["section"] == "overdue"] == []
     result = crm.ok("import-calendar", str(path), env=later)
     assert "logged 2 meeting(s), planned 0, moved 0, cancelled 0" in result.stderr
-    assert ("Ana Lima", "2026-11-27T14:00:00Z", "Contract signing", 30) in meetings(crm)
+    assert ("Ana Lima", "2026-11-27T14:00:00Z", "Contract signing", 30) in logged(crm)
     assert [p[2] for p in plans(crm, later)] == ["Meeting: Weekly sync (moved)",
                                                  "Meeting: Weekly sync",
                                                  "Meeting: Weekly sync"]
@@ -158,7 +164,7 @@ def test_what_the_user_removed_stays_removed(book):
     crm.ok("import-calendar", str(path), env=NOW)
     path.write_bytes(calendar(moved=True))  # the signing moves: still no follow-up for Ana
     crm.ok("import-calendar", str(path), env=NOW)
-    assert "Pilot review" not in [m[2] for m in meetings(crm)]
+    assert "Pilot review" not in [m[2] for m in logged(crm)]
     assert [p for p in plans(crm) if p[0] == "Ana Lima"] == []
 
 
@@ -239,3 +245,35 @@ def test_a_book_of_every_release_imports_a_calendar(tmp_path, release):
     assert ("Meeting: Contract signing" in
             [f["text"] for f in crm.ok("followups", "list", "--json", env=NOW).json()
              if f["contact"] == name])
+
+
+def test_mutated_calendars_fail_cleanly_or_import(tmp_path):
+    """Seeded mutations of a real calendar: each is read and applied, or refused with
+    crmcli's own error; never another exception."""
+    book = db.connect(tmp_path / "fuzz.db")
+    book.execute("INSERT INTO contacts (uid, name, name_folded, created_at, updated_at)"
+                 " VALUES ('u1', 'Ana', 'ana', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')")
+    book.execute("INSERT INTO contact_details (contact_id, kind, value, norm, position)"
+                 " VALUES (1, 'email', 'ana@atlantico.pt', 'ana@atlantico.pt', 0)")
+    book.commit()
+    seed = calendar()
+    tokens = [b"\r\n", b":", b";", b"RRULE:FREQ=DAILY;COUNT=3\r\n", b"TZID=Nowhere/Zone",
+              b"DTSTART:20261301T250000\r\n", b"\xff", b"END:VEVENT\r\n", b"BEGIN:VEVENT\r\n",
+              b"VALUE=DATE:", b"STATUS:CANCELLED\r\n", b"RECURRENCE-ID:20261102T083000Z\r\n"]
+    rng = random.Random(2026)
+    now = dt.datetime(2026, 11, 25, 11, tzinfo=MADRID)
+    window = (now - dt.timedelta(days=90), now + dt.timedelta(days=30))
+    for _ in range(400):
+        data = bytearray(seed)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(data))
+            if rng.random() < 0.5:
+                data[at:at] = rng.choice(tokens)
+            else:
+                del data[at:at + rng.randint(1, 40)]
+        try:
+            _, found, _ = calendar_read.read(io.BytesIO(bytes(data)), "x.ics", window, MADRID)
+            meetings.import_calendar(book, "x", found, window, now, dry_run=True)
+        except InvalidInput:
+            pass
+    book.close()

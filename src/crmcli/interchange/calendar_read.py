@@ -31,7 +31,7 @@ def read(stream: BinaryIO, name: str, window: tuple[dt.datetime, dt.datetime],
         warnings += _without_broken_events(calendar, name)
         repeating = {str(event.get("UID")) for event in calendar.walk("VEVENT")
                      if any(key in event for key in ("RRULE", "RDATE", "RECURRENCE-ID"))}
-        for event in _expanded(calendar, window):
+        for event in _expanded(calendar, window, name):
             uid = str(event.get("UID") or "").strip()
             if not uid:
                 warnings.append(f"{name}: event {_summary(event)!r} has no UID; skipped")
@@ -42,13 +42,24 @@ def read(stream: BinaryIO, name: str, window: tuple[dt.datetime, dt.datetime],
 
 
 def _without_broken_events(calendar, name: str) -> list[str]:
-    """Drop the events with a property that cannot be read (a DTSTART that is no date);
-    a warning for each."""
-    broken = [c for c in calendar.subcomponents if c.name == "VEVENT" and c.errors]
-    calendar.subcomponents = [c for c in calendar.subcomponents
-                              if not any(c is event for event in broken)]
-    return [f"{name}: event {str(event.get('UID', '')) or _summary(event)!r}: "
-            f"{event.errors[0][0]} {event.errors[0][1]}; skipped" for event in broken]
+    """Drop the events with no DTSTART or a property that cannot be read (a DTSTART that is
+    no date); a warning for each."""
+    warnings, kept = [], []
+    for component in calendar.subcomponents:
+        problem = _problem(component) if component.name == "VEVENT" else None
+        if problem:
+            shown = str(component.get("UID", "")) or _summary(component)
+            warnings.append(f"{name}: event {shown!r}: {problem}; skipped")
+        else:
+            kept.append(component)
+    calendar.subcomponents = kept
+    return warnings
+
+
+def _problem(event) -> str | None:
+    if event.errors:
+        return f"{event.errors[0][0]} {event.errors[0][1]}"
+    return None if "DTSTART" in event else "no DTSTART"
 
 
 def _parse(data: bytes, name: str):
@@ -68,7 +79,7 @@ def _parse(data: bytes, name: str):
                            "BEGIN:VCALENDAR)")
     try:
         found = Calendar.from_ical(text, multiple=True)  # several joined: a vdir's files
-    except (ValueError, IndexError, KeyError) as exc:
+    except (ValueError, IndexError, KeyError, OSError) as exc:  # OSError: a TZID "Europe"
         raise InvalidInput(f"{name}: not a readable iCalendar file ({_first_line(exc)})"
                            ) from None
     calendars = [item for item in found if item.name == "VCALENDAR"]
@@ -78,14 +89,14 @@ def _parse(data: bytes, name: str):
     return calendars
 
 
-def _expanded(calendar, window: tuple[dt.datetime, dt.datetime]):
+def _expanded(calendar, window: tuple[dt.datetime, dt.datetime], name: str):
     import recurring_ical_events
 
     try:
         return list(recurring_ical_events.of(calendar, skip_bad_series=True)
                     .between(*window))
-    except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"the calendar's events cannot be read ({_first_line(exc)})"
+    except (ValueError, TypeError, KeyError, OSError) as exc:
+        raise InvalidInput(f"{name}: its events cannot be read ({_first_line(exc)})"
                            ) from None
 
 

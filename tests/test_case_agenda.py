@@ -88,3 +88,17 @@ def test_cases_are_in_the_contacts_timeline(book):
 ])
 def test_query_terms(book, query, names):
     assert [c["name"] for c in book.ok("list", query, "--json").json()] == names
+
+
+def test_next_ranks_overdue_cases_with_the_customers_value(book):
+    book.ok("case", "open", "bo", "Missing manual", "--due", "tue 12:00", env={"CRM_NOW": MON})
+    book.ok("deal", "add", "ana", "Fleet renewal", "--value", "48000", env={"CRM_NOW": MON})
+    queue = [row for row in book.ok("next", "--json").json() if row["kind"] == "case"]
+    assert [(r["id"], r["contact"], r["company"], r["command"]) for r in queue] == [
+        (1, "Ana Lima", "Atlântico Foods", "crm case resolve 1"),
+        (5, "Bo Chen", "Globex", "crm case resolve 5")]
+    assert queue[0]["score"] > queue[1]["score"] == 1.0  # a day late at most; Bo has no deal
+    assert queue[0]["why"] == ("case overdue since 2026-11-24 12:00 (normal): Late delivery of "
+                               "order 4711")
+    assert [r["id"] for r in book.ok("next", "bo", "--json").json() if r["kind"] == "case"] \
+        == [5]

@@ -1,11 +1,11 @@
 """The day's call queue (``crm next``): one ranked list of what to act on today.
 
-It merges follow-ups overdue and due today, contacts past their keep-in-touch cadence,
-cooling or cold contacts with value at stake, customers at risk, open deals without activity
-for ``stale_deal_days`` or past their close date, and today's birthdays and important dates.
-Each item scores ``min(urgency, urgency_cap) x (1 + log10(1 + value at stake))``, urgency in
-whole days (1 at least), value in major units of the configured currency; ties go to the
-earliest due. Each says why it is there and the one command that acts on it.
+It merges overdue service cases, follow-ups overdue and due today, contacts past their
+keep-in-touch cadence, cooling or cold contacts with value at stake, customers at risk, open
+deals without activity for ``stale_deal_days`` or past their close date, and today's birthdays
+and important dates. Each item scores ``min(urgency, urgency_cap) x (1 + log10(1 + value at
+stake))``, urgency in whole days (1 at least), value in major units of the configured currency;
+ties go to the earliest due. Each says why it is there and the one command that acts on it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from crmcli.analytics import Health, Settings, assess, in_selection, ranked
 if TYPE_CHECKING:
     from crmcli.stages import Pipeline
 
-KINDS = ("follow_up", "contact", "deal", "occasion")  # the order of ties at the same moment
+KINDS = ("case", "follow_up", "contact", "deal", "occasion")  # the order of ties at the same moment
 
 
 @dataclass
@@ -52,7 +52,8 @@ def call_queue(db: Connection, now: dt.datetime, settings: Settings, pipeline: P
     people = assess(db, now, settings, pipeline, ids)
     by_id = {person.contact_id: person for person in people}
     at_risk = {c.id: c for c in customers(db, now, settings, "contact", ids) if c.at_risk}
-    items = [*_follow_ups(db, now, by_id, ids), *_contacts(people, at_risk, now, settings),
+    items = [*_cases(db, now, by_id, ids), *_follow_ups(db, now, by_id, ids),
+             *_contacts(people, at_risk, now, settings),
              *_deals(db, now, settings, pipeline, by_id, ids), *_occasions(db, now, by_id)]
     unit = 10 ** money.exponent(settings.currency)
     for item in items:
@@ -97,6 +98,27 @@ def _follow_ups(db: Connection, now: dt.datetime, people: dict[int, Health],
         due = sort_key(followup, zone)[0] if followup.has_time else due_date(followup, zone)
         found.append(_item("follow_up", followup.id, people.get(followup.contact_id), [why],
                            f"crm done {followup.id}", max(1, late), _iso(due, zone)))
+    return found
+
+
+def _cases(db: Connection, now: dt.datetime, people: dict[int, Health],
+           ids: list[int] | None) -> list[QueueItem]:
+    """Overdue service cases: urgency in whole days past the promise (1 at least), the value
+    at stake their customer's (a company's own case has none, and shows only unselected)."""
+    from crmcli.cases import overdue
+    from crmcli.dates import parse_stamp
+
+    found = []
+    for case in overdue(db, now):
+        if ids is not None and case.contact_id not in people:
+            continue
+        due = parse_stamp(case.due_at).astimezone(now.tzinfo)
+        late = (now - due).total_seconds() / 86400
+        item = _item("case", case.id, people.get(case.contact_id),
+                     [f"case overdue since {due:%Y-%m-%d %H:%M} ({case.priority}): {case.title}"],
+                     f"crm case resolve {case.id}", _whole(late), due.isoformat())
+        item.company = item.company or case.company
+        found.append(item)
     return found
 
 

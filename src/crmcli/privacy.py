@@ -63,6 +63,12 @@ class Withholding:
         """Whether a row of ``crm due`` may be shown (anniversaries and dates may not)."""
         return self.show_all or row["section"] != "birthdays" or row["kind"] in WORKING_OCCASIONS
 
+    def queue_item(self, row: dict) -> bool:
+        """Whether an item of ``crm next`` may be shown (of today's occasions, birthdays
+        only: its reason is ``today: birthday (turns 47)``, ``today: wedding (3 years)``)."""
+        return (self.show_all or row["kind"] != "occasion"
+                or row["why"].startswith("today: birthday"))
+
 
 def _public(values: dict, private: frozenset[str]) -> dict:
     return {name: value for name, value in values.items() if name not in private}

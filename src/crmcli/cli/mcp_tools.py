@@ -97,6 +97,43 @@ def register(server, session) -> None:
             found = companies.resolve(current.db, company)
             return withholding(current).company(hooking.object_json("company", found.id))
 
+    @tool("The day's call queue (`crm next`): due follow-ups, contacts drifting past their "
+          "cadence or cooling, customers at risk, stale deals and today's occasions, ranked by "
+          "urgency and value at stake; each item says why and the crm command that acts on it. "
+          f"{DATA_NOTE}", READ_ONLY)
+    def call_queue(
+        query: Annotated[str, Field(max_length=2000)] = "",
+        limit: Annotated[int, Field(ge=1, le=200)] = 20,
+    ) -> dict[str, Any]:
+        from crmcli.call_queue import call_queue as queue
+        from crmcli.call_queue import item_record
+        from crmcli.cli.analytics import selection, settings_and_pipeline
+
+        with session.call("call_queue", query) as current:
+            settings, pipeline = settings_and_pipeline()
+            items = queue(current.db, current.now, settings, pipeline, selection([query]))
+            rows = (item_record(item, rank, settings.currency)
+                    for rank, item in enumerate(items, 1))
+            hide = withholding(current)
+            return {"queue": [row for row in rows if hide.queue_item(row)][:limit]}
+
+    @tool("Relationship health (`crm health`): contacts with their health (cold, cooling, "
+          "steady, warming, new), rhythm, last contact and value at stake, cold and cooling "
+          f"first. {DATA_NOTE}", READ_ONLY)
+    def contact_health(
+        query: Annotated[str, Field(max_length=2000)] = "",
+        limit: Annotated[int, Field(ge=1, le=500)] = 50,
+    ) -> dict[str, Any]:
+        from crmcli import analytics
+        from crmcli.cli.analytics import selection, settings_and_pipeline
+
+        with session.call("contact_health", query) as current:
+            settings, pipeline = settings_and_pipeline()
+            found = analytics.health(current.db, current.now, settings, pipeline,
+                                     selection([query]))
+            return {"contacts": [analytics.health_record(item, settings.currency)
+                                 for item in found[:limit]]}
+
     @server.resource("crm://contact/{contact_id}", name="contact", mime_type="application/json",
                      description="A contact's page as JSON (as the get_contact tool). "
                      + DATA_NOTE)

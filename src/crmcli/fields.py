@@ -254,6 +254,9 @@ def apply(db: Connection, record_id: int, changes: Changes, entity: str = "conta
                            [known[name].id, record_id, value])
         if entity == "contacts" and written:
             search.reindex(db, record_id)
+        elif written:  # a change of the company: its version moves, so sync carries it
+            db.execute("UPDATE companies SET updated_at = ? WHERE id = ?",
+                       [now_stamp(db), record_id])
     return written
 
 

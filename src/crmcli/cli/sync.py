@@ -42,7 +42,7 @@ STATUS_COLUMNS = [("collection", "Collection"), ("folder", "Folder"),
                   ("push_changed", "Push changed"), ("push_deleted", "Push deleted"),
                   ("merge", "Merge"), ("problems", "Problems")]
 CONFLICT_COLUMNS = [("id", "ID"), ("at", "When"), ("status", "Status"),
-                    ("contact_id", "Contact"), ("href", "File"), ("field", "Field"),
+                    ("record", "Record"), ("href", "File"), ("field", "Field"),
                     ("kept", "Kept"), ("lost", "Lost"), ("winner", "Winner")]
 
 
@@ -179,7 +179,8 @@ def status(format_: FormatOption = None, as_json: JsonOption = False,
 def conflicts(format_: FormatOption = None, as_json: JsonOption = False,
               as_csv: CsvOption = False) -> None:
     """Items that could not be synced (unresolved), then the latest conflicts sync resolved:
-    the newer change kept, the other noted on the contact."""
+    the newer change kept, the other noted on the contact or company. Record names the book's
+    row (contact 3, company 2, follow-up 5, deal 7, note 4, interaction 9)."""
     from crmcli.sync import base
 
     out(format_, as_json, as_csv).records(base.conflicts(state().db), CONFLICT_COLUMNS)

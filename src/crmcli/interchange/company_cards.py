@@ -115,7 +115,7 @@ def notes_by_company(db: Connection, ids: list[int]) -> dict[int, list[str]]:
 
 # A company that is only a name its people give (their ORG) is not written on its own: its
 # people bring it back. Any other live company is.
-_EXPORTED = (
+EXPORTED = (
     "co.deleted_at IS NULL AND (co.industry IS NOT NULL OR co.size IS NOT NULL"
     " OR NOT EXISTS (SELECT 1 FROM contacts c WHERE c.company_id = co.id"
     "  AND c.deleted_at IS NULL)"
@@ -128,10 +128,10 @@ _EXPORTED = (
 
 
 def iter_export(db: Connection) -> Iterator[ExportedCompany]:
-    """Every live company that is more than a name (see _EXPORTED), with its notes and
+    """Every live company that is more than a name (see EXPORTED), with its notes and
     stored card, in batches."""
     ids = [row[0] for row in db.execute(
-        f"SELECT co.id FROM companies co WHERE {_EXPORTED} ORDER BY co.name_folded, co.id")]
+        f"SELECT co.id FROM companies co WHERE {EXPORTED} ORDER BY co.name_folded, co.id")]
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
         notes, cards = notes_by_company(db, batch), load_cards(db, batch)

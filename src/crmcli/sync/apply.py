@@ -22,7 +22,9 @@ from crmcli.models import Contact
 from crmcli.sync import base as bases
 from crmcli.sync import cards, props, vdir
 from crmcli.sync.base import Base
+from crmcli.sync.company_steps import CompanySteps
 from crmcli.sync.plan import KINDS, Outcome, Plan, Step, row_version
+from crmcli.sync.props import shown
 
 COLLECTION = "contacts"
 BATCH_ITEMS = 250
@@ -31,7 +33,7 @@ _REV = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2}):?(\d{2}):?(\d{2})(?:\.\
                   r"(Z|[+-]\d{2}:?\d{2})?)?")
 
 
-class Applier:
+class Applier(CompanySteps):
     def __init__(self, db: Connection, plan: Plan, version: str, region: str | None,
                  now: dt.datetime):
         self.db, self.plan, self.folder = db, plan, str(plan.folder)
@@ -108,23 +110,6 @@ class Applier:
         created = contacts.create(self.db, step.card.contact, step.card.notes, self.region)
         self.unlinked += cards.keep_original(self.db, created.id, step.card)
         self._agree(step, created.id, step.phone)
-
-    def _company_new(self, step: Step) -> None:
-        self._company(step)
-
-    def _company(self, step: Step) -> None:
-        """A company card becomes (or adds to) a company, never a person."""
-        from crmcli import companies
-        from crmcli.interchange.company_cards import import_one
-        from crmcli.interchange.stored_cards import StoredCard
-
-        card = step.card
-        import_one(self.db, card.company, card.notes, StoredCard(card.data, card.original),
-                   skip_existing=False)
-        company = (companies.find_by_uid(self.db, card.company.uid) if card.company.uid
-                   else None) or companies.find(self.db, card.company.name)
-        bases.save(self.db, self.folder, "companies", Base(
-            step.href, card.company.uid, step.state, "", "{}", company.id, None, self.stamp))
 
     def _link(self, step: Step) -> None:
         """A file whose UID names a contact this vdir had not agreed on (a card crm wrote
@@ -270,14 +255,8 @@ class Applier:
                               clash.kept, clash.lost, clash.winner)
         loser = "crm" if clash.winner == "phone" else "the phone"
         activity.add_note(self.db, contact.id,
-                          f"sync conflict on {clash.field}: kept {_shown(clash.kept)} "
-                          f"({clash.winner}), replaced {_shown(clash.lost)} from {loser}")
-
-
-def _shown(value: object) -> str:
-    if isinstance(value, list):
-        value = value[1] if len(value) == 3 else value[0]
-    return "nothing" if value is None else repr(value)
+                          f"sync conflict on {clash.field}: kept {shown(clash.kept)} "
+                          f"({clash.winner}), replaced {shown(clash.lost)} from {loser}")
 
 
 def _rev_stamp(rev: str | None) -> str | None:

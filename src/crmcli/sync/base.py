@@ -95,11 +95,31 @@ def _text(value: object) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
+# What the row id of each collection's items is.
+_RECORDS = {"contacts": "contact", "companies": "company", "tasks": "follow-up",
+            "deals": "deal"}
+
+
 def conflicts(db: Connection, limit: int = RECENT_CONFLICTS) -> list[dict]:
-    """Unresolved problems first, then the latest resolutions."""
+    """Unresolved problems first, then the latest resolutions; ``record`` names the book's
+    row ("company 3"), ``contact_id`` is set for a contact's only."""
     rows = db.execute(
         "SELECT id, at, status, collection, href, row_id, field, kept, lost, winner"
         " FROM sync_conflicts ORDER BY status = 'resolved', id DESC LIMIT ?", [limit])
-    keys = ("id", "at", "status", "collection", "href", "contact_id", "field", "kept", "lost",
+    keys = ("id", "at", "status", "collection", "href", "record_id", "field", "kept", "lost",
             "winner")
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    found = []
+    for row in rows:
+        record = dict(zip(keys, row, strict=True))
+        found.append({**record, "record": _record(record["collection"], record["record_id"]),
+                      "contact_id": record["record_id"] if row[3] == "contacts" else None})
+    return found
+
+
+def _record(collection: str, row_id: int | None) -> str | None:
+    """"contact 3", "company 2", "follow-up 5", "deal 7", "note 4", "interaction 9"."""
+    if row_id is None:
+        return None
+    if collection == "journal":  # notes have negative ids there, interactions positive
+        return f"{'note' if row_id < 0 else 'interaction'} {abs(row_id)}"
+    return f"{_RECORDS.get(collection, collection)} {row_id}"

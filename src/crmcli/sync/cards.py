@@ -45,6 +45,33 @@ def parse(data: bytes) -> PhoneCard:
                      parsed.rev, company, parsed.relations)
 
 
+def as_company(card: PhoneCard) -> PhoneCard:
+    """A card that stands for a company though it no longer says so (a phone that dropped
+    X-ABShowAs): the company its name and details describe."""
+    from crmcli.interchange.company_cards import from_card
+
+    card.company, card.data["extra"] = from_card(card.contact, card.data.get("extra") or [])
+    return card
+
+
+def render_company(db: Connection, company: Company, version: str) -> bytes:
+    """The company as a company card of ``version``, written over the card the phone last
+    sent; its REV is the company's last change."""
+    from crmcli.interchange.company_cards import (
+        ExportedCompany,
+        load_cards,
+        notes_by_company,
+        to_vcard,
+    )
+    from crmcli.interchange.stored_cards import StoredCard
+
+    stored = load_cards(db, [company.id]).get(company.id)
+    card = StoredCard({**(stored.data if stored else {}), "rev": _rev(company.updated_at)},
+                      stored.original if stored else "")
+    notes = notes_by_company(db, [company.id]).get(company.id, [])
+    return to_vcard(ExportedCompany(company, notes, card), version).encode()
+
+
 def render(db: Connection, contact: Contact, version: str) -> bytes:
     """The contact as a card of ``version``, written over the card the phone last sent."""
     from crmcli.interchange.exporter import Exported, relations_of, to_vcard

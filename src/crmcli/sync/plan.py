@@ -1,5 +1,6 @@
-"""Deciding what a sync moves: each item of a vdir compared with its base row and its contact,
-without writing anything (``--dry-run`` and ``crm sync status`` stop here)."""
+"""Deciding what a sync moves: each item of a vdir compared with its base row and its contact
+(or, for a company card, its company), without writing anything (``--dry-run`` and ``crm sync
+status`` stop here)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from sqlite3 import Connection
 
-from crmcli import contacts
+from crmcli import companies, contacts
 from crmcli.errors import InvalidInput
-from crmcli.models import Contact
+from crmcli.models import Company, Contact
 from crmcli.sync import base as bases
 from crmcli.sync import cards, props, vdir
 from crmcli.sync.base import Base
@@ -30,8 +31,10 @@ KINDS = {
     "merge": ("merged", "changed"), "link": ("merged", "changed"),
     "absorb": ("merged", "changed"),
     "refresh": (None, None), "drop": (None, None),
-    "company-new": ("pulled", "new"), "company": ("pulled", "changed"),
 }
+# A company card takes the same steps, as "company-" + the contact's step.
+KINDS |= {f"company-{kind}": side for kind, side in KINDS.items()
+          if kind not in ("link", "absorb", "keep")}
 
 
 @dataclass
@@ -44,10 +47,11 @@ class Step:
     state: FileState | None = None
     contact: Contact | None = None
     row_id: int | None = None  # the book's row a new item is made from
+    company: Company | None = None  # the company as crm holds it, when crm changed it
 
     @property
     def deletes(self) -> bool:
-        return self.kind in ("pull-delete", "push-delete")
+        return self.kind.removeprefix("company-") in ("pull-delete", "push-delete")
 
 
 @dataclass
@@ -86,13 +90,12 @@ def make(db: Connection, folder: Path, region: str | None) -> Plan:
                  changed_in_crm.get(item.row_id), region)
     taken_uids = {item.uid for item in known.values() if item.uid and item.href in files}
     firms = {item.href: item for item in bases.load(db, str(folder), "companies")}
-    plan.steps += [Step("drop", href, base=firms[href]) for href in sorted(set(firms) - set(files))]
-    for href in sorted(set(files) - set(known)):
-        if href in firms:
-            _company_file(plan, firms[href], files[href])
-            continue
+    plan.size += len(firms)
+    firm_uids = _companies_in_files(db, plan, firms, files, region)
+    for href in sorted(set(files) - set(known) - set(firms)):
         step = _new_file(plan, href, region)
-        if step and step.kind == "company-new":
+        if step and step.kind == "company-pull-new":
+            firm_uids.add(step.card.company.uid)
             continue
         uid = step.card.contact.uid if step else None
         if uid in taken_uids:
@@ -102,6 +105,10 @@ def make(db: Connection, folder: Path, region: str | None) -> Plan:
     for row_id, (_, deleted, uid) in rows.items():
         if row_id not in synced_ids and not deleted and uid not in taken_uids:
             plan.steps.append(Step("push-new", _file_name(row_id, uid, files), row_id=row_id))
+    _new_companies(db, plan, firms, files, firm_uids)
+    # Companies first: a company renamed or made on the phone is in the book before the
+    # cards of its people name it.
+    plan.steps.sort(key=lambda step: not step.kind.startswith("company-"))
     return plan
 
 
@@ -138,12 +145,17 @@ def _crm_changes(db: Connection, known, rows, region: str | None) -> dict[int, C
     return changed
 
 
-def _compare(plan: Plan, item: Base, state: FileState | None, row, crm: Contact | None,
-             region: str | None) -> None:
+def _compare(plan: Plan, item: Base, state: FileState | None, row, crm,
+             region: str | None, prefix: str = "") -> None:
+    """The step of an item agreed on before. ``row``: the book row's (version, trashed) or
+    None when it is gone; ``crm``: the row when crm changed what sync owns; ``prefix``:
+    "company-" for a company card."""
     step = Step("drop", item.href, base=item, contact=crm)
+    if prefix:
+        step.contact, step.company = None, crm
     phone_changed = False
     if state is not None and state != item.state:
-        if not _read(plan, step, region):
+        if not _read(plan, step, region, as_company=bool(prefix)):
             return
         phone_changed = props.digest(step.phone) != item.hash
         if not phone_changed:
@@ -163,6 +175,7 @@ def _compare(plan: Plan, item: Base, state: FileState | None, row, crm: Contact 
         if row[0] == item.row_version:
             return
         step.kind = "refresh"  # written in crm without changing what sync owns
+    step.kind = prefix + step.kind
     plan.steps.append(step)
 
 
@@ -171,21 +184,62 @@ def _new_file(plan: Plan, href: str, region: str | None) -> Step | None:
     if not _read(plan, step, region):
         return None
     if step.card.company is not None:
-        step.kind = "company-new"
+        step.kind = "company-pull-new"
     plan.steps.append(step)
     return step
 
 
-def _company_file(plan: Plan, item: Base, state: FileState) -> None:
-    """A company card on the phone: what it adds is taken into the company whenever the file
-    changes (crm's changes to a company are not written to the phone)."""
-    step = Step("company", item.href, base=item)
-    if state != item.state and _read(plan, step, None) and step.card.company is not None:
-        plan.steps.append(step)
+# ------------------------------------------------------------------------ company cards
+
+# A company's row version, whether it is in the trash, its UID, and whether it belongs on the
+# phone (as in a whole-book export: more than a name its people give).
+_COMPANY_ROWS = ("SELECT co.id, co.version, co.deleted_at IS NOT NULL, co.uid,"
+                 " {exported} FROM companies co")
 
 
-def _read(plan: Plan, step: Step, region: str | None) -> bool:
-    """Read and parse the step's file; a file that cannot be read is a problem, skipped."""
+def _company_rows(db: Connection) -> dict[int, tuple[str, bool, str | None, bool]]:
+    from crmcli.interchange.company_cards import EXPORTED
+
+    return {row[0]: (str(row[1]), bool(row[2]), row[3], bool(row[4]))
+            for row in db.execute(_COMPANY_ROWS.format(exported=EXPORTED))}
+
+
+def _companies_in_files(db: Connection, plan: Plan, firms: dict[str, Base], files: dict,
+                        region: str | None) -> set[str]:
+    """The steps of the company cards agreed on before, compared three ways like contacts;
+    returns the UIDs they stand for."""
+    if not firms:
+        return set()
+    rows = _company_rows(db)
+    suspects = [item for item in firms.values() if item.row_id in rows
+                and not rows[item.row_id][1] and item.row_version != rows[item.row_id][0]]
+    held = {company.id: company for company in
+            companies.load_many(db, [item.row_id for item in suspects])}
+    for item in firms.values():
+        company = held.get(item.row_id)
+        if company is not None and props.of_company(company, region) == item.props:
+            company = None
+        _compare(plan, item, files.get(item.href), rows.get(item.row_id), company, region,
+                 prefix="company-")
+    return {item.uid for item in firms.values() if item.uid and item.href in files}
+
+
+def _new_companies(db: Connection, plan: Plan, firms: dict[str, Base], files: dict,
+                   taken_uids: set[str]) -> None:
+    """A company that belongs on the phone and has no card there yet gets one."""
+    synced = {item.row_id for item in firms.values()}
+    names = set(files) | {step.href for step in plan.steps}
+    for row_id, (_, trashed, uid, exported) in _company_rows(db).items():
+        if exported and not trashed and row_id not in synced and uid not in taken_uids:
+            name = _file_name(row_id, uid, names)
+            names.add(name)
+            plan.steps.append(Step("company-push-new", name, row_id=row_id))
+
+
+def _read(plan: Plan, step: Step, region: str | None, as_company: bool | None = None) -> bool:
+    """Read and parse the step's file; a file that cannot be read is a problem, skipped.
+    ``as_company``: read it as a company card (True) or a person's (False) whatever it says
+    it is; None: as it says."""
     try:
         read = vdir.read(plan.folder, step.href)
         if read is None:
@@ -195,11 +249,18 @@ def _read(plan: Plan, step: Step, region: str | None) -> bool:
         plan.problems.append((step.href, str(exc)))
         return False
     step.state = read[1]
-    step.phone = props.of_contact(step.card.contact, region)
+    if as_company and step.card.company is None:
+        step.card = cards.as_company(step.card)
+    elif as_company is False:
+        step.card.company = None
+    if step.card.company is not None:
+        step.phone = props.of_company(step.card.company, region)
+    else:
+        step.phone = props.of_contact(step.card.contact, region)
     return True
 
 
-def _file_name(row_id: int, uid: str | None, files: dict) -> str:
+def _file_name(row_id: int, uid: str | None, files) -> str:
     from crmcli.interchange.exporter import vdir_file_name
 
     name = vdir_file_name(Contact(name="", id=row_id, uid=uid))

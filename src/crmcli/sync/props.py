@@ -1,10 +1,10 @@
 """The properties sync owns, as plain JSON-able data, and the three-way merge of them.
 
-A contact's owned properties are compared parsed, never as bytes (servers and phones rewrite
-PRODID, folding and order). Single values (name, company, title, birthday, anniversary) merge
-field by field; lists (emails, phones, addresses, URLs, tags, other dates) merge item by item,
-an item matched on its normalised value, so a label (TYPE) change is a modification of that
-item.
+A contact's (or a company card's) owned properties are compared parsed, never as bytes (servers
+and phones rewrite PRODID, folding and order). Single values (name, company, title, birthday,
+anniversary; a company's name, industry and size) merge field by field; lists (emails, phones,
+addresses, URLs, tags, other dates, a company's custom fields) merge item by item, an item
+matched on its normalised value, so a label (TYPE) change is a modification of that item.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import json
 from dataclasses import dataclass, replace
 
 from crmcli.contact_rules import detail_norm, normalize_tag
-from crmcli.models import Contact, Detail, ImportantDate, PartialDate
+from crmcli.models import Company, Contact, Detail, ImportantDate, PartialDate
 
 SINGLES = ("name", "company", "title", "birthday", "anniversary")
+COMPANY_SINGLES = ("name", "industry", "size")
 DETAIL_LISTS = {"emails": "email", "phones": "phone", "addresses": "address", "urls": "url"}
 LISTS = (*DETAIL_LISTS, "tags")
+OPTIONAL_LISTS = ("dates", "fields")  # held only when not empty: older bases compare equal
 
 Props = dict  # {"name": str, ..., "emails": [[norm, value, label], ...], "tags": [[tag]]}
 
@@ -35,6 +37,34 @@ def of_contact(contact: Contact, region: str | None = None) -> Props:
         props["dates"] = _unique([d.label.casefold(), d.label, str(d.date)]
                                  for d in contact.dates)
     return props
+
+
+def of_company(company: Company, region: str | None = None) -> Props:
+    """The owned properties of a company (its card), in a canonical form; custom fields as
+    [name, value as text]."""
+    from crmcli.fields import as_text
+
+    props: Props = {name: _text(getattr(company, name)) for name in COMPANY_SINGLES}
+    for field_name, kind in DETAIL_LISTS.items():
+        props[field_name] = _unique(
+            [detail_norm(kind, d.value, region) or d.value.strip(), d.value, d.label or ""]
+            for d in getattr(company, field_name))
+    props["tags"] = _unique([normalize_tag(tag)] for tag in company.tags)
+    if company.fields:
+        props["fields"] = [[name, as_text(value, name)]
+                           for name, value in sorted(company.fields.items())]
+    return props
+
+
+def apply_company(company: Company, props: Props) -> Company:
+    """``company`` with its owned properties set to ``props`` (fields typed as text)."""
+    values = {name: props[name] for name in COMPANY_SINGLES}
+    values["name"] = values["name"] or company.name
+    for field_name in DETAIL_LISTS:
+        values[field_name] = [Detail(value, label) for _, value, label in props[field_name]]
+    values["tags"] = [tag for (tag,) in props["tags"]]
+    values["fields"] = dict(props.get("fields", []))
+    return replace(company, **values)
 
 
 def _text(value: object) -> str | None:
@@ -79,22 +109,25 @@ class Clash:
     winner: str  # "phone" or "crm"
 
 
-def merge(base: Props | None, phone: Props, crm: Props, phone_wins: bool
-          ) -> tuple[Props, list[Clash]]:
+def merge(base: Props | None, phone: Props, crm: Props, phone_wins: bool,
+          singles: tuple[str, ...] = SINGLES) -> tuple[Props, list[Clash]]:
     """Both sides' changes since ``base`` (None: never agreed, every difference clashes);
-    where both changed the same thing differently, ``phone_wins`` says which is newer."""
+    where both changed the same thing differently, ``phone_wins`` says which is newer.
+    ``singles``: COMPANY_SINGLES for a company card."""
     base = base or {}
     merged: Props = {}
     clashes: list[Clash] = []
-    for name in SINGLES:
-        merged[name] = _pick(name, base.get(name, _UNSET), phone[name], crm[name], phone_wins,
-                             clashes)
-    dated = any("dates" in side for side in (base, phone, crm))
-    for name in (*LISTS, "dates") if dated else LISTS:
+    for name in singles:
+        merged[name] = _pick(name, base.get(name, _UNSET), phone.get(name), crm.get(name),
+                             phone_wins, clashes)
+    optional = [name for name in OPTIONAL_LISTS
+                if any(name in side for side in (base, phone, crm))]
+    for name in (*LISTS, *optional):
         merged[name] = _merge_list(name, base.get(name), phone.get(name, []),
                                    crm.get(name, []), phone_wins, clashes)
-    if not merged.get("dates", True):
-        del merged["dates"]
+    for name in optional:
+        if not merged[name]:
+            del merged[name]
     return merged, clashes
 
 
@@ -127,3 +160,10 @@ def _merge_list(name: str, base: list | None, phone: list, crm: list, phone_wins
         before = was.get(key, _UNSET) if base is not None else _UNSET
         merged.append(_pick(f"{name}:{key}", before, here, there, phone_wins, clashes))
     return merged
+
+
+def shown(value: object) -> str:
+    """A property's value as a conflict note names it: 'CEO', 'ana@example.com', nothing."""
+    if isinstance(value, list):
+        value = value[1] if len(value) == 3 else value[-1]
+    return "nothing" if value is None else repr(value)

@@ -279,3 +279,26 @@ def test_campaign_mail_is_no_contact_for_the_company_either(crm, db_path):
     company = crm.ok("company", "show", "acme", "--json").json()
     person = crm.ok("show", "ana", "--json").json()
     assert company["last_contacted_at"][:10] == person["last_contacted_at"][:10] == "2026-11-10"
+
+
+@pytest.mark.parametrize("release", RELEASES, ids=lambda p: p.stem)
+def test_the_last_contact_of_a_company_s_people_is_read_from_an_index(crm, db_path, release):
+    from crmcli import activity
+
+    with sqlite3.connect(db_path) as conn:
+        conn.executescript(release.read_text())
+    crm.add("Zoe Park", "--company", "Acme Index")
+    crm.ok("log", "zoe", "--type", "call", "--at", "2026-11-10 09:00", "Intro")
+    crm.ok("log", "zoe", "--type", "call", "--at", "2026-11-12 09:00", "Demo")
+    demo = next(e for e in crm.ok("activity", "--json").json() if e["text"] == "Demo")
+    crm.ok("unlog", "--yes", str(demo["id"]))  # a deleted interaction is no contact
+    company = crm.ok("company", "show", "acme index", "--json").json()
+    with sqlite3.connect(db_path) as conn:
+        sql = (f"SELECT max({activity.last_contact_sql(conn)}) FROM contacts c"
+               " WHERE c.company_id = ?")
+        plan = " ".join(row[-1] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}",
+                                                        [company["id"]]))
+        unindexed = conn.execute(sql.replace("INDEXED BY interactions_personal", "NOT INDEXED"),
+                                 [company["id"]]).fetchone()[0]
+    assert "INDEX interactions_personal" in plan, plan
+    assert company["last_contacted_at"] == unindexed and unindexed.startswith("2026-11-10")

@@ -4,6 +4,7 @@ markup."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.panel import Panel
@@ -11,13 +12,15 @@ from rich.table import Table
 from rich.text import Text
 
 from crmcli import money
-from crmcli.analytics import Health
-from crmcli.models import Detail
-from crmcli.profiles import Profile
-from crmcli.relationships import Relation
 from crmcli.text import safe
 from crmcli.views import data_text
 from crmcli.views.activity import history_panel, local_time
+
+if TYPE_CHECKING:  # the company page uses this module's rows without loading a contact's
+    from crmcli.analytics import Health
+    from crmcli.models import Detail
+    from crmcli.profiles import Profile
+    from crmcli.relationships import Relation
 
 
 def _detail_lines(details: list[Detail]) -> Text:

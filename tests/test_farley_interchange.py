@@ -1,7 +1,10 @@
-"""Relationships, important dates and custom fields through vCard 3.0 and 4.0, JSON and the
-crmcli CSV into a fresh book; the Apple, kcontacts and Outlook forms of the corpus."""
+"""Relationships, important dates, custom fields, personal facts, gifts and company cards
+through vCard 3.0 and 4.0, JSON and the crmcli CSV into a fresh book; the Apple, kcontacts and
+Outlook forms of the corpus."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from conftest import CORPUS, Crm
@@ -19,6 +22,17 @@ def book(crm):
     crm.ok("relate", "bo", "referred-by", "ana")
     crm.ok("date", "add", "bo", "first order", "--03-02")
     crm.ok("date", "add", "ana", "wedding", "2011-09-10")
+    crm.ok("edit", "ana", "--how-we-met", "Web Summit, through Bo; at the bar", "--met-on",
+           "2024-11-13", "--interest", "wine", "--interest", "trail running")
+    crm.ok("edit", "bo", "--met-on", "--05-17", "--interest", "chess")
+    crm.ok("gift", "ana", "Rioja Reserva", "--given", "2026-03-02")
+    crm.ok("gift", "ana", "A book: sailing, boats; more")
+    crm.ok("field", "add", "segment", "--type", "text", "--on", "companies")
+    crm.ok("company", "add", "Acme", "--industry", "logistics", "--size", "50", "--website",
+           "https://acme.example", "-t", "customer", "--set", "segment=smb")
+    crm.ok("company", "add", "Globex")
+    crm.ok("company", "note", "globex", "Met at the fair")
+    crm.ok("edit", "bo", "--company", "Acme")
     return crm
 
 
@@ -29,7 +43,14 @@ def _facts(crm: Crm) -> dict:
         facts[record["name"]] = (
             record["birthday"], record["anniversary"], record["dates"], record["fields"],
             sorted((r["label"], r["name"], r["contact_id"] is not None)
-                   for r in record["relationships"]))
+                   for r in record["relationships"]),
+            record["company"], record["how_we_met"], record["met_on"], record["interests"],
+            [(g["description"], g["given_on"]) for g in record["gifts"]])
+    for row in crm.ok("company", "list", "--json").json():
+        record = crm.ok("company", "show", str(row["id"]), "--json").json()
+        facts["company " + record["name"]] = (
+            record["uid"], record["industry"], record["size"], record["websites"],
+            record["tags"], record["fields"], [note["body"] for note in record["notes"]])
     return facts
 
 
@@ -47,9 +68,19 @@ def test_a_book_exported_and_imported_into_a_fresh_one_is_the_same(book, tmp_pat
     result = fresh.ok("import", "--format", import_format, "-", input=exported)
     assert "left out" not in result.stderr
     assert _facts(fresh) == _facts(book)
-    assert _facts(book)["Ana Lima"][4] == [("manager", "Bo Chen", True),
-                                           ("referred", "Bo Chen", True),
-                                           ("spouse", "Rui Lima", False)]
+    facts = _facts(book)
+    assert facts["Ana Lima"][4] == [("manager", "Bo Chen", True),
+                                    ("referred", "Bo Chen", True),
+                                    ("spouse", "Rui Lima", False)]
+    assert facts["Ana Lima"][6:] == ("Web Summit, through Bo; at the bar", "2024-11-13",
+                                     ["wine", "trail running"],
+                                     [("A book: sailing, boats; more", None),
+                                      ("Rioja Reserva", "2026-03-02")])
+    assert facts["company Acme"][1:] == ("logistics", "50", [
+        {"value": "https://acme.example", "label": ""}], ["customer"], {"segment": "smb"}, [])
+    assert facts["company Globex"][-1] == ["Met at the fair"]
+    again = fresh.ok("import", "--format", import_format, "-", input=exported)
+    assert again.stderr.startswith("created 0, updated 0, unchanged ")  # nothing doubled
 
 
 def test_the_forms_written_for_each_version(book):
@@ -65,6 +96,28 @@ def test_the_forms_written_for_each_version(book):
     assert f"RELATED;TYPE=manager:urn:uuid:{uid}" in four
     assert "RELATED;TYPE=spouse;VALUE=text:Rui Lima" in four
     assert "ANNIVERSARY:20120616" in four
+    for line in (r"X-CRMCLI-HOW-WE-MET:Web Summit\, through Bo\; at the bar",
+                 "X-CRMCLI-INTEREST:wine", "X-CRMCLI-INTEREST:trail running",
+                 "X-CRMCLI-GIFT;X-GIVEN=2026-03-02:Rioja Reserva",
+                 r"X-CRMCLI-GIFT:A book: sailing\, boats\; more"):
+        assert line in re.sub(r"\r?\n ", "", three).splitlines()
+        assert line in re.sub(r"\r?\n ", "", four).splitlines()
+    assert "X-CRMCLI-MET-ON:2024-11-13" in three and "X-CRMCLI-MET-ON:20241113" in four
+
+
+def test_personal_facts_and_gifts_survive_another_client_and_bad_ones_are_told(crm):
+    card = ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Cy Dee\r\n"
+            "item1.X-CRMCLI-INTEREST:golf\r\nX-CRMCLI-MET-ON:--07-04\r\n"
+            "X-CRMCLI-GIFT;X-GIVEN=2026-02-31:Bad day\r\nX-CRMCLI-GIFT:Tickets\r\n"
+            "X-OTHER-CLIENT:kept\r\nEND:VCARD\r\n")
+    result = crm.ok("import", "--format", "vcard", "-", input=card)
+    assert "X-CRMCLI-GIFT 'Bad day'" in result.stderr and "kept as is" in result.stderr
+    record = crm.ok("show", "cy", "--json").json()
+    assert (record["met_on"], record["interests"]) == ("--07-04", ["golf"])
+    assert [g["description"] for g in record["gifts"]] == ["Tickets"]
+    written = crm.ok("export", "cy").stdout
+    assert "X-CRMCLI-GIFT;X-GIVEN=2026-02-31:Bad day" in written  # kept, as it came
+    assert "X-OTHER-CLIENT:kept" in written and written.count("X-CRMCLI-INTEREST") == 1
 
 
 CORPUS_FORMS = {
@@ -120,12 +173,17 @@ def test_relationships_dates_and_fields_survive_a_sync_to_another_book(tmp_path)
     laptop.ok("relate", "ana", "manager", "bo")
     laptop.ok("relate", "ana", "spouse", "Rui Lima")
     laptop.ok("date", "add", "ana", "wedding", "--09-10")
+    laptop.ok("edit", "ana", "--how-we-met", "at a fair", "--met-on", "2024-11-13",
+              "--interest", "wine")
+    laptop.ok("gift", "ana", "Rioja Reserva", "--given", "2026-03-02")
     for _ in range(2):
         for book in (laptop, desktop):
             assert book("sync", env=now).exit_code == 0
     for book in (laptop, desktop):
         assert book("sync", env=now).stderr == ""  # a fixed point
     assert _facts(desktop) == _facts(laptop)
+    assert _facts(desktop)["Ana Lima"][6:] == ("at a fair", "2024-11-13", ["wine"],
+                                               [("Rioja Reserva", "2026-03-02")])
 
 
 @pytest.mark.parametrize("value", ["--0517", "20150612"])

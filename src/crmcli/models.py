@@ -44,6 +44,14 @@ class ImportantDate:
     date: PartialDate
 
 
+@dataclass(frozen=True)
+class GiftEntry:
+    """A gift idea (``given_on`` None) or a gift given that day, as files carry it."""
+
+    description: str
+    given_on: str | None = None  # YYYY-MM-DD
+
+
 @dataclass
 class Detail:
     """One email address, phone number, postal address or URL, with an optional label."""
@@ -78,6 +86,8 @@ class Contact:
     fields: dict = field(default_factory=dict)  # custom fields, typed; written by crmcli.fields
     # Refuses campaign mail: carried by export and import only (crmcli.campaigns keeps it).
     no_mail: bool = field(default=False, compare=False)
+    # Gift ideas and gifts given: carried by export and import only (crmcli.gifts keeps them).
+    gifts: list[GiftEntry] = field(default_factory=list, compare=False)
     version: int | None = field(default=None, compare=False)  # raised by every write
 
 

@@ -27,6 +27,8 @@ Column map (Google, old and new layout | Outlook | crmcli)
     uid        - | - | uid
     kind, industry, size   - | - | kind (`company` for a company's row), industry, size
     no_mail    - | - | no_mail (`true` for a contact refusing campaign mail, else empty)
+    personal   - | - | how_we_met, met_on (a date), interests (` ::: `-joined), gifts
+               (`2026-03-02: Rioja Reserva` given that day, `idea: A book` an idea; ` ::: `-joined)
 
 Google's types lose their primary-marking star and their case (`* Work` -> work); ` ::: ` separates
 several values in one cell; the `* myContacts` group is dropped and `* starred` becomes a tag.

@@ -145,6 +145,7 @@ class CsvContacts(Iterator[CsvRecord]):
         contact.fields = {name.removeprefix(_FIELD): value for name, value in fields.items()
                           if name.startswith(_FIELD)}
         contact.no_mail = fields.get("no_mail", "").strip().lower() in ("true", "yes", "1")
+        _add_personal(contact, fields, self._date, record.warnings)
         contact.name = _name(fields) or _fallback_name(contact)
         if not contact.name:
             record.error = "no name, email, phone or company"
@@ -399,11 +400,32 @@ def _outlook_slot(column: str) -> _Slot | None:
 
 
 _CRMCLI_FIELDS = ("name", "company", "title", "tags", "birthday", "anniversary", "dates",
-                  "relations", "notes", "uid", "kind", "industry", "size", "no_mail")
+                  "relations", "notes", "uid", "kind", "industry", "size", "no_mail",
+                  "how_we_met", "met_on", "interests", "gifts")
 _CRMCLI_DETAIL = re.compile(r"(email|phone|address|url)_(\d+)(_label)?")
 _CRMCLI_KINDS = {"email": "emails", "phone": "phones", "address": "addresses", "url": "urls"}
 _FIELD = "field:"  # a crmcli column of a custom field
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def _add_personal(contact: Contact, fields: dict[str, str], read_date, warnings: list[str]
+                  ) -> None:
+    """The crmcli columns of personal facts: how_we_met, met_on, interests and gifts (each
+    ``YYYY-MM-DD: text`` for a gift given, ``idea: text`` for an idea), several ` ::: `-joined.
+    A gift that cannot be read is left out with a warning."""
+    from crmcli.gifts import entry
+
+    contact.how_we_met = fields.get("how_we_met", "").strip() or None
+    contact.met_on = read_date(fields.get("met_on", ""), "met on", warnings)
+    contact.interests = list(filter(None, _MULTI_SPLIT.split(fields.get("interests", "").strip())))
+    for text in filter(None, _MULTI_SPLIT.split(fields.get("gifts", "").strip())):
+        when, _, description = text.partition(": ")
+        if not description:
+            when, description = "idea", text
+        try:
+            contact.gifts.append(entry(description, None if when.strip() == "idea" else when))
+        except InvalidInput as problem:
+            warnings.append(f"left out a gift: {problem}")
 
 
 def _crmcli_slot(column: str) -> _Slot | None:

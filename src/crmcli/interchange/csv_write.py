@@ -171,7 +171,7 @@ _CRMCLI_HEADER = [
     *(f"{key}_{n}{suffix}" for kind, key in _CRMCLI_DETAILS
       for n in range(1, COLUMNS[kind] + 1) for suffix in ("", "_label")),
     "tags", "birthday", "anniversary", "dates", "relations", "notes", "uid", "kind", "industry",
-    "size", "no_mail"]
+    "size", "no_mail", "how_we_met", "met_on", "interests", "gifts"]
 
 
 def _crmcli_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, str]:
@@ -179,7 +179,11 @@ def _crmcli_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, 
              "tags": ",".join(contact.tags), "birthday": _date(contact.birthday),
              "anniversary": _date(contact.anniversary),
              "dates": MULTI.join(f"{d.label}: {d.date}" for d in contact.dates), "notes": notes,
-             "uid": contact.uid or "", "no_mail": "true" if contact.no_mail else ""}
+             "uid": contact.uid or "", "no_mail": "true" if contact.no_mail else "",
+             "how_we_met": contact.how_we_met or "", "met_on": _date(contact.met_on),
+             "interests": MULTI.join(contact.interests),
+             "gifts": MULTI.join(f"{gift.given_on or 'idea'}: {gift.description}"
+                                 for gift in contact.gifts)}
     cells |= {name: _field_text(value) for name, value in contact.fields.items()}
     for kind, key in _CRMCLI_DETAILS:
         for n, (value, label) in enumerate(_slots(getattr(contact, kind), COLUMNS[kind]), 1):

@@ -10,7 +10,7 @@ from functools import partial
 from pathlib import Path
 from sqlite3 import Connection
 
-from crmcli import activity, campaigns, contacts
+from crmcli import activity, campaigns, contacts, gifts
 from crmcli.interchange import stored_cards
 from crmcli.interchange.stored_cards import StoredCard
 from crmcli.models import Contact
@@ -18,8 +18,9 @@ from crmcli.text import to_json
 
 BATCH = 500
 # Part of every fingerprint: a new value retires the cards stored ready to export under older
-# rules (2: only cards valid as they are, see vcard_conform; 3: relationships, dates, fields).
-_RENDERING_RULES = 3
+# rules (2: only cards valid as they are, see vcard_conform; 3: relationships, dates, fields;
+# 4: personal facts and gifts).
+_RENDERING_RULES = 4
 _SAFE_UID = re.compile(r"[A-Za-z0-9_.+-]+")
 _UID_LINE = re.compile(r"^(?:[\w-]+\.)?UID[^:\n]*:(.*)$", re.MULTILINE | re.IGNORECASE)
 
@@ -39,8 +40,10 @@ def iter_export(db: Connection, ids: list[int]) -> Iterator[Exported]:
         stored = stored_cards.load_many(db, batch)
         related = relations_of(db, batch)
         no_mail = campaigns.opted_out_among(db, batch)
+        given = gifts.entries_of(db, batch)
         for contact in contacts.load_many(db, batch):
             contact.no_mail = contact.id in no_mail
+            contact.gifts = given.get(contact.id, [])
             yield Exported(contact, notes.get(contact.id, []), stored.get(contact.id),
                            related.get(contact.id, []))
 
@@ -59,10 +62,14 @@ def relations_of(db: Connection, ids: list[int]) -> dict[int, list]:
 
 def to_record(item: Exported) -> dict:
     """The JSON export record: the ``crm list --json`` fields plus the notes, the
-    relationships and the opt-out."""
-    return contacts.to_record(item.contact) | {"notes": item.notes, "relationships": [
+    relationships, the opt-out and the gifts (only when there are some)."""
+    record = contacts.to_record(item.contact) | {"notes": item.notes, "relationships": [
         {"type": r.kind, "name": r.name, "uid": r.uid} for r in item.relations],
         "no_mail": item.contact.no_mail}
+    if item.contact.gifts:
+        record["gifts"] = [{"description": gift.description, "given_on": gift.given_on}
+                           for gift in item.contact.gifts]
+    return record
 
 
 def fingerprint(item: Exported) -> str:

@@ -17,7 +17,15 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from sqlite3 import Connection
 
-from crmcli import activity, campaigns, contact_rules, contacts, duplicates, job_changes
+from crmcli import (
+    activity,
+    campaigns,
+    contact_rules,
+    contacts,
+    duplicates,
+    gifts,
+    job_changes,
+)
 from crmcli import fields as custom_fields
 from crmcli.db import let_writers_in, transaction, utilities
 from crmcli.errors import Conflict, CrmError
@@ -190,6 +198,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
             _save_new_card(db, created, notes, record)
         if record.contact.no_mail:
             campaigns.set_opt_out(db, created.id, True)
+        gifts.add_missing(db, created.id, record.contact.gifts)
         return "created", warnings
     if existing.deleted_at:
         return "skipped", [f"matches contact {existing.id}, which is in the trash; skipped"]
@@ -218,6 +227,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
         policy.related.append((record.where, existing.id, record.relations))
     changed |= _combine_card(db, existing.id, record)
     changed |= _combine_opt_out(db, existing.id, record, on_duplicate)
+    changed |= gifts.add_missing(db, existing.id, record.contact.gifts)
     if job_change and changed:
         activity.add_notes(db, existing.id, [job_changes.PREFIX + job_change])
         policy.job_changes.append(f"{existing.name} (contact {existing.id}): {job_change}")

@@ -180,7 +180,7 @@ def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
         raise InvalidInput("expected a JSON object")
     unknown = set(record) - {"id", "version", *_TEXT_FIELDS, *_DETAIL_FIELDS, "tags",
                              *_DATE_FIELDS, *_IGNORED, "fields", "dates", "no_mail",
-                             "interests"}
+                             "interests", "gifts"}
     if unknown:
         raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
     contact = Contact(name="")
@@ -212,12 +212,24 @@ def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
         from crmcli.important_dates import from_records
 
         contact.dates = from_records(record["dates"])
+    if record.get("gifts") is not None:
+        contact.gifts = _gifts(record["gifts"])
     if "no_mail" in record:
         if not isinstance(record["no_mail"], bool):
             raise InvalidInput("no_mail must be true or false")
         contact.no_mail = record["no_mail"]
     fields = set(record) - {"id", "version", *_IGNORED}
     return contact, fields
+
+
+def _gifts(values: object) -> list:
+    from crmcli.gifts import MAX_GIFTS, entry
+
+    if not isinstance(values, list) or not all(isinstance(v, dict) for v in values):
+        raise InvalidInput('gifts must be a list of {"description", "given_on"} objects')
+    if len(values) > MAX_GIFTS:
+        raise InvalidInput(f"{len(values)} gifts: a contact has at most {MAX_GIFTS} in a file")
+    return [entry(value.get("description"), value.get("given_on")) for value in values]
 
 
 def _custom_fields(values: object) -> dict[str, str]:

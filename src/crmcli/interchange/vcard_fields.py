@@ -12,6 +12,9 @@ Field map (vCard -> crmcli)
           (see `vcard_personal`)
     PHOTO -> photo                                 REV -> rev
     X-CRMCLI-NO-MAIL:TRUE -> no_mail (no campaign mail; written only when set)
+    X-CRMCLI-HOW-WE-MET -> how_we_met               X-CRMCLI-MET-ON -> met_on (a date, as BDAY)
+    X-CRMCLI-INTEREST -> interests (one line each)
+    X-CRMCLI-GIFT -> gifts: an idea, or with X-GIVEN=YYYY-MM-DD a gift given that day
     EMAIL `"Omega" <omega@example.com>` keeps the address; `mailto:` and TEL's `tel:` are dropped.
     Every other property goes to `extra`, one unfolded line each as vobject serialises it: X-...,
     IMPP, RELATED, GEO, NICKNAME, LABEL, the X-ABLabel of an unowned property, and a second FN, N,
@@ -60,8 +63,12 @@ DETAILS = ("EMAIL", "TEL", "ADR", "URL")
 NO_MAIL = "X-CRMCLI-NO-MAIL"
 # A URL with this label is a LinkedIn profile, written and read as X-SOCIALPROFILE;TYPE=linkedin.
 LINKEDIN = "linkedin"
-SINGLES = ("FN", "N", "ORG", "TITLE", "UID", "REV", "BDAY", "ANNIVERSARY", "PHOTO", NO_MAIL)
-OWNED = frozenset((*DETAILS, *SINGLES, "NOTE", "CATEGORIES", *PERSONAL))
+HOW_WE_MET, MET_ON = "X-CRMCLI-HOW-WE-MET", "X-CRMCLI-MET-ON"
+INTEREST, GIFT = "X-CRMCLI-INTEREST", "X-CRMCLI-GIFT"
+GIVEN = "X-GIVEN"  # the parameter of a gift given: its day
+SINGLES = ("FN", "N", "ORG", "TITLE", "UID", "REV", "BDAY", "ANNIVERSARY", "PHOTO", NO_MAIL,
+           HOW_WE_MET, MET_ON)
+OWNED = frozenset((*DETAILS, *SINGLES, "NOTE", "CATEGORIES", INTEREST, GIFT, *PERSONAL))
 NOISE_TYPES = frozenset({"internet", "pref", "voice", "postal", "parcel", "intl", "dom"})
 TYPE_WORDS = frozenset(
     {"home", "work", "cell", "fax", "pager", "video", "msg", "bbs", "modem", "car", "isdn", "pcs",

@@ -34,7 +34,12 @@ from crmcli.interchange import vcard_personal as personal
 from crmcli.interchange.vcard_conform import conforms
 from crmcli.interchange.vcard_fields import (
     DETAILS,
+    GIFT,
+    GIVEN,
+    HOW_WE_MET,
+    INTEREST,
     LINKEDIN,
+    MET_ON,
     NO_MAIL,
     NOISE_TYPES,
     OWNED,
@@ -165,6 +170,10 @@ def _contact(fields: Fields, raw: RawCard) -> Contact:
         dates=_dates(fields.all("date")),
         fields=dict(reversed(fields.all("field"))),
         no_mail=bool(fields.first(NO_MAIL.lower())),
+        how_we_met=fields.first(HOW_WE_MET.lower()),
+        met_on=fields.first(MET_ON.lower()),
+        interests=fields.all(INTEREST.lower()),
+        gifts=fields.all(GIFT.lower()),
     )
 
 
@@ -416,6 +425,16 @@ def _photo_media_type(line: ContentLine) -> str:
     return ""
 
 
+def _gift(line: ContentLine):
+    """A gift idea, or a gift given on the day its X-GIVEN parameter says."""
+    from crmcli.gifts import entry
+
+    try:
+        return entry(_text(line), _param(line, GIVEN) or None)
+    except InvalidInput as problem:
+        raise ValueError(str(problem).split(": ", 1)[-1]) from None
+
+
 def _line_text(line: ContentLine) -> str:
     """One property serialised by vobject, unfolded."""
     return line.serialize(lineLength=sys.maxsize).rstrip("\r\n")
@@ -432,6 +451,10 @@ _CONVERTERS: dict[str, Callable[[ContentLine], object]] = {
     "ANNIVERSARY": _date,
     "PHOTO": _photo,
     NO_MAIL: lambda line: _text(line).upper() == "TRUE",
+    HOW_WE_MET: _text,
+    MET_ON: _date,
+    INTEREST: _text,
+    GIFT: _gift,
     "EMAIL": _email,
     "TEL": _phone,
     "URL": _text,

@@ -27,7 +27,12 @@ from crmcli.errors import InvalidInput
 from crmcli.interchange import vcard_personal as personal
 from crmcli.interchange.vcard_conform import conform
 from crmcli.interchange.vcard_fields import (
+    GIFT,
+    GIVEN,
+    HOW_WE_MET,
+    INTEREST,
     LINKEDIN,
+    MET_ON,
     NO_MAIL,
     TYPE_SYNONYMS,
     TYPE_WORDS,
@@ -105,12 +110,27 @@ class _OwnedLines:
         lines += self._one("photo", card.photo, self._photo)
         lines += self._one("categories", tuple(contact.tags), _categories)
         lines += self._one(NO_MAIL.lower(), contact.no_mail, lambda _: _line(NO_MAIL, "TRUE"))
+        lines += self._personal_facts(contact)
         for note in card.notes:
             lines += self._one("note", note, lambda text: _line("NOTE", _escape(text)))
         for kind, details in (("email", contact.emails), ("tel", contact.phones),
                               ("adr", contact.addresses), ("url", contact.urls)):
             for detail in details:
                 lines += self._one(kind, detail, lambda item, kind=kind: self._detail(kind, item))
+        return lines
+
+    def _personal_facts(self, contact: Contact) -> list[ContentLine]:
+        """How and when you met, interests and gifts, as crmcli's X- properties."""
+        lines = self._one(HOW_WE_MET.lower(), contact.how_we_met,
+                          lambda text: _line(HOW_WE_MET, _escape(text)))
+        lines += self._one(MET_ON.lower(), contact.met_on,
+                           lambda date: _line(MET_ON, self._date(date)))
+        for interest in contact.interests:
+            lines += self._one(INTEREST.lower(), interest,
+                               lambda text: _line(INTEREST, _escape(text)))
+        for gift in contact.gifts:
+            lines += self._one(GIFT.lower(), gift, lambda item: _line(
+                GIFT, _escape(item.description), [[GIVEN, item.given_on]] if item.given_on else []))
         return lines
 
     def _one(self, kind: str, value, build: Callable) -> list[ContentLine]:

@@ -74,11 +74,13 @@ def render_company(db: Connection, company: Company, version: str) -> bytes:
 
 def render(db: Connection, contact: Contact, version: str) -> bytes:
     """The contact as a card of ``version``, written over the card the phone last sent."""
+    from crmcli.gifts import entries_of
     from crmcli.interchange.exporter import Exported, relations_of, to_vcard
     from crmcli.interchange.stored_cards import StoredCard, load
 
     notes = activity.notes_by_contact(db, [contact.id]).get(contact.id, [])
     contact.no_mail = campaigns.opted_out(db, contact.id)
+    contact.gifts = entries_of(db, [contact.id]).get(contact.id, [])
     stored = load(db, contact.id)
     card = StoredCard({**(stored.data if stored else {}), "rev": _rev(contact.updated_at)},
                       stored.original if stored else "")
@@ -96,9 +98,9 @@ def _rev(changed_at: str | None) -> str | None:
 def keep_original(db: Connection, contact_id: int, card: PhoneCard) -> list:
     """The newest card from the server becomes the stored original, so what a phone added
     and crmcli does not own survives the next export; the relationships and custom fields it
-    holds that the book lacks are added (the next export writes the book's back), and so is its
-    opt-out (a card never lifts one). Returns the relationships naming a UID not in the book
-    yet, for ``link_later``."""
+    holds that the book lacks are added (the next export writes the book's back), and so are
+    its opt-out (a card never lifts one) and gifts. Returns the relationships naming a UID not
+    in the book yet, for ``link_later``."""
     from crmcli import contacts, fields, relationships
     from crmcli.interchange.stored_cards import StoredCard, save
 
@@ -107,6 +109,10 @@ def keep_original(db: Connection, contact_id: int, card: PhoneCard) -> list:
         fields.write_incoming(db, contact_id, card.contact.fields)
     if card.contact.no_mail:
         campaigns.set_opt_out(db, contact_id, True)
+    if card.contact.gifts:
+        from crmcli.gifts import add_missing
+
+        add_missing(db, contact_id, card.contact.gifts)
     items = [(r.kind, r.name, r.uid) for r in card.relations]
     if items:
         relationships.add_from_card(db, contacts.get(db, contact_id, deleted=None), items)

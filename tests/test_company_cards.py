@@ -210,3 +210,17 @@ def test_a_company_card_on_the_phone_syncs_as_a_company(crm, tmp_path):
     crm.ok("sync")  # a fixed point: nothing moves
     status = crm.ok("sync", "status", "--json").json()
     assert all(not row.get("pulled") and not row.get("pushed") for row in status), status
+
+
+def test_reimporting_a_company_card_that_only_gained_card_lines_reports_it_updated(crm):
+    assert crm.ok("import", "--format", "vcard", "-", input=COMPANY_3).stderr.startswith(
+        "created 1, updated 0")
+    assert crm.ok("import", "--format", "vcard", "-", input=COMPANY_3).stderr.startswith(
+        "created 0, updated 0, unchanged 1")
+    more = COMPANY_3.replace("END:VCARD", "X-PHONE-ONLY:kept\r\nREV:20261126T090000Z\r\n"
+                                          "END:VCARD")
+    assert crm.ok("import", "--format", "vcard", "-", input=more).stderr.startswith(
+        "created 0, updated 1, unchanged 0")
+    newer = more.replace("REV:20261126T090000Z", "REV:20261127T090000Z")
+    assert crm.ok("import", "--format", "vcard", "-", input=newer).stderr.startswith(
+        "created 0, updated 0, unchanged 1")  # a newer REV alone changes nothing

@@ -256,13 +256,22 @@ def import_one(db: Connection, company: Company, notes: list[str], card: StoredC
         companies.add_note(db, existing.id, body)
         changed = True
     if card is not None:
-        stored = load_cards(db, [existing.id]).get(existing.id)
-        data = combine(stored.data, card.data) if stored else card.data
-        if stored is None or data != stored.data:
-            save_card(db, existing.id, StoredCard(data, stored.original if stored
-                                                  else card.original))
+        changed |= _combine_card(db, existing.id, card)
     return ("updated" if changed else "unchanged"), [f"company {existing.id}: {c}"
                                                     for c in conflicts]
+
+
+def _combine_card(db: Connection, company_id: int, card: StoredCard) -> bool:
+    """Keep what the card holds beyond the company's fields; whether that added something
+    (a photo, properties crm does not own: not a newer REV alone)."""
+    stored = load_cards(db, [company_id]).get(company_id)
+    data = combine(stored.data, card.data) if stored else card.data
+    if stored is not None and data == stored.data:
+        return False
+    save_card(db, company_id, StoredCard(data, stored.original if stored else card.original))
+    before = stored.data if stored else {}
+    return {k: v for k, v in data.items() if k != "rev" and v} != {
+        k: v for k, v in before.items() if k != "rev" and v}
 
 
 def _write_fields(db: Connection, company_id: int, incoming: dict[str, str]) -> bool:

@@ -92,6 +92,27 @@ def test_an_opt_out_reaches_another_book_through_a_sync(book, tmp_path):
     assert refusing(other) == {"Mail Me": False, "Opt Out": True}
 
 
+def test_an_opt_out_set_or_lifted_alone_travels_to_another_book(book, tmp_path):
+    config = tmp_path / "config" / "crmcli" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(f'[sync]\ncommand = ""\ncontacts = "{tmp_path / "vdir"}"\n')
+    other = Crm(tmp_path / "other.db")
+    for side in (book, other, book, other):
+        side.ok("sync", env=NOW)
+    book.ok("edit", "mail me", "--no-mail")  # nothing else changes
+    assert book.ok("sync", env=NOW).stderr == "crm sync: contacts: pushed 1 changed\n"
+    assert other.ok("sync", env=NOW).stderr == "crm sync: contacts: pulled 1 changed\n"
+    assert refusing(other) == {"Mail Me": True, "Opt Out": True}
+    other.ok("edit", "opt", "--mail")  # lifted in one book: lifted in the other
+    for side in (other, book, other, book):
+        side.ok("sync", env=NOW)
+    assert refusing(book) == refusing(other) == {"Mail Me": True, "Opt Out": False}
+    cards = {p.read_text().split("FN:")[1].split("\n")[0]: p.read_text()
+             for p in (tmp_path / "vdir").glob("*.vcf")}
+    assert "X-CRMCLI-NO-MAIL" not in cards["Opt Out"] and "NO-MAIL:TRUE" in cards["Mail Me"]
+    assert book.ok("sync", env=NOW).stderr == other.ok("sync", env=NOW).stderr == ""
+
+
 def test_an_imported_opt_out_lifted_later_is_not_exported_again(book, tmp_path):
     (tmp_path / "book.vcf").write_text(book.ok("export", "--format", "vcard").stdout)
     fresh = Crm(tmp_path / "fresh.db")

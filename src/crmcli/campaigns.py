@@ -203,13 +203,19 @@ def failed_addresses(db: Connection, contact_id: int) -> list[tuple[str, str]]:
 
 
 def set_opt_out(db: Connection, contact_id: int, opted_out: bool) -> bool:
-    """Mark (or clear) a contact as never to be mailed by a campaign; whether it changed."""
+    """Mark (or clear) a contact as never to be mailed by a campaign; whether it changed. A
+    change is a change of the contact (its version moves, so sync carries it)."""
     with transaction(db):
         if opted_out:
-            return db.execute("INSERT OR IGNORE INTO mail_opt_outs (contact_id, since)"
-                              " VALUES (?, ?)", [contact_id, now_stamp(db)]).rowcount > 0
-        return db.execute("DELETE FROM mail_opt_outs WHERE contact_id = ?",
-                          [contact_id]).rowcount > 0
+            changed = db.execute("INSERT OR IGNORE INTO mail_opt_outs (contact_id, since)"
+                                 " VALUES (?, ?)", [contact_id, now_stamp(db)]).rowcount > 0
+        else:
+            changed = db.execute("DELETE FROM mail_opt_outs WHERE contact_id = ?",
+                                 [contact_id]).rowcount > 0
+        if changed:
+            db.execute("UPDATE contacts SET updated_at = ? WHERE id = ?",
+                       [now_stamp(db), contact_id])
+    return changed
 
 
 def opted_out(db: Connection, contact_id: int) -> bool:

@@ -14,7 +14,7 @@ import time
 from dataclasses import replace
 from sqlite3 import Connection
 
-from crmcli import activity, contacts
+from crmcli import activity, campaigns, contacts
 from crmcli.dates import stamp
 from crmcli.db import let_writers_in, transaction
 from crmcli.errors import CrmError
@@ -108,6 +108,7 @@ class Applier(CompanySteps):
             self._link(step)
             return
         created = contacts.create(self.db, step.card.contact, step.card.notes, self.region)
+        self._write_opt_out(created, step.phone)
         self.unlinked += cards.keep_original(self.db, created.id, step.card)
         self._agree(step, created.id, step.phone)
 
@@ -133,6 +134,7 @@ class Applier(CompanySteps):
             self._record(step.href, contact, clash)
         if merged != props.of_contact(contact, self.region):
             contacts.update(self.db, props.apply(contact, merged), self.region)
+        self._write_opt_out(contact, merged)
         vdir.remove(self.plan.folder, step.href)
         self.outcome.wrote_files = self.files_in_batch = True
         self.outcome.reports.append(f"{step.href}: the same UID as another card; merged into "
@@ -197,7 +199,8 @@ class Applier(CompanySteps):
     def _merged(self, step: Step, item: Base | None
                 ) -> tuple[Contact, props.Props, list[props.Clash]]:
         """The contact, and its owned properties merged with the phone's since ``item``."""
-        contact = step.contact or contacts.get(self.db, item.row_id, deleted=None)
+        contact = cards.with_opt_out(
+            self.db, [step.contact or contacts.get(self.db, item.row_id, deleted=None)])[0]
         crm = props.of_contact(contact, self.region)
         phone_wins = self._phone_time(step, item) >= (contact.updated_at or "")
         merged, clashes = props.merge(item.props if item else None, step.phone, crm, phone_wins)
@@ -216,10 +219,17 @@ class Applier(CompanySteps):
     def _write_contact(self, contact, merged: props.Props, step: Step) -> None:
         if merged != props.of_contact(contact, self.region):
             contacts.update(self.db, props.apply(contact, merged), self.region)
+        self._write_opt_out(contact, merged)
         self.unlinked += cards.keep_original(self.db, contact.id, step.card)
 
+    def _write_opt_out(self, contact: Contact, merged: props.Props) -> None:
+        """The opt-out as merged: an owned property, set or lifted on either side."""
+        wanted = bool(merged.get("no_mail"))
+        if wanted != campaigns.opted_out(self.db, contact.id):
+            campaigns.set_opt_out(self.db, contact.id, wanted)
+
     def _push_file(self, href: str, contact_id: int, item: Base | None) -> None:
-        contact = contacts.get(self.db, contact_id, deleted=None)
+        contact = cards.with_opt_out(self.db, [contacts.get(self.db, contact_id, deleted=None)])[0]
         data = cards.render(self.db, contact, self.version)
         phone = props.of_contact(cards.parse(data).contact, self.region)
         with vdir.staged(self.plan.folder, href, data) as state:
@@ -227,8 +237,7 @@ class Applier(CompanySteps):
         self.outcome.wrote_files = self.files_in_batch = True
 
     def _agree(self, step: Step, contact_id: int, phone: props.Props) -> None:
-        self._save(step.href, contacts.get(self.db, contact_id, deleted=None), phone,
-                   step.state)
+        self._save(step.href, cards.book_contact(self.db, contact_id), phone, step.state)
 
     def _save(self, href: str, contact, phone: props.Props, state) -> None:
         """The base row: what both sides now hold (``contact`` as the book holds it now)."""

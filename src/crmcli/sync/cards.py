@@ -95,11 +95,26 @@ def _rev(changed_at: str | None) -> str | None:
     return changed_at.replace("-", "").replace(":", "") if changed_at else None
 
 
+def with_opt_out(db: Connection, people: list[Contact]) -> list[Contact]:
+    """The contacts with their opt-out set: sync owns it, contacts.load_many leaves it."""
+    opted_out = campaigns.opted_out_among(db, [contact.id for contact in people])
+    for contact in people:
+        contact.no_mail = contact.id in opted_out
+    return people
+
+
+def book_contact(db: Connection, contact_id: int) -> Contact:
+    """The contact as sync compares it (trashed or not), its opt-out included."""
+    from crmcli import contacts
+
+    return with_opt_out(db, [contacts.get(db, contact_id, deleted=None)])[0]
+
+
 def keep_original(db: Connection, contact_id: int, card: PhoneCard) -> list:
     """The newest card from the server becomes the stored original, so what a phone added
     and crmcli does not own survives the next export; the relationships and custom fields it
     holds that the book lacks are added (the next export writes the book's back), and so are
-    its opt-out (a card never lifts one) and gifts. Returns the relationships naming a UID not
+    its gifts. Returns the relationships naming a UID not
     in the book yet, for ``link_later``."""
     from crmcli import contacts, fields, relationships
     from crmcli.interchange.stored_cards import StoredCard, save
@@ -107,8 +122,6 @@ def keep_original(db: Connection, contact_id: int, card: PhoneCard) -> list:
     save(db, contact_id, StoredCard(card.data, card.original))
     if card.contact.fields:
         fields.write_incoming(db, contact_id, card.contact.fields)
-    if card.contact.no_mail:
-        campaigns.set_opt_out(db, contact_id, True)
     if card.contact.gifts:
         from crmcli.gifts import add_missing
 

@@ -139,7 +139,7 @@ def _crm_changes(db: Connection, known, rows, region: str | None) -> dict[int, C
                 and item.row_version != rows[item.row_id][0]}
     changed: dict[int, Contact | None] = {}
     for batch in _batches(list(suspects)):
-        for contact in contacts.load_many(db, batch):
+        for contact in cards.with_opt_out(db, contacts.load_many(db, batch)):
             same = props.of_contact(contact, region) == suspects[contact.id].props
             changed[contact.id] = None if same else contact
     return changed

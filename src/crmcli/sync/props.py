@@ -21,6 +21,7 @@ COMPANY_SINGLES = ("name", "industry", "size")
 DETAIL_LISTS = {"emails": "email", "phones": "phone", "addresses": "address", "urls": "url"}
 LISTS = (*DETAIL_LISTS, "tags")
 OPTIONAL_LISTS = ("dates", "fields")  # held only when not empty: older bases compare equal
+OPTIONAL_SINGLES = ("no_mail",)  # the same, held only when set
 
 Props = dict  # {"name": str, ..., "emails": [[norm, value, label], ...], "tags": [[tag]]}
 
@@ -36,6 +37,8 @@ def of_contact(contact: Contact, region: str | None = None) -> Props:
     if contact.dates:  # only when there are some, so older bases still compare equal
         props["dates"] = _unique([d.label.casefold(), d.label, str(d.date)]
                                  for d in contact.dates)
+    if contact.no_mail:  # the opt-out (X-CRMCLI-NO-MAIL), set by sync's callers
+        props["no_mail"] = True
     return props
 
 
@@ -96,6 +99,7 @@ def apply(contact: Contact, props: Props) -> Contact:
     values["tags"] = [tag for (tag,) in props["tags"]]
     values["dates"] = [ImportantDate(label, PartialDate.from_storage(date))
                        for _, label, date in props.get("dates", [])]
+    values["no_mail"] = bool(props.get("no_mail"))
     return replace(contact, **values)
 
 
@@ -117,15 +121,17 @@ def merge(base: Props | None, phone: Props, crm: Props, phone_wins: bool,
     base = base or {}
     merged: Props = {}
     clashes: list[Clash] = []
-    for name in singles:
-        merged[name] = _pick(name, base.get(name, _UNSET), phone.get(name), crm.get(name),
-                             phone_wins, clashes)
+    optional_singles = [name for name in OPTIONAL_SINGLES
+                        if any(name in side for side in (base, phone, crm))]
+    for name in (*singles, *optional_singles):
+        was = base.get(name, None if name in OPTIONAL_SINGLES and base else _UNSET)
+        merged[name] = _pick(name, was, phone.get(name), crm.get(name), phone_wins, clashes)
     optional = [name for name in OPTIONAL_LISTS
                 if any(name in side for side in (base, phone, crm))]
     for name in (*LISTS, *optional):
         merged[name] = _merge_list(name, base.get(name), phone.get(name, []),
                                    crm.get(name, []), phone_wins, clashes)
-    for name in optional:
+    for name in (*optional_singles, *optional):
         if not merged[name]:
             del merged[name]
     return merged, clashes

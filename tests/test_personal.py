@@ -105,9 +105,13 @@ def test_coming_up_says_what_each_person_is_to_the_contact(book):
     assert "Tue 12 May  Di Park's birthday (manager)" in ana
     assert "Thu 14 May  Ed Moss's birthday (has them as mentor)" in ana
     assert "Wed 20 May  Bo Chen's birthday (referred them)" in ana
+    book.ok("relate", "ana", "friend", "bo")  # one line for Bo, with both roles
+    ana = book.ok("show", "ana", env=NOW).stdout
+    assert "Wed 20 May  Bo Chen's birthday (friend, referred them)" in ana
+    assert ana.count("Bo Chen's birthday") == 1
     di = book.ok("show", "di", env=NOW).stdout
     assert "Sun 10 May  Ana Lima's birthday (reports to them)" in di
-    assert "Ana Lima's birthday (referred by them)" in book.ok("show", "bo", env=NOW).stdout
+    assert "Ana Lima's birthday (friend, referred by them)" in book.ok("show", "bo", env=NOW).stdout
 
 
 def test_a_page_without_personal_facts_has_no_personal_section(crm):

@@ -99,8 +99,12 @@ def coming_up(contact: Contact, relations: list, today) -> list[tuple]:
 
     dates = [("birthday", contact.birthday)] if contact.birthday else []
     dates += [(d.label, d.date) for d in all_dates(contact)]
-    dates += [(f"{r.other_name}'s birthday ({r.role})", r.birthday)
-              for r in relations if r.birthday]
+    roles: dict[tuple, list[str]] = {}  # one line per person, with all they are to them
+    for r in relations:
+        if r.birthday:
+            roles.setdefault((r.other_id, r.other_name, r.birthday), []).append(r.role)
+    dates += [(f"{name}'s birthday ({', '.join(dict.fromkeys(said))})", birthday)
+              for (_, name, birthday), said in roles.items()]
     last = today + dt.timedelta(days=COMING_UP_DAYS)
     found = [(next_occurrence(date, today), what) for what, date in dates]
     return sorted(item for item in found if item[0] <= last)

@@ -43,6 +43,14 @@ def test_unrelate_removes_the_edge_and_a_missing_one_is_an_error(crm):
     assert failed.exit_code == 3 and "Bo Chen is not Ana Lima's friend" in failed.stderr
 
 
+def test_a_name_only_edge_is_unrelated_by_the_name_once_the_person_is_in_the_book(crm):
+    crm.add("Ana Lima")
+    crm.ok("relate", "ana", "spouse", "Rui Lima")
+    crm.add("Rui Lima")  # not linked yet: the hint says how
+    crm.ok("unrelate", "ana", "spouse", "rui lima")
+    assert _relations(crm, "ana") == []
+
+
 def test_a_name_not_in_the_book_is_kept_and_linked_when_the_person_arrives(crm):
     ana = crm.add("Ana Lima")
     crm.ok("relate", "ana", "spouse", "Rui Lima")

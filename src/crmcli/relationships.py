@@ -110,14 +110,17 @@ def relate(db: Connection, contact: Contact, kind: str, other: Contact | None = 
 
 def unrelate(db: Connection, contact: Contact, kind: str, other: Contact | None = None,
              name: str | None = None) -> None:
+    """Forget an edge: to ``other``, or to the name-only person ``name`` (also when ``other``
+    is the contact added later under that name and the edge was never linked)."""
     kind = clean_kind(kind)
     if other is not None:
-        where, value, shown = "related_id = ?", other.id, other.name
+        where, values, shown = ("(related_id = ? OR name_folded = ?)", [other.id, fold(other.name)],
+                                other.name)
     else:
-        where, value, shown = "name_folded = ?", fold(name or ""), name
+        where, values, shown = "name_folded = ?", [fold(name or "")], name
     with transaction(db):
         gone = db.execute("DELETE FROM relationships WHERE contact_id = ? AND kind = ?"
-                          f" AND {where}", [contact.id, kind, value]).rowcount
+                          f" AND {where}", [contact.id, kind, *values]).rowcount
     if not gone:
         raise NotFound(sentence(contact.name, kind, shown or "", "not"))
 

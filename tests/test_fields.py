@@ -76,6 +76,9 @@ def test_where_compares_numbers_and_dates_and_matches_choices(book):
     assert names("hobby=Sailing Boats") == ["Ana Lima"]
     refused = book("list", "--where", "hobby>a")
     assert refused.exit_code == 1 and "only numbers and dates compare" in refused.stderr
+    for bad in ("budget>abc", "nope=1"):  # one line on stderr, not even a header on stdout
+        refused = book("list", "--where", bad)
+        assert (refused.exit_code, refused.stdout) == (1, ""), bad
 
 
 def test_text_values_are_searchable(book):

@@ -207,10 +207,12 @@ def search(db: Connection, query: str | None = None, **filters) -> list[Contact]
 
 def iter_search(db: Connection, query: str | None = None, batch: int = 500, **filters
                 ) -> Iterator[Contact]:
-    """:func:`search`, loaded ``batch`` contacts at a time: memory stays flat for any book."""
+    """:func:`search`, loaded ``batch`` contacts at a time: memory stays flat for any book.
+    The filters are checked here, before the first contact is asked for: a bad one fails
+    before a command prints anything."""
     ids = search_ids(db, query, **filters)
-    for start in range(0, len(ids), batch):
-        yield from load_many(db, ids[start:start + batch])
+    return (contact for start in range(0, len(ids), batch)
+            for contact in load_many(db, ids[start:start + batch]))
 
 
 def search_ids(db: Connection, query: str | None = None, *, tags: Iterable[str] = (),

@@ -169,6 +169,19 @@ def test_a_company_card_made_on_the_phone_becomes_a_company_and_then_follows(vdi
     assert sync(laptop) == ""
 
 
+def test_a_company_made_on_the_phone_and_in_crm_at_once_is_one_card(vdir, laptop):
+    laptop.ok("company", "add", "Globex", "--industry", "energy")
+    vdir.mkdir()
+    (vdir / "phone-firm.vcf").write_bytes(
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:phone-firm\r\nFN:Globex\r\nN:;;;;\r\n"
+        b"ORG:Globex\r\nX-ABShowAs:COMPANY\r\nTEL:+1 555 0199\r\nEND:VCARD\r\n")
+    sync(laptop)
+    assert [p.name for p in vdir.glob("*.vcf")] == ["phone-firm.vcf"]
+    text = (vdir / "phone-firm.vcf").read_bytes().decode()
+    assert "X-CRMCLI-INDUSTRY:energy" in text and "+1 555 0199" in text
+    assert sync(laptop) == ""
+
+
 def test_a_field_set_in_crm_alone_is_pushed(vdir, laptop, acme):
     laptop.ok("company", "edit", "Acme", "--set", "segment=enterprise")
     assert sync(laptop) == "crm sync: contacts: pushed 1 changed\n"

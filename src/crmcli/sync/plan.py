@@ -13,6 +13,7 @@ from sqlite3 import Connection
 from crmcli import companies, contacts
 from crmcli.errors import InvalidInput
 from crmcli.models import Company, Contact
+from crmcli.normalize import fold
 from crmcli.sync import base as bases
 from crmcli.sync import cards, props, vdir
 from crmcli.sync.base import Base
@@ -96,6 +97,7 @@ def make(db: Connection, folder: Path, region: str | None) -> Plan:
         step = _new_file(plan, href, region)
         if step and step.kind == "company-pull-new":
             firm_uids.add(step.card.company.uid)
+            firm_uids.add(fold(step.card.company.name))  # matched by name when not by UID
             continue
         uid = step.card.contact.uid if step else None
         if uid in taken_uids:
@@ -194,13 +196,13 @@ def _new_file(plan: Plan, href: str, region: str | None) -> Step | None:
 # A company's row version, whether it is in the trash, its UID, and whether it belongs on the
 # phone (as in a whole-book export: more than a name its people give).
 _COMPANY_ROWS = ("SELECT co.id, co.version, co.deleted_at IS NOT NULL, co.uid,"
-                 " {exported} FROM companies co")
+                 " {exported}, co.name_folded FROM companies co")
 
 
-def _company_rows(db: Connection) -> dict[int, tuple[str, bool, str | None, bool]]:
+def _company_rows(db: Connection) -> dict[int, tuple[str, bool, str | None, bool, str]]:
     from crmcli.interchange.company_cards import EXPORTED
 
-    return {row[0]: (str(row[1]), bool(row[2]), row[3], bool(row[4]))
+    return {row[0]: (str(row[1]), bool(row[2]), row[3], bool(row[4]), row[5])
             for row in db.execute(_COMPANY_ROWS.format(exported=EXPORTED))}
 
 
@@ -225,15 +227,16 @@ def _companies_in_files(db: Connection, plan: Plan, firms: dict[str, Base], file
 
 
 def _new_companies(db: Connection, plan: Plan, firms: dict[str, Base], files: dict,
-                   taken_uids: set[str]) -> None:
-    """A company that belongs on the phone and has no card there yet gets one."""
+                   taken: set[str]) -> None:
+    """A company that belongs on the phone and has no card there yet gets one (unless a new
+    card on the phone, taken in this run, has its UID or its name)."""
     synced = {item.row_id for item in firms.values()}
     names = set(files) | {step.href for step in plan.steps}
-    for row_id, (_, trashed, uid, exported) in _company_rows(db).items():
-        if exported and not trashed and row_id not in synced and uid not in taken_uids:
-            name = _file_name(row_id, uid, names)
-            names.add(name)
-            plan.steps.append(Step("company-push-new", name, row_id=row_id))
+    for row_id, (_, trashed, uid, exported, folded) in _company_rows(db).items():
+        if exported and not trashed and row_id not in synced and not {uid, folded} & taken:
+            href = _file_name(row_id, uid, names)
+            names.add(href)
+            plan.steps.append(Step("company-push-new", href, row_id=row_id))
 
 
 def _read(plan: Plan, step: Step, region: str | None, as_company: bool | None = None) -> bool:

@@ -180,7 +180,7 @@ def conflicts(format_: FormatOption = None, as_json: JsonOption = False,
               as_csv: CsvOption = False) -> None:
     """Items that could not be synced (unresolved), then the latest conflicts sync resolved:
     the newer change kept, the other noted on the contact or company. Record names the book's
-    row (contact 3, company 2, follow-up 5, deal 7, note 4, interaction 9)."""
+    row (contact 3, company 2, follow-up 5, deal 7, case 8, note 4, interaction 9)."""
     from crmcli.sync import base
 
     out(format_, as_json, as_csv).records(base.conflicts(state().db), CONFLICT_COLUMNS)

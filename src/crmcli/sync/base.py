@@ -97,7 +97,7 @@ def _text(value: object) -> str | None:
 
 # What the row id of each collection's items is.
 _RECORDS = {"contacts": "contact", "companies": "company", "tasks": "follow-up",
-            "deals": "deal"}
+            "deals": "deal", "cases": "case"}
 
 
 def conflicts(db: Connection, limit: int = RECENT_CONFLICTS) -> list[dict]:

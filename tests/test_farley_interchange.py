@@ -184,6 +184,14 @@ def test_relationships_dates_and_fields_survive_a_sync_to_another_book(tmp_path)
     assert _facts(desktop) == _facts(laptop)
     assert _facts(desktop)["Ana Lima"][6:] == ("at a fair", "2024-11-13", ["wine"],
                                                [("Rioja Reserva", "2026-03-02")])
+    laptop.ok("edit", "ana", "--how-we-met", "at the Lisbon fair", "--interest", "chess")
+    desktop.ok("edit", "ana", "--no-interest", "wine", "--met-on", "--11-13")
+    for _ in range(2):
+        for book in (laptop, desktop):
+            assert book("sync", env=now).exit_code == 0
+    for book in (laptop, desktop):  # edits of the facts merge like other properties
+        assert _facts(book)["Ana Lima"][6:9] == ("at the Lisbon fair", "--11-13", ["chess"])
+        assert book("sync", env=now).stderr == ""
 
 
 @pytest.mark.parametrize("value", ["--0517", "20150612"])

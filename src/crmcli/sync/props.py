@@ -2,9 +2,10 @@
 
 A contact's (or a company card's) owned properties are compared parsed, never as bytes (servers
 and phones rewrite PRODID, folding and order). Single values (name, company, title, birthday,
-anniversary; a company's name, industry and size) merge field by field; lists (emails, phones,
-addresses, URLs, tags, other dates, a company's custom fields) merge item by item, an item
-matched on its normalised value, so a label (TYPE) change is a modification of that item.
+anniversary, how we met, met on, the opt-out; a company's name, industry and size) merge field
+by field; lists (emails, phones, addresses, URLs, tags, other dates, interests, a company's
+custom fields) merge item by item, an item matched on its normalised value, so a label (TYPE)
+change is a modification of that item.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from dataclasses import dataclass, replace
 
 from crmcli.contact_rules import detail_norm, normalize_tag
 from crmcli.models import Company, Contact, Detail, ImportantDate, PartialDate
+from crmcli.normalize import fold
 
 SINGLES = ("name", "company", "title", "birthday", "anniversary")
 COMPANY_SINGLES = ("name", "industry", "size")
 DETAIL_LISTS = {"emails": "email", "phones": "phone", "addresses": "address", "urls": "url"}
 LISTS = (*DETAIL_LISTS, "tags")
-OPTIONAL_LISTS = ("dates", "fields")  # held only when not empty: older bases compare equal
-OPTIONAL_SINGLES = ("no_mail",)  # the same, held only when set
+# Held only when not empty, so that older bases still compare equal.
+OPTIONAL_LISTS = ("dates", "fields", "interests")
+OPTIONAL_SINGLES = ("no_mail", "how_we_met", "met_on")
 
 Props = dict  # {"name": str, ..., "emails": [[norm, value, label], ...], "tags": [[tag]]}
 
@@ -39,6 +42,11 @@ def of_contact(contact: Contact, region: str | None = None) -> Props:
                                  for d in contact.dates)
     if contact.no_mail:  # the opt-out (X-CRMCLI-NO-MAIL), set by sync's callers
         props["no_mail"] = True
+    for name, value in (("how_we_met", contact.how_we_met), ("met_on", contact.met_on)):
+        if value:
+            props[name] = str(value)
+    if contact.interests:
+        props["interests"] = _unique([fold(text), text] for text in contact.interests)
     return props
 
 
@@ -100,6 +108,9 @@ def apply(contact: Contact, props: Props) -> Contact:
     values["dates"] = [ImportantDate(label, PartialDate.from_storage(date))
                        for _, label, date in props.get("dates", [])]
     values["no_mail"] = bool(props.get("no_mail"))
+    values["how_we_met"] = props.get("how_we_met")
+    values["met_on"] = PartialDate.from_storage(props["met_on"]) if props.get("met_on") else None
+    values["interests"] = [text for _, text in props.get("interests", [])]
     return replace(contact, **values)
 
 

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from itertools import islice
 from pathlib import Path
+from types import SimpleNamespace
 
-DATA = Path(__file__).resolve().parent / "data"
+# Generated books are cached here, outside the repository: a 1,000,000-contact book takes
+# minutes to build and about a gigabyte.
+DATA = Path(os.environ.get("CRM_BENCH_DATA") or Path(tempfile.gettempdir()) / "crmcli-bench")
 CRM = [sys.executable, "-m", "crmcli"]
+BOOK_NOW = "2026-11-20T09:00:00+00:00"  # the moment books are built at, and commands run at
+BOOK_MOMENT = dt.datetime.fromisoformat(BOOK_NOW)
+BATCH = 10_000  # contacts per transaction while building
 
 FIRST = ["José", "Ana", "Bo", "Chloé", "Dmitri", "Émilie", "Fatima", "Gunnar", "Hana", "Isabel",
          "Jonas", "Kwame", "Laura", "Mateo", "Nora", "Óscar", "Priya", "Quentin", "Rosa", "Sven"]
@@ -50,26 +59,71 @@ def scratch_copy(source: Path, target: Path) -> None:
 
 
 def build_book(count: int) -> Path:
-    """A database with ``count`` generated contacts, built once and kept in benchmarks/data."""
-    from crmcli import contacts, db
+    """A book of ``count`` generated contacts, built once and cached outside the repository
+    (``$CRM_BENCH_DATA``, default /tmp/crmcli-bench). Everything is written through the
+    domain layer (``contacts.create``, ``followups.create``, ``deals.create``,
+    ``activity.log_interaction``, ``contacts.trash``), as ``crm`` itself writes, in
+    transactions of BATCH contacts; the book's moment is BOOK_NOW. Besides the contacts:
+    a follow-up per 50 contacts (due within 60 days either side of BOOK_NOW), an open deal
+    per 100, a logged call per 10, a 30-day keep-in-touch cadence per 1,000, and one contact
+    in 100 in the trash."""
+    from crmcli import db
 
-    path = DATA / f"contacts-{count}.db"
+    path = DATA / f"book-{count}.db"
     if path.exists():
         return path
-    DATA.mkdir(exist_ok=True)
-    partial = path.with_suffix(".partial")
+    DATA.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.partial")  # two builders never share one
     for suffix in ("", "-wal", "-shm"):
         Path(f"{partial}{suffix}").unlink(missing_ok=True)
     database = db.connect(partial)
+    database.now = BOOK_MOMENT
     started = time.perf_counter()
-    with db.transaction(database):
-        for contact, note in generated_contacts(count):
-            contacts.create(database, contact, notes=[note] if note else [])
+    generated, pipeline = generated_contacts(count), _default_pipeline()
+    for first in range(0, count, BATCH):
+        with db.transaction(database):
+            for number, (contact, note) in enumerate(islice(generated, BATCH), first):
+                _write_contact(database, pipeline, number, contact, note)
+        print(f"\r{path.name}: {first + BATCH:,} of {count:,}", end="", file=sys.stderr)
     database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     database.close()
     os.replace(partial, path)
-    print(f"built {path.name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    print(f"\rbuilt {path.name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return path
+
+
+def _default_pipeline():
+    from crmcli import stages
+
+    return stages.load_pipeline(SimpleNamespace(raw={}, path="(none)"))
+
+
+def _write_contact(database, pipeline, number: int, contact, note: str | None) -> None:
+    """One generated contact and the agenda around it (see build_book)."""
+    import datetime as dt
+
+    from crmcli import activity, contacts, deals, followups
+    from crmcli.dates import When
+    from crmcli.models import Deal, Interaction
+
+    stored = contacts.create(database, contact, notes=[note] if note else [])
+    if number % 50 == 7:
+        due = BOOK_MOMENT + dt.timedelta(days=number % 121 - 60)
+        followups.create(database, stored.id, When(due, number % 3 == 0), f"Call {number}")
+    if number % 100 == 11:
+        deal = Deal(title=f"Deal {number}", currency="EUR", stage="", contact_id=stored.id,
+                    amount_minor=100 * (number % 9000 + 500),
+                    close_on=(BOOK_MOMENT + dt.timedelta(days=number % 90)).date().isoformat())
+        deals.create(database, pipeline, deal)
+    if number % 10 == 3:
+        happened = BOOK_MOMENT - dt.timedelta(days=number % 400, hours=number % 24)
+        activity.log_interaction(database, Interaction(
+            contact_id=stored.id, kind="call", happened_at=happened.strftime(
+                "%Y-%m-%dT%H:%M:%SZ"), body=f"Call about product {number % 100}"))
+    if number % 1000 == 5:
+        followups.set_cadence(database, stored.id, 30)
+    if number % 100 == 42:
+        contacts.trash(database, stored.id)
 
 
 def time_command(args: list[str], db_path: Path, runs: int) -> list[float]:

@@ -50,7 +50,7 @@ RANKS = {
     # 6 the output layer, the only writer to stdout
     "output": 6, "views": 6,
     # 7 commands
-    "cli": 7, "__main__": 7, "entry": 7, "shell_completion": 7,
+    "cli": 7, "__main__": 7, "entry": 7, "shell_completion": 7, "session": 7,
 }
 OUTPUT_RANK = 6
 

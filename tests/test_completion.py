@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -107,6 +108,21 @@ def test_no_book_no_candidates_and_none_created(tmp_path, monkeypatch, capsys):
     assert not missing.exists()
 
 
+def test_a_book_to_migrate_goes_to_typer_which_migrates_it(tmp_path, monkeypatch, capsys):
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:
+        conn.executescript((Path(__file__).parent / "fixtures" / "releases" / "v12.sql"
+                            ).read_text())
+    monkeypatch.setenv("CRM_DB", str(old))
+    assert _complete(monkeypatch, capsys, "bash", "crm show jo") == (False, "")
+    env = {shell_completion.ENV: "complete_bash", "COMP_WORDS": "crm show jo",
+           "COMP_CWORD": "2", "CRM_DB": str(old)}
+    result = typer.testing.CliRunner().invoke(app, [], env=env, prog_name="crm")
+    assert result.stdout.split() == ["Jonas\\", "Weber", "José\\", "Núñez"]
+    assert _complete(monkeypatch, capsys, "bash", "crm show jo") == (
+        True, "Jonas\\ Weber\nJosé\\ Núñez")
+
+
 def test_typer_gives_the_same_candidates_when_the_fast_path_hands_on(book):
     env = {shell_completion.ENV: "complete_bash", "COMP_WORDS": "crm show -f json jo",
            "COMP_CWORD": "4", "CRM_DB": str(book)}
@@ -116,8 +132,8 @@ def test_typer_gives_the_same_candidates_when_the_fast_path_hands_on(book):
 
 def test_completion_imports_neither_typer_nor_rich(book):
     code = ("import sys\nfrom crmcli.entry import main\nmain()\n"
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'rich', 'click'}),"
-            " file=sys.stderr)")
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'rich', 'click',"
+            " 'dateutil', 'sqlite_utils'}), file=sys.stderr)")
     env = {**os.environ, shell_completion.ENV: "complete_bash", "COMP_WORDS": "crm show jo",
            "COMP_CWORD": "2", "CRM_DB": str(book)}
     run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,

@@ -47,22 +47,50 @@ def connect(path: Path, migrate: bool = True, *, create_folder: bool = False
     """
     path = Path(path).expanduser()
     _create_private_file(path, create_folder)
-    read_only = not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+    read_only = _read_only(path)
     try:
         conn = _open(path, read_only)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = ON")
         unmarked = _check_owner(conn, path)
-        if not read_only:
-            _enable_wal(conn)
-            # In WAL mode NORMAL never corrupts and a crashed process loses no commit; only a
-            # power cut can lose the last commits. It saves an fsync on every write.
-            conn.execute("PRAGMA synchronous = NORMAL")
+        _set_up(conn, read_only)
         if migrate:
             _migrate(conn, path, read_only, unmarked)
     except sqlite3.Error as exc:
         raise storage_error(exc, path) from exc
     return conn
+
+
+def open_current(path: Path) -> sqlite3.Connection | None:
+    """The book at ``path``, opened as :func:`connect` opens it, when there is nothing to do
+    first; None when the file is missing, behind this crmcli's schema or still unmarked (the
+    caller then takes :func:`connect`, which creates, migrates or marks it). A file that is
+    not a crmcli book is refused just as :func:`connect` refuses it."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        return None
+    read_only = _read_only(path)
+    try:
+        conn = _open(path, read_only)
+        unmarked = _check_owner(conn, path)
+        if unmarked or conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            conn.close()
+            return None
+        _set_up(conn, read_only)
+    except sqlite3.Error as exc:
+        raise storage_error(exc, path) from exc
+    return conn
+
+
+def _read_only(path: Path) -> bool:
+    """A file crm cannot write, or whose folder it cannot write, is opened read-only."""
+    return not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def _set_up(conn: sqlite3.Connection, read_only: bool) -> None:
+    if not read_only:
+        _enable_wal(conn)
+        # In WAL mode NORMAL never corrupts and a crashed process loses no commit; only a
+        # power cut can lose the last commits. It saves an fsync on every write.
+        conn.execute("PRAGMA synchronous = NORMAL")
 
 
 class Book(sqlite3.Connection):
@@ -96,8 +124,11 @@ def _open(path: Path, read_only: bool) -> sqlite3.Connection:
         if not os.access(path.parent, os.W_OK) and not Path(f"{path}-wal").exists():
             flags += "&immutable=1"
         target, uri = f"{path.absolute().as_uri()}?{flags}", True
-    return sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+    conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                            uri=uri, factory=Book)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
 
 
 def _enable_wal(conn: sqlite3.Connection) -> None:

@@ -1,9 +1,18 @@
-"""The `crm` executable's first stop: answers shell completion without importing Typer or
-Rich, and hands every other invocation to `crmcli.cli`."""
+"""The ``crm`` executable's first stop: the hottest invocations without Typer or Rich.
+
+mutt runs ``crm mutt-query Q`` for every address it completes, shells run ``crm`` for every
+<TAB>, and scripts ask ``crm --version``: each would spend most of its time importing Typer,
+Rich and the command tree. This module recognises exactly these invocations and serves them
+with sqlite3 and the domain code alone, through the same session code as the full path
+(``crmcli.session``: config, book, clock, errors). Anything else, or anything it does not
+fully understand (another option, a book to create or migrate, a config warning to print),
+goes to the Typer app in ``crmcli.cli``, before a byte is written.
+"""
 
 from __future__ import annotations
 
 import os
+import sys
 
 
 def main() -> None:
@@ -12,6 +21,73 @@ def main() -> None:
 
         if complete_fast():
             return
+    code = serve(sys.argv[1:])
+    if code is not None:
+        sys.exit(code)
     from crmcli.cli import main as run
 
     run()
+
+
+def serve(args: list[str]) -> int | None:
+    """Serve ``crm ARGS`` on the light path and return its exit code, or None (nothing
+    written) when the full path must."""
+    if args in (["--version"], ["-V"]):
+        return _finish(_version)
+    words = _mutt_query(args)
+    if words is None:
+        return None
+    db_option, query = words
+    from crmcli import session
+
+    state = session.State(db_option=db_option, light=True)
+    try:
+        return _finish(lambda: session.mutt_query(state, query), state)
+    except session.NotLight:  # raised when the book is opened, before anything is written
+        return None
+
+
+def _mutt_query(args: list[str]) -> tuple[str | None, str] | None:
+    """(--db value, query) for ``[--db FILE] mutt-query QUERY``, or None for anything else."""
+    db_option = None
+    if len(args) == 4 and args[0] == "--db":
+        db_option, args = args[1], args[2:]
+    elif len(args) == 3 and args[0].startswith("--db="):
+        db_option, args = args[0].removeprefix("--db="), args[1:]
+    if db_option is not None and (not db_option or db_option.startswith("-")):
+        return None
+    if len(args) != 2 or args[0] != "mutt-query" or args[1].startswith("-"):
+        return None
+    return db_option, args[1]
+
+
+def _version() -> int:
+    from crmcli import __version__, output
+
+    output.Output().message(f"crm {__version__}")
+    return 0
+
+
+def _finish(command, state=None) -> int:
+    """Run ``command`` and end as the full path ends: errors as one line on stderr with their
+    exit code, a closed pipe quietly, stdout flushed."""
+    from crmcli import output
+    from crmcli.session import NotLight, failure
+
+    try:
+        return command()
+    except NotLight:
+        raise
+    except BrokenPipeError:
+        output.pipe_closed()
+        return 0
+    except (Exception, KeyboardInterrupt) as exc:
+        from crmcli.text import safe
+
+        message, code = failure(exc, lambda: state.config.db_path)
+        sys.stderr.write(f"crm: error: {safe(message)}\n")
+        return code
+    finally:
+        if state is not None:
+            state.close()
+        output.finish()

@@ -94,9 +94,11 @@ class Spec:
         return None if kind == "_" else kind
 
 
-def candidates(kind: str, incomplete: str, db_override: str | None) -> list[tuple[str, str]]:
+def candidates(kind: str, incomplete: str, db_override: str | None, light: bool = False
+               ) -> list[tuple[str, str]] | None:
     """What completes ``incomplete`` as a ``kind``; nothing when the book cannot be read (a
-    completion never prints an error, nor creates a book)."""
+    completion never prints an error, nor creates a book). The fast path (``light``) gets
+    None for a book that must be migrated first: Typer's path then migrates and answers."""
     from crmcli import config as settings
     from crmcli import db
 
@@ -104,7 +106,9 @@ def candidates(kind: str, incomplete: str, db_override: str | None) -> list[tupl
         config = settings.load(db_override)
         if not Path(config.db_path).is_file():
             return []
-        book = db.connect(config.db_path, migrate=False)
+        book = db.open_current(config.db_path) if light else db.connect(config.db_path)
+        if book is None:
+            return None
         try:
             return completion.KINDS[kind](book, incomplete, config)
         finally:
@@ -137,10 +141,12 @@ def complete_fast() -> bool:
     if found is None:
         return False
     kind, db_override = found
+    answers = candidates(kind, incomplete, db_override, light=True)
+    if answers is None:
+        return False
     from crmcli.views.completion import write
 
-    items = [(shell_value(value, shell), text)
-             for value, text in candidates(kind, incomplete, db_override)]
+    items = [(shell_value(value, shell), text) for value, text in answers]
     return write(shell, items, os.environ.get("_TYPER_COMPLETE_FISH_ACTION", ""))
 
 

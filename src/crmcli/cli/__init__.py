@@ -2,7 +2,6 @@
 
 import importlib
 import shlex
-import sqlite3
 import sys
 from typing import Annotated
 
@@ -10,10 +9,9 @@ import typer
 from typer._click.exceptions import ClickException, UsageError  # Typer's own click
 from typer.core import TyperGroup
 
-from crmcli import __version__, output
+from crmcli import __version__, output, session
 from crmcli.cli import common
 from crmcli.cli.arguments import adapt
-from crmcli.errors import CrmError
 from crmcli.shell_completion import requested_shell
 from crmcli.text import safe
 
@@ -118,29 +116,13 @@ class CrmGroup(TyperGroup):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except CrmError as exc:
-            _fail(str(exc), exc.exit_code)
-        except sqlite3.Error as exc:
-            from crmcli.db import storage_error
-
-            _fail(str(storage_error(exc, common.state().config.db_path)), 1)
-        except KeyboardInterrupt:
-            _fail("interrupted; nothing was changed by the unfinished command", 130)
-        except UnicodeEncodeError as exc:
-            bad = exc.object[exc.start:exc.end].encode("utf-8", "surrogateescape")
-            _fail(f"the input holds bytes that are not UTF-8 text ({bad!r}); "
-                  "check your terminal's or file's encoding", 1)
         except BrokenPipeError:  # the reader went away (| head -1): not an error
             output.pipe_closed()
             raise typer.Exit(0) from None
-        except OSError as exc:
-            _fail(f"{exc.filename or 'I/O'}: {exc.strerror or exc}", 1)
-        except Exception as exc:
+        except (Exception, KeyboardInterrupt) as exc:
             if type(exc).__module__.startswith("typer"):  # exits, aborts and usage errors
                 raise
-            # A bug: one line all the same; --debug shows the traceback.
-            _fail(f"internal error ({type(exc).__name__}: {exc}); nothing was changed by the "
-                  "unfinished command; run again with --debug for details", 70)
+            _fail(*session.failure(exc, lambda: common.state().config.db_path))
 
 
 def _usage_error(exc: ClickException) -> None:

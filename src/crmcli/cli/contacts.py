@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import contact_rules, contacts, duplicates, relationships
+from crmcli import contact_rules, contacts, duplicates, relationships, session
 from crmcli.cli import phones, selecting
 from crmcli.cli.common import (
     CsvOption,
@@ -425,11 +425,7 @@ def merge(
 @app.command("mutt-query", epilog="In ~/.muttrc:\n\n  set query_command = \"crm mutt-query %s\"")
 def mutt_query(query: Annotated[str, typer.Argument(help="Text to look for.")]) -> None:
     """Answer mutt's address queries: a status line, then email, name and company per line."""
-    found = contacts.search(state().db, query)
-    lines = [f"{e.value}\t{c.name}\t{c.company or ''}" for c in found for e in c.emails]
-    shown = out()
-    shown.message(f"crm: {len(lines)} address(es) for {query!r}")
-    for line in lines:
-        shown.message(line)
-    if not lines:
-        raise typer.Exit(1)
+    out()
+    code = session.mutt_query(state(), query)
+    if code:
+        raise typer.Exit(code)

@@ -1,0 +1,191 @@
+"""One invocation of ``crm``: its settings, its book and its one reading of the clock, opened on
+first use; and how a failure ends it. Shared by the Typer commands (``crmcli.cli``) and the
+light entry path (``crmcli.entry``), which imports neither Typer nor Rich: both open the book,
+read the clock and report errors with this same code, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from crmcli import output
+from crmcli.errors import CrmError, InvalidInput
+from crmcli.text import safe
+
+if TYPE_CHECKING:
+    from sqlite3 import Connection
+
+    from crmcli.config import Config
+
+
+class NotLight(Exception):
+    """The light path cannot serve this invocation as the full one would (a book to create
+    or migrate, a warning to print, hooks configured): hand it to Typer, nothing done yet."""
+
+
+@dataclass
+class State:
+    """Per-invocation settings; the config and the database are opened on first use.
+
+    ``light`` (the entry path for read-only commands) opens only a current book that exists,
+    and raises NotLight, before writing anything, where the full path would do more."""
+
+    db_option: str | None = None
+    debug: bool = False
+    command: str = ""  # the words after the global options, as the journal records them
+    source: str = "cli"  # where the journal says the changes came from
+    no_hooks: bool = False
+    on_journal: Callable[[object], None] | None = None  # sees the recorder (the hooks' gate)
+    light: bool = False
+    _config: Config | None = field(default=None, repr=False)
+    _db: Connection | None = field(default=None, repr=False)
+    _now: dt.datetime | None = field(default=None, repr=False)
+    out: output.Output = field(default_factory=output.Output, repr=False)
+
+    @property
+    def now(self) -> dt.datetime:
+        """This command's one reading of the clock, in the configured zone (``timezone``,
+        else the system's): cron's TZ does not move what "today" is. ``CRM_NOW`` pins it."""
+        if self._now is None:
+            self._now = read_clock(self.config.timezone)
+        return self._now
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.date()
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            from crmcli import config
+            from crmcli.dates import use_zone
+
+            loaded = config.load(self.db_option)
+            if self.light and (loaded.unknown_keys or "hooks" in loaded.raw):
+                raise NotLight
+            self._config = loaded
+            use_zone(loaded.timezone)
+            for key in loaded.unknown_keys:
+                warn(f"crm: warning: {loaded.path}: unknown setting {key!r} ignored")
+        return self._config
+
+    @property
+    def db(self) -> Connection:
+        if self._db is None:
+            from crmcli import config, db
+
+            if self.light:
+                self._db = db.open_current(self.config.db_path)
+                if self._db is None:
+                    raise NotLight
+            else:
+                self._db = db.connect(self.config.db_path,
+                                      create_folder=self.config.db_is_default)
+            self._db.now = self.now  # writes are stamped with the command's moment
+            self._db.campaign_mail_counts = config.campaign_mail_counts(self.config)
+            self._start_journal()
+        return self._db
+
+    def _start_journal(self) -> None:
+        from crmcli import journal
+        from crmcli.dates import stamp
+
+        keep = self.config.raw.get("journal", {}).get("keep", "90d")
+        recorder = journal.Recorder(
+            what=self.command, source=self.source, started_at=stamp(self.now),
+            prune_before=journal.prune_cutoff(self.now, _keep_days(keep)))
+        if self.on_journal is not None:
+            self.on_journal(recorder)
+        journal.attach(self._db, recorder)
+
+    def close(self) -> None:
+        from crmcli.dates import use_zone
+
+        use_zone(None)  # the configured zone was this command's (tests run many in-process)
+        if self._db is not None:
+            recorder = getattr(self._db, "journal", None)
+            if recorder is not None:
+                if recorder.watcher is not None:
+                    recorder.watcher.flush(recorder.operation_id)
+                recorder.release(self._db)
+            self._db.close()
+            self._db = None
+
+
+def _keep_days(keep: object) -> int:
+    from crmcli.dates import parse_days
+
+    try:
+        return parse_days(str(keep))
+    except InvalidInput as exc:
+        raise InvalidInput(f"config [journal] keep: {exc}") from None
+
+
+def read_clock(zone_name: str | None = None) -> dt.datetime:
+    """Now, in the zone called ``zone_name`` (None: the system's). ``CRM_NOW`` (an ISO 8601
+    instant; without an offset, a wall time in that zone) pins it for a whole run: for tests
+    and scripts that replay a day."""
+    from crmcli.dates import zone
+
+    pinned = os.environ.get("CRM_NOW", "").strip()
+    if not pinned:
+        return dt.datetime.now(zone(zone_name))
+    try:
+        moment = dt.datetime.fromisoformat(pinned.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"CRM_NOW={pinned!r} is not an ISO 8601 instant "
+                           "(2028-02-29T23:30+01:00)") from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=zone(zone_name))
+    return moment.astimezone(zone(zone_name))
+
+
+def warn(message: str) -> None:
+    """A warning for people, on stderr."""
+    sys.stderr.write(safe(message) + "\n")
+    sys.stderr.flush()
+
+
+def failure(exc: BaseException, db_path: Callable[[], object]) -> tuple[str, int]:
+    """The one line (after ``crm: error:``) and the exit code that ``exc`` ends a command with;
+    ``db_path`` names the book for a storage error."""
+    if isinstance(exc, CrmError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, sqlite3.Error):
+        from crmcli.db import storage_error
+
+        return str(storage_error(exc, db_path())), 1
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted; nothing was changed by the unfinished command", 130
+    if isinstance(exc, UnicodeEncodeError):
+        bad = exc.object[exc.start:exc.end].encode("utf-8", "surrogateescape")
+        return (f"the input holds bytes that are not UTF-8 text ({bad!r}); "
+                "check your terminal's or file's encoding", 1)
+    if isinstance(exc, OSError):
+        return f"{exc.filename or 'I/O'}: {exc.strerror or exc}", 1
+    # A bug: one line all the same; --debug shows the traceback.
+    return (f"internal error ({type(exc).__name__}: {exc}); nothing was changed by the "
+            "unfinished command; run again with --debug for details", 70)
+
+
+# ------------------------------------------------------------------------- shared commands
+
+
+def mutt_query(state: State, query: str) -> int:
+    """``crm mutt-query``: a status line, then email, name and company per line; the exit
+    code mutt reads (1: nothing found)."""
+    from crmcli import contacts
+
+    found = contacts.search(state.db, query)
+    lines = [f"{e.value}\t{c.name}\t{c.company or ''}" for c in found for e in c.emails]
+    shown = state.out
+    shown.message(f"crm: {len(lines)} address(es) for {query!r}")
+    for line in lines:
+        shown.message(line)
+    return 0 if lines else 1

@@ -1,0 +1,112 @@
+"""The light entry path (crmcli.entry) answers `crm --version` and `crm mutt-query Q` exactly
+as the Typer app does, or hands the invocation over before writing anything.
+
+Each argument list runs as whole processes: first through the light path alone (a probe that
+reports when it would hand over, and fails if Typer, Rich, dateutil or sqlite-utils were
+imported), then through the Typer app; stdout, stderr and the exit code are compared.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HANDED_OVER = 99
+HEAVY = ("typer", "click", "rich", "dateutil", "sqlite_utils", "phonenumbers", "vobject")
+LIGHT = f"""
+import sys
+from crmcli import entry
+code = entry.serve(sys.argv[1:])
+heavy = [name for name in {HEAVY!r} if name in sys.modules]
+if heavy:
+    sys.exit(f"heavy imports on the light path: {{heavy}}")
+sys.exit({HANDED_OVER} if code is None else code)
+"""
+FULL = "import sys; sys.argv[0] = 'crm'; from crmcli.cli import main; main()"
+RELEASES = Path(__file__).parent / "fixtures" / "releases"
+
+
+def _run(program: str, args: list[str], env: dict) -> tuple[str, str, int]:
+    done = subprocess.run([sys.executable, "-c", program, *args], env=env, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=60, cwd=Path(__file__).parent)
+    return done.stdout, done.stderr, done.returncode
+
+
+@pytest.fixture
+def books(crm, db_path, tmp_path):
+    """A book with a few people, and files that are not books to open as they are."""
+    crm.ok("add", "José Núñez", "-e", "jose@acme.example", "-e", "home:jn@mail.example",
+           "--company", "ACME")
+    crm.ok("add", "Ana Lima", "-e", "ana@lima.example", "-p", "+351 21 123 4567")
+    crm.ok("add", "Ana\u202eevil Bidi", "-e", "bidi@x.example")
+    crm.ok("add", "Bo Chen")
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:
+        conn.executescript((RELEASES / "v12.sql").read_text())
+    (tmp_path / "folder.db").mkdir()
+    return {"book": str(db_path), "other": str(other), "old": str(old),
+            "folder": str(tmp_path / "folder.db"), "missing": str(tmp_path / "no" / "x.db")}
+
+
+# (argument list with {book}-style names, extra environment, whether the light path serves it)
+CASES = [
+    (["--version"], {}, True),
+    (["-V"], {}, True),
+    (["mutt-query", "ana"], {}, True),
+    (["mutt-query", "nunez"], {}, True),  # accents folded; two addresses, a company
+    (["mutt-query", "bidi"], {}, True),  # a bidi override shown, never sent raw
+    (["mutt-query", "nobody"], {}, True),  # nothing found: exit 1
+    (["mutt-query", ""], {}, True),
+    (["mutt-query", "123 4567"], {}, True),  # phone digits
+    (["--db", "{book}", "mutt-query", "jose"], {"CRM_DB": "{missing}"}, True),
+    (["--db={book}", "mutt-query", "jose"], {}, True),
+    (["mutt-query", "ana"], {"CRM_NOW": "yesterday-ish"}, True),  # a bad clock: exit 1
+    (["--db", "{other}", "mutt-query", "x"], {}, True),  # not a crmcli book: refused
+    (["mutt-query", "ana"], {"CRM_CONFIG": "{bad_zone}"}, True),  # a config error
+    (["--db", "{old}", "mutt-query", "nunez"], {}, False),  # to be migrated first
+    (["--db", "{missing}", "mutt-query", "x"], {}, False),  # to be created (or refused)
+    (["--db", "{folder}", "mutt-query", "x"], {}, False),
+    (["mutt-query", "ana"], {"CRM_CONFIG": "{unknown_key}"}, False),  # a warning to print
+    (["mutt-query", "-ana"], {}, False),
+    (["mutt-query"], {}, False),
+    (["mutt-query", "ana", "lima"], {}, False),
+    (["--debug", "mutt-query", "ana"], {}, False),
+    (["--version", "x"], {}, False),
+]
+
+
+@pytest.mark.parametrize(("args", "extra", "served"), CASES,
+                         ids=[" ".join(args) + (f" {extra}" if extra else "")
+                              for args, extra, _ in CASES])
+def test_light_and_full_paths_answer_alike(books, tmp_path, args, extra, served):
+    (tmp_path / "zone.toml").write_text('timezone = "Mars/Olympus"\n')
+    (tmp_path / "unknown.toml").write_text('colour = "blue"\n')
+    names = {**books, "bad_zone": str(tmp_path / "zone.toml"),
+             "unknown_key": str(tmp_path / "unknown.toml")}
+    args = [arg.format(**names) for arg in args]
+    env = {**os.environ, "CRM_DB": books["book"], "TERM": "dumb",
+           **{key: value.format(**names) for key, value in extra.items()}}
+    light = _run(LIGHT, args, env)
+    if not served:
+        assert light == ("", "", HANDED_OVER)
+        return
+    full = _run(FULL, args, env)
+    assert light == full
+    assert "Traceback" not in light[1]
+
+
+def test_the_light_path_is_what_the_executable_runs(books):
+    """`crm` and `python -m crmcli` start at crmcli.entry; its answer is the full path's."""
+    env = {**os.environ, "CRM_DB": books["book"]}
+    executable = subprocess.run([sys.executable, "-m", "crmcli", "mutt-query", "lima"], env=env,
+                                capture_output=True, text=True, cwd=Path(__file__).parent)
+    assert executable.returncode == 0
+    assert executable.stdout == "crm: 1 address(es) for 'lima'\nana@lima.example\tAna Lima\t\n"

@@ -139,7 +139,9 @@ candidates AS MATERIALIZED (
         SELECT MIN(tc.days) FROM contact_tags t JOIN tag_cadence tc ON tc.tag = t.tag
         WHERE t.contact_id = c.id)) AS days
     FROM contacts c
-    WHERE c.deleted_at IS NULL AND (c.cadence_days > 0 OR (c.cadence_days IS NULL AND c.id IN (
+    WHERE c.id IN (SELECT id FROM contacts WHERE cadence_days > 0 UNION SELECT t.contact_id
+                   FROM contact_tags t WHERE t.tag IN (SELECT tag FROM tag_cadence))
+      AND c.deleted_at IS NULL AND (c.cadence_days > 0 OR (c.cadence_days IS NULL AND c.id IN (
         SELECT t.contact_id FROM contact_tags t WHERE t.tag IN (SELECT tag FROM tag_cadence))))
 ),
 latest AS MATERIALIZED (
@@ -180,10 +182,10 @@ def occasions(db: Connection, first: dt.date, last: dt.date) -> list[Occasion]:
     days = json.dumps(sorted(_month_days(first, last)))
     people = {row[0]: row[1:] for row in db.execute(
         "SELECT c.id, c.name, co.name, c.birthday FROM contacts c"
-        " LEFT JOIN companies co ON co.id = c.company_id WHERE c.deleted_at IS NULL AND ("
-        "substr(c.birthday, -5) IN (SELECT value FROM json_each(:days))"
-        " OR c.id IN (SELECT contact_id FROM contact_dates"
-        " WHERE substr(date, -5) IN (SELECT value FROM json_each(:days))))", {"days": days})}
+        " LEFT JOIN companies co ON co.id = c.company_id WHERE c.deleted_at IS NULL AND c.id IN ("
+        "SELECT id FROM contacts WHERE substr(birthday, -5) IN (SELECT value FROM json_each(:days))"
+        " UNION SELECT contact_id FROM contact_dates"
+        " WHERE substr(date, -5) IN (SELECT value FROM json_each(:days)))", {"days": days})}
     dates = [(contact_id, "birthday", birthday)
              for contact_id, (_, _, birthday) in people.items() if birthday]
     dates += occasion_rows(db, days, json.dumps(list(people)))

@@ -356,9 +356,16 @@ def _name_has_prefixes(name: str, ref: str) -> bool:
 # A contact_details row holding the phone line whose key is :phone (see same_phone). Without
 # phone.region a number is stored in both forms, so the SQL matches national to international
 # either way: the key of 07700 900005 is 7700900005, the end of +447700900005.
-_SAME_PHONE = """(kind = 'phone' AND :phone != '' AND (norm = :phone
+_SAME_PHONE = """(kind = 'phone' AND :phone != ''{tail} AND (norm = :phone
     OR (:phone NOT LIKE '+%' AND norm LIKE '%' || :phone)
     OR (norm NOT LIKE '+%' AND length(norm) >= :national AND :phone LIKE '%' || norm)))"""
+# Keys that match share their last MIN_NATIONAL_DIGITS characters, which an index holds
+# (contact_details_phone_tail): a key that long is looked up, not compared with every phone.
+_PHONE_TAIL = f" AND substr(norm, -{MIN_NATIONAL_DIGITS}) = substr(:phone, -{MIN_NATIONAL_DIGITS})"
+
+
+def _same_phone(phone: str) -> str:
+    return _SAME_PHONE.format(tail=_PHONE_TAIL if len(phone) >= MIN_NATIONAL_DIGITS else "")
 
 
 def _exact_matches(db: Connection, ref: str, deleted: bool) -> list[int]:
@@ -369,7 +376,7 @@ def _exact_matches(db: Connection, ref: str, deleted: bool) -> list[int]:
     rows = db.execute(
         f"""SELECT id FROM contacts WHERE deleted_at {state} AND (name_folded = :name OR id IN (
             SELECT contact_id FROM contact_details
-            WHERE (kind = 'email' AND norm = :email) OR {_SAME_PHONE}
+            WHERE (kind = 'email' AND norm = :email) OR {_same_phone(phone)}
         )) ORDER BY name_folded, id""",
         {"name": fold(ref), "email": email_key(ref), "phone": phone,
          "national": MIN_NATIONAL_DIGITS},
@@ -385,7 +392,7 @@ def holders(db: Connection, kind: str, value: str, region: str | None = None
         f"""SELECT id, name FROM contacts WHERE deleted_at IS NULL AND id IN (
             SELECT contact_id FROM contact_details WHERE
             (kind = 'email' AND :kind = 'email' AND norm = :email) OR (:kind = 'phone'
-            AND {_SAME_PHONE})) ORDER BY id""",
+            AND {_same_phone(key if kind == "phone" else "")})) ORDER BY id""",
         {"kind": kind, "email": key, "phone": key if kind == "phone" else "",
          "national": MIN_NATIONAL_DIGITS},
     )

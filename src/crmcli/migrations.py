@@ -745,3 +745,21 @@ def m025_personal_interactions_index(db: Database) -> None:
         " ON interactions(contact_id, happened_at, campaign)"
         " WHERE deleted_at IS NULL",
     )
+
+
+@migrations()
+def m026_hot_path_indexes(db: Database) -> None:
+    """Indexes for the interactive commands on a large book: the trashed contacts that every
+    listing leaves out (a partial index: a few rows, not a scan of the book), birthdays by
+    month and day, phone numbers by their last seven digits (what every matching form of a
+    number shares: ``contacts._same_phone``), and the contacts with a keep-in-touch cadence."""
+    _run(
+        db,
+        "CREATE INDEX IF NOT EXISTS contacts_trashed ON contacts(deleted_at)"
+        " WHERE deleted_at IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS contacts_birthday_day ON contacts(substr(birthday, -5))",
+        "CREATE INDEX IF NOT EXISTS contact_details_phone_tail"
+        " ON contact_details(kind, substr(norm, -7))",
+        "CREATE INDEX IF NOT EXISTS contacts_cadence ON contacts(cadence_days)"
+        " WHERE cadence_days IS NOT NULL",
+    )

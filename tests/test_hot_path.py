@@ -33,7 +33,8 @@ RELEASES = Path(__file__).parent / "fixtures" / "releases"
 
 def _run(program: str, args: list[str], env: dict) -> tuple[str, str, int]:
     done = subprocess.run([sys.executable, "-c", program, *args], env=env, capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=60, cwd=Path(__file__).parent)
+                          text=True, stdin=subprocess.DEVNULL, timeout=60,
+                          cwd=Path(__file__).parent)
     return done.stdout, done.stderr, done.returncode
 
 

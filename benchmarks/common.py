@@ -1,4 +1,6 @@
-"""Shared by the benchmark scripts: a generated address book and a process timer."""
+"""Shared by the benchmark scripts: generated address books (cached), and whole processes
+measured as they run: wall and CPU time, peak RSS of the process tree, peers alternated run by
+run with the ratio of each pair, and targets judged on CPU as well as wall time."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,7 +22,9 @@ from types import SimpleNamespace
 # Generated books are cached here, outside the repository: a 1,000,000-contact book takes
 # minutes to build and about a gigabyte.
 DATA = Path(os.environ.get("CRM_BENCH_DATA") or Path(tempfile.gettempdir()) / "crmcli-bench")
-CRM = [sys.executable, "-m", "crmcli"]
+# The console script users run (its first stop is crmcli.entry), else the module.
+_SCRIPT = Path(sys.executable).with_name("crm")
+CRM = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "crmcli"]
 BOOK_NOW = "2026-11-20T09:00:00+00:00"  # the moment books are built at, and commands run at
 BOOK_MOMENT = dt.datetime.fromisoformat(BOOK_NOW)
 BATCH = 10_000  # contacts per transaction while building
@@ -100,8 +106,6 @@ def _default_pipeline():
 
 def _write_contact(database, pipeline, number: int, contact, note: str | None) -> None:
     """One generated contact and the agenda around it (see build_book)."""
-    import datetime as dt
-
     from crmcli import activity, contacts, deals, followups
     from crmcli.dates import When
     from crmcli.models import Deal, Interaction
@@ -145,3 +149,115 @@ def report(label: str, timings: list[float], target: float | None) -> bool:
     print(f"{label:<40} median {median:.3f} s  min {min(timings):.3f} s"
           f"  max {max(timings):.3f} s{verdict}")
     return target is None or median < target
+
+
+# ----------------------------------------------------------------------------- measuring
+
+GNU_TIME = "/usr/bin/time"  # reports the peak RSS of its child without counting ours
+
+
+@dataclass
+class Run:
+    """One whole process: wall and CPU seconds (user + system, its children included), the
+    peak RSS of its process tree in MB, and its exit code."""
+
+    wall: float
+    cpu: float
+    rss_mb: float
+    code: int
+
+
+def measure(argv: list[str], env: dict | None = None, tree: bool = False) -> Run:
+    """Run ``argv`` once with its output thrown away. The peak RSS is GNU time's (the
+    largest process of the tree; without GNU time, wait4's, which also counts this process's
+    memory at fork); ``tree`` also samples the whole tree's total every 5 ms, for commands
+    that start workers."""
+    with tempfile.NamedTemporaryFile("r", prefix="crm-bench-", suffix=".time") as report:
+        wrapper = [GNU_TIME, "-f", "%M", "-o", report.name] if Path(GNU_TIME).exists() else []
+        started = time.perf_counter()
+        process = subprocess.Popen([*wrapper, *argv], env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sampler = _TreeSampler(process.pid) if tree else None
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        lines = report.read().split()
+    peak_kb = int(lines[-1]) if wrapper and lines and lines[-1].isdigit() else usage.ru_maxrss
+    if sampler is not None:
+        peak_kb = max(peak_kb, sampler.stop())
+    return Run(wall, usage.ru_utime + usage.ru_stime, peak_kb / 1024,
+               os.waitstatus_to_exitcode(status))
+
+
+class _TreeSampler:
+    """The largest sum of VmRSS over a process and its descendants, sampled in a thread."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak_kb, self._done = pid, 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._done.wait(0.005):
+            self.peak_kb = max(self.peak_kb, sum(map(_rss_kb, _tree(self.pid))))
+
+    def stop(self) -> int:
+        self._done.set()
+        self._thread.join()
+        return self.peak_kb
+
+
+def _tree(pid: int) -> list[int]:
+    found, index = [pid], 0
+    while index < len(found):
+        try:
+            children = Path(f"/proc/{found[index]}/task/{found[index]}/children").read_text()
+        except OSError:
+            children = ""
+        found += [int(child) for child in children.split()]
+        index += 1
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    return next((int(line.split()[1]) for line in status.splitlines()
+                 if line.startswith("VmRSS:")), 0)
+
+
+def alternate(cases: dict[str, list[str]], env: dict, runs: int, tree: bool = False
+              ) -> dict[str, list[Run]]:
+    """Each case once as a warm-up, then ``runs`` rounds of every case in turn (crm, peer,
+    crm, peer...), so that the load of the machine falls on all of them alike."""
+    results: dict[str, list[Run]] = {label: [] for label in cases}
+    for round_ in range(runs + 1):
+        for label, argv in cases.items():
+            run = measure(argv, env, tree)
+            if round_:
+                results[label].append(run)
+    return results
+
+
+def summary(label: str, runs: list[Run]) -> str:
+    codes = sorted({run.code for run in runs})
+    return (f"{label:<46} wall {statistics.median(r.wall for r in runs):7.3f} s"
+            f"  cpu {statistics.median(r.cpu for r in runs):7.3f} s"
+            f"  rss {max(r.rss_mb for r in runs):7.1f} MB"
+            + (f"  exit {codes}" if codes != [0] else ""))
+
+
+def paired_ratio(mine: list[Run], peer: list[Run], attribute: str) -> float:
+    """The median over rounds of mine/peer, each pair measured back to back."""
+    return statistics.median(getattr(a, attribute) / max(getattr(b, attribute), 1e-6)
+                             for a, b in zip(mine, peer, strict=True))
+
+
+def judge(name: str, wall: float, cpu: float, limit: float, unit: str = "s") -> bool:
+    """Print a target's verdict on wall and on CPU time; both must be within ``limit``."""
+    passed = wall <= limit and cpu <= limit
+    print(f"  target {name}: wall {wall:.3f}{unit} {'ok' if wall <= limit else 'FAIL'}, "
+          f"cpu {cpu:.3f}{unit} {'ok' if cpu <= limit else 'FAIL'} (limit {limit}{unit})"
+          f" -> {'PASS' if passed else 'FAIL'}")
+    return passed

@@ -7,7 +7,6 @@ A trashed company (``crm company rm``) keeps its people's link to it until it is
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterable
 from dataclasses import replace
 from sqlite3 import Connection
@@ -17,7 +16,7 @@ from crmcli.contact_rules import DETAIL_KINDS, dedupe_details, normalize_tag
 from crmcli.db import now_stamp, replace_values, transaction
 from crmcli.errors import Ambiguous, Conflict, InvalidInput, NotFound
 from crmcli.limits import MAX_VALUES, check_text, shown
-from crmcli.models import Company, Detail, Note
+from crmcli.models import Company, Detail, Note, new_uid
 from crmcli.normalize import fold, is_email
 from crmcli.search import reindex
 
@@ -179,7 +178,7 @@ def create(db: Connection, company: Company) -> Company:
         cursor = db.execute(
             "INSERT INTO companies (uid, name, name_folded, industry, size, created_at,"
             " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [company.uid or str(uuid.uuid4()), company.name, fold(company.name),
+            [company.uid or new_uid(), company.name, fold(company.name),
              company.industry, company.size, now, now])
         company = replace(company, id=cursor.lastrowid)
         _write_details(db, company)

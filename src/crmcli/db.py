@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import sqlite3
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -290,6 +288,8 @@ def _swap(conn: sqlite3.Connection, path: Path, new: Path, keep_as: Path) -> Non
         try:
             os.link(path, keep_as)
         except OSError:
+            import shutil
+
             shutil.copyfile(path, keep_as)
         os.replace(new, path)
         _durable(path.parent)
@@ -308,6 +308,8 @@ def _checkpoint(conn: sqlite3.Connection, path: Path) -> None:
 def _private_temp(beside: Path, suffix: str) -> Iterator[Path]:
     """A new private (0600) file in the folder of ``beside``, removed with its -wal and
     -shm unless it was renamed away."""
+    import tempfile
+
     handle, name = tempfile.mkstemp(prefix=f".{beside.name}.", suffix=suffix, dir=beside.parent)
     os.close(handle)
     temp = Path(name)

@@ -72,18 +72,18 @@ def _finish(command, state=None) -> int:
     """Run ``command`` and end as the full path ends: errors as one line on stderr with their
     exit code, a closed pipe quietly, stdout flushed."""
     from crmcli import output
-    from crmcli.session import NotLight, failure
 
     try:
         return command()
-    except NotLight:
-        raise
     except BrokenPipeError:
         output.pipe_closed()
         return 0
     except (Exception, KeyboardInterrupt) as exc:
+        from crmcli.session import NotLight, failure
         from crmcli.text import safe
 
+        if isinstance(exc, NotLight):
+            raise
         message, code = failure(exc, lambda: state.config.db_path)
         sys.stderr.write(f"crm: error: {safe(message)}\n")
         return code

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from crmcli import search
@@ -188,6 +187,8 @@ def canonical(definition: Field, value: str) -> str:
     text = value.strip()
     problem = f"{definition.name}: {json.dumps(text, ensure_ascii=False)} is not a"
     if definition.type == "number":
+        from decimal import Decimal, InvalidOperation
+
         try:
             number = Decimal(text)
         except InvalidOperation:
@@ -215,6 +216,8 @@ def canonical(definition: Field, value: str) -> str:
 def typed(type_: str, text: str) -> str | int | float | bool:
     """A stored value as JSON has it: numbers and bools typed, everything else text."""
     if type_ == "number":
+        from decimal import Decimal
+
         number = Decimal(text)
         return int(number) if number == number.to_integral_value() else float(number)
     if type_ == "bool":

@@ -186,3 +186,10 @@ class StageChange:
     changed_at: str
     from_stage: str | None = None
     id: int | None = None
+
+
+def new_uid() -> str:
+    """A UID for a new contact or company (uuid is imported only when one is made)."""
+    import uuid
+
+    return str(uuid.uuid4())

@@ -20,9 +20,12 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
-from typing import Any
 
 from crmcli.text import cell, safe, spreadsheet_safe, strip_controls, to_json
+
+TYPE_CHECKING = False  # typing is not imported for the annotations alone
+if TYPE_CHECKING:
+    from typing import Any
 
 Columns = Sequence[tuple[str, str]]  # (record key, heading)
 PLAIN_WIDTH = 200  # cells per line of a page printed as plain text

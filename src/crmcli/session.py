@@ -87,16 +87,22 @@ class State:
             else:
                 self._db = db.connect(self.config.db_path,
                                       create_folder=self.config.db_is_default)
-            self._db.now = self.now  # writes are stamped with the command's moment
+            if self.light:  # reads only: no zone to load, but CRM_NOW is checked alike
+                pinned_moment()
+            else:
+                self._db.now = self.now  # writes are stamped with the command's moment
             self._db.campaign_mail_counts = config.campaign_mail_counts(self.config)
             self._start_journal()
         return self._db
 
     def _start_journal(self) -> None:
+        keep = self.config.raw.get("journal", {}).get("keep", "90d")
+        if self.light:  # reads only: nothing to journal, but the setting is checked alike
+            _keep_days(keep)
+            return
         from crmcli import journal
         from crmcli.dates import stamp
 
-        keep = self.config.raw.get("journal", {}).get("keep", "90d")
         recorder = journal.Recorder(
             what=self.command, source=self.source, started_at=stamp(self.now),
             prune_before=journal.prune_cutoff(self.now, _keep_days(keep)))
@@ -133,17 +139,24 @@ def read_clock(zone_name: str | None = None) -> dt.datetime:
     and scripts that replay a day."""
     from crmcli.dates import zone
 
-    pinned = os.environ.get("CRM_NOW", "").strip()
-    if not pinned:
+    moment = pinned_moment()
+    if moment is None:
         return dt.datetime.now(zone(zone_name))
-    try:
-        moment = dt.datetime.fromisoformat(pinned.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput(f"CRM_NOW={pinned!r} is not an ISO 8601 instant "
-                           "(2028-02-29T23:30+01:00)") from None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=zone(zone_name))
     return moment.astimezone(zone(zone_name))
+
+
+def pinned_moment() -> dt.datetime | None:
+    """The moment ``CRM_NOW`` pins (naive when it has no offset), or None."""
+    pinned = os.environ.get("CRM_NOW", "").strip()
+    if not pinned:
+        return None
+    try:
+        return dt.datetime.fromisoformat(pinned.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"CRM_NOW={pinned!r} is not an ISO 8601 instant "
+                           "(2028-02-29T23:30+01:00)") from None
 
 
 def warn(message: str) -> None:
@@ -182,8 +195,7 @@ def mutt_query(state: State, query: str) -> int:
     code mutt reads (1: nothing found)."""
     from crmcli import contacts
 
-    found = contacts.search(state.db, query)
-    lines = [f"{e.value}\t{c.name}\t{c.company or ''}" for c in found for e in c.emails]
+    lines = ["\t".join(row) for row in contacts.addresses(state.db, query)]
     shown = state.out
     shown.message(f"crm: {len(lines)} address(es) for {query!r}")
     for line in lines:

@@ -12,7 +12,6 @@ Files and pipes otherwise keep the data exactly as stored.
 
 from __future__ import annotations
 
-import json
 import re
 
 # C0 and C1 controls and DEL, except tab and newline.
@@ -52,6 +51,8 @@ def spreadsheet_safe(text: str) -> str:
 def to_json(data: object, indent: int | None = None) -> str:
     """JSON with non-ASCII kept readable but DEL and C1 controls escaped (terminals obey C1).
     Without ``indent`` it uses the C encoder, several times faster."""
+    import json
+
     return json.dumps(data, ensure_ascii=False, indent=indent, default=str
                       ).translate(_JSON_UNSAFE)
 

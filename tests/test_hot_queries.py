@@ -126,3 +126,15 @@ def test_the_indexes_come_with_the_upgrade_from_each_release(tmp_path, release):
 
     for number in ("+34 612 34 56 78", "612345678", "0034612345678"):
         assert "José Núñez" in [name for _, name in contacts.holders(database, "phone", number)]
+
+
+def test_the_dashboard_shows_the_first_of_many_and_counts_them_all(crm):
+    ana = crm.add("Ana Lima")
+    for number in range(12):
+        crm.ok("deal", "add", str(ana), f"Deal {number}", "--close", "2026-03-12", env=NOW)
+        crm.ok("follow-up", str(ana), "2026-03-12", f"Call {number}", env=NOW)
+    page = crm.ok(env=NOW).stdout
+    assert "Deals closing this week, and overdue: 10 of 12 (crm deal list shows them all)" in page
+    assert "Deal 9" in page and "Deal 10" not in page
+    assert "Upcoming (12)" in page and "… 9 more" in page and "Call 3" not in page
+    assert len(crm.ok("dashboard", "--json", env=NOW).json()["deals_closing"]) == 12

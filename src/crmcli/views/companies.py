@@ -16,13 +16,12 @@ from crmcli.views.activity import history_panel, local_time
 from crmcli.views.contacts import _custom_fields, _detail_lines, _fields, _last_contact
 
 PEOPLE_SHOWN = 30  # on the page; --json has them all
-DEALS_SHOWN = 10
 
 
 def company_page(profile: CompanyProfile, today: dt.date, decimal: str = ".") -> Group:
     """A company's details, its people, open and won deals, notes and its people's history."""
     from crmcli.views.cases import cases_panel
-    from crmcli.views.deals import deals_panel
+    from crmcli.views.deals import DEALS_SHOWN, deals_panel, first_deals_title
 
     company = profile.company
     heading = data_text(company.name, "bold")
@@ -48,21 +47,13 @@ def company_page(profile: CompanyProfile, today: dt.date, decimal: str = ".") ->
         _people_panel(profile, today),
         *([cases_panel(profile.cases, profile.now, with_customer=True)] if profile.cases else []),
         deals_panel(profile.open_deals[:DEALS_SHOWN], today, decimal,
-                    _deals_title("Open deals", profile.open_deals)),
+                    first_deals_title("Open deals", profile.open_deals)),
         *([deals_panel(sorted(profile.won_deals, key=lambda d: d.closed_at or "",
                               reverse=True)[:DEALS_SHOWN], today, decimal,
-                       _deals_title("Won deals", profile.won_deals))]
+                       first_deals_title("Won deals", profile.won_deals))]
           if profile.won_deals else []),
         *([_notes_panel(profile)] if profile.notes else []),
         history_panel(profile.history, "Recent history of its people", with_contact=True))
-
-
-def _deals_title(title: str, deals: list) -> str:
-    """The panel's title, saying when it shows only the first DEALS_SHOWN (soonest to close,
-    or last won)."""
-    if len(deals) <= DEALS_SHOWN:
-        return title
-    return f"{title}: {DEALS_SHOWN} of {len(deals)} (crm deal list shows them all)"
 
 
 def _totals(totals: dict[str, int], decimal: str) -> str:

@@ -12,7 +12,7 @@ from crmcli.activity import Event
 from crmcli.agenda import Agenda
 from crmcli.models import Deal
 from crmcli.views.activity import history_panel
-from crmcli.views.deals import deals_panel, pipeline_summary
+from crmcli.views.deals import DEALS_SHOWN, deals_panel, first_deals_title, pipeline_summary
 from crmcli.views.followups import agenda_panel
 
 
@@ -32,8 +32,9 @@ class Dashboard:
 def dashboard_view(board: Dashboard, decimal: str = ".") -> Group:
     parts = [agenda_panel(board.agenda)]
     if board.has_deals:
-        parts += [deals_panel(board.closing, board.today, decimal,
-                              "Deals closing this week, and overdue"),
+        parts += [deals_panel(board.closing[:DEALS_SHOWN], board.today, decimal,
+                              first_deals_title("Deals closing this week, and overdue",
+                                                board.closing)),
                   Panel(pipeline_summary(board.totals, decimal), title="Pipeline",
                         title_align="left", border_style="blue", subtitle="crm pipeline",
                         subtitle_align="right")]

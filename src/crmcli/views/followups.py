@@ -31,24 +31,25 @@ def _who(name: str, company: str | None) -> Text:
     return text
 
 
-def _rows(agenda: Agenda, section: str) -> list[tuple[Text, ...]]:
-    """(id, when, who, what) for each item of a section."""
+def _rows(agenda: Agenda, section: str, limit: int | None = None) -> list[tuple[Text, ...]]:
+    """(id, when, who, what) for each item of a section (the first ``limit`` ones)."""
     now = agenda.now
+    items = getattr(agenda, section)[:limit]
     if section == "keep_in_touch":
         return [(data_text(""), data_text(_day(agenda, t.due_on(now.tzinfo))),
                  _who(t.contact_name, t.company), data_text(touch_detail(t, now)))
-                for t in agenda.keep_in_touch]
+                for t in items]
     if section == "cases":
         return [(data_text(f"#{c.id}", "dim"),
                  data_text(humanize(parse_stamp(c.due_at), True, now)),
                  _who(c.contact or c.company, c.company if c.contact else None),
-                 data_text(c.title)) for c in agenda.cases]
+                 data_text(c.title)) for c in items]
     if section == "birthdays":
         return [(data_text(""), data_text(_day(agenda, o.date)), _who(o.contact_name, o.company),
                  data_text(occasion_text(o)))
-                for o in agenda.birthdays]
+                for o in items]
     rows = []
-    for item in getattr(agenda, section):
+    for item in items:
         what = data_text(item.followup.body or "follow up")
         if item.followup.rule:
             what.append("  ↻", style="dim")
@@ -91,14 +92,14 @@ def agenda_panel(agenda: Agenda, per_section: int = 3) -> Panel:
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="ellipsis", no_wrap=True)
     for section in _TITLES:
-        rows = _rows(agenda, section)
-        if not rows:
+        count = len(getattr(agenda, section))
+        if not count:
             continue
-        grid.add_row(Text(f"{_TITLES[section]} ({len(rows)})", style=_STYLES[section]), "", "")
-        for _, when, who, what in rows[:per_section]:
+        grid.add_row(Text(f"{_TITLES[section]} ({count})", style=_STYLES[section]), "", "")
+        for _, when, who, what in _rows(agenda, section, per_section):
             grid.add_row(when, who, what)
-        if len(rows) > per_section:
-            grid.add_row(Text(f"… {len(rows) - per_section} more", style="dim"), "", "")
+        if count > per_section:
+            grid.add_row(Text(f"… {count - per_section} more", style="dim"), "", "")
     body = grid if grid.row_count else Text("Nothing due. Enjoy the quiet.", style="dim")
     return Panel(body, title="Agenda", title_align="left", border_style="cyan",
                  subtitle="crm due", subtitle_align="right")

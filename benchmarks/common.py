@@ -70,13 +70,14 @@ def build_book(count: int) -> Path:
     domain layer (``contacts.create``, ``followups.create``, ``deals.create``,
     ``activity.log_interaction``, ``contacts.trash``), as ``crm`` itself writes, in
     transactions of BATCH contacts; the book's moment is BOOK_NOW. Besides the contacts:
-    a follow-up per 50 contacts (due within 60 days either side of BOOK_NOW), an open deal
-    per 100, a logged call per 10, a 30-day keep-in-touch cadence per 1,000, and one contact
-    in 100 in the trash."""
+    a follow-up per 50 contacts (due within 60 days either side of BOOK_NOW; those past
+    BOOK_NOW done but one in ten), an open deal per 100, a logged call per 10, a 30-day
+    keep-in-touch cadence per 1,000, and one contact in 100 in the trash."""
     from crmcli import db
 
     path = DATA / f"book-{count}.db"
     if path.exists():
+        _settle_followups(path)  # books cached before follow-ups were settled
         return path
     DATA.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.partial")  # two builders never share one
@@ -93,6 +94,7 @@ def build_book(count: int) -> Path:
         print(f"\r{path.name}: {first + BATCH:,} of {count:,}", end="", file=sys.stderr)
     database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     database.close()
+    _settle_followups(partial)
     os.replace(partial, path)
     print(f"\rbuilt {path.name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return path
@@ -102,6 +104,23 @@ def _default_pipeline():
     from crmcli import stages
 
     return stages.load_pipeline(SimpleNamespace(raw={}, path="(none)"))
+
+
+def _settle_followups(path: Path) -> None:
+    """Mark done (``followups.mark_done``, at BOOK_NOW) the past follow-ups but one in ten, as
+    a book in use has them: a few overdue, not every one ever planned."""
+    from crmcli import db, followups
+
+    database = db.connect(path)
+    try:
+        late = [followup_id for (followup_id,) in database.execute(
+            "SELECT id FROM followups WHERE done_at IS NULL AND due < ?"
+            " AND (contact_id - 1) % 500 != 7", [BOOK_NOW])]
+        with db.transaction(database):
+            for followup_id in late:
+                followups.mark_done(database, followup_id, BOOK_MOMENT)
+    finally:
+        database.close()
 
 
 def _write_contact(database, pipeline, number: int, contact, note: str | None) -> None:

@@ -111,3 +111,21 @@ def test_the_light_path_is_what_the_executable_runs(books):
                                 capture_output=True, text=True, cwd=Path(__file__).parent)
     assert executable.returncode == 0
     assert executable.stdout == "crm: 1 address(es) for 'lima'\nana@lima.example\tAna Lima\t\n"
+
+
+def test_many_addresses_come_in_order_and_whole(db_path, capsys, monkeypatch):
+    """More addresses than one write holds: every line once, in the order of crm list."""
+    from crmcli import contacts, db, entry
+    from crmcli.models import Contact, Detail
+
+    book = db.connect(db_path)
+    with db.transaction(book):
+        for number in range(1001, 0, -1):
+            contacts.create(book, Contact(name=f"Person {number:04d}",
+                                          emails=[Detail(f"p{number}@x.example", "work")]))
+    book.close()
+    monkeypatch.setenv("CRM_DB", str(db_path))
+    assert entry.serve(["mutt-query", "person"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "crm: 1001 address(es) for 'person'",
+        *(f"p{number}@x.example\tPerson {number:04d}\t" for number in range(1, 1002))]

@@ -52,6 +52,13 @@ def test_the_totals_and_medians(book):
     assert (rows[0]["group"], figures(rows[0])) == ("all", (5, 4, 1, 2.5, 36.0))
 
 
+def test_the_help_example_reads_the_row_of_all_cases(book):
+    """The JSON is a list of rows, the first of them all cases: jq must index it."""
+    help_text = book.ok("report", "cases", "--help").stdout
+    assert "jq '.[0].median_resolution_hours'" in help_text
+    assert report(book)[0]["median_resolution_hours"] == 36.0
+
+
 def test_by_priority(book):
     by_priority = {row["name"]: figures(row) for row in report(book) if row["group"] == "priority"}
     assert by_priority == {"low": (1, 1, 0, 8.0, 312.0), "normal": (2, 2, 0, 2.5, 36.0),

@@ -94,7 +94,7 @@ def referrals_report(format_: FormatOption = None, as_json: JsonOption = False,
 
 @report_app.command("cases", epilog="Examples:\n\n  crm report cases\n\n"
                     "  crm report cases --since 'last mon'\n\n"
-                    "  crm report cases --json | jq .median_resolution_hours")
+                    "  crm report cases --json | jq '.[0].median_resolution_hours'")
 def cases_report(
     since: Annotated[str | None, typer.Option(
         help="Start of the window (default: a year ago): 2026-01-01, '30 days ago'.")] = None,

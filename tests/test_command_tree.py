@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import typer
@@ -19,6 +20,7 @@ from crmcli.cli import app
 from crmcli.cli.common import DefaultGroup
 
 ROOT = typer.main.get_command(app)
+MAIL = Path(__file__).parent / "fixtures" / "mail"
 NOW = "2026-11-25T10:00:00+00:00"
 # Arguments a read command needs on the demo book.
 ARGUMENTS = {"show": ["1"], "deal show": ["1"], "company show": ["1"],
@@ -26,7 +28,10 @@ ARGUMENTS = {"show": ["1"], "deal show": ["1"], "company show": ["1"],
              "sync": ["--no-command"], "sync run": ["--no-command"],
              "relations": ["1"], "gifts": ["1"], "segment show": ["vips"], "date list": ["1"],
              "campaign status": ["news"], "campaign send": ["news", "--dry-run"],
-             "case show": ["1"]}
+             "case show": ["1"],
+             "log-mail": ["--file", str(MAIL / "ana.eml"), "--dry-run"],
+             "import-mail": [str(MAIL / "Maildir"), "--dry-run"],
+             "mail suggest": [str(MAIL / "Maildir")]}
 TYPE_IS_T = {"log", "activity"}  # where -t has always meant --type
 
 

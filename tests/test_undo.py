@@ -9,11 +9,13 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from conftest import Crm
 from test_storage import RELEASES
 
+MAIL = Path(__file__).parent / "fixtures" / "mail"
 CARDS = """BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Rita Moreno\r\nEMAIL:rita@example.com\r
 NOTE:Met at the fair\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Lima\r
 EMAIL:ana@atlanticofoods.pt\r\nTEL:+351 91 000 0000\r\nTITLE:COO\r\nEND:VCARD\r\n"""
@@ -92,6 +94,8 @@ WRITES = {
     "company merge": ([], ["company", "merge", "1", "2", "--yes"]),
     "import": ([], ["import", "{cards}"]),
     "import-calendar": ([], ["import-calendar", "{calendar}", "--since", "2020-01-01"]),
+    "log-mail": ([], ["log-mail", "--file", str(MAIL / "ana.eml")]),
+    "import-mail": ([], ["import-mail", str(MAIL / "Maildir")]),
     "relate": ([], ["relate", "ana", "manager", "4"]),
     "unrelate": ([["relate", "ana", "manager", "4"]], ["unrelate", "ana", "manager", "4"]),
     "field add": ([], ["field", "add", "budget", "--type", "number"]),

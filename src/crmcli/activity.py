@@ -201,13 +201,15 @@ def log_interaction(db: Connection, interaction: Interaction) -> Interaction:
 def get_interaction(db: Connection, interaction_id: int, deleted: bool = False) -> Interaction:
     state = "IS NOT NULL" if deleted else "IS NULL"
     row = db.execute(
-        "SELECT id, contact_id, kind, happened_at, body, duration_minutes, outcome, created_at"
-        f" FROM interactions WHERE id = ? AND deleted_at {state}", [interaction_id]).fetchone()
+        "SELECT id, contact_id, kind, happened_at, body, duration_minutes, outcome, created_at,"
+        f" direction FROM interactions WHERE id = ? AND deleted_at {state}",
+        [interaction_id]).fetchone()
     if not row:
         where = " in the trash" if deleted else ""
         raise NotFound(f"no logged interaction with id {interaction_id}{where}")
     return Interaction(id=row[0], contact_id=row[1], kind=row[2], happened_at=row[3],
-                       body=row[4], duration_minutes=row[5], outcome=row[6], created_at=row[7])
+                       body=row[4], duration_minutes=row[5], outcome=row[6], created_at=row[7],
+                       direction=row[8])
 
 
 def update_interaction(db: Connection, interaction: Interaction) -> None:
@@ -254,6 +256,7 @@ class Event:
     body: str
     duration_minutes: int | None = None
     outcome: str | None = None
+    direction: str | None = None  # an email's: "in" or "out"
 
 
 @dataclass
@@ -278,14 +281,14 @@ def iter_timeline(db: Connection, where: TimelineFilter) -> Iterator[Event]:
     so a long history stays fast."""
     branches, params = [], []
     if not where.kinds or "note" in where.kinds:
-        sql, values = _branch("notes", "'note'", "created_at", "NULL, NULL", where)
+        sql, values = _branch("notes", "'note'", "created_at", "NULL, NULL, NULL", where)
         branches.append(sql)
         params += values
     kinds = ([k for k in where.kinds if k not in ("note", "case")] if where.kinds
              else list(INTERACTION_KINDS))
     if kinds:
-        sql, values = _branch("interactions", "kind", "happened_at", "duration_minutes, outcome",
-                              where, kinds)
+        sql, values = _branch("interactions", "kind", "happened_at",
+                              "duration_minutes, outcome, direction", where, kinds)
         branches.append(sql)
         params += values
     if not where.kinds or "case" in where.kinds:
@@ -300,7 +303,8 @@ def iter_timeline(db: Connection, where: TimelineFilter) -> Iterator[Event]:
     if where.limit is not None:
         sql += f" LIMIT {int(where.limit)}"
     return (Event(kind=r[0], id=r[1], at=r[2], contact_id=r[3], body=r[4], duration_minutes=r[5],
-                  outcome=r[6], contact=r[7], company=r[8]) for r in db.execute(sql, params))
+                  outcome=r[6], direction=r[7], contact=r[8], company=r[9])
+            for r in db.execute(sql, params))
 
 
 def _branch(table: str, kind: str, at: str, extra: str, where: TimelineFilter,
@@ -339,7 +343,8 @@ def daily_counts(db: Connection, first: dt.date, last: dt.date,
         return {}
     bounded = TimelineFilter(contact_id=base.contact_id, company_id=base.company_id,
                              tag=base.tag, since=stamp(start), until=stamp(end), limit=None)
-    branch, params = _branch("interactions", "kind", "happened_at", "NULL, NULL", bounded, kinds)
+    branch, params = _branch("interactions", "kind", "happened_at", "NULL, NULL, NULL", bounded,
+                             kinds)
     rows = db.execute(f"SELECT date(at, 'localtime') AS day, count(*) FROM ({branch})"
                       " GROUP BY day", params)
     return {dt.date.fromisoformat(day): count for day, count in rows}
@@ -349,7 +354,8 @@ def daily_counts(db: Connection, first: dt.date, last: dt.date,
 def event_record(event: Event) -> dict:
     return {"type": event.kind, "id": event.id, "at": event.at, "contact_id": event.contact_id,
             "contact": event.contact, "company": event.company, "text": event.body,
-            "duration_minutes": event.duration_minutes, "outcome": event.outcome}
+            "duration_minutes": event.duration_minutes, "outcome": event.outcome,
+            "direction": event.direction}
 
 
 def last_contact_sql(db: Connection) -> str:
@@ -371,3 +377,28 @@ def log_campaign_mail(db: Connection, contact_id: int, happened_at: str, subject
         " message_id) VALUES (?, 'email', ?, ?, ?, ?, ?)",
         [contact_id, f"Campaign {campaign}: {subject}", happened_at, now_stamp(db), campaign,
          message_id]).lastrowid
+
+
+
+# ------------------------------------------------------------------------------ logged mail
+
+
+def mail_logged_for(db: Connection, message_id: str) -> tuple[set[int], bool]:
+    """The contacts on whom the message ``message_id`` is logged (in the trash too: a mail
+    taken out of the history is not logged again), and whether a campaign logged it."""
+    contact_ids, by_campaign = set(), False
+    for contact_id, campaign in db.execute(
+            "SELECT contact_id, campaign FROM interactions WHERE message_id = ?", [message_id]):
+        contact_ids.add(contact_id)
+        by_campaign = by_campaign or campaign is not None
+    return contact_ids, by_campaign
+
+
+def log_mail(db: Connection, contact_id: int, happened_at: str, body: str, direction: str,
+             message_id: str) -> int:
+    """Log an email read from a mailbox on the contact (the caller holds the transaction)."""
+    check_text("the email's text", body, MAX_TEXT)
+    return db.execute(
+        "INSERT INTO interactions (contact_id, kind, body, happened_at, created_at, direction,"
+        " message_id) VALUES (?, 'email', ?, ?, ?, ?, ?)",
+        [contact_id, body, happened_at, now_stamp(db), direction, message_id]).lastrowid

@@ -283,3 +283,9 @@ def forget_addresses(db: Connection, contact_ids: list[int]) -> None:
     db.execute("DELETE FROM campaign_deliveries WHERE address IN (SELECT norm FROM"
                " contact_details WHERE kind = 'email' AND contact_id IN"
                " (SELECT value FROM json_each(?)))", [_json(contact_ids)])
+
+
+def sent_by_a_campaign(db: Connection, message_id: str) -> bool:
+    """Whether a campaign sent (or tried to send) the message ``message_id``."""
+    return db.execute("SELECT 1 FROM campaign_deliveries WHERE message_id = ? LIMIT 1",
+                      [message_id]).fetchone() is not None

@@ -18,7 +18,8 @@ from crmcli.errors import ConfigError, InvalidInput
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 KNOWN_KEYS = ("db", "date_order", "currency", "decimal", "remind", "smtp", "cadence",
               "pipeline", "timezone", "phone", "journal", "hooks", "sync", "campaigns",
-              "referrals", "cases", "health", "next", "rates")
+              "referrals", "cases", "health", "next", "rates",
+              "mail")
 VCARD_VERSIONS = ("3.0", "4.0")  # the vCard versions crmcli writes (export, sync)
 _REGION = re.compile(r"[A-Z]{2}")
 

@@ -410,6 +410,18 @@ def holders(db: Connection, kind: str, value: str, region: str | None = None
     return rows.fetchall()
 
 
+def by_emails(db: Connection, addresses: list[str]) -> dict[str, list[tuple[int, str]]]:
+    """The live contacts (id, name) holding each of these emails (folded), in one query."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    for norm, contact_id, name in db.execute(
+            "SELECT d.norm, c.id, c.name FROM contact_details d JOIN contacts c"
+            " ON c.id = d.contact_id AND c.deleted_at IS NULL WHERE d.kind = 'email'"
+            " AND d.norm IN (SELECT value FROM json_each(?)) ORDER BY c.id",
+            [json.dumps([email_key(address) for address in addresses])]):
+        found.setdefault(norm, []).append((contact_id, name))
+    return found
+
+
 def describe(contact: Contact) -> str:
     """A one-line label that tells people with the same name apart."""
     label = contact.name

@@ -17,6 +17,8 @@ MAX_CARD_LINES = 10_000  # properties of one vCard; more are skipped
 MAX_FORM_BYTES = 16_000_000  # a form saved from $EDITOR (a contact's fields, a note)
 MAX_RECORD_BYTES = 16_000_000  # one line of JSON Lines
 MAX_JSON_BYTES = 256_000_000  # a JSON file, which is read whole (JSON Lines is not)
+MAX_MAIL_HEADER_BYTES = 1_000_000  # the header block of one mail message
+MAX_MAIL_BYTES = 64_000_000  # one whole mail message (attachments included)
 
 
 def check_text(what: str, text: str | None, limit: int = MAX_FIELD) -> None:

@@ -763,3 +763,17 @@ def m026_hot_path_indexes(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS contacts_cadence ON contacts(cadence_days)"
         " WHERE cadence_days IS NOT NULL",
     )
+
+
+@migrations()
+def m027_logged_mail(db: Database) -> None:
+    """Mail logged from a mailbox: the direction of an email (``in``, ``out``; NULL for other
+    interactions), and the indexes that find a Message-ID already logged or sent by a
+    campaign, so that importing a mailbox twice logs nothing new."""
+    _run(
+        db,
+        "ALTER TABLE interactions ADD COLUMN direction TEXT",
+        "CREATE INDEX interactions_message ON interactions(message_id)"
+        " WHERE message_id IS NOT NULL",
+        "CREATE INDEX campaign_deliveries_message ON campaign_deliveries(message_id)",
+    )

@@ -137,6 +137,7 @@ class Interaction:
     duration_minutes: int | None = None
     outcome: str | None = None
     created_at: str | None = None
+    direction: str | None = None  # an email's: "in" (received) or "out" (sent)
 
 
 @dataclass

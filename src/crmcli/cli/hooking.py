@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 _TIMEOUT = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m)?")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, None: 1}
 # Sources whose pre- hooks run on their own records before writing (import and sync screen
-# each record): their transactions are not taken back.
-_SCREENED_SOURCES = ("import", "sync", "campaign", "mail")
+# each record): their transactions are not taken back. Mail logged from a mailbox is not
+# screened: each batch goes through the pre- hooks as any other write does.
+_SCREENED_SOURCES = ("import", "sync", "campaign")
 
 
 def hooks() -> Hooks:

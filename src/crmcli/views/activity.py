@@ -15,6 +15,7 @@ from crmcli.text import safe
 
 KIND_STYLES = {"note": "yellow", "call": "green", "email": "blue", "meeting": "magenta",
                "message": "cyan", "visit": "bright_magenta", "other": "white"}
+_ARROWS = {"in": " ←", "out": " →"}  # an email received, sent
 # Shades from no activity to the busiest days, as in contribution graphs.
 HEAT = ("grey23", "dark_green", "green4", "green3", "bright_green")
 # One glyph per shade too, so the graph reads without colour (NO_COLOR, a mono terminal).
@@ -29,7 +30,8 @@ def event_line(event: Event, with_contact: bool = True, with_day: bool = False) 
     """Cells for one event: time, type, (contact,) text."""
     when = local_time(event.at)
     cells = [Text(when.strftime("%Y-%m-%d %H:%M" if with_day else "%H:%M"), style="dim"),
-             Text(event.kind, style=KIND_STYLES.get(event.kind, ""))]
+             Text(event.kind + _ARROWS.get(event.direction, ""),
+                  style=KIND_STYLES.get(event.kind, ""))]
     if with_contact:
         who = Text(safe(event.contact), style="bold")
         if event.company:

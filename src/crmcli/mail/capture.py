@@ -1,0 +1,266 @@
+"""Logging mail on the contacts it concerns, and finding the correspondents not in the book.
+
+A message concerns every live contact whose email is in its From, To or Cc (your own
+addresses, ``[mail] me``, aside). Each of them gets one interaction of type email: the subject
+and the first lines of the text, at the Date header (else the delivery time), in (received)
+or out (sent by you). A message is logged once per contact: by its Message-ID, or a hash of its
+headers when it has none; a message a campaign sent, or already logged on a contact (in the
+trash too), is not logged again. Bulk mail (``List-Id``, ``Precedence: bulk|list|junk``, more
+than ``[mail] max_recipients`` addresses) is skipped and counted.
+
+Writes commit in batches (``BATCH_MESSAGES`` or ``BATCH_SECONDS``), all of one journaled
+operation; a message is written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from sqlite3 import Connection
+
+from crmcli import activity, campaigns, contacts
+from crmcli.config import Config
+from crmcli.dates import stamp
+from crmcli.db import let_writers_in, transaction
+from crmcli.errors import ConfigError
+from crmcli.mail.message import BadMail, Envelope, excerpt, read_envelope
+from crmcli.mail.sources import Raw
+
+BATCH_MESSAGES = 250
+BATCH_SECONDS = 0.5
+BULK_PRECEDENCE = ("bulk", "list", "junk")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ``[mail]`` table."""
+
+    me: frozenset[str] = frozenset()  # your addresses, folded
+    max_recipients: int = 20  # a message to more addresses is bulk
+    folders: tuple[str, ...] = ()  # what `crm mail suggest` reads without a PATH
+
+
+def settings(config: Config) -> Settings:
+    table = config.raw.get("mail", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{config.path}: mail must be a table ([mail])")
+    unknown = set(table) - {"me", "max_recipients", "folders"}
+    if unknown:
+        raise ConfigError(f"{config.path}: mail.{sorted(unknown)[0]} is not a setting; known: "
+                          "me, max_recipients, folders")
+    me, folders = (_strings(config, table, key) for key in ("me", "folders"))
+    limit = table.get("max_recipients", 20)
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 100_000:
+        raise ConfigError(f"{config.path}: mail.max_recipients must be a number from 1 to "
+                          f"100000, not {limit!r}")
+    return Settings(frozenset(address.strip().casefold() for address in me), limit, folders)
+
+
+def _strings(config: Config, table: dict, key: str) -> tuple[str, ...]:
+    value = table.get(key, [])
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise ConfigError(f"{config.path}: mail.{key} must be a list of strings, not {value!r}")
+    return tuple(values)
+
+
+@dataclass(frozen=True)
+class Logged:
+    """One email logged on a contact (its id is None in a dry run)."""
+
+    id: int | None
+    contact_id: int
+    contact: str
+    direction: str
+    at: str  # UTC ISO 8601
+    subject: str
+    message_id: str
+    where: str
+
+
+@dataclass
+class Report:
+    messages: int = 0
+    logged: int = 0  # interactions
+    already: int = 0  # messages logged before (or sent by a campaign)
+    no_contact: int = 0
+    bulk: int = 0
+    older: int = 0  # before --since
+    failed: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def bulk_reason(envelope: Envelope, settings: Settings) -> str | None:
+    if envelope.list_id:
+        return "List-Id"
+    if envelope.precedence in BULK_PRECEDENCE:
+        return f"Precedence: {envelope.precedence}"
+    if len(envelope.addresses) > settings.max_recipients:
+        return f"{len(envelope.addresses)} addresses"
+    return None
+
+
+def capture(db: Connection, raws: Iterable[Raw], settings: Settings, now: dt.datetime,
+            report: Report, since: str | None = None, dry_run: bool = False,
+            progress: Callable[[int], None] | None = None) -> Iterator[Logged]:
+    """Log each message of ``raws`` on its contacts, yielding what was logged as each batch
+    commits; ``since`` (UTC ISO 8601) leaves out older mail. A dry run writes nothing."""
+    batch = _Batch(db, dry_run)
+    for raw in raws:
+        report.messages += 1
+        try:
+            batch.ready += _one(db, raw, settings, now, since, report, batch)
+        except BadMail as exc:
+            report.failed += 1
+            report.problems.append(f"{raw.where}: {exc}")
+        except BaseException:
+            batch.abort()
+            raise
+        if progress:
+            progress(report.messages)
+        if batch.due():
+            yield from batch.commit()
+            let_writers_in()
+    yield from batch.commit()
+
+
+def _one(db: Connection, raw: Raw, settings: Settings, now: dt.datetime, since: str | None,
+         report: Report, batch: _Batch) -> list[Logged]:
+    if raw.error:
+        raise BadMail(raw.error)
+    envelope = read_envelope(raw.header)
+    if bulk_reason(envelope, settings):
+        report.bulk += 1
+        return []
+    holders = contacts.by_emails(db, [a.email for a in envelope.addresses
+                                      if a.key not in settings.me])
+    if not holders:
+        report.no_contact += 1
+        return []
+    moment = min(envelope.date or raw.received or now, now)
+    if since and stamp(moment) < since:
+        report.older += 1
+        return []
+    logged_on, by_campaign = activity.mail_logged_for(db, envelope.key)
+    chosen = {contact_id: name for found in holders.values() for contact_id, name in found
+              if contact_id not in logged_on and (envelope.key, contact_id) not in batch.planned}
+    if by_campaign or not chosen or campaigns.sent_by_a_campaign(db, envelope.key):
+        report.already += 1
+        return []
+    direction = _direction(envelope, settings, holders)
+    body = "\n".join(filter(None, [envelope.subject or "(no subject)",
+                                   excerpt(raw.read_all())]))
+    batch.begin()
+    logged = []
+    for contact_id, name in sorted(chosen.items()):
+        row_id = None if batch.dry_run else activity.log_mail(
+            db, contact_id, stamp(moment), body, direction, envelope.key)
+        batch.planned.add((envelope.key, contact_id))
+        logged.append(Logged(row_id, contact_id, name, direction, stamp(moment),
+                             envelope.subject, envelope.key, raw.where))
+    report.logged += len(logged)
+    return logged
+
+
+def _direction(envelope: Envelope, settings: Settings, holders: dict) -> str:
+    """``out`` when you sent it (without ``[mail] me``: when no contact did), else ``in``."""
+    sender = envelope.sender.key if envelope.sender else ""
+    if settings.me:
+        return "out" if sender in settings.me else "in"
+    return "in" if sender in holders else "out"
+
+
+class _Batch:
+    """The write transaction of the messages being logged, committed every so often."""
+
+    def __init__(self, db: Connection, dry_run: bool):
+        self.db, self.dry_run = db, dry_run
+        self.ready: list[Logged] = []
+        self.planned: set[tuple[str, int]] = set()  # a dry run's (message, contact) pairs
+        self.open: ExitStack | None = None
+        self.started = 0.0
+
+    def begin(self) -> None:
+        if self.dry_run or self.open is not None:
+            return
+        self.open = ExitStack()
+        self.open.enter_context(transaction(self.db))
+        self.started = time.monotonic()
+
+    def due(self) -> bool:
+        return len(self.ready) >= BATCH_MESSAGES or (
+            self.open is not None and time.monotonic() - self.started > BATCH_SECONDS)
+
+    def commit(self) -> list[Logged]:
+        if self.open is not None:
+            self.open.close()
+            self.open = None
+        if not self.dry_run:
+            self.planned.clear()  # committed: the book knows them now
+        ready, self.ready = self.ready, []
+        return ready
+
+    def abort(self) -> None:
+        if self.open is not None:
+            self.open.__exit__(*sys.exc_info())
+            self.open = None
+
+
+# ----------------------------------------------------------------------------- suggestions
+
+
+@dataclass
+class Correspondent:
+    email: str
+    name: str
+    messages: int
+    last: dt.datetime | None
+
+
+def correspondents(db: Connection, raws: Iterable[Raw], settings: Settings, report: Report,
+                   minimum: int = 2, progress: Callable[[int], None] | None = None
+                   ) -> list[Correspondent]:
+    """The people in ``raws`` (From, To, Cc; bulk mail aside) who are not in the book and
+    appear in at least ``minimum`` messages, the most frequent first."""
+    seen: dict[str, Correspondent] = {}
+    for raw in raws:
+        report.messages += 1
+        try:
+            if raw.error:
+                raise BadMail(raw.error)
+            envelope = read_envelope(raw.header)
+        except BadMail as exc:
+            report.failed += 1
+            report.problems.append(f"{raw.where}: {exc}")
+            continue
+        if progress:
+            progress(report.messages)
+        if bulk_reason(envelope, settings):
+            report.bulk += 1
+            continue
+        for address in {a.key: a for a in envelope.addresses}.values():
+            if address.key not in settings.me:
+                _tally(seen, address, envelope.date or raw.received)
+    keys = [key for key, found in seen.items() if found.messages >= minimum]
+    known = {norm for start in range(0, len(keys), 500)
+             for norm in contacts.by_emails(db, keys[start:start + 500])}
+    chosen = [seen[key] for key in keys if key not in known]
+    oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
+    return sorted(chosen, key=lambda c: (-c.messages, -(c.last or oldest).timestamp(), c.email))
+
+
+def _tally(seen: dict[str, Correspondent], address, moment: dt.datetime | None) -> None:
+    found = seen.get(address.key)
+    if found is None:
+        seen[address.key] = Correspondent(address.email, address.name, 1, moment)
+        return
+    found.messages += 1
+    if moment and (found.last is None or moment >= found.last):
+        found.last = moment
+        found.name = address.name or found.name
+    elif not found.name:
+        found.name = address.name

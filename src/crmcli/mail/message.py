@@ -1,0 +1,221 @@
+"""What crm reads in a mail message, through the stdlib ``email`` package (``policy.default``):
+RFC 2047 encoded words in any charset Python knows, multipart and HTML-only bodies, broken or
+missing dates, 8-bit bytes where only ASCII belongs. A message it cannot read raises
+:class:`BadMail` with the reason, never anything else."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from crmcli.dates import FIRST_YEAR, LAST_YEAR, local_zone
+from crmcli.errors import InvalidInput
+
+MAX_TEXT_READ = 1_000_000  # characters of a body searched for its first lines
+EXCERPT_LINES = 5
+EXCERPT_WIDTH = 300  # characters kept of one line of the excerpt
+_ATTRIBUTION = re.compile(r"(wrote|escribió|a écrit|schrieb|ha scritto|escreveu|schreef)\s*:$",
+                          re.IGNORECASE)
+_ATTRIBUTION_START = ("on ", "el ", "le ", "am ", "il ", "em ", "op ")
+_REPLY_SEPARATORS = re.compile(r"-{3,}\s*(original message|forwarded message)\s*-{3,}|_{20,}",
+                               re.IGNORECASE)
+_SENT_FROM = re.compile(r"sent from my \w+", re.IGNORECASE)
+
+
+class BadMail(InvalidInput):
+    """A message crm cannot read, with the reason."""
+
+
+@dataclass(frozen=True)
+class Address:
+    email: str  # as written, surrounding spaces removed
+    name: str  # the display name, decoded; "" when there is none
+
+    @property
+    def key(self) -> str:
+        return self.email.casefold()
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The header block of a message: enough to decide whether it concerns a contact."""
+
+    key: str  # the Message-ID, else a hash of the main headers
+    has_message_id: bool
+    sender: Address | None
+    recipients: tuple[Address, ...]  # To and Cc
+    subject: str
+    date: dt.datetime | None  # aware; None when missing or unreadable
+    list_id: bool
+    precedence: str  # lower-case, "" when absent
+
+    @property
+    def addresses(self) -> tuple[Address, ...]:
+        return ((self.sender,) if self.sender else ()) + self.recipients
+
+
+def read_envelope(header: bytes) -> Envelope:
+    """The envelope of a message from its header block (or the whole message)."""
+    from email import policy
+    from email.parser import BytesHeaderParser
+
+    try:
+        message = BytesHeaderParser(policy=policy.default).parsebytes(header)
+        return _envelope(message)
+    except BadMail:
+        raise
+    except Exception as exc:  # the stdlib's header parsers raise assorted errors on bad input
+        raise BadMail(f"unreadable headers ({type(exc).__name__})") from None
+
+
+def _envelope(message) -> Envelope:
+    sender = _addresses(message, "From")
+    recipients = _addresses(message, "To") + _addresses(message, "Cc")
+    if not sender and not recipients:
+        raise BadMail("not a mail message (no From, To or Cc address)")
+    message_id = _message_id(message.get("Message-ID"))
+    subject = " ".join(clean(str(message.get("Subject") or "")).split())
+    return Envelope(
+        key=message_id or _header_hash(message), has_message_id=message_id is not None,
+        sender=sender[0] if sender else None, recipients=tuple(recipients), subject=subject,
+        date=_date(message.get("Date")), list_id=message.get("List-Id") is not None,
+        precedence=clean(str(message.get("Precedence") or "")).strip().lower())
+
+
+def clean(text: str) -> str:
+    """Header text as people read it: 8-bit bytes (kept by the parser as surrogates) read as
+    UTF-8, whatever does not decode replaced."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _addresses(message, name: str) -> list[Address]:
+    found = []
+    for header in message.get_all(name) or ():
+        for address in getattr(header, "addresses", ()):
+            email = clean(address.addr_spec).strip()
+            if "@" in email and not email.startswith("@"):
+                found.append(Address(email, " ".join(clean(address.display_name).split())))
+    return found
+
+
+def _message_id(header) -> str | None:
+    text = clean(str(header or "")).strip()
+    if "<" in text and ">" in text:
+        text = text[text.index("<"): text.index(">", text.index("<")) + 1]
+    return text[:998] or None
+
+
+def _header_hash(message) -> str:
+    """A stand-in for a missing Message-ID: the same message hashes the same each time."""
+    digest = hashlib.sha256()
+    for name in ("From", "To", "Cc", "Date", "Subject"):
+        for value in message.get_all(name) or ():
+            digest.update(f"{name}:{' '.join(clean(str(value)).split())}\n".encode())
+    return f"sha256:{digest.hexdigest()[:40]}"
+
+
+def _date(header) -> dt.datetime | None:
+    moment = getattr(header, "datetime", None)
+    if moment is None or not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        return None
+    # A date without a zone (-0000: "the zone is unknown") is read in the configured zone.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=local_zone())
+
+
+# ---------------------------------------------------------------------------------- the body
+
+
+def excerpt(raw: bytes) -> str:
+    """The first lines of the message's text (plain, else HTML), without quoted replies and
+    signatures."""
+    from email import policy
+    from email.parser import BytesParser
+
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+        part = message.get_body(preferencelist=("plain", "html"))
+        if part is None:
+            return ""
+        text = _content(part)[:MAX_TEXT_READ]
+        if part.get_content_subtype() == "html":
+            text = html_text(text)
+    except Exception as exc:  # the stdlib's MIME parsing raises assorted errors on bad input
+        raise BadMail(f"unreadable body ({type(exc).__name__})") from None
+    return first_lines(text)
+
+
+def _content(part) -> str:
+    """A text part decoded with its charset; an unknown charset read as UTF-8."""
+    try:
+        text = part.get_content()
+    except (LookupError, UnicodeError):
+        payload = part.get_payload(decode=True) or b""
+        text = payload.decode("utf-8", "replace")
+    return clean(text) if isinstance(text, str) else ""
+
+
+def first_lines(text: str, count: int = EXCERPT_LINES) -> str:
+    """Up to ``count`` non-empty lines of what the writer wrote: quoted lines, the quote's
+    attribution ("On ... wrote:"), forwarded or original messages and the signature end it."""
+    kept: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if line.rstrip() == "--" or _REPLY_SEPARATORS.fullmatch(stripped) or (
+                _SENT_FROM.fullmatch(stripped)):
+            break
+        if _ATTRIBUTION.search(stripped):
+            if kept and kept[-1].lower().startswith(_ATTRIBUTION_START) and not (
+                    stripped.lower().startswith(_ATTRIBUTION_START)):
+                kept.pop()  # the attribution's first half, wrapped onto two lines
+            break
+        if not stripped or stripped.startswith(">"):
+            continue
+        kept.append(" ".join(stripped.split())[:EXCERPT_WIDTH])
+        if len(kept) == count:
+            break
+    return "\n".join(kept)
+
+
+class _TextOfHtml(HTMLParser):
+    """The text of an HTML body: scripts, styles and quoted replies (``blockquote``, Gmail's
+    and Outlook's quote blocks) left out, a line break at each block."""
+
+    BLOCKS = frozenset(("p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+                        "table", "ul", "ol", "hr", "pre"))
+    HIDDEN = frozenset(("script", "style", "head", "title", "blockquote"))
+    QUOTES = ("gmail_quote", "divRplyFwdMsg", "appendonsend", "moz-cite-prefix")
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+        self.stopped = False
+
+    def handle_starttag(self, tag, attrs):
+        marks = " ".join(str(value) for name, value in attrs if name in ("class", "id"))
+        if any(quote in marks for quote in self.QUOTES):
+            self.stopped = True
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN and self.hidden:
+            self.hidden -= 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.hidden and not self.stopped:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    parser = _TextOfHtml()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)

@@ -72,7 +72,7 @@ def test_log_interactions_and_last_contact(crm, book):
     assert ana["history"][0] | {"id": 0} == {
         "type": "call", "id": 0, "at": "2026-11-20T15:00:00Z", "contact_id": book["ana"],
         "contact": "Ana Lima", "company": "Atlântico Foods", "text": "Agreed on a pilot",
-        "duration_minutes": 90, "outcome": "positive"}
+        "duration_minutes": 90, "outcome": "positive", "direction": None}
     rows = crm.ok("list", "--sort", "last-contact").rows()
     assert [r["name"] for r in rows] == ["Ana Lima", "Bo Chen", "José Núñez"]
     assert rows[0]["last_contacted_at"] == "2026-11-20T15:00:00Z"
@@ -112,7 +112,7 @@ def test_activity_filters(crm, book):
     assert records == [{"type": "call", "id": 1, "at": "2026-11-01T10:00:00Z",
                         "contact_id": book["ana"], "contact": "Ana Lima",
                         "company": "Atlântico Foods", "text": "Call A",
-                        "duration_minutes": None, "outcome": None}]
+                        "duration_minutes": None, "outcome": None, "direction": None}]
     assert crm("activity", "--type", "fax").exit_code == 1
 
 

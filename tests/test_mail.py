@@ -3,6 +3,7 @@ package, read from stdin, a Maildir, an mbox file and a folder of .eml files."""
 
 from __future__ import annotations
 
+import contextlib
 import mailbox
 import os
 import sqlite3
@@ -11,10 +12,14 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_storage import RELEASES
 
 from crmcli import activity
 from crmcli import db as storage
+from crmcli.limits import check_text
+from crmcli.mail.message import BadMail, display_name, excerpt, glance, read_envelope
 
 NOW = "2026-11-25T10:00:00Z"
 ANA = "Ana Lima <ana@atlanticofoods.pt>"
@@ -315,3 +320,34 @@ def test_mail_is_logged_on_an_upgraded_release_book(crm, db_path, tmp_path, rele
     columns = {row[1] for row in sqlite3.connect(db_path).execute(
         "PRAGMA table_info(interactions)")}
     assert {"direction", "message_id"} <= columns
+
+
+SAMPLES = [bytes(message()), _alternative().as_bytes(), bytes(_html_only()),
+           _unknown_charset()]
+
+
+@settings(max_examples=150, deadline=None)
+@given(sample=st.sampled_from(SAMPLES), cut=st.integers(0, 4000),
+       noise=st.binary(max_size=200), at=st.integers(0, 4000))
+def test_mangled_messages_give_clean_text_or_bad_mail(sample, cut, noise, at):
+    """Whatever the bytes, the text that reaches the book is valid Unicode (check_text
+    refuses lone surrogates), or the message is refused as BadMail."""
+    mangled = sample[:at] + noise + sample[at:][:cut]
+    with contextlib.suppress(BadMail):
+        seen = glance(mangled)
+        envelope = read_envelope(mangled)
+        texts = [envelope.subject, envelope.key, *(display_name(name) + email
+                                                   for name, email in seen.addresses)]
+        for text in [*texts, excerpt(mangled)]:
+            check_text("text", text, 10**9)
+
+
+@pytest.mark.parametrize("form", ["encoded words", "UTF-8 (RFC 6532)"])
+def test_an_address_with_a_non_ascii_local_part_matches_its_contact(book, form):
+    book.add("Óscar Silva", "-e", "óscar@correo.example")
+    mail = message(sender="Óscar Silva <óscar@correo.example>")
+    raw = bytes(mail) if form == "encoded words" else bytes(mail).replace(
+        bytes(mail).split(b"\n")[0], "From: Óscar Silva <óscar@correo.example>".encode())
+    assert (b"=?utf-8?" in raw.split(b"\n")[0]) == (form == "encoded words")
+    book.ok("log-mail", input=raw)
+    assert [(e[0], e[1]) for e in emails(book)] == [("Óscar Silva", "in")]

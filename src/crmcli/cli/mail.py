@@ -57,6 +57,7 @@ def log_mail(
     if not data.strip():
         raise InvalidInput(f"{where} is empty: give one mail message (mutt: <pipe-message>)")
     try:
+        message.glance(data)
         message.read_envelope(data)
         message.excerpt(data)
     except message.BadMail as exc:

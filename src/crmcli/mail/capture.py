@@ -6,7 +6,7 @@ and the first lines of the text, at the Date header (else the delivery time), in
 or out (sent by you). A message is logged once per contact: by its Message-ID, or a hash of its
 headers when it has none; a message a campaign sent, or already logged on a contact (in the
 trash too), is not logged again. Bulk mail (``List-Id``, ``Precedence: bulk|list|junk``, more
-than ``[mail] max_recipients`` addresses) is skipped and counted.
+than ``[mail] max_recipients`` in To and Cc) is skipped and counted.
 
 Writes commit in batches (``BATCH_MESSAGES`` or ``BATCH_SECONDS``), all of one journaled
 operation; a message is written whole or not at all.
@@ -27,7 +27,7 @@ from crmcli.config import Config
 from crmcli.dates import stamp
 from crmcli.db import let_writers_in, transaction
 from crmcli.errors import ConfigError
-from crmcli.mail.message import BadMail, Envelope, excerpt, read_envelope
+from crmcli.mail.message import BadMail, Glance, display_name, excerpt, glance, read_envelope
 from crmcli.mail.sources import Raw
 
 BATCH_MESSAGES = 250
@@ -94,14 +94,9 @@ class Report:
     problems: list[str] = field(default_factory=list)
 
 
-def bulk_reason(envelope: Envelope, settings: Settings) -> str | None:
-    if envelope.list_id:
-        return "List-Id"
-    if envelope.precedence in BULK_PRECEDENCE:
-        return f"Precedence: {envelope.precedence}"
-    if len(envelope.addresses) > settings.max_recipients:
-        return f"{len(envelope.addresses)} addresses"
-    return None
+def is_bulk(seen: Glance, settings: Settings) -> bool:
+    return seen.list_id or seen.precedence in BULK_PRECEDENCE or (
+        seen.recipients > settings.max_recipients)
 
 
 def capture(db: Connection, raws: Iterable[Raw], settings: Settings, now: dt.datetime,
@@ -132,15 +127,16 @@ def _one(db: Connection, raw: Raw, settings: Settings, now: dt.datetime, since: 
          report: Report, batch: _Batch) -> list[Logged]:
     if raw.error:
         raise BadMail(raw.error)
-    envelope = read_envelope(raw.header)
-    if bulk_reason(envelope, settings):
+    seen = glance(raw.header)
+    if is_bulk(seen, settings):
         report.bulk += 1
         return []
-    holders = contacts.by_emails(db, [a.email for a in envelope.addresses
-                                      if a.key not in settings.me])
+    holders = contacts.by_emails(db, [email for _, email in seen.addresses
+                                      if email.casefold() not in settings.me])
     if not holders:
         report.no_contact += 1
         return []
+    envelope = read_envelope(raw.header)
     moment = min(envelope.date or raw.received or now, now)
     if since and stamp(moment) < since:
         report.older += 1
@@ -151,7 +147,7 @@ def _one(db: Connection, raw: Raw, settings: Settings, now: dt.datetime, since: 
     if by_campaign or not chosen or campaigns.sent_by_a_campaign(db, envelope.key):
         report.already += 1
         return []
-    direction = _direction(envelope, settings, holders)
+    direction = _direction(seen.sender, settings, holders)
     body = "\n".join(filter(None, [envelope.subject or "(no subject)",
                                    excerpt(raw.read_all())]))
     batch.begin()
@@ -166,9 +162,8 @@ def _one(db: Connection, raw: Raw, settings: Settings, now: dt.datetime, since: 
     return logged
 
 
-def _direction(envelope: Envelope, settings: Settings, holders: dict) -> str:
+def _direction(sender: str, settings: Settings, holders: dict) -> str:
     """``out`` when you sent it (without ``[mail] me``: when no contact did), else ``in``."""
-    sender = envelope.sender.key if envelope.sender else ""
     if settings.me:
         return "out" if sender in settings.me else "in"
     return "in" if sender in holders else "out"
@@ -232,35 +227,41 @@ def correspondents(db: Connection, raws: Iterable[Raw], settings: Settings, repo
         try:
             if raw.error:
                 raise BadMail(raw.error)
-            envelope = read_envelope(raw.header)
+            message = glance(raw.header)
         except BadMail as exc:
             report.failed += 1
             report.problems.append(f"{raw.where}: {exc}")
             continue
         if progress:
             progress(report.messages)
-        if bulk_reason(envelope, settings):
+        if is_bulk(message, settings):
             report.bulk += 1
             continue
-        for address in {a.key: a for a in envelope.addresses}.values():
-            if address.key not in settings.me:
-                _tally(seen, address, envelope.date or raw.received)
+        moment = message.date or raw.received
+        for email, name in {email.casefold(): (email, name)
+                            for name, email in message.addresses}.values():
+            if email.casefold() not in settings.me:
+                _tally(seen, email, name, moment)
     keys = [key for key, found in seen.items() if found.messages >= minimum]
     known = {norm for start in range(0, len(keys), 500)
              for norm in contacts.by_emails(db, keys[start:start + 500])}
     chosen = [seen[key] for key in keys if key not in known]
+    for person in chosen:
+        person.name = display_name(person.name)
     oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
     return sorted(chosen, key=lambda c: (-c.messages, -(c.last or oldest).timestamp(), c.email))
 
 
-def _tally(seen: dict[str, Correspondent], address, moment: dt.datetime | None) -> None:
-    found = seen.get(address.key)
+def _tally(seen: dict[str, Correspondent], email: str, name: str,
+           moment: dt.datetime | None) -> None:
+    """Count one more message with ``email``; the name is the latest message's."""
+    found = seen.get(email.casefold())
     if found is None:
-        seen[address.key] = Correspondent(address.email, address.name, 1, moment)
+        seen[email.casefold()] = Correspondent(email, name, 1, moment)
         return
     found.messages += 1
     if moment and (found.last is None or moment >= found.last):
         found.last = moment
-        found.name = address.name or found.name
+        found.name = name or found.name
     elif not found.name:
-        found.name = address.name
+        found.name = name

@@ -292,7 +292,7 @@ def iter_timeline(db: Connection, where: TimelineFilter) -> Iterator[Event]:
         branches.append(sql)
         params += values
     if not where.kinds or "case" in where.kinds:
-        sql, values = _branch(_CASE_EVENTS, "'case'", "at", "NULL, NULL", where)
+        sql, values = _branch(_CASE_EVENTS, "'case'", "at", "NULL, NULL, NULL", where)
         branches.append(sql)
         params += values
     if not branches:

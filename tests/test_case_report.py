@@ -90,3 +90,24 @@ def test_piped_it_is_rows_and_on_a_terminal_bars(book):
     assert "Median resolution      36.0 h" in text
     globex = next(line for line in text.splitlines() if line.strip().startswith("Globex"))
     assert "█" * 24 in globex  # the most opened: a full bar
+
+
+def test_on_a_terminal_of_80_columns_the_bars_give_way_not_the_names(book):
+    from rich.console import Console
+
+    from crmcli import case_reports, db
+    from crmcli.dates import parse_stamp
+    from crmcli.views.cases import report_view
+
+    found = case_reports.report(db.connect(book.db_path), parse_stamp("2026-11-01T00:00:00Z"),
+                                parse_stamp(NOW.replace("+00:00", "Z")))
+    console = Console(width=80, record=True)
+    console.print(report_view(found))
+    lines = console.export_text().splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    names = [line.split()[0] for line in lines if line.strip().startswith(
+        ("low", "normal", "high", "urgent", "Globex", "Atlântico"))]
+    assert names == ["low", "normal", "high", "urgent", "Globex", "Atlântico"]
+    assert any("Atlântico Foods" in line for line in lines)
+    headers = [line.split() for line in lines if "1st response" in line]
+    assert headers == [["Opened", "Resolved", "Overdue", "1st", "response", "Resolution"]] * 2

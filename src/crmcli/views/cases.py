@@ -115,10 +115,12 @@ def report_view(found: Report) -> Group:
     for title, groups in (("By priority", found.by_priority), ("By company", found.by_company)):
         most = max((f.opened for f in groups), default=0)
         table = Table(title=title, title_justify="left", box=None, header_style="bold",
-                      padding=(0, 2))
-        for heading in ("", "Opened", "", "Resolved", "Overdue", "1st response", "Resolution"):
+                      padding=(0, 1))
+        for index, heading in enumerate(
+                ("", "Opened", "", "Resolved", "Overdue", "1st response", "Resolution")):
+            # The bar (column 2) is the one that gives way on a narrow terminal, not the names.
             table.add_column(heading, justify="left" if heading in ("", "Opened") else "right",
-                             no_wrap=True)
+                             no_wrap=index != 2)
         for figures in groups:
             table.add_row(data_text(figures.name), str(figures.opened),
                           Bar(figures.opened, most, width=24), str(figures.resolved),

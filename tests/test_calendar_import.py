@@ -129,6 +129,18 @@ def test_past_events_are_logged_and_coming_ones_planned(book):
     assert "logged 0 meeting(s), planned 0, moved 0, cancelled 0, unchanged 13" in again.stderr
 
 
+def test_your_own_addresses_are_no_ones_meeting(book, tmp_path):
+    """You organise every meeting: with your card in the book and [mail] me set, none is
+    logged or planned with you."""
+    crm, path = book
+    (tmp_path / "config" / "crmcli" / "config.toml").write_text(
+        'timezone = "Europe/Madrid"\n[mail]\nme = ["ME@example.com"]\n')
+    crm.add("Me Myself", "-e", "me@example.com")
+    result = crm.ok("import-calendar", str(path), env=NOW)
+    assert "logged 5 meeting(s), planned 7," in result.stderr
+    assert {entry[0] for entry in logged(crm) + plans(crm)} == {"Ana Lima", "Bo Berg"}
+
+
 def test_a_later_calendar_moves_cancels_and_then_logs(book):
     crm, path = book
     crm.ok("import-calendar", str(path), env=NOW)

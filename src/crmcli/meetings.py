@@ -70,11 +70,11 @@ class _DryRun(Exception):
 
 def import_calendar(db: Connection, calendar: str, occurrences: list[Occurrence],
                     window: tuple[dt.datetime, dt.datetime], now: dt.datetime,
-                    dry_run: bool = False) -> Report:
+                    dry_run: bool = False, me: frozenset[str] = frozenset()) -> Report:
     """:func:`reconcile` in one transaction (all or nothing); a dry run is rolled back."""
     try:
         with transaction(db):
-            report = reconcile(db, calendar, occurrences, window, now)
+            report = reconcile(db, calendar, occurrences, window, now, me)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -83,13 +83,14 @@ def import_calendar(db: Connection, calendar: str, occurrences: list[Occurrence]
 
 
 def reconcile(db: Connection, calendar: str, occurrences: list[Occurrence],
-              window: tuple[dt.datetime, dt.datetime], now: dt.datetime) -> Report:
+              window: tuple[dt.datetime, dt.datetime], now: dt.datetime,
+              me: frozenset[str] = frozenset()) -> Report:
     """Bring the book in step with ``occurrences``, the whole of ``calendar`` inside
-    ``window``."""
+    ``window``; the addresses in ``me`` (yours, ``[mail] me``) are no one's meeting."""
     report = Report()
     seen: set[tuple[str, str, int]] = set()
     for occurrence in occurrences:
-        people = _contacts(db, occurrence.emails)
+        people = _contacts(db, occurrence.emails, me)
         if not people:
             report.without_contact += 1
         for contact_id in people:
@@ -103,10 +104,11 @@ def reconcile(db: Connection, calendar: str, occurrences: list[Occurrence],
     return report
 
 
-def _contacts(db: Connection, emails: tuple[str, ...]) -> list[int]:
+def _contacts(db: Connection, emails: tuple[str, ...], me: frozenset[str]) -> list[int]:
     from crmcli.normalize import email_key
 
-    keys = sorted({email_key(address) for address in emails if address})
+    mine = {email_key(address) for address in me}
+    keys = sorted({email_key(address) for address in emails if address} - mine)
     rows = db.execute(
         "SELECT DISTINCT d.contact_id FROM contact_details d JOIN contacts c"
         " ON c.id = d.contact_id WHERE d.kind = 'email' AND c.deleted_at IS NULL"

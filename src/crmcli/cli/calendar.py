@@ -35,22 +35,24 @@ def import_calendar(
 ) -> None:
     """Meetings with people of the book: ended ones logged, coming ones as follow-ups.
 
-    An event's organizer and attendees are matched to contacts by email. A meeting ahead is a
-    timed follow-up "Meeting: SUMMARY", moved when the event is, removed when it is cancelled
-    or gone from the file; once it has ended, it is logged as a meeting (by the next import).
-    Running it again changes nothing.
+    An event's organizer and attendees are matched to contacts by email, your own addresses
+    (mail.me in the config) aside. A meeting ahead is a timed follow-up "Meeting: SUMMARY",
+    moved when the event is, removed when it is cancelled or gone from the file; once it has
+    ended, it is logged as a meeting (by the next import). Running it again changes nothing.
     """
     from crmcli import meetings
     from crmcli.interchange import calendar_read
+    from crmcli.mail.capture import settings
 
     current = state()
+    me = settings(current.config).me
     now = current.now
     window = _window(since, until, now, current.config.date_order)
     name, stream = _open(source)
     with stream as data:
         own_name, occurrences, warnings = calendar_read.read(data, name, window, now.tzinfo)
     label = calendar or own_name or (Path(source).stem if source != "-" else "stdin")
-    report = meetings.import_calendar(current.db, label, occurrences, window, now, dry_run)
+    report = meetings.import_calendar(current.db, label, occurrences, window, now, dry_run, me)
     for warning in warnings:
         info(f"crm: warning: {warning}")
     verb = "dry run, nothing written: would have " if dry_run else ""

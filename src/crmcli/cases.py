@@ -28,6 +28,7 @@ from crmcli.db import transaction
 from crmcli.errors import ConfigError, InvalidInput, NotFound
 from crmcli.limits import MAX_TEXT, check_text
 from crmcli.normalize import fold
+from crmcli.text import strip_controls
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 STATUSES = ("open", "waiting", "resolved", "closed")
@@ -293,7 +294,7 @@ def open_case(db: Connection, new: NewCase, now: dt.datetime) -> int:
 def _title(text: str) -> str:
     check_text("the case's title", text)
     title = " ".join(text.split())
-    if not title:
+    if not strip_controls(title).strip():  # control characters alone show as nothing
         raise InvalidInput("a case needs a title: say what the customer asked for")
     return title
 
@@ -306,7 +307,7 @@ def add_note(db: Connection, case: Case, text: str, now: dt.datetime) -> None:
     """An entry in the case's history; the first one is the case's first response."""
     check_text("the note", text, MAX_TEXT)
     body = text.strip()
-    if not body:
+    if not strip_controls(body).strip():
         raise InvalidInput("the note is empty")
     with transaction(db):
         _settle(db, case, now)

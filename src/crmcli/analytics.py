@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from sqlite3 import Connection
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from crmcli import money
 from crmcli.dates import stamp
-from crmcli.errors import ConfigError, InvalidInput
+from crmcli.errors import ConfigError
 
 if TYPE_CHECKING:
     from crmcli.config import Config
@@ -82,18 +83,23 @@ def _number(config: Config, name: str, value: object, kind: type) -> int | float
     return kind(value)
 
 
+_CODE = re.compile(r"[A-Z]{3}")
+
+
 def _rates(config: Config) -> dict[str, Decimal]:
     table = config.raw.get("rates", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{config.path}: [rates] must be a table of USD = 0.92 lines")
     rates = {}
     for code, value in table.items():
+        currency = str(code).upper()
         try:
-            currency = money.check_currency(str(code))
             rate = Decimal(str(value)) if not isinstance(value, bool) else Decimal("nan")
-        except (InvalidInput, InvalidOperation):
+        except InvalidOperation:
             rate = Decimal("nan")
-            currency = str(code)
+        if not _CODE.fullmatch(currency):  # deals' codes were checked against ISO 4217
+            raise ConfigError(f"{config.path}: [rates] {code!r} is not a currency code such "
+                              "as USD")
         if not rate.is_finite() or rate <= 0:
             raise ConfigError(f"{config.path}: rates.{currency} = {value!r} is not a rate; "
                               f"write how many {config.currency} one {currency} is worth "
@@ -123,8 +129,12 @@ def rhythm(moments: list[float], cadence_days: int | None, settings: Settings) -
     (any order): the median gap between the last ``window`` of them when there are at least
     ``min_interactions`` (a day at least: mail captured in bulk is no rhythm of minutes),
     else the cadence, else none."""
-    latest = sorted(moments, reverse=True)[:settings.window]
-    gaps = tuple(newer - older for newer, older in itertools.pairwise(latest))
+    return _rhythm(sorted(moments, reverse=True)[:settings.window], cadence_days, settings)
+
+
+def _rhythm(latest: list[float], cadence_days: int | None, settings: Settings) -> Rhythm:
+    """:func:`rhythm` of the latest ``window`` moments, newest first."""
+    gaps = tuple([newer - older for newer, older in itertools.pairwise(latest)])
     if len(latest) >= settings.min_interactions and gaps:
         return Rhythm(max(1.0, round(_median(gaps), 4)), "interactions", gaps)
     if cadence_days:
@@ -223,7 +233,7 @@ def assess(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipel
     for contact_id, name, company, cadence, created, last, moments in _contacts(
             db, settings, ids):
         days = [int(second) / DAY for second in moments.split(",")] if moments else []
-        own = rhythm(days, cadence, settings) if days or cadence else NO_RHYTHM
+        own = _rhythm(days, cadence, settings) if days or cadence else NO_RHYTHM
         since = today - days[0] if days else (
             today - _days(created) if own.days is not None else None)
         found.append(Health(contact_id, name, company, health_state(since, own, settings),
@@ -276,11 +286,7 @@ class Stake:
     yearly_won: dict[str, int] = field(default_factory=dict)
     ranked: int = 0
     unranked: tuple[str, ...] = ()
-
-    @property
-    def total(self) -> dict[str, int]:
-        currencies = sorted({*self.open_weighted, *self.yearly_won})
-        return {c: self.open_weighted.get(c, 0) + self.yearly_won.get(c, 0) for c in currencies}
+    total: dict[str, int] = field(default_factory=dict)  # the two summed, by currency
 
 
 NO_STAKE = Stake()
@@ -310,9 +316,9 @@ def stakes_by_contact(db: Connection, today: dt.date, settings: Settings, pipeli
         won.setdefault(contact_id, {})[currency] = yearly(total, first, today)
     stakes = {}
     for contact_id in weighted.keys() | won.keys():
-        stake = Stake(weighted.get(contact_id, {}), won.get(contact_id, {}))
-        value, missing = ranked(stake.total, settings)
-        stakes[contact_id] = Stake(stake.open_weighted, stake.yearly_won, value, missing)
+        open_, yearly_ = weighted.get(contact_id, {}), won.get(contact_id, {})
+        total = {c: open_.get(c, 0) + yearly_.get(c, 0) for c in sorted({*open_, *yearly_})}
+        stakes[contact_id] = Stake(open_, yearly_, *ranked(total, settings), total)
     return stakes
 
 

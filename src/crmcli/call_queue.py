@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from crmcli import money
 from crmcli.analytics import Health, Settings, assess, in_selection, ranked
+from crmcli.dates import stamp
 
 if TYPE_CHECKING:
     from crmcli.stages import Pipeline
@@ -184,11 +185,15 @@ def _deals(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipel
     probability, params = probability_sql(pipeline)
     where, selection = in_selection("d.contact_id", ids)
     today, found = now.date(), []
+    stale_before = stamp(dt.datetime.combine(  # activity before this is stale
+        today - dt.timedelta(days=settings.stale_deal_days), dt.time(), tzinfo=now.tzinfo))
     for deal_id, title, stage, contact_id, close_on, updated, currency, weighted, company in (
             db.execute(_OPEN_DEALS.format(probability=probability, where=where),
                        [*params, *selection])):
         person = people.get(contact_id)
         active = max(updated, person.last_contact or "") if person else updated
+        if active >= stale_before and (close_on or "9") >= today.isoformat():
+            continue  # the common case, decided on the stored text alone
         idle = (today - _local_day(active, now.tzinfo)).days
         late = (today - dt.date.fromisoformat(close_on)).days if close_on else 0
         reasons, urgency, due = [], 0, None

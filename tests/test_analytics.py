@@ -231,6 +231,10 @@ def test_bad_settings_are_named(crm, book, tmp_path):
     assert result.exit_code == 1 and "health.cooling must be a number" in result.stderr
     config.write_text("[rates]\nUSD = -1\n")
     assert "rates.USD" in crm("next", env=NOW).stderr
+    config.write_text("[rates]\nDOLLARS = 1\n")
+    assert "'DOLLARS' is not a currency code" in crm("health", env=NOW).stderr
+    config.write_text("[next]\nstale_deal_days = 2.5\n")
+    assert "next.stale_deal_days must be a whole number" in crm("next", env=NOW).stderr
 
 
 def test_settings_tune_the_formulas(crm, book, tmp_path):

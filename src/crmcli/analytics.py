@@ -225,13 +225,15 @@ def health(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipel
 
 
 def assess(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipeline,
-           ids: list[int] | None = None) -> list[Health]:
-    """The health of the live contacts (of ``ids`` when given), in no particular order."""
+           ids: list[int] | None = None, with_stake_or_cadence: bool = False
+           ) -> list[Health]:
+    """The health of the live contacts (of ``ids`` when given), in no particular order;
+    only of those with a deal or a keep-in-touch cadence when ``with_stake_or_cadence``."""
     stakes = stakes_by_contact(db, now.date(), settings, pipeline, ids)
     today = now.timestamp() / DAY
     found = []
     for contact_id, name, company, cadence, created, last, moments in _contacts(
-            db, settings, ids):
+            db, settings, ids, with_stake_or_cadence):
         days = [int(second) / DAY for second in moments.split(",")] if moments else []
         own = _rhythm(days, cadence, settings) if days or cadence else NO_RHYTHM
         since = today - days[0] if days else (
@@ -260,8 +262,12 @@ SELECT c.id, c.name, co.name, {cadence}, c.created_at,
 """
 
 
-def _contacts(db: Connection, settings: Settings, ids: list[int] | None):
+def _contacts(db: Connection, settings: Settings, ids: list[int] | None,
+              with_stake_or_cadence: bool = False):
     where, params = in_selection("c.id", ids)
+    if with_stake_or_cadence:
+        where += (" AND ({cadence} > 0 OR c.id IN (SELECT contact_id FROM deals"
+                  " WHERE deleted_at IS NULL))")
     sql = _CONTACTS.replace("{where}", where).replace("{personal}", _personal(db))
     sql = sql.replace("{cadence}", _TAG_CADENCE if settings.cadences else "c.cadence_days")
     return db.execute(sql, [json.dumps(settings.cadences), settings.window, *params])

@@ -50,12 +50,16 @@ def call_queue(db: Connection, now: dt.datetime, settings: Settings, pipeline: P
     without a contact only when not)."""
     from crmcli.customers import customers
 
-    people = assess(db, now, settings, pipeline, ids)
+    # Only contacts with a deal or a cadence can drift, cool with value at stake, be at risk
+    # or own a deal; the others come in through their follow-ups and occasions alone.
+    people = assess(db, now, settings, pipeline, ids, with_stake_or_cadence=True)
     by_id = {person.contact_id: person for person in people}
+    selected = None if ids is None else set(ids)
     at_risk = {c.id: c for c in customers(db, now, settings, "contact", ids) if c.at_risk}
-    items = [*_cases(db, now, by_id, ids), *_follow_ups(db, now, by_id, ids),
+    items = [*_cases(db, now, by_id, selected), *_follow_ups(db, now, by_id, selected),
              *_contacts(people, at_risk, now, settings),
-             *_deals(db, now, settings, pipeline, by_id, ids), *_occasions(db, now, by_id)]
+             *_deals(db, now, settings, pipeline, by_id, ids),
+             *_occasions(db, now, by_id, selected)]
     unit = 10 ** money.exponent(settings.currency)
     for item in items:
         item.score = score(item.urgency_days, item.value_minor / unit, settings)
@@ -73,23 +77,25 @@ def _whole(days: float) -> int:
 
 
 def _item(kind: str, ident: int, person: Health | None, reasons: list[str], command: str,
-          urgency: int, due: str, stake: dict | None = None) -> QueueItem:
+          urgency: int, due: str, stake: dict | None = None,
+          who: tuple[int | None, str | None, str | None] = (None, None, None)) -> QueueItem:
+    """A queue line about ``person`` (else ``who``: contact id, name and company)."""
     value, unranked = (stake["ranked"], stake["unranked"]) if stake else (
         (person.stake.ranked, person.stake.unranked) if person else (0, ()))
-    return QueueItem(kind, ident, person.contact_id if person else None,
-                     person.name if person else None, person.company if person else None,
-                     reasons, command, urgency, value, unranked, due)
+    if person is not None:
+        who = (person.contact_id, person.name, person.company)
+    return QueueItem(kind, ident, *who, reasons, command, urgency, value, unranked, due)
 
 
 def _follow_ups(db: Connection, now: dt.datetime, people: dict[int, Health],
-                ids: list[int] | None) -> list[QueueItem]:
+                selected: set[int] | None) -> list[QueueItem]:
     from crmcli.followups import due_date, open_entries, sort_key
 
     zone, today = now.tzinfo, now.date()
     found = []
     for entry in open_entries(db, zone, today + dt.timedelta(days=1)):
         followup = entry.followup
-        if ids is not None and followup.contact_id not in people:
+        if selected is not None and followup.contact_id not in selected:
             continue
         late = (today - due_date(followup, zone)).days
         what = followup.body or "follow up"
@@ -98,12 +104,13 @@ def _follow_ups(db: Connection, now: dt.datetime, people: dict[int, Health],
         why = f"overdue {late} day{'s' * (late != 1)}: {what}" if late else f"due today: {what}"
         due = sort_key(followup, zone)[0] if followup.has_time else due_date(followup, zone)
         found.append(_item("follow_up", followup.id, people.get(followup.contact_id), [why],
-                           f"crm done {followup.id}", max(1, late), _iso(due, zone)))
+                           f"crm done {followup.id}", max(1, late), _iso(due, zone),
+                           who=(followup.contact_id, entry.contact_name, entry.company)))
     return found
 
 
 def _cases(db: Connection, now: dt.datetime, people: dict[int, Health],
-           ids: list[int] | None) -> list[QueueItem]:
+           selected: set[int] | None) -> list[QueueItem]:
     """Overdue service cases: urgency in whole days past the promise (1 at least), the value
     at stake their customer's (a company's own case has none, and shows only unselected)."""
     from crmcli.cases import overdue
@@ -111,13 +118,14 @@ def _cases(db: Connection, now: dt.datetime, people: dict[int, Health],
 
     found = []
     for case in overdue(db, now):
-        if ids is not None and case.contact_id not in people:
+        if selected is not None and case.contact_id not in selected:
             continue
         due = parse_stamp(case.due_at).astimezone(now.tzinfo)
         late = (now - due).total_seconds() / 86400
         item = _item("case", case.id, people.get(case.contact_id),
                      [f"case overdue since {due:%Y-%m-%d %H:%M} ({case.priority}): {case.title}"],
-                     f"crm case resolve {case.id}", _whole(late), due.isoformat())
+                     f"crm case resolve {case.id}", _whole(late), due.isoformat(),
+                     who=(case.contact_id, case.contact, case.company))
         item.company = item.company or case.company
         found.append(item)
     return found
@@ -227,14 +235,15 @@ def _next_stage(pipeline: Pipeline, stage: str) -> str:
     return "won" if stage in names else (names[0] if names else "won")
 
 
-def _occasions(db: Connection, now: dt.datetime, people: dict[int, Health]
-               ) -> list[QueueItem]:
+def _occasions(db: Connection, now: dt.datetime, people: dict[int, Health],
+               selected: set[int] | None) -> list[QueueItem]:
     from crmcli.agenda import occasion_text, occasions
 
     today = now.date()
-    return [_item("occasion", o.contact_id, people[o.contact_id], [f"today: {occasion_text(o)}"],
-                  f"crm log {o.contact_id} -t call", 1, _iso(today, now.tzinfo))
-            for o in occasions(db, today, today) if o.contact_id in people]
+    return [_item("occasion", o.contact_id, people.get(o.contact_id),
+                  [f"today: {occasion_text(o)}"], f"crm log {o.contact_id} -t call", 1,
+                  _iso(today, now.tzinfo), who=(o.contact_id, o.contact_name, o.company))
+            for o in occasions(db, today, today) if selected is None or o.contact_id in selected]
 
 
 def item_record(item: QueueItem, rank: int, currency: str) -> dict:

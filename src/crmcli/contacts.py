@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from sqlite3 import Connection
+from sqlite3 import Connection, Cursor
 
 from crmcli import companies, important_dates, personal
 from crmcli import fields as custom_fields
@@ -206,12 +207,12 @@ def search(db: Connection, query: str | None = None, **filters) -> list[Contact]
 
 def iter_search(db: Connection, query: str | None = None, batch: int = 500, **filters
                 ) -> Iterator[Contact]:
-    """:func:`search`, loaded ``batch`` contacts at a time: memory stays flat for any book.
-    The filters are checked here, before the first contact is asked for: a bad one fails
-    before a command prints anything."""
-    ids = search_ids(db, query, **filters)
+    """:func:`search`, loaded ``batch`` contacts at a time: memory stays flat for any book
+    (the ids in order take 8 bytes a contact). The filters are checked here, before the first
+    contact is asked for: a bad one fails before a command prints anything."""
+    ids = id_array(db, query, **filters)
     return (contact for start in range(0, len(ids), batch)
-            for contact in load_many(db, ids[start:start + batch]))
+            for contact in load_many(db, ids[start:start + batch].tolist()))
 
 
 def addresses(db: Connection, query: str, batch: int = 500) -> Iterator[tuple[str, str, str]]:
@@ -226,15 +227,25 @@ def addresses(db: Connection, query: str, batch: int = 500) -> Iterator[tuple[st
             " ORDER BY j.key, d.position", [json.dumps(ids[start:start + batch])])
 
 
-def search_ids(db: Connection, query: str | None = None, *, tags: Iterable[str] = (),
-               company_id: int | None = None, sort: str = "name", limit: int | None = None,
-               deleted: bool = False, ids: Iterable[int] | None = None,
-               not_contacted_since: str | None = None, where_fields: Iterable[str] = (),
-               condition: tuple[str, list] | None = None) -> list[int]:
-    """Ids of contacts matching every filter; ``not_contacted_since`` (UTC ISO) keeps those
-    whose last interaction is older, or who have none; ``where_fields`` are conditions on
-    custom fields (``budget>10000``); ``condition`` is SQL on ``contacts c`` with its
-    parameters (a compiled query, see ``query_sql``)."""
+def id_array(db: Connection, query: str | None = None, **filters) -> array:
+    """:func:`search_ids` as a compact array, for selections of the whole book."""
+    return array("q", (row[0] for row in _select_ids(db, query, **filters)))
+
+
+def search_ids(db: Connection, query: str | None = None, **filters) -> list[int]:
+    """Ids of contacts matching every filter of :func:`_select_ids`, in its order."""
+    return [row[0] for row in _select_ids(db, query, **filters)]
+
+
+def _select_ids(db: Connection, query: str | None = None, *, tags: Iterable[str] = (),
+                company_id: int | None = None, sort: str = "name", limit: int | None = None,
+                deleted: bool = False, ids: Iterable[int] | None = None,
+                not_contacted_since: str | None = None, where_fields: Iterable[str] = (),
+                condition: tuple[str, list] | None = None) -> Cursor:
+    """Rows of the ids of contacts matching every filter; ``not_contacted_since`` (UTC ISO)
+    keeps those whose last interaction is older, or who have none; ``where_fields`` are
+    conditions on custom fields (``budget>10000``); ``condition`` is SQL on ``contacts c``
+    with its parameters (a compiled query, see ``query_sql``)."""
     where = ["c.deleted_at IS NOT NULL" if deleted else "c.deleted_at IS NULL"]
     params: list = []
     if condition is not None:
@@ -264,7 +275,7 @@ def search_ids(db: Connection, query: str | None = None, *, tags: Iterable[str] 
     sql = f"SELECT c.id FROM contacts c WHERE {' AND '.join(where)} ORDER BY {order}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return [row[0] for row in db.execute(sql, params)]
+    return db.execute(sql, params)
 
 
 # ---------------------------------------------------------------------------------- loading

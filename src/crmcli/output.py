@@ -118,29 +118,32 @@ class Output:
         sys.stdout.flush()
 
     def _write_json(self, rows: Iterator[dict], columns: Columns, title) -> int:
-        """A JSON array written record by record (one per line), so memory stays flat."""
-        count = 0
+        """A JSON array written record by record (one per line), so memory stays flat.
+        Records go out as stdout's buffer fills, not one write call each."""
+        write, count = sys.stdout.write, 0
         for record in rows:
-            self._write((",\n  " if count else "[\n  ") + to_json(record))
+            write((",\n  " if count else "[\n  ") + to_json(record))
             count += 1
         self._write("\n]\n" if count else "[]\n")
         return count
 
     def _write_jsonl(self, rows: Iterator[dict], columns: Columns, title) -> int:
-        count = 0
+        write, count = sys.stdout.write, 0
         for record in rows:
-            self._write(to_json(record) + "\n")
+            write(to_json(record) + "\n")
             count += 1
+        sys.stdout.flush()
         return count
 
     def _write_tsv(self, rows: Iterator[dict], columns: Columns, title) -> int:
         clean = safe if self.terminal else strip_controls
-        self._write("\t".join(key for key, _ in columns) + "\n")
-        count = 0
+        write, count = sys.stdout.write, 0
+        write("\t".join(key for key, _ in columns) + "\n")
         for record in rows:
-            self._write("\t".join(clean(cell(record.get(key)).translate(_TSV_ESCAPES))
-                                  for key, _ in columns) + "\n")
+            write("\t".join(clean(cell(record.get(key)).translate(_TSV_ESCAPES))
+                             for key, _ in columns) + "\n")
             count += 1
+        sys.stdout.flush()
         return count
 
     def _write_csv(self, rows: Iterator[dict], columns: Columns, title) -> int:

@@ -13,6 +13,7 @@ Files and pipes otherwise keep the data exactly as stored.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 # C0 and C1 controls and DEL, except tab and newline.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -24,7 +25,7 @@ _INVISIBLE = re.compile(
     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
     "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f\ud800-\udfff]")  # last: lone surrogates, which are no text
-_JSON_UNSAFE = {code: f"\\u{code:04x}" for code in (0x7F, *range(0x80, 0xA0))}
+_JSON_UNSAFE = re.compile("[\x7f-\x9f]")
 _SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -53,8 +54,21 @@ def to_json(data: object, indent: int | None = None) -> str:
     Without ``indent`` it uses the C encoder, several times faster."""
     import json
 
-    return json.dumps(data, ensure_ascii=False, indent=indent, default=str
-                      ).translate(_JSON_UNSAFE)
+    encoder = _compact_encoder() if indent is None else json.JSONEncoder(
+        ensure_ascii=False, indent=indent, default=str)
+    return _JSON_UNSAFE.sub(_json_escape, encoder.encode(data))
+
+
+@cache
+def _compact_encoder():
+    """One encoder for every record of a listing (``json.dumps`` makes one a call)."""
+    import json
+
+    return json.JSONEncoder(ensure_ascii=False, default=str)
+
+
+def _json_escape(match: re.Match) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def cell(value: object) -> str:

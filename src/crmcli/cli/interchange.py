@@ -187,9 +187,10 @@ def export(
     _check_export_options(format_, output_file, vdir, birthdays)
     db = state().db
     company_id = company_filter(db, company)
-    chosen = contacts.search_ids(db, tags=tag, company_id=company_id, ids=ids or None,
-                                 condition=selecting.condition(selecting.joined(query)))
+    chosen = contacts.id_array(db, tags=tag, company_id=company_id, ids=ids or None,
+                               condition=selecting.condition(selecting.joined(query)))
     if format_ == ExportFormat.ics:
+        chosen = chosen.tolist()
         everything = not (query or tag or company or ids)  # chores too, when nobody is chosen
         if vdir is not None:
             _calendar_vdir(db, chosen, birthdays, vdir, everything)

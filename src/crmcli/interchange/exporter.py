@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -33,9 +33,9 @@ class Exported:
     relations: list = field(default_factory=list)  # vcard_personal.Related: who is who to it
 
 
-def iter_export(db: Connection, ids: list[int]) -> Iterator[Exported]:
+def iter_export(db: Connection, ids: Sequence[int]) -> Iterator[Exported]:
     for start in range(0, len(ids), BATCH):
-        batch = ids[start:start + BATCH]
+        batch = list(ids[start:start + BATCH])
         notes = activity.notes_by_contact(db, batch)
         stored = stored_cards.load_many(db, batch)
         related = relations_of(db, batch)

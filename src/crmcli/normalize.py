@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _NON_DIGIT = re.compile(r"\D+")
 _EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}")
@@ -27,19 +28,40 @@ _UNDECOMPOSABLE = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ
                                  "Þ": "TH", "ð": "d", "Ð": "D", "\u0131": "i", "ħ": "h", "Ħ": "H"})
 
 
+_STROKED = re.compile(f"[{''.join(map(chr, _UNDECOMPOSABLE))}]")
+# The combining marks of the Latin, Greek and Cyrillic letters people type (U+0300-U+036F,
+# less the grapheme joiner), removed by one regex; what other scripts decompose to is
+# classified a character at a time, once per process (_MARKS drops what is a mark).
+_COMMON_MARKS = re.compile(
+    f"[{''.join(ch for ch in map(chr, range(0x300, 0x370)) if unicodedata.combining(ch))}]")
+_MARKS: dict[int, None] = {}
+_CLASSIFIED: set[str] = set()
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free text: ``José Núñez`` -> ``jose nunez``."""
     if text.isascii():
         return " ".join(text.lower().split())
-    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSABLE))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    decomposed = unicodedata.normalize("NFKD", _STROKED.sub(_unstroked, text))
+    stripped = _COMMON_MARKS.sub("", decomposed)
+    if not stripped.isascii():
+        unseen = set(stripped).difference(_CLASSIFIED)
+        if unseen:
+            _MARKS.update((ord(ch), None) for ch in unseen if unicodedata.combining(ch))
+            _CLASSIFIED.update(unseen)
+        stripped = stripped.translate(_MARKS)
     return " ".join(stripped.casefold().split())
+
+
+def _unstroked(match: re.Match) -> str:
+    return _UNDECOMPOSABLE[ord(match.group())]
 
 
 def phone_digits(text: str) -> str:
     return _NON_DIGIT.sub("", text)
 
 
+@lru_cache(maxsize=4096)  # a record's numbers are keyed for checks, matching and storing
 def phone_key(text: str, region: str | None = None) -> str:
     """The form a phone number is matched by: E.164 (``+447700900005``, ``;ext=12`` appended)
     when it has a country code or ``region`` supplies one; else the national digits without

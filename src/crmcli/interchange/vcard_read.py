@@ -49,6 +49,7 @@ from crmcli.interchange.vcard_fields import (
     ParsedCard,
     Photo,
 )
+from crmcli.interchange.vcard_lines import parse_line
 from crmcli.interchange.vcard_normalise import (
     NormalisedCard,
     normalise_card,
@@ -135,13 +136,14 @@ def read_card(raw: RawCard) -> ReadCard:
 
 
 def _content_lines(card: NormalisedCard, raw: RawCard) -> tuple[list[ContentLine], list[str]]:
-    """Parse each normalised line with vobject; a line it refuses is dropped with a warning."""
-    from vobject.base import VObjectError, textLineToContentLine
+    """Parse each normalised line with vobject's line parser; a line it refuses is dropped
+    with a warning."""
+    from vobject.base import VObjectError
 
     lines, texts = [], []
     for number, text in card.lines:
         try:
-            lines.append(textLineToContentLine(text, number))
+            lines.append(parse_line(text, number))
         except VObjectError as problem:
             card.warnings.append(f"{raw.where(number)}: dropped an unreadable property: {problem}")
         else:

@@ -41,6 +41,7 @@ from crmcli.interchange.vcard_fields import (
     ParsedCard,
     Photo,
 )
+from crmcli.interchange.vcard_lines import content_line
 from crmcli.interchange.vcard_read import ReadCard, read_card
 from crmcli.interchange.vcard_split import iter_raw_cards
 from crmcli.models import Contact, Detail, ImportantDate, PartialDate
@@ -291,7 +292,7 @@ def _serialise(lines: list[ContentLine], version: str) -> str:
     card = Component("VCARD")
     card.add(_line("VERSION", version))
     for line in lines:
-        card.add(line)
+        card.add(content_line(line))
     # Only now: add() on a component with a behaviour re-decodes raw lines, cutting them at commas.
     card.behavior = VCard3_0
     physical_lines = card.serialize(validate=False).split("\r\n")

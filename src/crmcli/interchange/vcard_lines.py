@@ -1,0 +1,58 @@
+"""Content lines as vobject's line parser reads them, without vobject's ContentLine objects.
+
+Reading a card needs each line's name, group, parameters and value, which vobject's
+``parseLine`` gives. Wrapping every line in a ``ContentLine`` (whose attribute machinery looks
+each assignment up among the parameters) costs more than the parse itself, so a card is read
+as ``Line``s, and a line becomes a ContentLine only when it is written out again
+(``content_line``). Lines vobject treats specially (parameters without a name, quoted-printable
+values, which it decodes) are ContentLines from the start.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from vobject.base import ContentLine
+
+
+class Line:
+    """One content line: the attributes of a ContentLine that reading uses."""
+
+    __slots__ = ("group", "lineNumber", "name", "params", "value")
+
+    def __init__(self, name: str, params: dict[str, list[str]], value: str, group: str | None,
+                 number: int | None) -> None:
+        self.name = name
+        self.params = params
+        self.value = value
+        self.group = group
+        self.lineNumber = number
+
+    def serialize(self, lineLength: int = 75) -> str:
+        return content_line(self).serialize(lineLength=lineLength)
+
+
+def parse_line(text: str, number: int | None = None) -> Line | ContentLine:
+    """The line ``text`` (unfolded); vobject's ParseError if it is not a content line."""
+    from vobject.base import ContentLine, parseLine
+
+    name, pairs, value, group = parseLine(text, number)
+    params: dict[str, list[str]] = {}
+    for pair in pairs:
+        if len(pair) == 1:
+            return ContentLine(name, pairs, value, group, encoded=True, lineNumber=number)
+        params.setdefault(pair[0].upper(), []).extend(pair[1:])
+    if "QUOTED-PRINTABLE" in params.get("ENCODING", ()):
+        return ContentLine(name, pairs, value, group, encoded=True, lineNumber=number)
+    return Line(name.upper(), params, value, group, number)
+
+
+def content_line(line: Line | ContentLine) -> ContentLine:
+    """The line as vobject's ContentLine (for serialising it)."""
+    from vobject.base import ContentLine
+
+    if isinstance(line, ContentLine):
+        return line
+    return ContentLine(line.name, [[key, *values] for key, values in line.params.items()],
+                       line.value, group=line.group, encoded=True, lineNumber=line.lineNumber)

@@ -3,6 +3,7 @@ import killed half-way finishes on a second run without duplicates."""
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import subprocess
@@ -95,3 +96,30 @@ def test_an_import_killed_half_way_finishes_on_a_second_run(crm, db_path, tmp_pa
     assert f"created {CARDS - committed}, updated 0, unchanged {committed}" in result.stderr
     assert _count(db_path, "SELECT count(*) FROM contacts") == CARDS + 1
     assert _count(db_path, "SELECT count(DISTINCT uid) FROM contacts") == CARDS + 1
+
+
+def test_a_bad_record_costs_only_itself_and_the_import_stays_one_undo(crm, db_path, tmp_path):
+    """A batch goes in without savepoints; a record that fails when it is written (here a
+    bulk edit of a contact changed since its export) makes its batch go in again record by
+    record, so only that record is skipped, and the whole import is still one undo."""
+    vcf = tmp_path / "bulk.vcf"
+    _cards(vcf, 600)
+    crm.ok("import", str(vcf))
+    lines = crm.ok("export", "-f", "jsonl").stdout.splitlines()
+    records = [json.loads(line) | {"tags": ["edited"]} for line in lines]
+    changed = records[300]
+    crm.ok("edit", str(changed["id"]), "--title", "Changed meanwhile")
+    edited = tmp_path / "edited.jsonl"
+    edited.write_text("".join(json.dumps(record) + "\n" for record in records))
+    result = crm("import", str(edited))
+    assert result.exit_code == 1
+    assert "created 0, updated 599, unchanged 0, skipped 0, failed 1" in result.stderr
+    assert f"line 301: contact {changed['id']} changed since it was exported" in result.stderr
+    assert result.stderr.count("changed since it was exported") == 1  # the first try forgotten
+    tagged = {row["name"] for row in crm.ok("list", "--tag", "edited").rows()}
+    assert len(tagged) == 599 and changed["name"] not in tagged
+    assert {"Bulk Person 299", "Bulk Person 301"} <= tagged
+    assert len(crm.ok("list", "edited").rows()) == 599  # the search index followed
+    crm.ok("undo")
+    assert crm.ok("list", "--tag", "edited").rows() == []
+    assert _count(db_path, "SELECT count(*) FROM contacts") == 600

@@ -315,6 +315,8 @@ def write_incoming(db: Connection, record_id: int, incoming: dict[str, str],
     """Write an imported record's fields (``replace_all``: clear those it lacks). A field
     the book does not define is created as text. Returns whether anything changed and what
     to tell the user."""
+    if not incoming and not replace_all:
+        return False, []
     notes = []
     for name in incoming:
         if find(db, name) is None:

@@ -1,8 +1,9 @@
 """Bringing records from any format (vCard, CSV, JSON) into the book.
 
-Commits in batches (see BATCH_RECORDS), so other writers never wait for a whole import;
-each record in a savepoint of its own, so a bad record is reported and skipped while the
-others go in. A dry run does all the work and rolls it back, so its report is exact.
+Commits in batches (see BATCH_RECORDS), so other writers never wait for a whole import; a
+batch whose records all go in is written without savepoints, and one with a bad record is
+rolled back and written again a record at a time, each in a savepoint of its own, so the bad
+record is reported and skipped while the others go in. A dry run does all the work and rolls it back, so its report is exact.
 
 Matching an incoming record to an existing contact: by id (JSON), by UID, then (unless the
 policy is ``new``) by email, then by name plus phone number.
@@ -74,6 +75,18 @@ class ImportReport:
     def total(self) -> int:
         return self.created + self.updated + self.unchanged + self.skipped + self.failed
 
+    def mark(self, policy: _Policy) -> tuple:
+        """Where the report (and the relationships waiting to be linked) stand now."""
+        return (self.created, self.updated, self.unchanged, self.skipped, self.failed,
+                len(self.messages), len(policy.related))
+
+    def rewind(self, mark: tuple, policy: _Policy) -> None:
+        """Forget what was reported since ``mark`` (its batch was rolled back)."""
+        (self.created, self.updated, self.unchanged, self.skipped, self.failed, messages,
+         related) = mark
+        del self.messages[messages:]
+        del policy.related[related:]
+
 
 class _DryRun(Exception):
     """Raised to roll back the whole import after a dry run."""
@@ -103,7 +116,7 @@ def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicat
     if dry_run:
         try:
             with transaction(db):
-                batch.fill(limit=None)
+                batch.one_by_one(batch.pending)
                 _link_relations(db, batch.policy.related, report)
                 raise _DryRun
         except _DryRun:
@@ -111,13 +124,9 @@ def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicat
         return report
     committed = 0
     try:
-        more = True
-        while more:
-            with transaction(db):
-                more = batch.fill(limit=BATCH_RECORDS)
+        while batch.fill():
             committed = report.total
-            if more:
-                let_writers_in()
+            let_writers_in()
         with transaction(db):
             _link_relations(db, batch.policy.related, report)
     except KeyboardInterrupt:
@@ -125,6 +134,10 @@ def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicat
                           "rest are not); run the same import again to finish it: what is in "
                           "already is matched, not added twice") from None
     return report
+
+
+class _Failed(Exception):
+    """A record of a batch failed: the batch is rolled back and imported record by record."""
 
 
 @dataclass
@@ -137,17 +150,39 @@ class _Batch:
     report: ImportReport
     progress: Callable[[int], None] | None
 
-    def fill(self, limit: int | None) -> bool:
-        """Import up to ``limit`` records (or BATCH_SECONDS' worth); whether any are left."""
-        savepoints = utilities(self.db)
+    def fill(self) -> bool:
+        """Import the next BATCH_RECORDS records (or BATCH_SECONDS' worth) in one transaction;
+        whether any are left. The records go in without a savepoint each (a savepoint also
+        makes the search index write a segment per record); if one fails, the batch is rolled
+        back and imported again record by record, so that only the bad one is skipped."""
+        taken: list[Incoming] = []
+        mark = self.report.mark(self.policy)
         deadline = time.monotonic() + BATCH_SECONDS
-        for count, record in enumerate(self.pending, 1):
+        try:
+            with transaction(self.db):
+                for record in self.pending:
+                    taken.append(record)
+                    _import_one(self.db, None, record, self.policy, self.report)
+                    self._advance()
+                    if len(taken) >= BATCH_RECORDS or time.monotonic() > deadline:
+                        return True
+                return False
+        except _Failed:
+            self.report.rewind(mark, self.policy)
+        with transaction(self.db):
+            self.one_by_one(taken)
+        return True
+
+    def one_by_one(self, records: Iterable[Incoming]) -> None:
+        """Import records in a savepoint each (in the caller's transaction)."""
+        savepoints = utilities(self.db)
+        for record in records:
             _import_one(self.db, savepoints, record, self.policy, self.report)
-            if self.progress:
-                self.progress(self.report.total)
-            if limit is not None and (count >= limit or time.monotonic() > deadline):
-                return True
-        return False
+            self._advance()
+
+    def _advance(self) -> None:
+        if self.progress:
+            self.progress(self.report.total)
 
 
 @dataclass
@@ -163,16 +198,22 @@ class _Policy:
 
 def _import_one(db: Connection, savepoints, record: Incoming, policy: _Policy,
                 report: ImportReport) -> None:
-    """Import one record in a savepoint of its own, so that a failure undoes only it."""
+    """Import one record in a savepoint of its own, so that a failure undoes only it; without
+    ``savepoints``, a failure raises _Failed (the caller rolls back)."""
     report.messages += record.warnings
     if record.error:
         report.failed += 1
         report.messages.append(f"{record.where}: {record.error}")
         return
     try:
-        with savepoints.atomic():
+        if savepoints is None:
             outcome, notes = _apply(db, record, policy)
+        else:
+            with savepoints.atomic():
+                outcome, notes = _apply(db, record, policy)
     except CrmError as exc:
+        if savepoints is None:
+            raise _Failed from exc
         report.failed += 1
         report.messages.append(f"{record.where}: {exc}")
         return
@@ -387,10 +428,24 @@ def _save_new_card(db: Connection, created: Contact, notes: list[str], record: I
     card = StoredCard(record.card, record.original or "")
     if record.rendered:
         card.rendered = record.rendered
-        saved = contacts.get(db, created.id)  # with its custom fields, typed
+        saved = (contacts.get(db, created.id) if record.contact.fields
+                 else _as_loaded(db, created))
         card.rendered_for = exporter.fingerprint(
             exporter.Exported(saved, notes, card, list(record.relations)))
     stored_cards.save(db, created.id, card)
+
+
+def _as_loaded(db: Connection, created: Contact) -> Contact:
+    """A contact just created as ``contacts.get`` would load it, with one query instead of a
+    load: tags in their stored order, the company's stored name, the version after every
+    write. One with dates or interests (stored in another order) is loaded."""
+    if created.dates or created.interests:
+        return contacts.get(db, created.id)
+    version, company = db.execute(
+        "SELECT c.version, co.name FROM contacts c LEFT JOIN companies co"
+        " ON co.id = c.company_id WHERE c.id = ?", [created.id]).fetchone()
+    return replace(created, tags=sorted(set(created.tags)), company=company, version=version,
+                   last_contacted_at=None, no_mail=False)
 
 
 def _combine_card(db: Connection, contact_id: int, record: Incoming) -> bool:

@@ -1,0 +1,128 @@
+"""vCard import against vobject's own parse, re-import, and export of changed contacts.
+
+    python benchmarks/bench_import.py                       # 10,000 cards, 5 runs
+    python benchmarks/bench_import.py --cards 100000 --runs 5
+    python benchmarks/bench_import.py --cards 1000000 --runs 1 --no-baseline
+
+Each figure is the median of the runs after a warm-up, as whole processes: wall time, CPU
+time (user + system of the whole process tree, the parsing worker included) and the peak
+resident memory of the tree. Targets:
+- import CPU <= 1.0x the CPU of `vobject.readComponents` over the same file (wall printed
+  too); peak <= 60 MB;
+- re-importing the unchanged file <= 0.5x the first import (CPU and wall);
+- exporting contacts changed since their import (cards written again) costs <= 2x per
+  contact what exporting unchanged ones (cards stored ready) does (CPU and wall).
+Exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from bench_interchange import card_file
+from common import CRM, DATA, scratch_copy
+from measure import Run, measure, medians, repeat, verdict
+
+PEAK_MB = 60
+VOBJECT_PARSE = ("import sys, vobject\n"
+                 "with open(sys.argv[1], encoding='utf-8') as f:\n"
+                 "    n = sum(1 for _ in vobject.readComponents(f))\n")
+
+
+def environment(db_path: Path) -> dict:
+    return {**os.environ, "CRM_DB": str(db_path), "XDG_CONFIG_HOME": str(DATA / "no-config")}
+
+
+def fresh(db_path: Path):
+    def remove() -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    return remove
+
+
+def line(label: str, run: Run, extra: str = "") -> None:
+    print(f"{label:<34} wall {run.wall:7.2f} s  cpu {run.cpu:7.2f} s  "
+          f"peak {run.peak_mb:6.1f} MB  {extra}", flush=True)
+
+
+def ratio_verdict(name: str, run: Run, base: Run, limit: float) -> tuple[str, bool]:
+    wall, cpu = run.wall / base.wall, run.cpu / base.cpu
+    ok = cpu <= limit and wall <= limit
+    return (f"{name}: cpu {cpu:.2f}x {verdict(cpu <= limit)}, wall {wall:.2f}x "
+            f"{verdict(wall <= limit)} (<= {limit}x)"), ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip vobject's parse (for a 1,000,000-card file)")
+    parser.add_argument("--no-export", action="store_true")
+    options = parser.parse_args()
+    source = card_file(options.cards)
+    work = DATA / f"import-bench-{options.cards}"
+    work.mkdir(exist_ok=True)
+    first_db, env = work / "first.db", environment(work / "first.db")
+    print(f"{options.cards:,} cards ({source.stat().st_size / 1e6:.0f} MB), median of "
+          f"{options.runs} run(s) after a warm-up")
+    passed = True
+    imported = medians(repeat([*CRM, "import", str(source)], options.runs, env,
+                              prepare=fresh(first_db)))
+    memory_ok = imported.peak_mb <= PEAK_MB
+    passed &= memory_ok
+    if not options.no_baseline:
+        parse = medians(repeat([sys.executable, "-c", VOBJECT_PARSE, str(source)], options.runs))
+        line("vobject.readComponents", parse)
+        text, ok = ratio_verdict("import / vobject", imported, parse, 1.0)
+        passed &= ok
+        line("crm import", imported, text)
+    else:
+        line("crm import", imported)
+    print(f"{'':34} peak {verdict(memory_ok)} (<= {PEAK_MB} MB)")
+    again_db = work / "again.db"
+    reimport = medians(repeat([*CRM, "import", str(source)], options.runs,
+                              environment(again_db),
+                              prepare=lambda: scratch_copy(first_db, again_db)))
+    text, ok = ratio_verdict("re-import / import", reimport, imported, 0.5)
+    passed &= ok
+    line("crm import (unchanged, again)", reimport, text)
+    if not options.no_export:
+        passed &= export(first_db, work, options)
+    return 0 if passed else 1
+
+
+def export(first_db: Path, work: Path, options) -> bool:
+    """Export the imported book as it is (every card stored ready), then after a bulk edit
+    that changes every contact (every card written again)."""
+    changed_db = work / "changed.db"
+    if not changed_db.exists():
+        scratch_copy(first_db, changed_db)
+        records = work / "edited.jsonl"
+        measure([*CRM, "export", "-f", "jsonl", "-o", str(records)], environment(changed_db))
+        edited = work / "edited-tagged.jsonl"
+        with records.open(encoding="utf-8") as lines, edited.open("w", encoding="utf-8") as out:
+            for text in lines:
+                record = json.loads(text)
+                record["tags"] = [*record["tags"], "edited"]
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        measure([*CRM, "import", "-f", "jsonl", str(edited)], environment(changed_db))
+    cached = medians(repeat([*CRM, "export"], options.runs, environment(first_db)))
+    written = medians(repeat([*CRM, "export"], options.runs, environment(changed_db)))
+    count = options.cards
+    line("crm export (cards stored ready)", cached,
+         f"{cached.cpu / count * 1000:.3f} ms cpu a contact")
+    text, ok = ratio_verdict("written / stored", written, cached, 2.0)
+    line("crm export (every contact changed)", written,
+         f"{written.cpu / count * 1000:.3f} ms cpu a contact; {text}")
+    return ok
+
+
+if __name__ == "__main__":
+    shutil.rmtree(DATA / "no-config", ignore_errors=True)
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Constant memory at scale: every command that lists or exports the whole book, on a book of
+1,000,000 contacts (built through direct SQL, see scale_book.py), with the peak resident
+memory of its process tree; and `crm list --json` on 100,000 contacts against the figure
+before streaming (20.6 s).
+
+    python benchmarks/bench_streaming.py                      # both, 5 runs each
+    python benchmarks/bench_streaming.py --memory 1000000 --runs 1
+    python benchmarks/bench_streaming.py --speed 100000
+
+Targets: each command peaks at <= 60 MB; `list --json` on 100,000 contacts takes <= 20.6/3 s
+of wall and of CPU time. Exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from common import CRM, DATA
+from measure import medians, repeat, verdict
+from scale_book import build_scale_book
+
+PEAK_MB = 60
+OLD_LIST_JSON_SECONDS = 20.6
+COMMANDS = [
+    ["list", "--json"],
+    ["list", "--csv"],
+    ["list", "garcia"],  # a broad search: every García
+    ["list", "garcia", "--json"],
+    ["export"],
+    ["export", "--vcard-version", "4.0"],
+    ["export", "-f", "csv"],
+    ["export", "-f", "csv", "--csv-dialect", "crmcli"],
+    ["export", "-f", "json"],
+    ["export", "-f", "jsonl"],
+    ["export", "-f", "ics"],
+    ["activity", "--limit", "100000000", "--json"],
+    ["deal", "list", "--json"],
+    ["due", "--json", "--all"],
+]
+
+
+def environment(book: Path) -> dict:
+    return {**os.environ, "CRM_DB": str(book), "CRM_NOW": "2026-06-01T09:00:00Z",
+            "XDG_CONFIG_HOME": str(DATA / "no-config")}
+
+
+def memory(count: int, runs: int, only: list[str]) -> bool:
+    book = build_scale_book(count)
+    print(f"\n{count:,} contacts (direct SQL book, {book.stat().st_size / 1e6:.0f} MB): "
+          f"median of {runs} run(s) after a warm-up; peak RSS of the process tree")
+    passed = True
+    for args in COMMANDS:
+        label = " ".join(args)
+        if only and not any(word in label for word in only):
+            continue
+        result = medians(repeat([*CRM, *args], runs, environment(book)))
+        ok = result.peak_mb <= PEAK_MB
+        passed &= ok
+        print(f"crm {label:<42} wall {result.wall:7.2f} s  cpu {result.cpu:7.2f} s  "
+              f"peak {result.peak_mb:5.1f} MB  {verdict(ok)} (<= {PEAK_MB} MB)", flush=True)
+    return passed
+
+
+def speed(count: int, runs: int) -> bool:
+    book = build_scale_book(count)
+    target = OLD_LIST_JSON_SECONDS / 3
+    result = medians(repeat([*CRM, "list", "--json"], runs, environment(book)))
+    ok_wall, ok_cpu = result.wall <= target, result.cpu <= target
+    print(f"\ncrm list --json on {count:,} contacts (direct SQL book), median of {runs}: "
+          f"wall {result.wall:.2f} s {verdict(ok_wall)}, cpu {result.cpu:.2f} s "
+          f"{verdict(ok_cpu)} (target <= {target:.2f} s = {OLD_LIST_JSON_SECONDS} s / 3); "
+          f"{OLD_LIST_JSON_SECONDS / result.wall:.1f}x faster; peak {result.peak_mb:.1f} MB")
+    return ok_wall and ok_cpu
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--memory", type=int, action="append", help="book size for memory")
+    parser.add_argument("--speed", type=int, action="append", help="book size for list --json")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", action="append", default=[], help="commands containing this")
+    options = parser.parse_args()
+    if not options.memory and not options.speed:
+        options.memory, options.speed = [1_000_000], [100_000]
+    passed = True
+    for count in options.speed or []:
+        passed &= speed(count, options.runs)
+    for count in options.memory or []:
+        passed &= memory(count, options.runs, options.only)
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

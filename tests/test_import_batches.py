@@ -123,3 +123,18 @@ def test_a_bad_record_costs_only_itself_and_the_import_stays_one_undo(crm, db_pa
     crm.ok("undo")
     assert crm.ok("list", "--tag", "edited").rows() == []
     assert _count(db_path, "SELECT count(*) FROM contacts") == 600
+
+
+def test_a_card_met_again_in_the_same_batch_is_searchable_by_what_it_added(crm, tmp_path):
+    """A batch holds back its new rows of the search index until its end; a later card of
+    the batch that adds to a contact created earlier in it still leaves one row, current."""
+    vcf = tmp_path / "twice.vcf"
+    _cards(vcf, 20)
+    vcf.write_text(vcf.read_text() + "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:bulk-3\r\n"
+                   "FN:Bulk Person 3\r\nEMAIL:second.address@example.org\r\nNOTE:Met twice\r\n"
+                   "END:VCARD\r\n")
+    assert "created 20, updated 1" in crm.ok("import", str(vcf)).stderr
+    assert [row["name"] for row in crm.ok("list", "second.address").rows()] == [
+        "Bulk Person 3"]
+    assert [row["name"] for row in crm.ok("list", "met twice").rows()] == ["Bulk Person 3"]
+    assert len(crm.ok("list", "bulk").rows()) == 20

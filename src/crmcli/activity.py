@@ -20,7 +20,8 @@ from crmcli.errors import InvalidInput, NotFound
 from crmcli.limits import MAX_TEXT, check_text
 from crmcli.models import INTERACTION_KINDS, Interaction, Note
 from crmcli.normalize import fold
-from crmcli.search import match_expression, reindex_notes
+from crmcli.search import insert as search_insert
+from crmcli.search import match_expression, reindex_notes, write_deferred
 
 _DURATION = re.compile(r"(?:(\d+)\s*h)?\s*(?:(\d+)\s*(?:m|min|mins|minutes?)?)?", re.IGNORECASE)
 _NOTE_COLUMNS = "id, contact_id, body, created_at, updated_at"
@@ -55,8 +56,7 @@ def add_note_rows(db: Connection, contact_id: int, bodies: Iterable[str],
             raise InvalidInput("the note is empty")
         cursor = db.execute("INSERT INTO notes (contact_id, body, created_at, updated_at)"
                             " VALUES (?, ?, ?, ?)", [contact_id, body, now, now])
-        db.execute("INSERT INTO note_search (rowid, body) VALUES (?, ?)",
-                   [cursor.lastrowid, fold(body)])
+        search_insert(db, "note_search", [cursor.lastrowid, fold(body)])
         notes.append(Note(id=cursor.lastrowid, contact_id=contact_id, body=body,
                           created_at=now, updated_at=now))
     return notes
@@ -84,6 +84,7 @@ def edit_note(db: Connection, note: Note, body: str) -> Note:
     now = now_stamp(db)
     with transaction(db):
         db.execute("UPDATE notes SET body = ?, updated_at = ? WHERE id = ?", [body, now, note.id])
+        write_deferred(db)
         db.execute("UPDATE note_search SET body = ? WHERE rowid = ?", [fold(body), note.id])
         reindex_notes(db, note.contact_id)
     return Note(id=note.id, contact_id=note.contact_id, body=body, created_at=note.created_at,
@@ -107,6 +108,7 @@ def redate_note(db: Connection, note: Note, at: str) -> None:
 def trash_note(db: Connection, note: Note) -> None:
     with transaction(db):
         db.execute("UPDATE notes SET deleted_at = ? WHERE id = ?", [now_stamp(db), note.id])
+        write_deferred(db)
         db.execute("DELETE FROM note_search WHERE rowid = ?", [note.id])
         reindex_notes(db, note.contact_id)
 
@@ -114,6 +116,7 @@ def trash_note(db: Connection, note: Note) -> None:
 def restore_note(db: Connection, note: Note) -> None:
     with transaction(db):
         db.execute("UPDATE notes SET deleted_at = NULL WHERE id = ?", [note.id])
+        write_deferred(db)
         db.execute("INSERT INTO note_search (rowid, body) VALUES (?, ?)",
                    [note.id, fold(note.body)])
         reindex_notes(db, note.contact_id)

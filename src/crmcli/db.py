@@ -100,6 +100,7 @@ class Book(sqlite3.Connection):
 
     journal = None
     now: dt.datetime | None = None
+    search_rows: dict | None = None  # index rows held back by search.deferred
 
 
 def moment(conn: sqlite3.Connection) -> dt.datetime:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from sqlite3 import Connection
 
 from crmcli.models import Contact
@@ -27,20 +28,56 @@ _MIN_PHONE_SUFFIX = 4
 _DETAIL_ORDER = ("email", "phone", "address", "url")
 
 
+_INSERTS = {"contact_search": "INSERT INTO contact_search (rowid, body, notes) VALUES (?, ?, ?)",
+            "note_search": "INSERT INTO note_search (rowid, body) VALUES (?, ?)"}
+
+
+@contextmanager
+def deferred(db: Connection) -> Iterator[None]:
+    """Within: new rows of the indexes are written together at the end (a batch of an
+    import). FTS5 writes the rows it holds as a new segment of the index whenever a statement
+    opens a savepoint, which every write with a trigger does; rows added one at a time
+    between such writes made a segment each, and merging them cost more than the rows."""
+    db.search_rows = {table: [] for table in _INSERTS}
+    try:
+        yield
+        write_deferred(db)
+    finally:
+        db.search_rows = None
+
+
+def write_deferred(db: Connection) -> None:
+    """Write the rows ``deferred`` holds (before anything else reads or changes an index)."""
+    pending = getattr(db, "search_rows", None)
+    for table, rows in (pending or {}).items():
+        db.executemany(_INSERTS[table], rows)
+        rows.clear()
+
+
+def insert(db: Connection, table: str, row: list) -> None:
+    """A new row of ``contact_search`` or ``note_search`` (held back within ``deferred``)."""
+    pending = getattr(db, "search_rows", None)
+    if pending is None:
+        db.execute(_INSERTS[table], row)
+    else:
+        pending[table].append(row)
+
+
 def add(db: Connection, contact: Contact, note_bodies: Iterable[str] = ()) -> None:
     """Index a new contact and the notes written with it."""
-    db.execute("INSERT INTO contact_search (rowid, body, notes) VALUES (?, ?, ?)",
-               [contact.id, contact_text(contact), fold(" ".join(note_bodies))])
+    insert(db, "contact_search", [contact.id, contact_text(contact), fold(" ".join(note_bodies))])
 
 
 def update(db: Connection, contact: Contact) -> None:
     """Refresh the contact's searchable fields after they changed."""
+    write_deferred(db)
     db.execute("UPDATE contact_search SET body = ? WHERE rowid = ?",
                [contact_text(contact), contact.id])
 
 
 def reindex(db: Connection, contact_id: int) -> None:
     """Rebuild the contact's row from the stored contact (after its company was renamed, say)."""
+    write_deferred(db)
     name, title, company = db.execute(
         "SELECT c.name, c.title, co.name FROM contacts c"
         " LEFT JOIN companies co ON co.id = c.company_id WHERE c.id = ?", [contact_id]).fetchone()
@@ -61,6 +98,7 @@ def reindex(db: Connection, contact_id: int) -> None:
 
 def reindex_notes(db: Connection, contact_id: int) -> None:
     """Refresh the notes part of the contact's row."""
+    write_deferred(db)
     notes = [body for (body,) in db.execute(
         "SELECT body FROM notes WHERE contact_id = ? AND deleted_at IS NULL", [contact_id])]
     db.execute("UPDATE contact_search SET notes = ? WHERE rowid = ?",
@@ -69,6 +107,7 @@ def reindex_notes(db: Connection, contact_id: int) -> None:
 
 def forget(db: Connection, contact_ids: list[int]) -> None:
     """Drop the rows of contacts (and of their notes) about to be deleted for good."""
+    write_deferred(db)
     ids = json.dumps(contact_ids)
     db.execute("DELETE FROM note_search WHERE rowid IN (SELECT id FROM notes WHERE"
                " contact_id IN (SELECT value FROM json_each(?)))", [ids])
@@ -126,6 +165,7 @@ def matching(column: str = "c.id") -> str:
 def refresh(db: Connection, contact_ids: Iterable[int], note_ids: Iterable[int] = ()) -> None:
     """Bring the index in step with rows written behind its back (an undo, a load): each
     contact's row rebuilt or dropped, each note's row rewritten or dropped."""
+    write_deferred(db)
     notes = json.dumps(sorted(set(note_ids)))
     db.execute("DELETE FROM note_search WHERE rowid IN (SELECT value FROM json_each(?))", [notes])
     live_notes = db.execute("SELECT id, body FROM notes WHERE deleted_at IS NULL AND id IN"

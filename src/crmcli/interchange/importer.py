@@ -3,7 +3,9 @@
 Commits in batches (see BATCH_RECORDS), so other writers never wait for a whole import; a
 batch whose records all go in is written without savepoints, and one with a bad record is
 rolled back and written again a record at a time, each in a savepoint of its own, so the bad
-record is reported and skipped while the others go in. A dry run does all the work and rolls it back, so its report is exact.
+record is reported and skipped while the others go in. A batch writes its rows of the search
+index together at its end (``search.deferred``). A dry run does all the work and rolls it
+back, so its report is exact.
 
 Matching an incoming record to an existing contact: by id (JSON), by UID, then (unless the
 policy is ``new``) by email, then by name plus phone number.
@@ -26,6 +28,7 @@ from crmcli import (
     duplicates,
     gifts,
     job_changes,
+    search,
 )
 from crmcli import fields as custom_fields
 from crmcli.db import let_writers_in, transaction, utilities
@@ -159,7 +162,7 @@ class _Batch:
         mark = self.report.mark(self.policy)
         deadline = time.monotonic() + BATCH_SECONDS
         try:
-            with transaction(self.db):
+            with transaction(self.db), search.deferred(self.db):
                 for record in self.pending:
                     taken.append(record)
                     _import_one(self.db, None, record, self.policy, self.report)

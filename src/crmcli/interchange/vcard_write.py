@@ -11,8 +11,7 @@ Writing (`write_card`)
     company's card or a name that is an email address). REV is written as given, never bumped here.
     Every line is then made valid for the version written (`vcard_conform`: escaping, one N, no
     4.0-only parameters in 3.0, inline data). vobject serialises: CRLF line ends, escaping,
-    folding at 75 octets (a line vobject leaves longer, see `_fold_overlong`, is folded here),
-    VERSION first.
+    VERSION first; lines are folded here, at 75 octets (`_folded`).
 """
 
 from __future__ import annotations
@@ -41,7 +40,6 @@ from crmcli.interchange.vcard_fields import (
     ParsedCard,
     Photo,
 )
-from crmcli.interchange.vcard_lines import content_line
 from crmcli.interchange.vcard_read import ReadCard, read_card
 from crmcli.interchange.vcard_split import iter_raw_cards
 from crmcli.models import Contact, Detail, ImportantDate, PartialDate
@@ -50,6 +48,7 @@ if TYPE_CHECKING:
     from vobject.base import ContentLine
 
 _FOLD_OCTETS = 75
+_SORT_FIRST = ("version", "prodid", "uid")  # vobject's VCard3_0.sortFirst
 
 
 def write_card(card: ParsedCard, version: str = "3.0") -> str:
@@ -286,32 +285,40 @@ def _line_from_text(text: str) -> ContentLine:
 
 
 def _serialise(lines: list[ContentLine], version: str) -> str:
-    from vobject.base import Component
-    from vobject.vcard import VCard3_0
-
-    card = Component("VCARD")
-    card.add(_line("VERSION", version))
+    """The card as vobject writes a vCard: VERSION, PRODID and UID first, then the other
+    properties by name, each name's lines in their order; without building vobject's objects
+    for it (which cost more than the rest of writing a card)."""
+    by_name: dict[str, list[str]] = {"version": [f"VERSION:{version}"]}
     for line in lines:
-        card.add(content_line(line))
-    # Only now: add() on a component with a behaviour re-decodes raw lines, cutting them at commas.
-    card.behavior = VCard3_0
-    physical_lines = card.serialize(validate=False).split("\r\n")
-    return "\r\n".join(_fold_overlong(line) for line in physical_lines)
+        by_name.setdefault(line.name.lower(), []).append(_line_text(line))
+    first = [name for name in _SORT_FIRST if name in by_name]
+    names = first + sorted(name for name in by_name if name not in first)
+    texts = ["BEGIN:VCARD", *(text for name in names for text in by_name[name]), "END:VCARD", ""]
+    return "\r\n".join(_folded(text) for text in texts)
 
 
-def _fold_overlong(line: str) -> str:
-    """Fold a line that vobject left longer than 75 octets, as vobject folds the others.
+def _line_text(line: ContentLine) -> str:
+    """One property as vobject's ``defaultSerialize`` writes an encoded line, unfolded."""
+    from vobject.base import dquoteEscape
 
-    vobject 0.9.9 decides whether to fold by counting characters, so a line of fewer than 75
-    characters but more than 75 UTF-8 octets (Japanese text, say) is written whole.
-    """
-    if len(line.encode("utf-8")) <= _FOLD_OCTETS:
+    group = f"{line.group}." if line.group is not None else ""
+    params = "".join(f";{key}={','.join(dquoteEscape(value) for value in line.params[key])}"
+                     for key in sorted(line.params))
+    return f"{group}{line.name.upper()}{params}:{line.value}"
+
+
+def _folded(line: str) -> str:
+    """A line folded within 75 octets, never inside a character. (vobject 0.9.9 folds by
+    counting characters, so it leaves a short line of Japanese text longer than 75 octets, and
+    it folds a character at a time: a photo's line cost more than the rest of the card.)"""
+    data = line.encode("utf-8")
+    if len(data) <= _FOLD_OCTETS:
         return line
-    pieces, piece, size = [], "", 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > _FOLD_OCTETS:
-            pieces.append(piece)
-            piece, size = " ", 1
-        piece, size = piece + char, size + width
-    return "\r\n".join([*pieces, piece])
+    pieces, start, room = [], 0, _FOLD_OCTETS
+    while start < len(data):
+        end = min(start + room, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # a character's continuation
+            end -= 1
+        pieces.append(data[start:end].decode("utf-8"))
+        start, room = end, _FOLD_OCTETS - 1  # a continuation line starts with a space
+    return "\r\n ".join(pieces)

@@ -47,7 +47,7 @@ def fresh(db_path: Path):
 
 def line(label: str, run: Run, extra: str = "") -> None:
     print(f"{label:<34} wall {run.wall:7.2f} s  cpu {run.cpu:7.2f} s  "
-          f"peak {run.peak_mb:6.1f} MB  {extra}", flush=True)
+          f"peak RSS {run.peak_mb:6.1f} MB (PSS {run.peak_pss_mb:5.1f})  {extra}", flush=True)
 
 
 def ratio_verdict(name: str, run: Run, base: Run, limit: float) -> tuple[str, bool]:
@@ -84,7 +84,8 @@ def main() -> int:
         line("crm import", imported, text)
     else:
         line("crm import", imported)
-    print(f"{'':34} peak {verdict(memory_ok)} (<= {PEAK_MB} MB)")
+    print(f"{'':34} peak RSS of the tree {verdict(memory_ok)} (<= {PEAK_MB} MB; PSS counts "
+          "the pages the parsing worker shares with its parent once)")
     again_db = work / "again.db"
     reimport = medians(repeat([*CRM, "import", str(source)], options.runs,
                               environment(again_db),

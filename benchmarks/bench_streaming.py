@@ -61,7 +61,8 @@ def memory(count: int, runs: int, only: list[str], warm_up: bool) -> bool:
         ok = result.peak_mb <= PEAK_MB
         passed &= ok
         print(f"crm {label:<42} wall {result.wall:7.2f} s  cpu {result.cpu:7.2f} s  "
-              f"peak {result.peak_mb:5.1f} MB  {verdict(ok)} (<= {PEAK_MB} MB)", flush=True)
+              f"peak RSS {result.peak_mb:5.1f} MB (PSS {result.peak_pss_mb:5.1f})  "
+              f"{verdict(ok)} (<= {PEAK_MB} MB)", flush=True)
     return passed
 
 

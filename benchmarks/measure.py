@@ -19,7 +19,9 @@ SAMPLE_SECONDS = 0.01
 class Run:
     wall: float  # seconds
     cpu: float  # user + system seconds of the whole tree
-    peak_mb: float  # peak of the summed resident memory of the tree
+    peak_mb: float  # peak of the summed resident memory (RSS) of the tree
+    peak_pss_mb: float = 0.0  # the same in proportional set size: pages a worker shares
+    # with its parent after fork counted once, not once per process
 
 
 def measure(argv: list[str], env: dict | None = None, stdin=None, stdout=subprocess.DEVNULL
@@ -40,7 +42,7 @@ def measure(argv: list[str], env: dict | None = None, stdin=None, stdout=subproc
                          f"{stderr.decode(errors='replace')[-500:]}")
     cpu = (after.children_user - before.children_user
            + after.children_system - before.children_system)
-    return Run(wall, cpu, sampler.peak_kb / 1024)
+    return Run(wall, cpu, sampler.peak_kb / 1024, sampler.peak_pss_kb / 1024)
 
 
 def repeat(argv: list[str], runs: int, env: dict | None = None, prepare=None, stdin_path=None,
@@ -63,7 +65,7 @@ def repeat(argv: list[str], runs: int, env: dict | None = None, prepare=None, st
 
 def medians(runs: list[Run]) -> Run:
     return Run(statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs),
-               max(r.peak_mb for r in runs))
+               max(r.peak_mb for r in runs), max(r.peak_pss_mb for r in runs))
 
 
 def verdict(ok: bool) -> str:
@@ -77,11 +79,13 @@ class _TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.root = root
         self.peak_kb = 0
+        self.peak_pss_kb = 0
         self._done = threading.Event()
 
     def run(self) -> None:
         while not self._done.is_set():
-            self.peak_kb = max(self.peak_kb, _tree_rss_kb(self.root))
+            rss, pss = _tree_memory_kb(self.root)
+            self.peak_kb, self.peak_pss_kb = max(self.peak_kb, rss), max(self.peak_pss_kb, pss)
             self._done.wait(SAMPLE_SECONDS)
 
     def stop(self) -> None:
@@ -89,17 +93,22 @@ class _TreeSampler(threading.Thread):
         self.join()
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Summed VmRSS of ``root`` and its descendants (found through /proc/PID/task/*/children)."""
-    total, stack = 0, [root]
+def _tree_memory_kb(root: int) -> tuple[int, int]:
+    """Summed RSS and PSS of ``root`` and its descendants (found through
+    /proc/PID/task/*/children)."""
+    rss = pss = 0
+    stack = [root]
     while stack:
         pid = stack.pop()
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
             for task in Path(f"/proc/{pid}/task").iterdir():
                 stack += [int(child) for child in (task / "children").read_text().split()]
         except OSError:
             continue
-        total += next((int(line.split()[1]) for line in status.splitlines()
-                       if line.startswith("VmRSS:")), 0)
-    return total
+        for line in rollup.splitlines():
+            if line.startswith("Rss:"):
+                rss += int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss += int(line.split()[1])
+    return rss, pss

@@ -257,7 +257,8 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
                                                  incoming)
         conflicts = warnings + [f"contact {existing.id}: {conflict}" for conflict in conflicts]
     combined.fields = existing.fields
-    changed = contact_rules.validate(combined, region) != contact_rules.validate(existing, region)
+    changed = combined != existing and (  # validating both is the cost of a re-import
+        contact_rules.validate(combined, region) != contact_rules.validate(existing, region))
     if changed:
         _check_unchanged_since_export(existing, incoming)
         contacts.update(db, combined, region)

@@ -329,6 +329,23 @@ def test_ordered_map_matches_map_whatever_the_batch():
     assert list(ordered_map(abs, iter(items[:5]), batch=7)) == items[:5]
 
 
+def test_a_process_pinned_to_one_core_maps_in_itself(monkeypatch):
+    """``taskset -c 0 crm import`` (one usable core) starts no parsing worker."""
+    import os
+
+    from crmcli.interchange.parallel_map import ordered_map
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert set(ordered_map(_pid, range(1000), batch=7)) == {os.getpid()}
+
+
+def _pid(_item: int) -> int:
+    import os
+
+    return os.getpid()
+
+
 def test_json_from_another_book_matches_by_uid_not_by_id(crm, tmp_path):
     crm.add("Xavier")
     crm.add("Yasmin")

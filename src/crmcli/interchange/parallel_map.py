@@ -35,8 +35,9 @@ def ordered_map(function: Callable[[Item], Result], items: Iterable[Item],
     """
     items = iter(items)
     first = list(islice(items, batch))
-    workers = min(4, (os.cpu_count() or 1) - spare_cores)
-    if len(first) < batch or workers < 1 or (os.cpu_count() or 1) < 2:
+    cores = usable_cores()
+    workers = min(4, cores - spare_cores)
+    if len(first) < batch or workers < 1 or cores < 2:
         yield from map(function, first)
         yield from map(function, items)
         return
@@ -53,6 +54,13 @@ def ordered_map(function: Callable[[Item], Result], items: Iterable[Item],
             yield from pending.popleft().result()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (``taskset -c 0 crm import`` gets one: no worker)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _run_batch(function: Callable[[Item], Result], chunk: list[Item]) -> list[Result]:

@@ -70,10 +70,13 @@ def create(db: Connection, contact: Contact, notes: Iterable[str] = (),
         )
         created = replace(contact, id=cursor.lastrowid, uid=uid, company_id=company_id,
                           created_at=now, updated_at=now, deleted_at=None, version=1)
-        _write_details(db, created, region)
-        _write_tags(db, created)
-        important_dates.write(db, created)
-        personal.write(db, created)
+        _write_details(db, created, region, fresh=True)
+        db.executemany("INSERT INTO contact_tags (contact_id, tag) VALUES (?, ?)",
+                       [(created.id, tag) for tag in sorted(set(created.tags))])
+        if created.anniversary or created.dates:  # a new contact has nothing to compare with
+            important_dates.write(db, created)
+        if created.how_we_met or created.met_on or created.interests:
+            personal.write(db, created)
         written = add_note_rows(db, created.id, notes)
         search_index.add(db, created, (note.body for note in written))
     return created
@@ -125,18 +128,20 @@ def _date_text(date: PartialDate | None) -> str | None:
     return str(date) if date else None
 
 
-def _write_details(db: Connection, contact: Contact, region: str | None) -> bool:
+def _write_details(db: Connection, contact: Contact, region: str | None, fresh: bool = False
+                   ) -> bool:
     """Make the contact's stored details those of ``contact``: a row equal in kind, label,
     value and position stays, the others are deleted or inserted. A value already stored
     keeps its matching form, so that retagging a contact does not re-read its phone numbers.
-    Whether anything changed."""
+    Whether anything changed. A ``fresh`` contact (just inserted) has none stored."""
     wanted = [(kind, detail.label, detail.value, position)
               for kind, attribute in DETAIL_KINDS.items()
               for position, detail in enumerate(getattr(contact, attribute))]
-    stored = {(kind, label, value, position): (row_id, norm)
-              for row_id, kind, label, value, norm, position in db.execute(
-                  "SELECT id, kind, label, value, norm, position FROM contact_details"
-                  " WHERE contact_id = ?", [contact.id])}
+    stored = {} if fresh else {
+        (kind, label, value, position): (row_id, norm)
+        for row_id, kind, label, value, norm, position in db.execute(
+            "SELECT id, kind, label, value, norm, position FROM contact_details"
+            " WHERE contact_id = ?", [contact.id])}
     keep = set(wanted)
     gone = [row_id for key, (row_id, _) in stored.items() if key not in keep]
     norms = {(key[0], key[2]): norm for key, (_, norm) in stored.items()}

@@ -16,7 +16,7 @@ NOW = "2026-11-25T10:00:00+00:00"
 COPIES = 1500  # rows added to each table per step
 LISTINGS = [["deal", "list", "--status", "all"], ["activity", "--limit", "1000000"],
             ["followups", "list", "--done"], ["notes", "list", "--limit", "1000000"],
-            ["notes", "search", "pilot"], ["journal", "-n", "1000000"]]
+            ["notes", "search", "pilot"], ["journal", "-n", "1000000"], ["due", "--all"]]
 
 
 def _copy_rows(path, table: str, copies: int) -> None:

@@ -12,6 +12,7 @@ interaction, or when the contact was added if there was none.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -85,22 +86,45 @@ def build(db: Connection, now: dt.datetime, config: Config, within_days: int | N
           ) -> Agenda:
     """The agenda at ``now``; ``within_days`` None lists every open follow-up ahead (birthdays
     then cover the coming week)."""
-    zone, today = now.tzinfo, now.date()
-    window = 7 if within_days is None else within_days
-    end = None if within_days is None else today + dt.timedelta(days=window + 1)
-    agenda = Agenda(now, window)
-    held = meetings.held(db, now)  # ended, logged by the next import: not overdue
+    agenda = _without_follow_ups(db, now, config, within_days)
+    for section, item in _follow_ups(db, agenda, within_days):
+        getattr(agenda, section).append(item)
+    return agenda
+
+
+def stream_records(db: Connection, now: dt.datetime, config: Config,
+                   within_days: int | None, sections: tuple[str, ...]) -> Iterator[dict]:
+    """:func:`records` of the agenda :func:`build` makes, the follow-ups written as SQLite
+    reads them (soonest first, so overdue, today's and upcoming ones come in turn): memory
+    stays flat however many there are."""
+    agenda = _without_follow_ups(db, now, config, within_days)
+    follow_ups = (_follow_up_row(section, item, agenda.now)
+                  for section, item in _follow_ups(db, agenda, within_days))
+    rows = itertools.chain(_case_rows(agenda), follow_ups, _other_rows(agenda))
+    return (row for row in rows if row["section"] in sections)
+
+
+def _without_follow_ups(db: Connection, now: dt.datetime, config: Config,
+                        within_days: int | None) -> Agenda:
+    today = now.date()
+    agenda = Agenda(now, 7 if within_days is None else within_days)
+    agenda.keep_in_touch = keep_in_touch(db, now, tag_cadences(config))
+    agenda.birthdays = occasions(db, today, today + dt.timedelta(days=agenda.within_days))
+    agenda.cases = overdue_cases(db, now)
+    return agenda
+
+
+def _follow_ups(db: Connection, agenda: Agenda, within_days: int | None
+                ) -> Iterator[tuple[str, Entry]]:
+    """(section, follow-up) of the open follow-ups the agenda shows, soonest first."""
+    zone, today = agenda.now.tzinfo, agenda.now.date()
+    end = None if within_days is None else today + dt.timedelta(days=agenda.within_days + 1)
+    held = meetings.held(db, agenda.now)  # ended, logged by the next import: not overdue
     for item in open_entries(db, zone, end):
         if item.followup.id in held:
             continue
         day = due_date(item.followup, zone)
-        section = agenda.overdue if day < today else agenda.today if day == today else (
-            agenda.upcoming)
-        section.append(item)
-    agenda.keep_in_touch = keep_in_touch(db, now, tag_cadences(config))
-    agenda.birthdays = occasions(db, today, today + dt.timedelta(days=window))
-    agenda.cases = overdue_cases(db, now)
-    return agenda
+        yield ("overdue" if day < today else "today" if day == today else "upcoming"), item
 
 
 def _utc(day: dt.date, zone: dt.tzinfo) -> str:
@@ -244,20 +268,33 @@ def records(agenda: Agenda, sections: tuple[str, ...] | None = None) -> Iterator
 
 
 def _rows(agenda: Agenda) -> Iterator[dict]:
-    now, zone = agenda.now, agenda.now.tzinfo
+    yield from _case_rows(agenda)
+    for section in FOLLOW_UP_SECTIONS:
+        for item in getattr(agenda, section):
+            yield _follow_up_row(section, item, agenda.now)
+    yield from _other_rows(agenda)
+
+
+def _case_rows(agenda: Agenda) -> Iterator[dict]:
+    zone = agenda.now.tzinfo
     for case in agenda.cases:
         yield _row("cases", "case", case.contact_id, case.contact, case.company,
                    parse_stamp(case.due_at).astimezone(zone).isoformat(timespec="minutes"),
                    case.title, id=case.id,
                    due_at=case.due_at)
-    for section in FOLLOW_UP_SECTIONS:
-        for item in getattr(agenda, section):
-            followup = item.followup
-            yield _row(section, "follow_up", followup.contact_id, item.contact_name,
-                       item.company, local_due_text(followup, zone),
-                       followup.body or "follow up", id=followup.id,
-                       deal_id=followup.deal_id, deal=item.deal_title, rule=followup.rule,
-                       due_at=followup.due if followup.has_time else None)
+
+
+def _follow_up_row(section: str, item: Entry, now: dt.datetime) -> dict:
+    followup = item.followup
+    return _row(section, "follow_up", followup.contact_id, item.contact_name, item.company,
+                local_due_text(followup, now.tzinfo), followup.body or "follow up",
+                id=followup.id, deal_id=followup.deal_id, deal=item.deal_title,
+                rule=followup.rule, due_at=followup.due if followup.has_time else None)
+
+
+def _other_rows(agenda: Agenda) -> Iterator[dict]:
+    """Keep-in-touch and birthday rows."""
+    now, zone = agenda.now, agenda.now.tzinfo
     for touch in agenda.keep_in_touch:
         yield _row("keep_in_touch", "keep_in_touch", touch.contact_id, touch.contact_name,
                    touch.company, touch.due_on(zone).isoformat(), touch_text(touch, now),

@@ -14,6 +14,7 @@ remembers what ``crm remind`` has sent.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -295,17 +296,20 @@ def entries(db: Connection, contact_ids: list[int] | None = None, include_done: 
 
 
 def open_entries(db: Connection, zone: dt.tzinfo, before: dt.date | None = None
-                 ) -> list[Entry]:
+                 ) -> Iterator[Entry]:
     """Open follow-ups of live contacts due before the day ``before`` in ``zone`` (or all),
-    soonest first."""
+    soonest first, one at a time: the all-day and the timed ones are each read in due order,
+    which is their order in ``zone`` too, and merged as they come."""
     bound, params = "", {}
     if before is not None:
         start = dt.datetime.combine(before, dt.time(), tzinfo=zone)
         bound = (" AND ((f.has_time = 0 AND f.due < :day)"
                  " OR (f.has_time = 1 AND f.due < :instant))")
         params = {"day": before.isoformat(), "instant": stamp(start)}
-    rows = db.execute(f"{_SELECT} WHERE {_OPEN}{bound} ORDER BY f.due, f.id", params)
-    return sorted((_entry(row) for row in rows), key=lambda e: sort_key(e.followup, zone))
+    all_day, timed = (map(_entry, db.execute(
+        f"{_SELECT} WHERE {_OPEN} AND f.has_time {kind}{bound} ORDER BY f.due, f.id", params))
+        for kind in ("= 0", "!= 0"))
+    return heapq.merge(all_day, timed, key=lambda e: sort_key(e.followup, zone))
 
 
 def upcoming_for_contact(db: Connection, contact_id: int, limit: int = 5) -> list[Entry]:

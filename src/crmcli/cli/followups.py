@@ -133,15 +133,16 @@ def due(
 
     current = state()
     now = current.now
-    found = agenda_module.build(current.db, now, current.config,
-                                None if all_ else parse_days(within))
+    days = None if all_ else parse_days(within)
     sections = ("cases", "overdue") if overdue else agenda_module.SECTIONS
     from crmcli.views.followups import agenda_view
 
     if not out(format_, as_json, as_csv).records(
-            agenda_module.records(found, sections), AGENDA_COLUMNS,
-            view=lambda: agenda_view(found, sections)):
-        info("nothing overdue" if overdue else f"nothing due in the next {found.within_days} days")
+            agenda_module.stream_records(current.db, now, current.config, days, sections),
+            AGENDA_COLUMNS, view=lambda: agenda_view(
+                agenda_module.build(current.db, now, current.config, days), sections)):
+        window = 7 if days is None else days
+        info("nothing overdue" if overdue else f"nothing due in the next {window} days")
 
 
 @app.command(epilog="Examples:\n\n  crm done 12\n\n  crm done 12 14 15\n\n"

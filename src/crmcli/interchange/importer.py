@@ -81,13 +81,14 @@ class ImportReport:
     def mark(self, policy: _Policy) -> tuple:
         """Where the report (and the relationships waiting to be linked) stand now."""
         return (self.created, self.updated, self.unchanged, self.skipped, self.failed,
-                len(self.messages), len(policy.related))
+                len(self.messages), len(self.job_changes), len(policy.related))
 
     def rewind(self, mark: tuple, policy: _Policy) -> None:
         """Forget what was reported since ``mark`` (its batch was rolled back)."""
         (self.created, self.updated, self.unchanged, self.skipped, self.failed, messages,
-         related) = mark
+         job_changes, related) = mark
         del self.messages[messages:]
+        del self.job_changes[job_changes:]
         del policy.related[related:]
 
 

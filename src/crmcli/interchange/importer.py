@@ -450,7 +450,7 @@ def _as_loaded(db: Connection, created: Contact) -> Contact:
         "SELECT c.version, co.name FROM contacts c LEFT JOIN companies co"
         " ON co.id = c.company_id WHERE c.id = ?", [created.id]).fetchone()
     return replace(created, tags=sorted(set(created.tags)), company=company, version=version,
-                   last_contacted_at=None, no_mail=False)
+                   last_contacted_at=None, no_mail=False, gifts=[])  # gifts: not loaded
 
 
 def _combine_card(db: Connection, contact_id: int, record: Incoming) -> bool:

@@ -108,6 +108,7 @@ def book(tmp_path_factory) -> Book:
     made.ok("add", "Bo Chen", "--company", "Atlântico Foods", "--tag", "customer",
             "--birthday", "1990-11-25")
     made.ok("date", "add", "bo", "wedding", "2015-11-25")
+    made.ok("date", "add", "bo", "birthday party", "2015-11-25")
     made.ok("relate", "ana", "spouse", "Rui Lima")
     made.ok("relate", "ana", "manager", "bo")
     made.ok("gift", "ana", "A sailing book")
@@ -190,7 +191,7 @@ def test_private_fields_and_the_personal_section_are_withheld(reader, everything
     assert [(row["section"], row["text"]) for row in due] == [
         ("upcoming", "Send the pilot contract"), ("birthdays", "birthday (turns 36)")]
     assert sorted(row["kind"] for row in everything.data("list_due", within_days=7)["due"]) \
-        == ["anniversary", "birthday", "follow_up", "wedding"]  # withheld: the last two
+        == ["anniversary", "birthday", "birthday party", "follow_up", "wedding"]  # 2 shown
     queue = [row["why"] for row in reader.data("call_queue")["queue"]
              if row["kind"] == "occasion"]
     assert queue == ["today: birthday (turns 36)"]

@@ -42,6 +42,7 @@ class QueueItem:
     unranked: tuple[str, ...]
     due: str  # ISO 8601: when it became due (a day or an instant)
     score: float = 0.0
+    occasion: str | None = None  # an occasion's kind: birthday, anniversary or a date's label
 
 
 def call_queue(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipeline,
@@ -239,11 +240,15 @@ def _occasions(db: Connection, now: dt.datetime, people: dict[int, Health],
                selected: set[int] | None) -> list[QueueItem]:
     from crmcli.agenda import occasion_text, occasions
 
-    today = now.date()
-    return [_item("occasion", o.contact_id, people.get(o.contact_id),
-                  [f"today: {occasion_text(o)}"], f"crm log {o.contact_id} -t call", 1,
-                  _iso(today, now.tzinfo), who=(o.contact_id, o.contact_name, o.company))
-            for o in occasions(db, today, today) if selected is None or o.contact_id in selected]
+    today, found = now.date(), []
+    for o in occasions(db, today, today):
+        if selected is None or o.contact_id in selected:
+            item = _item("occasion", o.contact_id, people.get(o.contact_id),
+                         [f"today: {occasion_text(o)}"], f"crm log {o.contact_id} -t call", 1,
+                         _iso(today, now.tzinfo), who=(o.contact_id, o.contact_name, o.company))
+            item.occasion = o.kind
+            found.append(item)
+    return found
 
 
 def item_record(item: QueueItem, rank: int, currency: str) -> dict:
@@ -251,7 +256,7 @@ def item_record(item: QueueItem, rank: int, currency: str) -> dict:
     return {"rank": rank, "kind": item.kind, "id": item.id, "contact_id": item.contact_id,
             "contact": item.contact, "company": item.company, "why": "; ".join(item.reasons),
             "command": item.command, "urgency_days": item.urgency_days,
-            "score": round(item.score, 2), "due": item.due,
+            "score": round(item.score, 2), "due": item.due, "occasion": item.occasion,
             "value_at_stake": money.to_json(item.value_minor, currency),
             "unranked_currencies": list(item.unranked)}
 

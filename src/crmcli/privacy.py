@@ -65,9 +65,8 @@ class Withholding:
 
     def queue_item(self, row: dict) -> bool:
         """Whether an item of ``crm next`` may be shown (of today's occasions, birthdays
-        only: its reason is ``today: birthday (turns 47)``, ``today: wedding (3 years)``)."""
-        return (self.show_all or row["kind"] != "occasion"
-                or row["why"].startswith("today: birthday"))
+        only)."""
+        return self.show_all or row["kind"] != "occasion" or row["occasion"] in WORKING_OCCASIONS
 
 
 def _public(values: dict, private: frozenset[str]) -> dict:

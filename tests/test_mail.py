@@ -7,6 +7,7 @@ import contextlib
 import mailbox
 import os
 import sqlite3
+import sys
 from email.message import EmailMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -351,3 +352,19 @@ def test_an_address_with_a_non_ascii_local_part_matches_its_contact(book, form):
     assert (b"=?utf-8?" in raw.split(b"\n")[0]) == (form == "encoded words")
     book.ok("log-mail", input=raw)
     assert [(e[0], e[1]) for e in emails(book)] == [("Óscar Silva", "in")]
+
+
+def test_import_mail_prints_only_what_the_pre_hooks_kept(book, tmp_path):
+    hooks = tmp_path / "config" / "crmcli" / "hooks"
+    hooks.mkdir(parents=True, exist_ok=True)
+    refuse_bo = hooks / "pre-modify"
+    refuse_bo.write_text(f"#!{sys.executable}\nimport json, sys\n"
+                         "for number, line in enumerate(sys.stdin, 1):\n"
+                         "    if json.loads(line)['after']['name'] == 'Bo Chen':\n"
+                         "        print(number, 'not Bo')\n")
+    refuse_bo.chmod(0o755)
+    inbox = maildir(tmp_path / "inbox", message(sender=ME, to=ANA, cc=BO))
+    result = book.ok("import-mail", inbox, "--json")
+    assert [record["contact"] for record in result.json()] == ["Ana Lima"]
+    assert [contact for contact, *_ in emails(book)] == ["Ana Lima"]
+    assert "logged 1 email(s)" in result.stderr

@@ -118,9 +118,26 @@ def capture(db: Connection, raws: Iterable[Raw], settings: Settings, now: dt.dat
         if progress:
             progress(report.messages)
         if batch.due():
-            yield from batch.commit()
+            yield from _committed(db, batch, report)
             let_writers_in()
-    yield from batch.commit()
+    yield from _committed(db, batch, report)
+
+
+def _committed(db: Connection, batch: _Batch, report: Report) -> list[Logged]:
+    """Commit the batch; what it logged, less the interactions a pre- hook refused (the
+    hooks run as the transaction ends and leave those out of the commit)."""
+    ready = batch.commit()
+    if batch.dry_run or not ready:
+        return ready
+    kept: set[tuple] = set()
+    for start in range(0, len(ready), 500):
+        ids = [item.id for item in ready[start:start + 500]]
+        kept.update(tuple(row) for row in db.execute(
+            "SELECT id, contact_id, message_id FROM interactions WHERE id IN "
+            f"({', '.join('?' * len(ids))})", ids))
+    kept &= {(item.id, item.contact_id, item.message_id) for item in ready}
+    report.logged -= len(ready) - len(kept)
+    return [item for item in ready if (item.id, item.contact_id, item.message_id) in kept]
 
 
 def _one(db: Connection, raw: Raw, settings: Settings, now: dt.datetime, since: str | None,

@@ -324,3 +324,13 @@ def test_tag_cadence_stands_in_for_the_rhythm(crm, book, tmp_path):
     items = crm.ok("next", "Nell", "--json", env=NOW).json()
     assert [(i["why"], i["urgency_days"], i["score"]) for i in items] == [
         ("keep in touch every 1 day: last contact 3 days ago", 2, 2.0)]
+
+
+def test_a_won_deal_of_a_forgotten_contact_is_no_customer(crm):
+    ana, bo = add(crm, "Ana Lima"), add(crm, "Bo Chen")
+    won(crm, ana, "100", "EUR", 10)
+    won(crm, bo, "50", "EUR", 10)
+    crm.ok("forget", str(bo), "--yes", env=NOW)
+    customers = crm.ok("report", "customers", "--json", env=NOW).json()
+    assert [customer["name"] for customer in customers] == ["Ana Lima"]
+    assert crm.ok("next", "--json", env=NOW).json() == []

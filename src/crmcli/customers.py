@@ -78,7 +78,8 @@ def customers(db: Connection, now: dt.datetime, settings: Settings, by: str = "c
                           live="co.deleted_at IS NULL", where=where)
     else:
         sql = _WON.format(key="d.contact_id", name="c.name", join="",
-                          live="c.deleted_at IS NULL", where=where)
+                          live="d.contact_id IS NOT NULL AND c.deleted_at IS NULL",
+                          where=where)
     found: dict[int, Customer] = {}
     zone = now.tzinfo
     for key_id, name, currency, amount, closed_at in db.execute(sql, params):

@@ -146,6 +146,8 @@ def test_respond_within_by_priority(book, tmp_path, monkeypatch):
                              "lists them)\n"),
     (["case", "resolve", "x1"], "crm: error: 'x1' is not a case id (a number: crm case list "
                                 "shows them)\n"),
+    (["case", "show", "\u00b2"], "crm: error: '\u00b2' is not a case id (a number: crm case "
+                                  "list shows them)\n"),
     (["case", "resolve", "2"], "crm: error: case 2 is closed; 'crm case reopen 2' first\n"),
     (["case", "open", "ana", "Late", "--due", "yesterday"],
      "crm: error: the promise 2026-11-22 23:59 is in the past; a case is due after it is "
@@ -169,7 +171,8 @@ def test_bad_input_is_one_line_and_changes_nothing(book, args, message):
     book.ok("case", "close", "2", env=at(MON))
     before = book.ok("dump").stdout
     result = book(*args, env=at(MON))
-    assert (result.exit_code, result.stderr) == (3 if args[2] in ("42", "x1") else 1, message)
+    assert (result.exit_code, result.stderr) == (3 if args[2] in ("42", "x1", "\u00b2") else 1,
+                                                  message)
     assert book.ok("dump").stdout == before
 
 

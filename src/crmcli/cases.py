@@ -173,7 +173,7 @@ def get(db: Connection, case_id: int, now: dt.datetime) -> Case:
 def resolve(db: Connection, ref: str, now: dt.datetime) -> Case:
     """A case named by its id (``12`` or ``#12``)."""
     text = ref.strip().removeprefix("#")
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise NotFound(f"{ref[:40]!r} is not a case id (a number: crm case list shows them)")
     return get(db, int(text), now)
 

@@ -223,3 +223,16 @@ def test_forgetting_a_person_forgets_their_cases_and_their_histories(book, db_pa
             ("case_events", 1), ("cases", 1)]  # Bo's case, opened
     assert [c["title"] for c in book.ok("case", "list", "--status", "all", "--json",
                                         env=at(MON)).json()] == ["Wrong invoice"]
+
+
+def test_a_case_closed_after_its_resolution_is_done_on_the_phone(book, db_path):
+    from crmcli.sync.cases import Cases
+
+    book.ok("case", "open", "ana", "Late delivery", env=at(MON))
+    book.ok("case", "resolve", "1", "Sent by courier", env=at(MON))
+    book.ok("case", "close", "1", env=at(MON))
+    book.ok("case", "open", "bo", "Wrong invoice", env=at(MON))
+    book.ok("case", "close", "2", env=at(MON))
+    with sqlite3.connect(db_path) as conn:
+        assert [Cases().props(conn, case_id)["status"] for case_id in (1, 2)] == [
+            "COMPLETED", "CANCELLED"]

@@ -54,7 +54,9 @@ class Cases(Adapter):
 
     def props(self, db: Connection, row_id: int) -> Props:
         row = db.execute(_ROW, [row_id]).fetchone()
-        return {"title": row[0], "status": _STATUS[row[1]], "due": _due(row),
+        resolved_and_closed = row[1] == "closed" and row[7] is not None
+        return {"title": row[0], "status": "COMPLETED" if resolved_and_closed else _STATUS[row[1]],
+                "due": _due(row),
                 "priority": PRIORITY[row[2]], "contact": row[8]}
 
     # ------------------------------------------------------------------ reading a task

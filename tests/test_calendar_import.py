@@ -208,6 +208,11 @@ def test_since_and_until_bound_the_window(book):
     usage = crm("import-calendar", str(path), "--since", "2026-12-01", "--until", "2026-11-01",
                 env=NOW)
     assert usage.exit_code == 2
+    assert "--since 2026-12-01, --until 2026-11-01" in usage.stderr
+    later = crm("import-calendar", str(path), "--since", "2027-06-01", env=NOW)
+    assert later.exit_code == 2
+    assert "--since 2027-06-01, --until" in later.stderr  # the default, not "None"
+    assert "None" not in later.stderr
 
 
 @pytest.mark.parametrize(("content", "message"), [

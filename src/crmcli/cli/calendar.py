@@ -74,7 +74,8 @@ def _window(since: str | None, until: str | None, now: dt.datetime, date_order: 
     first = dt.datetime.combine(first.date(), dt.time(), tzinfo=now.tzinfo)
     last = dt.datetime.combine(last.date() + dt.timedelta(days=1), dt.time(), tzinfo=now.tzinfo)
     if last <= first:
-        raise UsageError(f"--until {until} is before --since {since}")
+        raise UsageError(f"the window ends before it starts: --since {first.date()}, "
+                         f"--until {(last - dt.timedelta(days=1)).date()}")
     return first, last
 
 

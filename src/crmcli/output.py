@@ -138,10 +138,12 @@ class Output:
     def _write_tsv(self, rows: Iterator[dict], columns: Columns, title) -> int:
         clean = safe if self.terminal else strip_controls
         write, count = sys.stdout.write, 0
-        write("\t".join(key for key, _ in columns) + "\n")
+        keys = [key for key, _ in columns]
+        write("\t".join(keys) + "\n")
         for record in rows:
-            write("\t".join(clean(cell(record.get(key)).translate(_TSV_ESCAPES))
-                             for key, _ in columns) + "\n")
+            # Cells are escaped first, so cleaning the joined line cleans each cell alike.
+            write(clean("\t".join([cell(record.get(key)).translate(_TSV_ESCAPES)
+                                    for key in keys])) + "\n")
             count += 1
         sys.stdout.flush()
         return count

@@ -73,6 +73,8 @@ def _json_escape(match: re.Match) -> str:
 
 def cell(value: object) -> str:
     """One value as flat text: lists joined with ', ', labelled details as their values."""
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

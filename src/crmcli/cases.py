@@ -251,12 +251,6 @@ def overdue(db: Connection, now: dt.datetime, limit: int | None = None,
                                       company_id=company_id), now, limit))
 
 
-def count_overdue(db: Connection, now: dt.datetime) -> int:
-    return db.execute(f"SELECT count(*) FROM cases k LEFT JOIN contacts c ON c.id = k.contact_id"
-                      f" WHERE k.status IN ('open', 'waiting') AND (k.contact_id IS NULL"
-                      f" OR c.deleted_at IS NULL) AND {overdue_sql(now)}").fetchone()[0]
-
-
 def history(db: Connection, case_id: int) -> list[Event]:
     return [Event(*row) for row in db.execute(
         "SELECT id, case_id, at, kind, body FROM case_events WHERE case_id = ?"

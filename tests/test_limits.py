@@ -3,6 +3,7 @@ field are capped (crmcli.limits), and what is past a cap is reported, in linear 
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import textwrap
 import time
@@ -134,3 +135,25 @@ def test_a_huge_saved_form_is_refused_before_it_is_read(crm, tmp_path):
     result = crm("edit", "ana", env=env)
     assert result.exit_code == 1
     assert f"more than the {MAX_FORM_BYTES:,} it may hold" in result.stderr
+
+
+
+@pytest.mark.parametrize(("args", "what"), [
+    (["note", "ana", "-"], "the note"), (["log", "ana", "-"], "the text"),
+    (["company", "note", "Acme", "-"], "the note"), (["case", "note", "1", "-"], "the entry"),
+    (["case", "resolve", "1", "-"], "the answer"),
+])
+def test_stdin_is_read_no_further_than_the_longest_text(crm, args, what):
+    crm.add("Ana", "--company", "Acme")
+    crm.ok("case", "open", "ana", "Late delivery")
+    endless = subprocess.Popen(["yes"], stdout=subprocess.PIPE)  # stdin that never ends
+    try:
+        result = subprocess.run([sys.executable, "-m", "crmcli", "--db", str(crm.db_path), *args],
+                                stdin=endless.stdout, capture_output=True, text=True, timeout=60)
+    finally:
+        endless.kill()
+        endless.wait()
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == (f"crm: error: {what} is too long: {MAX_TEXT + 1:,} characters, "
+                             f"the limit is {MAX_TEXT:,}\n")
+    assert crm.ok("show", "ana", "--json").json()["notes"] == []

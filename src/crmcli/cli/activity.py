@@ -1,7 +1,6 @@
 """Logged interactions, the timeline and the heatmap."""
 
 import datetime as dt
-import sys
 from typing import Annotated
 
 import typer
@@ -18,6 +17,7 @@ from crmcli.cli.common import (
     moment_ago,
     out,
     state,
+    stdin_text,
 )
 from crmcli.errors import InvalidInput
 from crmcli.models import INTERACTION_KINDS, Interaction
@@ -47,7 +47,7 @@ def log(
 ) -> None:
     """Record an interaction (call, email, meeting...); prints its id."""
     contact = contacts.resolve(state().db, ref)
-    logged = record_interaction(contact.id, kind, sys.stdin.read() if text == "-" else text,
+    logged = record_interaction(contact.id, kind, stdin_text("the text") if text == "-" else text,
                                 at, duration, outcome)
     out().created(logged.id, f"Logged {logged.kind} {logged.id} with {contact.name}")
 

@@ -4,14 +4,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from crmcli import cases
-from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state
+from crmcli.cli.common import (
+    CsvOption,
+    FormatOption,
+    JsonOption,
+    info,
+    out,
+    state,
+    stdin_text,
+)
 from crmcli.errors import InvalidInput
 
 app = typer.Typer()
@@ -186,7 +193,7 @@ def note(ref: CaseId, text: Annotated[str, typer.Argument(
         help="The entry; - reads stdin.")]) -> None:
     """Add an entry to a case's history (the first one is its first response)."""
     case = _case(ref)
-    body = sys.stdin.read() if text == "-" else text
+    body = stdin_text("the entry") if text == "-" else text
     cases.add_note(state().db, case, body, state().now)
     info(f"noted on {_said(case)}")
 
@@ -209,7 +216,7 @@ def resolve(ref: CaseId, text: Annotated[str | None, typer.Argument(
         help="The answer given; - reads stdin.", show_default=False)] = None) -> None:
     """Resolve a case: the customer has their answer."""
     case = _case(ref)
-    body = sys.stdin.read() if text == "-" else text or ""
+    body = stdin_text("the answer") if text == "-" else text or ""
     cases.resolve_case(state().db, case, state().now, body)
     info(f"resolved {_said(case)}")
 

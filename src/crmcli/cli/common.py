@@ -77,6 +77,15 @@ def info(message: str) -> None:
     typer.echo(safe(message), err=True)
 
 
+def stdin_text(what: str) -> str:
+    """A text argument given as ``-``: stdin, read no further than the longest text allowed."""
+    from crmcli.limits import MAX_TEXT, check_text
+
+    text = sys.stdin.read(MAX_TEXT + 1)
+    check_text(what, text, MAX_TEXT)
+    return text
+
+
 def confirm(question: str, yes: bool) -> None:
     """Ask before destroying anything; without a terminal, require --yes."""
     if yes:

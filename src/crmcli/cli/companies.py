@@ -16,6 +16,7 @@ from crmcli.cli.common import (
     info,
     out,
     state,
+    stdin_text,
 )
 from crmcli.errors import InvalidInput
 from crmcli.models import Company, Detail
@@ -239,13 +240,11 @@ def note(ref: CompanyRef,
          text: Annotated[str | None, typer.Argument(
              help="The note; - reads stdin; omitted opens $EDITOR.")] = None) -> None:
     """Write a note about a company; prints its id."""
-    import sys
-
     from crmcli.cli.editor import edit_text
 
     db = state().db
     company = companies.resolve(db, ref)
-    body = sys.stdin.read() if text == "-" else text if text is not None else edit_text("")
+    body = stdin_text("the note") if text == "-" else text if text is not None else edit_text("")
     if not body.strip():
         info("empty note; nothing saved")
         return

@@ -1,6 +1,5 @@
 """``crm note`` and ``crm notes``: write, list, search, edit and delete notes."""
 
-import sys
 from typing import Annotated
 
 import typer
@@ -16,6 +15,7 @@ from crmcli.cli.common import (
     info,
     out,
     state,
+    stdin_text,
 )
 
 app = typer.Typer()
@@ -34,7 +34,7 @@ NoteId = Annotated[int, typer.Argument(help="The note's id (see crm notes).")]
 def _text_from(text: str | None, template: str = "") -> str:
     """The text argument, stdin for ``-``, or $EDITOR when it is missing."""
     if text == "-":
-        return sys.stdin.read()
+        return stdin_text("the note")
     if text is not None:
         return text
     from crmcli.cli.editor import edit_text

@@ -334,3 +334,10 @@ def test_a_won_deal_of_a_forgotten_contact_is_no_customer(crm):
     customers = crm.ok("report", "customers", "--json", env=NOW).json()
     assert [customer["name"] for customer in customers] == ["Ana Lima"]
     assert crm.ok("next", "--json", env=NOW).json() == []
+
+
+def test_a_close_date_passed_yesterday_is_one_day_ago(crm, book):
+    crm.ok("deal", "add", str(book["Gil"]), "Fleet", "--value", "100", "--close", "2026-06-29",
+           env=NOW)
+    items = crm.ok("next", "Gil", "--json", env=NOW).json()
+    assert items[0]["why"] == "Fleet (lead): close date 2026-06-29 passed 1 day ago"

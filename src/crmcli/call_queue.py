@@ -157,7 +157,7 @@ def _contacts(people: list[Health], at_risk: dict, now: dt.datetime, settings: S
         customer = at_risk.get(person.contact_id)
         if customer is not None:
             reasons.append((customer.overdue_days, "customer at risk: last purchase "
-                            f"{customer.days_since_purchase} days ago"))
+                            f"{_days(customer.days_since_purchase)} ago"))
         if not reasons:
             continue
         beyond = max(days for days, _ in reasons)
@@ -207,7 +207,7 @@ def _deals(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipel
         late = (today - dt.date.fromisoformat(close_on)).days if close_on else 0
         reasons, urgency, due = [], 0, None
         if late > 0:
-            reasons.append(f"close date {close_on} passed {late} days ago")
+            reasons.append(f"close date {close_on} passed {_days(late)} ago")
             urgency, due = late, dt.date.fromisoformat(close_on)
         if idle > settings.stale_deal_days:
             reasons.append(f"no activity for {idle} days")

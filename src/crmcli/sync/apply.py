@@ -131,7 +131,7 @@ class Applier(CompanySteps):
         step.contact = existing
         contact, merged, clashes = self._merged(step, None)
         for clash in clashes:
-            self._record(step.href, contact, clash)
+            self._record(step.href, contact.id, clash)
         if merged != props.of_contact(contact, self.region):
             contacts.update(self.db, props.apply(contact, merged), self.region)
         self._write_opt_out(contact, merged)
@@ -209,7 +209,7 @@ class Applier(CompanySteps):
     def _merge_into(self, step: Step, item: Base | None) -> None:
         contact, merged, clashes = self._merged(step, item)
         for clash in clashes:
-            self._record(step.href, contact, clash)
+            self._record(step.href, contact.id, clash)
         self._write_contact(contact, merged, step)
         if merged == step.phone:
             self._agree(step, contact.id, step.phone)
@@ -257,15 +257,16 @@ class Applier(CompanySteps):
             return rev
         return self.stamp
 
-    def _record(self, href: str, contact, clash: props.Clash) -> None:
-        """The losing value goes to the contact's history (a note) and the conflicts log."""
+    def _record(self, href: str, row_id: int, clash: props.Clash, collection: str = COLLECTION,
+                add_note=activity.add_note) -> None:
+        """The losing value goes to the conflicts log of ``collection`` and to the record's
+        notes (``add_note``: a contact's, or a company's for company cards)."""
         self.outcome.conflicts += 1
-        bases.record_conflict(self.db, self.stamp, COLLECTION, href, contact.id, clash.field,
+        bases.record_conflict(self.db, self.stamp, collection, href, row_id, clash.field,
                               clash.kept, clash.lost, clash.winner)
         loser = "crm" if clash.winner == "phone" else "the phone"
-        activity.add_note(self.db, contact.id,
-                          f"sync conflict on {clash.field}: kept {shown(clash.kept)} "
-                          f"({clash.winner}), replaced {shown(clash.lost)} from {loser}")
+        add_note(self.db, row_id, f"sync conflict on {clash.field}: kept {shown(clash.kept)} "
+                 f"({clash.winner}), replaced {shown(clash.lost)} from {loser}")
 
 
 def _rev_stamp(rev: str | None) -> str | None:

@@ -43,7 +43,7 @@ class CompanySteps:
                                       props.of_company(company, self.region), phone_wins,
                                       props.COMPANY_SINGLES)
         for clash in clashes:
-            self._company_conflict(step.href, company, clash)
+            self._record(step.href, company.id, clash, COLLECTION, companies.add_note)
         self._write_company(company, merged)
         save_card(self.db, company.id, StoredCard(step.card.data, step.card.original))
         self._company_settle(step, companies.get(self.db, company.id, deleted=None))
@@ -129,13 +129,3 @@ class CompanySteps:
             href, current.uid, state, props.digest(phone),
             bases.props_text(props.of_company(current, self.region)), current.id,
             str(current.version), self.stamp))
-
-    def _company_conflict(self, href: str, company: Company, clash: props.Clash) -> None:
-        """The losing value goes to the company's notes and the conflicts log."""
-        self.outcome.conflicts += 1
-        bases.record_conflict(self.db, self.stamp, COLLECTION, href, company.id, clash.field,
-                              clash.kept, clash.lost, clash.winner)
-        loser = "crm" if clash.winner == "phone" else "the phone"
-        companies.add_note(self.db, company.id,
-                           f"sync conflict on {clash.field}: kept {props.shown(clash.kept)} "
-                           f"({clash.winner}), replaced {props.shown(clash.lost)} from {loser}")

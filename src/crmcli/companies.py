@@ -12,10 +12,10 @@ from dataclasses import replace
 from sqlite3 import Connection
 
 from crmcli import fields as custom_fields
-from crmcli.contact_rules import DETAIL_KINDS, dedupe_details, normalize_tag
+from crmcli.contact_rules import DETAIL_KINDS, check_details, dedupe_details, normalize_tag
 from crmcli.db import now_stamp, replace_values, transaction
 from crmcli.errors import Ambiguous, Conflict, InvalidInput, NotFound
-from crmcli.limits import MAX_VALUES, check_text, shown
+from crmcli.limits import check_text, shown
 from crmcli.models import Company, Detail, Note, new_uid
 from crmcli.normalize import fold, is_email
 from crmcli.search import reindex
@@ -45,19 +45,12 @@ def validate(company: Company) -> Company:
     """Check a company before it is written; returns it with values tidied."""
     for what in ("industry", "size"):
         check_text(f"the {what}", getattr(company, what))
-    details = {}
-    for kind, attribute in DETAIL_KINDS.items():
-        values = getattr(company, attribute)
-        if len(values) > MAX_VALUES:
-            raise InvalidInput(f"{len(values):,} {attribute}: a company has at most "
-                               f"{MAX_VALUES:,}")
-        for detail in values:
-            check_text(f"{kind} {shown(detail.value)}", detail.value)
-            check_text(f"the label of {kind} {shown(detail.value)}", detail.label)
-            if kind == "email" and detail.value.strip() and not is_email(detail.value.strip()):
-                raise InvalidInput(f"invalid email {shown(detail.value)}: expected "
-                                   "name@domain.tld")
-        details[attribute] = dedupe_details(values, kind)
+    check_details(company, "a company")
+    for email in company.emails:
+        if email.value.strip() and not is_email(email.value.strip()):
+            raise InvalidInput(f"invalid email {shown(email.value)}: expected name@domain.tld")
+    details = {attribute: dedupe_details(getattr(company, attribute), kind)
+               for kind, attribute in DETAIL_KINDS.items()}
     for tag in company.tags:
         check_text("a tag", tag)
     return replace(company, name=_clean_name(company.name),

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from crmcli.errors import InvalidInput
 from crmcli.limits import MAX_FIELD, MAX_VALUES, check_text, shown
-from crmcli.models import Contact, Detail
+from crmcli.models import Company, Contact, Detail
 from crmcli.normalize import (
     MIN_NATIONAL_DIGITS,
     email_key,
@@ -60,10 +60,16 @@ def _check_texts(contact: Contact) -> None:
         check_text(what, getattr(contact, what))
     for tag in contact.tags:
         check_text("a tag", tag)
+    check_details(contact, "a contact")
+
+
+def check_details(record: Contact | Company, holder: str) -> None:
+    """Refuse more than MAX_VALUES values of a kind, or a value or label too long, on a
+    contact or a company (``holder`` names it: "a contact")."""
     for kind, attribute in DETAIL_KINDS.items():
-        values = getattr(contact, attribute)
+        values = getattr(record, attribute)
         if len(values) > MAX_VALUES:
-            raise InvalidInput(f"{len(values):,} {attribute}: a contact has at most "
+            raise InvalidInput(f"{len(values):,} {attribute}: {holder} has at most "
                                f"{MAX_VALUES:,}")
         for detail in values:
             check_text(f"{kind} {shown(detail.value)}", detail.value)

@@ -26,8 +26,7 @@ import sys
 from pathlib import Path
 
 from bench_interchange import card_file
-from common import CRM, DATA, scratch_copy
-from measure import Run, measure, medians, repeat, verdict
+from common import CRM, DATA, Run, measure, medians, repeat, scratch_copy, verdict
 
 PEAK_MB = 60
 ONE_CORE = ["taskset", "-c", "0"]

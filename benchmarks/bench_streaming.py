@@ -18,8 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from common import CRM, DATA
-from measure import medians, repeat, verdict
+from common import CRM, DATA, medians, repeat, verdict
 from scale_book import build_scale_book
 
 PEAK_MB = 60

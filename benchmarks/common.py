@@ -1,6 +1,7 @@
 """Shared by the benchmark scripts: generated address books (cached), and whole processes
-measured as they run: wall and CPU time, peak RSS of the process tree, peers alternated run by
-run with the ratio of each pair, and targets judged on CPU as well as wall time."""
+measured as they run: wall and CPU time, peak RSS and PSS of the whole process tree (workers
+included), peers alternated run by run with the ratio of each pair, and targets judged on CPU
+as well as wall time."""
 
 from __future__ import annotations
 
@@ -175,88 +176,138 @@ def report(label: str, timings: list[float], target: float | None) -> bool:
 
 # ----------------------------------------------------------------------------- measuring
 
-GNU_TIME = "/usr/bin/time"  # reports the peak RSS of its child without counting ours
+GNU_TIME = "/usr/bin/time"  # reports the exact peak RSS of its child without counting ours
+SAMPLE_SECONDS = 0.005
 
 
 @dataclass
 class Run:
-    """One whole process: wall and CPU seconds (user + system, its children included), the
-    peak RSS of its process tree in MB, and its exit code."""
+    """One whole process: wall and CPU seconds (user + system of the process and of every
+    process it started), the peak memory of its process tree in MB and its exit code."""
 
     wall: float
     cpu: float
-    rss_mb: float
-    code: int
+    peak_mb: float  # peak RSS: the sampled sum over the tree, or the largest process's exact
+    # peak (GNU time) when that is larger (a spike shorter than a sampling interval)
+    peak_pss_mb: float  # the sampled sum in proportional set size: pages a worker shares
+    # with its parent after fork counted once, not once per process
+    code: int = 0
 
 
-def measure(argv: list[str], env: dict | None = None, tree: bool = False) -> Run:
-    """Run ``argv`` once with its output thrown away. The peak RSS is GNU time's (the
-    largest process of the tree; without GNU time, wait4's, which also counts this process's
-    memory at fork); ``tree`` also samples the whole tree's total every 5 ms, for commands
-    that start workers."""
-    with tempfile.NamedTemporaryFile("r", prefix="crm-bench-", suffix=".time") as report:
+def measure(argv: list[str], env: dict | None = None, stdin=None, check: bool = True) -> Run:
+    """Run ``argv`` once with its output thrown away, sampling the memory of its whole process
+    tree (an import's parsing worker included) every SAMPLE_SECONDS. ``check``: raise
+    SystemExit, with the end of its stderr, if it fails."""
+    with (tempfile.NamedTemporaryFile("r", prefix="crm-bench-", suffix=".time") as report,
+          tempfile.TemporaryFile() as errors):
         wrapper = [GNU_TIME, "-f", "%M", "-o", report.name] if Path(GNU_TIME).exists() else []
         started = time.perf_counter()
-        process = subprocess.Popen([*wrapper, *argv], env=env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        sampler = _TreeSampler(process.pid) if tree else None
+        process = subprocess.Popen([*wrapper, *argv], env=env,
+                                   stdin=stdin or subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=errors)
+        sampler = _TreeSampler(process.pid, count_root=not wrapper)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - started
+        sampler.stop()
+        process.returncode = code = os.waitstatus_to_exitcode(status)
         lines = report.read().split()
-    peak_kb = int(lines[-1]) if wrapper and lines and lines[-1].isdigit() else usage.ru_maxrss
-    if sampler is not None:
-        peak_kb = max(peak_kb, sampler.stop())
-    return Run(wall, usage.ru_utime + usage.ru_stime, peak_kb / 1024,
-               os.waitstatus_to_exitcode(status))
+        if check and code:
+            errors.seek(0)
+            raise SystemExit(f"{' '.join(map(str, argv))} failed ({code}): "
+                             f"{errors.read().decode(errors='replace')[-500:]}")
+    largest_kb = int(lines[-1]) if wrapper and lines and lines[-1].isdigit() else 0
+    return Run(wall, usage.ru_utime + usage.ru_stime, max(sampler.rss_kb, largest_kb) / 1024,
+               sampler.pss_kb / 1024, code)
+
+
+def repeat(argv: list[str], runs: int, env: dict | None = None, prepare=None, stdin_path=None,
+           warm_up: bool = True) -> list[Run]:
+    """``runs`` measured runs after one warm-up; ``prepare()`` runs before each (untimed)."""
+    results = []
+    for number in range(runs + (1 if warm_up else 0)):
+        if prepare:
+            prepare()
+        stdin = open(stdin_path, "rb") if stdin_path else None  # noqa: SIM115
+        try:
+            run = measure(argv, env, stdin=stdin)
+        finally:
+            if stdin:
+                stdin.close()
+        if number or not warm_up:
+            results.append(run)
+    return results
+
+
+def medians(runs: list[Run]) -> Run:
+    """Median times, largest peaks."""
+    return Run(statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs),
+               max(r.peak_mb for r in runs), max(r.peak_pss_mb for r in runs),
+               max(r.code for r in runs))
+
+
+def verdict(ok: bool) -> str:
+    return "pass" if ok else "FAIL"
 
 
 class _TreeSampler:
-    """The largest sum of VmRSS over a process and its descendants, sampled in a thread."""
+    """The largest sums of RSS and of PSS over a process and its descendants, sampled from
+    /proc in a thread; ``count_root=False`` leaves out the root itself (GNU time)."""
 
-    def __init__(self, pid: int):
-        self.pid, self.peak_kb, self._done = pid, 0, threading.Event()
+    def __init__(self, pid: int, count_root: bool = True):
+        self.pid, self.count_root = pid, count_root
+        self.rss_kb = self.pss_kb = 0
+        self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
 
     def _sample(self) -> None:
-        while not self._done.wait(0.005):
-            self.peak_kb = max(self.peak_kb, sum(map(_rss_kb, _tree(self.pid))))
+        while not self._done.is_set():
+            pids = _tree(self.pid)
+            rss, pss = _memory_kb(pids if self.count_root else pids[1:])
+            self.rss_kb, self.pss_kb = max(self.rss_kb, rss), max(self.pss_kb, pss)
+            self._done.wait(SAMPLE_SECONDS)
 
-    def stop(self) -> int:
+    def stop(self) -> None:
         self._done.set()
         self._thread.join()
-        return self.peak_kb
 
 
 def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants, found through /proc/PID/task/*/children."""
     found, index = [pid], 0
     while index < len(found):
         try:
-            children = Path(f"/proc/{found[index]}/task/{found[index]}/children").read_text()
+            for task in Path(f"/proc/{found[index]}/task").iterdir():
+                found += [int(child) for child in (task / "children").read_text().split()]
         except OSError:
-            children = ""
-        found += [int(child) for child in children.split()]
+            pass
         index += 1
     return found
 
 
-def _rss_kb(pid: int) -> int:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    return next((int(line.split()[1]) for line in status.splitlines()
-                 if line.startswith("VmRSS:")), 0)
+def _memory_kb(pids: list[int]) -> tuple[int, int]:
+    """Summed RSS and PSS of ``pids``."""
+    rss = pss = 0
+    for pid in pids:
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        for line in rollup.splitlines():
+            if line.startswith("Rss:"):
+                rss += int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss += int(line.split()[1])
+    return rss, pss
 
 
-def alternate(cases: dict[str, list[str]], env: dict, runs: int, tree: bool = False
-              ) -> dict[str, list[Run]]:
+def alternate(cases: dict[str, list[str]], env: dict, runs: int) -> dict[str, list[Run]]:
     """Each case once as a warm-up, then ``runs`` rounds of every case in turn (crm, peer,
     crm, peer...), so that the load of the machine falls on all of them alike."""
     results: dict[str, list[Run]] = {label: [] for label in cases}
     for round_ in range(runs + 1):
         for label, argv in cases.items():
-            run = measure(argv, env, tree)
+            run = measure(argv, env, check=False)
             if round_:
                 results[label].append(run)
     return results
@@ -266,7 +317,7 @@ def summary(label: str, runs: list[Run]) -> str:
     codes = sorted({run.code for run in runs})
     return (f"{label:<46} wall {statistics.median(r.wall for r in runs):7.3f} s"
             f"  cpu {statistics.median(r.cpu for r in runs):7.3f} s"
-            f"  rss {max(r.rss_mb for r in runs):7.1f} MB"
+            f"  rss {max(r.peak_mb for r in runs):7.1f} MB"
             + (f"  exit {codes}" if codes != [0] else ""))
 
 

@@ -1,6 +1,7 @@
 """The ``crm`` command: global options, sub-command registration, and the one error wrapper."""
 
 import importlib
+import os
 import shlex
 import sys
 from typing import Annotated
@@ -12,7 +13,6 @@ from typer.core import TyperGroup
 from crmcli import __version__, output, session
 from crmcli.cli import common
 from crmcli.cli.arguments import adapt
-from crmcli.shell_completion import requested_shell
 from crmcli.text import safe
 
 HELP = """A command-line CRM: contacts and companies, notes and calls, follow-ups and deals,
@@ -88,7 +88,7 @@ class CrmGroup(TyperGroup):
 
     def get_command(self, ctx, name):
         command = self._load_command(name)
-        if command is not None and requested_shell():
+        if command is not None and _completing():
             from crmcli.cli.completion import attach
 
             attach(command, [name])
@@ -124,6 +124,15 @@ class CrmGroup(TyperGroup):
             if type(exc).__module__.startswith("typer"):  # exits, aborts and usage errors
                 raise
             _fail(*session.failure(exc, lambda: common.state().config.db_path))
+
+
+def _completing() -> bool:
+    """Whether the shell asks for completions (the completion code is imported only then)."""
+    if not os.environ.get("_CRM_COMPLETE"):
+        return False
+    from crmcli.shell_completion import requested_shell
+
+    return bool(requested_shell())
 
 
 def _usage_error(exc: ClickException) -> None:

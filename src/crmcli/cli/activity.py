@@ -112,12 +112,16 @@ def activity_command(
     if heatmap:
         _heatmap(shown, where)
         return
-    from crmcli.views.activity import timeline
-
     db = state().db
     filtered = any([contact, company, tag, kind, since, until])
+
+    def view():
+        from crmcli.views.activity import timeline
+
+        return timeline(activity.timeline(db, where), filtered)
+
     shown.records(map(activity.event_record, activity.iter_timeline(db, where)), EVENT_COLUMNS,
-                  view=lambda: timeline(activity.timeline(db, where), filtered))
+                  view=view)
 
 
 def _timeline_filter(contact, company, tag, kinds, since, until, limit):
@@ -136,12 +140,15 @@ def _timeline_filter(contact, company, tag, kinds, since, until, limit):
 
 
 def _heatmap(shown, where: activity.TimelineFilter) -> None:
-    from crmcli.views.activity import heatmap
-
     today = state().today
     first = today - dt.timedelta(days=7 * 52 + today.weekday())
     counts = activity.daily_counts(state().db, first, today, where)
     days = [first + dt.timedelta(days=n) for n in range((today - first).days + 1)]
+
+    def view():
+        from crmcli.views.activity import heatmap
+
+        return heatmap(counts, first, today)
+
     shown.records(({"date": day.isoformat(), "interactions": counts.get(day, 0)} for day in days),
-                  [("date", "Date"), ("interactions", "Interactions")],
-                  view=lambda: heatmap(counts, first, today))
+                  [("date", "Date"), ("interactions", "Interactions")], view=view)

@@ -175,13 +175,17 @@ def _contact_query(text: str | None) -> tuple[str, list] | None:
 def show(ref: CaseId, format_: FormatOption = None, as_json: JsonOption = False,
          as_csv: CsvOption = False) -> None:
     """Show a case with its history."""
-    from crmcli.views.cases import case_page
-
     current = state()
     case = _case(ref)
     events = cases.history(current.db, case.id)
+
+    def page():
+        from crmcli.views.cases import case_page
+
+        return case_page(case, events, current.now)
+
     out(format_, as_json, as_csv).page(
-        lambda: case_page(case, events, current.now),
+        page,
         lambda: cases.page_record(case, events),
         columns=[(key, key) for key in cases.to_record(case)],
         rows=lambda: cases.to_record(case))

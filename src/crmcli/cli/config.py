@@ -29,9 +29,13 @@ def show(format_: FormatOption = None, as_json: JsonOption = False,
               "currency": config.currency, "phone_region": config.phone_region}
     record.update({key: value for key, value in config.raw.items()
                    if key not in record and key != "phone"})
-    from crmcli.views.tables import fields
 
-    out(format_, as_json, as_csv).page(lambda: fields(record), record)
+    def page():
+        from crmcli.views.tables import fields
+
+        return fields(record)
+
+    out(format_, as_json, as_csv).page(page, record)
 
 
 @app.command("set", epilog="Examples:\n\n  crm config set phone.region GB\n\n"

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import contact_rules, contacts, duplicates, relationships, session
+from crmcli import contact_rules, contacts
 from crmcli.cli import phones, selecting
 from crmcli.cli.common import (
     CsvOption,
@@ -109,7 +109,7 @@ def create_contact(contact: Contact, note: str | None = None, set_: list[str] = 
     """Tidy, check and save a new contact with its first note, custom fields and referrer,
     warning on stderr of what looks wrong; `crm add` and the assistant's tool both write
     through here."""
-    from crmcli import fields
+    from crmcli import duplicates, fields, relationships
     from crmcli.db import transaction
 
     db = state().db
@@ -170,7 +170,6 @@ def show(ref: Ref, format_: FormatOption = None, as_json: JsonOption = False,
          as_csv: CsvOption = False) -> None:
     """The one-page view of a contact: details, tags, company, last contact and history."""
     from crmcli import analytics, money, profiles, stages
-    from crmcli.views.contacts import contact_page
 
     current = state()
     contact = contacts.resolve(current.db, ref)
@@ -178,8 +177,14 @@ def show(ref: Ref, format_: FormatOption = None, as_json: JsonOption = False,
     settings, pipeline = analytics.settings(current.config), stages.load_pipeline(current.config)
     profile.health = analytics.health(current.db, current.now, settings, pipeline,
                                       [contact.id])[0]
+
+    def page():
+        from crmcli.views.contacts import contact_page
+
+        return contact_page(profile, money.decimal_mark(current.config))
+
     out(format_, as_json, as_csv).page(
-        lambda: contact_page(profile, money.decimal_mark(current.config)),
+        page,
         lambda: profiles.to_record(profile, pipeline),
         columns=[(key, key) for key in contacts.to_record(contact)])
 
@@ -220,7 +225,7 @@ def edit(
         "--mail/--no-mail", help="Allow, or refuse, campaign mail to this contact.")] = None,
 ) -> None:
     """Change a contact with flags, or in $EDITOR when no flag is given."""
-    from crmcli import fields, followups
+    from crmcli import fields, followups, relationships
     from crmcli.db import transaction
 
     db = state().db
@@ -394,6 +399,8 @@ def tag(
 def dupes(format_: FormatOption = None, as_json: JsonOption = False,
           as_csv: CsvOption = False) -> None:
     """List probable duplicates: same email, same phone number or same name."""
+    from crmcli import duplicates
+
     pairs = duplicates.find_duplicates(state().db)
     records = ({"id": p.first.id, "name": p.first.name, "other_id": p.second.id,
                 "other_name": p.second.name, "reasons": p.reasons} for p in pairs)
@@ -410,6 +417,8 @@ def merge(
     yes: YesOption = False,
 ) -> None:
     """Merge two contacts, keeping every email, phone, tag and note."""
+    from crmcli import duplicates
+
     db = state().db
     first, second = contacts.resolve(db, keep), contacts.resolve(db, other)
     if first.id == second.id:
@@ -425,6 +434,8 @@ def merge(
 @app.command("mutt-query", epilog="In ~/.muttrc:\n\n  set query_command = \"crm mutt-query %s\"")
 def mutt_query(query: Annotated[str, typer.Argument(help="Text to look for.")]) -> None:
     """Answer mutt's address queries: a status line, then email, name and company per line."""
+    from crmcli import session
+
     out()
     code = session.mutt_query(state(), query)
     if code:

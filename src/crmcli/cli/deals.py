@@ -162,15 +162,19 @@ def _stage_name(stage_list, name: str) -> str:
 def show(ref: DealRef, format_: FormatOption = None, as_json: JsonOption = False,
          as_csv: CsvOption = False) -> None:
     """Show a deal with its stage history and the time it spent in each stage."""
-    from crmcli.views.deals import deal_page
-
     current = state()
     stage_list = pipeline()
     deal = deals.resolve(current.db, ref)
     changes = deals.history(current.db, deal.id)
     spent = deals.time_in_stages(deal, changes, current.now)
+
+    def page():
+        from crmcli.views.deals import deal_page
+
+        return deal_page(deal, stage_list, changes, spent, current.today, decimal())
+
     out(format_, as_json, as_csv).page(
-        lambda: deal_page(deal, stage_list, changes, spent, current.today, decimal()),
+        page,
         lambda: deals.page_record(deal, stage_list, changes, spent),
         columns=[(key, key) for key in deals.to_record(deal, stage_list)])
 

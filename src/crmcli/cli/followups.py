@@ -135,12 +135,15 @@ def due(
     now = current.now
     days = None if all_ else parse_days(within)
     sections = ("cases", "overdue") if overdue else agenda_module.SECTIONS
-    from crmcli.views.followups import agenda_view
+
+    def view():
+        from crmcli.views.followups import agenda_view
+
+        return agenda_view(agenda_module.build(current.db, now, current.config, days), sections)
 
     if not out(format_, as_json, as_csv).records(
             agenda_module.stream_records(current.db, now, current.config, days, sections),
-            AGENDA_COLUMNS, view=lambda: agenda_view(
-                agenda_module.build(current.db, now, current.config, days), sections)):
+            AGENDA_COLUMNS, view=view):
         window = 7 if days is None else days
         info("nothing overdue" if overdue else f"nothing due in the next {window} days")
 

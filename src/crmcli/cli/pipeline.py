@@ -46,15 +46,20 @@ def pipeline_command(
 ) -> None:
     """The board: a column per open stage with its deals, count, total and weighted total."""
     from crmcli import reports
-    from crmcli.views.deals import PipelineBoard
 
     current = state()
     stage_list = pipeline()
     where = filters(stage_list, tag, company, closing_within)
     warn_orphans(stage_list)
+
+    def page():
+        from crmcli.views.deals import PipelineBoard
+
+        return PipelineBoard(reports.board(current.db, stage_list, where, cards),
+                             current.today, decimal())
+
     out(format_, as_json, as_csv).page(
-        lambda: PipelineBoard(reports.board(current.db, stage_list, where, cards),
-                              current.today, decimal()),
+        page,
         lambda: board_records(stage_list, where),
         columns=TOTALS_COLUMNS,
         rows=lambda: reports.stage_totals(current.db, stage_list, where))
@@ -78,12 +83,16 @@ def forecast(
 ) -> None:
     """Weighted and best-case value of open deals by expected close period, per currency."""
     from crmcli import reports
-    from crmcli.views.deals import forecast_chart
 
     stage_list = pipeline()
     warn_orphans(stage_list)
     rows = reports.forecast(state().db, stage_list, state().today, by.value)
+
+    def view():
+        from crmcli.views.deals import forecast_chart
+
+        return forecast_chart(rows, decimal())
+
     out(format_, as_json, as_csv).records(
         rows, [("period", "Period"), ("currency", "Currency"), ("count", "Deals"),
-               ("weighted", "Weighted"), ("best_case", "Best case")],
-        view=lambda: forecast_chart(rows, decimal()))
+               ("weighted", "Weighted"), ("best_case", "Best case")], view=view)

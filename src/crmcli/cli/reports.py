@@ -55,7 +55,6 @@ def deals_report(
 ) -> None:
     """Win rate, deal size, cycle length, stage conversion, stuck deals, top customers."""
     from crmcli import reports
-    from crmcli.views.deals import report_view
 
     stage_list = pipeline()
     warn_orphans(stage_list)
@@ -63,8 +62,14 @@ def deals_report(
     start = when(since, past=True) if since else _a_year_before(now)
     figures = reports.report(state().db, stage_list, start, now, stuck_days, top)
     record = reports.report_record(figures)
+
+    def page():
+        from crmcli.views.deals import report_view
+
+        return report_view(figures, decimal())
+
     out(format_, as_json, as_csv).page(
-        lambda: report_view(figures, decimal()), record,
+        page, record,
         columns=[("section", "section"), ("item", "item"), ("value", "value")],
         rows=lambda: reports.report_lines(record))
 
@@ -105,13 +110,18 @@ def cases_report(
     """Service cases opened and resolved, median time to first response and to resolution,
     overdue now: in all, by priority and by company (bars on a terminal, rows when piped)."""
     from crmcli import case_reports
-    from crmcli.views.cases import report_view
 
     now = state().now
     start = when(since, past=True) if since else _a_year_before(now)
     found = case_reports.report(state().db, start, now)
+
+    def view():
+        from crmcli.views.cases import report_view
+
+        return report_view(found)
+
     out(format_, as_json, as_csv).records(case_reports.rows(found), case_reports.COLUMNS,
-                                          view=lambda: report_view(found))
+                                          view=view)
 
 
 @report_app.command("customers", epilog="Examples:\n\n  crm report customers\n\n"
@@ -128,16 +138,20 @@ def customers_report(
     purchase), customers at risk first and marked; one line per customer and currency, or
     the totals per currency (on a terminal: both; docs/analytics.md)."""
     from crmcli import analytics, customers
-    from crmcli.views.analytics import customers_view
 
     current = state()
     settings = analytics.settings(current.config)
     ids = analytics.selected_ids(current.db, selecting.condition(selecting.joined(query)))
     found = customers.customers(current.db, current.now, settings, by.value, ids)
     rows = customers.totals(found) if totals else customers.customer_rows(found)
+
+    def view():
+        from crmcli.views.analytics import customers_view
+
+        return customers_view(found, decimal(), totals)
+
     out(format_, as_json, as_csv).records(
-        rows, TOTAL_COLUMNS if totals else CUSTOMER_COLUMNS,
-        view=lambda: customers_view(found, decimal(), totals))
+        rows, TOTAL_COLUMNS if totals else CUSTOMER_COLUMNS, view=view)
 
 
 @report_app.command("activity", epilog="Examples:\n\n  crm report activity\n\n"
@@ -153,12 +167,16 @@ def activity_report(
     """Personal interactions by type over time, for everyone or the contacts a query selects
     (a contact, a company: company:acme); bar charts on a terminal, rows when piped."""
     from crmcli import analytics
-    from crmcli.views.analytics import activity_chart
 
     current = state()
     start = when(since, past=True) if since else _a_year_before(current.now)
     ids = analytics.selected_ids(current.db, selecting.condition(selecting.joined(query)))
     rows = analytics.activity_by_period(current.db, start, by.value, ids)
     title = f"Interactions per {by.value} since {start.date().isoformat()}"
-    out(format_, as_json, as_csv).records(rows, ACTIVITY_COLUMNS,
-                                          view=lambda: activity_chart(rows, title))
+
+    def view():
+        from crmcli.views.analytics import activity_chart
+
+        return activity_chart(rows, title)
+
+    out(format_, as_json, as_csv).records(rows, ACTIVITY_COLUMNS, view=view)

@@ -138,3 +138,33 @@ def test_names_with_accents_and_emoji_survive(crm):
     assert crm.ok("list", "angstrom").rows()[0]["name"] == "Zoë 🌱 Ångström"
     assert crm.ok("show", str(contact_id), "--json").json()["tags"] == ["café"]
     assert "Zoë 🌱 Ångström" in crm.ok("show", str(contact_id), "-f", "table").stdout
+
+
+@pytest.mark.parametrize(("args", "what"), [
+    (["case", "open", "--company", "", "Wrong invoice"], "company"),
+    (["case", "open", "ana", "Late", "--deal", " "], "deal"),
+    (["case", "list", "--company", ""], "company"),
+    (["case", "list", "--contact", ""], "contact"),
+    (["deal", "list", "--company", ""], "company"),
+    (["deal", "list", "--contact", ""], "contact"),
+    (["deal", "show", "#"], "deal"),
+    (["list", "--company", ""], "company"),
+    (["activity", "--company", ""], "company"),
+    (["activity", "--contact", " "], "contact"),
+    (["notes", "list", ""], "contact"),
+    (["followups", "list", ""], "contact"),
+    (["show", " "], "contact"),
+    (["company", "show", ""], "company"),
+    (["log", "", "Called"], "contact"),
+])
+def test_an_empty_reference_selects_nothing(crm, args, what):
+    """With one record of each kind, an empty name once matched it (or every one)."""
+    crm.ok("company", "add", "ACME")
+    crm.add("Ana Lima", "--company", "ACME")
+    crm.ok("deal", "add", "ana", "Pilot")
+    result = crm(*args)
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith(f"crm: error: the {what} is empty: give its id")
+    assert result.stderr.count("\n") == 1
+    assert crm.ok("case", "list", "--status", "all").rows() == []
+    assert crm.ok("activity", "--json").json() == []

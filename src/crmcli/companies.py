@@ -123,6 +123,8 @@ def all_companies(db: Connection, query: str | None = None, deleted: bool = Fals
 def resolve(db: Connection, ref: str, deleted: bool = False) -> Company:
     """An id, an exact name, or text found in exactly one company's name."""
     ref = ref.strip()
+    if not ref:
+        raise InvalidInput("the company is empty: give its id or name")
     if ref.isdigit():
         return get(db, int(ref), deleted=deleted)
     exact = find(db, ref)

@@ -68,6 +68,8 @@ def resolve(db: Connection, ref: str) -> Deal:
     """A deal named by its id (``12`` or ``#12``), its title, or text found in exactly one
     title (case and accents aside)."""
     text = ref.strip().removeprefix("#")
+    if not text:
+        raise InvalidInput("the deal is empty: give its id or title")
     if text.isdigit():
         return get(db, int(text))
     wanted = fold(text)

@@ -134,7 +134,7 @@ def _timeline_filter(contact, company, tag, kinds, since, until, limit):
     company_id = company_filter(db, company)
     bounds = [moment_ago(text) if text else None for text in (since, until)]
     return activity.TimelineFilter(
-        contact_id=contacts.resolve(db, contact).id if contact else None,
+        contact_id=contacts.resolve(db, contact).id if contact is not None else None,
         company_id=company_id, tag=contact_rules.normalize_tag(tag) if tag else None,
         kinds=tuple(kinds), since=bounds[0], until=bounds[1], limit=limit)
 

@@ -114,7 +114,7 @@ def open_case(
         raise InvalidInput(f"channel {channel[:40]!r} is not one of {', '.join(cases.CHANNELS)}")
     new = cases.NewCase(
         title=title if title is not None else ref, contact_id=contact and contact.id,
-        company_id=company_id, deal_id=deals.resolve(db, deal).id if deal else None,
+        company_id=company_id, deal_id=deals.resolve(db, deal).id if deal is not None else None,
         priority=priority.value, channel=channel and channel.strip().lower(),
         due_at=_due(due, priority.value))
     case_id = cases.open_case(db, new, state().now)
@@ -147,7 +147,7 @@ def list_cases(
     where = cases.Filter(status=status.value if status else "live", overdue=overdue,
                          company_id=company_filter(db, company), text=query or "",
                          contacts=_contact_query(query))
-    if contact:
+    if contact is not None:
         from crmcli import contacts
 
         where.contact_id = contacts.resolve(db, contact).id

@@ -102,7 +102,7 @@ def confirm(question: str, yes: bool) -> None:
 
 def company_filter(db, company: str | None) -> int | None:
     """The id of the company a ``--company`` option names, or None without one."""
-    if not company:
+    if company is None:
         return None
     from crmcli import companies
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from crmcli import deals, money, stages
-from crmcli.cli.common import info, state
+from crmcli.cli.common import company_filter, info, state
 from crmcli.errors import InvalidInput
 from crmcli.models import Deal
 
@@ -48,11 +48,9 @@ def horizon(text: str) -> dt.date:
 
 def filters(stage_list: stages.Pipeline, tag: list[str], company: str | None,
             closing_within: str | None, **fields) -> deals.Filter:
-    from crmcli import companies
-
     return deals.Filter(
         tags=tuple(tag), close_by=horizon(closing_within) if closing_within else None,
-        company_id=companies.resolve(state().db, company).id if company else None, **fields)
+        company_id=company_filter(state().db, company), **fields)
 
 
 def warn_orphans(stage_list: stages.Pipeline) -> None:

@@ -139,7 +139,7 @@ def list_deals(
     chosen = status.value if status else "all" if stage else "open"
     where = filters(stage_list, tag, company, closing_within, status=chosen,
                     stages=tuple(_stage_name(stage_list, s) for s in stage))
-    if contact:
+    if contact is not None:
         from crmcli import contacts
 
         where.contact_id = contacts.resolve(state().db, contact).id

@@ -193,7 +193,7 @@ def list_followups(
 ) -> None:
     """List open follow-ups (soonest first), of everyone or of one contact."""
     db = state().db
-    contact_ids = [contacts.resolve(db, ref).id] if ref else None
+    contact_ids = [contacts.resolve(db, ref).id] if ref is not None else None
     zone = state().now.tzinfo
     records = (followups.to_record(item, zone)
                for item in followups.entries(db, contact_ids, include_done))

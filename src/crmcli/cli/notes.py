@@ -87,7 +87,7 @@ def list_notes(
 ) -> None:
     """List notes, newest first."""
     db = state().db
-    if ref:
+    if ref is not None:
         found = activity.notes_for(db, contacts.resolve(db, ref).id, limit)
     else:
         found = activity.recent_notes(db, limit)

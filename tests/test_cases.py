@@ -176,6 +176,24 @@ def test_bad_input_is_one_line_and_changes_nothing(book, args, message):
     assert book.ok("dump").stdout == before
 
 
+def test_a_case_concerns_only_its_own_customers_deals(book):
+    book.ok("deal", "add", "bo", "Sensors for Globex")
+    book.ok("deal", "add", "ana", "Olive oil")
+    before = book.ok("dump").stdout
+    for args, customer in ((["ana", "Late delivery"], "Ana Lima"),
+                           (["--company", "atlantico", "Wrong invoice"], "Atlântico Foods")):
+        refused = book("case", "open", *args, "--deal", "1", env=at(MON))
+        assert (refused.exit_code, refused.stderr) == (1, (
+            f"crm: error: deal 1 (Sensors for Globex) is Bo Chen's, not {customer}'s: a case "
+            "can only concern its own customer's deals\n"))
+    assert book.ok("dump").stdout == before
+    assert book.ok("case", "open", "ana", "Late delivery", "--deal", "2").stdout == "1\n"
+    assert book.ok("case", "open", "--company", "globex", "Wrong invoice", "--deal",
+                   "1").stdout == "2\n"
+    assert sorted((c["id"], c["deal_id"]) for c in book.ok("case", "list", "--json").json()) \
+        == [(1, 2), (2, 1)]
+
+
 def test_cases_travel_with_dump_and_load(book, tmp_path):
     from conftest import Crm
 

@@ -101,24 +101,43 @@ def open_case(
         "--company", "-c", help="The company (when the case is no one person's).")] = None,
 ) -> None:
     """Open a case for a contact (its company comes with it) or a company; prints its id."""
-    from crmcli import companies, contacts, deals
+    from crmcli import companies, contacts
 
     db = state().db
     if title is None and company is None:
         raise InvalidInput("give the case's title: crm case open REF TITLE "
                            "(or crm case open --company NAME TITLE)")
     contact = contacts.resolve(db, ref) if title is not None else None
-    company_id = (companies.resolve(db, company).id if company is not None
-                  else contact.company_id)
+    firm = companies.resolve(db, company) if company is not None else None
+    company_id = firm.id if firm else contact.company_id
     if channel is not None and channel.strip().lower() not in cases.CHANNELS:
         raise InvalidInput(f"channel {channel[:40]!r} is not one of {', '.join(cases.CHANNELS)}")
     new = cases.NewCase(
         title=title if title is not None else ref, contact_id=contact and contact.id,
-        company_id=company_id, deal_id=deals.resolve(db, deal).id if deal is not None else None,
+        company_id=company_id,
+        deal_id=_customers_deal(deal, contact, firm) if deal is not None else None,
         priority=priority.value, channel=channel and channel.strip().lower(),
         due_at=_due(due, priority.value))
     case_id = cases.open_case(db, new, state().now)
     out().created(case_id, f"Opened {_said(_case(str(case_id)))}")
+
+
+def _customers_deal(ref: str, contact, firm) -> int:
+    """The id of the deal ``--deal`` names, refused when it is another customer's: neither
+    the case's contact's nor its company's (a deal of no one may be linked)."""
+    from crmcli import deals
+
+    deal = deals.resolve(state().db, ref)
+    company_id = firm.id if firm else contact.company_id
+    no_ones = deal.contact_id is None and deal.company_id is None
+    same_contact = contact is not None and deal.contact_id == contact.id
+    same_company = company_id is not None and deal.company_id == company_id
+    if no_ones or same_contact or same_company:
+        return deal.id
+    owner = deal.contact_name or deal.company_name
+    customer = contact.name if contact is not None else firm.name
+    raise InvalidInput(f"deal {deal.id} ({deal.title}) is {owner}'s, not {customer}'s: "
+                       "a case can only concern its own customer's deals")
 
 
 @case_app.command("list", epilog="Examples:\n\n  crm case list\n\n"

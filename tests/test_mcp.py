@@ -224,6 +224,12 @@ def test_a_write_is_refused_without_allow_writes(book, reader):
     assert book.ok("dump").stdout == before
 
 
+def test_max_writes_without_allow_writes_is_a_usage_error(crm):
+    result = crm("mcp", "--max-writes", "5")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", "crm: error: --max-writes needs --allow-writes (without it no tool writes)\n")
+
+
 def test_a_write_is_one_mcp_operation_that_crm_undo_reverts(writer):
     copy, server = writer
     written = server.data("add_note", contact="ana", text="Called about the pilot")

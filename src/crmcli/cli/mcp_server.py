@@ -83,13 +83,16 @@ def mcp_command(
     allow_writes: Annotated[bool, typer.Option(
         "--allow-writes", help="Offer the write tools (note, log, follow-ups, new contact, "
         "deal stage); each write is journaled and crm undo reverts it.")] = False,
-    max_writes: Annotated[int, typer.Option(
-        min=0, help="At most N writes in one session.")] = 20,
+    max_writes: Annotated[int | None, typer.Option(
+        min=0, help="At most N writes in one session (with --allow-writes; default 20).",
+        show_default=False)] = None,
     include_private: Annotated[bool, typer.Option(
         "--include-private", help="Show private custom fields and the personal section "
         "(docs/mcp.md says what is withheld without it).")] = False,
 ) -> None:
     """Serve the book to an AI assistant over MCP on stdio (read-only unless --allow-writes)."""
+    if max_writes is not None and not allow_writes:
+        raise UsageError("--max-writes needs --allow-writes (without it no tool writes)")
     try:
         from mcp.server.mcpserver import MCPServer
     except ImportError:
@@ -99,8 +102,9 @@ def mcp_command(
 
     current = common.state()
     current.config  # noqa: B018 (a bad config or database option fails here, before serving)
-    session = Session(current.db_option, allow_writes, max_writes, include_private,
-                      current.no_hooks)
+    session = Session(current.db_option, allow_writes,
+                      Session.max_writes if max_writes is None else max_writes,
+                      include_private, current.no_hooks)
     server = MCPServer("crm", version=__version__, instructions=INSTRUCTIONS,
                        log_level="WARNING")
     mcp_tools.register(server, session)

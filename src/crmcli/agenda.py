@@ -23,10 +23,18 @@ from crmcli import meetings
 from crmcli.activity import last_contact_sql
 from crmcli.cases import Case
 from crmcli.cases import overdue as overdue_cases
-from crmcli.dates import humanize, next_occurrence, parse_days, parse_stamp, stamp
+from crmcli.dates import humanize, parse_days, parse_stamp
 from crmcli.errors import ConfigError, InvalidInput
-from crmcli.followups import Entry, due_date, due_text, local_due_text, open_entries
-from crmcli.models import PartialDate
+from crmcli.followups import (
+    Entry,
+    count_open,
+    due_date,
+    due_text,
+    local_due_text,
+    local_midnight,
+    open_entries,
+)
+from crmcli.occasions import Occasion, count_occasions, iter_occasions, occasion_text, occasions
 
 if TYPE_CHECKING:
     from crmcli.config import Config
@@ -53,19 +61,6 @@ class KeepInTouch:
 
 
 @dataclass
-class Occasion:
-    """A birthday, anniversary or other important date in the window; ``age`` is the age (or
-    years since) reached that day, when the year is known."""
-
-    contact_id: int
-    contact_name: str
-    company: str | None
-    date: dt.date
-    kind: str  # "birthday", "anniversary" or the label of another important date
-    age: int | None
-
-
-@dataclass
 class Agenda:
     now: dt.datetime  # local, aware
     within_days: int
@@ -75,11 +70,17 @@ class Agenda:
     keep_in_touch: list[KeepInTouch] = field(default_factory=list)
     birthdays: list[Occasion] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)  # overdue service cases
+    # A summary's sections hold their first few items only, and this says how many there are.
+    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
         return not (self.overdue or self.today or self.upcoming or self.keep_in_touch
                     or self.birthdays or self.cases)
+
+    def count(self, section: str) -> int:
+        """How many items ``section`` has (a summary lists only the first few)."""
+        return self.counts.get(section, len(getattr(self, section)))
 
 
 def build(db: Connection, now: dt.datetime, config: Config, within_days: int | None = 7
@@ -87,49 +88,81 @@ def build(db: Connection, now: dt.datetime, config: Config, within_days: int | N
     """The agenda at ``now``; ``within_days`` None lists every open follow-up ahead (birthdays
     then cover the coming week)."""
     agenda = _without_follow_ups(db, now, config, within_days)
-    for section, item in _follow_ups(db, agenda, within_days):
+    agenda.birthdays = occasions(db, *_occasion_days(agenda))
+    for section, item in _follow_ups(db, agenda, _follow_up_end(agenda, within_days)):
         getattr(agenda, section).append(item)
+    return agenda
+
+
+def summary(db: Connection, now: dt.datetime, config: Config, within_days: int = 7,
+            first: int = 3) -> Agenda:
+    """The agenda at ``now`` as the dashboard shows it: the ``first`` items of each section
+    and, in ``counts``, how many each has. The follow-ups and occasions are counted in SQL and
+    only those shown are read, however many a big book has."""
+    agenda = _without_follow_ups(db, now, config, within_days)
+    agenda.birthdays = list(iter_occasions(db, *_occasion_days(agenda), limit=first))
+    agenda.counts["birthdays"] = count_occasions(db, *_occasion_days(agenda))
+    zone, today = now.tzinfo, now.date()
+    tomorrow, end = today + dt.timedelta(days=1), today + dt.timedelta(days=within_days + 1)
+    held = meetings.held(db, now)  # ended, logged by the next import: not overdue
+    bounds = {"overdue": (None, today), "today": (today, tomorrow), "upcoming": (tomorrow, end)}
+    for section, (after, before) in bounds.items():
+        setattr(agenda, section, list(open_entries(db, zone, before, after, first, held)))
+    by_today, by_tomorrow, by_end = count_open(db, zone, [today, tomorrow, end], held)
+    agenda.counts |= {"overdue": by_today, "today": by_tomorrow - by_today,
+                      "upcoming": by_end - by_tomorrow}
     return agenda
 
 
 def stream_records(db: Connection, now: dt.datetime, config: Config,
                    within_days: int | None, sections: tuple[str, ...]) -> Iterator[dict]:
-    """:func:`records` of the agenda :func:`build` makes, the follow-ups written as SQLite
-    reads them (soonest first, so overdue, today's and upcoming ones come in turn): memory
-    stays flat however many there are."""
+    """:func:`records` of the agenda :func:`build` makes, the follow-ups and occasions
+    written as SQLite reads them (soonest first, so overdue, today's and upcoming ones come
+    in turn): memory stays flat however many there are. Sections left out are not read."""
     agenda = _without_follow_ups(db, now, config, within_days)
-    follow_ups = (_follow_up_row(section, item, agenda.now)
-                  for section, item in _follow_ups(db, agenda, within_days))
-    rows = itertools.chain(_case_rows(agenda), follow_ups, _other_rows(agenda))
+    today = now.date()
+    end = (_follow_up_end(agenda, within_days) if "upcoming" in sections
+           else today + dt.timedelta(days=1) if "today" in sections else today)
+    follow_ups = (_follow_up_row(section, item, now)
+                  for section, item in _follow_ups(db, agenda, end) if section in sections)
+    occasion_rows = map(_occasion_row, iter_occasions(db, *_occasion_days(agenda)))
+    rows = itertools.chain(
+        _case_rows(agenda),
+        follow_ups if set(FOLLOW_UP_SECTIONS) & set(sections) else (),
+        _touch_rows(agenda), occasion_rows if "birthdays" in sections else ())
     return (row for row in rows if row["section"] in sections)
 
 
 def _without_follow_ups(db: Connection, now: dt.datetime, config: Config,
                         within_days: int | None) -> Agenda:
-    today = now.date()
+    """The agenda's keep-in-touch and cases (its follow-ups and occasions to come)."""
     agenda = Agenda(now, 7 if within_days is None else within_days)
     agenda.keep_in_touch = keep_in_touch(db, now, tag_cadences(config))
-    agenda.birthdays = occasions(db, today, today + dt.timedelta(days=agenda.within_days))
     agenda.cases = overdue_cases(db, now)
     return agenda
 
 
-def _follow_ups(db: Connection, agenda: Agenda, within_days: int | None
+def _occasion_days(agenda: Agenda) -> tuple[dt.date, dt.date]:
+    """The first and last day of the agenda's birthdays and anniversaries."""
+    today = agenda.now.date()
+    return today, today + dt.timedelta(days=agenda.within_days)
+
+
+def _follow_up_end(agenda: Agenda, within_days: int | None) -> dt.date | None:
+    """The day after the agenda's last day of follow-ups (None: every one ahead)."""
+    if within_days is None:
+        return None
+    return agenda.now.date() + dt.timedelta(days=agenda.within_days + 1)
+
+
+def _follow_ups(db: Connection, agenda: Agenda, end: dt.date | None
                 ) -> Iterator[tuple[str, Entry]]:
-    """(section, follow-up) of the open follow-ups the agenda shows, soonest first."""
+    """(section, follow-up) of the open follow-ups due before ``end``, soonest first."""
     zone, today = agenda.now.tzinfo, agenda.now.date()
-    end = None if within_days is None else today + dt.timedelta(days=agenda.within_days + 1)
     held = meetings.held(db, agenda.now)  # ended, logged by the next import: not overdue
-    for item in open_entries(db, zone, end):
-        if item.followup.id in held:
-            continue
+    for item in open_entries(db, zone, end, leaving_out=held):
         day = due_date(item.followup, zone)
         yield ("overdue" if day < today else "today" if day == today else "upcoming"), item
-
-
-def _utc(day: dt.date, zone: dt.tzinfo) -> str:
-    """The UTC instant, as stored, of the local midnight that starts ``day``."""
-    return stamp(dt.datetime.combine(day, dt.time(), tzinfo=zone))
 
 
 # ----------------------------------------------------------------------------- keep in touch
@@ -188,52 +221,10 @@ def keep_in_touch(db: Connection, now: dt.datetime, cadences: dict[str, int]
     """Contacts whose last contact is older than their cadence (by the end of today), the
     longest waiting first. A contact's own cadence wins over its tags'; of several tags, the
     shortest cadence counts."""
-    end_of_today = _utc(now.date() + dt.timedelta(days=1), now.tzinfo)
+    end_of_today = local_midnight(now.date() + dt.timedelta(days=1), now.tzinfo)
     rows = db.execute(_KEEP_IN_TOUCH.replace("{last}", last_contact_sql(db)),
                       {"tags": json.dumps(cadences), "end_of_today": end_of_today})
     return [KeepInTouch(row[0], row[1], row[2], row[3], row[4], bool(row[5])) for row in rows]
-
-
-# -------------------------------------------------------------------- birthdays, anniversaries
-
-
-def occasions(db: Connection, first: dt.date, last: dt.date) -> list[Occasion]:
-    """Birthdays, anniversaries and other important dates falling between ``first`` and
-    ``last`` (inclusive), by date. A yearless 29 February is kept on 28 February in other
-    years."""
-    from crmcli.important_dates import occasion_rows
-
-    days = json.dumps(sorted(_month_days(first, last)))
-    people = {row[0]: row[1:] for row in db.execute(
-        "SELECT c.id, c.name, co.name, c.birthday FROM contacts c"
-        " LEFT JOIN companies co ON co.id = c.company_id WHERE c.deleted_at IS NULL AND c.id IN ("
-        "SELECT id FROM contacts WHERE substr(birthday, -5) IN (SELECT value FROM json_each(:days))"
-        " UNION SELECT contact_id FROM contact_dates"
-        " WHERE substr(date, -5) IN (SELECT value FROM json_each(:days)))", {"days": days})}
-    dates = [(contact_id, "birthday", birthday)
-             for contact_id, (_, _, birthday) in people.items() if birthday]
-    dates += occasion_rows(db, days)  # the people above have every such date
-    found = []
-    for contact_id, kind, text in dates:
-        partial = PartialDate.from_storage(text)
-        day = next_occurrence(partial, first)
-        if day <= last:
-            age = day.year - partial.year if partial.year else None
-            name, company, _ = people[contact_id]
-            found.append(Occasion(contact_id, name, company, day, kind, age))
-    return sorted(found, key=lambda o: (o.date, o.contact_name, o.kind != "birthday", o.kind))
-
-
-def _month_days(first: dt.date, last: dt.date) -> set[str]:
-    """The ``MM-DD`` of every day in the window, and ``02-29`` where 28 February stands in."""
-    days = set()
-    day = first
-    while day <= last and len(days) < 366:
-        days.add(day.strftime("%m-%d"))
-        if (day.month, day.day) == (2, 28) and (day + dt.timedelta(days=1)).month == 3:
-            days.add("02-29")
-        day += dt.timedelta(days=1)
-    return days
 
 
 # ---------------------------------------------------------------------------------- records
@@ -249,16 +240,6 @@ def touch_detail(item: KeepInTouch, now: dt.datetime) -> str:
 
 def touch_text(item: KeepInTouch, now: dt.datetime) -> str:
     return f"get back in touch: {touch_detail(item, now)}"
-
-
-def occasion_text(item: Occasion) -> str:
-    """``birthday (turns 47)``, ``anniversary (10 years)``, ``wedding (3 years)`` or just the
-    kind."""
-    if item.age is None:
-        return item.kind
-    if item.kind == "birthday":
-        return f"birthday (turns {item.age})"
-    return f"{item.kind} ({item.age} years)"
 
 
 def records(agenda: Agenda, sections: tuple[str, ...] | None = None) -> Iterator[dict]:
@@ -294,15 +275,22 @@ def _follow_up_row(section: str, item: Entry, now: dt.datetime) -> dict:
 
 def _other_rows(agenda: Agenda) -> Iterator[dict]:
     """Keep-in-touch and birthday rows."""
+    yield from _touch_rows(agenda)
+    yield from map(_occasion_row, agenda.birthdays)
+
+
+def _touch_rows(agenda: Agenda) -> Iterator[dict]:
     now, zone = agenda.now, agenda.now.tzinfo
     for touch in agenda.keep_in_touch:
         yield _row("keep_in_touch", "keep_in_touch", touch.contact_id, touch.contact_name,
                    touch.company, touch.due_on(zone).isoformat(), touch_text(touch, now),
                    last_contact=touch.last_contact, cadence_days=touch.cadence_days)
-    for occasion in agenda.birthdays:
-        yield _row("birthdays", occasion.kind, occasion.contact_id, occasion.contact_name,
-                   occasion.company, occasion.date.isoformat(), occasion_text(occasion),
-                   age=occasion.age)
+
+
+def _occasion_row(occasion: Occasion) -> dict:
+    return _row("birthdays", occasion.kind, occasion.contact_id, occasion.contact_name,
+                occasion.company, occasion.date.isoformat(), occasion_text(occasion),
+                age=occasion.age)
 
 
 def _row(section: str, kind: str, contact_id: int | None, contact: str | None,
@@ -312,7 +300,8 @@ def _row(section: str, kind: str, contact_id: int | None, contact: str | None,
            "contact": contact, "company": company, "when": when, "text": text, "deal_id": None,
            "deal": None, "rule": None, "due_at": None, "last_contact": None,
            "cadence_days": None, "age": None}
-    return row | extra
+    row.update(extra)
+    return row
 
 
 def when_text(item: Entry, now: dt.datetime) -> str:

@@ -156,10 +156,18 @@ def open_for_company(db: Connection, company_id: int) -> list[Deal]:
     return search(db, Filter(company_id=company_id))
 
 
-def closing_within(db: Connection, today: dt.date, days: int) -> list[Deal]:
+def closing_within(db: Connection, today: dt.date, days: int, limit: int | None = None
+                   ) -> list[Deal]:
     """Open deals expected to close from ``today`` to ``today + days``, plus the overdue
-    ones (expected before ``today``), overdue first; soonest first within each."""
-    return search(db, Filter(close_by=today + dt.timedelta(days=days)))
+    ones (expected before ``today``), overdue first; soonest first within each (the first
+    ``limit`` only, when given)."""
+    return search(db, Filter(close_by=today + dt.timedelta(days=days)), limit)
+
+
+def count_closing(db: Connection, today: dt.date, days: int) -> int:
+    """How many deals :func:`closing_within` gives."""
+    where, params = Filter(close_by=today + dt.timedelta(days=days)).where()
+    return db.execute(f"SELECT count(*) FROM deals d WHERE {where}", params).fetchone()[0]
 
 
 def history(db: Connection, deal_id: int) -> list[StageChange]:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, replace
 from sqlite3 import Connection
 
@@ -295,21 +296,60 @@ def entries(db: Connection, contact_ids: list[int] | None = None, include_done: 
     return map(_entry, rows)
 
 
-def open_entries(db: Connection, zone: dt.tzinfo, before: dt.date | None = None
-                 ) -> Iterator[Entry]:
+def open_entries(db: Connection, zone: dt.tzinfo, before: dt.date | None = None,
+                 after: dt.date | None = None, limit: int | None = None,
+                 leaving_out: Collection[int] = ()) -> Iterator[Entry]:
     """Open follow-ups of live contacts due before the day ``before`` in ``zone`` (or all),
-    soonest first, one at a time: the all-day and the timed ones are each read in due order,
-    which is their order in ``zone`` too, and merged as they come."""
-    bound, params = "", {}
-    if before is not None:
-        start = dt.datetime.combine(before, dt.time(), tzinfo=zone)
-        bound = (" AND ((f.has_time = 0 AND f.due < :day)"
-                 " OR (f.has_time = 1 AND f.due < :instant))")
-        params = {"day": before.isoformat(), "instant": stamp(start)}
+    from the day ``after`` on (or every one so far), but those of ``leaving_out`` (ids);
+    soonest first, one at a time (the first ``limit`` only, when given): the all-day and the
+    timed ones are each read in due order, which is their order in ``zone`` too, and merged
+    as they come."""
+    where, params = _due_between(zone, after, before, leaving_out)
+    first_few = "" if limit is None else f" LIMIT {int(limit)}"
     all_day, timed = (map(_entry, db.execute(
-        f"{_SELECT} WHERE {_OPEN} AND f.has_time {kind}{bound} ORDER BY f.due, f.id", params))
-        for kind in ("= 0", "!= 0"))
-    return heapq.merge(all_day, timed, key=lambda e: sort_key(e.followup, zone))
+        f"{_SELECT} WHERE {_OPEN} AND f.has_time {kind}{where} ORDER BY f.due, f.id{first_few}",
+        params)) for kind in ("= 0", "!= 0"))
+    merged = heapq.merge(all_day, timed, key=lambda e: sort_key(e.followup, zone))
+    return merged if limit is None else itertools.islice(merged, limit)
+
+
+def count_open(db: Connection, zone: dt.tzinfo, days: list[dt.date],
+               leaving_out: Collection[int] = ()) -> list[int]:
+    """How many of :func:`open_entries` are due before each of ``days`` (local days, the
+    last the latest), counted in SQL."""
+    where, params = _due_between(zone, None, days[-1], leaving_out)
+    counted = ", ".join(f"coalesce(sum(CASE WHEN f.has_time = 0 THEN f.due < :day{n}"
+                        f" ELSE f.due < :instant{n} END), 0)" for n in range(len(days)))
+    for n, day in enumerate(days):
+        params |= {f"day{n}": day.isoformat(), f"instant{n}": local_midnight(day, zone)}
+    return list(db.execute(
+        f"SELECT {counted} FROM followups f LEFT JOIN contacts c ON c.id = f.contact_id"
+        f" WHERE {_OPEN}{where}", params).fetchone())
+
+
+def _due_between(zone: dt.tzinfo, after: dt.date | None, before: dt.date | None,
+                 leaving_out: Collection[int]) -> tuple[str, dict]:
+    """SQL (`` AND ...``) for follow-ups due on local days from ``after`` and before
+    ``before`` (either open), but ``leaving_out``; and its parameters."""
+    where, params = "", {}
+    for name, day, operator, loosest in (("from", after, ">=", min), ("to", before, "<", max)):
+        if day is not None:
+            bounds = {f"{name}_day": day.isoformat(), f"{name}_instant": local_midnight(day, zone)}
+            # Days and instants compare as text: the looser bound of the two is a range
+            # the index of open follow-ups by due reads, the kinds are told apart after.
+            where += (f" AND f.due {operator} :{name}_either"
+                      f" AND ((f.has_time = 0 AND f.due {operator} :{name}_day)"
+                      f" OR (f.has_time = 1 AND f.due {operator} :{name}_instant))")
+            params |= bounds | {f"{name}_either": loosest(bounds.values())}
+    if leaving_out:
+        where += " AND f.id NOT IN (SELECT value FROM json_each(:leaving_out))"
+        params["leaving_out"] = json.dumps(sorted(leaving_out))
+    return where, params
+
+
+def local_midnight(day: dt.date, zone: dt.tzinfo) -> str:
+    """The stored instant of the local midnight that starts ``day``."""
+    return stamp(dt.datetime.combine(day, dt.time(), tzinfo=zone))
 
 
 def upcoming_for_contact(db: Connection, contact_id: int, limit: int = 5) -> list[Entry]:

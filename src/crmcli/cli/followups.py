@@ -277,11 +277,11 @@ def birthdays(
     as_csv: CsvOption = False,
 ) -> None:
     """Birthdays, anniversaries and other important dates coming up (yearless ones too)."""
-    from crmcli.agenda import occasions
+    from crmcli.occasions import iter_occasions
 
     today = state().now.date()
     days = parse_days(within)
-    found = occasions(state().db, today, today + dt.timedelta(days=days))
+    found = iter_occasions(state().db, today, today + dt.timedelta(days=days))
     records = ({"date": o.date.isoformat(), "in_days": (o.date - today).days,
                 "contact_id": o.contact_id, "contact": o.contact_name, "company": o.company,
                 "kind": o.kind, "age": o.age} for o in found)

@@ -47,10 +47,10 @@ def company_page(profile: CompanyProfile, today: dt.date, decimal: str = ".") ->
         _people_panel(profile, today),
         *([cases_panel(profile.cases, profile.now, with_customer=True)] if profile.cases else []),
         deals_panel(profile.open_deals[:DEALS_SHOWN], today, decimal,
-                    first_deals_title("Open deals", profile.open_deals)),
+                    first_deals_title("Open deals", len(profile.open_deals))),
         *([deals_panel(sorted(profile.won_deals, key=lambda d: d.closed_at or "",
                               reverse=True)[:DEALS_SHOWN], today, decimal,
-                       first_deals_title("Won deals", profile.won_deals))]
+                       first_deals_title("Won deals", len(profile.won_deals)))]
           if profile.won_deals else []),
         *([_notes_panel(profile)] if profile.notes else []),
         history_panel(profile.history, "Recent history of its people", with_contact=True))

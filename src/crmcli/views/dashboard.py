@@ -18,8 +18,9 @@ from crmcli.views.followups import agenda_panel
 
 @dataclass
 class Dashboard:
-    agenda: Agenda
-    closing: list[Deal]
+    agenda: Agenda  # a summary: counts and the first few items
+    closing: list[Deal]  # the first DEALS_SHOWN
+    closing_count: int
     totals: list[dict]
     recent: list[Event]
     today: dt.date
@@ -34,7 +35,7 @@ def dashboard_view(board: Dashboard, decimal: str = ".") -> Group:
     if board.has_deals:
         parts += [deals_panel(board.closing[:DEALS_SHOWN], board.today, decimal,
                               first_deals_title("Deals closing this week, and overdue",
-                                                board.closing)),
+                                                board.closing_count)),
                   Panel(pipeline_summary(board.totals, decimal), title="Pipeline",
                         title_align="left", border_style="blue", subtitle="crm pipeline",
                         subtitle_align="right")]

@@ -200,12 +200,12 @@ def pipeline_summary(totals: list[dict], decimal: str = ".") -> Table:
 DEALS_SHOWN = 10  # in a panel of a page (company, dashboard); --json and crm deal list: all
 
 
-def first_deals_title(title: str, deals: list) -> str:
-    """The panel's title, saying when it shows only the first DEALS_SHOWN (soonest to close,
-    or last won)."""
-    if len(deals) <= DEALS_SHOWN:
+def first_deals_title(title: str, count: int) -> str:
+    """The panel's title, saying when it shows only the first DEALS_SHOWN of ``count`` deals
+    (soonest to close, or last won)."""
+    if count <= DEALS_SHOWN:
         return title
-    return f"{title}: {DEALS_SHOWN} of {len(deals)} (crm deal list shows them all)"
+    return f"{title}: {DEALS_SHOWN} of {count} (crm deal list shows them all)"
 
 
 def deals_panel(deals: list[Deal], today: dt.date, decimal: str = ".",

@@ -85,21 +85,25 @@ def agenda_view(agenda: Agenda, sections: tuple[str, ...]) -> Group:
     return Group(*parts)
 
 
-def agenda_panel(agenda: Agenda, per_section: int = 3) -> Panel:
-    """A compact agenda for the dashboard: counts, and the first few items of each section."""
+AGENDA_SHOWN = 3  # items of each section in the dashboard's panel
+
+
+def agenda_panel(agenda: Agenda) -> Panel:
+    """A compact agenda for the dashboard: counts, and the first few items of each section
+    (all an agenda :func:`crmcli.agenda.summary` holds)."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True)
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="ellipsis", no_wrap=True)
     for section in _TITLES:
-        count = len(getattr(agenda, section))
+        count = agenda.count(section)
         if not count:
             continue
         grid.add_row(Text(f"{_TITLES[section]} ({count})", style=_STYLES[section]), "", "")
-        for _, when, who, what in _rows(agenda, section, per_section):
+        for _, when, who, what in _rows(agenda, section, AGENDA_SHOWN):
             grid.add_row(when, who, what)
-        if count > per_section:
-            grid.add_row(Text(f"… {count - per_section} more", style="dim"), "", "")
+        if count > AGENDA_SHOWN:
+            grid.add_row(Text(f"… {count - AGENDA_SHOWN} more", style="dim"), "", "")
     body = grid if grid.row_count else Text("Nothing due. Enjoy the quiet.", style="dim")
     return Panel(body, title="Agenda", title_align="left", border_style="cyan",
                  subtitle="crm due", subtitle_align="right")

@@ -90,20 +90,14 @@ def load_into(db: Connection, contacts: dict[int, Contact]) -> None:
             contacts[contact_id].dates.append(ImportantDate(label, partial))
 
 
-def occasion_rows(db: Connection, days_json: str, contact_ids_json: str | None = None):
-    """(contact id, label, stored date) of the live contacts' dates falling on one of the
-    ``MM-DD`` days of ``days_json`` (every day when None), optionally of some contacts only."""
-    where = ["c.deleted_at IS NULL"]
-    params: list = []
-    if days_json is not None:
-        where.append("substr(d.date, -5) IN (SELECT value FROM json_each(?))")
-        params.append(days_json)
-    if contact_ids_json is not None:
-        where.append("d.contact_id IN (SELECT value FROM json_each(?))")
-        params.append(contact_ids_json)
+def occasion_rows(db: Connection, contact_ids_json: str):
+    """(contact id, label, stored date) of the dates of the live contacts among
+    ``contact_ids_json``."""
     return db.execute("SELECT d.contact_id, d.label, d.date FROM contact_dates d"
                       " JOIN contacts c ON c.id = d.contact_id"
-                      f" WHERE {' AND '.join(where)}", params).fetchall()
+                      " WHERE c.deleted_at IS NULL"
+                      " AND d.contact_id IN (SELECT value FROM json_each(?))",
+                      [contact_ids_json]).fetchall()
 
 
 def to_records(contact: Contact) -> list[dict]:

@@ -188,7 +188,7 @@ def _occasions(db: Connection, contact_ids: list[int]):
         "SELECT id, uid, name, birthday FROM contacts WHERE deleted_at IS NULL"
         " AND id IN (SELECT value FROM json_each(?)) ORDER BY name_folded, id", [ids])}
     dates: dict[int, list] = {}
-    for contact_id, label, text in occasion_rows(db, None, ids):
+    for contact_id, label, text in occasion_rows(db, ids):
         dates.setdefault(contact_id, []).append((label, text))
     for contact_id, (uid, name, birthday) in people.items():
         found = [("birthday", birthday)] if birthday else []

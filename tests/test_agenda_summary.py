@@ -150,8 +150,8 @@ def test_the_summary_reads_birthdays_and_follow_ups_through_their_indexes(conn, 
     assert "COVERING INDEX contacts_birthday_live" in plans
     assert "SCAN c" not in plans
     plans = _plans(conn, [sql for sql in statements if "FROM followups" in sql])
-    assert plans.count("followups_open (done_at=? AND deleted_at=? AND due<?)") >= 3  # counts
-    assert "followups_open (done_at=? AND deleted_at=? AND due>? AND due<?)" in plans
+    assert "COVERING INDEX followups_due (done_at=? AND deleted_at=? AND due<?)" in plans
+    assert "followups_due (done_at=? AND deleted_at=? AND due>? AND due<?)" in plans
     assert "SCAN f" not in plans
 
 
@@ -163,3 +163,23 @@ def test_due_without_birthdays_or_follow_ups_ahead_reads_none(conn, tmp_path):
     assert {row["section"] for row in rows} == {"overdue"} and len(rows) == 49
     assert not [sql for sql in statements if "contact_dates" in sql]
     assert all("'2026-11-22'" in sql for sql in statements if "FROM followups f" in sql)
+
+
+def test_the_dashboard_counts_and_adds_up_deals_from_indexes(conn):
+    from crmcli import deals, reports, stages
+    from crmcli.config import Config as Settings
+
+    person = _person(conn, "Ana Lima")
+    for n in range(3):
+        conn.execute("INSERT INTO deals (contact_id, title, currency, stage, amount_minor,"
+                     " close_on, created_at, updated_at) VALUES (?, ?, 'EUR', 'lead', 1000,"
+                     " ?, '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')",
+                     [person, f"Deal {n}", f"2026-11-2{n}"])
+    pipeline = stages.load_pipeline(Settings(path=None, db_path=None, raw={}))
+    counted = []
+    statements = _statements(conn, lambda: counted.extend([
+        deals.count_closing(conn, NOW.date(), 0), reports.stage_totals(conn, pipeline)]))
+    assert counted[0] == 3 and counted[1][0]["count"] == 3
+    plans = _plans(conn, statements)
+    assert "COVERING INDEX deals_close (close_on<?)" in plans
+    assert "COVERING INDEX deals_totals" in plans

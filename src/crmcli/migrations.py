@@ -790,3 +790,19 @@ def m028_live_birthdays_index(db: Database) -> None:
         " ON contacts(substr(birthday, -5), name, company_id, birthday, deleted_at)"
         " WHERE deleted_at IS NULL AND birthday IS NOT NULL",
     )
+
+
+@migrations()
+def m029_dashboard_indexes(db: Database) -> None:
+    """Indexes the dashboard counts and adds up from, on a big book: follow-ups by due date
+    with their kind (all-day or timed) and contact (replacing followups_open, its first three
+    columns), deals by expected close date, and deals by stage and currency with what the
+    pipeline's totals add up."""
+    _run(
+        db,
+        "CREATE INDEX followups_due ON followups(done_at, deleted_at, due, has_time, contact_id)",
+        "DROP INDEX IF EXISTS followups_open",
+        "CREATE INDEX deals_close ON deals(close_on, stage, deleted_at, contact_id)",
+        "CREATE INDEX deals_totals"
+        " ON deals(stage, currency, amount_minor, probability, contact_id, deleted_at)",
+    )

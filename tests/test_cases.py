@@ -12,6 +12,8 @@ from crmcli import db as storage
 
 RELEASES = sorted((Path(__file__).parent / "fixtures" / "releases").glob("v*.sql"))
 MON = "2026-11-23T10:00:00+00:00"  # a Monday
+EMPTY_DATE = ("crm: error: the date is empty; try: today, tomorrow 9:30, fri, next monday 14h, "
+              "+3d, in 2 weeks, eom, 2026-12-01, 31/12\n")
 
 
 def at(moment: str) -> dict:
@@ -160,6 +162,8 @@ def test_respond_within_by_priority(book, tmp_path, monkeypatch):
     (["case", "wait", "1", "--until", "yesterday"],
      "crm: error: --until 2026-11-22 00:00 is not in the future\n"),
     (["case", "reopen", "1"], "crm: error: case 1 is open already\n"),
+    (["case", "reopen", "2", "--due", ""], EMPTY_DATE),
+    (["case", "wait", "1", "--until", ""], EMPTY_DATE),
     (["case", "close", "2"], "crm: error: case 2 is already closed\n"),
     (["case", "open", "ana", "Late", "--channel", "pigeon"],
      "crm: error: channel 'pigeon' is not one of email, phone, chat, visit, letter, web, "

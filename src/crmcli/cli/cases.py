@@ -229,7 +229,8 @@ def wait(ref: CaseId, until: Annotated[str | None, typer.Option(
 
     case = _case(ref)
     current = state()
-    end = parse_when(until, current.now, current.config.date_order).moment if until else None
+    end = (parse_when(until, current.now, current.config.date_order).moment
+           if until is not None else None)
     cases.wait(current.db, case, current.now, end)
     info(f"{_said(case)} is waiting on the customer; its due clock is paused")
 
@@ -249,7 +250,8 @@ def reopen(ref: CaseId, due: Annotated[str | None, typer.Option(
         help="A new promise (default: the case keeps its own).")] = None) -> None:
     """Reopen a resolved or closed case, or resume a waiting one (its due clock runs again)."""
     case = _case(ref)
-    cases.reopen(state().db, case, state().now, _due(due, case.priority) if due else None)
+    promise = _due(due, case.priority) if due is not None else None
+    cases.reopen(state().db, case, state().now, promise)
     info(f"reopened {_said(case)}")
 
 

@@ -34,6 +34,21 @@ def test_usage_errors_exit_2(crm):
     assert crm("frobnicate").exit_code == 2
 
 
+@pytest.mark.parametrize(("command", "args", "missing"), [
+    ("field add", ["size"], "--type'. Choose from: text, number, date, choice, url, bool"),
+    ("deal lost", ["1"], "--reason'."),
+    ("campaign new", ["spring"], "--to'."),
+    ("campaign new", ["spring", "--to", "tag:vip"], "--template'."),
+    ("deal stages remap", ["lead"], "--to'."),
+])
+def test_a_missing_required_option_is_one_line_and_a_hint(crm, command, args, missing):
+    """Every command's required options; a choice's list once came one value per line."""
+    result = crm(*command.split(), *args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines() == [f"crm: error: Missing option '{missing}",
+                                          f"try 'crm {command} --help'"]
+
+
 def test_database_path_is_a_directory(crm, tmp_path):
     result = crm("--db", str(tmp_path), "list")
     assert result.exit_code == 1

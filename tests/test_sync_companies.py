@@ -182,6 +182,27 @@ def test_a_company_made_on_the_phone_and_in_crm_at_once_is_one_card(vdir, laptop
     assert sync(laptop) == ""
 
 
+def test_a_new_card_stands_for_its_uid_or_its_name_not_another_company(vdir, laptop):
+    """A card without a UID stands for the company of its name; a card whose UID reads like
+    another company's name does not keep that company off the phone."""
+    laptop.ok("company", "add", "Globex", "--industry", "energy")
+    laptop.ok("company", "add", "Umbrella", "--industry", "pharma")
+    vdir.mkdir()
+    (vdir / "initech.vcf").write_bytes(
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:globex\r\nFN:Initech\r\nN:;;;;\r\n"
+        b"ORG:Initech\r\nX-ABShowAs:COMPANY\r\nEND:VCARD\r\n")
+    (vdir / "umbrella.vcf").write_bytes(
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Umbrella\r\nN:;;;;\r\n"
+        b"ORG:Umbrella\r\nX-ABShowAs:COMPANY\r\nTEL:+1 555 0199\r\nEND:VCARD\r\n")
+    sync(laptop)
+    cards = {path.name: path.read_bytes().decode() for path in vdir.glob("*.vcf")}
+    assert sorted(line for text in cards.values() for line in text.splitlines()
+                  if line.startswith("ORG:")) == ["ORG:Globex", "ORG:Initech", "ORG:Umbrella"]
+    assert "X-CRMCLI-INDUSTRY:pharma" in cards["umbrella.vcf"]
+    assert sorted(firms(laptop)) == ["Globex", "Initech", "Umbrella"]
+    assert sync(laptop) == ""
+
+
 def test_a_field_set_in_crm_alone_is_pushed(vdir, laptop, acme):
     laptop.ok("company", "edit", "Acme", "--set", "segment=enterprise")
     assert sync(laptop) == "crm sync: contacts: pushed 1 changed\n"

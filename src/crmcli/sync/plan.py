@@ -93,11 +93,13 @@ def make(db: Connection, folder: Path, region: str | None) -> Plan:
     firms = {item.href: item for item in bases.load(db, str(folder), "companies")}
     plan.size += len(firms)
     firm_uids = _companies_in_files(db, plan, firms, files, region)
+    firm_names: set[str] = set()  # of new cards, matched by name when not by UID
     for href in sorted(set(files) - set(known) - set(firms)):
         step = _new_file(plan, href, region)
         if step and step.kind == "company-pull-new":
-            firm_uids.add(step.card.company.uid)
-            firm_uids.add(fold(step.card.company.name))  # matched by name when not by UID
+            if step.card.company.uid:
+                firm_uids.add(step.card.company.uid)
+            firm_names.add(fold(step.card.company.name))
             continue
         uid = step.card.contact.uid if step else None
         if uid in taken_uids:
@@ -107,7 +109,7 @@ def make(db: Connection, folder: Path, region: str | None) -> Plan:
     for row_id, (_, deleted, uid) in rows.items():
         if row_id not in synced_ids and not deleted and uid not in taken_uids:
             plan.steps.append(Step("push-new", _file_name(row_id, uid, files), row_id=row_id))
-    _new_companies(db, plan, firms, files, firm_uids)
+    _new_companies(db, plan, firms, files, firm_uids, firm_names)
     # Companies first: a company renamed or made on the phone is in the book before the
     # cards of its people name it.
     plan.steps.sort(key=lambda step: not step.kind.startswith("company-"))
@@ -227,13 +229,14 @@ def _companies_in_files(db: Connection, plan: Plan, firms: dict[str, Base], file
 
 
 def _new_companies(db: Connection, plan: Plan, firms: dict[str, Base], files: dict,
-                   taken: set[str]) -> None:
-    """A company that belongs on the phone and has no card there yet gets one (unless a new
-    card on the phone, taken in this run, has its UID or its name)."""
+                   uids: set[str], folded_names: set[str]) -> None:
+    """A company that belongs on the phone and has no card there yet gets one (unless a card
+    on the phone has its UID, or a new one, taken in this run, its name)."""
     synced = {item.row_id for item in firms.values()}
     names = set(files) | {step.href for step in plan.steps}
     for row_id, (_, trashed, uid, exported, folded) in _company_rows(db).items():
-        if exported and not trashed and row_id not in synced and not {uid, folded} & taken:
+        taken = uid in uids or folded in folded_names
+        if exported and not trashed and row_id not in synced and not taken:
             href = _file_name(row_id, uid, names)
             names.add(href)
             plan.steps.append(Step("company-push-new", href, row_id=row_id))

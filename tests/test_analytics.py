@@ -303,6 +303,23 @@ def test_activity_report_counts_by_type_and_period(crm, book):
     assert crm.ok("report", "activity", "nobody-at-all", "--json", env=NOW).json() == []
 
 
+def test_activity_report_periods_follow_summer_time(crm, tmp_path):
+    """In Berlin (UTC+1 in winter, +2 in summer; the change on 29 March 2026), calls half an
+    hour before and after midnight at two month ends count in their own months, whether the
+    window starts in summer (a year before 30 June) or in winter (--since 2025-12-01)."""
+    config = tmp_path / "config" / "crmcli" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('timezone = "Europe/Berlin"\n')
+    eva = add(crm, "Eva")
+    for moment in ("2026-01-31T23:30:00+01:00", "2026-02-01T00:30:00+01:00",
+                   "2026-05-31T23:30:00+02:00", "2026-06-01T00:30:00+02:00"):
+        crm.ok("log", str(eva), "talked", "-t", "call", env={"CRM_NOW": moment})
+    expected = [("2026-01", "1"), ("2026-02", "1"), ("2026-05", "1"), ("2026-06", "1")]
+    for since in ([], ["--since", "2025-12-01"]):
+        rows = crm.ok("report", "activity", *since, env=NOW).rows()
+        assert [(row["period"], row["count"]) for row in rows] == expected, since
+
+
 def test_campaign_mail_counts_when_the_config_says_so(crm, book, tmp_path):
     config = tmp_path / "config" / "crmcli" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)

@@ -13,13 +13,14 @@ import datetime as dt
 import itertools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from sqlite3 import Connection
 from typing import TYPE_CHECKING
 
 from crmcli import money
-from crmcli.dates import stamp
+from crmcli.dates import parse_stamp, stamp
 from crmcli.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -376,15 +377,35 @@ def health_record(item: Health, currency: str) -> dict:
 def activity_by_period(db: Connection, since: dt.datetime, by: str = "month",
                        ids: list[int] | None = None) -> list[dict]:
     """Personal interactions of live contacts (of ``ids`` when given) from ``since`` on,
-    counted per local period (``2026-06``, or the Monday that starts the week) and type,
-    oldest period first."""
-    offset = f"{round(since.utcoffset().total_seconds() / 60):+d} minutes"
-    period = ("strftime('%Y-%m', i.happened_at, ?)" if by == "month" else
-              "date(i.happened_at, ?, 'weekday 0', '-6 days')")
+    counted per period (``2026-06``, or the Monday that starts the week) and type, oldest
+    period first. Each period starts at midnight in ``since``'s zone with that night's
+    offset: across a summer-time change, no interaction counts in the neighbour period."""
     where, params = in_selection("i.contact_id", ids)
-    rows = db.execute(
-        f"SELECT {period} AS period, i.kind, count(*) FROM interactions i"
-        " JOIN contacts c ON c.id = i.contact_id AND c.deleted_at IS NULL"
-        f" WHERE i.deleted_at IS NULL{_personal(db)} AND i.happened_at >= ?{where}"
-        " GROUP BY period, i.kind ORDER BY period, i.kind", [offset, stamp(since), *params])
-    return [{"period": p, "type": kind, "count": count} for p, kind, count in rows]
+    sql = ("SELECT i.kind, count(*) FROM interactions i"
+           " JOIN contacts c ON c.id = i.contact_id AND c.deleted_at IS NULL"
+           f" WHERE i.deleted_at IS NULL{_personal(db)} AND i.happened_at >= ?"
+           f" AND i.happened_at < ?{where} GROUP BY i.kind ORDER BY i.kind")
+    # From the first interaction on (not 1900's weeks one by one) to the last (even ahead).
+    first, last = db.execute(
+        "SELECT (SELECT min(happened_at) FROM interactions WHERE happened_at >= ?),"
+        " (SELECT max(happened_at) FROM interactions)", [stamp(since)]).fetchone()
+    if first is None:
+        return []
+    begin = parse_stamp(first).astimezone(since.tzinfo)
+    return [{"period": period, "type": kind, "count": count}
+            for period, start, end in _periods(begin, by, last)
+            for kind, count in db.execute(sql, [start, end, *params])]
+
+
+def _periods(begin: dt.datetime, by: str, last: str) -> Iterator[tuple[str, str, str]]:
+    """Each month (or week from Monday) from the one holding ``begin`` to the one holding the
+    stamp ``last``: its name and its bounds as stamps, the first starting at ``begin``."""
+    day = begin.date()
+    first = day.replace(day=1) if by == "month" else day - dt.timedelta(days=day.weekday())
+    start = stamp(begin)
+    while start <= last:
+        following = ((first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+                     if by == "month" else first + dt.timedelta(days=7))
+        end = stamp(dt.datetime.combine(following, dt.time(), tzinfo=begin.tzinfo))
+        yield first.isoformat()[:7] if by == "month" else first.isoformat(), start, end
+        first, start = following, end

@@ -26,7 +26,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "crmcli"
 # A module's rank is its own entry, else its package's (`interchange` ranks interchange/*).
 RANKS = {
     # 1 base: plain values and helpers that know nothing else of the package
-    "__init__": 1, "models": 1, "errors": 1, "text": 1,
+    "__init__": 1, "models": 1, "errors": 1, "text": 1, "locations": 1,
     # 2 rules for values: dates, names, phones, money, settings, repetition
     "dates": 2, "normalize": 2, "money": 2, "config": 2, "recurrence": 2, "limits": 2,
     "contact_rules": 2, "form_lines": 2,

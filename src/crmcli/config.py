@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crmcli import locations
 from crmcli.errors import ConfigError, InvalidInput
 
 DATE_ORDERS = ("DMY", "MDY", "YMD")
@@ -44,25 +45,17 @@ class Config:
         return [key for key in self.raw if key not in KNOWN_KEYS]
 
 
-def _xdg(variable: str, fallback: str) -> Path:
-    value = os.environ.get(variable)
-    return Path(value) if value else Path.home() / fallback
-
-
 def config_path() -> Path:
-    override = os.environ.get("CRM_CONFIG")
-    if override:
-        return Path(override).expanduser()
-    return _xdg("XDG_CONFIG_HOME", ".config") / "crmcli" / "config.toml"
+    return Path(locations.config_file())
 
 
 def hooks_folder() -> Path:
     """Where the user's hook executables live (see crmcli.hooks)."""
-    return _xdg("XDG_CONFIG_HOME", ".config") / "crmcli" / "hooks"
+    return Path(locations.xdg_home("XDG_CONFIG_HOME", ".config"), "crmcli", "hooks")
 
 
 def default_db_path() -> Path:
-    return _xdg("XDG_DATA_HOME", ".local/share") / "crmcli" / "crm.db"
+    return Path(locations.default_book())
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -147,7 +140,7 @@ class SyncSettings:
 
 def default_sync_folder(name: str) -> str:
     """A default vdir: ``$XDG_DATA_HOME/crmcli/sync/NAME`` (~/.local/share/... by default)."""
-    return str(_xdg("XDG_DATA_HOME", ".local/share") / "crmcli" / "sync" / name)
+    return str(Path(locations.xdg_home("XDG_DATA_HOME", ".local/share"), "crmcli", "sync", name))
 
 
 def sync_settings(config: Config) -> SyncSettings:

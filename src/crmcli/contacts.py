@@ -220,18 +220,6 @@ def iter_search(db: Connection, query: str | None = None, batch: int = 500, **fi
             for contact in load_many(db, ids[start:start + batch].tolist()))
 
 
-def addresses(db: Connection, query: str, batch: int = 500) -> Iterator[tuple[str, str, str]]:
-    """(email, name, company or "") of every email of the contacts :func:`search` finds, in
-    its order: what an address lookup needs, read without loading whole contacts."""
-    ids = search_ids(db, query)
-    for start in range(0, len(ids), batch):
-        yield from db.execute(
-            "SELECT d.value, c.name, coalesce(co.name, '') FROM json_each(?) j"
-            " JOIN contacts c ON c.id = j.value LEFT JOIN companies co ON co.id = c.company_id"
-            " JOIN contact_details d ON d.contact_id = c.id AND d.kind = 'email'"
-            " ORDER BY j.key, d.position", [json.dumps(ids[start:start + batch])])
-
-
 def id_array(db: Connection, query: str | None = None, **filters) -> array:
     """:func:`search_ids` as a compact array, for selections of the whole book."""
     return array("q", (row[0] for row in _select_ids(db, query, **filters)))

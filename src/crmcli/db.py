@@ -18,12 +18,15 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import TypeVar
 
 from crmcli.errors import StorageError
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # pathlib and typing are not imported for the annotations alone
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 15_000
 WRITER_POLL_SECONDS = 0.002  # how often a writer waiting for the lock asks for it
@@ -43,6 +46,8 @@ def connect(path: Path, migrate: bool = True, *, create_folder: bool = False
     ``--db`` must not leave folders and an empty book behind. A file crm cannot write (or
     whose folder it cannot write) is opened read-only; a write then fails with a clear error.
     """
+    from pathlib import Path
+
     path = Path(path).expanduser()
     _create_private_file(path, create_folder)
     read_only = _read_only(path)
@@ -57,13 +62,15 @@ def connect(path: Path, migrate: bool = True, *, create_folder: bool = False
     return conn
 
 
-def open_current(path: Path) -> sqlite3.Connection | None:
+def open_current(path: Path | str) -> sqlite3.Connection | None:
     """The book at ``path``, opened as :func:`connect` opens it, when there is nothing to do
     first; None when the file is missing, behind this crmcli's schema or still unmarked (the
     caller then takes :func:`connect`, which creates, migrates or marks it). A file that is
-    not a crmcli book is refused just as :func:`connect` refuses it."""
-    path = Path(path).expanduser()
-    if not path.is_file():
+    not a crmcli book is refused just as :func:`connect` refuses it. Works on the path as
+    text (no pathlib: the light entry path reads a book with it); give it in the form
+    ``Path`` would show it (no ``~``, ``//``, ``.`` or trailing ``/``), as messages name it."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
         return None
     read_only = _read_only(path)
     try:
@@ -78,9 +85,13 @@ def open_current(path: Path) -> sqlite3.Connection | None:
     return conn
 
 
-def _read_only(path: Path) -> bool:
+def _read_only(path: Path | str) -> bool:
     """A file crm cannot write, or whose folder it cannot write, is opened read-only."""
-    return not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+    return not (os.access(path, os.W_OK) and os.access(_folder(path), os.W_OK))
+
+
+def _folder(path: Path | str) -> str:
+    return os.path.dirname(os.fspath(path)) or "."
 
 
 def _set_up(conn: sqlite3.Connection, read_only: bool) -> None:
@@ -114,15 +125,17 @@ def now_stamp(conn: sqlite3.Connection) -> str:
     return moment(conn).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _open(path: Path, read_only: bool) -> sqlite3.Connection:
+def _open(path: Path | str, read_only: bool) -> sqlite3.Connection:
     """A read-write connection, or a read-only one; ``immutable`` (no locking, no -shm) only
     where nobody can be writing: a read-only folder and no -wal file to replay."""
-    target, uri = str(path), False
+    target, uri = os.fspath(path), False
     if read_only:
+        from pathlib import Path
+
         flags = "mode=ro"
-        if not os.access(path.parent, os.W_OK) and not Path(f"{path}-wal").exists():
+        if not os.access(_folder(path), os.W_OK) and not os.path.exists(f"{path}-wal"):
             flags += "&immutable=1"
-        target, uri = f"{path.absolute().as_uri()}?{flags}", True
+        target, uri = f"{Path(path).absolute().as_uri()}?{flags}", True
     conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                            uri=uri, factory=Book)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -227,6 +240,8 @@ def _check_foreign_keys(conn: sqlite3.Connection, path: Path) -> None:
 def backup(conn: sqlite3.Connection, target: Path, overwrite: bool = False) -> dict[str, int]:
     """Copy the book to ``target`` (mode 0600) with SQLite's backup API: a consistent copy
     even while others write. Returns how many rows the main tables of the copy hold."""
+    from pathlib import Path
+
     target = Path(target).expanduser()
     if target.is_dir():
         raise StorageError(f"cannot back up to {target}: it is a directory")
@@ -255,6 +270,8 @@ def rebuild(conn: sqlite3.Connection, fill: Callable[[sqlite3.Connection], T],
     """Replace the book ``conn`` has open with a new one that ``fill`` writes, keeping the
     old one as ``keep_as``. The new book is built beside the old and swapped in only when
     complete, so a failure (a full disk, say) leaves the old book as it was."""
+    from pathlib import Path
+
     path = Path(file_path(conn))
     with _private_temp(path, ".new") as temp:
         try:
@@ -283,7 +300,7 @@ def _swap(conn: sqlite3.Connection, path: Path, new: Path, keep_as: Path) -> Non
         raise StorageError(f"database {path} is in use by another crm; nothing was changed; "
                            "try again") from exc
     try:
-        if Path(f"{path}-wal").exists():
+        if os.path.exists(f"{path}-wal"):
             raise StorageError(f"database {path} is in use by another crm; nothing was "
                                "changed; try again")
         try:
@@ -310,6 +327,7 @@ def _private_temp(beside: Path, suffix: str) -> Iterator[Path]:
     """A new private (0600) file in the folder of ``beside``, removed with its -wal and
     -shm unless it was renamed away."""
     import tempfile
+    from pathlib import Path
 
     handle, name = tempfile.mkstemp(prefix=f".{beside.name}.", suffix=suffix, dir=beside.parent)
     os.close(handle)

@@ -3,17 +3,18 @@
 A row holds the folded text a search can match: ``body`` (names, company, title, details and
 tags) and ``notes`` (the contact's live notes). The modules that change any of these call this
 one; it reads the tables they own but writes only its own.
+
+``addresses`` answers ``crm mutt-query`` on the light entry path (``crmcli.entry``): this
+module imports no more than it needs for that (no models, no json at import time).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from sqlite3 import Connection
 
-from crmcli.models import Contact
 from crmcli.normalize import (
     dialled_digits,
     fold,
@@ -22,6 +23,10 @@ from crmcli.normalize import (
     phone_problem,
     phone_search_digits,
 )
+
+TYPE_CHECKING = False  # models (dataclasses) are not imported for the annotations alone
+if TYPE_CHECKING:
+    from crmcli.models import Contact
 
 _WORD = re.compile(r"\w+")
 _MIN_PHONE_SUFFIX = 4
@@ -107,6 +112,8 @@ def reindex_notes(db: Connection, contact_id: int) -> None:
 
 def forget(db: Connection, contact_ids: list[int]) -> None:
     """Drop the rows of contacts (and of their notes) about to be deleted for good."""
+    import json
+
     write_deferred(db)
     ids = json.dumps(contact_ids)
     db.execute("DELETE FROM note_search WHERE rowid IN (SELECT id FROM notes WHERE"
@@ -162,9 +169,36 @@ def matching(column: str = "c.id") -> str:
     return f"{column} IN (SELECT rowid FROM contact_search WHERE contact_search MATCH ?)"
 
 
+def addresses(db: Connection, query: str) -> list[tuple[str, str, str]]:
+    """(email, name, company or "") of every email of the live contacts ``query`` finds, in
+    the order of ``crm list QUERY`` (folded name, then id) and of each contact's emails: one
+    statement from the index to the lines, as ``crm mutt-query`` prints them."""
+    expression = match_expression(query)
+    if expression is None:
+        return _all_addresses(db)
+    return db.execute(
+        "SELECT d.value, c.name, coalesce(co.name, '') FROM contact_search s"
+        " CROSS JOIN contacts c ON c.id = s.rowid"  # the index first: it finds the few
+        " JOIN contact_details d ON d.contact_id = c.id AND d.kind = 'email'"
+        " LEFT JOIN companies co ON co.id = c.company_id"
+        " WHERE contact_search MATCH ? AND c.deleted_at IS NULL"
+        " ORDER BY c.name_folded, c.id, d.position", [expression]).fetchall()
+
+
+def _all_addresses(db: Connection) -> list[tuple[str, str, str]]:
+    """Every live contact's emails (a query with no words), in the same order."""
+    return db.execute(
+        "SELECT d.value, c.name, coalesce(co.name, '') FROM contacts c"
+        " JOIN contact_details d ON d.contact_id = c.id AND d.kind = 'email'"
+        " LEFT JOIN companies co ON co.id = c.company_id"
+        " WHERE c.deleted_at IS NULL ORDER BY c.name_folded, c.id, d.position").fetchall()
+
+
 def refresh(db: Connection, contact_ids: Iterable[int], note_ids: Iterable[int] = ()) -> None:
     """Bring the index in step with rows written behind its back (an undo, a load): each
     contact's row rebuilt or dropped, each note's row rewritten or dropped."""
+    import json
+
     write_deferred(db)
     notes = json.dumps(sorted(set(note_ids)))
     db.execute("DELETE FROM note_search WHERE rowid IN (SELECT value FROM json_each(?))", [notes])

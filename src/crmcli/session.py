@@ -2,6 +2,9 @@
 first use; and how a failure ends it. Shared by the Typer commands (``crmcli.cli``) and the
 light entry path (``crmcli.entry``), which imports neither Typer nor Rich: both open the book,
 read the clock and report errors with this same code, so they cannot drift apart.
+
+Its imports are what ``crm mutt-query`` needs on the light path (sqlite3 brings datetime and
+collections along): no dataclasses, typing or pathlib, each a few milliseconds a process.
 """
 
 from __future__ import annotations
@@ -11,13 +14,12 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from crmcli import output
+from crmcli import locations, output
 from crmcli.errors import CrmError, InvalidInput
 from crmcli.text import safe
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from sqlite3 import Connection
 
@@ -29,24 +31,24 @@ class NotLight(Exception):
     or migrate, a warning to print, hooks configured): hand it to Typer, nothing done yet."""
 
 
-@dataclass
 class State:
     """Per-invocation settings; the config and the database are opened on first use.
 
     ``light`` (the entry path for read-only commands) opens only a current book that exists,
     and raises NotLight, before writing anything, where the full path would do more."""
 
-    db_option: str | None = None
-    debug: bool = False
-    command: str = ""  # the words after the global options, as the journal records them
-    source: str = "cli"  # where the journal says the changes came from
-    no_hooks: bool = False
+    command = ""  # the words after the global options, as the journal records them
+    source = "cli"  # where the journal says the changes came from
+    no_hooks = False
     on_journal: Callable[[object], None] | None = None  # sees the recorder (the hooks' gate)
-    light: bool = False
-    _config: Config | None = field(default=None, repr=False)
-    _db: Connection | None = field(default=None, repr=False)
-    _now: dt.datetime | None = field(default=None, repr=False)
-    out: output.Output = field(default_factory=output.Output, repr=False)
+
+    def __init__(self, db_option: str | None = None, debug: bool = False,
+                 light: bool = False):
+        self.db_option, self.debug, self.light = db_option, debug, light
+        self._config: Config | None = None
+        self._db: Connection | None = None
+        self._now: dt.datetime | None = None
+        self.out = output.Output()
 
     @property
     def now(self) -> dt.datetime:
@@ -70,50 +72,61 @@ class State:
             if self.light and (loaded.unknown_keys or "hooks" in loaded.raw):
                 raise NotLight
             self._config = loaded
-            use_zone(loaded.timezone)
+            if not self.light:  # reads on the light path show no dates
+                use_zone(loaded.timezone)
             for key in loaded.unknown_keys:
                 warn(f"crm: warning: {loaded.path}: unknown setting {key!r} ignored")
         return self._config
 
     @property
     def db(self) -> Connection:
+        if self._db is None and self.light:
+            self._db = self._open_light()
         if self._db is None:
             from crmcli import config, db
 
-            if self.light:
-                self._db = db.open_current(self.config.db_path)
-                if self._db is None:
-                    raise NotLight
-            else:
-                self._db = db.connect(self.config.db_path,
-                                      create_folder=self.config.db_is_default)
-            if self.light:  # reads only: no zone to load, but CRM_NOW is checked alike
-                pinned_moment()
-            else:
-                self._db.now = self.now  # writes are stamped with the command's moment
+            self._db = db.connect(self.config.db_path, create_folder=self.config.db_is_default)
+            self._db.now = self.now  # writes are stamped with the command's moment
             self._db.campaign_mail_counts = config.campaign_mail_counts(self.config)
             self._start_journal()
         return self._db
 
+    def _open_light(self) -> Connection:
+        """The book for a read, checked as the full path checks it (settings, CRM_NOW) but
+        without what only writes need (zone, journal). Without a config file there is nothing
+        to read or check there, and crmcli.config (pathlib, dataclasses) is not imported."""
+        from crmcli import db
+
+        has_settings = os.path.exists(locations.config_file())
+        book = db.open_current(str(self.config.db_path) if has_settings
+                               else _book_file(self.db_option))
+        if book is None:
+            raise NotLight
+        self._db = book
+        pinned_moment()
+        if has_settings:
+            from crmcli import config
+
+            book.campaign_mail_counts = config.campaign_mail_counts(self.config)
+            _keep_days(_journal_keep(self.config))
+        return book
+
     def _start_journal(self) -> None:
-        keep = self.config.raw.get("journal", {}).get("keep", "90d")
-        if self.light:  # reads only: nothing to journal, but the setting is checked alike
-            _keep_days(keep)
-            return
         from crmcli import journal
         from crmcli.dates import stamp
 
         recorder = journal.Recorder(
             what=self.command, source=self.source, started_at=stamp(self.now),
-            prune_before=journal.prune_cutoff(self.now, _keep_days(keep)))
+            prune_before=journal.prune_cutoff(self.now, _keep_days(_journal_keep(self.config))))
         if self.on_journal is not None:
             self.on_journal(recorder)
         journal.attach(self._db, recorder)
 
     def close(self) -> None:
-        from crmcli.dates import use_zone
+        if not self.light:
+            from crmcli.dates import use_zone
 
-        use_zone(None)  # the configured zone was this command's (tests run many in-process)
+            use_zone(None)  # the configured zone was this command's (tests run many in-process)
         if self._db is not None:
             recorder = getattr(self._db, "journal", None)
             if recorder is not None:
@@ -122,6 +135,22 @@ class State:
                 recorder.release(self._db)
             self._db.close()
             self._db = None
+
+
+def _book_file(db_option: str | None) -> str:
+    """The book's path when no config file names one: ``--db``, else ``CRM_DB``, else the
+    default (as crmcli.config resolves it). NotLight for a path ``Path`` would show in
+    another form (``~`` it cannot expand, ``//``, ``.``, ``..``, a trailing ``/``): messages
+    name the book as the full path does."""
+    chosen = db_option or os.environ.get("CRM_DB")
+    path = os.path.expanduser(chosen) if chosen else locations.default_book()
+    if path.startswith("~") or os.path.normpath(path) != path:
+        raise NotLight
+    return path
+
+
+def _journal_keep(config: Config) -> object:
+    return config.raw.get("journal", {}).get("keep", "90d")
 
 
 def _keep_days(keep: object) -> int:
@@ -195,9 +224,9 @@ _LINES_PER_WRITE = 1000
 def mutt_query(state: State, query: str) -> int:
     """``crm mutt-query``: a status line, then email, name and company per line; the exit
     code mutt reads (1: nothing found)."""
-    from crmcli import contacts
+    from crmcli import search
 
-    lines = ["\t".join(row) for row in contacts.addresses(state.db, query)]
+    lines = ["\t".join(row) for row in search.addresses(state.db, query)]
     shown = state.out
     shown.message(f"crm: {len(lines)} address(es) for {query!r}")
     # A write per thousand lines: a write (and flush) per line cost more than the search.

@@ -181,10 +181,36 @@ def test_addresses_are_one_statement_led_by_the_index(books):
             return self.book.execute(sql, *parameters)
 
     book = Counted(db.connect(Path(books["book"])))
-    assert search.addresses(book, "lima") == [("ana@lima.example", "Ana Lima", "")]
+    assert search.address_lines(book, "lima") == ["ana@lima.example\tAna Lima\t"]
     assert len(book.statements) == 1
     plan = [row[3] for row in book.book.execute(f"EXPLAIN QUERY PLAN {book.statements[0]}",
                                                 ['"lima"*'])]
     book.book.close()
     assert plan[0].startswith("SCAN s VIRTUAL TABLE")
     assert [step for step in plan if step.startswith("SCAN")] == [plan[0]]
+
+
+def test_the_executable_flushes_everything_and_ends_quietly_on_a_closed_pipe(db_path, tmp_path):
+    """The light path ends without the interpreter's teardown: what it wrote must all be
+    there, and a reader that goes away early (`| head -1`) must see no error."""
+    from crmcli import contacts, db
+    from crmcli.models import Contact, Detail
+
+    book = db.connect(db_path)
+    with db.transaction(book):
+        for number in range(3000):
+            contacts.create(book, Contact(name=f"Person {number:04d}",
+                                          emails=[Detail(f"p{number}@x.example", "work")]))
+    book.close()
+    env = {**os.environ, "CRM_DB": str(db_path)}
+    command = [sys.executable, "-m", "crmcli", "mutt-query", "person"]
+    with (tmp_path / "out.txt").open("w") as written:
+        assert subprocess.run(command, env=env, stdout=written, timeout=60).returncode == 0
+    lines = (tmp_path / "out.txt").read_text().splitlines()
+    assert lines[0] == "crm: 3000 address(es) for 'person'"
+    assert lines[1:] == [f"p{number}@x.example\tPerson {number:04d}\t" for number in range(3000)]
+    reader = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout.readline() == b"crm: 3000 address(es) for 'person'\n"
+    reader.stdout.close()  # 120 kB do not fit in the pipe: the rest meets a closed pipe
+    assert reader.wait(timeout=60) == 0
+    assert reader.stderr.read() == b""

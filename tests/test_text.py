@@ -48,3 +48,19 @@ def test_terminal_pages_show_bidi_controls_and_json_keeps_them(crm):
     assert "Ana <U+202E>evil<U+202C> Lima" in page and "\u202e" not in page
     assert crm.ok("show", str(contact_id), "--json").json()["name"] == RLO_NAME
     assert crm.ok("list", "--csv").stdout.splitlines()[1].split(",")[1] == RLO_NAME
+
+
+def test_ascii_text_loses_only_its_controls():
+    """ASCII holds no invisible formatting character: safe() strips its controls alone."""
+    every = "".join(map(chr, range(128)))
+    assert text.safe(every) == "\t\n" + "".join(map(chr, range(32, 127)))
+    assert text.safe("Ana\u202e" + every) == "Ana<U+202E>\t\n" + "".join(map(chr, range(32, 127)))
+
+
+def test_printable_text_is_left_as_it_is():
+    """safe() returns printable text (tabs and newlines aside) untouched without scanning it:
+    no printable character is a control or an invisible formatting character."""
+    printable = "".join(ch for ch in map(chr, range(sys.maxunicode + 1)) if ch.isprintable())
+    assert text._CONTROL.search(printable) is None
+    assert text._invisible().search(printable) is None
+    assert text.safe(printable + "\t\n") == printable + "\t\n"

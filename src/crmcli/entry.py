@@ -11,11 +11,16 @@ goes to the Typer app in ``crmcli.cli``, before a byte is written.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
 
 def main() -> None:
+    # A light invocation lives for milliseconds and makes no garbage cycles worth collecting:
+    # the collector's passes over the modules being imported and the rows being read cost
+    # more (a millisecond of mutt-query on 100,000 contacts). The full path collects as usual.
+    gc.disable()
     if os.environ.get("_CRM_COMPLETE", "").startswith("complete_"):
         from crmcli.shell_completion import complete_fast
 
@@ -23,10 +28,23 @@ def main() -> None:
             return
     code = serve(sys.argv[1:])
     if code is not None:
-        sys.exit(code)
+        _exit_now(code)
+    gc.enable()
     from crmcli.cli import main as run
 
     run()
+
+
+def _exit_now(code: int) -> None:
+    """End a served invocation without the interpreter's teardown, which frees every module
+    and object one by one (a tenth of the CPU time of `crm --version` and of mutt-query on
+    100,000 contacts). Nothing is pending: the book is closed and what was written is
+    flushed here."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)
 
 
 def serve(args: list[str]) -> int | None:

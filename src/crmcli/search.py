@@ -169,29 +169,26 @@ def matching(column: str = "c.id") -> str:
     return f"{column} IN (SELECT rowid FROM contact_search WHERE contact_search MATCH ?)"
 
 
-def addresses(db: Connection, query: str) -> list[tuple[str, str, str]]:
-    """(email, name, company or "") of every email of the live contacts ``query`` finds, in
-    the order of ``crm list QUERY`` (folded name, then id) and of each contact's emails: one
-    statement from the index to the lines, as ``crm mutt-query`` prints them."""
+_ADDRESS_LINES = (
+    "SELECT d.value || char(9) || c.name || char(9) || coalesce(co.name, '') FROM {contacts}"
+    " JOIN contact_details d ON d.contact_id = c.id AND d.kind = 'email'"
+    " LEFT JOIN companies co ON co.id = c.company_id"
+    " WHERE {matching}c.deleted_at IS NULL ORDER BY c.name_folded, c.id, d.position")
+
+
+def address_lines(db: Connection, query: str) -> list[str]:
+    """``email<TAB>name<TAB>company`` (company or "") for every email of the live contacts
+    ``query`` finds, in the order of ``crm list QUERY`` (folded name, then id) and of each
+    contact's emails: the lines of ``crm mutt-query``, read by one statement and joined by
+    SQLite (one string a line, not three)."""
     expression = match_expression(query)
-    if expression is None:
-        return _all_addresses(db)
-    return db.execute(
-        "SELECT d.value, c.name, coalesce(co.name, '') FROM contact_search s"
-        " CROSS JOIN contacts c ON c.id = s.rowid"  # the index first: it finds the few
-        " JOIN contact_details d ON d.contact_id = c.id AND d.kind = 'email'"
-        " LEFT JOIN companies co ON co.id = c.company_id"
-        " WHERE contact_search MATCH ? AND c.deleted_at IS NULL"
-        " ORDER BY c.name_folded, c.id, d.position", [expression]).fetchall()
-
-
-def _all_addresses(db: Connection) -> list[tuple[str, str, str]]:
-    """Every live contact's emails (a query with no words), in the same order."""
-    return db.execute(
-        "SELECT d.value, c.name, coalesce(co.name, '') FROM contacts c"
-        " JOIN contact_details d ON d.contact_id = c.id AND d.kind = 'email'"
-        " LEFT JOIN companies co ON co.id = c.company_id"
-        " WHERE c.deleted_at IS NULL ORDER BY c.name_folded, c.id, d.position").fetchall()
+    if expression is None:  # no words: every address
+        sql, parameters = _ADDRESS_LINES.format(contacts="contacts c", matching=""), []
+    else:  # the index first (CROSS JOIN keeps that order): it finds the few among many
+        sql, parameters = _ADDRESS_LINES.format(
+            contacts="contact_search s CROSS JOIN contacts c ON c.id = s.rowid",
+            matching="contact_search MATCH ? AND "), [expression]
+    return [line for (line,) in db.execute(sql, parameters)]
 
 
 def refresh(db: Connection, contact_ids: Iterable[int], note_ids: Iterable[int] = ()) -> None:

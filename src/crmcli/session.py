@@ -226,7 +226,7 @@ def mutt_query(state: State, query: str) -> int:
     code mutt reads (1: nothing found)."""
     from crmcli import search
 
-    lines = ["\t".join(row) for row in search.addresses(state.db, query)]
+    lines = search.address_lines(state.db, query)
     shown = state.out
     shown.message(f"crm: {len(lines)} address(es) for {query!r}")
     # A write per thousand lines: a write (and flush) per line cost more than the search.

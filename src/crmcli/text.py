@@ -19,8 +19,10 @@ from functools import cache
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Unicode format characters (category Cf) that can reorder or hide text: bidi embeddings,
 # overrides, isolates and marks, zero-width spaces, invisible operators, tags... The zero-width
-# joiner and non-joiner (U+200C, U+200D) stay: emoji and several scripts need them.
-_INVISIBLE = re.compile(
+# joiner and non-joiner (U+200C, U+200D) stay: emoji and several scripts need them. None is
+# ASCII: the pattern is compiled on the first text that is not (compiling it costs more than
+# half a millisecond, which `crm --version` and most mutt queries need not pay).
+_INVISIBLE_CHARACTERS = (
     "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b\u200e\u200f"
     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
     "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
@@ -37,7 +39,15 @@ def strip_controls(text: str) -> str:
 def safe(text: str) -> str:
     """Text for a terminal or an email: controls removed, invisible formatting characters
     shown as ``<U+XXXX>`` so that nothing is reordered or hidden without a trace."""
-    return _INVISIBLE.sub(_visible, _CONTROL.sub("", text))
+    if text.replace("\t", " ").replace("\n", " ").isprintable():
+        return text  # every character either pattern matches is unprintable (a test checks)
+    text = _CONTROL.sub("", text)
+    return text if text.isascii() else _invisible().sub(_visible, text)
+
+
+@cache
+def _invisible() -> re.Pattern:
+    return re.compile(_INVISIBLE_CHARACTERS)
 
 
 def _visible(match: re.Match) -> str:

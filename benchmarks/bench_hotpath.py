@@ -47,6 +47,9 @@ from common import (
     paired_ratio,
 )
 
+# What a user's shell has: unbuffered standard streams (set here for the tools) would make
+# every write of the measured processes a system call.
+os.environ.pop("PYTHONUNBUFFERED", None)
 ABOOK = shutil.which("abook")
 MUTT_TARGETS = {10_000: 2.0, 100_000: 1.0, 1_000_000: 1.0}  # crm / abook
 VERSION_TARGET = 3.0  # crm --version / python -c pass
@@ -124,7 +127,7 @@ def _summary(label: str, runs) -> str:
     codes = sorted({run.code for run in runs})
     return (f"{label:<46} wall {1000 * statistics.median(r.wall for r in runs):8.1f} ms"
             f"  cpu {1000 * statistics.median(r.cpu for r in runs):8.1f} ms"
-            f"  rss {max(r.rss_mb for r in runs):6.1f} MB"
+            f"  rss {max(r.peak_mb for r in runs):6.1f} MB"
             + (f"  exit {codes}" if codes != [0] else ""))
 
 

@@ -40,8 +40,10 @@ def _exit_now(code: int) -> None:
     and object one by one (a tenth of the CPU time of `crm --version` and of mutt-query on
     100,000 contacts). Nothing is pending: the book is closed and what was written is
     flushed here."""
+    from crmcli import output
+
     try:
-        sys.stdout.flush()
+        output.finish()
         sys.stderr.flush()
     finally:
         os._exit(code)

@@ -191,8 +191,8 @@ def test_addresses_are_one_statement_led_by_the_index(books):
 
 
 def test_the_executable_flushes_everything_and_ends_quietly_on_a_closed_pipe(db_path, tmp_path):
-    """The light path ends without the interpreter's teardown: what it wrote must all be
-    there, and a reader that goes away early (`| head -1`) must see no error."""
+    """What the light path writes is all there, and a reader that goes away early
+    (`| head -1`) sees no error."""
     from crmcli import contacts, db
     from crmcli.models import Contact, Detail
 

@@ -151,7 +151,8 @@ def test_the_summary_reads_birthdays_and_follow_ups_through_their_indexes(conn, 
     assert "SCAN c" not in plans
     plans = _plans(conn, [sql for sql in statements if "FROM followups" in sql])
     assert "COVERING INDEX followups_due (done_at=? AND deleted_at=? AND due<?)" in plans
-    assert "followups_due (done_at=? AND deleted_at=? AND due>? AND due<?)" in plans
+    assert "followups_open (done_at=? AND deleted_at=? AND due>? AND due<?)" in plans
+    assert "TEMP B-TREE" not in plans  # the first few in due order, not all of them sorted
     assert "SCAN f" not in plans
 
 
@@ -176,10 +177,12 @@ def test_the_dashboard_counts_and_adds_up_deals_from_indexes(conn):
                      " ?, '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z')",
                      [person, f"Deal {n}", f"2026-11-2{n}"])
     pipeline = stages.load_pipeline(Settings(path=None, db_path=None, raw={}))
-    counted = []
-    statements = _statements(conn, lambda: counted.extend([
-        deals.count_closing(conn, NOW.date(), 0), reports.stage_totals(conn, pipeline)]))
-    assert counted[0] == 3 and counted[1][0]["count"] == 3
+    found = []
+    statements = _statements(conn, lambda: found.extend([
+        deals.count_closing(conn, NOW.date(), 0), reports.stage_totals(conn, pipeline),
+        deals.closing_within(conn, NOW.date(), 0, 2)]))
+    assert found[0] == 3 and found[1][0]["count"] == 3
+    assert [deal.title for deal in found[2]] == ["Deal 0", "Deal 1"]
     plans = _plans(conn, statements)
-    assert "COVERING INDEX deals_close (close_on<?)" in plans
-    assert "COVERING INDEX deals_totals" in plans
+    assert plans.count("COVERING INDEX deals_close (close_on<?)") == 2  # the first two chosen
+    assert "COVERING INDEX deals_totals" in plans  # from it, then read

@@ -16,7 +16,7 @@ from crmcli import migrations
 RELEASES = sorted((Path(__file__).parent / "fixtures" / "releases").glob("v*.sql"))
 NEW_INDEXES = {"contacts_trashed", "contacts_birthday_day", "contact_details_phone_tail",
                "contacts_cadence", "contacts_birthday_live", "followups_due",
-               "deals_close", "deals_totals"}
+               "followups_open", "deals_close", "deals_totals"}
 NOW = {"CRM_NOW": "2026-03-10T09:00:00+00:00"}
 COMMANDS = [
     ["show", "2"],

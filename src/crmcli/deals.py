@@ -140,10 +140,10 @@ def iter_search(db: Connection, filters: Filter | None = None, limit: int | None
                 ) -> Iterator[Deal]:
     """:func:`search` one deal at a time, as SQLite reads them: memory stays flat."""
     where, params = (filters or Filter()).where()
-    sql = f"SELECT {COLUMNS}{FROM} WHERE {where} ORDER BY d.close_on IS NULL, d.close_on, d.id"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
-    return map(from_row, db.execute(sql, params))
+    order = " ORDER BY d.close_on IS NULL, d.close_on, d.id"
+    if limit is not None:  # the first few chosen before their rows and names are read
+        where = f"d.id IN (SELECT d.id FROM deals d WHERE {where}{order} LIMIT {int(limit)})"
+    return map(from_row, db.execute(f"SELECT {COLUMNS}{FROM} WHERE {where}{order}", params))
 
 
 def open_for_contact(db: Connection, contact_id: int) -> list[Deal]:

@@ -795,9 +795,9 @@ def m028_live_birthdays_index(db: Database) -> None:
 @migrations()
 def m029_dashboard_indexes(db: Database) -> None:
     """Indexes the dashboard counts and adds up from, on a big book: follow-ups by due date
-    with their kind (all-day or timed) and contact (replacing followups_open, its first three
-    columns), deals by expected close date, and deals by stage and currency with what the
-    pipeline's totals add up."""
+    with their kind (all-day or timed) and contact, deals by expected close date, and deals
+    by stage and currency with what the pipeline's totals add up. (It dropped followups_open
+    as a prefix of followups_due; migration 30 brings it back.)"""
     _run(
         db,
         "CREATE INDEX followups_due ON followups(done_at, deleted_at, due, has_time, contact_id)",
@@ -806,3 +806,10 @@ def m029_dashboard_indexes(db: Database) -> None:
         "CREATE INDEX deals_totals"
         " ON deals(stage, currency, amount_minor, probability, contact_id, deleted_at)",
     )
+
+
+@migrations()
+def m030_open_followups_in_due_order(db: Database) -> None:
+    """followups_open again (migration 29 had dropped it): the agenda's first few follow-ups
+    are read in due order, then id, which followups_due's added columns break."""
+    _run(db, "CREATE INDEX IF NOT EXISTS followups_open ON followups(done_at, deleted_at, due)")

@@ -69,7 +69,7 @@ def build_book(path: Path):
     return conn, [ana, bo]
 
 
-def export(conn, ids: list[int], birthdays: bool = True) -> str:
+def export(conn, ids: list[int] | None, birthdays: bool = True) -> str:
     stream = io.StringIO()
     now = NOW.astimezone(local_zone())
     count, skipped = ics.write_calendar(conn, ids, stream, birthdays, now, without_contact=True)
@@ -96,9 +96,11 @@ def zone_offsets(calendar) -> dict[str, list]:
     return found
 
 
-def test_streamed_calendar_holds_what_the_whole_one_held(tmp_path, madrid):
+@pytest.mark.parametrize("chosen", ["both", "whole book"])
+def test_streamed_calendar_holds_what_the_whole_one_held(tmp_path, madrid, monkeypatch, chosen):
+    monkeypatch.setattr(ics, "OCCASION_BATCH", 1)  # the people's dates read in many batches
     conn, ids = build_book(tmp_path / "book.db")
-    streamed = icalendar.Calendar.from_ical(export(conn, ids))
+    streamed = icalendar.Calendar.from_ical(export(conn, ids if chosen == "both" else None))
     before = icalendar.Calendar.from_ical(BUILT_WHOLE.read_text(encoding="utf-8"))
     assert properties(streamed) == properties(before)
     events = [properties(event) for event in streamed.walk("VEVENT")]
@@ -106,3 +108,17 @@ def test_streamed_calendar_holds_what_the_whole_one_held(tmp_path, madrid):
     assert len(events) == 12
     assert zone_offsets(streamed) == zone_offsets(before)
     assert sorted(zone_offsets(streamed)) == ["America/New_York", "Europe/Madrid"]
+
+
+def test_each_calendar_of_a_vdir_holds_its_event_and_zone(tmp_path, madrid):
+    conn, ids = build_book(tmp_path / "book.db")
+    before = {str(event["UID"]): properties(event) for event in icalendar.Calendar.from_ical(
+        BUILT_WHOLE.read_text(encoding="utf-8")).walk("VEVENT")}
+    files = dict(ics.calendars(conn, ids, True, NOW.astimezone(local_zone()), True))
+    assert len(files) == 12
+    for text in files.values():
+        calendar = icalendar.Calendar.from_ical(text)
+        (event,) = calendar.walk("VEVENT")
+        assert properties(event) == before[str(event["UID"])]
+        zone = event["DTSTART"].params.get("TZID")
+        assert [str(z["TZID"]) for z in calendar.walk("VTIMEZONE")] == ([zone] if zone else [])

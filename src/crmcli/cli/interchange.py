@@ -189,16 +189,16 @@ def export(
     company_id = company_filter(db, company)
     chosen = contacts.id_array(db, tags=tag, company_id=company_id, ids=ids or None,
                                condition=selecting.condition(selecting.joined(query)))
+    whole_book = not (query or tag or company or ids)
     if format_ == ExportFormat.ics:
-        chosen = chosen.tolist()
-        everything = not (query or tag or company or ids)  # chores too, when nobody is chosen
+        # The whole book: every live contact's follow-ups, and chores about nobody.
+        calendar_ids = None if whole_book else chosen.tolist()
         if vdir is not None:
-            _calendar_vdir(db, chosen, birthdays, vdir, everything)
+            _calendar_vdir(db, calendar_ids, birthdays, vdir, whole_book)
         else:
-            _export_calendar(db, chosen, birthdays, output_file, everything)
+            _export_calendar(db, calendar_ids, birthdays, output_file, whole_book)
         return
     items = exporter.iter_export(db, chosen)
-    whole_book = not (query or tag or company or ids)
     firms = _companies(db, format_, csv_dialect) if whole_book else []
     if vdir is not None:
         _write_vdir(vdir, items, vcard_version.value, firms)
@@ -234,7 +234,7 @@ def _check_export_options(format_: ExportFormat, output_file: Path | None,
         raise UsageError("--birthdays goes with -f ics")
 
 
-def _calendar_vdir(db, chosen: list[int], birthdays: bool, folder: Path,
+def _calendar_vdir(db, chosen: list[int] | None, birthdays: bool, folder: Path,
                    without_contact: bool) -> None:
     """One .ics per follow-up (and occasion) in ``folder``; files of crm's events that this
     export no longer holds (done, deleted, or not chosen) are removed."""
@@ -257,7 +257,7 @@ def _calendar_vdir(db, chosen: list[int], birthdays: bool, folder: Path,
          + (f"; removed {len(stale)} no longer exported" if stale else ""))
 
 
-def _export_calendar(db, chosen: list[int], birthdays: bool, output_file: Path | None,
+def _export_calendar(db, chosen: list[int] | None, birthdays: bool, output_file: Path | None,
                      without_contact: bool) -> None:
     """Follow-ups (and birthdays) of the chosen contacts (and of nobody) as iCalendar."""
     from crmcli.interchange import ics

@@ -15,10 +15,11 @@ of February in other years.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from sqlite3 import Connection
 from typing import TextIO
@@ -30,41 +31,84 @@ from crmcli.normalize import fold
 
 PRODID = "-//crmcli//crm export//EN"
 UID_SUFFIX = "@crmcli"
+CALENDAR_NAME = "crm follow-ups"
+OCCASION_BATCH = 500
 _TIMED_LENGTH = dt.timedelta(minutes=30)
 
 
-def write_calendar(db: Connection, contact_ids: list[int], stream: TextIO,
+def write_calendar(db: Connection, contact_ids: list[int] | None, stream: TextIO,
                    birthdays: bool, now: dt.datetime, without_contact: bool = False
                    ) -> tuple[int, list[str]]:
-    """Write the open follow-ups of ``contact_ids`` (and their birthdays and anniversaries;
-    with ``without_contact``, the follow-ups about nobody too) as one VCALENDAR, at ``now``
-    (aware, in the zone of timed items typed in no named zone). Returns how many events it
-    holds and what it could not write (``follow-up 12``: a stored date no calendar can hold).
-    Yearless dates start in the year of ``now``."""
-    calendar = _calendar()
-    calendar.add("x-wr-calname").value = "crm follow-ups"
+    """Write the open follow-ups of ``contact_ids`` (None: of every live contact; and their
+    birthdays and anniversaries; with ``without_contact``, the follow-ups about nobody too) as
+    one VCALENDAR, at ``now`` (aware, in the zone of timed items typed in no named zone).
+    Returns how many events it holds and what it could not write (``follow-up 12``: a stored
+    date no calendar can hold). Yearless dates start in the year of ``now``.
+
+    The calendar is written as it is read: its head and the VTIMEZONE of every zone its
+    events use (found by a first pass over the follow-ups), then one event at a time, then
+    its end; memory stays flat however many events it holds."""
+    head, end = _frame(CALENDAR_NAME)
+    zones = _zones_used(followups.entries(db, contact_ids, without_contact=without_contact),
+                        now.tzinfo)
+    stream.write(head + "".join(map(_zone_text, zones)))
     count, skipped = 0, []
     for label, event in events(db, contact_ids, birthdays, now, without_contact):
         if event is None:
             skipped.append(label)
         else:
-            calendar.add(event)
+            stream.write(event.to_ical().decode())
             count += 1
-    stream.write(calendar.serialize())
+    stream.write(end)
     return count, skipped
 
 
-def calendars(db: Connection, contact_ids: list[int], birthdays: bool, now: dt.datetime,
+def calendars(db: Connection, contact_ids: list[int] | None, birthdays: bool, now: dt.datetime,
               without_contact: bool = False) -> Iterator[tuple[str, str | None]]:
     """One VCALENDAR per event, for a vdir (khal reads one): (file name stem, text), the text
     None for what could not be written (then the stem is a label such as ``follow-up 12``)."""
+    head, end = _frame()
     for label, event in events(db, contact_ids, birthdays, now, without_contact):
         if event is None:
             yield label, None
             continue
-        calendar = _calendar()
-        calendar.add(event)
-        yield _stem(event.uid.value), calendar.serialize()
+        zone = event["DTSTART"].params.get("TZID")
+        yield _stem(str(event["UID"])), (head + (_zone_text(zone) if zone else "")
+                                         + event.to_ical().decode() + end)
+
+
+def _frame(name: str | None = None) -> tuple[str, str]:
+    """The text of a VCALENDAR before its components and after them."""
+    import icalendar
+
+    calendar = icalendar.Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", PRODID)
+    if name:
+        calendar.add("x-wr-calname", name)
+    text = calendar.to_ical().decode()
+    end = "END:VCALENDAR\r\n"
+    return text.removesuffix(end), end
+
+
+def _zones_used(entries: Iterable[followups.Entry], export_zone: dt.tzinfo) -> list[str]:
+    """The names of the zones the timed follow-ups are written in, in the order of first use."""
+    names = (getattr(followups.own_zone(item.followup, export_zone), "key", None)
+             for item in entries if item.followup.has_time)
+    return [name for name in dict.fromkeys(names) if name]
+
+
+@functools.lru_cache(maxsize=64)
+def _zone_text(name: str) -> str:
+    """The VTIMEZONE of the zone called ``name`` as vobject writes it: its rules from 2000 on,
+    as RRULEs that hold for every later year. (icalendar lists each change up to a last year
+    instead, which vobject reads wrongly.)"""
+    from dateutil import tz
+    from vobject.icalendar import TimezoneComponent
+
+    zone = tz.gettz.nocache(name)  # a private instance: the TZID attribute is vobject's cue
+    zone.tzid = name
+    return TimezoneComponent(tzinfo=zone).serialize()
 
 
 def _stem(uid: str) -> str:
@@ -82,13 +126,11 @@ def is_own_file(path: Path) -> bool:
         return False
 
 
-def events(db: Connection, contact_ids: list[int], birthdays: bool, now: dt.datetime,
+def events(db: Connection, contact_ids: list[int] | None, birthdays: bool, now: dt.datetime,
            without_contact: bool = False):
     """(label, VEVENT) of each follow-up (and occasion); the event is None when its stored
     date is beyond what a calendar can hold."""
-    from dateutil import tz
-
-    stamp = now.astimezone(tz.UTC).replace(microsecond=0)
+    stamp = now.astimezone(dt.UTC).replace(microsecond=0)
     for item in followups.entries(db, contact_ids, without_contact=without_contact):
         yield _made(f"follow-up {item.followup.id}",
                     lambda item=item: _followup_event(item, now.tzinfo, stamp))
@@ -105,65 +147,47 @@ def _made(label: str, make) -> tuple:
         return label, None
 
 
-def _calendar():
-    import vobject
-
-    calendar = vobject.iCalendar()
-    calendar.add("prodid").value = PRODID
-    return calendar
-
-
 def _named_zone(zone: dt.tzinfo) -> dt.tzinfo | None:
-    """``zone`` as dateutil's, tagged with its IANA name (vobject writes that as the TZID and
-    adds its VTIMEZONE), or None for a zone with no name (then times are floating)."""
-    from dateutil import tz
-
-    name = getattr(zone, "key", None)
-    if name is None:
-        return None
-    named = tz.gettz.nocache(name)  # a private instance: the TZID attribute is vobject's cue
-    named.tzid = name
-    return named
+    """``zone`` when it has an IANA name (icalendar writes that as the TZID), else None (then
+    times are floating)."""
+    return zone if getattr(zone, "key", None) else None
 
 
 def _followup_event(item: followups.Entry, export_zone: dt.tzinfo, stamp: dt.datetime):
     """The VEVENT of a follow-up: all-day on its date, or half an hour at its time in the zone
     it was typed in. A recurring one starts on a day its rule gives (DTSTART must match the
     RRULE); an occurrence moved off the rule (snoozed) is kept as an RDATE."""
-    import vobject
+    import icalendar
 
     followup = item.followup
     zone = followups.own_zone(followup, export_zone)
     moment = followups.due_moment(followup, zone)
-    named = _named_zone(zone)
-    start = moment.astimezone(named) if named else moment.replace(tzinfo=None)
-    event = vobject.newFromBehavior("vevent")
-    event.add("uid").value = followup.uid or f"followup-{followup.id}{UID_SUFFIX}"
-    event.add("dtstamp").value = stamp
+    start = moment if _named_zone(zone) else moment.replace(tzinfo=None)
+    event = icalendar.Event()
+    event.add("uid", followup.uid or f"followup-{followup.id}{UID_SUFFIX}")
+    event.add("dtstamp", stamp)
     rule = recurrence.parse_rule(followup.rule) if followup.rule else None
     first = start
     if rule and not followup.from_done:
         first = recurrence.first(rule, start)
-        event.add("rrule").value = recurrence.ical_rrule(rule, first)
+        event.add("rrule", icalendar.vRecur.from_ical(recurrence.ical_rrule(rule, first)))
     _add_span(event, first, followup.has_time)
     if first != start:
-        event.add("rdate").value = [start if followup.has_time else start.date()]
-        if not followup.has_time:
-            event.rdate.value_param = "DATE"
+        event.add("rdate", [start if followup.has_time else start.date()])
     who = f" ({item.contact_name})" if followup.contact_id is not None else ""
-    event.add("summary").value = f"{followup.body or 'Follow up'}{who}"
-    event.add("description").value = "\n".join(_details(item, rule))
+    event.add("summary", f"{followup.body or 'Follow up'}{who}")
+    event.add("description", "\n".join(_details(item, rule)))
     return event
 
 
 def _add_span(event, start: dt.datetime, has_time: bool) -> None:
     """DTSTART and DTEND: half an hour at ``start``, or its whole day."""
     if has_time:
-        event.add("dtstart").value = start
-        event.add("dtend").value = start + _TIMED_LENGTH
+        event.add("dtstart", start)
+        event.add("dtend", start + _TIMED_LENGTH)
     else:
-        event.add("dtstart").value = start.date()
-        event.add("dtend").value = start.date() + dt.timedelta(days=1)
+        event.add("dtstart", start.date())
+        event.add("dtend", start.date() + dt.timedelta(days=1))
 
 
 def _details(item: followups.Entry, rule: recurrence.Rule | None) -> list[str]:
@@ -179,44 +203,48 @@ def _details(item: followups.Entry, rule: recurrence.Rule | None) -> list[str]:
     return details
 
 
-def _occasions(db: Connection, contact_ids: list[int]):
-    """(uid, name, kind, date) of every birthday and important date of ``contact_ids``."""
+def _occasions(db: Connection, contact_ids: list[int] | None):
+    """(uid, name, kind, date) of every birthday and important date of ``contact_ids`` (None:
+    of every live contact), by name; read OCCASION_BATCH people at a time."""
     from crmcli.important_dates import occasion_rows
 
-    ids = json.dumps(contact_ids)
-    people = {row[0]: row[1:] for row in db.execute(
+    chosen = ("" if contact_ids is None else
+              " AND id IN (SELECT value FROM json_each(:ids))")
+    people = db.execute(
         "SELECT id, uid, name, birthday FROM contacts WHERE deleted_at IS NULL"
-        " AND id IN (SELECT value FROM json_each(?)) ORDER BY name_folded, id", [ids])}
-    dates: dict[int, list] = {}
-    for contact_id, label, text in occasion_rows(db, ids):
-        dates.setdefault(contact_id, []).append((label, text))
-    for contact_id, (uid, name, birthday) in people.items():
-        found = [("birthday", birthday)] if birthday else []
-        for kind, text in found + sorted(dates.get(contact_id, [])):
-            yield uid, name, kind, PartialDate.from_storage(text)
+        f"{chosen} ORDER BY name_folded, id", {"ids": json.dumps(contact_ids)})
+    while batch := people.fetchmany(OCCASION_BATCH):
+        dates: dict[int, list] = {}
+        ids = json.dumps([row[0] for row in batch])
+        for contact_id, label, text in occasion_rows(db, ids):
+            dates.setdefault(contact_id, []).append((label, text))
+        for contact_id, uid, name, birthday in batch:
+            found = [("birthday", birthday)] if birthday else []
+            for kind, text in found + sorted(dates.get(contact_id, [])):
+                yield uid, name, kind, PartialDate.from_storage(text)
 
 
 def _occasion_event(uid: str, name: str, kind: str, date: PartialDate, year: int,
                     stamp: dt.datetime):
     """A yearly all-day event from the date, or from ``year`` when the date has none."""
-    import vobject
+    import icalendar
 
     from crmcli.dates import next_occurrence
 
     start = (dt.date(date.year, date.month, date.day) if date.year
              else next_occurrence(date, dt.date(year, 1, 1)))
-    event = vobject.newFromBehavior("vevent")
-    event.add("uid").value = f"{_uid_word(kind)}-{uid}{UID_SUFFIX}"
-    event.add("dtstamp").value = stamp
+    event = icalendar.Event()
+    event.add("uid", f"{_uid_word(kind)}-{uid}{UID_SUFFIX}")
+    event.add("dtstamp", stamp)
     _add_span(event, dt.datetime.combine(start, dt.time()), False)
-    event.add("summary").value = f"{name}'s {kind}"
-    event.add("transp").value = "TRANSPARENT"
+    event.add("summary", f"{name}'s {kind}")
+    event.add("transp", "TRANSPARENT")
     leap_day = (date.month, date.day) == (2, 29)
-    event.add("rrule").value = ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=28,29;BYSETPOS=-1" if leap_day
-                                else "FREQ=YEARLY")
+    event.add("rrule", icalendar.vRecur.from_ical(
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=28,29;BYSETPOS=-1" if leap_day else "FREQ=YEARLY"))
     if date.year:
-        event.add("description").value = (f"Born in {date.year}" if kind == "birthday"
-                                          else f"Since {date.year}")
+        event.add("description", f"Born in {date.year}" if kind == "birthday"
+                  else f"Since {date.year}")
     return event
 
 

@@ -1,10 +1,12 @@
-"""Constant memory at scale: every command that lists or exports the whole book, on a book of
-1,000,000 contacts (built through direct SQL, see scale_book.py), with the peak resident
-memory of its process tree; and `crm list --json` on 100,000 contacts against the figure
-before streaming (20.6 s).
+"""Constant memory at scale: every command that lists or exports the whole book (export in
+every format), on a book of 1,000,000 contacts (built through direct SQL, see scale_book.py;
+or, with --book domain, common.build_book's, written through the domain layer), with the peak
+resident memory of its process tree; and `crm list --json` on 100,000 contacts against the
+figure before streaming (20.6 s).
 
     python benchmarks/bench_streaming.py                      # both, 5 runs each
     python benchmarks/bench_streaming.py --memory 1000000 --runs 1 --no-warm-up
+    python benchmarks/bench_streaming.py --memory 1000000 --runs 1 --no-warm-up --book domain
     python benchmarks/bench_streaming.py --speed 100000
 
 Targets: each command peaks at <= 60 MB; `list --json` on 100,000 contacts takes <= 20.6/3 s
@@ -18,7 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-from common import CRM, DATA, medians, repeat, verdict
+from common import CRM, DATA, build_book, medians, repeat, verdict
 from scale_book import build_scale_book
 
 PEAK_MB = 60
@@ -48,9 +50,14 @@ def environment(book: Path) -> dict:
             "XDG_CONFIG_HOME": str(DATA / "no-config")}
 
 
-def memory(count: int, runs: int, only: list[str], warm_up: bool) -> bool:
-    book = build_scale_book(count)
-    print(f"\n{count:,} contacts (direct SQL book, {book.stat().st_size / 1e6:.0f} MB): "
+BOOKS = {"scale": (build_scale_book, "direct SQL book"),
+         "domain": (build_book, "book written through the domain layer")}
+
+
+def memory(count: int, runs: int, only: list[str], warm_up: bool, kind: str) -> bool:
+    build, described = BOOKS[kind]
+    book = build(count)
+    print(f"\n{count:,} contacts ({described}, {book.stat().st_size / 1e6:.0f} MB): "
           f"median of {runs} run(s){' after a warm-up' if warm_up else ', no warm-up'}; "
           "peak RSS of the process tree")
     passed = True
@@ -85,6 +92,8 @@ def main() -> int:
     parser.add_argument("--speed", type=int, action="append", help="book size for list --json")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", action="append", default=[], help="commands containing this")
+    parser.add_argument("--book", choices=sorted(BOOKS), default="scale",
+                        help="memory only: the book measured (default: scale)")
     parser.add_argument("--no-warm-up", action="store_true",
                         help="memory only: skip the warm-up run (peaks do not need one)")
     options = parser.parse_args()
@@ -94,7 +103,8 @@ def main() -> int:
     for count in options.speed or []:
         passed &= speed(count, options.runs)
     for count in options.memory or []:
-        passed &= memory(count, options.runs, options.only, not options.no_warm_up)
+        passed &= memory(count, options.runs, options.only, not options.no_warm_up,
+                         options.book)
     return 0 if passed else 1
 
 

@@ -19,8 +19,8 @@ programs (vCard 2.1 phones, 4.0 servers), so `conform` repairs each line for the
   backslash-escaped) in 4.0. A value that is neither data nor a URI (old Japanese phones put a
   phonetic name in SOUND) is kept as `X-SOUND`.
 
-`conform` never changes a line in place: a repaired line is a new ContentLine, so `conforms`
-can ask whether a card (an imported one, say) is already valid as it is.
+`conform` never changes a line in place: a repaired line is a new line (`vcard_lines.Line`),
+so `conforms` can ask whether a card (an imported one, say) is already valid as it is.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
+
+from crmcli.interchange.vcard_lines import Line, new_line
 
 if TYPE_CHECKING:
     from vobject.base import ContentLine
@@ -71,12 +73,10 @@ def conforms(lines: list[ContentLine], version: str) -> bool:
 
 
 def _copy(line: ContentLine, name: str | None = None, params: dict | None = None,
-          value: str | None = None) -> ContentLine:
-    from vobject.base import ContentLine
-
+          value: str | None = None) -> Line:
     params = line.params if params is None else params
-    return ContentLine(name or line.name, [[key, *values] for key, values in params.items()],
-                       line.value if value is None else value, group=line.group, encoded=True)
+    return new_line(name or line.name, [[key, *values] for key, values in params.items()],
+                    line.value if value is None else value, line.group)
 
 
 def _one_of_a_kind(line: ContentLine, seen: set[str], version: str) -> ContentLine:
@@ -143,13 +143,11 @@ def _parameters(line: ContentLine, version: str) -> Iterator[ContentLine]:
 
 def _label_line(address: ContentLine, label: str) -> ContentLine:
     """vCard 3.0's LABEL property for the text of a 4.0 ADR's LABEL parameter."""
-    from vobject.base import ContentLine
-
     escaped = _UNESCAPED_SEPARATOR.sub(
         lambda match: match[0] if len(match[0]) == 2 else "\\" + match[0], label)
     types = address.params.get("TYPE")
-    return ContentLine("LABEL", [["TYPE", *types]] if types else [], _CONTROL.sub("", escaped),
-                       group=address.group, encoded=True)
+    return new_line("LABEL", [["TYPE", *types]] if types else [], _CONTROL.sub("", escaped),
+                    address.group)
 
 
 def _inline_data(line: ContentLine, version: str) -> ContentLine:

@@ -3,13 +3,15 @@
 Reading a card needs each line's name, group, parameters and value, which vobject's
 ``parseLine`` gives. Wrapping every line in a ``ContentLine`` (whose attribute machinery looks
 each assignment up among the parameters) costs more than the parse itself, so a card is read
-as ``Line``s, and a line becomes a ContentLine only when it is written out again
-(``content_line``). Lines vobject treats specially (parameters without a name, quoted-printable
+as ``Line``s, and a line becomes a ContentLine only when vobject serialises it
+(``content_line``); the writer makes its new and repaired lines as ``Line``s too
+(``new_line``). Lines vobject treats specially (parameters without a name, quoted-printable
 values, which it decodes) are ContentLines from the start.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -46,6 +48,18 @@ def parse_line(text: str, number: int | None = None) -> Line | ContentLine:
     if "QUOTED-PRINTABLE" in params.get("ENCODING", ()):
         return ContentLine(name, pairs, value, group, encoded=True, lineNumber=number)
     return Line(name.upper(), params, value, group, number)
+
+
+def new_line(name: str, params: Iterable[list[str]], value: str, group: str | None = None
+             ) -> Line:
+    """A line to write, its value already escaped: what ``ContentLine(name, params, value,
+    group, encoded=True)`` would hold for a writer (a parameter without a value is left out,
+    as vobject writes none), without building one."""
+    table: dict[str, list[str]] = {}
+    for param in params:
+        if len(param) > 1:
+            table.setdefault(param[0].upper(), []).extend(param[1:])
+    return Line(name.upper(), table, value, group, None)
 
 
 def content_line(line: Line | ContentLine) -> ContentLine:

@@ -127,7 +127,7 @@ def is_company(fields: Fields) -> bool:
 def read_card(raw: RawCard) -> ReadCard:
     normal = normalise_card(raw)
     lines, texts = _content_lines(normal, raw)
-    fields = _extract_fields(lines, raw)
+    fields = extract_fields(lines, raw)
     version = "4.0" if normal.version == "4.0" else "3.0"
     original = "\r\n".join(["BEGIN:VCARD", f"VERSION:{version}", *texts, "END:VCARD", ""])
     valid_3 = normal.version == "3.0" and conforms(lines, "3.0")
@@ -194,7 +194,7 @@ def _dates(dates: list[ImportantDate]) -> list[ImportantDate]:
     return list(kept.values())
 
 
-def _extract_fields(lines: list[ContentLine], raw: RawCard) -> Fields:
+def extract_fields(lines: list[ContentLine], raw: RawCard) -> Fields:
     """Sort a card's lines into owned values (items) and everything else (extra)."""
     fields = Fields()
     claimed = {line.group.lower() for line in lines

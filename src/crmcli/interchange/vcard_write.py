@@ -40,8 +40,9 @@ from crmcli.interchange.vcard_fields import (
     ParsedCard,
     Photo,
 )
-from crmcli.interchange.vcard_read import ReadCard, read_card
-from crmcli.interchange.vcard_split import iter_raw_cards
+from crmcli.interchange.vcard_lines import Line, new_line, parse_line
+from crmcli.interchange.vcard_read import ReadCard, extract_fields, read_card
+from crmcli.interchange.vcard_split import RawCard, iter_raw_cards
 from crmcli.models import Contact, Detail, ImportantDate, PartialDate
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
 
 _FOLD_OCTETS = 75
 _SORT_FIRST = ("version", "prodid", "uid")  # vobject's VCard3_0.sortFirst
+_STORED = {"VERSION:3.0": "3.0", "VERSION:4.0": "4.0"}  # a stored original's second line
 
 
 def write_card(card: ParsedCard, version: str = "3.0") -> str:
@@ -70,10 +72,37 @@ def write_card(card: ParsedCard, version: str = "3.0") -> str:
 
 
 def _read_original(text: str) -> ReadCard:
+    """The stored original, read back as stored (`_read_stored`), else read anew."""
+    stored = _read_stored(text)
+    if stored is not None:
+        return stored
     raw = next(iter_raw_cards(io.BytesIO(text.encode("utf-8"))))
     if raw.error:
         raise InvalidInput(f"the stored original vCard cannot be read: {raw.error}")
     return read_card(raw)
+
+
+def _read_stored(original: str) -> ReadCard | None:
+    """A card stored as `read_card` gave it (`ReadCard.original`: BEGIN, VERSION, one unfolded,
+    already normalised line per property, END) read with the line parser only: splitting and
+    normalising it again cost three times the rest of writing a changed contact's card. None
+    when the text is not in that form. Its warnings are not gathered again."""
+    from vobject.base import VObjectError
+
+    texts = original.split("\r\n")
+    if texts[0] != "BEGIN:VCARD" or texts[-2:] != ["END:VCARD", ""] or texts[1] not in _STORED:
+        return None
+    lines = []
+    for text in texts[2:-2]:
+        try:
+            line = parse_line(text)
+        except VObjectError:
+            return None
+        if not isinstance(line, Line) or "\n" in text:
+            return None  # a line normalising would rewrite, or a stray line break
+        lines.append(line)
+    fields = extract_fields(lines, RawCard(1, 1, original))
+    return ReadCard(_STORED[texts[1]], fields, original, [])
 
 
 class _OwnedLines:
@@ -269,10 +298,8 @@ def _escape(text: str) -> str:
 
 
 def _line(name: str, value: str, params: Iterable[list[str]] = (), group: str | None = None):
-    """A content line whose value is already escaped (vobject writes it as it is)."""
-    from vobject.base import ContentLine
-
-    return ContentLine(name, [list(param) for param in params], value, group=group, encoded=True)
+    """A content line whose value is already escaped (written as it is)."""
+    return new_line(name, params, value, group)
 
 
 def _line_from_text(text: str) -> ContentLine:

@@ -34,7 +34,15 @@ from crmcli.followups import (
     local_midnight,
     open_entries,
 )
-from crmcli.occasions import Occasion, count_occasions, iter_occasions, occasion_text, occasions
+from crmcli.occasions import (  # noqa: F401 (occasion_text, read through agenda too)
+    Occasion,
+    count_occasions,
+    describe,
+    falling,
+    iter_occasions,
+    occasion_text,
+    occasions,
+)
 
 if TYPE_CHECKING:
     from crmcli.config import Config
@@ -125,7 +133,8 @@ def stream_records(db: Connection, now: dt.datetime, config: Config,
            else today + dt.timedelta(days=1) if "today" in sections else today)
     follow_ups = (_follow_up_row(section, item, now)
                   for section, item in _follow_ups(db, agenda, end) if section in sections)
-    occasion_rows = map(_occasion_row, iter_occasions(db, *_occasion_days(agenda)))
+    occasion_rows = (_occasion_row(*occasion)
+                     for occasion in falling(db, *_occasion_days(agenda)))
     rows = itertools.chain(
         _case_rows(agenda),
         follow_ups if set(FOLLOW_UP_SECTIONS) & set(sections) else (),
@@ -276,7 +285,9 @@ def _follow_up_row(section: str, item: Entry, now: dt.datetime) -> dict:
 def _other_rows(agenda: Agenda) -> Iterator[dict]:
     """Keep-in-touch and birthday rows."""
     yield from _touch_rows(agenda)
-    yield from map(_occasion_row, agenda.birthdays)
+    for o in agenda.birthdays:
+        yield _occasion_row(o.date.isoformat(), o.contact_id, o.contact_name, o.company, o.kind,
+                            o.age)
 
 
 def _touch_rows(agenda: Agenda) -> Iterator[dict]:
@@ -287,10 +298,9 @@ def _touch_rows(agenda: Agenda) -> Iterator[dict]:
                    last_contact=touch.last_contact, cadence_days=touch.cadence_days)
 
 
-def _occasion_row(occasion: Occasion) -> dict:
-    return _row("birthdays", occasion.kind, occasion.contact_id, occasion.contact_name,
-                occasion.company, occasion.date.isoformat(), occasion_text(occasion),
-                age=occasion.age)
+def _occasion_row(day: str, contact_id: int, name: str, company: str | None, kind: str,
+                  age: int | None) -> dict:
+    return _row("birthdays", kind, contact_id, name, company, day, describe(kind, age), age=age)
 
 
 def _row(section: str, kind: str, contact_id: int | None, contact: str | None,

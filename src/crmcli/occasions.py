@@ -50,6 +50,14 @@ def iter_occasions(db: Connection, first: dt.date, last: dt.date, limit: int | N
     """The occasions falling between ``first`` and ``last`` (inclusive), by date, then name,
     a birthday before a person's other dates (the first ``limit`` only, when given), one at a
     time as SQLite reads them."""
+    for day, contact_id, name, company, kind, age in falling(db, first, last, limit):
+        yield Occasion(contact_id, name, company, dt.date.fromisoformat(day), kind, age)
+
+
+def falling(db: Connection, first: dt.date, last: dt.date, limit: int | None = None
+            ) -> Iterator[tuple[str, int, str, str | None, str, int | None]]:
+    """:func:`iter_occasions` as plain rows: (day as ISO text, contact id, name, company,
+    kind, age), for a listing of thousands."""
     first_few = "" if limit is None else f"{_ORDER} LIMIT {int(limit)}"  # before the join
     rows = db.execute(
         f"SELECT o.day, o.id, o.name, co.name, o.kind, o.date FROM"
@@ -57,9 +65,8 @@ def iter_occasions(db: Connection, first: dt.date, last: dt.date, limit: int | N
         f" LEFT JOIN companies co ON co.id = o.company_id{_ORDER}",
         {"window": json.dumps(_window(first, last))})
     for day, contact_id, name, company, kind, text in rows:
-        date = dt.date.fromisoformat(day)
-        age = None if text.startswith("--") else date.year - int(text[:4])
-        yield Occasion(contact_id, name, company, date, kind, age)
+        age = None if text.startswith("--") else int(day[:4]) - int(text[:4])
+        yield day, contact_id, name, company, kind, age
 
 
 def occasions(db: Connection, first: dt.date, last: dt.date) -> list[Occasion]:
@@ -89,8 +96,13 @@ def _window(first: dt.date, last: dt.date) -> dict[str, str]:
 def occasion_text(item: Occasion) -> str:
     """``birthday (turns 47)``, ``anniversary (10 years)``, ``wedding (3 years)`` or just the
     kind."""
-    if item.age is None:
-        return item.kind
-    if item.kind == "birthday":
-        return f"birthday (turns {item.age})"
-    return f"{item.kind} ({item.age} years)"
+    return describe(item.kind, item.age)
+
+
+def describe(kind: str, age: int | None) -> str:
+    """:func:`occasion_text` of an occasion of ``kind`` reaching ``age``."""
+    if age is None:
+        return kind
+    if kind == "birthday":
+        return f"birthday (turns {age})"
+    return f"{kind} ({age} years)"

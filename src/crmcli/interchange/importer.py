@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from itertools import chain, islice
 from sqlite3 import Connection
 
 from crmcli import (
@@ -33,7 +34,8 @@ from crmcli import (
 from crmcli import fields as custom_fields
 from crmcli.db import let_writers_in, transaction, utilities
 from crmcli.errors import Conflict, CrmError
-from crmcli.interchange import exporter, stored_cards
+from crmcli.interchange import record_parts
+from crmcli.interchange.new_contacts import NewContacts
 from crmcli.interchange.stored_cards import StoredCard
 from crmcli.models import Company, Contact
 
@@ -157,20 +159,28 @@ class _Batch:
     def fill(self) -> bool:
         """Import the next BATCH_RECORDS records (or BATCH_SECONDS' worth) in one transaction;
         whether any are left. The records go in without a savepoint each (a savepoint also
-        makes the search index write a segment per record); if one fails, the batch is rolled
-        back and imported again record by record, so that only the bad one is skipped."""
-        taken: list[Incoming] = []
+        makes the search index write a segment per record), the new contacts together (see
+        ``new_contacts``); if one fails, the batch is rolled back and imported again record
+        by record, so that only the bad one is skipped."""
+        taken = list(islice(self.pending, BATCH_RECORDS))
+        if not taken:
+            return False
         mark = self.report.mark(self.policy)
         deadline = time.monotonic() + BATCH_SECONDS
         try:
             with transaction(self.db), search.deferred(self.db):
-                for record in self.pending:
-                    taken.append(record)
-                    _import_one(self.db, None, record, self.policy, self.report)
+                fresh = NewContacts(self.db, (record.contact for record in taken
+                                              if record.contact is not None),
+                                    self.policy.region)
+                for done, record in enumerate(taken, start=1):
+                    _import_one(self.db, None, record, self.policy, self.report, fresh)
                     self._advance()
-                    if len(taken) >= BATCH_RECORDS or time.monotonic() > deadline:
-                        return True
-                return False
+                    if time.monotonic() > deadline:
+                        self.pending = chain(taken[done:], self.pending)
+                        del taken[done:]
+                        break
+                _write_kept(fresh)
+            return True
         except _Failed:
             self.report.rewind(mark, self.policy)
         with transaction(self.db):
@@ -200,10 +210,18 @@ class _Policy:
     job_changes: list[str] = field(default_factory=list)
 
 
+def _write_kept(fresh: NewContacts) -> None:
+    try:
+        fresh.write()
+    except CrmError as exc:
+        raise _Failed from exc
+
+
 def _import_one(db: Connection, savepoints, record: Incoming, policy: _Policy,
-                report: ImportReport) -> None:
+                report: ImportReport, fresh: NewContacts | None = None) -> None:
     """Import one record in a savepoint of its own, so that a failure undoes only it; without
-    ``savepoints``, a failure raises _Failed (the caller rolls back)."""
+    ``savepoints``, a failure raises _Failed (the caller rolls back). ``fresh`` holds the
+    batch's new contacts (without savepoints only)."""
     report.messages += record.warnings
     if record.error:
         report.failed += 1
@@ -211,7 +229,7 @@ def _import_one(db: Connection, savepoints, record: Incoming, policy: _Policy,
         return
     try:
         if savepoints is None:
-            outcome, notes = _apply(db, record, policy)
+            outcome, notes = _apply(db, record, policy, fresh)
         else:
             with savepoints.atomic():
                 outcome, notes = _apply(db, record, policy)
@@ -225,22 +243,36 @@ def _import_one(db: Connection, savepoints, record: Incoming, policy: _Policy,
     report.messages += [f"{record.where}: {note}" for note in notes]
 
 
-def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list[str]]:
+def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts | None = None
+           ) -> tuple[str, list[str]]:
     if record.company is not None:
+        if fresh is not None:
+            fresh.write()
         return _apply_company(db, record, policy)
     on_duplicate, tags, region = policy.on_duplicate, policy.tags, policy.region
     incoming, warnings = _without_invalid_details(
         replace(record.contact, tags=[*record.contact.tags, *tags]))
-    existing = _find_match(db, record, incoming, policy)
+    by_details = on_duplicate != OnDuplicate.new and record.match_details
+    surely_new = fresh is not None and fresh.surely_new(incoming, by_details) and not (
+        record.linkedin and by_details)
+    if surely_new and _plain(record, incoming):
+        created = fresh.keep(record, incoming, record_parts.distinct(record.notes))
+        if record.relations:
+            policy.related.append((record.where, created.id, record.relations))
+        return "created", warnings
+    if fresh is not None:
+        fresh.write()
+        fresh.claim(incoming)
+    existing = None if surely_new else _find_match(db, record, incoming, policy)
     if existing is None:
-        notes = _distinct(record.notes)
+        notes = record_parts.distinct(record.notes)
         created = contacts.create(db, replace(incoming, id=None, fields={}), notes=notes,
                                   region=region)
         warnings += custom_fields.write_incoming(db, created.id, incoming.fields)[1]
         if record.relations:
             policy.related.append((record.where, created.id, record.relations))
         if record.card is not None:
-            _save_new_card(db, created, notes, record)
+            record_parts.save_new_card(db, created, notes, record)
         if record.contact.no_mail:
             campaigns.set_opt_out(db, created.id, True)
         gifts.add_missing(db, created.id, record.contact.gifts)
@@ -268,16 +300,23 @@ def _apply(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list
         db, existing.id, incoming.fields, replace_all)
     changed |= fields_changed
     conflicts = conflicts + created_fields
-    changed |= _add_notes(db, existing.id, record.notes)
+    changed |= record_parts.add_notes(db, existing.id, record.notes)
     if record.relations:
         policy.related.append((record.where, existing.id, record.relations))
-    changed |= _combine_card(db, existing.id, record)
+    changed |= record_parts.combine_card(db, existing.id, record)
     changed |= _combine_opt_out(db, existing.id, record, on_duplicate)
     changed |= gifts.add_missing(db, existing.id, record.contact.gifts)
     if job_change and changed:
         activity.add_notes(db, existing.id, [job_changes.PREFIX + job_change])
         policy.job_changes.append(f"{existing.name} (contact {existing.id}): {job_change}")
     return ("updated" if changed else "unchanged"), conflicts
+
+
+def _plain(record: Incoming, contact: Contact) -> bool:
+    """Whether a record holds only what a contact's own rows hold (see ``new_contacts``)."""
+    return not (record.linkedin or contact.fields or contact.no_mail or contact.gifts
+                or contact.dates or contact.anniversary or contact.how_we_met
+                or contact.met_on or contact.interests)
 
 
 def _current_job(existing: Contact, incoming: Contact, job_change: str | None) -> Contact:
@@ -396,79 +435,6 @@ def _without_invalid_details(contact: Contact) -> tuple[Contact, list[str]]:
     return replace(contact, emails=emails), warnings
 
 
-def _distinct(notes: list[str]) -> list[str]:
-    return [body for body in dict.fromkeys(note.strip() for note in notes) if body]
-
-
-def _add_notes(db: Connection, contact_id: int, notes: list[str]) -> bool:
-    known = {note.body for note in activity.notes_for(db, contact_id)}
-    fresh = [body for body in _distinct(notes) if not _made_of(body, known)]
-    if fresh:
-        activity.add_notes(db, contact_id, fresh)
-    return bool(fresh)
-
-
-def _made_of(body: str, known: set[str]) -> bool:
-    """Whether ``body`` is a known note, or several joined by blank lines as a CSV cell holds
-    them (``"A\\n\\nB"`` beside notes A and B). Linear in the size of the notes."""
-    if body in known:
-        return True
-    by_first: dict[str, list[list[str]]] = {}
-    for note in known:
-        paragraphs = note.split("\n\n")
-        by_first.setdefault(paragraphs[0], []).append(paragraphs)
-    parts = body.split("\n\n")
-    start = 0
-    while start < len(parts):
-        match = next((len(paragraphs) for paragraphs in by_first.get(parts[start], ())
-                      if parts[start:start + len(paragraphs)] == paragraphs), 0)
-        if not match:
-            return False
-        start += match
-    return True
-
-
-def _save_new_card(db: Connection, created: Contact, notes: list[str], record: Incoming
-                   ) -> None:
-    card = StoredCard(record.card, record.original or "")
-    if record.rendered:
-        card.rendered = record.rendered
-        saved = (contacts.get(db, created.id) if record.contact.fields
-                 else _as_loaded(db, created))
-        card.rendered_for = exporter.fingerprint(
-            exporter.Exported(saved, notes, card, list(record.relations)))
-    stored_cards.save(db, created.id, card)
-
-
-def _as_loaded(db: Connection, created: Contact) -> Contact:
-    """A contact just created as ``contacts.get`` would load it, with one query instead of a
-    load: tags in their stored order, the company's stored name, the version after every
-    write. One with dates or interests (stored in another order) is loaded."""
-    if created.dates or created.interests:
-        return contacts.get(db, created.id)
-    version, company = db.execute(
-        "SELECT c.version, co.name FROM contacts c LEFT JOIN companies co"
-        " ON co.id = c.company_id WHERE c.id = ?", [created.id]).fetchone()
-    return replace(created, tags=sorted(set(created.tags)), company=company, version=version,
-                   last_contacted_at=None, no_mail=False, gifts=[])  # gifts: not loaded
-
-
-def _combine_card(db: Connection, contact_id: int, record: Incoming) -> bool:
-    """Keep what the card holds beyond crm's fields; whether that added something the
-    contact did not have (a photo, unknown properties: not a newer REV alone)."""
-    if record.card is None:
-        return False
-    stored = stored_cards.load(db, contact_id)
-    if stored is None:
-        stored_cards.save(db, contact_id, StoredCard(record.card, record.original or ""))
-        return bool(record.card.get("photo") or record.card.get("extra"))
-    combined = stored_cards.combine(stored.data, record.card)
-    if combined == stored.data:
-        return False
-    stored_cards.save(db, contact_id, StoredCard(combined, stored.original))
-    return _without_rev(combined) != _without_rev(stored.data)
-
-
 def _combine_opt_out(db: Connection, contact_id: int, record: Incoming,
                      on_duplicate: OnDuplicate) -> bool:
     """An opt-out the record carries is added; only a bulk edit (a JSON record saying
@@ -478,7 +444,3 @@ def _combine_opt_out(db: Connection, contact_id: int, record: Incoming,
     if on_duplicate == OnDuplicate.update and "no_mail" in (record.fields or ()):
         return campaigns.set_opt_out(db, contact_id, False)
     return False
-
-
-def _without_rev(card: dict) -> dict:
-    return {key: value for key, value in card.items() if key != "rev"}

@@ -34,14 +34,22 @@ def load_many(db: Connection, ids: list[int]) -> dict[int, StoredCard]:
 
 
 def save(db: Connection, contact_id: int, card: StoredCard) -> None:
-    db.execute(
+    save_rows(db, [row(contact_id, card, now_stamp(db))])
+
+
+def row(contact_id: int, card: StoredCard, now: str) -> tuple:
+    """The contact_cards row of ``card`` (for ``save_rows``)."""
+    return (contact_id, json.dumps(card.data, ensure_ascii=False), card.original, card.rendered,
+            card.rendered_for, now)
+
+
+def save_rows(db: Connection, rows: list[tuple]) -> None:
+    """Insert or replace the cards of ``row``s (an import writes a batch's together)."""
+    db.executemany(
         "INSERT INTO contact_cards (contact_id, data, original, rendered, rendered_for,"
         " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO UPDATE SET"
         " data = excluded.data, original = excluded.original, rendered = excluded.rendered,"
-        " rendered_for = excluded.rendered_for, updated_at = excluded.updated_at",
-        [contact_id, json.dumps(card.data, ensure_ascii=False), card.original, card.rendered,
-         card.rendered_for, now_stamp(db)],
-    )
+        " rendered_for = excluded.rendered_for, updated_at = excluded.updated_at", rows)
 
 
 def combine(kept: dict, incoming: dict) -> dict:

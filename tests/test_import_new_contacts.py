@@ -1,0 +1,90 @@
+"""The new contacts of an import batch are looked up once for the batch and written together
+(interchange.new_contacts); records that may be someone already in the book, or in the same
+batch, still go the usual way."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from crmcli import db as storage
+from crmcli.interchange import importer, input_files
+
+
+def _card(uid: str | None, name: str, *lines: str) -> str:
+    head = f"UID:{uid}\r\n" if uid else ""
+    return ("BEGIN:VCARD\r\nVERSION:3.0\r\n" + head + f"FN:{name}\r\n"
+            + "".join(line + "\r\n" for line in lines) + "END:VCARD\r\n")
+
+
+def _import(db_path, text: str, statements: list | None = None) -> importer.ImportReport:
+    conn = storage.connect(db_path)
+    if statements is not None:
+        conn.set_trace_callback(statements.append)
+    source = input_files.Source("cards.vcf", io.BytesIO(text.encode()), None)
+    records = input_files.read_records(source, input_files.Format.vcard, "dmy",
+                                       dt.date(2026, 1, 1))
+    try:
+        return importer.run(conn, records)
+    finally:
+        conn.close()
+
+
+def test_a_batch_of_new_cards_is_looked_up_once_not_card_by_card(crm, db_path):
+    crm.add("Someone Else", "-e", "someone@example.com")
+    cards = "".join(_card(f"new-{n}", f"New Person {n}", f"EMAIL:new{n}@example.com",
+                          f"TEL:+34 600 000 {n:03d}", "ORG:Shared Co", "NOTE:hello")
+                    for n in range(200))
+    statements: list[str] = []
+    report = _import(db_path, cards, statements)
+    assert (report.created, report.failed) == (200, 0)
+    lookups = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(lookups) < 20, lookups[:5]  # a card by card import asks 3 or more per card
+    shown = crm.ok("show", "new17@example.com", "--json").json()
+    assert (shown["name"], shown["company"], shown["phones"][0]["value"]) == (
+        "New Person 17", "Shared Co", "+34 600 000 017")
+    assert [row["name"] for row in crm.ok("list", "600000017").rows()] == ["New Person 17"]
+    assert len(crm.ok("company", "list").rows()) == 1
+
+
+def test_cards_of_one_batch_that_are_the_same_person_make_one_contact(crm, db_path):
+    cards = (_card("a", "Ana Lima", "EMAIL:ana@example.com")
+             + _card("b", "Ana L.", "EMAIL:ANA@example.com", "TEL:+34 611 111 111")
+             + _card("c", "Bo Chen", "TEL:+34 622 222 222")
+             + _card("d", "Bo Chen", "TEL:622 222 222", "EMAIL:bo@example.com")
+             + _card("e", "Eve Twice") + _card("e", "Eve Twice", "NOTE:second time"))
+    report = _import(db_path, cards)
+    assert (report.created, report.updated) == (3, 3)
+    ana = crm.ok("show", "ana@example.com", "--json").json()
+    assert [p["value"] for p in ana["phones"]] == ["+34 611 111 111"]
+    bo = crm.ok("show", "bo@example.com", "--json").json()
+    assert bo["name"] == "Bo Chen" and bo["uid"] == "c"
+    assert len(crm.ok("list").rows()) == 3
+
+
+def test_a_new_card_takes_the_company_of_the_book_as_it_is_spelt_there(crm, db_path):
+    crm.ok("company", "add", "ACME Corp")
+    report = _import(db_path, _card("x", "Xavi Roca", "N:Roca;Xavi;;;", "ORG:acme corp")
+                     + _card("y", "Yara Roca", "ORG:Brand New Ltd"))
+    assert report.created == 2
+    assert crm.ok("show", "Xavi Roca", "--json").json()["company"] == "ACME Corp"
+    assert sorted(row["name"] for row in crm.ok("company", "list").rows()) == [
+        "ACME Corp", "Brand New Ltd"]
+    exported = crm.ok("export", "-f", "vcard").stdout
+    assert "ORG:acme corp" in exported  # the card as it came, stored ready to export
+
+
+def test_new_cards_mixed_with_ones_that_need_more_than_a_row_keep_every_part(crm, tmp_path):
+    vcf = tmp_path / "mixed.vcf"
+    vcf.write_text(_card("p1", "Plain One", "EMAIL:p1@example.com")
+             + _card("f1", "Facts One", "BDAY:1980-02-03", "X-CRMCLI-INTEREST:chess",
+                     "X-CRMCLI-NO-MAIL:TRUE")
+             + _card("p2", "Plain Two", "RELATED;TYPE=friend:urn:uuid:p1"))
+    assert "created 3, updated 0, unchanged 0, skipped 0, failed 0" in crm.ok(
+        "import", str(vcf)).stderr
+    facts = crm.ok("show", "Facts One", "--json").json()
+    assert facts["interests"] == ["chess"] and facts["birthday"] == "1980-02-03"
+    relations = crm.ok("relations", "Plain Two").stdout
+    assert "Plain One" in relations
+    crm.ok("undo")
+    assert crm.ok("list").rows() == []

@@ -4,11 +4,10 @@ forms that matching uses (emails, phones, tags), and the caps on sizes and count
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import replace
 
 from crmcli.errors import InvalidInput
 from crmcli.limits import MAX_FIELD, MAX_VALUES, check_text, shown
-from crmcli.models import Company, Contact, Detail
+from crmcli.models import Company, Contact, Detail, copied
 from crmcli.normalize import (
     MIN_NATIONAL_DIGITS,
     email_key,
@@ -50,7 +49,7 @@ def validate(contact: Contact, region: str | None = None) -> Contact:
     tags = sorted({normalize_tag(tag) for tag in contact.tags} - {""})
     details = {attribute: dedupe_details(getattr(contact, attribute), kind, region)
                for kind, attribute in DETAIL_KINDS.items()}
-    return replace(contact, name=name, tags=tags,
+    return copied(contact, name=name, tags=tags,
                    company=(contact.company or "").strip() or None,
                    title=(contact.title or "").strip() or None, **details)
 
@@ -94,7 +93,7 @@ def tidy(contact: Contact) -> tuple[Contact, list[str]]:
         problem = phone_problem(phone.value)
         if problem:
             warnings.append(f"phone {shown(phone.value)} is kept as text: {problem}")
-    return replace(contact, **capped), warnings
+    return copied(contact, **capped), warnings
 
 
 def normalize_tag(tag: str) -> str:

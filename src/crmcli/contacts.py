@@ -156,6 +156,13 @@ def _write_details(db: Connection, contact: Contact, region: str | None, fresh: 
     return bool(gone or new)
 
 
+def raise_versions(db: Connection, contact_ids: Iterable[int]) -> None:
+    """Raise the version of contacts whose other rows (details, tags, notes...) were put back
+    without a write to their own row (an undo): what was read of them before is stale."""
+    db.execute("UPDATE contacts SET version = version + 1 WHERE id IN"
+               " (SELECT value FROM json_each(?))", [json.dumps(sorted(contact_ids))])
+
+
 def rekey_phones(db: Connection, region: str) -> int:
     """Give the numbers stored without a country code (before ``phone.region`` was set) their
     E.164 key in ``region``, so they match by it from now on; returns how many changed."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from sqlite3 import Connection
 
 from crmcli.models import Contact
@@ -77,3 +77,13 @@ def never_sent(db: Connection, changes: list[JobChange]) -> list[JobChange]:
         "SELECT item FROM reminders_sent WHERE item IN (SELECT value FROM json_each(?))",
         [keys])}
     return [change for change in changes if change.key not in sent]
+
+
+def current_job(existing: Contact, incoming: Contact, job_change: str | None) -> Contact:
+    """A LinkedIn connection's job is current: on a change it replaces the contact's, and the
+    day it was made a connection is the day you met when none is known."""
+    if job_change:
+        existing = replace(existing, company=incoming.company, title=incoming.title)
+    if existing.met_on is None and incoming.met_on is not None:
+        existing = replace(existing, met_on=incoming.met_on)
+    return existing

@@ -813,3 +813,17 @@ def m030_open_followups_in_due_order(db: Database) -> None:
     """followups_open again (migration 29 had dropped it): the agenda's first few follow-ups
     are read in due order, then id, which followups_due's added columns break."""
     _run(db, "CREATE INDEX IF NOT EXISTS followups_open ON followups(done_at, deleted_at, due)")
+
+
+@migrations()
+def m031_card_hashes(db: Database) -> None:
+    """What an import recognises an unchanged card by: a digest of the card's text as last
+    imported (with what else that import brought) and the contact's version just after, so
+    that importing the same file again skips the cards of contacts nobody changed since."""
+    _run(
+        db,
+        "ALTER TABLE contact_cards ADD COLUMN card_hash TEXT",
+        "ALTER TABLE contact_cards ADD COLUMN hashed_version INTEGER",
+        "CREATE INDEX contact_cards_hash ON contact_cards(card_hash)"
+        " WHERE card_hash IS NOT NULL",
+    )

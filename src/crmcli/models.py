@@ -189,6 +189,15 @@ class StageChange:
     id: int | None = None
 
 
+def copied(record, **changes):
+    """``dataclasses.replace`` for the plain dataclasses here (no ``__post_init__``, no
+    init-only fields): a shallow copy with ``changes``, without replace's work field by field
+    (12 µs a Contact; an import copies each contact several times)."""
+    copy = object.__new__(type(record))
+    copy.__dict__.update(record.__dict__, **changes)
+    return copy
+
+
 def new_uid() -> str:
     """A UID for a new contact or company (uuid is imported only when one is made)."""
     import uuid

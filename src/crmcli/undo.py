@@ -15,7 +15,7 @@ from itertools import groupby
 from operator import itemgetter
 from sqlite3 import Connection
 
-from crmcli import search, userdata
+from crmcli import contacts, search, userdata
 from crmcli.db import SCHEMA_VERSION, transaction
 from crmcli.errors import CrmError, NotFound
 from crmcli.journal import Operation, Recorder, get, recent
@@ -47,6 +47,7 @@ def undo(db: Connection, recorder: Recorder, operation: Operation) -> None:
                              " WHERE operation_id = ? ORDER BY id DESC", [operation.id])
         touched = reverse(db, changes.fetchall())
         search.refresh(db, touched.contacts, touched.notes)
+        contacts.raise_versions(db, touched.contacts)
 
 
 def reverse(db: Connection, changes: list[tuple]) -> _Touched:

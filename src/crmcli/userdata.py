@@ -20,7 +20,7 @@ USER_TABLES = (
     "calendar_events",
 )
 # Columns of user tables that are caches: neither dumped nor journaled, emptied on a restore.
-CACHE_COLUMNS = {"contact_cards": ("rendered", "rendered_for")}
+CACHE_COLUMNS = {"contact_cards": ("rendered", "rendered_for", "card_hash", "hashed_version")}
 # Row versions: neither dumped nor journaled either; a trigger raises them on every write, an
 # undo's included (see migrations.m011_row_versions).
 VERSION_COLUMNS = {"contacts": ("version",), "companies": ("version",), "deals": ("version",),

@@ -13,6 +13,7 @@ policy is ``new``) by email, then by name plus phone number.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -34,10 +35,10 @@ from crmcli import (
 from crmcli import fields as custom_fields
 from crmcli.db import let_writers_in, transaction, utilities
 from crmcli.errors import Conflict, CrmError
-from crmcli.interchange import record_parts
-from crmcli.interchange.new_contacts import NewContacts
+from crmcli.interchange import matching, record_parts, stored_cards
+from crmcli.interchange.new_contacts import NewContacts, is_plain
 from crmcli.interchange.stored_cards import StoredCard
-from crmcli.models import Company, Contact
+from crmcli.models import Company, Contact, copied
 
 
 class OnDuplicate(StrEnum):
@@ -64,6 +65,15 @@ class Incoming:
     warnings: list[str] = field(default_factory=list)  # complete messages, with their place
     relations: list = field(default_factory=list)  # vcard_personal.Related, linked at the end
     linkedin: bool = False  # a LinkedIn connection: matched by profile URL; its job is current
+    card_hash: str | None = None  # a digest of the card's text, to recognise it unchanged
+    unread: Callable[[], Incoming] | None = None  # reads the record when it is needed
+    contact_id: int | None = None  # the contact it went to, once imported
+
+    def read(self) -> None:
+        """Read the record in place if it is not yet (a vCard is read only when the import
+        needs more than its digest)."""
+        if self.unread is not None:
+            vars(self).update(vars(self.unread()))
 
 
 @dataclass
@@ -169,17 +179,23 @@ class _Batch:
         deadline = time.monotonic() + BATCH_SECONDS
         try:
             with transaction(self.db), search.deferred(self.db):
+                taken = self._skip_unchanged(taken)
                 fresh = NewContacts(self.db, (record.contact for record in taken
                                               if record.contact is not None),
                                     self.policy.region)
+                hashes: list[tuple[str, int]] = []
                 for done, record in enumerate(taken, start=1):
+                    before = len(self.report.messages)
                     _import_one(self.db, None, record, self.policy, self.report, fresh)
                     self._advance()
+                    if len(self.report.messages) == before:
+                        hashes += _card_key(record, self.policy)
                     if time.monotonic() > deadline:
                         self.pending = chain(taken[done:], self.pending)
                         del taken[done:]
                         break
                 _write_kept(fresh)
+                stored_cards.remember(self.db, hashes)
             return True
         except _Failed:
             self.report.rewind(mark, self.policy)
@@ -187,10 +203,26 @@ class _Batch:
             self.one_by_one(taken)
         return True
 
+    def _skip_unchanged(self, records: list[Incoming]) -> list[Incoming]:
+        """Count as unchanged the cards imported before whose contact has not changed since
+        (one query); read the others."""
+        keys = {id(record): self.policy.card_key(record.card_hash) for record in records}
+        known = stored_cards.unchanged(self.db, [key for key in keys.values() if key])
+        left = []
+        for record in records:
+            if keys[id(record)] in known:
+                self.report.unchanged += 1
+                self._advance()
+            else:
+                record.read()
+                left.append(record)
+        return left
+
     def one_by_one(self, records: Iterable[Incoming]) -> None:
         """Import records in a savepoint each (in the caller's transaction)."""
         savepoints = utilities(self.db)
         for record in records:
+            record.read()
             _import_one(self.db, savepoints, record, self.policy, self.report)
             self._advance()
 
@@ -208,6 +240,22 @@ class _Policy:
     region: str | None
     related: list[tuple[str, int, list]] = field(default_factory=list)  # (where, id, relations)
     job_changes: list[str] = field(default_factory=list)
+
+    def card_key(self, card_hash: str | None) -> str | None:
+        """What a card is recognised by in the next import like this one (merging, with the
+        same tags and phone region): its text's digest with those. None: not recognised."""
+        if card_hash is None or self.on_duplicate != OnDuplicate.merge:
+            return None
+        context = json.dumps([sorted(self.tags), self.region, card_hash])
+        return hashlib.sha1(context.encode(), usedforsecurity=False).hexdigest()
+
+
+def _card_key(record: Incoming, policy: _Policy) -> list[tuple[str, int]]:
+    """(key, contact id) to remember for a contact's card imported without a message."""
+    key = policy.card_key(record.card_hash)
+    if key is None or record.contact_id is None or record.card is None:
+        return []
+    return [(key, record.contact_id)]
 
 
 def _write_kept(fresh: NewContacts) -> None:
@@ -251,23 +299,26 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
         return _apply_company(db, record, policy)
     on_duplicate, tags, region = policy.on_duplicate, policy.tags, policy.region
     incoming, warnings = _without_invalid_details(
-        replace(record.contact, tags=[*record.contact.tags, *tags]))
+        copied(record.contact, tags=[*record.contact.tags, *tags]))
     by_details = on_duplicate != OnDuplicate.new and record.match_details
     surely_new = fresh is not None and fresh.surely_new(incoming, by_details) and not (
         record.linkedin and by_details)
-    if surely_new and _plain(record, incoming):
+    if surely_new and is_plain(incoming, record.linkedin):
         created = fresh.keep(record, incoming, record_parts.distinct(record.notes))
+        record.contact_id = created.id
         if record.relations:
             policy.related.append((record.where, created.id, record.relations))
         return "created", warnings
     if fresh is not None:
         fresh.write()
         fresh.claim(incoming)
-    existing = None if surely_new else _find_match(db, record, incoming, policy)
+    existing = None if surely_new else matching.find_match(
+        db, incoming, by_details, record.linkedin, region)
     if existing is None:
         notes = record_parts.distinct(record.notes)
         created = contacts.create(db, replace(incoming, id=None, fields={}), notes=notes,
                                   region=region)
+        record.contact_id = created.id
         warnings += custom_fields.write_incoming(db, created.id, incoming.fields)[1]
         if record.relations:
             policy.related.append((record.where, created.id, record.relations))
@@ -281,13 +332,14 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
         return "skipped", [f"matches contact {existing.id}, which is in the trash; skipped"]
     if on_duplicate == OnDuplicate.skip:
         return "skipped", warnings
+    record.contact_id = existing.id
     job_change = job_changes.between(existing, incoming) if record.linkedin else None
     if on_duplicate == OnDuplicate.update:
         combined = _overlay(existing, incoming, record.fields, tags)
         conflicts = warnings
     else:
-        combined, conflicts = duplicates.combine(_current_job(existing, incoming, job_change),
-                                                 incoming)
+        current = job_changes.current_job(existing, incoming, job_change)
+        combined, conflicts = duplicates.combine(current, incoming)
         conflicts = warnings + [f"contact {existing.id}: {conflict}" for conflict in conflicts]
     combined.fields = existing.fields
     changed = combined != existing and (  # validating both is the cost of a re-import
@@ -310,23 +362,6 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
         activity.add_notes(db, existing.id, [job_changes.PREFIX + job_change])
         policy.job_changes.append(f"{existing.name} (contact {existing.id}): {job_change}")
     return ("updated" if changed else "unchanged"), conflicts
-
-
-def _plain(record: Incoming, contact: Contact) -> bool:
-    """Whether a record holds only what a contact's own rows hold (see ``new_contacts``)."""
-    return not (record.linkedin or contact.fields or contact.no_mail or contact.gifts
-                or contact.dates or contact.anniversary or contact.how_we_met
-                or contact.met_on or contact.interests)
-
-
-def _current_job(existing: Contact, incoming: Contact, job_change: str | None) -> Contact:
-    """A LinkedIn connection's job is current: on a change it replaces the contact's, and the
-    day it was made a connection is the day you met when none is known."""
-    if job_change:
-        existing = replace(existing, company=incoming.company, title=incoming.title)
-    if existing.met_on is None and incoming.met_on is not None:
-        existing = replace(existing, met_on=incoming.met_on)
-    return existing
 
 
 def _apply_company(db: Connection, record: Incoming, policy: _Policy) -> tuple[str, list[str]]:
@@ -371,43 +406,6 @@ def _check_unchanged_since_export(existing: Contact, incoming: Contact) -> None:
                    "it again and redo the edit")
 
 
-def _find_match(db: Connection, record: Incoming, contact: Contact, policy: _Policy
-                ) -> Contact | None:
-    """The contact a record is about. A UID is authoritative (ids belong to one book, so an
-    id counts only without a UID); then, unless the format forbids it, email or name+phone."""
-    if contact.uid:
-        found = contacts.find_by_uid(db, contact.uid)
-        if found or policy.on_duplicate == OnDuplicate.new:
-            return found
-    elif contact.id is not None:
-        return contacts.get(db, contact.id, deleted=None)
-    if policy.on_duplicate == OnDuplicate.new or not record.match_details:
-        return None
-    if record.linkedin:
-        return _linkedin_match(db, contact, policy.region)
-    return duplicates.find_same_person(db, contact, policy.region)
-
-
-def _linkedin_match(db: Connection, contact: Contact, region: str | None) -> Contact | None:
-    """A connection's contact: by profile URL, then email (or name and phone), then the one
-    live contact of its name."""
-    from crmcli.normalize import fold
-
-    bare = [fold(url.value).rstrip("/") for url in contact.urls]
-    norms = [norm for url in bare for norm in (url, url + "/")]  # with a trailing slash or not
-    row = db.execute(
-        "SELECT d.contact_id FROM contact_details d JOIN contacts c ON c.id = d.contact_id"
-        " WHERE d.kind = 'url' AND d.norm IN (SELECT value FROM json_each(?))"
-        " AND c.deleted_at IS NULL ORDER BY d.contact_id LIMIT 1", [json.dumps(norms)]
-    ).fetchone() if norms else None
-    found = contacts.get(db, row[0]) if row else duplicates.find_same_person(db, contact, region)
-    if found is None:
-        named = db.execute("SELECT id FROM contacts WHERE name_folded = ? AND deleted_at IS NULL"
-                           " LIMIT 2", [fold(contact.name)]).fetchall()
-        found = contacts.get(db, named[0][0]) if len(named) == 1 else None
-    return found
-
-
 def _overlay(existing: Contact, incoming: Contact, fields: set[str] | None, tags: list[str]
              ) -> Contact:
     """``existing`` with the fields the record carries replaced by the record's values, and
@@ -432,7 +430,7 @@ def _without_invalid_details(contact: Contact) -> tuple[Contact, list[str]]:
     emails = [d for d in contact.emails if is_email(d.value)]
     warnings += [f"left out the invalid email {shown(d.value)}"
                  for d in contact.emails if not is_email(d.value)]
-    return replace(contact, emails=emails), warnings
+    return copied(contact, emails=emails), warnings
 
 
 def _combine_opt_out(db: Connection, contact_id: int, record: Incoming,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import io
 import re
 import sys
@@ -12,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -147,20 +149,43 @@ def _text(source: Source) -> io.TextIOWrapper:
 
 
 def _vcard_records(source: Source) -> Iterator[Incoming]:
-    from crmcli.interchange.parallel_map import ordered_map
+    """The cards of a vCard input, each with the digest of its text. With a core to spare, a
+    worker process reads them ahead; otherwise each is read only when the importer asks
+    (``Incoming.read``): a card it recognises unchanged by its digest is never read."""
+    from crmcli.interchange.parallel_map import ordered_map, usable_cores
     from crmcli.interchange.vcard_split import iter_raw_cards
 
     prefix = f"{source.name}: " if source.name.endswith((".vcf", ".vcard")) else ""
-    for record in ordered_map(_parse_vcard, iter_raw_cards(source.stream)):
-        record.where = prefix + record.where
-        record.warnings = [prefix + warning for warning in record.warnings]
-        yield record
+    raw_cards = iter_raw_cards(source.stream)
+    if usable_cores() < 2:
+        for raw in raw_cards:
+            yield Incoming(prefix + raw.where(), card_hash=_digest(raw.text),
+                           unread=partial(_read_vcard, raw, prefix))
+        return
+    for record in ordered_map(_parse_vcard, raw_cards):
+        yield _placed(record, prefix)
+
+
+def _read_vcard(raw, prefix: str) -> Incoming:
+    return _placed(_parse_vcard(raw), prefix)
+
+
+def _placed(record: Incoming, prefix: str) -> Incoming:
+    """The record with its place (and its warnings') prefixed by the file's name."""
+    record.where = prefix + record.where
+    record.warnings = [prefix + warning for warning in record.warnings]
+    return record
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
 def _parse_vcard(raw) -> Incoming:
     """One raw card as an import record (runs in a worker process for long inputs)."""
     from crmcli.interchange.vcard_read import parse_card
 
+    digest = _digest(raw.text) if raw.text else None
     try:
         parsed = parse_card(raw)
     except InvalidInput as exc:
@@ -180,7 +205,8 @@ def _parse_vcard(raw) -> Incoming:
     return Incoming(raw.where(), contact=parsed.contact, notes=parsed.notes,
                     card=card_data(parsed), original=parsed.original or "",
                     rendered=_ready_to_export(raw.text, parsed, uid_added),
-                    warnings=list(parsed.warnings), relations=parsed.relations)
+                    warnings=list(parsed.warnings), relations=parsed.relations,
+                    card_hash=digest)
 
 
 def _ready_to_export(text: str, parsed, uid_added: bool) -> str | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from sqlite3 import Connection
 
 from crmcli import companies, search
@@ -22,7 +22,7 @@ from crmcli.contact_rules import DETAIL_KINDS, detail_norm, validate
 from crmcli.db import now_stamp
 from crmcli.interchange import exporter, stored_cards
 from crmcli.limits import MAX_TEXT, check_text
-from crmcli.models import Company, Contact, new_uid
+from crmcli.models import Company, Contact, copied, new_uid
 from crmcli.normalize import email_key, fold
 
 
@@ -79,7 +79,7 @@ class NewContacts:
         contact = validate(contact, self.region)
         for body in notes:
             check_text("the note", body, MAX_TEXT)
-        contact = replace(contact, id=self._next_id("contacts"), uid=contact.uid or new_uid())
+        contact = copied(contact, id=self._next_id("contacts"), uid=contact.uid or new_uid())
         self.known.claim(contact)
         self.kept.append(_Kept(record, contact, [(self._next_id("notes"), body)
                                                  for body in notes]))
@@ -125,7 +125,7 @@ class NewContacts:
     def _stored(self, contact: Contact, now: str) -> Contact:
         """The contact as ``contacts.get`` will load it once written."""
         company_id, company = self._company(contact.company) if contact.company else (None, None)
-        return replace(contact, company=company, company_id=company_id, created_at=now,
+        return copied(contact, company=company, company_id=company_id, created_at=now,
                        updated_at=now, deleted_at=None, version=1, last_contacted_at=None,
                        no_mail=False, gifts=[], fields={})
 
@@ -168,6 +168,13 @@ class NewContacts:
                 f" coalesce((SELECT max(id) FROM {table}), 0)) + 1", [table]).fetchone()[0]
         self.next_ids[table] += 1
         return self.next_ids[table] - 1
+
+
+def is_plain(contact: Contact, linkedin: bool) -> bool:
+    """Whether a record's contact holds only what a contact's own rows hold."""
+    return not (linkedin or contact.fields or contact.no_mail or contact.gifts or contact.dates
+                or contact.anniversary or contact.how_we_met or contact.met_on
+                or contact.interests)
 
 
 def _known(db: Connection, contacts: list[Contact]) -> _Identities:

@@ -3,6 +3,8 @@
 ``data`` is a JSON object from the vCard reader (photo, kept properties, ...); ``original`` is
 the card as imported. Both let an export write back everything the phone gave us. ``rendered``
 is the card ready to export while the contact is unchanged (see ``exporter.fingerprint``).
+``card_hash`` and ``hashed_version`` let an import recognise a card it imported before (see
+``remember``).
 """
 
 from __future__ import annotations
@@ -49,7 +51,27 @@ def save_rows(db: Connection, rows: list[tuple]) -> None:
         "INSERT INTO contact_cards (contact_id, data, original, rendered, rendered_for,"
         " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO UPDATE SET"
         " data = excluded.data, original = excluded.original, rendered = excluded.rendered,"
-        " rendered_for = excluded.rendered_for, updated_at = excluded.updated_at", rows)
+        " rendered_for = excluded.rendered_for, updated_at = excluded.updated_at,"
+        " card_hash = NULL, hashed_version = NULL", rows)
+
+
+def unchanged(db: Connection, hashes: list[str]) -> set[str]:
+    """The ``hashes`` (see ``remember``) of cards whose live contact has not changed since
+    the card was last imported."""
+    return {row[0] for row in db.execute(
+        "SELECT k.card_hash FROM contact_cards k JOIN contacts c ON c.id = k.contact_id"
+        " WHERE k.card_hash IN (SELECT value FROM json_each(?))"
+        " AND c.version = k.hashed_version AND c.deleted_at IS NULL",
+        [json.dumps(hashes)])} if hashes else set()
+
+
+def remember(db: Connection, hashes: list[tuple[str, int]]) -> None:
+    """Keep (hash, contact id): the contact's card was just imported from a card of that
+    hash, and the contact's version now. Saving the card again forgets it."""
+    db.executemany(
+        "UPDATE contact_cards SET card_hash = ?, hashed_version ="
+        " (SELECT version FROM contacts WHERE id = contact_cards.contact_id)"
+        " WHERE contact_id = ?", hashes)
 
 
 def combine(kept: dict, incoming: dict) -> dict:

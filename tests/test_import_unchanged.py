@@ -1,0 +1,105 @@
+"""Importing a file again: a card imported before, of a contact nobody changed since, is
+recognised by the digest of its text (one query a batch) and skipped without being read."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import Crm
+
+from crmcli.interchange import parallel_map, vcard_read
+
+RELEASES = sorted((Path(__file__).parent / "fixtures" / "releases").glob("v*.sql"))
+
+
+def _card(n: int, *lines: str) -> str:
+    return (f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:again-{n}\r\nFN:Again Person {n}\r\n"
+            f"N:Person {n};Again;;;\r\nEMAIL:again{n}@example.com\r\n"
+            + "".join(line + "\r\n" for line in lines) + "END:VCARD\r\n")
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The cards read (parsed), on one core: the import parses them in its own process."""
+    read: list[str] = []
+    parse = vcard_read.parse_card
+
+    def counted(raw):
+        read.append(raw.text.split("\n")[3])
+        return parse(raw)
+
+    monkeypatch.setattr(vcard_read, "parse_card", counted)
+    monkeypatch.setattr(parallel_map, "usable_cores", lambda: 1)
+    return read
+
+
+def _summary(result) -> str:
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_an_unchanged_file_imported_again_reads_no_card(crm, tmp_path, reads):
+    vcf = tmp_path / "book.vcf"
+    vcf.write_text("".join(_card(n, "NOTE:met once") for n in range(300)))
+    crm.ok("import", str(vcf))
+    assert len(reads) == 300
+    reads.clear()
+    again = crm.ok("import", str(vcf))
+    assert _summary(again) == "created 0, updated 0, unchanged 300, skipped 0, failed 0"
+    assert reads == []
+
+
+def test_a_card_or_a_contact_changed_since_is_read_again(crm, tmp_path, reads):
+    vcf = tmp_path / "book.vcf"
+    vcf.write_text("".join(_card(n) for n in range(5)))
+    crm.ok("import", str(vcf))
+    crm.ok("edit", "again1@example.com", "--title", "Edited in crm")
+    crm.ok("rm", "again2@example.com", "--yes")
+    vcf.write_text("".join(_card(n, *(["TEL:+34 600 000 003"] if n == 3 else []))
+                           for n in range(5)))
+    reads.clear()
+    again = crm.ok("import", str(vcf))
+    assert _summary(again) == "created 0, updated 1, unchanged 3, skipped 1, failed 0"
+    assert sorted(reads) == ["FN:Again Person 1", "FN:Again Person 2", "FN:Again Person 3"]
+    assert crm.ok("show", "again1@example.com", "--json").json()["title"] == "Edited in crm"
+    reads.clear()
+    tagged = crm.ok("import", str(vcf), "--tag", "second")  # another import: read again
+    assert _summary(tagged) == "created 0, updated 4, unchanged 0, skipped 1, failed 0"
+    assert len(reads) == 5
+
+
+def test_an_undone_import_leaves_no_card_recognised(crm, tmp_path, reads):
+    """The undo puts back the contact's phones, not its own row: it raises the contact's
+    version, so the card imported in between is not taken as current (one pinned moment
+    for every command: the contact's row is the same before and after)."""
+    first, second = tmp_path / "first.vcf", tmp_path / "second.vcf"
+    first.write_text(_card(1))
+    second.write_text(_card(1, "TEL:+34 611 111 111"))
+    now = {"CRM_NOW": "2026-03-01T10:00:00+00:00"}
+    crm.ok("import", str(first), env=now)
+    assert "updated 1" in _summary(crm.ok("import", str(second), env=now))
+    crm.ok("undo", env=now)
+    assert crm.ok("show", "again1@example.com", "--json", env=now).json()["phones"] == []
+    assert "updated 1" in _summary(crm.ok("import", str(second), env=now))
+    assert "unchanged 1" in _summary(crm.ok("import", str(second), env=now))
+
+
+@pytest.mark.parametrize("release", RELEASES, ids=lambda p: p.stem)
+def test_a_book_of_every_release_recognises_cards_once_imported(tmp_path, release, reads):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(release.read_text())
+        before = conn.execute("SELECT count(*) FROM contacts").fetchone()[0]
+    crm = Crm(path)
+    vcf = tmp_path / "cards.vcf"
+    vcf.write_text("".join(_card(n) for n in range(3)))
+    assert "created 3" in _summary(crm.ok("import", str(vcf)))
+    reads.clear()
+    assert "unchanged 3" in _summary(crm.ok("import", str(vcf)))
+    assert reads == []
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM contacts").fetchone()[0] == before + 3
+        hashed = conn.execute("SELECT count(*) FROM contact_cards WHERE card_hash IS NOT NULL"
+                              ).fetchone()[0]
+        assert hashed == 3  # the cards kept by earlier releases have none

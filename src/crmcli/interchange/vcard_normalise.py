@@ -40,6 +40,10 @@ _BASE64_LINE = re.compile(r"[A-Za-z0-9+/]+=*")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 _ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}
+# The head of a line already written as vCard 3.0 wants it: a name, parameters with upper-case
+# names and plain values, no ENCODING or CHARSET (see _CODED). Such a line is kept as it is.
+_CLEAN_HEAD = re.compile(r"(?:[A-Za-z0-9-]+\.)?([A-Za-z0-9-]+)((?:;[A-Z0-9-]+=[^\s;:\"]*)*):")
+_CODED = re.compile(r";(?:ENCODING|CHARSET)=")
 
 
 @dataclass
@@ -57,6 +61,10 @@ class _Property:
     def __init__(self, line: int, text: str) -> None:
         self.line = line
         self.parts = [text]
+        clean = _clean_head(text)
+        if clean:
+            self.name, self.encoding = clean.upper(), ""
+            return
         head = split_at_colon(text)[0]
         self.name = _HEAD.fullmatch(head).group(2).strip().upper()
         params = _HEAD.fullmatch(head).group(3)
@@ -144,8 +152,20 @@ def _assemble_properties(body: list[str], raw: RawCard, warnings: list[str]) -> 
     return properties
 
 
+def _clean_head(text: str) -> str | None:
+    """The name of a line that is vCard 3.0 as it stands (see _CLEAN_HEAD), else None."""
+    clean = _CLEAN_HEAD.match(text)
+    if clean is None or (clean.group(2) and _CODED.search(clean.group(2))):
+        return None
+    return clean.group(1)
+
+
 def _normalise_property(prop: _Property, raw: RawCard, card: NormalisedCard) -> str | None:
-    head, value = split_at_colon(prop.text)
+    text = prop.text
+    clean = _clean_head(text)
+    if clean and clean.upper() not in ("VERSION", "PROFILE"):
+        return text
+    head, value = split_at_colon(text)
     group, name, param_text = _HEAD.fullmatch(head).groups()
     name = name.strip()
     where = raw.where(prop.line)

@@ -30,7 +30,8 @@ def _import(db_path, text: str, statements: list | None = None) -> importer.Impo
         conn.close()
 
 
-def test_a_batch_of_new_cards_is_looked_up_once_not_card_by_card(crm, db_path):
+def test_a_batch_of_new_cards_is_looked_up_once_not_card_by_card(crm, db_path, monkeypatch):
+    monkeypatch.setattr(importer, "BATCH_SECONDS", 600)  # one batch, however loaded the machine
     crm.add("Someone Else", "-e", "someone@example.com")
     cards = "".join(_card(f"new-{n}", f"New Person {n}", f"EMAIL:new{n}@example.com",
                           f"TEL:+34 600 000 {n:03d}", "ORG:Shared Co", "NOTE:hello")
@@ -88,3 +89,18 @@ def test_new_cards_mixed_with_ones_that_need_more_than_a_row_keep_every_part(crm
     assert "Plain One" in relations
     crm.ok("undo")
     assert crm.ok("list").rows() == []
+
+
+def test_a_batch_cut_short_by_its_time_leaves_the_rest_to_the_next(db_path, monkeypatch):
+    """Past BATCH_SECONDS a batch commits what it did; the records it had taken go first in
+    the next batch (held in a list: putting them back in front of the input, batch after
+    batch, nested an iterator a batch deep)."""
+    monkeypatch.setattr(importer, "BATCH_SECONDS", 0)
+    cards = "".join(_card(f"slow-{n}", f"Slow Person {n}") for n in range(40))
+    statements: list[str] = []
+    report = _import(db_path, cards, statements)
+    assert (report.created, report.failed) == (40, 0)
+    assert sum(s == "COMMIT" for s in statements) >= 40  # a record a batch
+    conn = storage.connect(db_path)
+    assert [row[0] for row in conn.execute("SELECT uid FROM contacts ORDER BY id")] == [
+        f"slow-{n}" for n in range(40)]

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from itertools import chain, islice
+from itertools import islice
 from sqlite3 import Connection
 
 from crmcli import (
@@ -165,6 +165,7 @@ class _Batch:
     policy: _Policy
     report: ImportReport
     progress: Callable[[int], None] | None
+    held: list[Incoming] = field(default_factory=list)  # taken, left for the next batch
 
     def fill(self) -> bool:
         """Import the next BATCH_RECORDS records (or BATCH_SECONDS' worth) in one transaction;
@@ -172,7 +173,8 @@ class _Batch:
         makes the search index write a segment per record), the new contacts together (see
         ``new_contacts``); if one fails, the batch is rolled back and imported again record
         by record, so that only the bad one is skipped."""
-        taken = list(islice(self.pending, BATCH_RECORDS))
+        taken = self.held + list(islice(self.pending, BATCH_RECORDS - len(self.held)))
+        self.held = []
         if not taken:
             return False
         mark = self.report.mark(self.policy)
@@ -191,7 +193,7 @@ class _Batch:
                     if len(self.report.messages) == before:
                         hashes += _card_key(record, self.policy)
                     if time.monotonic() > deadline:
-                        self.pending = chain(taken[done:], self.pending)
+                        self.held = taken[done:]
                         del taken[done:]
                         break
                 _write_kept(fresh)

@@ -103,3 +103,13 @@ def test_a_book_of_every_release_recognises_cards_once_imported(tmp_path, releas
         hashed = conn.execute("SELECT count(*) FROM contact_cards WHERE card_hash IS NOT NULL"
                               ).fetchone()[0]
         assert hashed == 3  # the cards kept by earlier releases have none
+
+
+def test_a_batch_redone_card_by_card_still_counts_the_cards_it_recognised(crm, tmp_path):
+    vcf = tmp_path / "book.vcf"
+    vcf.write_text("".join(_card(n) for n in range(10)))
+    crm.ok("import", str(vcf))
+    vcf.write_text(vcf.read_text() + _card(99).replace("FN:Again Person 99", "FN:" + "x" * 70_000))
+    result = crm("import", str(vcf))
+    assert result.exit_code == 1
+    assert _summary(result) == "created 0, updated 0, unchanged 10, skipped 0, failed 1"

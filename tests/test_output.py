@@ -27,6 +27,16 @@ def test_tsv_escapes_tabs_and_newlines(capsys):
     assert capsys.readouterr().out == "a\tb\nx\\ty\t1\\n2\\\\3\n"
 
 
+@pytest.mark.parametrize("cells", [("plain", "1.5"), ("a\\b", ""), ("cr\r", "x"), ("", "t\tb"),
+                                   ("\t", "\t"), ("n\n", None), ("ok", ["x\ty", "z"])])
+def test_tsv_lines_without_escapes_are_written_as_each_cell_escaped(capsys, cells):
+    """A line written without escaping (nothing to escape) equals one escaped cell by cell."""
+    record = dict(zip("ab", cells, strict=True))
+    output.Output("tsv").records([record], [("a", "a"), ("b", "b")])
+    escaped = "\t".join(output.cell(value).translate(output._TSV_ESCAPES) for value in cells)
+    assert capsys.readouterr().out == f"a\tb\n{escaped}\n"
+
+
 def test_safe_strips_control_characters_but_keeps_text():
     assert output.safe("A\x1b[31mB\x07C\x9bD\nE") == "A[31mBCD\nE"
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ Columns = Sequence[tuple[str, str]]  # (record key, heading)
 PLAIN_WIDTH = 200  # cells per line of a page printed as plain text
 
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_TSV_SPECIAL = re.compile(r"[\\\n\r]")  # what a cell escapes, but the tab
 
 
 class Output:
@@ -140,10 +142,16 @@ class Output:
         write, count = sys.stdout.write, 0
         keys = [key for key, _ in columns]
         write("\t".join(keys) + "\n")
+        tabs = len(keys) - 1
         for record in rows:
+            cells = [cell(record.get(key)) for key in keys]
+            line = "\t".join(cells)
+            # Most lines need no escape: then the line has one tab per separator and no
+            # backslash or line break, and escaping each cell would change nothing.
+            if line.count("\t") != tabs or _TSV_SPECIAL.search(line):
+                line = "\t".join([text.translate(_TSV_ESCAPES) for text in cells])
             # Cells are escaped first, so cleaning the joined line cleans each cell alike.
-            write(clean("\t".join([cell(record.get(key)).translate(_TSV_ESCAPES)
-                                    for key in keys])) + "\n")
+            write(clean(line) + "\n")
             count += 1
         sys.stdout.flush()
         return count

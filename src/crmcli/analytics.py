@@ -10,20 +10,22 @@ currencies, except through the ``[rates]`` given in the config, for ranking only
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+from operator import itemgetter, sub
 from sqlite3 import Connection
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from crmcli import money
 from crmcli.dates import parse_stamp, stamp
 from crmcli.errors import ConfigError
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from crmcli.config import Config
     from crmcli.stages import Pipeline
 
@@ -57,8 +59,6 @@ _KEYS = {"health": {"window": int, "min_interactions": int, "cooling": float, "c
 def settings(config: Config) -> Settings:
     """The settings of ``config``: its currency, ``[health]``, ``[next]``, ``[rates]`` and
     ``[cadence]``; a bad value is a ConfigError naming the key."""
-    from crmcli.agenda import tag_cadences
-
     values: dict = {}
     for section, keys in _KEYS.items():
         table = config.raw.get(section, {})
@@ -70,7 +70,17 @@ def settings(config: Config) -> Settings:
                                   f"{', '.join(keys)}")
             values[key] = _number(config, f"{section}.{key}", value, keys[key])
     return Settings(currency=config.currency, rates=_rates(config),
-                    cadences=tag_cadences(config), **values)
+                    cadences=_cadences(config), **values)
+
+
+def _cadences(config: Config) -> dict[str, int]:
+    """The ``[cadence]`` tag defaults (the agenda's reading, imported only when there are
+    some)."""
+    if "cadence" not in config.raw:
+        return {}
+    from crmcli.agenda import tag_cadences
+
+    return tag_cadences(config)
 
 
 def _number(config: Config, name: str, value: object, kind: type) -> int | float:
@@ -89,6 +99,10 @@ _CODE = re.compile(r"[A-Z]{3}")
 
 def _rates(config: Config) -> dict[str, Decimal]:
     table = config.raw.get("rates", {})
+    if not table:
+        return {}
+    from decimal import Decimal, InvalidOperation
+
     if not isinstance(table, dict):
         raise ConfigError(f"{config.path}: [rates] must be a table of USD = 0.92 lines")
     rates = {}
@@ -112,8 +126,7 @@ def _rates(config: Config) -> dict[str, Decimal]:
 # ------------------------------------------------------------------------------------- rhythm
 
 
-@dataclass(frozen=True, slots=True)
-class Rhythm:
+class Rhythm(NamedTuple):
     """How often a contact is in touch: ``days`` (None: no rhythm), where it comes from
     (``interactions``, ``cadence`` or None) and the latest gaps in days, newest first."""
 
@@ -135,7 +148,7 @@ def rhythm(moments: list[float], cadence_days: int | None, settings: Settings) -
 
 def _rhythm(latest: list[float], cadence_days: int | None, settings: Settings) -> Rhythm:
     """:func:`rhythm` of the latest ``window`` moments, newest first."""
-    gaps = tuple([newer - older for newer, older in itertools.pairwise(latest)])
+    gaps = tuple(map(sub, latest, latest[1:]))  # newer - older
     if len(latest) >= settings.min_interactions and gaps:
         return Rhythm(max(1.0, round(_median(gaps), 4)), "interactions", gaps)
     if cadence_days:
@@ -159,8 +172,8 @@ def health_state(elapsed_days: float | None, found: Rhythm, settings: Settings) 
         return "cold"
     if elapsed_days > settings.cooling * found.days:
         return "cooling"
-    recent = found.gaps[:3]
-    if len(recent) == 3 and all(gap < found.days for gap in recent):
+    gaps, days = found.gaps, found.days
+    if len(gaps) >= 3 and gaps[0] < days and gaps[1] < days and gaps[2] < days:
         return "warming"
     return "steady"
 
@@ -192,7 +205,7 @@ def in_selection(column: str, ids: list[int] | None) -> tuple[str, list]:
 # ---------------------------------------------------------------------------------- health
 
 
-@dataclass
+@dataclass(slots=True)
 class Health:
     """One contact's relationship health at a moment."""
 
@@ -209,9 +222,7 @@ class Health:
     @property
     def overdue_days(self) -> float:
         """Days beyond the rhythm (0 within it)."""
-        if self.rhythm.days is None or self.days_since is None:
-            return 0.0
-        return max(0.0, self.days_since - self.rhythm.days)
+        return _overdue(self.rhythm, self.days_since)
 
 
 def health(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipeline,
@@ -219,10 +230,38 @@ def health(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipel
     """The health of the live contacts (of ``ids`` when given): cold, then cooling, steady,
     warming and new; within a state, the most overdue and then the most at stake first."""
     found = assess(db, now, settings, pipeline, ids)
-    order = {state: index for index, state in enumerate(STATES)}
-    found.sort(key=lambda h: (order[h.state], -h.overdue_days, -h.stake.ranked, h.name.lower(),
-                              h.contact_id))
+    found.sort(key=lambda h: _order(h.state, h.overdue_days, h.stake, h.name, h.contact_id))
     return found
+
+
+def health_records(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipeline,
+                   ids: list[int] | None = None) -> list[dict]:
+    """:func:`health` as :func:`health_record` objects, made without a Health each (the
+    whole book's listing)."""
+    stakes = stakes_by_contact(db, now.date(), settings, pipeline, ids).get
+    keyed = []
+    for contact_id, name, company, _, last, state, own, since in _assessed(
+            db, now, settings, ids):
+        stake = stakes(contact_id, NO_STAKE)
+        keyed.append((_order(state, _overdue(own, since), stake, name, contact_id),
+                      _record(contact_id, name, company, state, own, last, since, stake,
+                              settings.currency)))
+    keyed.sort(key=itemgetter(0))
+    return [record for _, record in keyed]
+
+
+_STATE_ORDER = {state: index for index, state in enumerate(STATES)}
+
+
+def _order(state: str, overdue: float, stake: Stake, name: str, contact_id: int) -> tuple:
+    """The place of a contact in :func:`health`."""
+    return _STATE_ORDER[state], -overdue, -stake.ranked, name.lower(), contact_id
+
+
+def _overdue(found: Rhythm, days_since: float | None) -> float:
+    if found.days is None or days_since is None:
+        return 0.0
+    return max(0.0, days_since - found.days)
 
 
 def assess(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipeline,
@@ -230,19 +269,30 @@ def assess(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipel
            ) -> list[Health]:
     """The health of the live contacts (of ``ids`` when given), in no particular order;
     only of those with a deal or a keep-in-touch cadence when ``with_stake_or_cadence``."""
-    stakes = stakes_by_contact(db, now.date(), settings, pipeline, ids)
+    stakes = stakes_by_contact(db, now.date(), settings, pipeline, ids).get
+    return [Health(contact_id, name, company, state, own, last, since,
+                   stakes(contact_id, NO_STAKE), cadence)
+            for contact_id, name, company, cadence, last, state, own, since in _assessed(
+                db, now, settings, ids, with_stake_or_cadence)]
+
+
+def _assessed(db: Connection, now: dt.datetime, settings: Settings, ids: list[int] | None,
+              with_stake_or_cadence: bool = False) -> Iterator[tuple]:
+    """Per live contact (see :func:`assess`): id, name, company, cadence (None: none), last
+    contact, health state, rhythm and days since the last contact (rounded)."""
     today = now.timestamp() / DAY
-    found = []
+    state_of, rhythm_of = health_state, _rhythm
     for contact_id, name, company, cadence, created, last, moments in _contacts(
             db, settings, ids, with_stake_or_cadence):
-        days = [int(second) / DAY for second in moments.split(",")] if moments else []
-        own = _rhythm(days, cadence, settings) if days or cadence else NO_RHYTHM
-        since = today - days[0] if days else (
-            today - _days(created) if own.days is not None else None)
-        found.append(Health(contact_id, name, company, health_state(since, own, settings),
-                            own, last, None if since is None else round(since, 4),
-                            stakes.get(contact_id, NO_STAKE), cadence or None))
-    return found
+        if moments:
+            days = list(map(DAY.__rtruediv__, map(int, moments.split(","))))  # second / DAY
+            own, since = rhythm_of(days, cadence, settings), today - days[0]
+        elif cadence:
+            own, since = Rhythm(float(cadence), "cadence"), today - _days(created)
+        else:
+            own, since = NO_RHYTHM, None
+        yield (contact_id, name, company, cadence or None, last,
+               state_of(since, own, settings), own, None if since is None else round(since, 4))
 
 
 _TAG_CADENCE = ("coalesce(c.cadence_days, (SELECT min(tc.days) FROM contact_tags t"
@@ -254,7 +304,7 @@ WITH tag_cadence(tag, days) AS (SELECT key, value FROM json_each(?))
 SELECT c.id, c.name, co.name, {cadence}, c.created_at,
        (SELECT max(i.happened_at) FROM interactions i INDEXED BY interactions_personal
          WHERE i.contact_id = c.id AND i.deleted_at IS NULL{personal}),
-       (SELECT group_concat(strftime('%s', happened_at)) FROM (SELECT i.happened_at
+       (SELECT group_concat(unixepoch(happened_at)) FROM (SELECT i.happened_at
           FROM interactions i INDEXED BY interactions_personal
          WHERE i.contact_id = c.id AND i.deleted_at IS NULL{personal}
          ORDER BY i.happened_at DESC LIMIT ?))
@@ -282,7 +332,7 @@ def _days(text: str) -> float:
 # ---------------------------------------------------------------------------------- value
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Stake:
     """What a contact is worth keeping: the weighted value of their open deals plus one year
     of their average yearly won value, per currency (minor units); ``ranked`` is the total in
@@ -302,31 +352,36 @@ NO_STAKE = Stake()
 def stakes_by_contact(db: Connection, today: dt.date, settings: Settings, pipeline: Pipeline,
                       ids: list[int] | None = None) -> dict[int, Stake]:
     """The value at stake of every contact with a deal (of ``ids`` when given)."""
-    from crmcli.reports import probability_sql
-
-    weighted: dict[int, dict[str, int]] = {}
-    won: dict[int, dict[str, int]] = {}
     where, params = in_selection("d.contact_id", ids)
-    probability, probability_params = probability_sql(pipeline)
-    for contact_id, currency, value in db.execute(
-            f"SELECT d.contact_id, d.currency, sum(d.amount_minor * {probability} / 100)"
-            " FROM deals d WHERE d.deleted_at IS NULL AND d.amount_minor IS NOT NULL"
-            " AND d.contact_id IS NOT NULL AND d.stage NOT IN ('won', 'lost')"
-            f"{where} GROUP BY d.contact_id, d.currency",
+    probability, probability_params = pipeline.probability_sql()
+    parts: dict[int, tuple[dict[str, int], dict[str, int]]] = {}  # (open, yearly won)
+    for contact_id, currency, weighted, won, first in db.execute(
+            _STAKES.format(probability=probability, where=where),
             [*probability_params, *params]):
-        weighted.setdefault(contact_id, {})[currency] = value
-    for contact_id, currency, total, first in db.execute(
-            "SELECT d.contact_id, d.currency, sum(d.amount_minor), min(d.closed_at)"
-            " FROM deals d WHERE d.deleted_at IS NULL AND d.stage = 'won'"
-            f" AND d.amount_minor IS NOT NULL AND d.contact_id IS NOT NULL{where}"
-            " GROUP BY d.contact_id, d.currency", params):
-        won.setdefault(contact_id, {})[currency] = yearly(total, first, today)
+        open_, yearly_ = parts.get(contact_id) or parts.setdefault(contact_id, ({}, {}))
+        if weighted is not None:
+            open_[currency] = weighted
+        if won is not None:
+            yearly_[currency] = yearly(won, first, today)
     stakes = {}
-    for contact_id in weighted.keys() | won.keys():
-        open_, yearly_ = weighted.get(contact_id, {}), won.get(contact_id, {})
+    for contact_id, (open_, yearly_) in parts.items():
         total = {c: open_.get(c, 0) + yearly_.get(c, 0) for c in sorted({*open_, *yearly_})}
         stakes[contact_id] = Stake(open_, yearly_, *ranked(total, settings), total)
     return stakes
+
+
+# Per contact and currency: the weighted value of the open deals and the won value with the
+# first purchase (NULL where there is none), from one pass over the valued deals.
+_STAKES = """
+SELECT d.contact_id, d.currency,
+       sum(CASE WHEN d.stage != 'won' THEN d.amount_minor * {probability} / 100 END),
+       sum(CASE WHEN d.stage = 'won' THEN d.amount_minor END),
+       min(CASE WHEN d.stage = 'won' THEN d.closed_at END)
+  FROM deals d
+ WHERE d.deleted_at IS NULL AND d.amount_minor IS NOT NULL AND d.contact_id IS NOT NULL
+   AND d.stage != 'lost'{where}
+ GROUP BY d.contact_id, d.currency
+"""
 
 
 def yearly(total_minor: int, first_purchase: str, today: dt.date) -> int:
@@ -344,6 +399,8 @@ def ranked(amounts: dict[str, int], settings: Settings) -> tuple[int, tuple[str,
         if currency == settings.currency:
             total += minor
         elif currency in settings.rates:
+            from decimal import ROUND_HALF_UP, Decimal
+
             scale = Decimal(10) ** (money.exponent(settings.currency) - money.exponent(currency))
             value = Decimal(minor) * settings.rates[currency] * scale
             total += int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -354,21 +411,31 @@ def ranked(amounts: dict[str, int], settings: Settings) -> tuple[int, tuple[str,
 
 def stake_record(stake: Stake, currency: str) -> dict:
     """The value at stake as JSON: per currency, and ranked in the configured currency."""
+    if stake is NO_STAKE:  # most contacts: nothing to format
+        return {"value_at_stake": [], "ranked_value": _zero(currency), "unranked_currencies": []}
     return {"value_at_stake": [money.to_json(minor, c) for c, minor in stake.total.items()],
             "ranked_value": money.to_json(stake.ranked, currency),
             "unranked_currencies": list(stake.unranked)}
 
 
-def _rounded(days: float | None) -> float | None:
-    return None if days is None else round(days, 2)
+@cache
+def _zero(currency: str) -> dict:
+    return money.to_json(0, currency)
 
 
 def health_record(item: Health, currency: str) -> dict:
     """One contact's health as a stable JSON object."""
-    return {"contact_id": item.contact_id, "name": item.name, "company": item.company,
-            "health": item.state, "rhythm_days": _rounded(item.rhythm.days),
-            "rhythm_from": item.rhythm.source, "last_contact": item.last_contact,
-            "days_since_contact": _rounded(item.days_since)} | stake_record(item.stake, currency)
+    return _record(item.contact_id, item.name, item.company, item.state, item.rhythm,
+                   item.last_contact, item.days_since, item.stake, currency)
+
+
+def _record(contact_id: int, name: str, company: str | None, state: str, found: Rhythm,
+            last: str | None, days_since: float | None, stake: Stake, currency: str) -> dict:
+    return {"contact_id": contact_id, "name": name, "company": company, "health": state,
+            "rhythm_days": None if found.days is None else round(found.days, 2),
+            "rhythm_from": found.source, "last_contact": last,
+            "days_since_contact": None if days_since is None else round(days_since, 2),
+            **stake_record(stake, currency)}
 
 
 # ------------------------------------------------------------------------- activity report

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from sqlite3 import Connection
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from crmcli.stages import Pipeline
 
 KINDS = ("case", "follow_up", "contact", "deal", "occasion")  # the order of ties at the same moment
+_KIND_ORDER = {kind: index for index, kind in enumerate(KINDS)}
 
 
 @dataclass
@@ -64,7 +66,7 @@ def call_queue(db: Connection, now: dt.datetime, settings: Settings, pipeline: P
     unit = 10 ** money.exponent(settings.currency)
     for item in items:
         item.score = score(item.urgency_days, item.value_minor / unit, settings)
-    items.sort(key=lambda i: (-round(i.score, 9), i.due, KINDS.index(i.kind), i.id))
+    items.sort(key=lambda i: (-round(i.score, 9), i.due, _KIND_ORDER[i.kind], i.id))
     return items if limit is None else items[:limit]
 
 
@@ -189,11 +191,9 @@ def _deals(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipel
            people: dict[int, Health], ids: list[int] | None) -> list[QueueItem]:
     """Open deals past their close date or without activity (an edit of the deal or a
     personal interaction with its contact) for ``stale_deal_days``."""
-    from crmcli.reports import probability_sql
-
-    probability, params = probability_sql(pipeline)
+    probability, params = pipeline.probability_sql()
     where, selection = in_selection("d.contact_id", ids)
-    today, found = now.date(), []
+    today, found, next_stage = now.date(), [], _next_stages(pipeline)
     stale_before = stamp(dt.datetime.combine(  # activity before this is stale
         today - dt.timedelta(days=settings.stale_deal_days), dt.time(), tzinfo=now.tzinfo))
     for deal_id, title, stage, contact_id, close_on, updated, currency, weighted, company in (
@@ -217,7 +217,7 @@ def _deals(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipel
             continue
         value, unranked = ranked({currency: weighted or 0}, settings)
         item = _item("deal", deal_id, person, [f"{title} ({stage}): {r}" for r in reasons],
-                     f"crm deal move {deal_id} {_next_stage(pipeline, stage)}", _whole(urgency),
+                     f"crm deal move {deal_id} {next_stage(stage)}", _whole(urgency),
                      _iso(due, now.tzinfo), {"ranked": value, "unranked": unranked})
         item.company = item.company or company
         found.append(item)
@@ -228,12 +228,12 @@ def _local_day(stamp_text: str, zone: dt.tzinfo) -> dt.date:
     return dt.datetime.fromisoformat(stamp_text.replace("Z", "+00:00")).astimezone(zone).date()
 
 
-def _next_stage(pipeline: Pipeline, stage: str) -> str:
-    """The open stage after ``stage``, or won after the last one."""
+def _next_stages(pipeline: Pipeline) -> Callable[[str], str]:
+    """The open stage after a stage, or won after the last one (the first open stage after
+    one the pipeline does not have)."""
     names = [s.name for s in pipeline.open]
-    if stage in names and names.index(stage) + 1 < len(names):
-        return names[names.index(stage) + 1]
-    return "won" if stage in names else (names[0] if names else "won")
+    following = dict(zip(names, [*names[1:], "won"], strict=True))
+    return lambda stage: following.get(stage) or (names[0] if names else "won")
 
 
 def _occasions(db: Connection, now: dt.datetime, people: dict[int, Health],

@@ -22,14 +22,6 @@ from crmcli.stages import WON, Pipeline
 OVERDUE, UNDATED = "overdue", "undated"
 
 
-def probability_sql(pipeline: Pipeline) -> tuple[str, list]:
-    """SQL for an open deal's probability: its own, else its stage's (0 when unconfigured)."""
-    stages = pipeline.open
-    whens = " ".join("WHEN ? THEN ?" for _ in stages)
-    params = [value for stage in stages for value in (stage.name, stage.probability)]
-    return f"coalesce(d.probability, CASE d.stage {whens} ELSE 0 END)", params
-
-
 def _money_list(amounts: dict[str, int]) -> list[dict]:
     return [money.to_json(amount, currency) for currency, amount in sorted(amounts.items())]
 
@@ -43,7 +35,7 @@ def stage_totals(db: Connection, pipeline: Pipeline, filters: Filter | None = No
     ``stage``, ``probability``, ``in_config``, ``count``, ``totals`` and ``weighted_totals``
     (one money dict per currency)."""
     where, params = (filters or Filter()).where()
-    probability, probability_params = probability_sql(pipeline)
+    probability, probability_params = pipeline.probability_sql()
     rows = db.execute(
         f"SELECT d.stage, d.currency, count(*), sum(d.amount_minor),"
         f" sum(d.amount_minor * {probability} / 100) FROM deals d WHERE {where}"
@@ -99,7 +91,7 @@ def forecast(db: Connection, pipeline: Pipeline, today: dt.date, by: str = "mont
     ``count``, ``weighted`` and ``best_case`` (every deal won)."""
     period = ("substr(d.close_on, 1, 7)" if by == "month" else
               "substr(d.close_on, 1, 4) || '-Q' || ((substr(d.close_on, 6, 2) + 2) / 3)")
-    probability, probability_params = probability_sql(pipeline)
+    probability, probability_params = pipeline.probability_sql()
     where, params = Filter().where()
     rows = db.execute(
         f"SELECT CASE WHEN d.close_on IS NULL THEN '{UNDATED}' WHEN d.close_on < ?"

@@ -49,6 +49,14 @@ class Pipeline:
     def open(self) -> list[Stage]:
         return [stage for stage in self.stages if not stage.closed]
 
+    def probability_sql(self) -> tuple[str, list]:
+        """SQL for an open deal's probability: its own, else its stage's (0 when
+        unconfigured), and its parameters."""
+        stages = self.open
+        whens = " ".join("WHEN ? THEN ?" for _ in stages)
+        params = [value for stage in stages for value in (stage.name, stage.probability)]
+        return f"coalesce(d.probability, CASE d.stage {whens} ELSE 0 END)", params
+
     def get(self, name: str) -> Stage | None:
         wanted = name.strip().lower()
         return next((stage for stage in self.stages if stage.name == wanted), None)

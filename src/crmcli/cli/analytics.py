@@ -44,9 +44,8 @@ def health(query: selecting.QueryWords = None, format_: FormatOption = None,
 
     current = state()
     settings, pipeline = settings_and_pipeline()
-    found = analytics.health(current.db, current.now, settings, pipeline, selection(query))
-    out(format_, as_json, as_csv).records(
-        (analytics.health_record(item, settings.currency) for item in found), HEALTH_COLUMNS)
+    out(format_, as_json, as_csv).records(analytics.health_records(
+        current.db, current.now, settings, pipeline, selection(query)), HEALTH_COLUMNS)
 
 
 @app.command("next", epilog="Examples:\n\n  crm next\n\n  crm next --limit 5\n\n"

@@ -70,12 +70,13 @@ def _deals(database, rng: random.Random, contact_id: int) -> None:
 def _reference(database, settings: analytics.Settings, pipeline) -> dict[int, dict]:
     """Each live contact's health record, read contact by contact."""
     today = NOW.timestamp() / analytics.DAY
+    personal = "" if getattr(database, "campaign_mail_counts", False) else " AND campaign IS NULL"
     found = {}
     for contact_id, name, cadence, created in database.execute(
             "SELECT id, name, cadence_days, created_at FROM contacts WHERE deleted_at IS NULL"):
         stamps = [row[0] for row in database.execute(
             "SELECT happened_at FROM interactions WHERE contact_id = ? AND deleted_at IS NULL"
-            " AND campaign IS NULL", [contact_id])]
+            f"{personal}", [contact_id])]
         moments = [dt.datetime.fromisoformat(s).timestamp() / analytics.DAY for s in stamps]
         rhythm = analytics.rhythm(moments, cadence, settings) if moments or cadence else (
             analytics.NO_RHYTHM)
@@ -110,11 +111,16 @@ def _stake(database, contact_id: int, settings, pipeline) -> analytics.Stake:
     return analytics.Stake(open_, yearly, *analytics.ranked(total, settings), total)
 
 
-@pytest.mark.parametrize("rates", [{}, {"USD": "0.92"}])
-def test_health_records_equal_a_plain_reading_of_each_contact(book, rates):
+@pytest.mark.parametrize(("rates", "window", "campaign_mail_counts"), [
+    ({}, 10, False), ({"USD": "0.92"}, 10, False),  # the moments triggers keep
+    ({}, 4, False), ({}, 12, False), ({}, 10, True)])  # a part of them; read from interactions
+def test_health_records_equal_a_plain_reading_of_each_contact(book, rates, window,
+                                                              campaign_mail_counts):
     from decimal import Decimal
 
-    settings = analytics.Settings(rates={c: Decimal(r) for c, r in rates.items()})
+    book.campaign_mail_counts = campaign_mail_counts
+    settings = analytics.Settings(rates={c: Decimal(r) for c, r in rates.items()},
+                                  window=window)
     pipeline = stages.load_pipeline(config.Config(Path("x"), Path("y")))
     expected = _reference(book, settings, pipeline)
     records = analytics.health_records(book, NOW, settings, pipeline)

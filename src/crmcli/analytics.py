@@ -280,12 +280,13 @@ def _assessed(db: Connection, now: dt.datetime, settings: Settings, ids: list[in
               with_stake_or_cadence: bool = False) -> Iterator[tuple]:
     """Per live contact (see :func:`assess`): id, name, company, cadence (None: none), last
     contact, health state, rhythm and days since the last contact (rounded)."""
-    today = now.timestamp() / DAY
+    today, window = now.timestamp() / DAY, settings.window
     state_of, rhythm_of = health_state, _rhythm
     for contact_id, name, company, cadence, created, last, moments in _contacts(
             db, settings, ids, with_stake_or_cadence):
         if moments:
-            days = list(map(DAY.__rtruediv__, map(int, moments.split(","))))  # second / DAY
+            latest = moments.split(",", window)[:window]  # ten are stored
+            days = list(map(DAY.__rtruediv__, map(int, latest)))  # second / DAY
             own, since = rhythm_of(days, cadence, settings), today - days[0]
         elif cadence:
             own, since = Rhythm(float(cadence), "cadence"), today - _days(created)
@@ -297,18 +298,22 @@ def _assessed(db: Connection, now: dt.datetime, settings: Settings, ids: list[in
 
 _TAG_CADENCE = ("coalesce(c.cadence_days, (SELECT min(tc.days) FROM contact_tags t"
                 " JOIN tag_cadence tc ON tc.tag = t.tag WHERE t.contact_id = c.id))")
-# A contact's last personal interactions come from the index interactions_personal alone,
-# as seconds since the epoch, newest first (group_concat keeps the order of its subquery).
-_CONTACTS = """
-WITH tag_cadence(tag, days) AS (SELECT key, value FROM json_each(?))
-SELECT c.id, c.name, co.name, {cadence}, c.created_at,
-       (SELECT max(i.happened_at) FROM interactions i INDEXED BY interactions_personal
+STORED_MOMENTS = 10  # contact_moments keeps each contact's latest ten personal interactions
+# A contact's last personal interactions, as seconds since the epoch, newest first: the row
+# triggers keep in contact_moments (migrations.m032_contact_moments), else (a longer window,
+# or campaign mail counted as contact) read from the index interactions_personal
+# (group_concat keeps the order of its subquery).
+_STORED = "m.last_at, m.moments", " LEFT JOIN contact_moments m ON m.contact_id = c.id"
+_READ = """(SELECT max(i.happened_at) FROM interactions i INDEXED BY interactions_personal
          WHERE i.contact_id = c.id AND i.deleted_at IS NULL{personal}),
        (SELECT group_concat(unixepoch(happened_at)) FROM (SELECT i.happened_at
           FROM interactions i INDEXED BY interactions_personal
          WHERE i.contact_id = c.id AND i.deleted_at IS NULL{personal}
-         ORDER BY i.happened_at DESC LIMIT ?))
-  FROM contacts c LEFT JOIN companies co ON co.id = c.company_id
+         ORDER BY i.happened_at DESC LIMIT {window}))""", ""
+_CONTACTS = """
+WITH tag_cadence(tag, days) AS (SELECT key, value FROM json_each(?))
+SELECT c.id, c.name, co.name, {cadence}, c.created_at, {moments}
+  FROM contacts c LEFT JOIN companies co ON co.id = c.company_id{join}
  WHERE c.deleted_at IS NULL{where}
 """
 
@@ -319,9 +324,13 @@ def _contacts(db: Connection, settings: Settings, ids: list[int] | None,
     if with_stake_or_cadence:
         where += (" AND ({cadence} > 0 OR c.id IN (SELECT contact_id FROM deals"
                   " WHERE deleted_at IS NULL))")
-    sql = _CONTACTS.replace("{where}", where).replace("{personal}", _personal(db))
+    personal = _personal(db)
+    moments, join = _STORED if settings.window <= STORED_MOMENTS and personal else _READ
+    sql = _CONTACTS.replace("{moments}", moments).replace("{join}", join)
+    sql = sql.replace("{where}", where).replace("{personal}", personal)
+    sql = sql.replace("{window}", str(int(settings.window)))
     sql = sql.replace("{cadence}", _TAG_CADENCE if settings.cadences else "c.cadence_days")
-    return db.execute(sql, [json.dumps(settings.cadences), settings.window, *params])
+    return db.execute(sql, [json.dumps(settings.cadences), *params])
 
 
 def _days(text: str) -> float:

@@ -36,6 +36,8 @@ OTHER_TABLES = {
     "sqlite_sequence": "SQLite's id counters",
     "campaign_deliveries": "delivery state: what a campaign sent (an undo never mails anyone "
                            "again)",
+    "contact_moments": "figures of the interactions (each contact's latest personal ones), "
+                       "kept by triggers on every write to them, an undo's and a load's included",
 }
 # Full-text indexes (and their shadow tables): rebuilt from the user tables.
 SEARCH_INDEXES = ("contact_search", "note_search")

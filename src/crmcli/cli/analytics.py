@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -17,6 +20,20 @@ HEALTH_COLUMNS = [("contact_id", "ID"), ("name", "Name"), ("company", "Company")
                   ("value_at_stake", "Value at stake")]
 NEXT_COLUMNS = [("rank", "#"), ("score", "Score"), ("contact", "Who"), ("why", "Why"),
                 ("command", "Do"), ("value_at_stake", "At stake")]
+
+
+@contextmanager
+def without_collector() -> Iterator[None]:
+    """The cyclic garbage collector off while a listing is made: tens of thousands of rows,
+    none in a cycle, would make it walk every object of the process several times over (a
+    sixth of crm health's time on 10,000 contacts)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def settings_and_pipeline():
@@ -44,8 +61,9 @@ def health(query: selecting.QueryWords = None, format_: FormatOption = None,
 
     current = state()
     settings, pipeline = settings_and_pipeline()
-    out(format_, as_json, as_csv).records(analytics.health_records(
-        current.db, current.now, settings, pipeline, selection(query)), HEALTH_COLUMNS)
+    with without_collector():
+        out(format_, as_json, as_csv).records(analytics.health_records(
+            current.db, current.now, settings, pipeline, selection(query)), HEALTH_COLUMNS)
 
 
 @app.command("next", epilog="Examples:\n\n  crm next\n\n  crm next --limit 5\n\n"
@@ -65,8 +83,9 @@ def next_(query: selecting.QueryWords = None,
 
     current = state()
     settings, pipeline = settings_and_pipeline()
-    items = call_queue(current.db, current.now, settings, pipeline, selection(query),
-                       None if show_all else limit)
+    with without_collector():
+        items = call_queue(current.db, current.now, settings, pipeline, selection(query),
+                           None if show_all else limit)
     out(format_, as_json, as_csv).records(
         (item_record(item, rank, settings.currency) for rank, item in enumerate(items, 1)),
         NEXT_COLUMNS)

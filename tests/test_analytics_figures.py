@@ -150,3 +150,15 @@ def test_the_next_stage_of_each_stage():
     following = _next_stages(pipeline)
     assert [following(s) for s in ("lead", "qualified", "proposal", "negotiation", "gone")] == [
         "qualified", "proposal", "negotiation", "won", "lead"]
+
+
+def test_median_is_the_statistics_median():
+    import statistics
+
+    rng = random.Random(3)
+    for size in range(1, 12):
+        for values in ([rng.randrange(-50, 400) for _ in range(size)],
+                       [rng.uniform(0, 90) for _ in range(size)]):
+            found = analytics.median(values)
+            assert found == statistics.median(values) and type(found) is type(
+                statistics.median(values))

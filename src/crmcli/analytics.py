@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from operator import itemgetter, sub
@@ -150,13 +150,15 @@ def _rhythm(latest: list[float], cadence_days: int | None, settings: Settings) -
     """:func:`rhythm` of the latest ``window`` moments, newest first."""
     gaps = tuple(map(sub, latest, latest[1:]))  # newer - older
     if len(latest) >= settings.min_interactions and gaps:
-        return Rhythm(max(1.0, round(_median(gaps), 4)), "interactions", gaps)
+        return Rhythm(max(1.0, round(median(gaps), 4)), "interactions", gaps)
     if cadence_days:
         return Rhythm(float(cadence_days), "cadence", gaps)
     return Rhythm(None, None, gaps) if gaps else NO_RHYTHM
 
 
-def _median(values: tuple[float, ...]) -> float:
+def median(values: Sequence[float]) -> float:
+    """The middle value (the mean of the two middle ones for an even count), as
+    ``statistics.median`` gives it, without importing statistics (and random, and fractions)."""
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
@@ -374,7 +376,10 @@ def stakes_by_contact(db: Connection, today: dt.date, settings: Settings, pipeli
             yearly_[currency] = yearly(won, first, today)
     stakes = {}
     for contact_id, (open_, yearly_) in parts.items():
-        total = {c: open_.get(c, 0) + yearly_.get(c, 0) for c in sorted({*open_, *yearly_})}
+        if len(open_) + len(yearly_) == 1:  # one figure in one currency
+            total = {**open_, **yearly_}
+        else:
+            total = {c: open_.get(c, 0) + yearly_.get(c, 0) for c in sorted({*open_, *yearly_})}
         stakes[contact_id] = Stake(open_, yearly_, *ranked(total, settings), total)
     return stakes
 
@@ -403,6 +408,8 @@ def yearly(total_minor: int, first_purchase: str, today: dt.date) -> int:
 def ranked(amounts: dict[str, int], settings: Settings) -> tuple[int, tuple[str, ...]]:
     """The sum of ``amounts`` in the configured currency, converting through the rates
     (minor units, half up), and the currencies that have no rate."""
+    if len(amounts) == 1 and settings.currency in amounts:  # most contacts' and deals'
+        return amounts[settings.currency], ()
     total, missing = 0, []
     for currency, minor in amounts.items():
         if currency == settings.currency:
@@ -418,20 +425,6 @@ def ranked(amounts: dict[str, int], settings: Settings) -> tuple[int, tuple[str,
     return total, tuple(sorted(missing))
 
 
-def stake_record(stake: Stake, currency: str) -> dict:
-    """The value at stake as JSON: per currency, and ranked in the configured currency."""
-    if stake is NO_STAKE:  # most contacts: nothing to format
-        return {"value_at_stake": [], "ranked_value": _zero(currency), "unranked_currencies": []}
-    return {"value_at_stake": [money.to_json(minor, c) for c, minor in stake.total.items()],
-            "ranked_value": money.to_json(stake.ranked, currency),
-            "unranked_currencies": list(stake.unranked)}
-
-
-@cache
-def _zero(currency: str) -> dict:
-    return money.to_json(0, currency)
-
-
 def health_record(item: Health, currency: str) -> dict:
     """One contact's health as a stable JSON object."""
     return _record(item.contact_id, item.name, item.company, item.state, item.rhythm,
@@ -440,11 +433,22 @@ def health_record(item: Health, currency: str) -> dict:
 
 def _record(contact_id: int, name: str, company: str | None, state: str, found: Rhythm,
             last: str | None, days_since: float | None, stake: Stake, currency: str) -> dict:
+    if stake is NO_STAKE:  # most contacts: no money to format
+        at_stake, ranked_value, unranked = [], _zero(currency), []
+    else:
+        at_stake = [money.to_json(minor, c) for c, minor in stake.total.items()]
+        ranked_value, unranked = money.to_json(stake.ranked, currency), list(stake.unranked)
     return {"contact_id": contact_id, "name": name, "company": company, "health": state,
             "rhythm_days": None if found.days is None else round(found.days, 2),
             "rhythm_from": found.source, "last_contact": last,
             "days_since_contact": None if days_since is None else round(days_since, 2),
-            **stake_record(stake, currency)}
+            "value_at_stake": at_stake, "ranked_value": ranked_value,
+            "unranked_currencies": unranked}
+
+
+@cache
+def _zero(currency: str) -> dict:
+    return money.to_json(0, currency)
 
 
 # ------------------------------------------------------------------------- activity report

@@ -194,6 +194,7 @@ def _deals(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipel
     probability, params = pipeline.probability_sql()
     where, selection = in_selection("d.contact_id", ids)
     today, found, next_stage = now.date(), [], _next_stages(pipeline)
+    today_text = today.isoformat()
     stale_before = stamp(dt.datetime.combine(  # activity before this is stale
         today - dt.timedelta(days=settings.stale_deal_days), dt.time(), tzinfo=now.tzinfo))
     for deal_id, title, stage, contact_id, close_on, updated, currency, weighted, company in (
@@ -201,7 +202,7 @@ def _deals(db: Connection, now: dt.datetime, settings: Settings, pipeline: Pipel
                        [*params, *selection])):
         person = people.get(contact_id)
         active = max(updated, person.last_contact or "") if person else updated
-        if active >= stale_before and (close_on or "9") >= today.isoformat():
+        if active >= stale_before and (close_on or "9") >= today_text:
             continue  # the common case, decided on the stored text alone
         idle = (today - _local_day(active, now.tzinfo)).days
         late = (today - dt.date.fromisoformat(close_on)).days if close_on else 0

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from sqlite3 import Connection
 
 from crmcli import money
-from crmcli.analytics import Settings, in_selection
+from crmcli.analytics import Settings, in_selection, median
 
 
 @dataclass
@@ -83,9 +82,12 @@ def customers(db: Connection, now: dt.datetime, settings: Settings, by: str = "c
     found: dict[int, Customer] = {}
     zone = now.tzinfo
     for key_id, name, currency, amount, closed_at in db.execute(sql, params):
-        customer = found.setdefault(key_id, Customer(by, key_id, name))
-        day = dt.datetime.fromisoformat(closed_at.replace("Z", "+00:00")).astimezone(zone).date()
-        _add(customer.values.setdefault(currency, CurrencyValue(currency)), amount, day)
+        customer = found.get(key_id) or found.setdefault(key_id, Customer(by, key_id, name))
+        day = dt.datetime.fromisoformat(closed_at).astimezone(zone).date()
+        value = customer.values.get(currency)
+        if value is None:
+            value = customer.values[currency] = CurrencyValue(currency)
+        _add(value, amount, day)
         customer.purchases.append(day)
     for customer in found.values():
         assess(customer, now.date(), settings)
@@ -109,7 +111,7 @@ def assess(customer: Customer, today: dt.date, settings: Settings) -> None:
     customer.days_since_purchase = (today - days[-1]).days
     if len(days) >= 2:
         intervals = [(later - earlier).days for earlier, later in itertools.pairwise(days)]
-        customer.risk_after_days = settings.at_risk * statistics.median(intervals)
+        customer.risk_after_days = settings.at_risk * median(intervals)
     else:
         customer.risk_after_days = float(settings.one_purchase_days)
     customer.at_risk = customer.days_since_purchase > customer.risk_after_days

@@ -28,7 +28,7 @@ KINDS = ("case", "follow_up", "contact", "deal", "occasion")  # the order of tie
 _KIND_ORDER = {kind: index for index, kind in enumerate(KINDS)}
 
 
-@dataclass
+@dataclass(slots=True)
 class QueueItem:
     """One line of the queue; ``id`` is the follow-up's, contact's or deal's."""
 

@@ -15,7 +15,7 @@ from crmcli import money
 from crmcli.analytics import Settings, in_selection, median
 
 
-@dataclass
+@dataclass(slots=True)
 class CurrencyValue:
     """What a customer bought in one currency."""
 
@@ -32,7 +32,7 @@ class CurrencyValue:
             2 * self.valued)
 
 
-@dataclass
+@dataclass(slots=True)
 class Customer:
     """A contact or company with won deals, its value per currency and its risk."""
 

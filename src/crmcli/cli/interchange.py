@@ -290,8 +290,7 @@ def _write(stream, items, format_: ExportFormat, version: str, dialect: str,
             (replace(company_cards.as_contact(firm.company), fields=firm.company.fields),
              firm.notes, company_cards.csv_cells(firm)) for firm in firms),
             ((item.contact, item.notes, {}, item.relations) for item in items))
-        for warning in write_contacts(rows, stream, dialect, names):
-            info(warning)
+        write_contacts(rows, stream, dialect, names, warn=info)
     elif format_ == ExportFormat.jsonl:
         from crmcli.text import to_json
 

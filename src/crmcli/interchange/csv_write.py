@@ -4,7 +4,7 @@ Writing gives 3 email, 3 phone, 2 address and 2 URL columns. Google and crmcli p
 into the last column, ` ::: `-joined with their labels, so nothing is lost. Outlook has no place
 for email or URL labels, a 4th email, a 2nd URL, an address or phone once the columns for its
 label and Other Street / Other Phone are taken, the order of phones, or a date without a year:
-`write_contacts` returns a warning for each value it leaves out. An address or phone whose label
+`write_contacts` warns of each value it leaves out. An address or phone whose label
 has no column of its own goes to Other Street / Other Phone and comes back unlabelled; cell comes
 back as mobile.
 """
@@ -12,7 +12,7 @@ back as mobile.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
 from crmcli.errors import InvalidInput
@@ -35,13 +35,15 @@ _OUTLOOK_ALIASES = {"cell": "mobile"}
 
 
 def write_contacts(records: Iterable[tuple], stream: TextIO,
-                   dialect: str = "google", field_names: Sequence[str] = ()) -> list[str]:
+                   dialect: str = "google", field_names: Sequence[str] = (),
+                   warn: Callable[[str], None] | None = None) -> list[str]:
     """Write (contact, notes), or (contact, notes, a company's own cells, relationships), as
     RFC 4180 CSV in ``dialect`` (google, outlook, crmcli; crmcli adds a column for each custom
     field of ``field_names``, named after it).
 
     Returns a warning for each value the dialect has no place for (Outlook only: extra emails,
-    URLs, addresses and phones; yearless birthdays and anniversaries, whose cells stay empty).
+    URLs, addresses and phones; yearless birthdays and anniversaries, whose cells stay empty);
+    with ``warn``, gives each to it as it comes instead (memory stays flat however many).
     """
     if dialect not in _WRITERS:
         raise InvalidInput(f"unknown CSV dialect {dialect!r}: use {', '.join(DIALECTS)}")
@@ -51,8 +53,9 @@ def write_contacts(records: Iterable[tuple], stream: TextIO,
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow(header)
     warnings: list[str] = []
+    warn = warn or warnings.append
     for contact, notes, *more in records:  # more: a company's cells, the relationships
-        cells = row(contact, "\n\n".join(n.strip() for n in notes if n.strip()), warnings)
+        cells = row(contact, "\n\n".join(n.strip() for n in notes if n.strip()), warn)
         cells |= more[0] if more else {}
         if dialect == "crmcli" and len(more) > 1:
             cells["relations"] = MULTI.join(map(relation_text, more[1]))
@@ -99,7 +102,7 @@ _GOOGLE_HEADER = [
     "Relation 1 - Type", "Relation 1 - Value", "Relation 2 - Type", "Relation 2 - Value"]
 
 
-def _google_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, str]:
+def _google_row(contact: Contact, notes: str, warn: Callable[[str], None]) -> dict[str, str]:
     given, family = _split_name(contact.name)
     groups = ["* myContacts", *("* starred" if tag == "starred" else tag for tag in contact.tags)]
     cells = {"Name": contact.name, "Given Name": given, "Family Name": family,
@@ -132,23 +135,22 @@ _OUTLOOK_HEADER = [
     "Anniversary", "Categories", "Notes"]
 
 
-def _outlook_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, str]:
+def _outlook_row(contact: Contact, notes: str, warn: Callable[[str], None]) -> dict[str, str]:
     first, last = _split_name(contact.name)
     cells = {"First Name": first, "Last Name": last, "Company": contact.company or "",
              "Job Title": contact.title or "", "Categories": ";".join(contact.tags),
              "Notes": notes}
     for column, date in (("Birthday", contact.birthday), ("Anniversary", contact.anniversary)):
         if date and date.year is None:
-            warnings.append(f"{contact.name}: {column.lower()} {date} not written (Outlook needs "
-                            "a year)")
+            warn(f"{contact.name}: {column.lower()} {date} not written (Outlook needs a year)")
         elif date:
             cells[column] = f"{date.month}/{date.day}/{date.year:04d}"
     for kind, columns in (("emails", OUTLOOK_EMAILS), ("phones", OUTLOOK_PHONES),
                           ("addresses", OUTLOOK_ADDRESSES), ("urls", OUTLOOK_URLS)):
         for detail in getattr(contact, kind):
             if not _place(cells, columns, detail):
-                warnings.append(f"{contact.name}: {SINGULAR[kind]} {detail.value!r} not "
-                                "written (no free Outlook column)")
+                warn(f"{contact.name}: {SINGULAR[kind]} {detail.value!r} not written (no free "
+                     "Outlook column)")
     return cells
 
 
@@ -174,7 +176,7 @@ _CRMCLI_HEADER = [
     "size", "no_mail", "how_we_met", "met_on", "interests", "gifts"]
 
 
-def _crmcli_row(contact: Contact, notes: str, warnings: list[str]) -> dict[str, str]:
+def _crmcli_row(contact: Contact, notes: str, warn: Callable[[str], None]) -> dict[str, str]:
     cells = {"name": contact.name, "company": contact.company or "", "title": contact.title or "",
              "tags": ",".join(contact.tags), "birthday": _date(contact.birthday),
              "anniversary": _date(contact.anniversary),

@@ -188,6 +188,37 @@ def test_addresses_are_one_statement_led_by_the_index(books):
     book.book.close()
     assert plan[0].startswith("SCAN s VIRTUAL TABLE")
     assert [step for step in plan if step.startswith("SCAN")] == [plan[0]]
+    # Each contact and its emails are read from indexes that hold them, not from the tables.
+    assert "SEARCH c USING COVERING INDEX contacts_addressing (id=? AND deleted_at=?)" in plan
+    assert ("SEARCH d USING COVERING INDEX contact_details_contact (contact_id=? AND kind=?)"
+            in plan)
+
+
+@pytest.mark.parametrize("release", sorted(RELEASES.glob("v*.sql")), ids=lambda p: p.stem)
+def test_the_address_indexes_come_with_the_upgrade_from_each_release(tmp_path, release):
+    """Upgraded books get the indexes the address lookup reads, and find the same lines as
+    a plain join of the tables (no index named) does."""
+    from crmcli import db, search
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(release.read_text())
+    book = db.connect(path)
+    assert {name: [row[2] for row in book.execute(f"PRAGMA index_info({name})")]
+            for name in ("contacts_addressing", "contact_details_contact")} == {
+        "contacts_addressing": ["id", "deleted_at", "name_folded", "name", "company_id"],
+        "contact_details_contact": ["contact_id", "kind", "position", "value"]}
+    plain = ("SELECT d.value || char(9) || c.name || char(9) || coalesce(co.name, '')"
+             " FROM contacts c JOIN contact_details d ON d.contact_id = c.id"
+             " AND d.kind = 'email' LEFT JOIN companies co ON co.id = c.company_id"
+             " WHERE c.deleted_at IS NULL {} ORDER BY c.name_folded, c.id, d.position")
+    every = [line for (line,) in book.execute(plain.format(""))]
+    assert every and search.address_lines(book, "") == every
+    for query in ("a", "lima", "nunez"):
+        matching = "AND c.id IN (SELECT rowid FROM contact_search WHERE contact_search MATCH ?)"
+        assert search.address_lines(book, query) == [line for (line,) in book.execute(
+            plain.format(matching), [search.match_expression(query)])]
+    book.close()
 
 
 def test_the_executable_flushes_everything_and_ends_quietly_on_a_closed_pipe(db_path, tmp_path):

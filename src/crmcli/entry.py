@@ -19,7 +19,7 @@ import sys
 def main() -> None:
     # A light invocation lives for milliseconds and makes no garbage cycles worth collecting:
     # the collector's passes over the modules being imported and the rows being read cost
-    # more (a millisecond of mutt-query on 100,000 contacts). The full path collects as usual.
+    # more (a millisecond of mutt-query on 100,000 contacts).
     gc.disable()
     if os.environ.get("_CRM_COMPLETE", "").startswith("complete_"):
         from crmcli.shell_completion import complete_fast
@@ -32,7 +32,8 @@ def main() -> None:
         # of every module, skips what is frozen (a millisecond of `crm --version`).
         gc.freeze()
         sys.exit(code)
-    gc.enable()
+    # The full path loads with it off too, until its command starts: see
+    # crmcli.cli.resume_collection.
     from crmcli.cli import main as run
 
     run()

@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
+
+from crmcli.cli import app
 
 PROBE = """
 import sys
@@ -73,3 +76,12 @@ def test_the_probe_sees_rich_when_a_page_is_drawn(book, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "Send the quote" in done.stdout
     assert "rich.console" in done.stderr.splitlines()[-1].split()
+
+
+def test_a_group_builds_only_the_sub_command_asked_for():
+    deal = typer.main.get_command(app).get_command(None, "deal")
+    assert deal.get_command(None, "list").name == "list"
+    built = [name for name, command in dict.items(deal.commands) if command is not None]
+    assert built == ["list"]
+    assert "stages" in deal.list_commands(None)  # help and completion still see them all
+    assert all(command is not None for command in dict.values(deal.commands))

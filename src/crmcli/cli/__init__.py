@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 from typer._click.exceptions import ClickException, UsageError  # Typer's own click
 from typer.core import TyperGroup
+from typer.models import TyperInfo
 
 from crmcli import __version__, output, session
-from crmcli.cli import common
-from crmcli.cli.arguments import adapt
+from crmcli.cli import common, lazy_groups
 from crmcli.text import safe
 
 HELP = """A command-line CRM: contacts and companies, notes and calls, follow-ups and deals,
@@ -93,21 +93,20 @@ class CrmGroup(TyperGroup):
             from crmcli.cli.completion import attach
 
             attach(command, [name])
-        return None if command is None else adapt(command)
+        return command
 
     def _load_command(self, name):
         if name not in COMMANDS:
             return None
         sub_app = importlib.import_module(f"crmcli.cli.{COMMANDS[name]}").app
-        if sub_app.info.name == name:
-            return typer.main.get_group(sub_app)  # get_command would add completion options
+        if sub_app.info.name == name:  # a group (get_command would add completion options)
+            return lazy_groups.group(TyperInfo(sub_app), sub_app)
         for group in sub_app.registered_groups:
             if group.typer_instance.info.name == name:
-                return typer.main.get_group(group.typer_instance)
+                return lazy_groups.group(TyperInfo(group.typer_instance), group.typer_instance)
         for info in sub_app.registered_commands:
             if (info.name or typer.main.get_command_name(info.callback.__name__)) == name:
-                return typer.main.get_command_from_info(
-                    info, pretty_exceptions_short=True, rich_markup_mode=sub_app.rich_markup_mode)
+                return lazy_groups.command(info, True, sub_app.rich_markup_mode)
         return None
 
     def parse_args(self, ctx, args):

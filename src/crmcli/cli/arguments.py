@@ -20,15 +20,13 @@ _YEARLESS_DATE = re.compile(r"--\d\d-?\d\d")
 
 
 def adapt(command):
-    """``command`` (and, for a group, each of its sub-commands) with the rules above. Typer
-    builds commands with its own copy of Click, so they are recognised by what they have."""
+    """``command`` with the rules above (a group's sub-commands are adapted as they are built:
+    cli/lazy_groups.py). Typer builds commands with its own copy of Click, so they are
+    recognised by what they have."""
     for param in command.params:
         if getattr(param.type, "name", "") in ("int", "int range", "integer", "integer range"):
             _bound(param.type)
-    if hasattr(command, "commands"):
-        for sub_command in command.commands.values():
-            adapt(sub_command)
-    elif not getattr(command, "_dash_arguments", False):
+    if not hasattr(command, "commands") and not getattr(command, "_dash_arguments", False):
         parse = command.parse_args
         command.parse_args = lambda ctx, args: parse(ctx, _dashes_as_arguments(ctx, args))
         command._dash_arguments = True

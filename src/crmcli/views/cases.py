@@ -4,16 +4,19 @@ contact's or company's cases and of overdue ones (agenda, dashboard), and the re
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from crmcli.case_reports import Report
-from crmcli.cases import Case, Event
 from crmcli.dates import humanize, parse_stamp
 from crmcli.views import data_text
+
+if TYPE_CHECKING:  # a contact's page shows its cases without loading the case report
+    from crmcli.case_reports import Report
+    from crmcli.cases import Case, Event
 
 STATUS_STYLES = {"open": "bold yellow", "waiting": "cyan", "resolved": "green",
                  "closed": "dim"}

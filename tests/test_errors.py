@@ -183,3 +183,10 @@ def test_an_empty_reference_selects_nothing(crm, args, what):
     assert result.stderr.count("\n") == 1
     assert crm.ok("case", "list", "--status", "all").rows() == []
     assert crm.ok("activity", "--json").json() == []
+
+
+def test_a_group_given_no_command_shows_its_help_and_says_what_is_missing(crm):
+    result = crm("deal")
+    assert result.exit_code == 2
+    assert "crm deal" in result.stdout and "list" in result.stdout
+    assert result.stderr == "crm: error: missing command\ntry 'crm deal --help'\n"

@@ -138,7 +138,8 @@ def _completing() -> bool:
 def _usage_error(exc: ClickException) -> None:
     """``crm: error: MESSAGE`` and, for a usage error, where to read the usage. Click's
     message may span lines (a missing choice lists one per line): it is joined into one."""
-    typer.echo(f"crm: error: {safe(' '.join(exc.format_message().split()))}", err=True)
+    message = " ".join(exc.format_message().split()) or "missing command"  # help was shown
+    typer.echo(f"crm: error: {safe(message)}", err=True)
     context = getattr(exc, "ctx", None)
     if isinstance(exc, UsageError) and context is not None:
         path = " ".join(["crm", *context.command_path.split()[1:]])

@@ -237,6 +237,19 @@ def test_bad_settings_are_named(crm, book, tmp_path):
     assert "next.stale_deal_days must be a whole number" in crm("next", env=NOW).stderr
 
 
+def test_huge_whole_number_settings_are_refused_not_crashed_on(crm, book, tmp_path):
+    config = tmp_path / "config" / "crmcli" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    for section, key in (("health", "window"), ("next", "stale_deal_days")):
+        config.write_text(f"[{section}]\n{key} = 99999999999999999999\n")
+        for command in ("health", "next"):
+            result = crm(command, env=NOW)
+            assert result.exit_code == 1 and result.stderr.count("\n") == 1
+            assert f"{section}.{key} must be at most 36600" in result.stderr
+    config.write_text("[health]\nwindow = 36600\n")
+    assert crm.ok("health", "--json", env=NOW).json()
+
+
 def test_settings_tune_the_formulas(crm, book, tmp_path):
     config = tmp_path / "config" / "crmcli" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)

@@ -83,14 +83,20 @@ def _cadences(config: Config) -> dict[str, int]:
     return tag_cadences(config)
 
 
+_MOST = 100 * 366  # a whole-number setting (days, interactions, items): a century at most
+
+
 def _number(config: Config, name: str, value: object, kind: type) -> int | float:
-    """A positive number (a whole one for ``int`` settings); ``in_reminder`` may be 0."""
+    """A positive number (a whole one for ``int`` settings, at most ``_MOST``: a larger one
+    overflows SQLite's integers and dates); ``in_reminder`` may be 0."""
     least = 0 if name == "next.in_reminder" else 1e-9
     if isinstance(value, bool) or not isinstance(value, int | float) or value < least or (
             kind is int and not isinstance(value, int)):
         wanted = "a whole number" if kind is int else "a number"
         raise ConfigError(f"{config.path}: {name} must be {wanted} above "
                           f"{'or equal to ' if not least else ''}0, not {value!r}")
+    if kind is int and value > _MOST:
+        raise ConfigError(f"{config.path}: {name} must be at most {_MOST}, not {value!r}")
     return kind(value)
 
 

@@ -239,7 +239,7 @@ def _next_stages(pipeline: Pipeline) -> Callable[[str], str]:
 
 def _occasions(db: Connection, now: dt.datetime, people: dict[int, Health],
                selected: set[int] | None) -> list[QueueItem]:
-    from crmcli.agenda import occasion_text, occasions
+    from crmcli.occasions import occasion_text, occasions
 
     today, found = now.date(), []
     for o in occasions(db, today, today):

@@ -20,6 +20,7 @@ from crmcli.models import Contact, Deal, ImportantDate, PartialDate
 BUILT_WHOLE = Path(__file__).parent / "fixtures" / "ics" / "built-whole.ics"
 MADRID = ZoneInfo("Europe/Madrid")
 NEW_YORK = ZoneInfo("America/New_York")
+TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = dt.datetime(2026, 10, 19, 8, 0, tzinfo=MADRID)  # a week before the DST change
 
 
@@ -122,3 +123,29 @@ def test_each_calendar_of_a_vdir_holds_its_event_and_zone(tmp_path, madrid):
         assert properties(event) == before[str(event["UID"])]
         zone = event["DTSTART"].params.get("TZID")
         assert [str(z["TZID"]) for z in calendar.walk("VTIMEZONE")] == ([zone] if zone else [])
+
+
+def test_a_follow_up_written_between_the_two_passes_is_left_for_the_next_export(
+        tmp_path, madrid, monkeypatch):
+    """The zones are found by a first pass over the follow-ups, the events written by a
+    second: both read one snapshot, so a timed follow-up another process adds meanwhile (in a
+    zone no other uses) cannot come out with a TZID the calendar has no VTIMEZONE for."""
+    conn, ids = build_book(tmp_path / "book.db")
+    zones_used = ics._zones_used
+
+    def then_another_writes(entries, zone):
+        found = zones_used(entries, zone)
+        other = db.connect(tmp_path / "book.db")
+        other.now = NOW
+        followups.create(other, ids[0], parse_when("thu 9:00", NOW.astimezone(TOKYO)),
+                         "Call from Tokyo", None, False, None)
+        other.close()
+        return found
+
+    monkeypatch.setattr(ics, "_zones_used", then_another_writes)
+    text = export(conn, None)
+    calendar = icalendar.Calendar.from_ical(text)
+    used = {event["DTSTART"].params.get("TZID") for event in calendar.walk("VEVENT")} - {None}
+    assert used <= {str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")}
+    assert "Call from Tokyo" not in text
+    assert not conn.in_transaction

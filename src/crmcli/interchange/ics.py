@@ -47,18 +47,26 @@ def write_calendar(db: Connection, contact_ids: list[int] | None, stream: TextIO
 
     The calendar is written as it is read: its head and the VTIMEZONE of every zone its
     events use (found by a first pass over the follow-ups), then one event at a time, then
-    its end; memory stays flat however many events it holds."""
+    its end; memory stays flat however many events it holds. Both passes read one snapshot:
+    a follow-up written in between would otherwise name a zone the head has no VTIMEZONE for."""
     head, end = _frame(CALENDAR_NAME)
-    zones = _zones_used(followups.entries(db, contact_ids, without_contact=without_contact),
-                        now.tzinfo)
-    stream.write(head + "".join(map(_zone_text, zones)))
-    count, skipped = 0, []
-    for label, event in events(db, contact_ids, birthdays, now, without_contact):
-        if event is None:
-            skipped.append(label)
-        else:
-            stream.write(event.to_ical().decode())
-            count += 1
+    own_snapshot = not db.in_transaction
+    if own_snapshot:
+        db.execute("BEGIN")
+    try:
+        zones = _zones_used(followups.entries(db, contact_ids, without_contact=without_contact),
+                            now.tzinfo)
+        stream.write(head + "".join(map(_zone_text, zones)))
+        count, skipped = 0, []
+        for label, event in events(db, contact_ids, birthdays, now, without_contact):
+            if event is None:
+                skipped.append(label)
+            else:
+                stream.write(event.to_ical().decode())
+                count += 1
+    finally:
+        if own_snapshot and db.in_transaction:
+            db.execute("COMMIT")
     stream.write(end)
     return count, skipped
 

@@ -113,3 +113,19 @@ def test_a_batch_redone_card_by_card_still_counts_the_cards_it_recognised(crm, t
     result = crm("import", str(vcf))
     assert result.exit_code == 1
     assert _summary(result) == "created 0, updated 0, unchanged 10, skipped 0, failed 1"
+
+
+def test_an_undone_import_of_a_custom_field_leaves_no_card_recognised(crm, tmp_path):
+    """Undoing an import that only set a custom field puts back the field's value, not the
+    contact's own row: the undo still raises the contact's version, so the card is read (and
+    the field set) again on the next import."""
+    first, second = tmp_path / "first.vcf", tmp_path / "second.vcf"
+    first.write_text(_card(1))
+    second.write_text(_card(1, "X-CRMCLI-FIELD;X-NAME=segment:smb"))
+    crm.ok("field", "add", "segment", "--type", "text")
+    crm.ok("import", str(first))
+    assert "updated 1" in _summary(crm.ok("import", str(second)))
+    crm.ok("undo")
+    assert crm.ok("show", "again1@example.com", "--json").json()["fields"] == {}
+    assert "updated 1" in _summary(crm.ok("import", str(second)))
+    assert crm.ok("show", "again1@example.com", "--json").json()["fields"] == {"segment": "smb"}

@@ -144,7 +144,8 @@ def _conflict_message(db: Connection, operation: Operation, conflicts: list[tupl
 
 @dataclass
 class _Touched:
-    """The contacts and notes whose search rows an undo must rebuild."""
+    """The contacts (their own rows or rows of theirs, a custom field value's included) and
+    notes whose search rows an undo must rebuild and whose versions it raises."""
 
     contacts: set[int] = field(default_factory=set)
     notes: set[int] = field(default_factory=set)
@@ -163,10 +164,10 @@ class _Touched:
         elif table == "companies":
             self.contacts.update(contact_id for (contact_id,) in db.execute(
                 "SELECT id FROM contacts WHERE company_id = ?", [row_id]))
-        elif "contact_id" in self.known(db, table):
-            row = db.execute(f"SELECT contact_id FROM {table} WHERE rowid = ?",
+        elif (owner := _contact_column(table)) in self.known(db, table):
+            row = db.execute(f"SELECT {owner} FROM {table} WHERE rowid = ?",
                              [row_id]).fetchone()
-            self.contacts.update(value for value in (row and row[0], old.get("contact_id"))
+            self.contacts.update(value for value in (row and row[0], old.get(owner))
                                  if isinstance(value, int))
         if table == "notes":
             self.notes.add(row_id)
@@ -175,8 +176,8 @@ class _Touched:
         """A row about to be put back: its contact (and itself, a note or a contact)."""
         if table == "contacts":
             self.contacts.add(row_id)
-        elif isinstance(values.get("contact_id"), int):
-            self.contacts.add(values["contact_id"])
+        elif isinstance(values.get(_contact_column(table)), int):
+            self.contacts.add(values[_contact_column(table)])
         if table == "notes":
             self.notes.add(row_id)
 
@@ -222,6 +223,12 @@ def _insert_deleted(db: Connection, run: Iterable[tuple], touched: _Touched) -> 
                              {})
 
 
+def _contact_column(table: str) -> str:
+    """The column of ``table`` naming the contact a row belongs to (a custom field value's
+    is ``record_id``)."""
+    return "record_id" if table == "contact_field_values" else "contact_id"
+
+
 def _children_first(table: str) -> int:
     return -userdata.USER_TABLES.index(table) if table in userdata.USER_TABLES else 0
 
@@ -235,9 +242,9 @@ def _delete_rows(db: Connection, table: str, row_ids: list[int], touched: _Touch
         touched.contacts.update(contact_id for (contact_id,) in db.execute(
             "SELECT id FROM contacts WHERE company_id IN (SELECT value FROM json_each(?))",
             [ids]))
-    elif "contact_id" in touched.known(db, table):
+    elif (owner := _contact_column(table)) in touched.known(db, table):
         touched.contacts.update(contact_id for (contact_id,) in db.execute(
-            f"SELECT DISTINCT contact_id FROM {table} WHERE {chosen}", [ids]))
+            f"SELECT DISTINCT {owner} FROM {table} WHERE {chosen}", [ids]))
     if table == "notes":
         touched.notes.update(row_ids)
     db.execute(f"DELETE FROM {table} WHERE {chosen}", [ids])

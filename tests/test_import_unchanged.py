@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import Crm
 
-from crmcli.interchange import parallel_map, vcard_read
+from crmcli.interchange import importer, parallel_map, vcard_read
 
 RELEASES = sorted((Path(__file__).parent / "fixtures" / "releases").glob("v*.sql"))
 
@@ -67,6 +67,21 @@ def test_a_card_or_a_contact_changed_since_is_read_again(crm, tmp_path, reads):
     tagged = crm.ok("import", str(vcf), "--tag", "second")  # another import: read again
     assert _summary(tagged) == "created 0, updated 4, unchanged 0, skipped 1, failed 0"
     assert len(reads) == 5
+
+
+def test_cards_imported_under_older_reading_rules_are_read_again(crm, tmp_path, reads,
+                                                                monkeypatch):
+    vcf = tmp_path / "book.vcf"
+    vcf.write_text("".join(_card(n) for n in range(3)))
+    crm.ok("import", str(vcf))
+    monkeypatch.setattr(importer, "READING_RULES", importer.READING_RULES + 1)
+    reads.clear()
+    again = crm.ok("import", str(vcf))
+    assert _summary(again) == "created 0, updated 0, unchanged 3, skipped 0, failed 0"
+    assert len(reads) == 3  # read, merged, found the same
+    reads.clear()
+    assert "unchanged 3" in _summary(crm.ok("import", str(vcf)))
+    assert reads == []
 
 
 def test_an_undone_import_leaves_no_card_recognised(crm, tmp_path, reads):

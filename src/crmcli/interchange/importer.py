@@ -240,6 +240,11 @@ class _Batch:
             self.progress(self.report.total)
 
 
+# The reading rules' edition: raise it when a card comes to be read into more or other fields,
+# so that cards remembered as imported under older rules are read again.
+READING_RULES = 1
+
+
 @dataclass
 class _Policy:
     """How every record of one import is applied."""
@@ -252,10 +257,11 @@ class _Policy:
 
     def card_key(self, card_hash: str | None) -> str | None:
         """What a card is recognised by in the next import like this one (merging, with the
-        same tags and phone region): its text's digest with those. None: not recognised."""
+        same tags and phone region, read by the same rules): its text's digest with those.
+        None: not recognised."""
         if card_hash is None or self.on_duplicate != OnDuplicate.merge:
             return None
-        context = json.dumps([sorted(self.tags), self.region, card_hash])
+        context = json.dumps([READING_RULES, sorted(self.tags), self.region, card_hash])
         return hashlib.sha1(context.encode(), usedforsecurity=False).hexdigest()
 
 

@@ -190,3 +190,27 @@ def test_a_group_given_no_command_shows_its_help_and_says_what_is_missing(crm):
     assert result.exit_code == 2
     assert "crm deal" in result.stdout and "list" in result.stdout
     assert result.stderr == "crm: error: missing command\ntry 'crm deal --help'\n"
+
+
+BEYOND_SQLITE = "99999999999999999999999"  # more than a 64-bit INTEGER holds
+
+
+@pytest.mark.parametrize("args", [
+    ["deal", "show", BEYOND_SQLITE],
+    ["deal", "move", BEYOND_SQLITE, "won"],
+    ["deal", "edit", f"#{BEYOND_SQLITE}", "--title", "x"],
+    ["deal", "rm", BEYOND_SQLITE, "--yes"],
+    ["company", "show", BEYOND_SQLITE],
+    ["company", "rm", BEYOND_SQLITE, "--yes"],
+    ["case", "show", BEYOND_SQLITE],
+    ["case", "note", BEYOND_SQLITE, "x"],
+    ["deal", "show", "9" * 5000],  # beyond what int() reads from text
+])
+def test_an_id_too_large_to_store_is_an_unknown_id(crm, args):
+    """Such an id once reached sqlite3 and ended in an internal error (OverflowError)."""
+    result = crm(*args)
+    assert result.exit_code == 3
+    assert result.stderr.startswith("crm: error: no ")
+    assert args[2].lstrip("#")[:20] in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr and "internal" not in result.stderr

@@ -25,7 +25,7 @@ from sqlite3 import Connection
 
 from crmcli.dates import parse_stamp, stamp
 from crmcli.db import transaction
-from crmcli.errors import ConfigError, InvalidInput, NotFound
+from crmcli.errors import ConfigError, InvalidInput, NotFound, row_id
 from crmcli.limits import MAX_TEXT, check_text
 from crmcli.normalize import fold
 from crmcli.text import strip_controls
@@ -173,9 +173,9 @@ def get(db: Connection, case_id: int, now: dt.datetime) -> Case:
 def resolve(db: Connection, ref: str, now: dt.datetime) -> Case:
     """A case named by its id (``12`` or ``#12``)."""
     text = ref.strip().removeprefix("#")
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+    if not (text.isascii() and text.isdigit()):
         raise NotFound(f"{ref[:40]!r} is not a case id (a number: crm case list shows them)")
-    return get(db, int(text), now)
+    return get(db, row_id(text, "case"), now)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from sqlite3 import Connection
 from crmcli import fields as custom_fields
 from crmcli.contact_rules import DETAIL_KINDS, check_details, dedupe_details, normalize_tag
 from crmcli.db import now_stamp, replace_values, transaction
-from crmcli.errors import Ambiguous, Conflict, InvalidInput, NotFound
+from crmcli.errors import Ambiguous, Conflict, InvalidInput, NotFound, row_id
 from crmcli.limits import check_text, shown
 from crmcli.models import Company, Detail, Note, new_uid
 from crmcli.normalize import fold, is_email
@@ -126,7 +126,7 @@ def resolve(db: Connection, ref: str, deleted: bool = False) -> Company:
     if not ref:
         raise InvalidInput("the company is empty: give its id or name")
     if ref.isdigit():
-        return get(db, int(ref), deleted=deleted)
+        return get(db, row_id(ref, "company"), deleted=deleted)
     exact = find(db, ref)
     if exact and bool(exact.deleted_at) == deleted:
         return exact

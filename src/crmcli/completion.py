@@ -12,11 +12,11 @@ from collections.abc import Callable
 from sqlite3 import Connection
 from typing import Any
 
+from crmcli.errors import LARGEST_ID as _LARGEST_ID
 from crmcli.normalize import fold
 
 LIMIT = 100  # more than a screenful is no help in choosing
 _AFTER_ALL = "\U0010ffff"
-_LARGEST_ID = 2**63 - 1
 
 Candidates = list[tuple[str, str]]
 

@@ -27,7 +27,7 @@ from crmcli.contact_rules import (
     validate,
 )
 from crmcli.db import now_stamp, replace_values, transaction
-from crmcli.errors import Ambiguous, InvalidInput, NotFound
+from crmcli.errors import Ambiguous, InvalidInput, NotFound, row_id
 from crmcli.models import Contact, Detail, PartialDate, new_uid
 from crmcli.normalize import (
     MIN_NATIONAL_DIGITS,
@@ -355,7 +355,7 @@ def resolve(db: Connection, ref: str, deleted: bool = False) -> Contact:
     if not ref:
         raise InvalidInput("the contact is empty: give its id, name, email or phone")
     if ref.isdigit() and len(ref) < _MIN_PHONE_DIGITS:
-        return get(db, int(ref), deleted=deleted)
+        return get(db, row_id(ref, "contact"), deleted=deleted)
     ids = _exact_matches(db, ref, deleted)
     if not ids:
         found = search(db, ref, deleted=deleted)

@@ -19,7 +19,7 @@ from sqlite3 import Connection
 from crmcli import money
 from crmcli.dates import parse_stamp, stamp
 from crmcli.db import moment, transaction
-from crmcli.errors import Ambiguous, InvalidInput, NotFound
+from crmcli.errors import Ambiguous, InvalidInput, NotFound, row_id
 from crmcli.limits import check_text
 from crmcli.models import Deal, StageChange
 from crmcli.normalize import fold
@@ -71,7 +71,7 @@ def resolve(db: Connection, ref: str) -> Deal:
     if not text:
         raise InvalidInput("the deal is empty: give its id or title")
     if text.isdigit():
-        return get(db, int(text))
+        return get(db, row_id(text, "deal"))
     wanted = fold(text)
     titles = db.execute("SELECT id, title FROM deals WHERE deleted_at IS NULL").fetchall()
     ids = [i for i, title in titles if fold(title) == wanted] or [

@@ -5,6 +5,8 @@ Exit codes: 1 general error, 2 usage (Typer), 3 not found, 4 ambiguous reference
 
 from __future__ import annotations
 
+LARGEST_ID = 2**63 - 1  # the largest number SQLite's INTEGER holds
+
 
 class CrmError(Exception):
     exit_code = 1
@@ -43,3 +45,11 @@ class ConfigError(CrmError):
 
 class Conflict(CrmError):
     """Someone else changed what a command was changing, in a way it cannot combine."""
+
+
+def row_id(digits: str, what: str) -> int:
+    """``digits`` as the id of a ``what``. An id too large for SQLite names nothing, like any
+    id no row has (rather than failing deep in sqlite3)."""
+    if len(digits) > len(str(LARGEST_ID)) or int(digits) > LARGEST_ID:
+        raise NotFound(f"no {what} with id {digits[:40]}")
+    return int(digits)

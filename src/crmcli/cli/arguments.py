@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 
-_LARGEST = 2**63 - 1
+from crmcli.errors import LARGEST_ID as _LARGEST
+
 _YEARLESS_DATE = re.compile(r"--\d\d-?\d\d")
 
 

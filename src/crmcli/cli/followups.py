@@ -20,7 +20,7 @@ from crmcli.cli.common import (
     state,
 )
 from crmcli.dates import When, parse_days, parse_when
-from crmcli.errors import ConfigError, InvalidInput, UsageError
+from crmcli.errors import LARGEST_ID, ConfigError, InvalidInput, UsageError
 
 app = typer.Typer()
 
@@ -246,7 +246,7 @@ def edit_followup(
 def _deal_id(text: str) -> int | None:
     if text.strip().lower() in ("none", "off", ""):
         return None
-    if not text.strip().isdigit() or int(text) > 2**63 - 1:
+    if not text.strip().isdigit() or int(text) > LARGEST_ID:
         raise InvalidInput(f"--deal {text!r}: expected a deal id or 'none'")
     return int(text)
 

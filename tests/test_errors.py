@@ -214,3 +214,16 @@ def test_an_id_too_large_to_store_is_an_unknown_id(crm, args):
     assert args[2].lstrip("#")[:20] in result.stderr
     assert result.stderr.count("\n") == 1
     assert "Traceback" not in result.stderr and "internal" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["show", "²"], ["company", "show", "²"], ["deal", "show", "²"],
+    ["deal", "add", "Pilot", "--contact", "1", "--probability", "²"],
+    ["relate", "1", "²", "--as", "friend"],
+])
+def test_a_superscript_digit_is_not_read_as_a_number(crm, args):
+    crm.ok("add", "Ann Lee")
+    result = crm(*args)
+    assert result.exit_code in (1, 2, 3)
+    assert result.stderr.startswith("crm: error: ") and "internal" not in result.stderr
+    assert result.stderr.count("\n") <= 2

@@ -125,7 +125,7 @@ def resolve(db: Connection, ref: str, deleted: bool = False) -> Company:
     ref = ref.strip()
     if not ref:
         raise InvalidInput("the company is empty: give its id or name")
-    if ref.isdigit():
+    if ref.isdecimal():
         return get(db, row_id(ref, "company"), deleted=deleted)
     exact = find(db, ref)
     if exact and bool(exact.deleted_at) == deleted:
@@ -156,7 +156,7 @@ def resolve_or_create(db: Connection, text: str) -> tuple[int | None, bool]:
     try:
         return resolve(db, text).id, False
     except NotFound:
-        if text.strip().isdigit():
+        if text.strip().isdecimal():
             raise
         return ensure(db, text), True
 

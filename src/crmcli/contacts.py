@@ -354,7 +354,7 @@ def resolve(db: Connection, ref: str, deleted: bool = False) -> Contact:
     ref = ref.strip()
     if not ref:
         raise InvalidInput("the contact is empty: give its id, name, email or phone")
-    if ref.isdigit() and len(ref) < _MIN_PHONE_DIGITS:
+    if ref.isdecimal() and len(ref) < _MIN_PHONE_DIGITS:
         return get(db, row_id(ref, "contact"), deleted=deleted)
     ids = _exact_matches(db, ref, deleted)
     if not ids:

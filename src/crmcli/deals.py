@@ -31,7 +31,7 @@ def parse_probability(text: str) -> int | None:
     value = text.strip().removesuffix("%").strip()
     if not value:
         return None
-    if not value.isdigit() or int(value) > 100:
+    if not value.isdecimal() or int(value) > 100:
         raise InvalidInput(f"probability {text!r} must be a whole percentage from 0 to 100")
     return int(value)
 
@@ -70,7 +70,7 @@ def resolve(db: Connection, ref: str) -> Deal:
     text = ref.strip().removeprefix("#")
     if not text:
         raise InvalidInput("the deal is empty: give its id or title")
-    if text.isdigit():
+    if text.isdecimal():
         return get(db, row_id(text, "deal"))
     wanted = fold(text)
     titles = db.execute("SELECT id, title FROM deals WHERE deleted_at IS NULL").fetchall()

@@ -131,6 +131,6 @@ def _refused_lines(data: bytes) -> dict[int, str]:
     refused = {}
     for line in data.decode("utf-8", "replace").splitlines():
         number, _, reason = line.strip().partition(" ")
-        if number.isdigit():
+        if number.isdecimal():
             refused[int(number)] = reason.strip() or "refused by the hook"
     return refused

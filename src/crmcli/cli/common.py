@@ -115,5 +115,5 @@ def moment_ago(text: str) -> str:
     from crmcli.dates import parse_when
 
     value = text.strip()
-    value = f"{value}d" if value.isdigit() else value
+    value = f"{value}d" if value.isdecimal() else value
     return parse_when(value, state().now, state().config.date_order, past=True).utc_text()

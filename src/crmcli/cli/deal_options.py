@@ -39,7 +39,7 @@ def horizon(text: str) -> dt.date:
 
     today = state().today
     value = text.strip()
-    day = (today + dt.timedelta(days=parse_days(value)) if value.isdigit()
+    day = (today + dt.timedelta(days=parse_days(value)) if value.isdecimal()
            else when(value, past=False).date())
     if day < today:
         raise InvalidInput(f"--closing-within {text!r} looks back; give a period ahead (30d)")

@@ -246,7 +246,7 @@ def edit_followup(
 def _deal_id(text: str) -> int | None:
     if text.strip().lower() in ("none", "off", ""):
         return None
-    if not text.strip().isdigit() or int(text) > LARGEST_ID:
+    if not text.strip().isdecimal() or int(text) > LARGEST_ID:
         raise InvalidInput(f"--deal {text!r}: expected a deal id or 'none'")
     return int(text)
 

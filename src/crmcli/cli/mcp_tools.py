@@ -142,7 +142,7 @@ def register(server, session) -> None:
     def contact_resource(contact_id: str) -> str:
         from mcp.server.mcpserver.exceptions import ResourceError
 
-        if not contact_id.isdigit():
+        if not contact_id.isdecimal():
             raise ResourceError(f"crm://contact/{contact_id}: the id must be a number")
         try:
             with session.call("contact_resource", contact_id) as current:

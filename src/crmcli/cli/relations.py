@@ -27,7 +27,7 @@ def other_person(ref: str) -> tuple[Contact | None, str]:
     try:
         found = contacts.resolve(state().db, ref)
     except NotFound:
-        if ref.strip().isdigit():
+        if ref.strip().isdecimal():
             raise
         return None, ref
     return found, found.name

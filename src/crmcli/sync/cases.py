@@ -72,7 +72,7 @@ class Cases(Adapter):
         return {"title": " ".join((item.text("SUMMARY") or "").split()),
                 "status": status if status in _STATUS.values() else "NEEDS-ACTION",
                 "due": stamp(due if due.tzinfo else due.replace(tzinfo=dt.UTC)) if due else None,
-                "priority": int(priority) if priority and priority.isdigit() else None,
+                "priority": int(priority) if priority and priority.isdecimal() else None,
                 "contact": xprops.read(item, X_CONTACT)}
 
     # ------------------------------------------------------------------ writing a task

@@ -119,7 +119,7 @@ class Journal(Adapter):
         return {"type": _type_of(item), "at": self._at(item.moment("DTSTART")),
                 "text": text_of(item.text("SUMMARY"), item.text("DESCRIPTION")),
                 "contact": xprops.read(item, X_CONTACT),
-                "duration": int(duration) if duration and duration.isdigit() else None,
+                "duration": int(duration) if duration and duration.isdecimal() else None,
                 "outcome": xprops.read(item, X_OUTCOME)}
 
     def _at(self, value: dt.date | dt.datetime | None) -> str | None:

@@ -377,7 +377,7 @@ def _done_count(db: Connection, uid: str | None) -> int:
 
 
 def _number(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() and len(text) < 10 else None
+    return int(text) if text and text.isdecimal() and len(text) < 10 else None
 
 
 def _series_row(db: Connection, uid: str | None) -> int | None:

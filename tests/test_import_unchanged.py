@@ -3,6 +3,7 @@ recognised by the digest of its text (one query a batch) and skipped without bei
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -35,6 +36,23 @@ def reads(monkeypatch) -> list[str]:
     return read
 
 
+@pytest.fixture
+def worker_reads(monkeypatch, tmp_path) -> Path:
+    """A file listing each card read (parsed) and the process that read it, with two cores
+    allowed whatever the machine has: long inputs are read in a worker process."""
+    log = tmp_path / "reads.log"
+    parse = vcard_read.parse_card
+
+    def counted(raw):
+        with log.open("a") as out:
+            out.write(f"{os.getpid()} {raw.text.split(chr(10))[3]}\n")
+        return parse(raw)
+
+    monkeypatch.setattr(vcard_read, "parse_card", counted)
+    monkeypatch.setattr(parallel_map, "usable_cores", lambda: 2)
+    return log
+
+
 def _summary(result) -> str:
     return result.stderr.strip().splitlines()[-1]
 
@@ -48,6 +66,24 @@ def test_an_unchanged_file_imported_again_reads_no_card(crm, tmp_path, reads):
     again = crm.ok("import", str(vcf))
     assert _summary(again) == "created 0, updated 0, unchanged 300, skipped 0, failed 0"
     assert reads == []
+
+
+def test_with_a_worker_an_unchanged_file_imported_again_reads_no_card(crm, tmp_path,
+                                                                     worker_reads):
+    """The cards are asked about before they go to the worker: it reads only the others."""
+    vcf = tmp_path / "book.vcf"
+    vcf.write_text("".join(_card(n, "NOTE:met once") for n in range(450)))
+    first = crm.ok("import", str(vcf))
+    assert _summary(first) == "created 450, updated 0, unchanged 0, skipped 0, failed 0"
+    readers = [line.split()[0] for line in worker_reads.read_text().splitlines()]
+    assert len(readers) == 450 and str(os.getpid()) not in readers
+    crm.ok("edit", "again7@example.com", "--title", "Edited in crm")
+    worker_reads.unlink()
+    again = crm.ok("import", str(vcf))
+    assert _summary(again) == "created 0, updated 0, unchanged 450, skipped 0, failed 0"
+    read_again = [line.split(" ", 1)[1] for line in worker_reads.read_text().splitlines()]
+    assert read_again == ["FN:Again Person 7"]  # the card of the contact edited since
+    assert crm.ok("show", "again7@example.com", "--json").json()["title"] == "Edited in crm"
 
 
 def test_a_card_or_a_contact_changed_since_is_read_again(crm, tmp_path, reads):

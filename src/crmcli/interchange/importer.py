@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import partial
 from itertools import islice
 from sqlite3 import Connection
 
@@ -37,6 +38,7 @@ from crmcli.db import let_writers_in, transaction, utilities
 from crmcli.errors import Conflict, CrmError
 from crmcli.interchange import matching, record_parts, stored_cards
 from crmcli.interchange.new_contacts import NewContacts, is_plain
+from crmcli.interchange.read_ahead import read_ahead
 from crmcli.interchange.stored_cards import StoredCard
 from crmcli.models import Company, Contact, copied
 
@@ -128,7 +130,8 @@ def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicat
     without a country code. A dry run is one transaction, rolled back."""
     report = ImportReport()
     policy = _Policy(on_duplicate, list(tags), region, job_changes=report.job_changes)
-    batch = _Batch(db, iter(records), policy, report, progress)
+    records = read_ahead(iter(records), partial(_unrecognised, db, policy))
+    batch = _Batch(db, records, policy, report, progress)
     if dry_run:
         try:
             with transaction(db):
@@ -179,7 +182,7 @@ class _Batch:
         self.held = []
         if not taken:
             return False
-        for record in self._unrecognised(taken):  # read before taking the write lock
+        for record in _unrecognised(self.db, self.policy, taken):  # read before the write lock
             record.read()
         try:
             with transaction(self.db), search.deferred(self.db):
@@ -209,17 +212,10 @@ class _Batch:
             self.one_by_one(taken)
         return True
 
-    def _unrecognised(self, records: list[Incoming]) -> list[Incoming]:
-        """The records that are not cards imported before, of a contact unchanged since (one
-        query)."""
-        keys = [self.policy.card_key(record.card_hash) for record in records]
-        known = stored_cards.unchanged(self.db, [key for key in keys if key])
-        return [record for record, key in zip(records, keys, strict=True) if key not in known]
-
     def _skip_unchanged(self, records: list[Incoming]) -> list[Incoming]:
         """Count as unchanged the cards imported before whose contact has not changed since
         (asked again under the write lock); read the others."""
-        left = self._unrecognised(records)
+        left = _unrecognised(self.db, self.policy, records)
         for _ in range(len(records) - len(left)):
             self.report.unchanged += 1
             self._advance()
@@ -263,6 +259,14 @@ class _Policy:
             return None
         context = json.dumps([READING_RULES, sorted(self.tags), self.region, card_hash])
         return hashlib.sha1(context.encode(), usedforsecurity=False).hexdigest()
+
+
+def _unrecognised(db: Connection, policy: _Policy, records: list[Incoming]) -> list[Incoming]:
+    """The records that are not cards imported before, of a contact unchanged since (one
+    query)."""
+    keys = [policy.card_key(record.card_hash) for record in records]
+    known = stored_cards.unchanged(db, [key for key in keys if key])
+    return [record for record, key in zip(records, keys, strict=True) if key not in known]
 
 
 def _card_key(record: Incoming, policy: _Policy) -> list[tuple[str, int]]:

@@ -149,21 +149,15 @@ def _text(source: Source) -> io.TextIOWrapper:
 
 
 def _vcard_records(source: Source) -> Iterator[Incoming]:
-    """The cards of a vCard input, each with the digest of its text. With a core to spare, a
-    worker process reads them ahead; otherwise each is read only when the importer asks
-    (``Incoming.read``): a card it recognises unchanged by its digest is never read."""
-    from crmcli.interchange.parallel_map import ordered_map, usable_cores
+    """The cards of a vCard input, each with the digest of its text, read only when the
+    importer asks (``Incoming.read``, or ahead in a worker: see ``read_ahead``): a card it
+    recognises unchanged by its digest is never read."""
     from crmcli.interchange.vcard_split import iter_raw_cards
 
     prefix = f"{source.name}: " if source.name.endswith((".vcf", ".vcard")) else ""
-    raw_cards = iter_raw_cards(source.stream)
-    if usable_cores() < 2:
-        for raw in raw_cards:
-            yield Incoming(prefix + raw.where(), card_hash=_digest(raw.text),
-                           unread=partial(_read_vcard, raw, prefix))
-        return
-    for record in ordered_map(_parse_vcard, raw_cards):
-        yield _placed(record, prefix)
+    for raw in iter_raw_cards(source.stream):
+        yield Incoming(prefix + raw.where(), card_hash=_digest(raw.text),
+                       unread=partial(_read_vcard, raw, prefix))
 
 
 def _read_vcard(raw, prefix: str) -> Incoming:

@@ -308,7 +308,7 @@ _TAG_CADENCE = ("coalesce(c.cadence_days, (SELECT min(tc.days) FROM contact_tags
                 " JOIN tag_cadence tc ON tc.tag = t.tag WHERE t.contact_id = c.id))")
 STORED_MOMENTS = 10  # contact_moments keeps each contact's latest ten personal interactions
 # A contact's last personal interactions, as seconds since the epoch, newest first: the row
-# triggers keep in contact_moments (migrations.m032_contact_moments), else (a longer window,
+# triggers keep in contact_moments (migrations.m031_contact_moments), else (a longer window,
 # or campaign mail counted as contact) read from the index interactions_personal
 # (group_concat keeps the order of its subquery).
 _STORED = "m.last_at, m.moments", " LEFT JOIN contact_moments m ON m.contact_id = c.id"

@@ -796,12 +796,12 @@ def m028_live_birthdays_index(db: Database) -> None:
 def m029_dashboard_indexes(db: Database) -> None:
     """Indexes the dashboard counts and adds up from, on a big book: follow-ups by due date
     with their kind (all-day or timed) and contact, deals by expected close date, and deals
-    by stage and currency with what the pipeline's totals add up. (It dropped followups_open
-    as a prefix of followups_due; migration 30 brings it back.)"""
+    by stage and currency with what the pipeline's totals add up. followups_open stays: the
+    agenda's first few follow-ups are read from it in due order, then id, which
+    followups_due's added columns break."""
     _run(
         db,
         "CREATE INDEX followups_due ON followups(done_at, deleted_at, due, has_time, contact_id)",
-        "DROP INDEX IF EXISTS followups_open",
         "CREATE INDEX deals_close ON deals(close_on, stage, deleted_at, contact_id)",
         "CREATE INDEX deals_totals"
         " ON deals(stage, currency, amount_minor, probability, contact_id, deleted_at)",
@@ -809,14 +809,7 @@ def m029_dashboard_indexes(db: Database) -> None:
 
 
 @migrations()
-def m030_open_followups_in_due_order(db: Database) -> None:
-    """followups_open again (migration 29 had dropped it): the agenda's first few follow-ups
-    are read in due order, then id, which followups_due's added columns break."""
-    _run(db, "CREATE INDEX IF NOT EXISTS followups_open ON followups(done_at, deleted_at, due)")
-
-
-@migrations()
-def m031_card_hashes(db: Database) -> None:
+def m030_card_hashes(db: Database) -> None:
     """What an import recognises an unchanged card by: a digest of the card's text as last
     imported (with what else that import brought) and the contact's version just after, so
     that importing the same file again skips the cards of contacts nobody changed since."""
@@ -848,7 +841,7 @@ _LATEST_MOMENTS = """
 
 
 @migrations()
-def m032_contact_moments(db: Database) -> None:
+def m031_contact_moments(db: Database) -> None:
     """Each contact's latest ten personal interactions (campaign mail left out), kept by
     triggers on every write to interactions whatever its path (log, unlog, edit, merge,
     forget, import, sync, undo, load): the rhythm of ``crm health`` and ``crm next`` reads
@@ -885,7 +878,7 @@ def m032_contact_moments(db: Database) -> None:
 
 
 @migrations()
-def m033_address_lookup_indexes(db: Database) -> None:
+def m032_address_lookup_indexes(db: Database) -> None:
     """What an address lookup (``crm mutt-query``) reads for each contact the search finds,
     held by indexes: its name, sort key, company and trash mark by id (``contacts_addressing``:
     narrow entries, a third of the pages of the table) and its emails with their values

@@ -187,7 +187,7 @@ def address_lines(db: Connection, query: str) -> list[str]:
     else:  # the index first (CROSS JOIN keeps that order): it finds the few among many
         sql, parameters = _ADDRESS_LINES.format(
             # contacts_addressing holds what is read of each contact (the planner would
-            # take the wider table by its rowid): see migrations.m033
+            # take the wider table by its rowid): see migrations.m032
             contacts="contact_search s CROSS JOIN contacts c INDEXED BY contacts_addressing"
             " ON c.id = s.rowid",
             matching="contact_search MATCH ? AND "), [expression]

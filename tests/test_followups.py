@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from crmcli import agenda as agenda_module
-from crmcli import contacts, db, followups, recurrence
+from crmcli import contacts, db, followups, occasions, recurrence
 from crmcli.config import Config
 from crmcli.dates import When, parse_when
 from crmcli.errors import ConfigError, InvalidInput, NotFound
@@ -304,8 +304,8 @@ def test_birthdays_and_anniversaries_in_the_window(conn, tmp_path):
         ("Year Known", "2026-11-25", "birthday", 47),
         ("No Year", "2026-11-29", "anniversary", 10),
     ]
-    assert agenda_module.occasion_text(found[1]) == "birthday (turns 47)"
-    assert agenda_module.occasion_text(found[2]) == "anniversary (10 years)"
+    assert occasions.occasion_text(found[1]) == "birthday (turns 47)"
+    assert occasions.occasion_text(found[2]) == "anniversary (10 years)"
 
 
 def test_a_29_february_birthday_falls_on_the_28th_in_other_years(conn):

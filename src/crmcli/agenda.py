@@ -34,13 +34,12 @@ from crmcli.followups import (
     local_midnight,
     open_entries,
 )
-from crmcli.occasions import (  # noqa: F401 (occasion_text, read through agenda too)
+from crmcli.occasions import (
     Occasion,
     count_occasions,
     describe,
     falling,
     iter_occasions,
-    occasion_text,
     occasions,
 )
 

@@ -13,12 +13,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from crmcli.agenda import Agenda, KeepInTouch, Occasion, occasion_text, touch_detail, when_text
+from crmcli.agenda import Agenda, KeepInTouch, touch_detail, when_text
 from crmcli.call_queue import QueueItem
 from crmcli.cases import Case
 from crmcli.dates import humanize, parse_stamp, short_date
 from crmcli.followups import Entry
 from crmcli.job_changes import JobChange
+from crmcli.occasions import Occasion, occasion_text
 from crmcli.text import safe
 
 

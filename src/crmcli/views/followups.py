@@ -10,9 +10,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from crmcli.agenda import Agenda, occasion_text, touch_detail, when_text
+from crmcli.agenda import Agenda, touch_detail, when_text
 from crmcli.dates import humanize, parse_stamp
 from crmcli.followups import is_overdue
+from crmcli.occasions import occasion_text
 from crmcli.text import safe
 from crmcli.views import data_text
 

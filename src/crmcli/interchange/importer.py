@@ -169,6 +169,7 @@ class _Batch:
     report: ImportReport
     progress: Callable[[int], None] | None
     held: list[Incoming] = field(default_factory=list)  # taken, left for the next batch
+    shown: int = 0  # the furthest progress reported: a batch redone does not step back
 
     def fill(self) -> bool:
         """Import the next BATCH_RECORDS records (or BATCH_SECONDS' worth) in one transaction;
@@ -232,8 +233,9 @@ class _Batch:
             self._advance()
 
     def _advance(self) -> None:
-        if self.progress:
-            self.progress(self.report.total)
+        if self.progress and self.report.total > self.shown:
+            self.shown = self.report.total
+            self.progress(self.shown)
 
 
 # The reading rules' edition: raise it when a card comes to be read into more or other fields,

@@ -1,0 +1,36 @@
+"""What an import reports is the same however it gets there: a batch redone card by card, a
+dry run, a card recognised unchanged by its digest rather than read."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from crmcli import db as storage
+from crmcli.interchange import importer, input_files
+
+
+def _card(n: int, *lines: str, name: str | None = None) -> str:
+    return (f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:same-{n}\r\nFN:{name or f'Same Person {n}'}\r\n"
+            + "".join(line + "\r\n" for line in lines) + "END:VCARD\r\n")
+
+
+def _import(db_path, text: str, progress=None) -> importer.ImportReport:
+    conn = storage.connect(db_path)
+    source = input_files.Source("cards.vcf", io.BytesIO(text.encode()), None)
+    records = input_files.read_records(source, input_files.Format.vcard, "dmy",
+                                       dt.date(2026, 1, 1))
+    try:
+        return importer.run(conn, records, progress=progress)
+    finally:
+        conn.close()
+
+
+def test_the_progress_never_steps_back_when_a_batch_is_redone_card_by_card(db_path):
+    """The eleventh card (a name past the limit) fails the batch, which is rolled back and
+    imported again card by card: the progress goes on from where it was, each count once."""
+    cards = "".join(_card(n) for n in range(10)) + _card(10, name="x" * 70_000)
+    seen: list[int] = []
+    report = _import(db_path, cards, seen.append)
+    assert (report.created, report.failed) == (10, 1)
+    assert seen == list(range(1, 12))

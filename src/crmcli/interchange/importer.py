@@ -135,7 +135,7 @@ def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicat
     if dry_run:
         try:
             with transaction(db):
-                batch.one_by_one(batch.pending)
+                batch.rehearse()
                 _link_relations(db, batch.policy.related, report)
                 raise _DryRun
         except _DryRun:
@@ -224,13 +224,32 @@ class _Batch:
             record.read()
         return left
 
-    def one_by_one(self, records: Iterable[Incoming]) -> None:
-        """Import records in a savepoint each (in the caller's transaction)."""
+    def rehearse(self) -> None:
+        """The dry run (in the caller's transaction): what ``fill`` would do, record by
+        record; the cards it would recognise unchanged by their digest (asked a batch at a
+        time, as it asks) are counted so in their place."""
+        while taken := list(islice(self.pending, BATCH_RECORDS)):
+            self.one_by_one(taken, _unrecognised(self.db, self.policy, taken))
+
+    def one_by_one(self, records: list[Incoming], unrecognised: list[Incoming] | None = None
+                   ) -> None:
+        """Import records in a savepoint each (in the caller's transaction); those not
+        ``unrecognised`` (when given) count as unchanged. The cards that go in without a
+        message are remembered, as ``fill`` remembers them."""
         savepoints = utilities(self.db)
+        wanted = {id(record) for record in (records if unrecognised is None else unrecognised)}
+        hashes: list[tuple[str, int]] = []
         for record in records:
-            record.read()
-            _import_one(self.db, savepoints, record, self.policy, self.report)
+            if id(record) in wanted:
+                record.read()
+                before = len(self.report.messages)
+                _import_one(self.db, savepoints, record, self.policy, self.report)
+                if len(self.report.messages) == before:
+                    hashes += _card_key(record, self.policy)
+            else:
+                self.report.unchanged += 1
             self._advance()
+        stored_cards.remember(self.db, hashes)
 
     def _advance(self) -> None:
         if self.progress and self.report.total > self.shown:

@@ -51,3 +51,17 @@ def test_a_dry_run_of_a_file_imported_before_reports_what_the_import_does(crm):
     done = _summary(crm.ok("import", str(vcf)))
     assert done == "created 0, updated 0, unchanged 16, skipped 0, failed 0"
     assert rehearsed == "dry run, nothing written: would have " + done
+
+
+def test_a_card_whose_relationships_warn_warns_again_on_every_import(crm, tmp_path):
+    """Its relationships are linked once every card is in, after the card was remembered as
+    imported; a card recognised by its digest is not read, so it would warn no more."""
+    vcf = tmp_path / "book.vcf"
+    vcf.write_text(_card(1, "EMAIL:one@example.com", "RELATED;TYPE=friend:urn:uuid:nobody")
+                   + _card(2, "EMAIL:two@example.com"))
+    warning = "card 1 (line 1): friend (UID nobody) is not in the book; relationship left out"
+    for options in ([], [], ["--dry-run"]):
+        result = crm.ok("import", str(vcf), *options)
+        assert warning in result.stderr, options
+    assert _summary(crm.ok("import", str(vcf))) == (
+        "created 0, updated 0, unchanged 2, skipped 0, failed 0")

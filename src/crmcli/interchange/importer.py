@@ -423,15 +423,20 @@ def _link_relations(db: Connection, pending: list[tuple[str, int, list]],
                     report: ImportReport) -> None:
     """The relationships of the imported cards, once every card is in (a card may name a
     contact that comes later in the file). A name given alone by a file that has no UIDs
-    (Google's CSV) links the one contact of that name in the book."""
+    (Google's CSV) links the one contact of that name in the book. A card whose
+    relationships warn is not recognised by its digest next time (as a card with a message
+    of its own is not), so that it is read and warns again."""
     from crmcli import relationships
 
+    warned = []
     for where, contact_id, relations in pending:
         contact = contacts.get(db, contact_id, deleted=None)
         items = [(r.kind, r.name, r.uid or (relationships.uid_named(db, r.name, contact_id)
                                             if r.by_name else None)) for r in relations]
-        report.messages += [f"{where}: {warning}"
-                            for warning in relationships.add_from_card(db, contact, items)]
+        warnings = relationships.add_from_card(db, contact, items)
+        report.messages += [f"{where}: {warning}" for warning in warnings]
+        warned += [contact_id] if warnings else []
+    stored_cards.forget(db, warned)
 
 
 def _check_unchanged_since_export(existing: Contact, incoming: Contact) -> None:

@@ -74,6 +74,12 @@ def remember(db: Connection, hashes: list[tuple[str, int]]) -> None:
         " WHERE contact_id = ?", hashes)
 
 
+def forget(db: Connection, contact_ids: list[int]) -> None:
+    """The contacts' cards are no longer recognised as imported (see ``remember``)."""
+    db.execute("UPDATE contact_cards SET card_hash = NULL, hashed_version = NULL"
+               " WHERE contact_id IN (SELECT value FROM json_each(?))", [json.dumps(contact_ids)])
+
+
 def combine(kept: dict, incoming: dict) -> dict:
     """Add what ``incoming`` has and ``kept`` lacks: new list items, missing values."""
     combined = dict(kept)

@@ -6,6 +6,7 @@ from typing import Annotated
 import typer
 
 from crmcli import activity, contact_rules, contacts
+from crmcli.cli.arguments import RowId
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -72,7 +73,8 @@ def record_interaction(contact_id: int, kind: str, text: str | None, at: str | N
 
 @app.command(epilog="Examples:\n\n  crm unlog 42\n\n  crm unlog 42 --undo")
 def unlog(
-    interaction_id: Annotated[int, typer.Argument(help="The interaction's id (crm activity).")],
+    interaction_id: Annotated[int, typer.Argument(help="The interaction's id (crm activity).",
+                                                  click_type=RowId("logged interaction"))],
     undo: Annotated[bool, typer.Option("--undo", help="Bring it back from the trash.")] = False,
     yes: YesOption = False,
 ) -> None:

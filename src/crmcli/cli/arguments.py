@@ -7,7 +7,9 @@ options goes behind ``--``, as a positional argument; so does a negated query te
 (``-tag:lost``, not ``-t ag:lost``). Where a real short option would otherwise swallow a
 token (``-tvip``), that is a usage error rather than a guess: the user writes ``--tag vip``
 or puts the argument after ``--``. Whole numbers are checked against
-what SQLite stores (64 bits), so ``--limit 99999999999999999999999`` is a usage error too.
+what SQLite stores (64 bits), so ``--limit 99999999999999999999999`` is a usage error too,
+while an id that large (``RowId``) names nothing, like any unknown id. Click quotes a value it
+refuses: a long one is cut short in the message.
 A yearless date (``--06-12``) is an argument too, though it starts with two dashes.
 """
 
@@ -15,7 +17,13 @@ from __future__ import annotations
 
 import re
 
+from typer._click.types import IntParamType  # Typer's own click
+
 from crmcli.errors import LARGEST_ID as _LARGEST
+from crmcli.errors import NotFound
+
+_SHOWN = 40  # characters of a refused value quoted in a message
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 _YEARLESS_DATE = re.compile(r"--\d\d-?\d\d")
 
@@ -34,6 +42,21 @@ def adapt(command):
     return command
 
 
+class RowId(IntParamType):
+    """The id of a ``what`` (``follow-up``): a number too large for SQLite is an unknown id,
+    ``no follow-up with id ...`` (exit 3), as the domain says of any id no row has."""
+
+    _bounded = True
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and _too_large(value):
+            raise NotFound(f"no {self.what} with id {_cut(value.strip())}")
+        return super().convert(_short(value, self, param, ctx), param, ctx)
+
+
 def _bound(param_type) -> None:
     """Make an integer type refuse what does not fit SQLite's 64-bit INTEGER."""
     if getattr(param_type, "_bounded", False):
@@ -41,13 +64,30 @@ def _bound(param_type) -> None:
     convert = param_type.convert
 
     def checked(value, param, ctx):
-        number = convert(value, param, ctx)
-        if isinstance(number, int) and not -_LARGEST - 1 <= number <= _LARGEST:
-            param_type.fail(f"{value} is too large a number", param, ctx)
-        return number
+        if isinstance(value, str) and _too_large(value):
+            param_type.fail(f"{_cut(value.strip())} is too large a number", param, ctx)
+        return convert(_short(value, param_type, param, ctx), param, ctx)
 
     param_type.convert = checked
     param_type._bounded = True
+
+
+def _too_large(text: str) -> bool:
+    """Whether ``text`` is a whole number outside SQLite's 64-bit INTEGER."""
+    text = text.strip()
+    return bool(_WHOLE_NUMBER.fullmatch(text)) and (
+        len(text) > len(str(_LARGEST)) + 1 or not -_LARGEST - 1 <= int(text) <= _LARGEST)
+
+
+def _short(value, param_type, param, ctx):
+    """``value``, unless it is too long to be a number (Click would quote it whole)."""
+    if isinstance(value, str) and len(value) > _SHOWN:
+        param_type.fail(f"{_cut(value)!r} is not a valid {param_type.name}.", param, ctx)
+    return value
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
 
 
 def _options(ctx) -> dict[str, bool]:

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from crmcli import deals, money
+from crmcli.cli.arguments import RowId
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -239,7 +240,8 @@ def remove(ref: DealRef, yes: YesOption = False) -> None:
 
 
 @deal_app.command(epilog="Examples:\n\n  crm deal restore 12")
-def restore(deal_id: Annotated[int, typer.Argument(help="Id of the deleted deal.")]) -> None:
+def restore(deal_id: Annotated[int, typer.Argument(help="Id of the deleted deal.",
+                                                   click_type=RowId("deal"))]) -> None:
     """Bring back a deleted deal."""
     info(f"restored {said(deals.restore(state().db, deal_id))}")
 

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from crmcli import contacts, followups
+from crmcli.cli.arguments import RowId
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -25,7 +26,10 @@ from crmcli.errors import LARGEST_ID, ConfigError, InvalidInput, UsageError
 app = typer.Typer()
 
 Ref = Annotated[str, typer.Argument(help="Id, or a name, email or phone matching one contact.")]
-FollowUpId = Annotated[int, typer.Argument(help="Follow-up id (see crm due).")]
+FollowUpId = Annotated[int, typer.Argument(help="Follow-up id (see crm due).",
+                                            click_type=RowId("follow-up"))]
+FollowUpIds = Annotated[list[int], typer.Argument(help="Follow-up ids.",
+                                                  click_type=RowId("follow-up"))]
 Every = Annotated[str | None, typer.Option(
     "--every", metavar="RULE",
     help="Repeat: 2w, 3d, month, 2 months, year, 1st mon, last fri, weekdays, mon,thu.")]
@@ -62,7 +66,8 @@ def follow_up(
     every: Every = None,
     from_done: Annotated[bool, typer.Option(
         "--from-done", help="Count the next occurrence from the day it is done.")] = False,
-    deal: Annotated[int | None, typer.Option(help="The deal it is about (an id).")] = None,
+    deal: Annotated[int | None, typer.Option(help="The deal it is about (an id).",
+                                             click_type=RowId("deal"))] = None,
     no_contact: Annotated[bool, typer.Option(
         "--no-contact", help="About nobody in the book: the arguments are WHEN TEXT.")] = False,
 ) -> None:
@@ -150,7 +155,7 @@ def due(
 
 @app.command(epilog="Examples:\n\n  crm done 12\n\n  crm done 12 14 15\n\n"
              "  next=$(crm done 12)   # a recurring follow-up prints the next one's id")
-def done(ids: Annotated[list[int], typer.Argument(help="Follow-up ids.")]) -> None:
+def done(ids: FollowUpIds) -> None:
     """Mark follow-ups done; a recurring one is scheduled again and the new id printed."""
     db, now = state().db, state().now
     for followup_id in ids:
@@ -253,7 +258,7 @@ def _deal_id(text: str) -> int | None:
 
 @manage.command("rm", epilog="Examples:\n\n  crm followups rm 12\n\n  crm followups rm 12 13 --yes")
 def remove_followups(
-    ids: Annotated[list[int], typer.Argument(help="Follow-up ids.")],
+    ids: FollowUpIds,
     yes: YesOption = False,
 ) -> None:
     """Delete follow-ups (asks first unless --yes)."""

@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from crmcli import contacts, gifts
+from crmcli.cli.arguments import RowId
 from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state
 from crmcli.errors import InvalidInput
 
@@ -53,8 +54,8 @@ def list_gifts(ref: Ref, format_: FormatOption = None, as_json: JsonOption = Fal
 
 
 @app.command(epilog="Examples:\n\n  crm ungift 3")
-def ungift(gift_id: Annotated[int, typer.Argument(help="The gift's id (crm gifts REF).")]
-           ) -> None:
+def ungift(gift_id: Annotated[int, typer.Argument(help="The gift's id (crm gifts REF).",
+                                                  click_type=RowId("gift"))]) -> None:
     """Forget a gift or gift idea."""
     removed = gifts.remove(state().db, gift_id)
     info(f"removed gift {removed.id}: {removed.description}")

@@ -14,6 +14,7 @@ import typer
 
 from crmcli import contacts
 from crmcli.cli import hooking, selecting
+from crmcli.cli.arguments import RowId
 from crmcli.cli.common import company_filter, info, out, state
 from crmcli.errors import InvalidInput, UsageError
 from crmcli.interchange import exporter, importer, input_files
@@ -166,8 +167,8 @@ def export(
     tag: Annotated[list[str], typer.Option("--tag", "-t", help="Only with this tag.")] = [],
     company: Annotated[str | None, typer.Option("--company", "-c", help="Only this company.")]
     = None,
-    ids: Annotated[list[int], typer.Option("--id", help="Only this contact id. Repeatable.")]
-    = [],
+    ids: Annotated[list[int], typer.Option("--id", help="Only this contact id. Repeatable.",
+                                           click_type=RowId("contact"))] = [],
     format_: Annotated[ExportFormat, typer.Option("--format", "-f", help="Output format.")]
     = ExportFormat.vcard,
     vcard_version: Annotated[VcardVersion, typer.Option(help="vCard version.")]

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from crmcli.cli.arguments import RowId
 from crmcli.cli.common import FormatOption, JsonOption, YesOption, confirm, info, out, state
 from crmcli.errors import InvalidInput
 
@@ -103,8 +104,8 @@ def journal_command(
              "crm journal")
 def undo(
     operation_id: Annotated[int | None, typer.Argument(
-        metavar="[ID]", help="The operation to revert (default: the last one).", min=1,
-        max=2**62)] = None,
+        metavar="[ID]", help="The operation to revert (default: the last one).",
+        click_type=RowId("operation"))] = None,
 ) -> None:
     """Revert an operation of the journal (an undo is itself one: undo it to redo)."""
     from crmcli import journal_summary

@@ -5,6 +5,7 @@ from typing import Annotated
 import typer
 
 from crmcli import activity, contacts
+from crmcli.cli.arguments import RowId
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -28,7 +29,8 @@ app.add_typer(notes_app)
 NOTE_COLUMNS = [("id", "ID"), ("created_at", "Written"), ("contact", "Contact"), ("body", "Note")]
 
 Ref = Annotated[str, typer.Argument(help="Id, or a name, email or phone matching one contact.")]
-NoteId = Annotated[int, typer.Argument(help="The note's id (see crm notes).")]
+NoteId = Annotated[int, typer.Argument(help="The note's id (see crm notes).",
+                                        click_type=RowId("note"))]
 
 
 def _text_from(text: str | None, template: str = "") -> str:

@@ -1,0 +1,58 @@
+"""Id arguments read as numbers (Click's int type): an id too large for SQLite names nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+BEYOND_SQLITE = "99999999999999999999999"  # more than a 64-bit INTEGER holds
+FIVE_THOUSAND_DIGITS = "9" * 5000  # beyond what int() reads from text
+
+
+@pytest.mark.parametrize("args, what", [
+    (["done", BEYOND_SQLITE], "follow-up"),
+    (["done", "1", BEYOND_SQLITE], "follow-up"),
+    (["done", "--", f"-{BEYOND_SQLITE}"], "follow-up"),
+    (["snooze", BEYOND_SQLITE, "tomorrow"], "follow-up"),
+    (["followups", "edit", BEYOND_SQLITE, "--text", "x"], "follow-up"),
+    (["followups", "rm", BEYOND_SQLITE, "--yes"], "follow-up"),
+    (["follow-up", "--no-contact", "tomorrow", "call", "--deal", BEYOND_SQLITE], "deal"),
+    (["unlog", BEYOND_SQLITE], "logged interaction"),
+    (["ungift", BEYOND_SQLITE], "gift"),
+    (["deal", "restore", BEYOND_SQLITE], "deal"),
+    (["notes", "edit", BEYOND_SQLITE, "x"], "note"),
+    (["notes", "rm", BEYOND_SQLITE, "--yes"], "note"),
+    (["notes", "restore", BEYOND_SQLITE], "note"),
+    (["undo", BEYOND_SQLITE], "operation"),
+    (["export", "--id", BEYOND_SQLITE], "contact"),
+])
+def test_an_id_too_large_to_store_is_an_unknown_id(crm, args, what):
+    """Such ids once gave Click's two-line usage error '... is too large a number'."""
+    result = crm(*args)
+    assert result.exit_code == 3
+    number = args[-1] if args[-1].lstrip("-").isdigit() else BEYOND_SQLITE
+    assert result.stderr == f"crm: error: no {what} with id {number}\n"
+
+
+def test_a_five_thousand_digit_id_is_quoted_short(crm):
+    result = crm("done", FIVE_THOUSAND_DIGITS)
+    assert result.exit_code == 3
+    assert result.stderr == f"crm: error: no follow-up with id {'9' * 40}…\n"
+
+
+@pytest.mark.parametrize("args", [
+    ["done", "x" * 5000],
+    ["list", "--limit", FIVE_THOUSAND_DIGITS],
+    ["list", "--limit", "x" * 5000],
+])
+def test_a_refused_long_number_is_quoted_short(crm, args):
+    """Click quoted the whole value: a 5,000-character line."""
+    result = crm(*args)
+    assert result.exit_code == 2
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("crm: error: Invalid value for ") and len(first) < 120
+
+
+def test_an_id_in_range_still_reaches_the_command(crm):
+    crm.ok("follow-up", "--no-contact", "tomorrow", "call")
+    assert crm.ok("done", "1").stderr.startswith("done: 1 call")
+    assert crm("done", "2").stderr == "crm: error: no follow-up with id 2\n"

@@ -37,6 +37,25 @@ def test_tsv_lines_without_escapes_are_written_as_each_cell_escaped(capsys, cell
     assert capsys.readouterr().out == f"a\tb\n{escaped}\n"
 
 
+@pytest.mark.parametrize("terminal", [False, True])
+@pytest.mark.parametrize("cells", [("a\x1bb", "c"), ("x\x9by\\z", "\x07"), ("\x7f\r", "\t\x00")])
+def test_tsv_strips_controls_whether_or_not_a_cell_is_escaped(capsys, cells, terminal):
+    record = dict(zip("ab", cells, strict=True))
+    output.Output("tsv", terminal=terminal).records([record], [("a", "a"), ("b", "b")])
+    clean = output.safe if terminal else output.strip_controls
+    escaped = clean("\t".join(value.translate(output._TSV_ESCAPES) for value in cells))
+    assert capsys.readouterr().out == f"a\tb\n{escaped}\n"
+
+
+def test_a_piped_tsv_line_is_written_as_it_is_only_when_nothing_changes_it():
+    """_TSV_UNCLEAN finds exactly what an escape or strip_controls would change."""
+    for code in range(0x3000):
+        text = chr(code)
+        changed = (text.translate(output._TSV_ESCAPES) != text
+                   or output.strip_controls(text) != text) and text != "\t"
+        assert bool(output._TSV_UNCLEAN.search(text)) == changed, hex(code)
+
+
 def test_safe_strips_control_characters_but_keeps_text():
     assert output.safe("A\x1b[31mB\x07C\x9bD\nE") == "A[31mBCD\nE"
 

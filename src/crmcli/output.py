@@ -33,6 +33,9 @@ PLAIN_WIDTH = 200  # cells per line of a page printed as plain text
 
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _TSV_SPECIAL = re.compile(r"[\\\n\r]")  # what a cell escapes, but the tab
+# What a piped line cannot go out with as it is: what a cell escapes (the tab is counted
+# instead) and the control characters strip_controls removes.
+_TSV_UNCLEAN = re.compile(r"[\x00-\x08\x0a-\x1f\\\x7f-\x9f]")
 
 
 class Output:
@@ -144,14 +147,18 @@ class Output:
         write("\t".join(keys) + "\n")
         tabs = len(keys) - 1
         for record in rows:
-            cells = [cell(record.get(key)) for key in keys]
+            cells = list(map(cell, map(record.get, keys)))
             line = "\t".join(cells)
-            # Most lines need no escape: then the line has one tab per separator and no
-            # backslash or line break, and escaping each cell would change nothing.
-            if line.count("\t") != tabs or _TSV_SPECIAL.search(line):
-                line = "\t".join([text.translate(_TSV_ESCAPES) for text in cells])
-            # Cells are escaped first, so cleaning the joined line cleans each cell alike.
-            write(clean(line) + "\n")
+            # Most lines have one tab per separator and nothing to escape or, piped, to strip
+            # (one search tells): they go out as they are.
+            if self.terminal or line.count("\t") != tabs or _TSV_UNCLEAN.search(line):
+                # Without a tab too many, a backslash or a line break, escaping each cell
+                # would change nothing.
+                if line.count("\t") != tabs or _TSV_SPECIAL.search(line):
+                    line = "\t".join([text.translate(_TSV_ESCAPES) for text in cells])
+                # Cells are escaped first, so cleaning the joined line cleans each cell alike.
+                line = clean(line)
+            write(line + "\n")
             count += 1
         sys.stdout.flush()
         return count

@@ -68,6 +68,19 @@ def test_piped_records_and_formats_load_no_rich(book, tmp_path, args):
     assert done.stderr.splitlines()[-1] == "loaded:"
 
 
+def test_the_agenda_loads_no_contact_module(book, tmp_path):
+    """``crm due`` reads follow-ups, birthdays and cadences: crmcli.contacts (with companies,
+    fields and their rules) is imported only by the commands that resolve a contact."""
+    env = {**os.environ, "CRM_DB": str(book), "CRM_NOW": "2026-11-20T09:00:00+00:00",
+           "XDG_CONFIG_HOME": str(tmp_path)}
+    probe = PROBE.replace('name.split(".")[0] == "rich"', 'name == "crmcli.contacts"')
+    done = subprocess.run([sys.executable, "-c", probe, "due"], env=env, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Send the quote" in done.stdout
+    assert done.stderr.splitlines()[-1] == "loaded:"
+
+
 def test_a_page_is_drawn_with_rich_but_no_emoji_table(book, tmp_path):
     env = {**os.environ, "CRM_DB": str(book), "CRM_NOW": "2026-11-20T09:00:00+00:00",
            "XDG_CONFIG_HOME": str(tmp_path)}

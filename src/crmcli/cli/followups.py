@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import contacts, followups
+from crmcli import followups
 from crmcli.cli.arguments import RowId
 from crmcli.cli.common import (
     CsvOption,
@@ -48,6 +48,13 @@ def _when(text: str, now) -> When:
     return parse_when(text, now, state().config.date_order)
 
 
+def _resolve(db, ref: str):
+    """The contact ``ref`` names (crmcli.contacts is not imported for ``crm due``)."""
+    from crmcli import contacts
+
+    return contacts.resolve(db, ref)
+
+
 def _announce(followup, message: str) -> None:
     """On a terminal, a sentence; piped, just the id (ready for the next command)."""
     out().created(followup.id, message)
@@ -82,7 +89,7 @@ def follow_up(
                          "TEXT for a follow-up about nobody)")
     if text is not None and not " ".join(text).strip():
         raise InvalidInput("the follow-up's text is empty: say what to do, or leave it out")
-    contact = contacts.resolve(db, ref) if ref is not None else None
+    contact = _resolve(db, ref) if ref is not None else None
     created = create_follow_up(contact.id if contact else None, when, " ".join(text or []),
                                every, from_done, deal)
     repeat = ""
@@ -198,7 +205,7 @@ def list_followups(
 ) -> None:
     """List open follow-ups (soonest first), of everyone or of one contact."""
     db = state().db
-    contact_ids = [contacts.resolve(db, ref).id] if ref is not None else None
+    contact_ids = [_resolve(db, ref).id] if ref is not None else None
     zone = state().now.tzinfo
     records = (followups.to_record(item, zone)
                for item in followups.entries(db, contact_ids, include_done))

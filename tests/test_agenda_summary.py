@@ -149,6 +149,7 @@ def test_the_summary_reads_birthdays_and_follow_ups_through_their_indexes(conn, 
     plans = _plans(conn, [sql for sql in statements if "birthday" in sql])
     assert "COVERING INDEX contacts_birthday_live" in plans
     assert "SCAN c" not in plans
+    assert "SEARCH co USING COVERING INDEX companies_names (id=?)" in plans
     plans = _plans(conn, [sql for sql in statements if "FROM followups" in sql])
     assert "COVERING INDEX followups_due (done_at=? AND deleted_at=? AND due<?)" in plans
     assert "followups_open (done_at=? AND deleted_at=? AND due>? AND due<?)" in plans

@@ -192,6 +192,7 @@ def test_addresses_are_one_statement_led_by_the_index(books):
     assert "SEARCH c USING COVERING INDEX contacts_addressing (id=? AND deleted_at=?)" in plan
     assert ("SEARCH d USING COVERING INDEX contact_details_contact (contact_id=? AND kind=?)"
             in plan)
+    assert "SEARCH co USING COVERING INDEX companies_names (id=?) LEFT-JOIN" in plan
 
 
 @pytest.mark.parametrize("release", sorted(RELEASES.glob("v*.sql")), ids=lambda p: p.stem)
@@ -205,9 +206,11 @@ def test_the_address_indexes_come_with_the_upgrade_from_each_release(tmp_path, r
         conn.executescript(release.read_text())
     book = db.connect(path)
     assert {name: [row[2] for row in book.execute(f"PRAGMA index_info({name})")]
-            for name in ("contacts_addressing", "contact_details_contact")} == {
+            for name in ("contacts_addressing", "contact_details_contact",
+                         "companies_names")} == {
         "contacts_addressing": ["id", "deleted_at", "name_folded", "name", "company_id"],
-        "contact_details_contact": ["contact_id", "kind", "position", "value"]}
+        "contact_details_contact": ["contact_id", "kind", "position", "value"],
+        "companies_names": ["id", "name"]}
     plain = ("SELECT d.value || char(9) || c.name || char(9) || coalesce(co.name, '')"
              " FROM contacts c JOIN contact_details d ON d.contact_id = c.id"
              " AND d.kind = 'email' LEFT JOIN companies co ON co.id = c.company_id"

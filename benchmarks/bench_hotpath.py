@@ -4,6 +4,7 @@ against the bare interpreter, as whole processes on generated books.
     python benchmarks/bench_hotpath.py                        # 10,000, 100,000, 1,000,000
     python benchmarks/bench_hotpath.py --contacts 10000 --runs 20
     python benchmarks/bench_hotpath.py --this-venv            # the running venv's crm instead
+    python benchmarks/bench_hotpath.py --floor --runs 20      # what the floor is made of (10,000)
 
 What runs is crm as a user installs it: `pip install` of this repository (not editable) into a
 venv of its own, built once beside the books and reinstalled (without touching its
@@ -164,6 +165,53 @@ def mutt_query(python: str, crm: list[str], count: int, runs: int) -> bool:
     return passed
 
 
+def floor(python: str, crm: list[str], count: int, runs: int) -> None:
+    """What the floor is made of, step by step, each a whole process on ``python``, beside
+    crm and abook answering the same surname: the interpreter (with and without site, in
+    isolated mode), the ``re`` that pip's console script imports, the sqlite3 extension and
+    its Python wrapper, a connection, opening the book (a read: the -wal and -shm files are
+    made and removed), its schema, and the query crm runs with its lines written out."""
+    from crmcli import search
+
+    book, query = build_book(count), "weber"
+    env = {**os.environ, "CRM_DB": str(book), "HOME": str(DATA)}
+    for variable in ("CRM_CONFIG", "XDG_CONFIG_HOME", "XDG_DATA_HOME"):
+        env.pop(variable, None)
+    subprocess.run([*crm, "due"], env=env, stdout=subprocess.DEVNULL, check=True)  # migrated
+    expression = search.match_expression(query)
+    lines_sql = search._ADDRESS_LINES.format(
+        contacts="contact_search s CROSS JOIN contacts c INDEXED BY contacts_addressing"
+        " ON c.id = s.rowid", matching="contact_search MATCH ? AND ")
+    connect = f"import sqlite3; db = sqlite3.connect({str(book)!r}); db.execute"
+    steps = {
+        "python -I -S -c pass": ["-I", "-S", "-c", "pass"],
+        "python -S -c pass": ["-S", "-c", "pass"],
+        "python -I -c pass": ["-I", "-c", "pass"],
+        "python -c pass": ["-c", "pass"],
+        "  import re (pip's console script)": ["-c", "import re"],
+        "  import _sqlite3": ["-c", "import _sqlite3"],
+        "  import sqlite3": ["-c", "import sqlite3"],
+        "  + connect, select 1 (the floor)": ["-c", f"{connect}('select 1')"],
+        "  + open the book (user_version)": ["-c", f"{connect}('pragma user_version')"],
+        "  + its schema (a table read)": ["-c", f"{connect}('select 1 from contacts limit 1')"],
+        "  + re, the query, lines written": ["-c", f"import re, sys; {connect}; sys.stdout.write("
+                                             f"'\\n'.join(r for (r,) in db.execute("
+                                             f"{lines_sql!r}, [{expression!r}])))"],
+    }
+    cases = {label: [python, *args] for label, args in steps.items()}
+    cases[f"crm mutt-query '{query}'"] = [*crm, "mutt-query", query]
+    if ABOOK:
+        cases[f"abook --mutt-query '{query}'"] = [
+            ABOOK, "--datafile", str(abook_file(count)), "--mutt-query", query]
+    results = alternate(cases, env, runs)
+    print(f"\nthe floor on {count:,} contacts, step by step"
+          + ("; x: CPU time / abook's" if ABOOK else ""))
+    peer = statistics.median(r.cpu for r in results[list(cases)[-1]]) if ABOOK else None
+    for case, measured in results.items():
+        cpu = statistics.median(r.cpu for r in measured)
+        print(_summary(case, measured) + (f"  {cpu / peer:5.2f}x" if peer else ""))
+
+
 def version(python: str, crm: list[str], runs: int) -> bool:
     cases = {"crm --version": [*crm, "--version"], "python -c pass": [python, "-c", "pass"]}
     results = alternate(cases, dict(os.environ), runs)
@@ -182,11 +230,17 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--this-venv", action="store_true",
                         help="measure the running venv's crm (editable in development)")
+    parser.add_argument("--floor", action="store_true",
+                        help="only break the floor down, step by step, on each book")
     options = parser.parse_args()
     bin_folder = Path(sys.executable).parent if options.this_venv else installed_venv()
     python, crm = str(bin_folder / "python"), [str(bin_folder / "crm")]
     print(f"crm: {crm[0]} ({'this venv' if options.this_venv else 'pip install, not editable'})"
           f"; abook: {ABOOK or 'not installed'}")
+    if options.floor:
+        for count in options.contacts or [10_000]:
+            floor(python, crm, count, options.runs)
+        return 0
     passed = version(python, crm, options.runs)
     for count in options.contacts or sorted(MUTT_TARGETS):
         passed &= mutt_query(python, crm, count, options.runs)

@@ -7,12 +7,32 @@ import unicodedata
 from functools import cache, lru_cache
 
 _NON_DIGIT = re.compile(r"\D+")
-_EMAIL = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}")
-_EXTENSION = re.compile(r"\s*(?:;\s*ext=|ext\.?|x)\s*\d+$", re.IGNORECASE)
-# Starts like a number; letters only as the words of a vanity number (1-800-flowers).
-_PHONE_TEXT = re.compile(r"\+?[\s(]*\d[\dA-Za-z\s().\-/]*")
 _KEYPAD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "22233344455566677778889999")
 _TYPED_NUMBER = re.compile(r"\+?[\d\s().\-/]*\d[\d\s().\-/]*")
+
+
+# Compiled on first use: a process that reads no phone number, email or label (crm
+# mutt-query, crm --version) does not pay for them (half a millisecond).
+@cache
+def _extension() -> re.Pattern:
+    return re.compile(r"\s*(?:;\s*ext=|ext\.?|x)\s*\d+$", re.IGNORECASE)
+
+
+@cache
+def _phone_text() -> re.Pattern:
+    """Starts like a number; letters only as the words of a vanity number (1-800-flowers)."""
+    return re.compile(r"\+?[\s(]*\d[\dA-Za-z\s().\-/]*")
+
+
+@cache
+def _email() -> re.Pattern:
+    return re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\".]{2,}")
+
+
+@cache
+def _label() -> re.Pattern:
+    return re.compile(r"([A-Za-z][\w -]{0,30}?):\s*(.+)", re.DOTALL)
+
 
 # A national number (no country code) this long or longer can be matched against the end of
 # an international one: "(415) 555-0100" is "+1 415 555 0100".
@@ -99,8 +119,8 @@ def phone_problem(text: str) -> str | None:
     if len(text) > MAX_PHONE_TEXT:  # checked first: the patterns below then run on little
         digits = phone_digits(text)
         return f"more than {MAX_PHONE_DIGITS} digits" if digits else "not a phone number"
-    value = _EXTENSION.sub("", text.strip())
-    if not _PHONE_TEXT.fullmatch(value):
+    value = _extension().sub("", text.strip())
+    if not _phone_text().fullmatch(value):
         return "not a phone number"
     digits = len(_vanity_digits(value))
     if digits < 3:
@@ -153,7 +173,7 @@ def _national_digits(number) -> str:
 
 
 def _split_extension(value: str) -> tuple[str, str]:
-    match = _EXTENSION.search(value)
+    match = _extension().search(value)
     if not match:
         return value, ""
     return value[: match.start()], phone_digits(match[0])
@@ -192,7 +212,7 @@ def email_key(text: str) -> str:
 
 
 def is_email(text: str) -> bool:
-    return _EMAIL.fullmatch(text.strip()) is not None
+    return _email().fullmatch(text.strip()) is not None
 
 
 def looks_like_number(text: str) -> bool:
@@ -200,12 +220,9 @@ def looks_like_number(text: str) -> bool:
     return _TYPED_NUMBER.fullmatch(text.strip()) is not None
 
 
-_LABEL = re.compile(r"([A-Za-z][\w -]{0,30}?):\s*(.+)", re.DOTALL)
-
-
 def split_label(text: str) -> tuple[str, str]:
     """``"mobile:+34 612"`` -> ``("+34 612", "mobile")``; a URL's scheme is not a label."""
-    match = _LABEL.fullmatch(text.strip())
+    match = _label().fullmatch(text.strip())
     if not match or match[2].startswith("//") or match[1].lower() in ("mailto", "tel"):
         return text.strip(), ""
     return match[2].strip(), " ".join(match[1].lower().split())

@@ -32,10 +32,11 @@ Columns = Sequence[tuple[str, str]]  # (record key, heading)
 PLAIN_WIDTH = 200  # cells per line of a page printed as plain text
 
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-_TSV_SPECIAL = re.compile(r"[\\\n\r]")  # what a cell escapes, but the tab
+# Compiled when a listing is written as TSV (re keeps them), not by every command.
+_TSV_SPECIAL = r"[\\\n\r]"  # what a cell escapes, but the tab
 # What a piped line cannot go out with as it is: what a cell escapes (the tab is counted
 # instead) and the control characters strip_controls removes.
-_TSV_UNCLEAN = re.compile(r"[\x00-\x08\x0a-\x1f\\\x7f-\x9f]")
+_TSV_UNCLEAN = r"[\x00-\x08\x0a-\x1f\\\x7f-\x9f]"
 
 
 class Output:
@@ -146,15 +147,16 @@ class Output:
         keys = [key for key, _ in columns]
         write("\t".join(keys) + "\n")
         tabs = len(keys) - 1
+        special, unclean = re.compile(_TSV_SPECIAL).search, re.compile(_TSV_UNCLEAN).search
         for record in rows:
             cells = list(map(cell, map(record.get, keys)))
             line = "\t".join(cells)
             # Most lines have one tab per separator and nothing to escape or, piped, to strip
             # (one search tells): they go out as they are.
-            if self.terminal or line.count("\t") != tabs or _TSV_UNCLEAN.search(line):
+            if self.terminal or line.count("\t") != tabs or unclean(line):
                 # Without a tab too many, a backslash or a line break, escaping each cell
                 # would change nothing.
-                if line.count("\t") != tabs or _TSV_SPECIAL.search(line):
+                if line.count("\t") != tabs or special(line):
                     line = "\t".join([text.translate(_TSV_ESCAPES) for text in cells])
                 # Cells are escaped first, so cleaning the joined line cleans each cell alike.
                 line = clean(line)

@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from functools import cache
 
-# C0 and C1 controls and DEL, except tab and newline.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Unicode format characters (category Cf) that can reorder or hide text: bidi embeddings,
 # overrides, isolates and marks, zero-width spaces, invisible operators, tags... The zero-width
 # joiner and non-joiner (U+200C, U+200D) stay: emoji and several scripts need them. None is
@@ -27,13 +25,25 @@ _INVISIBLE_CHARACTERS = (
     "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
     "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f\ud800-\udfff]")  # last: lone surrogates, which are no text
-_JSON_UNSAFE = re.compile("[\x7f-\x9f]")
 _SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# Compiled on first use, as the invisible characters' pattern is: most texts are printable
+# and need none of them (crm mutt-query, crm --version).
+@cache
+def _control() -> re.Pattern:
+    """C0 and C1 controls and DEL, except tab and newline."""
+    return re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@cache
+def _json_unsafe() -> re.Pattern:
+    return re.compile("[\x7f-\x9f]")
 
 
 def strip_controls(text: str) -> str:
     """Text without control characters (escape sequences, bells, ...); tabs and newlines kept."""
-    return _CONTROL.sub("", text)
+    return _control().sub("", text)
 
 
 def safe(text: str) -> str:
@@ -41,7 +51,7 @@ def safe(text: str) -> str:
     shown as ``<U+XXXX>`` so that nothing is reordered or hidden without a trace."""
     if text.replace("\t", " ").replace("\n", " ").isprintable():
         return text  # every character either pattern matches is unprintable (a test checks)
-    text = _CONTROL.sub("", text)
+    text = _control().sub("", text)
     return text if text.isascii() else _invisible().sub(_visible, text)
 
 
@@ -66,7 +76,7 @@ def to_json(data: object, indent: int | None = None) -> str:
 
     encoder = _compact_encoder() if indent is None else json.JSONEncoder(
         ensure_ascii=False, indent=indent, default=str)
-    return _JSON_UNSAFE.sub(_json_escape, encoder.encode(data))
+    return _json_unsafe().sub(_json_escape, encoder.encode(data))
 
 
 @cache

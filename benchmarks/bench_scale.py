@@ -2,6 +2,7 @@
 
     python benchmarks/bench_scale.py                          # 10,000, 100,000, 1,000,000
     python benchmarks/bench_scale.py --contacts 1000000 --runs 10
+    python benchmarks/bench_scale.py --contacts 1000000 --only due --only dashboard
 
 The books are common.build_book's (written through the domain layer: contacts, a follow-up per
 50, a deal per 100, a call per 10, a cadence per 1,000, 1 in 100 in the trash), the clock pinned
@@ -47,6 +48,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, action="append")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", action="append", metavar="TEXT",
+                        help="only the cases whose label holds TEXT (due, show, dashboard...)")
     options = parser.parse_args()
     passed = True
     for count in options.contacts or [10_000, 100_000, 1_000_000]:
@@ -54,8 +57,9 @@ def main() -> int:
         env = {**os.environ, "CRM_DB": str(book), "CRM_NOW": BOOK_NOW}
         subprocess.run([*CRM, "due"], env=env, stdout=subprocess.DEVNULL, check=True)
         print(f"\n{count:,} contacts ({book.stat().st_size / 1e6:.0f} MB)")
-        results = alternate({label: [*CRM, *args] for label, args in cases(book).items()},
-                            env, options.runs)
+        chosen = {label: [*CRM, *args] for label, args in cases(book).items()
+                  if not options.only or any(text in label for text in options.only)}
+        results = alternate(chosen, env, options.runs)
         for label, runs in results.items():
             print(summary(label, runs))
             if count in TARGET:

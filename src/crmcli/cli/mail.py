@@ -96,13 +96,15 @@ def import_mail(
     messages = (raw for source in opened for raw in source.messages)
     total = None if any(s.total is None for s in opened) else sum(s.total for s in opened)
     report = _log(messages, total, dry_run, out(format_, as_json, as_csv),
-                  moment_ago(since) if since else None)
+                  moment_ago(since) if since else None, skip_refused=True)
     if report.failed:
         raise typer.Exit(1)
 
 
-def _log(messages, total: int | None, dry_run: bool, output, since: str | None = None):
-    """Log ``messages``, print what was logged, then the summary and the problems."""
+def _log(messages, total: int | None, dry_run: bool, output, since: str | None = None,
+         skip_refused: bool = False):
+    """Log ``messages``, print what was logged, then the summary and the problems; with
+    ``skip_refused``, a batch a pre- hook refuses is reported and skipped."""
     from crmcli.mail import capture
 
     current = state()
@@ -112,7 +114,7 @@ def _log(messages, total: int | None, dry_run: bool, output, since: str | None =
 
     def logged(progress=None):
         return capture.capture(current.db, messages, settings, current.now, report, since,
-                               dry_run, progress)
+                               dry_run, progress, skip_refused)
 
     if sys.stderr.isatty():
         with _progress_bar("reading mail", total) as progress:
@@ -131,6 +133,8 @@ def _logged_record(item) -> dict:
 
 
 def _summary(report, dry_run: bool) -> None:
+    for refusal in report.refusals:
+        info(f"crm: warning: {refusal}")
     for problem in report.problems[:_PROBLEMS_SHOWN]:
         info(f"crm: warning: {problem}; skipped")
     if len(report.problems) > _PROBLEMS_SHOWN:
@@ -141,6 +145,7 @@ def _summary(report, dry_run: bool) -> None:
              f"{report.no_contact} with no contact"]
     parts += [f"{report.older} older than --since"] if report.older else []
     parts += [f"{report.failed} unreadable"] if report.failed else []
+    parts += [f"{report.refused} refused"] if report.refused else []
     info(f"{report.messages} message(s): {verb} {report.logged} email(s); {', '.join(parts)}")
 
 

@@ -9,7 +9,9 @@ trash too), is not logged again. Bulk mail (``List-Id``, ``Precedence: bulk|list
 than ``[mail] max_recipients`` in To and Cc) is skipped and counted.
 
 Writes commit in batches (``BATCH_MESSAGES`` or ``BATCH_SECONDS``), all of one journaled
-operation; a message is written whole or not at all.
+operation; a message is written whole or not at all. A batch a pre- hook refuses whole is
+skipped and reported when asked (``skip_refused``, as ``crm import-mail`` asks), and the next
+batches go on.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from crmcli.config import Config
 from crmcli.dates import stamp
 from crmcli.db import let_writers_in, transaction
 from crmcli.errors import ConfigError
+from crmcli.hooks import Refused
 from crmcli.mail.message import BadMail, Glance, display_name, excerpt, glance, read_envelope
 from crmcli.mail.sources import Raw
 
@@ -91,7 +94,9 @@ class Report:
     bulk: int = 0
     older: int = 0  # before --since
     failed: int = 0
+    refused: int = 0  # messages a pre- hook refused whole
     problems: list[str] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)  # why each refused batch was skipped
 
 
 def is_bulk(seen: Glance, settings: Settings) -> bool:
@@ -101,10 +106,12 @@ def is_bulk(seen: Glance, settings: Settings) -> bool:
 
 def capture(db: Connection, raws: Iterable[Raw], settings: Settings, now: dt.datetime,
             report: Report, since: str | None = None, dry_run: bool = False,
-            progress: Callable[[int], None] | None = None) -> Iterator[Logged]:
+            progress: Callable[[int], None] | None = None, skip_refused: bool = False
+            ) -> Iterator[Logged]:
     """Log each message of ``raws`` on its contacts, yielding what was logged as each batch
-    commits; ``since`` (UTC ISO 8601) leaves out older mail. A dry run writes nothing."""
-    batch = _Batch(db, dry_run)
+    commits; ``since`` (UTC ISO 8601) leaves out older mail. A dry run writes nothing. With
+    ``skip_refused``, a batch a pre- hook refuses is reported and skipped, not an error."""
+    batch = _Batch(db, dry_run, skip_refused)
     for raw in raws:
         report.messages += 1
         try:
@@ -126,7 +133,17 @@ def capture(db: Connection, raws: Iterable[Raw], settings: Settings, now: dt.dat
 def _committed(db: Connection, batch: _Batch, report: Report) -> list[Logged]:
     """Commit the batch; what it logged, less the interactions a pre- hook refused (the
     hooks run as the transaction ends and leave those out of the commit)."""
-    ready = batch.commit()
+    ready = batch.ready
+    try:
+        batch.commit()
+    except Refused as exc:
+        if not batch.skip_refused:
+            raise
+        skipped = len({(item.where, item.message_id) for item in ready})
+        report.logged -= len(ready)
+        report.refused += skipped
+        report.refusals.append(f"{exc}; {skipped} message(s) not logged")
+        return []
     if batch.dry_run or not ready:
         return ready
     kept: set[tuple] = set()
@@ -189,8 +206,8 @@ def _direction(sender: str, settings: Settings, holders: dict) -> str:
 class _Batch:
     """The write transaction of the messages being logged, committed every so often."""
 
-    def __init__(self, db: Connection, dry_run: bool):
-        self.db, self.dry_run = db, dry_run
+    def __init__(self, db: Connection, dry_run: bool, skip_refused: bool = False):
+        self.db, self.dry_run, self.skip_refused = db, dry_run, skip_refused
         self.ready: list[Logged] = []
         self.planned: set[tuple[str, int]] = set()  # a dry run's (message, contact) pairs
         self.open: ExitStack | None = None
@@ -208,12 +225,13 @@ class _Batch:
             self.open is not None and time.monotonic() - self.started > BATCH_SECONDS)
 
     def commit(self) -> list[Logged]:
-        if self.open is not None:
-            self.open.close()
-            self.open = None
-        if not self.dry_run:
-            self.planned.clear()  # committed: the book knows them now
+        """Commit what is ready and hand it over (Refused: a pre- hook refused it all)."""
         ready, self.ready = self.ready, []
+        opened, self.open = self.open, None
+        if not self.dry_run:
+            self.planned.clear()  # committed (or refused): the book knows what it holds
+        if opened is not None:
+            opened.close()
         return ready
 
     def abort(self) -> None:

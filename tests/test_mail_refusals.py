@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import sys
 
-from test_mail import ANA, BO, ME, book, emails, maildir, message  # noqa: F401
+import test_mail
+from test_mail import ANA, BO, ME, emails, maildir, message
 
 from crmcli.mail import capture
 
@@ -16,6 +17,8 @@ for number, line in enumerate(sys.stdin, 1):
         print(number, "not Bo")
 """
 
+book = test_mail.book
+
 
 def _refuse_bo(tmp_path) -> None:
     hook = tmp_path / "config" / "crmcli" / "hooks" / "pre-modify"
@@ -25,7 +28,7 @@ def _refuse_bo(tmp_path) -> None:
 
 
 def test_a_batch_the_pre_hook_refuses_whole_is_skipped_and_the_next_go_on(
-        book, tmp_path, monkeypatch):  # noqa: F811
+        book, tmp_path, monkeypatch):
     """A message a batch: the second, to Bo alone, is refused whole; the run exits 0, as an
     import whose hooks refuse records does."""
     monkeypatch.setattr(capture, "BATCH_MESSAGES", 1)
@@ -46,7 +49,7 @@ def test_a_batch_the_pre_hook_refuses_whole_is_skipped_and_the_next_go_on(
                          "0 with no contact, 1 refused")
 
 
-def test_one_message_logged_and_refused_is_an_error(book, tmp_path):  # noqa: F811
+def test_one_message_logged_and_refused_is_an_error(book, tmp_path):
     """crm log-mail is one change, refused as any command's: an error, nothing logged."""
     _refuse_bo(tmp_path)
     result = book("log-mail", input=bytes(message(sender=ME, to=BO)))

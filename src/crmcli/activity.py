@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from sqlite3 import Connection
 
@@ -386,12 +386,14 @@ def log_campaign_mail(db: Connection, contact_id: int, happened_at: str, subject
 # ------------------------------------------------------------------------------ logged mail
 
 
-def mail_logged_for(db: Connection, message_id: str) -> tuple[set[int], bool]:
-    """The contacts on whom the message ``message_id`` is logged (in the trash too: a mail
-    taken out of the history is not logged again), and whether a campaign logged it."""
+def mail_logged_for(db: Connection, message_ids: Sequence[str]) -> tuple[set[int], bool]:
+    """The contacts on whom the message known by any of ``message_ids`` is logged (in the
+    trash too: a mail taken out of the history is not logged again), and whether a campaign
+    logged it."""
     contact_ids, by_campaign = set(), False
     for contact_id, campaign in db.execute(
-            "SELECT contact_id, campaign FROM interactions WHERE message_id = ?", [message_id]):
+            "SELECT contact_id, campaign FROM interactions WHERE message_id IN"
+            f" ({', '.join('?' * len(message_ids))})", list(message_ids)):
         contact_ids.add(contact_id)
         by_campaign = by_campaign or campaign is not None
     return contact_ids, by_campaign

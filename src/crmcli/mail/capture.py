@@ -4,9 +4,10 @@ A message concerns every live contact whose email is in its From, To or Cc (your
 addresses, ``[mail] me``, aside). Each of them gets one interaction of type email: the subject
 and the first lines of the text, at the Date header (else the delivery time), in (received)
 or out (sent by you). A message is logged once per contact: by its Message-ID, or a hash of its
-headers when it has none; a message a campaign sent, or already logged on a contact (in the
-trash too), is not logged again. Bulk mail (``List-Id``, ``Precedence: bulk|list|junk``, more
-than ``[mail] max_recipients`` in To and Cc) is skipped and counted.
+headers and text when it has none (see ``message.Envelope.keys``); a message a campaign sent,
+or already logged on a contact (in the trash too), is not logged again. Bulk mail
+(``List-Id``, ``Precedence: bulk|list|junk``, more than ``[mail] max_recipients`` in To and
+Cc) is skipped and counted.
 
 Writes commit in batches (``BATCH_MESSAGES`` or ``BATCH_SECONDS``), all of one journaled
 operation; a message is written whole or not at all. A batch a pre- hook refuses whole is
@@ -30,7 +31,15 @@ from crmcli.dates import stamp
 from crmcli.db import let_writers_in, transaction
 from crmcli.errors import ConfigError
 from crmcli.hooks import Refused
-from crmcli.mail.message import BadMail, Glance, display_name, excerpt, glance, read_envelope
+from crmcli.mail.message import (
+    BadMail,
+    Glance,
+    body_text,
+    display_name,
+    first_lines,
+    glance,
+    read_envelope,
+)
 from crmcli.mail.sources import Raw
 
 BATCH_MESSAGES = 250
@@ -175,23 +184,25 @@ def _one(db: Connection, raw: Raw, settings: Settings, now: dt.datetime, since: 
     if since and stamp(moment) < since:
         report.older += 1
         return []
-    logged_on, by_campaign = activity.mail_logged_for(db, envelope.key)
+    text = None if envelope.has_id else body_text(raw.read_all())  # part of its identity
+    keys = envelope.keys(text)
+    logged_on, by_campaign = activity.mail_logged_for(db, keys)
     chosen = {contact_id: name for found in holders.values() for contact_id, name in found
-              if contact_id not in logged_on and (envelope.key, contact_id) not in batch.planned}
-    if by_campaign or not chosen or campaigns.sent_by_a_campaign(db, envelope.key):
+              if contact_id not in logged_on and (keys[0], contact_id) not in batch.planned}
+    if by_campaign or not chosen or campaigns.sent_by_a_campaign(db, keys[0]):
         report.already += 1
         return []
     direction = _direction(seen.sender, settings, holders)
-    body = "\n".join(filter(None, [envelope.subject or "(no subject)",
-                                   excerpt(raw.read_all())]))
+    text = body_text(raw.read_all()) if text is None else text
+    body = "\n".join(filter(None, [envelope.subject or "(no subject)", first_lines(text)]))
     batch.begin()
     logged = []
     for contact_id, name in sorted(chosen.items()):
         row_id = None if batch.dry_run else activity.log_mail(
-            db, contact_id, stamp(moment), body, direction, envelope.key)
-        batch.planned.add((envelope.key, contact_id))
+            db, contact_id, stamp(moment), body, direction, keys[0])
+        batch.planned.add((keys[0], contact_id))
         logged.append(Logged(row_id, contact_id, name, direction, stamp(moment),
-                             envelope.subject, envelope.key, raw.where))
+                             envelope.subject, keys[0], raw.where))
     report.logged += len(logged)
     return logged
 

@@ -95,9 +95,21 @@ def display_name(written: str) -> str:
 class Envelope:
     """The header block of a message concerning a contact, decoded."""
 
-    key: str  # the Message-ID, else a hash of the main headers
+    key: str  # the Message-ID, else a hash of the main headers (see ``keys``)
     subject: str
     date: dt.datetime | None  # aware; None when missing or unreadable
+    has_id: bool = True  # whether ``key`` is the Message-ID
+
+    def keys(self, text: str | None) -> tuple[str, ...]:
+        """What the message, of body ``text`` (see ``body_text``), is logged under, then
+        what else it may have been logged under: its Message-ID; without one, the headers'
+        hash and a digest of the text (two notes from one sender with neither date nor
+        subject differ only there), then the headers' hash alone (how crm logged them before
+        it counted the text: those are still recognised)."""
+        if self.has_id:
+            return (self.key,)
+        words = " ".join((text or "").split()).encode()
+        return (f"{self.key}+{hashlib.sha256(words).hexdigest()[:16]}", self.key)
 
 
 def read_envelope(header: bytes) -> Envelope:
@@ -118,7 +130,8 @@ def _envelope(message) -> Envelope:
     message_id = _message_id(message.get("Message-ID"))
     subject = " ".join(clean(str(message.get("Subject") or "")).split())
     return Envelope(key=message_id or _header_hash(message), subject=subject,
-                    date=_in_range(getattr(message.get("Date"), "datetime", None)))
+                    date=_in_range(getattr(message.get("Date"), "datetime", None)),
+                    has_id=message_id is not None)
 
 
 def clean(text: str) -> str:
@@ -156,6 +169,11 @@ def _in_range(moment: dt.datetime | None) -> dt.datetime | None:
 def excerpt(raw: bytes) -> str:
     """The first lines of the message's text (plain, else HTML), without quoted replies and
     signatures."""
+    return first_lines(body_text(raw))
+
+
+def body_text(raw: bytes) -> str:
+    """The message's text (plain, else HTML's), decoded: at most MAX_TEXT_READ characters."""
     from email import policy
     from email.parser import BytesParser
 
@@ -169,7 +187,7 @@ def excerpt(raw: bytes) -> str:
             text = html_text(text)
     except Exception as exc:  # the stdlib's MIME parsing raises assorted errors on bad input
         raise BadMail(f"unreadable body ({type(exc).__name__})") from None
-    return first_lines(text)
+    return text
 
 
 def _content(part) -> str:

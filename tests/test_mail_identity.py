@@ -1,0 +1,40 @@
+"""Messages without Message-ID: known by their headers and a digest of their text, and those
+logged before the text counted still recognised by their headers alone."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import test_mail
+from test_mail import ANA, ME, emails, maildir, message
+
+book = test_mail.book
+
+
+def _note(body: str):
+    """A note to self with neither date, subject nor Message-ID."""
+    return message(sender=ANA, to=ME, subject=None, date=None, message_id=None, body=body)
+
+
+def test_two_messages_with_the_same_headers_and_other_texts_are_two(book, tmp_path):
+    inbox = maildir(tmp_path / "inbox", _note("Call me about the pilot."),
+                    _note("The contract is signed."))
+    assert "logged 2 email(s)" in book.ok("import-mail", inbox).stderr
+    assert sorted(text for *_, text in emails(book)) == [
+        "(no subject)\nCall me about the pilot.", "(no subject)\nThe contract is signed."]
+    again = book.ok("import-mail", inbox).stderr
+    assert "logged 0 email(s); 2 already logged" in again
+    copy = bytes(_note("The contract is signed.")).replace(b"\n", b"\r\n")  # an mbox's copy
+    assert "1 already logged" in book.ok("log-mail", input=copy).stderr
+
+
+def test_a_message_logged_by_its_headers_alone_is_still_known(book, db_path):
+    """An email logged before the text counted has the headers' hash alone as its id."""
+    note = bytes(_note("Call me about the pilot."))
+    book.ok("log-mail", input=note)
+    with sqlite3.connect(db_path) as conn:
+        stored = conn.execute("SELECT message_id FROM interactions").fetchone()[0]
+        header_hash = stored.split("+")[0]
+        conn.execute("UPDATE interactions SET message_id = ?", [header_hash])
+    assert "1 already logged" in book.ok("log-mail", input=note).stderr
+    assert len(emails(book)) == 1

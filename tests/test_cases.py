@@ -109,6 +109,20 @@ def test_a_wait_until_ends_by_itself(book):
         ("resumed", "2026-11-25T12:00:00Z"), ("note", "2026-11-26T13:00:00Z")]
 
 
+def test_a_wait_with_an_end_adds_the_whole_planned_wait_from_its_start(book):
+    """Promised for Tuesday 12:00, waiting from Monday 12:00 until Wednesday 12:00: due on
+    Thursday 12:00 all along the wait (as the phone shows it), not a moment that moves with
+    the clock; a wait without an end still moves with it."""
+    book.ok("case", "open", "ana", "Late delivery", "--due", "tue 12:00", env=at(MON))
+    book.ok("case", "wait", "1", "--until", "wed 12:00", env=at("2026-11-23T12:00:00+00:00"))
+    for moment in ("2026-11-23T12:00:00+00:00", "2026-11-24T18:00:00+00:00",
+                   "2026-11-26T11:00:00+00:00"):
+        assert case(book, 1, moment)["due_at"] == "2026-11-26T12:00:00Z", moment
+    book.ok("case", "open", "ana", "Wrong invoice", "--due", "tue 12:00", env=at(MON))
+    book.ok("case", "wait", "2", env=at("2026-11-23T12:00:00+00:00"))
+    assert case(book, 2, "2026-11-24T18:00:00+00:00")["due_at"] == "2026-11-25T18:00:00Z"
+
+
 def test_resolve_reopen_close(book):
     book.ok("case", "open", "ana", "Late delivery", "--due", "tue", env=at(MON))
     book.ok("case", "resolve", "1", "Sent by courier", env=at("2026-11-24T09:00:00+00:00"))

@@ -86,6 +86,15 @@ def test_open_cases_go_to_the_phone_with_their_promise(world):
     assert sensor.decoded("DUE") > dt.datetime(2026, 11, 29, 23, 0, tzinfo=dt.UTC)
 
 
+def test_a_waiting_case_is_due_on_the_phone_when_crm_says(world):
+    """The wait has an end (Tuesday 9:00): both add the whole planned wait, whenever asked."""
+    shown = world["laptop"].ok("case", "show", "3", "--json").json()
+    assert shown["status"] == "waiting"
+    due = dt.datetime.fromisoformat(shown["due_at"])
+    assert world["pushed"]["Broken sensor"].decoded("DUE") == due
+    assert world["tasks"]["Broken sensor"].decoded("DUE") == due
+
+
 def test_done_on_the_phone_resolves_the_case(world):
     second = world["second"]
     assert second.exit_code == 0, second.stderr

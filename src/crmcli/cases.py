@@ -4,9 +4,11 @@ A case is ``open`` (the ball is in our court), ``waiting`` (on the customer), ``
 (answered) or ``closed`` (filed away). Its promise, ``due_at``, is the moment by which the
 customer was promised an answer (the resolution). The due clock pauses while the case waits:
 
-* ``effective due = due_at + paused_seconds + (while waiting: min(now, until) - since)``;
+* ``effective due = due_at + paused_seconds + (while waiting: (until or now) - since)``;
 * a wait with ``--until`` ends by itself at that moment: from then on the case counts as open
-  (the next write on it records the resumption at ``until``);
+  (the next write on it records the resumption at ``until``). While it waits, the whole
+  planned wait counts: the due is the moment the case is overdue if the customer says
+  nothing, the same all along the wait (and what the phone shows: see sync.cases);
 * a case is *overdue* when it is open (a waiting case never is) and its effective due is past.
 
 So a case promised for Friday that waited two days on the customer is due on Sunday. Every
@@ -132,7 +134,7 @@ def effective_sql(now: dt.datetime) -> tuple[str, str]:
     assert _STAMP.fullmatch(moment)
     status = (f"CASE WHEN k.status = 'waiting' AND k.waiting_until <= '{moment}' THEN 'open'"
               " ELSE k.status END")
-    wait_end = f"min('{moment}', coalesce(k.waiting_until, '{moment}'))"
+    wait_end = f"coalesce(k.waiting_until, '{moment}')"
     due = ("CASE WHEN k.due_at IS NULL OR (k.paused_seconds = 0 AND k.status != 'waiting')"
            " THEN k.due_at ELSE strftime('%Y-%m-%dT%H:%M:%SZ',"
            " unixepoch(k.due_at) + k.paused_seconds + CASE WHEN k.status = 'waiting' THEN"

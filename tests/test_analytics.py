@@ -333,6 +333,25 @@ def test_activity_report_periods_follow_summer_time(crm, tmp_path):
         assert [(row["period"], row["count"]) for row in rows] == expected, since
 
 
+def test_activity_report_weeks_follow_both_summer_time_changes(crm, tmp_path):
+    """Berlin moves to summer time on Sunday 29 March 2026 and back on Sunday 25 October:
+    calls half an hour before and after each following Monday's midnight count in their own
+    weeks, whether the window starts in winter, in summer, or a year back."""
+    config = tmp_path / "config" / "crmcli" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('timezone = "Europe/Berlin"\n')
+    eva = add(crm, "Eva")
+    for moment in ("2026-03-29T23:30:00+02:00", "2026-03-30T00:30:00+02:00",
+                   "2026-10-25T23:30:00+01:00", "2026-10-26T00:30:00+01:00"):
+        crm.ok("log", str(eva), "talked", "-t", "call", env={"CRM_NOW": moment})
+    expected = [("2026-03-23", "1"), ("2026-03-30", "1"), ("2026-10-19", "1"),
+                ("2026-10-26", "1")]
+    pinned = {"CRM_NOW": "2026-11-30T12:00:00+01:00"}
+    for since in ([], ["--since", "2026-03-01"], ["--since", "2026-03-29"]):
+        rows = crm.ok("report", "activity", "--by", "week", *since, env=pinned).rows()
+        assert [(row["period"], row["count"]) for row in rows] == expected, since
+
+
 def test_campaign_mail_counts_when_the_config_says_so(crm, book, tmp_path):
     config = tmp_path / "config" / "crmcli" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)

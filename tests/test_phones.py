@@ -162,3 +162,18 @@ def test_migration_rewrites_phone_keys(tmp_path, release):
     assert norms["9" * 500] == ""
     database = storage.connect(path)
     assert contacts.resolve(database, "07700 900005").name == "José Núñez"
+
+
+def test_values_too_long_to_be_numbers_are_not_kept_by_the_phone_caches():
+    """The caches of read numbers hold short texts only: a file of long phone values must
+    not keep thousands of them in memory after their cards are written."""
+    from crmcli import normalize
+
+    before = (normalize._phone_key.cache_info().currsize,
+              normalize._short_phone_problem.cache_info().currsize)
+    for n in range(50):
+        text = f"+34 600 {n:06d} " + "1 " * 40_000
+        assert phone_key(text) == "" and normalize.phone_problem(text)
+    assert (normalize._phone_key.cache_info().currsize,
+            normalize._short_phone_problem.cache_info().currsize) == before
+    assert phone_key("  +34 612 34 56 78 ") == phone_key("+34 612 34 56 78") == "+34612345678"

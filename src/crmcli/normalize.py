@@ -89,7 +89,6 @@ def phone_digits(text: str) -> str:
     return _NON_DIGIT.sub("", text)
 
 
-@lru_cache(maxsize=4096)  # a record's numbers are keyed for checks, matching and storing
 def phone_key(text: str, region: str | None = None) -> str:
     """The form a phone number is matched by: E.164 (``+447700900005``, ``;ext=12`` appended)
     when it has a country code or ``region`` supplies one; else the national digits without
@@ -97,6 +96,13 @@ def phone_key(text: str, region: str | None = None) -> str:
     :func:`phone_problem`). Parsing and formatting only: libphonenumber's validity tables,
     which change between releases, decide nothing here."""
     value = text.strip()
+    if len(value) > MAX_PHONE_TEXT:  # no number; and the cache holds only short texts
+        return ""
+    return _phone_key(value, region)
+
+
+@lru_cache(maxsize=4096)  # a record's numbers are keyed for checks, matching and storing
+def _phone_key(value: str, region: str | None) -> str:
     if phone_problem(value):
         return ""
     number = _parsed(value, region)
@@ -119,6 +125,11 @@ def phone_problem(text: str) -> str | None:
     if len(text) > MAX_PHONE_TEXT:  # checked first: the patterns below then run on little
         digits = phone_digits(text)
         return f"more than {MAX_PHONE_DIGITS} digits" if digits else "not a phone number"
+    return _short_phone_problem(text)
+
+
+@lru_cache(maxsize=4096)  # an imported number is checked when read, keyed and indexed
+def _short_phone_problem(text: str) -> str | None:
     value = _extension().sub("", text.strip())
     if not _phone_text().fullmatch(value):
         return "not a phone number"

@@ -114,11 +114,12 @@ def test_a_batch_of_new_cards_is_written_a_statement_per_table_and_undone_whole(
     crm.add("Already Here", "-e", "here@example.com")
     before = crm.ok("list", "--json").json()
     cards = "".join(_card(f"n-{n}", f"New {n}", f"EMAIL:n{n}@example.com",
-                          f"TEL:+34 600 {n:06d}", "CATEGORIES:a,b", f"NOTE:note {n}")
-                    for n in range(50))
+                          f"TEL:+34 600 {n:06d}", "CATEGORIES:a,b", f"NOTE:note {n}",
+                          f"ORG:{'CO' if n == 7 else 'Co'} {n % 5}") for n in range(50))
     statements: list[str] = []
     assert _import(tmp_path / "traced.db", cards, statements).created == 50
-    for table in ("contacts", "contact_details", "contact_tags", "notes", "contact_cards"):
+    for table in ("companies", "contacts", "contact_details", "contact_tags", "notes",
+                  "contact_cards"):
         assert sum(s.startswith(f"INSERT INTO {table} ") for s in statements) == 1, table
     vcf = tmp_path / "new.vcf"
     vcf.write_text(cards)
@@ -130,9 +131,12 @@ def test_a_batch_of_new_cards_is_written_a_statement_per_table_and_undone_whole(
     recognised = conn.execute("SELECT count(*) FROM contact_cards WHERE card_hash IS NOT NULL"
                               " AND hashed_version = 1").fetchone()[0]
     conn.close()
-    assert journaled == {"contacts": 50, "contact_details": 100, "contact_tags": 100,
-                         "notes": 50, "contact_cards": 50}
+    assert journaled == {"companies": 5, "contacts": 50, "contact_details": 100,
+                         "contact_tags": 100, "notes": 50, "contact_cards": 50}
     assert recognised == 50
+    assert sorted(row["name"] for row in crm.ok("company", "list").rows()) == [
+        "Co 0", "Co 1", "Co 2", "Co 3", "Co 4"]  # as the first card to name it spells it
+    assert crm.ok("show", "New 12", "--json").json()["company"] == "Co 2"
     crm.ok("undo")
     assert crm.ok("list", "--json").json() == before
 

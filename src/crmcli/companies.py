@@ -13,7 +13,7 @@ from sqlite3 import Connection
 
 from crmcli import fields as custom_fields
 from crmcli.contact_rules import DETAIL_KINDS, check_details, dedupe_details, normalize_tag
-from crmcli.db import now_stamp, replace_values, transaction
+from crmcli.db import insert_staged, now_stamp, replace_values, transaction
 from crmcli.errors import Ambiguous, Conflict, InvalidInput, NotFound, row_id
 from crmcli.limits import check_text, shown
 from crmcli.models import Company, Detail, Note, new_uid
@@ -179,6 +179,20 @@ def create(db: Connection, company: Company) -> Company:
         _write_details(db, company)
         _write_tags(db, company)
     return get(db, company.id)
+
+
+def create_named(db: Connection, names: list[str]) -> dict[str, tuple[int, str]]:
+    """Create a company of each name, none of them in the book and no two the same once
+    folded (the new companies an import's batch names), with one statement; folded name:
+    (id, name as stored)."""
+    now = now_stamp(db)
+    rows = [(new_uid(), name, fold(name), now, now) for name in map(_clean_name, names)]
+    with transaction(db):
+        insert_staged(db, "INSERT INTO companies (uid, name, name_folded, created_at,"
+                      " updated_at)", rows)
+        return {folded: (company_id, name) for folded, company_id, name in db.execute(
+            "SELECT name_folded, id, name FROM companies WHERE name_folded IN"
+            " (SELECT value FROM json_each(?))", [json.dumps([row[2] for row in rows])])}
 
 
 def update(db: Connection, company: Company, read: Company | None = None) -> Company:

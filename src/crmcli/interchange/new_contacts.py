@@ -22,7 +22,7 @@ from crmcli.contact_rules import DETAIL_KINDS, detail_norm, validate
 from crmcli.db import insert_staged, now_stamp
 from crmcli.interchange import exporter, stored_cards
 from crmcli.limits import MAX_TEXT, check_text
-from crmcli.models import Company, Contact, copied, new_uid
+from crmcli.models import Contact, copied, new_uid
 from crmcli.normalize import email_key, fold
 
 
@@ -94,7 +94,7 @@ class NewContacts:
         if not self.kept:
             return
         db, now = self.db, now_stamp(self.db)
-        self.companies = self._known_companies()
+        self.companies = self._companies()
         ready = [self._stored(kept.contact, now) for kept in self.kept]
         insert_staged(
             db, "INSERT INTO contacts (id, uid, name, name_folded, company_id, title, birthday,"
@@ -122,25 +122,24 @@ class NewContacts:
 
     def _stored(self, contact: Contact, now: str) -> Contact:
         """The contact as ``contacts.get`` will load it once written."""
-        company_id, company = self._company(contact.company) if contact.company else (None, None)
+        company_id, company = (self.companies[fold(contact.company)] if contact.company
+                               else (None, None))
         return copied(contact, company=company, company_id=company_id, created_at=now,
                        updated_at=now, deleted_at=None, version=1, last_contacted_at=None,
                        no_mail=False, gifts=[], fields={})
 
-    def _known_companies(self) -> dict[str, tuple[int, str]]:
-        """Folded name: (id, stored name) of the kept contacts' companies in the book."""
-        wanted = {fold(kept.contact.company) for kept in self.kept if kept.contact.company}
-        return {folded: (company_id, stored) for folded, company_id, stored in self.db.execute(
+    def _companies(self) -> dict[str, tuple[int, str]]:
+        """Folded name: (id, stored name) of the kept contacts' companies, those the book
+        lacks created together (spelt as the first contact to name them spells them)."""
+        named: dict[str, str] = {}
+        for kept in self.kept:
+            if kept.contact.company:
+                named.setdefault(fold(kept.contact.company), kept.contact.company)
+        known = {folded: (company_id, stored) for folded, company_id, stored in self.db.execute(
             "SELECT name_folded, id, name FROM companies WHERE name_folded IN"
-            " (SELECT value FROM json_each(?))", [json.dumps(sorted(wanted))])}
-
-    def _company(self, name: str) -> tuple[int, str]:
-        """(id, stored name) of the company called ``name``, created if needed."""
-        key = fold(name)
-        if key not in self.companies:
-            created = companies.create(self.db, Company(name=name))
-            self.companies[key] = (created.id, created.name)
-        return self.companies[key]
+            " (SELECT value FROM json_each(?))", [json.dumps(sorted(named))])}
+        missing = [name for folded, name in named.items() if folded not in known]
+        return known | (companies.create_named(self.db, missing) if missing else {})
 
     def _write_cards(self, ready: list[Contact]) -> None:
         rows = []

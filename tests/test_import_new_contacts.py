@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+from crmcli import bulk
 from crmcli import db as storage
 from crmcli.interchange import importer, input_files
 
@@ -146,7 +147,7 @@ def test_staged_rows_reach_the_table_exactly_and_in_order(db_path):
     rows = [(None, 7, "a\x00b", b"\x00\xff", 1.5), ("9", "x", "", None, -2)]
     with storage.transaction(conn):
         conn.execute("CREATE TEMP TABLE kept (n INTEGER PRIMARY KEY, a, b, c, d, e)")
-        storage.insert_staged(conn, "INSERT INTO kept (a, b, c, d, e)", rows)
-        storage.insert_staged(conn, "INSERT INTO kept (a, b, c, d, e)", [])
+        bulk.insert_staged(conn, "INSERT INTO kept (a, b, c, d, e)", rows)
+        bulk.insert_staged(conn, "INSERT INTO kept (a, b, c, d, e)", [])
         assert conn.execute("SELECT a, b, c, d, e FROM kept ORDER BY n").fetchall() == rows
     conn.close()

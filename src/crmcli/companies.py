@@ -12,8 +12,9 @@ from dataclasses import replace
 from sqlite3 import Connection
 
 from crmcli import fields as custom_fields
+from crmcli.bulk import insert_staged
 from crmcli.contact_rules import DETAIL_KINDS, check_details, dedupe_details, normalize_tag
-from crmcli.db import insert_staged, now_stamp, replace_values, transaction
+from crmcli.db import now_stamp, replace_values, transaction
 from crmcli.errors import Ambiguous, Conflict, InvalidInput, NotFound, row_id
 from crmcli.limits import check_text, shown
 from crmcli.models import Company, Detail, Note, new_uid

@@ -411,34 +411,6 @@ def replace_values(conn: sqlite3.Connection, table: str, owner_column: str, owne
     return stored != wanted
 
 
-def insert_staged(conn: sqlite3.Connection, insert: str, rows: list[tuple],
-                  upsert: str = "") -> None:
-    """Run ``insert`` ("INSERT INTO t (a, b)", then ``upsert``: an ON CONFLICT clause, if any)
-    for all ``rows`` as one statement (see ``staged``)."""
-    if not rows:
-        return
-    with staged(conn, rows) as (table, names):
-        conn.execute(f"{insert} SELECT {names} FROM {table} WHERE true ORDER BY rowid {upsert}")
-
-
-@contextmanager
-def staged(conn: sqlite3.Connection, rows: list[tuple]) -> Iterator[tuple[str, str]]:
-    """Within: ``rows`` (at least one) in a TEMP table, as (its name, its columns "c0, c1,
-    ..."), so that one statement writes them all. A statement on a table the journal's
-    triggers watch opens a statement savepoint; ``executemany`` runs a statement per row, and
-    the savepoint and the trigger's start cost ~3x the row's insert. Values reach the table as
-    if bound directly (the staging columns have no affinity)."""
-    width = len(rows[0])
-    names = ", ".join(f"c{index}" for index in range(width))
-    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_rows_{width} ({names})")
-    table = f"temp.staged_rows_{width}"
-    conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * width)})", rows)
-    try:
-        yield table, names
-    finally:
-        conn.execute(f"DELETE FROM {table}")
-
-
 def _begin_immediate(conn: sqlite3.Connection) -> None:
     """Take the write lock, asking for it every few milliseconds instead of through SQLite's
     busy handler, whose naps grow to 100 ms: a long import or sync lets go of the lock between

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from sqlite3 import Connection
 
 from crmcli import companies, search
+from crmcli.bulk import insert_staged
 from crmcli.contact_rules import DETAIL_KINDS, detail_norm, validate
-from crmcli.db import insert_staged, now_stamp
+from crmcli.db import now_stamp
 from crmcli.interchange import exporter, stored_cards
 from crmcli.limits import MAX_TEXT, check_text
 from crmcli.models import Contact, copied, new_uid

@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass
 from sqlite3 import Connection
 
-from crmcli.db import insert_staged, now_stamp, staged
+from crmcli.bulk import insert_staged, staged
+from crmcli.db import now_stamp
 
 
 @dataclass

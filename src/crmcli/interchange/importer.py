@@ -200,7 +200,8 @@ class _Batch:
         self.held = []
         if not taken:
             return False
-        for record in _unrecognised(self.db, self.policy, taken):  # read before the write lock
+        unread = [record for record in taken if record.unread]  # the others were read ahead
+        for record in _unrecognised(self.db, self.policy, unread):  # before the write lock
             record.read()
         try:
             with transaction(self.db), search.deferred(self.db):

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 from zoneinfo import ZoneInfo
 
+import pytest
 import vobject
 
 from crmcli import contacts, db, followups
@@ -148,7 +149,6 @@ def test_dates_and_lengths_of_time_out_of_range_are_clear_errors(crm):
             (("log", "ana", "--duration", "99999999999999999999m", "x"), "too long"),
             (("follow-up", "ana", "fri", "x", "--every", "99999999999999999999d"),
              "the interval must be from 1 to 36500"),
-            (("followups", "edit", "1", "--deal", "99999999999999999999"), "expected a deal id"),
             (("deal", "list", "--closing-within", "99999999999999999999"), "too long a time")):
         result = crm(*args)
         assert (result.exit_code, message in result.stderr) == (1, True), (args, result.stderr)
@@ -174,3 +174,17 @@ def test_ics_export_survives_any_stored_date(crm, db_path):
     assert "follow-up 2 left out" in result.stderr and "follow-up 3 left out" in result.stderr
     assert "follow-up 5 left out" in result.stderr
     assert "Ana Lima's birthday left out" in result.stderr
+
+
+@pytest.mark.parametrize("deal, code, message", [
+    ("99999999999999999999999", 3, "no deal with id 99999999999999999999999"),
+    ("9" * 5000, 3, f"no deal with id {'9' * 40}…"),
+    ("x" * 5000, 1, f"--deal {'x' * 40!r}... (5,000 characters): expected a deal id or 'none'"),
+    ("", 1, "--deal is empty: give a deal id, or 'none'"),
+])
+def test_followups_edit_deal_is_checked_like_every_id(crm, deal, code, message):
+    """--deal checked the largest id itself, quoted its whole value, and took '' as none."""
+    crm.add("Ana Lima")
+    crm.ok("follow-up", "ana", "fri", "Call")
+    result = crm("followups", "edit", "1", "--deal", deal)
+    assert (result.exit_code, result.stderr) == (code, f"crm: error: {message}\n")

@@ -51,5 +51,5 @@ def row_id(digits: str, what: str) -> int:
     """``digits`` as the id of a ``what``. An id too large for SQLite names nothing, like any
     id no row has (rather than failing deep in sqlite3)."""
     if len(digits) > len(str(LARGEST_ID)) or int(digits) > LARGEST_ID:
-        raise NotFound(f"no {what} with id {digits[:40]}")
+        raise NotFound(f"no {what} with id {digits if len(digits) <= 40 else digits[:40] + '…'}")
     return int(digits)

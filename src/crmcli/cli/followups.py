@@ -21,7 +21,8 @@ from crmcli.cli.common import (
     state,
 )
 from crmcli.dates import When, parse_days, parse_when
-from crmcli.errors import LARGEST_ID, ConfigError, InvalidInput, UsageError
+from crmcli.errors import ConfigError, InvalidInput, UsageError, row_id
+from crmcli.limits import shown
 
 app = typer.Typer()
 
@@ -256,11 +257,14 @@ def edit_followup(
 
 
 def _deal_id(text: str) -> int | None:
-    if text.strip().lower() in ("none", "off", ""):
+    value = text.strip()
+    if value.lower() in ("none", "off"):
         return None
-    if not text.strip().isdecimal() or int(text) > LARGEST_ID:
-        raise InvalidInput(f"--deal {text!r}: expected a deal id or 'none'")
-    return int(text)
+    if not value:
+        raise InvalidInput("--deal is empty: give a deal id, or 'none'")
+    if not (value.isascii() and value.isdigit()):
+        raise InvalidInput(f"--deal {shown(text)}: expected a deal id or 'none'")
+    return row_id(value, "deal")
 
 
 @manage.command("rm", epilog="Examples:\n\n  crm followups rm 12\n\n  crm followups rm 12 13 --yes")

@@ -16,7 +16,7 @@ from sqlite3 import Connection
 
 from crmcli.dates import stamp
 from crmcli.db import now_stamp, transaction
-from crmcli.errors import InvalidInput, NotFound
+from crmcli.errors import InvalidInput, NotFound, shown
 from crmcli.limits import MAX_TEXT, check_text
 from crmcli.models import INTERACTION_KINDS, Interaction, Note
 from crmcli.normalize import fold
@@ -174,10 +174,10 @@ def parse_duration(text: str) -> int:
     """Minutes from ``15m``, ``1h``, ``1h30``, ``1h 30m`` or a bare ``45``."""
     match = _DURATION.fullmatch(text.strip())
     if not text.strip() or not match or not (match[1] or match[2]):
-        raise InvalidInput(f"{text!r} is not a duration; try 15m, 1h, 1h30")
+        raise InvalidInput(f"{shown(text)} is not a duration; try 15m, 1h, 1h30")
     minutes = int(match[1] or 0) * 60 + int(match[2] or 0)
     if minutes > _LONGEST_MINUTES:
-        raise InvalidInput(f"{text!r} is too long for one interaction (at most a week)")
+        raise InvalidInput(f"{shown(text)} is too long for one interaction (at most a week)")
     return minutes
 
 
@@ -185,7 +185,7 @@ def log_interaction(db: Connection, interaction: Interaction) -> Interaction:
     check_text("the interaction's text", interaction.body, MAX_TEXT)
     check_text("the outcome", interaction.outcome)
     if interaction.kind not in INTERACTION_KINDS:
-        raise InvalidInput(f"unknown interaction type {interaction.kind!r}; use one of "
+        raise InvalidInput(f"unknown interaction type {shown(interaction.kind)}; use one of "
                            f"{', '.join(INTERACTION_KINDS)}")
     now = now_stamp(db)
     if interaction.happened_at > now:
@@ -220,7 +220,7 @@ def update_interaction(db: Connection, interaction: Interaction) -> None:
     check_text("the interaction's text", interaction.body, MAX_TEXT)
     check_text("the outcome", interaction.outcome)
     if interaction.kind not in INTERACTION_KINDS:
-        raise InvalidInput(f"unknown interaction type {interaction.kind!r}")
+        raise InvalidInput(f"unknown interaction type {shown(interaction.kind)}")
     with transaction(db):
         db.execute("UPDATE interactions SET kind = ?, happened_at = ?, body = ?,"
                    " duration_minutes = ?, outcome = ? WHERE id = ?",

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from sqlite3 import Connection
 
 from crmcli.db import now_stamp, transaction
-from crmcli.errors import InvalidInput, NotFound
+from crmcli.errors import InvalidInput, NotFound, shown
 from crmcli.limits import check_text
 from crmcli.segments import check_name
 
@@ -58,7 +58,8 @@ def create(db: Connection, name: str, query: str, template: str,
     name = check_name(name)
     check_text("the template", template, MAX_TEMPLATE)
     if find(db, name) is not None:
-        raise InvalidInput(f"there is already a campaign {name!r} (crm campaign status {name})")
+        raise InvalidInput(f"there is already a campaign {shown(name)} "
+                           f"(crm campaign status {name})")
     stamp = now_stamp(db)
     with transaction(db):
         campaign_id = db.execute(

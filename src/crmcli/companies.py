@@ -15,8 +15,8 @@ from crmcli import fields as custom_fields
 from crmcli.bulk import insert_staged
 from crmcli.contact_rules import DETAIL_KINDS, check_details, dedupe_details, normalize_tag
 from crmcli.db import now_stamp, replace_values, transaction
-from crmcli.errors import Ambiguous, Conflict, InvalidInput, NotFound, row_id
-from crmcli.limits import check_text, shown
+from crmcli.errors import Ambiguous, Conflict, InvalidInput, NotFound, row_id, shown
+from crmcli.limits import check_text
 from crmcli.models import Company, Detail, Note, new_uid
 from crmcli.normalize import fold, is_email
 from crmcli.search import reindex
@@ -133,9 +133,9 @@ def resolve(db: Connection, ref: str, deleted: bool = False) -> Company:
         return exact
     matches = all_companies(db, ref, deleted=deleted)
     if not matches:
-        raise NotFound(f"no company{' in the trash' if deleted else ''} matches {ref!r}")
+        raise NotFound(f"no company{' in the trash' if deleted else ''} matches {shown(ref)}")
     if len(matches) > 1:
-        raise Ambiguous(f"{ref!r} matches {len(matches)} companies; use an id",
+        raise Ambiguous(f"{shown(ref)} matches {len(matches)} companies; use an id",
                         [(c.id, c.name) for c in matches[:10]])
     return matches[0]
 

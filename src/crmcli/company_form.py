@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from crmcli import form_lines
 from crmcli.contact_rules import DETAIL_KINDS, normalize_tag, same_detail
-from crmcli.errors import InvalidInput
+from crmcli.errors import InvalidInput, shown
 from crmcli.form_lines import escape, unescape
 from crmcli.models import Company, Detail
 from crmcli.normalize import split_label
@@ -85,8 +85,8 @@ def apply_flags(company: Company, edit: FlagEdit) -> Company:
         for value in edit.remove.get(attribute, []):
             matching = [d for d in kept if same_detail(kind, d.value, split_label(value)[0])]
             if not matching:
-                shown = "website" if kind == "url" else kind
-                raise InvalidInput(f"the company has no {shown} {value!r} to remove")
+                what = "website" if kind == "url" else kind
+                raise InvalidInput(f"the company has no {what} {shown(value)} to remove")
             kept = [d for d in kept if d not in matching]
         setattr(changed, attribute,
                 kept + [Detail(*split_label(value)) for value in edit.add.get(attribute, [])])

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from crmcli import locations
-from crmcli.errors import ConfigError, InvalidInput
+from crmcli.errors import ConfigError, InvalidInput, shown
 
 DATE_ORDERS = ("DMY", "MDY", "YMD")
 KNOWN_KEYS = ("db", "date_order", "currency", "decimal", "remind", "smtp", "cadence",
@@ -198,7 +198,7 @@ def _check_vcard_version(value: object) -> str:
     text = f"{value:.1f}" if isinstance(value, int | float) and not isinstance(value, bool) else (
         str(value).strip())
     if text not in VCARD_VERSIONS:
-        raise ConfigError(f"vcard_version must be \"3.0\" or \"4.0\", not {value!r}")
+        raise ConfigError(f"vcard_version must be \"3.0\" or \"4.0\", not {shown(value)}")
     return text
 
 
@@ -210,7 +210,7 @@ def check_setting(key: str, value: str) -> str:
               "timezone": lambda value: _timezone(config_path(), value),
               "sync.vcard_version": _check_vcard_version}
     if key not in checks:
-        raise ConfigError(f"cannot set {key!r} from the command line; settable: "
+        raise ConfigError(f"cannot set {shown(key)} from the command line; settable: "
                           f"{', '.join(checks)} (edit {config_path()} for the others)")
     return checks[key](value.strip())
 

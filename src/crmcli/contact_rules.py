@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from crmcli.errors import InvalidInput
-from crmcli.limits import MAX_FIELD, MAX_VALUES, check_text, shown
+from crmcli.errors import InvalidInput, shown
+from crmcli.limits import MAX_FIELD, MAX_VALUES, check_text
 from crmcli.models import Company, Contact, Detail, copied
 from crmcli.normalize import (
     MIN_NATIONAL_DIGITS,

@@ -27,7 +27,7 @@ from crmcli.contact_rules import (
     validate,
 )
 from crmcli.db import now_stamp, replace_values, transaction
-from crmcli.errors import Ambiguous, InvalidInput, NotFound, row_id
+from crmcli.errors import Ambiguous, InvalidInput, NotFound, row_id, shown
 from crmcli.models import Contact, Detail, PartialDate, new_uid
 from crmcli.normalize import (
     MIN_NATIONAL_DIGITS,
@@ -363,10 +363,10 @@ def resolve(db: Connection, ref: str, deleted: bool = False) -> Contact:
         ids = by_name if len(by_name) == 1 else [c.id for c in found]
     if not ids:
         place = " in the trash" if deleted else ""
-        raise NotFound(f"no contact matches {ref!r}{place}")
+        raise NotFound(f"no contact matches {shown(ref)}{place}")
     if len(ids) > 1:
         candidates = load_many(db, ids[:_CANDIDATES_SHOWN])
-        raise Ambiguous(f"{ref!r} matches {len(ids)} contacts; use an id",
+        raise Ambiguous(f"{shown(ref)} matches {len(ids)} contacts; use an id",
                         [(c.id, describe(c)) for c in candidates])
     return get(db, ids[0], deleted=deleted)
 

@@ -19,7 +19,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from crmcli.errors import InvalidInput
+from crmcli.errors import InvalidInput, shown
 from crmcli.models import PartialDate
 
 _YEARLESS = re.compile(r"--(\d{2})-?(\d{2})")
@@ -124,7 +124,7 @@ def parse_when(text: str, now: dt.datetime, date_order: str = "DMY", past: bool 
         day = _parse_day(date_part, now.date(), date_order, past)
     except (ValueError, OverflowError) as exc:
         reason = "a number is too large" if isinstance(exc, OverflowError) else exc
-        raise InvalidInput(f"{text!r} is not a date crm understands ({reason}); "
+        raise InvalidInput(f"{shown(text)} is not a date crm understands ({reason}); "
                            f"try: {_WHEN_EXAMPLES}") from exc
     check_year(day, text)
     moment = dt.datetime.combine(day, clock or dt.time(0, 0)).replace(tzinfo=now.tzinfo)
@@ -134,7 +134,7 @@ def parse_when(text: str, now: dt.datetime, date_order: str = "DMY", past: bool 
 def check_year(day: dt.date, text: str) -> None:
     """Refuse a date outside the years crm accepts, naming what was typed."""
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise InvalidInput(f"{text!r}: the year {day.year} is out of range; only dates from "
+        raise InvalidInput(f"{shown(text)}: the year {day.year} is out of range; only dates from "
                            f"{FIRST_YEAR} to {LAST_YEAR} are accepted")
 
 
@@ -253,7 +253,7 @@ def parse_partial_date(text: str, date_order: str, today_: dt.date) -> PartialDa
         return _parse_partial(value, date_order, today_)
     except ValueError as exc:
         example = _EXAMPLES.get(date_order, _EXAMPLES["DMY"])
-        raise InvalidInput(f"{text!r} is not a valid date (try 1980-05-17, {example}, 17 May, "
+        raise InvalidInput(f"{shown(text)} is not a valid date (try 1980-05-17, {example}, 17 May, "
                            "May 17 1980 or --05-17)") from exc
 
 
@@ -330,10 +330,10 @@ def parse_days(text: str) -> int:
     match = _DURATION.fullmatch(" ".join(text.lower().split()))
     unit = match and (_UNITS.get(match[2]) if match[2] else "days")
     if not unit:
-        raise InvalidInput(f"{text!r} is not a length of time (try 7d, 2w, 1m, 1y or 30)")
+        raise InvalidInput(f"{shown(text)} is not a length of time (try 7d, 2w, 1m, 1y or 30)")
     days = int(match[1]) * _UNIT_DAYS[unit]
     if days > _MAX_DAYS:
-        raise InvalidInput(f"{text!r} is too long a time (at most 100 years)")
+        raise InvalidInput(f"{shown(text)} is too long a time (at most 100 years)")
     return days
 
 
@@ -349,9 +349,9 @@ def parse_length(text: str):
     match = _DURATION.fullmatch(" ".join(text.lower().split()))
     unit = match and _LENGTH_UNITS.get(match[2] or "days")
     if not unit:
-        raise InvalidInput(f"{text!r} is not a length of time (try 4h, 2d, 1w or 1m)")
+        raise InvalidInput(f"{shown(text)} is not a length of time (try 4h, 2d, 1w or 1m)")
     if int(match[1]) * _UNIT_DAYS.get(unit, 0) > _MAX_DAYS or len(match[1]) > 7:
-        raise InvalidInput(f"{text!r} is too long a time (at most 100 years)")
+        raise InvalidInput(f"{shown(text)} is too long a time (at most 100 years)")
     return relativedelta(**{unit: int(match[1])})
 
 

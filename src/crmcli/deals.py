@@ -19,7 +19,7 @@ from sqlite3 import Connection
 from crmcli import money
 from crmcli.dates import parse_stamp, stamp
 from crmcli.db import moment, transaction
-from crmcli.errors import Ambiguous, InvalidInput, NotFound, row_id
+from crmcli.errors import Ambiguous, InvalidInput, NotFound, row_id, shown
 from crmcli.limits import check_text
 from crmcli.models import Deal, StageChange
 from crmcli.normalize import fold
@@ -32,7 +32,7 @@ def parse_probability(text: str) -> int | None:
     if not value:
         return None
     if not value.isdecimal() or int(value) > 100:
-        raise InvalidInput(f"probability {text!r} must be a whole percentage from 0 to 100")
+        raise InvalidInput(f"probability {shown(text)} must be a whole percentage from 0 to 100")
     return int(value)
 
 
@@ -77,10 +77,10 @@ def resolve(db: Connection, ref: str) -> Deal:
     ids = [i for i, title in titles if fold(title) == wanted] or [
         i for i, title in titles if wanted in fold(title)]
     if not ids:
-        raise NotFound(f"no deal matches {ref!r}")
+        raise NotFound(f"no deal matches {shown(ref)}")
     if len(ids) > 1:
         named = dict(titles)
-        raise Ambiguous(f"{ref!r} matches {len(ids)} deals; use an id",
+        raise Ambiguous(f"{shown(ref)} matches {len(ids)} deals; use an id",
                         [(i, named[i]) for i in ids[:10]])
     return get(db, ids[0])
 

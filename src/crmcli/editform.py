@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from crmcli import form_lines
 from crmcli.dates import parse_partial_date
-from crmcli.errors import InvalidInput
+from crmcli.errors import InvalidInput, shown
 from crmcli.form_lines import escape, unescape
 from crmcli.models import Contact, Detail, ImportantDate
 from crmcli.normalize import split_label
@@ -197,6 +197,6 @@ def _changed_details(kind: str, current: list[Detail], add: list[str], remove: l
     for value in remove:
         matching = [d for d in kept if same_detail(kind, d.value, split_label(value)[0])]
         if not matching:
-            raise InvalidInput(f"the contact has no {kind} {value!r} to remove")
+            raise InvalidInput(f"the contact has no {kind} {shown(value)} to remove")
         kept = [d for d in kept if d not in matching]
     return kept + [Detail(*split_label(value)) for value in add]

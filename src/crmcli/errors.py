@@ -47,6 +47,14 @@ class Conflict(CrmError):
     """Someone else changed what a command was changing, in a way it cannot combine."""
 
 
+def shown(text: str, width: int = 40) -> str:
+    """``text`` quoted for a message, cut to ``width`` characters: a message never echoes a
+    megabyte back."""
+    if len(text) <= width:
+        return repr(text)
+    return f"{text[:width]!r}... ({len(text):,} characters)"
+
+
 def row_id(digits: str, what: str) -> int:
     """``digits`` as the id of a ``what``. An id too large for SQLite names nothing, like any
     id no row has (rather than failing deep in sqlite3)."""

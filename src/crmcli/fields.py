@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 
 from crmcli import search
 from crmcli.db import now_stamp, transaction
-from crmcli.errors import InvalidInput, NotFound
-from crmcli.limits import check_text, shown
+from crmcli.errors import InvalidInput, NotFound, shown
+from crmcli.limits import check_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -77,7 +77,7 @@ def check_name(name: str) -> str:
         raise InvalidInput(f"field name {shown(name)}: use snake_case (a-z, 0-9, _), "
                            "starting with a letter, at most 40 characters")
     if name in RESERVED or _EXPORT_COLUMN.fullmatch(name):
-        raise InvalidInput(f"field name {name!r} is a built-in field; use its own flag")
+        raise InvalidInput(f"field name {shown(name)} is a built-in field; use its own flag")
     return name
 
 
@@ -105,7 +105,7 @@ def define(db: Connection, name: str, type_: str, entity: str = "contacts",
     new = Field(name, type_, entity, parse_choices(choices, type_))
     with transaction(db):
         if find(db, name, entity):
-            raise InvalidInput(f"{entity} already have a field {name!r}")
+            raise InvalidInput(f"{entity} already have a field {shown(name)}")
         if len(definitions(db, entity)) >= MAX_FIELDS:
             raise InvalidInput(f"{entity} have {MAX_FIELDS} fields, the most a book keeps")
         cursor = db.execute(

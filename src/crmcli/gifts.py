@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from crmcli.db import now_stamp, transaction
-from crmcli.errors import InvalidInput, NotFound
+from crmcli.errors import InvalidInput, NotFound, shown
 from crmcli.limits import check_text
 from crmcli.models import GiftEntry
 
@@ -93,7 +93,7 @@ def entry(description: object, given_on: object) -> GiftEntry:
     except ValueError:
         day = None
     if day is None or len(given_on) != 10:
-        raise InvalidInput(f"gift {description!r}: given on {given_on!r} is not a date "
+        raise InvalidInput(f"gift {shown(description)}: given on {shown(given_on)} is not a date "
                            "(YYYY-MM-DD)")
     return GiftEntry(" ".join(description.split()), day.isoformat())
 

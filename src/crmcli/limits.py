@@ -32,11 +32,3 @@ def check_text(what: str, text: str | None, limit: int = MAX_FIELD) -> None:
     if surrogate := _SURROGATE.search(text):
         raise InvalidInput(f"{what} is not valid text: it holds \\u{ord(surrogate[0]):04x} "
                            "(bytes that are not UTF-8?)")
-
-
-def shown(text: str, width: int = 40) -> str:
-    """``text`` quoted for a message, cut to ``width`` characters: a message never echoes a
-    megabyte back."""
-    if len(text) <= width:
-        return repr(text)
-    return f"{text[:width]!r}... ({len(text):,} characters)"

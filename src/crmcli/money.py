@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crmcli.errors import ConfigError, InvalidInput
+from crmcli.errors import ConfigError, InvalidInput, shown
 
 DECIMAL_MARKS = (".", ",")
 # ISO 4217 minor-unit exponents that are not 2 (every other code has two decimals).
@@ -65,10 +65,10 @@ def parse_amount(text: str, currency: str, decimal: str = ".") -> int:
     ``decimal=","``, ``12.500,50``. Refuses negative, ambiguous and over-precise amounts."""
     value = text.strip().removeprefix("+")
     if value.startswith("-"):
-        raise InvalidInput(f"{text!r}: a deal's value cannot be negative")
+        raise InvalidInput(f"{shown(text)}: a deal's value cannot be negative")
     group = "," if decimal == "." else "."
     if value.count(decimal) > 1 or group in value.partition(decimal)[2]:
-        raise InvalidInput(f"{text!r} does not read as an amount with decimal = {decimal!r} "
+        raise InvalidInput(f"{shown(text)} does not read as an amount with decimal = {decimal!r} "
                            f"in config.toml; write it as {_example(decimal)}")
     whole, mark, fraction = value.partition(decimal)
     if not (whole or fraction) or (mark and not _DIGITS.fullmatch(fraction)):
@@ -95,24 +95,25 @@ def _to_minor(digits: str, fraction: str, currency: str, text: str) -> int:
     places = exponent(currency)
     if len(fraction) > places and fraction[places:].strip("0"):
         unit = f"{places} decimals" if places else "no decimals"
-        raise InvalidInput(f"{text!r} is too precise: {currency} has {unit}")
+        raise InvalidInput(f"{shown(text)} is too precise: {currency} has {unit}")
     minor = int(digits) * 10**places + int((fraction[:places] or "0").ljust(places, "0"))
     if minor >= MAX_MINOR:
-        raise InvalidInput(f"{text!r} is too large for a deal's value")
+        raise InvalidInput(f"{shown(text)} is too large for a deal's value")
     return minor
 
 
 def _ambiguous(text: str, mark: str, decimal: str) -> str:
     if mark not in DECIMAL_MARKS:
-        return f"{text!r} is not an amount: thousands are grouped in threes ({_example(decimal)})"
+        return (f"{shown(text)} is not an amount: thousands are grouped in threes "
+                f"({_example(decimal)})")
     fixed = text.strip().replace(mark, decimal) if text.count(mark) == 1 else _example(decimal)
-    return (f"{text!r} is ambiguous: with decimal = \"{decimal}\" a {mark!r} only groups "
+    return (f"{shown(text)} is ambiguous: with decimal = \"{decimal}\" a {mark!r} only groups "
             f"thousands in threes (12{mark}500); for decimals write {fixed}, or set "
             f"decimal = \"{mark}\" in config.toml")
 
 
 def _not_an_amount(text: str, decimal: str) -> str:
-    return f"{text!r} is not an amount (try 12500 or {_example(decimal)})"
+    return f"{shown(text)} is not an amount (try 12500 or {_example(decimal)})"
 
 
 def _example(decimal: str) -> str:

@@ -8,7 +8,7 @@ import json
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from crmcli.errors import InvalidInput
+from crmcli.errors import InvalidInput, shown
 from crmcli.limits import check_text
 from crmcli.models import PartialDate
 from crmcli.normalize import fold
@@ -47,7 +47,7 @@ def without_interests(contact: Contact, removed: list[str]) -> Contact:
     have = {fold(interest) for interest in contact.interests}
     for text in removed:
         if fold(" ".join(text.split())) not in have:
-            raise InvalidInput(f"--no-interest: {contact.name} has no interest {text!r}")
+            raise InvalidInput(f"--no-interest: {contact.name} has no interest {shown(text)}")
     gone = {fold(" ".join(text.split())) for text in removed}
     return replace(contact, interests=[i for i in contact.interests if fold(i) not in gone])
 

@@ -14,7 +14,7 @@ from crmcli import fields, relationships, segments
 from crmcli import search as search_index
 from crmcli.activity import last_contact_sql
 from crmcli.contact_rules import normalize_tag
-from crmcli.errors import CrmError
+from crmcli.errors import CrmError, shown
 from crmcli.normalize import email_key, fold
 from crmcli.query import MAX_LEAVES, And, Node, Not, Or, SegmentRef, Term, Text, fail, parse
 
@@ -326,7 +326,7 @@ def _field(compiler: _Compiler, term: Term) -> Sql:
     name = term.key[len("field."):].lower()
     if fields.find(compiler.db, name) is None:
         known = ", ".join(f.name for f in fields.definitions(compiler.db)) or "none yet"
-        raise CrmError(f"no custom field {name!r} (the fields are: {known})")
+        raise CrmError(f"no custom field {shown(name)} (the fields are: {known})")
     value = term.value.strip()
     condition = value if value[:1] in "<>" else f"={value}"
     return fields.where_clause(compiler.db, f"{name}{condition}")

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
-from crmcli.errors import InvalidInput
+from crmcli.errors import InvalidInput, shown
 
 _FREQUENCIES = ("daily", "weekly", "monthly", "yearly")
 _UNIT_FREQ = {"d": "daily", "w": "weekly", "m": "monthly", "y": "yearly"}
@@ -54,7 +54,7 @@ def parse_rule(text: str) -> Rule:
     value = _ALIASES.get(value, value)
     rule = _interval_rule(value) or _nth_weekday_rule(value) or _weekday_rule(value)
     if rule is None:
-        raise InvalidInput(f"{text!r} is not a recurrence rule; try: {_EXAMPLES}")
+        raise InvalidInput(f"{shown(text)} is not a recurrence rule; try: {_EXAMPLES}")
     return rule
 
 
@@ -65,7 +65,7 @@ def _interval_rule(value: str) -> Rule | None:
     interval = int(match[1] or 1)
     unit = _UNIT_WORDS[match[2]]
     if not 1 <= interval <= _LONGEST[unit]:
-        raise InvalidInput(f"{value!r} is not a recurrence rule: the interval must be from 1 "
+        raise InvalidInput(f"{shown(value)} is not a recurrence rule: the interval must be from 1 "
                            f"to {_LONGEST[unit]} (a century)")
     rule = Rule(f"{interval}{unit}", _UNIT_FREQ[unit], interval)
     if match[3] is None:

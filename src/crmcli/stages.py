@@ -17,7 +17,7 @@ from sqlite3 import Connection
 from typing import TYPE_CHECKING, Any
 
 from crmcli.db import now_stamp, transaction
-from crmcli.errors import ConfigError, InvalidInput, NotFound
+from crmcli.errors import ConfigError, InvalidInput, NotFound, shown
 
 if TYPE_CHECKING:
     from crmcli.models import Deal
@@ -64,7 +64,7 @@ class Pipeline:
     def require(self, name: str) -> Stage:
         stage = self.get(name)
         if stage is None:
-            raise InvalidInput(f"no stage {name!r}; the stages are "
+            raise InvalidInput(f"no stage {shown(name)}; the stages are "
                                f"{', '.join(s.name for s in self.stages)} (crm deal stages)")
         return stage
 

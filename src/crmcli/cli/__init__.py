@@ -3,6 +3,7 @@
 import gc
 import importlib
 import os
+import re
 import shlex
 import sys
 from typing import Annotated
@@ -135,10 +136,15 @@ def _completing() -> bool:
     return bool(requested_shell())
 
 
+_LONG_VALUE = re.compile(r"'[^']{200,}'|[^\s']{200,}")  # as Click quotes what it refuses
+
+
 def _usage_error(exc: ClickException) -> None:
     """``crm: error: MESSAGE`` and, for a usage error, where to read the usage. Click's
-    message may span lines (a missing choice lists one per line): it is joined into one."""
+    message may span lines (a missing choice lists one per line): it is joined into one; a
+    value it quotes whole (a 5,000-character --format) is cut short."""
     message = " ".join(exc.format_message().split()) or "missing command"  # help was shown
+    message = _LONG_VALUE.sub(lambda value: f"{value[0][:41]}…", message)
     typer.echo(f"crm: error: {safe(message)}", err=True)
     context = getattr(exc, "ctx", None)
     if isinstance(exc, UsageError) and context is not None:

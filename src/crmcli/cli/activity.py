@@ -20,7 +20,7 @@ from crmcli.cli.common import (
     state,
     stdin_text,
 )
-from crmcli.errors import InvalidInput
+from crmcli.errors import InvalidInput, shown
 from crmcli.models import INTERACTION_KINDS, Interaction
 
 app = typer.Typer()
@@ -63,7 +63,7 @@ def record_interaction(contact_id: int, kind: str, text: str | None, at: str | N
     now = current.now
     when = parse_when(at, now, current.config.date_order, past=True) if at else None
     if when and when.moment > now:
-        raise InvalidInput(f"--at {at!r} is in the future; log what happened, and plan what "
+        raise InvalidInput(f"--at {shown(at)} is in the future; log what happened, and plan what "
                            "comes next with 'crm follow-up'")
     return activity.log_interaction(current.db, Interaction(
         contact_id=contact_id, kind=kind.lower(), happened_at=stamp(when.moment if when else now),
@@ -131,7 +131,7 @@ def _timeline_filter(contact, company, tag, kinds, since, until, limit):
     kinds = [kind.lower() for kind in kinds]
     unknown = set(kinds) - {"note", "case", *INTERACTION_KINDS}
     if unknown:
-        raise InvalidInput(f"unknown type {sorted(unknown)[0]!r}; use note, case or one of "
+        raise InvalidInput(f"unknown type {shown(sorted(unknown)[0])}; use note, case or one of "
                            f"{', '.join(INTERACTION_KINDS)}")
     company_id = company_filter(db, company)
     bounds = [moment_ago(text) if text else None for text in (since, until)]

@@ -9,7 +9,7 @@ import typer
 from crmcli import campaigns, contacts
 from crmcli.cli import selecting
 from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state
-from crmcli.errors import InvalidInput
+from crmcli.errors import InvalidInput, shown
 
 app = typer.Typer(name="campaign", no_args_is_help=True,
                   help="Personal mail to the contacts a query selects, each address once.")
@@ -52,7 +52,7 @@ def new(name: Name,
     campaign = campaigns.create(state().db, name, to, text, members)
     tally = campaigns.counts(state().db, campaign)
     if not members:
-        info(f"campaign {campaign.name}: no contact matches {to!r}; nothing will be sent")
+        info(f"campaign {campaign.name}: no contact matches {shown(to)}; nothing will be sent")
     info(f"campaign {campaign.name}: {sum(tally.values())} recipient(s), "
          f"{tally['skipped']} skipped")
     out().created(campaign.id, f"Created campaign {campaign.name} (#{campaign.id})")
@@ -82,7 +82,7 @@ def preview(name: Name,
         wanted = contacts.resolve(current.db, contact).id
         chosen = [r for r in chosen if r.contact_id == wanted]
         if not chosen:
-            raise InvalidInput(f"{contact!r} is not a recipient of campaign {campaign.name}")
+            raise InvalidInput(f"{shown(contact)} is not a recipient of campaign {campaign.name}")
     if not chosen:
         info(f"campaign {campaign.name} has no recipients")
         return

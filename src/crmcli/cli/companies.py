@@ -18,7 +18,7 @@ from crmcli.cli.common import (
     state,
     stdin_text,
 )
-from crmcli.errors import InvalidInput
+from crmcli.errors import InvalidInput, shown
 from crmcli.models import Company, Detail
 from crmcli.normalize import split_label
 
@@ -287,7 +287,7 @@ def merge(
     db = state().db
     first, second = companies.resolve(db, keep), companies.resolve(db, other)
     if first.id == second.id:
-        raise InvalidInput(f"{keep!r} and {other!r} are the same company (id {first.id})")
+        raise InvalidInput(f"{shown(keep)} and {shown(other)} are the same company (id {first.id})")
     confirm(f"Merge company {second.name} (id {second.id}) into {first.name} "
             f"(id {first.id})?", yes)
     for conflict in company_merge.merge(db, first, second):

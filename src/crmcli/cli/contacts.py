@@ -19,7 +19,7 @@ from crmcli.cli.common import (
     out,
     state,
 )
-from crmcli.errors import InvalidInput
+from crmcli.errors import InvalidInput, shown
 from crmcli.models import Contact, Detail
 from crmcli.normalize import split_label
 
@@ -422,7 +422,7 @@ def merge(
     db = state().db
     first, second = contacts.resolve(db, keep), contacts.resolve(db, other)
     if first.id == second.id:
-        raise InvalidInput(f"{keep!r} and {other!r} are the same contact (id {first.id})")
+        raise InvalidInput(f"{shown(keep)} and {shown(other)} are the same contact (id {first.id})")
     confirm(f"Merge {contacts.describe(second)} (id {second.id}) into "
             f"{contacts.describe(first)} (id {first.id})?", yes)
     merged, conflicts = duplicates.merge(db, first, second, phones.region())

@@ -7,7 +7,7 @@ import typer
 from crmcli import contacts, important_dates
 from crmcli.cli import phones
 from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state
-from crmcli.errors import NotFound
+from crmcli.errors import NotFound, shown
 
 app = typer.Typer(name="date", no_args_is_help=True,
                   help="Important dates of a contact: anniversary, wedding, first order...")
@@ -74,6 +74,6 @@ def remove(ref: Ref, label: Label) -> None:
     contact = contacts.resolve(state().db, ref)
     found = important_dates.label_of(contact, important_dates.clean_label(label))
     if found is None:
-        raise NotFound(f"{contact.name} has no date {label!r} (crm date list {contact.id})")
+        raise NotFound(f"{contact.name} has no date {shown(label)} (crm date list {contact.id})")
     _save(contact, important_dates.with_date(contact, found.label, None))
     info(f"{contact.name}: removed {found.label} {found.date}")

@@ -9,7 +9,7 @@ import typer
 
 from crmcli import deals, money, stages
 from crmcli.cli.common import company_filter, info, state
-from crmcli.errors import InvalidInput
+from crmcli.errors import InvalidInput, shown
 from crmcli.models import Deal
 
 Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Contact's tag. Repeatable.")]
@@ -42,7 +42,7 @@ def horizon(text: str) -> dt.date:
     day = (today + dt.timedelta(days=parse_days(value)) if value.isdecimal()
            else when(value, past=False).date())
     if day < today:
-        raise InvalidInput(f"--closing-within {text!r} looks back; give a period ahead (30d)")
+        raise InvalidInput(f"--closing-within {shown(text)} looks back; give a period ahead (30d)")
     return day
 
 

@@ -21,8 +21,7 @@ from crmcli.cli.common import (
     state,
 )
 from crmcli.dates import When, parse_days, parse_when
-from crmcli.errors import ConfigError, InvalidInput, UsageError, row_id
-from crmcli.limits import shown
+from crmcli.errors import ConfigError, InvalidInput, UsageError, row_id, shown
 
 app = typer.Typer()
 

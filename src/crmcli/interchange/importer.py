@@ -492,7 +492,7 @@ def _without_invalid_details(contact: Contact) -> tuple[Contact, list[str]]:
     """The contact less any email crm cannot use and the values past the limit per kind,
     and a warning for each (phones that are not numbers are kept as text, with a warning);
     one bad value should not cost the whole record."""
-    from crmcli.limits import shown
+    from crmcli.errors import shown
     from crmcli.normalize import is_email
 
     contact, warnings = contact_rules.tidy(contact)

@@ -1,0 +1,34 @@
+"""An error quotes what the user typed at most ~40 characters long: a 5,000-character value
+once came back whole, a 5,000-character line on stderr."""
+
+from __future__ import annotations
+
+import pytest
+
+LONG = "x" * 5000
+
+
+@pytest.mark.parametrize("args", [
+    ["show", LONG], ["merge", LONG, "ana"], ["company", "show", LONG], ["deal", "show", LONG],
+    ["deal", "move", "1", LONG], ["deal", "add", "ana", "t", "--value", LONG],
+    ["deal", "add", "ana", "t", "--value", f"-{LONG}"],
+    ["deal", "add", "ana", "t", "--probability", LONG],
+    ["deal", "add", "ana", "t", "--close", LONG], ["deal", "list", "--closing-within", LONG],
+    ["follow-up", "ana", LONG], ["follow-up", "ana", "fri", "x", "--every", LONG],
+    ["log", "ana", "--at", LONG], ["log", "ana", "--duration", LONG], ["log", "ana", "-t", LONG],
+    ["activity", "-t", LONG], ["due", "--within", LONG], ["birthdays", "--within", LONG],
+    ["edit", "ana", "--birthday", LONG], ["edit", "ana", "--remove-email", LONG],
+    ["edit", "ana", "--no-interest", LONG], ["date", "rm", "ana", LONG],
+    ["config", "set", LONG, "1"], ["config", "set", "vcard_version", LONG],
+    ["import-calendar", "-", "--since", LONG],
+    ["list", "-f", LONG], ["case", "list", "--status", LONG], ["sync", "status", LONG],
+    ["list", f"--{LONG}"], [LONG],
+])
+def test_a_long_value_is_quoted_short(crm, args):
+    crm.add("Ana Lima")
+    crm.ok("deal", "add", "ana", "Pilot")
+    result = crm(*args, input="")
+    assert result.exit_code in (1, 2, 3)
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("crm: error: ") and len(first) < 400, first[:400]  # with a path
+    assert len(result.stderr) < 500

@@ -148,21 +148,38 @@ def test_export_takes_the_query(book, crm):
 
 
 BAD = [
-    ("tag::", "tag::: unexpected ':' at column 5"),
+    ("tag::", "query 'tag::': unexpected ':' at column 5"),
     ("tag:", "expected a value after 'tag:' at column 5"),
     ("foo:bar", "unknown term 'foo:' at column 1; the terms are tag:, company:"),
     ("tag:a OR", "expected a term after 'OR' at column 7"),
     ("(tag:a", "missing ')' for the '(' at column 1"),
     ("tag:a)", "unexpected ')' at column 6"),
     ('title:"head', "unclosed '\"' at column 7"),
-    ("has:fax", "has:fax: expected one of email, phone, address, url"),
-    ("stage:nope", "stage:nope: no such stage; the stages are lead, qualified"),
+    ("has:fax", "query 'has:fax': has: expected one of email, phone, address, url"),
+    ("stage:nope", "query 'stage:nope': stage: no such stage; the stages are lead, qualified"),
     ("pipeline:>5000XYZ", "'XYZ' is not an ISO 4217 currency code"),
     ("birthday:someday", "expected one of today, this-week, this-month, next-month"),
     ("field.nope:>1", "no custom field 'nope' (the fields are: budget)"),
     ("last:soon", "expected > or < then a length of time"),
     ("@nope", "no segment @nope (saved segments: none) at column 1"),
 ]
+
+
+@pytest.mark.parametrize("command", [["list"], ["health"], ["next"], ["export"],
+                                     ["segment", "save", "x"]])
+def test_a_query_ending_in_a_colon_is_quoted_in_its_error(crm, command):
+    """The message began 'tag:: expected a value', the query and the colon after it run
+    together."""
+    result = crm(*command, "tag:")
+    assert result.exit_code == 1
+    assert result.stderr == ("crm: error: query 'tag:': expected a value after 'tag:' "
+                             "at column 5\n")
+
+
+def test_a_long_term_name_is_cut_short_in_its_error(crm):
+    for key in ("field." + "y" * 3000, "z" * 3000):
+        result = crm("list", f"{key}:1")
+        assert result.exit_code == 1 and len(result.stderr) < 400, result.stderr[:400]
 
 
 @pytest.mark.parametrize(("query", "message"), BAD, ids=[case[0] for case in BAD])

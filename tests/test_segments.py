@@ -65,7 +65,7 @@ def test_a_cycle_is_refused_before_it_is_saved(book):
 
 
 @pytest.mark.parametrize(("args", "message", "code"), [
-    (("segment", "save", "x", "tag::"), "tag::: unexpected ':' at column 5", 1),
+    (("segment", "save", "x", "tag::"), "query 'tag::': unexpected ':' at column 5", 1),
     (("segment", "save", "no way", "tag:x"), "segment name 'no way'", 1),
     (("segment", "show", "nope"), "no segment 'nope' (saved segments: none yet)", 3),
     (("segment", "rm", "nope"), "no segment 'nope'", 3),

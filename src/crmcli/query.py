@@ -5,8 +5,8 @@
 Terms AND by default; ``OR`` binds looser than AND; parentheses group; ``-`` negates a term or
 a group; ``@name`` is a saved segment's query. :func:`parse` turns the text into a tree in one
 pass over bounded input (linear time, a bounded depth); ``query_sql.compile_query`` turns the
-tree into SQL with bound parameters. Errors name the column they are at:
-``tag:: unexpected ':' at column 5``.
+tree into SQL with bound parameters. Errors quote the query and name the column they are at:
+``query 'tag::': unexpected ':' at column 5``.
 """
 
 from __future__ import annotations
@@ -81,8 +81,8 @@ class QueryError(InvalidInput):
 def fail(query: str, message: str, column: int | None = None, hint: str = "") -> QueryError:
     """The error for ``query``: what, at which column, then any hint."""
     where = f" at column {column}" if column else ""
-    shown = query if len(query) <= 60 else f"{query[:60]}..."
-    return QueryError(f"{shown}: {message}{where}{hint}")
+    quoted = repr(query) if len(query) <= 60 else f"{query[:60]!r}..."
+    return QueryError(f"query {quoted}: {message}{where}{hint}")
 
 
 def parse(query: str) -> Node | None:

@@ -119,12 +119,16 @@ class _Compiler:
             compiler = _field
         if compiler is None:
             known = ", ".join(f"{name}:" for name in TERMS)
-            raise fail(text, f"unknown term '{term.key}:'", term.column,
+            raise fail(text, f"unknown term '{_key(term)}:'", term.column,
                        f"; the terms are {known}, field.NAME:, @segment")
         try:
             return compiler(self, term)
         except CrmError as exc:
-            raise fail(text, f"{term.key}:{term.value}: {exc}", term.value_column) from None
+            raise fail(text, f"{_key(term)}: {exc}", term.value_column) from None
+
+
+def _key(term: Term) -> str:
+    return term.key if len(term.key) <= 40 else f"{term.key[:40]}…"
 
 
 # ---------------------------------------------------------------------------------- terms

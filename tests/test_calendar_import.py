@@ -215,6 +215,17 @@ def test_since_and_until_bound_the_window(book):
     assert "None" not in later.stderr
 
 
+@pytest.mark.parametrize("option", ["--since", "--until"])
+def test_an_empty_day_is_an_error(book, option):
+    """--until '' was read as no date: the default window, silently."""
+    crm, path = book
+    before = crm.ok("dump").stdout
+    result = crm("import-calendar", str(path), option, "", env=NOW)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"crm: error: {option}: the date is empty; try: today")
+    assert crm.ok("dump").stdout == before
+
+
 @pytest.mark.parametrize(("content", "message"), [
     (b"First Name,Last Name\nAna,Lima\n",
      "not an iCalendar file (it does not start with BEGIN:VCALENDAR)"),

@@ -64,12 +64,10 @@ def import_calendar(
 def _window(since: str | None, until: str | None, now: dt.datetime, date_order: str
             ) -> tuple[dt.datetime, dt.datetime]:
     """From the start of the ``since`` day to the end of the ``until`` day, local."""
-    from crmcli.dates import parse_when
-
     today = dt.datetime.combine(now.date(), dt.time(), tzinfo=now.tzinfo)
-    first = (parse_when(since, now, date_order, past=True).moment if since
+    first = (_day("--since", since, now, date_order, past=True) if since is not None
              else today - dt.timedelta(days=DAYS_BACK))
-    last = (parse_when(until, now, date_order).moment if until
+    last = (_day("--until", until, now, date_order) if until is not None
             else today + dt.timedelta(days=DAYS_AHEAD))
     first = dt.datetime.combine(first.date(), dt.time(), tzinfo=now.tzinfo)
     last = dt.datetime.combine(last.date() + dt.timedelta(days=1), dt.time(), tzinfo=now.tzinfo)
@@ -77,6 +75,17 @@ def _window(since: str | None, until: str | None, now: dt.datetime, date_order: 
         raise UsageError(f"the window ends before it starts: --since {first.date()}, "
                          f"--until {(last - dt.timedelta(days=1)).date()}")
     return first, last
+
+
+def _day(option: str, text: str, now: dt.datetime, date_order: str, past: bool = False
+         ) -> dt.datetime:
+    """The day ``text`` names (an empty one is refused), the option named in any error."""
+    from crmcli.dates import parse_when
+
+    try:
+        return parse_when(text, now, date_order, past=past).moment
+    except InvalidInput as exc:
+        raise InvalidInput(f"{option}: {exc}") from None
 
 
 def _open(source: str):

@@ -203,3 +203,13 @@ def test_a_future_at_is_refused_in_the_words_typed(crm, book):
     result = crm("log", "ana", "--at", "tomorrow", "x")
     assert result.stderr == ("crm: error: --at 'tomorrow' is in the future; log what happened, "
                              "and plan what comes next with 'crm follow-up'\n")
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    ("--at", "the date is empty; try: today"), ("--duration", "the duration is empty; try 15m")])
+def test_log_refuses_an_empty_time_or_duration(crm, option, message):
+    """Both were taken as left out: logged now, of no length."""
+    crm.add("Ana Lima")
+    result = crm("log", "ana", "Call", option, "")
+    assert result.exit_code == 1 and result.stderr.startswith(f"crm: error: {message}")
+    assert crm.ok("activity", "--json").json() == []

@@ -188,3 +188,18 @@ def test_followups_edit_deal_is_checked_like_every_id(crm, deal, code, message):
     crm.ok("follow-up", "ana", "fri", "Call")
     result = crm("followups", "edit", "1", "--deal", deal)
     assert (result.exit_code, result.stderr) == (code, f"crm: error: {message}\n")
+
+
+@pytest.mark.parametrize(("args", "otherwise"), [
+    (["follow-up", "ana", "fri", "Call", "--every", ""], "leave out --every"),
+    (["followups", "edit", "1", "--every", " "], "'off' to stop repeating"),
+])
+def test_an_empty_rule_is_refused(crm, args, otherwise):
+    """--every '' made a follow-up that does not repeat, or stopped one repeating."""
+    crm.add("Ana Lima")
+    crm.ok("follow-up", "ana", "fri", "Call", "--every", "2w")
+    result = crm(*args)
+    assert result.exit_code == 1
+    assert result.stderr == ("crm: error: the rule is empty: give one (2w, month, 1st mon...), "
+                             f"or {otherwise}\n")
+    assert [f["every"] for f in crm.ok("followups", "list", "--json").json()] == ["every 2 weeks"]

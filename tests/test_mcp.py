@@ -230,6 +230,26 @@ def test_max_writes_without_allow_writes_is_a_usage_error(crm):
         2, "", "crm: error: --max-writes needs --allow-writes (without it no tool writes)\n")
 
 
+@pytest.mark.parametrize(("tool", "arguments", "message"), [
+    ("add_follow_up", {"when": "fri", "text": "Call", "contact": ""}, "the contact is empty"),
+    ("add_follow_up", {"when": "fri", "text": "Call", "contact": "ana", "every": " "},
+     "the rule is empty"),
+    ("add_follow_up", {"when": "", "text": "Call", "contact": "ana"}, "the date is empty"),
+    ("log_interaction", {"contact": "ana", "at": ""}, "the date is empty"),
+    ("log_interaction", {"contact": "ana", "duration": ""}, "the duration is empty"),
+    ("create_contact", {"name": "Di Eck", "company": ""}, "the company is empty"),
+    ("move_deal", {"deal": "", "stage": "proposal"}, "the deal is empty"),
+])
+def test_an_empty_argument_is_an_error_the_client_sees(writer, tool, arguments, message):
+    """'' for a contact, a date, a rule, a duration or a company was taken as none: a
+    follow-up about nobody, an interaction logged now... Left out, they still are none."""
+    copy, server = writer
+    before = copy.ok("dump").stdout
+    result = server.call(tool, **arguments)
+    assert result.is_error and message in result.content[0].text, result.content
+    assert copy.ok("dump").stdout == before
+
+
 def test_a_write_is_one_mcp_operation_that_crm_undo_reverts(writer):
     copy, server = writer
     written = server.data("add_note", contact="ana", text="Called about the pilot")

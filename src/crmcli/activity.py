@@ -172,8 +172,10 @@ _LONGEST_MINUTES = 7 * 24 * 60
 
 def parse_duration(text: str) -> int:
     """Minutes from ``15m``, ``1h``, ``1h30``, ``1h 30m`` or a bare ``45``."""
+    if not text.strip():
+        raise InvalidInput("the duration is empty; try 15m, 1h, 1h30")
     match = _DURATION.fullmatch(text.strip())
-    if not text.strip() or not match or not (match[1] or match[2]):
+    if not match or not (match[1] or match[2]):
         raise InvalidInput(f"{shown(text)} is not a duration; try 15m, 1h, 1h30")
     minutes = int(match[1] or 0) * 60 + int(match[2] or 0)
     if minutes > _LONGEST_MINUTES:

@@ -61,13 +61,14 @@ def record_interaction(contact_id: int, kind: str, text: str | None, at: str | N
 
     current = state()
     now = current.now
-    when = parse_when(at, now, current.config.date_order, past=True) if at else None
+    when = parse_when(at, now, current.config.date_order, past=True) if at is not None else None
     if when and when.moment > now:
         raise InvalidInput(f"--at {shown(at)} is in the future; log what happened, and plan what "
                            "comes next with 'crm follow-up'")
     return activity.log_interaction(current.db, Interaction(
         contact_id=contact_id, kind=kind.lower(), happened_at=stamp(when.moment if when else now),
-        body=text or "", duration_minutes=activity.parse_duration(duration) if duration else None,
+        body=text or "",
+        duration_minutes=activity.parse_duration(duration) if duration is not None else None,
         outcome=outcome))
 
 

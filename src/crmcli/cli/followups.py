@@ -108,10 +108,17 @@ def create_follow_up(contact_id: int | None, when: str, text: str, every: str | 
     both write through here."""
     now = state().now
     typed = _when(when, now)
+    _refuse_empty_rule(every, "leave out --every")
     created = followups.create(state().db, contact_id, typed, text, every, from_done, deal)
     if created.rule:
         _say_when_moved(typed, created, now)
     return created
+
+
+def _refuse_empty_rule(every: str | None, otherwise: str) -> None:
+    """An empty --every is a mistake (it read as no rule); left out, it is None."""
+    if every is not None and not every.strip():
+        raise InvalidInput(f"the rule is empty: give one (2w, month, 1st mon...), or {otherwise}")
 
 
 def snooze_follow_up(followup_id: int, when: str):
@@ -241,6 +248,7 @@ def edit_followup(
             raise InvalidInput("--text is empty: say what to do")
         followup = replace(followup, body=text)
     if every is not None:
+        _refuse_empty_rule(every, "'off' to stop repeating")
         rule = None if every.strip().lower() in ("off", "none", "never") else every
         followup = replace(followup, rule=rule, from_done=followup.from_done and bool(rule))
     if from_done is not None:

@@ -272,3 +272,31 @@ def test_a_case_closed_after_its_resolution_is_done_on_the_phone(book, db_path):
     with sqlite3.connect(db_path) as conn:
         assert [Cases().props(conn, case_id)["status"] for case_id in (1, 2)] == [
             "COMPLETED", "CANCELLED"]
+
+
+def test_a_deal_keeps_the_customer_its_cases_have(book):
+    """deal edit --contact/--company once left a case about another customer's deal, which
+    case open refuses."""
+    book.add("Dee Fox")
+    book.add("Cy Ray", "-c", "Atlântico Foods")
+    book.ok("deal", "add", "dee", "Audit")
+    book.ok("deal", "add", "ana", "Olive oil")
+    book.ok("case", "open", "dee", "Late report", "--deal", "1", env=at(MON))
+    book.ok("case", "open", "ana", "Late delivery", "--deal", "2", env=at(MON))
+    book.ok("case", "open", "--company", "atlantico", "Wrong invoice", "--deal", "2",
+            env=at(MON))
+    before = book.ok("dump").stdout
+    for args, cases in (
+            (["1", "--contact", "bo"], "case 1 (Late report) of Dee Fox"),
+            (["2", "--contact", "bo", "--company", "globex"],
+             "case 2 (Late delivery) of Ana Lima and case 3 (Wrong invoice) of Atlântico Foods"),
+            (["2", "--company", ""], "case 3 (Wrong invoice) of Atlântico Foods")):
+        refused = book("deal", "edit", *args)
+        assert (refused.exit_code, refused.stderr) == (1, (
+            f"crm: error: deal {args[0]} ({'Audit' if args[0] == '1' else 'Olive oil'}) is the "
+            f"subject of {cases}: a case can only concern its own customer's deals\n"))
+    assert book.ok("dump").stdout == before
+    book.ok("deal", "edit", "2", "--contact", "cy")  # the same company: its cases still fit
+    book.ok("deal", "edit", "1", "--contact", "")  # no one's deal fits any case
+    deals = {d["id"]: d for d in book.ok("deal", "list", "--json").json()}
+    assert (deals[1]["contact"], deals[2]["contact"]) == (None, "Cy Ray")

@@ -180,6 +180,29 @@ def resolve(db: Connection, ref: str, now: dt.datetime) -> Case:
     return get(db, row_id(text, "case"), now)
 
 
+def fits_deal(case_contact: int | None, case_company: int | None, deal_contact: int | None,
+              deal_company: int | None) -> bool:
+    """Whether a case may concern a deal: one of its customer (the case's contact's or its
+    company's), or of no one."""
+    return ((deal_contact is None and deal_company is None)
+            or (case_contact is not None and deal_contact == case_contact)
+            or (case_company is not None and deal_company == case_company))
+
+
+def misfits(db: Connection, deal_id: int, contact_id: int | None, company_id: int | None
+            ) -> list[str]:
+    """The cases about deal ``deal_id`` that it would not fit as ``contact_id``'s and
+    ``company_id``'s deal, each as ``case N (TITLE) of CUSTOMER``."""
+    rows = db.execute(
+        "SELECT k.id, k.title, k.contact_id, k.company_id, coalesce(c.name, co.name)"
+        " FROM cases k LEFT JOIN contacts c ON c.id = k.contact_id"
+        " LEFT JOIN companies co ON co.id = k.company_id WHERE k.deal_id = ? ORDER BY k.id",
+        [deal_id])
+    return [f"case {case_id} ({title}) of {customer}"
+            for case_id, title, case_contact, case_company, customer in rows
+            if not fits_deal(case_contact, case_company, contact_id, company_id)]
+
+
 @dataclass
 class Filter:
     """Which cases a listing shows."""

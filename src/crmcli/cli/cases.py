@@ -129,10 +129,7 @@ def _customers_deal(ref: str, contact, firm) -> int:
 
     deal = deals.resolve(state().db, ref)
     company_id = firm.id if firm else contact.company_id
-    no_ones = deal.contact_id is None and deal.company_id is None
-    same_contact = contact is not None and deal.contact_id == contact.id
-    same_company = company_id is not None and deal.company_id == company_id
-    if no_ones or same_contact or same_company:
+    if cases.fits_deal(contact and contact.id, company_id, deal.contact_id, deal.company_id):
         return deal.id
     owner = deal.contact_name or deal.company_name
     customer = contact.name if contact is not None else firm.name

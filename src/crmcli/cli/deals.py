@@ -220,7 +220,20 @@ def edit(
     if changed == deal:
         info("no changes")
         return
+    if (changed.contact_id, changed.company_id) != (deal.contact_id, deal.company_id):
+        _keep_cases_fitting(changed)
     info(f"updated {said(deals.update(db, changed))}")
+
+
+def _keep_cases_fitting(deal) -> None:
+    """Refuse to give a deal to another customer than its cases' (crm case open refuses such
+    a deal too)."""
+    from crmcli import cases
+
+    if misfits := cases.misfits(state().db, deal.id, deal.contact_id, deal.company_id):
+        raise InvalidInput(f"deal {deal.id} ({deal.title}) is the subject of "
+                           f"{' and '.join(misfits)}: a case can only concern its own "
+                           "customer's deals")
 
 
 def _contact_id(text: str) -> int | None:

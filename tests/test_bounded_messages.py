@@ -22,7 +22,9 @@ LONG = "x" * 5000
     ["config", "set", LONG, "1"], ["config", "set", "vcard_version", LONG],
     ["import-calendar", "-", "--since", LONG],
     ["list", "-f", LONG], ["case", "list", "--status", LONG], ["sync", "status", LONG],
-    ["list", f"--{LONG}"], [LONG],
+    ["list", f"--{LONG}"], [LONG], ["edit", "ana", "--unset", LONG],
+    ["import", f"/tmp/{LONG}"], ["export", "-o", f"/tmp/{LONG}"], ["load", f"/tmp/{LONG}"],
+    ["import-calendar", f"/tmp/{LONG}"],
 ])
 def test_a_long_value_is_quoted_short(crm, args):
     crm.add("Ana Lima")
@@ -32,3 +34,9 @@ def test_a_long_value_is_quoted_short(crm, args):
     first = result.stderr.splitlines()[0]
     assert first.startswith("crm: error: ") and len(first) < 400, first[:400]  # with a path
     assert len(result.stderr) < 500
+
+
+def test_a_long_company_name_taken_is_quoted_short(crm):
+    crm.ok("company", "add", LONG)
+    result = crm("company", "add", LONG)
+    assert result.exit_code == 1 and len(result.stderr) < 200, result.stderr[:200]

@@ -167,7 +167,7 @@ def create(db: Connection, company: Company) -> Company:
     existing = find(db, company.name)
     if existing:
         trashed = " in the trash" if existing.deleted_at else ""
-        raise InvalidInput(f"company {existing.name!r} already exists (id {existing.id}"
+        raise InvalidInput(f"company {shown(existing.name)} already exists (id {existing.id}"
                            f"{trashed})")
     now = now_stamp(db)
     with transaction(db):
@@ -208,7 +208,7 @@ def update(db: Connection, company: Company, read: Company | None = None) -> Com
                            "was changed; run the command again")
         clash = find(db, company.name)
         if clash and clash.id != company.id:
-            raise InvalidInput(f"company {clash.name!r} already exists (id {clash.id})")
+            raise InvalidInput(f"company {shown(clash.name)} already exists (id {clash.id})")
         changed = _write_details(db, company) | _write_tags(db, company)
         singles = [getattr(company, name) for name in _SINGLES]
         if changed or singles != [getattr(current, name) for name in _SINGLES]:

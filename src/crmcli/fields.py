@@ -232,7 +232,8 @@ def check(db: Connection, changes: Changes, entity: str = "contacts"
     known = {f.name: f for f in definitions(db, entity)}
     for name in [*changes.set, *changes.unset]:
         if name not in known:
-            raise InvalidInput(f"unknown field {shown(name)} (crm field add {name} --type ...)")
+            add = name if len(name) <= 40 else "NAME"
+            raise InvalidInput(f"unknown field {shown(name)} (crm field add {add} --type ...)")
     written: dict[str, str | None] = {name: canonical(known[name], value)
                                       for name, value in changes.set.items()}
     return written | {name: None for name in changes.unset}

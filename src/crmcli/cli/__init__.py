@@ -136,15 +136,20 @@ def _completing() -> bool:
     return bool(requested_shell())
 
 
-_LONG_VALUE = re.compile(r"'[^']{200,}'|[^\s']{200,}")  # as Click quotes what it refuses
+_LONG_VALUE = re.compile(r"'[^']{200,}'|[^\s']{200,}")
+
+
+def _cut_long(message: str) -> str:
+    """``message`` with any value of 200 characters or more (a 5,000-character --format that
+    Click quotes, a path) cut to 40."""
+    return _LONG_VALUE.sub(lambda value: f"{value[0][:41]}…", message)
 
 
 def _usage_error(exc: ClickException) -> None:
     """``crm: error: MESSAGE`` and, for a usage error, where to read the usage. Click's
     message may span lines (a missing choice lists one per line): it is joined into one; a
     value it quotes whole (a 5,000-character --format) is cut short."""
-    message = " ".join(exc.format_message().split()) or "missing command"  # help was shown
-    message = _LONG_VALUE.sub(lambda value: f"{value[0][:41]}…", message)
+    message = _cut_long(" ".join(exc.format_message().split()) or "missing command")
     typer.echo(f"crm: error: {safe(message)}", err=True)
     context = getattr(exc, "ctx", None)
     if isinstance(exc, UsageError) and context is not None:
@@ -156,7 +161,7 @@ def _usage_error(exc: ClickException) -> None:
 def _fail(message: str, code: int) -> None:
     if common.state().debug:
         raise
-    typer.echo(f"crm: error: {safe(message)}", err=True)
+    typer.echo(f"crm: error: {safe(_cut_long(message))}", err=True)
     raise typer.Exit(code)
 
 

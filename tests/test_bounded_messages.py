@@ -40,3 +40,4 @@ def test_a_long_company_name_taken_is_quoted_short(crm):
     crm.ok("company", "add", LONG)
     result = crm("company", "add", LONG)
     assert result.exit_code == 1 and len(result.stderr) < 200, result.stderr[:200]
+

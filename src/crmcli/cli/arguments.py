@@ -9,7 +9,8 @@ token (``-tvip``), that is a usage error rather than a guess: the user writes ``
 or puts the argument after ``--``. Whole numbers are checked against
 what SQLite stores (64 bits), so ``--limit 99999999999999999999999`` is a usage error too,
 while an id that large (``RowId``) names nothing, like any unknown id. Click quotes a value it
-refuses: a long one is cut short in the message.
+refuses: a long one is cut short in the message. An empty path is refused (Click reads '' as
+the current directory).
 A yearless date (``--06-12``) is an argument too, though it starts with two dashes.
 """
 
@@ -35,6 +36,8 @@ def adapt(command):
     for param in command.params:
         if getattr(param.type, "name", "") in ("int", "int range", "integer", "integer range"):
             _bound(param.type)
+        if getattr(param.type, "name", "") in ("path", "file", "directory"):  # click.Path
+            _refuse_empty(param.type)
     if not hasattr(command, "commands") and not getattr(command, "_dash_arguments", False):
         parse = command.parse_args
         command.parse_args = lambda ctx, args: parse(ctx, _dashes_as_arguments(ctx, args))
@@ -70,6 +73,22 @@ def _bound(param_type) -> None:
 
     param_type.convert = checked
     param_type._bounded = True
+
+
+def _refuse_empty(param_type) -> None:
+    """Make a path type refuse '' (read as '.': crm export --vdir '' wrote into the current
+    directory)."""
+    if getattr(param_type, "_refuses_empty", False):
+        return
+    convert = param_type.convert
+
+    def checked(value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            param_type.fail("the path is empty", param, ctx)
+        return convert(value, param, ctx)
+
+    param_type.convert = checked
+    param_type._refuses_empty = True
 
 
 def _too_large(text: str) -> bool:

@@ -51,6 +51,8 @@ def open_sources(location: str) -> list[Source]:
     """The inputs behind ``location``: ``-`` for stdin, a file, or every .vcf in a directory."""
     if location == "-":
         return [Source("stdin", sys.stdin.buffer, None)]
+    if not location.strip():  # Path('') is the current directory
+        raise InvalidInput("the file to import is empty: give a file, a directory or - (stdin)")
     path = Path(location).expanduser()
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".vcf", ".vcard"))

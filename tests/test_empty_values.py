@@ -1,0 +1,24 @@
+"""A value given empty is an error saying so, not the default nor the current directory."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("args", [
+    ["export", "--vdir", ""], ["export", "-o", ""], ["dump", "-o", ""], ["backup", ""],
+    ["import", ""], ["import-mail", ""], ["log-mail", "--file", ""],
+    ["campaign", "new", "c", "--to", "tag:x", "--template", ""],
+])
+def test_an_empty_path_is_refused(crm, tmp_path, monkeypatch, args):
+    """'' read as the current directory: export --vdir '' wrote the cards into it, import ''
+    read every card in it."""
+    crm.add("Ana Lima")
+    (tmp_path / "here").mkdir()
+    card = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Bo\r\nEND:VCARD\r\n"
+    (tmp_path / "here" / "bo.vcf").write_text(card)
+    monkeypatch.chdir(tmp_path / "here")
+    result = crm(*args)
+    assert result.exit_code in (1, 2) and "is empty" in result.stderr.splitlines()[0]
+    assert sorted(p.name for p in (tmp_path / "here").iterdir()) == ["bo.vcf"]
+    assert [c["name"] for c in crm.ok("list", "--json").json()] == ["Ana Lima"]

@@ -22,3 +22,27 @@ def test_an_empty_path_is_refused(crm, tmp_path, monkeypatch, args):
     assert result.exit_code in (1, 2) and "is empty" in result.stderr.splitlines()[0]
     assert sorted(p.name for p in (tmp_path / "here").iterdir()) == ["bo.vcf"]
     assert [c["name"] for c in crm.ok("list", "--json").json()] == ["Ana Lima"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["activity", "--since", ""], "the date is empty"),
+    (["activity", "--until", " "], "the date is empty"),
+    (["list", "--not-contacted-since", ""], "the date is empty"),
+    (["deal", "list", "--closing-within", ""], "the date is empty"),
+    (["pipeline", "--closing-within", ""], "the date is empty"),
+    (["deal", "move", "1", "proposal", "--at", ""], "the date is empty"),
+    (["deal", "won", "1", "--at", ""], "the date is empty"),
+    (["report", "deals", "--since", ""], "the date is empty"),
+    (["report", "cases", "--since", ""], "the date is empty"),
+    (["report", "activity", "--since", ""], "the date is empty"),
+    (["due", "--within", ""], "the length of time is empty (try 7d"),
+])
+def test_an_empty_date_or_length_is_refused(crm, args, message):
+    """Each was taken as left out: no bound, the default period, now."""
+    crm.add("Ana Lima")
+    crm.ok("deal", "add", "ana", "Pilot")
+    before = crm.ok("dump").stdout
+    result = crm(*args)
+    assert (result.exit_code, result.stderr.startswith(f"crm: error: {message}")) == (1, True), (
+        result.stderr)
+    assert crm.ok("dump").stdout == before

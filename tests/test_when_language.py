@@ -142,10 +142,15 @@ def test_lengths_of_time(text, days):
     assert parse_days(text) == days
 
 
-@pytest.mark.parametrize("text", ["", "d", "soon", "-3d", "3 lightyears", "1.5w"])
+@pytest.mark.parametrize("text", ["d", "soon", "-3d", "3 lightyears", "1.5w"])
 def test_bad_lengths_of_time(text):
     with pytest.raises(InvalidInput, match="is not a length of time"):
         parse_days(text)
+
+
+def test_an_empty_length_of_time_says_so():
+    with pytest.raises(InvalidInput, match=r"^the length of time is empty"):
+        parse_days(" ")
 
 
 # ------------------------------------------------------------------- written back and reread

@@ -330,11 +330,17 @@ def parse_days(text: str) -> int:
     match = _DURATION.fullmatch(" ".join(text.lower().split()))
     unit = match and (_UNITS.get(match[2]) if match[2] else "days")
     if not unit:
-        raise InvalidInput(f"{shown(text)} is not a length of time (try 7d, 2w, 1m, 1y or 30)")
+        raise _not_a_length(text, "7d, 2w, 1m, 1y or 30")
     days = int(match[1]) * _UNIT_DAYS[unit]
     if days > _MAX_DAYS:
         raise InvalidInput(f"{shown(text)} is too long a time (at most 100 years)")
     return days
+
+
+def _not_a_length(text: str, examples: str) -> InvalidInput:
+    what = f"{shown(text)} is not a length of time" if text.strip() else (
+        "the length of time is empty")
+    return InvalidInput(f"{what} (try {examples})")
 
 
 _LENGTH_UNITS = {**_UNITS, "h": "hours", "hour": "hours", "hours": "hours",
@@ -349,7 +355,7 @@ def parse_length(text: str):
     match = _DURATION.fullmatch(" ".join(text.lower().split()))
     unit = match and _LENGTH_UNITS.get(match[2] or "days")
     if not unit:
-        raise InvalidInput(f"{shown(text)} is not a length of time (try 4h, 2d, 1w or 1m)")
+        raise _not_a_length(text, "4h, 2d, 1w or 1m")
     if int(match[1]) * _UNIT_DAYS.get(unit, 0) > _MAX_DAYS or len(match[1]) > 7:
         raise InvalidInput(f"{shown(text)} is too long a time (at most 100 years)")
     return relativedelta(**{unit: int(match[1])})

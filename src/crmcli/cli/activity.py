@@ -135,7 +135,7 @@ def _timeline_filter(contact, company, tag, kinds, since, until, limit):
         raise InvalidInput(f"unknown type {shown(sorted(unknown)[0])}; use note, case or one of "
                            f"{', '.join(INTERACTION_KINDS)}")
     company_id = company_filter(db, company)
-    bounds = [moment_ago(text) if text else None for text in (since, until)]
+    bounds = [moment_ago(text) if text is not None else None for text in (since, until)]
     return activity.TimelineFilter(
         contact_id=contacts.resolve(db, contact).id if contact is not None else None,
         company_id=company_id, tag=contact_rules.normalize_tag(tag) if tag else None,

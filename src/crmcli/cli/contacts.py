@@ -153,7 +153,7 @@ def list_contacts(
     current = state()
     db = current.db
     company_id = company_filter(db, company)
-    cutoff = moment_ago(not_contacted_since) if not_contacted_since else None
+    cutoff = moment_ago(not_contacted_since) if not_contacted_since is not None else None
     found = contacts.iter_search(db, tags=tag, company_id=company_id, sort=sort.value,
                                  limit=limit, not_contacted_since=cutoff,
                                  where_fields=where,

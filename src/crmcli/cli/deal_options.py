@@ -49,7 +49,7 @@ def horizon(text: str) -> dt.date:
 def filters(stage_list: stages.Pipeline, tag: list[str], company: str | None,
             closing_within: str | None, **fields) -> deals.Filter:
     return deals.Filter(
-        tags=tuple(tag), close_by=horizon(closing_within) if closing_within else None,
+        tags=tuple(tag), close_by=horizon(closing_within) if closing_within is not None else None,
         company_id=company_filter(state().db, company), **fields)
 
 

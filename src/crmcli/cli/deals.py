@@ -65,7 +65,7 @@ class Status(StrEnum):
 
 
 def _at(text: str | None) -> dt.datetime | None:
-    return when(text, past=True) if text else None
+    return when(text, past=True) if text is not None else None
 
 
 def _close_on(text: str) -> str | None:

@@ -59,7 +59,7 @@ def deals_report(
     stage_list = pipeline()
     warn_orphans(stage_list)
     now = state().now
-    start = when(since, past=True) if since else _a_year_before(now)
+    start = when(since, past=True) if since is not None else _a_year_before(now)
     figures = reports.report(state().db, stage_list, start, now, stuck_days, top)
     record = reports.report_record(figures)
 
@@ -112,7 +112,7 @@ def cases_report(
     from crmcli import case_reports
 
     now = state().now
-    start = when(since, past=True) if since else _a_year_before(now)
+    start = when(since, past=True) if since is not None else _a_year_before(now)
     found = case_reports.report(state().db, start, now)
 
     def view():
@@ -169,7 +169,7 @@ def activity_report(
     from crmcli import analytics
 
     current = state()
-    start = when(since, past=True) if since else _a_year_before(current.now)
+    start = when(since, past=True) if since is not None else _a_year_before(current.now)
     ids = analytics.selected_ids(current.db, selecting.condition(selecting.joined(query)))
     rows = analytics.activity_by_period(current.db, start, by.value, ids)
     title = f"Interactions per {by.value} since {start.date().isoformat()}"

@@ -65,3 +65,25 @@ def test_a_card_whose_relationships_warn_warns_again_on_every_import(crm, tmp_pa
         assert warning in result.stderr, options
     assert _summary(crm.ok("import", str(vcf))) == (
         "created 0, updated 0, unchanged 2, skipped 0, failed 0")
+
+
+def test_an_import_interrupted_before_linking_links_on_the_next_run(crm, tmp_path, monkeypatch):
+    """The batches are in, the relationships not yet linked: the next run reads the card that
+    has them again (its digest is not remembered before they are linked) and links them."""
+    vcf = tmp_path / "book.vcf"
+    vcf.write_text(_card(1, "EMAIL:one@example.com", "RELATED;TYPE=friend:urn:uuid:same-2")
+                   + _card(2, "EMAIL:two@example.com"))
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(importer, "_link_relations", interrupted)
+        assert crm("import", str(vcf)).exit_code == 130
+    assert "Same Person 2" not in crm.ok("relations", "Same Person 1").stdout
+    assert _summary(crm.ok("import", str(vcf))) == (
+        "created 0, updated 0, unchanged 2, skipped 0, failed 0")
+    assert "Same Person 2" in crm.ok("relations", "Same Person 1").stdout
+    assert _summary(crm.ok("import", str(vcf), "--dry-run")) == (
+        "dry run, nothing written: would have created 0, updated 0, unchanged 2, skipped 0,"
+        " failed 0")

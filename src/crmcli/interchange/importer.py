@@ -287,7 +287,8 @@ class _Policy:
     on_duplicate: OnDuplicate
     tags: list[str]
     region: str | None
-    related: list[tuple[str, int, list]] = field(default_factory=list)  # (where, id, relations)
+    # (where, contact id, relations, the card's key to remember once they are linked)
+    related: list[tuple[str, int, list, str | None]] = field(default_factory=list)
     job_changes: list[str] = field(default_factory=list)
 
     def card_key(self, card_hash: str | None) -> str | None:
@@ -315,11 +316,19 @@ def _unrecognised(db: Connection, policy: _Policy, records: list[Incoming]) -> l
 
 
 def _card_key(record: Incoming, policy: _Policy) -> list[tuple[str, int]]:
-    """(key, contact id) to remember for a contact's card imported without a message."""
+    """(key, contact id) to remember for a contact's card imported without a message. A card
+    with relationships is remembered once they are linked (see ``_link_relations``)."""
     key = policy.card_key(record.card_hash)
-    if key is None or record.contact_id is None or record.card is None:
+    if key is None or record.contact_id is None or record.card is None or record.relations:
         return []
     return [(key, record.contact_id)]
+
+
+def _relate(policy: _Policy, record: Incoming) -> None:
+    """Keep the record's relationships, if any, to link once every card is in."""
+    if record.relations:
+        key = policy.card_key(record.card_hash) if record.card is not None else None
+        policy.related.append((record.where, record.contact_id, record.relations, key))
 
 
 def _write_kept(fresh: NewContacts) -> None:
@@ -370,8 +379,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
     if surely_new and is_plain(incoming, record.linkedin):
         created = fresh.keep(record, incoming, record_parts.distinct(record.notes))
         record.contact_id = created.id
-        if record.relations:
-            policy.related.append((record.where, created.id, record.relations))
+        _relate(policy, record)
         return "created", warnings
     if fresh is not None:
         fresh.write()
@@ -384,8 +392,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
                                   region=region)
         record.contact_id = created.id
         warnings += custom_fields.write_incoming(db, created.id, incoming.fields)[1]
-        if record.relations:
-            policy.related.append((record.where, created.id, record.relations))
+        _relate(policy, record)
         if record.card is not None:
             record_parts.save_new_card(db, created, notes, record)
         if record.contact.no_mail:
@@ -417,8 +424,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
     changed |= fields_changed
     conflicts = conflicts + created_fields
     changed |= record_parts.add_notes(db, existing.id, record.notes)
-    if record.relations:
-        policy.related.append((record.where, existing.id, record.relations))
+    _relate(policy, record)
     changed |= record_parts.combine_card(db, existing.id, record)
     changed |= _combine_opt_out(db, existing.id, record, on_duplicate)
     changed |= gifts.add_missing(db, existing.id, record.contact.gifts)
@@ -443,24 +449,26 @@ def _apply_company(db: Connection, record: Incoming, policy: _Policy) -> tuple[s
     return outcome, warnings + notes
 
 
-def _link_relations(db: Connection, pending: list[tuple[str, int, list]],
+def _link_relations(db: Connection, pending: list[tuple[str, int, list, str | None]],
                     report: ImportReport) -> None:
     """The relationships of the imported cards, once every card is in (a card may name a
     contact that comes later in the file). A name given alone by a file that has no UIDs
-    (Google's CSV) links the one contact of that name in the book. A card whose
-    relationships warn is not recognised by its digest next time (as a card with a message
-    of its own is not), so that it is read and warns again."""
+    (Google's CSV) links the one contact of that name in the book. A card is recognised by
+    its digest next time only once its relationships are linked without a warning: an
+    import interrupted before then reads it again, and one that warns warns again."""
     from crmcli import relationships
 
-    warned = []
-    for where, contact_id, relations in pending:
+    warned, linked = [], []
+    for where, contact_id, relations, key in pending:
         contact = contacts.get(db, contact_id, deleted=None)
         items = [(r.kind, r.name, r.uid or (relationships.uid_named(db, r.name, contact_id)
                                             if r.by_name else None)) for r in relations]
         warnings = relationships.add_from_card(db, contact, items)
         report.messages += [f"{where}: {warning}" for warning in warnings]
         warned += [contact_id] if warnings else []
+        linked += [(key, contact_id)] if key and not warnings else []
     stored_cards.forget(db, warned)
+    stored_cards.remember(db, linked)
 
 
 def _check_unchanged_since_export(existing: Contact, incoming: Contact) -> None:

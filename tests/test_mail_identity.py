@@ -38,3 +38,13 @@ def test_a_message_logged_by_its_headers_alone_is_still_known(book, db_path):
         conn.execute("UPDATE interactions SET message_id = ?", [header_hash])
     assert "1 already logged" in book.ok("log-mail", input=note).stderr
     assert len(emails(book)) == 1
+
+
+def test_a_message_id_the_parser_cannot_read_is_as_good_as_none(book, tmp_path):
+    """The stdlib raises on an empty Message-ID (<>): such mail is known by its headers and
+    text, not skipped as unreadable."""
+    inbox = maildir(tmp_path / "inbox", *(
+        b"Message-ID: " + empty + b"\n" + bytes(_note(text))
+        for empty, text in ((b"<>", "Call me."), (b"< >", "Signed."), (b"<@>", "Paid."))))
+    assert "logged 3 email(s)" in book.ok("import-mail", inbox).stderr
+    assert "logged 0 email(s); 3 already logged" in book.ok("import-mail", inbox).stderr

@@ -127,7 +127,10 @@ def read_envelope(header: bytes) -> Envelope:
 
 
 def _envelope(message) -> Envelope:
-    message_id = _message_id(message.get("Message-ID"))
+    try:
+        message_id = _message_id(message.get("Message-ID"))
+    except Exception:  # the stdlib's parser raises on an empty one (<>, < >, <@>): as if none
+        message_id = None
     subject = " ".join(clean(str(message.get("Subject") or "")).split())
     return Envelope(key=message_id or _header_hash(message), subject=subject,
                     date=_in_range(getattr(message.get("Date"), "datetime", None)),

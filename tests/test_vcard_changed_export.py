@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmcli.errors import InvalidInput
 from crmcli.interchange import vcard_read, vcard_stored, vcard_write
+from crmcli.interchange.vcard_conform import conform, kept_as_is
+from crmcli.interchange.vcard_lines import Line, parse_line
 from crmcli.interchange.vcard_split import iter_raw_cards
 from crmcli.models import Detail, ImportantDate, PartialDate
 
@@ -153,17 +157,62 @@ def test_lines_not_plain_are_read_by_the_line_parser():
         assert vcard_stored.plain_fields(["FN:Ana", line], "3.0") is None, line
 
 
-def test_a_stored_line_is_ready_when_the_writer_would_write_it_as_it_is():
-    def ready(line, version="3.0"):
-        fields = vcard_stored.plain_fields(["FN:Ana", line], version)
-        return next(stored.ready for stored in fields.extra + fields.items[0].lines
-                    if stored.name != "FN")
+def ready_text(text: str, version: str = "3.0") -> str | None:
+    fields = vcard_stored.plain_fields(["FN:Ana", text], version)
+    return next(line.ready for line in [*fields.extra, *fields.items[0].lines]
+                if line.name != "FN")
 
-    assert ready("EMAIL;TYPE=HOME,pref:a@example.com") == "EMAIL;TYPE=HOME,pref:a@example.com"
-    assert ready("X-CUSTOM:a\\, b") == "X-CUSTOM:a\\, b"
-    for line in ["email;TYPE=HOME:a@example.com", "EMAIL;type=HOME:a@example.com",
-                 "TEL;TYPE=cell;VALUE=uri:tel:+34600", "EMAIL;PREF=1;TYPE=HOME:a@example.com",
-                 "TITLE:Boss\\, chief", "TITLE:Boss, chief", "N:Lima;Ana;;;"]:
-        assert ready(line) is None, line
-    assert ready("EMAIL;TYPE=HOME;PREF=1:a@example.com", "4.0") is None  # not in order
-    assert ready("EMAIL;PREF=1;TYPE=HOME:a@example.com", "4.0") is not None
+
+def written_as_is(text: str, version: str) -> str | None:
+    """The line's text as the writer writes it, when conform leaves the line as it is."""
+    line = parse_line(text)
+    (repaired,) = conform([line], version)
+    return vcard_write._line_text(line) if repaired is line else None
+
+
+def test_a_stored_line_is_ready_when_the_writer_would_write_it_as_it_is():
+    assert ready_text("EMAIL;TYPE=HOME,pref:a@example.com") == "EMAIL;TYPE=HOME,pref:a@example.com"
+    assert ready_text("email;type=HOME:a@example.com") == "EMAIL;TYPE=HOME:a@example.com"
+    assert ready_text("NOTE:Met at a fair\\, then\\nagain") == "NOTE:Met at a fair\\, then\\nagain"
+    assert ready_text("PHOTO;TYPE=JPEG;ENCODING=b:AAAA") == "PHOTO;ENCODING=b;TYPE=JPEG:AAAA"
+    for text in ["TEL;TYPE=cell;VALUE=uri:tel:+34600", "EMAIL;PREF=1;TYPE=HOME:a@example.com",
+                 "TITLE:Boss, chief", "TITLE:Boss\\: chief", "N:Lima;Ana;;", "ADR:;;Main St",
+                 "PHOTO;VALUE=uri:http://example.com/a.jpg", "NOTE:a\x07bell"]:
+        assert ready_text(text) is None, text
+    assert ready_text("PHOTO;ENCODING=b;TYPE=JPEG:AAAA", "4.0") is None
+    assert ready_text("EMAIL;PREF=1;TYPE=HOME:a@example.com", "4.0") is not None
+
+
+@needs_corpus
+@pytest.mark.parametrize("version", ["3.0", "4.0"])
+def test_every_ready_corpus_line_is_the_line_as_the_writer_writes_it(version):
+    texts = [text for card in corpus_cards() if card.original
+             for text in card.original.split("\r\n")[2:-2]]
+    ready = 0
+    for text in texts:
+        fields = vcard_stored.plain_fields([text], version)
+        lines = [*fields.extra, *(line for item in fields.items for line in item.lines)] if (
+            fields) else []
+        for line in lines:
+            if line.ready is not None:
+                ready += 1
+                assert line.ready == written_as_is(text, version), text
+    assert ready >= 0.5 * len(texts)
+
+
+VALUES = st.lists(st.sampled_from(["a", " ", ",", ";", ":", "\\", "n", "\x07", "data:", "="]),
+                  max_size=8).map("".join)
+
+
+@given(st.sampled_from(["NOTE", "ORG", "TITLE", "N", "ADR", "CATEGORIES", "PHOTO", "TEL", "X-A"]),
+       st.sampled_from(["", ";ENCODING=b", ";TYPE=HOME", ";PREF=1", ";LABEL=x", ";VALUE=uri"]),
+       VALUES, st.sampled_from(["3.0", "4.0"]))
+@settings(max_examples=300, deadline=None)
+def test_a_line_kept_as_is_is_left_as_it_is_by_conform(name, params, value, version):
+    parsed = {"ENCODING": ["b"]} if "ENCODING" in params else {}
+    if params and not parsed:
+        key, _, values = params[1:].partition("=")
+        parsed = {key: [values]}
+    if kept_as_is(name, parsed, value, version):
+        line = Line(name, parsed, value, None, None)
+        assert conform([line], version)[0] is line

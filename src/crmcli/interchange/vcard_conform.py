@@ -201,14 +201,24 @@ def _media_type(line: ContentLine) -> str:
 
 def kept_as_is(name: str, params: dict[str, list[str]], value: str, version: str) -> bool:
     """Whether `conform` leaves a line as it is, a second one-of-a-kind line aside (a quick
-    test, False when unsure): no inline data, no N or ADR to count, no control character, no
-    escape or bare comma in a text value, and in 3.0 no parameter to drop or translate."""
-    if name in INLINE_DATA or name in _COMPONENTS or _CONTROL.search(value):
+    test, False when unsure): no control character, only the escapes vCard knows and no bare
+    comma in a one-text value, N and ADR with all their components, inline data already as
+    3.0 writes it, and in 3.0 no parameter to drop or translate."""
+    if _CONTROL.search(value):
         return False
-    if name in _TEXT and ("\\" in value or ("," in value and name in _ONE_TEXT)):
+    if name in _TEXT and "\\" in value and _ODD_ESCAPE.search(value):
+        return False
+    if name in _ONE_TEXT and "," in value and _BARE_COMMA.search(value):
+        return False
+    if name in _COMPONENTS and ("\\" in value or value.count(";") != _COMPONENTS[name] - 1):
+        return False
+    if name in INLINE_DATA and (version != "3.0" or "ENCODING" not in params
+                                or value.replace("\\,", ",").strip()[:5].lower() == "data:"):
         return False
     return version != "3.0" or not params or params.keys().isdisjoint(_CHANGED_IN_3)
 
 
 _CHANGED_IN_3 = frozenset({*_DROPPED_IN_3, "PREF", "MEDIATYPE", "LABEL", "VALUE"})
+_ODD_ESCAPE = re.compile(r"\\(?:[^\\,;nN]|$)", re.DOTALL)  # an escape `_escaped` drops
+_BARE_COMMA = re.compile(r"(?<!\\)(?:\\\\)*,")  # after no backslash, or escaped ones
 ONE_OF_A_KIND = _AT_MOST_ONCE | {"FN"}  # FN in 3.0 only

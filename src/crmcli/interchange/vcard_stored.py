@@ -90,8 +90,12 @@ def _plain_line(text: str, version: str) -> StoredLine | None:
             return None  # vobject decodes the value
         as_written = as_written and keys == sorted(params)  # upper-case, once each, in order
     value = text[head.end():]
-    ready = text if as_written and kept_as_is(name, params, value, version) else None
-    return StoredLine(name, params, value, ready)
+    if not kept_as_is(name, params, value, version):
+        return StoredLine(name, params, value, None)
+    if as_written:
+        return StoredLine(name, params, value, text)
+    written = "".join(f";{key}={','.join(params[key])}" for key in sorted(params))
+    return StoredLine(name, params, value, f"{name}{written}:{value}")
 
 
 def _sorted_in(fields: Fields, line: StoredLine) -> bool:

@@ -200,9 +200,9 @@ class _OwnedLines:
         """The original lines of an unchanged value, else new ones; nothing for an empty value."""
         if not value or (isinstance(value, Detail) and not value.value.strip()):
             return []
-        reused = self._reuse(kind, value)
-        if reused is not None:
-            return reused
+        same = self.reusable.get(_key(kind, value))
+        if same:
+            return same.pop().lines
         built = build(value)
         return built if isinstance(built, list) else [built]
 
@@ -212,7 +212,7 @@ class _OwnedLines:
         return same.pop().lines if same else None
 
     def _name(self, contact: Contact, is_company: bool) -> list[ContentLine]:
-        lines = self._reuse("name", contact.name) or []
+        lines = list(self._reuse("name", contact.name) or ())
         present = {line.name for line in lines}
         if "FN" not in present:
             lines.append(_line("FN", _escape(contact.name)))
@@ -285,6 +285,8 @@ def _key(kind: str, value) -> tuple:
     """What an original value is found by: equal when the values' reprs are (the plain
     values compared as they are, which costs less than their reprs; a photo's bytes above all)."""
     plain = type(value)
+    if plain is str:
+        return (kind, str, value)
     if plain is Detail and type(value.value) is str and type(value.label) is str:
         return (kind, Detail, value.value, value.label)
     if plain in _PLAIN or (plain is tuple and all(type(part) is str for part in value)):

@@ -1,6 +1,6 @@
-"""Exporting a contact changed since its import: its stored original is read back with the line
-parser only (it was stored split, unfolded and normalised), and the card written is the one a
-fresh read of the original gives, unknown lines kept."""
+"""Exporting a contact changed since its import: its stored original is read back without being
+split and normalised again (plain lines in one pass, others with the line parser), and the card
+written is the one a fresh read of the original gives, unknown lines kept."""
 
 from __future__ import annotations
 

@@ -7,9 +7,10 @@ owned values and unknown lines (`vcard_write`). Most stored lines are plain: ``N
 line vobject's line parser gives exactly the name, the parameters split at ``;``, ``=`` and
 ``,``, and the rest of the line, so `plain_fields` splits it with str operations and sorts it
 as `vcard_read.extract_fields` does (same converters, same items, same unknown lines). A line
-already written as the writer writes it (upper-case names, parameters in order) that `conform`
-leaves as it is (`vcard_conform.kept_as_is`) is a `StoredLine` whose ``ready`` text the writer
-copies instead of repairing and serialising the line again.
+that `conform` leaves as it is (`vcard_conform.kept_as_is`) is a `StoredLine` whose ``ready``
+text (the stored text when it is already written as the writer writes it: upper-case names,
+parameters in order; else written so once) the writer copies instead of repairing and
+serialising the line again.
 
 Anything else gives None and the card is read as before: a group (labels, Apple's items), a
 relationship, date or custom-field property, a value the reader would warn about.

@@ -336,7 +336,7 @@ def test_activity_report_periods_follow_summer_time(crm, tmp_path):
 def test_activity_report_weeks_follow_both_summer_time_changes(crm, tmp_path):
     """Berlin moves to summer time on Sunday 29 March 2026 and back on Sunday 25 October:
     calls half an hour before and after each following Monday's midnight count in their own
-    weeks, whether the window starts in winter, in summer, or a year back."""
+    weeks, whether the window starts a year back, on 1 March or on the day of the change."""
     config = tmp_path / "config" / "crmcli" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text('timezone = "Europe/Berlin"\n')

@@ -235,15 +235,14 @@ class _Batch:
         return len(self.ready) >= BATCH_MESSAGES or (
             self.open is not None and time.monotonic() - self.started > BATCH_SECONDS)
 
-    def commit(self) -> list[Logged]:
-        """Commit what is ready and hand it over (Refused: a pre- hook refused it all)."""
-        ready, self.ready = self.ready, []
+    def commit(self) -> None:
+        """Commit what is ready, and start a new batch (Refused: a pre- hook refused it all)."""
+        self.ready = []
         opened, self.open = self.open, None
         if not self.dry_run:
             self.planned.clear()  # committed (or refused): the book knows what it holds
         if opened is not None:
             opened.close()
-        return ready
 
     def abort(self) -> None:
         if self.open is not None:

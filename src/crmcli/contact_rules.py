@@ -119,26 +119,34 @@ def dedupe_details(details: Iterable[Detail], kind: str, region: str | None = No
 
 class PhoneSet:
     """Phone keys, answering "is this line among them" (see ``same_phone``) in time bounded
-    by the length of one key, so that a card with many numbers is read in linear time."""
+    by the length of one key, so that a card with many numbers is read in linear time. A
+    key's tails are worked out when a later key is asked about (most contacts have one
+    number, which nothing is compared with)."""
 
     def __init__(self) -> None:
         self.keys: set[str] = set()
         self.tails: set[str] = set()  # every tail of a key that a national key could be
         self.national: set[str] = set()
+        self.unindexed: list[str] = []  # keys added whose tails are not worked out yet
 
     def __contains__(self, key: str) -> bool:
         if key in self.keys:
             return True
-        if key.startswith("#"):
+        if key.startswith("#") or not self.keys:
             return False
+        self._index()
         if not key.startswith("+") and key in self.tails:
             return True
         return any(tail in self.national for tail in phone_suffixes(key))
 
     def add(self, key: str) -> None:
         self.keys.add(key)
-        if key.startswith("#"):
-            return
-        self.tails.update(phone_suffixes(key))
-        if not key.startswith("+") and len(key.partition(";")[0]) >= MIN_NATIONAL_DIGITS:
-            self.national.add(key)
+        if not key.startswith("#"):
+            self.unindexed.append(key)
+
+    def _index(self) -> None:
+        for key in self.unindexed:
+            self.tails.update(phone_suffixes(key))
+            if not key.startswith("+") and len(key.partition(";")[0]) >= MIN_NATIONAL_DIGITS:
+                self.national.add(key)
+        self.unindexed.clear()

@@ -43,6 +43,9 @@ JOIN contacts c ON c.id = d.contact_id
 WHERE c.deleted_at IS NULL
 """
 _ORDER = " ORDER BY o.day, o.name, o.kind != 'birthday', o.kind, o.id"
+# The years from the date to the day it falls on; none for a date without a year (--MM-DD).
+_AGE = ("CASE WHEN o.date LIKE '--%' THEN NULL"
+        " ELSE CAST(substr(o.day, 1, 4) AS INTEGER) - CAST(substr(o.date, 1, 4) AS INTEGER) END")
 
 
 def iter_occasions(db: Connection, first: dt.date, last: dt.date, limit: int | None = None
@@ -59,15 +62,12 @@ def falling(db: Connection, first: dt.date, last: dt.date, limit: int | None = N
     """:func:`iter_occasions` as plain rows: (day as ISO text, contact id, name, company,
     kind, age), for a listing of thousands."""
     first_few = "" if limit is None else f"{_ORDER} LIMIT {int(limit)}"  # before the join
-    rows = db.execute(
-        f"SELECT o.day, o.id, o.name, co.name, o.kind, o.date FROM"
+    yield from db.execute(
+        f"SELECT o.day, o.id, o.name, co.name, o.kind, {_AGE} FROM"
         f" (SELECT * FROM ({_FALLING}) o{first_few}) o"
         # companies_names: narrow entries, fewer pages to read (see migrations.m033)
         f" LEFT JOIN companies co INDEXED BY companies_names ON co.id = o.company_id{_ORDER}",
         {"window": json.dumps(_window(first, last))})
-    for day, contact_id, name, company, kind, text in rows:
-        age = None if text.startswith("--") else int(day[:4]) - int(text[:4])
-        yield day, contact_id, name, company, kind, age
 
 
 def occasions(db: Connection, first: dt.date, last: dt.date) -> list[Occasion]:

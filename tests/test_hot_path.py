@@ -46,6 +46,7 @@ def books(crm, db_path, tmp_path):
            "--company", "ACME")
     crm.ok("add", "Ana Lima", "-e", "ana@lima.example", "-p", "+351 21 123 4567")
     crm.ok("add", "Ana\u202eevil Bidi", "-e", "bidi@x.example")
+    crm.ok("add", "Esc\x1b[31mape Person", "-e", "esc@x.example", "--company", "Bell\x07Co")
     crm.ok("add", "Bo Chen")
     crm.ok("rm", str(crm.add("Ana Trashed", "-e", "trashed@x.example")), "--yes")
     other = tmp_path / "other.db"
@@ -72,6 +73,8 @@ CASES = [
     (["mutt-query", "ana"], {}, True),
     (["mutt-query", "nunez"], {}, True),  # accents folded; two addresses, a company
     (["mutt-query", "bidi"], {}, True),  # a bidi override shown, never sent raw
+    (["mutt-query", "esc"], {}, True),  # controls stripped (a pattern compiled on first use)
+    (["mutt-query", "jose@acme.example"], {}, True),  # an address typed whole
     (["mutt-query", "nobody"], {}, True),  # nothing found: exit 1
     (["mutt-query", ""], {}, True),
     (["mutt-query", "123 4567"], {}, True),  # phone digits

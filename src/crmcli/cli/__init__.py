@@ -136,13 +136,10 @@ def _completing() -> bool:
     return bool(requested_shell())
 
 
-_LONG_VALUE = re.compile(r"'[^']{200,}'|[^\s']{200,}")
-
-
 def _cut_long(message: str) -> str:
     """``message`` with any value of 200 characters or more (a 5,000-character --format that
-    Click quotes, a path) cut to 40."""
-    return _LONG_VALUE.sub(lambda value: f"{value[0][:41]}…", message)
+    Click quotes, a path) cut to 40 (the pattern is compiled only when an error is shown)."""
+    return re.sub(r"'[^']{200,}'|[^\s']{200,}", lambda value: f"{value[0][:41]}…", message)
 
 
 def _usage_error(exc: ClickException) -> None:

@@ -24,7 +24,6 @@ from crmcli.errors import LARGEST_ID as _LARGEST
 from crmcli.errors import NotFound
 
 _SHOWN = 40  # characters of a refused value quoted in a message
-_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 _YEARLESS_DATE = re.compile(r"--\d\d-?\d\d")
 
@@ -94,7 +93,7 @@ def _refuse_empty(param_type) -> None:
 def _too_large(text: str) -> bool:
     """Whether ``text`` is a whole number outside SQLite's 64-bit INTEGER."""
     text = text.strip()
-    return bool(_WHOLE_NUMBER.fullmatch(text)) and (
+    return bool(re.fullmatch(r"[+-]?[0-9]+", text)) and (
         len(text) > len(str(_LARGEST)) + 1 or not -_LARGEST - 1 <= int(text) <= _LARGEST)
 
 

@@ -46,3 +46,15 @@ def test_an_empty_date_or_length_is_refused(crm, args, message):
     assert (result.exit_code, result.stderr.startswith(f"crm: error: {message}")) == (1, True), (
         result.stderr)
     assert crm.ok("dump").stdout == before
+
+
+@pytest.mark.parametrize("command", [["add", "Cy Dee"], ["edit", "ana"]])
+def test_an_empty_referrer_is_refused(crm, command):
+    """add took it as no referrer; edit, given no other flag, opened $EDITOR."""
+    crm.add("Ana Lima")
+    before = crm.ok("dump").stdout
+    result = crm(*command, "--referred-by", "", env={"EDITOR": "false", "VISUAL": "false"})
+    assert (result.exit_code, result.stderr) == (
+        1, "crm: error: --referred-by is empty: give who referred them (a contact or a name), "
+           "or leave it out\n")
+    assert crm.ok("dump").stdout == before

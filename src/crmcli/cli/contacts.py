@@ -286,7 +286,10 @@ def _referrer(text: str | None):
     """The (contact, name) arguments of relate for --referred-by, resolved before any write."""
     from crmcli.cli.relations import other_person
 
-    return other_person(text) if text else None
+    if text is not None and not text.strip():
+        raise InvalidInput("--referred-by is empty: give who referred them (a contact or a "
+                           "name), or leave it out")
+    return other_person(text) if text is not None else None
 
 
 def _write_back(db, read: Contact, changed: Contact, form: str | None) -> None:

@@ -58,3 +58,14 @@ def test_an_empty_referrer_is_refused(crm, command):
         1, "crm: error: --referred-by is empty: give who referred them (a contact or a name), "
            "or leave it out\n")
     assert crm.ok("dump").stdout == before
+
+
+@pytest.mark.parametrize("args", [["deal", "add", "ana", "Audit", "--currency", ""],
+                                  ["deal", "edit", "1", "--currency", " "]])
+def test_an_empty_currency_is_refused(crm, args):
+    """add took the configured currency, edit kept the deal's, without a word."""
+    crm.add("Ana Lima")
+    crm.ok("deal", "add", "ana", "Pilot")
+    result = crm(*args)
+    assert (result.exit_code, result.stderr) == (
+        1, "crm: error: the currency is empty: give one such as EUR, USD or JPY\n")

@@ -40,6 +40,8 @@ def check_currency(code: str) -> str:
     the ISO agency adds and withdraws codes), without the historic codes and the CLDR
     rounding rules that Babel mixes in."""
     upper = code.strip().upper()
+    if not upper:
+        raise InvalidInput("the currency is empty: give one such as EUR, USD or JPY")
     if not _CURRENCY.fullmatch(upper) or not _in_iso_4217(upper):
         raise InvalidInput(f"{code[:20]!r} is not an ISO 4217 currency code: give one such "
                            "as EUR, USD or JPY")

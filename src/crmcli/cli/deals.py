@@ -107,7 +107,7 @@ def add(
 
     db = state().db
     contact = contacts.resolve(db, ref)
-    code = money.check_currency(currency or state().config.currency)
+    code = money.check_currency(currency if currency is not None else state().config.currency)
     deal = Deal(title=title, currency=code, stage=stage or "", contact_id=contact.id,
                 company_id=_company_id(company) if company is not None else contact.company_id,
                 amount_minor=money.parse_amount(value, code, decimal()) if value else None,
@@ -204,7 +204,7 @@ def edit(
     if all(option is None for option in (title, value, currency, close, probability, contact,
                                          company)):
         raise InvalidInput("nothing to change: give at least one option (crm deal edit --help)")
-    code = money.check_currency(currency) if currency else deal.currency
+    code = money.check_currency(currency) if currency is not None else deal.currency
     if code != deal.currency and value is None and deal.amount_minor is not None:
         raise InvalidInput(f"changing the currency of a deal with a value needs --value too "
                            f"(amounts are not converted from {deal.currency})")

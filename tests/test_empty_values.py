@@ -69,3 +69,30 @@ def test_an_empty_currency_is_refused(crm, args):
     result = crm(*args)
     assert (result.exit_code, result.stderr) == (
         1, "crm: error: the currency is empty: give one such as EUR, USD or JPY\n")
+
+
+@pytest.mark.parametrize("args", [
+    ["list", "--tag", ""], ["activity", "--tag", " "], ["export", "--tag", ""],
+    ["deal", "list", "--tag", ""], ["pipeline", "--tag", ""], ["company", "list", "--tag", ""],
+    ["add", "Cy Dee", "--tag", ""], ["edit", "ana", "--untag", ""],
+    ["company", "add", "Acme", "--tag", ""], ["import", "-", "--tag", ""],
+])
+def test_an_empty_tag_option_is_refused(crm, args):
+    """A filter on tag '' selected no one; adding or removing tag '' did nothing, silently."""
+    crm.add("Ana Lima", "--tag", "vip")
+    before = crm.ok("dump").stdout
+    result = crm(*args, input="")
+    assert result.exit_code == 2 and "the tag is empty" in result.stderr.splitlines()[0]
+    assert crm.ok("dump").stdout == before
+
+
+@pytest.mark.parametrize("args", [["tag", "ana", ""], ["tag", "ana", "+"],
+                                  ["tag", "ana", "--", "-", "+lead"],
+                                  ["company", "tag", "acme", "+partner", ""]])
+def test_an_empty_tag_to_add_or_remove_is_refused(crm, args):
+    crm.add("Ana Lima", "--tag", "vip", "--company", "Acme")
+    before = crm.ok("dump").stdout
+    result = crm(*args)
+    assert (result.exit_code, result.stderr) == (
+        1, "crm: error: a tag is empty: write +TAG to add one, -TAG to remove one\n")
+    assert crm.ok("dump").stdout == before

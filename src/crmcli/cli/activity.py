@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from crmcli import activity, contact_rules, contacts
-from crmcli.cli.arguments import RowId
+from crmcli.cli.arguments import NonEmpty, RowId
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -98,7 +98,8 @@ def activity_command(
     contact: Annotated[str | None, typer.Option(help="Only this contact.")] = None,
     company: Annotated[str | None, typer.Option("--company", "-c", help="Only this company.")]
     = None,
-    tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.")] = None,
+    tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.",
+                                                     click_type=NonEmpty("tag"))] = None,
     kind: Annotated[list[str], typer.Option(
         "--type", "-t", help="Only these types (note, case, call, email, ...). Repeatable.")]
     = [],

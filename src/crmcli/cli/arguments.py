@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from typer._click.types import IntParamType  # Typer's own click
+from typer._click.types import IntParamType, StringParamType  # Typer's own click
 
 from crmcli.errors import LARGEST_ID as _LARGEST
 from crmcli.errors import NotFound
@@ -57,6 +57,18 @@ class RowId(IntParamType):
         if isinstance(value, str) and _too_large(value):
             raise NotFound(f"no {self.what} with id {_cut(value.strip())}")
         return super().convert(_short(value, self, param, ctx), param, ctx)
+
+
+class NonEmpty(StringParamType):
+    """Text that may not be empty: ``--tag ''`` selected nothing, or added nothing, silently."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            self.fail(f"the {self.what} is empty", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def _bound(param_type) -> None:

@@ -117,3 +117,13 @@ def moment_ago(text: str) -> str:
     value = text.strip()
     value = f"{value}d" if value.isdecimal() else value
     return parse_when(value, state().now, state().config.date_order, past=True).utc_text()
+
+
+def tag_changes(changes: list[str]) -> tuple[list[str], list[str]]:
+    """The tags ``+tag`` (or ``tag``) adds and ``-tag`` removes (crm tag, crm company tag);
+    an empty one is refused, not skipped."""
+    add = [change.removeprefix("+") for change in changes if not change.startswith("-")]
+    remove = [change[1:] for change in changes if change.startswith("-")]
+    if not all(tag.strip() for tag in add + remove):
+        raise InvalidInput("a tag is empty: write +TAG to add one, -TAG to remove one")
+    return add, remove

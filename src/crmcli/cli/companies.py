@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from crmcli import companies
+from crmcli.cli.arguments import NonEmpty
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -17,6 +18,7 @@ from crmcli.cli.common import (
     out,
     state,
     stdin_text,
+    tag_changes,
 )
 from crmcli.errors import InvalidInput, shown
 from crmcli.models import Company, Detail
@@ -35,7 +37,8 @@ Addresses = Annotated[list[str], typer.Option(
     "--address", help="Postal address, optionally labelled. Repeatable.")]
 Industry = Annotated[str | None, typer.Option(help="What the company does: logistics.")]
 Size = Annotated[str | None, typer.Option(help="How big it is: 50, 11-50, enterprise.")]
-Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Tag. Repeatable.")]
+Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Tag. Repeatable.",
+                                         click_type=NonEmpty("tag"))]
 Sets = Annotated[list[str], typer.Option(
     "--set", help="Custom field: segment=smb (crm field add --on companies). Repeatable.")]
 LIST_COLUMNS = [("id", "ID"), ("name", "Company"), ("people", "People"),
@@ -139,7 +142,8 @@ def edit(
     rm_phone: Annotated[list[str], typer.Option(help="Remove this phone.")] = [],
     rm_address: Annotated[list[str], typer.Option(help="Remove this address.")] = [],
     tag: Tags = [],
-    untag: Annotated[list[str], typer.Option(help="Remove this tag.")] = [],
+    untag: Annotated[list[str], typer.Option(help="Remove this tag.",
+                                             click_type=NonEmpty("tag"))] = [],
     set_: Sets = [],
     unset: Annotated[list[str], typer.Option("--unset", help="Clear this custom field.")]
     = [],
@@ -225,8 +229,7 @@ def tag(
 ) -> None:
     """Add and remove a company's tags."""
     company = companies.resolve(state().db, ref)
-    add = [c.removeprefix("+") for c in changes if not c.startswith("-")]
-    remove = [c[1:] for c in changes if c.startswith("-")]
+    add, remove = tag_changes(changes)
     changed = companies.validate(companies.retagged(company, add, remove))
     if changed.tags != company.tags:
         _write(company, changed)

@@ -7,6 +7,7 @@ import typer
 
 from crmcli import contact_rules, contacts
 from crmcli.cli import phones, selecting
+from crmcli.cli.arguments import NonEmpty
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -18,6 +19,7 @@ from crmcli.cli.common import (
     moment_ago,
     out,
     state,
+    tag_changes,
 )
 from crmcli.errors import InvalidInput, shown
 from crmcli.models import Contact, Detail
@@ -43,7 +45,8 @@ Phones = Annotated[list[str], typer.Option(
 Addresses = Annotated[list[str], typer.Option(
     "--address", help="Postal address, optionally labelled: home:1 Main St. Repeatable.")]
 Urls = Annotated[list[str], typer.Option("--url", help="Web address. Repeatable.")]
-Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Tag. Repeatable.")]
+Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Tag. Repeatable.",
+                                         click_type=NonEmpty("tag"))]
 Ref = Annotated[str, typer.Argument(help="Id, or a name, email or phone matching one contact.")]
 ReferredBy = Annotated[str | None, typer.Option(
     help="Who referred them: a contact reference, or the name of someone not in the book "
@@ -211,7 +214,8 @@ def edit(
     rm_address: Annotated[list[str], typer.Option(help="Remove this address.")] = [],
     rm_url: Annotated[list[str], typer.Option(help="Remove this URL.")] = [],
     tag: Tags = [],
-    untag: Annotated[list[str], typer.Option(help="Remove this tag.")] = [],
+    untag: Annotated[list[str], typer.Option(help="Remove this tag.",
+                                             click_type=NonEmpty("tag"))] = [],
     cadence: Annotated[str | None, typer.Option(
         help="Keep in touch every 30d, 2w, 1m...; 'off'; or 'default' (from the tags).")] = None,
     referred_by: ReferredBy = None,
@@ -388,8 +392,7 @@ def tag(
     """Add and remove tags."""
     db = state().db
     contact = contacts.resolve(db, ref)
-    add = [c.removeprefix("+") for c in changes if not c.startswith("-")]
-    remove = [c[1:] for c in changes if c.startswith("-")]
+    add, remove = tag_changes(changes)
     changed = contact_rules.validate(contacts.retagged(contact, add, remove), phones.region())
     if set(changed.tags) == set(contact.tags):
         info(f"{contact.name}: {', '.join(contact.tags) or 'no tags'} (unchanged)")

@@ -14,7 +14,7 @@ import typer
 
 from crmcli import contacts
 from crmcli.cli import hooking, selecting
-from crmcli.cli.arguments import RowId
+from crmcli.cli.arguments import NonEmpty, RowId
 from crmcli.cli.common import company_filter, info, out, state
 from crmcli.errors import InvalidInput, UsageError
 from crmcli.interchange import exporter, importer, input_files
@@ -41,7 +41,8 @@ def import_command(
         help="When a record matches a contact (by UID, email, or name and phone): merge adds "
         "what is new (default); skip; new creates another; update overwrites the record's "
         "fields (default for JSON).")] = None,
-    tag: Annotated[list[str], typer.Option("--tag", "-t", help="Tag everything imported.")] = [],
+    tag: Annotated[list[str], typer.Option("--tag", "-t", help="Tag everything imported.",
+                                                  click_type=NonEmpty("tag"))] = [],
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Report what would happen; change nothing.")] = False,
 ) -> None:
@@ -164,7 +165,8 @@ class VcardVersion(StrEnum):
              "  crm export -f ics --birthdays -o crm.ics   # follow-ups for a calendar app")
 def export(
     query: selecting.QueryWords = None,
-    tag: Annotated[list[str], typer.Option("--tag", "-t", help="Only with this tag.")] = [],
+    tag: Annotated[list[str], typer.Option("--tag", "-t", help="Only with this tag.",
+                                                  click_type=NonEmpty("tag"))] = [],
     company: Annotated[str | None, typer.Option("--company", "-c", help="Only this company.")]
     = None,
     ids: Annotated[list[int], typer.Option("--id", help="Only this contact id. Repeatable.",

@@ -235,6 +235,7 @@ def test_max_writes_without_allow_writes_is_a_usage_error(crm):
     ("add_follow_up", {"when": "fri", "text": "Call", "contact": "ana", "every": " "},
      "the rule is empty"),
     ("add_follow_up", {"when": "", "text": "Call", "contact": "ana"}, "the date is empty"),
+    ("add_follow_up", {"when": "fri", "text": " "}, "the follow-up's text is empty"),
     ("log_interaction", {"contact": "ana", "at": ""}, "the date is empty"),
     ("log_interaction", {"contact": "ana", "duration": ""}, "the duration is empty"),
     ("create_contact", {"name": "Di Eck", "company": ""}, "the company is empty"),

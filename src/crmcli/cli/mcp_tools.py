@@ -211,6 +211,8 @@ def _register_writes(tool, session) -> None:
         from crmcli.cli.followups import create_follow_up
 
         with session.call("add_follow_up", contact, when, text, write=True) as current:
+            if not text.strip():
+                raise InvalidInput("the follow-up's text is empty: say what to do")
             found = contacts.resolve(current.db, contact) if contact is not None else None
             created = create_follow_up(found.id if found else None, when, text, every,
                                        deal=deal_id)

@@ -96,3 +96,12 @@ def test_an_empty_tag_to_add_or_remove_is_refused(crm, args):
     assert (result.exit_code, result.stderr) == (
         1, "crm: error: a tag is empty: write +TAG to add one, -TAG to remove one\n")
     assert crm.ok("dump").stdout == before
+
+
+def test_an_empty_db_option_is_refused_not_the_default_book(crm, tmp_path):
+    """--db '' opened the default book ($XDG_DATA_HOME/crmcli/crm.db) instead."""
+    for args in (["--db", "", "add", "Ana Lima"], ["--db=", "mutt-query", "ana"]):
+        result = crm(*args)
+        assert result.exit_code == 2
+        assert "'--db'" in result.stderr and "the path is empty" in result.stderr
+    assert not (tmp_path / "data" / "crmcli").exists()

@@ -15,6 +15,7 @@ from typer.models import TyperInfo
 
 from crmcli import __version__, output, session
 from crmcli.cli import common, lazy_groups
+from crmcli.cli.arguments import NonEmpty
 from crmcli.text import safe
 
 HELP = """A command-line CRM: contacts and companies, notes and calls, follow-ups and deals,
@@ -181,7 +182,7 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     db: Annotated[str | None, typer.Option(
-        "--db", envvar="CRM_DB", show_envvar=True, metavar="FILE",
+        "--db", envvar="CRM_DB", show_envvar=True, metavar="FILE", click_type=NonEmpty("path"),
         help="Database file (default: $XDG_DATA_HOME/crmcli/crm.db).")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     no_hooks: Annotated[bool, typer.Option(

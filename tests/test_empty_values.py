@@ -105,3 +105,18 @@ def test_an_empty_db_option_is_refused_not_the_default_book(crm, tmp_path):
         assert result.exit_code == 2
         assert "'--db'" in result.stderr and "the path is empty" in result.stderr
     assert not (tmp_path / "data" / "crmcli").exists()
+
+
+@pytest.mark.parametrize(("args", "what"), [
+    (["add", "Cy Dee", "--phone", ""], "phone"), (["edit", "ana", "-p", " "], "phone"),
+    (["edit", "ana", "--address", ""], "address"), (["add", "Cy Dee", "--url", ""], "URL"),
+    (["company", "add", "Initech", "--website", ""], "website"),
+    (["company", "edit", "acme", "--phone", ""], "phone"),
+])
+def test_an_empty_detail_is_refused(crm, args, what):
+    """It was dropped after a warning that it was 'kept as text', and edit said 'updated'."""
+    crm.add("Ana Lima", "--company", "Acme")
+    before = crm.ok("dump").stdout
+    result = crm(*args)
+    assert result.exit_code == 2 and f"the {what} is empty" in result.stderr.splitlines()[0]
+    assert crm.ok("dump").stdout == before

@@ -28,13 +28,16 @@ app = typer.Typer(name="company", no_args_is_help=True, help="Companies and thei
 
 CompanyRef = Annotated[str, typer.Argument(help="Company id or name (or part of one).")]
 Websites = Annotated[list[str], typer.Option(
-    "--website", help="Web address, optionally labelled. Repeatable.")]
+    "--website", help="Web address, optionally labelled. Repeatable.",
+    click_type=NonEmpty("website"))]
 Emails = Annotated[list[str], typer.Option(
     "--email", "-e", help="Email, optionally labelled: sales:info@acme.com. Repeatable.")]
 Phones = Annotated[list[str], typer.Option(
-    "--phone", "-p", help="Phone, optionally labelled: office:+34 912 345 678. Repeatable.")]
+    "--phone", "-p", help="Phone, optionally labelled: office:+34 912 345 678. Repeatable.",
+    click_type=NonEmpty("phone"))]
 Addresses = Annotated[list[str], typer.Option(
-    "--address", help="Postal address, optionally labelled. Repeatable.")]
+    "--address", help="Postal address, optionally labelled. Repeatable.",
+    click_type=NonEmpty("address"))]
 Industry = Annotated[str | None, typer.Option(help="What the company does: logistics.")]
 Size = Annotated[str | None, typer.Option(help="How big it is: 50, 11-50, enterprise.")]
 Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Tag. Repeatable.",

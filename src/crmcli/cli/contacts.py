@@ -41,10 +41,13 @@ class Sort(StrEnum):
 Emails = Annotated[list[str], typer.Option(
     "--email", "-e", help="Email, optionally labelled: work:ana@acme.com. Repeatable.")]
 Phones = Annotated[list[str], typer.Option(
-    "--phone", "-p", help="Phone, optionally labelled: mobile:+34 612 345 678. Repeatable.")]
+    "--phone", "-p", help="Phone, optionally labelled: mobile:+34 612 345 678. Repeatable.",
+    click_type=NonEmpty("phone"))]
 Addresses = Annotated[list[str], typer.Option(
-    "--address", help="Postal address, optionally labelled: home:1 Main St. Repeatable.")]
-Urls = Annotated[list[str], typer.Option("--url", help="Web address. Repeatable.")]
+    "--address", help="Postal address, optionally labelled: home:1 Main St. Repeatable.",
+    click_type=NonEmpty("address"))]
+Urls = Annotated[list[str], typer.Option("--url", help="Web address. Repeatable.",
+                                         click_type=NonEmpty("URL"))]
 Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Tag. Repeatable.",
                                          click_type=NonEmpty("tag"))]
 Ref = Annotated[str, typer.Argument(help="Id, or a name, email or phone matching one contact.")]

@@ -41,3 +41,14 @@ def test_a_long_company_name_taken_is_quoted_short(crm):
     result = crm("company", "add", LONG)
     assert result.exit_code == 1 and len(result.stderr) < 200, result.stderr[:200]
 
+
+
+def test_the_candidates_of_an_ambiguous_reference_are_named_short(crm):
+    """Each candidate's whole name was listed: two 5,000-character names, a 10,000-character
+    line."""
+    name = "Ana " * 1000  # words: no cut for a long unbroken value applies
+    crm.ok("add", name)
+    crm.ok("add", name)
+    result = crm("show", name)
+    assert result.exit_code == 4 and len(result.stderr) < 400, result.stderr[:400]
+    assert "1: Ana Ana" in result.stderr and "2: Ana Ana" in result.stderr

@@ -30,7 +30,8 @@ class Ambiguous(CrmError):
     exit_code = 4
 
     def __init__(self, message: str, candidates: list[tuple[int, str]]):
-        listed = "; ".join(f"{id_}: {label}" for id_, label in candidates)
+        listed = "; ".join(f"{id_}: {label if len(label) <= 60 else label[:60] + '…'}"
+                           for id_, label in candidates)
         super().__init__(f"{message}: {listed}")
         self.candidates = candidates
 

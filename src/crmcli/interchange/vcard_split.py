@@ -40,6 +40,9 @@ _BEGIN_VCARD = re.compile(rb"[ \t]*(?:[\w-]+\.)?BEGIN[ \t]*:[ \t]*VCARD[ \t]*", 
 _END_VCARD = re.compile(rb"[ \t]*(?:[\w-]+\.)?END[ \t]*:[ \t]*VCARD[ \t]*", re.IGNORECASE)
 _VERSION_21 = re.compile(rb"[ \t]*(?:[\w-]+\.)?VERSION[ \t]*:[ \t]*2\.1[ \t]*", re.IGNORECASE)
 _CHARSET = re.compile(rb";[ \t]*CHARSET[ \t]*=[ \t]*\"?([\w.-]+)", re.IGNORECASE)
+# The last byte of a line that may be BEGIN:VCARD, END:VCARD or VERSION:2.1 (any other line
+# is a card's content as it stands, without a regular expression to ask).
+_MARKER_ENDS = frozenset((b"d", b"D", b"1", b" ", b"\t"))
 
 _SHIFT_JIS_NAMES = {"shift_jis", "shift-jis", "sjis", "x-sjis", "ms_kanji"}
 
@@ -69,10 +72,13 @@ def iter_raw_cards(stream: BinaryIO) -> Iterator[RawCard]:
     input with no vCard in it. Problems with one card are reported on that card (`RawCard.error`).
     """
     splitter = _CardSplitter()
-    lines = _physical_lines(_utf8_chunks(stream))
-    for number, line in enumerate(lines, start=1):
-        yield from splitter.feed(number, line)
-    yield from splitter.finish()
+    feed = splitter.feed
+    for number, line in enumerate(_physical_lines(_utf8_chunks(stream)), start=1):
+        card = feed(number, line)
+        if card is not None:
+            yield card
+    if splitter.depth:
+        yield splitter.unfinished()
     if not splitter.count:
         raise InvalidInput("no vCard found: the input has no BEGIN:VCARD line")
 
@@ -143,14 +149,18 @@ class _CardSplitter:
         self.allows_nesting = False
         self.stray_start = 0
 
-    def feed(self, number: int, line: bytes) -> Iterator[RawCard]:
+    def feed(self, number: int, line: bytes) -> RawCard | None:
+        """Take the next line; the card it ends (or a card found broken), if any."""
         if not self.depth:
-            yield from self._outside_card(number, line)
-            return
+            return self._outside_card(number, line)
+        if line[-1:] not in _MARKER_ENDS:
+            self.lines.append(line)
+            return None
         if _BEGIN_VCARD.fullmatch(line) and not self.allows_nesting:
-            yield self._failed(self.start, f"no END:VCARD before the BEGIN:VCARD at line {number}")
+            broken = self._failed(self.start,
+                                  f"no END:VCARD before the BEGIN:VCARD at line {number}")
             self._open(number, line)
-            return
+            return broken
         self.lines.append(line)
         if _BEGIN_VCARD.fullmatch(line):
             self.depth += 1
@@ -158,22 +168,22 @@ class _CardSplitter:
             self.depth -= 1
         elif self.depth == 1 and _VERSION_21.fullmatch(line):
             self.allows_nesting = True
-        if not self.depth:
-            yield self._card()
+        return None if self.depth else self._card()
 
-    def finish(self) -> Iterator[RawCard]:
-        if self.depth:
-            yield self._failed(self.start, "the input ends before this card's END:VCARD")
+    def unfinished(self) -> RawCard:
+        """The open card, when the input ends inside it."""
+        return self._failed(self.start, "the input ends before this card's END:VCARD")
 
-    def _outside_card(self, number: int, line: bytes) -> Iterator[RawCard]:
+    def _outside_card(self, number: int, line: bytes) -> RawCard | None:
         if _BEGIN_VCARD.fullmatch(line):
             self._open(number, line)
         elif _END_VCARD.fullmatch(line):
             start = self.stray_start or number
             self.stray_start = 0
-            yield self._failed(start, f"END:VCARD at line {number} has no BEGIN:VCARD")
+            return self._failed(start, f"END:VCARD at line {number} has no BEGIN:VCARD")
         elif line.strip() and not self.stray_start:
             self.stray_start = number
+        return None
 
     def _open(self, number: int, line: bytes) -> None:
         self.lines, self.start, self.depth = [line], number, 1
@@ -193,6 +203,13 @@ class _CardSplitter:
 
 def _decode_lines(card: RawCard, lines: list[bytes]) -> None:
     """Set the card's text from its byte lines (see the module docstring for the order tried)."""
+    try:
+        # When the whole card is UTF-8, so is each line, and no line ends inside a character:
+        # line by line would give the same text.
+        card.text = b"\n".join(lines).decode("utf-8")
+        return
+    except UnicodeDecodeError:
+        pass
     lines = _mend_split_characters(lines)
     charset = _declared_charset(lines)
     texts: list[str] = []

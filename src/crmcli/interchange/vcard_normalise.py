@@ -41,9 +41,8 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _ESCAPED = re.compile(r"\\(.)", re.DOTALL)
 _ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}
 # The head of a line already written as vCard 3.0 wants it: a name, parameters with upper-case
-# names and plain values, no ENCODING or CHARSET (see _CODED). Such a line is kept as it is.
+# names and plain values, no ENCODING or CHARSET (see _clean_name). Such a line is kept as it is.
 _CLEAN_HEAD = re.compile(r"(?:[A-Za-z0-9-]+\.)?([A-Za-z0-9-]+)((?:;[A-Z0-9-]+=[^\s;:\"]*)*):")
-_CODED = re.compile(r";(?:ENCODING|CHARSET)=")
 
 
 @dataclass
@@ -58,12 +57,12 @@ class NormalisedCard:
 class _Property:
     """A property being put together from its first line and its continuation lines."""
 
-    def __init__(self, line: int, text: str) -> None:
+    def __init__(self, line: int, text: str, head: re.Match | None = None) -> None:
         self.line = line
         self.parts = [text]
-        clean = _clean_head(text)
-        if clean:
-            self.name, self.encoding = clean.upper(), ""
+        self.clean = _clean_name(head or _CLEAN_HEAD.match(text))
+        if self.clean:
+            self.name, self.encoding = self.clean.upper(), ""
             return
         head = split_at_colon(text)[0]
         self.name = _HEAD.fullmatch(head).group(2).strip().upper()
@@ -110,6 +109,8 @@ def _within_limits(properties: list[_Property], raw: RawCard, card: NormalisedCa
     """The properties within the limits: MAX_VALUES of each detail (EMAIL, TEL, ADR, URL) and
     MAX_CARD_LINES in all; the rest are skipped before any work is spent on them, with a
     warning, so that a huge card costs little."""
+    if len(properties) <= min(MAX_VALUES, MAX_CARD_LINES):
+        return properties  # no limit can be passed
     counts: Counter[str] = Counter()
     kept = []
     for prop in properties:
@@ -138,6 +139,9 @@ def _assemble_properties(body: list[str], raw: RawCard, warnings: list[str]) -> 
             current.join_soft_break(line)
         elif current and current.absorb(line):
             pass
+        elif (head := _CLEAN_HEAD.match(line)) and not _nested_begin(head):
+            current = _Property(number, line, head)
+            properties.append(current)
         elif not line.strip():
             current = None
         elif _BEGIN_ANY.match(line):
@@ -152,17 +156,26 @@ def _assemble_properties(body: list[str], raw: RawCard, warnings: list[str]) -> 
     return properties
 
 
-def _clean_head(text: str) -> str | None:
-    """The name of a line that is vCard 3.0 as it stands (see _CLEAN_HEAD), else None."""
-    clean = _CLEAN_HEAD.match(text)
-    if clean is None or (clean.group(2) and _CODED.search(clean.group(2))):
+def _nested_begin(head: re.Match) -> bool:
+    """Whether a line whose head _CLEAN_HEAD matched is one _BEGIN_ANY matches."""
+    return not head.group(2) and head.group(1).upper() == "BEGIN"
+
+
+def _clean_name(head: re.Match | None) -> str | None:
+    """The name of a line that is vCard 3.0 as it stands (its head matched by _CLEAN_HEAD,
+    with no ENCODING or CHARSET), else None."""
+    if head is None:
         return None
-    return clean.group(1)
+    params = head.group(2)
+    if params and (";ENCODING=" in params or ";CHARSET=" in params):
+        return None
+    return head.group(1)
 
 
 def _normalise_property(prop: _Property, raw: RawCard, card: NormalisedCard) -> str | None:
     text = prop.text
-    clean = _clean_head(text)
+    # Continuation lines may complete a head the first line left open.
+    clean = prop.clean or (_clean_name(_CLEAN_HEAD.match(text)) if len(prop.parts) > 1 else None)
     if clean and clean.upper() not in ("VERSION", "PROFILE"):
         return text
     head, value = split_at_colon(text)

@@ -11,11 +11,20 @@ values, which it decodes) are ContentLines from the start.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from vobject.base import ContentLine
+
+
+# The head of a plain line: [group.]name, then parameters each with a name and one or more
+# non-empty values, none quoted, up to the first colon. vobject's parser reads such a line as
+# exactly these pieces (its names allow `_`, and it drops empty values), and its value as the
+# rest of the line.
+_PLAIN_HEAD = re.compile(
+    r"(?:([A-Za-z0-9_-]+)\.)?([A-Za-z0-9_-]+)((?:;[A-Za-z0-9_-]+=[^\";:,]+(?:,[^\";:,]+)*)*):")
 
 
 class Line:
@@ -36,7 +45,24 @@ class Line:
 
 
 def parse_line(text: str, number: int | None = None) -> Line | ContentLine:
-    """The line ``text`` (unfolded); vobject's ParseError if it is not a content line."""
+    """The line ``text`` (unfolded); vobject's ParseError if it is not a content line.
+
+    A plain line (see ``_PLAIN_HEAD``) is split with str operations into what vobject's
+    parser would give for it; any other goes through vobject's parser."""
+    head = _PLAIN_HEAD.match(text)
+    if head is None or "QUOTED-PRINTABLE" in head.group(3):
+        return _parsed(text, number)
+    group, name, param_text = head.groups()
+    params: dict[str, list[str]] = {}
+    if param_text:
+        for piece in param_text[1:].split(";"):
+            key, _, values = piece.partition("=")
+            params.setdefault(key.upper(), []).extend(values.split(","))
+    return Line(name.replace("_", "-").upper(), params, text[head.end():], group, number)
+
+
+def _parsed(text: str, number: int | None) -> Line | ContentLine:
+    """``parse_line`` by vobject's parser."""
     from vobject.base import ContentLine, parseLine
 
     name, pairs, value, group = parseLine(text, number)

@@ -1,0 +1,67 @@
+"""The vCard reader's fast paths give exactly what its general paths give.
+
+Reading recognises plain lines with cheap str operations and leaves the rest to the general
+path (vobject's line parser, line-by-line decoding). Each fast path is checked against its
+general path on every line of the corpus and on generated lines built from the characters
+that parsers trip on."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import CORPUS
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from crmcli.interchange.vcard_lines import _PLAIN_HEAD, _parsed, parse_line
+from crmcli.interchange.vcard_normalise import normalise_card
+from crmcli.interchange.vcard_split import iter_raw_cards
+
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no vCard corpus at {CORPUS}")
+
+
+def _outcome(parse, text: str):
+    """What a line parser makes of ``text``: the line's attributes, or the error it raised."""
+    try:
+        line = parse(text, 7)
+    except Exception as problem:  # the error is what is compared
+        return type(problem).__name__
+    return (type(line).__name__, line.name, line.params, line.value, line.group, line.lineNumber)
+
+
+def _corpus_lines() -> list[str]:
+    """Every physical line of the corpus, and every line normalised for parsing."""
+    lines: list[str] = []
+    for path in sorted(CORPUS.glob("*.vcf")):
+        data = path.read_bytes()
+        lines += data.decode("utf-8", "replace").splitlines()
+        with path.open("rb") as stream:
+            for raw in iter_raw_cards(stream):
+                if raw.error is None:
+                    lines += [text for _, text in normalise_card(raw).lines]
+    return lines
+
+
+@needs_corpus
+def test_plain_lines_parse_as_vobject_parses_them_on_every_corpus_line():
+    lines = _corpus_lines()
+    assert len(lines) > 3000
+    for text in lines:
+        assert _outcome(parse_line, text) == _outcome(_parsed, text), text
+    assert sum(1 for text in lines if _PLAIN_HEAD.match(text)) > 1000  # the fast path is taken
+
+
+_PIECES = ["EMAIL", "TEL", "item1", "x_y", "TYPE", "type", "ENCODING", "QUOTED-PRINTABLE",
+           "work", "a", "9", "é", ".", ";", ":", "=", ",", '"', " ", "\t", "\\", "-", "_", "\r",
+           "\n", "@", "/", "\x00"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=14).map("".join))
+@example("EMAIL;TYPE=INTERNET,WORK:g0@example0.com")
+@example("item1.X_AB;TYPE=a,,b:v")
+@example("TEL;TYPE=;X=y:1")
+@example("N;ENCODING=QUOTED-PRINTABLE:=41")
+@example('X;A="b:c":d')
+@example("a.b.c:d")
+def test_a_plain_line_parses_as_vobject_parses_it(text):
+    assert _outcome(parse_line, text) == _outcome(_parsed, text)

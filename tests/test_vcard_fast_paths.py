@@ -12,7 +12,14 @@ from conftest import CORPUS
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from crmcli.interchange.vcard_lines import _PLAIN_HEAD, _parsed, parse_line
+from crmcli.interchange.vcard_lines import (
+    _PLAIN_HEAD,
+    Line,
+    _parsed,
+    _serialized,
+    parse_line,
+    unfolded_text,
+)
 from crmcli.interchange.vcard_normalise import normalise_card
 from crmcli.interchange.vcard_split import iter_raw_cards
 
@@ -65,3 +72,37 @@ _PIECES = ["EMAIL", "TEL", "item1", "x_y", "TYPE", "type", "ENCODING", "QUOTED-P
 @example("a.b.c:d")
 def test_a_plain_line_parses_as_vobject_parses_it(text):
     assert _outcome(parse_line, text) == _outcome(_parsed, text)
+
+
+def _written(write, line) -> str:
+    try:
+        return write(line)
+    except Exception as problem:  # the error is what is compared
+        return type(problem).__name__
+
+
+@needs_corpus
+def test_lines_are_written_as_vobject_writes_them_on_every_corpus_line():
+    written = 0
+    for text in _corpus_lines():
+        try:
+            line = parse_line(text)
+        except Exception:  # not a content line: nothing to write
+            continue
+        assert _written(unfolded_text, line) == _written(_serialized, line), text
+        written += 1
+    assert written > 1000
+
+
+_WORDS = st.sampled_from(["work", "a,b", "x;y", "u:v", 'q"q', "", "QUOTED-PRINTABLE", "é", " "])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(name=st.sampled_from(["EMAIL", "x-ab", "TEL"]),
+       group=st.sampled_from([None, "", "item1"]),
+       params=st.dictionaries(st.sampled_from(["TYPE", "ENCODING", "X-A", "CHARSET"]),
+                              st.lists(_WORDS, max_size=3), max_size=3),
+       value=st.sampled_from(["", "x@y", "a\\,b", "=41", "v\r\n", "é:;,\""]))
+def test_a_line_is_written_as_vobject_writes_it(name, group, params, value):
+    line = Line(name, params, value, group, None)
+    assert _written(unfolded_text, line) == _written(_serialized, line)

@@ -12,6 +12,7 @@ values, which it decodes) are ContentLines from the start.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -86,6 +87,35 @@ def new_line(name: str, params: Iterable[list[str]], value: str, group: str | No
         if len(param) > 1:
             table.setdefault(param[0].upper(), []).extend(param[1:])
     return Line(name.upper(), table, value, group, None)
+
+
+def unfolded_text(line: Line | ContentLine) -> str:
+    """The line as vobject serialises it, unfolded, without its line break. A ``Line`` whose
+    parameter values need no quoting check (none holds a double quote) and whose value is not
+    to be quoted-printable decoded is written here as vobject would write it; any other line
+    by vobject."""
+    if type(line) is not Line or "QUOTED-PRINTABLE" in line.params.get("ENCODING", ()):
+        return _serialized(line)
+    parts = [line.group, ".", line.name.upper()] if line.group is not None else [line.name.upper()]
+    for key in sorted(line.params):
+        values = line.params[key]
+        if not values:
+            continue  # vobject writes a parameter without a value nowhere
+        if any('"' in value for value in values):
+            return _serialized(line)
+        parts += (";", key, "=", ",".join(map(_quoted_if_needed, values)))
+    parts += (":", line.value)
+    return "".join(parts).rstrip("\r\n")
+
+
+def _quoted_if_needed(value: str) -> str:
+    """vobject's dquoteEscape for a value without a double quote."""
+    return f'"{value}"' if "," in value or ";" in value or ":" in value else value
+
+
+def _serialized(line: Line | ContentLine) -> str:
+    """``unfolded_text`` by vobject's serialiser."""
+    return content_line(line).serialize(lineLength=sys.maxsize).rstrip("\r\n")
 
 
 def content_line(line: Line | ContentLine) -> ContentLine:

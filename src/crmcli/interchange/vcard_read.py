@@ -24,7 +24,6 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -49,7 +48,7 @@ from crmcli.interchange.vcard_fields import (
     ParsedCard,
     Photo,
 )
-from crmcli.interchange.vcard_lines import parse_line
+from crmcli.interchange.vcard_lines import parse_line, unfolded_text
 from crmcli.interchange.vcard_normalise import (
     NormalisedCard,
     normalise_card,
@@ -95,7 +94,7 @@ def parse_card(raw: RawCard) -> ParsedCard:
         relations=list(dict.fromkeys(fields.all("related"))),
         photo=fields.first("photo"),
         rev=fields.first("rev"),
-        extra=[_line_text(line) for line in fields.extra],
+        extra=[unfolded_text(line) for line in fields.extra],
         warnings=card.warnings,
         original=card.original,
         valid_3=card.valid_3,
@@ -435,11 +434,6 @@ def _gift(line: ContentLine):
         return entry(_text(line), _param(line, GIVEN) or None)
     except InvalidInput as problem:
         raise ValueError(str(problem).split(": ", 1)[-1]) from None
-
-
-def _line_text(line: ContentLine) -> str:
-    """One property serialised by vobject, unfolded."""
-    return line.serialize(lineLength=sys.maxsize).rstrip("\r\n")
 
 
 _CONVERTERS: dict[str, Callable[[ContentLine], object]] = {

@@ -12,6 +12,7 @@ from conftest import CORPUS
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from crmcli.interchange.vcard_conform import _COMPONENT_SEPARATOR, _components
 from crmcli.interchange.vcard_lines import (
     _PLAIN_HEAD,
     Line,
@@ -106,3 +107,12 @@ _WORDS = st.sampled_from(["work", "a,b", "x;y", "u:v", 'q"q', "", "QUOTED-PRINTA
 def test_a_line_is_written_as_vobject_writes_it(name, group, params, value):
     line = Line(name, params, value, group, None)
     assert _written(unfolded_text, line) == _written(_serialized, line)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(value=st.lists(st.sampled_from(["a", ";", "\\", ",", "é", " "]), max_size=16).map("".join),
+       count=st.sampled_from([5, 7]))
+def test_components_split_as_the_general_split_does(value, count):
+    parts = _COMPONENT_SEPARATOR.split(value)
+    components = ["".join(parts[i:i + 2]) for i in range(0, len(parts), 2)][:count]
+    assert _components(value, count) == ";".join(components + [""] * (count - len(components)))

@@ -41,6 +41,7 @@ _TEXT = _ONE_TEXT | {"N", "ADR", "CATEGORIES"}
 _COMPONENTS = {"N": 5, "ADR": 7}
 _AT_MOST_ONCE = frozenset({"N", "BDAY", "ANNIVERSARY", "GENDER", "KIND", "REV", "UID", "PRODID"})
 _DROPPED_IN_3 = ("ALTID", "PID", "SORT-AS", "CALSCALE", "INDEX", "LEVEL", "CC", "GEO", "TZ")
+_TOUCHED_IN_3 = frozenset((*_DROPPED_IN_3, "PREF", "MEDIATYPE", "LABEL", "VALUE"))  # _parameters
 _ESCAPE_OR_COMMA = re.compile(r"\\.?|,", re.DOTALL)
 _COMPONENT_SEPARATOR = re.compile(r"(?<!\\)((?:\\\\)*);")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -57,8 +58,10 @@ def conform(lines: list[ContentLine], version: str) -> list[ContentLine]:
     for line in lines:
         line = _one_of_a_kind(line, seen, version)
         line = _text_value(line)
-        for fixed in _parameters(line, version):
-            repaired.append(_inline_data(fixed, version))
+        if version == "3.0" and line.params and not _TOUCHED_IN_3.isdisjoint(line.params):
+            repaired += (_inline_data(fixed, version) for fixed in _parameters(line))
+        else:  # no parameter to change
+            repaired.append(_inline_data(line, version))
     return repaired
 
 
@@ -91,7 +94,7 @@ def _one_of_a_kind(line: ContentLine, seen: set[str], version: str) -> ContentLi
 
 def _text_value(line: ContentLine) -> ContentLine:
     value = _CONTROL.sub("", line.value)
-    if line.name in _TEXT:
+    if line.name in _TEXT and ("\\" in value or "," in value):
         comma = r"\," if line.name in _ONE_TEXT else ","
         value = _ESCAPE_OR_COMMA.sub(lambda match: _escaped(match[0], comma), value)
     if line.name in _COMPONENTS:
@@ -109,17 +112,17 @@ def _escaped(found: str, comma: str) -> str:
 def _components(value: str, count: int) -> str:
     """Exactly `count` components: empty ones added, surplus ones (which no reader, crmcli
     included, reads: Google repeats the address there) dropped."""
-    parts = _COMPONENT_SEPARATOR.split(value)
-    # split() interleaves the captured backslashes: glue each run back onto its component
-    components = ["".join(parts[i:i + 2]) for i in range(0, len(parts), 2)][:count]
+    if "\\" in value:
+        parts = _COMPONENT_SEPARATOR.split(value)
+        # split() interleaves the captured backslashes: glue each run back onto its component
+        components = ["".join(parts[i:i + 2]) for i in range(0, len(parts), 2)][:count]
+    else:  # every semicolon separates
+        components = value.split(";", count)[:count]
     return ";".join(components + [""] * (count - len(components)))
 
 
-def _parameters(line: ContentLine, version: str) -> Iterator[ContentLine]:
-    """The line with its parameters fit for `version`, and a LABEL line an ADR's gave up."""
-    if version != "3.0" or not line.params:
-        yield line
-        return
+def _parameters(line: ContentLine) -> Iterator[ContentLine]:
+    """The line with its parameters fit for vCard 3.0, and a LABEL line an ADR's gave up."""
     params = {key: list(values) for key, values in line.params.items()}
     value = line.value
     for name in _DROPPED_IN_3:

@@ -129,7 +129,16 @@ class Fields:
         self.firsts.setdefault(item.kind, item)
 
     def first(self, kind: str):
-        return next((item.value for item in self.items if item.kind == kind), None)
+        item = self.firsts.get(kind)
+        return None if item is None else item.value
+
+    def replace(self, parts: list[Item], item: Item) -> None:
+        """Put ``item`` in place of ``parts``, at the end."""
+        self.items = [kept for kept in self.items if kept not in parts]
+        self.items.append(item)
+        self.firsts = {}
+        for kept in self.items:
+            self.firsts.setdefault(kept.kind, kept)
 
     def all(self, kind: str) -> list:
         return [item.value for item in self.items if item.kind == kind]

@@ -323,4 +323,6 @@ def split_escaped(value: str, separator: str) -> list[str]:
 
 def unescape(value: str) -> str:
     r"""Undo vCard text escaping: `\n` is a line break, any other `\x` is `x` (so `\:` is `:`)."""
+    if "\\" not in value:
+        return value
     return _ESCAPED.sub(lambda match: "\n" if match.group(1) in "nN" else match.group(1), value)

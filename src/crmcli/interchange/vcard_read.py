@@ -296,8 +296,7 @@ def _merge_names(fields: Fields) -> None:
     parts = [item for item in fields.items if item.kind in ("fn", "n")]
     if parts:
         name = fields.first("fn") or fields.first("n")
-        fields.items = [item for item in fields.items if item not in parts]
-        fields.items.append(Item("name", name, [line for item in parts for line in item.lines]))
+        fields.replace(parts, Item("name", name, [line for item in parts for line in item.lines]))
 
 
 def _type_label(line: ContentLine) -> str:

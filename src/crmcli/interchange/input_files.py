@@ -210,12 +210,12 @@ def _ready_to_export(text: str, parsed, uid_added: bool) -> str | None:
     `vcard_conform`) read without a warning, folded within 75 octets, its dates written the
     way crmcli writes them, without an opt-out (kept in the book, not in the card). A card that
     had no UID gets the one it was given."""
-    lines = text.split("\n")
     if parsed.warnings or not parsed.valid_3 or parsed.contact.no_mail:
         return None
-    if not any(line.upper() == "VERSION:3.0" for line in lines):
+    lines = text.split("\n")
+    if "VERSION:3.0" not in lines and not any(line.upper() == "VERSION:3.0" for line in lines):
         return None
-    if any(len(line.encode()) > 75 for line in lines):
+    if not _within_75_octets(text, lines):
         return None
     if not all(_CONTENT_LINE.fullmatch(line) for line in _unfolded(lines)):
         return None
@@ -226,6 +226,12 @@ def _ready_to_export(text: str, parsed, uid_added: bool) -> str | None:
         version = next(i for i, line in enumerate(lines) if line.upper() == "VERSION:3.0")
         lines.insert(version + 1, f"UID:{parsed.contact.uid}")
     return "\r\n".join(lines) + "\r\n"
+
+
+def _within_75_octets(text: str, lines: list[str]) -> bool:
+    if text.isascii():  # a character is an octet
+        return max(map(len, lines)) <= 75
+    return all(len(line.encode()) <= 75 for line in lines)
 
 
 def _unfolded(lines: list[str]) -> list[str]:

@@ -132,13 +132,13 @@ class Fields:
         item = self.firsts.get(kind)
         return None if item is None else item.value
 
-    def replace(self, parts: list[Item], item: Item) -> None:
-        """Put ``item`` in place of ``parts``, at the end."""
-        self.items = [kept for kept in self.items if kept not in parts]
+    def merge(self, kinds: tuple[str, ...], item: Item) -> None:
+        """Put ``item`` in place of the items of ``kinds``, at the end."""
+        self.items = [kept for kept in self.items if kept.kind not in kinds]
         self.items.append(item)
-        self.firsts = {}
-        for kept in self.items:
-            self.firsts.setdefault(kept.kind, kept)
+        for kind in kinds:
+            self.firsts.pop(kind, None)
+        self.firsts.setdefault(item.kind, item)
 
     def all(self, kind: str) -> list:
         return [item.value for item in self.items if item.kind == kind]

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from vobject.base import ContentLine
 
 _NOT_IMAGE_TYPES = frozenset({"work", "home", "pref"})
+_SINGLES, _DETAILS = frozenset(SINGLES), frozenset(DETAILS)
 _STAND_IN_YEARS = frozenset({0, 1604})
 _YEARLESS_DATE = re.compile(r"--(\d\d)-?(\d\d)(?:T.*)?")
 _FULL_DATE = re.compile(r"(\d{4})-?(\d\d)-?(\d\d)(?:T.*)?")
@@ -238,7 +239,7 @@ def _apple_label(text: str) -> str:
 def _take(fields: Fields, line: ContentLine, labels: dict, raw: RawCard) -> bool:
     """Add an owned line to `fields`; False leaves it for `extra`."""
     kind = line.name.lower()
-    if line.name in SINGLES and kind in fields.firsts:
+    if line.name in _SINGLES and kind in fields.firsts:
         return False
     if line.name in PERSONAL:
         return _take_personal(fields, line, labels, raw)
@@ -252,7 +253,7 @@ def _take(fields: Fields, line: ContentLine, labels: dict, raw: RawCard) -> bool
         return corrupt
     if not value:
         return True
-    if line.name in DETAILS:
+    if line.name in _DETAILS:
         label, label_lines = labels.get((line.group or "").lower(), ("", []))
         detail = Detail(value, label or _type_label(line))
         fields.add(Item(kind, detail, [line, *label_lines]))
@@ -296,12 +297,15 @@ def _merge_names(fields: Fields) -> None:
     parts = [item for item in fields.items if item.kind in ("fn", "n")]
     if parts:
         name = fields.first("fn") or fields.first("n")
-        fields.replace(parts, Item("name", name, [line for item in parts for line in item.lines]))
+        lines = [line for item in parts for line in item.lines]
+        fields.merge(("fn", "n"), Item("name", name, lines))
 
 
 def _type_label(line: ContentLine) -> str:
-    values = line.params.get("TYPE", [])
-    types = (token.strip().lower() for value in values for token in value.split(","))
+    values = line.params.get("TYPE")
+    if not values:
+        return ""
+    types = [token.strip().lower() for value in values for token in value.split(",")]
     return " ".join(dict.fromkeys(token for token in types if token and token not in NOISE_TYPES))
 
 
@@ -340,6 +344,8 @@ def _name_from_n(line: ContentLine) -> str:
 
 def _name_part(component: str) -> str:
     """An N component; its comma-separated values (`Richter,James`) are joined by spaces."""
+    if not component:
+        return ""
     values = (unescape(value).strip() for value in split_escaped(component, ","))
     return " ".join(value for value in values if value)
 

@@ -86,6 +86,43 @@ def test_with_a_worker_an_unchanged_file_imported_again_reads_no_card(crm, tmp_p
     assert crm.ok("show", "again7@example.com", "--json").json()["title"] == "Edited in crm"
 
 
+def test_with_two_cores_an_unchanged_file_imported_again_starts_no_worker(
+        crm, tmp_path, worker_reads, monkeypatch):
+    vcf = tmp_path / "book.vcf"
+    vcf.write_text("".join(_card(n, "NOTE:met once") for n in range(450)))
+    started: list[int] = []
+    pool = parallel_map._pool
+
+    def counted(workers):
+        started.append(workers)
+        return pool(workers)
+
+    monkeypatch.setattr(parallel_map, "_pool", counted)
+    crm.ok("import", str(vcf))
+    assert started == [1]
+    again = crm.ok("import", str(vcf))
+    assert _summary(again) == "created 0, updated 0, unchanged 450, skipped 0, failed 0"
+    assert started == [1]  # nothing to read: no worker, nothing sent to one
+
+
+def test_a_batch_with_nothing_to_send_is_mapped_here_and_starts_no_worker(monkeypatch):
+    monkeypatch.setattr(parallel_map, "usable_cores", lambda: 2)
+    here = os.getpid()
+    idle = [None] * 50
+    assert set(parallel_map.ordered_map(_pid, idle, batch=7, local=_is_none)) == {here}
+    mixed = list(parallel_map.ordered_map(_pid, [None] * 20 + [1] * 20, batch=7,
+                                          local=_is_none))
+    assert mixed[:14] == [here] * 14 and here not in mixed[14:]  # from the batch with work
+
+
+def _pid(_item) -> int:
+    return os.getpid()
+
+
+def _is_none(item) -> bool:
+    return item is None
+
+
 def test_a_card_or_a_contact_changed_since_is_read_again(crm, tmp_path, reads):
     vcf = tmp_path / "book.vcf"
     vcf.write_text("".join(_card(n) for n in range(5)))

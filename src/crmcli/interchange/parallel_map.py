@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from itertools import islice
+from itertools import chain, islice
 from typing import TypeVar
 
 Item = TypeVar("Item")
@@ -27,11 +27,14 @@ PARENT_CHECK_SECONDS = 0.5
 
 
 def ordered_map(function: Callable[[Item], Result], items: Iterable[Item],
-                batch: int = BATCH, spare_cores: int = 1) -> Iterator[Result]:
+                batch: int = BATCH, spare_cores: int = 1,
+                local: Callable[[Item], bool] | None = None) -> Iterator[Result]:
     """``map(function, items)`` in order, computed in worker processes when worthwhile.
 
     ``function`` must be a module-level function so that it can be sent to a worker.
-    ``spare_cores`` are left to this process, for work it does on the results.
+    ``spare_cores`` are left to this process, for work it does on the results. A batch made
+    only of items that ``local`` says are not worth sending is mapped here, and no worker
+    starts before a batch that is.
     """
     items = iter(items)
     first = list(islice(items, batch))
@@ -41,19 +44,38 @@ def ordered_map(function: Callable[[Item], Result], items: Iterable[Item],
         yield from map(function, first)
         yield from map(function, items)
         return
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
-                               initargs=(os.getpid(),))
+    pool = None
+    pending: deque = deque()
     try:
-        pending = deque([pool.submit(_run_batch, function, first)])
-        for chunk in iter(lambda: list(islice(items, batch)), []):
-            pending.append(pool.submit(_run_batch, function, chunk))
+        for chunk in chain([first], iter(lambda: list(islice(items, batch)), [])):
+            if local is not None and all(map(local, chunk)):
+                pending.append(_Here(function, chunk))
+            else:
+                pool = pool or _pool(workers)
+                pending.append(pool.submit(_run_batch, function, chunk))
             if len(pending) >= WINDOW * workers:
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
+                               initargs=(os.getpid(),))
+
+
+class _Here:
+    """A batch mapped in this process when its turn comes (as a worker's future is waited)."""
+
+    def __init__(self, function: Callable[[Item], Result], chunk: list[Item]) -> None:
+        self.function, self.chunk = function, chunk
+
+    def result(self) -> list[Result]:
+        return _run_batch(self.function, self.chunk)
 
 
 def usable_cores() -> int:

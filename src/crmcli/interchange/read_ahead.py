@@ -3,8 +3,9 @@
 A card imported before, of a contact unchanged since, is recognised by the digest of its text
 and never read (see ``importer``). The cards come lazily (``Incoming.unread``); here they are
 asked about a batch at a time (one query) before any goes to the worker, which reads only the
-others while the importer writes. The importer asks again under its write lock: a card taken
-for unchanged here but not there is read then, in its own process.
+others while the importer writes (the worker starts only once a batch has a card to read: never
+for a file imported before and unchanged). The importer asks again under its write lock: a card
+taken for unchanged here but not there is read then, in its own process.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def read_ahead(records: Iterator[Incoming],
         yield from records
         return
     sent, kept = tee(_flagged(records, unrecognised))
-    reads = ordered_map(_read, (record.unread if wanted else None for record, wanted in sent))
+    reads = ordered_map(_read, (record.unread if wanted else None for record, wanted in sent),
+                        local=_nothing_to_read)
     for (record, _), read in zip(kept, reads, strict=True):
         if read is not None:
             vars(record).update(vars(read))
@@ -45,6 +47,10 @@ def _flagged(records: Iterator[Incoming],
     for batch in iter(lambda: list(islice(records, BATCH)), []):
         wanted = {id(record) for record in unrecognised(batch) if record.unread}
         yield from ((record, id(record) in wanted) for record in batch)
+
+
+def _nothing_to_read(unread: Callable[[], Incoming] | None) -> bool:
+    return unread is None
 
 
 def _read(unread: Callable[[], Incoming] | None) -> Incoming | None:

@@ -58,6 +58,14 @@ def test_plain_lines_parse_as_vobject_parses_them_on_every_corpus_line():
     assert sum(1 for text in lines if _PLAIN_HEAD.match(text)) > 1000  # the fast path is taken
 
 
+def test_a_head_read_before_is_no_line_without_its_colon():
+    for text in ("TEL;TYPE=CELL:+34 600", "TEL;TYPE=CELL"):
+        assert _outcome(parse_line, text) == _outcome(_parsed, text)
+    assert _outcome(parse_line, "TEL;TYPE=CELL") == "ParseError"
+    first, second = parse_line("EMAIL;TYPE=WORK:a@x"), parse_line("EMAIL;TYPE=WORK:b@x")
+    assert (first.value, second.value) == ("a@x", "b@x") and first.params == second.params
+
+
 _PIECES = ["EMAIL", "TEL", "item1", "x_y", "TYPE", "type", "ENCODING", "QUOTED-PRINTABLE",
            "work", "a", "9", "é", ".", ";", ":", "=", ",", '"', " ", "\t", "\\", "-", "_", "\r",
            "\n", "@", "/", "\x00"]

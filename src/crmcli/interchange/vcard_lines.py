@@ -27,9 +27,15 @@ if TYPE_CHECKING:
 _PLAIN_HEAD = re.compile(
     r"(?:([A-Za-z0-9_-]+)\.)?([A-Za-z0-9_-]+)((?:;[A-Za-z0-9_-]+=[^\";:,]+(?:,[^\";:,]+)*)*):")
 
+# Plain heads read so far (the text before the colon), at most _PLAIN_HEADS_KEPT of them.
+_PLAIN_HEADS: dict[str, tuple[str | None, str, dict[str, list[str]]]] = {}
+_PLAIN_HEADS_KEPT = 4096
+
 
 class Line:
-    """One content line: the attributes of a ContentLine that reading uses."""
+    """One content line: the attributes of a ContentLine that reading uses. Lines read with
+    the same head share their ``params``: no one changes them in place (a repaired line is a
+    new line, see ``vcard_conform``)."""
 
     __slots__ = ("group", "lineNumber", "name", "params", "value")
 
@@ -49,17 +55,31 @@ def parse_line(text: str, number: int | None = None) -> Line | ContentLine:
     """The line ``text`` (unfolded); vobject's ParseError if it is not a content line.
 
     A plain line (see ``_PLAIN_HEAD``) is split with str operations into what vobject's
-    parser would give for it; any other goes through vobject's parser."""
-    head = _PLAIN_HEAD.match(text)
-    if head is None or "QUOTED-PRINTABLE" in head.group(3):
-        return _parsed(text, number)
-    group, name, param_text = head.groups()
+    parser would give for it, its head read once for all the lines that share it (cards repeat
+    `EMAIL;TYPE=INTERNET:` and `TEL;TYPE=CELL:`); any other line goes through vobject's parser.
+    """
+    head, colon, value = text.partition(":")
+    known = _PLAIN_HEADS.get(head) if colon else None
+    if known is None:
+        found = _PLAIN_HEAD.match(text)
+        if found is None or "QUOTED-PRINTABLE" in found.group(3):
+            return _parsed(text, number)
+        known = _plain_head(found)
+        if len(_PLAIN_HEADS) < _PLAIN_HEADS_KEPT:
+            _PLAIN_HEADS[head] = known
+    group, name, params = known
+    return Line(name, params, value, group, number)
+
+
+def _plain_head(found: re.Match) -> tuple[str | None, str, dict[str, list[str]]]:
+    """(group, name, parameters) of a head matched by _PLAIN_HEAD."""
+    group, name, param_text = found.groups()
     params: dict[str, list[str]] = {}
     if param_text:
         for piece in param_text[1:].split(";"):
             key, _, values = piece.partition("=")
             params.setdefault(key.upper(), []).extend(values.split(","))
-    return Line(name.replace("_", "-").upper(), params, text[head.end():], group, number)
+    return group, name.replace("_", "-").upper(), params
 
 
 def _parsed(text: str, number: int | None) -> Line | ContentLine:

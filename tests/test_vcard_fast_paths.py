@@ -12,6 +12,7 @@ from conftest import CORPUS
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from crmcli.interchange.input_files import _FOLD
 from crmcli.interchange.vcard_conform import _COMPONENT_SEPARATOR, _components
 from crmcli.interchange.vcard_lines import (
     _PLAIN_HEAD,
@@ -124,3 +125,21 @@ def test_components_split_as_the_general_split_does(value, count):
     parts = _COMPONENT_SEPARATOR.split(value)
     components = ["".join(parts[i:i + 2]) for i in range(0, len(parts), 2)][:count]
     assert _components(value, count) == ";".join(components + [""] * (count - len(components)))
+
+
+def _unfolded_line_by_line(lines: list[str]) -> list[str]:
+    logical: list[str] = []
+    for line in lines:
+        if line[:1] in (" ", "\t") and logical:
+            logical[-1] += line[1:]
+        else:
+            logical.append(line)
+    return logical
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(["A", " ", "\t", "\n", ":", "é"]), max_size=20).map("".join))
+@example("A\n\n \tB")
+@example(" A\n  B\n")
+def test_unfolding_a_card_at_once_joins_the_lines_one_by_one_would(text):
+    assert _FOLD.sub("", text).split("\n") == _unfolded_line_by_line(text.split("\n"))

@@ -36,6 +36,7 @@ _PARAM_VALUE = r'(?:"[^"\x00-\x1f]*"|[^";:,\x00-\x1f]*)'
 _CONTENT_LINE = re.compile(
     rf"(?:[A-Za-z0-9-]+\.)?[A-Za-z0-9-]+(?:;[A-Za-z0-9-]+={_PARAM_VALUE}(?:,{_PARAM_VALUE})*)*"
     r":[^\x00-\x08\x0a-\x1f\x7f]*")
+_FOLD = re.compile(r"\n[ \t]")  # removed, a folded line is one line (not the first line)
 
 
 @dataclass
@@ -217,7 +218,7 @@ def _ready_to_export(text: str, parsed, uid_added: bool) -> str | None:
         return None
     if not _within_75_octets(text, lines):
         return None
-    if not all(_CONTENT_LINE.fullmatch(line) for line in _unfolded(lines)):
+    if not all(map(_CONTENT_LINE.fullmatch, _FOLD.sub("", text).split("\n"))):
         return None
     for date in (parsed.contact.birthday, parsed.anniversary):
         if date and f":{date}" not in text:
@@ -232,16 +233,6 @@ def _within_75_octets(text: str, lines: list[str]) -> bool:
     if text.isascii():  # a character is an octet
         return max(map(len, lines)) <= 75
     return all(len(line.encode()) <= 75 for line in lines)
-
-
-def _unfolded(lines: list[str]) -> list[str]:
-    logical: list[str] = []
-    for line in lines:
-        if line[:1] in (" ", "\t") and logical:
-            logical[-1] += line[1:]
-        else:
-            logical.append(line)
-    return logical
 
 
 def _located(message: str, fallback: str) -> tuple[str, str]:

@@ -57,6 +57,8 @@ class NormalisedCard:
 class _Property:
     """A property being put together from its first line and its continuation lines."""
 
+    __slots__ = ("clean", "encoding", "line", "name", "parts")
+
     def __init__(self, line: int, text: str, head: re.Match | None = None) -> None:
         self.line = line
         self.parts = [text]
@@ -72,7 +74,7 @@ class _Property:
 
     @property
     def text(self) -> str:
-        return "".join(self.parts)
+        return self.parts[0] if len(self.parts) == 1 else "".join(self.parts)
 
     def awaits_soft_break(self) -> bool:
         return self.encoding == "QUOTED-PRINTABLE" and self.parts[-1].endswith("=")
@@ -98,6 +100,9 @@ def normalise_card(raw: RawCard) -> NormalisedCard:
     card = NormalisedCard(version="")
     body = raw.text.split("\n")[1:-1]
     for prop in _within_limits(_assemble_properties(body, raw, card.warnings), raw, card):
+        if prop.clean and prop.name not in ("VERSION", "PROFILE"):
+            card.lines.append((prop.line, prop.text))  # as it stands (see _normalise_property)
+            continue
         line = _normalise_property(prop, raw, card)
         if line is not None:
             card.lines.append((prop.line, line))
@@ -135,11 +140,15 @@ def _assemble_properties(body: list[str], raw: RawCard, warnings: list[str]) -> 
     for number, line in enumerate(body, start=raw.line + 1):
         if nesting:
             nesting += 1 if _BEGIN_ANY.match(line) else -1 if _END_ANY.match(line) else 0
-        elif current and current.awaits_soft_break():
+        elif current and current.encoding and current.awaits_soft_break():
             current.join_soft_break(line)
-        elif current and current.absorb(line):
+        elif current and line.startswith((" ", "\t")):
+            current.parts.append(line[1:])  # a fold (see _Property.absorb)
+        elif current and current.encoding and current.absorb(line):
             pass
-        elif (head := _CLEAN_HEAD.match(line)) and not _nested_begin(head):
+        elif (head := _CLEAN_HEAD.match(line)) and (head.group(2)
+                                                     or head.group(1).upper() != "BEGIN"):
+            # a property as it stands, not a nested card's BEGIN (which _BEGIN_ANY matches)
             current = _Property(number, line, head)
             properties.append(current)
         elif not line.strip():
@@ -154,11 +163,6 @@ def _assemble_properties(body: list[str], raw: RawCard, warnings: list[str]) -> 
             current = None
             warnings.append(f"{raw.where(number)}: dropped a line that is not a property: {line!r}")
     return properties
-
-
-def _nested_begin(head: re.Match) -> bool:
-    """Whether a line whose head _CLEAN_HEAD matched is one _BEGIN_ANY matches."""
-    return not head.group(2) and head.group(1).upper() == "BEGIN"
 
 
 def _clean_name(head: re.Match | None) -> str | None:

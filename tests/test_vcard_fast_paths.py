@@ -23,7 +23,7 @@ from crmcli.interchange.vcard_lines import (
     unfolded_text,
 )
 from crmcli.interchange.vcard_normalise import normalise_card
-from crmcli.interchange.vcard_split import iter_raw_cards
+from crmcli.interchange.vcard_split import _EOL, _split_lines, iter_raw_cards
 
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no vCard corpus at {CORPUS}")
 
@@ -143,3 +143,11 @@ def _unfolded_line_by_line(lines: list[str]) -> list[str]:
 @example(" A\n  B\n")
 def test_unfolding_a_card_at_once_joins_the_lines_one_by_one_would(text):
     assert _FOLD.sub("", text).split("\n") == _unfolded_line_by_line(text.split("\n"))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"\r", b"\n", b"\r\n", b"\xc3"]), max_size=20).map(b"".join))
+@example(b"a\r\r\nb")
+@example(b"a\rb\r\n")
+def test_lines_split_as_the_general_split_does(data):
+    assert _split_lines(data) == _EOL.split(data)

@@ -198,14 +198,15 @@ def extract_fields(lines: list[ContentLine], raw: RawCard) -> Fields:
     """Sort a card's lines into owned values (items) and everything else (extra)."""
     fields = Fields()
     claimed = {line.group.lower() for line in lines
-               if (line.name in DETAILS or line.name in LABELLED) and line.group}
-    labels = _group_labels(lines, claimed)
+               if line.group and (line.name in _DETAILS or line.name in LABELLED)}
+    labels = _group_labels(lines, claimed) if claimed else {}
     for line in lines:
-        if line.name == "X-ABLABEL" and (line.group or "").lower() in claimed:
+        name = line.name
+        if name == "X-ABLABEL" and (line.group or "").lower() in claimed:
             continue
-        if _linkedin_profile(fields, line):
+        if name == "X-SOCIALPROFILE" and _linkedin_profile(fields, line):
             continue
-        if line.name not in OWNED or not _take(fields, line, labels, raw):
+        if name not in OWNED or not _take(fields, line, labels, raw):
             fields.extra.append(line)
     _merge_names(fields)
     return fields
@@ -323,7 +324,7 @@ def _components(value: str) -> list[str]:
 
 def _email(line: ContentLine) -> str:
     text = _text(line)
-    bracketed = _BRACKETED_ADDRESS.search(text)
+    bracketed = _BRACKETED_ADDRESS.search(text) if "<" in text else None
     return _without_scheme(bracketed.group(1).strip() if bracketed else text, "mailto:")
 
 

@@ -129,13 +129,23 @@ def _physical_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
             continue
         # Trailing CRs may be the start of a CR CR LF that the next chunk completes.
         held = len(pending) - len(pending.rstrip(b"\r"))
-        *lines, rest = _EOL.split(bytes(pending[: len(pending) - held]))
+        *lines, rest = _split_lines(bytes(pending[: len(pending) - held]))
         yield from lines
         pending = bytearray(rest) + pending[len(pending) - held :]
-    *lines, last = _EOL.split(bytes(pending))
+    *lines, last = _split_lines(bytes(pending))
     yield from lines
     if last:
         yield last
+
+
+def _split_lines(data: bytes) -> list[bytes]:
+    """``_EOL.split(data)``, by bytes.split when every CR is part of a CRLF (or there is none)."""
+    if b"\r" in data:
+        unix = data.replace(b"\r\n", b"\n")
+        if b"\r" in unix:
+            return _EOL.split(data)
+        data = unix
+    return data.split(b"\n")
 
 
 class _CardSplitter:

@@ -123,10 +123,12 @@ class Fields:
     extra: list[ContentLine] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     firsts: dict[str, Item] = field(default_factory=dict)  # the first item of each kind
+    kinds: dict[str, list[Item]] = field(default_factory=dict)  # the items of each kind
 
     def add(self, item: Item) -> None:
         self.items.append(item)
         self.firsts.setdefault(item.kind, item)
+        self.kinds.setdefault(item.kind, []).append(item)
 
     def first(self, kind: str):
         item = self.firsts.get(kind)
@@ -138,8 +140,10 @@ class Fields:
         self.items.append(item)
         for kind in kinds:
             self.firsts.pop(kind, None)
+            self.kinds.pop(kind, None)
         self.firsts.setdefault(item.kind, item)
+        self.kinds.setdefault(item.kind, []).append(item)
 
     def all(self, kind: str) -> list:
-        return [item.value for item in self.items if item.kind == kind]
+        return [item.value for item in self.kinds.get(kind, ())]
 

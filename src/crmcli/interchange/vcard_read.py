@@ -115,13 +115,10 @@ def is_company(fields: Fields) -> bool:
     company = fields.first("org")
     if not company:
         return False
-    names = next((item.lines for item in fields.items if item.kind == "name"), [])
-    for line in names:
-        if line.name == "N" and _name_from_n(line):
-            return False
-        if line.name == "FN" and fold(_text(line)) != fold(company):
-            return False
-    return True
+    names = fields.firsts["name"].lines if "name" in fields.firsts else []
+    if any(line.name == "N" and _name_from_n(line) for line in names):
+        return False  # (asked first: it needs no folding)
+    return not any(line.name == "FN" and fold(_text(line)) != fold(company) for line in names)
 
 
 def read_card(raw: RawCard) -> ReadCard:
@@ -181,6 +178,8 @@ def _contact(fields: Fields, raw: RawCard) -> Contact:
 
 def _dates(dates: list[ImportantDate]) -> list[ImportantDate]:
     """One date per label (the first); a label crm cannot keep reads as ``other``."""
+    if not dates:
+        return []
     from crmcli.important_dates import clean_label
 
     kept: dict[str, ImportantDate] = {}

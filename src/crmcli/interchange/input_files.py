@@ -159,12 +159,13 @@ def _vcard_records(source: Source) -> Iterator[Incoming]:
 
     prefix = f"{source.name}: " if source.name.endswith((".vcf", ".vcard")) else ""
     for raw in iter_raw_cards(source.stream):
-        yield Incoming(prefix + raw.where(), card_hash=_digest(raw.text),
-                       unread=partial(_read_vcard, raw, prefix))
+        digest = _digest(raw.text)
+        yield Incoming(prefix + raw.where(), card_hash=digest,
+                       unread=partial(_read_vcard, raw, prefix, digest))
 
 
-def _read_vcard(raw, prefix: str) -> Incoming:
-    return _placed(_parse_vcard(raw), prefix)
+def _read_vcard(raw, prefix: str, digest: str) -> Incoming:
+    return _placed(_parse_vcard(raw, digest), prefix)
 
 
 def _placed(record: Incoming, prefix: str) -> Incoming:
@@ -178,11 +179,12 @@ def _digest(text: str) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
-def _parse_vcard(raw) -> Incoming:
-    """One raw card as an import record (runs in a worker process for long inputs)."""
+def _parse_vcard(raw, digest: str) -> Incoming:
+    """One raw card as an import record (runs in a worker process for long inputs); ``digest``
+    is its text's."""
     from crmcli.interchange.vcard_read import parse_card
 
-    digest = _digest(raw.text) if raw.text else None
+    digest = digest if raw.text else None
     try:
         parsed = parse_card(raw)
     except InvalidInput as exc:

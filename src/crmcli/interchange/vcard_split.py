@@ -72,9 +72,11 @@ def iter_raw_cards(stream: BinaryIO) -> Iterator[RawCard]:
     input with no vCard in it. Problems with one card are reported on that card (`RawCard.error`).
     """
     splitter = _CardSplitter()
-    feed = splitter.feed
     for number, line in enumerate(_physical_lines(_utf8_chunks(stream)), start=1):
-        card = feed(number, line)
+        if splitter.depth and line[-1:] not in _MARKER_ENDS:
+            splitter.lines.append(line)  # inside a card: a line that can neither open nor close one
+            continue
+        card = splitter.feed(number, line)
         if card is not None:
             yield card
     if splitter.depth:
@@ -163,9 +165,6 @@ class _CardSplitter:
         """Take the next line; the card it ends (or a card found broken), if any."""
         if not self.depth:
             return self._outside_card(number, line)
-        if line[-1:] not in _MARKER_ENDS:
-            self.lines.append(line)
-            return None
         if _BEGIN_VCARD.fullmatch(line) and not self.allows_nesting:
             broken = self._failed(self.start,
                                   f"no END:VCARD before the BEGIN:VCARD at line {number}")

@@ -41,7 +41,6 @@ _TEXT = _ONE_TEXT | {"N", "ADR", "CATEGORIES"}
 _COMPONENTS = {"N": 5, "ADR": 7}
 _AT_MOST_ONCE = frozenset({"N", "BDAY", "ANNIVERSARY", "GENDER", "KIND", "REV", "UID", "PRODID"})
 _DROPPED_IN_3 = ("ALTID", "PID", "SORT-AS", "CALSCALE", "INDEX", "LEVEL", "CC", "GEO", "TZ")
-_TOUCHED_IN_3 = frozenset((*_DROPPED_IN_3, "PREF", "MEDIATYPE", "LABEL", "VALUE"))  # _parameters
 _ESCAPE_OR_COMMA = re.compile(r"\\.?|,", re.DOTALL)
 _COMPONENT_SEPARATOR = re.compile(r"(?<!\\)((?:\\\\)*);")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
@@ -58,7 +57,7 @@ def conform(lines: list[ContentLine], version: str) -> list[ContentLine]:
     for line in lines:
         line = _one_of_a_kind(line, seen, version)
         line = _text_value(line)
-        if version == "3.0" and line.params and not _TOUCHED_IN_3.isdisjoint(line.params):
+        if version == "3.0" and line.params and not _CHANGED_IN_3.isdisjoint(line.params):
             repaired += (_inline_data(fixed, version) for fixed in _parameters(line))
         else:  # no parameter to change
             repaired.append(_inline_data(line, version))

@@ -87,3 +87,53 @@ def test_an_import_interrupted_before_linking_links_on_the_next_run(crm, tmp_pat
     assert _summary(crm.ok("import", str(vcf), "--dry-run")) == (
         "dry run, nothing written: would have created 0, updated 0, unchanged 2, skipped 0,"
         " failed 0")
+
+
+def _corpus_cards() -> bytes:
+    """Every card of the corpus, one file after another (a card nested in another stays
+    in it); the bytes as they are, whatever their charset."""
+    cards, depth = [], 0
+    for path in sorted(CORPUS.glob("*.vcf")):
+        for line in path.read_bytes().splitlines(keepends=True):
+            word = line.strip().upper()
+            depth += word == b"BEGIN:VCARD"
+            if depth:
+                cards.append(line if line.endswith(b"\n") else line + b"\r\n")
+            depth -= depth > 0 and word == b"END:VCARD"
+        depth = 0  # a file's last card left open stays its own
+    return b"".join(cards)
+
+
+def test_a_second_import_of_the_whole_corpus_creates_nobody(crm, tmp_path):
+    """Cards that warn are read again (so that they warn again) and must then match the
+    contacts they made: the Japanese test cards have no UID, no email, and phones kept as
+    text (``TEL;X-NEC-SECRET:9``)."""
+    vcf = tmp_path / "corpus.vcf"
+    vcf.write_bytes(_corpus_cards())
+    first = _summary(crm("import", str(vcf)))
+    assert first.startswith("created ") and not first.startswith("created 0,")
+    count = len(crm.ok("list", "--json").json())
+    second = crm("import", str(vcf))
+    assert _summary(second).startswith("created 0, updated 0, unchanged "), second.stderr
+    assert "is kept as text" in second.stderr
+    assert len(crm.ok("list", "--json").json()) == count
+
+
+def test_a_card_matched_only_by_its_name_and_a_phone_kept_as_text_is_not_created_again(
+        crm, tmp_path):
+    vcf = tmp_path / "one.vcf"
+    vcf.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Text Phone\r\nTEL:9\r\nEND:VCARD\r\n")
+    for summary in ("created 1, updated 0, unchanged 0", "created 0, updated 0, unchanged 1",
+                    "created 0, updated 0, unchanged 1"):
+        result = crm.ok("import", str(vcf))
+        assert _summary(result).startswith(summary)
+        assert "phone '9' is kept as text: not a phone number" in result.stderr
+    assert [row["name"] for row in crm.ok("list").rows()] == ["Text Phone"]
+
+
+def test_a_phone_kept_as_text_matches_only_the_same_text(crm, tmp_path):
+    """Another text under the same name is another person, as another number would be."""
+    crm.add("Text Phone", "--phone", "9")
+    vcf = tmp_path / "one.vcf"
+    vcf.write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Text Phone\r\nTEL:8\r\nEND:VCARD\r\n")
+    assert _summary(crm.ok("import", str(vcf))).startswith("created 1,")

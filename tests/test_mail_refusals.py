@@ -21,10 +21,14 @@ book = test_mail.book
 
 
 def _refuse_bo(tmp_path) -> None:
+    """Install the hook, with a timeout no loaded machine reaches: past the default 10 s, a
+    batch would be refused for the hook's silence rather than for Bo."""
     hook = tmp_path / "config" / "crmcli" / "hooks" / "pre-modify"
     hook.parent.mkdir(parents=True, exist_ok=True)
     hook.write_text(REFUSE_BO)
     hook.chmod(0o755)
+    config = tmp_path / "config.toml"  # the book's (see test_mail.book)
+    config.write_text(config.read_text() + '[hooks]\ntimeout = "120s"\n')
 
 
 def test_a_batch_the_pre_hook_refuses_whole_is_skipped_and_the_next_go_on(

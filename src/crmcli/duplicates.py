@@ -112,7 +112,9 @@ def merge(db: Connection, keep: Contact, other: Contact, region: str | None = No
 
 def find_same_person(db: Connection, contact: Contact, region: str | None = None
                      ) -> Contact | None:
-    """A live contact sharing an email with ``contact``, or its name and a phone number."""
+    """A live contact sharing an email with ``contact``, or its name and a phone number (a
+    phone kept as text counts when its folded text is the same: a card whose phones are all
+    text would otherwise match nothing, and be created again on every import)."""
     emails = [email_key(e.value) for e in contact.emails]
     row = db.execute(
         "SELECT d.contact_id FROM contact_details d JOIN contacts c ON c.id = d.contact_id"
@@ -124,17 +126,22 @@ def find_same_person(db: Connection, contact: Contact, region: str | None = None
         return get(db, row[0])
     phones = PhoneSet()
     for phone in contact.phones:
-        if key := phone_key(phone.value, region):
-            phones.add(key)
-    for contact_id, key in db.execute(
-        "SELECT contact_id, norm FROM contact_details WHERE kind = 'phone' AND contact_id IN"
-        " (SELECT id FROM contacts WHERE name_folded = ? AND deleted_at IS NULL)"
+        if phone.value.strip():
+            phones.add(phone_key(phone.value, region) or _text_key(phone.value))
+    for contact_id, key, value in db.execute(
+        "SELECT contact_id, norm, value FROM contact_details WHERE kind = 'phone'"
+        " AND contact_id IN (SELECT id FROM contacts WHERE name_folded = ? AND deleted_at IS NULL)"
         " ORDER BY contact_id",
         [fold(contact.name)],
     ).fetchall():
-        if key and key in phones:
+        if (key or _text_key(value)) in phones:
             return get(db, contact_id)
     return None
+
+
+def _text_key(value: str) -> str:
+    """A phone kept as text, as ``dedupe_details`` keys it: matched only by the same text."""
+    return "#" + fold(value)
 
 
 def shared_details(db: Connection, contact: Contact, region: str | None = None) -> list[str]:

@@ -84,17 +84,30 @@ def _plain_head(found: re.Match) -> tuple[str | None, str, dict[str, list[str]]]
 
 def _parsed(text: str, number: int | None) -> Line | ContentLine:
     """``parse_line`` by vobject's parser."""
-    from vobject.base import ContentLine, parseLine
+    from vobject.base import parseLine
 
     name, pairs, value, group = parseLine(text, number)
     params: dict[str, list[str]] = {}
     for pair in pairs:
         if len(pair) == 1:
-            return ContentLine(name, pairs, value, group, encoded=True, lineNumber=number)
+            return _content_line(name, pairs, value, group, number)
         params.setdefault(pair[0].upper(), []).extend(pair[1:])
     if "QUOTED-PRINTABLE" in params.get("ENCODING", ()):
-        return ContentLine(name, pairs, value, group, encoded=True, lineNumber=number)
+        return _content_line(name, pairs, value, group, number)
     return Line(name.upper(), params, value, group, number)
+
+
+def _content_line(name: str, pairs: list, value: str, group: str | None,
+                  number: int | None) -> ContentLine:
+    """vobject's ContentLine, which decodes a quoted-printable value; ParseError when it
+    cannot (vobject fails on an ENCODING with a second value, ``ENCODING=QUOTED-PRINTABLE,8BIT``,
+    and on a CHARSET that is no text codec)."""
+    from vobject.base import ContentLine, ParseError
+
+    try:
+        return ContentLine(name, pairs, value, group, encoded=True, lineNumber=number)
+    except (TypeError, LookupError, ValueError):
+        raise ParseError("its quoted-printable value cannot be decoded", number) from None
 
 
 def new_line(name: str, params: Iterable[list[str]], value: str, group: str | None = None

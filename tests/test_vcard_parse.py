@@ -346,6 +346,25 @@ def test_odd_property_names_and_lines_are_fixed_or_reported() -> None:
     assert "GEO:-2.600000;3.400000" in lotus.extra
 
 
+def test_a_quoted_printable_value_vobject_cannot_decode_is_dropped_with_a_warning() -> None:
+    """vobject decodes quoted-printable itself and failed with a TypeError on an ENCODING
+    with a second value: the import stopped with an internal error."""
+    parsed = card("FN:Quinn", "NOTE;ENCODING=QUOTED-PRINTABLE,8BIT:a=3Db", "TITLE:Chef")
+    assert (parsed.contact.name, parsed.contact.title, parsed.notes) == ("Quinn", "Chef", [])
+    assert parsed.warnings == ["card 1 (line 4): dropped an unreadable property: At line 4:"
+                               " its quoted-printable value cannot be decoded"]
+
+
+def test_a_charset_that_is_no_text_encoding_is_no_usable_charset() -> None:
+    """CHARSET=QUOTED-PRINTABLE named Python's quopri codec, which bytes.decode refuses with
+    a LookupError: the import stopped with an internal error."""
+    text = "BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=QUOTED-PRINTABLE:Caf\xe9\r\nEND:VCARD\r\n"
+    parsed = parse_one(text.encode("latin-1"))
+    assert parsed.contact.name == "Café"
+    assert parsed.warnings == [
+        "card 1 (line 1): not UTF-8 and no usable CHARSET; read as Latin-1 (lines 3)"]
+
+
 def test_an_empty_input_is_an_error() -> None:
     with pytest.raises(InvalidInput, match="the input is empty"):
         read(b"")

@@ -282,11 +282,14 @@ def _declared_charset(lines: list[bytes]) -> str | None:
 
 
 def codec_for(charset: str) -> str | None:
-    """The Python codec for a CHARSET value (Shift_JIS is read as its superset cp932), or None."""
+    """The Python codec for a CHARSET value (Shift_JIS is read as its superset cp932), or None
+    (also for a codec that is no text encoding: CHARSET=QUOTED-PRINTABLE, BASE64)."""
     name = charset.strip().strip('"').lower()
     if name in _SHIFT_JIS_NAMES:
         return "cp932"
     try:
-        return codecs.lookup(name).name
+        codec = codecs.lookup(name)
     except LookupError:
         return None
+    # bytes.decode refuses the codecs that are not text encodings (quopri, base64, zlib...)
+    return codec.name if getattr(codec, "_is_text_encoding", True) else None

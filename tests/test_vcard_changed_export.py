@@ -150,6 +150,16 @@ def test_a_plain_stored_card_is_sorted_as_the_line_parser_and_reader_sort_it():
     assert plain >= 0.4 * len(originals)
 
 
+def test_a_plain_stored_card_keeps_its_name_where_the_reader_keeps_it():
+    """FN and N become one "name" item in the table of firsts too, as the reader's fields
+    have it (it kept FN and N there: first("name") was None, and is_company would have taken
+    a person with an ORG for a company)."""
+    fields = vcard_stored.plain_fields(["FN:Ana Ruiz", "N:Ruiz;Ana;;;", "ORG:Acme"], "3.0")
+    assert (fields.first("name"), fields.first("fn"), fields.first("n")) == ("Ana Ruiz", None, None)
+    assert fields.all("name") == ["Ana Ruiz"]
+    assert not vcard_read.is_company(fields)
+
+
 def test_lines_not_plain_are_read_by_the_line_parser():
     for line in ["item1.TEL:+34 600", "TEL;TYPE=\"cell\":+34 600", "TEL;PREF:+34 600",
                  "NOTE;ENCODING=QUOTED-PRINTABLE:caf=C3=A9", "X-ABDATE:2020-01-01",

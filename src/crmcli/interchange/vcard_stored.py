@@ -69,8 +69,8 @@ def _merge_names(fields: Fields) -> None:
     if parts:
         full = fields.firsts.get("fn")
         name = full.value if full else _name_from_n(fields.firsts["n"].lines[0])
-        fields.items = [item for item in fields.items if item.kind not in ("fn", "n")]
-        fields.items.append(Item("name", name, [line for item in parts for line in item.lines]))
+        lines = [line for item in parts for line in item.lines]
+        fields.merge(("fn", "n"), Item("name", name, lines))
 
 
 def _plain_line(text: str, version: str) -> StoredLine | None:

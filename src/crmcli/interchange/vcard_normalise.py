@@ -85,10 +85,8 @@ class _Property:
         self.parts.append(line)
 
     def absorb(self, line: str) -> bool:
-        """Append `line` if it is a fold of this property or more of its unindented base64 body."""
-        if line[:1] in (" ", "\t"):
-            self.parts.append(line[1:])
-            return True
+        """Append `line` if it is more of this property's unindented base64 body (a fold, an
+        indented line, is joined before this is asked)."""
         if self.encoding in ("B", "BASE64") and _BASE64_LINE.fullmatch(line):
             self.parts.append(line)
             return True
@@ -143,7 +141,7 @@ def _assemble_properties(body: list[str], raw: RawCard, warnings: list[str]) -> 
         elif current and current.encoding and current.awaits_soft_break():
             current.join_soft_break(line)
         elif current and line.startswith((" ", "\t")):
-            current.parts.append(line[1:])  # a fold (see _Property.absorb)
+            current.parts.append(line[1:])  # a fold
         elif current and current.encoding and current.absorb(line):
             pass
         elif (head := _CLEAN_HEAD.match(line)) and (head.group(2)

@@ -226,3 +226,34 @@ def test_a_line_kept_as_is_is_left_as_it_is_by_conform(name, params, value, vers
     if kept_as_is(name, parsed, value, version):
         line = Line(name, parsed, value, None, None)
         assert conform([line], version)[0] is line
+
+
+LABELLED_DETAILS = [
+    "TEL;TYPE=CELL:+34 600 111 222",
+    "TEL;TYPE=CELL,VOICE,PREF:+34 600 111 333",
+    "item1.TEL:+34 600 111 444",
+    "item1.X-ABLABEL:_$!<Mobile>!$_",
+    "item2.TEL;TYPE=CELL:+34 600 111 555",
+    "item2.X-ABLABEL:Mobile",
+    "EMAIL;TYPE=INTERNET,PREF:ana@example.com",
+    "EMAIL;TYPE=HOME,INTERNET:ana2@example.com",
+    "ADR;TYPE=HOME,PREF:;;1 Main St;Town;;12345;Spain",
+    "URL;TYPE=WORK:https://example.com",
+    "X-SOCIALPROFILE;TYPE=linkedin:https://linkedin.com/in/ana",
+]
+
+
+def test_a_contact_changed_only_in_its_notes_keeps_its_detail_lines_byte_for_byte(crm, tmp_path):
+    """A phone read from TYPE=CELL (label "cell"), from an Apple label (``mobile``, ``Mobile``),
+    an email read with INTERNET and PREF left out of its label, an address and URLs: each is
+    found unchanged by the label it was read with, so its line is written as it was stored."""
+    card = tmp_path / "ana.vcf"
+    card.write_text("\r\n".join(["BEGIN:VCARD", "VERSION:3.0", "UID:ana-1", "FN:Ana Lima",
+                                 "N:Lima;Ana;;;", *LABELLED_DETAILS, "END:VCARD", ""]),
+                    encoding="utf-8")
+    crm.ok("import", str(card))
+    crm.ok("note", "1", "Called about the offer")
+    lines = crm.ok("export").stdout.replace("\r\n", "\n").replace("\n ", "").splitlines()
+    assert "NOTE:Called about the offer" in lines
+    for line in LABELLED_DETAILS:
+        assert line in lines, line

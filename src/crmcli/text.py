@@ -76,7 +76,18 @@ def to_json(data: object, indent: int | None = None) -> str:
 
     encoder = _compact_encoder() if indent is None else json.JSONEncoder(
         ensure_ascii=False, indent=indent, default=str)
-    return _json_unsafe().sub(_json_escape, encoder.encode(data))
+    return json_safe(encoder.encode(data))
+
+
+def json_safe(text: str) -> str:
+    """JSON text written with non-ASCII kept, with DEL and C1 controls escaped as ``to_json``
+    escapes them: pieces encoded apart and joined give what ``to_json`` gives for the whole."""
+    return _json_unsafe().sub(_json_escape, text)
+
+
+def compact_json(data: object) -> str:
+    """``data`` as ``to_json`` encodes it, controls not yet escaped (see ``json_safe``)."""
+    return _compact_encoder().encode(data)
 
 
 @cache

@@ -13,7 +13,7 @@ from crmcli import activity, campaigns, contacts, gifts
 from crmcli.interchange import stored_cards
 from crmcli.interchange.stored_cards import StoredCard
 from crmcli.models import Contact
-from crmcli.text import to_json
+from crmcli.text import compact_json, json_safe
 
 BATCH = 500
 # Part of every fingerprint: a new value retires the cards stored ready to export under older
@@ -71,14 +71,18 @@ def to_record(item: Exported) -> dict:
     return record
 
 
-def fingerprint(item: Exported) -> str:
-    """A digest of everything an exported vCard is made from; it changes with any edit."""
-    data = item.card.data if item.card else None
+def fingerprint(item: Exported, data_json: str | None = None) -> str:
+    """A digest of everything an exported vCard is made from; it changes with any edit.
+    ``data_json`` is the card's data as ``stored_cards.data_json`` encodes it, when the caller
+    has it (an import stores it too): the same digest, the data encoded once."""
+    if data_json is None:
+        data_json = stored_cards.data_json(item.card.data) if item.card else "null"
     related = [[r.kind, r.name, r.uid] for r in item.relations]
     record = to_record(item)
     if not record["no_mail"]:
         del record["no_mail"]  # as before the opt-out was exported: stored cards stay current
-    text = to_json([_RENDERING_RULES, record, data, related])
+    text = json_safe(f"[{_RENDERING_RULES}, {compact_json(record)}, {data_json},"
+                     f" {compact_json(related)}]")  # to_json of the four, pieces encoded apart
     return hashlib.sha256(text.encode()).hexdigest()
 
 

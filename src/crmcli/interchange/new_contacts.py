@@ -150,11 +150,13 @@ class NewContacts:
             if record.card is None:
                 continue
             card = stored_cards.StoredCard(record.card, record.original or "")
+            data = stored_cards.data_json(card.data)
             if record.rendered:
                 card.rendered = record.rendered
                 card.rendered_for = exporter.fingerprint(exporter.Exported(
-                    contact, [body for _, body in kept.notes], card, list(record.relations)))
-            rows.append(stored_cards.row(contact.id, card, now))
+                    contact, [body for _, body in kept.notes], card, list(record.relations)),
+                    data)
+            rows.append(stored_cards.row(contact.id, card, now, data))
         stored_cards.save_rows(self.db, rows)
 
     def _next_id(self, table: str) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from sqlite3 import Connection
 
 from crmcli.bulk import insert_staged, staged
@@ -40,10 +41,21 @@ def save(db: Connection, contact_id: int, card: StoredCard) -> None:
     save_rows(db, [row(contact_id, card, now_stamp(db))])
 
 
-def row(contact_id: int, card: StoredCard, now: str) -> tuple:
-    """The contact_cards row of ``card`` (for ``save_rows``)."""
-    return (contact_id, json.dumps(card.data, ensure_ascii=False), card.original, card.rendered,
-            card.rendered_for, now)
+def row(contact_id: int, card: StoredCard, now: str, data: str | None = None) -> tuple:
+    """The contact_cards row of ``card`` (for ``save_rows``); ``data``: its data already
+    encoded by ``data_json``."""
+    return (contact_id, data_json(card.data) if data is None else data, card.original,
+            card.rendered, card.rendered_for, now)
+
+
+def data_json(data: dict) -> str:
+    """A card's data as stored (``json.dumps`` with non-ASCII kept)."""
+    return _encoder().encode(data)
+
+
+@cache
+def _encoder() -> json.JSONEncoder:
+    return json.JSONEncoder(ensure_ascii=False)
 
 
 def save_rows(db: Connection, rows: list[tuple]) -> None:

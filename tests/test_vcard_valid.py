@@ -117,6 +117,23 @@ def test_a_card_stored_ready_to_export_by_older_rules_is_written_again(crm, db_p
     assert "FN:Ana Lima" in crm.ok("export").stdout.splitlines()
 
 
+def test_a_fingerprint_given_the_encoded_card_data_is_the_fingerprint_of_the_whole():
+    """An import encodes a card's data once, for its row and its fingerprint: the digest is
+    still that of the four parts encoded together, controls escaped."""
+    from crmcli.interchange.stored_cards import StoredCard, data_json
+    from crmcli.interchange.vcard_personal import Related
+    from crmcli.models import Contact
+
+    data = {"photo": None, "rev": "2024\x85", "extra": [["X-A", "é\x7f\\\"q\u2028"]]}
+    item = exporter.Exported(Contact(name="Zoë\x9b", uid="u-1"), ["note\x80"],
+                             StoredCard(data, "original"), [Related("spouse", "Ana\x85", None)])
+    record = exporter.to_record(item)
+    del record["no_mail"]
+    whole = hashlib.sha256(to_json([exporter._RENDERING_RULES, record, data,
+                                    [["spouse", "Ana\x85", None]]]).encode()).hexdigest()
+    assert exporter.fingerprint(item, data_json(data)) == exporter.fingerprint(item) == whole
+
+
 @pytest.mark.parametrize(("text", "version", "problem"), [
     (card("N:Lima;Ana;;;"), "3.0", "0 FN lines"),
     (card("FN:A", "N:A;;;;", "N:B;;;;"), "4.0", "2 N lines"),

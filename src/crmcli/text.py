@@ -82,6 +82,8 @@ def to_json(data: object, indent: int | None = None) -> str:
 def json_safe(text: str) -> str:
     """JSON text written with non-ASCII kept, with DEL and C1 controls escaped as ``to_json``
     escapes them: pieces encoded apart and joined give what ``to_json`` gives for the whole."""
+    if text.isprintable():  # DEL and C1 are not: most texts need no pattern run
+        return text
     return _json_unsafe().sub(_json_escape, text)
 
 

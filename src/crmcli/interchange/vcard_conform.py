@@ -92,7 +92,7 @@ def _one_of_a_kind(line: ContentLine, seen: set[str], version: str) -> ContentLi
 
 
 def _text_value(line: ContentLine) -> ContentLine:
-    value = _CONTROL.sub("", line.value)
+    value = line.value if line.value.isprintable() else _CONTROL.sub("", line.value)
     if line.name in _TEXT and ("\\" in value or "," in value):
         comma = r"\," if line.name in _ONE_TEXT else ","
         value = _ESCAPE_OR_COMMA.sub(lambda match: _escaped(match[0], comma), value)

@@ -7,16 +7,17 @@ consumed, so memory stays flat however long the input is; short inputs never sta
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from itertools import chain, islice
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -63,6 +64,10 @@ def ordered_map(function: Callable[[Item], Result], items: Iterable[Item],
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
+    # imported here: an import on one core, or of a short input, starts no worker
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
     return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_setup,
                                initargs=(os.getpid(),))

@@ -212,18 +212,20 @@ class _Batch:
                                               if record.contact is not None),
                                     self.policy.region)
                 hashes: list[tuple[str, int]] = []
+                warned: list[tuple[str, int]] = []
                 for done, record in enumerate(taken, start=1):
                     before = len(self.report.messages)
                     _import_one(self.db, None, record, self.policy, self.report, fresh)
                     self._advance()
-                    if len(self.report.messages) == before:
-                        hashes += _card_key(record, self.policy)
+                    quiet = len(self.report.messages) == before
+                    (hashes if quiet else warned).extend(_card_key(record, self.policy))
                     if time.monotonic() > deadline:
                         self.held = taken[done:]
                         del taken[done:]
                         break
                 _write_kept(fresh)
                 stored_cards.remember(self.db, hashes)
+                stored_cards.remember(self.db, warned, unchanged=False)
             return True
         except _Failed:
             self.report.rewind(mark, self.policy)
@@ -253,21 +255,23 @@ class _Batch:
                    ) -> None:
         """Import records in a savepoint each (in the caller's transaction); those not
         ``unrecognised`` (when given) count as unchanged. The cards that go in without a
-        message are remembered, as ``fill`` remembers them."""
+        message are remembered, and those with one as known, as ``fill`` remembers them."""
         savepoints = utilities(self.db)
         wanted = {id(record) for record in (records if unrecognised is None else unrecognised)}
         hashes: list[tuple[str, int]] = []
+        warned: list[tuple[str, int]] = []
         for record in records:
             if id(record) in wanted:
                 record.read()
                 before = len(self.report.messages)
                 _import_one(self.db, savepoints, record, self.policy, self.report)
-                if len(self.report.messages) == before:
-                    hashes += _card_key(record, self.policy)
+                quiet = len(self.report.messages) == before
+                (hashes if quiet else warned).extend(_card_key(record, self.policy))
             else:
                 self.report.unchanged += 1
             self._advance()
         stored_cards.remember(self.db, hashes)
+        stored_cards.remember(self.db, warned, unchanged=False)
 
     def _advance(self) -> None:
         if self.progress and self.report.total > self.shown:
@@ -290,6 +294,8 @@ class _Policy:
     # (where, contact id, relations, the card's key to remember once they are linked)
     related: list[tuple[str, int, list, str | None]] = field(default_factory=list)
     job_changes: list[str] = field(default_factory=list)
+    # card key: the live contact a card that warned was imported into (see ``_unrecognised``)
+    owners: dict[str, int] = field(default_factory=dict)
 
     def card_key(self, card_hash: str | None) -> str | None:
         """What a card is recognised by in the next import like this one (merging, with the
@@ -309,14 +315,15 @@ class _Policy:
 
 def _unrecognised(db: Connection, policy: _Policy, records: list[Incoming]) -> list[Incoming]:
     """The records that are not cards imported before, of a contact unchanged since (one
-    query)."""
+    query); the contacts the others of them were imported into go to ``policy.owners``."""
     keys = [policy.card_key(record.card_hash) for record in records]
-    known = stored_cards.unchanged(db, [key for key in keys if key])
+    known, owners = stored_cards.recognised(db, [key for key in keys if key])
+    policy.owners.update(owners)
     return [record for record, key in zip(records, keys, strict=True) if key not in known]
 
 
 def _card_key(record: Incoming, policy: _Policy) -> list[tuple[str, int]]:
-    """(key, contact id) to remember for a contact's card imported without a message. A card
+    """(key, contact id) to remember for a contact's imported card. A card
     with relationships is remembered once they are linked (see ``_link_relations``)."""
     key = policy.card_key(record.card_hash)
     if key is None or record.contact_id is None or record.card is None or record.relations:
@@ -374,8 +381,9 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
     incoming, warnings = _without_invalid_details(
         copied(record.contact, tags=[*record.contact.tags, *tags]))
     by_details = on_duplicate != OnDuplicate.new and record.match_details
-    surely_new = fresh is not None and fresh.surely_new(incoming, by_details) and not (
-        record.linkedin and by_details)
+    owner = policy.owners.get(policy.card_key(record.card_hash)) if policy.owners else None
+    surely_new = owner is None and fresh is not None and fresh.surely_new(
+        incoming, by_details) and not (record.linkedin and by_details)
     if surely_new and is_plain(incoming, record.linkedin):
         created = fresh.keep(record, incoming, record_parts.distinct(record.notes))
         record.contact_id = created.id
@@ -385,7 +393,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
         fresh.write()
         fresh.claim(incoming)
     existing = None if surely_new else matching.find_match(
-        db, incoming, by_details, record.linkedin, region)
+        db, incoming, by_details, record.linkedin, region, owner)
     if existing is None:
         notes = record_parts.distinct(record.notes)
         created = contacts.create(db, replace(incoming, id=None, fields={}), notes=notes,
@@ -455,7 +463,8 @@ def _link_relations(db: Connection, pending: list[tuple[str, int, list, str | No
     contact that comes later in the file). A name given alone by a file that has no UIDs
     (Google's CSV) links the one contact of that name in the book. A card is recognised by
     its digest next time only once its relationships are linked without a warning: an
-    import interrupted before then reads it again, and one that warns warns again."""
+    import interrupted before then reads it again, and one that warns warns again (it is
+    remembered as known, to match its contact then)."""
     from crmcli import relationships
 
     warned, linked = [], []
@@ -465,10 +474,9 @@ def _link_relations(db: Connection, pending: list[tuple[str, int, list, str | No
                                             if r.by_name else None)) for r in relations]
         warnings = relationships.add_from_card(db, contact, items)
         report.messages += [f"{where}: {warning}" for warning in warnings]
-        warned += [contact_id] if warnings else []
-        linked += [(key, contact_id)] if key and not warnings else []
-    stored_cards.forget(db, warned)
+        (warned if warnings else linked).extend([(key, contact_id)] if key else [])
     stored_cards.remember(db, linked)
+    stored_cards.remember(db, warned, unchanged=False)
 
 
 def _check_unchanged_since_export(existing: Contact, incoming: Contact) -> None:

@@ -10,17 +10,20 @@ from crmcli.models import Contact
 
 
 def find_match(db: Connection, contact: Contact, by_details: bool, linkedin: bool,
-               region: str | None) -> Contact | None:
+               region: str | None, owner: int | None = None) -> Contact | None:
     """The contact a record is about. A UID is authoritative (ids belong to one book, so an
-    id counts only without a UID); then, ``by_details`` (unless the policy makes every record
-    a new contact, or the format forbids it), email or name and phone; a LinkedIn
-    connection's profile URL first."""
+    id counts only without a UID); then ``owner``, the contact the same card went to before
+    (a card may have nothing else to be matched by); then, ``by_details`` (unless the policy
+    makes every record a new contact, or the format forbids it), email or name and phone; a
+    LinkedIn connection's profile URL first."""
     if contact.uid:
         found = contacts.find_by_uid(db, contact.uid)
         if found or not by_details:
             return found
     elif contact.id is not None:
         return contacts.get(db, contact.id, deleted=None)
+    if owner is not None and (owned := contacts.load_many(db, [owner])):
+        return owned[0]
     if not by_details:
         return None
     if linkedin:

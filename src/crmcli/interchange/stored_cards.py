@@ -68,33 +68,35 @@ def save_rows(db: Connection, rows: list[tuple]) -> None:
         " card_hash = NULL, hashed_version = NULL")
 
 
-def unchanged(db: Connection, hashes: list[str]) -> set[str]:
-    """The ``hashes`` (see ``remember``) of cards whose live contact has not changed since
-    the card was last imported."""
-    return {row[0] for row in db.execute(
-        "SELECT k.card_hash FROM contact_cards k JOIN contacts c ON c.id = k.contact_id"
-        " WHERE k.card_hash IN (SELECT value FROM json_each(?))"
-        " AND c.version = k.hashed_version AND c.deleted_at IS NULL",
-        [json.dumps(hashes)])} if hashes else set()
+def recognised(db: Connection, hashes: list[str]) -> tuple[set[str], dict[str, int]]:
+    """Of ``hashes`` (see ``remember``): those of cards whose live contact has not changed
+    since the card was last imported, and the live contact (the first) every one of them
+    was imported into."""
+    if not hashes:
+        return set(), {}
+    rows = db.execute(
+        "SELECT k.card_hash, k.contact_id, c.version IS k.hashed_version FROM contact_cards k"
+        " JOIN contacts c ON c.id = k.contact_id"
+        " WHERE k.card_hash IN (SELECT value FROM json_each(?)) AND c.deleted_at IS NULL"
+        " ORDER BY k.contact_id DESC", [json.dumps(hashes)]).fetchall()
+    return ({card_hash for card_hash, _, same in rows if same},
+            {card_hash: contact_id for card_hash, contact_id, _ in rows})
 
 
-def remember(db: Connection, hashes: list[tuple[str, int]]) -> None:
+def remember(db: Connection, hashes: list[tuple[str, int]], unchanged: bool = True) -> None:
     """Keep (hash, contact id): the contact's card was just imported from a card of that
-    hash, and the contact's version now (the last hash given for a contact counts). Saving
-    the card again forgets it."""
+    hash, and (``unchanged``: the card is not to be read again while the contact stays as it
+    is) the contact's version now; the last hash given for a contact counts. A card that
+    warned is remembered without a version: read again (so it warns again), it is known to
+    be that contact's. Saving the card again forgets it."""
     latest = {contact_id: (card_hash, contact_id) for card_hash, contact_id in hashes}
     if not latest:
         return
+    version = "(SELECT version FROM contacts WHERE id = contact_cards.contact_id)"
     with staged(db, list(latest.values())) as (table, _):
         db.execute(f"UPDATE contact_cards SET card_hash = s.c0, hashed_version ="
-                   " (SELECT version FROM contacts WHERE id = contact_cards.contact_id)"
+                   f" {version if unchanged else 'NULL'}"
                    f" FROM {table} s WHERE contact_cards.contact_id = s.c1")
-
-
-def forget(db: Connection, contact_ids: list[int]) -> None:
-    """The contacts' cards are no longer recognised as imported (see ``remember``)."""
-    db.execute("UPDATE contact_cards SET card_hash = NULL, hashed_version = NULL"
-               " WHERE contact_id IN (SELECT value FROM json_each(?))", [json.dumps(contact_ids)])
 
 
 def combine(kept: dict, incoming: dict) -> dict:

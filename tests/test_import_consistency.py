@@ -205,3 +205,18 @@ def test_the_undo_of_a_merge_found_by_a_warned_cards_digest_is_exact(crm, db_pat
     assert after == before
     assert _summary(crm.ok("import", str(vcf))).startswith("created 0, updated 1,")
     assert len(crm.ok("list").rows()) == 1
+
+
+def test_a_card_that_warns_warns_again_even_when_its_relationships_link(crm, tmp_path):
+    """Its digest is remembered once the relationships are linked, which went well: the
+    warning of its reading still keeps it from being taken as unchanged."""
+    vcf = tmp_path / "book.vcf"
+    vcf.write_text(_card(1, "BDAY:1980-01-02x", "RELATED;TYPE=friend:urn:uuid:same-2")
+                   + _card(2))
+    warning = "card 1 (line 5): BDAY '1980-01-02x' is not a date; kept as is"
+    for summary in ("created 2, updated 0, unchanged 0", "created 0, updated 0, unchanged 2",
+                    "created 0, updated 0, unchanged 2"):
+        result = crm.ok("import", str(vcf))
+        assert _summary(result).startswith(summary)
+        assert warning in result.stderr
+    assert "Same Person 2" in crm.ok("relations", "Same Person 1").stdout

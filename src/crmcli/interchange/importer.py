@@ -291,8 +291,9 @@ class _Policy:
     on_duplicate: OnDuplicate
     tags: list[str]
     region: str | None
-    # (where, contact id, relations, the card's key to remember once they are linked)
-    related: list[tuple[str, int, list, str | None]] = field(default_factory=list)
+    # (where, contact id, relations, the card's key to remember once they are linked,
+    # whether the card warned already)
+    related: list[tuple[str, int, list, str | None, bool]] = field(default_factory=list)
     job_changes: list[str] = field(default_factory=list)
     # card key: the live contact a card that warned was imported into (see ``_unrecognised``)
     owners: dict[str, int] = field(default_factory=dict)
@@ -331,11 +332,13 @@ def _card_key(record: Incoming, policy: _Policy) -> list[tuple[str, int]]:
     return [(key, record.contact_id)]
 
 
-def _relate(policy: _Policy, record: Incoming) -> None:
-    """Keep the record's relationships, if any, to link once every card is in."""
+def _relate(policy: _Policy, record: Incoming, warnings: list[str]) -> None:
+    """Keep the record's relationships, if any, to link once every card is in; ``warnings``:
+    the record's so far (with its own, a card that warned is not remembered unchanged)."""
     if record.relations:
         key = policy.card_key(record.card_hash) if record.card is not None else None
-        policy.related.append((record.where, record.contact_id, record.relations, key))
+        policy.related.append((record.where, record.contact_id, record.relations, key,
+                               bool(record.warnings or warnings)))
 
 
 def _write_kept(fresh: NewContacts) -> None:
@@ -387,7 +390,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
     if surely_new and is_plain(incoming, record.linkedin):
         created = fresh.keep(record, incoming, record_parts.distinct(record.notes))
         record.contact_id = created.id
-        _relate(policy, record)
+        _relate(policy, record, warnings)
         return "created", warnings
     if fresh is not None:
         fresh.write()
@@ -400,7 +403,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
                                   region=region)
         record.contact_id = created.id
         warnings += custom_fields.write_incoming(db, created.id, incoming.fields)[1]
-        _relate(policy, record)
+        _relate(policy, record, warnings)
         if record.card is not None:
             record_parts.save_new_card(db, created, notes, record)
         if record.contact.no_mail:
@@ -432,7 +435,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
     changed |= fields_changed
     conflicts = conflicts + created_fields
     changed |= record_parts.add_notes(db, existing.id, record.notes)
-    _relate(policy, record)
+    _relate(policy, record, conflicts)
     changed |= record_parts.combine_card(db, existing.id, record)
     changed |= _combine_opt_out(db, existing.id, record, on_duplicate)
     changed |= gifts.add_missing(db, existing.id, record.contact.gifts)
@@ -457,24 +460,25 @@ def _apply_company(db: Connection, record: Incoming, policy: _Policy) -> tuple[s
     return outcome, warnings + notes
 
 
-def _link_relations(db: Connection, pending: list[tuple[str, int, list, str | None]],
+def _link_relations(db: Connection, pending: list[tuple[str, int, list, str | None, bool]],
                     report: ImportReport) -> None:
     """The relationships of the imported cards, once every card is in (a card may name a
     contact that comes later in the file). A name given alone by a file that has no UIDs
     (Google's CSV) links the one contact of that name in the book. A card is recognised by
-    its digest next time only once its relationships are linked without a warning: an
+    its digest next time only once it is read and its relationships linked without a
+    warning: an
     import interrupted before then reads it again, and one that warns warns again (it is
     remembered as known, to match its contact then)."""
     from crmcli import relationships
 
     warned, linked = [], []
-    for where, contact_id, relations, key in pending:
+    for where, contact_id, relations, key, card_warned in pending:
         contact = contacts.get(db, contact_id, deleted=None)
         items = [(r.kind, r.name, r.uid or (relationships.uid_named(db, r.name, contact_id)
                                             if r.by_name else None)) for r in relations]
         warnings = relationships.add_from_card(db, contact, items)
         report.messages += [f"{where}: {warning}" for warning in warnings]
-        (warned if warnings else linked).extend([(key, contact_id)] if key else [])
+        (warned if warnings or card_warned else linked).extend([(key, contact_id)] if key else [])
     stored_cards.remember(db, linked)
     stored_cards.remember(db, warned, unchanged=False)
 

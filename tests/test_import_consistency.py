@@ -220,3 +220,22 @@ def test_a_card_that_warns_warns_again_even_when_its_relationships_link(crm, tmp
         assert _summary(result).startswith(summary)
         assert warning in result.stderr
     assert "Same Person 2" in crm.ok("relations", "Same Person 1").stdout
+
+
+def test_a_reimport_keeps_the_contact_of_no_card_it_counts_unchanged(db_path):
+    """Only the cards read again need the contact their card went to: a re-import of a
+    million unchanged cards kept a million keys in memory. Asked about a batch, the quiet
+    cards (unchanged) leave nothing; the one that warned leaves its contact."""
+    cards = "".join(_card(n) for n in range(5)) + _card(5, "BDAY:1980-01-02x")
+    assert _import(db_path, cards).created == 6
+    conn = storage.connect(db_path)
+    try:
+        source = input_files.Source("cards.vcf", io.BytesIO(cards.encode()), None)
+        records = list(input_files.read_records(source, input_files.Format.vcard, "dmy",
+                                                dt.date(2026, 1, 1)))
+        policy = importer._Policy(importer.OnDuplicate.merge, [], None)
+        unread = importer._unrecognised(conn, policy, records)
+    finally:
+        conn.close()
+    assert [record.where.split(" (")[0] for record in unread] == ["cards.vcf: card 6"]
+    assert list(policy.owners.values()) == [6]

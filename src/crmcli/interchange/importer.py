@@ -200,6 +200,7 @@ class _Batch:
         self.held = []
         if not taken:
             return False
+        self.policy.owners.clear()  # those of earlier batches: this one asks again for its own
         unread = [record for record in taken if record.unread]  # the others were read ahead
         for record in _unrecognised(self.db, self.policy, unread):  # before the write lock
             record.read()
@@ -249,6 +250,7 @@ class _Batch:
         record; the cards it would recognise unchanged by their digest (asked a batch at a
         time, as it asks) are counted so in their place."""
         while taken := list(islice(self.pending, BATCH_RECORDS)):
+            self.policy.owners.clear()
             self.one_by_one(taken, _unrecognised(self.db, self.policy, taken))
 
     def one_by_one(self, records: list[Incoming], unrecognised: list[Incoming] | None = None
@@ -316,10 +318,11 @@ class _Policy:
 
 def _unrecognised(db: Connection, policy: _Policy, records: list[Incoming]) -> list[Incoming]:
     """The records that are not cards imported before, of a contact unchanged since (one
-    query); the contacts the others of them were imported into go to ``policy.owners``."""
+    query); the contacts the others of them were imported into go to ``policy.owners``
+    (only those: a re-import of a million unchanged cards must not keep a million keys)."""
     keys = [policy.card_key(record.card_hash) for record in records]
     known, owners = stored_cards.recognised(db, [key for key in keys if key])
-    policy.owners.update(owners)
+    policy.owners.update((key, owner) for key, owner in owners.items() if key not in known)
     return [record for record, key in zip(records, keys, strict=True) if key not in known]
 
 
@@ -466,9 +469,8 @@ def _link_relations(db: Connection, pending: list[tuple[str, int, list, str | No
     contact that comes later in the file). A name given alone by a file that has no UIDs
     (Google's CSV) links the one contact of that name in the book. A card is recognised by
     its digest next time only once it is read and its relationships linked without a
-    warning: an
-    import interrupted before then reads it again, and one that warns warns again (it is
-    remembered as known, to match its contact then)."""
+    warning: an import interrupted before then reads it again, and one that warns warns again
+    (it is remembered as known, to match its contact then)."""
     from crmcli import relationships
 
     warned, linked = [], []

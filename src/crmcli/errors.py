@@ -48,7 +48,15 @@ class Conflict(CrmError):
     """Someone else changed what a command was changing, in a way it cannot combine."""
 
 
-def shown(text: str, width: int = 40) -> str:
+SHOWN = 40  # characters of a value typed by the user that a message quotes
+
+
+def cut(text: str, width: int = SHOWN) -> str:
+    """``text`` cut to ``width`` characters, an ellipsis marking the cut (for a message)."""
+    return text if len(text) <= width else text[:width] + "…"
+
+
+def shown(text: str, width: int = SHOWN) -> str:
     """``text`` quoted for a message, cut to ``width`` characters: a message never echoes a
     megabyte back."""
     if len(text) <= width:
@@ -60,5 +68,5 @@ def row_id(digits: str, what: str) -> int:
     """``digits`` as the id of a ``what``. An id too large for SQLite names nothing, like any
     id no row has (rather than failing deep in sqlite3)."""
     if len(digits) > len(str(LARGEST_ID)) or int(digits) > LARGEST_ID:
-        raise NotFound(f"no {what} with id {digits if len(digits) <= 40 else digits[:40] + '…'}")
+        raise NotFound(f"no {what} with id {cut(digits)}")
     return int(digits)

@@ -14,7 +14,7 @@ from crmcli import fields, relationships, segments
 from crmcli import search as search_index
 from crmcli.activity import last_contact_sql
 from crmcli.contact_rules import normalize_tag
-from crmcli.errors import CrmError, shown
+from crmcli.errors import CrmError, cut, shown
 from crmcli.normalize import email_key, fold
 from crmcli.query import MAX_LEAVES, And, Node, Not, Or, SegmentRef, Term, Text, fail, parse
 
@@ -119,16 +119,12 @@ class _Compiler:
             compiler = _field
         if compiler is None:
             known = ", ".join(f"{name}:" for name in TERMS)
-            raise fail(text, f"unknown term '{_key(term)}:'", term.column,
+            raise fail(text, f"unknown term '{cut(term.key)}:'", term.column,
                        f"; the terms are {known}, field.NAME:, @segment")
         try:
             return compiler(self, term)
         except CrmError as exc:
-            raise fail(text, f"{_key(term)}: {exc}", term.value_column) from None
-
-
-def _key(term: Term) -> str:
-    return term.key if len(term.key) <= 40 else f"{term.key[:40]}…"
+            raise fail(text, f"{cut(term.key)}: {exc}", term.value_column) from None
 
 
 # ---------------------------------------------------------------------------------- terms

@@ -21,9 +21,7 @@ import re
 from typer._click.types import IntParamType, StringParamType  # Typer's own click
 
 from crmcli.errors import LARGEST_ID as _LARGEST
-from crmcli.errors import NotFound
-
-_SHOWN = 40  # characters of a refused value quoted in a message
+from crmcli.errors import SHOWN, NotFound, cut
 
 _YEARLESS_DATE = re.compile(r"--\d\d-?\d\d")
 
@@ -55,7 +53,7 @@ class RowId(IntParamType):
 
     def convert(self, value, param, ctx):
         if isinstance(value, str) and _too_large(value):
-            raise NotFound(f"no {self.what} with id {_cut(value.strip())}")
+            raise NotFound(f"no {self.what} with id {cut(value.strip())}")
         return super().convert(_short(value, self, param, ctx), param, ctx)
 
 
@@ -79,7 +77,7 @@ def _bound(param_type) -> None:
 
     def checked(value, param, ctx):
         if isinstance(value, str) and _too_large(value):
-            param_type.fail(f"{_cut(value.strip())} is too large a number", param, ctx)
+            param_type.fail(f"{cut(value.strip())} is too large a number", param, ctx)
         return convert(_short(value, param_type, param, ctx), param, ctx)
 
     param_type.convert = checked
@@ -111,13 +109,9 @@ def _too_large(text: str) -> bool:
 
 def _short(value, param_type, param, ctx):
     """``value``, unless it is too long to be a number (Click would quote it whole)."""
-    if isinstance(value, str) and len(value) > _SHOWN:
-        param_type.fail(f"{_cut(value)!r} is not a valid {param_type.name}.", param, ctx)
+    if isinstance(value, str) and len(value) > SHOWN:
+        param_type.fail(f"{cut(value)!r} is not a valid {param_type.name}.", param, ctx)
     return value
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
 
 
 def _options(ctx) -> dict[str, bool]:

@@ -316,17 +316,22 @@ def test_activity_report_counts_by_type_and_period(crm, book):
     assert crm.ok("report", "activity", "nobody-at-all", "--json", env=NOW).json() == []
 
 
-def test_activity_report_periods_follow_summer_time(crm, tmp_path):
-    """In Berlin (UTC+1 in winter, +2 in summer; the change on 29 March 2026), calls half an
-    hour before and after midnight at two month ends count in their own months, whether the
-    window starts in summer (a year before 30 June) or in winter (--since 2025-12-01)."""
+def _calls_in_berlin(crm, tmp_path, *moments: str) -> None:
+    """A book whose zone is Europe/Berlin, and a call to Eva at each of ``moments``."""
     config = tmp_path / "config" / "crmcli" / "config.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text('timezone = "Europe/Berlin"\n')
     eva = add(crm, "Eva")
-    for moment in ("2026-01-31T23:30:00+01:00", "2026-02-01T00:30:00+01:00",
-                   "2026-05-31T23:30:00+02:00", "2026-06-01T00:30:00+02:00"):
+    for moment in moments:
         crm.ok("log", str(eva), "talked", "-t", "call", env={"CRM_NOW": moment})
+
+
+def test_activity_report_periods_follow_summer_time(crm, tmp_path):
+    """In Berlin (UTC+1 in winter, +2 in summer; the change on 29 March 2026), calls half an
+    hour before and after midnight at two month ends count in their own months, whether the
+    window starts in summer (a year before 30 June) or in winter (--since 2025-12-01)."""
+    _calls_in_berlin(crm, tmp_path, "2026-01-31T23:30:00+01:00", "2026-02-01T00:30:00+01:00",
+                     "2026-05-31T23:30:00+02:00", "2026-06-01T00:30:00+02:00")
     expected = [("2026-01", "1"), ("2026-02", "1"), ("2026-05", "1"), ("2026-06", "1")]
     for since in ([], ["--since", "2025-12-01"]):
         rows = crm.ok("report", "activity", *since, env=NOW).rows()
@@ -337,13 +342,8 @@ def test_activity_report_weeks_follow_both_summer_time_changes(crm, tmp_path):
     """Berlin moves to summer time on Sunday 29 March 2026 and back on Sunday 25 October:
     calls half an hour before and after each following Monday's midnight count in their own
     weeks, whether the window starts a year back, on 1 March or on the day of the change."""
-    config = tmp_path / "config" / "crmcli" / "config.toml"
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text('timezone = "Europe/Berlin"\n')
-    eva = add(crm, "Eva")
-    for moment in ("2026-03-29T23:30:00+02:00", "2026-03-30T00:30:00+02:00",
-                   "2026-10-25T23:30:00+01:00", "2026-10-26T00:30:00+01:00"):
-        crm.ok("log", str(eva), "talked", "-t", "call", env={"CRM_NOW": moment})
+    _calls_in_berlin(crm, tmp_path, "2026-03-29T23:30:00+02:00", "2026-03-30T00:30:00+02:00",
+                     "2026-10-25T23:30:00+01:00", "2026-10-26T00:30:00+01:00")
     expected = [("2026-03-23", "1"), ("2026-03-30", "1"), ("2026-10-19", "1"),
                 ("2026-10-26", "1")]
     pinned = {"CRM_NOW": "2026-11-30T12:00:00+01:00"}

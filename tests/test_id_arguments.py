@@ -6,6 +6,8 @@ import pytest
 
 BEYOND_SQLITE = "99999999999999999999999"  # more than a 64-bit INTEGER holds
 FIVE_THOUSAND_DIGITS = "9" * 5000  # beyond what int() reads from text
+ARABIC_ONE, ARABIC_TEN = "\u0661", "\u0661\u0660"  # int() reads them as 1 and 10
+WIDE_TEN = "\uff11\uff10"  # full-width digits
 
 
 @pytest.mark.parametrize("args, what", [
@@ -56,3 +58,34 @@ def test_an_id_in_range_still_reaches_the_command(crm):
     crm.ok("follow-up", "--no-contact", "tomorrow", "call")
     assert crm.ok("done", "1").stderr.startswith("done: 1 call")
     assert crm("done", "2").stderr == "crm: error: no follow-up with id 2\n"
+
+
+@pytest.mark.parametrize("args, bad", [
+    (["done", "1_0"], "1_0"),
+    (["done", "1", "1_0"], "1_0"),
+    (["done", ARABIC_TEN], ARABIC_TEN),
+    (["done", WIDE_TEN], WIDE_TEN),
+    (["snooze", "1_0", "tomorrow"], "1_0"),
+    (["undo", "1_0"], "1_0"),
+    (["export", "--id", "1_0"], "1_0"),
+    (["list", "--limit", "1_0"], "1_0"),
+])
+def test_an_id_or_count_is_written_in_the_digits_0_to_9(crm, args, bad):
+    """Click read ``crm done 1_0`` as ``crm done 10`` and closed follow-up 10."""
+    crm.ok("follow-up", "--no-contact", "tomorrow", "call")
+    for _ in range(9):
+        crm.ok("follow-up", "--no-contact", "tomorrow", "another")
+    result = crm(*args)
+    assert result.exit_code == 2
+    first, *_ = result.stderr.splitlines()
+    assert first.endswith(f"{bad!r} is not a whole number in the digits 0-9")
+    assert first.startswith("crm: error: Invalid value for ")
+    assert [f["text"] for f in crm.ok("due", "--json").json()].count("another") == 9
+
+
+@pytest.mark.parametrize("args", [
+    ["deal", "show", ARABIC_ONE], ["show", ARABIC_ONE], ["company", "show", ARABIC_ONE]])
+def test_an_id_in_other_digits_names_nothing(crm, args):
+    crm.ok("add", "Ann Lee", "--company", "Acme")
+    crm.ok("deal", "add", "1", "Pilot")
+    assert crm(*args).exit_code == 3

@@ -66,7 +66,8 @@ def shown(text: str, width: int = SHOWN) -> str:
 
 def row_id(digits: str, what: str) -> int:
     """``digits`` as the id of a ``what``. An id too large for SQLite names nothing, like any
-    id no row has (rather than failing deep in sqlite3)."""
-    if len(digits) > len(str(LARGEST_ID)) or int(digits) > LARGEST_ID:
+    id no row has (rather than failing deep in sqlite3), and so does one in digits other than
+    0-9 (``int()`` reads Arabic-Indic and full-width digits too)."""
+    if not digits.isascii() or len(digits) > len(str(LARGEST_ID)) or int(digits) > LARGEST_ID:
         raise NotFound(f"no {what} with id {cut(digits)}")
     return int(digits)

@@ -8,8 +8,10 @@ options goes behind ``--``, as a positional argument; so does a negated query te
 token (``-tvip``), that is a usage error rather than a guess: the user writes ``--tag vip``
 or puts the argument after ``--``. Whole numbers are checked against
 what SQLite stores (64 bits), so ``--limit 99999999999999999999999`` is a usage error too,
-while an id that large (``RowId``) names nothing, like any unknown id. Click quotes a value it
-refuses: a long one is cut short in the message. An empty path is refused (Click reads '' as
+while an id that large (``RowId``) names nothing, like any unknown id. A number is written in
+the digits 0-9: Python's ``int()``, which Click uses, also reads ``1_0`` as 10 and other
+scripts' digits (``crm done 1_0`` closed follow-up 10). Click quotes a value it refuses: a long
+one is cut short in the message. An empty path is refused (Click reads '' as
 the current directory).
 A yearless date (``--06-12``) is an argument too, though it starts with two dashes.
 """
@@ -24,6 +26,7 @@ from crmcli.errors import LARGEST_ID as _LARGEST
 from crmcli.errors import SHOWN, NotFound, cut
 
 _YEARLESS_DATE = re.compile(r"--\d\d-?\d\d")
+_DECIMAL = re.compile(r"[+-]?[0-9]+")
 
 
 def adapt(command):
@@ -54,7 +57,8 @@ class RowId(IntParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, str) and _too_large(value):
             raise NotFound(f"no {self.what} with id {cut(value.strip())}")
-        return super().convert(_short(value, self, param, ctx), param, ctx)
+        return super().convert(_decimal(_short(value, self, param, ctx), self, param, ctx),
+                               param, ctx)
 
 
 class NonEmpty(StringParamType):
@@ -78,7 +82,8 @@ def _bound(param_type) -> None:
     def checked(value, param, ctx):
         if isinstance(value, str) and _too_large(value):
             param_type.fail(f"{cut(value.strip())} is too large a number", param, ctx)
-        return convert(_short(value, param_type, param, ctx), param, ctx)
+        return convert(_decimal(_short(value, param_type, param, ctx), param_type, param, ctx),
+                       param, ctx)
 
     param_type.convert = checked
     param_type._bounded = True
@@ -103,7 +108,7 @@ def _refuse_empty(param_type) -> None:
 def _too_large(text: str) -> bool:
     """Whether ``text`` is a whole number outside SQLite's 64-bit INTEGER."""
     text = text.strip()
-    return bool(re.fullmatch(r"[+-]?[0-9]+", text)) and (
+    return bool(_DECIMAL.fullmatch(text)) and (
         len(text) > len(str(_LARGEST)) + 1 or not -_LARGEST - 1 <= int(text) <= _LARGEST)
 
 
@@ -111,6 +116,13 @@ def _short(value, param_type, param, ctx):
     """``value``, unless it is too long to be a number (Click would quote it whole)."""
     if isinstance(value, str) and len(value) > SHOWN:
         param_type.fail(f"{cut(value)!r} is not a valid {param_type.name}.", param, ctx)
+    return value
+
+
+def _decimal(value, param_type, param, ctx):
+    """``value``, unless it is text that is not a whole number in the digits 0-9."""
+    if isinstance(value, str) and not _DECIMAL.fullmatch(value.strip()):
+        param_type.fail(f"{cut(value)!r} is not a whole number in the digits 0-9", param, ctx)
     return value
 
 

@@ -143,7 +143,8 @@ def send(name: Name,
 def _interval(rate: str) -> float:
     count, _, unit = rate.strip().partition("/")
     seconds = _RATE_UNITS.get(unit.strip().lower())
-    if not count.strip().isdecimal() or int(count) == 0 or seconds is None:
+    count = count.strip()
+    if not (count.isascii() and count.isdecimal()) or int(count) == 0 or seconds is None:
         raise InvalidInput(f"--rate {rate[:30]!r}: expected a number per s, min or h: 30/min")
     return seconds / int(count)
 

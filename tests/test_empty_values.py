@@ -120,3 +120,55 @@ def test_an_empty_detail_is_refused(crm, args, what):
     result = crm(*args)
     assert result.exit_code == 2 and f"the {what} is empty" in result.stderr.splitlines()[0]
     assert crm.ok("dump").stdout == before
+
+
+@pytest.mark.parametrize(("args", "what"), [
+    (["add", "Cy Dee", "--company", ""], "company"), (["add", "Cy Dee", "-c", " "], "company"),
+    (["add", "Cy Dee", "--title", ""], "title"), (["add", "Cy Dee", "--birthday", ""], "date"),
+    (["add", "Cy Dee", "--anniversary", ""], "date"), (["add", "Cy Dee", "--met-on", ""], "date"),
+    (["add", "Cy Dee", "--how-we-met", ""], "value"), (["add", "Cy Dee", "--note", ""], "note"),
+    (["company", "add", "Initech", "--industry", ""], "industry"),
+    (["company", "add", "Initech", "--size", ""], "size"),
+    (["company", "add", "Initech", "--note", ""], "note"),
+    (["deal", "add", "ana", "Audit", "--company", ""], "company"),
+    (["deal", "add", "ana", "Audit", "--stage", ""], "stage"),
+    (["deal", "add", "ana", "Audit", "--value", ""], "value"),
+    (["deal", "add", "ana", "Audit", "--probability", ""], "probability"),
+    (["deal", "add", "ana", "Audit", "--close", ""], "date"),
+])
+def test_an_empty_value_on_add_is_refused(crm, args, what):
+    """Each was taken as left out: a contact, company or deal added without it."""
+    crm.add("Ana Lima", "--company", "Acme")
+    before = crm.ok("dump").stdout
+    result = crm(*args)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0].endswith(f"the {what} is empty")
+    assert crm.ok("dump").stdout == before
+
+
+@pytest.mark.parametrize("query", ["", " ", "  "])
+def test_an_empty_segment_query_is_refused(crm, query):
+    """`segment save all ''` saved a segment that matches everyone."""
+    crm.add("Ana Lima")
+    result = crm("segment", "save", "all", query)
+    assert (result.exit_code, result.stderr.splitlines()[0]) == (
+        2, "crm: error: the query is empty: a segment of everyone is 'crm list' (give a query "
+           "such as 'tag:vip')")
+    assert crm.ok("segment", "list", "--json").json() == []
+
+
+@pytest.mark.parametrize("args", [
+    ["edit", "ana", "--company", ""], ["edit", "ana", "--title", ""],
+    ["edit", "ana", "--birthday", ""], ["edit", "ana", "--met-on", ""],
+    ["edit", "ana", "--how-we-met", ""],
+    ["company", "edit", "acme", "--industry", ""], ["company", "edit", "acme", "--size", ""],
+])
+def test_an_empty_value_on_edit_still_clears(crm, args):
+    crm.add("Ana Lima", "--company", "Acme", "--title", "CTO", "--birthday", "1980-05-17",
+            "--met-on", "2020-01-02", "--how-we-met", "at a fair")
+    crm.ok("company", "edit", "acme", "--industry", "logistics", "--size", "50")
+    show = ["company", "show", "acme"] if args[0] == "company" else ["show", "ana"]
+    key = args[-2].lstrip("-").replace("-", "_")
+    assert crm.ok(*show, "--json").json()[key]
+    crm.ok(*args)
+    assert not crm.ok(*show, "--json").json()[key]

@@ -38,8 +38,7 @@ Phones = Annotated[list[str], typer.Option(
 Addresses = Annotated[list[str], typer.Option(
     "--address", help="Postal address, optionally labelled. Repeatable.",
     click_type=NonEmpty("address"))]
-Industry = Annotated[str | None, typer.Option(help="What the company does: logistics.")]
-Size = Annotated[str | None, typer.Option(help="How big it is: 50, 11-50, enterprise.")]
+INDUSTRY, SIZE = "What the company does: logistics", "How big it is: 50, 11-50, enterprise"
 Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Tag. Repeatable.",
                                          click_type=NonEmpty("tag"))]
 Sets = Annotated[list[str], typer.Option(
@@ -105,10 +104,13 @@ def add(
     email: Emails = [],
     phone: Phones = [],
     address: Addresses = [],
-    industry: Industry = None,
-    size: Size = None,
+    industry: Annotated[str | None, typer.Option(help=f"{INDUSTRY}.",
+                                                 click_type=NonEmpty("industry"))] = None,
+    size: Annotated[str | None, typer.Option(help=f"{SIZE}.", click_type=NonEmpty("size"))]
+    = None,
     tag: Tags = [],
-    note: Annotated[str | None, typer.Option(help="A first note about the company.")] = None,
+    note: Annotated[str | None, typer.Option(help="A first note about the company.",
+                                             click_type=NonEmpty("note"))] = None,
     set_: Sets = [],
 ) -> None:
     """Add a company and print its id."""
@@ -134,8 +136,8 @@ def add(
 def edit(
     ref: CompanyRef,
     name: Annotated[str | None, typer.Option(help="New name.")] = None,
-    industry: Industry = None,
-    size: Size = None,
+    industry: Annotated[str | None, typer.Option(help=f"{INDUSTRY} ('' to clear).")] = None,
+    size: Annotated[str | None, typer.Option(help=f"{SIZE} ('' to clear).")] = None,
     website: Websites = [],
     email: Emails = [],
     phone: Phones = [],

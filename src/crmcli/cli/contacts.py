@@ -54,9 +54,8 @@ Ref = Annotated[str, typer.Argument(help="Id, or a name, email or phone matching
 ReferredBy = Annotated[str | None, typer.Option(
     help="Who referred them: a contact reference, or the name of someone not in the book "
          "(the referred-by relationship).")]
-HowWeMet = Annotated[str | None, typer.Option(
-    help="How you met: 'at Web Summit, through Bo' ('' to clear on edit).")]
-MetOn = Annotated[str | None, typer.Option(help="When you met: a date, as --birthday.")]
+HOW_WE_MET = "How you met: 'at Web Summit, through Bo'"
+MET_ON = "When you met: a date, as --birthday"
 Interests = Annotated[list[str], typer.Option("--interest", help="An interest. Repeatable.")]
 Sets = Annotated[list[str], typer.Option(
     "--set", help="Custom field: budget=12000 (crm field add defines it). Repeatable.")]
@@ -84,19 +83,26 @@ def add(
     name: Annotated[str, typer.Argument(help="Full name.")],
     email: Emails = [],
     phone: Phones = [],
-    company: Annotated[str | None, typer.Option("--company", "-c", help="Company.")] = None,
-    title: Annotated[str | None, typer.Option(help="Job title.")] = None,
+    company: Annotated[str | None, typer.Option("--company", "-c", help="Company.",
+                                                click_type=NonEmpty("company"))] = None,
+    title: Annotated[str | None, typer.Option(help="Job title.",
+                                              click_type=NonEmpty("title"))] = None,
     tag: Tags = [],
     birthday: Annotated[str | None, typer.Option(
-        help="Birthday: 1980-05-17, 17/05/1980, 17 May, --05-17 (no year).")] = None,
+        help="Birthday: 1980-05-17, 17/05/1980, 17 May, --05-17 (no year).",
+        click_type=NonEmpty("date"))] = None,
     anniversary: Annotated[str | None, typer.Option(
-        help="Anniversary, as --birthday (crm date add sets other dates).")] = None,
+        help="Anniversary, as --birthday (crm date add sets other dates).",
+        click_type=NonEmpty("date"))] = None,
     address: Addresses = [],
     url: Urls = [],
-    note: Annotated[str | None, typer.Option(help="A first note about the contact.")] = None,
+    note: Annotated[str | None, typer.Option(help="A first note about the contact.",
+                                             click_type=NonEmpty("note"))] = None,
     referred_by: ReferredBy = None,
-    how_we_met: HowWeMet = None,
-    met_on: MetOn = None,
+    how_we_met: Annotated[str | None, typer.Option(
+        help=f"{HOW_WE_MET}.", click_type=NonEmpty("value"))] = None,
+    met_on: Annotated[str | None, typer.Option(
+        help=f"{MET_ON}.", click_type=NonEmpty("date"))] = None,
     interest: Interests = [],
     set_: Sets = [],
 ) -> None:
@@ -222,8 +228,8 @@ def edit(
     cadence: Annotated[str | None, typer.Option(
         help="Keep in touch every 30d, 2w, 1m...; 'off'; or 'default' (from the tags).")] = None,
     referred_by: ReferredBy = None,
-    how_we_met: HowWeMet = None,
-    met_on: MetOn = None,
+    how_we_met: Annotated[str | None, typer.Option(help=f"{HOW_WE_MET} ('' to clear).")] = None,
+    met_on: Annotated[str | None, typer.Option(help=f"{MET_ON} ('' to clear).")] = None,
     interest: Interests = [],
     no_interest: Annotated[list[str], typer.Option(help="Remove this interest.")] = [],
     set_: Sets = [],

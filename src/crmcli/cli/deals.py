@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from crmcli import deals, money
-from crmcli.cli.arguments import RowId
+from crmcli.cli.arguments import NonEmpty, RowId
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -92,15 +92,20 @@ def add(
     ref: Annotated[str, typer.Argument(help="The contact: id, name, email or phone.")],
     title: Annotated[str, typer.Argument(help="What the deal is.")],
     value: Annotated[str | None, typer.Option(
-        help="Value: 12500, 12,500.50 (or 12.500,50 with decimal = \",\").")] = None,
+        help="Value: 12500, 12,500.50 (or 12.500,50 with decimal = \",\").",
+        click_type=NonEmpty("value"))] = None,
     currency: Annotated[str | None, typer.Option(
         help="ISO 4217 code (default: the currency setting).")] = None,
-    stage: Annotated[str | None, typer.Option(help="Stage (default: the first).")] = None,
+    stage: Annotated[str | None, typer.Option(help="Stage (default: the first).",
+                                              click_type=NonEmpty("stage"))] = None,
     close: Annotated[str | None, typer.Option(
-        help="Expected close date: 2026-12-01, eom, 'in 3 weeks', fri.")] = None,
+        help="Expected close date: 2026-12-01, eom, 'in 3 weeks', fri.",
+        click_type=NonEmpty("date"))] = None,
     probability: Annotated[str | None, typer.Option(
-        help="Chance in percent (default: the stage's).")] = None,
-    company: CompanyOption = None,
+        help="Chance in percent (default: the stage's).",
+        click_type=NonEmpty("probability"))] = None,
+    company: Annotated[str | None, typer.Option("--company", "-c", help="Company.",
+                                                click_type=NonEmpty("company"))] = None,
 ) -> None:
     """Add a deal for a contact and print its id."""
     from crmcli import contacts

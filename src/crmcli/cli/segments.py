@@ -8,6 +8,7 @@ from crmcli import contacts, segments
 from crmcli.cli import selecting
 from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state
 from crmcli.cli.contacts import LIST_COLUMNS
+from crmcli.errors import UsageError
 
 app = typer.Typer(name="segment", no_args_is_help=True,
                   help="Saved queries (dynamic groups): @NAME in any query.")
@@ -24,6 +25,9 @@ def save(name: Name,
     """Save a query under a name (replacing the query of a segment already so named)."""
     db = state().db
     text = selecting.joined(query)
+    if not text.strip():
+        raise UsageError("the query is empty: a segment of everyone is 'crm list' (give a query "
+                         "such as 'tag:vip')")
     name = segments.check_name(name)
     selecting.condition(f"@{name}", saving=(name, text))  # a bad query or a cycle: refused
     segment, new = segments.save(db, name, text)

@@ -3,6 +3,7 @@ pauses), resolving, reopening, closing, the configured promise, and bad input.""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 
@@ -270,7 +271,8 @@ def test_a_case_closed_after_its_resolution_is_done_on_the_phone(book, db_path):
     book.ok("case", "open", "bo", "Wrong invoice", env=at(MON))
     book.ok("case", "close", "2", env=at(MON))
     with sqlite3.connect(db_path) as conn:
-        assert [Cases().props(conn, case_id)["status"] for case_id in (1, 2)] == [
+        adapter = Cases(dt.datetime.fromisoformat(MON))
+        assert [adapter.props(conn, case_id)["status"] for case_id in (1, 2)] == [
             "COMPLETED", "CANCELLED"]
 
 

@@ -120,3 +120,35 @@ def test_a_further_run_moves_nothing(world):
         assert world[run].exit_code == 0, world[run].stderr
     assert world["fourth"].stderr == ""
     assert world["etags_kept"]
+
+
+def test_a_wait_that_ends_sends_the_case_again_as_open(radicale_fresh, tmp_path):
+    """The task stayed IN-PROCESS after --until passed, until the case next changed: the
+    sync after the wait ends sends it again, open, with the same promise."""
+    book = radicale_fresh.addressbook("book")
+    calendar = radicale_fresh.calendar("cases", "VTODO")
+    laptop = Device("laptop", tmp_path / "laptop", Clock())
+    laptop.ok("sync", "setup", book.url, "--cases")
+    laptop.add("Ana Lima")
+    laptop.ok("case", "open", "ana", "Broken sensor", "--due", "fri")
+    laptop.ok("case", "wait", "1", "--until", "2026-11-24 09:00")
+    assert laptop.sync().exit_code == 0
+    waiting = _tasks(calendar)["Broken sensor"]
+    assert str(waiting["STATUS"]) == "IN-PROCESS"
+    laptop.clock.moment = dt.datetime(2026, 11, 24, 8, 30, tzinfo=dt.UTC)
+    assert laptop.sync().stderr == ""  # still waiting: nothing to send
+    laptop.clock.moment = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
+    ended = laptop.sync()
+    assert ended.exit_code == 0, ended.stderr
+    task = _tasks(calendar)["Broken sensor"]
+    assert str(task["STATUS"]) == "NEEDS-ACTION"
+    assert "Waiting on the customer" not in str(task["DESCRIPTION"])
+    assert task.decoded("DUE") == waiting.decoded("DUE")
+    shown = laptop.ok("case", "show", "1", "--json").json()
+    assert shown["status"] == "open"
+    assert task.decoded("DUE") == dt.datetime.fromisoformat(shown["due_at"])
+    etags = calendar.list()
+    assert laptop.sync().stderr == ""
+    laptop.ok("case", "note", "1", "Customer sent photos")  # records the wait as ended
+    assert laptop.sync().stderr == ""
+    assert calendar.list() == etags

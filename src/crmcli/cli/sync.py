@@ -77,7 +77,7 @@ def _calendar_adapters() -> dict:
     now = state().now
     return {"tasks": Tasks(now.tzinfo),
             "journal": Journal(now.tzinfo, now, _settings().journal_days),
-            "deals": Deals(), "cases": Cases()}
+            "deals": Deals(), "cases": Cases(now)}
 
 
 def _lock_file() -> Path:

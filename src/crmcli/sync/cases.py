@@ -4,10 +4,11 @@ the phone shows the open cases with the date promised to the customer.
 What a case's VTODO holds: SUMMARY (the title), DUE (the promise as a UTC DATE-TIME: the
 promise plus the time the case has waited, see crmcli.cases; none while it waits with no end),
 STATUS (NEEDS-ACTION when open, IN-PROCESS while waiting on the customer, COMPLETED once
-resolved, CANCELLED when closed unresolved), PRIORITY (1 urgent, 3 high, 5 normal, 9 low),
-CONTACT (the name) with the contact's UID in X-CRMCLI-CONTACT-UID, and a DESCRIPTION for
-people. A case goes to the phone while it is open or waiting; once on the phone it stays there,
-updated, until the phone deletes it.
+resolved, CANCELLED when closed unresolved; as of the sync's moment: a wait whose --until has
+passed is over, so the case is open and goes to the phone again though no one changed it),
+PRIORITY (1 urgent, 3 high, 5 normal, 9 low), CONTACT (the name) with the contact's UID in
+X-CRMCLI-CONTACT-UID, and a DESCRIPTION for people. A case goes to the phone while it is open
+or waiting; once on the phone it stays there, updated, until the phone deletes it.
 
 Ticking the task done on the phone (COMPLETED) resolves the case in crm, and cancelling it
 closes the case. Anything else changed on the phone (the title, the date promised) is crm's
@@ -31,29 +32,41 @@ X_CONTACT = "X-CRMCLI-CONTACT-UID"
 PRIORITY = {"urgent": 1, "high": 3, "normal": 5, "low": 9}
 _STATUS = {"open": "NEEDS-ACTION", "waiting": "IN-PROCESS", "resolved": "COMPLETED",
            "closed": "CANCELLED"}
-_ROW = ("SELECT k.title, k.status, k.priority, k.due_at, k.paused_seconds, k.waiting_since,"
+_ROW = ("SELECT k.title, {status}, k.priority, k.due_at, k.paused_seconds, k.waiting_since,"
         " k.waiting_until, k.resolved_at, c.uid, c.name, co.name, k.uid FROM cases k"
         " LEFT JOIN contacts c ON c.id = k.contact_id"
         " LEFT JOIN companies co ON co.id = k.company_id WHERE k.id = ?")
 
 
 class Cases(Adapter):
+    """The cases as of ``now``: a wait that has ended by then shows as open."""
+
     name = "cases"
     component = "VTODO"
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = stamp(now)
+        self._row = _ROW.format(status=cases.effective_sql(now)[0])
 
     # ------------------------------------------------------------------ reading the book
 
     def rows(self, db: Connection) -> dict[int, Row]:
-        return {row_id: Row(str(version), status in cases.LIVE, uid)
-                for row_id, uid, version, status in db.execute(
-                    "SELECT id, uid, version, status FROM cases")}
+        return {row_id: Row(self._version(version, status, until), status in cases.LIVE, uid)
+                for row_id, uid, version, status, until in db.execute(
+                    "SELECT id, uid, version, status, waiting_until FROM cases")}
 
     def version(self, db: Connection, row_id: int) -> str:
-        row = db.execute("SELECT version FROM cases WHERE id = ?", [row_id]).fetchone()
-        return str(row[0]) if row else ""
+        row = db.execute("SELECT version, status, waiting_until FROM cases WHERE id = ?",
+                         [row_id]).fetchone()
+        return self._version(*row) if row else ""
+
+    def _version(self, version: int, status: str, until: str | None) -> str:
+        """The row's version, marked once its wait has ended: the task changes then."""
+        ended = status == "waiting" and until is not None and until <= self.now
+        return f"{version}-wait-over" if ended else str(version)
 
     def props(self, db: Connection, row_id: int) -> Props:
-        row = db.execute(_ROW, [row_id]).fetchone()
+        row = db.execute(self._row, [row_id]).fetchone()
         resolved_and_closed = row[1] == "closed" and row[7] is not None
         return {"title": row[0], "status": "COMPLETED" if resolved_and_closed else _STATUS[row[1]],
                 "due": _due(row),
@@ -78,7 +91,7 @@ class Cases(Adapter):
     # ------------------------------------------------------------------ writing a task
 
     def render(self, run: Run, row_id: int, original: ical.Item | None) -> ical.Item:
-        row = run.db.execute(_ROW, [row_id]).fetchone()
+        row = run.db.execute(self._row, [row_id]).fetchone()
         props = self.props(run.db, row_id)
         item = original or ical.new("VTODO", row[11])
         ical.replace(item, "SUMMARY", props["title"])
@@ -131,12 +144,13 @@ class Cases(Adapter):
 
 
 def _due(row: tuple) -> str | None:
-    """The promise, the time waited added: none while waiting with no end in sight."""
+    """The promise, the time waited added: none while waiting with no end in sight. A wait
+    is recorded (``since``) until the case next changes, ended or not."""
     due_at, paused, since, until = row[3], row[4], row[5], row[6]
-    if due_at is None or (row[1] == "waiting" and until is None):
+    if due_at is None or (since is not None and until is None):
         return None
     moment = parse_stamp(due_at) + dt.timedelta(seconds=paused)
-    if row[1] == "waiting":
+    if since is not None:
         moment += parse_stamp(until) - parse_stamp(since)
     return stamp(moment)
 

@@ -308,6 +308,18 @@ def test_birthdays_and_anniversaries_in_the_window(conn, tmp_path):
     assert occasions.occasion_text(found[2]) == "anniversary (10 years)"
 
 
+def test_occasions_left_unread_close_quietly_after_the_book(tmp_path):
+    """`crm birthdays | head -1`: the reader leaves, the book closes, then the listing's
+    generator is collected; closing it must not touch the closed book."""
+    book = db.connect(tmp_path / "closed.db")
+    _person(book, "First", birthday=PartialDate(1979, 11, 25))
+    _person(book, "Second", birthday=PartialDate(1980, 11, 26))
+    rows = occasions.falling(book, dt.date(2026, 11, 25), dt.date(2026, 11, 30))
+    assert next(rows)[2] == "First"
+    book.close()
+    rows.close()
+
+
 def test_a_29_february_birthday_falls_on_the_28th_in_other_years(conn):
     _person(conn, "Leap Yearless", birthday=PartialDate(None, 2, 29))
     _person(conn, "Leap Born", birthday=PartialDate(1980, 2, 29))

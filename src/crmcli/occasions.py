@@ -62,12 +62,16 @@ def falling(db: Connection, first: dt.date, last: dt.date, limit: int | None = N
     """:func:`iter_occasions` as plain rows: (day as ISO text, contact id, name, company,
     kind, age), for a listing of thousands."""
     first_few = "" if limit is None else f"{_ORDER} LIMIT {int(limit)}"  # before the join
-    yield from db.execute(
+    rows = db.execute(
         f"SELECT o.day, o.id, o.name, co.name, o.kind, {_AGE} FROM"
         f" (SELECT * FROM ({_FALLING}) o{first_few}) o"
         # companies_names: narrow entries, fewer pages to read (see migrations.m033)
         f" LEFT JOIN companies co INDEXED BY companies_names ON co.id = o.company_id{_ORDER}",
         {"window": json.dumps(_window(first, last))})
+    # Not `yield from`: closing this generator (a closed pipe) would close the cursor, which
+    # raises when the book is closed first.
+    for row in rows:  # noqa: UP028
+        yield row
 
 
 def occasions(db: Connection, first: dt.date, last: dt.date) -> list[Occasion]:

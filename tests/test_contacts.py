@@ -104,6 +104,17 @@ def test_ambiguous_and_missing_references(crm, book):
     assert crm("show", "99").exit_code == 3
 
 
+@pytest.mark.parametrize("ref", [".", "+", "%", "*", "()", '"', "\u202e"])
+def test_a_reference_without_a_word_names_nobody_even_in_a_book_of_one(crm, ref):
+    only = crm.add("Ana Lima")
+    for command in (["rm", ref, "--yes"], ["note", ref, "hello"], ["show", ref]):
+        result = crm(*command)
+        assert (result.exit_code, result.stderr.startswith("crm: error: no contact matches")) \
+            == (3, True), (command, result.stderr)
+    assert [c["id"] for c in crm.ok("list", "--json").json()] == [only]
+    assert crm.ok("notes", "--json").json() == []
+
+
 def test_edit_with_flags(crm, book):
     crm.ok("edit", "ana", "--title", "CEO", "--email", "home:ana@lima.pt", "--rm-email",
            "ana@atlantico.pt", "--tag", "customer", "--untag", "lead", "--company", "")

@@ -357,7 +357,7 @@ def resolve(db: Connection, ref: str, deleted: bool = False) -> Contact:
     if ref.isdecimal() and len(ref) < _MIN_PHONE_DIGITS:
         return get(db, row_id(ref, "contact"), deleted=deleted)
     ids = _exact_matches(db, ref, deleted)
-    if not ids:
+    if not ids and _WORD.search(fold(ref)):  # no word (".", "+"): a search would find everyone
         found = search(db, ref, deleted=deleted)
         by_name = [c.id for c in found if _name_has_prefixes(c.name, ref)]
         ids = by_name if len(by_name) == 1 else [c.id for c in found]

@@ -49,3 +49,16 @@ def test_ambiguous_company_reference(crm):
     result = crm("company", "show", "north")
     assert result.exit_code == 4
     assert "1: North Bank" in result.stderr and "2: North Star" in result.stderr
+
+
+def test_wildcards_in_a_company_reference_are_plain_characters(crm):
+    crm.ok("company", "add", "Acme Labs")
+    crm.ok("company", "add", "100% Juice")
+    for ref in ("_", "a_m", "e%l"):
+        result = crm("company", "rm", ref, "--yes")
+        assert (result.exit_code, result.stderr) == (
+            3, f"crm: error: no company matches '{ref}'\n")
+    assert crm.ok("company", "show", "0%", "--json").json()["name"] == "100% Juice"
+    assert [c["name"] for c in crm.ok("company", "list", "--json").json()] == [
+        "100% Juice", "Acme Labs"]
+    assert crm.ok("company", "list", "_", "--json").json() == []

@@ -114,8 +114,8 @@ def all_companies(db: Connection, query: str | None = None, deleted: bool = Fals
     where = "co.deleted_at IS NOT NULL" if deleted else "co.deleted_at IS NULL"
     params: list = []
     if query:
-        where += " AND co.name_folded LIKE ?"
-        params.append(f"%{fold(query)}%")
+        where += " AND instr(co.name_folded, ?)"  # not LIKE: % and _ are plain characters
+        params.append(fold(query))
     ids = [row[0] for row in db.execute(
         f"SELECT co.id FROM companies co WHERE {where} ORDER BY co.name_folded", params)]
     return load_many(db, ids)

@@ -102,6 +102,19 @@ def test_a_card_with_any_file_name_is_pulled_and_edits_go_back_into_it(vdir, lap
     assert sync(laptop) == ""
 
 
+def test_a_uid_too_long_for_a_file_name_gets_a_digest_name(vdir, laptop, tmp_path):
+    uid = "L" * 300  # only safe characters, but no file system takes a name that long
+    source = tmp_path / "long.vcf"
+    source.write_bytes(f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:{uid}\r\nFN:Long Uid\r\n"
+                       "END:VCARD\r\n".encode())
+    laptop.ok("import", str(source))
+    assert sync(laptop) == "crm sync: contacts: pushed 1 new\n"
+    written = card(vdir, "Long Uid")
+    assert len(written.name) < 100 and f"UID:{uid[:60]}" in written.read_bytes().decode()
+    laptop.ok("export", "--vdir", str(tmp_path / "exported"))
+    assert [len(path.name) < 100 for path in (tmp_path / "exported").iterdir()] == [True]
+
+
 def test_edits_on_each_side_merge_property_by_property(vdir, laptop, desktop):
     laptop.add("Ana Lima", "--email", "ana@example.com")
     settle(laptop, desktop)

@@ -21,6 +21,7 @@ BATCH = 500
 # 4: personal facts and gifts).
 _RENDERING_RULES = 4
 _SAFE_UID = re.compile(r"[A-Za-z0-9_.+-]+")
+_LONGEST_UID_NAME = 200  # file names stop at 255 bytes; sync may prefix "<id>-"
 _UID_LINE = re.compile(r"^(?:[\w-]+\.)?UID[^:\n]*:(.*)$", re.MULTILINE | re.IGNORECASE)
 
 
@@ -129,9 +130,10 @@ def _write(item: Exported, version: str) -> str:
 
 def vdir_file_name(contact: Contact) -> str:
     """A new card's file name in a vdir: ``<uid>.vcf`` when the UID is made of characters
-    safe everywhere (vdirsyncer's rule), else a name derived from a digest of it."""
+    safe everywhere (vdirsyncer's rule) and short enough for any file system, else a name
+    derived from a digest of it."""
     uid = contact.uid or str(contact.id)
-    if _SAFE_UID.fullmatch(uid):
+    if len(uid) <= _LONGEST_UID_NAME and _SAFE_UID.fullmatch(uid):
         return f"{uid}.vcf"
     return f"{hashlib.sha1(uid.encode()).hexdigest()}.vcf"
 

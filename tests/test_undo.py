@@ -410,3 +410,43 @@ def test_commands_that_change_nothing_record_nothing_with_hooks_installed(crm, t
     assert crm("deal", "won", "1").exit_code == 3
     assert [entry["what"] for entry in crm.ok("journal", "--json").json()] == [
         "add 'Ana Lima' --tag vip --title COO"]
+
+
+def test_two_undos_of_one_operation_at_once_revert_it_once(crm, db_path):
+    """Two `crm undo` started together: the second checks the journal once it holds the write
+    lock, so it sees the first's undo and refuses instead of reverting a second time (a redo of
+    an added contact then failed on its id)."""
+    import threading
+
+    from crmcli import db, journal, undo
+
+    crm.add("Ana Lima")
+    waiting, outcome = threading.Event(), []
+
+    def second_undo():  # chooses the last operation, then waits for the lock
+        second = db.connect(db_path)
+        journal.attach(second, journal.Recorder("undo", "cli", "2026-11-25T10:00:00Z"))
+        second.set_trace_callback(lambda sql: sql.startswith("BEGIN") and waiting.set())
+        try:
+            undo.undo(second, second.journal, undo.target(second, None))
+            outcome.append("undone")
+        except undo.Refused as refused:
+            outcome.append(str(refused))
+        finally:
+            second.close()
+
+    second = threading.Thread(target=second_undo)
+
+    def before_commit(sql):  # the first undo, about to commit, lets the second one start
+        if sql == "COMMIT" and not second.is_alive():
+            second.start()
+            assert waiting.wait(10)
+
+    first = db.connect(db_path)
+    journal.attach(first, journal.Recorder("undo", "cli", "2026-11-25T10:00:00Z"))
+    first.set_trace_callback(before_commit)
+    undo.undo(first, first.journal, undo.target(first, None))
+    first.close()
+    second.join(30)
+    assert outcome == ["#1 (add 'Ana Lima') is already undone by #2; `crm undo 2` redoes it"]
+    assert crm.ok("list", "--json").json() == []

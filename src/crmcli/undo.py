@@ -40,9 +40,11 @@ def target(db: Connection, operation_id: int | None) -> Operation:
 
 def undo(db: Connection, recorder: Recorder, operation: Operation) -> None:
     """Revert ``operation`` as part of ``recorder``'s operation, or refuse saying why."""
-    _check(db, operation)
     recorder.undoes, recorder.what = operation.id, f"undo {operation.id}"
     with transaction(db):
+        # Checked holding the write lock (another undo may have just run), leaving out the
+        # operation this undo records.
+        _check(db, operation, recorder.operation_id)
         changes = db.execute("SELECT table_name, kind, row_id, old FROM journal_changes"
                              " WHERE operation_id = ? ORDER BY id DESC", [operation.id])
         touched = reverse(db, changes.fetchall())
@@ -68,11 +70,11 @@ def reverse(db: Connection, changes: list[tuple]) -> _Touched:
     return touched
 
 
-def _check(db: Connection, operation: Operation) -> None:
+def _check(db: Connection, operation: Operation, current: int | None = None) -> None:
     if operation.schema_version != SCHEMA_VERSION:
         raise Refused(f"cannot undo #{operation.id} ({operation.what}): it was made before the "
                       "book's schema was upgraded")
-    skipped = _cancelled_since(db, operation)
+    skipped = _cancelled_since(db, operation, current)
     conflicts = db.execute(
         "SELECT DISTINCT later.operation_id, later.table_name, later.row_id"
         " FROM journal_changes later JOIN journal_changes mine"
@@ -112,12 +114,13 @@ def _references(db: Connection) -> list[tuple[str, str, str]]:
             if row[2] in userdata.USER_TABLES]
 
 
-def _cancelled_since(db: Connection, operation: Operation) -> set[int]:
+def _cancelled_since(db: Connection, operation: Operation, current: int | None) -> set[int]:
     """Later operations that an undo cancelled out, with those undos (newest first, so a
     redo, the undo of an undo, brings its operation back into play)."""
     cancelled: set[int] = set()
     for later in db.execute("SELECT id, undoes FROM journal_operations WHERE id > ?"
-                            " ORDER BY id DESC", [operation.id]).fetchall():
+                            " AND id IS NOT ? ORDER BY id DESC", [operation.id, current]
+                            ).fetchall():
         later_id, undoes = later
         if later_id in cancelled or undoes is None or undoes < operation.id:
             continue

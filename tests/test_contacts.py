@@ -154,6 +154,20 @@ def test_edit_in_editor_round_trip(crm, book, tmp_path):
     assert record["emails"] == [{"value": "ana@atlantico.pt", "label": ""}]
 
 
+@pytest.mark.parametrize(("editor", "message"), [
+    ("'unbalanced", "crm: error: $EDITOR cannot be read as a command ('unbalanced): "
+                    "No closing quotation\n"),
+    ("   ", "crm: error: $EDITOR holds no command\n"),
+])
+def test_an_editor_setting_that_is_no_command_is_one_line(crm, book, editor, message):
+    before = crm.ok("dump").stdout
+    result = crm("edit", "ana", env={"EDITOR": editor, "VISUAL": None})
+    assert (result.exit_code, result.stderr) == (1, message)
+    assert crm("note", "ana", env={"EDITOR": None, "VISUAL": editor}).stderr == (
+        message.replace("$EDITOR", "$VISUAL"))
+    assert crm.ok("dump").stdout == before
+
+
 @pytest.mark.parametrize(("replacement", "message"), [
     ("birthday: 31/02/1980", "birthday: '31/02/1980' is not a valid date"),
     ("email: not-an-email", "invalid email 'not-an-email'"),

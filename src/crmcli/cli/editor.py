@@ -8,14 +8,14 @@ import shutil
 import subprocess
 import tempfile
 
-from crmcli.errors import CrmError, InvalidInput
+from crmcli.errors import CrmError, InvalidInput, cut
 from crmcli.limits import MAX_FORM_BYTES
 
 
 def edit_text(text: str, suffix: str = ".txt") -> str:
     """The text as the user saved it. A saved file that is not UTF-8 (or is larger than a form
     can be) is refused, and kept where the user can take their work from."""
-    command = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+    command = _command()
     with tempfile.TemporaryDirectory(prefix="crm-") as folder:
         path = os.path.join(folder, f"edit{suffix}")
         with open(path, "w", encoding="utf-8") as handle:
@@ -28,6 +28,19 @@ def edit_text(text: str, suffix: str = ".txt") -> str:
             raise CrmError(f"editor {command[0]!r} exited with {result.returncode}; "
                            "nothing was changed")
         return _read_saved(path)
+
+
+def _command() -> list[str]:
+    """$VISUAL, else $EDITOR, else vi, split as a shell would split it."""
+    name = "VISUAL" if os.environ.get("VISUAL") else "EDITOR"
+    setting = os.environ.get(name) or "vi"
+    try:
+        command = shlex.split(setting)
+    except ValueError as exc:
+        raise CrmError(f"${name} cannot be read as a command ({cut(setting)}): {exc}") from None
+    if not command:
+        raise CrmError(f"${name} holds no command")
+    return command
 
 
 def _read_saved(path: str) -> str:

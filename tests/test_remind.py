@@ -326,6 +326,8 @@ def test_a_failing_sendmail_fails_loudly(crm, db_path, due_book, configure, tmp_
     ('host = "x"', 'to = "not an address"', "[remind] to: 'not an address' is not an email"),
     ('host = "x"', 'to = "a@b.c"\ndays_ahead = -1', "[remind] days_ahead must be"),
     ('host = "x"', "", "no recipient: set [remind] to"),
+    ('host = "x"', 'to = "a@b.c"\nsendmail = "msmtp \'-t"',
+     "[remind] sendmail cannot be split into words like a shell would (No closing quotation)"),
 ])
 def test_bad_settings_name_the_key(crm, due_book, configure, smtp, remind, message):
     configure(smtp, remind)

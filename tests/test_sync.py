@@ -399,6 +399,17 @@ def test_the_command_runs_before_and_after_only_when_crm_wrote(vdir, laptop, tmp
     assert result.exit_code == 1 and "'false' exited with status 1" in result.stderr
 
 
+def test_a_command_a_shell_could_not_split_is_a_config_error(vdir, laptop, tmp_path):
+    config = tmp_path / "config" / "crmcli" / "config.toml"
+    config.write_text(f'[sync]\ncommand = "vdirsyncer \'sync"\ncontacts = "{vdir}"\n')
+    laptop.add("Ana Lima")
+    result = laptop("sync", env=NOW)
+    assert (result.exit_code, result.stderr) == (
+        1, f"crm: error: {config}: sync.command cannot be split into words like a shell "
+           "would (No closing quotation)\n")
+    assert not vdir.exists()
+
+
 def _crm_process(book: Path, *args: str, config: Path) -> subprocess.CompletedProcess:
     """crm as cron runs it: a process of its own, whose every byte on stdout and stderr (its
     children's too) is captured."""

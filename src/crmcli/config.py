@@ -159,7 +159,20 @@ def sync_settings(config: Config) -> SyncSettings:
                                   f"from 1 to 36500, not {value!r}")
         elif not isinstance(value, str) and key != "vcard_version":
             raise ConfigError(f"{config.path}: sync.{key} must be a string, not {value!r}")
+        elif key == "command":
+            check_command(config.path, "sync.command", value)
     return SyncSettings(**(table | {"vcard_version": config.sync_vcard_version}))
+
+
+def check_command(path: Path, key: str, value: str) -> None:
+    """A command run without a shell must split into words as a shell would split it."""
+    import shlex
+
+    try:
+        shlex.split(value)
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {key} cannot be split into words like a shell would "
+                          f"({exc})") from None
 
 
 def campaign_mail_counts(config: Config) -> bool:

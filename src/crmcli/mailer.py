@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from crmcli.config import check_command
 from crmcli.digest import Digest, html_body, subject, text_body
 from crmcli.errors import ConfigError, CrmError
 
@@ -105,12 +106,14 @@ def remind_settings(config: Config, to: list[str] | None = None, sender: str | N
         _check_address(address, "--to", CrmError)
     if sender:
         _check_address(sender, "--from", CrmError)
+    sendmail = _text(config, "remind", values, "sendmail") or DEFAULT_SENDMAIL
+    check_command(config.path, "[remind] sendmail", sendmail)
     return RemindSettings(
         to=[a.strip() for a in to] if to else _addresses(config, values.get("to"),
                                                          "[remind] to"),
         sender=sender or (_addresses(config, values.get("from"), "[remind] from") or [None])[0],
         days_ahead=days,
-        sendmail=_text(config, "remind", values, "sendmail") or DEFAULT_SENDMAIL,
+        sendmail=sendmail,
         message_id_domain=_domain(config, values.get("message_id_domain")),
     )
 

@@ -2,8 +2,9 @@
 
 Domain modules get a plain ``sqlite3.Connection`` in autocommit mode and write inside
 :func:`transaction`. sqlite-utils runs the migrations, but it is imported only when the
-schema is behind (``PRAGMA user_version`` says so), because importing it costs more than
-everything else an everyday command does.
+schema of an existing book is behind (``PRAGMA user_version`` says so), because importing it
+costs more than everything else an everyday command does; a new book is given the schema
+they leave (``crmcli.schema``) directly.
 
 Writes take the lock up front (``BEGIN IMMEDIATE``) so that two processes, say cron and an
 interactive shell, queue behind the busy timeout instead of failing with "database is locked"
@@ -213,20 +214,37 @@ def _migrate(conn: sqlite3.Connection, path: Path, read_only: bool, unmarked: bo
     if read_only:
         raise StorageError(f"{path} needs upgrading to this crmcli's schema, but it or its "
                            "folder is read-only; nothing was changed")
-    from crmcli.migrations import apply_all
-
     # A migration that rebuilds a table drops the old one: with foreign keys on, that would
     # cascade to (delete) the rows that point at it. The pragma is a no-op inside a
     # transaction, so it is turned off before, and the keys are checked before commit.
     conn.execute("PRAGMA foreign_keys = OFF")
     try:
         with transaction(conn):
-            apply_all(utilities(conn))
+            if not _create_schema(conn):
+                from crmcli.migrations import apply_all
+
+                apply_all(utilities(conn))
             _check_foreign_keys(conn, path)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _create_schema(conn: sqlite3.Connection) -> bool:
+    """Give an empty file (in the caller's transaction) the schema the migrations would, with
+    the record of each having run; False when the file holds anything (it is migrated)."""
+    if conn.execute("SELECT 1 FROM sqlite_master").fetchone():
+        return False
+    from crmcli.schema import MIGRATIONS, SEQUENCES, STATEMENTS
+
+    for statement in STATEMENTS:
+        conn.execute(statement)
+    conn.executemany(f"INSERT INTO {_MIGRATIONS_TABLE} (migration_set, name, applied_at)"
+                     " VALUES ('crmcli', ?, ?)",
+                     [(name, str(dt.datetime.now(dt.UTC))) for name in MIGRATIONS])
+    conn.executemany("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", SEQUENCES)
+    return True
 
 
 def _check_foreign_keys(conn: sqlite3.Connection, path: Path) -> None:

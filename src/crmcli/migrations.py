@@ -1,6 +1,8 @@
 """Schema history. Append-only: never edit a migration that has been released.
 
-Each migration runs in its own transaction together with the record of it having run.
+Each migration runs in its own transaction together with the record of it having run. A new
+book is created from the schema they leave (``crmcli.schema``): after appending one, run
+``python scripts/gen_schema.py``.
 """
 
 from __future__ import annotations

@@ -138,3 +138,25 @@ def test_a_card_met_again_in_the_same_batch_is_searchable_by_what_it_added(crm, 
         "Bulk Person 3"]
     assert [row["name"] for row in crm.ok("list", "met twice").rows()] == ["Bulk Person 3"]
     assert len(crm.ok("list", "bulk").rows()) == 20
+
+
+def test_the_lock_stays_free_between_batches_for_what_is_left_of_the_moment(tmp_path,
+                                                                            monkeypatch):
+    """After ``let_writers_in`` the next transaction starts no sooner than LET_GO_SECONDS
+    later; time spent meanwhile (reading the next batch) counts, and is not slept again."""
+    from crmcli import db
+
+    conn = db.connect(tmp_path / "crm.db")
+    naps: list[float] = []
+    real_sleep = time.sleep
+    monkeypatch.setattr(db.time, "sleep", lambda seconds: (naps.append(seconds),
+                                                           real_sleep(seconds)))
+    db.let_writers_in()
+    with db.transaction(conn):
+        pass
+    assert len(naps) == 1 and 0 < naps[0] <= db.LET_GO_SECONDS
+    db.let_writers_in()
+    real_sleep(db.LET_GO_SECONDS)  # the next batch takes this long to read
+    with db.transaction(conn):
+        pass
+    assert len(naps) == 1

@@ -151,3 +151,31 @@ def test_staged_rows_reach_the_table_exactly_and_in_order(db_path):
         bulk.insert_staged(conn, "INSERT INTO kept (a, b, c, d, e)", [])
         assert conn.execute("SELECT a, b, c, d, e FROM kept ORDER BY n").fetchall() == rows
     conn.close()
+
+
+def test_a_new_card_is_written_as_the_import_remembers_it_and_not_rewritten(db_path,
+                                                                            monkeypatch):
+    """The card of a new contact goes in with its key and version (a card that warned: its
+    key only), so remembering it at the end of the batch rewrites no row; a card whose
+    contact a later card of the batch changed is remembered anew."""
+    monkeypatch.setattr(importer, "BATCH_SECONDS", 600)
+    cards = (_card("q", "Quiet One", "EMAIL:q@example.com") + _card("w", "Warned One",
+                                                                     "BDAY:1980-01-02x")
+             + _card("e", "Eve Twice") + _card("e", "Eve Twice", "NOTE:second time"))
+    conn = storage.connect(db_path)
+    conn.execute("CREATE TEMP TABLE updated_cards (contact_id INTEGER)")
+    conn.execute("CREATE TEMP TRIGGER updated_card AFTER UPDATE ON main.contact_cards"
+                 " BEGIN INSERT INTO updated_cards VALUES (NEW.contact_id); END")
+    source = input_files.Source("cards.vcf", io.BytesIO(cards.encode()), None)
+    report = importer.run(conn, input_files.read_records(source, input_files.Format.vcard,
+                                                         "dmy", dt.date(2026, 1, 1)))
+    assert (report.created, report.updated) == (3, 1)
+    stored = conn.execute("SELECT c.name, k.card_hash IS NOT NULL, k.hashed_version, c.version"
+                          " FROM contact_cards k JOIN contacts c ON c.id = k.contact_id"
+                          " ORDER BY c.id").fetchall()
+    assert stored == [("Quiet One", 1, 1, 1), ("Warned One", 1, None, 1),
+                      ("Eve Twice", 1, 1, 1)]
+    updated = {name for (name,) in conn.execute(
+        "SELECT name FROM contacts WHERE id IN (SELECT contact_id FROM updated_cards)")}
+    assert updated == {"Eve Twice"}
+    conn.close()

@@ -394,6 +394,8 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
         created = fresh.keep(record, incoming, record_parts.distinct(record.notes))
         record.contact_id = created.id
         _relate(policy, record, warnings)
+        for key, _ in _card_key(record, policy):  # as ``fill`` will remember it
+            fresh.remembered(key, unchanged=not (record.warnings or warnings))
         return "created", warnings
     if fresh is not None:
         fresh.write()

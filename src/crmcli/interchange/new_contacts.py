@@ -36,6 +36,11 @@ class _Identities:
     emails: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
 
+    def remembered(self, key: str, unchanged: bool) -> None:
+        """The card of the contact kept last will be remembered by ``key`` (unchanged or
+        not, see ``stored_cards.remember``): it is written with them."""
+        self.kept[-1].card_key = (key, unchanged)
+
     def claim(self, contact: Contact) -> None:
         if contact.uid:
             self.uids.add(contact.uid)
@@ -48,6 +53,7 @@ class _Kept:
     record: object  # importer.Incoming
     contact: Contact  # validated, with its id
     notes: list[tuple[int, str]]  # (id, body)
+    card_key: tuple[str | None, bool] = (None, False)  # see ``NewContacts.remembered``
 
 
 class NewContacts:
@@ -85,6 +91,11 @@ class NewContacts:
         self.kept.append(_Kept(record, contact, [(self._next_id("notes"), body)
                                                  for body in notes]))
         return contact
+
+    def remembered(self, key: str, unchanged: bool) -> None:
+        """The card of the contact kept last will be remembered by ``key`` (unchanged or
+        not, see ``stored_cards.remember``): it is written with them."""
+        self.kept[-1].card_key = (key, unchanged)
 
     def claim(self, contact: Contact) -> None:
         """A record went the usual way: what it left in the book is no longer surely new."""
@@ -156,8 +167,8 @@ class NewContacts:
                 card.rendered_for = exporter.fingerprint(exporter.Exported(
                     contact, [body for _, body in kept.notes], card, list(record.relations)),
                     data)
-            rows.append(stored_cards.row(contact.id, card, now, data))
-        stored_cards.save_rows(self.db, rows)
+            rows.append((*stored_cards.row(contact.id, card, now, data), *kept.card_key))
+        stored_cards.save_new(self.db, rows)
 
     def _next_id(self, table: str) -> int:
         """The id SQLite would give the next row of ``table`` (AUTOINCREMENT), counting the

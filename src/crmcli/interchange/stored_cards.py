@@ -92,11 +92,28 @@ def remember(db: Connection, hashes: list[tuple[str, int]], unchanged: bool = Tr
     latest = {contact_id: (card_hash, contact_id) for card_hash, contact_id in hashes}
     if not latest:
         return
-    version = "(SELECT version FROM contacts WHERE id = contact_cards.contact_id)"
+    version = _VERSION if unchanged else "NULL"
     with staged(db, list(latest.values())) as (table, _):
-        db.execute(f"UPDATE contact_cards SET card_hash = s.c0, hashed_version ="
-                   f" {version if unchanged else 'NULL'}"
-                   f" FROM {table} s WHERE contact_cards.contact_id = s.c1")
+        db.execute(f"UPDATE contact_cards SET card_hash = s.c0, hashed_version = {version}"
+                   f" FROM {table} s WHERE contact_cards.contact_id = s.c1"
+                   f" AND (card_hash IS NOT s.c0 OR hashed_version IS NOT {version})")
+
+
+_VERSION = "(SELECT version FROM contacts WHERE id = contact_cards.contact_id)"
+
+
+def save_new(db: Connection, rows: list[tuple]) -> None:
+    """Insert the cards of new contacts: ``row``s, each followed by the card's key and
+    whether it is remembered unchanged (see ``remember``), or None and False: a card is
+    written as ``remember`` will leave it, which then rewrites no row."""
+    if not rows:
+        return
+    with staged(db, rows) as (table, _):
+        db.execute(
+            "INSERT INTO contact_cards (contact_id, data, original, rendered, rendered_for,"
+            " updated_at, card_hash, hashed_version) SELECT c0, c1, c2, c3, c4, c5, c6,"
+            " CASE WHEN c7 THEN (SELECT version FROM contacts WHERE id = c0) END"
+            f" FROM {table} WHERE true ORDER BY rowid")
 
 
 def combine(kept: dict, incoming: dict) -> dict:

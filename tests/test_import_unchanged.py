@@ -217,3 +217,16 @@ def test_an_undone_import_of_a_custom_field_leaves_no_card_recognised(crm, tmp_p
     assert crm.ok("show", "again1@example.com", "--json").json()["fields"] == {}
     assert "updated 1" in _summary(crm.ok("import", str(second)))
     assert crm.ok("show", "again1@example.com", "--json").json()["fields"] == {"segment": "smb"}
+
+
+def test_a_cards_key_is_worked_out_once_and_the_keys_kept_stay_few():
+    from crmcli.interchange.importer import KEYS_KEPT, OnDuplicate, _Policy
+
+    policy = _Policy(OnDuplicate.merge, ["t"], "ES")
+    hashes = [f"{n:040x}" for n in range(KEYS_KEPT + 10)]
+    keys = [policy.card_key(card_hash) for card_hash in hashes]
+    assert len(policy.keys) <= KEYS_KEPT
+    assert [policy.card_key(card_hash) for card_hash in hashes[-5:]] == keys[-5:]
+    fresh = _Policy(OnDuplicate.merge, ["t"], "ES")
+    assert [fresh.card_key(card_hash) for card_hash in hashes[:3]] == keys[:3]
+    assert _Policy(OnDuplicate.merge, [], "ES").card_key(hashes[0]) != keys[0]

@@ -281,6 +281,7 @@ class _Batch:
             self.progress(self.shown)
 
 
+KEYS_KEPT = 8192  # card keys kept: more than the cards read ahead and in hand (a few batches)
 # The reading rules' edition: raise it when a card comes to be read into more or other fields,
 # so that cards remembered as imported under older rules are read again.
 READING_RULES = 1
@@ -299,15 +300,23 @@ class _Policy:
     job_changes: list[str] = field(default_factory=list)
     # card key: the live contact a card that warned was imported into (see ``_unrecognised``)
     owners: dict[str, int] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # card hash: key, of the cards in hand
 
     def card_key(self, card_hash: str | None) -> str | None:
         """What a card is recognised by in the next import like this one (merging, with the
         same tags and phone region, read by the same rules): its text's digest with those.
-        None: not recognised."""
+        None: not recognised. A card's key is asked three times or more; the keys of the last
+        few thousand cards are kept."""
         if card_hash is None or self.on_duplicate != OnDuplicate.merge:
             return None
-        context = f"{self._key_context}, {json.dumps(card_hash)}]"
-        return hashlib.sha1(context.encode(), usedforsecurity=False).hexdigest()
+        key = self.keys.get(card_hash)
+        if key is None:
+            if len(self.keys) >= KEYS_KEPT:
+                self.keys.clear()
+            context = f"{self._key_context}, {json.dumps(card_hash)}]"
+            key = self.keys[card_hash] = hashlib.sha1(context.encode(),
+                                                      usedforsecurity=False).hexdigest()
+        return key
 
     @cached_property
     def _key_context(self) -> str:

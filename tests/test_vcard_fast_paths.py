@@ -7,6 +7,8 @@ that parsers trip on."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from conftest import CORPUS
 from hypothesis import example, given, settings
@@ -151,3 +153,52 @@ def test_unfolding_a_card_at_once_joins_the_lines_one_by_one_would(text):
 @example(b"a\rb\r\n")
 def test_lines_split_as_the_general_split_does(data):
     assert _split_lines(data) == _EOL.split(data)
+
+
+def _is_company_asking_each_n(fields) -> bool:
+    """``vcard_read.is_company`` as it was: each N of the name read out again."""
+    from crmcli.interchange.vcard_read import _name_from_n, _text
+    from crmcli.normalize import fold
+
+    for line in fields.extra:
+        if line.name == "KIND":
+            return _text(line).lower() in ("org", "organization")
+        if line.name == "X-ABSHOWAS" and _text(line).upper() == "COMPANY":
+            return True
+    company = fields.first("org")
+    if not company:
+        return False
+    names = fields.firsts["name"].lines if "name" in fields.firsts else []
+    if any(line.name == "N" and _name_from_n(line) for line in names):
+        return False
+    return not any(line.name == "FN" and fold(_text(line)) != fold(company) for line in names)
+
+
+def _company_or_not(text: str) -> list[tuple[bool, bool]]:
+    from crmcli.interchange.vcard_read import is_company, read_card
+
+    outcomes = []
+    for raw in iter_raw_cards(io.BytesIO(text.encode())):
+        if raw.error is None:
+            fields = read_card(raw).fields
+            outcomes.append((is_company(fields), _is_company_asking_each_n(fields)))
+    return outcomes
+
+
+@needs_corpus
+def test_a_card_is_a_company_as_before_on_every_corpus_card():
+    outcomes = [outcome for path in sorted(CORPUS.glob("*.vcf"))
+                for outcome in _company_or_not(path.read_text("utf-8", "replace"))]
+    assert len(outcomes) > 100
+    assert all(new == old for new, old in outcomes)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["N:;;;;", "N:,;;;", "N:\\,;;", "N:Lima;Ana;;;", "N: ;",
+                                 "N:;Ana", "FN:Acme", "FN:Ana", "FN:", "ORG:Acme", "ORG:;x",
+                                 "item1.N:x;y", "N;CHARSET=UTF-8:;;", "KIND:org"]),
+                max_size=5))
+def test_a_card_is_a_company_as_before_whatever_its_names(lines):
+    text = "BEGIN:VCARD\r\nVERSION:3.0\r\n" + "".join(f"{line}\r\n" for line in lines) \
+        + "END:VCARD\r\n"
+    assert all(new == old for new, old in _company_or_not(text))

@@ -116,8 +116,8 @@ def is_company(fields: Fields) -> bool:
     if not company:
         return False
     names = fields.firsts["name"].lines if "name" in fields.firsts else []
-    if any(line.name == "N" and _name_from_n(line) for line in names):
-        return False  # (asked first: it needs no folding)
+    if any(line.name == "N" for line in names):
+        return False  # an N taken names someone (`_take` keeps no empty one); needs no folding
     return not any(line.name == "FN" and fold(_text(line)) != fold(company) for line in names)
 
 

@@ -302,3 +302,39 @@ def test_a_deal_keeps_the_customer_its_cases_have(book):
     book.ok("deal", "edit", "1", "--contact", "")  # no one's deal fits any case
     deals = {d["id"]: d for d in book.ok("deal", "list", "--json").json()}
     assert (deals[1]["contact"], deals[2]["contact"]) == (None, "Cy Ray")
+
+
+def test_case_edit_deal_lets_a_deal_go_to_another_customer(book):
+    """deal edit refuses a deal with another customer's cases; case edit --deal unlinks them
+    (or links another deal of their customer's), under the rules of case open."""
+    book.ok("deal", "add", "ana", "Olive oil")
+    book.ok("deal", "add", "ana", "Wine")
+    book.ok("deal", "add", "bo", "Servers")
+    book.ok("case", "open", "ana", "Late delivery", "--deal", "1", env=at(MON))
+    assert book("deal", "edit", "1", "--contact", "bo", "--company", "globex").exit_code == 1
+    refused = book("case", "edit", "1", "--deal", "3", env=at(MON))
+    assert (refused.exit_code, refused.stderr) == (1, (
+        "crm: error: deal 3 (Servers) is Bo Chen's, not Ana Lima's: a case can only concern "
+        "its own customer's deals\n"))
+    moved = book.ok("case", "edit", "1", "--deal", "wine", env=at(MON))
+    assert moved.stderr == "case 1 (Late delivery) now concerns deal 2\n"
+    assert case(book, 1)["deal_id"] == 2
+    book.ok("case", "edit", "1", "--deal", "none", env=at(MON))
+    assert case(book, 1)["deal_id"] is None
+    book.ok("deal", "edit", "1", "--contact", "bo", "--company", "globex")
+    assert book.ok("case", "edit", "1", "--deal", "NONE", env=at(MON)).stderr == "no changes\n"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["case", "edit", "1"], "crm: error: nothing to change: give --deal ID, or --deal none"),
+    (["case", "edit", "1", "--deal", ""], "crm: error: Invalid value for '--deal': the deal is "
+                                          "empty"),
+    (["case", "edit", "2", "--deal", "none"], "crm: error: no case with id 2 (crm case list "
+                                              "--status all lists them)"),
+])
+def test_case_edit_without_a_change_is_refused(book, args, message):
+    book.ok("case", "open", "ana", "Late delivery", env=at(MON))
+    before = book.ok("dump").stdout
+    result = book(*args, env=at(MON))
+    assert result.exit_code in (2, 3) and result.stderr.splitlines()[0] == message
+    assert book.ok("dump").stdout == before

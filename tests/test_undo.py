@@ -125,6 +125,8 @@ WRITES = {
     "case reopen": ([["case", "open", "ana", "Late delivery"], ["case", "resolve", "1"]],
                     ["case", "reopen", "1"]),
     "case close": ([["case", "open", "ana", "Late delivery"]], ["case", "close", "1"]),
+    "case edit": ([["case", "open", "ana", "Late delivery", "--deal", "2"]],
+                  ["case", "edit", "1", "--deal", "none"]),
 }
 
 

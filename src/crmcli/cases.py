@@ -390,6 +390,14 @@ def reopen(db: Connection, case: Case, now: dt.datetime, due_at: dt.datetime | N
         _touch(db, case.id, now)
 
 
+def set_deal(db: Connection, case: Case, deal_id: int | None, now: dt.datetime) -> None:
+    """Make the case concern deal ``deal_id`` (None: no deal); the caller checks that the
+    deal is its customer's (``fits_deal``)."""
+    with transaction(db):
+        db.execute("UPDATE cases SET deal_id = ? WHERE id = ?", [deal_id, case.id])
+        _touch(db, case.id, now)
+
+
 def close(db: Connection, case: Case, now: dt.datetime) -> None:
     """File the case away (resolved or not)."""
     if case.status == "closed":

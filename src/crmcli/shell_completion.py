@@ -68,6 +68,7 @@ TABLE = {
     "campaign preview": "_ --contact:contact",
     "case open": "contact _ --deal:deal --company/-c:company",
     "case list": "_ --contact:contact --company/-c:company",
+    "case edit": "_ --deal:deal",
 }
 GROUPS = {"notes", "company", "deal", "deal stages", "followups", "config", "campaign", "case"}
 _GLOBAL_VALUES = {"--db"}

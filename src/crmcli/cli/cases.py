@@ -1,4 +1,4 @@
-"""Service cases: ``crm case open|list|show|note|wait|resolve|reopen|close`` (the report is
+"""Service cases: ``crm case open|list|show|edit|note|wait|resolve|reopen|close`` (the report is
 ``crm report cases``, in cli/reports.py)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from crmcli import cases
+from crmcli.cli.arguments import NonEmpty
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -19,7 +20,7 @@ from crmcli.cli.common import (
     state,
     stdin_text,
 )
-from crmcli.errors import InvalidInput
+from crmcli.errors import InvalidInput, UsageError
 
 app = typer.Typer()
 case_app = typer.Typer(name="case", no_args_is_help=True,
@@ -115,24 +116,25 @@ def open_case(
     new = cases.NewCase(
         title=title if title is not None else ref, contact_id=contact and contact.id,
         company_id=company_id,
-        deal_id=_customers_deal(deal, contact, firm) if deal is not None else None,
+        deal_id=(_customers_deal(deal, contact and contact.id, company_id,
+                                 contact.name if contact is not None else firm.name)
+                 if deal is not None else None),
         priority=priority.value, channel=channel and channel.strip().lower(),
         due_at=_due(due, priority.value))
     case_id = cases.open_case(db, new, state().now)
     out().created(case_id, f"Opened {_said(_case(str(case_id)))}")
 
 
-def _customers_deal(ref: str, contact, firm) -> int:
+def _customers_deal(ref: str, contact_id: int | None, company_id: int | None,
+                    customer: str) -> int:
     """The id of the deal ``--deal`` names, refused when it is another customer's: neither
     the case's contact's nor its company's (a deal of no one may be linked)."""
     from crmcli import deals
 
     deal = deals.resolve(state().db, ref)
-    company_id = firm.id if firm else contact.company_id
-    if cases.fits_deal(contact and contact.id, company_id, deal.contact_id, deal.company_id):
+    if cases.fits_deal(contact_id, company_id, deal.contact_id, deal.company_id):
         return deal.id
     owner = deal.contact_name or deal.company_name
-    customer = contact.name if contact is not None else firm.name
     raise InvalidInput(f"deal {deal.id} ({deal.title}) is {owner}'s, not {customer}'s: "
                        "a case can only concern its own customer's deals")
 
@@ -205,6 +207,24 @@ def show(ref: CaseId, format_: FormatOption = None, as_json: JsonOption = False,
         lambda: cases.page_record(case, events),
         columns=[(key, key) for key in cases.to_record(case)],
         rows=lambda: cases.to_record(case))
+
+
+@case_app.command(epilog="Examples:\n\n  crm case edit 3 --deal 7\n\n"
+                  "  crm case edit 3 --deal none")
+def edit(ref: CaseId, deal: Annotated[str | None, typer.Option(
+        help="The deal it concerns (id or title; its customer's, as in case open), or 'none'.",
+        click_type=NonEmpty("deal"))] = None) -> None:
+    """Change the deal a case concerns (so that the deal can go to another customer)."""
+    if deal is None:
+        raise UsageError("nothing to change: give --deal ID, or --deal none")
+    case = _case(ref)
+    deal_id = None if deal.strip().lower() == "none" else _customers_deal(
+        deal, case.contact_id, case.company_id, case.contact or case.company)
+    if deal_id == case.deal_id:
+        info("no changes")
+        return
+    cases.set_deal(state().db, case, deal_id, state().now)
+    info(f"{_said(case)} now concerns " + (f"deal {deal_id}" if deal_id else "no deal"))
 
 
 @case_app.command(epilog="Examples:\n\n  crm case note 3 'Called the warehouse: ships Monday'"

@@ -29,7 +29,7 @@ RANKS = {
     "__init__": 1, "models": 1, "errors": 1, "text": 1, "locations": 1,
     # 2 rules for values: dates, names, phones, money, settings, repetition
     "dates": 2, "normalize": 2, "money": 2, "config": 2, "recurrence": 2, "limits": 2,
-    "contact_rules": 2, "form_lines": 2,
+    "contact_rules": 2, "form_lines": 2, "calling_codes": 2,
     # 3 storage
     "db": 3, "bulk": 3, "migrations": 3, "company_migration": 3, "schema": 3,
     # 4 domain: each owns the SQL of its own tables

@@ -78,6 +78,8 @@ CASES = [
     (["mutt-query", "nobody"], {}, True),  # nothing found: exit 1
     (["mutt-query", ""], {}, True),
     (["mutt-query", "123 4567"], {}, True),  # phone digits
+    (["mutt-query", "+351 21 123 4567"], {}, True),  # a country code: no libphonenumber
+    (["mutt-query", "00351211234567"], {}, True),
     (["--db", "{book}", "mutt-query", "jose"], {"CRM_DB": "{missing}"}, True),
     (["--db={book}", "mutt-query", "jose"], {}, True),
     (["mutt-query", "ana"], {"CRM_NOW": "yesterday-ish"}, True),  # a bad clock: exit 1

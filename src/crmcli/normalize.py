@@ -197,9 +197,14 @@ def phone_search_digits(text: str) -> str:
     number with a country code, else the digits as typed."""
     value = text.strip()
     if value.startswith(("+", "00")) and not phone_problem(value):
-        number = _parsed(value, None)
-        if number is not None:
-            return _national_digits(number)
+        from crmcli.calling_codes import national_digits
+
+        digits = national_digits(value)  # without libphonenumber where it can
+        if digits is None:
+            number = _parsed(value, None)
+            digits = _national_digits(number) if number is not None else ""
+        if digits:
+            return digits
     return phone_digits(value)
 
 

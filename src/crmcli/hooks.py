@@ -8,7 +8,9 @@ change, ``CRM_OPERATION`` (the journal's operation id) in its environment.
   that itself runs ``crm`` does not wait on the lock) and may refuse: a non-zero exit or a
   timeout cancels the change, and its first line on stderr says why. Given JSON Lines, a hook
   refuses some records only by printing their line numbers (1-based, one per line, a reason
-  may follow after a space) and exiting 0.
+  may follow after a space) and exiting 0. A hook that gives no answer in time (or cannot
+  run) is not asked again by the same command: each later change it would see is refused
+  at once, so that a command writing in batches waits for its timeout once, not per batch.
 - ``post-add``, ``post-modify``, ``post-delete``, ``post-log``, ``post-deal-stage`` and
   ``post-followup-done`` run after the commit; a failure is a warning, never a lost change.
 """
@@ -41,6 +43,7 @@ class Outcome:
     ok: bool
     reason: str = ""
     refused_lines: dict[int, str] = field(default_factory=dict)
+    unanswered: bool = False  # timed out or could not run: not a hook's decision
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Hooks:
     timeout: float = DEFAULT_TIMEOUT
     enabled: bool = True
     warn: Callable[[str], None] = lambda message: None
+    unanswered: dict[str, str] = field(default_factory=dict)  # hook -> why it gave no answer
 
     def path(self, name: str) -> Path | None:
         if not self.enabled:
@@ -93,6 +97,14 @@ class Hooks:
         path = self.path(name)
         if path is None:
             return Outcome(True)
+        if name in self.unanswered:
+            return Outcome(False, f"not asked again after {self.unanswered[name]}")
+        outcome = self._ask(path, name, stdin, operation_id)
+        if outcome.unanswered:
+            self.unanswered[name] = outcome.reason
+        return outcome
+
+    def _ask(self, path: Path, name: str, stdin: str, operation_id: int | None) -> Outcome:
         env = {**os.environ, "CRM_HOOK": name}
         env.pop("CRM_OPERATION", None)
         if operation_id is not None:
@@ -101,12 +113,12 @@ class Hooks:
             process = subprocess.Popen([str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                        stderr=subprocess.PIPE, env=env, start_new_session=True)
         except OSError as exc:
-            return Outcome(False, f"cannot run {path}: {exc.strerror}")
+            return Outcome(False, f"cannot run {path}: {exc.strerror}", unanswered=True)
         try:
             out, err = process.communicate(stdin.encode("utf-8"), timeout=self.timeout)
         except subprocess.TimeoutExpired:
             _kill_group(process)
-            return Outcome(False, f"no answer within {self.timeout:g} s")
+            return Outcome(False, f"no answer within {self.timeout:g} s", unanswered=True)
         except BrokenPipeError:
             out, err = b"", b""
             process.wait()

@@ -133,8 +133,8 @@ def _logged_record(item) -> dict:
 
 
 def _summary(report, dry_run: bool) -> None:
-    for refusal in report.refusals:
-        info(f"crm: warning: {refusal}")
+    for refusal, skipped in report.refusals.items():
+        info(f"crm: warning: {refusal}; {skipped} message(s) not logged")
     for problem in report.problems[:_PROBLEMS_SHOWN]:
         info(f"crm: warning: {problem}; skipped")
     if len(report.problems) > _PROBLEMS_SHOWN:

@@ -105,7 +105,8 @@ class Report:
     failed: int = 0
     refused: int = 0  # messages a pre- hook refused whole
     problems: list[str] = field(default_factory=list)
-    refusals: list[str] = field(default_factory=list)  # why each refused batch was skipped
+    # why batches were refused, and how many messages each reason left out
+    refusals: dict[str, int] = field(default_factory=dict)
 
 
 def is_bulk(seen: Glance, settings: Settings) -> bool:
@@ -151,7 +152,7 @@ def _committed(db: Connection, batch: _Batch, report: Report) -> list[Logged]:
         skipped = len({(item.where, item.message_id) for item in ready})
         report.logged -= len(ready)
         report.refused += skipped
-        report.refusals.append(f"{exc}; {skipped} message(s) not logged")
+        report.refusals[str(exc)] = report.refusals.get(str(exc), 0) + skipped
         return []
     if batch.dry_run or not ready:
         return ready

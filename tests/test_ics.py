@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import vobject
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmcli import contacts, db, followups
 from crmcli.dates import local_zone, parse_when
@@ -190,3 +192,55 @@ def test_options_that_would_be_ignored_are_refused(crm, tmp_path):
         result = crm("export", *args)
         assert (result.exit_code, message in result.stderr) == (2, True), args
     assert list(tmp_path.iterdir()) == []
+
+
+STAMP = dt.datetime(2026, 10, 19, 6, 0, tzinfo=dt.UTC)
+
+
+def _start(date: PartialDate) -> dt.date:
+    from crmcli.dates import next_occurrence
+
+    return (dt.date(date.year, date.month, date.day) if date.year
+            else next_occurrence(date, dt.date(2026, 1, 1)))
+
+
+def _through_icalendar(uid: str, name: str, kind: str, date: PartialDate) -> str:
+    event_uid = f"{ics._uid_word(kind)}-{uid}{ics.UID_SUFFIX}"
+    return ics._occasion_event(event_uid, name, kind, date, _start(date), STAMP
+                               ).to_ical().decode()
+
+
+@pytest.mark.parametrize(("name", "kind", "date", "direct"), [
+    ("Ana Lima", "birthday", PartialDate(1990, 5, 5), True),
+    ("Bo Chen", "birthday", PartialDate(None, 2, 29), True),
+    ("Bo Chen", "anniversary", PartialDate(2004, 2, 29), True),
+    ("José Núñez 🎂", "wedding day", PartialDate(None, 12, 31), True),
+    ("Old Friend", "birthday", PartialDate(912, 1, 1), True),
+    ("Lee, Ann", "birthday", PartialDate(1980, 1, 2), False),  # escaped: \,
+    ("Semi;Colon\\Back", "birthday", PartialDate(1980, 1, 2), False),
+    ("Line\nBreak", "birthday", PartialDate(1980, 1, 2), False),
+    ("A" * 55, "birthday", PartialDate(1980, 1, 2), True),  # SUMMARY of 74 octets: as it is
+    ("A" * 56, "birthday", PartialDate(1980, 1, 2), False),  # 75 octets: folded
+    ("Ñ" * 28, "birthday", PartialDate(1980, 1, 2), False),  # 75 octets in 47 characters
+    ("Zoë", "first day at Acme, Inc.", PartialDate(2019, 9, 2), False),
+])
+def test_an_occasion_written_directly_is_what_icalendar_writes(name, kind, date, direct):
+    """Birthdays are written without icalendar's objects when nothing needs escaping or
+    folding (82 s of CPU for a million contacts' birthdays through them); the text is the
+    same, and anything else still goes through icalendar."""
+    uid = "37909d52-e74e-4377-82dc-ee7e2cc4e3a7"
+    text, event_uid, zone = ics._occasion(uid, name, kind, date, 2026, STAMP)
+    assert text == _through_icalendar(uid, name, kind, date)
+    assert (event_uid, zone) == (f"{ics._uid_word(kind)}-{uid}@crmcli", None)
+    plain = ics._plain_occasion(event_uid, f"{name}'s {kind}", ics._yearly(date),
+                                ics._since(kind, date), _start(date), STAMP)
+    assert (plain is not None) == direct
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.text(min_size=1, max_size=60), uid=st.text(min_size=1, max_size=70),
+       month=st.integers(1, 12), day=st.integers(1, 28), year=st.none() | st.integers(1, 9998))
+def test_any_occasion_is_written_as_icalendar_writes_it(name, uid, month, day, year):
+    date = PartialDate(year, month, day)
+    assert ics._occasion(uid, name, "birthday", date, 2026, STAMP)[0] == _through_icalendar(
+        uid, name, "birthday", date)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from crmcli.dates import parse_length
+from crmcli.errors import InvalidInput
+
 BEYOND_SQLITE = "99999999999999999999999"  # more than a 64-bit INTEGER holds
 FIVE_THOUSAND_DIGITS = "9" * 5000  # beyond what int() reads from text
 ARABIC_ONE, ARABIC_TEN = "\u0661", "\u0661\u0660"  # int() reads them as 1 and 10
@@ -89,3 +92,30 @@ def test_an_id_in_other_digits_names_nothing(crm, args):
     crm.ok("add", "Ann Lee", "--company", "Acme")
     crm.ok("deal", "add", "1", "Pilot")
     assert crm(*args).exit_code == 3
+
+
+@pytest.mark.parametrize("args", [
+    ["deal", "add", "ana", "Audit", "--probability", FIVE_THOUSAND_DIGITS],
+    ["deal", "add", "ana", "Audit", "--probability", "\u0665\u0660"],  # int() read it as 50
+    ["deal", "edit", "1", "--probability", FIVE_THOUSAND_DIGITS],
+    ["edit", "ana", "--cadence", FIVE_THOUSAND_DIGITS],
+    ["edit", "ana", "--cadence", "\u0665\u0660"],  # read as every 50 days
+    ["due", "--within", f"{FIVE_THOUSAND_DIGITS}d"],
+    ["deal", "list", "--closing-within", FIVE_THOUSAND_DIGITS],
+])
+def test_a_percentage_or_length_is_written_in_the_digits_0_to_9(crm, args):
+    """int() refused more than 4,300 digits (an internal error) and read other scripts'."""
+    crm.ok("add", "Ana Lima", "--company", "Acme")
+    crm.ok("deal", "add", "ana", "Pilot", "--probability", "040%")
+    crm.ok("case", "open", "ana", "Late delivery")
+    before = crm.ok("dump").stdout
+    result = crm(*args)
+    assert result.exit_code == 1 and result.stderr.startswith("crm: error: "), result.stderr
+    assert "internal error" not in result.stderr
+    assert crm.ok("dump").stdout == before
+
+
+@pytest.mark.parametrize("text", [f"{FIVE_THOUSAND_DIGITS}h", "\u0664h"])
+def test_a_length_of_a_case_setting_is_written_in_the_digits_0_to_9(text):
+    with pytest.raises(InvalidInput):
+        parse_length(text)

@@ -316,7 +316,7 @@ def _worded(value: str, date_order: str) -> PartialDate:
 
 # ---- additions for follow-ups: lengths of time, writing dates back, the local zone's name ----
 
-_DURATION = re.compile(r"\+?(\d+)\s*([a-z]*)")
+_DURATION = re.compile(r"\+?([0-9]+)\s*([a-z]*)")
 _MAX_DAYS = 100 * 366  # the longest length of time crm reads: a century
 _UNIT_DAYS = {"days": 1, "weeks": 7, "months": 30, "years": 365}
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -331,10 +331,9 @@ def parse_days(text: str) -> int:
     unit = match and (_UNITS.get(match[2]) if match[2] else "days")
     if not unit:
         raise _not_a_length(text, "7d, 2w, 1m, 1y or 30")
-    days = int(match[1]) * _UNIT_DAYS[unit]
-    if days > _MAX_DAYS:
+    if len(match[1]) > 7 or int(match[1]) * _UNIT_DAYS[unit] > _MAX_DAYS:
         raise InvalidInput(f"{shown(text)} is too long a time (at most 100 years)")
-    return days
+    return int(match[1]) * _UNIT_DAYS[unit]
 
 
 def _not_a_length(text: str, examples: str) -> InvalidInput:
@@ -356,7 +355,7 @@ def parse_length(text: str):
     unit = match and _LENGTH_UNITS.get(match[2] or "days")
     if not unit:
         raise _not_a_length(text, "4h, 2d, 1w or 1m")
-    if int(match[1]) * _UNIT_DAYS.get(unit, 0) > _MAX_DAYS or len(match[1]) > 7:
+    if len(match[1]) > 7 or int(match[1]) * _UNIT_DAYS.get(unit, 0) > _MAX_DAYS:
         raise InvalidInput(f"{shown(text)} is too long a time (at most 100 years)")
     return relativedelta(**{unit: int(match[1])})
 

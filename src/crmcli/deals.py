@@ -31,7 +31,8 @@ def parse_probability(text: str) -> int | None:
     value = text.strip().removesuffix("%").strip()
     if not value:
         return None
-    if not value.isdecimal() or int(value) > 100:
+    plain = value.isascii() and value.isdecimal()  # int() reads other scripts' digits too
+    if not plain or len(value.lstrip("0")) > 3 or int(value) > 100:
         raise InvalidInput(f"probability {shown(text)} must be a whole percentage from 0 to 100")
     return int(value)
 

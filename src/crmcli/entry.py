@@ -17,6 +17,7 @@ import sys
 
 
 def main() -> None:
+    _open_closed_streams()
     # A light invocation lives for milliseconds and makes no garbage cycles worth collecting:
     # the collector's passes over the modules being imported and the rows being read cost
     # more (a millisecond of mutt-query on 100,000 contacts).
@@ -37,6 +38,16 @@ def main() -> None:
     from crmcli.cli import main as run
 
     run()
+
+
+def _open_closed_streams() -> None:
+    """A standard stream the caller closed (``crm list >&-``, ``crm note 1 - <&-``) reads and
+    writes as /dev/null: Python leaves it None, and the first use was a traceback. The file
+    takes the lowest free descriptor, the closed one, so nothing opened later lands there."""
+    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
+        if getattr(sys, name) is None:
+            null = os.open(os.devnull, os.O_RDWR)
+            setattr(sys, name, open(null, mode, encoding="utf-8", errors="replace"))  # noqa: SIM115
 
 
 def serve(args: list[str]) -> int | None:

@@ -255,6 +255,9 @@ def test_mutt_query_format(crm, book):
         "bo@northwind.example\tBo Chen\tNorthwind",
     ]
     assert crm("mutt-query", "nobody").exit_code == 1
+    long_query = "x" * 100_000  # echoed whole in the status line
+    assert crm("mutt-query", long_query).stdout == (
+        f"crm: 0 address(es) for {'x' * 40!r}... (100,000 characters)\n")
 
 
 def test_phone_labels_may_be_several_words_and_an_address_is_kept_as_text(crm):

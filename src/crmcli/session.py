@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 
 from crmcli import locations, output
-from crmcli.errors import CrmError, InvalidInput
+from crmcli.errors import CrmError, InvalidInput, shown
 from crmcli.text import safe
 
 TYPE_CHECKING = False
@@ -227,9 +227,9 @@ def mutt_query(state: State, query: str) -> int:
     from crmcli import search
 
     lines = search.address_lines(state.db, query)
-    shown = state.out
-    shown.message(f"crm: {len(lines)} address(es) for {query!r}")
+    out = state.out
+    out.message(f"crm: {len(lines)} address(es) for {shown(query)}")
     # A write per thousand lines: a write (and flush) per line cost more than the search.
     for start in range(0, len(lines), _LINES_PER_WRITE):
-        shown.message("\n".join(lines[start:start + _LINES_PER_WRITE]))
+        out.message("\n".join(lines[start:start + _LINES_PER_WRITE]))
     return 0 if lines else 1

@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING
 
 from crmcli.config import VCARD_VERSIONS
 from crmcli.interchange.vcard_personal import NAMES as PERSONAL
-from crmcli.models import Contact, PartialDate
+from crmcli.models import Contact, Detail, PartialDate
 
 if TYPE_CHECKING:
     from vobject.base import ContentLine
@@ -106,6 +106,23 @@ class ParsedCard:
     original: str | None = None
     valid_3: bool = False  # the card as read is valid vCard 3.0 (see `vcard_conform.conforms`)
     is_company: bool = False  # the card is an organisation's (see `vcard_read.is_company`)
+
+
+_PLAIN = frozenset({str, bool, Photo, PartialDate})  # equal exactly when their reprs are
+
+
+def value_key(kind: str, value) -> tuple:
+    """What an owned value is found by among a card's original values: equal when the values'
+    reprs are (the plain values compared as they are, which costs less than their reprs; a
+    photo's bytes above all)."""
+    plain = type(value)
+    if plain is str:
+        return (kind, str, value)
+    if plain is Detail and type(value.value) is str and type(value.label) is str:
+        return (kind, Detail, value.value, value.label)
+    if plain in _PLAIN or (plain is tuple and all(type(part) is str for part in value)):
+        return (kind, plain, value)
+    return (kind, None, repr(value))
 
 
 @dataclass

@@ -17,9 +17,10 @@ Writing (`write_card`)
 from __future__ import annotations
 
 import base64
-import io
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import cached_property, partial
 from typing import TYPE_CHECKING
 
 from crmcli.errors import InvalidInput
@@ -36,15 +37,12 @@ from crmcli.interchange.vcard_fields import (
     TYPE_SYNONYMS,
     TYPE_WORDS,
     VERSIONS,
-    Fields,
-    Item,
     ParsedCard,
     Photo,
+    value_key,
 )
-from crmcli.interchange.vcard_lines import Line, new_line, parse_line
-from crmcli.interchange.vcard_read import ReadCard, extract_fields, read_card
-from crmcli.interchange.vcard_split import RawCard, iter_raw_cards
-from crmcli.interchange.vcard_stored import StoredLine, plain_fields
+from crmcli.interchange.vcard_lines import new_line
+from crmcli.interchange.vcard_stored import Original, StoredLine, read_original
 from crmcli.models import Contact, Detail, ImportantDate, PartialDate
 
 if TYPE_CHECKING:
@@ -52,8 +50,9 @@ if TYPE_CHECKING:
 
 _FOLD_OCTETS = 75
 _SORT_FIRST = ("version", "prodid", "uid")  # vobject's VCard3_0.sortFirst
-_PLAIN = frozenset({str, bool, Photo, PartialDate})  # equal exactly when their reprs are
-_STORED = {"VERSION:3.0": "3.0", "VERSION:4.0": "4.0"}  # a stored original's second line
+_ESCAPED = re.compile(r"[\\;,\r\n]")  # the characters vobject's backslashEscape escapes
+_NO_MAIL, _HOW_WE_MET, _MET_ON = NO_MAIL.lower(), HOW_WE_MET.lower(), MET_ON.lower()
+_INTEREST, _GIFT = INTEREST.lower(), GIFT.lower()
 
 
 def write_card(card: ParsedCard, version: str = "3.0") -> str:
@@ -62,154 +61,88 @@ def write_card(card: ParsedCard, version: str = "3.0") -> str:
         raise InvalidInput(f"cannot write vCard {version}: use 3.0 or 4.0")
     if not card.contact.name.strip():
         raise InvalidInput("a contact with no name cannot be written as a vCard")
-    original = _read_original(card.original, version) if card.original else None
-    unknown = original.fields.extra if original else [_line_from_text(text) for text in card.extra]
-    # Dates are always rewritten (no stand-in years); a photo's encoding differs by version.
-    rewritten = {"bday", "anniversary", "date"} | (
-        {"photo"} if original and original.version != version else set())
-    items = original.fields.items if original else []
-    reusable = [item for item in items if item.kind not in rewritten]
-    dated = [item for item in items if item.kind in ("anniversary", "date")]
-    owned = _OwnedLines(version, reusable, unknown, dated).lines_for(card)
-    return _serialise(_conformed([*owned, *unknown], version), version)
-
-
-def _read_original(text: str, version: str) -> ReadCard:
-    """The stored original, read back as stored (`_read_stored`), else read anew."""
-    stored = _read_stored(text, version)
-    if stored is not None:
-        return stored
-    raw = next(iter_raw_cards(io.BytesIO(text.encode("utf-8"))))
-    if raw.error:
-        raise InvalidInput(f"the stored original vCard cannot be read: {raw.error}")
-    return read_card(raw)
-
-
-def _read_stored(original: str, version: str) -> ReadCard | None:
-    """A card stored as `read_card` gave it (`ReadCard.original`: BEGIN, VERSION, one unfolded,
-    already normalised line per property, END) read with the line parser only: splitting and
-    normalising it again cost three times the rest of writing a changed contact's card. None
-    when the text is not in that form. Its warnings are not gathered again. Plain lines are
-    read in one pass (`vcard_stored`), with the texts ready to write in ``version``."""
-    texts = original.split("\r\n")
-    if texts[0] != "BEGIN:VCARD" or texts[-2:] != ["END:VCARD", ""] or texts[1] not in _STORED:
-        return None
-    fields = plain_fields(texts[2:-2], version)
-    if fields is None:
-        fields = _parsed_fields(texts[2:-2], original)
-    return None if fields is None else ReadCard(_STORED[texts[1]], fields, original, [])
-
-
-def _parsed_fields(texts: list[str], original: str) -> Fields | None:
-    """The stored lines read with the line parser and sorted by `extract_fields`."""
-    from vobject.base import VObjectError
-
-    lines = []
-    for text in texts:
-        try:
-            line = parse_line(text)
-        except VObjectError:
-            return None
-        if not isinstance(line, Line) or "\n" in text:
-            return None  # a line normalising would rewrite, or a stray line break
-        lines.append(line)
-    return extract_fields(lines, RawCard(1, 1, original))
-
-
-def _conformed(lines: list[ContentLine], version: str) -> list[ContentLine]:
-    """`conform`, but a stored line ready as it is (`vcard_stored`) is taken as it is, unless
-    a one-of-a-kind property comes twice (conform renames the second)."""
-    once = [line.name for line in lines if line.name in ONE_OF_A_KIND]
-    if len(once) != len(set(once)):
-        return conform(lines, version)
-    repaired: list[ContentLine] = []
-    for line in lines:
-        if type(line) is StoredLine and line.ready is not None:
-            repaired.append(line)
-        else:
-            repaired += conform([line], version)
-    return repaired
+    if card.original:
+        original = read_original(card.original, version)
+    else:
+        unknown = [_line_from_text(text) for text in card.extra]
+        original = Original({}, unknown, grouped=unknown)
+    owned = _OwnedLines(version, original).lines_for(card)
+    return _serialise([*owned, *original.unknown], version)
 
 
 class _OwnedLines:
     """Builds a card's owned properties, reusing original lines whose value has not changed."""
 
-    def __init__(self, version: str, reusable: list[Item], unknown: list[ContentLine],
-                 dated: list[Item] = ()) -> None:
+    def __init__(self, version: str, original: Original) -> None:
         self.version = version
-        self.dated = {_date_key(item.kind, item.value): item for item in reversed(dated)}
-        self.reusable: dict[tuple[str, str], list[Item]] = {}
-        for item in reversed(reusable):  # popped from the end: the first comes first
-            self.reusable.setdefault(_key(item.kind, item.value), []).append(item)
-        self.original_lines = (unknown, reusable, dated)
-        self.free_groups = self._free_groups()
+        self.dated = {_date_key(item.kind, item.value): item for item in reversed(original.dated)}
+        self.reusable = original.reusable  # each list is used up from its start
+        self.grouped = original.grouped
 
-    def _free_groups(self) -> Iterator[str]:
+    @cached_property
+    def free_groups(self) -> Iterator[str]:
         """item1, item2, ... but the groups the original's lines use (looked up only when a
         new line needs a group)."""
-        unknown, reusable, dated = self.original_lines
-        lines = [*unknown, *(line for item in [*reusable, *dated] for line in item.lines)]
-        taken = {line.group.lower() for line in lines if line.group}
+        taken = {line.group.lower() for line in self.grouped if line.group}
         yield from (group for group in (f"item{n}" for n in itertools.count(1))
                     if group not in taken)
 
     def lines_for(self, card: ParsedCard) -> list[ContentLine]:
+        lines = self._name(card.contact, card.is_company)
+        reusable = self.reusable
+        for kind, value, build in self._wanted(card):
+            if not value or (isinstance(value, Detail) and not value.value.strip()):
+                continue  # nothing for an empty value
+            same = reusable.get((kind, str, value) if type(value) is str
+                                else value_key(kind, value))
+            if same:
+                lines += same.pop(0)  # the original lines of an unchanged value
+                continue
+            built = build(value)
+            if isinstance(built, list):
+                lines += built
+            else:
+                lines.append(built)
+        return lines
+
+    def _wanted(self, card: ParsedCard) -> Iterator[tuple[str, object, Callable]]:
+        """Each owned value but the name, in the order their lines are written, with what
+        builds its lines when no original line holds it."""
         contact = card.contact
-        lines = self._name(contact, card.is_company)
-        lines += self._one("org", contact.company, lambda text: _line("ORG", _escape(text)))
-        lines += self._one("title", contact.title, lambda text: _line("TITLE", _escape(text)))
-        lines += self._one("uid", contact.uid, lambda text: _line("UID", _escape(text)))
-        lines += self._one("rev", card.rev, lambda text: _line("REV", _escape(text)))
-        lines += self._one("bday", contact.birthday, lambda date: _line("BDAY", self._date(date)))
-        lines += self._one("anniversary", card.anniversary, self._anniversary)
+        yield "org", contact.company, _org
+        yield "title", contact.title, _title
+        yield "uid", contact.uid, _uid
+        yield "rev", card.rev, _rev
+        yield "bday", contact.birthday, self._birthday
+        yield "anniversary", card.anniversary, self._anniversary
         for date in contact.dates:
-            lines += self._one("date", date, self._labelled_date)
+            yield "date", date, self._labelled_date
         for related in card.relations:
-            lines += self._one("related", related, self._related)
+            yield "related", related, self._related
         for name, value in contact.fields.items():
-            text = personal.field_text(value)
-            lines += self._one("field", (name, text),
-                               lambda item: personal.field_line(item, _line, _escape))
-        lines += self._one("photo", card.photo, self._photo)
-        lines += self._one("categories", tuple(contact.tags), _categories)
-        lines += self._one(NO_MAIL.lower(), contact.no_mail, lambda _: _line(NO_MAIL, "TRUE"))
-        lines += self._personal_facts(contact)
+            yield "field", (name, personal.field_text(value)), _field
+        yield "photo", card.photo, self._photo
+        yield "categories", tuple(contact.tags), _categories
+        yield _NO_MAIL, contact.no_mail, _no_mail
+        yield _HOW_WE_MET, contact.how_we_met, _how_we_met
+        yield _MET_ON, contact.met_on, self._met_on
+        for interest in contact.interests:
+            yield _INTEREST, interest, _interest
+        for gift in contact.gifts:
+            yield _GIFT, gift, _gift
         for note in card.notes:
-            lines += self._one("note", note, lambda text: _line("NOTE", _escape(text)))
+            yield "note", note, _note
         for kind, details in (("email", contact.emails), ("tel", contact.phones),
                               ("adr", contact.addresses), ("url", contact.urls)):
-            for detail in details:
-                lines += self._one(kind, detail, lambda item, kind=kind: self._detail(kind, item))
-        return lines
-
-    def _personal_facts(self, contact: Contact) -> list[ContentLine]:
-        """How and when you met, interests and gifts, as crmcli's X- properties."""
-        lines = self._one(HOW_WE_MET.lower(), contact.how_we_met,
-                          lambda text: _line(HOW_WE_MET, _escape(text)))
-        lines += self._one(MET_ON.lower(), contact.met_on,
-                           lambda date: _line(MET_ON, self._date(date)))
-        for interest in contact.interests:
-            lines += self._one(INTEREST.lower(), interest,
-                               lambda text: _line(INTEREST, _escape(text)))
-        for gift in contact.gifts:
-            lines += self._one(GIFT.lower(), gift, lambda item: _line(
-                GIFT, _escape(item.description), [[GIVEN, item.given_on]] if item.given_on else []))
-        return lines
-
-    def _one(self, kind: str, value, build: Callable) -> list[ContentLine]:
-        """The original lines of an unchanged value, else new ones; nothing for an empty value."""
-        if not value or (isinstance(value, Detail) and not value.value.strip()):
-            return []
-        same = self.reusable.get(_key(kind, value))
-        if same:
-            return same.pop().lines
-        built = build(value)
-        return built if isinstance(built, list) else [built]
+            if details:
+                build = partial(self._detail, kind)
+                for detail in details:
+                    yield kind, detail, build
 
     def _reuse(self, kind: str, value) -> list[ContentLine] | None:
-        """The lines of an original item equal to ``value`` (each is reused once)."""
-        same = self.reusable.get(_key(kind, value))
-        return same.pop().lines if same else None
+        """The lines of an original value equal to ``value`` (each is reused once)."""
+        same = self.reusable.get(value_key(kind, value))
+        return same.pop(0) if same else None
 
     def _name(self, contact: Contact, is_company: bool) -> list[ContentLine]:
         lines = list(self._reuse("name", contact.name) or ())
@@ -236,6 +169,12 @@ class _OwnedLines:
 
     def _date(self, date: PartialDate) -> str:
         return str(date) if self.version == "3.0" else _basic(date)
+
+    def _birthday(self, date: PartialDate) -> ContentLine:
+        return _line("BDAY", self._date(date))
+
+    def _met_on(self, date: PartialDate) -> ContentLine:
+        return _line(MET_ON, self._date(date))
 
     def _anniversary(self, date: PartialDate) -> list[ContentLine]:
         """ANNIVERSARY (4.0), X-ANNIVERSARY (3.0), or the card's own form of it."""
@@ -281,19 +220,6 @@ class _OwnedLines:
         return [_line("PHOTO", uri, [["VALUE", "uri"], *_photo_type(media)])]
 
 
-def _key(kind: str, value) -> tuple:
-    """What an original value is found by: equal when the values' reprs are (the plain
-    values compared as they are, which costs less than their reprs; a photo's bytes above all)."""
-    plain = type(value)
-    if plain is str:
-        return (kind, str, value)
-    if plain is Detail and type(value.value) is str and type(value.label) is str:
-        return (kind, Detail, value.value, value.label)
-    if plain in _PLAIN or (plain is tuple and all(type(part) is str for part in value)):
-        return (kind, plain, value)
-    return (kind, None, repr(value))
-
-
 def _basic(date: PartialDate) -> str:
     """A date in ISO 8601's basic form: ``20150612``, or ``--0612`` without a year."""
     month_day = f"{date.month:02d}{date.day:02d}"
@@ -313,6 +239,27 @@ def _photo_type(media_type: str) -> list[list[str]]:
     if not media_type:
         return []
     return [["TYPE", media_type.removeprefix("image/").upper()]]
+
+
+def _text_line(name: str) -> Callable[[str], ContentLine]:
+    """What builds a ``name`` line for a text value."""
+    return lambda text: _line(name, _escape(text))
+
+
+_org, _title, _uid, _rev, _note = map(_text_line, ("ORG", "TITLE", "UID", "REV", "NOTE"))
+_how_we_met, _interest = _text_line(HOW_WE_MET), _text_line(INTEREST)
+
+
+def _no_mail(_) -> ContentLine:
+    return _line(NO_MAIL, "TRUE")
+
+
+def _gift(gift) -> ContentLine:
+    return _line(GIFT, _escape(gift.description), [[GIVEN, gift.given_on]] if gift.given_on else [])
+
+
+def _field(item: tuple[str, str]) -> ContentLine:
+    return personal.field_line(item, _line, _escape)
 
 
 def _categories(tags: tuple[str, ...]) -> ContentLine:
@@ -339,6 +286,10 @@ def _address_value(text: str) -> str:
 
 
 def _escape(text: str) -> str:
+    """vobject's ``backslashEscape``, which leaves a text without these characters as it is
+    (vobject is not loaded for it)."""
+    if _ESCAPED.search(text) is None:
+        return text
     from vobject.base import backslashEscape
 
     return backslashEscape(text)
@@ -359,17 +310,40 @@ def _line_from_text(text: str) -> ContentLine:
 
 
 def _serialise(lines: list[ContentLine], version: str) -> str:
-    """The card as vobject writes a vCard: VERSION, PRODID and UID first, then the other
-    properties by name, each name's lines in their order; without building vobject's objects
-    for it (which cost more than the rest of writing a card)."""
+    """The lines made valid for ``version`` (`conform`; a stored line ready as it is, see
+    `vcard_stored`, is taken as it is, unless a one-of-a-kind property comes twice: conform
+    renames the second), written as vobject writes a vCard: VERSION, PRODID and UID first, then
+    the other properties by name, each name's lines in their order; without building vobject's
+    objects for it (which cost more than the rest of writing a card)."""
+    by_name: dict[str, list[str]] = {"version": [f"VERSION:{version}"]}
+    once: set[str] = set()
+    for line in lines:
+        if line.name in ONE_OF_A_KIND:
+            if line.name in once:
+                return _written(conform(lines, version), version)
+            once.add(line.name)
+        if type(line) is StoredLine and line.ready is not None:
+            name, text = line.name.lower(), line.ready
+            same = by_name.get(name)
+            if same is None:
+                by_name[name] = [text]
+            else:
+                same.append(text)
+        else:
+            for repaired in conform([line], version):
+                by_name.setdefault(repaired.name.lower(), []).append(_line_text(repaired))
+    return _joined(by_name)
+
+
+def _written(lines: list[ContentLine], version: str) -> str:
+    """`_serialise` of lines already valid for ``version``."""
     by_name: dict[str, list[str]] = {"version": [f"VERSION:{version}"]}
     for line in lines:
-        name = line.name.lower()
-        same = by_name.get(name)
-        if same is None:
-            by_name[name] = [_line_text(line)]
-        else:
-            same.append(_line_text(line))
+        by_name.setdefault(line.name.lower(), []).append(_line_text(line))
+    return _joined(by_name)
+
+
+def _joined(by_name: dict[str, list[str]]) -> str:
     first = [name for name in _SORT_FIRST if name in by_name]
     names = first + sorted(name for name in by_name if name not in first)
     texts = ["BEGIN:VCARD", *(text for name in names for text in by_name[name]), "END:VCARD", ""]

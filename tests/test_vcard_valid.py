@@ -117,6 +117,41 @@ def test_a_card_stored_ready_to_export_by_older_rules_is_written_again(crm, db_p
     assert "FN:Ana Lima" in crm.ok("export").stdout.splitlines()
 
 
+def test_a_contact_whose_version_moved_on_is_written_again_without_its_fingerprint(
+        crm, db_path, tmp_path, monkeypatch):
+    """A card stored ready is kept for the contact's version and fingerprint: a contact edited
+    since (its version moved on) is known changed without computing the fingerprint; one that
+    was not is still checked by it and exported as it came."""
+    cards = tmp_path / "two.vcf"
+    ana = card("UID:u-1", "N:Lima;Ana;;;", "FN:Ana Lima")  # N first: as it came, not rewritten
+    bo = card("UID:u-2", "N:Diaz;Bo;;;", "FN:Bo Diaz")
+    cards.write_text(ana + bo, encoding="utf-8")
+    crm.ok("import", str(cards))
+    crm.ok("edit", "Ana Lima", "--tag", "vip")
+    computed = []
+    fingerprint = exporter.fingerprint
+    monkeypatch.setattr(exporter, "fingerprint", lambda item, data=None: computed.append(
+        item.contact.name) or fingerprint(item, data))
+    with sqlite3.connect(db_path) as db:
+        kept = [row[0] for row in db.execute("SELECT rendered_for FROM contact_cards")]
+        items = list(exporter.iter_export(db, [1, 2]))
+    assert [key.partition(":")[0] for key in kept] == ["1", "1"]
+    assert [exporter.to_vcard(item) for item in items] == [exporter._write(items[0], "3.0"), bo]
+    assert computed == ["Bo Diaz"]
+    assert "CATEGORIES:vip" in exporter.to_vcard(items[0]).split("\r\n")
+
+
+def test_a_card_stored_ready_for_a_fingerprint_alone_is_still_exported_as_it_came(
+        crm, db_path, tmp_path):
+    """Books from before the version was kept with the fingerprint."""
+    ana = card("UID:u-1", "N:Lima;Ana;;;", "FN:Ana Lima")
+    export_one(crm, tmp_path, ana, "3.0")
+    with sqlite3.connect(db_path) as db:
+        (item,) = exporter.iter_export(db, [1])
+        db.execute("UPDATE contact_cards SET rendered_for = ?", [exporter.fingerprint(item)])
+    assert crm.ok("export").stdout.splitlines() == ana.split("\r\n")[:-1]  # N before FN
+
+
 def test_a_fingerprint_given_the_encoded_card_data_is_the_fingerprint_of_the_whole():
     """An import encodes a card's data once, for its row and its fingerprint: the digest is
     still that of the four parts encoded together, controls escaped."""

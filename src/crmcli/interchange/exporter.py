@@ -87,15 +87,33 @@ def fingerprint(item: Exported, data_json: str | None = None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def rendered_for(item: Exported, data_json: str | None = None) -> str:
+    """What a card stored ready to export is kept for (``StoredCard.rendered_for``): the
+    contact's version and `fingerprint`. The fingerprint holds the version, so a contact whose
+    version moved on since is known changed without computing it."""
+    return f"{item.contact.version}:{fingerprint(item, data_json)}"
+
+
 def to_vcard(item: Exported, version: str = "3.0") -> str:
     """The contact as one vCard, written over the card it was imported from (if any).
 
     A card imported as valid vCard 3.0 and unchanged since is written as it came.
     """
     card = item.card
-    if version == "3.0" and card and card.rendered and card.rendered_for == fingerprint(item):
+    if version == "3.0" and card and card.rendered and _unchanged(item, card.rendered_for):
         return card.rendered
     return _write(item, version)
+
+
+def _unchanged(item: Exported, kept_for: str | None) -> bool:
+    """Whether the contact is as it was when its card was stored ready (`rendered_for`; a
+    fingerprint alone, as stored before the version was kept with it)."""
+    if not kept_for:
+        return False
+    kept_version, known, digest = kept_for.rpartition(":")
+    if known and kept_version != str(item.contact.version):
+        return False
+    return digest == fingerprint(item)
 
 
 def iter_vcards(items: Iterable[Exported], version: str = "3.0", with_contacts: bool = False):

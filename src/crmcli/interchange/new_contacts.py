@@ -164,7 +164,7 @@ class NewContacts:
             data = stored_cards.data_json(card.data)
             if record.rendered:
                 card.rendered = record.rendered
-                card.rendered_for = exporter.fingerprint(exporter.Exported(
+                card.rendered_for = exporter.rendered_for(exporter.Exported(
                     contact, [body for _, body in kept.notes], card, list(record.relations)),
                     data)
             rows.append((*stored_cards.row(contact.id, card, now, data), *kept.card_key))

@@ -55,7 +55,7 @@ def save_new_card(db: Connection, created: Contact, notes: list[str], record: In
         card.rendered = record.rendered
         saved = (contacts.get(db, created.id) if record.contact.fields
                  else _as_loaded(db, created))
-        card.rendered_for = exporter.fingerprint(
+        card.rendered_for = exporter.rendered_for(
             exporter.Exported(saved, notes, card, list(record.relations)))
     stored_cards.save(db, created.id, card)
 

@@ -2,7 +2,7 @@
 
 ``data`` is a JSON object from the vCard reader (photo, kept properties, ...); ``original`` is
 the card as imported. Both let an export write back everything the phone gave us. ``rendered``
-is the card ready to export while the contact is unchanged (see ``exporter.fingerprint``).
+is the card ready to export while the contact is unchanged (see ``exporter.rendered_for``).
 ``card_hash`` and ``hashed_version`` let an import recognise a card it imported before (see
 ``remember``).
 """

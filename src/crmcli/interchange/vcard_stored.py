@@ -184,10 +184,13 @@ def plain_original(texts: list[str], version: str, photo_kept: bool = True
         if kind is None or (head.single and kind in firsts):
             unknown.append(line)
             continue
-        try:
-            owned = head.convert(line)
-        except ValueError:
-            return None  # the reader warns
+        if head.convert is _text and "\\" not in value:
+            owned = value.strip()  # `_text` of a value without escapes
+        else:
+            try:
+                owned = head.convert(line)
+            except ValueError:
+                return None  # the reader warns
         if not owned:
             if head.mode is _LINKEDIN:
                 unknown.append(line)  # an empty profile
@@ -221,7 +224,7 @@ def plain_original(texts: list[str], version: str, photo_kept: bool = True
             full_name = _name_from_n(next(line for line in name_lines if line.name == "N"))
         reusable.setdefault(("name", str, full_name), []).append(name_lines)
     if tags is not None:
-        reusable.setdefault(value_key("categories", tags), []).append(tag_lines)
+        reusable.setdefault(("categories", tuple, tags), []).append(tag_lines)  # `value_key`
     return reusable, unknown
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from crmcli.errors import InvalidInput
 from crmcli.interchange import vcard_personal as personal
-from crmcli.interchange.vcard_conform import ONE_OF_A_KIND, conform
+from crmcli.interchange.vcard_conform import ONE_OF_A_KIND, conform, kept_as_is
 from crmcli.interchange.vcard_fields import (
     GIFT,
     GIVEN,
@@ -329,6 +329,8 @@ def _serialise(lines: list[ContentLine], version: str) -> str:
                 by_name[name] = [text]
             else:
                 same.append(text)
+        elif kept_as_is(line.name, line.params, line.value, version):
+            by_name.setdefault(line.name.lower(), []).append(_line_text(line))
         else:
             for repaired in conform([line], version):
                 by_name.setdefault(repaired.name.lower(), []).append(_line_text(repaired))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from crmcli.dates import parse_length
+from crmcli import activity, dates, deals, money, recurrence
 from crmcli.errors import InvalidInput
 
 BEYOND_SQLITE = "99999999999999999999999"  # more than a 64-bit INTEGER holds
 FIVE_THOUSAND_DIGITS = "9" * 5000  # beyond what int() reads from text
+ZEROS_THEN_FIVE = "0" * 5000 + "5"  # so is this: leading zeros count
 ARABIC_ONE, ARABIC_TEN = "\u0661", "\u0661\u0660"  # int() reads them as 1 and 10
 WIDE_TEN = "\uff11\uff10"  # full-width digits
 
@@ -102,6 +103,11 @@ def test_an_id_in_other_digits_names_nothing(crm, args):
     ["edit", "ana", "--cadence", "\u0665\u0660"],  # read as every 50 days
     ["due", "--within", f"{FIVE_THOUSAND_DIGITS}d"],
     ["deal", "list", "--closing-within", FIVE_THOUSAND_DIGITS],
+    ["deal", "add", "ana", "Audit", "--value", FIVE_THOUSAND_DIGITS],
+    ["log", "ana", "--duration", f"{FIVE_THOUSAND_DIGITS}m", "call"],
+    ["log", "ana", "--duration", "\u0665m", "call"],
+    ["follow-up", "ana", "fri", "call", "--every", f"{FIVE_THOUSAND_DIGITS}d"],
+    ["follow-up", "ana", "fri", "call", "--every", "\u0665d"],
 ])
 def test_a_percentage_or_length_is_written_in_the_digits_0_to_9(crm, args):
     """int() refused more than 4,300 digits (an internal error) and read other scripts'."""
@@ -118,4 +124,13 @@ def test_a_percentage_or_length_is_written_in_the_digits_0_to_9(crm, args):
 @pytest.mark.parametrize("text", [f"{FIVE_THOUSAND_DIGITS}h", "\u0664h"])
 def test_a_length_of_a_case_setting_is_written_in_the_digits_0_to_9(text):
     with pytest.raises(InvalidInput):
-        parse_length(text)
+        dates.parse_length(text)
+
+
+def test_leading_zeros_are_read_past_what_int_reads():
+    """int() counts leading zeros towards its 4,300 digits: they are dropped first."""
+    assert deals.parse_probability(ZEROS_THEN_FIVE) == 5
+    assert activity.parse_duration(f"{ZEROS_THEN_FIVE}h") == 300
+    assert dates.parse_days(f"{ZEROS_THEN_FIVE}d") == 5
+    assert recurrence.parse_rule(f"{ZEROS_THEN_FIVE}w").interval == 5
+    assert money.parse_amount(ZEROS_THEN_FIVE, "EUR") == 500

@@ -23,7 +23,8 @@ from crmcli.normalize import fold
 from crmcli.search import insert as search_insert
 from crmcli.search import match_expression, reindex_notes, write_deferred
 
-_DURATION = re.compile(r"(?:(\d+)\s*h)?\s*(?:(\d+)\s*(?:m|min|mins|minutes?)?)?", re.IGNORECASE)
+_DURATION = re.compile(r"(?:([0-9]+)\s*h)?\s*(?:([0-9]+)\s*(?:m|min|mins|minutes?)?)?",
+                       re.IGNORECASE)
 _NOTE_COLUMNS = "id, contact_id, body, created_at, updated_at"
 
 
@@ -177,10 +178,11 @@ def parse_duration(text: str) -> int:
     match = _DURATION.fullmatch(text.strip())
     if not match or not (match[1] or match[2]):
         raise InvalidInput(f"{shown(text)} is not a duration; try 15m, 1h, 1h30")
-    minutes = int(match[1] or 0) * 60 + int(match[2] or 0)
-    if minutes > _LONGEST_MINUTES:
+    # int() fails on thousands of digits (leading zeros count): read at most six
+    hours, minutes = ((digits or "").lstrip("0") or "0" for digits in match.groups())
+    if len(hours + minutes) > 6 or int(hours) * 60 + int(minutes) > _LONGEST_MINUTES:
         raise InvalidInput(f"{shown(text)} is too long for one interaction (at most a week)")
-    return minutes
+    return int(hours) * 60 + int(minutes)
 
 
 def log_interaction(db: Connection, interaction: Interaction) -> Interaction:

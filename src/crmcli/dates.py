@@ -331,9 +331,17 @@ def parse_days(text: str) -> int:
     unit = match and (_UNITS.get(match[2]) if match[2] else "days")
     if not unit:
         raise _not_a_length(text, "7d, 2w, 1m, 1y or 30")
-    if len(match[1]) > 7 or int(match[1]) * _UNIT_DAYS[unit] > _MAX_DAYS:
+    number = _number(match[1])
+    if number * _UNIT_DAYS[unit] > _MAX_DAYS:
         raise InvalidInput(f"{shown(text)} is too long a time (at most 100 years)")
-    return int(match[1]) * _UNIT_DAYS[unit]
+    return number * _UNIT_DAYS[unit]
+
+
+def _number(digits: str) -> int:
+    """``digits`` as a number, beyond any length of time when there are more than seven
+    (int() fails on thousands of digits, leading zeros included)."""
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 7 else 10**8
 
 
 def _not_a_length(text: str, examples: str) -> InvalidInput:
@@ -355,9 +363,10 @@ def parse_length(text: str):
     unit = match and _LENGTH_UNITS.get(match[2] or "days")
     if not unit:
         raise _not_a_length(text, "4h, 2d, 1w or 1m")
-    if len(match[1]) > 7 or int(match[1]) * _UNIT_DAYS.get(unit, 0) > _MAX_DAYS:
+    number = _number(match[1])
+    if number * _UNIT_DAYS.get(unit, 0) > _MAX_DAYS or number >= 10**7:
         raise InvalidInput(f"{shown(text)} is too long a time (at most 100 years)")
-    return relativedelta(**{unit: int(match[1])})
+    return relativedelta(**{unit: number})
 
 
 def format_when(when: When, date_order: str = "DMY") -> str:

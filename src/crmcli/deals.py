@@ -32,9 +32,10 @@ def parse_probability(text: str) -> int | None:
     if not value:
         return None
     plain = value.isascii() and value.isdecimal()  # int() reads other scripts' digits too
-    if not plain or len(value.lstrip("0")) > 3 or int(value) > 100:
+    digits = value.lstrip("0") or "0"  # int() fails on thousands of digits, zeros included
+    if not plain or len(digits) > 3 or int(digits) > 100:
         raise InvalidInput(f"probability {shown(text)} must be a whole percentage from 0 to 100")
-    return int(value)
+    return int(digits)
 
 
 # ---------------------------------------------------------------------------------- loading

@@ -98,6 +98,9 @@ def _to_minor(digits: str, fraction: str, currency: str, text: str) -> int:
     if len(fraction) > places and fraction[places:].strip("0"):
         unit = f"{places} decimals" if places else "no decimals"
         raise InvalidInput(f"{shown(text)} is too precise: {currency} has {unit}")
+    digits = digits.lstrip("0") or "0"  # int() fails on thousands of digits, zeros included
+    if len(digits) > len(str(MAX_MINOR)):
+        raise InvalidInput(f"{shown(text)} is too large for a deal's value")
     minor = int(digits) * 10**places + int((fraction[:places] or "0").ljust(places, "0"))
     if minor >= MAX_MINOR:
         raise InvalidInput(f"{shown(text)} is too large for a deal's value")

@@ -30,7 +30,7 @@ _ORDINALS = {"1st": 1, "first": 1, "2nd": 2, "second": 2, "3rd": 3, "third": 3, 
              "fourth": 4, "5th": 5, "fifth": 5, "last": -1}
 _ORDINAL_WORDS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th", -1: "last"}
 _LONGEST = {"d": 36500, "w": 5200, "m": 1200, "y": 100}
-_INTERVAL = re.compile(r"(\d*)\s*([a-z]+)(?: on (\d{1,2})(?: ([a-z]{3}))?)?")
+_INTERVAL = re.compile(r"([0-9]*)\s*([a-z]+)(?: on (\d{1,2})(?: ([a-z]{3}))?)?")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _EXAMPLES = ("2w, 3d, month, 2 months, month on 31, year, 1st mon, last fri, weekdays, "
              "mon,thu")
@@ -62,8 +62,9 @@ def _interval_rule(value: str) -> Rule | None:
     match = _INTERVAL.fullmatch(value)
     if not match or match[2] not in _UNIT_WORDS:
         return None
-    interval = int(match[1] or 1)
     unit = _UNIT_WORDS[match[2]]
+    digits = match[1].lstrip("0") or match[1][:1]  # int() fails on thousands of digits
+    interval = int(digits or 1) if len(digits) <= 6 else _LONGEST[unit] + 1
     if not 1 <= interval <= _LONGEST[unit]:
         raise InvalidInput(f"{shown(value)} is not a recurrence rule: the interval must be from 1 "
                            f"to {_LONGEST[unit]} (a century)")

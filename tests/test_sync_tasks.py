@@ -199,6 +199,19 @@ def test_a_file_that_is_not_a_task_is_named_and_the_rest_syncs(crm, tasks):
     assert crm.ok("sync", "conflicts", "--json").json()[0]["status"] == "unresolved"
 
 
+def test_a_floating_start_before_a_due_with_a_zone_is_dropped_not_compared(crm, tasks):
+    """A phone's DTSTART without a zone (floating) beside a DUE with one: comparing the two
+    ended the sync in an internal error."""
+    tasks.joinpath("mixed.ics").write_bytes(_task(
+        "mixed", "Mixed times", "DTSTART:20261130T090000",
+        "DUE;TZID=Europe/Lisbon:20261201T100000"))
+    assert "tasks: pulled 1 new" in crm.ok("sync").stderr
+    _, todo = _todos(tasks)["Mixed times"]
+    assert "DTSTART" not in todo and todo["DUE"].dt == dt.datetime(2026, 12, 1, 10, 0,
+                                                                   tzinfo=LISBON)
+    assert crm.ok("sync").stderr == ""
+
+
 def test_a_phone_rule_crm_does_not_know_is_kept_with_its_until_in_utc(crm, tasks):
     tasks.joinpath("ends.ics").write_bytes(_task(
         "ends", "Water the plants", "CONTACT:Ana Lima",

@@ -139,7 +139,7 @@ class Tasks(Adapter):
         crm does not know (one with an end, say) is kept as it is."""
         if rule is None or followup.from_done:
             start = item.moment("DTSTART")
-            if start is not None and (type(start) is not type(due) or start > due):
+            if start is not None and not _starts_by(start, due):
                 ical.replace(item, "DTSTART", None)
             phones_own = item.component.get("RRULE") if not xprops.read(item, X_RULE) else None
             if phones_own is not None and item.moment("DTSTART") is not None:
@@ -308,6 +308,16 @@ class Tasks(Adapter):
 
 
 # ---------------------------------------------------------------------------------- helpers
+
+
+def _starts_by(start: dt.date | dt.datetime, due: dt.date | dt.datetime) -> bool:
+    """Whether a DTSTART can stay beside DUE: of its type, with a zone when DUE has one (a
+    floating time cannot be compared with a zoned one), and not after it."""
+    if type(start) is not type(due):
+        return False
+    if isinstance(start, dt.datetime) and (start.tzinfo is None) != (due.tzinfo is None):
+        return False
+    return start <= due
 
 
 def _load(db: Connection, row_id: int) -> tuple[FollowUp, str | None, str | None, str | None,

@@ -199,6 +199,19 @@ def test_a_file_that_is_not_a_task_is_named_and_the_rest_syncs(crm, tasks):
     assert crm.ok("sync", "conflicts", "--json").json()[0]["status"] == "unresolved"
 
 
+def test_a_task_dated_beyond_the_years_crm_takes_is_named_and_the_rest_syncs(crm, tasks):
+    """A due date in the year 9999 was taken, then its file could not be written back: every
+    sync ended in an internal error, half applied."""
+    tasks.joinpath("far.ics").write_bytes(_task("far", "Someday", "DUE:99991231T000000Z"))
+    tasks.joinpath("old.ics").write_bytes(_task("old", "Long ago", "DUE;VALUE=DATE:00010101"))
+    tasks.joinpath("soon.ics").write_bytes(_task("soon", "Soon", "DUE;VALUE=DATE:20261201"))
+    result = crm("sync")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert "tasks: far.ics: DUE 9999-12-31 is out of range" in result.stderr
+    assert "tasks: old.ics: DUE 0001-01-01 is out of range" in result.stderr
+    assert [f["text"] for f in crm.ok("followups", "--json").json()] == ["Soon"]
+
+
 def test_a_floating_start_before_a_due_with_a_zone_is_dropped_not_compared(crm, tasks):
     """A phone's DTSTART without a zone (floating) beside a DUE with one: comparing the two
     ended the sync in an internal error."""

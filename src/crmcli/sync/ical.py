@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from crmcli.dates import stamp
+from crmcli.dates import FIRST_YEAR, LAST_YEAR, stamp
 from crmcli.errors import InvalidInput
 
 PRODID = "-//crmcli//crm sync//EN"
@@ -62,7 +62,20 @@ def parse(data: bytes, kind: str) -> Item:
     if len(uids) > 1:
         raise InvalidInput(f"holds {kind} items with {len(uids)} different UIDs")
     uid = str(masters[0].get("UID")) if masters[0].get("UID") else None
+    for component in components:
+        _check_years(component)
     return Item(calendar, masters[0], uid)
+
+
+def _check_years(component) -> None:
+    """A date crm would store must be one it accepts (years 1900 to 2200): beyond, writing the
+    item back fails (no time zone rules reach the year 9999)."""
+    for name in ("DTSTART", "DUE", "RECURRENCE-ID", "COMPLETED"):
+        value = getattr(component.get(name), "dt", None)
+        if isinstance(value, dt.date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+            day = value.date() if isinstance(value, dt.datetime) else value
+            raise InvalidInput(f"{name} {day} is out of range; only dates from {FIRST_YEAR} to "
+                               f"{LAST_YEAR} are accepted")
 
 
 def new(kind: str, uid: str) -> Item:

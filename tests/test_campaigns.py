@@ -228,6 +228,17 @@ def test_an_empty_selection_is_a_clear_message(crm, tmp_path, mailbox):
     assert crm.ok("campaign", "status", "@empty", "--json").json() == []  # named as segments
 
 
+@pytest.mark.parametrize("to", ["", "  "])
+def test_an_empty_recipients_query_is_refused_not_everyone(crm, tmp_path, to):
+    """`--to "$SEGMENT"` with the variable unset made a campaign to the whole book."""
+    crm.add("Ana Lima", "-e", "ana@example.com")
+    made = crm("campaign", "new", "all", "--to", to, "--template", _template(tmp_path))
+    assert made.exit_code == 2
+    assert made.stderr.startswith("crm: error: Invalid value for '--to': the recipients' query "
+                                  "is empty")
+    assert crm.ok("campaign", "list", "--json").json() == []
+
+
 def test_undo_of_a_send_never_mails_anyone_again(crm, tmp_path, mailbox):
     crm.add("Ana Lima", "-e", "ana@example.com")
     crm.ok("campaign", "new", "c", "--to", "ana", "--template", _template(tmp_path))

@@ -8,6 +8,7 @@ import typer
 
 from crmcli import campaigns, contacts
 from crmcli.cli import selecting
+from crmcli.cli.arguments import NonEmpty
 from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state
 from crmcli.errors import InvalidInput, shown
 
@@ -38,7 +39,7 @@ def _read_template(path: Path) -> str:
              "fair.md")
 def new(name: Name,
         to: Annotated[str, typer.Option("--to", help="The query (or @segment) of the "
-                                        "recipients.")],
+                                        "recipients.", click_type=NonEmpty("recipients' query"))],
         template: Annotated[Path, typer.Option(
             "--template", exists=True, dir_okay=False,
             help="Header lines (Subject:, From:, Reply-To:), a blank line, a Markdown body; "

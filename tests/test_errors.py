@@ -227,3 +227,24 @@ def test_a_superscript_digit_is_not_read_as_a_number(crm, args):
     assert result.exit_code in (1, 2, 3)
     assert result.stderr.startswith("crm: error: ") and "internal" not in result.stderr
     assert result.stderr.count("\n") <= 2
+
+
+MORE_THAN_INT_READS = "9" * 5000  # int() refuses text of more than 4,300 digits
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["deal", "add", "1", "Pilot", "--value", MORE_THAN_INT_READS], "is too large for a deal"),
+    (["deal", "add", "1", "Pilot", "--probability", MORE_THAN_INT_READS], "whole percentage"),
+    (["due", "--within", MORE_THAN_INT_READS], "is too long a time"),
+    (["birthdays", "--within", f"{MORE_THAN_INT_READS}d"], "is too long a time"),
+    (["log", "1", "Call", "--duration", f"{MORE_THAN_INT_READS}m"], "at most a week"),
+    (["follow-up", "1", f"+{MORE_THAN_INT_READS}d", "Call"], "days is too far"),
+    (["follow-up", "1", "fri", "Call", "--every", f"{MORE_THAN_INT_READS}d"], "the interval"),
+])
+def test_a_number_of_thousands_of_digits_is_a_message_not_an_internal_error(crm, args,
+                                                                           message):
+    crm.ok("add", "Ann Lee")
+    result = crm(*args)
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("crm: error: ") and message in result.stderr
+    assert "internal" not in result.stderr and "4300" not in result.stderr

@@ -19,7 +19,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from crmcli.errors import InvalidInput, shown
+from crmcli.errors import InvalidInput, cut, shown
 from crmcli.models import PartialDate
 
 _YEARLESS = re.compile(r"--(\d{2})-?(\d{2})")
@@ -185,9 +185,9 @@ def _offset(value: str, today_: dt.date, date_order: str, past: bool) -> dt.date
         return None
     from dateutil.relativedelta import relativedelta
 
-    amount = int(match[3])
+    amount = _number(match[3])
     if amount > _MAX_DAYS:
-        raise ValueError(f"{amount} {_UNITS[match[4]]} is too far")
+        raise ValueError(f"{cut(match[3])} {_UNITS[match[4]]} is too far")
     backward = match[2] == "-" or match[5] == "ago" or (past and not match[2] and not match[1])
     return today_ + relativedelta(**{_UNITS[match[4]]: -amount if backward else amount})
 

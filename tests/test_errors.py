@@ -119,6 +119,19 @@ def test_bad_config_value(crm, tmp_path, monkeypatch):
     assert "date_order must be one of DMY, MDY, YMD" in result.stderr
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ('currency = "\xe9"\n'.encode("latin-1"), "not UTF-8 text (byte 12); save it as UTF-8"),
+    (b"[cadence]\nvip = " + b"9" * 5000 + b"\n", "a number with too many digits"),
+])
+def test_a_config_file_python_cannot_read_is_one_line(crm, tmp_path, monkeypatch, text,
+                                                      message):
+    config = tmp_path / "config.toml"
+    config.write_bytes(text)
+    monkeypatch.setenv("CRM_CONFIG", str(config))
+    result = crm("list")
+    assert (result.exit_code, result.stderr) == (1, f"crm: error: {config}: {message}\n")
+
+
 def test_debug_shows_the_exception(crm):
     result = crm.runner.invoke(__import__("crmcli.cli").cli.app,
                                ["--db", str(crm.db_path), "--debug", "show", "42"])

@@ -239,6 +239,9 @@ def test_max_writes_without_allow_writes_is_a_usage_error(crm):
     ("log_interaction", {"contact": "ana", "at": ""}, "the date is empty"),
     ("log_interaction", {"contact": "ana", "duration": ""}, "the duration is empty"),
     ("create_contact", {"name": "Di Eck", "company": ""}, "the company is empty"),
+    ("create_contact", {"name": "Di Eck", "tags": ["vip", ""]}, "a tag is empty"),
+    ("create_contact", {"name": "Di Eck", "emails": [" "]}, "an email is empty"),
+    ("create_contact", {"name": "Di Eck", "phones": [""]}, "a phone is empty"),
     ("move_deal", {"deal": "", "stage": "proposal"}, "the deal is empty"),
 ])
 def test_an_empty_argument_is_an_error_the_client_sees(writer, tool, arguments, message):

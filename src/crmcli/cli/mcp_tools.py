@@ -254,6 +254,9 @@ def _register_writes(tool, session) -> None:
         with session.call("create_contact", name, write=True) as current:
             if company is not None and not company.strip():
                 raise InvalidInput("the company is empty: give its name, or leave it out")
+            for kind, values in (("an email", emails), ("a phone", phones), ("a tag", tags)):
+                if any(not value.strip() for value in values):
+                    raise InvalidInput(f"{kind} is empty: give it, or leave it out")
             made = create(Contact(name=name, emails=details(emails), phones=details(phones),
                                   company=company, title=title, tags=list(tags)), note)
             return _written(current, contact_id=made.id, name=made.name)

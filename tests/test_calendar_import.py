@@ -246,6 +246,26 @@ def test_bad_input_is_one_line_and_changes_nothing(book, tmp_path, content, mess
     assert crm.ok("dump").stdout == before
 
 
+@pytest.mark.parametrize(("extra", "problem"), [
+    ({"duration": dt.timedelta(days=999_999_999)}, "DURATION is out of range"),
+    ({"rrule": {"freq": "minutely"}}, "repeats every minute: not a meeting"),
+    ({"rrule": {"freq": "secondly"}}, "repeats every second: not a meeting"),
+])
+def test_an_event_beyond_reason_is_skipped_with_a_warning_and_the_rest_imported(
+        book, tmp_path, extra, problem):
+    """A DURATION past the year 9999 ended the import in an internal error (OverflowError);
+    a rule repeating every minute or second made millions of meetings, for minutes on end."""
+    crm, path = book
+    cal = Calendar.from_ical(path.read_bytes())
+    cal.add_component(event("odd@x", "Odd", dt.datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+                            people=[ANA], **extra))
+    path.write_bytes(cal.to_ical())
+    result = crm.ok("import-calendar", str(path), env=NOW)
+    assert f"crm: warning: {path}: event 'odd@x': {problem}; skipped" in result.stderr
+    assert "logged 5 meeting(s)" in result.stderr
+    assert "Odd" not in {text for _, _, text, _ in logged(crm)}
+
+
 def test_stdin(book):
     crm, path = book
     result = crm.ok("import-calendar", "-", input=path.read_text(), env=NOW)

@@ -56,10 +56,27 @@ def _without_broken_events(calendar, name: str) -> list[str]:
     return warnings
 
 
+# Rules repeating this often make no meetings, only millions of occurrences to expand.
+_TOO_FREQUENT = {"SECONDLY": "second", "MINUTELY": "minute"}
+
+
 def _problem(event) -> str | None:
     if event.errors:
         return f"{event.errors[0][0]} {event.errors[0][1]}"
-    return None if "DTSTART" in event else "no DTSTART"
+    if "DTSTART" not in event:
+        return "no DTSTART"
+    rules = event.get("RRULE")
+    for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
+        frequency = str((rule.get("FREQ") or [""])[0]).upper()
+        if frequency in _TOO_FREQUENT:
+            return f"repeats every {_TOO_FREQUENT[frequency]}: not a meeting"
+    start, length = event.decoded("DTSTART"), event.decoded("DURATION", dt.timedelta())
+    try:
+        if isinstance(start, dt.date) and isinstance(length, dt.timedelta):
+            start + length  # the end, as the expansion works it out
+    except OverflowError:
+        return "DURATION is out of range"
+    return None
 
 
 def _parse(data: bytes, name: str):

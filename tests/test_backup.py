@@ -62,6 +62,21 @@ def test_backup_into_a_missing_folder_or_onto_itself_is_refused(crm, tmp_path):
     assert _names(crm) == ["Ana"]
 
 
+def test_backup_onto_the_books_own_log_is_refused(crm):
+    """`crm backup crm.db-wal --force` replaced the write-ahead log, losing the commits it held
+    that were not yet in the book's file."""
+    crm.add("Bo Chen")
+    keeper = storage.connect(crm.db_path)  # keeps the WAL from being checkpointed
+    keeper.execute("PRAGMA wal_autocheckpoint = 0")
+    crm.add("Ana Lima")
+    for suffix in ("-wal", "-shm"):
+        own = crm.db_path.with_name(crm.db_path.name + suffix)
+        refused = crm("backup", str(own), "--force")
+        assert refused.stderr == f"crm: error: {own} is one of the book's own files\n"
+    keeper.close()
+    assert _names(crm) == ["Ana Lima", "Bo Chen"]
+
+
 def _leftovers(folder) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 

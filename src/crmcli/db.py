@@ -267,8 +267,11 @@ def backup(conn: sqlite3.Connection, target: Path, overwrite: bool = False) -> d
         raise StorageError(f"cannot back up to {target}: it is a directory")
     if target.exists() and not overwrite:
         raise StorageError(f"{target} already exists; add --force to replace it")
-    if target.exists() and target.samefile(file_path(conn)):
-        raise StorageError(f"{target} is the book itself")
+    book = Path(file_path(conn))  # and its log, whose commits a copy over it would lose
+    for own in (book, *(book.with_name(book.name + end) for end in ("-wal", "-shm", "-journal"))):
+        if target.exists() and own.exists() and target.samefile(own):
+            raise StorageError(f"{target} is " + ("the book itself" if own == book
+                                                  else "one of the book's own files"))
     if not target.parent.is_dir():
         raise StorageError(f"cannot back up to {target}: folder {target.parent} does not exist")
     with _private_temp(target, ".tmp") as temp:

@@ -11,6 +11,8 @@ import stat
 import subprocess
 import sys
 
+import pytest
+
 from crmcli import db as storage
 
 
@@ -75,6 +77,15 @@ def test_backup_onto_the_books_own_log_is_refused(crm):
         assert refused.stderr == f"crm: error: {own} is one of the book's own files\n"
     keeper.close()
     assert _names(crm) == ["Ana Lima", "Bo Chen"]
+
+
+@pytest.mark.parametrize("args", [["export"], ["export", "-f", "csv"], ["dump"]])
+def test_writing_a_file_over_the_book_is_refused(crm, args):
+    """`crm export -o crm.db` replaced the whole book with a vCard file."""
+    crm.add("Ana Lima")
+    result = crm(*args, "-o", str(crm.db_path))
+    assert result.stderr == f"crm: error: {crm.db_path} is the book itself\n"
+    assert _names(crm) == ["Ana Lima"]
 
 
 def _leftovers(folder) -> list[str]:

@@ -257,6 +257,18 @@ def _check_foreign_keys(conn: sqlite3.Connection, path: Path) -> None:
                            f"nothing ({shown}); nothing was changed")
 
 
+def refuse_own_file(conn: sqlite3.Connection, target: Path) -> None:
+    """Refuse to write ``target`` when it is the book or its log (whose commits a file
+    written over it would lose)."""
+    from pathlib import Path
+
+    book = Path(file_path(conn))
+    for own in (book, *(book.with_name(book.name + end) for end in ("-wal", "-shm", "-journal"))):
+        if target.exists() and own.exists() and target.samefile(own):
+            raise StorageError(f"{target} is " + ("the book itself" if own == book
+                                                  else "one of the book's own files"))
+
+
 def backup(conn: sqlite3.Connection, target: Path, overwrite: bool = False) -> dict[str, int]:
     """Copy the book to ``target`` (mode 0600) with SQLite's backup API: a consistent copy
     even while others write. Returns how many rows the main tables of the copy hold."""
@@ -267,11 +279,7 @@ def backup(conn: sqlite3.Connection, target: Path, overwrite: bool = False) -> d
         raise StorageError(f"cannot back up to {target}: it is a directory")
     if target.exists() and not overwrite:
         raise StorageError(f"{target} already exists; add --force to replace it")
-    book = Path(file_path(conn))  # and its log, whose commits a copy over it would lose
-    for own in (book, *(book.with_name(book.name + end) for end in ("-wal", "-shm", "-journal"))):
-        if target.exists() and own.exists() and target.samefile(own):
-            raise StorageError(f"{target} is " + ("the book itself" if own == book
-                                                  else "one of the book's own files"))
+    refuse_own_file(conn, target)
     if not target.parent.is_dir():
         raise StorageError(f"cannot back up to {target}: folder {target.parent} does not exist")
     with _private_temp(target, ".tmp") as temp:

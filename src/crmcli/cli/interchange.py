@@ -16,6 +16,7 @@ from crmcli import contacts
 from crmcli.cli import hooking, selecting
 from crmcli.cli.arguments import NonEmpty, RowId
 from crmcli.cli.common import company_filter, info, out, state
+from crmcli.db import refuse_own_file
 from crmcli.errors import InvalidInput, UsageError
 from crmcli.interchange import exporter, importer, input_files
 from crmcli.interchange.importer import OnDuplicate
@@ -329,6 +330,7 @@ def _destination(path: Path | None):
     if path.expanduser().is_dir():
         raise InvalidInput(f"{path} is a directory; give a file name (or --vdir {path} for "
                            "one file per item)")
+    refuse_own_file(state().db, path.expanduser())
     folder = path.expanduser().resolve().parent
     if not folder.is_dir():
         raise InvalidInput(f"cannot write {path}: the folder {folder} does not exist")

@@ -13,6 +13,7 @@ import typer
 
 from crmcli.cli.arguments import RowId
 from crmcli.cli.common import FormatOption, JsonOption, YesOption, confirm, info, out, state
+from crmcli.db import refuse_own_file
 from crmcli.errors import InvalidInput
 
 app = typer.Typer()
@@ -44,6 +45,7 @@ def _write_atomically(path: Path, lines) -> None:
         raise InvalidInput(f"cannot write {path}: the folder {folder} does not exist")
     if path.is_dir():
         raise InvalidInput(f"cannot write {path}: it is a directory")
+    refuse_own_file(state().db, path.expanduser())
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:

@@ -132,6 +132,16 @@ def test_a_config_file_python_cannot_read_is_one_line(crm, tmp_path, monkeypatch
     assert (result.exit_code, result.stderr) == (1, f"crm: error: {config}: {message}\n")
 
 
+@pytest.mark.parametrize("args", [["--db", "~nosuchuser/crm.db", "list"],
+                                  ["export", "-o", "~nosuchuser/cards.vcf"],
+                                  ["backup", "~nosuchuser/copy.db"]])
+def test_a_path_in_the_home_of_an_unknown_user_is_one_line(crm, args):
+    """pathlib's expanduser() raises RuntimeError for ~NAME of no user: an internal error."""
+    result = crm(*args)
+    assert (result.exit_code, result.stderr) == (
+        1, "crm: error: a path starts with ~NAME, but no user of that name has a home here\n")
+
+
 def test_debug_shows_the_exception(crm):
     result = crm.runner.invoke(__import__("crmcli.cli").cli.app,
                                ["--db", str(crm.db_path), "--debug", "show", "42"])

@@ -211,6 +211,9 @@ def failure(exc: BaseException, db_path: Callable[[], object]) -> tuple[str, int
                 "check your terminal's or file's encoding", 1)
     if isinstance(exc, OSError):
         return f"{exc.filename or 'I/O'}: {exc.strerror or exc}", 1
+    if isinstance(exc, RuntimeError) and str(exc) == "Could not determine home directory.":
+        # pathlib's expanduser() of ~NAME for a user this system does not know
+        return "a path starts with ~NAME, but no user of that name has a home here", 1
     # A bug: one line all the same; --debug shows the traceback.
     return (f"internal error ({type(exc).__name__}: {exc}); nothing was changed by the "
             "unfinished command; run again with --debug for details", 70)

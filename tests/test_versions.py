@@ -84,6 +84,23 @@ def test_an_editor_edit_of_a_value_changed_meanwhile_is_refused_and_kept(crm, db
     assert crm.ok("show", str(ana), "--json").json()["title"] == "CTO"
 
 
+@pytest.mark.parametrize("meanwhile", [["rm", "{ana}", "--yes"], ["merge", "{bo}", "{ana}",
+                                                                   "--yes"]])
+def test_an_editor_edit_of_a_contact_trashed_meanwhile_is_refused_and_kept(crm, db_path,
+                                                                          tmp_path, meanwhile):
+    """The edit went to the contact in the trash (or to the loser of a merge) without a word."""
+    ana = crm.add("Ana Lima", "--title", "COO")
+    bo = crm.add("Bo Chen")
+    env = _editor(tmp_path, db_path, [[part.format(ana=ana, bo=bo) for part in meanwhile]],
+                  ("title: COO", "title: CEO"))
+    result = crm("edit", str(ana), env=env)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"crm: error: contact {ana} was moved to the trash meanwhile"
+                                    f" ('crm restore {ana}' brings it back); nothing was changed"
+                                    " (your edit is kept in ")
+    assert crm.ok("trash", "--json").json()[0]["title"] == "COO"
+
+
 def test_a_merge_takes_in_what_was_written_after_it_read(crm, db_path):
     keep = crm.add("Ana Lima", "-e", "ana@lima.pt")
     other = crm.add("Ana Lima", "-e", "ana@old.pt")

@@ -27,7 +27,7 @@ from crmcli.contact_rules import (
     validate,
 )
 from crmcli.db import now_stamp, replace_values, transaction
-from crmcli.errors import Ambiguous, InvalidInput, NotFound, row_id, shown
+from crmcli.errors import Ambiguous, Conflict, InvalidInput, NotFound, row_id, shown
 from crmcli.models import Contact, Detail, PartialDate, new_uid
 from crmcli.normalize import (
     MIN_NATIONAL_DIGITS,
@@ -121,7 +121,11 @@ def _catch_up(db: Connection, read: Contact, contact: Contact) -> Contact:
         return contact
     from crmcli.three_way import merge_contact
 
-    return merge_contact(read, contact, get(db, read.id, deleted=None))
+    now = get(db, read.id, deleted=None)
+    if now.deleted_at and not read.deleted_at:  # trashed, or merged into another
+        raise Conflict(f"contact {read.id} was moved to the trash meanwhile ('crm restore "
+                       f"{read.id}' brings it back); nothing was changed")
+    return merge_contact(read, contact, now)
 
 
 def _date_text(date: PartialDate | None) -> str | None:

@@ -101,6 +101,27 @@ def test_an_editor_edit_of_a_contact_trashed_meanwhile_is_refused_and_kept(crm, 
     assert crm.ok("trash", "--json").json()[0]["title"] == "COO"
 
 
+@pytest.mark.parametrize(("meanwhile", "message"), [
+    (["notes", "edit", "{note}", "Call on Friday"], "was changed meanwhile by another command"),
+    (["notes", "rm", "{note}", "--yes"], "was moved to the trash meanwhile"),
+])
+def test_an_editor_edit_of_a_note_changed_meanwhile_is_refused_and_kept(
+        crm, db_path, tmp_path, meanwhile, message):
+    """The editor's text overwrote what another command wrote meanwhile, or went to the note
+    in the trash, without a word."""
+    ana = crm.add("Ana Lima")
+    note = crm.ok("note", str(ana), "Call on Monday").stdout.strip()
+    env = _editor(tmp_path, db_path, [[part.format(note=note) for part in meanwhile]],
+                  ("Monday", "Tuesday"))
+    result = crm("notes", "edit", note, env=env)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"crm: error: note {note} {message}")
+    kept = result.stderr.rsplit(" ", 1)[1].rstrip(")\n")
+    with open(kept, encoding="utf-8") as form:
+        assert form.read().strip() == "Call on Tuesday"
+    assert "Call on Tuesday" not in crm.ok("dump").stdout
+
+
 def test_a_merge_takes_in_what_was_written_after_it_read(crm, db_path):
     keep = crm.add("Ana Lima", "-e", "ana@lima.pt")
     other = crm.add("Ana Lima", "-e", "ana@old.pt")

@@ -16,7 +16,7 @@ from sqlite3 import Connection
 
 from crmcli.dates import stamp
 from crmcli.db import now_stamp, transaction
-from crmcli.errors import InvalidInput, NotFound, shown
+from crmcli.errors import Conflict, InvalidInput, NotFound, shown
 from crmcli.limits import MAX_TEXT, check_text
 from crmcli.models import INTERACTION_KINDS, Interaction, Note
 from crmcli.normalize import fold
@@ -84,12 +84,26 @@ def edit_note(db: Connection, note: Note, body: str) -> Note:
         raise InvalidInput("the note is empty; use 'crm notes rm' to delete it")
     now = now_stamp(db)
     with transaction(db):
+        _unchanged_since(db, note)
         db.execute("UPDATE notes SET body = ?, updated_at = ? WHERE id = ?", [body, now, note.id])
         write_deferred(db)
         db.execute("UPDATE note_search SET body = ? WHERE rowid = ?", [fold(body), note.id])
         reindex_notes(db, note.contact_id)
     return Note(id=note.id, contact_id=note.contact_id, body=body, created_at=note.created_at,
                 updated_at=now)
+
+
+def _unchanged_since(db: Connection, note: Note) -> None:
+    """Refuse to write over a note another command changed or trashed since ``note`` was
+    read (while $EDITOR was open, say)."""
+    body, trashed = db.execute("SELECT body, deleted_at FROM notes WHERE id = ?", [note.id]
+                               ).fetchone()
+    if trashed:
+        raise Conflict(f"note {note.id} was moved to the trash meanwhile ('crm notes restore "
+                       f"{note.id}' brings it back); nothing was changed")
+    if body != note.body:
+        raise Conflict(f"note {note.id} was changed meanwhile by another command; nothing was "
+                       "changed")
 
 
 def same_notes(db: Connection, contact_id: int, body: str) -> list[int]:

@@ -18,6 +18,7 @@ from crmcli.cli.common import (
     state,
     stdin_text,
 )
+from crmcli.errors import Conflict
 
 app = typer.Typer()
 notes_app = typer.Typer(name="notes", cls=group_with_default("list"),
@@ -122,7 +123,14 @@ def edit_note(note_id: NoteId,
     if not body.strip():
         info("empty note; edit cancelled (use 'crm notes rm' to delete it)")
         return
-    activity.edit_note(db, current, body)
+    try:
+        activity.edit_note(db, current, body)
+    except Conflict as exc:
+        if text is not None:
+            raise
+        from crmcli.cli.editor import keep_text
+
+        raise Conflict(f"{exc} (your edit is kept in {keep_text(body)})") from exc
     info(f"updated note {note_id}")
 
 

@@ -41,10 +41,11 @@ _FOLD = re.compile(r"\n[ \t]")  # removed, a folded line is one line (not the fi
 
 @dataclass
 class Source:
-    """One input: ``name`` for messages, ``stream`` to read, ``size`` in bytes when known."""
+    """One input: ``name`` for messages, ``stream`` to read (None for a file of a directory
+    until its turn comes), ``size`` in bytes when known."""
 
     name: str
-    stream: BinaryIO
+    stream: BinaryIO | None
     size: int | None
 
 
@@ -59,8 +60,17 @@ def open_sources(location: str) -> list[Source]:
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".vcf", ".vcard"))
         if not files:
             raise InvalidInput(f"{path}: the directory has no .vcf files")
-        return [_open_file(file) for file in files]
+        # Opened one at a time as they are read: a vdir of thousands of cards would pass the
+        # limit of open files (often 1,024, or 256 on macOS).
+        return [Source(str(file), None, _size(file)) for file in files]
     return [_open_file(path)]
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:  # a dangling link: reported when its turn comes
+        return None
 
 
 def _open_file(path: Path) -> Source:
@@ -123,14 +133,20 @@ def read_all(inputs: list[Source], formats: list[Format], date_order: str, today
     """The records of every input in turn. A file that cannot be read at all is an error
     naming it; among several (a directory) it is reported and skipped."""
     for source, fmt in zip(inputs, formats, strict=True):
-        if on_source:
-            on_source(source)
+        opened = source.stream is None
         try:
+            if opened:
+                source.stream = _open_file(Path(source.name)).stream
+            if on_source:
+                on_source(source)
             yield from read_records(source, fmt, date_order, today)
         except InvalidInput as exc:
             if len(inputs) == 1:
                 raise InvalidInput(f"{source.name}: {exc}") from exc
             yield Incoming(source.name, error=str(exc))
+        finally:
+            if opened and source.stream is not None:
+                source.stream.close()
 
 
 def read_records(source: Source, fmt: Format, date_order: str, today: dt.date

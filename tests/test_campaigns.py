@@ -239,6 +239,12 @@ def test_an_empty_recipients_query_is_refused_not_everyone(crm, tmp_path, to):
     assert crm.ok("campaign", "list", "--json").json() == []
 
 
+def test_a_bad_campaign_name_is_called_a_campaign_name(crm, tmp_path):
+    made = crm("campaign", "new", "../spring", "--to", "tag:vip", "--template",
+               _template(tmp_path))
+    assert made.stderr.startswith("crm: error: campaign name '../spring': use up to 64 ")
+
+
 def test_undo_of_a_send_never_mails_anyone_again(crm, tmp_path, mailbox):
     crm.add("Ana Lima", "-e", "ana@example.com")
     crm.ok("campaign", "new", "c", "--to", "ana", "--template", _template(tmp_path))

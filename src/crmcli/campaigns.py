@@ -55,7 +55,7 @@ def create(db: Connection, name: str, query: str, template: str,
            members: list[int]) -> Campaign:
     """A new campaign addressed to ``members`` (contact ids in order): each one's first
     email address not already taken by an earlier member."""
-    name = check_name(name)
+    name = check_name(name, "campaign")
     check_text("the template", template, MAX_TEMPLATE)
     if find(db, name) is not None:
         raise InvalidInput(f"there is already a campaign {shown(name)} "

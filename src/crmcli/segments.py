@@ -23,11 +23,12 @@ class Segment:
     updated_at: str | None = None
 
 
-def check_name(name: str) -> str:
-    """The stored form of a segment's name: lower case letters, digits, ``-``, ``_``, ``.``."""
+def check_name(name: str, what: str = "segment") -> str:
+    """The stored form of a segment's (or campaign's) name: lower case letters, digits, ``-``,
+    ``_``, ``.``."""
     folded = name.strip().lower().removeprefix("@")
     if not _NAME.fullmatch(folded):
-        raise InvalidInput(f"segment name {name[:70]!r}: use up to 64 letters, digits, '-', "
+        raise InvalidInput(f"{what} name {name[:70]!r}: use up to 64 letters, digits, '-', "
                            "'_' or '.', starting with a letter or digit")
     return folded
 

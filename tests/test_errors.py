@@ -142,6 +142,17 @@ def test_a_path_in_the_home_of_an_unknown_user_is_one_line(crm, args):
         1, "crm: error: a path starts with ~NAME, but no user of that name has a home here\n")
 
 
+def test_setting_a_key_under_a_value_that_is_no_table_is_one_line(crm, tmp_path,
+                                                                   monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('phone = "ES"\n')
+    monkeypatch.setenv("CRM_CONFIG", str(config))
+    result = crm("config", "set", "phone.region", "ES")
+    assert (result.exit_code, result.stderr) == (
+        1, f"crm: error: {config}: phone is 'ES', not a table ([phone]); fix it in the file\n")
+    assert config.read_text() == 'phone = "ES"\n'
+
+
 def test_debug_shows_the_exception(crm):
     result = crm.runner.invoke(__import__("crmcli.cli").cli.app,
                                ["--db", str(crm.db_path), "--debug", "show", "42"])

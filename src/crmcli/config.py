@@ -277,6 +277,9 @@ def save_setting(key: str, value: str) -> Path:
         target = document
         for table in tables:
             target = target.setdefault(table, tomlkit.table())
+            if not isinstance(target, dict):
+                raise ConfigError(f"{path}: {table} is {target!r}, not a table ([{table}]); "
+                                  "fix it in the file")
         target[name] = value
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".new")

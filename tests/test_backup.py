@@ -88,6 +88,14 @@ def test_writing_a_file_over_the_book_is_refused(crm, args):
     assert _names(crm) == ["Ana Lima"]
 
 
+@pytest.mark.parametrize("args", [["export"], ["export", "-f", "json"], ["dump"]])
+def test_output_dash_is_stdout_not_a_file_named_dash(crm, tmp_path, monkeypatch, args):
+    crm.add("Ana Lima")
+    monkeypatch.chdir(tmp_path)
+    assert crm.ok(*args, "-o", "-").stdout == crm.ok(*args).stdout
+    assert not (tmp_path / "-").exists()
+
+
 def _leftovers(folder) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 

@@ -179,7 +179,8 @@ def export(
     csv_dialect: Annotated[CsvDialect, typer.Option(help="CSV column names.")]
     = CsvDialect.google,
     output_file: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write to this file (atomically) instead of stdout.")] = None,
+        "--output", "-o", help="Write to this file (atomically) instead of stdout (- is "
+        "stdout).")] = None,
     vdir: Annotated[Path | None, typer.Option(
         help="Write one <uid>.vcf per contact into this directory (for vdirsyncer); with -f "
         "ics, one .ics per follow-up (for khal), removing those no longer exported.")] = None,
@@ -188,6 +189,7 @@ def export(
         help="With -f ics: add birthdays, anniversaries and other important dates.")] = False,
 ) -> None:
     """Export contacts as vCard (default), CSV, JSON or JSON Lines; follow-ups as iCalendar."""
+    output_file = None if str(output_file) == "-" else output_file  # -o -: stdout
     _check_export_options(format_, output_file, vdir, birthdays)
     db = state().db
     company_id = company_filter(db, company)

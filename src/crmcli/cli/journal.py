@@ -23,12 +23,14 @@ app = typer.Typer()
              "  crm --db new.db load book.jsonl")
 def dump(
     output_file: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write to this file (atomically, mode 0600) instead of stdout.")]
+        "--output", "-o", help="Write to this file (atomically, mode 0600) instead of stdout "
+        "(- is stdout).")]
     = None,
 ) -> None:
     """Write every user table as canonical JSON Lines (stable order and keys: diffable)."""
     from crmcli import dump as book_dump
 
+    output_file = None if str(output_file) == "-" else output_file  # -o -: stdout
     # closing(): the read transaction ends here, even when a closed pipe stops the writing.
     with closing(book_dump.dump(state().db)) as lines:
         if output_file is None:

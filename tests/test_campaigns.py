@@ -245,6 +245,14 @@ def test_a_bad_campaign_name_is_called_a_campaign_name(crm, tmp_path):
     assert made.stderr.startswith("crm: error: campaign name '../spring': use up to 64 ")
 
 
+def test_a_template_read_from_stdin(crm, mailbox):
+    """`--template -` looked for a file named '-'."""
+    crm.add("Ana Lima", "-e", "ana@example.com", "-t", "vip")
+    crm.ok("campaign", "new", "news", "--to", "tag:vip", "--template", "-", input=TEMPLATE)
+    preview = crm.ok("campaign", "send", "news", "--dry-run")
+    assert "1 message(s) would be sent" in preview.stderr
+
+
 def test_undo_of_a_send_never_mails_anyone_again(crm, tmp_path, mailbox):
     crm.add("Ana Lima", "-e", "ana@example.com")
     crm.ok("campaign", "new", "c", "--to", "ana", "--template", _template(tmp_path))

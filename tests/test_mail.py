@@ -110,6 +110,13 @@ def test_the_same_message_from_stdin_a_maildir_an_mbox_and_eml_files_is_logged_o
         ("Ana Lima", "2026-11-19T13:05:00Z", "Pilot")]
 
 
+def test_log_mail_file_dash_is_stdin(book):
+    """`--file -` looked for a file named '-'."""
+    logged = book.ok("log-mail", "--file", "-", input=bytes(message()))
+    assert "logged 1 email(s)" in logged.stderr
+    assert [e[0] for e in emails(book)] == ["Ana Lima"]
+
+
 def test_an_mbox_is_read_message_by_message_with_from_lines_unquoted(book, tmp_path):
     box = mailbox.mbox(tmp_path / "sent.mbox")
     box.add(message(sender=ME, to=BO, body="From now on we ship weekly.\nBest"))

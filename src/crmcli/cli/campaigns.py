@@ -9,7 +9,7 @@ import typer
 from crmcli import campaigns, contacts
 from crmcli.cli import selecting
 from crmcli.cli.arguments import NonEmpty
-from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state
+from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state, stdin_text
 from crmcli.errors import InvalidInput, shown
 
 app = typer.Typer(name="campaign", no_args_is_help=True,
@@ -26,6 +26,8 @@ def _members(query: str) -> list[int]:
 
 
 def _read_template(path: Path) -> str:
+    if str(path) == "-":
+        return stdin_text("the template")
     if path.stat().st_size > campaigns.MAX_TEMPLATE * 4:
         raise InvalidInput(f"{path}: too large for a template")
     try:
@@ -41,9 +43,9 @@ def new(name: Name,
         to: Annotated[str, typer.Option("--to", help="The query (or @segment) of the "
                                         "recipients.", click_type=NonEmpty("recipients' query"))],
         template: Annotated[Path, typer.Option(
-            "--template", exists=True, dir_okay=False,
+            "--template", exists=True, dir_okay=False, allow_dash=True,
             help="Header lines (Subject:, From:, Reply-To:), a blank line, a Markdown body; "
-                 "Jinja2 {{ first_name }}...")]) -> None:
+                 "Jinja2 {{ first_name }}... (- reads stdin).")]) -> None:
     """Make a campaign: its recipients are the contacts the query selects now."""
     from crmcli import campaign_mail
 

@@ -50,6 +50,7 @@ def log_mail(
     """Log one mail message (RFC 5322, on stdin) on every contact in its From, To and Cc."""
     from crmcli.mail import message, sources
 
+    file = None if str(file) == "-" else file  # --file -: stdin, as without it
     where = str(file) if file else "stdin"
     data = _read_file(file) if file else sys.stdin.buffer.read(MAX_MAIL_BYTES + 1)
     if len(data) > MAX_MAIL_BYTES:

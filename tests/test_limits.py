@@ -39,6 +39,17 @@ def test_a_card_with_many_emails_keeps_the_first_thousand_in_linear_time(crm, tm
     assert "unchanged 1" in again.stderr
 
 
+def test_a_card_with_many_categories_keeps_the_first_thousand_tags(crm, tmp_path):
+    """One CATEGORIES line of 100,000 names gave the contact 100,000 tags."""
+    path = tmp_path / "tags.vcf"
+    path.write_text(_card("CATEGORIES:" + ",".join(f"t{i:06d}" for i in range(3 * MAX_VALUES))))
+    result = crm.ok("import", str(path))
+    assert f"kept the first {MAX_VALUES:,} tags; skipped {2 * MAX_VALUES:,}" in result.stderr
+    assert len(crm.ok("show", "1", "--json").json()["tags"]) == MAX_VALUES
+    many = crm.ok("add", "Bo", *(f"--tag=t{i}" for i in range(MAX_VALUES + 1)))
+    assert f"kept the first {MAX_VALUES:,} tags; skipped 1" in many.stderr
+
+
 def test_a_card_with_too_many_properties_is_cut_with_a_warning(crm, tmp_path):
     path = tmp_path / "noisy.vcf"
     path.write_text(_card("EMAIL:a@example.com",

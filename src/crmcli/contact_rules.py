@@ -57,6 +57,8 @@ def validate(contact: Contact, region: str | None = None) -> Contact:
 def _check_texts(contact: Contact) -> None:
     for what in ("name", "company", "title"):
         check_text(what, getattr(contact, what))
+    if len(contact.tags) > MAX_VALUES:
+        raise InvalidInput(f"{len(contact.tags):,} tags: a contact has at most {MAX_VALUES:,}")
     for tag in contact.tags:
         check_text("a tag", tag)
     check_details(contact, "a contact")
@@ -89,6 +91,10 @@ def tidy(contact: Contact) -> tuple[Contact, list[str]]:
         if len(values) > MAX_VALUES:
             warnings.append(f"kept the first {MAX_VALUES:,} {attribute}; skipped "
                             f"{len(values) - MAX_VALUES:,}")
+    if len(contact.tags) > MAX_VALUES:
+        capped["tags"] = contact.tags[:MAX_VALUES]
+        warnings.append(f"kept the first {MAX_VALUES:,} tags; skipped "
+                        f"{len(contact.tags) - MAX_VALUES:,}")
     for phone in capped["phones"]:
         problem = phone_problem(phone.value)
         if problem:

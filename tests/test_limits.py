@@ -50,6 +50,17 @@ def test_a_card_with_many_categories_keeps_the_first_thousand_tags(crm, tmp_path
     assert f"kept the first {MAX_VALUES:,} tags; skipped 1" in many.stderr
 
 
+def test_a_company_card_with_more_tags_than_a_company_holds_is_refused(crm, tmp_path):
+    path = tmp_path / "org.vcf"
+    path.write_text("BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:org\r\nFN:Big Org\r\nORG:Big Org\r\n"
+                    "CATEGORIES:" + ",".join(f"t{i}" for i in range(MAX_VALUES + 1))
+                    + "\r\nEND:VCARD\r\n")
+    result = crm("import", str(path))
+    assert result.exit_code == 1
+    assert f"{MAX_VALUES + 1:,} tags: a company has at most {MAX_VALUES:,}" in result.stderr
+    assert crm.ok("company", "list", "--json").json() == []
+
+
 def test_a_card_with_too_many_properties_is_cut_with_a_warning(crm, tmp_path):
     path = tmp_path / "noisy.vcf"
     path.write_text(_card("EMAIL:a@example.com",

@@ -99,6 +99,17 @@ def test_read_commands_honour_json_csv_and_tsv(book, name):
         assert all(line.count("\t") == width for line in lines)
 
 
+def test_read_commands_with_a_format_take_the_csv_shorthand():
+    """`crm journal --csv` was no such option, though `-f csv` worked."""
+    lacking = [name for name in READ_COMMANDS
+               if {"--format", "--json"} <= _options(name) and "--csv" not in _options(name)]
+    assert lacking == []
+
+
+def _options(name: str) -> set[str]:
+    return {opt for p in TREE[tuple(name.split())].params for opt in p.opts}
+
+
 def _closed_pipe():
     """A line-buffered stream onto a pipe whose reader went away."""
     reader, writer = os.pipe()

@@ -12,7 +12,16 @@ from typing import Annotated
 import typer
 
 from crmcli.cli.arguments import RowId
-from crmcli.cli.common import FormatOption, JsonOption, YesOption, confirm, info, out, state
+from crmcli.cli.common import (
+    CsvOption,
+    FormatOption,
+    JsonOption,
+    YesOption,
+    confirm,
+    info,
+    out,
+    state,
+)
 from crmcli.db import refuse_own_file
 from crmcli.errors import InvalidInput
 
@@ -93,6 +102,7 @@ def journal_command(
                                        help="Show at most this many.")] = 20,
     format_: FormatOption = None,
     as_json: JsonOption = False,
+    as_csv: CsvOption = False,
 ) -> None:
     """List the journaled operations, newest first, one line each."""
     from crmcli import journal, journal_summary
@@ -100,7 +110,7 @@ def journal_command(
     db = state().db
     records = (journal_summary.to_record(db, operation)
                for operation in journal.recent(db, limit))
-    out(format_, as_json).records(records, JOURNAL_COLUMNS)
+    out(format_, as_json, as_csv).records(records, JOURNAL_COLUMNS)
 
 
 @app.command(epilog="Examples:\n\n  crm undo            # the last operation\n\n"

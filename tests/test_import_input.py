@@ -118,7 +118,8 @@ def test_a_directory_of_more_cards_than_open_files_imports_and_a_bad_file_is_ski
         tmp_path):
     """Every file of a directory was opened before the first was read: a vdir of more cards
     than the limit of open files (1,024 is common, 256 on macOS) failed with 'Too many open
-    files', and one entry that could not be opened stopped the whole import."""
+    files', one entry that could not be opened stopped the whole import, and a pipe named
+    .vcf made it wait forever."""
     folder = tmp_path / "vdir"
     folder.mkdir()
     for number in range(200):
@@ -126,10 +127,12 @@ def test_a_directory_of_more_cards_than_open_files_imports_and_a_bad_file_is_ski
             f"BEGIN:VCARD\r\nVERSION:3.0\r\nUID:u{number}\r\nFN:Person {number}\r\n"
             "END:VCARD\r\n")
     (folder / "zz-gone.vcf").symlink_to(tmp_path / "nowhere.vcf")
+    os.mkfifo(folder / "zz-pipe.vcf")  # opening it would wait for a writer forever
     done = subprocess.run([sys.executable, "-m", "crmcli", "--db", str(tmp_path / "crm.db"),
                            "import", str(folder)], capture_output=True, text=True,
                           preexec_fn=_few_open_files, timeout=120,
                           env={**os.environ, "CRM_NOW": "2026-11-25T10:00:00Z"})
     assert done.returncode == 1, done.stderr
     assert f"{folder / 'zz-gone.vcf'}: cannot read {folder / 'zz-gone.vcf'}" in done.stderr
-    assert "created 200, updated 0, unchanged 0, skipped 0, failed 1" in done.stderr
+    assert f"{folder / 'zz-pipe.vcf'}: not a regular file" in done.stderr
+    assert "created 200, updated 0, unchanged 0, skipped 0, failed 2" in done.stderr

@@ -66,6 +66,13 @@ def open_sources(location: str) -> list[Source]:
     return [_open_file(path)]
 
 
+def _regular(path: Path) -> Path:
+    """A directory's entry to open: a pipe or a device named .vcf would block or never end."""
+    if path.exists() and not path.is_file():
+        raise InvalidInput(f"{path}: not a regular file")
+    return path
+
+
 def _size(path: Path) -> int | None:
     try:
         return path.stat().st_size
@@ -136,7 +143,7 @@ def read_all(inputs: list[Source], formats: list[Format], date_order: str, today
         opened = source.stream is None
         try:
             if opened:
-                source.stream = _open_file(Path(source.name)).stream
+                source.stream = _open_file(_regular(Path(source.name))).stream
             if on_source:
                 on_source(source)
             yield from read_records(source, fmt, date_order, today)

@@ -26,6 +26,7 @@ TYPES = ("text", "number", "date", "choice", "url", "bool")
 ENTITIES = ("contacts", "companies")
 MAX_FIELDS = 200  # definitions per kind of record
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 # Built-in fields and export columns a custom field may not shadow: they have their own flags.
 RESERVED = frozenset({
     "id", "uid", "name", "company", "title", "email", "emails", "phone", "phones", "address",
@@ -187,14 +188,13 @@ def canonical(definition: Field, value: str) -> str:
     text = value.strip()
     problem = f"{definition.name}: {json.dumps(text, ensure_ascii=False)} is not a"
     if definition.type == "number":
-        from decimal import Decimal, InvalidOperation
+        from decimal import Decimal
 
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite() or len(text) > 40:
+        if len(text) > 40 or not _NUMBER.fullmatch(text):  # Decimal() reads 1_0, other digits
             raise InvalidInput(f"{problem} number")
+        number = Decimal(text)
+        if number and not -30 <= number.adjusted() <= 30:  # written out, it stays short
+            raise InvalidInput(f"{problem} number crm keeps (from 1e-30 to 1e30)")
         return format(number.normalize(), "f")
     if definition.type == "date":
         try:

@@ -320,6 +320,14 @@ def test_occasions_left_unread_close_quietly_after_the_book(tmp_path):
     rows.close()
 
 
+def test_a_birthday_in_a_later_year_has_no_age(conn):
+    """A card's BDAY:9999-11-27 showed as "birthday (turns -7973)"."""
+    _person(conn, "Far Future", birthday=PartialDate(9999, 11, 27))
+    found = agenda_module.occasions(conn, dt.date(2026, 11, 25), dt.date(2026, 11, 30))
+    assert [(o.contact_name, o.age, occasions.occasion_text(o)) for o in found] == [
+        ("Far Future", None, "birthday")]
+
+
 def test_a_29_february_birthday_falls_on_the_28th_in_other_years(conn):
     _person(conn, "Leap Yearless", birthday=PartialDate(None, 2, 29))
     _person(conn, "Leap Born", birthday=PartialDate(1980, 2, 29))

@@ -43,8 +43,9 @@ JOIN contacts c ON c.id = d.contact_id
 WHERE c.deleted_at IS NULL
 """
 _ORDER = " ORDER BY o.day, o.name, o.kind != 'birthday', o.kind, o.id"
-# The years from the date to the day it falls on; none for a date without a year (--MM-DD).
-_AGE = ("CASE WHEN o.date LIKE '--%' THEN NULL"
+# The years from the date to the day it falls on; none for a date without a year (--MM-DD),
+# or with a year after that day's (a card's BDAY:9999-11-27 is no one's age of -7973).
+_AGE = ("CASE WHEN o.date LIKE '--%' OR substr(o.date, 1, 4) > substr(o.day, 1, 4) THEN NULL"
         " ELSE CAST(substr(o.day, 1, 4) AS INTEGER) - CAST(substr(o.date, 1, 4) AS INTEGER) END")
 
 

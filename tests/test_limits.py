@@ -50,15 +50,30 @@ def test_a_card_with_many_categories_keeps_the_first_thousand_tags(crm, tmp_path
     assert f"kept the first {MAX_VALUES:,} tags; skipped 1" in many.stderr
 
 
-def test_a_company_card_with_more_tags_than_a_company_holds_is_refused(crm, tmp_path):
+def test_a_company_card_with_more_tags_than_a_company_holds_keeps_the_first(crm, tmp_path):
+    """The company was refused whole, its name, emails and phones with it."""
     path = tmp_path / "org.vcf"
     path.write_text("BEGIN:VCARD\r\nVERSION:4.0\r\nKIND:org\r\nFN:Big Org\r\nORG:Big Org\r\n"
-                    "CATEGORIES:" + ",".join(f"t{i}" for i in range(MAX_VALUES + 1))
-                    + "\r\nEND:VCARD\r\n")
-    result = crm("import", str(path))
-    assert result.exit_code == 1
-    assert f"{MAX_VALUES + 1:,} tags: a company has at most {MAX_VALUES:,}" in result.stderr
-    assert crm.ok("company", "list", "--json").json() == []
+                    "EMAIL:info@big.example\r\nCATEGORIES:"
+                    + ",".join(f"t{i}" for i in range(MAX_VALUES + 1)) + "\r\nEND:VCARD\r\n")
+    result = crm.ok("import", str(path))
+    assert f"kept the first {MAX_VALUES:,} tags; skipped 1" in result.stderr
+    [company] = crm.ok("company", "list", "--json").json()
+    assert company["name"] == "Big Org"
+    assert len(crm.ok("company", "show", "Big Org", "--json").json()["tags"]) == MAX_VALUES
+
+
+def test_tags_written_twice_count_once_against_the_limit(crm, tmp_path):
+    """'VIP' and '+vip' are one tag: a card naming each of 600 tags twice was cut to 500."""
+    names = [f"t{i}" for i in range(600)]
+    path = tmp_path / "twice.vcf"
+    path.write_text(_card("CATEGORIES:" + ",".join(names + [n.upper() for n in names])))
+    result = crm.ok("import", str(path))
+    assert "kept the first" not in result.stderr
+    assert len(crm.ok("show", "1", "--json").json()["tags"]) == 600
+    assert "unchanged 1" in crm.ok("import", str(path)).stderr
+    crm.ok("add", "Bo", *(f"--tag={name}" for name in names + [f"+{n}" for n in names]))
+    assert len(crm.ok("show", "Bo", "--json").json()["tags"]) == 600
 
 
 def test_a_card_with_too_many_properties_is_cut_with_a_warning(crm, tmp_path):

@@ -13,10 +13,16 @@ from sqlite3 import Connection
 
 from crmcli import fields as custom_fields
 from crmcli.bulk import insert_staged
-from crmcli.contact_rules import DETAIL_KINDS, check_details, dedupe_details, normalize_tag
+from crmcli.contact_rules import (
+    DETAIL_KINDS,
+    check_details,
+    check_tags,
+    dedupe_details,
+    normalize_tag,
+)
 from crmcli.db import now_stamp, replace_values, transaction
 from crmcli.errors import Ambiguous, Conflict, InvalidInput, NotFound, row_id, shown
-from crmcli.limits import MAX_VALUES, check_text
+from crmcli.limits import check_text
 from crmcli.models import Company, Detail, Note, new_uid
 from crmcli.normalize import fold, is_email
 from crmcli.search import reindex
@@ -52,10 +58,7 @@ def validate(company: Company) -> Company:
             raise InvalidInput(f"invalid email {shown(email.value)}: expected name@domain.tld")
     details = {attribute: dedupe_details(getattr(company, attribute), kind)
                for kind, attribute in DETAIL_KINDS.items()}
-    if len(company.tags) > MAX_VALUES:
-        raise InvalidInput(f"{len(company.tags):,} tags: a company has at most {MAX_VALUES:,}")
-    for tag in company.tags:
-        check_text("a tag", tag)
+    check_tags(company.tags, "a company")
     return replace(company, name=_clean_name(company.name),
                    industry=(company.industry or "").strip() or None,
                    size=(company.size or "").strip() or None,

@@ -57,11 +57,31 @@ def validate(contact: Contact, region: str | None = None) -> Contact:
 def _check_texts(contact: Contact) -> None:
     for what in ("name", "company", "title"):
         check_text(what, getattr(contact, what))
-    if len(contact.tags) > MAX_VALUES:
-        raise InvalidInput(f"{len(contact.tags):,} tags: a contact has at most {MAX_VALUES:,}")
-    for tag in contact.tags:
-        check_text("a tag", tag)
+    check_tags(contact.tags, "a contact")
     check_details(contact, "a contact")
+
+
+def distinct_tags(tags: Iterable[str]) -> list[str]:
+    """Tags as stored (``VIP`` and ``+vip`` are one), each once, in their first order."""
+    return list(dict.fromkeys(filter(None, map(normalize_tag, tags))))
+
+
+def check_tags(tags: list[str], holder: str) -> None:
+    """Refuse more than MAX_VALUES distinct tags, or one too long (``holder``: "a contact")."""
+    for tag in tags:
+        check_text("a tag", tag)
+    count = len(distinct_tags(tags))
+    if count > MAX_VALUES:
+        raise InvalidInput(f"{count:,} tags: {holder} has at most {MAX_VALUES:,}")
+
+
+def capped_tags(tags: list[str]) -> tuple[list[str], list[str]]:
+    """``tags`` less the distinct tags past MAX_VALUES, and a warning when some were."""
+    kept = distinct_tags(tags)
+    if len(kept) <= MAX_VALUES:
+        return tags, []
+    return kept[:MAX_VALUES], [f"kept the first {MAX_VALUES:,} tags; skipped "
+                               f"{len(kept) - MAX_VALUES:,}"]
 
 
 def check_details(record: Contact | Company, holder: str) -> None:
@@ -91,10 +111,8 @@ def tidy(contact: Contact) -> tuple[Contact, list[str]]:
         if len(values) > MAX_VALUES:
             warnings.append(f"kept the first {MAX_VALUES:,} {attribute}; skipped "
                             f"{len(values) - MAX_VALUES:,}")
-    if len(contact.tags) > MAX_VALUES:
-        capped["tags"] = contact.tags[:MAX_VALUES]
-        warnings.append(f"kept the first {MAX_VALUES:,} tags; skipped "
-                        f"{len(contact.tags) - MAX_VALUES:,}")
+    capped["tags"], skipped = capped_tags(contact.tags)
+    warnings += skipped
     for phone in capped["phones"]:
         problem = phone_problem(phone.value)
         if problem:

@@ -467,7 +467,9 @@ def _apply_company(db: Connection, record: Incoming, policy: _Policy) -> tuple[s
     kept = [d for d in company.emails if is_email(d.value.strip())]
     warnings = [f"left out the invalid email {d.value!r}" for d in company.emails
                 if d not in kept]
-    company = replace(company, emails=kept, tags=[*company.tags, *policy.tags])
+    tags, skipped = contact_rules.capped_tags([*company.tags, *policy.tags])
+    warnings += skipped  # as on a contact's card: the rest of the company is kept
+    company = replace(company, emails=kept, tags=tags)
     card = StoredCard(record.card, record.original or "") if record.card is not None else None
     outcome, notes = import_one(db, company, record.notes, card,
                                 policy.on_duplicate == OnDuplicate.skip)

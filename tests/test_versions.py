@@ -104,6 +104,7 @@ def test_an_editor_edit_of_a_contact_trashed_meanwhile_is_refused_and_kept(crm, 
 @pytest.mark.parametrize(("meanwhile", "message"), [
     (["notes", "edit", "{note}", "Call on Friday"], "was changed meanwhile by another command"),
     (["notes", "rm", "{note}", "--yes"], "was moved to the trash meanwhile"),
+    (["undo"], "was deleted meanwhile"),  # an internal error: the row was gone
 ])
 def test_an_editor_edit_of_a_note_changed_meanwhile_is_refused_and_kept(
         crm, db_path, tmp_path, meanwhile, message):

@@ -96,8 +96,10 @@ def edit_note(db: Connection, note: Note, body: str) -> Note:
 def _unchanged_since(db: Connection, note: Note) -> None:
     """Refuse to write over a note another command changed or trashed since ``note`` was
     read (while $EDITOR was open, say)."""
-    body, trashed = db.execute("SELECT body, deleted_at FROM notes WHERE id = ?", [note.id]
-                               ).fetchone()
+    row = db.execute("SELECT body, deleted_at FROM notes WHERE id = ?", [note.id]).fetchone()
+    if row is None:  # its adding undone, or its contact's trash emptied
+        raise Conflict(f"note {note.id} was deleted meanwhile; nothing was changed")
+    body, trashed = row
     if trashed:
         raise Conflict(f"note {note.id} was moved to the trash meanwhile ('crm notes restore "
                        f"{note.id}' brings it back); nothing was changed")

@@ -31,7 +31,7 @@ RANKS = {
     "dates": 2, "normalize": 2, "money": 2, "config": 2, "recurrence": 2, "limits": 2,
     "contact_rules": 2, "form_lines": 2, "calling_codes": 2,
     # 3 storage
-    "db": 3, "bulk": 3, "migrations": 3, "company_migration": 3, "schema": 3,
+    "db": 3, "book_files": 3, "bulk": 3, "migrations": 3, "company_migration": 3, "schema": 3,
     # 4 domain: each owns the SQL of its own tables
     "contacts": 4, "companies": 4, "search": 4, "activity": 4, "followups": 4, "agenda": 4,
     "deals": 4, "stages": 4, "reports": 4, "duplicates": 4, "editform": 4, "demo": 4,

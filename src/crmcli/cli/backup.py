@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import db
+from crmcli import book_files
 from crmcli.cli.common import info, state
 
 app = typer.Typer()
@@ -23,7 +23,7 @@ def backup_command(
     Use it rather than cp to copy or move the book: a plain copy of a database in use can
     miss what is still in its -wal file.
     """
-    counts = db.backup(state().db, file, overwrite=force)
+    counts = book_files.backup(state().db, file, overwrite=force)
     size = file.expanduser().stat().st_size
     info(f"backed up {counts['contacts']} contacts, {counts['companies']} companies, "
          f"{counts['deals']} deals, {counts['followups']} follow-ups and {counts['notes']} "

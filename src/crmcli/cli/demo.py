@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import contacts, db, demo
+from crmcli import book_files, contacts, demo
 from crmcli.cli.common import info, out, state
 from crmcli.cli.contacts import LIST_COLUMNS
 from crmcli.dates import stamp
@@ -28,7 +28,7 @@ def demo_command(
             raise CrmError(f"{path} already holds data; not touching it "
                            "(--force keeps it as a backup and starts a fresh demo book)")
         backup = path.with_name(f"{path.name}.{stamp(now).replace(':', '')}.bak")
-        count = db.rebuild(current.db, lambda fresh: demo.seed(fresh, now), keep_as=backup)
+        count = book_files.rebuild(current.db, lambda fresh: demo.seed(fresh, now), keep_as=backup)
         current.close()
         info(f"kept the previous database as {backup}")
     else:

@@ -13,10 +13,10 @@ from typing import Annotated
 import typer
 
 from crmcli import contacts
+from crmcli.book_files import refuse_own_file
 from crmcli.cli import hooking, selecting
 from crmcli.cli.arguments import NonEmpty, RowId
 from crmcli.cli.common import company_filter, info, out, state
-from crmcli.db import refuse_own_file
 from crmcli.errors import InvalidInput, UsageError
 from crmcli.interchange import exporter, importer, input_files
 from crmcli.interchange.importer import OnDuplicate

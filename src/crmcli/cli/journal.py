@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from crmcli.book_files import refuse_own_file
 from crmcli.cli.arguments import RowId
 from crmcli.cli.common import (
     CsvOption,
@@ -22,7 +23,6 @@ from crmcli.cli.common import (
     out,
     state,
 )
-from crmcli.db import refuse_own_file
 from crmcli.errors import InvalidInput
 
 app = typer.Typer()

@@ -83,6 +83,20 @@ def test_a_password_command_is_run_by_vdirsyncer_and_nothing_is_stored(crm, radi
     assert not (_folder(tmp_path) / "password").exists()
 
 
+@pytest.mark.parametrize(("command", "message"), [
+    ("cat 'secret", "cannot be split into words like a shell would (No closing quotation)"),
+    ("  ", "holds no command"),
+])
+def test_a_password_command_that_is_no_command_is_a_usage_error(crm, tmp_path, command,
+                                                                 message):
+    """An unbalanced quote was an internal error; blanks set a fetch of no command."""
+    result = crm("sync", "setup", "https://dav.example.com/", "-u", dav.USER,
+                 "--password-command", command)
+    assert result.exit_code == 2
+    assert f"--password-command {message}" in result.stderr
+    assert not (_folder(tmp_path) / "config").exists()
+
+
 def test_a_refused_login_is_one_line_without_the_password_and_sets_nothing(
         crm, radicale_auth, tmp_path):
     wrong = "not-the-pass-1234"

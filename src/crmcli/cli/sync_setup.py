@@ -118,7 +118,14 @@ def _password(plan, folder: Path, command: str | None, from_stdin: bool) -> str 
     if command:
         if from_stdin:
             raise UsageError("give --password-command or --password-stdin, not both")
-        plan.password_fetch = ["command", *shlex.split(command)]
+        try:
+            words = shlex.split(command)
+        except ValueError as exc:  # an unbalanced quote
+            raise UsageError(f"--password-command cannot be split into words like a shell "
+                             f"would ({exc})") from None
+        if not words:
+            raise UsageError("--password-command holds no command")
+        plan.password_fetch = ["command", *words]
         return None
     secret = _read_password(from_stdin)
     password_file = folder / "password"

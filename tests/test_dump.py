@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 from conftest import CORPUS, Crm
@@ -111,3 +113,26 @@ def test_load_from_stdin(crm, tmp_path):
     assert other.ok("dump").stdout == text
     assert sqlite3.connect(other.db_path).execute(
         "SELECT count(*) FROM contact_search").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(("first", "line"), [(False, 1), (True, 2)])
+def test_a_line_past_the_limit_is_refused_without_reading_it_whole(
+        crm, tmp_path, monkeypatch, first, line):
+    """A dump whose line never ended (a file, a pipe, /dev/zero) was read whole, forever."""
+    from crmcli import dump
+
+    monkeypatch.setattr(dump, "MAX_LINE", 100_000)
+    header = f'{{"format":"crmcli-dump","schema":{database.SCHEMA_VERSION}}}\n'
+    bad = tmp_path / "long.jsonl"
+    bad.write_text((header if first else "") + '{"table":"contacts","row":' + " " * 3_000_000)
+    result = crm("load", str(bad))
+    assert result.exit_code == 1
+    assert result.stderr == f"crm: error: {bad}:{line}: line longer than 100,000 characters\n"
+    assert crm.ok("dump").stdout.count("\n") == 1
+
+
+def test_load_of_an_endless_stream_ends_with_an_error(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "crmcli", "--db", str(tmp_path / "crm.db"),
+                           "load", "/dev/zero"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr == "crm: error: /dev/zero:1: line longer than 67,108,864 characters\n"

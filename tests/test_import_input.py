@@ -136,3 +136,35 @@ def test_a_directory_of_more_cards_than_open_files_imports_and_a_bad_file_is_ski
     assert f"{folder / 'zz-gone.vcf'}: cannot read {folder / 'zz-gone.vcf'}" in done.stderr
     assert f"{folder / 'zz-pipe.vcf'}: not a regular file" in done.stderr
     assert "created 200, updated 0, unchanged 0, skipped 0, failed 2" in done.stderr
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_an_overlong_json_line_is_skipped_and_one_without_end_stops_the_file(
+        crm, tmp_path, monkeypatch, encoding):
+    """Skipping the rest of an overlong line read to its end however far that was: a line
+    that never ended (a pipe, /dev/zero) made the import run forever."""
+    from crmcli.interchange import jsonfile
+
+    monkeypatch.setattr(jsonfile, "MAX_RECORD_BYTES", 1_000)
+    monkeypatch.setattr(jsonfile, "MAX_JSON_BYTES", 100_000)
+    good = json.dumps(RECORD, ensure_ascii=False) + "\n"
+    text = good + '{"name": "' + "x" * 5_000 + '"}\n' + good.replace("José", "Ana")
+    result = _import(crm, tmp_path, "a.jsonl", text.encode(encoding))
+    assert result.exit_code == 1
+    assert "line 2: longer than 1,000 bytes\n" in result.stderr
+    assert "created 2, updated 0, unchanged 0, skipped 0, failed 1" in result.stderr
+    endless = good + '{"name": "' + "x" * 3_000_000
+    result = _import(crm, tmp_path, "b.jsonl", endless.encode(encoding))
+    assert result.exit_code == 1
+    assert ("line 2: longer than 1,000 bytes, and no end of line in the next 100,000 bytes: "
+            "the rest of the input is not read\n") in result.stderr
+    assert "created 1, updated 0, unchanged 0, skipped 0, failed 1" in result.stderr
+
+
+def test_an_endless_stream_of_json_lines_ends_with_a_message(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "crmcli", "--db", str(tmp_path / "crm.db"),
+                           "import", "-f", "jsonl", "/dev/zero"], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1
+    assert "line 1: longer than 16,000,000 bytes, and no end of line" in done.stderr
+    assert "created 0, updated 0, unchanged 0, skipped 0, failed 1" in done.stderr

@@ -12,6 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from sqlite3 import Connection
+from typing import TextIO
 
 from crmcli import search, userdata
 from crmcli.db import SCHEMA_VERSION, transaction
@@ -49,6 +50,8 @@ def load(db: Connection, lines: Iterable[str], where: str) -> int:
         known = {table: set(userdata.columns(db, table)) for table in userdata.USER_TABLES}
         count, header = 0, False
         for number, line in enumerate(lines, start=1):
+            if len(line) > MAX_LINE:
+                raise InvalidInput(f"{where}:{number}: line longer than {MAX_LINE:,} characters")
             if not header:
                 header = _check_header(line, where)
             elif line.strip():
@@ -58,6 +61,12 @@ def load(db: Connection, lines: Iterable[str], where: str) -> int:
             raise InvalidInput(f"{where}: empty file, not a crm dump")
         search.refresh(db, _all(db, "contacts"), _all(db, "notes"))
         return count
+
+
+def lines(stream: TextIO) -> Iterator[str]:
+    """The lines of a dump, each read only up to MAX_LINE + 1 characters: a longer one (a
+    file, pipe or device that never ends its line) is refused by ``load``, not held whole."""
+    return iter(lambda: stream.readline(MAX_LINE + 1), "")
 
 
 def is_empty(db: Connection) -> bool:
@@ -80,8 +89,6 @@ def _check_header(line: str, where: str) -> bool:
 
 
 def _row(line: str, where: str) -> tuple[str, dict]:
-    if len(line) > MAX_LINE:
-        raise InvalidInput(f"{where}: line longer than {MAX_LINE} characters")
     try:
         record = json.loads(line)
     except ValueError as exc:

@@ -82,7 +82,7 @@ def load(
         raise InvalidInput(f"cannot read {source}: {exc.strerror}") from None
     where = "<stdin>" if source == "-" else source
     try:
-        count = book_dump.load(state().db, stream, where)
+        count = book_dump.load(state().db, book_dump.lines(stream), where)
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"{where}: not UTF-8 text (byte {exc.start} of a line)") from None
     finally:

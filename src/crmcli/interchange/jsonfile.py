@@ -76,8 +76,11 @@ def _utf8_lines(stream: BinaryIO, today: dt.date) -> Iterator[Incoming]:
                                   start=1):
         start, offset = offset, offset + len(line)
         if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
-            offset += _skip_to_newline(stream)
-            yield Incoming(f"line {number}", error=f"longer than {MAX_RECORD_BYTES:,} bytes")
+            skipped = _skip_to_newline(stream.readline)
+            yield _too_long(number, skipped)
+            if skipped is None:
+                return
+            offset += skipped
             continue
         if number == 1 and line.startswith(codecs.BOM_UTF8):
             line, start = line[len(codecs.BOM_UTF8):], start + len(codecs.BOM_UTF8)
@@ -86,22 +89,37 @@ def _utf8_lines(stream: BinaryIO, today: dt.date) -> Iterator[Incoming]:
             yield _incoming(f"line {number}", lambda text=text: _one(text), today)
 
 
-def _skip_to_newline(stream: BinaryIO) -> int:
+def _skip_to_newline(readline) -> int | None:
+    """How much of an overlong line was left to skip; None when it does not end within
+    MAX_JSON_BYTES more (a pipe or a device may never end it)."""
     skipped = 0
-    while chunk := stream.readline(MAX_RECORD_BYTES):
+    while skipped <= MAX_JSON_BYTES and (chunk := readline(MAX_RECORD_BYTES)):
         skipped += len(chunk)
-        if chunk.endswith(b"\n"):
-            break
-    return skipped
+        if chunk.endswith(b"\n" if isinstance(chunk, bytes) else "\n"):
+            return skipped
+    return None if skipped > MAX_JSON_BYTES else skipped
+
+
+def _too_long(number: int, skipped: int | None) -> Incoming:
+    error = f"longer than {MAX_RECORD_BYTES:,} bytes"
+    if skipped is None:
+        error += (f", and no end of line in the next {MAX_JSON_BYTES:,} bytes: the rest of the "
+                  "input is not read")
+    return Incoming(f"line {number}", error=error)
 
 
 def _utf16_lines(stream: BinaryIO, today: dt.date) -> Iterator[Incoming]:
     text = io.TextIOWrapper(stream, encoding="utf-16")
     number = 0
     try:
-        while line := text.readline(MAX_RECORD_BYTES):
+        while line := text.readline(MAX_RECORD_BYTES + 1):
             number += 1
-            if line.strip():
+            if len(line) > MAX_RECORD_BYTES and not line.endswith("\n"):
+                skipped = _skip_to_newline(text.readline)
+                yield _too_long(number, skipped)
+                if skipped is None:
+                    return
+            elif line.strip():
                 yield _incoming(f"line {number}", lambda line=line: _one(line), today)
     except UnicodeDecodeError:
         raise InvalidInput(f"not UTF-16 text after line {number}: save it as UTF-8 (or "

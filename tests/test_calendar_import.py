@@ -325,3 +325,25 @@ def test_mutated_calendars_fail_cleanly_or_import(tmp_path):
         except InvalidInput:
             pass
     book.close()
+
+
+def test_an_event_keeps_at_most_a_thousand_occurrences_in_the_window():
+    """An event repeating every hour (or by lists of BYHOUR and BYMINUTE) made thousands of
+    meetings: the first 1,000 are kept, with one warning naming the event."""
+    cal = Calendar()
+    cal.add("prodid", "-//crmcli tests//EN")
+    cal.add("version", "2.0")
+    start = dt.datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    cal.add_component(event("hourly@x", "Every hour", start, start + dt.timedelta(minutes=30),
+                            rrule={"freq": "hourly"}))
+    cal.add_component(event("quarters@x", "Quarters", start, rrule={
+        "freq": "daily", "byhour": list(range(8, 18)), "byminute": [0, 15, 30, 45]}))
+    cal.add_component(event("weekly@x", "Weekly", start, rrule={"freq": "weekly"}))
+    window = (start, dt.datetime(2026, 12, 1, tzinfo=UTC))
+    _, found, warnings = calendar_read.read(io.BytesIO(cal.to_ical()), "x.ics", window, UTC)
+    by_uid = {uid: sorted(o.start for o in found if o.uid == uid)
+              for uid in ("hourly@x", "quarters@x", "weekly@x")}
+    assert [len(starts) for starts in by_uid.values()] == [1_000, 1_000, 9]
+    assert by_uid["hourly@x"][-1] == start + dt.timedelta(hours=999)
+    assert warnings == [f"x.ics: event {uid!r} repeats more than 1,000 times in the window; "
+                        "the first 1,000 were kept" for uid in ("hourly@x", "quarters@x")]

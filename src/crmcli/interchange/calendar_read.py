@@ -11,12 +11,15 @@ is left out.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
+from itertools import islice
 from typing import BinaryIO
 
 from crmcli.errors import InvalidInput
 from crmcli.meetings import Occurrence
 
 MAX_BYTES = 64 << 20
+MAX_OCCURRENCES = 1_000  # of one event inside the window; later ones are left out
 
 
 def read(stream: BinaryIO, name: str, window: tuple[dt.datetime, dt.datetime],
@@ -31,7 +34,7 @@ def read(stream: BinaryIO, name: str, window: tuple[dt.datetime, dt.datetime],
         warnings += _without_broken_events(calendar, name)
         repeating = {str(event.get("UID")) for event in calendar.walk("VEVENT")
                      if any(key in event for key in ("RRULE", "RDATE", "RECURRENCE-ID"))}
-        for event in _expanded(calendar, window, name):
+        for event in _expanded(calendar, window, name, warnings):
             uid = str(event.get("UID") or "").strip()
             if not uid:
                 warnings.append(f"{name}: event {_summary(event)!r} has no UID; skipped")
@@ -106,12 +109,25 @@ def _parse(data: bytes, name: str):
     return calendars
 
 
-def _expanded(calendar, window: tuple[dt.datetime, dt.datetime], name: str):
+def _expanded(calendar, window: tuple[dt.datetime, dt.datetime], name: str,
+              warnings: list[str]) -> list:
+    """The occurrences inside ``window``, at most MAX_OCCURRENCES of each event (a warning
+    for one that had more): a rule repeating every hour made thousands of meetings. The
+    occurrences past the limit are not made at all (the rule's dates still are)."""
     import recurring_ical_events
 
+    kept = []
     try:
-        return list(recurring_ical_events.of(calendar, skip_bad_series=True)
-                    .between(*window))
+        query = recurring_ical_events.of(calendar, skip_bad_series=True)
+        for series in query.series:
+            with suppress(*query.suppressed_errors):
+                found = list(islice(series.between(*window), MAX_OCCURRENCES + 1))
+                if len(found) > MAX_OCCURRENCES:
+                    warnings.append(f"{name}: event {str(series.uid)!r} repeats more than "
+                                    f"{MAX_OCCURRENCES:,} times in the window; the first "
+                                    f"{MAX_OCCURRENCES:,} were kept")
+                kept += found[:MAX_OCCURRENCES]
+        return [occurrence.as_component(False) for occurrence in kept]
     except (ValueError, TypeError, KeyError, OSError) as exc:
         raise InvalidInput(f"{name}: its events cannot be read ({_first_line(exc)})"
                            ) from None

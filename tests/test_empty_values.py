@@ -86,7 +86,23 @@ def test_an_empty_tag_option_is_refused(crm, args):
     assert crm.ok("dump").stdout == before
 
 
+@pytest.mark.parametrize("args", [
+    ["add", "Cy Dee", "--tag", "+"], ["add", "Cy Dee", "-t", " ++ "], ["list", "--tag", "+"],
+    ["edit", "ana", "--untag", "+"], ["company", "add", "Acme", "--tag", "+"],
+    ["import", "-", "--tag", "+"],
+])
+def test_a_tag_option_that_is_only_plus_signs_is_refused(crm, args):
+    """A tag drops its leading + signs: `--tag '+'` added no tag, silently."""
+    crm.add("Ana Lima", "--tag", "vip")
+    before = crm.ok("dump").stdout
+    result = crm(*args, input="")
+    assert result.exit_code == 2
+    assert "is empty once its leading + are dropped" in result.stderr.splitlines()[0]
+    assert crm.ok("dump").stdout == before
+
+
 @pytest.mark.parametrize("args", [["tag", "ana", ""], ["tag", "ana", "+"],
+                                  ["tag", "ana", "++"], ["tag", "ana", "--", "-+"],
                                   ["tag", "ana", "--", "-", "+lead"],
                                   ["company", "tag", "acme", "+partner", ""]])
 def test_an_empty_tag_to_add_or_remove_is_refused(crm, args):

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from crmcli import activity, contact_rules, contacts
-from crmcli.cli.arguments import NonEmpty, RowId
+from crmcli.cli.arguments import RowId, TagName
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -99,7 +99,7 @@ def activity_command(
     company: Annotated[str | None, typer.Option("--company", "-c", help="Only this company.")]
     = None,
     tag: Annotated[str | None, typer.Option("--tag", help="Only contacts with this tag.",
-                                                     click_type=NonEmpty("tag"))] = None,
+                                                     click_type=TagName())] = None,
     kind: Annotated[list[str], typer.Option(
         "--type", "-t", help="Only these types (note, case, call, email, ...). Repeatable.")]
     = [],

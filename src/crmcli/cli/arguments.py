@@ -73,6 +73,20 @@ class NonEmpty(StringParamType):
         return super().convert(value, param, ctx)
 
 
+class TagName(NonEmpty):
+    """A tag that is something once normalised: ``--tag '+'`` added no tag, silently."""
+
+    def __init__(self) -> None:
+        super().__init__("tag")
+
+    def convert(self, value, param, ctx):
+        from crmcli.contact_rules import normalize_tag
+
+        if isinstance(value, str) and value.strip() and not normalize_tag(value).strip():
+            self.fail(f"the tag {value!r} is empty once its leading + are dropped", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 def _bound(param_type) -> None:
     """Make an integer type refuse what does not fit SQLite's 64-bit INTEGER."""
     if getattr(param_type, "_bounded", False):

@@ -121,9 +121,11 @@ def moment_ago(text: str) -> str:
 
 def tag_changes(changes: list[str]) -> tuple[list[str], list[str]]:
     """The tags ``+tag`` (or ``tag``) adds and ``-tag`` removes (crm tag, crm company tag);
-    an empty one is refused, not skipped."""
+    an empty one (``++`` too: a tag's leading + are dropped) is refused, not skipped."""
+    from crmcli.contact_rules import normalize_tag
+
     add = [change.removeprefix("+") for change in changes if not change.startswith("-")]
     remove = [change[1:] for change in changes if change.startswith("-")]
-    if not all(tag.strip() for tag in add + remove):
+    if not all(normalize_tag(tag).strip() for tag in add + remove):
         raise InvalidInput("a tag is empty: write +TAG to add one, -TAG to remove one")
     return add, remove

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from crmcli import companies
-from crmcli.cli.arguments import NonEmpty
+from crmcli.cli.arguments import NonEmpty, TagName
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -40,7 +40,7 @@ Addresses = Annotated[list[str], typer.Option(
     click_type=NonEmpty("address"))]
 INDUSTRY, SIZE = "What the company does: logistics", "How big it is: 50, 11-50, enterprise"
 Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Tag. Repeatable.",
-                                         click_type=NonEmpty("tag"))]
+                                         click_type=TagName())]
 Sets = Annotated[list[str], typer.Option(
     "--set", help="Custom field: segment=smb (crm field add --on companies). Repeatable.")]
 LIST_COLUMNS = [("id", "ID"), ("name", "Company"), ("people", "People"),
@@ -148,7 +148,7 @@ def edit(
     rm_address: Annotated[list[str], typer.Option(help="Remove this address.")] = [],
     tag: Tags = [],
     untag: Annotated[list[str], typer.Option(help="Remove this tag.",
-                                             click_type=NonEmpty("tag"))] = [],
+                                             click_type=TagName())] = [],
     set_: Sets = [],
     unset: Annotated[list[str], typer.Option("--unset", help="Clear this custom field.")]
     = [],

@@ -7,7 +7,7 @@ import typer
 
 from crmcli import contact_rules, contacts
 from crmcli.cli import phones, selecting
-from crmcli.cli.arguments import NonEmpty
+from crmcli.cli.arguments import NonEmpty, TagName
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -49,7 +49,7 @@ Addresses = Annotated[list[str], typer.Option(
 Urls = Annotated[list[str], typer.Option("--url", help="Web address. Repeatable.",
                                          click_type=NonEmpty("URL"))]
 Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Tag. Repeatable.",
-                                         click_type=NonEmpty("tag"))]
+                                         click_type=TagName())]
 Ref = Annotated[str, typer.Argument(help="Id, or a name, email or phone matching one contact.")]
 ReferredBy = Annotated[str | None, typer.Option(
     help="Who referred them: a contact reference, or the name of someone not in the book "
@@ -224,7 +224,7 @@ def edit(
     rm_url: Annotated[list[str], typer.Option(help="Remove this URL.")] = [],
     tag: Tags = [],
     untag: Annotated[list[str], typer.Option(help="Remove this tag.",
-                                             click_type=NonEmpty("tag"))] = [],
+                                             click_type=TagName())] = [],
     cadence: Annotated[str | None, typer.Option(
         help="Keep in touch every 30d, 2w, 1m...; 'off'; or 'default' (from the tags).")] = None,
     referred_by: ReferredBy = None,

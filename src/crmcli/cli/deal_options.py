@@ -8,13 +8,13 @@ from typing import Annotated
 import typer
 
 from crmcli import deals, money, stages
-from crmcli.cli.arguments import NonEmpty
+from crmcli.cli.arguments import TagName
 from crmcli.cli.common import company_filter, info, state
 from crmcli.errors import InvalidInput, shown
 from crmcli.models import Deal
 
 Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Contact's tag. Repeatable.",
-                                         click_type=NonEmpty("tag"))]
+                                         click_type=TagName())]
 CompanyOption = Annotated[str | None, typer.Option("--company", "-c", help="Company.")]
 Within = Annotated[str | None, typer.Option(
     "--closing-within", metavar="PERIOD",

@@ -15,7 +15,7 @@ import typer
 from crmcli import contacts
 from crmcli.book_files import refuse_own_file
 from crmcli.cli import hooking, selecting
-from crmcli.cli.arguments import NonEmpty, RowId
+from crmcli.cli.arguments import RowId, TagName
 from crmcli.cli.common import company_filter, info, out, state
 from crmcli.errors import InvalidInput, UsageError
 from crmcli.interchange import exporter, importer, input_files
@@ -43,7 +43,7 @@ def import_command(
         "what is new (default); skip; new creates another; update overwrites the record's "
         "fields (default for JSON).")] = None,
     tag: Annotated[list[str], typer.Option("--tag", "-t", help="Tag everything imported.",
-                                                  click_type=NonEmpty("tag"))] = [],
+                                                  click_type=TagName())] = [],
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Report what would happen; change nothing.")] = False,
 ) -> None:
@@ -167,7 +167,7 @@ class VcardVersion(StrEnum):
 def export(
     query: selecting.QueryWords = None,
     tag: Annotated[list[str], typer.Option("--tag", "-t", help="Only with this tag.",
-                                                  click_type=NonEmpty("tag"))] = [],
+                                                  click_type=TagName())] = [],
     company: Annotated[str | None, typer.Option("--company", "-c", help="Only this company.")]
     = None,
     ids: Annotated[list[int], typer.Option("--id", help="Only this contact id. Repeatable.",

@@ -347,3 +347,32 @@ def test_an_event_keeps_at_most_a_thousand_occurrences_in_the_window():
     assert by_uid["hourly@x"][-1] == start + dt.timedelta(hours=999)
     assert warnings == [f"x.ics: event {uid!r} repeats more than 1,000 times in the window; "
                         "the first 1,000 were kept" for uid in ("hourly@x", "quarters@x")]
+
+
+def test_an_hourly_rule_from_long_ago_starts_near_the_window_with_the_same_meetings(
+        monkeypatch):
+    """dateutil walks a rule from its DTSTART: an hourly rule from 1900 was a million
+    repeats worked out and thrown away before the window opened."""
+    def hourly(start: dt.datetime) -> Calendar:
+        cal = Calendar()
+        cal.add("prodid", "-//crmcli tests//EN")
+        cal.add("version", "2.0")
+        cal.add_component(event("h@x", "Stand-up", start, start + dt.timedelta(minutes=15),
+                                rrule={"freq": "hourly", "interval": 5, "byhour": [9, 14]}))
+        return cal
+
+    window = (dt.datetime(2026, 10, 20, tzinfo=MADRID), dt.datetime(2026, 11, 10, tzinfo=MADRID))
+    old = dt.datetime(1900, 1, 1, 9, tzinfo=MADRID)
+    moved = hourly(old).walk("VEVENT")[0]
+    calendar_read._start_near(moved, window[0])
+    assert window[0] - dt.timedelta(days=3) < moved.decoded("DTSTART") < window[0]
+    assert moved.decoded("DTEND") - moved.decoded("DTSTART") == dt.timedelta(minutes=15)
+
+    def starts():
+        data = io.BytesIO(hourly(old).to_ical())
+        return sorted((o.start, o.end)
+                      for o in calendar_read.read(data, "x.ics", window, MADRID)[1])
+
+    found = starts()
+    monkeypatch.setattr(calendar_read, "_start_near", lambda event, first: None)
+    assert found == starts() and len(found) == 8

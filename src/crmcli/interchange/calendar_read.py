@@ -32,6 +32,8 @@ def read(stream: BinaryIO, name: str, window: tuple[dt.datetime, dt.datetime],
     warnings: list[str] = []
     for calendar in calendars:
         warnings += _without_broken_events(calendar, name)
+        for event in calendar.walk("VEVENT"):
+            _start_near(event, window[0])
         repeating = {str(event.get("UID")) for event in calendar.walk("VEVENT")
                      if any(key in event for key in ("RRULE", "RDATE", "RECURRENCE-ID"))}
         for event in _expanded(calendar, window, name, warnings):
@@ -80,6 +82,44 @@ def _problem(event) -> str | None:
     except OverflowError:
         return "DURATION is out of range"
     return None
+
+
+# Repeats so frequent that walking them from a DTSTART long ago is the cost of the import.
+_STEPS = {"HOURLY": dt.timedelta(hours=1), "DAILY": dt.timedelta(days=1)}
+
+
+def _start_near(event, first: dt.datetime) -> None:
+    """Move the DTSTART (and DTEND) of an hourly or daily rule forward by whole repeats to
+    a little before ``first``, which keeps its occurrences: dateutil walks every repeat from
+    DTSTART, and an hourly rule from 1900 is a million of them before the window opens. A
+    rule with a COUNT counts from its DTSTART, and is left as it is."""
+    rule = event.get("RRULE")
+    start = event.decoded("DTSTART")
+    if not isinstance(rule, dict) or "COUNT" in rule or "RECURRENCE-ID" in event or not (
+            isinstance(start, dt.datetime)):
+        return
+    step = _STEPS.get(str(_first(rule.get("FREQ")) or "").upper())
+    interval = _first(rule.get("INTERVAL")) or 1
+    if step is None or not isinstance(interval, int) or interval < 1:
+        return
+    end = event.decoded("DTEND") if "DTEND" in event else None
+    length = end - start if isinstance(end, dt.datetime) and end > start else dt.timedelta()
+    local = first.astimezone(start.tzinfo) if start.tzinfo else first
+    target = local.replace(tzinfo=None) - length - dt.timedelta(days=2)
+    repeats = (target - start.replace(tzinfo=None)) // (step * interval)
+    if repeats <= 0:
+        return
+    moved = step * interval * repeats
+    for key, value in (("DTSTART", start), ("DTEND", end)):
+        if isinstance(value, dt.datetime):
+            params = dict(event[key].params)
+            event.pop(key)
+            event.add(key, value + moved, parameters=params)
+
+
+def _first(value):
+    """A rule part's value: a list of them when the rule was parsed."""
+    return value[0] if isinstance(value, list) and value else value
 
 
 def _parse(data: bytes, name: str):

@@ -240,6 +240,7 @@ def test_max_writes_without_allow_writes_is_a_usage_error(crm):
     ("log_interaction", {"contact": "ana", "duration": ""}, "the duration is empty"),
     ("create_contact", {"name": "Di Eck", "company": ""}, "the company is empty"),
     ("create_contact", {"name": "Di Eck", "tags": ["vip", ""]}, "a tag is empty"),
+    ("create_contact", {"name": "Di Eck", "tags": ["vip", "+"]}, "a tag is empty"),
     ("create_contact", {"name": "Di Eck", "emails": [" "]}, "an email is empty"),
     ("create_contact", {"name": "Di Eck", "phones": [""]}, "a phone is empty"),
     ("move_deal", {"deal": "", "stage": "proposal"}, "the deal is empty"),

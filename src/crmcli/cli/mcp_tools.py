@@ -254,7 +254,10 @@ def _register_writes(tool, session) -> None:
         with session.call("create_contact", name, write=True) as current:
             if company is not None and not company.strip():
                 raise InvalidInput("the company is empty: give its name, or leave it out")
-            for kind, values in (("an email", emails), ("a phone", phones), ("a tag", tags)):
+            from crmcli.contact_rules import normalize_tag
+
+            tidied = [normalize_tag(tag) for tag in tags]  # "+" is no tag either
+            for kind, values in (("an email", emails), ("a phone", phones), ("a tag", tidied)):
                 if any(not value.strip() for value in values):
                     raise InvalidInput(f"{kind} is empty: give it, or leave it out")
             made = create(Contact(name=name, emails=details(emails), phones=details(phones),

@@ -179,3 +179,43 @@ def test_a_new_card_is_written_as_the_import_remembers_it_and_not_rewritten(db_p
         "SELECT name FROM contacts WHERE id IN (SELECT contact_id FROM updated_cards)")}
     assert updated == {"Eve Twice"}
     conn.close()
+
+
+def test_a_batchs_new_rows_are_journaled_as_their_triggers_journal_them(tmp_path,
+                                                                       monkeypatch):
+    """The rows of a batch's new contacts are journaled a statement per table, exactly as
+    the triggers journal them a row at a time: the same changes, in the same order, under
+    the same ids; and the import is undone whole."""
+    from contextlib import nullcontext
+
+    from conftest import Crm
+
+    from crmcli import journal
+
+    monkeypatch.setattr(importer, "BATCH_SECONDS", 600)
+    vcf = tmp_path / "new.vcf"
+    vcf.write_text("".join(_card(f"n-{n}", f"New {n}", f"EMAIL:n{n}@example.com",
+                                 f"TEL:+34 600 {n:06d}", "CATEGORIES:a,b", f"NOTE:note {n}",
+                                 f"ORG:Co {n % 5}") for n in range(300)))
+
+    def journaled(name: str) -> list[tuple]:
+        crm = Crm(tmp_path / name)
+        crm.add("Already Here", "-e", "here@example.com", "-t", "x")
+        crm.ok("import", str(vcf))
+        conn = storage.connect(tmp_path / name)
+        try:
+            return conn.execute("SELECT id, operation_id, table_name, row_id, kind, old"
+                                " FROM journal_changes ORDER BY id").fetchall()
+        finally:
+            conn.close()
+
+    together = journaled("together.db")
+    monkeypatch.setattr(journal, "inserts_together", lambda db, table: nullcontext())
+    assert journaled("by-row.db") == together
+    tables = {table for _, _, table, _, _, _ in together}
+    assert tables == {"contacts", "contact_details", "contact_tags", "notes", "contact_cards",
+                      "companies"}
+    monkeypatch.undo()
+    crm = Crm(tmp_path / "together.db")
+    crm.ok("undo")
+    assert [row["name"] for row in crm.ok("list").rows()] == ["Already Here"]

@@ -12,6 +12,7 @@ from dataclasses import replace
 from sqlite3 import Connection
 
 from crmcli import fields as custom_fields
+from crmcli import journal
 from crmcli.bulk import insert_staged
 from crmcli.contact_rules import (
     DETAIL_KINDS,
@@ -193,7 +194,7 @@ def create_named(db: Connection, names: list[str]) -> dict[str, tuple[int, str]]
     (id, name as stored)."""
     now = now_stamp(db)
     rows = [(new_uid(), name, fold(name), now, now) for name in map(_clean_name, names)]
-    with transaction(db):
+    with transaction(db), journal.inserts_together(db, "companies"):
         insert_staged(db, "INSERT INTO companies (uid, name, name_folded, created_at,"
                       " updated_at)", rows)
         return {folded: (company_id, name) for folded, company_id, name in db.execute(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from sqlite3 import Connection
 
@@ -148,6 +149,37 @@ def triggers(db: Connection, table: str) -> list[str]:
         f"{prefix}_delete AFTER DELETE ON main.{table} BEGIN "
         + record.format(row="OLD", kind="delete", old=whole_row) + " END",
     ]
+
+
+@contextmanager
+def inserts_together(db: Connection, table: str) -> Iterator[None]:
+    """Within: the rows inserted into ``table`` are journaled with one statement at the end
+    instead of by its trigger a row at a time (a trigger's run costs about what the insert of
+    the row does): the same changes, in the same order. Only for new rows, each under a rowid
+    above every rowid the table holds, ascending in the order they go in (rows given no
+    rowid; contacts under ids given in advance); nothing else may be written within."""
+    operation = _recording(db) if table in userdata.USER_TABLES else None
+    if operation is None:
+        yield
+        return
+    before = db.execute(f"SELECT coalesce(max(rowid), 0) FROM main.{table}").fetchone()[0]
+    db.execute("DELETE FROM temp.journal_current")
+    try:
+        yield
+    finally:
+        db.execute("INSERT INTO temp.journal_current VALUES (?)", [operation])
+    db.execute("INSERT INTO journal_changes (operation_id, table_name, row_id, kind, old)"
+               f" SELECT ?, ?, rowid, 'insert', NULL FROM main.{table} WHERE rowid > ?"
+               " ORDER BY rowid", [operation, table, before])
+
+
+def _recording(db: Connection) -> int | None:
+    """The operation the triggers record changes for now, if any."""
+    if not db.execute("SELECT 1 FROM temp.sqlite_master WHERE name = 'journal_current'"
+                      ).fetchone():
+        return None
+    row = db.execute("SELECT operation_id FROM temp.journal_current").fetchone()
+    return row[0] if row else None
 
 
 # ---------------------------------------------------------------------------------- reading

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from sqlite3 import Connection
 
-from crmcli import companies, search
+from crmcli import companies, journal, search
 from crmcli.bulk import insert_staged
 from crmcli.contact_rules import DETAIL_KINDS, detail_norm, validate
 from crmcli.db import now_stamp
@@ -108,22 +108,22 @@ class NewContacts:
         db, now = self.db, now_stamp(self.db)
         self.companies = self._companies()
         ready = [self._stored(kept.contact, now) for kept in self.kept]
-        insert_staged(
-            db, "INSERT INTO contacts (id, uid, name, name_folded, company_id, title, birthday,"
+        _insert_new(
+            db, "contacts", "(id, uid, name, name_folded, company_id, title, birthday,"
             " created_at, updated_at)",
             [(c.id, c.uid, c.name, fold(c.name), c.company_id, c.title,
               str(c.birthday) if c.birthday else None, now, now) for c in ready])
-        insert_staged(
-            db, "INSERT INTO contact_details (contact_id, kind, label, value, norm, position)",
+        _insert_new(
+            db, "contact_details", "(contact_id, kind, label, value, norm, position)",
             [(c.id, kind, detail.label, detail.value,
               detail_norm(kind, detail.value, self.region), position)
              for c in ready for kind, attribute in DETAIL_KINDS.items()
              for position, detail in enumerate(getattr(c, attribute))])
-        insert_staged(db, "INSERT INTO contact_tags (contact_id, tag)",
-                      [(c.id, tag) for c in ready for tag in c.tags])
-        insert_staged(db, "INSERT INTO notes (id, contact_id, body, created_at, updated_at)",
-                      [(note_id, kept.contact.id, body, now, now)
-                       for kept in self.kept for note_id, body in kept.notes])
+        _insert_new(db, "contact_tags", "(contact_id, tag)",
+                    [(c.id, tag) for c in ready for tag in c.tags])
+        _insert_new(db, "notes", "(id, contact_id, body, created_at, updated_at)",
+                    [(note_id, kept.contact.id, body, now, now)
+                     for kept in self.kept for note_id, body in kept.notes])
         for kept, contact in zip(self.kept, ready, strict=True):
             bodies = [body for _, body in kept.notes]
             for note_id, body in kept.notes:
@@ -168,7 +168,8 @@ class NewContacts:
                     contact, [body for _, body in kept.notes], card, list(record.relations)),
                     data)
             rows.append((*stored_cards.row(contact.id, card, now, data), *kept.card_key))
-        stored_cards.save_new(self.db, rows)
+        with journal.inserts_together(self.db, "contact_cards"):
+            stored_cards.save_new(self.db, rows)
 
     def _next_id(self, table: str) -> int:
         """The id SQLite would give the next row of ``table`` (AUTOINCREMENT), counting the
@@ -179,6 +180,13 @@ class NewContacts:
                 f" coalesce((SELECT max(id) FROM {table}), 0)) + 1", [table]).fetchone()[0]
         self.next_ids[table] += 1
         return self.next_ids[table] - 1
+
+
+def _insert_new(db: Connection, table: str, columns: str, rows: list[tuple]) -> None:
+    """Insert the batch's new rows of ``table`` with one statement, journaled together (their
+    ids, if given, were given in advance in ascending order, see ``_next_id``)."""
+    with journal.inserts_together(db, table):
+        insert_staged(db, f"INSERT INTO {table} {columns}", rows)
 
 
 def is_plain(contact: Contact, linkedin: bool) -> bool:

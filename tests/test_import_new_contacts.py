@@ -7,9 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from crmcli import bulk
+from crmcli import bulk, contacts, journal
 from crmcli import db as storage
 from crmcli.interchange import importer, input_files
+from crmcli.models import Contact
 
 
 def _card(uid: str | None, name: str, *lines: str) -> str:
@@ -163,8 +164,9 @@ def test_a_new_card_is_written_as_the_import_remembers_it_and_not_rewritten(db_p
                                                                      "BDAY:1980-01-02x")
              + _card("e", "Eve Twice") + _card("e", "Eve Twice", "NOTE:second time"))
     conn = storage.connect(db_path)
-    conn.execute("CREATE TEMP TABLE updated_cards (contact_id INTEGER)")
-    conn.execute("CREATE TEMP TRIGGER updated_card AFTER UPDATE ON main.contact_cards"
+    # In the main schema: the import's settings drop the connection's TEMP tables.
+    conn.execute("CREATE TABLE updated_cards (contact_id INTEGER)")
+    conn.execute("CREATE TRIGGER updated_card AFTER UPDATE ON contact_cards"
                  " BEGIN INSERT INTO updated_cards VALUES (NEW.contact_id); END")
     source = input_files.Source("cards.vcf", io.BytesIO(cards.encode()), None)
     report = importer.run(conn, input_files.read_records(source, input_files.Format.vcard,
@@ -219,3 +221,27 @@ def test_a_batchs_new_rows_are_journaled_as_their_triggers_journal_them(tmp_path
     crm = Crm(tmp_path / "together.db")
     crm.ok("undo")
     assert [row["name"] for row in crm.ok("list").rows()] == ["Already Here"]
+
+
+def test_an_import_writes_with_the_bulk_settings_and_puts_them_back(db_path):
+    """Temporary tables in memory, a larger cache, fewer checkpoints while importing (the
+    journal still records every row); the connection's own settings after."""
+    conn = storage.connect(db_path)
+    default = {name: conn.execute(f"PRAGMA {name}").fetchone()[0]
+               for name in storage.BULK_SETTINGS}
+    seen: list[tuple] = []
+    source = input_files.Source("cards.vcf", io.BytesIO("".join(
+        _card(f"b-{n}", f"Bulk {n}", "CATEGORIES:x") for n in range(300)).encode()), None)
+    records = input_files.read_records(source, input_files.Format.vcard, "dmy",
+                                       dt.date(2026, 1, 1))
+    conn.journal = journal.Recorder("import", "import", "2026-01-01T00:00:00Z")
+    contacts.create(conn, Contact(name="Before", tags=["x"]))  # the journal's triggers are in
+    report = importer.run(conn, records, progress=lambda done: seen.append(tuple(
+        conn.execute(f"PRAGMA {name}").fetchone()[0] for name in storage.BULK_SETTINGS)))
+    assert report.created == 300
+    assert set(seen) == {(2, -4000, 4000)}  # 2: MEMORY
+    assert {name: conn.execute(f"PRAGMA {name}").fetchone()[0]
+            for name in storage.BULK_SETTINGS} == default
+    assert conn.execute("SELECT count(*) FROM journal_changes WHERE table_name = 'contact_tags'"
+                        ).fetchone()[0] == 301
+    conn.close()

@@ -338,6 +338,30 @@ def _begin_immediate(conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
 
 
+# A long write of many rows (an import), on its own connection: temporary tables and statement
+# journals in memory (each batch is staged and written through them: 48,000 writes to
+# temporary files for 10,000 cards), a page cache twice the default (the pages a batch
+# changes are not read back from the WAL) and a checkpoint every 4,000 pages written instead
+# of 1,000 (the pages every batch changes are copied into the file less often).
+BULK_SETTINGS = {"temp_store": "MEMORY", "cache_size": "-4000", "wal_autocheckpoint": "4000"}
+
+
+@contextmanager
+def bulk_writes(conn: sqlite3.Connection) -> Iterator[None]:
+    """Within: ``conn`` set up for writing many rows (BULK_SETTINGS), put back after. Memory
+    stays bounded by a batch. Changing temp_store drops the connection's temporary tables and
+    triggers: the journal makes its own again at its next transaction; call it with no
+    transaction open."""
+    before = {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in BULK_SETTINGS}
+    for name, value in BULK_SETTINGS.items():
+        conn.execute(f"PRAGMA {name} = {value}")
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            conn.execute(f"PRAGMA {name} = {value}")
+
+
 def let_writers_in() -> None:
     """Between the batches of a long write: the next write transaction of this process starts
     no sooner than LET_GO_SECONDS from now, so that a writer waiting for the lock (cron's crm

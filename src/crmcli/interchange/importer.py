@@ -36,7 +36,7 @@ from crmcli import (
     search,
 )
 from crmcli import fields as custom_fields
-from crmcli.db import let_writers_in, transaction, utilities
+from crmcli.db import bulk_writes, let_writers_in, transaction, utilities
 from crmcli.errors import Conflict, CrmError
 from crmcli.interchange import matching, record_parts, stored_cards
 from crmcli.interchange.new_contacts import NewContacts, is_plain
@@ -149,6 +149,13 @@ def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicat
     policy = _Policy(on_duplicate, list(tags), region, job_changes=report.job_changes)
     records = read_ahead(iter(records), partial(_unrecognised, db, policy))
     batch = _Batch(db, records, policy, report, progress)
+    with bulk_writes(db):
+        _run_batches(db, batch, dry_run)
+    return report
+
+
+def _run_batches(db: Connection, batch: _Batch, dry_run: bool) -> None:
+    report = batch.report
     if dry_run:
         try:
             with transaction(db):
@@ -157,7 +164,7 @@ def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicat
                 raise _DryRun
         except _DryRun:
             pass
-        return report
+        return
     committed = 0
     try:
         while batch.fill():
@@ -169,7 +176,6 @@ def run(db: Connection, records: Iterable[Incoming], *, on_duplicate: OnDuplicat
         raise Interrupted(f"interrupted; the first {committed} records are in the book (the "
                           "rest are not); run the same import again to finish it: what is in "
                           "already is matched, not added twice") from None
-    return report
 
 
 class _Failed(Exception):

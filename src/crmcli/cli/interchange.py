@@ -19,7 +19,7 @@ from crmcli.cli.arguments import RowId, TagName
 from crmcli.cli.common import company_filter, info, out, state
 from crmcli.errors import InvalidInput, UsageError
 from crmcli.interchange import exporter, importer, input_files
-from crmcli.interchange.importer import OnDuplicate
+from crmcli.interchange.incoming import ImportReport, OnDuplicate
 from crmcli.interchange.input_files import Format
 
 app = typer.Typer()
@@ -61,7 +61,7 @@ def import_command(
         position.current = item
 
     records = input_files.read_all(inputs, formats, date_order, current.today, on_source=follow)
-    def run(records, progress, dry_run: bool = dry_run) -> importer.ImportReport:
+    def run(records, progress, dry_run: bool = dry_run) -> ImportReport:
         return importer.run(current.db, records, on_duplicate=policy, tags=tag,
                             dry_run=dry_run, progress=progress,
                             region=current.config.phone_region)

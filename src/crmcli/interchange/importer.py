@@ -20,7 +20,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from enum import StrEnum
 from functools import cached_property, partial
 from itertools import islice
 from sqlite3 import Connection
@@ -37,75 +36,13 @@ from crmcli import (
 )
 from crmcli import fields as custom_fields
 from crmcli.db import bulk_writes, let_writers_in, transaction, utilities
-from crmcli.errors import Conflict, CrmError
-from crmcli.interchange import matching, record_parts, stored_cards
+from crmcli.errors import CrmError
+from crmcli.interchange import matching, record_parts, record_rules, stored_cards
+from crmcli.interchange.incoming import ImportReport, Incoming, OnDuplicate
 from crmcli.interchange.new_contacts import NewContacts, is_plain
 from crmcli.interchange.read_ahead import read_ahead
 from crmcli.interchange.stored_cards import StoredCard
-from crmcli.models import Company, Contact, copied
-
-
-class OnDuplicate(StrEnum):
-    merge = "merge"  # add what is new, never overwrite a value silently
-    skip = "skip"  # leave the existing contact alone
-    new = "new"  # always create a new contact
-    update = "update"  # overwrite the fields the record carries (JSON bulk edits)
-
-
-@dataclass
-class Incoming:
-    """One record read from a file, or the reason it could not be read."""
-
-    where: str  # "card 17 (line 204)", "row 5", "record 3"
-    contact: Contact | None = None
-    company: Company | None = None  # a company's record (a company vCard, JSON, CSV row)
-    notes: list[str] = field(default_factory=list)
-    card: dict | None = None  # vCard data beyond crmcli's fields, see interchange.stored_cards
-    original: str | None = None
-    rendered: str | None = None  # the card ready to export again, when it was valid 3.0
-    fields: set[str] | None = None  # attributes the record sets, when it is partial
-    match_details: bool = True  # may match by email or name+phone (JSON: only UID or id)
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)  # complete messages, with their place
-    relations: list = field(default_factory=list)  # vcard_personal.Related, linked at the end
-    linkedin: bool = False  # a LinkedIn connection: matched by profile URL; its job is current
-    card_hash: str | None = None  # a digest of the card's text, to recognise it unchanged
-    unread: Callable[[], Incoming] | None = None  # reads the record when it is needed
-    contact_id: int | None = None  # the contact it went to, once imported
-
-    def read(self) -> None:
-        """Read the record in place if it is not yet (a vCard is read only when the import
-        needs more than its digest)."""
-        if self.unread is not None:
-            vars(self).update(vars(self.unread()))
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    failed: int = 0
-    messages: list[str] = field(default_factory=list)
-    job_changes: list[str] = field(default_factory=list)  # "Ana Lima: COO at A → CEO at B"
-
-    @property
-    def total(self) -> int:
-        return self.created + self.updated + self.unchanged + self.skipped + self.failed
-
-    def mark(self, policy: _Policy) -> tuple:
-        """Where the report (and the relationships waiting to be linked) stand now."""
-        return (self.created, self.updated, self.unchanged, self.skipped, self.failed,
-                len(self.messages), len(self.job_changes), len(policy.related))
-
-    def rewind(self, mark: tuple, policy: _Policy) -> None:
-        """Forget what was reported since ``mark`` (its batch was rolled back)."""
-        (self.created, self.updated, self.unchanged, self.skipped, self.failed, messages,
-         job_changes, related) = mark
-        del self.messages[messages:]
-        del self.job_changes[job_changes:]
-        del policy.related[related:]
+from crmcli.models import copied
 
 
 class _DryRun(Exception):
@@ -213,7 +150,7 @@ class _Batch:
         try:
             with transaction(self.db), search.deferred(self.db):
                 taken = self._skip_unchanged(taken)
-                mark = self.report.mark(self.policy)
+                mark = self.report.mark(self.policy.related)
                 deadline = time.monotonic() + BATCH_SECONDS
                 fresh = NewContacts(self.db, (record.contact for record in taken
                                               if record.contact is not None),
@@ -235,7 +172,7 @@ class _Batch:
                 stored_cards.remember(self.db, warned, unchanged=False)
             return True
         except _Failed:
-            self.report.rewind(mark, self.policy)
+            self.report.rewind(mark, self.policy.related)
         with transaction(self.db):
             self.one_by_one(taken)
         return True
@@ -399,7 +336,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
             fresh.write()
         return _apply_company(db, record, policy)
     on_duplicate, tags, region = policy.on_duplicate, policy.tags, policy.region
-    incoming, warnings = _without_invalid_details(
+    incoming, warnings = record_rules.without_invalid_details(
         copied(record.contact, tags=[*record.contact.tags, *tags]))
     by_details = on_duplicate != OnDuplicate.new and record.match_details
     owner = policy.owners.get(policy.card_key(record.card_hash)) if policy.owners else None
@@ -437,7 +374,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
     record.contact_id = existing.id
     job_change = job_changes.between(existing, incoming) if record.linkedin else None
     if on_duplicate == OnDuplicate.update:
-        combined = _overlay(existing, incoming, record.fields, tags)
+        combined = record_rules.overlay(existing, incoming, record.fields, tags)
         conflicts = warnings
     else:
         current = job_changes.current_job(existing, incoming, job_change)
@@ -447,7 +384,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
     changed = combined != existing and (  # validating both is the cost of a re-import
         contact_rules.validate(combined, region) != contact_rules.validate(existing, region))
     if changed:
-        _check_unchanged_since_export(existing, incoming)
+        record_rules.check_unchanged_since_export(existing, incoming)
         contacts.update(db, combined, region)
     replace_all = on_duplicate == OnDuplicate.update and "fields" in (record.fields or ())
     fields_changed, created_fields = custom_fields.write_incoming(
@@ -457,7 +394,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
     changed |= record_parts.add_notes(db, existing.id, record.notes)
     _relate(policy, record, conflicts)
     changed |= record_parts.combine_card(db, existing.id, record)
-    changed |= _combine_opt_out(db, existing.id, record, on_duplicate)
+    changed |= record_rules.combine_opt_out(db, existing.id, record, on_duplicate)
     changed |= gifts.add_missing(db, existing.id, record.contact.gifts)
     if job_change and changed:
         activity.add_notes(db, existing.id, [job_changes.PREFIX + job_change])
@@ -502,53 +439,3 @@ def _link_relations(db: Connection, pending: list[tuple[str, int, list, str | No
         (warned if warnings or card_warned else linked).extend([(key, contact_id)] if key else [])
     stored_cards.remember(db, linked)
     stored_cards.remember(db, warned, unchanged=False)
-
-
-def _check_unchanged_since_export(existing: Contact, incoming: Contact) -> None:
-    """A bulk edit of an export must not undo what was written to a contact after the export.
-    The record carries the version it was exported at; when the contact has moved on, which
-    of the record's values are edits and which are stale cannot be told, so a record that
-    would change anything is refused."""
-    if incoming.version in (None, existing.version):
-        return
-    raise Conflict(f"contact {existing.id} changed since it was exported (version "
-                   f"{incoming.version}, now {existing.version}); nothing was changed; export "
-                   "it again and redo the edit")
-
-
-def _overlay(existing: Contact, incoming: Contact, fields: set[str] | None, tags: list[str]
-             ) -> Contact:
-    """``existing`` with the fields the record carries replaced by the record's values, and
-    the ``--tag`` tags added either way."""
-    chosen = fields if fields is not None else set(contacts.to_record(incoming))
-    changes = {name: getattr(incoming, name) for name in chosen
-               if name not in ("id", "uid", "created_at", "updated_at")
-               and hasattr(incoming, name)}
-    overlaid = replace(existing, **changes)
-    overlaid.tags = [*overlaid.tags, *tags]
-    return overlaid
-
-
-def _without_invalid_details(contact: Contact) -> tuple[Contact, list[str]]:
-    """The contact less any email crm cannot use and the values past the limit per kind,
-    and a warning for each (phones that are not numbers are kept as text, with a warning);
-    one bad value should not cost the whole record."""
-    from crmcli.errors import shown
-    from crmcli.normalize import is_email
-
-    contact, warnings = contact_rules.tidy(contact)
-    emails = [d for d in contact.emails if is_email(d.value)]
-    warnings += [f"left out the invalid email {shown(d.value)}"
-                 for d in contact.emails if not is_email(d.value)]
-    return copied(contact, emails=emails), warnings
-
-
-def _combine_opt_out(db: Connection, contact_id: int, record: Incoming,
-                     on_duplicate: OnDuplicate) -> bool:
-    """An opt-out the record carries is added; only a bulk edit (a JSON record saying
-    ``"no_mail": false``) lifts one, since other files cannot tell "mailable" from "not said"."""
-    if record.contact.no_mail:
-        return campaigns.set_opt_out(db, contact_id, True)
-    if on_duplicate == OnDuplicate.update and "no_mail" in (record.fields or ()):
-        return campaigns.set_opt_out(db, contact_id, False)
-    return False

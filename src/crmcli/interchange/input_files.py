@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from crmcli.errors import InvalidInput
-from crmcli.interchange.importer import Incoming
+from crmcli.interchange.incoming import Incoming
 
 
 class Format(StrEnum):

@@ -14,7 +14,7 @@ from typing import BinaryIO
 
 from crmcli.dates import parse_partial_date
 from crmcli.errors import InvalidInput
-from crmcli.interchange.importer import Incoming
+from crmcli.interchange.incoming import Incoming
 from crmcli.limits import MAX_JSON_BYTES, MAX_RECORD_BYTES
 from crmcli.models import Contact, Detail
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from crmcli.errors import InvalidInput
-from crmcli.interchange.importer import Incoming
+from crmcli.interchange.incoming import Incoming
 from crmcli.interchange.vcard_fields import LINKEDIN
 from crmcli.models import Contact, Detail, PartialDate
 

@@ -50,7 +50,7 @@ class _Identities:
 
 @dataclass
 class _Kept:
-    record: object  # importer.Incoming
+    record: object  # incoming.Incoming
     contact: Contact  # validated, with its id
     notes: list[tuple[int, str]]  # (id, body)
     card_key: tuple[str | None, bool] = (None, False)  # see ``NewContacts.remembered``

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from crmcli.interchange.parallel_map import ordered_map
 
 if TYPE_CHECKING:
-    from crmcli.interchange.importer import Incoming
+    from crmcli.interchange.incoming import Incoming
 
 BATCH = 250
 

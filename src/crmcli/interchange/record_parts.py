@@ -13,7 +13,7 @@ from crmcli.interchange.stored_cards import StoredCard
 from crmcli.models import Contact
 
 if TYPE_CHECKING:
-    from crmcli.interchange.importer import Incoming
+    from crmcli.interchange.incoming import Incoming
 
 
 def distinct(notes: list[str]) -> list[str]:

@@ -79,6 +79,7 @@ CASES = [
     (["mutt-query", ""], {}, True),
     (["mutt-query", "123 4567"], {}, True),  # phone digits
     (["mutt-query", "+351 21 123 4567"], {}, True),  # a country code: no libphonenumber
+    (["mutt-query", "+44 20 7946 0018"], {}, True),  # a national prefix that is a pattern
     (["mutt-query", "00351211234567"], {}, True),
     (["--db", "{book}", "mutt-query", "jose"], {"CRM_DB": "{missing}"}, True),
     (["--db={book}", "mutt-query", "jose"], {}, True),

@@ -66,18 +66,19 @@ def test_other_writers_wait_a_moment_not_the_whole_import(crm, db_path, tmp_path
     _cards(vcf, CARDS)
     crm.add("Someone First")
     importing = _start_import(db_path, vcf, tmp_path)
-    waits, failures = [], []
+    failures = []
     for n in range(50):
         for args in (("add", f"Concurrent {n}"), ("log", "Someone First", "-t", "call",
                                                   f"Call {n}")):
-            started = time.monotonic()
             result = crm(*args)
-            waits.append(time.monotonic() - started)
-            if result.exit_code:
+            if result.exit_code:  # "database is locked": it waited past the busy timeout
                 failures.append(result.stderr)
     assert importing.wait(timeout=240) == 0, importing.stderr.read()
     assert failures == []
-    assert max(waits) < 3, f"a writer waited {max(waits):.1f} s"
+    # Counted, not timed (a wall-clock bound is flaky under load): writers got in between the
+    # import's batches, so the import's last contact came after the first writer's
+    first_writer = _count(db_path, "SELECT min(id) FROM contacts WHERE name LIKE 'Concurrent %'")
+    assert first_writer < _count(db_path, "SELECT max(id) FROM contacts WHERE name LIKE 'Bulk %'")
     assert _count(db_path, "SELECT count(*) FROM contacts") == CARDS + 51
     assert _count(db_path, "SELECT count(*) FROM interactions") == 50
 

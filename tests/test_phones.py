@@ -4,12 +4,11 @@ work on values that are not phone numbers at all."""
 
 from __future__ import annotations
 
-import re
 import sqlite3
-import sys
 from pathlib import Path
 
 import pytest
+from work import counted
 
 from crmcli import contact_rules, contacts
 from crmcli import db as storage
@@ -121,32 +120,13 @@ def _work_on_phone(digits: int) -> tuple[int, int, frozenset[str]]:
     digit shows in the counts, and a regular expression is one C call however much it reads,
     so the patterns are named."""
     value = "9" * digits
-    lines = calls = 0
-    patterns: set[str] = set()
-
-    def traced(frame, event, arg):
-        nonlocal lines
-        lines += event == "line"
-        return traced
-
-    def profiled(frame, event, arg):
-        nonlocal calls
-        calls += event in ("call", "c_call")
-        if event == "c_call" and isinstance(getattr(arg, "__self__", None), re.Pattern):
-            patterns.add(arg.__self__.pattern)
-
     contact = Contact(name="Nines", phones=[Detail(value)])
-    sys.settrace(traced)
-    sys.setprofile(profiled)
-    try:
+    with counted() as work:
         assert phone_problem(value) == "more than 15 digits"
         assert (phone_key(value), is_national(value)) == ("", False)
         assert phone_search_digits(value) == value
         assert contact_rules.validate(contact).phones == [Detail(value)]
-    finally:
-        sys.setprofile(None)
-        sys.settrace(None)
-    return lines, calls, frozenset(patterns)
+    return work.lines, work.calls, frozenset(work.patterns)
 
 
 def test_a_huge_number_is_text_and_costs_linear_work(crm, db_path):
@@ -181,19 +161,9 @@ def _calls_to_validate(count: int) -> int:
     numbers = [Detail(f"+44 7700 {i:06d}") for i in range(count)]
     contact = Contact(name="Many", phones=[*numbers, Detail(f"07700 {count - 1:06d}")])
     assert len(contact_rules.validate(contact).phones) == count  # the national one is a repeat
-    calls = 0
-
-    def counted(frame, event, arg):
-        nonlocal calls
-        calls += event in ("call", "c_call")
-
-    previous = sys.getprofile()
-    sys.setprofile(counted)
-    try:
+    with counted(lines=False) as work:
         contact_rules.validate(contact)
-    finally:
-        sys.setprofile(previous)
-    return calls
+    return work.calls
 
 
 def test_many_phones_in_one_contact_are_deduplicated_in_linear_time():

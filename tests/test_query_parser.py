@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from work import counted
 
 from crmcli import db as storage
 from crmcli.errors import CrmError
@@ -81,19 +81,9 @@ WORST = ["(" * 32 + "a" + ")" * 32, "-" * (MAX_QUERY - 1) + "a", '"' * MAX_QUERY
 def _steps(text: str) -> int:
     """Function calls (Python and C) made while parsing: a measure of work that, unlike a
     stopwatch, does not depend on how busy the machine is."""
-    count = 0
-
-    def profile(frame, event, arg):
-        nonlocal count
-        count += event in ("call", "c_call")
-
-    sys.setprofile(profile)
-    try:
-        with contextlib.suppress(QueryError):
-            parse(text)
-    finally:
-        sys.setprofile(None)
-    return count
+    with counted(lines=False) as work, contextlib.suppress(QueryError):
+        parse(text)
+    return work.calls
 
 
 @pytest.mark.parametrize("text", WORST, ids=range(len(WORST)))

@@ -325,6 +325,20 @@ def test_case_edit_deal_lets_a_deal_go_to_another_customer(book):
     assert book.ok("case", "edit", "1", "--deal", "NONE", env=at(MON)).stderr == "no changes\n"
 
 
+def test_case_edit_deal_records_a_wait_that_ended_by_itself(book):
+    """Like every other write on a case, case edit --deal first records the resumption of a
+    wait whose --until has passed, at that moment."""
+    book.ok("deal", "add", "ana", "Olive oil")
+    book.ok("case", "open", "ana", "Late delivery", "--due", "tue 12:00", env=at(MON))
+    book.ok("case", "wait", "1", "--until", "wed 12:00", env=at("2026-11-23T12:00:00+00:00"))
+    book.ok("case", "edit", "1", "--deal", "1", env=at("2026-11-26T13:00:00+00:00"))
+    stored = sqlite3.connect(book.db_path).execute(
+        "SELECT status, waiting_until, paused_seconds FROM cases").fetchone()
+    assert stored == ("open", None, 2 * 86400)
+    history = case(book, 1, "2026-11-26T13:00:00+00:00")["history"]
+    assert [(e["type"], e["at"]) for e in history][2:] == [("resumed", "2026-11-25T12:00:00Z")]
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["case", "edit", "1"], "crm: error: nothing to change: give --deal ID, or --deal none"),
     (["case", "edit", "1", "--deal", ""], "crm: error: Invalid value for '--deal': the deal is "

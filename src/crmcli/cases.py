@@ -394,6 +394,7 @@ def set_deal(db: Connection, case: Case, deal_id: int | None, now: dt.datetime) 
     """Make the case concern deal ``deal_id`` (None: no deal); the caller checks that the
     deal is its customer's (``fits_deal``)."""
     with transaction(db):
+        _settle(db, case, now)
         db.execute("UPDATE cases SET deal_id = ? WHERE id = ?", [deal_id, case.id])
         _touch(db, case.id, now)
 

@@ -214,3 +214,53 @@ def test_stdin_is_read_no_further_than_the_longest_text(crm, args, what):
     assert result.stderr == (f"crm: error: {what} is too long: {MAX_TEXT + 1:,} characters, "
                              f"the limit is {MAX_TEXT:,}\n")
     assert crm.ok("show", "ana", "--json").json()["notes"] == []
+
+
+def _with_tags_from_before(crm, count: int) -> None:
+    """Ana, holding ``count`` tags written straight to the file (as before the limit)."""
+    import sqlite3
+
+    crm.add("Ana Lima", "-e", "ana@example.com")
+    with sqlite3.connect(crm.db_path) as db:
+        db.executemany("INSERT INTO contact_tags (contact_id, tag) VALUES (1, ?)",
+                       [(f"t{i:04d}",) for i in range(count)])
+
+
+def test_a_contact_past_the_tag_limit_can_lose_tags_and_is_told_how(crm):
+    """A contact with 1,500 tags from before the limit could not even lose one, and the error
+    did not say how to get under it."""
+    _with_tags_from_before(crm, MAX_VALUES + 500)
+    refused = crm("tag", "1", "+new")
+    assert (refused.exit_code, refused.stderr) == (1, (
+        f"crm: error: {MAX_VALUES + 501:,} tags: a contact has at most {MAX_VALUES:,}; it has "
+        f"{MAX_VALUES + 500:,} already: remove 501 or more first (crm tag 1 -- -TAG -TAG ...; "
+        "crm show 1 --json lists them)\n"))
+    crm.ok("tag", "1", "--", "-t0001", "-t0002")
+    tags = crm.ok("show", "1", "--json").json()["tags"]
+    assert len(tags) == MAX_VALUES + 498 and "t0001" not in tags
+
+
+def test_import_tag_onto_a_card_at_the_limit_names_the_tag_left_out(crm, tmp_path):
+    """The warning said "kept the first 1,000 tags; skipped 1", not which."""
+    path = tmp_path / "full.vcf"
+    path.write_text(_card("CATEGORIES:" + ",".join(f"c{i}" for i in range(MAX_VALUES))))
+    result = crm.ok("import", str(path), "--tag", "newsletter")
+    assert (f"did not add the tag 'newsletter': the card has {MAX_VALUES:,} tags, the most a "
+            "contact keeps") in result.stderr
+    assert "skipped 1" not in result.stderr
+    assert "newsletter" not in crm.ok("show", "1", "--json").json()["tags"]
+
+
+def test_import_tag_onto_a_contact_at_the_limit_keeps_the_rest_of_the_card(crm, tmp_path):
+    """The card's record failed whole: "1,001 tags: a contact has at most 1,000"."""
+    _with_tags_from_before(crm, MAX_VALUES)
+    path = tmp_path / "ana.vcf"
+    path.write_text("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Ana Lima\r\nEMAIL:ana@example.com\r\n"
+                    "TITLE:CTO\r\nEND:VCARD\r\n")
+    result = crm.ok("import", str(path), "--tag", "newsletter")
+    assert (f"contact 1: did not add the tag 'newsletter': it has {MAX_VALUES:,} tags, the most "
+            "a contact keeps") in result.stderr
+    assert "updated 1" in result.stderr
+    shown = crm.ok("show", "1", "--json").json()
+    assert (shown["title"], len(shown["tags"]), "newsletter" in shown["tags"]) == (
+        "CTO", MAX_VALUES, False)

@@ -37,12 +37,13 @@ def same_detail(kind: str, a: str, b: str, region: str | None = None) -> bool:
     return detail_norm(kind, a) == detail_norm(kind, b)
 
 
-def validate(contact: Contact, region: str | None = None) -> Contact:
-    """Check a contact before it is written; returns it with values tidied."""
+def validate(contact: Contact, region: str | None = None, held: int = 0) -> Contact:
+    """Check a contact before it is written; returns it with values tidied. ``held``: the
+    tags it holds now (one past the limit from before the limit may lose tags, not gain)."""
     name = " ".join(contact.name.split())
     if not name:
         raise InvalidInput("a contact needs a name")
-    _check_texts(contact)
+    _check_texts(contact, held)
     for email in contact.emails:
         if not is_email(email.value):
             raise InvalidInput(f"invalid email {shown(email.value)}: expected name@domain.tld")
@@ -54,10 +55,10 @@ def validate(contact: Contact, region: str | None = None) -> Contact:
                    title=(contact.title or "").strip() or None, **details)
 
 
-def _check_texts(contact: Contact) -> None:
+def _check_texts(contact: Contact, held: int) -> None:
     for what in ("name", "company", "title"):
         check_text(what, getattr(contact, what))
-    check_tags(contact.tags, "a contact")
+    check_tags(contact.tags, "a contact", held, contact.id)
     check_details(contact, "a contact")
 
 
@@ -66,13 +67,32 @@ def distinct_tags(tags: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(filter(None, map(normalize_tag, tags))))
 
 
-def check_tags(tags: list[str], holder: str) -> None:
-    """Refuse more than MAX_VALUES distinct tags, or one too long (``holder``: "a contact")."""
+def check_tags(tags: list[str], holder: str, held: int = 0, contact_id: int | None = None
+               ) -> None:
+    """Refuse more than MAX_VALUES distinct tags (or than the ``held`` ones, from before the
+    limit), or one too long (``holder``: "a contact")."""
     for tag in tags:
         check_text("a tag", tag)
     count = len(distinct_tags(tags))
-    if count > MAX_VALUES:
-        raise InvalidInput(f"{count:,} tags: {holder} has at most {MAX_VALUES:,}")
+    if count > max(MAX_VALUES, held):
+        message = f"{count:,} tags: {holder} has at most {MAX_VALUES:,}"
+        if contact_id is not None and held >= MAX_VALUES:
+            message += (f"; it has {held:,} already: remove {count - MAX_VALUES:,} or more "
+                        f"first (crm tag {contact_id} -- -TAG -TAG ...; crm show {contact_id}"
+                        " --json lists them)")
+        raise InvalidInput(message)
+
+
+def tags_with_room(tags: list[str], extra: list[str], holder: str = "the card"
+                   ) -> tuple[list[str], list[str]]:
+    """``tags`` and the ``extra`` tags there is room for under MAX_VALUES, and a warning
+    naming each one left out (``crm import --tag`` onto a card at the limit)."""
+    have = distinct_tags(tags)
+    new = [tag for tag in distinct_tags(extra) if tag not in set(have)]
+    room = max(MAX_VALUES - len(have), 0)
+    return [*tags, *new[:room]], [
+        f"did not add the tag {shown(tag)}: {holder} has {MAX_VALUES:,} tags, the most a "
+        "contact keeps" for tag in new[room:]]
 
 
 def capped_tags(tags: list[str]) -> tuple[list[str], list[str]]:

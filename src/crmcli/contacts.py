@@ -88,10 +88,11 @@ def update(db: Connection, contact: Contact, region: str | None = None,
     (so the journal records what changed, and a change to nothing writes nothing). ``read``
     is the contact as the caller read it: if another command wrote it since, only what the
     caller changed is applied on top (see three_way), or Conflict."""
-    contact = personal.tidy(validate(contact, region))
+    held = len(read.tags) if read is not None else 0
+    contact = personal.tidy(validate(contact, region, held))
     with transaction(db):
         if read is not None:
-            contact = validate(_catch_up(db, read, contact), region)
+            contact = validate(_catch_up(db, read, contact), region, held)
         company_id = companies.ensure(db, contact.company) if contact.company else None
         fields = [contact.name, fold(contact.name), company_id, contact.title,
                   _date_text(contact.birthday)]

@@ -336,8 +336,9 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
             fresh.write()
         return _apply_company(db, record, policy)
     on_duplicate, tags, region = policy.on_duplicate, policy.tags, policy.region
-    incoming, warnings = record_rules.without_invalid_details(
-        copied(record.contact, tags=[*record.contact.tags, *tags]))
+    incoming, warnings = record_rules.without_invalid_details(record.contact)
+    with_tags, left_out = contact_rules.tags_with_room(incoming.tags, tags)
+    incoming, warnings = copied(incoming, tags=with_tags), warnings + left_out
     by_details = on_duplicate != OnDuplicate.new and record.match_details
     owner = policy.owners.get(policy.card_key(record.card_hash)) if policy.owners else None
     surely_new = owner is None and fresh is not None and fresh.surely_new(
@@ -379,6 +380,9 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
     else:
         current = job_changes.current_job(existing, incoming, job_change)
         combined, conflicts = duplicates.combine(current, incoming)
+        combined.tags, left_out = contact_rules.tags_with_room(
+            existing.tags, combined.tags, "it")
+        conflicts += left_out
         conflicts = warnings + [f"contact {existing.id}: {conflict}" for conflict in conflicts]
     combined.fields = existing.fields
     changed = combined != existing and (  # validating both is the cost of a re-import

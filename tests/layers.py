@@ -47,7 +47,7 @@ RANKS = {
     "company_profile": 4, "company_form": 4, "company_merge": 4, "handles": 4,
     # 5 adapters to other formats and tools
     "interchange": 5, "digest": 5, "mailer": 5, "campaign_mail": 5, "hooks": 5, "sync": 5,
-    "mail": 5,
+    "mail": 5, "template_sandbox": 5,
     # 6 the output layer, the only writer to stdout
     "output": 6, "views": 6,
     # 7 commands

@@ -174,6 +174,46 @@ def test_a_bad_template_stops_before_anything_leaves(crm, tmp_path, mailbox, tem
     assert mailbox.envelopes == []
 
 
+@pytest.mark.parametrize(("body", "message"), [
+    ('{{ "a" * 10**10 }}', "a repeated text or list would pass the limit of a template"),
+    ('{{ "x"|center(10**9) }}', "a width or count would pass the limit of a template"),
+    ("{{ ''.ljust(10**9) }}", "a width or count would pass the limit of a template"),
+    ("{{ '{:>999999999}'.format(1) }}", "a width in a format would pass the limit"),
+    ("{{ '%999999999s' % 1 }}", "a width in a format would pass the limit"),
+    ("{{ ('a' * 90000)|replace('a', 'bbbbb') }}", "a replaced text would pass the limit"),
+    ("{{ 2 ** (10**9) }}", "a power would pass the limit of a template"),
+    ("{% for i in range(10**7) %}x{% endfor %}", "Range too big"),
+    ("{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}",
+     "the number of loop iterations would pass the limit of a template (1,000,000)"),
+    ("{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s + ns.s %}"
+     "{% endfor %}", "a text or list would pass the limit of a template"),
+    ("line\n{% for i in range(50000) %}{{ 'a' * 90000 }}{% endfor %}",
+     "the characters of the rendered text would pass the limit of a template (1,000,000)"),
+])
+def test_a_template_that_would_exhaust_memory_or_time_is_refused(crm, tmp_path, mailbox,
+                                                                  body, message):
+    crm.add("Ana Lima", "-e", "ana@example.com")
+    template = _template(tmp_path, f"Subject: Hi\n\n{body}\n")
+    crm.ok("campaign", "new", "c", "--to", "ana", "--template", template)
+    for command in (("campaign", "preview", "c"), ("campaign", "send", "c")):
+        refused = crm(*command)
+        assert refused.exit_code == 1
+        [line] = refused.stderr.splitlines()
+        assert line.startswith("crm: error: template line ") and message in line
+    assert mailbox.envelopes == [] and _states(crm, "c") == {"ana@example.com": "pending"}
+
+
+def test_a_template_within_the_limits_renders(crm, tmp_path, mailbox):
+    crm.add("Ana Lima", "-e", "ana@example.com")
+    body = ("{{ name|center(12) }}|{{ '%5s' % 1 }}|{{ '{:>4}'.format(2) }}|{{ 'ab' * 3 }}|"
+            "{% for i in range(3) %}{% for j in range(2) %}{{ i }}{{ j }}{% endfor %}{% endfor %}")
+    crm.ok("campaign", "new", "c", "--to", "ana", "--template",
+           _template(tmp_path, f"Subject: Hi\n\n{body}\n"))
+    crm.ok("campaign", "send", "c")
+    text = mailbox.messages()[0].get_body(("plain",)).get_content()
+    assert " Ana Lima  |    1|   2|ababab|000110112021" in text
+
+
 def test_a_header_a_contact_would_break_stops_the_campaign(crm, db_path, tmp_path, mailbox):
     crm.add("Ana Lima", "-e", "ana@example.com", "--title", "CEO")
     crm.add("Bo Chen", "-e", "bo@example.com", "--title", "CTO")

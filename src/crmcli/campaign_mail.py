@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from sqlite3 import Connection
 from typing import TYPE_CHECKING, Any
 
-from crmcli import campaigns, contacts, mailer
+from crmcli import campaigns, contacts, mailer, template_sandbox
 from crmcli.db import transaction
 from crmcli.errors import ConfigError, CrmError, InvalidInput
 from crmcli.text import safe
@@ -99,13 +99,13 @@ def check_template(text: str) -> Template:
 
 def _environment(markdown: bool):
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
 
     def finalize(value: Any) -> str:
         text = "" if value is None else safe(str(value))
         return escape_markdown(text) if markdown else text
-    return SandboxedEnvironment(undefined=StrictUndefined, autoescape=False,
-                                finalize=finalize, keep_trailing_newline=True)
+    return template_sandbox.environment_class()(
+        undefined=StrictUndefined, autoescape=False, finalize=finalize,
+        keep_trailing_newline=True)
 
 
 def _compile(source: str, first_line: int, markdown: bool = False):
@@ -173,7 +173,7 @@ def _render(template, first_line: int, values: dict, who: str) -> str:
     from jinja2 import TemplateError as JinjaError
 
     try:
-        return template.render(values)
+        return template.environment.render_bounded(template, values)
     except (JinjaError, TypeError, ValueError, ArithmeticError, LookupError) as exc:
         line = first_line + _template_line(exc) - 1
         raise TemplateError(f"template line {line}: {exc} (for {who})") from None

@@ -57,7 +57,7 @@ def test_backup_into_a_missing_folder_or_onto_itself_is_refused(crm, tmp_path):
     crm.add("Ana")
     missing = tmp_path / "no" / "copy.db"
     result = crm("backup", str(missing))
-    assert result.stderr == (f"crm: error: cannot back up to {missing}: folder {missing.parent}"
+    assert result.stderr == (f"crm: error: cannot write {missing}: folder {missing.parent}"
                              " does not exist\n")
     itself = crm("backup", str(crm.db_path), "--force")
     assert itself.stderr == f"crm: error: {crm.db_path} is the book itself\n"

@@ -430,10 +430,18 @@ def test_a_card_given_a_uid_keeps_version_first(crm, tmp_path):
     assert crm.ok("export").stdout.splitlines()[:3][1] == "VERSION:3.0"
 
 
-def test_export_into_a_missing_folder(crm, tmp_path):
-    result = crm("export", "-o", str(tmp_path / "nope" / "x.vcf"))
-    assert result.exit_code == 1
-    assert f"cannot write {tmp_path / 'nope' / 'x.vcf'}: the folder" in result.stderr
+@pytest.mark.parametrize("command", [["export", "-o"], ["export", "-f", "ics", "-o"],
+                                     ["dump", "-o"], ["backup"]])
+@pytest.mark.parametrize("written", ["nope/x", "nope/../x"])
+def test_an_output_into_a_missing_folder_says_so(crm, tmp_path, monkeypatch, command, written):
+    """``nope/../x`` (a folder missing on the way) failed with the name of the temporary
+    file: ".x.abc123: No such file or directory"."""
+    crm.add("Ana")
+    monkeypatch.chdir(tmp_path)
+    result = crm(*command, written)
+    assert (result.exit_code, result.stderr) == (
+        1, f"crm: error: cannot write {written}: folder nope does not exist\n")
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith((".x", "x"))]
 
 
 def test_jsonl_errors_point_at_the_column(crm):

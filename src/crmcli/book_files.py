@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from crmcli.db import connect, file_path
-from crmcli.errors import StorageError
+from crmcli.errors import InvalidInput, StorageError
 
 TYPE_CHECKING = False  # pathlib and typing are not imported for the annotations alone
 if TYPE_CHECKING:
@@ -31,6 +31,35 @@ def refuse_own_file(conn: sqlite3.Connection, target: Path) -> None:
                                                   else "one of the book's own files"))
 
 
+def check_folder(target: Path) -> None:
+    """Refuse ``target`` when its folder does not exist, as written: ``missing/../x`` names
+    a missing folder even though the path, resolved, would not."""
+    folder = target.expanduser().parent
+    if not folder.is_dir():
+        missing = next(part for part in (*reversed(folder.parents), folder)
+                       if not part.is_dir())
+        raise InvalidInput(f"cannot write {target}: folder {missing} does not exist")
+
+
+@contextmanager
+def atomic_text(conn: sqlite3.Connection, target: Path) -> Iterator:
+    """A text stream to a private temporary file beside ``target``, renamed over it once
+    complete (and removed on failure): a reader never sees half an output."""
+    import tempfile
+
+    check_folder(target)
+    refuse_own_file(conn, target.expanduser())
+    handle, temporary = tempfile.mkstemp(dir=target.expanduser().parent,
+                                         prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+        os.replace(temporary, target.expanduser())
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
 def backup(conn: sqlite3.Connection, target: Path, overwrite: bool = False) -> dict[str, int]:
     """Copy the book to ``target`` (mode 0600) with SQLite's backup API: a consistent copy
     even while others write. Returns how many rows the main tables of the copy hold."""
@@ -41,9 +70,8 @@ def backup(conn: sqlite3.Connection, target: Path, overwrite: bool = False) -> d
         raise StorageError(f"cannot back up to {target}: it is a directory")
     if target.exists() and not overwrite:
         raise StorageError(f"{target} already exists; add --force to replace it")
+    check_folder(target)
     refuse_own_file(conn, target)
-    if not target.parent.is_dir():
-        raise StorageError(f"cannot back up to {target}: folder {target.parent} does not exist")
     with _private_temp(target, ".tmp") as temp:
         copy = sqlite3.connect(temp, isolation_level=None)
         try:

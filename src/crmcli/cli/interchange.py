@@ -1,9 +1,7 @@
 """``crm import`` and ``crm export``: vCard, CSV, JSON and JSON Lines."""
 
 import itertools
-import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from dataclasses import replace
 from enum import StrEnum
@@ -13,7 +11,7 @@ from typing import Annotated
 import typer
 
 from crmcli import contacts
-from crmcli.book_files import refuse_own_file
+from crmcli.book_files import atomic_text
 from crmcli.cli import hooking, selecting
 from crmcli.cli.arguments import RowId, TagName
 from crmcli.cli.common import company_filter, info, out, state
@@ -332,18 +330,8 @@ def _destination(path: Path | None):
     if path.expanduser().is_dir():
         raise InvalidInput(f"{path} is a directory; give a file name (or --vdir {path} for "
                            "one file per item)")
-    refuse_own_file(state().db, path.expanduser())
-    folder = path.expanduser().resolve().parent
-    if not folder.is_dir():
-        raise InvalidInput(f"cannot write {path}: the folder {folder} does not exist")
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with atomic_text(state().db, path) as stream:
+        yield stream
 
 
 def _write_vdir(folder: Path, items, version: str, firms: list) -> None:

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from contextlib import closing
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from crmcli.book_files import refuse_own_file
+from crmcli.book_files import atomic_text, check_folder
 from crmcli.cli.arguments import RowId
 from crmcli.cli.common import (
     CsvOption,
@@ -51,20 +49,11 @@ def dump(
 
 
 def _write_atomically(path: Path, lines) -> None:
-    folder = path.expanduser().resolve().parent
-    if not folder.is_dir():
-        raise InvalidInput(f"cannot write {path}: the folder {folder} does not exist")
-    if path.is_dir():
+    check_folder(path)
+    if path.expanduser().is_dir():
         raise InvalidInput(f"cannot write {path}: it is a directory")
-    refuse_own_file(state().db, path.expanduser())
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.writelines(lines)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with atomic_text(state().db, path) as stream:
+        stream.writelines(lines)
 
 
 @app.command(epilog="Examples:\n\n  crm --db new.db load book.jsonl\n\n"

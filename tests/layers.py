@@ -40,7 +40,7 @@ RANKS = {
     "forgetting": 4, "changed_objects": 4,
     "relationships": 4,
     "completion": 4, "fields": 4, "query": 4, "query_sql": 4, "segments": 4, "campaigns": 4,
-    "important_dates": 4, "personal": 4, "gifts": 4, "privacy": 4, "cases": 4,
+    "important_dates": 4, "personal": 4, "gifts": 4, "privacy": 4, "cases": 4, "case_promises": 4,
     "case_reports": 4, "analytics": 4, "customers": 4, "call_queue": 4,
     "job_changes": 4,
     "meetings": 4, "occasions": 4,

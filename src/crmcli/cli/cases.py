@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import cases
+from crmcli import case_promises, cases
 from crmcli.cli.arguments import NonEmpty
 from crmcli.cli.common import (
     CsvOption,
@@ -72,11 +72,11 @@ def _due(text: str | None, priority: str) -> dt.datetime | None:
         typed = parse_when(text, current.now, current.config.date_order)
         if typed.has_time:
             return typed.moment
-        return cases.end_of_day(typed.moment.date(), current.now.tzinfo)
-    lengths = cases.promise_lengths(current.config.raw.get("cases", {}).get("respond_within"),
-                                    str(current.config.path))
+        return case_promises.end_of_day(typed.moment.date(), current.now.tzinfo)
+    lengths = case_promises.promise_lengths(
+        current.config.raw.get("cases", {}).get("respond_within"), str(current.config.path))
     length = lengths.get(priority)
-    return cases.due_after(current.now, length) if length else None
+    return case_promises.due_after(current.now, length) if length else None
 
 
 def _said(case: cases.Case) -> str:

@@ -188,3 +188,18 @@ def test_an_empty_value_on_edit_still_clears(crm, args):
     assert crm.ok(*show, "--json").json()[key]
     crm.ok(*args)
     assert not crm.ok(*show, "--json").json()[key]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["add", "Cy Dee", "-p", "work:"], "the phone is empty after its label 'work:'"),
+    (["edit", "ana", "-p", "mobile: "], "the phone is empty after its label 'mobile:'"),
+    (["add", "Cy Dee", "--address", "home:"], "the address is empty after its label 'home:'"),
+    (["company", "add", "Acme", "-p", "office:"], "the phone is empty after its label"),
+])
+def test_a_label_with_no_value_is_refused(crm, args, message):
+    """'work:' was kept as a phone of that text, with a warning."""
+    crm.add("Ana Lima")
+    before = crm.ok("dump").stdout
+    result = crm(*args)
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert crm.ok("dump").stdout == before

@@ -243,6 +243,9 @@ def test_max_writes_without_allow_writes_is_a_usage_error(crm):
     ("create_contact", {"name": "Di Eck", "tags": ["vip", "+"]}, "a tag is empty"),
     ("create_contact", {"name": "Di Eck", "emails": [" "]}, "an email is empty"),
     ("create_contact", {"name": "Di Eck", "phones": [""]}, "a phone is empty"),
+    ("create_contact", {"name": "Di Eck", "emails": ["work:"]}, "an email is empty"),
+    ("create_contact", {"name": "Di Eck", "emails": ["work: \t"]}, "an email is empty"),
+    ("create_contact", {"name": "Di Eck", "phones": ["mobile:"]}, "a phone is empty"),
     ("move_deal", {"deal": "", "stage": "proposal"}, "the deal is empty"),
 ])
 def test_an_empty_argument_is_an_error_the_client_sees(writer, tool, arguments, message):

@@ -249,6 +249,11 @@ def looks_like_number(text: str) -> bool:
     return _TYPED_NUMBER.fullmatch(text.strip()) is not None
 
 
+def is_label_only(text: str) -> bool:
+    """``"work:"``: a label with nothing after it, an empty value (it was kept as text)."""
+    return re.fullmatch(r"\s*[A-Za-z][\w -]{0,30}:\s*", text) is not None
+
+
 def split_label(text: str) -> tuple[str, str]:
     """``"mobile:+34 612"`` -> ``("+34 612", "mobile")``; a URL's scheme is not a label."""
     match = _label().fullmatch(text.strip())

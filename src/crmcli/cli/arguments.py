@@ -73,6 +73,17 @@ class NonEmpty(StringParamType):
         return super().convert(value, param, ctx)
 
 
+class Labelled(NonEmpty):
+    """A value that may carry a label: ``-p work:`` is empty too (it was kept as text)."""
+
+    def convert(self, value, param, ctx):
+        from crmcli.normalize import is_label_only
+
+        if isinstance(value, str) and value.strip() and is_label_only(value):
+            self.fail(f"the {self.what} is empty after its label {value.strip()!r}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 class TagName(NonEmpty):
     """A tag that is something once normalised: ``--tag '+'`` added no tag, silently."""
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from crmcli import companies
-from crmcli.cli.arguments import NonEmpty, TagName
+from crmcli.cli.arguments import Labelled, NonEmpty, TagName
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -34,10 +34,10 @@ Emails = Annotated[list[str], typer.Option(
     "--email", "-e", help="Email, optionally labelled: sales:info@acme.com. Repeatable.")]
 Phones = Annotated[list[str], typer.Option(
     "--phone", "-p", help="Phone, optionally labelled: office:+34 912 345 678. Repeatable.",
-    click_type=NonEmpty("phone"))]
+    click_type=Labelled("phone"))]
 Addresses = Annotated[list[str], typer.Option(
     "--address", help="Postal address, optionally labelled. Repeatable.",
-    click_type=NonEmpty("address"))]
+    click_type=Labelled("address"))]
 INDUSTRY, SIZE = "What the company does: logistics", "How big it is: 50, 11-50, enterprise"
 Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Tag. Repeatable.",
                                          click_type=TagName())]

@@ -7,7 +7,7 @@ import typer
 
 from crmcli import contact_rules, contacts
 from crmcli.cli import phones, selecting
-from crmcli.cli.arguments import NonEmpty, TagName
+from crmcli.cli.arguments import Labelled, NonEmpty, TagName
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -42,10 +42,10 @@ Emails = Annotated[list[str], typer.Option(
     "--email", "-e", help="Email, optionally labelled: work:ana@acme.com. Repeatable.")]
 Phones = Annotated[list[str], typer.Option(
     "--phone", "-p", help="Phone, optionally labelled: mobile:+34 612 345 678. Repeatable.",
-    click_type=NonEmpty("phone"))]
+    click_type=Labelled("phone"))]
 Addresses = Annotated[list[str], typer.Option(
     "--address", help="Postal address, optionally labelled: home:1 Main St. Repeatable.",
-    click_type=NonEmpty("address"))]
+    click_type=Labelled("address"))]
 Urls = Annotated[list[str], typer.Option("--url", help="Web address. Repeatable.",
                                          click_type=NonEmpty("URL"))]
 Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Tag. Repeatable.",

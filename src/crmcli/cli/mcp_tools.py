@@ -257,8 +257,11 @@ def _register_writes(tool, session) -> None:
             from crmcli.contact_rules import normalize_tag
 
             tidied = [normalize_tag(tag) for tag in tags]  # "+" is no tag either
+            from crmcli.normalize import is_label_only
+
             for kind, values in (("an email", emails), ("a phone", phones), ("a tag", tidied)):
-                if any(not value.strip() for value in values):
+                if any(not value.strip() or (kind != "a tag" and is_label_only(value))
+                       for value in values):  # "work:" is a label and an empty value
                     raise InvalidInput(f"{kind} is empty: give it, or leave it out")
             made = create(Contact(name=name, emails=details(emails), phones=details(phones),
                                   company=company, title=title, tags=list(tags)), note)

@@ -240,6 +240,31 @@ def test_a_contact_past_the_tag_limit_can_lose_tags_and_is_told_how(crm):
     assert len(tags) == MAX_VALUES + 498 and "t0001" not in tags
 
 
+def test_editing_a_contact_past_the_tag_limit_keeps_its_tags(crm):
+    """crm edit --title on a contact with 1,500 tags from before the limit dropped 500."""
+    _with_tags_from_before(crm, MAX_VALUES + 500)
+    crm.ok("edit", "1", "--title", "CTO", "--untag", "t0001")
+    shown = crm.ok("show", "1", "--json").json()
+    assert (shown["title"], len(shown["tags"]), "t1499" in shown["tags"]) == (
+        "CTO", MAX_VALUES + 499, True)
+    refused = crm("edit", "1", "--tag", "new")
+    assert refused.exit_code == 1 and refused.stderr.startswith(
+        f"crm: error: {MAX_VALUES + 500:,} tags: a contact has at most {MAX_VALUES:,}; it has "
+        f"{MAX_VALUES + 499:,} already: remove 500 or more first (crm tag 1 -- -TAG")
+
+
+def test_the_editor_form_of_a_contact_past_the_tag_limit_keeps_its_tags(crm, tmp_path):
+    _with_tags_from_before(crm, MAX_VALUES + 500)
+    env = _editor(tmp_path, """
+        import sys
+        with open(sys.argv[1], "a") as form:
+            form.write("email: new@example.com\\n")
+    """)
+    crm.ok("edit", "1", env=env)
+    shown = crm.ok("show", "1", "--json").json()
+    assert (len(shown["emails"]), len(shown["tags"])) == (2, MAX_VALUES + 500)
+
+
 def test_import_tag_onto_a_card_at_the_limit_names_the_tag_left_out(crm, tmp_path):
     """The warning said "kept the first 1,000 tags; skipped 1", not which."""
     path = tmp_path / "full.vcf"

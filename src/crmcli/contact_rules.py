@@ -117,10 +117,12 @@ def check_details(record: Contact | Company, holder: str) -> None:
             check_text(f"the label of {kind} {shown(detail.value)}", detail.label)
 
 
-def tidy(contact: Contact) -> tuple[Contact, list[str]]:
+def tidy(contact: Contact, held: int = 0) -> tuple[Contact, list[str]]:
     """``contact`` with at most MAX_VALUES values of each kind, none longer than MAX_FIELD,
     and the messages to show: what was skipped, and which phones are kept as text (they are
-    not matched as numbers). One bad value should not cost the whole contact."""
+    not matched as numbers). One bad value should not cost the whole contact. An edit of a
+    contact ``held`` more tags than that from before the limit keeps them all (``validate``
+    refuses its gaining one)."""
     warnings = []
     capped = {}
     for kind, attribute in DETAIL_KINDS.items():
@@ -131,7 +133,8 @@ def tidy(contact: Contact) -> tuple[Contact, list[str]]:
         if len(values) > MAX_VALUES:
             warnings.append(f"kept the first {MAX_VALUES:,} {attribute}; skipped "
                             f"{len(values) - MAX_VALUES:,}")
-    capped["tags"], skipped = capped_tags(contact.tags)
+    capped["tags"], skipped = (capped_tags(contact.tags) if held <= MAX_VALUES
+                               else (contact.tags, []))
     warnings += skipped
     for phone in capped["phones"]:
         problem = phone_problem(phone.value)

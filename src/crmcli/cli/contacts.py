@@ -263,7 +263,7 @@ def edit(
                                        state().today)
     if changed is None:
         return
-    changed, warnings = contact_rules.tidy(changed)
+    changed, warnings = contact_rules.tidy(changed, held=len(contact.tags))
     phones.warn(warnings)
     updated = changed != contact or not field_changes.is_empty()
     with transaction(db):  # every flag is checked above: all of them are written, or none
@@ -337,9 +337,11 @@ def _edit_in_editor(contact: Contact):
                                     names)
         changes = editform.field_changes(contact, edited, names)
         fields.check(state().db, changes)
-        edited, warnings = contact_rules.tidy(replace(edited, fields=contact.fields))
+        edited, warnings = contact_rules.tidy(replace(edited, fields=contact.fields),
+                                              held=len(contact.tags))
         phones.warn(warnings)
-        return contact_rules.validate(edited, phones.region()), text, changes
+        return (contact_rules.validate(edited, phones.region(), held=len(contact.tags)),
+                text, changes)
     except InvalidInput as exc:
         raise InvalidInput(f"{exc}; nothing was changed (your edit is kept in "
                            f"{keep_text(text)})") from exc

@@ -289,3 +289,21 @@ def test_import_tag_onto_a_contact_at_the_limit_keeps_the_rest_of_the_card(crm, 
     shown = crm.ok("show", "1", "--json").json()
     assert (shown["title"], len(shown["tags"]), "newsletter" in shown["tags"]) == (
         "CTO", MAX_VALUES, False)
+
+
+def test_a_company_past_the_tag_limit_can_lose_tags_and_is_told_how(crm):
+    import sqlite3
+
+    crm.ok("company", "add", "Globex")
+    with sqlite3.connect(crm.db_path) as db:
+        db.executemany("INSERT INTO company_tags (company_id, tag) VALUES (1, ?)",
+                       [(f"t{i:04d}",) for i in range(MAX_VALUES + 500)])
+    refused = crm("company", "tag", "1", "+new")
+    assert (refused.exit_code, refused.stderr) == (1, (
+        f"crm: error: {MAX_VALUES + 501:,} tags: a company has at most {MAX_VALUES:,}; it has "
+        f"{MAX_VALUES + 500:,} already: remove 501 or more first (crm company tag 1 -- -TAG "
+        "-TAG ...; crm company show 1 --json lists them)\n"))
+    crm.ok("company", "tag", "1", "--", "-t0001")
+    crm.ok("company", "edit", "1", "--industry", "Retail")
+    shown = crm.ok("company", "show", "1", "--json").json()
+    assert (shown["industry"], len(shown["tags"])) == ("Retail", MAX_VALUES + 499)

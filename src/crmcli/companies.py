@@ -49,8 +49,9 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
-def validate(company: Company) -> Company:
-    """Check a company before it is written; returns it with values tidied."""
+def validate(company: Company, held: int = 0) -> Company:
+    """Check a company before it is written; returns it with values tidied. ``held``: the
+    tags it holds now (one past the limit from before the limit may lose tags, not gain)."""
     for what in ("industry", "size"):
         check_text(f"the {what}", getattr(company, what))
     check_details(company, "a company")
@@ -59,7 +60,7 @@ def validate(company: Company) -> Company:
             raise InvalidInput(f"invalid email {shown(email.value)}: expected name@domain.tld")
     details = {attribute: dedupe_details(getattr(company, attribute), kind)
                for kind, attribute in DETAIL_KINDS.items()}
-    check_tags(company.tags, "a company")
+    check_tags(company.tags, "a company", held, company.id and f"company {company.id}")
     return replace(company, name=_clean_name(company.name),
                    industry=(company.industry or "").strip() or None,
                    size=(company.size or "").strip() or None,
@@ -206,7 +207,7 @@ def update(db: Connection, company: Company, read: Company | None = None) -> Com
     """Give the stored company the values of ``company``, writing only what differs.
     ``read`` is the company as the caller read it: if another command changed it since, the
     write is refused (Conflict) rather than undo that change."""
-    company = validate(company)
+    company = validate(company, len(read.tags) if read is not None else 0)
     with transaction(db):
         current = get(db, company.id, deleted=None)
         if read is not None and read.version != current.version:

@@ -58,7 +58,7 @@ def validate(contact: Contact, region: str | None = None, held: int = 0) -> Cont
 def _check_texts(contact: Contact, held: int) -> None:
     for what in ("name", "company", "title"):
         check_text(what, getattr(contact, what))
-    check_tags(contact.tags, "a contact", held, contact.id)
+    check_tags(contact.tags, "a contact", held, contact.id and str(contact.id))
     check_details(contact, "a contact")
 
 
@@ -67,18 +67,20 @@ def distinct_tags(tags: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(filter(None, map(normalize_tag, tags))))
 
 
-def check_tags(tags: list[str], holder: str, held: int = 0, contact_id: int | None = None
-               ) -> None:
+def check_tags(tags: list[str], holder: str, held: int = 0, ref: str | None = None) -> None:
     """Refuse more than MAX_VALUES distinct tags (or than the ``held`` ones, from before the
-    limit), or one too long (``holder``: "a contact")."""
+    limit), or one too long (``holder``: "a contact"; ``ref``: its commands' words and id,
+    "12" or "company 3", to say how to remove some)."""
     for tag in tags:
         check_text("a tag", tag)
     count = len(distinct_tags(tags))
     if count > max(MAX_VALUES, held):
         message = f"{count:,} tags: {holder} has at most {MAX_VALUES:,}"
-        if contact_id is not None and held >= MAX_VALUES:
+        if ref is not None and held >= MAX_VALUES:
+            noun, _, key = ref.rpartition(" ")
+            noun = noun and noun + " "
             message += (f"; it has {held:,} already: remove {count - MAX_VALUES:,} or more "
-                        f"first (crm tag {contact_id} -- -TAG -TAG ...; crm show {contact_id}"
+                        f"first (crm {noun}tag {key} -- -TAG -TAG ...; crm {noun}show {key}"
                         " --json lists them)")
         raise InvalidInput(message)
 

@@ -169,7 +169,8 @@ def edit(
         if changed is None:
             return
     else:
-        changed = companies.validate(company_form.apply_flags(company, flags))
+        changed = companies.validate(company_form.apply_flags(company, flags),
+                                     held=len(company.tags))
     if changed == company and field_changes.is_empty():
         info("no changes")
         return
@@ -195,7 +196,8 @@ def _edit_in_editor(company: Company):
         edited = company_form.from_form(text, company, names)
         changes = field_changes(company, edited, names)
         fields.check(state().db, changes, "companies")
-        return companies.validate(replace(edited, fields=company.fields)), changes
+        return (companies.validate(replace(edited, fields=company.fields), len(company.tags)),
+                changes)
     except InvalidInput as exc:
         raise InvalidInput(f"{exc}; nothing was changed (your edit is kept in "
                            f"{keep_text(text)})") from exc
@@ -235,7 +237,8 @@ def tag(
     """Add and remove a company's tags."""
     company = companies.resolve(state().db, ref)
     add, remove = tag_changes(changes)
-    changed = companies.validate(companies.retagged(company, add, remove))
+    changed = companies.validate(companies.retagged(company, add, remove),
+                                 held=len(company.tags))
     if changed.tags != company.tags:
         _write(company, changed)
     info(f"{company.name}: {', '.join(changed.tags) or 'no tags'}"

@@ -174,6 +174,11 @@ def test_respond_within_by_priority(book, tmp_path, monkeypatch):
     (["case", "open", "ana", "\x1b\x07"], "crm: error: a case needs a title: say what the "
                                               "customer asked for\n"),
     (["case", "note", "1", "\x07\x1b"], "crm: error: the note is empty\n"),
+    (["case", "open", "ana", "\x1b\x07\u202e"], "crm: error: a case needs a title: say what "
+                                                "the customer asked for\n"),
+    (["case", "open", "ana", "\u2066\u200b\ufeff "], "crm: error: a case needs a title: say "
+                                                    "what the customer asked for\n"),
+    (["case", "note", "1", "\x07\u202e"], "crm: error: the note is empty\n"),
     (["case", "wait", "1", "--until", "yesterday"],
      "crm: error: --until 2026-11-22 00:00 is not in the future\n"),
     (["case", "reopen", "1"], "crm: error: case 1 is open already\n"),

@@ -203,3 +203,20 @@ def test_a_label_with_no_value_is_refused(crm, args, message):
     result = crm(*args)
     assert result.exit_code == 2 and message in result.stderr, result.stderr
     assert crm.ok("dump").stdout == before
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["add", "\u202e\x07"], "crm: error: a contact needs a name\n"),
+    (["edit", "ana", "--name", "\x1b\u2066"], "crm: error: a contact needs a name\n"),
+    (["company", "add", "\u200b\x1b"], "crm: error: a company needs a name\n"),
+    (["add", "Bo", "--company", "\x1b\u202e"], "the company is empty"),
+    (["add", "Bo", "--title", "\x07"], "the title is empty"),
+    (["add", "Bo", "--tag", "\u202e"], "the tag is empty"),
+])
+def test_a_text_of_control_or_invisible_characters_is_empty(crm, args, message):
+    """Nothing a reader would see: it was taken as a name, a title or a tag."""
+    crm.add("Ana Lima")
+    before = crm.ok("dump").stdout
+    result = crm(*args)
+    assert result.exit_code in (1, 2) and message in result.stderr, result.stderr
+    assert len(result.stderr.splitlines()) <= 2 and crm.ok("dump").stdout == before

@@ -30,7 +30,7 @@ from crmcli.db import transaction
 from crmcli.errors import InvalidInput, NotFound, row_id
 from crmcli.limits import MAX_TEXT, check_text
 from crmcli.normalize import fold
-from crmcli.text import strip_controls
+from crmcli.text import is_invisible
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 STATUSES = ("open", "waiting", "resolved", "closed")
@@ -272,7 +272,7 @@ def open_case(db: Connection, new: NewCase, now: dt.datetime) -> int:
 def _title(text: str) -> str:
     check_text("the case's title", text)
     title = " ".join(text.split())
-    if not strip_controls(title).strip():  # control characters alone show as nothing
+    if is_invisible(title):
         raise InvalidInput("a case needs a title: say what the customer asked for")
     return title
 
@@ -285,7 +285,7 @@ def add_note(db: Connection, case: Case, text: str, now: dt.datetime) -> None:
     """An entry in the case's history; the first one is the case's first response."""
     check_text("the note", text, MAX_TEXT)
     body = text.strip()
-    if not strip_controls(body).strip():
+    if is_invisible(body):
         raise InvalidInput("the note is empty")
     with transaction(db):
         _settle(db, case, now)

@@ -27,6 +27,7 @@ from crmcli.limits import check_text
 from crmcli.models import Company, Detail, Note, new_uid
 from crmcli.normalize import fold, is_email
 from crmcli.search import reindex
+from crmcli.text import is_invisible
 
 _PEOPLE = ("(SELECT count(*) FROM contacts c WHERE c.company_id = co.id"
            " AND c.deleted_at IS NULL)")
@@ -44,7 +45,7 @@ def _company(row: tuple) -> Company:
 def _clean_name(name: str) -> str:
     check_text("the company name", name)
     cleaned = " ".join(name.split())
-    if not cleaned:
+    if is_invisible(cleaned):
         raise InvalidInput("a company needs a name")
     return cleaned
 

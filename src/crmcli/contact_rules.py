@@ -18,6 +18,7 @@ from crmcli.normalize import (
     phone_suffixes,
     same_phone,
 )
+from crmcli.text import is_invisible
 
 DETAIL_KINDS = {"email": "emails", "phone": "phones", "address": "addresses", "url": "urls"}
 
@@ -41,7 +42,7 @@ def validate(contact: Contact, region: str | None = None, held: int = 0) -> Cont
     """Check a contact before it is written; returns it with values tidied. ``held``: the
     tags it holds now (one past the limit from before the limit may lose tags, not gain)."""
     name = " ".join(contact.name.split())
-    if not name:
+    if is_invisible(name):
         raise InvalidInput("a contact needs a name")
     _check_texts(contact, held)
     for email in contact.emails:

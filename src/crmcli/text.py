@@ -46,6 +46,15 @@ def strip_controls(text: str) -> str:
     return _control().sub("", text)
 
 
+def is_invisible(text: str) -> bool:
+    """Nothing a reader would see: only spaces, controls and invisible formatting characters
+    (``$'\\x1b\\u202e'`` given for a name or a title is as empty as ``''``)."""
+    seen = _control().sub("", text)
+    if not seen.isascii():
+        seen = _invisible().sub("", seen)
+    return not seen.strip()
+
+
 def safe(text: str) -> str:
     """Text for a terminal or an email: controls removed, invisible formatting characters
     shown as ``<U+XXXX>`` so that nothing is reordered or hidden without a trace."""

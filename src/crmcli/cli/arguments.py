@@ -68,7 +68,9 @@ class NonEmpty(StringParamType):
         self.what = what
 
     def convert(self, value, param, ctx):
-        if isinstance(value, str) and not value.strip():
+        from crmcli.text import is_invisible
+
+        if isinstance(value, str) and is_invisible(value):  # $'\x1b' is as empty as ''
             self.fail(f"the {self.what} is empty", param, ctx)
         return super().convert(value, param, ctx)
 

@@ -191,6 +191,27 @@ def test_structured_name_for_a_company_or_an_address_is_empty() -> None:
     assert "N:;Madonna;;;" in unfolded_lines(write_card(fresh(Contact("Madonna"))))
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab ;,\\\r\n@é"), max_size=12), st.booleans())
+@example("Ana de la Cruz", False)
+@example("O;Brien, Jr\\ \r\nX", False)
+def test_a_name_and_an_address_are_structured_as_vobject_serializes_them(text, company):
+    """Written without loading vobject, N and ADR are what its serializeFields makes."""
+    from vobject.vcard import ADDRESS_ORDER, NAME_ORDER, Address, Name, serializeFields
+
+    words = text.split()
+    if company or "@" in text or not words:
+        name = Name()
+    elif len(words) == 1:
+        name = Name(given=words[0])
+    else:
+        name = Name(family=words[-1], given=" ".join(words[:-1]))
+    assert vcard_write._structured_name(Contact(text), company) == serializeFields(
+        name, NAME_ORDER)
+    assert vcard_write._address_value(text) == serializeFields(
+        Address(street=text), ADDRESS_ORDER)
+
+
 @pytest.mark.parametrize(("photo", "v3", "v4"), [
     (Photo(data=GIF, media_type="image/gif"), "PHOTO;ENCODING=b;TYPE=GIF:R0lGODlh",
      "PHOTO:data:image/gif;base64,R0lGODlh"),

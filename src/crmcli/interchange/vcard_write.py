@@ -269,20 +269,22 @@ def _categories(tags: tuple[str, ...]) -> ContentLine:
 def _structured_name(contact: Contact, is_company: bool = False) -> str:
     """N for a new name: last word = family name; empty for a company's card or an email
     address (a person named as their company gets a name, so the card reads as a person's)."""
-    from vobject.vcard import NAME_ORDER, Name, serializeFields
-
     words = contact.name.split()
     if is_company or "@" in contact.name or not words:
-        return serializeFields(Name(), NAME_ORDER)
+        return _structured("", "", "", "", "")
     if len(words) == 1:
-        return serializeFields(Name(given=words[0]), NAME_ORDER)
-    return serializeFields(Name(family=words[-1], given=" ".join(words[:-1])), NAME_ORDER)
+        return _structured("", words[0], "", "", "")
+    return _structured(words[-1], " ".join(words[:-1]), "", "", "")
 
 
 def _address_value(text: str) -> str:
-    from vobject.vcard import ADDRESS_ORDER, Address, serializeFields
+    return _structured("", "", text, "", "", "", "")
 
-    return serializeFields(Address(street=text), ADDRESS_ORDER)
+
+def _structured(*parts: str) -> str:
+    """vobject's ``serializeFields`` of a name or an address whose parts are single texts,
+    in its order (NAME_ORDER, ADDRESS_ORDER), without loading vobject."""
+    return ";".join(_escape(part) for part in parts)
 
 
 def _escape(text: str) -> str:

@@ -32,6 +32,7 @@ Columns = Sequence[tuple[str, str]]  # (record key, heading)
 PLAIN_WIDTH = 200  # cells per line of a page printed as plain text
 
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_LINES_A_WRITE = 256  # TSV lines gathered into one write
 # Compiled when a listing is written as TSV (re keeps them), not by every command.
 _TSV_SPECIAL = r"[\\\n\r]"  # what a cell escapes, but the tab
 # What a piped line cannot go out with as it is: what a cell escapes (the tab is counted
@@ -148,6 +149,7 @@ class Output:
         write("\t".join(keys) + "\n")
         tabs = len(keys) - 1
         special, unclean = re.compile(_TSV_SPECIAL).search, re.compile(_TSV_UNCLEAN).search
+        lines: list[str] = []  # written a few hundred at a time: a write call costs a line
         for record in rows:
             cells = list(map(cell, map(record.get, keys)))
             line = "\t".join(cells)
@@ -160,8 +162,13 @@ class Output:
                     line = "\t".join([text.translate(_TSV_ESCAPES) for text in cells])
                 # Cells are escaped first, so cleaning the joined line cleans each cell alike.
                 line = clean(line)
-            write(line + "\n")
+            lines.append(line)
             count += 1
+            if len(lines) == _LINES_A_WRITE:
+                write("\n".join(lines) + "\n")
+                lines.clear()
+        if lines:
+            write("\n".join(lines) + "\n")
         sys.stdout.flush()
         return count
 

@@ -136,13 +136,18 @@ def unfolded_text(line: Line | ContentLine) -> str:
             continue  # vobject writes a parameter without a value nowhere
         if any('"' in value for value in values):
             return _serialized(line)
-        parts += (";", key, "=", ",".join(map(_quoted_if_needed, values)))
+        parts += (";", key, "=", ",".join(map(param_value, values)))
     parts += (":", line.value)
     return "".join(parts).rstrip("\r\n")
 
 
-def _quoted_if_needed(value: str) -> str:
-    """vobject's dquoteEscape for a value without a double quote."""
+def param_value(value: str) -> str:
+    """A parameter value as vobject's ``dquoteEscape`` writes it (quoted when it holds a
+    separator; a double quote is vobject's error)."""
+    if '"' in value:
+        from vobject.base import dquoteEscape
+
+        return dquoteEscape(value)
     return f'"{value}"' if "," in value or ";" in value or ":" in value else value
 
 

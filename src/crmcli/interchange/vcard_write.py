@@ -41,7 +41,7 @@ from crmcli.interchange.vcard_fields import (
     Photo,
     value_key,
 )
-from crmcli.interchange.vcard_lines import new_line
+from crmcli.interchange.vcard_lines import new_line, param_value
 from crmcli.interchange.vcard_stored import Original, StoredLine, read_original
 from crmcli.models import Contact, Detail, ImportantDate, PartialDate
 
@@ -362,19 +362,9 @@ def _line_text(line: ContentLine) -> str:
     group = f"{line.group}." if line.group is not None else ""
     if not line.params:
         return f"{group}{line.name.upper()}:{line.value}"
-    params = "".join(f";{key}={','.join(_param_value(value) for value in line.params[key])}"
+    params = "".join(f";{key}={','.join(param_value(value) for value in line.params[key])}"
                      for key in sorted(line.params))
     return f"{group}{line.name.upper()}{params}:{line.value}"
-
-
-def _param_value(value: str) -> str:
-    """A parameter value as vobject's ``dquoteEscape`` writes it (quoted when it holds a
-    separator; a double quote is vobject's error)."""
-    if '"' in value:
-        from vobject.base import dquoteEscape
-
-        return dquoteEscape(value)
-    return f'"{value}"' if "," in value or ";" in value or ":" in value else value
 
 
 def _folded(line: str) -> str:

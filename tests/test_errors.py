@@ -282,3 +282,11 @@ def test_a_number_of_thousands_of_digits_is_a_message_not_an_internal_error(crm,
     assert result.exit_code == 1 and result.stderr.count("\n") == 1
     assert result.stderr.startswith("crm: error: ") and message in result.stderr
     assert "internal" not in result.stderr and "4300" not in result.stderr
+
+
+@pytest.mark.parametrize(("digits", "expected"), [
+    ("0" * 5000 + "7", 7), ("9" * 5000, 101), ("", 0), ("100", 100), ("101", 101), ("999", 101)])
+def test_capped_reads_any_run_of_digits_without_reading_thousands(digits, expected):
+    from crmcli.errors import capped
+
+    assert capped(digits, 100) == expected

@@ -16,7 +16,7 @@ from sqlite3 import Connection
 
 from crmcli.dates import stamp
 from crmcli.db import now_stamp, transaction
-from crmcli.errors import Conflict, InvalidInput, NotFound, shown
+from crmcli.errors import Conflict, InvalidInput, NotFound, capped, shown
 from crmcli.limits import MAX_TEXT, check_text
 from crmcli.models import INTERACTION_KINDS, Interaction, Note
 from crmcli.normalize import fold
@@ -194,11 +194,10 @@ def parse_duration(text: str) -> int:
     match = _DURATION.fullmatch(text.strip())
     if not match or not (match[1] or match[2]):
         raise InvalidInput(f"{shown(text)} is not a duration; try 15m, 1h, 1h30")
-    # int() fails on thousands of digits (leading zeros count): read at most six
-    hours, minutes = ((digits or "").lstrip("0") or "0" for digits in match.groups())
-    if len(hours + minutes) > 6 or int(hours) * 60 + int(minutes) > _LONGEST_MINUTES:
+    hours, minutes = (capped(digits or "0", _LONGEST_MINUTES) for digits in match.groups())
+    if hours * 60 + minutes > _LONGEST_MINUTES:
         raise InvalidInput(f"{shown(text)} is too long for one interaction (at most a week)")
-    return int(hours) * 60 + int(minutes)
+    return hours * 60 + minutes
 
 
 def log_interaction(db: Connection, interaction: Interaction) -> Interaction:

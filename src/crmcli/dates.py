@@ -19,7 +19,7 @@ import os
 import re
 from dataclasses import dataclass
 
-from crmcli.errors import InvalidInput, cut, shown
+from crmcli.errors import InvalidInput, capped, cut, shown
 from crmcli.models import PartialDate
 
 _YEARLESS = re.compile(r"--(\d{2})-?(\d{2})")
@@ -185,7 +185,7 @@ def _offset(value: str, today_: dt.date, date_order: str, past: bool) -> dt.date
         return None
     from dateutil.relativedelta import relativedelta
 
-    amount = _number(match[3])
+    amount = capped(match[3], _MAX_DAYS)
     if amount > _MAX_DAYS:
         raise ValueError(f"{cut(match[3])} {_UNITS[match[4]]} is too far")
     backward = match[2] == "-" or match[5] == "ago" or (past and not match[2] and not match[1])
@@ -331,17 +331,10 @@ def parse_days(text: str) -> int:
     unit = match and (_UNITS.get(match[2]) if match[2] else "days")
     if not unit:
         raise _not_a_length(text, "7d, 2w, 1m, 1y or 30")
-    number = _number(match[1])
+    number = capped(match[1], _MAX_DAYS)
     if number * _UNIT_DAYS[unit] > _MAX_DAYS:
         raise InvalidInput(f"{shown(text)} is too long a time (at most 100 years)")
     return number * _UNIT_DAYS[unit]
-
-
-def _number(digits: str) -> int:
-    """``digits`` as a number, beyond any length of time when there are more than seven
-    (int() fails on thousands of digits, leading zeros included)."""
-    digits = digits.lstrip("0") or "0"
-    return int(digits) if len(digits) <= 7 else 10**8
 
 
 def _not_a_length(text: str, examples: str) -> InvalidInput:
@@ -363,7 +356,7 @@ def parse_length(text: str):
     unit = match and _LENGTH_UNITS.get(match[2] or "days")
     if not unit:
         raise _not_a_length(text, "4h, 2d, 1w or 1m")
-    number = _number(match[1])
+    number = capped(match[1], 10**7 - 1)
     if number * _UNIT_DAYS.get(unit, 0) > _MAX_DAYS or number >= 10**7:
         raise InvalidInput(f"{shown(text)} is too long a time (at most 100 years)")
     return relativedelta(**{unit: number})

@@ -19,7 +19,7 @@ from sqlite3 import Connection
 from crmcli import money
 from crmcli.dates import parse_stamp, stamp
 from crmcli.db import moment, transaction
-from crmcli.errors import Ambiguous, InvalidInput, NotFound, row_id, shown
+from crmcli.errors import Ambiguous, InvalidInput, NotFound, capped, row_id, shown
 from crmcli.limits import check_text
 from crmcli.models import Deal, StageChange
 from crmcli.normalize import fold
@@ -32,10 +32,10 @@ def parse_probability(text: str) -> int | None:
     if not value:
         return None
     plain = value.isascii() and value.isdecimal()  # int() reads other scripts' digits too
-    digits = value.lstrip("0") or "0"  # int() fails on thousands of digits, zeros included
-    if not plain or len(digits) > 3 or int(digits) > 100:
+    percent = capped(value, 100) if plain else 101
+    if percent > 100:
         raise InvalidInput(f"probability {shown(text)} must be a whole percentage from 0 to 100")
-    return int(digits)
+    return percent
 
 
 # ---------------------------------------------------------------------------------- loading

@@ -64,6 +64,15 @@ def shown(text: str, width: int = SHOWN) -> str:
     return f"{text[:width]!r}... ({len(text):,} characters)"
 
 
+def capped(digits: str, most: int) -> int:
+    """The number the decimal ``digits`` write, or ``most + 1`` if it is larger than ``most``,
+    without reading thousands of digits (``int()`` refuses them, leading zeros included)."""
+    significant = digits.lstrip("0") or "0"
+    if len(significant) > len(str(most)):
+        return most + 1
+    return min(int(significant), most + 1)
+
+
 def row_id(digits: str, what: str) -> int:
     """``digits`` as the id of a ``what``. An id too large for SQLite names nothing, like any
     id no row has (rather than failing deep in sqlite3), and so does one in digits other than

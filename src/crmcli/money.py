@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crmcli.errors import ConfigError, InvalidInput, shown
+from crmcli.errors import ConfigError, InvalidInput, capped, shown
 
 DECIMAL_MARKS = (".", ",")
 # ISO 4217 minor-unit exponents that are not 2 (every other code has two decimals).
@@ -98,10 +98,8 @@ def _to_minor(digits: str, fraction: str, currency: str, text: str) -> int:
     if len(fraction) > places and fraction[places:].strip("0"):
         unit = f"{places} decimals" if places else "no decimals"
         raise InvalidInput(f"{shown(text)} is too precise: {currency} has {unit}")
-    digits = digits.lstrip("0") or "0"  # int() fails on thousands of digits, zeros included
-    if len(digits) > len(str(MAX_MINOR)):
-        raise InvalidInput(f"{shown(text)} is too large for a deal's value")
-    minor = int(digits) * 10**places + int((fraction[:places] or "0").ljust(places, "0"))
+    minor_part = int((fraction[:places] or "0").ljust(places, "0"))
+    minor = capped(digits, MAX_MINOR) * 10**places + minor_part
     if minor >= MAX_MINOR:
         raise InvalidInput(f"{shown(text)} is too large for a deal's value")
     return minor

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 
-from crmcli.errors import InvalidInput, shown
+from crmcli.errors import InvalidInput, capped, shown
 
 _FREQUENCIES = ("daily", "weekly", "monthly", "yearly")
 _UNIT_FREQ = {"d": "daily", "w": "weekly", "m": "monthly", "y": "yearly"}
@@ -63,8 +63,7 @@ def _interval_rule(value: str) -> Rule | None:
     if not match or match[2] not in _UNIT_WORDS:
         return None
     unit = _UNIT_WORDS[match[2]]
-    digits = match[1].lstrip("0") or match[1][:1]  # int() fails on thousands of digits
-    interval = int(digits or 1) if len(digits) <= 6 else _LONGEST[unit] + 1
+    interval = capped(match[1], _LONGEST[unit]) if match[1] else 1
     if not 1 <= interval <= _LONGEST[unit]:
         raise InvalidInput(f"{shown(value)} is not a recurrence rule: the interval must be from 1 "
                            f"to {_LONGEST[unit]} (a century)")

@@ -59,15 +59,15 @@ if TYPE_CHECKING:
 
 VERSIONS = VCARD_VERSIONS
 
-DETAILS = ("EMAIL", "TEL", "ADR", "URL")
+DETAILS = frozenset({"EMAIL", "TEL", "ADR", "URL"})
 NO_MAIL = "X-CRMCLI-NO-MAIL"
 # A URL with this label is a LinkedIn profile, written and read as X-SOCIALPROFILE;TYPE=linkedin.
 LINKEDIN = "linkedin"
 HOW_WE_MET, MET_ON = "X-CRMCLI-HOW-WE-MET", "X-CRMCLI-MET-ON"
 INTEREST, GIFT = "X-CRMCLI-INTEREST", "X-CRMCLI-GIFT"
 GIVEN = "X-GIVEN"  # the parameter of a gift given: its day
-SINGLES = ("FN", "N", "ORG", "TITLE", "UID", "REV", "BDAY", "ANNIVERSARY", "PHOTO", NO_MAIL,
-           HOW_WE_MET, MET_ON)
+SINGLES = frozenset({"FN", "N", "ORG", "TITLE", "UID", "REV", "BDAY", "ANNIVERSARY", "PHOTO",
+                     NO_MAIL, HOW_WE_MET, MET_ON})
 OWNED = frozenset((*DETAILS, *SINGLES, "NOTE", "CATEGORIES", INTEREST, GIFT, *PERSONAL))
 NOISE_TYPES = frozenset({"internet", "pref", "voice", "postal", "parcel", "intl", "dom"})
 TYPE_WORDS = frozenset(

@@ -65,7 +65,6 @@ if TYPE_CHECKING:
     from vobject.base import ContentLine
 
 _NOT_IMAGE_TYPES = frozenset({"work", "home", "pref"})
-_SINGLES, _DETAILS = frozenset(SINGLES), frozenset(DETAILS)
 _STAND_IN_YEARS = frozenset({0, 1604})
 _YEARLESS_DATE = re.compile(r"--(\d\d)-?(\d\d)(?:T.*)?")
 _FULL_DATE = re.compile(r"(\d{4})-?(\d\d)-?(\d\d)(?:T.*)?")
@@ -197,7 +196,7 @@ def extract_fields(lines: list[ContentLine], raw: RawCard) -> Fields:
     """Sort a card's lines into owned values (items) and everything else (extra)."""
     fields = Fields()
     claimed = {line.group.lower() for line in lines
-               if line.group and (line.name in _DETAILS or line.name in LABELLED)}
+               if line.group and (line.name in DETAILS or line.name in LABELLED)}
     labels = _group_labels(lines, claimed) if claimed else {}
     for line in lines:
         name = line.name
@@ -239,7 +238,7 @@ def _apple_label(text: str) -> str:
 def _take(fields: Fields, line: ContentLine, labels: dict, raw: RawCard) -> bool:
     """Add an owned line to `fields`; False leaves it for `extra`."""
     kind = line.name.lower()
-    if line.name in _SINGLES and kind in fields.firsts:
+    if line.name in SINGLES and kind in fields.firsts:
         return False
     if line.name in PERSONAL:
         return _take_personal(fields, line, labels, raw)
@@ -253,7 +252,7 @@ def _take(fields: Fields, line: ContentLine, labels: dict, raw: RawCard) -> bool
         return corrupt
     if not value:
         return True
-    if line.name in _DETAILS:
+    if line.name in DETAILS:
         label, label_lines = labels.get((line.group or "").lower(), ("", []))
         detail = Detail(value, label or _type_label(line))
         fields.add(Item(kind, detail, [line, *label_lines]))

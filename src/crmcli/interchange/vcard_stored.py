@@ -61,8 +61,6 @@ if TYPE_CHECKING:
 # [no group]name, then parameters each with a name and one or more non-empty unquoted values
 _STORED = {"VERSION:3.0": "3.0", "VERSION:4.0": "4.0"}  # a stored original's second line
 _PLAIN_HEAD = re.compile(r"([A-Za-z0-9-]+)((?:;[A-Za-z0-9-]+=[^\";:,]+(?:,[^\";:,]+)*)*)")
-_DETAILS = frozenset(DETAILS)
-_SINGLES = frozenset(SINGLES)
 _VALUE_CHECKED = _TEXT | INLINE_DATA  # `kept_as_is` reads more of their values
 
 
@@ -244,7 +242,7 @@ class _Head:
         self.name, self.params, self.ready, self.kind, self.label = (
             name, params, ready, kind, label)
         self.text_free = (name not in _VALUE_CHECKED) or (None if name in _ONE_TEXT else False)
-        self.single = name in _SINGLES
+        self.single = name in SINGLES
         self.mode = _mode(name, kind)
         self.convert = _text if self.mode is _LINKEDIN else (
             _short_name if name == "N" else _CONVERTERS.get(name))
@@ -252,7 +250,7 @@ class _Head:
 
 def _mode(name: str, kind: str | None) -> object:
     """How `plain_original` keeps an owned value of the line's kind."""
-    if name in _DETAILS:
+    if name in DETAILS:
         return _DETAIL
     if kind == "url":
         return _LINKEDIN  # X-SOCIALPROFILE;TYPE=linkedin

@@ -90,8 +90,8 @@ def tags_with_room(tags: list[str], extra: list[str], holder: str = "the card"
                    ) -> tuple[list[str], list[str]]:
     """``tags`` and the ``extra`` tags there is room for under MAX_VALUES, and a warning
     naming each one left out (``crm import --tag`` onto a card at the limit)."""
-    have = distinct_tags(tags)
-    new = [tag for tag in distinct_tags(extra) if tag not in set(have)]
+    have = set(distinct_tags(tags))
+    new = [tag for tag in distinct_tags(extra) if tag not in have]
     room = max(MAX_VALUES - len(have), 0)
     return [*tags, *new[:room]], [
         f"did not add the tag {shown(tag)}: {holder} has {MAX_VALUES:,} tags, the most a "

@@ -36,11 +36,6 @@ class _Identities:
     emails: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
 
-    def remembered(self, key: str, unchanged: bool) -> None:
-        """The card of the contact kept last will be remembered by ``key`` (unchanged or
-        not, see ``stored_cards.remember``): it is written with them."""
-        self.kept[-1].card_key = (key, unchanged)
-
     def claim(self, contact: Contact) -> None:
         if contact.uid:
             self.uids.add(contact.uid)

@@ -440,6 +440,7 @@ def _link_relations(db: Connection, pending: list[tuple[str, int, list, str | No
                                             if r.by_name else None)) for r in relations]
         warnings = relationships.add_from_card(db, contact, items)
         report.messages += [f"{where}: {warning}" for warning in warnings]
-        (warned if warnings or card_warned else linked).extend([(key, contact_id)] if key else [])
+        if key:
+            (warned if warnings or card_warned else linked).append((key, contact_id))
     stored_cards.remember(db, linked)
     stored_cards.remember(db, warned, unchanged=False)

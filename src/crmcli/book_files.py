@@ -45,19 +45,13 @@ def check_folder(target: Path) -> None:
 def atomic_text(conn: sqlite3.Connection, target: Path) -> Iterator:
     """A text stream to a private temporary file beside ``target``, renamed over it once
     complete (and removed on failure): a reader never sees half an output."""
-    import tempfile
-
     check_folder(target)
-    refuse_own_file(conn, target.expanduser())
-    handle, temporary = tempfile.mkstemp(dir=target.expanduser().parent,
-                                         prefix=f".{target.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+    target = target.expanduser()
+    refuse_own_file(conn, target)
+    with _private_temp(target, "") as temporary:
+        with open(temporary, "w", encoding="utf-8", newline="") as stream:
             yield stream
-        os.replace(temporary, target.expanduser())
-    except BaseException:
-        os.unlink(temporary)
-        raise
+        os.replace(temporary, target)
 
 
 def backup(conn: sqlite3.Connection, target: Path, overwrite: bool = False) -> dict[str, int]:

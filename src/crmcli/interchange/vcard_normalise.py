@@ -176,8 +176,9 @@ def _clean_name(head: re.Match | None) -> str | None:
 
 def _normalise_property(prop: _Property, raw: RawCard, card: NormalisedCard) -> str | None:
     text = prop.text
-    # Continuation lines may complete a head the first line left open.
-    clean = prop.clean or (_clean_name(_CLEAN_HEAD.match(text)) if len(prop.parts) > 1 else None)
+    # A property clean as it stands was kept by normalise_card (VERSION and PROFILE aside);
+    # continuation lines may complete a head the first line left open.
+    clean = _clean_name(_CLEAN_HEAD.match(text)) if len(prop.parts) > 1 else None
     if clean and clean.upper() not in ("VERSION", "PROFILE"):
         return text
     head, value = split_at_colon(text)

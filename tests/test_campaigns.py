@@ -429,3 +429,12 @@ def test_counts_as_contact_must_be_true_or_false(crm, tmp_path, mailbox):
     refused = crm("list")
     assert refused.exit_code == 1
     assert "[campaigns] counts_as_contact must be true or false" in refused.stderr
+
+
+def test_a_rate_of_thousands_of_digits_is_read_not_a_crash(crm, tmp_path, mailbox):
+    crm.add("Ana", "-e", "ana@example.com", "-t", "x")
+    crm.ok("campaign", "new", "c", "--to", "tag:x", "--template", _template(tmp_path))
+    refused = crm("campaign", "send", "c", "--rate", "0" * 5000 + "/min")
+    assert refused.exit_code == 1 and "expected a number per s, min or h" in refused.stderr
+    crm.ok("campaign", "send", "c", "--rate", "9" * 5000 + "/s")
+    assert mailbox.received() == {"ana@example.com": 1}

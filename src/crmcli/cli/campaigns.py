@@ -10,7 +10,7 @@ from crmcli import campaigns, contacts
 from crmcli.cli import selecting
 from crmcli.cli.arguments import NonEmpty
 from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state, stdin_text
-from crmcli.errors import InvalidInput, shown
+from crmcli.errors import InvalidInput, capped, shown
 
 app = typer.Typer(name="campaign", no_args_is_help=True,
                   help="Personal mail to the contacts a query selects, each address once.")
@@ -147,9 +147,11 @@ def _interval(rate: str) -> float:
     count, _, unit = rate.strip().partition("/")
     seconds = _RATE_UNITS.get(unit.strip().lower())
     count = count.strip()
-    if not (count.isascii() and count.isdecimal()) or int(count) == 0 or seconds is None:
+    # capped: int() fails on thousands of digits; a billion a second is no wait already
+    number = capped(count, 10**9) if count.isascii() and count.isdecimal() else 0
+    if not number or seconds is None:
         raise InvalidInput(f"--rate {rate[:30]!r}: expected a number per s, min or h: 30/min")
-    return seconds / int(count)
+    return seconds / number
 
 
 def _pauser(interval: float):

@@ -32,9 +32,10 @@ def read(stream: BinaryIO, name: str, window: tuple[dt.datetime, dt.datetime],
     warnings: list[str] = []
     for calendar in calendars:
         warnings += _without_broken_events(calendar, name)
-        for event in calendar.walk("VEVENT"):
+        events = calendar.walk("VEVENT")
+        for event in events:
             _start_near(event, window[0])
-        repeating = {str(event.get("UID")) for event in calendar.walk("VEVENT")
+        repeating = {str(event.get("UID")) for event in events
                      if any(key in event for key in ("RRULE", "RDATE", "RECURRENCE-ID"))}
         for event in _expanded(calendar, window, name, warnings):
             uid = str(event.get("UID") or "").strip()

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.book_files import atomic_text, check_folder
+from crmcli.book_files import atomic_text
 from crmcli.cli.arguments import RowId
 from crmcli.cli.common import (
     CsvOption,
@@ -49,7 +49,6 @@ def dump(
 
 
 def _write_atomically(path: Path, lines) -> None:
-    check_folder(path)
     if path.expanduser().is_dir():
         raise InvalidInput(f"cannot write {path}: it is a directory")
     with atomic_text(state().db, path) as stream:

@@ -180,6 +180,7 @@ def test_a_bad_template_stops_before_anything_leaves(crm, tmp_path, mailbox, tem
     ("{{ ''.ljust(10**9) }}", "a width or count would pass the limit of a template"),
     ("{{ '{:>999999999}'.format(1) }}", "a width in a format would pass the limit"),
     ("{{ '%999999999s' % 1 }}", "a width in a format would pass the limit"),
+    ("{{ '%0" + "9" * 5000 + "d' % 1 }}", "a width in a format would pass the limit"),
     ("{{ ('a' * 90000)|replace('a', 'bbbbb') }}", "a replaced text would pass the limit"),
     ("{{ 2 ** (10**9) }}", "a power would pass the limit of a template"),
     ("{% for i in range(10**7) %}x{% endfor %}", "Range too big"),

@@ -69,6 +69,8 @@ def test_ids_are_found_by_prefix_through_the_primary_key(crm, db_path):
         crm.add(f"Person {number}")
     conn = db.connect(db_path)
     assert [value for value, _ in completion.contacts(conn, "1")] == ["1", "10", "11", "12"]
+    assert completion.contacts(conn, "1" * 5000) == completion.deals(conn, "9" * 20) == []
+    assert completion.contacts(conn, "\u0661") == []  # other scripts' digits are no id
 
 
 def test_the_fast_path_answers_each_shell(book, monkeypatch, capsys):

@@ -167,6 +167,19 @@ def test_an_import_runs_each_hook_once_and_skips_what_pre_hooks_refuse(crm, hook
     assert seen[2]["operation"] == str(crm.ok("journal", "--json").json()[0]["id"])
 
 
+def test_a_hooks_line_numbers_are_read_in_digits_0_9_of_any_length(crm, hooks, tmp_path):
+    install(hooks, "pre-add", RECORDER + "\nprint('9' * 5000, 'too far')\nprint('٢ other digits')"
+                                         "\nprint('0' * 5000 + '3', 'no email')\n")
+    cards = tmp_path / "phone.vcf"
+    cards.write_text("".join(f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{name}\r\nEND:VCARD\r\n"
+                             for name in ("Ana Lima", "Bo Chen", "Cy Twombly")))
+    result = crm.ok("import", str(cards))  # int() refuses 5,000 digits: an internal error
+    assert "card 3 (line 9): refused by the pre-add hook: no email" in result.stderr
+    assert "the hooks refused 1 record(s); they were skipped" in result.stderr
+    assert sorted(c["name"] for c in crm.ok("list", "-f", "json").json()) == [
+        "Ana Lima", "Bo Chen"]
+
+
 # ---------------------------------------------------------------------------------- contrib
 
 def test_contrib_pre_add_refuses_customers_without_an_email(crm, hooks, tmp_path):

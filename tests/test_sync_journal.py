@@ -219,3 +219,35 @@ def test_mail_and_campaign_interactions_stay_in_the_book(crm, folders, db_path):
                      " WHERE body = ?", ["Spring campaign"])
     crm.ok("sync")
     assert set(_items(folders / "journal", "VJOURNAL")) == {"By hand"}
+
+
+def test_a_duration_from_the_phone_is_read_only_up_to_a_week(crm, folders):
+    crm.ok("sync")
+    journal = folders / "journal"
+    start = dt.datetime(2026, 11, 25, 11, 0, tzinfo=dt.UTC)
+    for title, minutes in [("Short call", "45"), ("Two weeks", str(14 * 24 * 60)),
+                           ("Endless", "9" * 5000), ("Zeros", "0" * 5000 + "30"),
+                           ("Other digits", "٤٥")]:
+        _write(journal / f"{title}.ics", "VJOURNAL", summary=title, categories=["Call"],
+               contact="Ana Lima", dtstart=start, x_crmcli_duration=minutes)
+    crm.ok("sync")  # int() refuses 5,000 digits: it was an internal error
+    logged = crm.ok("activity", "--contact", "ana", "--json").json()
+    assert sorted((e["text"], e["duration_minutes"]) for e in logged) == [
+        ("Endless", None), ("Other digits", None), ("Short call", 45), ("Two weeks", None),
+        ("Zeros", 30)]
+
+
+def test_a_priority_from_the_phone_of_any_length_is_crms_to_say(crm, folders):
+    config = folders / "config" / "crmcli" / "config.toml"
+    config.write_text(config.read_text() + f'cases = "{folders / "cases"}"\n')
+    crm.ok("case", "open", "ana", "Late delivery", "--priority", "high")
+    crm.ok("sync")
+    (path,) = (folders / "cases").glob("*.ics")
+    text = path.read_bytes()
+    assert b"PRIORITY:3\r\n" in text
+    path.write_bytes(text.replace(b"PRIORITY:3\r\n", b"PRIORITY;VALUE=TEXT:" + b"9" * 5000
+                                  + b"\r\n"))
+    crm.ok("sync")  # int() refuses 5,000 digits: it was an internal error
+    (task,) = icalendar.Calendar.from_ical(path.read_bytes()).walk("VTODO")
+    assert (int(task["PRIORITY"]), str(task["SUMMARY"])) == (3, "Late delivery")
+    assert crm.ok("case", "show", "1", "--json").json()["priority"] == "high"

@@ -184,7 +184,7 @@ def notes_by_contact(db: Connection, ids: list[int]) -> dict[int, list[str]]:
 # ------------------------------------------------------------------------------ interactions
 
 
-_LONGEST_MINUTES = 7 * 24 * 60
+LONGEST_MINUTES = 7 * 24 * 60
 
 
 def parse_duration(text: str) -> int:
@@ -194,8 +194,8 @@ def parse_duration(text: str) -> int:
     match = _DURATION.fullmatch(text.strip())
     if not match or not (match[1] or match[2]):
         raise InvalidInput(f"{shown(text)} is not a duration; try 15m, 1h, 1h30")
-    hours, minutes = (capped(digits or "0", _LONGEST_MINUTES) for digits in match.groups())
-    if hours * 60 + minutes > _LONGEST_MINUTES:
+    hours, minutes = (capped(digits or "0", LONGEST_MINUTES) for digits in match.groups())
+    if hours * 60 + minutes > LONGEST_MINUTES:
         raise InvalidInput(f"{shown(text)} is too long for one interaction (at most a week)")
     return hours * 60 + minutes
 

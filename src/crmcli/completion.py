@@ -24,7 +24,7 @@ Candidates = list[tuple[str, str]]
 def contacts(db: Connection, prefix: str, config: Any = None) -> Candidates:
     """Live contacts whose name starts with ``prefix`` (case and accents aside); ids when
     ``prefix`` is a number."""
-    if prefix.isdecimal():
+    if prefix.isascii() and prefix.isdecimal():
         return _by_id(db, "SELECT id, name FROM contacts WHERE deleted_at IS NULL", "", prefix)
     return [(name, company or "") for name, company in db.execute(
         "SELECT c.name, co.name FROM contacts c LEFT JOIN companies co ON co.id = c.company_id"
@@ -71,7 +71,8 @@ def _by_id(db: Connection, select: str, order: str, prefix: str) -> Candidates:
     key one range at a time: 12, then 120-129, then 1200-1299..."""
     if not prefix:
         return _described(db.execute(f"{select} {order} LIMIT ?", [LIMIT]))
-    if not prefix.isdecimal() or prefix.startswith("0"):
+    if not (prefix.isascii() and prefix.isdecimal()) or prefix.startswith("0") \
+            or len(prefix) > len(str(_LARGEST_ID)):  # int() refuses thousands of digits
         return []
     found: Candidates = []
     low, width = int(prefix), 1

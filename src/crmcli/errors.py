@@ -73,6 +73,15 @@ def capped(digits: str, most: int) -> int:
     return min(int(significant), most + 1)
 
 
+def number_up_to(text: str | None, most: int) -> int | None:
+    """The number ``text`` writes in the digits 0-9, of any length, or None when it writes
+    none or one larger than ``most`` (a value a server or a hook sent: never trusted)."""
+    if not text or not text.isascii() or not text.isdecimal():
+        return None
+    number = capped(text, most)
+    return number if number <= most else None
+
+
 def row_id(digits: str, what: str) -> int:
     """``digits`` as the id of a ``what``. An id too large for SQLite names nothing, like any
     id no row has (rather than failing deep in sqlite3), and so does one in digits other than

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crmcli.errors import CrmError
+from crmcli.errors import LARGEST_ID, CrmError, number_up_to
 from crmcli.text import to_json
 
 NAMES = ("pre-add", "pre-modify", "pre-delete", "post-add", "post-modify", "post-delete",
@@ -143,6 +143,6 @@ def _refused_lines(data: bytes) -> dict[int, str]:
     refused = {}
     for line in data.decode("utf-8", "replace").splitlines():
         number, _, reason = line.strip().partition(" ")
-        if number.isdecimal():
-            refused[int(number)] = reason.strip() or "refused by the hook"
+        if (line := number_up_to(number, LARGEST_ID)) is not None:
+            refused[line] = reason.strip() or "refused by the hook"
     return refused

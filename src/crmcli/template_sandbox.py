@@ -13,6 +13,8 @@ import functools
 import re
 from typing import Any
 
+from crmcli.errors import capped
+
 MAX_TEXT = 100_000  # characters (or items) one expression may build
 MAX_OUTPUT = 1_000_000  # characters of one rendered part of a message
 MAX_STEPS = 1_000_000  # loop iterations in one rendering
@@ -31,7 +33,7 @@ def too_big(what: str, limit: int = MAX_TEXT) -> Exception:
 def check_format(template: str, args: tuple) -> None:
     """A width or precision in a format string (``%9999999s``, ``{:>9999999}``, ``%*s``)."""
     for spec in _FORMAT_SPEC.findall(template):
-        widths = [int(digits) for digits in re.findall(r"\d+", spec)]
+        widths = [capped(digits, MAX_TEXT) for digits in re.findall(r"\d+", spec)]
         if "*" in spec and spec.startswith("%"):
             widths += [arg for arg in args if isinstance(arg, int)]
         if any(width > MAX_TEXT for width in widths):

@@ -23,7 +23,7 @@ from sqlite3 import Connection
 
 from crmcli import cases
 from crmcli.dates import parse_stamp, stamp
-from crmcli.errors import CrmError
+from crmcli.errors import CrmError, number_up_to
 from crmcli.sync import ical, xprops
 from crmcli.sync.items import Adapter, Row, Run, Step
 from crmcli.sync.props import Props
@@ -81,11 +81,10 @@ class Cases(Adapter):
         due = item.moment("DUE")
         if due is not None and not isinstance(due, dt.datetime):
             due = dt.datetime.combine(due, dt.time(23, 59, 59), tzinfo=dt.UTC)
-        priority = item.text("PRIORITY")
         return {"title": " ".join((item.text("SUMMARY") or "").split()),
                 "status": status if status in _STATUS.values() else "NEEDS-ACTION",
                 "due": stamp(due if due.tzinfo else due.replace(tzinfo=dt.UTC)) if due else None,
-                "priority": int(priority) if priority and priority.isdecimal() else None,
+                "priority": number_up_to(item.text("PRIORITY"), 9),  # RFC 5545: 0 to 9
                 "contact": xprops.read(item, X_CONTACT)}
 
     # ------------------------------------------------------------------ writing a task

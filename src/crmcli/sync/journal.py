@@ -29,7 +29,7 @@ from sqlite3 import Connection
 
 from crmcli import activity, contacts
 from crmcli.dates import stamp
-from crmcli.errors import CrmError
+from crmcli.errors import CrmError, number_up_to
 from crmcli.models import INTERACTION_KINDS, Interaction
 from crmcli.normalize import fold
 from crmcli.sync import base as bases
@@ -115,11 +115,10 @@ class Journal(Adapter):
     # ------------------------------------------------------------------ reading an entry
 
     def read(self, item: ical.Item) -> Props:
-        duration = xprops.read(item, X_DURATION)
         return {"type": _type_of(item), "at": self._at(item.moment("DTSTART")),
                 "text": text_of(item.text("SUMMARY"), item.text("DESCRIPTION")),
                 "contact": xprops.read(item, X_CONTACT),
-                "duration": int(duration) if duration and duration.isdecimal() else None,
+                "duration": number_up_to(xprops.read(item, X_DURATION), activity.LONGEST_MINUTES),
                 "outcome": xprops.read(item, X_OUTCOME)}
 
     def _at(self, value: dt.date | dt.datetime | None) -> str | None:

@@ -34,7 +34,7 @@ Budget: {{ fields.budget | default("none") }}. For {{ name }}.
 
 class Mailbox:
     """An aiosmtpd handler keeping every message; soft@ is refused for now (451), hard@ for
-    good (550)."""
+    good (550), busy@ with 421 (the server is closing the connection: smtplib closes it)."""
 
     def __init__(self):
         self.envelopes = []
@@ -44,6 +44,8 @@ class Mailbox:
             return "550 5.1.1 No such user here"
         if address.startswith("soft@"):
             return "451 4.3.0 Try again later"
+        if address.startswith("busy@"):
+            return "421 4.3.2 Service shutting down"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -257,6 +259,20 @@ def test_opt_outs_and_refusals(crm, tmp_path, mailbox):
     crm.ok("edit", "opt", "--mail")
     crm.ok("campaign", "send", "two")
     assert mailbox.received() == {"ana@example.com": 2, "opt@example.com": 1}
+
+
+def test_a_connection_closed_by_a_421_is_opened_again_for_the_next_message(crm, tmp_path,
+                                                                          mailbox):
+    for name in ("Ana", "Busy", "Cy", "Di"):
+        crm.add(f"{name} Person", "-e", f"{name.lower()}@example.com", "-t", "all")
+    template = _template(tmp_path, "Subject: Hi\n\nHello {{ first_name }}")
+    crm.ok("campaign", "new", "one", "--to", "tag:all", "--template", template)
+    sent = crm.ok("campaign", "send", "one")
+    assert "3 sent, 1 deferred, 0 failed" in sent.stderr
+    assert _states(crm, "one") == {"ana@example.com": "sent", "busy@example.com": "pending",
+                                   "cy@example.com": "sent", "di@example.com": "sent"}
+    assert mailbox.received() == {"ana@example.com": 1, "cy@example.com": 1,
+                                  "di@example.com": 1}
 
 
 def test_an_empty_selection_is_a_clear_message(crm, tmp_path, mailbox):

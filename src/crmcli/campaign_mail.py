@@ -312,8 +312,14 @@ class Transport:
 
     def ready(self) -> None:
         """Connect (and log in) before a message is marked in flight: a server that cannot
-        be reached leaves every recipient pending."""
-        if self.smtp is not None and self.server is None:
+        be reached leaves every recipient pending. A connection that is gone (closed by
+        smtplib after a 421, or by the server while idle) is opened again first: a message
+        tried on it would read unknown though it never left."""
+        if self.smtp is None:
+            return
+        if self.server is not None and not _answers(self.server):
+            self.close()
+        if self.server is None:
             self.server = mailer.smtp_session(self.smtp, self.config)
 
     def deliver(self, message: EmailMessage, address: str) -> tuple[int, str]:
@@ -326,15 +332,12 @@ class Transport:
                 return 451, str(exc)  # sendmail tells no code: tried again on a later run
             return 250, "handed to sendmail"
         try:
-            self.ready()
             self.server.send_message(message, to_addrs=[address])
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             return code, mailer.reply_text(code, text)
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
             return exc.smtp_code, mailer.reply_text(exc.smtp_code, exc.smtp_error)
-        except mailer.DeliveryError as exc:
-            raise DeliveryLost(str(exc)) from exc
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
             raise DeliveryLost(f"SMTP with {self.smtp.host}:{self.smtp.port} failed: "
@@ -348,3 +351,13 @@ class Transport:
             with contextlib.suppress(smtplib.SMTPException, OSError):  # the run is over
                 self.server.quit()
             self.server = None
+
+
+def _answers(server) -> bool:
+    """Whether the SMTP connection still answers (a NOOP)."""
+    import smtplib
+
+    try:
+        return server.noop()[0] == 250
+    except (smtplib.SMTPException, OSError):
+        return False

@@ -45,6 +45,18 @@ def test_list_shows_each_query_and_its_live_count(book):
         ("both", "1"), ("madrid", "2"), ("vips", "2")]
 
 
+def test_a_segment_that_no_longer_evaluates_is_listed_with_the_others(book):
+    book.ok("segment", "save", "vips", "tag:vip")
+    book.ok("segment", "save", "both", "@vips city:madrid")
+    book.ok("segment", "rm", "vips")
+    book.ok("segment", "save", "madrid", "city:madrid")
+    listed = book.ok("segment", "list", "--json")
+    assert [(r["name"], r["count"]) for r in listed.json()] == [("both", None), ("madrid", 2)]
+    assert listed.stderr == ("crm: warning: in segment @both: query '@vips city:madrid': no "
+                             "segment @vips (saved segments: @both, @madrid) at column 1; "
+                             "change it with crm segment save both QUERY\n")
+
+
 def test_saving_again_replaces_the_query(book):
     book.ok("segment", "save", "vips", "tag:vip")
     replaced = book.ok("segment", "save", "VIPS", "tag:vip -has:email")

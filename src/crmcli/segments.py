@@ -77,9 +77,7 @@ def remove(db: Connection, name: str) -> Segment:
     return segment
 
 
-def to_record(segment: Segment, count: int | None = None) -> dict:
-    record = {"name": segment.name, "query": segment.query, "created_at": segment.created_at,
-              "updated_at": segment.updated_at}
-    if count is not None:
-        record["count"] = count
-    return record
+def to_record(segment: Segment, count: int | None) -> dict:
+    """The segment and how many contacts it holds (None: it no longer evaluates)."""
+    return {"name": segment.name, "query": segment.query, "created_at": segment.created_at,
+            "updated_at": segment.updated_at, "count": count}

@@ -8,7 +8,7 @@ from crmcli import contacts, segments
 from crmcli.cli import selecting
 from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state
 from crmcli.cli.contacts import LIST_COLUMNS
-from crmcli.errors import UsageError
+from crmcli.errors import CrmError, UsageError
 
 app = typer.Typer(name="segment", no_args_is_help=True,
                   help="Saved queries (dynamic groups): @NAME in any query.")
@@ -39,12 +39,21 @@ def save(name: Name,
 def list_segments(format_: FormatOption = None, as_json: JsonOption = False,
                   as_csv: CsvOption = False) -> None:
     """The saved segments, each with its query and how many contacts match it now."""
-    db = state().db
-    rows = (segments.to_record(segment, len(contacts.search_ids(
-        db, condition=selecting.condition(f"@{segment.name}"))))
-        for segment in segments.all_segments(db))
+    rows = (segments.to_record(segment, _count(segment))
+            for segment in segments.all_segments(state().db))
     out(format_, as_json, as_csv).records(rows, [("name", "Name"), ("count", "Contacts"),
                                                  ("query", "Query")])
+
+
+def _count(segment: segments.Segment) -> int | None:
+    """How many contacts the segment holds now; None, with a warning, for one that no longer
+    evaluates (a segment it names was removed...), so that the others are still listed."""
+    try:
+        condition = selecting.condition(f"@{segment.name}")
+    except CrmError as exc:
+        info(f"crm: warning: {exc}; change it with crm segment save {segment.name} QUERY")
+        return None
+    return len(contacts.search_ids(state().db, condition=condition))
 
 
 @app.command(epilog="Examples:\n\n  crm segment show madrid-vips\n\n"

@@ -62,3 +62,13 @@ def test_a_bad_pinned_clock_is_a_clear_error(crm):
     result = crm("due", env={"CRM_NOW": "yesterday"})
     assert result.exit_code == 1
     assert "CRM_NOW='yesterday' is not an ISO 8601 instant" in result.stderr
+
+
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59Z", "0001-01-01T00:00Z"])
+def test_a_pinned_clock_beyond_the_dates_crm_accepts_is_a_clear_error(crm, moment):
+    crm.add("Ana Lima")
+    crm.ok("follow-up", "ana", "2026-12-01", "Call")
+    result = crm("due", env={"CRM_NOW": moment})
+    assert result.exit_code == 1
+    assert result.stderr == (f"crm: error: CRM_NOW={moment!r}: only moments from 1900 to "
+                             "2200 are accepted\n")

@@ -182,10 +182,16 @@ def pinned_moment() -> dt.datetime | None:
     if not pinned:
         return None
     try:
-        return dt.datetime.fromisoformat(pinned.replace("Z", "+00:00"))
+        moment = dt.datetime.fromisoformat(pinned.replace("Z", "+00:00"))
     except ValueError:
         raise InvalidInput(f"CRM_NOW={pinned!r} is not an ISO 8601 instant "
                            "(2028-02-29T23:30+01:00)") from None
+    from crmcli.dates import FIRST_YEAR, LAST_YEAR
+
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:  # days and zones around it must exist
+        raise InvalidInput(f"CRM_NOW={pinned!r}: only moments from {FIRST_YEAR} to "
+                           f"{LAST_YEAR} are accepted")
+    return moment
 
 
 def warn(message: str) -> None:

@@ -271,3 +271,18 @@ def test_empty_book(crm):
     assert (figures["win_rate"], figures["average_cycle_days"], figures["won_value"]) == (
         None, None, [])
     assert crm.ok("forecast", "--json").json() == []
+
+
+def test_totals_past_the_limit_of_one_deal_are_shown(crm):
+    """Each deal is under the limit of a value (10**15 minor units); their total is not."""
+    crm.add("Min-jun Kim")
+    for title in ("Plant", "Fleet"):
+        crm.ok("deal", "add", "kim", title, "--value", "600000000000000", "--currency", "KRW")
+    total = "1,200,000,000,000,000 KRW"
+    assert f"2 deals, {total}" in crm.ok("pipeline").stdout
+    assert total in crm.ok("dashboard").stdout
+    assert total in crm.ok("forecast", "-f", "table").stdout
+    for title in ("Plant", "Fleet"):
+        crm.ok("deal", "won", title)
+    assert f"Won value          {total}" in crm.ok("report").stdout
+    assert "1,200,000,000,000,000" in crm.ok("report", "customers", "-f", "table").stdout

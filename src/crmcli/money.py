@@ -151,8 +151,10 @@ def display(minor: int | None, currency: str, decimal: str = ".") -> str:
 
 
 def minor_of(value: dict) -> int:
-    """Minor units of a JSON money dict (``{"amount": "1250.00", "currency": "EUR"}``)."""
-    return parse_amount(value["amount"], value["currency"])
+    """Minor units of a JSON money dict (``{"amount": "1250.00", "currency": "EUR"}``, as
+    :func:`amount_text` writes it); a total may pass the limit of one deal's value."""
+    whole, _, part = value["amount"].partition(".")
+    return int(whole) * 10**exponent(value["currency"]) + int(part or "0")
 
 
 def display_json(value: dict | None, decimal: str = ".") -> str:

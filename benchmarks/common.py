@@ -204,9 +204,12 @@ def measure(argv: list[str], env: dict | None = None, stdin=None, check: bool = 
         started = time.perf_counter()
         process = subprocess.Popen([*wrapper, *argv], env=env,
                                    stdin=stdin or subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=errors)
+                                   stdout=_SINK, stderr=errors)
+        drain = _Drain(process.stdout) if process.stdout else None
         sampler = _TreeSampler(process.pid, count_root=not wrapper)
         _, status, usage = os.wait4(process.pid, 0)
+        if drain:
+            drain.join()
         wall = time.perf_counter() - started
         sampler.stop()
         process.returncode = code = os.waitstatus_to_exitcode(status)
@@ -218,6 +221,24 @@ def measure(argv: list[str], env: dict | None = None, stdin=None, check: bool = 
     largest_kb = int(lines[-1]) if wrapper and lines and lines[-1].isdigit() else 0
     return Run(wall, usage.ru_utime + usage.ru_stime, max(sampler.rss_kb, largest_kb) / 1024,
                sampler.pss_kb / 1024, code)
+
+
+# Where a measured command's output goes: /dev/null, or, where /dev/null is a plain file (as
+# on some shared machines: a million contacts' export would be stored in it), a pipe drained
+# and thrown away by a thread.
+_SINK = subprocess.DEVNULL if Path(os.devnull).is_char_device() else subprocess.PIPE
+
+
+class _Drain(threading.Thread):
+    def __init__(self, pipe):
+        super().__init__(daemon=True)
+        self.pipe = pipe
+        self.start()
+
+    def run(self) -> None:
+        with self.pipe:
+            while self.pipe.read1(1 << 20):
+                pass
 
 
 def repeat(argv: list[str], runs: int, env: dict | None = None, prepare=None, stdin_path=None,

@@ -40,6 +40,7 @@ MIGRATIONS = (
     'm031_contact_moments',
     'm032_address_lookup_indexes',
     'm033_company_names_index',
+    'm034_ready_cards_dropped_with_their_inputs',
 )
 SEQUENCES = (('followups', 0), ('contact_dates', 0))
 STATEMENTS = (
@@ -765,5 +766,101 @@ STATEMENTS = (
     ),
     (
         'CREATE INDEX companies_names ON companies(id, name)'
+    ),
+    (
+        'CREATE TRIGGER notes_drop_ready_cards_insert AFTER INSERT ON notes BEGIN UPDATE '
+        'contact_cards SET rendered = NULL, rendered_for = NULL WHERE contact_id IN (NEW.'
+        'contact_id) AND rendered IS NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER notes_drop_ready_cards_delete AFTER DELETE ON notes BEGIN UPDATE '
+        'contact_cards SET rendered = NULL, rendered_for = NULL WHERE contact_id IN (OLD.'
+        'contact_id) AND rendered IS NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER notes_drop_ready_cards_update AFTER UPDATE ON notes BEGIN UPDATE '
+        'contact_cards SET rendered = NULL, rendered_for = NULL WHERE contact_id IN (OLD.'
+        'contact_id, NEW.contact_id) AND rendered IS NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER relationships_drop_ready_cards_insert AFTER INSERT ON relationshi'
+        'ps BEGIN UPDATE contact_cards SET rendered = NULL, rendered_for = NULL WHERE con'
+        'tact_id IN (NEW.contact_id) AND rendered IS NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER relationships_drop_ready_cards_delete AFTER DELETE ON relationshi'
+        'ps BEGIN UPDATE contact_cards SET rendered = NULL, rendered_for = NULL WHERE con'
+        'tact_id IN (OLD.contact_id) AND rendered IS NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER relationships_drop_ready_cards_update AFTER UPDATE ON relationshi'
+        'ps BEGIN UPDATE contact_cards SET rendered = NULL, rendered_for = NULL WHERE con'
+        'tact_id IN (OLD.contact_id, NEW.contact_id) AND rendered IS NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER contact_gifts_drop_ready_cards_insert AFTER INSERT ON contact_gif'
+        'ts BEGIN UPDATE contact_cards SET rendered = NULL, rendered_for = NULL WHERE con'
+        'tact_id IN (NEW.contact_id) AND rendered IS NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER contact_gifts_drop_ready_cards_delete AFTER DELETE ON contact_gif'
+        'ts BEGIN UPDATE contact_cards SET rendered = NULL, rendered_for = NULL WHERE con'
+        'tact_id IN (OLD.contact_id) AND rendered IS NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER contact_gifts_drop_ready_cards_update AFTER UPDATE ON contact_gif'
+        'ts BEGIN UPDATE contact_cards SET rendered = NULL, rendered_for = NULL WHERE con'
+        'tact_id IN (OLD.contact_id, NEW.contact_id) AND rendered IS NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER contact_field_values_drop_ready_cards_insert AFTER INSERT ON cont'
+        'act_field_values BEGIN UPDATE contact_cards SET rendered = NULL, rendered_for = '
+        'NULL WHERE contact_id IN (NEW.record_id) AND rendered IS NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER contact_field_values_drop_ready_cards_delete AFTER DELETE ON cont'
+        'act_field_values BEGIN UPDATE contact_cards SET rendered = NULL, rendered_for = '
+        'NULL WHERE contact_id IN (OLD.record_id) AND rendered IS NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER contact_field_values_drop_ready_cards_update AFTER UPDATE ON cont'
+        'act_field_values BEGIN UPDATE contact_cards SET rendered = NULL, rendered_for = '
+        'NULL WHERE contact_id IN (OLD.record_id, NEW.record_id) AND rendered IS NOT NULL'
+        '; END'
+    ),
+    (
+        'CREATE TRIGGER mail_opt_outs_drop_ready_cards_insert AFTER INSERT ON mail_opt_ou'
+        'ts BEGIN UPDATE contact_cards SET rendered = NULL, rendered_for = NULL WHERE con'
+        'tact_id IN (NEW.contact_id) AND rendered IS NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER mail_opt_outs_drop_ready_cards_delete AFTER DELETE ON mail_opt_ou'
+        'ts BEGIN UPDATE contact_cards SET rendered = NULL, rendered_for = NULL WHERE con'
+        'tact_id IN (OLD.contact_id) AND rendered IS NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER mail_opt_outs_drop_ready_cards_update AFTER UPDATE ON mail_opt_ou'
+        'ts BEGIN UPDATE contact_cards SET rendered = NULL, rendered_for = NULL WHERE con'
+        'tact_id IN (OLD.contact_id, NEW.contact_id) AND rendered IS NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER companies_drop_ready_cards AFTER UPDATE OF name ON companies WHEN'
+        ' OLD.name IS NOT NEW.name BEGIN UPDATE contact_cards SET rendered = NULL, render'
+        'ed_for = NULL WHERE contact_id IN (SELECT id FROM contacts WHERE company_id = NE'
+        'W.id) AND rendered IS NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER custom_fields_drop_ready_cards AFTER UPDATE OF name, type ON cust'
+        'om_fields WHEN OLD.name IS NOT NEW.name OR OLD.type IS NOT NEW.type BEGIN UPDATE'
+        ' contact_cards SET rendered = NULL, rendered_for = NULL WHERE contact_id IN (SEL'
+        'ECT record_id FROM contact_field_values WHERE field_id = NEW.id) AND rendered IS'
+        ' NOT NULL; END'
+    ),
+    (
+        'CREATE TRIGGER contacts_drop_related_ready_cards AFTER UPDATE OF name, uid, dele'
+        'ted_at ON contacts WHEN OLD.name IS NOT NEW.name OR OLD.uid IS NOT NEW.uid OR OL'
+        'D.deleted_at IS NOT NEW.deleted_at BEGIN UPDATE contact_cards SET rendered = NUL'
+        'L, rendered_for = NULL WHERE contact_id IN (SELECT contact_id FROM relationships'
+        ' WHERE related_id = NEW.id) AND rendered IS NOT NULL; END'
     ),
 )

@@ -90,7 +90,9 @@ def fingerprint(item: Exported, data_json: str | None = None) -> str:
 def rendered_for(item: Exported, data_json: str | None = None) -> str:
     """What a card stored ready to export is kept for (``StoredCard.rendered_for``): the
     contact's version and `fingerprint`. The fingerprint holds the version, so a contact whose
-    version moved on since is known changed without computing it."""
+    version moved on since is known changed without computing it; an edit that leaves the
+    version (a note, a relationship, a gift, a custom field, a company renamed...) drops the
+    card by trigger (see ``migrations.m034_ready_cards_dropped_with_their_inputs``)."""
     return f"{item.contact.version}:{fingerprint(item, data_json)}"
 
 

@@ -430,7 +430,8 @@ def _link_relations(db: Connection, pending: list[tuple[str, int, list, str | No
     (Google's CSV) links the one contact of that name in the book. A card is recognised by
     its digest next time only once it is read and its relationships linked without a
     warning: an import interrupted before then reads it again, and one that warns warns again
-    (it is remembered as known, to match its contact then)."""
+    (it is remembered as known, to match its contact then). Linking leaves the card stored
+    ready to export: the key it is kept for tells whether the links are what the card said."""
     from crmcli import relationships
 
     warned, linked = [], []
@@ -438,7 +439,8 @@ def _link_relations(db: Connection, pending: list[tuple[str, int, list, str | No
         contact = contacts.get(db, contact_id, deleted=None)
         items = [(r.kind, r.name, r.uid or (relationships.uid_named(db, r.name, contact_id)
                                             if r.by_name else None)) for r in relations]
-        warnings = relationships.add_from_card(db, contact, items)
+        with stored_cards.ready_kept(db, contact_id):
+            warnings = relationships.add_from_card(db, contact, items)
         report.messages += [f"{where}: {warning}" for warning in warnings]
         if key:
             (warned if warnings or card_warned else linked).append((key, contact_id))

@@ -2,7 +2,8 @@
 
 ``data`` is a JSON object from the vCard reader (photo, kept properties, ...); ``original`` is
 the card as imported. Both let an export write back everything the phone gave us. ``rendered``
-is the card ready to export while the contact is unchanged (see ``exporter.rendered_for``).
+is the card ready to export while the contact is unchanged (see ``exporter.rendered_for``;
+triggers drop it when something else the card is made from changes).
 ``card_hash`` and ``hashed_version`` let an import recognise a card it imported before (see
 ``remember``).
 """
@@ -10,6 +11,8 @@ is the card ready to export while the contact is unchanged (see ``exporter.rende
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from sqlite3 import Connection
@@ -66,6 +69,19 @@ def save_rows(db: Connection, rows: list[tuple]) -> None:
         " data = excluded.data, original = excluded.original, rendered = excluded.rendered,"
         " rendered_for = excluded.rendered_for, updated_at = excluded.updated_at,"
         " card_hash = NULL, hashed_version = NULL")
+
+
+@contextmanager
+def ready_kept(db: Connection, contact_id: int) -> Iterator[None]:
+    """Within: the contact's card stored ready to export is kept, though a trigger drops it
+    when a relationship of the contact is written (an import linking those its card gives:
+    the key the card is kept for tells whether the links are what the card said)."""
+    row = db.execute("SELECT rendered, rendered_for FROM contact_cards WHERE contact_id = ?"
+                     " AND rendered IS NOT NULL", [contact_id]).fetchone()
+    yield
+    if row is not None:
+        db.execute("UPDATE contact_cards SET rendered = ?, rendered_for = ?"
+                   " WHERE contact_id = ?", [*row, contact_id])
 
 
 def recognised(db: Connection, hashes: list[str]) -> tuple[set[str], dict[str, int]]:

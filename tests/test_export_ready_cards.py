@@ -5,6 +5,7 @@ card again without computing the fingerprint; the cards of the other contacts st
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from pathlib import Path
@@ -105,6 +106,33 @@ def test_an_edit_of_what_a_card_is_made_from_drops_the_card_stored_ready(
         cards = exported(book, version)
         assert cards["u-1"] == exporter._write(items[1], version)
         assert cards["u-3"] == exporter.to_vcard(items[3], version)
+
+
+BULK_EDITS = {
+    "a relationship": ("relationships", [{"type": "sister", "name": "Dee Lima", "uid": None}]),
+    "a note": ("notes", ["Called about the order"]),
+    "a gift": ("gifts", [{"description": "a book", "given_on": "2026-03-02"}]),
+    "a custom field": ("fields", {"shoe": 39}),
+}
+
+
+@pytest.mark.parametrize("edit", BULK_EDITS)
+def test_a_bulk_edit_adding_what_a_card_is_made_from_drops_the_card_stored_ready(
+        book, db_path, tmp_path, monkeypatch, edit):
+    """``crm export -f jsonl | ... | crm import -f jsonl``: the relationships a record adds are
+    linked after the other records, as a card's are, and still drop the card."""
+    key, value = BULK_EDITS[edit]
+    record = book.ok("export", "--id", "1", "-f", "json").json()[0]
+    record[key] = value if key == "fields" else [*record.get(key, []), *value]
+    path = tmp_path / "edit.jsonl"
+    path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    book.ok("import", "-f", "jsonl", str(path))
+    assert ready(db_path) == {1: False, 2: True, 3: True}
+    computed = []
+    monkeypatch.setattr(exporter, "fingerprint", lambda item, data=None: computed.append(
+        item.contact.id) or "")
+    assert exported(book, "3.0")["u-1"]
+    assert computed == [2, 3]
 
 
 def test_a_card_imported_with_relationships_stays_ready_once_they_are_linked(crm, tmp_path,

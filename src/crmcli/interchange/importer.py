@@ -18,7 +18,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from itertools import islice
@@ -238,8 +238,8 @@ class _Policy:
     tags: list[str]
     region: str | None
     # (where, contact id, relations, the card's key to remember once they are linked,
-    # whether the card warned already)
-    related: list[tuple[str, int, list, str | None, bool]] = field(default_factory=list)
+    # whether the card warned already, whether the contact is new)
+    related: list[tuple[str, int, list, str | None, bool, bool]] = field(default_factory=list)
     job_changes: list[str] = field(default_factory=list)
     # card key: the live contact a card that warned was imported into (see ``_unrecognised``)
     owners: dict[str, int] = field(default_factory=dict)
@@ -287,13 +287,14 @@ def _card_key(record: Incoming, policy: _Policy) -> list[tuple[str, int]]:
     return [(key, record.contact_id)]
 
 
-def _relate(policy: _Policy, record: Incoming, warnings: list[str]) -> None:
+def _relate(policy: _Policy, record: Incoming, warnings: list[str], new: bool = False) -> None:
     """Keep the record's relationships, if any, to link once every card is in; ``warnings``:
-    the record's so far (with its own, a card that warned is not remembered unchanged)."""
+    the record's so far (with its own, a card that warned is not remembered unchanged);
+    ``new``: the record made a new contact."""
     if record.relations:
         key = policy.card_key(record.card_hash) if record.card is not None else None
         policy.related.append((record.where, record.contact_id, record.relations, key,
-                               bool(record.warnings or warnings)))
+                               bool(record.warnings or warnings), new))
 
 
 def _write_kept(fresh: NewContacts) -> None:
@@ -346,7 +347,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
     if surely_new and is_plain(incoming, record.linkedin):
         created = fresh.keep(record, incoming, record_parts.distinct(record.notes))
         record.contact_id = created.id
-        _relate(policy, record, warnings)
+        _relate(policy, record, warnings, new=True)
         for key, _ in _card_key(record, policy):  # as ``fill`` will remember it
             fresh.remembered(key, unchanged=not (record.warnings or warnings))
         return "created", warnings
@@ -361,7 +362,7 @@ def _apply(db: Connection, record: Incoming, policy: _Policy, fresh: NewContacts
                                   region=region)
         record.contact_id = created.id
         warnings += custom_fields.write_incoming(db, created.id, incoming.fields)[1]
-        _relate(policy, record, warnings)
+        _relate(policy, record, warnings, new=True)
         if record.card is not None:
             record_parts.save_new_card(db, created, notes, record)
         if record.contact.no_mail:
@@ -423,23 +424,23 @@ def _apply_company(db: Connection, record: Incoming, policy: _Policy) -> tuple[s
     return outcome, warnings + notes
 
 
-def _link_relations(db: Connection, pending: list[tuple[str, int, list, str | None, bool]],
-                    report: ImportReport) -> None:
+def _link_relations(db: Connection, pending: list[tuple], report: ImportReport) -> None:
     """The relationships of the imported cards, once every card is in (a card may name a
     contact that comes later in the file). A name given alone by a file that has no UIDs
     (Google's CSV) links the one contact of that name in the book. A card is recognised by
     its digest next time only once it is read and its relationships linked without a
     warning: an import interrupted before then reads it again, and one that warns warns again
-    (it is remembered as known, to match its contact then). Linking leaves the card stored
-    ready to export: the key it is kept for tells whether the links are what the card said."""
+    (it is remembered as known, to match its contact then). Linking leaves a new contact's
+    card stored ready to export: the key it is kept for tells whether the links are what the
+    card said."""
     from crmcli import relationships
 
     warned, linked = [], []
-    for where, contact_id, relations, key, card_warned in pending:
+    for where, contact_id, relations, key, card_warned, new in pending:
         contact = contacts.get(db, contact_id, deleted=None)
         items = [(r.kind, r.name, r.uid or (relationships.uid_named(db, r.name, contact_id)
                                             if r.by_name else None)) for r in relations]
-        with stored_cards.ready_kept(db, contact_id):
+        with stored_cards.ready_kept(db, contact_id) if new else nullcontext():
             warnings = relationships.add_from_card(db, contact, items)
         report.messages += [f"{where}: {warning}" for warning in warnings]
         if key:

@@ -279,6 +279,56 @@ def test_the_same_uid_in_two_files_is_one_contact_and_then_one_card(vdir, laptop
     assert sorted(people(desktop)) == ["Ana Lima", "Bo Chen"]
 
 
+def test_a_card_given_another_uid_is_a_new_card_and_the_old_one_deleted(vdir, laptop,
+                                                                         desktop):
+    ana = laptop.add("Ana Lima", "--email", "ana@example.com")
+    laptop.add("Bo Chen")
+    laptop.ok("note", "ana", "Met at the fair")
+    settle(laptop, desktop)
+    uid = laptop.ok("show", str(ana), "--json").json()["uid"]
+    path = card(vdir, "Ana Lima")
+    edit_card(path, f"UID:{uid}", "UID:made-by-khard")  # what vdirsyncer takes for a new item
+    said = sync(laptop, env=LATER)
+    assert said == ("crm sync: contacts: pulled 1 new, 1 deleted\ncrm sync: contacts: "
+                    f"{path.name}: its card has another UID now: a new card; the card of "
+                    f"contact {ana} it held counts as deleted on the phone\n")
+    live = laptop.ok("show", "ana", "--json").json()
+    assert (live["uid"], live["emails"][0]["value"]) == ("made-by-khard", "ana@example.com")
+    assert [(c["id"], c["uid"]) for c in laptop.ok("trash", "--json").json()] == [(ana, uid)]
+    laptop.ok("edit", "ana", "--title", "CEO")
+    assert sync(laptop, env=LATER) == "crm sync: contacts: pushed 1 changed\n"
+    text = path.read_bytes().decode()  # the new UID stays; it was written over with the old
+    assert "UID:made-by-khard\r\n" in text and "TITLE:CEO" in text
+    assert len(list(vdir.glob("*.vcf"))) == 2
+    settle(laptop, desktop, env=LATER)
+    assert {c["name"]: c["uid"] for c in desktop.ok("list", "--json").json()}["Ana Lima"] \
+        == "made-by-khard"
+
+
+def test_a_card_given_another_uid_while_crm_changed_it_keeps_both(vdir, laptop):
+    ana = laptop.add("Ana Lima")
+    bo = laptop.add("Bo Chen")
+    sync(laptop)
+    for who, new in ((ana, "ana-on-the-phone"), (bo, "bo-on-the-phone")):
+        uid = laptop.ok("show", str(who), "--json").json()["uid"]
+        edit_card(card(vdir, laptop.ok("show", str(who), "--json").json()["name"]),
+                  f"UID:{uid}", f"UID:{new}")
+    laptop.ok("edit", "ana", "--title", "CEO")
+    laptop.ok("rm", "bo", "--yes")
+    said = sync(laptop, env=LATER)
+    assert "crm sync: contacts: pulled 2 new; pushed 1 new" in said
+    assert "uploaded again (deleted on the phone after it was changed in crm)" in said
+    ana_uid = laptop.ok("show", str(ana), "--json").json()["uid"]
+    assert sorted((c["name"], c["uid"], c["title"]) for c in laptop.ok("list", "--json").json()
+                  ) == sorted([("Ana Lima", ana_uid, "CEO"), ("Ana Lima", "ana-on-the-phone", None),
+                               ("Bo Chen", "bo-on-the-phone", None)])
+    assert [c["id"] for c in laptop.ok("trash", "--json").json()] == [bo]
+    held = sorted(re.search(r"UID:(.*)\r\n", path.read_bytes().decode())[1]
+                  for path in vdir.glob("*.vcf"))
+    assert held == sorted([ana_uid, "ana-on-the-phone", "bo-on-the-phone"])
+    assert sync(laptop, env=LATER) == ""
+
+
 def test_an_unreadable_card_is_named_and_skipped(vdir, laptop):
     laptop.add("Ana Lima")
     vdir.mkdir()

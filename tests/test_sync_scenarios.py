@@ -220,3 +220,44 @@ def test_with_htpasswd_authentication_two_books_and_a_phone_agree(radicale_auth,
         "Ana Lima", "Bruno Alves", "Carla Dias"]
     for device in (laptop, desktop):
         assert (device.sync().exit_code, device.runs[-1][1].stderr) == (0, "")
+
+
+def test_a_card_given_a_new_uid_is_a_new_card_everywhere(radicale, addressbook,
+                                                          tmp_path_factory):
+    """A card's UID is its identity. The server refuses a new UID in the same item (409), so
+    a phone deletes the card and makes another; khard or a script may change it in the vdir,
+    which vdirsyncer sends on as the same. Either way the contact is a new one, the old one in
+    the trash, and crm never writes the old UID back."""
+    clock = Clock()
+    phone = Phone(addressbook, clock)
+    laptop = Device("laptop", tmp_path_factory.mktemp("uid-laptop"), clock)
+    laptop.setup(radicale, addressbook)
+    ana, bo = laptop.add("Ana Lima", "--title", "COO"), laptop.add("Bo Chen", "--title", "CTO")
+    laptop.ok("note", "ana", "Met at the fair")
+    assert laptop.sync().exit_code == 0
+    old = {laptop.ok("show", str(who), "--json").json()["uid"]: new
+           for who, new in ((ana, "ana-new"), (bo, "bo-new"))}
+    (ana_uid, bo_uid) = old
+    href = phone.href(ana_uid)
+    assert addressbook.put(href, addressbook.get(href).replace(ana_uid, "ana-new"),
+                           etag=addressbook.list()[href]).status == 409
+    card = addressbook.get(href).replace(ana_uid, "ana-new")
+    addressbook.delete(href)
+    assert addressbook.put(href, card).status == 201
+    (file,) = [path for path in laptop.home.rglob("*.vcf") if bo_uid in path.read_text()]
+    file.write_bytes(file.read_bytes().replace(bo_uid.encode(), b"bo-new"))  # as khard would
+    assert laptop.sync().exit_code == 0
+    assert {uid: fields[:2] for uid, fields in server_contacts(addressbook).items()} == {
+        "ana-new": ("Ana Lima", "COO"), "bo-new": ("Bo Chen", "CTO")}
+    assert set(laptop.contacts()) == {"ana-new", "bo-new"}
+    trash = laptop.ok("trash", "--json").json()
+    assert sorted(c["uid"] for c in trash) == sorted(old)
+    new_ana = laptop.ok("show", "ana", "--json").json()["id"]
+    assert [(n["contact_id"], n["body"]) for n in laptop.ok("notes", "--json").json()] == [
+        (new_ana, "Met at the fair")]  # the card's NOTE
+    laptop.ok("edit", "ana", "--title", "CEO")
+    laptop.ok("edit", "bo", "--title", "CFO")
+    assert laptop.sync().exit_code == 0
+    assert {uid: fields[:2] for uid, fields in server_contacts(addressbook).items()} == {
+        "ana-new": ("Ana Lima", "CEO"), "bo-new": ("Bo Chen", "CFO")}
+    assert (laptop.sync().exit_code, laptop.runs[-1][1].stderr) == (0, "")

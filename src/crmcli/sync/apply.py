@@ -162,13 +162,20 @@ class Applier(CompanySteps):
         self._push_file(step.href, step.base.row_id, step.base)
 
     def _reupload(self, step: Step) -> None:
-        self.outcome.reports.append(f"{step.href}: uploaded again (deleted on the phone "
-                                    "after it was changed in crm)")
-        self._push_file(step.href, step.base.row_id, step.base)
+        self.outcome.reports.append(f"{step.new_href or step.href}: uploaded again (deleted on "
+                                    "the phone after it was changed in crm)")
+        self._push_again(step)
 
     def _keep(self, step: Step) -> None:
         """Deleted on the phone, but a pre-delete hook refused: the file comes back."""
-        self._push_file(step.href, step.base.row_id, step.base)
+        self._push_again(step)
+
+    def _push_again(self, step: Step) -> None:
+        """The contact's card to its file again, or to a new one when its file now holds
+        another card."""
+        if step.new_href:
+            bases.forget(self.db, self.folder, step.href)
+        self._push_file(step.new_href or step.href, step.base.row_id, step.base)
 
     def _push_delete(self, step: Step) -> None:
         vdir.remove(self.plan.folder, step.href)

@@ -49,6 +49,8 @@ class Step:
     contact: Contact | None = None
     row_id: int | None = None  # the book's row a new item is made from
     company: Company | None = None  # the company as crm holds it, when crm changed it
+    new_href: str | None = None  # where the contact goes if uploaded again: its file holds
+    # another card (a new UID)
 
     @property
     def deletes(self) -> bool:
@@ -86,15 +88,19 @@ def make(db: Connection, folder: Path, region: str | None) -> Plan:
     rows = _contact_rows(db)
     synced_ids = {item.row_id for item in known.values()}
     changed_in_crm = _crm_changes(db, known.values(), rows, region)
+    renewed = set()  # files that hold another card now
     for item in known.values():
-        _compare(plan, item, files.get(item.href), rows.get(item.row_id),
-                 changed_in_crm.get(item.row_id), region)
-    taken_uids = {item.uid for item in known.values() if item.uid and item.href in files}
+        row, crm = rows.get(item.row_id), changed_in_crm.get(item.row_id)
+        if _compare(plan, item, files.get(item.href), row, crm, region):
+            renewed.add(item.href)
+            _replaced(plan, item, row, crm, files)
+    taken_uids = {item.uid for item in known.values()
+                  if item.uid and item.href in files and item.href not in renewed}
     firms = {item.href: item for item in bases.load(db, str(folder), "companies")}
     plan.size += len(firms)
     firm_uids = _companies_in_files(db, plan, firms, files, region)
     firm_names: set[str] = set()  # of new cards, matched by name when not by UID
-    for href in sorted(set(files) - set(known) - set(firms)):
+    for href in sorted(set(files) - set(known) - set(firms) | renewed):
         step = _new_file(plan, href, region)
         if step and step.kind == "company-pull-new":
             if step.card.company.uid:
@@ -150,17 +156,21 @@ def _crm_changes(db: Connection, known, rows, region: str | None) -> dict[int, C
 
 
 def _compare(plan: Plan, item: Base, state: FileState | None, row, crm,
-             region: str | None, prefix: str = "") -> None:
+             region: str | None, prefix: str = "") -> bool:
     """The step of an item agreed on before. ``row``: the book row's (version, trashed) or
     None when it is gone; ``crm``: the row when crm changed what sync owns; ``prefix``:
-    "company-" for a company card."""
+    "company-" for a company card. True, with no step, when the file now holds a person's
+    card with another UID: another card (see :func:`_replaced`)."""
     step = Step("drop", item.href, base=item, contact=crm)
     if prefix:
         step.contact, step.company = None, crm
     phone_changed = False
     if state is not None and state != item.state:
         if not _read(plan, step, region, as_company=bool(prefix)):
-            return
+            return False
+        uid = step.card.contact.uid
+        if not prefix and item.uid and uid and uid != item.uid:
+            return True
         phone_changed = props.digest(step.phone) != item.hash
         if not phone_changed:
             step.kind = "refresh"
@@ -177,10 +187,24 @@ def _compare(plan: Plan, item: Base, state: FileState | None, row, crm,
         step.kind = "push"
     elif step.kind != "refresh":
         if row[0] == item.row_version:
-            return
+            return False
         step.kind = "refresh"  # written in crm without changing what sync owns
     step.kind = prefix + step.kind
     plan.steps.append(step)
+    return False
+
+
+def _replaced(plan: Plan, item: Base, row, crm, files) -> None:
+    """A file whose card now has another UID holds another card: a card's UID is its
+    identity, for vdirsyncer (which deletes the one item on the server and makes the other),
+    khard and phones (a CardDAV server refuses a new UID in the same item). The contact the
+    file held is deleted on the phone, as if its file had gone (changed in crm meanwhile, it
+    is uploaded again, to a file of its own); the file is then read as a new card."""
+    kind = "drop" if row is None or row[1] else ("reupload" if crm else "pull-delete")
+    plan.steps.append(Step(kind, item.href, base=item, contact=crm,
+                           new_href=_file_name(item.row_id, item.uid, files)))
+    plan.reports.append(f"{item.href}: its card has another UID now: a new card; the card of "
+                        f"contact {item.row_id} it held counts as deleted on the phone")
 
 
 def _new_file(plan: Plan, href: str, region: str | None) -> Step | None:

@@ -116,8 +116,33 @@ def test_an_entry_written_on_the_phone_is_a_logged_interaction(crm, folders, mon
     assert [str(c) for c in meeting["CATEGORIES"].cats] == ["Meeting", "Work"]
     assert str(meeting["X-CRMCLI-CONTACT-UID"]) == page["uid"]  # crm's own fields added
     assert crm.ok("journal", "--json").json()[0]["source"] == "sync"
-    again = crm.ok("sync").stderr  # nothing more moves; the stranger is left alone
-    assert "pushed" not in again and "names no contact" in again
+    assert crm.ok("sync").stderr == ""  # nothing more moves; the stranger was reported
+
+
+def test_an_entry_left_alone_is_reported_once_and_tried_again_at_every_run(crm, folders):
+    crm.ok("sync")
+    journal, start = folders / "journal", dt.datetime(2026, 11, 25, 11, 0, tzinfo=dt.UTC)
+    _write(journal / "bo.ics", "VJOURNAL", summary="Bo called", contact="Bo Chen",
+           dtstart=start)
+    _write(journal / "empty.ics", "VJOURNAL", categories=["Note"], contact="Ana Lima",
+           dtstart=start)
+    assert crm.ok("sync").stderr == ("crm sync: journal: bo.ics: names no contact; not "
+                                     "imported\ncrm sync: journal: empty.ics: an empty note; "
+                                     "not imported\n")  # and no "pulled 2 new"
+    assert crm.ok("sync").stderr == ""
+    assert crm.ok("sync", "--dry-run").stderr == ""
+    _write(journal / "empty.ics", "VJOURNAL", categories=["Note"], contact="Ana Lima",
+           dtstart=start, description="")  # changed on the phone: said again
+    assert crm.ok("sync").stderr == ("crm sync: journal: empty.ics: an empty note; not "
+                                     "imported\n")
+    crm.add("Bo Chen")
+    assert crm.ok("sync").stderr == ("crm sync: contacts: pushed 1 new\n"
+                                     "crm sync: journal: pulled 1 new\n")
+    assert [e["text"] for e in crm.ok("activity", "--contact", "bo", "--json").json()] == [
+        "Bo called"]
+    (journal / "empty.ics").unlink()
+    assert crm.ok("sync").stderr == ""
+    assert crm.ok("sync").stderr == ""
 
 
 def test_edits_and_deletions_travel_both_ways(crm, folders, monkeypatch):

@@ -11,6 +11,10 @@ just before that commit, so a run killed at any moment is finished by the next o
 
 A row may continue as another (a recurring follow-up done opens its next occurrence): the
 item then stands for the successor, unless another item already does.
+
+A new file the adapter leaves alone (an entry naming no contact, a task no case) stands for no
+row: its base row (row id ``LEFT_ALONE``) remembers what was said of it. Every run tries it
+again (the contact may exist by then), but says so only when the file or what is said changes.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from crmcli.sync.props import Props, digest
 from crmcli.sync.vdir import FileState
 
 EXTENSION = ".ics"
+LEFT_ALONE = 0  # the row id of a file that stands for no row (no row has id 0)
 
 
 @dataclass
@@ -113,6 +118,8 @@ def make(db: Connection, folder: Path, adapter: Adapter) -> Plan:
     plan = Plan(folder)
     files = vdir.listing(folder, EXTENSION)
     known = {item.href: item for item in bases.load(db, str(folder))}
+    alone = {href: known.pop(href) for href, item in list(known.items())
+             if item.row_id == LEFT_ALONE}
     plan.size = len(known)
     plan.had_problems = bases.has_unresolved(db, adapter.name)
     rows = adapter.rows(db)
@@ -123,10 +130,12 @@ def make(db: Connection, folder: Path, adapter: Adapter) -> Plan:
         _compare(db, plan, adapter, item, files.get(item.href), rows.get(current), current)
     new_uids = set()
     for href in sorted(set(files) - set(known)):
-        step = Step("pull-new", href)
+        step = Step("pull-new" if href not in alone else "retry", href, base=alone.get(href))
         if _read(plan, adapter, step):
             plan.steps.append(step)
             new_uids.add(step.item.uid)
+    plan.steps += [Step("drop", href, base=item) for href, item in alone.items()
+                   if href not in files]
     names = set(files)
     for row_id, row in rows.items():
         if row.live and row_id not in taken and row.uid not in new_uids:
@@ -304,10 +313,26 @@ class Run:
         bases.forget(self.db, self.folder, step.href)
 
     def _pull_new(self, step: Step) -> None:
+        said = len(self.outcome.reports)
         row_id = self.adapter.create(self, step)
-        if row_id is not None:
-            step.row_id = row_id
-            self._settle(step)
+        if row_id is None:
+            self._left_alone(step, said)
+            return
+        step.kind, step.row_id = "pull-new", row_id
+        self._settle(step)
+
+    _retry = _pull_new  # a file left alone before
+
+    def _left_alone(self, step: Step, said: int) -> None:
+        """Remember a file the adapter left alone, and what was said of it since ``said``:
+        unsaid again while neither changes."""
+        lines = self.outcome.reports[said:]
+        if step.base is not None and (step.base.state, step.base.props) == (step.state, lines):
+            del self.outcome.reports[said:]
+        step.kind = "left-alone"  # nothing pulled
+        bases.save(self.db, self.folder, self.adapter.name, Base(
+            step.href, step.item.uid, step.state, digest(step.phone), bases.props_text(lines),
+            LEFT_ALONE, None, self.stamp))
 
     def _pull(self, step: Step) -> None:
         self.adapter.take(self, step)

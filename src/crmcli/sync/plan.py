@@ -32,6 +32,7 @@ KINDS = {
     "merge": ("merged", "changed"), "link": ("merged", "changed"),
     "absorb": ("merged", "changed"),
     "refresh": (None, None), "drop": (None, None),
+    "retry": (None, None), "left-alone": (None, None),  # a calendar file that is no row
 }
 # A company card takes the same steps, as "company-" + the contact's step.
 KINDS |= {f"company-{kind}": side for kind, side in KINDS.items()

@@ -245,6 +245,22 @@ def test_text_that_is_not_utf8_is_refused_with_a_hint():
         list(read_contacts(stream, "DMY", TODAY))
 
 
+@pytest.mark.parametrize("where", ["file", "stdin"])
+def test_a_byte_that_is_not_utf8_is_named_at_its_line(crm, tmp_path, where):
+    data = (b"Name,E-mail 1 - Value,Notes\r\nAna Lima,ana@example.com,\r\n"
+            b'Bo Chen,bo@example.com,"two\r\nlines"\r\nJos\xe9 N\xfa\xf1ez,jose@example.com,\r\n')
+    path = tmp_path / "google.csv"
+    path.write_bytes(data)
+    result = (crm("import", str(path)) if where == "file"
+              else crm("import", "-", "--format", "csv", input=data))
+    name = path if where == "file" else "stdin"
+    assert (result.exit_code, result.stderr) == (1, (
+        f"crm: error: {name}: line 5, column 4: not UTF-8 text (byte 0xE9); save the file as "
+        "UTF-8 CSV\n"))  # it said line 1: the decoder failed on the file's first block
+    if where == "file":  # checked before anything is imported
+        assert crm.ok("list", "--json").json() == []
+
+
 def test_rows_are_read_lazily():
     rows = "".join(f"Person {n},p{n}@example.com,+34 600 {n:06d}\r\n" for n in range(20_000))
     stream = io.StringIO("Name,E-mail 1 - Value,Phone 1 - Value\r\n" + rows, newline="")

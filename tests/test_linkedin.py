@@ -136,6 +136,19 @@ def test_an_export_missing_a_column_is_refused_whole(crm, tmp_path):
     assert "LinkedIn export: no header line" in result.stderr
 
 
+@pytest.mark.parametrize(("text", "line"), [
+    (FIRST.replace("Chen,Wu", "Ch\xe9n,Wu"), "7, column 3"),
+    (FIRST.replace("email", "\xe9mail"), "2, column 71")])
+def test_a_byte_that_is_not_utf8_is_named_at_its_line(crm, tmp_path, text, line):
+    path = tmp_path / "Connections.csv"
+    path.write_bytes(text.encode("latin-1"))
+    result = crm("import", str(path))
+    assert (result.exit_code, result.stderr) == (1, (
+        f"crm: error: {path}: line {line}: not UTF-8 text (byte 0xE9); save the file as UTF-8 "
+        "CSV\n"))
+    assert crm.ok("list", "--json").json() == []
+
+
 def test_stdin_and_a_header_without_notes_are_recognised(crm):
     text = HEADER + "Ana,Lima,https://www.linkedin.com/in/ana,,Acme,COO,05 Jan 2021\n"
     crm.ok("import", "-", input=text)

@@ -27,6 +27,7 @@ from crmcli.interchange.csv_columns import (
     OUTLOOK_URLS,
     SINGULAR,
 )
+from crmcli.interchange.incoming import check_utf8, utf8_lines
 from crmcli.models import Company, Contact, Detail, ImportantDate, PartialDate
 from crmcli.normalize import is_email
 
@@ -100,7 +101,8 @@ class CsvContacts(Iterator[CsvRecord]):
         unknown = zip(self.columns, self._slots, strict=True)
         self.ignored_columns = [name.strip() for name, slot in unknown if not slot and name.strip()]
         self._date_order, self._today = date_order, today
-        self._records = self._read(csv.reader(stream, delimiter=delimiter))
+        self._records = self._read(csv.reader(utf8_lines(stream, self._header_line + 1),
+                                              delimiter=delimiter))
 
     def __next__(self) -> CsvRecord:
         return next(self._records)
@@ -184,6 +186,7 @@ def _read_header(stream: TextIO) -> tuple[str, int]:
     try:
         while line := stream.readline(HEADER_LIMIT):
             number += 1
+            check_utf8(line, number)
             if line.strip():
                 return _check_header(line.lstrip("\ufeff")), number
     except UnicodeDecodeError as exc:

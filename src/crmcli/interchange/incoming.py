@@ -3,11 +3,16 @@ for a record that matches a contact already in the book, and the report (see ``i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from crmcli.errors import InvalidInput
 from crmcli.models import Company, Contact
+
+# A byte that is not UTF-8, as a text stream opened with errors="surrogateescape" reads it.
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 
 class OnDuplicate(StrEnum):
@@ -72,3 +77,18 @@ class ImportReport:
         del self.messages[messages:]
         del self.job_changes[job_changes:]
         del related[related_then:]
+
+
+def check_utf8(line: str, number: int) -> None:
+    """Refuse a line of a CSV file holding a byte that is not UTF-8 (the file read with
+    errors="surrogateescape", which lets the decoder go on), naming where it is."""
+    if found := _NOT_UTF8.search(line):
+        raise InvalidInput(f"line {number}, column {found.start() + 1}: not UTF-8 text (byte "
+                           f"0x{ord(found[0]) - 0xDC00:02X}); save the file as UTF-8 CSV")
+
+
+def utf8_lines(lines: Iterable[str], first: int) -> Iterator[str]:
+    """The lines (the first numbered ``first``), each checked by :func:`check_utf8`."""
+    for number, line in enumerate(lines, first):
+        check_utf8(line, number)
+        yield line

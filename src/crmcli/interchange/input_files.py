@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from crmcli.errors import InvalidInput
-from crmcli.interchange.incoming import Incoming
+from crmcli.interchange.incoming import Incoming, check_utf8
 
 
 class Format(StrEnum):
@@ -31,6 +31,7 @@ class Format(StrEnum):
 _SUFFIXES = {".vcf": Format.vcard, ".vcard": Format.vcard, ".csv": Format.csv,
              ".json": Format.json, ".jsonl": Format.jsonl, ".ndjson": Format.jsonl}
 _SNIFF_BYTES = 4096
+_SCAN_CHARACTERS = 1 << 20  # of a line, at a time
 # A vCard 3.0 content line (RFC 2425): [group.]name *(;param=value[,value]) : value
 _PARAM_VALUE = r'(?:"[^"\x00-\x1f]*"|[^";:,\x00-\x1f]*)'
 _CONTENT_LINE = re.compile(
@@ -171,7 +172,26 @@ def read_records(source: Source, fmt: Format, date_order: str, today: dt.date
 
 
 def _text(source: Source) -> io.TextIOWrapper:
-    return io.TextIOWrapper(source.stream, encoding="utf-8-sig", newline="")
+    """A CSV input as text. A byte that is not UTF-8 is let through, for the readers to name
+    its line (a strict decoder fails on a whole block of the file, at the first line read);
+    a file is checked whole first, so that nothing of it is imported."""
+    if source.stream.seekable():
+        _check_utf8(source.stream)
+    return io.TextIOWrapper(source.stream, encoding="utf-8-sig", errors="surrogateescape",
+                            newline="")
+
+
+def _check_utf8(stream: BinaryIO) -> None:
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape",
+                            newline="")
+    try:
+        number = 1
+        while part := text.readline(_SCAN_CHARACTERS):
+            check_utf8(part, number)
+            number += part.endswith(("\n", "\r"))
+    finally:
+        text.detach()
+        stream.seek(0)
 
 
 def _vcard_records(source: Source) -> Iterator[Incoming]:

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from crmcli.errors import InvalidInput
-from crmcli.interchange.incoming import Incoming
+from crmcli.interchange.incoming import Incoming, check_utf8, utf8_lines
 from crmcli.interchange.vcard_fields import LINKEDIN
 from crmcli.models import Contact, Detail, PartialDate
 
@@ -43,6 +43,7 @@ def sniff(stream: TextIO) -> tuple[bool, TextIO]:
     try:
         while len(seen) < _PREAMBLE_LINES and (line := stream.readline(_LINE_LIMIT)):
             seen.append(line)
+            check_utf8(line, len(seen))
             if line.strip():
                 break
     except UnicodeDecodeError as exc:
@@ -57,7 +58,7 @@ def read(stream: TextIO, date_order: str, today: dt.date) -> Iterator[Incoming]:
     record when the header is missing or lacks a column."""
     names, line = _header(stream)
     index = {name.strip().casefold(): position for position, name in enumerate(names)}
-    reader = csv.reader(stream)
+    reader = csv.reader(utf8_lines(stream, line + 1))
     row = 0
     while True:
         start = line + reader.line_num + 1
@@ -86,6 +87,7 @@ def _header(stream: TextIO) -> tuple[list[str], int]:
             raise _not_utf8(number, exc) from None
         if not text:
             break
+        check_utf8(text, number)
         cells = _cells(text.lstrip("\ufeff"))
         if not _is_header(cells):
             continue

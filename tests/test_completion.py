@@ -86,6 +86,19 @@ def test_the_fast_path_answers_each_shell(book, monkeypatch, capsys):
         True, "Atlântico\\ Foods")
 
 
+def test_a_control_character_is_dropped_without_leaving_its_escape(crm, db_path, monkeypatch,
+                                                                    capsys):
+    crm.add("Ana\x07 Lima\x1b[2J")
+    crm.add("Bo\x1b Chen")
+    monkeypatch.setenv("CRM_DB", str(db_path))
+    assert _complete(monkeypatch, capsys, "bash", "crm show a") == (True, "Ana\\ Lima\\[2J")
+    assert _complete(monkeypatch, capsys, "bash", "crm show b") == (True, "Bo\\ Chen")
+    env = {shell_completion.ENV: "complete_bash", "COMP_WORDS": "crm show -f json b",
+           "COMP_CWORD": "4"}
+    result = typer.testing.CliRunner().invoke(app, [], env=env, prog_name="crm")
+    assert result.stdout == "Bo\\ Chen\n"  # through Typer
+
+
 def test_the_book_comes_from_db_before_the_command(book, monkeypatch, capsys):
     monkeypatch.delenv("CRM_DB", raising=False)
     assert _complete(monkeypatch, capsys, "bash", f"crm --db {book} show an") == (

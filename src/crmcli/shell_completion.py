@@ -18,6 +18,7 @@ from pathlib import Path
 
 from crmcli import completion
 from crmcli.errors import CrmError
+from crmcli.text import strip_controls
 
 ENV = "_CRM_COMPLETE"
 _BASH_SPECIAL = re.compile(r"[^\w@%+=:,./-]")
@@ -124,8 +125,10 @@ def requested_shell() -> str:
 
 
 def shell_value(value: str, shell: str) -> str:
-    """bash inserts a candidate as it is: escape what it would split or expand (`José\\ Núñez`,
-    as it completes file names)."""
+    """The candidate without control characters; for bash, which inserts a candidate as it
+    is, with what it would split or expand escaped (`José\\ Núñez`, as it completes file
+    names). Controls go first, or the escape of one would stay behind."""
+    value = strip_controls(value)
     return _BASH_SPECIAL.sub(r"\\\g<0>", value) if shell == "bash" else value
 
 

@@ -43,17 +43,30 @@ def test_tsv_lines_without_escapes_are_written_as_each_cell_escaped(capsys, cell
 def test_tsv_strips_controls_whether_or_not_a_cell_is_escaped(capsys, cells, terminal):
     record = dict(zip("ab", cells, strict=True))
     output.Output("tsv", terminal=terminal).records([record], [("a", "a"), ("b", "b")])
-    clean = output.safe if terminal else output.strip_controls
-    escaped = clean("\t".join(value.translate(output._TSV_ESCAPES) for value in cells))
+    escaped = output.safe("\t".join(value.translate(output._TSV_ESCAPES) for value in cells))
     assert capsys.readouterr().out == f"a\tb\n{escaped}\n"
 
 
+@pytest.mark.parametrize("terminal", [False, True])
+def test_tsv_shows_bidi_overrides_as_a_table_does_and_csv_and_json_keep_them(capsys, terminal):
+    record = {"name": "Eve \u202eevil\u2066x\u2069 \x1b[2J", "note": "Zoë 👩\u200d💻\tok"}
+    columns = [("name", "Name"), ("note", "Note")]
+    output.Output("tsv", terminal=terminal).records([record], columns)
+    assert capsys.readouterr().out == ("name\tnote\nEve <U+202E>evil<U+2066>x<U+2069> [2J\t"
+                                       "Zoë 👩\u200d💻\\tok\n")  # piped, U+202E went out raw
+    output.Output("csv").records([record], columns)
+    output.Output("json").records([record], columns)
+    csv_text, json_text = capsys.readouterr().out.split("\r\n", 2)[1:]
+    assert "\u202e" in csv_text and '"Eve \u202eevil\u2066x\u2069 \\u001b[2J"' in json_text
+
+
 def test_a_piped_tsv_line_is_written_as_it_is_only_when_nothing_changes_it():
-    """_TSV_UNCLEAN finds exactly what an escape or strip_controls would change."""
-    for code in range(0x3000):
+    """_TSV_UNCLEAN finds exactly what an escape or ``safe`` would change in ASCII and C1
+    (a line that is not ASCII goes to ``safe`` whole)."""
+    for code in range(0xA0):
         text = chr(code)
         changed = (text.translate(output._TSV_ESCAPES) != text
-                   or output.strip_controls(text) != text) and text != "\t"
+                   or output.safe(text) != text) and text != "\t"
         assert bool(re.search(output._TSV_UNCLEAN, text)) == changed, hex(code)
 
 

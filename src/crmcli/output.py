@@ -8,7 +8,7 @@ messages; they never ask which format is active.
   when piped; ``-f json|jsonl|csv|tsv`` give the flat record instead.
 - Text from the book is data: Rich gets ``Text`` (never markup), a terminal never receives
   control characters (``text.safe``), files and pipes keep the data exact except CSV cells a
-  spreadsheet would run.
+  spreadsheet would run, and TSV, text for people and line tools, which is ``safe`` too.
 - A closed pipe (``crm list | head -1``) ends the command quietly: see ``pipe_closed``.
 """
 
@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import islice
 
-from crmcli.text import cell, safe, spreadsheet_safe, strip_controls, to_json
+from crmcli.text import cell, safe, spreadsheet_safe, to_json
 
 TYPE_CHECKING = False  # typing is not imported for the annotations alone
 if TYPE_CHECKING:
@@ -35,8 +35,9 @@ _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r
 _LINES_A_WRITE = 256  # TSV lines gathered into one write
 # Compiled when a listing is written as TSV (re keeps them), not by every command.
 _TSV_SPECIAL = r"[\\\n\r]"  # what a cell escapes, but the tab
-# What a piped line cannot go out with as it is: what a cell escapes (the tab is counted
-# instead) and the control characters strip_controls removes.
+# What an ASCII line cannot go out with as it is: what a cell escapes (the tab is counted
+# instead) and the control characters ``safe`` removes (a line that is not ASCII is given to
+# ``safe`` whole: it shows invisible formatting characters, U+202E, as <U+202E>).
 _TSV_UNCLEAN = r"[\x00-\x08\x0a-\x1f\\\x7f-\x9f]"
 
 
@@ -143,7 +144,9 @@ class Output:
         return count
 
     def _write_tsv(self, rows: Iterator[dict], columns: Columns, title) -> int:
-        clean = safe if self.terminal else strip_controls
+        """Text for people and line tools, piped or not: cells escaped, controls stripped and
+        bidi overrides shown as ``<U+202E>``, as a table shows them (CSV and JSON carry the
+        data exactly)."""
         write, count = sys.stdout.write, 0
         keys = [key for key, _ in columns]
         write("\t".join(keys) + "\n")
@@ -153,15 +156,15 @@ class Output:
         for record in rows:
             cells = list(map(cell, map(record.get, keys)))
             line = "\t".join(cells)
-            # Most lines have one tab per separator and nothing to escape or, piped, to strip
-            # (one search tells): they go out as they are.
-            if self.terminal or line.count("\t") != tabs or unclean(line):
+            # Most lines have one tab per separator and nothing to escape or to strip (one
+            # search tells, for ASCII): they go out as they are.
+            if line.count("\t") != tabs or unclean(line) or not line.isascii():
                 # Without a tab too many, a backslash or a line break, escaping each cell
                 # would change nothing.
                 if line.count("\t") != tabs or special(line):
                     line = "\t".join([text.translate(_TSV_ESCAPES) for text in cells])
                 # Cells are escaped first, so cleaning the joined line cleans each cell alike.
-                line = clean(line)
+                line = safe(line)
             lines.append(line)
             count += 1
             if len(lines) == _LINES_A_WRITE:

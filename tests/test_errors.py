@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+from pathlib import Path
 
 import pytest
+
+from crmcli.session import failure
 
 HOSTILE = "[bold red]x[/bold red] \x1b[2J\x07Evil\x9b31m"
 
@@ -138,8 +141,24 @@ def test_a_config_file_python_cannot_read_is_one_line(crm, tmp_path, monkeypatch
 def test_a_path_in_the_home_of_an_unknown_user_is_one_line(crm, args):
     """pathlib's expanduser() raises RuntimeError for ~NAME of no user: an internal error."""
     result = crm(*args)
-    assert (result.exit_code, result.stderr) == (
-        1, "crm: error: a path starts with ~NAME, but no user of that name has a home here\n")
+    assert (result.exit_code, result.stderr) == (1, (
+        "crm: error: a path starts with '~nosuchuser', but no user of that name has a home "
+        "here\n"))
+
+
+def test_an_unknown_home_is_told_by_where_the_error_came_from_not_by_its_words():
+    try:
+        Path("~no-such-user-here/crm.db").expanduser()
+    except RuntimeError as exc:
+        assert failure(exc, lambda: None) == (
+            "a path starts with '~no-such-user-here', but no user of that name has a home "
+            "here", 1)
+    try:  # the same words from elsewhere: a bug like any other
+        raise RuntimeError("Could not determine home directory.")
+    except RuntimeError as exc:
+        message, code = failure(exc, lambda: None)
+    assert (message.startswith("internal error (RuntimeError: Could not determine"), code) == (
+        True, 70)
 
 
 def test_setting_a_key_under_a_value_that_is_no_table_is_one_line(crm, tmp_path,

@@ -190,6 +190,10 @@ def test_a_bad_template_stops_before_anything_leaves(crm, tmp_path, mailbox, tem
      "the number of loop iterations would pass the limit of a template (1,000,000)"),
     ("{% set ns = namespace(s='ab') %}{% for i in range(60) %}{% set ns.s = ns.s + ns.s %}"
      "{% endfor %}", "a text or list would pass the limit of a template"),
+    ("{% set ns = namespace(s='ab') %}{% for i in range(20) %}{% set ns.s = ns.s ~ ns.s %}"
+     "{% endfor %}", "a concatenated text would pass the limit of a template (100,000)"),
+    ("{% set ns = namespace(s='ab') %}{% for i in range(20) %}{% set ns.s = ns.s ~ ns.s ~ "
+     "'' %}{% endfor %}", "a concatenated text would pass the limit of a template"),
     ("line\n{% for i in range(50000) %}{{ 'a' * 90000 }}{% endfor %}",
      "the characters of the rendered text would pass the limit of a template (1,000,000)"),
 ])
@@ -209,12 +213,13 @@ def test_a_template_that_would_exhaust_memory_or_time_is_refused(crm, tmp_path, 
 def test_a_template_within_the_limits_renders(crm, tmp_path, mailbox):
     crm.add("Ana Lima", "-e", "ana@example.com")
     body = ("{{ name|center(12) }}|{{ '%5s' % 1 }}|{{ '{:>4}'.format(2) }}|{{ 'ab' * 3 }}|"
+            "{{ first_name ~ '!' ~ 1 }}|"
             "{% for i in range(3) %}{% for j in range(2) %}{{ i }}{{ j }}{% endfor %}{% endfor %}")
     crm.ok("campaign", "new", "c", "--to", "ana", "--template",
            _template(tmp_path, f"Subject: Hi\n\n{body}\n"))
     crm.ok("campaign", "send", "c")
     text = mailbox.messages()[0].get_body(("plain",)).get_content()
-    assert " Ana Lima  |    1|   2|ababab|000110112021" in text
+    assert " Ana Lima  |    1|   2|ababab|Ana!1|000110112021" in text
 
 
 def test_a_header_a_contact_would_break_stops_the_campaign(crm, db_path, tmp_path, mailbox):

@@ -3,8 +3,9 @@
 Jinja2's ``SandboxedEnvironment`` keeps a template from reaching Python internals and caps
 ``range()`` (``MAX_RANGE``), but ``"a" * 10**10``, ``"x"|center(10**9)`` or two nested loops
 still exhaust memory or time. Here every operator, method and filter that can build a large
-value checks the size first, loops share a budget of iterations, and the text of one rendering
-is capped: a template over a limit fails like any other template error.
+value checks the size first (``~``, which the sandbox does not see, as soon as it is built),
+loops share a budget of iterations, and the text of one rendering is capped: a template over a
+limit fails like any other template error.
 """
 
 from __future__ import annotations
@@ -72,6 +73,12 @@ def check_binop(operator: str, left: Any, right: Any) -> None:
         check_format(left, right if isinstance(right, tuple) else (right,))
 
 
+def _concatenated(text: str) -> str:
+    if len(text) > MAX_TEXT:
+        raise too_big("a concatenated text")
+    return text
+
+
 def _bounded_filter(original, check):
     """The filter, checking its value and arguments first (after any context Jinja passes)."""
     passed = 1 if getattr(original, "jinja_pass_arg", None) else 0
@@ -88,6 +95,16 @@ def environment_class():
     """The sandbox class (built on first use: jinja2 is imported only when a template runs)."""
     from jinja2 import nodes
     from jinja2.sandbox import SandboxedEnvironment
+    from jinja2.visitor import NodeTransformer
+
+    class Concatenations(NodeTransformer):
+        """Each ``a ~ b`` checked by ``_crm_concatenated`` (a Concat node is no binary
+        operator: ``call_binop`` never sees it)."""
+
+        def visit_Concat(self, node):
+            self.generic_visit(node)
+            return nodes.Call(nodes.Name("_crm_concatenated", "load"), [node], [], None, None,
+                              lineno=node.lineno)
 
     class BoundedEnvironment(SandboxedEnvironment):
         intercepted_binops = frozenset({"*", "**", "%", "+"})
@@ -96,6 +113,7 @@ def environment_class():
             super().__init__(**options)
             self.steps = MAX_STEPS
             self.globals["_crm_counted"] = self.counted
+            self.globals["_crm_concatenated"] = _concatenated
             for name in _WIDTH_FILTERS:
                 self.filters[name] = _bounded_filter(
                     self.filters[name], lambda args, kwargs: check_width(args[1:], kwargs))
@@ -141,11 +159,11 @@ def environment_class():
                 yield item
 
         def _parse(self, source, name, filename):
-            tree = super()._parse(source, name, filename)
+            tree = Concatenations().visit(super()._parse(source, name, filename))
             for loop in tree.find_all(nodes.For):
                 loop.iter = nodes.Call(nodes.Name("_crm_counted", "load"), [loop.iter], [],
                                        None, None, lineno=loop.lineno)
-                loop.iter.set_environment(self)
+            tree.set_environment(self)
             return tree
 
         def render_bounded(self, template, values: dict) -> str:

@@ -349,6 +349,52 @@ def test_an_event_keeps_at_most_a_thousand_occurrences_in_the_window():
                         "the first 1,000 were kept" for uid in ("hourly@x", "quarters@x")]
 
 
+def _old_rules(first_day: dt.date) -> Calendar:
+    """Daily rules since ``first_day``: all-day, and counted (the last on 30 October 2026)."""
+    cal = Calendar()
+    cal.add("prodid", "-//crmcli tests//EN")
+    cal.add("version", "2.0")
+    count = (dt.date(2026, 10, 30) - first_day).days + 1
+    cal.add_component(event("gym@x", "Gym", first_day, first_day + dt.timedelta(days=1),
+                            rrule={"freq": "daily", "interval": 3}))
+    cal.add_component(event("pills@x", "Pills", dt.datetime.combine(
+        first_day, dt.time(8), tzinfo=UTC), rrule={"freq": "daily", "count": count}))
+    cal.add_component(event("days@x", "Off", first_day,
+                            rrule={"freq": "daily", "count": (count + 1) // 2, "interval": 2}))
+    cal.add_component(event("twice@x", "Twice", dt.datetime(2026, 10, 1, 9, tzinfo=UTC),
+                            rrule={"freq": "daily", "count": 60, "byhour": [9, 17]}))
+    return cal
+
+
+def test_all_day_and_counted_daily_rules_from_long_ago_start_near_the_window(monkeypatch):
+    """An all-day daily rule, or a daily one with a COUNT, was walked a day at a time from its
+    DTSTART (from the year 1: 740,000 days) before the window opened."""
+    window = (dt.datetime(2026, 10, 20, tzinfo=MADRID), dt.datetime(2026, 11, 10, tzinfo=MADRID))
+    events = {str(e["UID"]): e for e in _old_rules(dt.date(1, 1, 1)).walk("VEVENT")}
+    for moved in events.values():
+        calendar_read._start_near(moved, window[0])
+    gym, pills, days = (events[uid].decoded("DTSTART") for uid in ("gym@x", "pills@x", "days@x"))
+    assert dt.date(2026, 10, 16) <= gym < dt.date(2026, 10, 20)
+    assert events["gym@x"].decoded("DTEND") - gym == dt.timedelta(days=1)
+    assert (pills, events["pills@x"]["RRULE"]["COUNT"]) == (
+        dt.datetime(2026, 10, 17, 8, tzinfo=UTC), [14])  # the last is still on 30 October
+    assert days + dt.timedelta(days=2 * (events["days@x"]["RRULE"]["COUNT"][0] - 1)) \
+        == dt.date(2026, 10, 30) and days < dt.date(2026, 10, 20)
+    assert events["twice@x"].decoded("DTSTART") == dt.datetime(2026, 10, 1, 9, tzinfo=UTC)
+
+    def starts(first_day: dt.date) -> list:
+        data = io.BytesIO(_old_rules(first_day).to_ical())
+        return sorted((o.uid, o.start, o.end)
+                      for o in calendar_read.read(data, "x.ics", window, MADRID)[1])
+
+    from_year_one = starts(dt.date(1, 1, 1))
+    assert [sum(uid == one for uid, *_ in from_year_one)
+            for one in ("gym@x", "pills@x", "days@x", "twice@x")] == [7, 11, 6, 22]
+    found = starts(dt.date(1900, 1, 1))
+    monkeypatch.setattr(calendar_read, "_start_near", lambda event, first: None)
+    assert found == starts(dt.date(1900, 1, 1))
+
+
 def test_an_hourly_rule_from_long_ago_starts_near_the_window_with_the_same_meetings(
         monkeypatch):
     """dateutil walks a rule from its DTSTART: an hourly rule from 1900 was a million

@@ -85,37 +85,54 @@ def _problem(event) -> str | None:
     return None
 
 
-# Repeats so frequent that walking them from a DTSTART long ago is the cost of the import.
+# Repeats so frequent that walking them from a DTSTART long ago is the cost of the import
+# (an all-day event repeats by days at most).
 _STEPS = {"HOURLY": dt.timedelta(hours=1), "DAILY": dt.timedelta(days=1)}
+_DAY_STEPS = {"DAILY": dt.timedelta(days=1)}
+# A rule of these parts alone makes one occurrence a repeat: its COUNT can be moved on too.
+_ONE_A_REPEAT = {"FREQ", "INTERVAL", "COUNT", "WKST"}
 
 
 def _start_near(event, first: dt.datetime) -> None:
     """Move the DTSTART (and DTEND) of an hourly or daily rule forward by whole repeats to
     a little before ``first``, which keeps its occurrences: dateutil walks every repeat from
     DTSTART, and an hourly rule from 1900 is a million of them before the window opens. A
-    rule with a COUNT counts from its DTSTART, and is left as it is."""
+    COUNT is lowered by the repeats moved over, when each repeat is one occurrence (no BY
+    parts: BYHOUR=9,17 makes two a day); otherwise the rule is left as it is."""
     rule = event.get("RRULE")
-    start = event.decoded("DTSTART")
-    if not isinstance(rule, dict) or "COUNT" in rule or "RECURRENCE-ID" in event or not (
-            isinstance(start, dt.datetime)):
+    if not isinstance(rule, dict) or "RECURRENCE-ID" in event:
         return
-    step = _STEPS.get(str(_first(rule.get("FREQ")) or "").upper())
+    count = _first(rule.get("COUNT"))
+    if count is not None and (not isinstance(count, int) or set(rule) - _ONE_A_REPEAT):
+        return
+    start = event.decoded("DTSTART")
+    timed = isinstance(start, dt.datetime)
+    step = (_STEPS if timed else _DAY_STEPS).get(str(_first(rule.get("FREQ")) or "").upper())
     interval = _first(rule.get("INTERVAL")) or 1
     if step is None or not isinstance(interval, int) or interval < 1:
         return
     end = event.decoded("DTEND") if "DTEND" in event else None
-    length = end - start if isinstance(end, dt.datetime) and end > start else dt.timedelta()
-    local = first.astimezone(start.tzinfo) if start.tzinfo else first
-    target = local.replace(tzinfo=None) - length - dt.timedelta(days=2)
-    repeats = (target - start.replace(tzinfo=None)) // (step * interval)
+    if type(end) is not type(start):  # a date beside a time: left as it is
+        end = None
+    length = max(end - start, dt.timedelta()) if end is not None else dt.timedelta()
+    if timed:
+        local = first.astimezone(start.tzinfo) if start.tzinfo else first
+        target = local.replace(tzinfo=None) - length - dt.timedelta(days=2)
+        repeats = (target - start.replace(tzinfo=None)) // (step * interval)
+    else:
+        repeats = (first.date() - length - dt.timedelta(days=2) - start) // (step * interval)
+    if count is not None:
+        repeats = min(repeats, count - 1)  # the last occurrence stays: the rule is kept
     if repeats <= 0:
         return
     moved = step * interval * repeats
     for key, value in (("DTSTART", start), ("DTEND", end)):
-        if isinstance(value, dt.datetime):
+        if value is not None:
             params = dict(event[key].params)
             event.pop(key)
             event.add(key, value + moved, parameters=params)
+    if count is not None:
+        rule["COUNT"] = [count - repeats]
 
 
 def _first(value):

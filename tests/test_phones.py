@@ -83,6 +83,32 @@ def test_region_is_set_once_and_numbers_are_stored_in_e164(crm, db_path, monkeyp
     assert crm.ok("show", "2", "--json").json()["phones"][0]["value"] == "07700 900006"
 
 
+def test_undoing_the_region_puts_back_the_setting_with_the_keys(crm, db_path, tmp_path):
+    crm.ok("add", "Ana", "-p", "07700 900005")
+    config = tmp_path / "config" / "crmcli" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("# mine\ncurrency = 'GBP'\n")
+    crm.ok("config", "set", "phone.region", "GB")
+    assert _norms(db_path) == {"07700 900005": "+447700900005"}
+    undone = crm.ok("undo")
+    assert _norms(db_path) == {"07700 900005": "7700900005"}
+    assert f"phone.region is unset in {config} again" in undone.stderr
+    assert crm.ok("config", "show", "--json").json()["phone_region"] is None
+    assert config.read_text().startswith("# mine\ncurrency = 'GBP'\n")
+    crm.ok("undo")  # the undo undone: GB again, keys and setting
+    assert _norms(db_path) == {"07700 900005": "+447700900005"}
+    assert crm.ok("config", "show", "--json").json()["phone_region"] == "GB"
+    config.write_text("[phone]\nregion = 'US'\n")  # changed by hand since: left alone
+    refused = crm("undo")
+    assert (refused.exit_code, refused.stderr) == (1, (
+        "crm: error: cannot undo #4 (undo 3): the config file's phone.region is 'US' now, not "
+        "'GB' as #4 left it; crm config set phone.region GB first, or edit the file\n"))
+    assert _norms(db_path) == {"07700 900005": "+447700900005"}
+    crm.ok("config", "set", "phone.region", "ES")  # nothing to re-key: still one operation
+    assert crm.ok("journal", "--json").json()[0]["what"] == "config set phone.region ES"
+    assert f"phone.region = 'US' in {config} again" in crm.ok("undo").stderr
+
+
 def test_region_comes_from_config_never_from_the_environment(crm, db_path, monkeypatch):
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     monkeypatch.setenv("LC_ALL", "en_US.UTF-8")

@@ -263,9 +263,18 @@ def _check_decimal(value: str) -> str:
     return value
 
 
-def save_setting(key: str, value: str) -> Path:
-    """Write ``key = value`` (a dotted key goes into its table) into the config file, keeping
-    its comments and layout; returns the file's path."""
+def setting_in_file(key: str) -> object:
+    """What the config file holds for ``key`` (dotted), as written, unchecked; None when it
+    holds nothing there."""
+    value: object = _read_toml(config_path())
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def save_setting(key: str, value: str | None) -> Path:
+    """Write ``key = value`` (a dotted key goes into its table; None removes the key) into
+    the config file, keeping its comments and layout; returns the file's path."""
     import tomlkit
 
     path = config_path()
@@ -280,7 +289,10 @@ def save_setting(key: str, value: str) -> Path:
             if not isinstance(target, dict):
                 raise ConfigError(f"{path}: {table} is {target!r}, not a table ([{table}]); "
                                   "fix it in the file")
-        target[name] = value
+        if value is not None:
+            target[name] = value
+        else:
+            target.pop(name, None)
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".new")
         temporary.write_text(tomlkit.dumps(document), encoding="utf-8")

@@ -30,6 +30,9 @@ from crmcli.db import SCHEMA_VERSION, transaction
 
 SOURCES = ("cli", "import", "sync", "campaign", "mail", "hook", "mcp")
 MAX_WHAT = 200
+# The table name of a change to the config file (``crm config set phone.region``), which
+# changes the book's phone keys too: undone with them. Its one row (0) is the setting's.
+SETTINGS = "config"
 
 
 @dataclass
@@ -180,6 +183,17 @@ def _recording(db: Connection) -> int | None:
         return None
     row = db.execute("SELECT operation_id FROM temp.journal_current").fetchone()
     return row[0] if row else None
+
+
+def record_setting(db: Connection, key: str, old: str | None, new: str | None) -> None:
+    """Journal, in the operation under way, that the config file's ``key`` went from ``old``
+    (None: unset) to ``new``; call it inside the transaction of the book's changes that go
+    with it."""
+    operation = _recording(db)
+    if operation is not None:
+        db.execute("INSERT INTO journal_changes (operation_id, table_name, row_id, kind, old)"
+                   " VALUES (?, ?, 0, 'update', ?)",
+                   [operation, SETTINGS, json.dumps({"key": key, "old": old, "new": new})])
 
 
 # ---------------------------------------------------------------------------------- reading

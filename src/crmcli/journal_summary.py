@@ -32,7 +32,7 @@ _NOUNS = {"companies": "company", "company_details": "company detail",
           "contact_interests": "interest", "contact_gifts": "gift",
           "campaign_recipients": "recipient", "mail_opt_outs": "opt-out", "cases": "case",
           "case_events": "case entry",
-          "calendar_events": "calendar event"}
+          "calendar_events": "calendar event", "config": "setting"}
 _VERBS = {"insert": "added", "update": "changed", "delete": "removed"}
 _DETAIL_NOUNS = {"email": "email", "phone": "phone", "address": "address", "url": "web address"}
 _CARD_FILES = (".vcf", ".vcard")

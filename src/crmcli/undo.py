@@ -9,7 +9,7 @@ its children), and the search index is rebuilt for the contacts and notes it tou
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
@@ -18,7 +18,7 @@ from sqlite3 import Connection
 from crmcli import contacts, search, userdata
 from crmcli.db import SCHEMA_VERSION, transaction
 from crmcli.errors import CrmError, NotFound
-from crmcli.journal import Operation, Recorder, get, recent
+from crmcli.journal import SETTINGS, Operation, Recorder, get, recent, record_setting
 
 _SHOWN_CONFLICTS = 5
 _CHUNK = 500
@@ -38,8 +38,12 @@ def target(db: Connection, operation_id: int | None) -> Operation:
     return found
 
 
-def undo(db: Connection, recorder: Recorder, operation: Operation) -> None:
-    """Revert ``operation`` as part of ``recorder``'s operation, or refuse saying why."""
+def undo(db: Connection, recorder: Recorder, operation: Operation,
+         setting: Callable[[str], object] = lambda key: None) -> list[tuple[str, str | None]]:
+    """Revert ``operation`` as part of ``recorder``'s operation, or refuse saying why. What
+    it changed in the config file is returned, ``(key, value)`` to set again (None: unset)
+    once the book's changes are committed; ``setting`` reads a key's value now, which must
+    still be the one the operation left."""
     recorder.undoes, recorder.what = operation.id, f"undo {operation.id}"
     with transaction(db):
         # Checked holding the write lock (another undo may have just run), leaving out the
@@ -47,9 +51,33 @@ def undo(db: Connection, recorder: Recorder, operation: Operation) -> None:
         _check(db, operation, recorder.operation_id)
         changes = db.execute("SELECT table_name, kind, row_id, old FROM journal_changes"
                              " WHERE operation_id = ? ORDER BY id DESC", [operation.id])
-        touched = reverse(db, changes.fetchall())
+        rows, settings = [], []
+        for change in changes.fetchall():
+            if change[0] == SETTINGS:
+                settings.append(json.loads(change[3]))
+            else:
+                rows.append(change)
+        for changed in settings:
+            _check_setting(operation, changed, setting(changed["key"]))
+            record_setting(db, changed["key"], changed["new"], changed["old"])
+        touched = reverse(db, rows)
         search.refresh(db, touched.contacts, touched.notes)
         contacts.raise_versions(db, touched.contacts)
+    return [(changed["key"], changed["old"]) for changed in settings]
+
+
+def _check_setting(operation: Operation, changed: dict, now: object) -> None:
+    """The config file must hold what the operation set: a later edit is not overwritten."""
+    if now != changed["new"]:
+        key = changed["key"]
+        raise Refused(f"cannot undo #{operation.id} ({operation.what}): the config file's "
+                      f"{key} is {_setting_text(now)} now, not {_setting_text(changed['new'])}"
+                      f" as #{operation.id} left it; crm config set {key} "
+                      f"{changed['new'] or '...'} first, or edit the file")
+
+
+def _setting_text(value: object) -> str:
+    return "unset" if value is None else repr(value)
 
 
 def reverse(db: Connection, changes: list[tuple]) -> _Touched:

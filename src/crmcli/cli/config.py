@@ -44,14 +44,20 @@ def set_(key: Annotated[str, typer.Argument(
              help="phone.region, currency, date_order, decimal or timezone.")],
          value: Annotated[str, typer.Argument(help="The new value.")]) -> None:
     """Change a setting in the configuration file (its comments and layout are kept)."""
-    from crmcli.config import check_setting, save_setting
+    from crmcli.config import check_setting, save_setting, setting_in_file
 
     checked = check_setting(key, value)
+    was = setting_in_file(key)
     path = save_setting(key, checked)
     info(f"{key} = {checked!r} in {path}")
     if key == "phone.region" and Path(state().config.db_path).exists():
-        from crmcli import contacts
+        from crmcli import contacts, journal
+        from crmcli.db import transaction
 
-        if rekeyed := contacts.rekey_phones(state().db, checked):
+        db = state().db
+        with transaction(db):  # one operation: `crm undo` puts back the keys and the setting
+            rekeyed = contacts.rekey_phones(db, checked)
+            journal.record_setting(db, key, was, checked)
+        if rekeyed:
             info(f"{rekeyed} number(s) written without a country code now match as {checked} "
                  "numbers")

@@ -115,8 +115,14 @@ def undo(
 
     db = state().db
     target = undoing.target(db, operation_id)
-    undoing.undo(db, db.journal, target)
+    from crmcli.config import save_setting, setting_in_file
+
+    settings = undoing.undo(db, db.journal, target, setting_in_file)
     info(f"undid #{target.id} ({journal_summary.summary(db, target) or target.what})")
+    for key, value in settings:
+        path = save_setting(key, value)
+        info(f"{key} = {value!r} in {path} again" if value is not None
+             else f"{key} is unset in {path} again")
 
 
 @app.command(epilog="Examples:\n\n  crm forget 'Ana Lima'\n\n  crm forget 12 --yes")

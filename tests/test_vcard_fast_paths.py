@@ -157,21 +157,21 @@ def test_lines_split_as_the_general_split_does(data):
 
 def _is_company_asking_each_n(fields) -> bool:
     """``vcard_read.is_company`` as it was: each N of the name read out again."""
-    from crmcli.interchange.vcard_read import _name_from_n, _text
+    from crmcli.interchange.vcard_read import name_from_n, text_value
     from crmcli.normalize import fold
 
     for line in fields.extra:
         if line.name == "KIND":
-            return _text(line).lower() in ("org", "organization")
-        if line.name == "X-ABSHOWAS" and _text(line).upper() == "COMPANY":
+            return text_value(line).lower() in ("org", "organization")
+        if line.name == "X-ABSHOWAS" and text_value(line).upper() == "COMPANY":
             return True
     company = fields.first("org")
     if not company:
         return False
     names = fields.firsts["name"].lines if "name" in fields.firsts else []
-    if any(line.name == "N" and _name_from_n(line) for line in names):
+    if any(line.name == "N" and name_from_n(line) for line in names):
         return False
-    return not any(line.name == "FN" and fold(_text(line)) != fold(company) for line in names)
+    return not any(line.name == "FN" and fold(text_value(line)) != fold(company) for line in names)
 
 
 def _company_or_not(text: str) -> list[tuple[bool, bool]]:

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
 ALTERNATE = "X-ALTERNATE-"
 INLINE_DATA = frozenset({"PHOTO", "LOGO", "SOUND", "KEY"})
-_ONE_TEXT = frozenset({"FN", "TITLE", "ROLE", "NOTE", "ORG"})  # a bare comma is not allowed
-_TEXT = _ONE_TEXT | {"N", "ADR", "CATEGORIES"}
+ONE_TEXT = frozenset({"FN", "TITLE", "ROLE", "NOTE", "ORG"})  # a bare comma is not allowed
+TEXT = ONE_TEXT | {"N", "ADR", "CATEGORIES"}  # text values whose escapes `conform` repairs
 _COMPONENTS = {"N": 5, "ADR": 7}
 _AT_MOST_ONCE = frozenset({"N", "BDAY", "ANNIVERSARY", "GENDER", "KIND", "REV", "UID", "PRODID"})
 _DROPPED_IN_3 = ("ALTID", "PID", "SORT-AS", "CALSCALE", "INDEX", "LEVEL", "CC", "GEO", "TZ")
@@ -57,7 +57,7 @@ def conform(lines: list[ContentLine], version: str) -> list[ContentLine]:
     for line in lines:
         line = _one_of_a_kind(line, seen, version)
         line = _text_value(line)
-        if version == "3.0" and line.params and not _CHANGED_IN_3.isdisjoint(line.params):
+        if version == "3.0" and line.params and not CHANGED_IN_3.isdisjoint(line.params):
             repaired += (_inline_data(fixed, version) for fixed in _parameters(line))
         else:  # no parameter to change
             repaired.append(_inline_data(line, version))
@@ -93,8 +93,8 @@ def _one_of_a_kind(line: ContentLine, seen: set[str], version: str) -> ContentLi
 
 def _text_value(line: ContentLine) -> ContentLine:
     value = line.value if line.value.isprintable() else _CONTROL.sub("", line.value)
-    if line.name in _TEXT and ("\\" in value or "," in value):
-        comma = r"\," if line.name in _ONE_TEXT else ","
+    if line.name in TEXT and ("\\" in value or "," in value):
+        comma = r"\," if line.name in ONE_TEXT else ","
         value = _ESCAPE_OR_COMMA.sub(lambda match: _escaped(match[0], comma), value)
     if line.name in _COMPONENTS:
         value = _components(value, _COMPONENTS[line.name])
@@ -208,19 +208,19 @@ def kept_as_is(name: str, params: dict[str, list[str]], value: str, version: str
     3.0 writes it, and in 3.0 no parameter to drop or translate."""
     if _CONTROL.search(value):
         return False
-    if name in _TEXT and "\\" in value and _ODD_ESCAPE.search(value):
+    if name in TEXT and "\\" in value and _ODD_ESCAPE.search(value):
         return False
-    if name in _ONE_TEXT and "," in value and _BARE_COMMA.search(value):
+    if name in ONE_TEXT and "," in value and _BARE_COMMA.search(value):
         return False
     if name in _COMPONENTS and ("\\" in value or value.count(";") != _COMPONENTS[name] - 1):
         return False
     if name in INLINE_DATA and (version != "3.0" or "ENCODING" not in params
                                 or value.replace("\\,", ",").strip()[:5].lower() == "data:"):
         return False
-    return version != "3.0" or not params or params.keys().isdisjoint(_CHANGED_IN_3)
+    return version != "3.0" or not params or params.keys().isdisjoint(CHANGED_IN_3)
 
 
-_CHANGED_IN_3 = frozenset({*_DROPPED_IN_3, "PREF", "MEDIATYPE", "LABEL", "VALUE"})
+CHANGED_IN_3 = frozenset({*_DROPPED_IN_3, "PREF", "MEDIATYPE", "LABEL", "VALUE"})
 _ODD_ESCAPE = re.compile(r"\\(?:[^\\,;nN]|$)", re.DOTALL)  # an escape `_escaped` drops
 _BARE_COMMA = re.compile(r"(?<!\\)(?:\\\\)*,")  # after no backslash, or escaped ones
 ONE_OF_A_KIND = _AT_MOST_ONCE | {"FN"}  # FN in 3.0 only

@@ -108,8 +108,8 @@ def is_company(fields: Fields) -> bool:
     and no FN other than the ORG)."""
     for line in fields.extra:
         if line.name == "KIND":
-            return _text(line).lower() in ("org", "organization")
-        if line.name == "X-ABSHOWAS" and _text(line).upper() == "COMPANY":
+            return text_value(line).lower() in ("org", "organization")
+        if line.name == "X-ABSHOWAS" and text_value(line).upper() == "COMPANY":
             return True
     company = fields.first("org")
     if not company:
@@ -117,7 +117,7 @@ def is_company(fields: Fields) -> bool:
     names = fields.firsts["name"].lines if "name" in fields.firsts else []
     if any(line.name == "N" for line in names):
         return False  # an N taken names someone (`_take` keeps no empty one); needs no folding
-    return not any(line.name == "FN" and fold(_text(line)) != fold(company) for line in names)
+    return not any(line.name == "FN" and fold(text_value(line)) != fold(company) for line in names)
 
 
 def read_card(raw: RawCard) -> ReadCard:
@@ -213,9 +213,9 @@ def extract_fields(lines: list[ContentLine], raw: RawCard) -> Fields:
 def _linkedin_profile(fields: Fields, line: ContentLine) -> bool:
     """X-SOCIALPROFILE;TYPE=linkedin is the profile URL, a URL labelled linkedin (other
     social profiles stay as they are, among the card's handles)."""
-    if line.name != "X-SOCIALPROFILE" or _type_label(line) != LINKEDIN or not _text(line):
+    if line.name != "X-SOCIALPROFILE" or type_label(line) != LINKEDIN or not text_value(line):
         return False
-    fields.add(Item("url", Detail(_text(line), LINKEDIN), [line]))
+    fields.add(Item("url", Detail(text_value(line), LINKEDIN), [line]))
     return True
 
 
@@ -243,7 +243,7 @@ def _take(fields: Fields, line: ContentLine, labels: dict, raw: RawCard) -> bool
     if line.name in PERSONAL:
         return _take_personal(fields, line, labels, raw)
     try:
-        value = _CONVERTERS[line.name](line)
+        value = CONVERTERS[line.name](line)
     except ValueError as problem:
         corrupt = isinstance(problem, _CorruptValue)
         shown = unescape(line.value)[:60]
@@ -254,7 +254,7 @@ def _take(fields: Fields, line: ContentLine, labels: dict, raw: RawCard) -> bool
         return True
     if line.name in DETAILS:
         label, label_lines = labels.get((line.group or "").lower(), ("", []))
-        detail = Detail(value, label or _type_label(line))
+        detail = Detail(value, label or type_label(line))
         fields.add(Item(kind, detail, [line, *label_lines]))
     elif line.name == "NOTE":
         fields.add(Item(kind, value, [line]))
@@ -269,7 +269,7 @@ def _take_personal(fields: Fields, line: ContentLine, labels: dict, raw: RawCard
     """A relationship, date or custom field (see `vcard_personal`); False leaves it as is."""
     label, label_lines = labels.get((line.group or "").lower(), ("", []))
     try:
-        kind, value = personal.read(line, label, _text(line), _parse_date)
+        kind, value = personal.read(line, label, text_value(line), _parse_date)
     except ValueError as problem:
         shown = unescape(line.value)[:60]
         fields.warnings.append(f"{raw.where(line.lineNumber)}: {line.name} {shown!r} {problem}; "
@@ -300,7 +300,7 @@ def _merge_names(fields: Fields) -> None:
         fields.merge(("fn", "n"), Item("name", name, lines))
 
 
-def _type_label(line: ContentLine) -> str:
+def type_label(line: ContentLine) -> str:
     values = line.params.get("TYPE")
     if not values:
         return ""
@@ -312,7 +312,7 @@ def _param(line: ContentLine, name: str) -> str:
     return next(iter(line.params.get(name, [])), "")
 
 
-def _text(line: ContentLine) -> str:
+def text_value(line: ContentLine) -> str:
     return unescape(line.value).strip()
 
 
@@ -321,20 +321,20 @@ def _components(value: str) -> list[str]:
 
 
 def _email(line: ContentLine) -> str:
-    text = _text(line)
+    text = text_value(line)
     bracketed = _BRACKETED_ADDRESS.search(text) if "<" in text else None
     return _without_scheme(bracketed.group(1).strip() if bracketed else text, "mailto:")
 
 
 def _phone(line: ContentLine) -> str:
-    return _without_scheme(_text(line), "tel:")
+    return _without_scheme(text_value(line), "tel:")
 
 
 def _without_scheme(text: str, scheme: str) -> str:
     return text[len(scheme) :] if text.lower().startswith(scheme) else text
 
 
-def _name_from_n(line: ContentLine) -> str:
+def name_from_n(line: ContentLine) -> str:
     components = [*split_escaped(line.value, ";"), "", "", "", ""]
     family, given, additional, prefix, suffix = components[:5]
     parts = (_name_part(part) for part in (prefix, given, additional, family, suffix))
@@ -363,7 +363,7 @@ def _tags(line: ContentLine) -> tuple[str, ...]:
 
 
 def _date(line: ContentLine) -> PartialDate | None:
-    text = _text(line)
+    text = text_value(line)
     if not text:
         return None
     if _param(line, "VALUE").lower() == "text":
@@ -435,30 +435,30 @@ def _gift(line: ContentLine):
     from crmcli.gifts import entry
 
     try:
-        return entry(_text(line), _param(line, GIVEN) or None)
+        return entry(text_value(line), _param(line, GIVEN) or None)
     except InvalidInput as problem:
         raise ValueError(str(problem).split(": ", 1)[-1]) from None
 
 
-_CONVERTERS: dict[str, Callable[[ContentLine], object]] = {
-    "FN": _text,
-    "N": _name_from_n,
+CONVERTERS: dict[str, Callable[[ContentLine], object]] = {
+    "FN": text_value,
+    "N": name_from_n,
     "ORG": _company,
-    "TITLE": _text,
-    "UID": _text,
-    "REV": _text,
+    "TITLE": text_value,
+    "UID": text_value,
+    "REV": text_value,
     "BDAY": _date,
     "ANNIVERSARY": _date,
     "PHOTO": _photo,
-    NO_MAIL: lambda line: _text(line).upper() == "TRUE",
-    HOW_WE_MET: _text,
+    NO_MAIL: lambda line: text_value(line).upper() == "TRUE",
+    HOW_WE_MET: text_value,
     MET_ON: _date,
-    INTEREST: _text,
+    INTEREST: text_value,
     GIFT: _gift,
     "EMAIL": _email,
     "TEL": _phone,
-    "URL": _text,
+    "URL": text_value,
     "ADR": _address_text,
-    "NOTE": _text,
+    "NOTE": text_value,
     "CATEGORIES": _tags,
 }

@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING
 
 from crmcli.errors import InvalidInput
 from crmcli.interchange.vcard_conform import (
-    _CHANGED_IN_3,
-    _ONE_TEXT,
-    _TEXT,
+    CHANGED_IN_3,
     INLINE_DATA,
+    ONE_TEXT,
+    TEXT,
     kept_as_is,
 )
 from crmcli.interchange.vcard_fields import (
@@ -45,12 +45,12 @@ from crmcli.interchange.vcard_fields import (
 from crmcli.interchange.vcard_lines import Line, parse_line
 from crmcli.interchange.vcard_personal import NAMES as PERSONAL
 from crmcli.interchange.vcard_read import (
-    _CONVERTERS,
-    _name_from_n,
-    _text,
-    _type_label,
+    CONVERTERS,
     extract_fields,
+    name_from_n,
     read_card,
+    text_value,
+    type_label,
 )
 from crmcli.interchange.vcard_split import RawCard, iter_raw_cards
 from crmcli.models import Detail
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 # [no group]name, then parameters each with a name and one or more non-empty unquoted values
 _STORED = {"VERSION:3.0": "3.0", "VERSION:4.0": "4.0"}  # a stored original's second line
 _PLAIN_HEAD = re.compile(r"([A-Za-z0-9-]+)((?:;[A-Za-z0-9-]+=[^\";:,]+(?:,[^\";:,]+)*)*)")
-_VALUE_CHECKED = _TEXT | INLINE_DATA  # `kept_as_is` reads more of their values
+_VALUE_CHECKED = TEXT | INLINE_DATA  # `kept_as_is` reads more of their values
 
 
 class StoredLine(Line):
@@ -182,8 +182,8 @@ def plain_original(texts: list[str], version: str, photo_kept: bool = True
         if kind is None or (head.single and kind in firsts):
             unknown.append(line)
             continue
-        if head.convert is _text and "\\" not in value:
-            owned = value.strip()  # `_text` of a value without escapes
+        if head.convert is text_value and "\\" not in value:
+            owned = value.strip()  # `text_value` of a value without escapes
         else:
             try:
                 owned = head.convert(line)
@@ -219,7 +219,7 @@ def plain_original(texts: list[str], version: str, photo_kept: bool = True
             same.append([line])
     if name_lines:
         if full_name is None:
-            full_name = _name_from_n(next(line for line in name_lines if line.name == "N"))
+            full_name = name_from_n(next(line for line in name_lines if line.name == "N"))
         reusable.setdefault(("name", str, full_name), []).append(name_lines)
     if tags is not None:
         reusable.setdefault(("categories", tuple, tags), []).append(tag_lines)  # `value_key`
@@ -241,11 +241,11 @@ class _Head:
                  kind: str | None, label: str) -> None:
         self.name, self.params, self.ready, self.kind, self.label = (
             name, params, ready, kind, label)
-        self.text_free = (name not in _VALUE_CHECKED) or (None if name in _ONE_TEXT else False)
+        self.text_free = (name not in _VALUE_CHECKED) or (None if name in ONE_TEXT else False)
         self.single = name in SINGLES
         self.mode = _mode(name, kind)
-        self.convert = _text if self.mode is _LINKEDIN else (
-            _short_name if name == "N" else _CONVERTERS.get(name))
+        self.convert = text_value if self.mode is _LINKEDIN else (
+            _short_name if name == "N" else CONVERTERS.get(name))
 
 
 def _mode(name: str, kind: str | None) -> object:
@@ -282,10 +282,10 @@ def _head(head_text: str, version: str) -> _Head | None:
             return None  # vobject decodes the value
         as_written = as_written and keys == sorted(params)  # upper-case, once each, in order
     ready = None
-    if version != "3.0" or not params or params.keys().isdisjoint(_CHANGED_IN_3):
+    if version != "3.0" or not params or params.keys().isdisjoint(CHANGED_IN_3):
         written = "".join(f";{key}={','.join(params[key])}" for key in sorted(params))
         ready = "" if as_written else f"{name}{written}:"
-    label = _type_label(StoredLine(name, params, "", None))
+    label = type_label(StoredLine(name, params, "", None))
     if name in PERSONAL:
         return None  # read as `vcard_personal` reads it
     if name not in OWNED:  # an unknown line, but for a LinkedIn profile
@@ -298,5 +298,5 @@ def _short_name(line: StoredLine) -> str:
     """What N is read as while FN may follow (the name is read from N only without FN): not
     empty exactly when `vcard_read` would keep it."""
     if "\\" in line.value:
-        return _name_from_n(line)
+        return name_from_n(line)
     return "".join(line.value.split(";", 5)[:5]).replace(",", "").strip()

@@ -61,14 +61,26 @@ def parse_line(text: str, number: int | None = None) -> Line | ContentLine:
     head, colon, value = text.partition(":")
     known = _PLAIN_HEADS.get(head) if colon else None
     if known is None:
+        known = plain_head(text, head) if colon else None
+        if known is None:
+            return _parsed(text, number)
+    group, name, params = known
+    return Line(name, params, value, group, number)
+
+
+def plain_head(text: str, head: str) -> tuple[str | None, str, dict[str, list[str]]] | None:
+    """(group, name, parameters) of the line ``text``, which holds a colon, whose head (the
+    text before its first colon) is ``head``, when the line is plain (see ``_PLAIN_HEAD``),
+    else None; read once for all the lines that share the head, which share the parameters."""
+    known = _PLAIN_HEADS.get(head)
+    if known is None:
         found = _PLAIN_HEAD.match(text)
         if found is None or "QUOTED-PRINTABLE" in found.group(3):
-            return _parsed(text, number)
+            return None
         known = _plain_head(found)
         if len(_PLAIN_HEADS) < _PLAIN_HEADS_KEPT:
             _PLAIN_HEADS[head] = known
-    group, name, params = known
-    return Line(name, params, value, group, number)
+    return known
 
 
 def _plain_head(found: re.Match) -> tuple[str | None, str, dict[str, list[str]]]:

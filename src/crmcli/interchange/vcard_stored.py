@@ -21,7 +21,6 @@ relationship, date or custom-field property, a value the reader would warn about
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -42,7 +41,7 @@ from crmcli.interchange.vcard_fields import (
     Item,
     value_key,
 )
-from crmcli.interchange.vcard_lines import Line, parse_line
+from crmcli.interchange.vcard_lines import Line, parse_line, plain_head
 from crmcli.interchange.vcard_personal import NAMES as PERSONAL
 from crmcli.interchange.vcard_read import (
     CONVERTERS,
@@ -58,9 +57,7 @@ from crmcli.models import Detail
 if TYPE_CHECKING:
     from vobject.base import ContentLine
 
-# [no group]name, then parameters each with a name and one or more non-empty unquoted values
 _STORED = {"VERSION:3.0": "3.0", "VERSION:4.0": "4.0"}  # a stored original's second line
-_PLAIN_HEAD = re.compile(r"([A-Za-z0-9-]+)((?:;[A-Za-z0-9-]+=[^\";:,]+(?:,[^\";:,]+)*)*)")
 _VALUE_CHECKED = TEXT | INLINE_DATA  # `kept_as_is` reads more of their values
 
 
@@ -166,7 +163,7 @@ def plain_original(texts: list[str], version: str, photo_kept: bool = True
         head_text, colon, value = text.partition(":")
         head = heads.get(head_text) if colon else False
         if head is None:
-            head = _head(head_text, version) or False
+            head = _head(text, head_text, version) or False
             if len(heads) < _HEADS_KEPT:
                 heads[head_text] = head
         if not head or "\r" in text or "\n" in text:
@@ -264,27 +261,17 @@ _HEADS: dict[str, dict[str, _Head | bool]] = {"3.0": {}, "4.0": {}}
 _HEADS_KEPT = 4096
 
 
-def _head(head_text: str, version: str) -> _Head | None:
-    found = _PLAIN_HEAD.fullmatch(head_text)
-    if found is None:
+def _head(text: str, head_text: str, version: str) -> _Head | None:
+    """What the head of the line ``text`` says, when the line is plain (`vcard_lines`' plain
+    head, without a group)."""
+    known = plain_head(text, head_text)
+    if known is None or known[0] is not None:
         return None
-    written_name, param_text = found.groups()
-    name = written_name.upper()
-    params: dict[str, list[str]] = {}
-    as_written = written_name == name
-    if param_text:
-        keys = []
-        for piece in param_text[1:].split(";"):
-            key, _, values = piece.partition("=")
-            keys.append(key)
-            params.setdefault(key.upper(), []).extend(values.split(","))
-        if "QUOTED-PRINTABLE" in params.get("ENCODING", ()):
-            return None  # vobject decodes the value
-        as_written = as_written and keys == sorted(params)  # upper-case, once each, in order
+    _, name, params = known
     ready = None
     if version != "3.0" or not params or params.keys().isdisjoint(CHANGED_IN_3):
-        written = "".join(f";{key}={','.join(params[key])}" for key in sorted(params))
-        ready = "" if as_written else f"{name}{written}:"
+        written = name + "".join(f";{key}={','.join(params[key])}" for key in sorted(params))
+        ready = "" if head_text == written else f"{written}:"  # "": upper-case, keys in order
     label = type_label(StoredLine(name, params, "", None))
     if name in PERSONAL:
         return None  # read as `vcard_personal` reads it

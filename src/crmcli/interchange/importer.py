@@ -168,8 +168,7 @@ class _Batch:
                         del taken[done:]
                         break
                 _write_kept(fresh)
-                stored_cards.remember(self.db, hashes)
-                stored_cards.remember(self.db, warned, unchanged=False)
+                stored_cards.remember(self.db, hashes, warned)
             return True
         except _Failed:
             self.report.rewind(mark, self.policy.related)
@@ -215,8 +214,7 @@ class _Batch:
             else:
                 self.report.unchanged += 1
             self._advance()
-        stored_cards.remember(self.db, hashes)
-        stored_cards.remember(self.db, warned, unchanged=False)
+        stored_cards.remember(self.db, hashes, warned)
 
     def _advance(self) -> None:
         if self.progress and self.report.total > self.shown:
@@ -445,5 +443,4 @@ def _link_relations(db: Connection, pending: list[tuple], report: ImportReport) 
         report.messages += [f"{where}: {warning}" for warning in warnings]
         if key:
             (warned if warnings or card_warned else linked).append((key, contact_id))
-    stored_cards.remember(db, linked)
-    stored_cards.remember(db, warned, unchanged=False)
+    stored_cards.remember(db, linked, warned)

@@ -99,20 +99,21 @@ def recognised(db: Connection, hashes: list[str]) -> tuple[set[str], dict[str, i
             {card_hash: contact_id for card_hash, contact_id, _ in rows})
 
 
-def remember(db: Connection, hashes: list[tuple[str, int]], unchanged: bool = True) -> None:
+def remember(db: Connection, quiet: list[tuple[str, int]], warned: list[tuple[str, int]]
+             ) -> None:
     """Keep (hash, contact id): the contact's card was just imported from a card of that
-    hash, and (``unchanged``: the card is not to be read again while the contact stays as it
-    is) the contact's version now; the last hash given for a contact counts. A card that
-    warned is remembered without a version: read again (so it warns again), it is known to
-    be that contact's. Saving the card again forgets it."""
-    latest = {contact_id: (card_hash, contact_id) for card_hash, contact_id in hashes}
-    if not latest:
-        return
-    version = _VERSION if unchanged else "NULL"
-    with staged(db, list(latest.values())) as (table, _):
-        db.execute(f"UPDATE contact_cards SET card_hash = s.c0, hashed_version = {version}"
-                   f" FROM {table} s WHERE contact_cards.contact_id = s.c1"
-                   f" AND (card_hash IS NOT s.c0 OR hashed_version IS NOT {version})")
+    hash; for the cards in ``quiet`` (not to be read again while the contact stays as it is)
+    with the contact's version now. A card that ``warned`` is remembered without a version:
+    read again (so it warns again), it is known to be that contact's. The last hash given for
+    a contact counts, ``warned`` last. Saving the card again forgets it."""
+    for hashes, version in ((quiet, _VERSION), (warned, "NULL")):
+        latest = {contact_id: (card_hash, contact_id) for card_hash, contact_id in hashes}
+        if not latest:
+            continue
+        with staged(db, list(latest.values())) as (table, _):
+            db.execute(f"UPDATE contact_cards SET card_hash = s.c0, hashed_version = {version}"
+                       f" FROM {table} s WHERE contact_cards.contact_id = s.c1"
+                       f" AND (card_hash IS NOT s.c0 OR hashed_version IS NOT {version})")
 
 
 _VERSION = "(SELECT version FROM contacts WHERE id = contact_cards.contact_id)"

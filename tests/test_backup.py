@@ -88,6 +88,14 @@ def test_writing_a_file_over_the_book_is_refused(crm, args):
     assert _names(crm) == ["Ana Lima"]
 
 
+def test_dump_into_a_directory_is_refused_before_writing(crm, tmp_path):
+    crm.add("Ana Lima")
+    result = crm("dump", "-o", str(tmp_path))
+    assert (result.exit_code, result.stderr) == (1, f"crm: error: cannot write {tmp_path}: "
+                                                    "it is a directory\n")
+    assert _leftovers(tmp_path) == []
+
+
 @pytest.mark.parametrize("args", [["export"], ["export", "-f", "json"], ["dump"]])
 def test_output_dash_is_stdout_not_a_file_named_dash(crm, tmp_path, monkeypatch, args):
     crm.add("Ana Lima")

@@ -45,6 +45,8 @@ def check_folder(target: Path) -> None:
 def atomic_text(conn: sqlite3.Connection, target: Path) -> Iterator:
     """A text stream to a private temporary file beside ``target``, renamed over it once
     complete (and removed on failure): a reader never sees half an output."""
+    if target.expanduser().is_dir():
+        raise InvalidInput(f"cannot write {target}: it is a directory")
     check_folder(target)
     target = target.expanduser()
     refuse_own_file(conn, target)

@@ -44,15 +44,9 @@ def dump(
             with out().stream() as stream:
                 stream.writelines(lines)
             return
-        _write_atomically(output_file, lines)
+        with atomic_text(state().db, output_file) as stream:
+            stream.writelines(lines)
     info(f"dumped the book to {output_file}")
-
-
-def _write_atomically(path: Path, lines) -> None:
-    if path.expanduser().is_dir():
-        raise InvalidInput(f"cannot write {path}: it is a directory")
-    with atomic_text(state().db, path) as stream:
-        stream.writelines(lines)
 
 
 @app.command(epilog="Examples:\n\n  crm --db new.db load book.jsonl\n\n"

@@ -55,8 +55,8 @@ def test_an_empty_referrer_is_refused(crm, command):
     before = crm.ok("dump").stdout
     result = crm(*command, "--referred-by", "", env={"EDITOR": "false", "VISUAL": "false"})
     assert (result.exit_code, result.stderr) == (
-        1, "crm: error: --referred-by is empty: give who referred them (a contact or a name), "
-           "or leave it out\n")
+        2, "crm: error: Invalid value for '--referred-by': the referrer is empty: give who "
+           f"referred them (a contact or a name), or leave it out\ntry 'crm {command[0]} --help'\n")
     assert crm.ok("dump").stdout == before
 
 
@@ -109,8 +109,9 @@ def test_an_empty_tag_to_add_or_remove_is_refused(crm, args):
     crm.add("Ana Lima", "--tag", "vip", "--company", "Acme")
     before = crm.ok("dump").stdout
     result = crm(*args)
-    assert (result.exit_code, result.stderr) == (
-        1, "crm: error: a tag is empty: write +TAG to add one, -TAG to remove one\n")
+    first = result.stderr.splitlines()[0]
+    assert result.exit_code == 2 and first.startswith("crm: error: Invalid value for 'changes': ")
+    assert " is empty" in first and first.endswith(": write +TAG to add one, -TAG to remove one")
     assert crm.ok("dump").stdout == before
 
 

@@ -80,7 +80,8 @@ def test_empty_when_and_empty_text_are_errors(crm):
     empty_text = crm("follow-up", "ana", "fri", "  ")
     assert empty_text.exit_code == 1 and "text is empty" in empty_text.stderr
     crm.ok("follow-up", "ana", "fri")  # no text at all is fine: "follow up"
-    assert crm("followups", "edit", "1", "--text", "").exit_code == 1
+    empty_edit = crm("followups", "edit", "1", "--text", "")
+    assert empty_edit.exit_code == 2 and "the text is empty: say what to do" in empty_edit.stderr
     assert crm("snooze", "1", "").exit_code == 1
     assert len(crm.ok("followups", "list", "--json").json()) == 1
 
@@ -180,7 +181,8 @@ def test_ics_export_survives_any_stored_date(crm, db_path):
     ("99999999999999999999999", 3, "no deal with id 99999999999999999999999"),
     ("9" * 5000, 3, f"no deal with id {'9' * 40}…"),
     ("x" * 5000, 1, f"--deal {'x' * 40!r}... (5,000 characters): expected a deal id or 'none'"),
-    ("", 1, "--deal is empty: give a deal id, or 'none'"),
+    ("", 2, "Invalid value for '--deal': the deal is empty: give a deal id, or 'none'\n"
+            "try 'crm followups edit --help'"),
 ])
 def test_followups_edit_deal_is_checked_like_every_id(crm, deal, code, message):
     """--deal checked the largest id itself, quoted its whole value, and took '' as none."""

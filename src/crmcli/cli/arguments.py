@@ -62,16 +62,18 @@ class RowId(IntParamType):
 
 
 class NonEmpty(StringParamType):
-    """Text that may not be empty: ``--tag ''`` selected nothing, or added nothing, silently."""
+    """Text that may not be empty: ``--tag ''`` selected nothing, or added nothing, silently.
+    ``hint``, when given, ends the message: what to give instead."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, hint: str = "") -> None:
         self.what = what
+        self.hint = f": {hint}" if hint else ""
 
     def convert(self, value, param, ctx):
         from crmcli.text import is_invisible
 
         if isinstance(value, str) and is_invisible(value):  # $'\x1b' is as empty as ''
-            self.fail(f"the {self.what} is empty", param, ctx)
+            self.fail(f"the {self.what} is empty{self.hint}", param, ctx)
         return super().convert(value, param, ctx)
 
 
@@ -82,22 +84,37 @@ class Labelled(NonEmpty):
         from crmcli.normalize import is_label_only
 
         if isinstance(value, str) and value.strip() and is_label_only(value):
-            self.fail(f"the {self.what} is empty after its label {value.strip()!r}", param, ctx)
+            self.fail(f"the {self.what} is empty after its label {value.strip()!r}{self.hint}",
+                      param, ctx)
         return super().convert(value, param, ctx)
 
 
 class TagName(NonEmpty):
     """A tag that is something once normalised: ``--tag '+'`` added no tag, silently."""
 
-    def __init__(self) -> None:
-        super().__init__("tag")
+    def __init__(self, hint: str = "") -> None:
+        super().__init__("tag", hint)
 
     def convert(self, value, param, ctx):
         from crmcli.contact_rules import normalize_tag
 
         if isinstance(value, str) and value.strip() and not normalize_tag(value).strip():
-            self.fail(f"the tag {value!r} is empty once its leading + are dropped", param, ctx)
+            self.fail(f"the tag {value!r} is empty once its leading + are dropped{self.hint}",
+                      param, ctx)
         return super().convert(value, param, ctx)
+
+
+class TagChange(TagName):
+    """``+tag`` (or ``tag``) to add, ``-tag`` to remove (crm tag, crm company tag): a
+    TagName once its sign is dropped; the change is returned as given."""
+
+    def __init__(self) -> None:
+        super().__init__("write +TAG to add one, -TAG to remove one")
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str):
+            super().convert(value[1:] if value.startswith("-") else value, param, ctx)
+        return value
 
 
 def _bound(param_type) -> None:

@@ -11,6 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from crmcli import output
+from crmcli.cli.arguments import TagChange
 from crmcli.errors import CrmError, InvalidInput
 from crmcli.session import State
 from crmcli.text import safe
@@ -119,13 +120,13 @@ def moment_ago(text: str) -> str:
     return parse_when(value, state().now, state().config.date_order, past=True).utc_text()
 
 
-def tag_changes(changes: list[str]) -> tuple[list[str], list[str]]:
-    """The tags ``+tag`` (or ``tag``) adds and ``-tag`` removes (crm tag, crm company tag);
-    an empty one (``++`` too: a tag's leading + are dropped) is refused, not skipped."""
-    from crmcli.contact_rules import normalize_tag
+TagChanges = Annotated[list[str], typer.Argument(
+    help="+tag adds (a bare word adds too), -tag removes.", click_type=TagChange())]
 
+
+def tag_changes(changes: list[str]) -> tuple[list[str], list[str]]:
+    """The tags ``+tag`` (or ``tag``) adds and ``-tag`` removes (crm tag, crm company tag:
+    ``TagChanges``, which refuses an empty one)."""
     add = [change.removeprefix("+") for change in changes if not change.startswith("-")]
     remove = [change[1:] for change in changes if change.startswith("-")]
-    if not all(normalize_tag(tag).strip() for tag in add + remove):
-        raise InvalidInput("a tag is empty: write +TAG to add one, -TAG to remove one")
     return add, remove

@@ -12,6 +12,7 @@ from crmcli.cli.common import (
     CsvOption,
     FormatOption,
     JsonOption,
+    TagChanges,
     YesOption,
     confirm,
     info,
@@ -231,8 +232,7 @@ def rename(ref: CompanyRef,
              "  crm company tag 3 -- -prospect +customer")
 def tag(
     ref: CompanyRef,
-    changes: Annotated[list[str], typer.Argument(
-        help="+tag adds (a bare word adds too), -tag removes.")],
+    changes: TagChanges,
 ) -> None:
     """Add and remove a company's tags."""
     company = companies.resolve(state().db, ref)

@@ -12,6 +12,7 @@ from crmcli.cli.common import (
     CsvOption,
     FormatOption,
     JsonOption,
+    TagChanges,
     YesOption,
     company_filter,
     confirm,
@@ -53,7 +54,8 @@ Tags = Annotated[list[str], typer.Option("--tag", "-t", help="Tag. Repeatable.",
 Ref = Annotated[str, typer.Argument(help="Id, or a name, email or phone matching one contact.")]
 ReferredBy = Annotated[str | None, typer.Option(
     help="Who referred them: a contact reference, or the name of someone not in the book "
-         "(the referred-by relationship).")]
+         "(the referred-by relationship).", click_type=NonEmpty(
+             "referrer", "give who referred them (a contact or a name), or leave it out"))]
 HOW_WE_MET = "How you met: 'at Web Summit, through Bo'"
 MET_ON = "When you met: a date, as --birthday"
 Interests = Annotated[list[str], typer.Option("--interest", help="An interest. Repeatable.")]
@@ -299,9 +301,6 @@ def _referrer(text: str | None):
     """The (contact, name) arguments of relate for --referred-by, resolved before any write."""
     from crmcli.cli.relations import other_person
 
-    if text is not None and not text.strip():
-        raise InvalidInput("--referred-by is empty: give who referred them (a contact or a "
-                           "name), or leave it out")
     return other_person(text) if text is not None else None
 
 
@@ -397,8 +396,7 @@ def trash(
              epilog="Examples:\n\n  crm tag ana +vip +lead\n\n  crm tag 12 -- -lead +customer")
 def tag(
     ref: Ref,
-    changes: Annotated[list[str], typer.Argument(
-        help="+tag adds (a bare word adds too), -tag removes.")],
+    changes: TagChanges,
 ) -> None:
     """Add and remove tags."""
     db = state().db

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from crmcli import followups
-from crmcli.cli.arguments import RowId
+from crmcli.cli.arguments import NonEmpty, RowId
 from crmcli.cli.common import (
     CsvOption,
     FormatOption,
@@ -226,13 +226,16 @@ def list_followups(
 def edit_followup(
     followup_id: FollowUpId,
     when: Annotated[str | None, typer.Option(help=WHEN_HELP)] = None,
-    text: Annotated[str | None, typer.Option(help="What to do.")] = None,
+    text: Annotated[str | None, typer.Option(
+        help="What to do.", click_type=NonEmpty("text", "say what to do"))] = None,
     every: Annotated[str | None, typer.Option(
         metavar="RULE", help="New recurrence rule, or 'off'.")] = None,
     from_done: Annotated[bool | None, typer.Option(
         "--from-done/--fixed", help="Count the next occurrence from when it is done, or keep "
         "a fixed schedule.", show_default=False)] = None,
-    deal: Annotated[str | None, typer.Option(help="Deal id, or 'none'.")] = None,
+    deal: Annotated[str | None, typer.Option(
+        help="Deal id, or 'none'.", click_type=NonEmpty("deal", "give a deal id, or 'none'"))]
+    = None,
 ) -> None:
     """Change a follow-up's date, text, recurrence or deal."""
     db = state().db
@@ -244,8 +247,6 @@ def edit_followup(
     if when is not None:
         followup = followups.with_due(followup, _when(when, now))
     if text is not None:
-        if not text.strip():
-            raise InvalidInput("--text is empty: say what to do")
         followup = replace(followup, body=text)
     if every is not None:
         _refuse_empty_rule(every, "'off' to stop repeating")
@@ -267,8 +268,6 @@ def _deal_id(text: str) -> int | None:
     value = text.strip()
     if value.lower() in ("none", "off"):
         return None
-    if not value:
-        raise InvalidInput("--deal is empty: give a deal id, or 'none'")
     if not (value.isascii() and value.isdigit()):
         raise InvalidInput(f"--deal {shown(text)}: expected a deal id or 'none'")
     return row_id(value, "deal")

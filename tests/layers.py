@@ -35,7 +35,7 @@ RANKS = {
     # 4 domain: each owns the SQL of its own tables
     "contacts": 4, "companies": 4, "search": 4, "activity": 4, "followups": 4, "agenda": 4,
     "deals": 4, "stages": 4, "reports": 4, "duplicates": 4, "editform": 4, "demo": 4,
-    "three_way": 4, "deal_copies": 4,
+    "three_way": 4, "deal_copies": 4, "contact_refs": 4,
     "userdata": 4, "dump": 4, "profiles": 4, "journal": 4, "journal_summary": 4, "undo": 4,
     "forgetting": 4, "changed_objects": 4,
     "relationships": 4,

@@ -123,10 +123,10 @@ def test_the_indexes_come_with_the_upgrade_from_each_release(tmp_path, release):
     names = {name for (name,) in database.execute(
         "SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert names >= NEW_INDEXES
-    from crmcli import contacts
+    from crmcli import contact_refs
 
     for number in ("+34 612 34 56 78", "612345678", "0034612345678"):
-        assert "José Núñez" in [name for _, name in contacts.holders(database, "phone", number)]
+        assert "José Núñez" in [name for _, name in contact_refs.holders(database, "phone", number)]
 
 
 def test_the_dashboard_shows_the_first_of_many_and_counts_them_all(crm):

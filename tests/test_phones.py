@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from work import counted
 
-from crmcli import contact_rules, contacts
+from crmcli import contact_refs, contact_rules
 from crmcli import db as storage
 from crmcli.models import Contact, Detail
 from crmcli.normalize import is_national, phone_key, phone_problem, phone_search_digits, same_phone
@@ -222,7 +222,7 @@ def test_migration_rewrites_phone_keys(tmp_path, release):
     assert norms["1-800-flowers"] == "18003569377"
     assert norms["9" * 500] == ""
     database = storage.connect(path)
-    assert contacts.resolve(database, "07700 900005").name == "José Núñez"
+    assert contact_refs.resolve(database, "07700 900005").name == "José Núñez"
 
 
 def test_values_too_long_to_be_numbers_are_not_kept_by_the_phone_caches():

@@ -7,8 +7,9 @@ import json
 from dataclasses import dataclass, replace
 from sqlite3 import Connection
 
+from crmcli.contact_refs import holders
 from crmcli.contact_rules import DETAIL_KINDS, PhoneSet, dedupe_details, normalize_tag
-from crmcli.contacts import get, holders, load_many, trash, update
+from crmcli.contacts import get, load_many, trash, update
 from crmcli.db import transaction
 from crmcli.errors import InvalidInput
 from crmcli.models import Contact

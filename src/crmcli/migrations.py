@@ -754,7 +754,7 @@ def m026_hot_path_indexes(db: Database) -> None:
     """Indexes for the interactive commands on a large book: the trashed contacts that every
     listing leaves out (a partial index: a few rows, not a scan of the book), birthdays by
     month and day, phone numbers by their last seven digits (what every matching form of a
-    number shares: ``contacts._same_phone``), and the contacts with a keep-in-touch cadence."""
+    number shares: ``contact_refs._same_phone``), and the contacts with a keep-in-touch cadence."""
     _run(
         db,
         "CREATE INDEX IF NOT EXISTS contacts_trashed ON contacts(deleted_at)"

@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import activity, contact_rules, contacts
+from crmcli import activity, contact_refs, contact_rules
 from crmcli.cli.arguments import RowId, TagName
 from crmcli.cli.common import (
     CsvOption,
@@ -47,7 +47,7 @@ def log(
     outcome: Annotated[str | None, typer.Option(help="How it went, in a word or two.")] = None,
 ) -> None:
     """Record an interaction (call, email, meeting...); prints its id."""
-    contact = contacts.resolve(state().db, ref)
+    contact = contact_refs.resolve(state().db, ref)
     logged = record_interaction(contact.id, kind, stdin_text("the text") if text == "-" else text,
                                 at, duration, outcome)
     out().created(logged.id, f"Logged {logged.kind} {logged.id} with {contact.name}")
@@ -138,7 +138,7 @@ def _timeline_filter(contact, company, tag, kinds, since, until, limit):
     company_id = company_filter(db, company)
     bounds = [moment_ago(text) if text is not None else None for text in (since, until)]
     return activity.TimelineFilter(
-        contact_id=contacts.resolve(db, contact).id if contact is not None else None,
+        contact_id=contact_refs.resolve(db, contact).id if contact is not None else None,
         company_id=company_id, tag=contact_rules.normalize_tag(tag) if tag else None,
         kinds=tuple(kinds), since=bounds[0], until=bounds[1], limit=limit)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import campaigns, contacts
+from crmcli import campaigns, contact_refs, contacts
 from crmcli.cli import selecting
 from crmcli.cli.arguments import NonEmpty
 from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state, stdin_text
@@ -82,7 +82,7 @@ def preview(name: Name,
     campaign = campaigns.get(current.db, name)
     chosen = campaigns.recipients(current.db, campaign)
     if contact is not None:
-        wanted = contacts.resolve(current.db, contact).id
+        wanted = contact_refs.resolve(current.db, contact).id
         chosen = [r for r in chosen if r.contact_id == wanted]
         if not chosen:
             raise InvalidInput(f"{shown(contact)} is not a recipient of campaign {campaign.name}")

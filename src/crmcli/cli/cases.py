@@ -102,13 +102,13 @@ def open_case(
         "--company", "-c", help="The company (when the case is no one person's).")] = None,
 ) -> None:
     """Open a case for a contact (its company comes with it) or a company; prints its id."""
-    from crmcli import companies, contacts
+    from crmcli import companies, contact_refs
 
     db = state().db
     if title is None and company is None:
         raise InvalidInput("give the case's title: crm case open REF TITLE "
                            "(or crm case open --company NAME TITLE)")
-    contact = contacts.resolve(db, ref) if title is not None else None
+    contact = contact_refs.resolve(db, ref) if title is not None else None
     firm = companies.resolve(db, company) if company is not None else None
     company_id = firm.id if firm else contact.company_id
     if channel is not None and channel.strip().lower() not in cases.CHANNELS:
@@ -166,9 +166,9 @@ def list_cases(
                          company_id=company_filter(db, company), text=query or "",
                          contacts=_contact_query(query))
     if contact is not None:
-        from crmcli import contacts
+        from crmcli import contact_refs
 
-        where.contact_id = contacts.resolve(db, contact).id
+        where.contact_id = contact_refs.resolve(db, contact).id
     found = cases.iter_cases(db, where, current.now, limit)
     out(format_, as_json, as_csv).records(map(cases.to_record, found), LIST_COLUMNS)
 

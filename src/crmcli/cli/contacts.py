@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import contact_rules, contacts
+from crmcli import contact_refs, contact_rules, contacts
 from crmcli.cli import phones, selecting
 from crmcli.cli.arguments import Labelled, NonEmpty, TagName
 from crmcli.cli.common import (
@@ -186,7 +186,7 @@ def show(ref: Ref, format_: FormatOption = None, as_json: JsonOption = False,
     from crmcli import analytics, money, profiles, stages
 
     current = state()
-    contact = contacts.resolve(current.db, ref)
+    contact = contact_refs.resolve(current.db, ref)
     profile = profiles.load(current.db, contact, current.now)
     settings, pipeline = analytics.settings(current.config), stages.load_pipeline(current.config)
     profile.health = analytics.health(current.db, current.now, settings, pipeline,
@@ -244,7 +244,7 @@ def edit(
     from crmcli.db import transaction
 
     db = state().db
-    contact = contacts.resolve(db, ref)
+    contact = contact_refs.resolve(db, ref)
     referrer = _referrer(referred_by)
     cadence_days = followups.parse_cadence(cadence) if cadence is not None else None
     from crmcli import editform
@@ -350,8 +350,8 @@ def _edit_in_editor(contact: Contact):
 def remove(ref: Ref, yes: YesOption = False) -> None:
     """Move a contact to the trash (crm restore brings it back)."""
     db = state().db
-    contact = contacts.resolve(db, ref)
-    confirm(f"Move {contacts.describe(contact)} (id {contact.id}) to the trash?", yes)
+    contact = contact_refs.resolve(db, ref)
+    confirm(f"Move {contact_refs.describe(contact)} (id {contact.id}) to the trash?", yes)
     contacts.trash(db, contact.id)
     info(f"moved contact {contact.id} to the trash; 'crm restore {contact.id}' brings it back")
 
@@ -360,7 +360,7 @@ def remove(ref: Ref, yes: YesOption = False) -> None:
 def restore(ref: Annotated[str, typer.Argument(help="Id or name of a trashed contact.")]) -> None:
     """Bring a contact back from the trash."""
     db = state().db
-    contact = contacts.resolve(db, ref, deleted=True)
+    contact = contact_refs.resolve(db, ref, deleted=True)
     contacts.restore(db, contact.id)
     info(f"restored contact {contact.id}: {contact.name}")
 
@@ -400,7 +400,7 @@ def tag(
 ) -> None:
     """Add and remove tags."""
     db = state().db
-    contact = contacts.resolve(db, ref)
+    contact = contact_refs.resolve(db, ref)
     add, remove = tag_changes(changes)
     changed = contact_rules.validate(contacts.retagged(contact, add, remove), phones.region(),
                                      held=len(contact.tags))
@@ -436,11 +436,11 @@ def merge(
     from crmcli import duplicates
 
     db = state().db
-    first, second = contacts.resolve(db, keep), contacts.resolve(db, other)
+    first, second = contact_refs.resolve(db, keep), contact_refs.resolve(db, other)
     if first.id == second.id:
         raise InvalidInput(f"{shown(keep)} and {shown(other)} are the same contact (id {first.id})")
-    confirm(f"Merge {contacts.describe(second)} (id {second.id}) into "
-            f"{contacts.describe(first)} (id {first.id})?", yes)
+    confirm(f"Merge {contact_refs.describe(second)} (id {second.id}) into "
+            f"{contact_refs.describe(first)} (id {first.id})?", yes)
     merged, conflicts = duplicates.merge(db, first, second, phones.region())
     for conflict in conflicts:
         info(conflict)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import contacts, important_dates
+from crmcli import contact_refs, contacts, important_dates
 from crmcli.cli import phones
 from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state
 from crmcli.errors import NotFound, shown
@@ -36,7 +36,7 @@ def add(ref: Ref, label: Label,
         date: Annotated[str, typer.Argument(
             help="The date: 2012-06-16, 16/06/2012, 16 June, --06-16 (no year).")]) -> None:
     """Set a date of a contact (a label it already has gets the new date)."""
-    contact = contacts.resolve(state().db, ref)
+    contact = contact_refs.resolve(state().db, ref)
     label = important_dates.clean_label(label)
     when = parse_date(date)
     changed = important_dates.with_date(contact, label, when)
@@ -53,7 +53,7 @@ def list_dates(ref: Ref, format_: FormatOption = None, as_json: JsonOption = Fal
     """A contact's birthday and important dates, with when each comes next."""
     from crmcli.dates import next_occurrence
 
-    contact = contacts.resolve(state().db, ref)
+    contact = contact_refs.resolve(state().db, ref)
     today = state().today
     dated = [("birthday", contact.birthday)] if contact.birthday else []
     dated += [(d.label, d.date) for d in important_dates.all_dates(contact)]
@@ -71,7 +71,7 @@ def list_dates(ref: Ref, format_: FormatOption = None, as_json: JsonOption = Fal
 @app.command("rm", epilog="Examples:\n\n  crm date rm ana wedding")
 def remove(ref: Ref, label: Label) -> None:
     """Forget a date of a contact."""
-    contact = contacts.resolve(state().db, ref)
+    contact = contact_refs.resolve(state().db, ref)
     found = important_dates.label_of(contact, important_dates.clean_label(label))
     if found is None:
         raise NotFound(f"{contact.name} has no date {shown(label)} (crm date list {contact.id})")

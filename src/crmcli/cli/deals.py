@@ -108,10 +108,10 @@ def add(
                                                 click_type=NonEmpty("company"))] = None,
 ) -> None:
     """Add a deal for a contact and print its id."""
-    from crmcli import contacts
+    from crmcli import contact_refs
 
     db = state().db
-    contact = contacts.resolve(db, ref)
+    contact = contact_refs.resolve(db, ref)
     code = money.check_currency(currency if currency is not None else state().config.currency)
     deal = Deal(title=title, currency=code, stage=stage or "", contact_id=contact.id,
                 company_id=_company_id(company) if company is not None else contact.company_id,
@@ -146,9 +146,9 @@ def list_deals(
     where = filters(stage_list, tag, company, closing_within, status=chosen,
                     stages=tuple(_stage_name(stage_list, s) for s in stage))
     if contact is not None:
-        from crmcli import contacts
+        from crmcli import contact_refs
 
-        where.contact_id = contacts.resolve(state().db, contact).id
+        where.contact_id = contact_refs.resolve(state().db, contact).id
     warn_orphans(stage_list)
     found = deals.iter_search(state().db, where, limit)
     out(format_, as_json, as_csv).records(records(found, stage_list), LIST_COLUMNS)
@@ -242,9 +242,9 @@ def _keep_cases_fitting(deal) -> None:
 
 
 def _contact_id(text: str) -> int | None:
-    from crmcli import contacts
+    from crmcli import contact_refs
 
-    return contacts.resolve(state().db, text).id if text.strip() else None
+    return contact_refs.resolve(state().db, text).id if text.strip() else None
 
 
 @deal_app.command("rm", epilog="Examples:\n\n  crm deal rm 12\n\n  crm deal rm 12 --yes")

@@ -50,9 +50,9 @@ def _when(text: str, now) -> When:
 
 def _resolve(db, ref: str):
     """The contact ``ref`` names (crmcli.contacts is not imported for ``crm due``)."""
-    from crmcli import contacts
+    from crmcli import contact_refs
 
-    return contacts.resolve(db, ref)
+    return contact_refs.resolve(db, ref)
 
 
 def _announce(followup, message: str) -> None:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import contacts, gifts
+from crmcli import contact_refs, gifts
 from crmcli.cli.arguments import RowId
 from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state
 from crmcli.errors import InvalidInput
@@ -36,7 +36,7 @@ def gift(ref: Ref, description: Annotated[str, typer.Argument(help="The gift.")]
          ) -> None:
     """Note a gift idea for a contact, or a gift given to them; prints its id."""
     db = state().db
-    contact = contacts.resolve(db, ref)
+    contact = contact_refs.resolve(db, ref)
     written = gifts.add(db, contact.id, description, _given(given))
     what = f"gift given {written.given_on}" if written.given_on else "gift idea"
     out().created(written.id, f"Added {what} {written.id} for {contact.name}: "
@@ -47,7 +47,7 @@ def gift(ref: Ref, description: Annotated[str, typer.Argument(help="The gift.")]
 def list_gifts(ref: Ref, format_: FormatOption = None, as_json: JsonOption = False,
                as_csv: CsvOption = False) -> None:
     """A contact's gift ideas, then the gifts given, latest first."""
-    contact = contacts.resolve(state().db, ref)
+    contact = contact_refs.resolve(state().db, ref)
     rows = (gifts.to_record(item) for item in gifts.for_contact(state().db, contact.id))
     if not out(format_, as_json, as_csv).records(rows, COLUMNS):
         info(f"no gifts for {contact.name} (crm gift {contact.id} 'IDEA')")

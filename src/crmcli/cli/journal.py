@@ -127,14 +127,14 @@ def forget(
 ) -> None:
     """Delete a person for good: the contact, its notes, interactions, follow-ups, relationships
     and journal entries. Cannot be undone."""
-    from crmcli import contacts, forgetting
+    from crmcli import contact_refs, forgetting
     from crmcli.errors import NotFound
 
     db = state().db
     try:
-        contact = contacts.resolve(db, ref)
+        contact = contact_refs.resolve(db, ref)
     except NotFound:
-        contact = contacts.resolve(db, ref, deleted=True)
+        contact = contact_refs.resolve(db, ref, deleted=True)
     confirm(f"Forget {contact.name} #{contact.id} for good, with everything about them "
             "(this cannot be undone)?", yes)
     from crmcli.cli import hooking

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from crmcli import contacts, privacy
+from crmcli import contact_refs, contacts, privacy
 from crmcli.cli import hooking
 from crmcli.cli.common import State
 from crmcli.errors import LARGEST_ID, InvalidInput, row_id
@@ -66,7 +66,7 @@ def register(server, session) -> None:
           f"record of `crm show --json`). {DATA_NOTE}", READ_ONLY)
     def get_contact(contact: ContactRef) -> dict[str, Any]:
         with session.call("get_contact", contact) as current:
-            return contact_page(current, contacts.resolve(current.db, contact))
+            return contact_page(current, contact_refs.resolve(current.db, contact))
 
     @tool("What is due (`crm due`): overdue, today's and upcoming follow-ups, people to get "
           f"back in touch with, birthdays. {DATA_NOTE}", READ_ONLY)
@@ -172,7 +172,7 @@ def _register_writes(tool, session) -> None:
         with session.call("add_note", contact, text, write=True) as current:
             if not text.strip():
                 raise InvalidInput("the note is empty; nothing saved")
-            found = contacts.resolve(current.db, contact)
+            found = contact_refs.resolve(current.db, contact)
             note = activity.add_note(current.db, found.id, text)
             return _written(current, note_id=note.id, contact_id=found.id)
 
@@ -192,7 +192,7 @@ def _register_writes(tool, session) -> None:
         from crmcli.cli.activity import record_interaction
 
         with session.call("log_interaction", contact, type, text, write=True) as current:
-            found = contacts.resolve(current.db, contact)
+            found = contact_refs.resolve(current.db, contact)
             logged = record_interaction(found.id, type, text, at, duration, outcome)
             return _written(current, interaction_id=logged.id, contact_id=found.id)
 
@@ -213,7 +213,7 @@ def _register_writes(tool, session) -> None:
         with session.call("add_follow_up", contact, when, text, write=True) as current:
             if not text.strip():
                 raise InvalidInput("the follow-up's text is empty: say what to do")
-            found = contacts.resolve(current.db, contact) if contact is not None else None
+            found = contact_refs.resolve(current.db, contact) if contact is not None else None
             created = create_follow_up(found.id if found else None, when, text, every,
                                        deal=deal_id)
             return _written(current, follow_up=_follow_up(current, created.id))

@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import activity, contacts
+from crmcli import activity, contact_refs, contacts
 from crmcli.cli.arguments import RowId
 from crmcli.cli.common import (
     CsvOption,
@@ -70,7 +70,7 @@ def note(ref: Ref,
              help="The note; - reads stdin; omitted opens $EDITOR.")] = None) -> None:
     """Write a note about a contact; prints its id."""
     db = state().db
-    contact = contacts.resolve(db, ref)
+    contact = contact_refs.resolve(db, ref)
     body = _text_from(text)
     if not body.strip():
         info("empty note; nothing saved")
@@ -91,7 +91,7 @@ def list_notes(
     """List notes, newest first."""
     db = state().db
     if ref is not None:
-        found = activity.notes_for(db, contacts.resolve(db, ref).id, limit)
+        found = activity.notes_for(db, contact_refs.resolve(db, ref).id, limit)
     else:
         found = activity.recent_notes(db, limit)
     _render_notes(found, format_, as_json, as_csv)

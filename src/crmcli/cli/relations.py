@@ -4,7 +4,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import contacts, relationships
+from crmcli import contact_refs, relationships
 from crmcli.cli.common import CsvOption, FormatOption, JsonOption, info, out, state
 from crmcli.errors import NotFound
 from crmcli.models import Contact
@@ -25,7 +25,7 @@ def other_person(ref: str) -> tuple[Contact | None, str]:
     """The contact ``ref`` names, or (None, ref) for a person not in the book. An id that
     matches nothing, and a name matching several contacts, stay errors."""
     try:
-        found = contacts.resolve(state().db, ref)
+        found = contact_refs.resolve(state().db, ref)
     except NotFound:
         if ref.strip().isdecimal():
             raise
@@ -38,7 +38,7 @@ def other_person(ref: str) -> tuple[Contact | None, str]:
 def relate(ref: Ref, kind: Kind, other: Other) -> None:
     """Record that OTHER is REF's TYPE (shown the other way round on OTHER's page)."""
     db = state().db
-    contact = contacts.resolve(db, ref)
+    contact = contact_refs.resolve(db, ref)
     related, name = other_person(other)
     added = relationships.relate(db, contact, kind, related, name)
     kind = relationships.clean_kind(kind)
@@ -50,7 +50,7 @@ def relate(ref: Ref, kind: Kind, other: Other) -> None:
 def unrelate(ref: Ref, kind: Kind, other: Other) -> None:
     """Forget that OTHER is REF's TYPE."""
     db = state().db
-    contact = contacts.resolve(db, ref)
+    contact = contact_refs.resolve(db, ref)
     related, name = other_person(other)
     relationships.unrelate(db, contact, kind, related, name)
     info(relationships.sentence(contact.name, relationships.clean_kind(kind), name,
@@ -62,6 +62,6 @@ def relations(ref: Ref, format_: FormatOption = None, as_json: JsonOption = Fals
               as_csv: CsvOption = False) -> None:
     """A contact's relationships, both ways, with each person's birthday."""
     db = state().db
-    contact = contacts.resolve(db, ref)
+    contact = contact_refs.resolve(db, ref)
     found = relationships.for_contact(db, contact.id)
     out(format_, as_json, as_csv).records(map(relationships.to_record, found), COLUMNS)

@@ -25,7 +25,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from sqlite3 import Connection
 
-from crmcli import activity, campaigns, contacts
+from crmcli import activity, campaigns, contact_refs
 from crmcli.config import Config
 from crmcli.dates import stamp
 from crmcli.db import let_writers_in, transaction
@@ -175,7 +175,7 @@ def _one(db: Connection, raw: Raw, settings: Settings, now: dt.datetime, since: 
     if is_bulk(seen, settings):
         report.bulk += 1
         return []
-    holders = contacts.by_emails(db, [email for _, email in seen.addresses
+    holders = contact_refs.by_emails(db, [email for _, email in seen.addresses
                                       if email.casefold() not in settings.me])
     if not holders:
         report.no_contact += 1
@@ -290,7 +290,7 @@ def correspondents(db: Connection, raws: Iterable[Raw], settings: Settings, repo
                 _tally(seen, email, name, moment)
     keys = [key for key, found in seen.items() if found.messages >= minimum]
     known = {norm for start in range(0, len(keys), 500)
-             for norm in contacts.by_emails(db, keys[start:start + 500])}
+             for norm in contact_refs.by_emails(db, keys[start:start + 500])}
     chosen = [seen[key] for key in keys if key not in known]
     for person in chosen:
         person.name = display_name(person.name)

@@ -36,7 +36,7 @@ Examples:
 # Each command's module, imported only when that command runs (or help lists it), so that
 # `crm list` does not pay for building every other command. Order is the order of --help.
 COMMANDS = {
-    "add": "contacts", "list": "contacts", "show": "contacts", "edit": "contacts",
+    "add": "contacts", "list": "contacts", "show": "contacts", "edit": "contact_edit",
     "rm": "contacts", "restore": "contacts", "trash": "contacts", "tag": "contacts",
     "dupes": "contacts", "merge": "contacts", "mutt-query": "contacts",
     "relate": "relations", "unrelate": "relations", "relations": "relations",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from crmcli import activity, analytics, config, db, stages
+from crmcli import activity, analytics, analytics_settings, config, db, stages
 
 TODAY = dt.datetime(2026, 6, 30, 12, 0, tzinfo=dt.UTC)
 NOW = {"CRM_NOW": TODAY.isoformat()}
@@ -288,7 +288,7 @@ def test_the_migration_from_every_release_indexes_personal_interactions(tmp_path
     database = db.connect(path)
     assert database.execute("SELECT 1 FROM sqlite_master WHERE name = 'interactions_personal'"
                             ).fetchone()
-    found = analytics.health(database, TODAY, analytics.Settings(),
+    found = analytics.health(database, TODAY, analytics_settings.Settings(),
                              stages.load_pipeline(config.Config(Path("x"), path)))
     count = database.execute("SELECT count(*) FROM contacts WHERE deleted_at IS NULL"
                              ).fetchone()[0]

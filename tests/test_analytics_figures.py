@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crmcli import analytics, config, contacts, db, stages
+from crmcli import analytics, analytics_settings, config, contacts, db, stages
 from crmcli.call_queue import _next_stages
 from crmcli.models import Contact
 
@@ -67,7 +67,7 @@ def _deals(database, rng: random.Random, contact_id: int) -> None:
              _stamp(NOW) if rng.random() < 0.1 else None])
 
 
-def _reference(database, settings: analytics.Settings, pipeline) -> dict[int, dict]:
+def _reference(database, settings: analytics_settings.Settings, pipeline) -> dict[int, dict]:
     """Each live contact's health record, read contact by contact."""
     today = NOW.timestamp() / analytics.DAY
     personal = "" if getattr(database, "campaign_mail_counts", False) else " AND campaign IS NULL"
@@ -119,7 +119,7 @@ def test_health_records_equal_a_plain_reading_of_each_contact(book, rates, windo
     from decimal import Decimal
 
     book.campaign_mail_counts = campaign_mail_counts
-    settings = analytics.Settings(rates={c: Decimal(r) for c, r in rates.items()},
+    settings = analytics_settings.Settings(rates={c: Decimal(r) for c, r in rates.items()},
                                   window=window)
     pipeline = stages.load_pipeline(config.Config(Path("x"), Path("y")))
     expected = _reference(book, settings, pipeline)
@@ -133,7 +133,7 @@ def test_health_records_equal_a_plain_reading_of_each_contact(book, rates, windo
 
 
 def test_assess_for_the_queue_keeps_contacts_with_a_deal_or_a_cadence(book):
-    settings = analytics.Settings()
+    settings = analytics_settings.Settings()
     pipeline = stages.load_pipeline(config.Config(Path("x"), Path("y")))
     expected = _reference(book, settings, pipeline)
     dealing = {row[0] for row in book.execute(

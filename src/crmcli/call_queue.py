@@ -18,7 +18,8 @@ from sqlite3 import Connection
 from typing import TYPE_CHECKING
 
 from crmcli import money
-from crmcli.analytics import Health, Settings, assess, in_selection, ranked
+from crmcli.analytics import Health, assess, in_selection, ranked
+from crmcli.analytics_settings import Settings
 from crmcli.dates import stamp
 
 if TYPE_CHECKING:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from sqlite3 import Connection
 
 from crmcli import money
-from crmcli.analytics import Settings, in_selection, median
+from crmcli.analytics import in_selection, median
+from crmcli.analytics_settings import Settings
 
 
 @dataclass(slots=True)

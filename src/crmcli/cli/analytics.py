@@ -38,10 +38,10 @@ def without_collector() -> Iterator[None]:
 
 def settings_and_pipeline():
     """This command's analytics settings and pipeline, from the config."""
-    from crmcli import analytics, stages
+    from crmcli import analytics_settings, stages
 
     config = state().config
-    return analytics.settings(config), stages.load_pipeline(config)
+    return analytics_settings.from_config(config), stages.load_pipeline(config)
 
 
 def selection(query: list[str] | None) -> list[int] | None:

@@ -190,12 +190,13 @@ def list_contacts(
 def show(ref: Ref, format_: FormatOption = None, as_json: JsonOption = False,
          as_csv: CsvOption = False) -> None:
     """The one-page view of a contact: details, tags, company, last contact and history."""
-    from crmcli import analytics, money, profiles, stages
+    from crmcli import analytics, analytics_settings, money, profiles, stages
 
     current = state()
     contact = contact_refs.resolve(current.db, ref)
     profile = profiles.load(current.db, contact, current.now)
-    settings, pipeline = analytics.settings(current.config), stages.load_pipeline(current.config)
+    settings = analytics_settings.from_config(current.config)
+    pipeline = stages.load_pipeline(current.config)
     profile.health = analytics.health(current.db, current.now, settings, pipeline,
                                       [contact.id])[0]
 

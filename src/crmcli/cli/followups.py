@@ -380,10 +380,10 @@ def remind(
 def _queue_top(current) -> list:
     """The top of the day's call queue for the first digest of the day (``[next]
     in_reminder`` items): later ones tell only what is new."""
-    from crmcli import analytics, stages
+    from crmcli import analytics_settings, stages
     from crmcli.call_queue import call_queue
 
-    settings = analytics.settings(current.config)
+    settings = analytics_settings.from_config(current.config)
     if not settings.in_reminder:
         return []
     return call_queue(current.db, current.now, settings, stages.load_pipeline(current.config),

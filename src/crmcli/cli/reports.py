@@ -137,10 +137,10 @@ def customers_report(
     """Customer value per currency (won value, won deals, average deal, first and last
     purchase), customers at risk first and marked; one line per customer and currency, or
     the totals per currency (on a terminal: both; docs/analytics.md)."""
-    from crmcli import analytics, customers
+    from crmcli import analytics, analytics_settings, customers
 
     current = state()
-    settings = analytics.settings(current.config)
+    settings = analytics_settings.from_config(current.config)
     ids = analytics.selected_ids(current.db, selecting.condition(selecting.joined(query)))
     found = customers.customers(current.db, current.now, settings, by.value, ids)
     rows = customers.totals(found) if totals else customers.customer_rows(found)

@@ -7,7 +7,6 @@ A trashed company (``crm company rm``) keeps its people's link to it until it is
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import replace
 from sqlite3 import Connection
 
@@ -259,11 +258,6 @@ def _write_details(db: Connection, company: Company) -> bool:
 
 def _write_tags(db: Connection, company: Company) -> bool:
     return replace_values(db, "company_tags", "company_id", company.id, "tag", company.tags)
-
-
-def retagged(company: Company, add: Iterable[str], remove: Iterable[str]) -> Company:
-    drop = {normalize_tag(tag) for tag in remove}
-    return replace(company, tags=[tag for tag in company.tags if tag not in drop] + list(add))
 
 
 def trash(db: Connection, company_id: int) -> None:

@@ -4,6 +4,8 @@ forms that matching uses (emails, phones, tags), and the caps on sizes and count
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
+from typing import TypeVar
 
 from crmcli.errors import InvalidInput, shown
 from crmcli.limits import MAX_FIELD, MAX_VALUES, check_text
@@ -21,6 +23,8 @@ from crmcli.normalize import (
 from crmcli.text import is_invisible
 
 DETAIL_KINDS = {"email": "emails", "phone": "phones", "address": "addresses", "url": "urls"}
+T = TypeVar("T", Contact, Company)
+
 
 def detail_norm(kind: str, value: str, region: str | None = None) -> str:
     """The form a value is matched by; ``region`` reads phone numbers without a country code."""
@@ -148,6 +152,12 @@ def tidy(contact: Contact, held: int = 0) -> tuple[Contact, list[str]]:
 
 def normalize_tag(tag: str) -> str:
     return " ".join(tag.split()).casefold().lstrip("+")
+
+
+def retagged(holder: T, add: Iterable[str], remove: Iterable[str]) -> T:
+    """The contact or company with tags added and removed (not saved)."""
+    drop = {normalize_tag(tag) for tag in remove}
+    return replace(holder, tags=[tag for tag in holder.tags if tag not in drop] + list(add))
 
 
 def dedupe_details(details: Iterable[Detail], kind: str, region: str | None = None

@@ -173,12 +173,6 @@ def _write_tags(db: Connection, contact: Contact) -> bool:
     return replace_values(db, "contact_tags", "contact_id", contact.id, "tag", contact.tags)
 
 
-def retagged(contact: Contact, add: Iterable[str], remove: Iterable[str]) -> Contact:
-    """The contact with tags added and removed (not saved)."""
-    drop = {normalize_tag(tag) for tag in remove}
-    return replace(contact, tags=[tag for tag in contact.tags if tag not in drop] + list(add))
-
-
 def trash(db: Connection, contact_id: int) -> None:
     with transaction(db):
         db.execute("UPDATE contacts SET deleted_at = ? WHERE id = ?", [now_stamp(db), contact_id])

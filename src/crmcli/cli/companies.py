@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import companies
+from crmcli import companies, contact_rules
 from crmcli.cli.arguments import Labelled, NonEmpty, TagName
 from crmcli.cli.common import (
     CsvOption,
@@ -237,7 +237,7 @@ def tag(
     """Add and remove a company's tags."""
     company = companies.resolve(state().db, ref)
     add, remove = tag_changes(changes)
-    changed = companies.validate(companies.retagged(company, add, remove),
+    changed = companies.validate(contact_rules.retagged(company, add, remove),
                                  held=len(company.tags))
     if changed.tags != company.tags:
         _write(company, changed)

@@ -267,7 +267,7 @@ def tag(
     db = state().db
     contact = contact_refs.resolve(db, ref)
     add, remove = tag_changes(changes)
-    changed = contact_rules.validate(contacts.retagged(contact, add, remove), phones.region(),
+    changed = contact_rules.validate(contact_rules.retagged(contact, add, remove), phones.region(),
                                      held=len(contact.tags))
     if set(changed.tags) == set(contact.tags):
         info(f"{contact.name}: {', '.join(contact.tags) or 'no tags'} (unchanged)")

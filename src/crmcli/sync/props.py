@@ -31,12 +31,7 @@ Props = dict  # {"name": str, ..., "emails": [[norm, value, label], ...], "tags"
 
 def of_contact(contact: Contact, region: str | None = None) -> Props:
     """The owned properties of a contact, in a canonical form."""
-    props: Props = {name: _text(getattr(contact, name)) for name in SINGLES}
-    for field_name, kind in DETAIL_LISTS.items():
-        props[field_name] = _unique(
-            [detail_norm(kind, d.value, region) or d.value.strip(), d.value, d.label or ""]
-            for d in getattr(contact, field_name))
-    props["tags"] = _unique([normalize_tag(tag)] for tag in contact.tags)
+    props = _shared(contact, SINGLES, region)
     if contact.dates:  # only when there are some, so older bases still compare equal
         props["dates"] = _unique([d.label.casefold(), d.label, str(d.date)]
                                  for d in contact.dates)
@@ -55,15 +50,21 @@ def of_company(company: Company, region: str | None = None) -> Props:
     [name, value as text]."""
     from crmcli.fields import as_text
 
-    props: Props = {name: _text(getattr(company, name)) for name in COMPANY_SINGLES}
-    for field_name, kind in DETAIL_LISTS.items():
-        props[field_name] = _unique(
-            [detail_norm(kind, d.value, region) or d.value.strip(), d.value, d.label or ""]
-            for d in getattr(company, field_name))
-    props["tags"] = _unique([normalize_tag(tag)] for tag in company.tags)
+    props = _shared(company, COMPANY_SINGLES, region)
     if company.fields:
         props["fields"] = [[name, as_text(value, name)]
                            for name, value in sorted(company.fields.items())]
+    return props
+
+
+def _shared(holder: Contact | Company, singles: tuple[str, ...], region: str | None) -> Props:
+    """What contacts and companies hold alike: the single values, the details and the tags."""
+    props: Props = {name: _text(getattr(holder, name)) for name in singles}
+    for field_name, kind in DETAIL_LISTS.items():
+        props[field_name] = _unique(
+            [detail_norm(kind, d.value, region) or d.value.strip(), d.value, d.label or ""]
+            for d in getattr(holder, field_name))
+    props["tags"] = _unique([normalize_tag(tag)] for tag in holder.tags)
     return props
 
 

@@ -172,6 +172,27 @@ def test_setting_a_key_under_a_value_that_is_no_table_is_one_line(crm, tmp_path,
     assert config.read_text() == 'phone = "ES"\n'
 
 
+@pytest.mark.parametrize(("text", "args", "message"), [
+    ("hooks = 5\n", ["list"], "hooks must be a table ([hooks])"),
+    ("journal = 1\n", ["list"], "journal must be a table ([journal])"),
+    ('cases = "x"\n', ["case", "open", "1", "Late"], "cases must be a table ([cases])"),
+    ("referrals = 5\n", ["deal", "won", "1"], "referrals must be a table ([referrals])"),
+    ('[referrals]\nthank = "no"\n', ["deal", "won", "1"],
+     "[referrals] thank must be true or false, not 'no'"),
+])
+def test_a_setting_that_should_be_a_table_or_a_switch_is_one_line(crm, tmp_path, monkeypatch,
+                                                                   text, args, message):
+    crm.add("Ana Lima")
+    crm.ok("deal", "add", "ana", "Pilot")
+    config = tmp_path / "config.toml"
+    config.write_text(text)
+    monkeypatch.setenv("CRM_CONFIG", str(config))
+    result = crm(*args)
+    assert (result.exit_code, result.stderr) == (1, f"crm: error: {config}: {message}\n")
+    monkeypatch.delenv("CRM_CONFIG")
+    assert crm.ok("deal", "show", "1", "--json").json()["stage"] == "lead"  # nothing won
+
+
 def test_debug_shows_the_exception(crm):
     result = crm.runner.invoke(__import__("crmcli.cli").cli.app,
                                ["--db", str(crm.db_path), "--debug", "show", "42"])

@@ -40,6 +40,14 @@ class Config:
     raw: dict[str, Any] = field(default_factory=dict)
     db_is_default: bool = False  # only the default location gets its folder created
 
+    def table(self, name: str) -> dict[str, Any]:
+        """The ``[name]`` table of the file (empty when absent); any other value is an
+        error naming it."""
+        value = self.raw.get(name, {})
+        if not isinstance(value, dict):
+            raise ConfigError(f"{self.path}: {name} must be a table ([{name}])")
+        return value
+
     @property
     def unknown_keys(self) -> list[str]:
         return [key for key in self.raw if key not in KNOWN_KEYS]

@@ -150,7 +150,7 @@ def _book_file(db_option: str | None) -> str:
 
 
 def _journal_keep(config: Config) -> object:
-    return config.raw.get("journal", {}).get("keep", "90d")
+    return config.table("journal").get("keep", "90d")
 
 
 def _keep_days(keep: object) -> int:

@@ -74,7 +74,7 @@ def _due(text: str | None, priority: str) -> dt.datetime | None:
             return typed.moment
         return case_promises.end_of_day(typed.moment.date(), current.now.tzinfo)
     lengths = case_promises.promise_lengths(
-        current.config.raw.get("cases", {}).get("respond_within"), str(current.config.path))
+        current.config.table("cases").get("respond_within"), str(current.config.path))
     length = lengths.get(priority)
     return case_promises.due_after(current.now, length) if length else None
 

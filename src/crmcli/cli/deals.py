@@ -36,7 +36,7 @@ from crmcli.cli.deal_options import (
     when,
 )
 from crmcli.cli.stages import stages_app
-from crmcli.errors import InvalidInput
+from crmcli.errors import ConfigError, InvalidInput
 from crmcli.models import Deal
 
 app = typer.Typer()
@@ -282,20 +282,32 @@ def move(
 def won(ref: DealRef, at: At = None) -> None:
     """Close a deal as won."""
     db = state().db
+    thank = _thanks_wanted()  # a bad setting is refused before the deal is won
     deal = deals.resolve(db, ref)
     deal = deals.win(db, deal, _at(at))
     info(f"won {said(deal)}")
-    _thank_the_referrer(deal)
+    if thank:
+        _thank_the_referrer(deal)
+
+
+def _thanks_wanted() -> bool:
+    """``[referrals] thank``: whether a won deal of a referred contact adds a follow-up to
+    thank the referrer (default true)."""
+    config = state().config
+    value = config.table("referrals").get("thank", True)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{config.path}: [referrals] thank must be true or false, "
+                          f"not {value!r}")
+    return value
 
 
 def _thank_the_referrer(deal) -> None:
-    """A deal of a referred contact won: a follow-up today to thank whoever referred them
-    (``[referrals] thank = false`` turns it off)."""
+    """A deal of a referred contact won: a follow-up today to thank whoever referred them."""
     from crmcli import followups, relationships
     from crmcli.dates import When
 
     current = state()
-    if deal.contact_id is None or current.config.raw.get("referrals", {}).get("thank") is False:
+    if deal.contact_id is None:
         return
     referrer = relationships.referrer_of(current.db, deal.contact_id)
     if referrer is None:

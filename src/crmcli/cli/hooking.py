@@ -44,7 +44,7 @@ def hooks() -> Hooks:
 
 
 def _timeout(settings) -> float:
-    value = settings.raw.get("hooks", {}).get("timeout", "10s")
+    value = settings.table("hooks").get("timeout", "10s")
     match = _TIMEOUT.fullmatch(str(value).strip())
     if not match or float(match[1]) <= 0:
         raise ConfigError(f"{settings.path}: [hooks] timeout must be a length of time such as "

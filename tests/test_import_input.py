@@ -68,6 +68,36 @@ def test_json_beyond_pythons_limits_is_an_error(crm, tmp_path, name, data, messa
     assert "internal error" not in result.stderr
 
 
+@pytest.mark.parametrize(("record", "message"), [
+    ({"name": "Bo Chen", "notes": [{"text": "met at the fair"}]},
+     'notes must be a list of texts or {"body": TEXT} objects'),
+    ({"name": "Bo Chen", "notes": "met at the fair"},
+     'notes must be a list of texts or {"body": TEXT} objects'),
+    ({"name": "Bo Chen", "emails": [{"value": "bo@example.com", "label": ["work"]}]},
+     'emails must hold texts or {"value", "label"} objects (both texts)'),
+    ({"id": True, "title": "CEO"}, "id must be a whole number"),
+    ({"kind": "company", "name": "Globex", "notes": [{"text": "a good year"}]},
+     'notes must be a list of texts or {"body": TEXT} objects'),
+    ({"kind": "company", "name": "Globex", "tags": "vip"}, "tags must be a list of texts"),
+])
+def test_a_record_of_the_wrong_shape_is_skipped_and_the_others_go_in(crm, tmp_path, record,
+                                                                     message):
+    """A text where a list belongs was read letter by letter ("vip": tags v, i, p); a note
+    without its body was an internal error that stopped the whole import."""
+    crm.add("Ana Lima")
+    records = [{"name": "Cy Dorn", "notes": ["first"]}, record,
+               {"name": "Di Eno", "notes": [{"body": "second"}]}]
+    result = _import(crm, tmp_path, "people.jsonl",
+                     "".join(json.dumps(r) + "\n" for r in records).encode())
+    assert result.exit_code == 1
+    assert result.stderr == (f"line 2: {message}\ncreated 2, updated 0, unchanged 0, "
+                             "skipped 0, failed 1\n")
+    names = [row["name"] for row in crm.ok("list", "--json").json()]
+    assert names == ["Ana Lima", "Cy Dorn", "Di Eno"]
+    assert crm.ok("company", "list", "--json").json() == []
+    assert [n["body"] for n in crm.ok("notes", "--json").json()] == ["second", "first"]
+
+
 def test_text_that_is_not_text_is_refused_and_shown_visibly(crm):
     result = crm("add", "Ana \udcff")  # a byte that is not UTF-8 on the command line
     assert result.exit_code == 1

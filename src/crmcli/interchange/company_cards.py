@@ -21,8 +21,9 @@ from crmcli import companies
 from crmcli import fields as custom_fields
 from crmcli.db import now_stamp
 from crmcli.errors import InvalidInput
+from crmcli.interchange import json_values
 from crmcli.interchange.stored_cards import StoredCard, combine
-from crmcli.models import Company, Contact, Detail
+from crmcli.models import Company, Contact
 
 BATCH = 500
 _MARKS = re.compile(r"^(?:[\w-]+\.)?(?:KIND|X-ABSHOWAS|X-CRMCLI-INDUSTRY|X-CRMCLI-SIZE"
@@ -196,13 +197,11 @@ def from_record(record: dict) -> tuple[Company, list[str]]:
         raise InvalidInput("uid, name, industry and size must be text")
     if not texts["name"]:
         raise InvalidInput("a company needs a name")
-    details = {attribute: _details(record.get(key) or [], key) for key, attribute in
+    details = {attribute: json_values.details(record.get(key), key) for key, attribute in
                (("emails", "emails"), ("phones", "phones"), ("addresses", "addresses"),
                 ("websites", "urls"))}
-    tags = record.get("tags") or []
-    notes = [n["body"] if isinstance(n, dict) else n for n in record.get("notes") or []]
-    if not all(isinstance(value, str) for value in [*tags, *notes]):
-        raise InvalidInput("tags and notes must be lists of texts")
+    tags, notes = json_values.texts(record.get("tags"), "tags"), json_values.notes(
+        record.get("notes"))
     values = record.get("fields") or {}
     if not isinstance(values, dict):
         raise InvalidInput("fields must be an object of field names and values")
@@ -211,15 +210,6 @@ def from_record(record: dict) -> tuple[Company, list[str]]:
                       fields={name: custom_fields.as_text(value, name)
                               for name, value in values.items()})
     return company, notes
-
-
-def _details(values: object, key: str) -> list[Detail]:
-    if not isinstance(values, list) or not all(
-            isinstance(v, str) or (isinstance(v, dict) and isinstance(v.get("value"), str))
-            for v in values):
-        raise InvalidInput(f"{key} must hold texts or {{\"value\", \"label\"}} objects")
-    return [Detail(v) if isinstance(v, str) else Detail(v["value"], str(v.get("label") or ""))
-            for v in values]
 
 
 # ---------------------------------------------------------------------------------- importing

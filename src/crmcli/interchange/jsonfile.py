@@ -14,9 +14,10 @@ from typing import BinaryIO
 
 from crmcli.dates import parse_partial_date
 from crmcli.errors import InvalidInput
+from crmcli.interchange import json_values
 from crmcli.interchange.incoming import Incoming
 from crmcli.limits import MAX_JSON_BYTES, MAX_RECORD_BYTES
-from crmcli.models import Contact, Detail
+from crmcli.models import Contact
 
 _DETAIL_FIELDS = ("emails", "phones", "addresses", "urls")
 _TEXT_FIELDS = ("name", "uid", "company", "title", "how_we_met")
@@ -156,10 +157,8 @@ def _incoming(where: str, load, today: dt.date) -> Incoming:
         return Incoming(where, error=f"not valid JSON: {exc.msg} (column {exc.colno})")
     except InvalidInput as exc:
         return Incoming(where, error=str(exc))
-    notes = [n["body"] if isinstance(n, dict) else n for n in record.get("notes") or []]
-    if not all(isinstance(note, str) for note in notes):
-        return Incoming(where, error="notes must be a list of texts")
     try:
+        notes = json_values.notes(record.get("notes"))
         relations = _relations(record.get("relationships") or [])
     except InvalidInput as exc:
         return Incoming(where, error=str(exc))
@@ -203,13 +202,13 @@ def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
         raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}")
     contact = Contact(name="")
     if record.get("id") is not None:
-        if not isinstance(record["id"], int):
+        if type(record["id"]) is not int:  # true is no id
             raise InvalidInput("id must be a whole number")
         contact.id = record["id"]
     elif not (record.get("uid") or record.get("name")):
         raise InvalidInput("a new contact needs a name")
     if record.get("version") is not None:
-        if not isinstance(record["version"], int):
+        if type(record["version"]) is not int:
             raise InvalidInput("version must be a whole number")
         contact.version = record["version"]
     for name in _TEXT_FIELDS:
@@ -217,10 +216,10 @@ def from_record(record: object, today: dt.date) -> tuple[Contact, set[str]]:
             setattr(contact, name, _text(record, name))
     for name in _DETAIL_FIELDS:
         if name in record:
-            setattr(contact, name, _details(record, name))
+            setattr(contact, name, json_values.details(record[name], name))
     for name in ("tags", "interests"):
         if name in record:
-            setattr(contact, name, _texts(record, name))
+            setattr(contact, name, json_values.texts(record[name], name))
     for name in _DATE_FIELDS:
         if record.get(name):
             setattr(contact, name, parse_partial_date(_text(record, name), "YMD", today))
@@ -263,25 +262,3 @@ def _text(record: dict, name: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise InvalidInput(f"{name} must be text")
     return value
-
-
-def _texts(record: dict, name: str) -> list[str]:
-    values = record[name] or []
-    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-        raise InvalidInput(f"{name} must be a list of texts")
-    return values
-
-
-def _details(record: dict, name: str) -> list[Detail]:
-    values = record[name] or []
-    if not isinstance(values, list):
-        raise InvalidInput(f"{name} must be a list")
-    details = []
-    for value in values:
-        if isinstance(value, str):
-            details.append(Detail(value))
-        elif isinstance(value, dict) and isinstance(value.get("value"), str):
-            details.append(Detail(value["value"], str(value.get("label") or "")))
-        else:
-            raise InvalidInput(f"{name} must hold texts or {{\"value\", \"label\"}} objects")
-    return details

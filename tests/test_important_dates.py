@@ -73,6 +73,22 @@ def test_a_yearless_29_february_is_kept_on_the_28th_in_other_years(crm):
     assert [(r["date"], r["kind"]) for r in rows] == [("2027-02-28", "anniversary")]
 
 
+def test_a_stand_in_year_typed_or_imported_means_no_year(crm, tmp_path):
+    """0000-06-20 was kept as the year 0: "birthday (turns 2026)"; cards already read the
+    stand-in years 0 and 1604 (Apple's) as none."""
+    crm.add("Cy Dee", "--birthday", "0000-06-20")
+    crm.add("Di Eno", "--birthday", "1604-06-21")
+    crm.ok("date", "add", "cy", "wedding", "0000-06-22")
+    records = tmp_path / "people.jsonl"
+    records.write_text('{"name": "Ed Fo", "birthday": "0000-06-23"}\n')
+    crm.ok("import", str(records))
+    rows = crm.ok("birthdays", "--json", env=NOW).json()
+    assert [(r["date"], r["contact"], r["kind"], r["age"]) for r in rows] == [
+        ("2026-06-20", "Cy Dee", "birthday", None), ("2026-06-21", "Di Eno", "birthday", None),
+        ("2026-06-22", "Cy Dee", "wedding", None), ("2026-06-23", "Ed Fo", "birthday", None)]
+    assert crm.ok("show", "cy", "--json").json()["birthday"] == "--06-20"
+
+
 def test_the_reminder_email_and_the_calendar_carry_the_dates(book, tmp_path):
     email = book.ok("remind", "--dry-run", env=NOW).stdout
     assert "Bo Chen" in email and "First order" in email

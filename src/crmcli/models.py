@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+STAND_IN_YEARS = frozenset({0, 1604})  # written for "no year" where a year must be
+
 
 @dataclass(frozen=True)
 class PartialDate:
     """A calendar date whose year may be unknown (yearless birthdays).
 
-    Stored as ``YYYY-MM-DD`` or, without a year, ``--MM-DD`` (the vCard 4 form).
+    Stored as ``YYYY-MM-DD`` or, without a year, ``--MM-DD`` (the vCard 4 form). The years 0
+    and 1604 (Apple's and CardBook's) stand in for "no year" where a year must be written.
     """
 
     year: int | None

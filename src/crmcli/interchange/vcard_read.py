@@ -58,14 +58,13 @@ from crmcli.interchange.vcard_normalise import (
 from crmcli.interchange.vcard_personal import LABELLED, OTHER
 from crmcli.interchange.vcard_personal import NAMES as PERSONAL
 from crmcli.interchange.vcard_split import RawCard
-from crmcli.models import Contact, Detail, ImportantDate, PartialDate
+from crmcli.models import STAND_IN_YEARS, Contact, Detail, ImportantDate, PartialDate
 from crmcli.normalize import fold
 
 if TYPE_CHECKING:
     from vobject.base import ContentLine
 
 _NOT_IMAGE_TYPES = frozenset({"work", "home", "pref"})
-_STAND_IN_YEARS = frozenset({0, 1604})
 _YEARLESS_DATE = re.compile(r"--(\d\d)-?(\d\d)(?:T.*)?")
 _FULL_DATE = re.compile(r"(\d{4})-?(\d\d)-?(\d\d)(?:T.*)?")
 _APPLE_LABEL = re.compile(r"_\$!<(.*)>!\$_")
@@ -381,7 +380,7 @@ def _parse_date(text: str) -> PartialDate:
         year, (month, day) = None, yearless.groups()
     else:
         year, month, day = (int(part) for part in full.groups())
-        year = None if year in _STAND_IN_YEARS else year
+        year = None if year in STAND_IN_YEARS else year
     try:
         return PartialDate(year, int(month), int(day))
     except ValueError:

@@ -94,6 +94,11 @@ def test_load_refuses_a_book_that_holds_data(crm, tmp_path):
     ('{"format":"crmcli-dump","schema":SCHEMA}\n{"table":"contacts","row":{"id":1}}\n',
      "row refused"),
     ('{"format":"crmcli-dump","schema":SCHEMA}\nnot json\n', ":2: not JSON"),
+    ('{"format":"crmcli-dump","schema":SCHEMA}\n'  # an id past 64 bits: an internal error
+     '{"table":"contacts","row":{"id":99999999999999999999}}\n',
+     ":2: values must be text, numbers SQLite can store"),
+    ('{"format":"crmcli-dump","schema":SCHEMA}\n{"table":"contacts","row":{"id":1e999}}\n',
+     ":2: values must be text, numbers SQLite can store"),
 ])
 def test_bad_dumps_are_refused_and_nothing_is_written(crm, tmp_path, content, message):
     bad = tmp_path / "bad.jsonl"

@@ -9,6 +9,7 @@ state and search indexes are left out; a load rebuilds the indexes.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Iterable, Iterator
 from sqlite3 import Connection
@@ -106,8 +107,9 @@ def _insert(db: Connection, known: dict[str, set[str]], table: str, row: dict, w
     unknown = sorted(set(row) - known[table])
     if unknown:
         raise InvalidInput(f"{where}: table {table} has no column {unknown[0]!r}")
-    if any(isinstance(value, dict | list) for value in row.values()):
-        raise InvalidInput(f"{where}: values must be text, numbers or null")
+    if not all(_storable(value) for value in row.values()):
+        raise InvalidInput(f"{where}: values must be text, numbers SQLite can store "
+                           "(whole numbers of 64 bits, finite decimals) or null")
     names = list(row)
     try:
         db.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES "
@@ -118,3 +120,11 @@ def _insert(db: Connection, known: dict[str, set[str]], table: str, row: dict, w
 
 def _all(db: Connection, table: str) -> list[int]:
     return [row_id for (row_id,) in db.execute(f"SELECT id FROM {table}")]
+
+
+def _storable(value: object) -> bool:
+    if isinstance(value, int):
+        return -2**63 <= value < 2**63
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, str)

@@ -4,6 +4,7 @@ agrees, and a further run moves nothing."""
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import subprocess
@@ -339,6 +340,18 @@ def test_an_unreadable_card_is_named_and_skipped(vdir, laptop):
     assert "pushed 1 new" in result.stderr
     unresolved = laptop.ok("sync", "conflicts", "--json").json()
     assert [(c["status"], c["href"]) for c in unresolved] == [("unresolved", "broken.vcf")]
+
+
+def test_a_folder_or_a_fifo_named_like_a_card_is_no_item(vdir, laptop):
+    """As for vdirsyncer, only regular files are items: a folder named x.vcf stopped every
+    sync ("Is a directory") and a FIFO named so hung it."""
+    laptop.add("Ana Lima")
+    vdir.mkdir()
+    (vdir / "folder.vcf").mkdir()
+    os.mkfifo(vdir / "pipe.vcf")
+    assert "pushed 1 new" in sync(laptop)
+    assert sync(laptop) == ""
+    assert len([path for path in vdir.glob("*.vcf") if path.is_file()]) == 1
 
 
 def test_a_card_the_book_refuses_is_rolled_back_alone_and_named(vdir, laptop):

@@ -10,6 +10,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 
 from crmcli.errors import CrmError
 
@@ -25,7 +26,9 @@ class FileState:
 
 
 def listing(folder: Path, extension: str) -> dict[str, FileState]:
-    """Each item file's name (its href) and state; an absent folder is an empty vdir."""
+    """Each item file's name (its href) and state; an absent folder is an empty vdir. Only
+    regular files are items, as for vdirsyncer: a folder named ``x.vcf`` stopped every sync
+    and a FIFO hung it."""
     found = {}
     try:
         entries = os.scandir(folder)
@@ -36,7 +39,8 @@ def listing(folder: Path, extension: str) -> dict[str, FileState]:
             if entry.name.endswith(extension) and not entry.name.startswith("."):
                 with contextlib.suppress(FileNotFoundError):
                     stat = entry.stat()
-                    found[entry.name] = FileState(stat.st_mtime_ns, stat.st_size)
+                    if S_ISREG(stat.st_mode):
+                        found[entry.name] = FileState(stat.st_mtime_ns, stat.st_size)
     return found
 
 

@@ -3,6 +3,7 @@ None, and crm reads and writes it as /dev/null."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -32,3 +33,13 @@ def test_a_closed_stdin_is_no_terminal_and_no_text(crm, db_path):
            "terminal)\n")
     assert crm.ok("list", "--json").json()[0]["name"] == "Ana Lima"
 
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["--help"], ["list", "--help"], ["--version"], ["list"]])
+def test_a_full_disk_under_stdout_is_one_line(db_path, args):
+    """``crm --help > /dev/full`` was a traceback: the help is printed while Click makes the
+    context, before the command's own error handling."""
+    result = _crm(">/dev/full", "--db", str(db_path), *args)
+    assert (result.returncode, result.stderr) == (
+        1, "crm: error: I/O: No space left on device\n")

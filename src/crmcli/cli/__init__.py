@@ -85,6 +85,8 @@ class CrmGroup(TyperGroup):
         except BrokenPipeError:
             output.pipe_closed()
             raise typer.Exit(0) from None
+        except OSError as exc:  # the help written to a full disk
+            _fail(*session.failure(exc, lambda: common.state().config.db_path))
 
     def list_commands(self, ctx):
         return list(COMMANDS)

@@ -67,6 +67,17 @@ def test_a_card_whose_relationships_warn_warns_again_on_every_import(crm, tmp_pa
         "created 0, updated 0, unchanged 2, skipped 0, failed 0")
 
 
+def test_a_relationship_to_a_long_unknown_uid_is_named_short(crm, tmp_path):
+    """The warning quoted the card's UID whole: a 100,000-character line on stderr."""
+    vcf = tmp_path / "book.vcf"
+    vcf.write_text(_card(1, "EMAIL:one@example.com",
+                         "RELATED;TYPE=friend:urn:uuid:" + "x" * 100_000))
+    result = crm.ok("import", str(vcf))
+    assert (f"card 1 (line 1): friend (UID {'x' * 40}…) is not in the book; relationship "
+            "left out") in result.stderr
+    assert max(map(len, result.stderr.splitlines())) < 200
+
+
 def test_an_import_interrupted_before_linking_links_on_the_next_run(crm, tmp_path, monkeypatch):
     """The batches are in, the relationships not yet linked: the next run reads the card that
     has them again (its digest is not remembered before they are linked) and links them."""

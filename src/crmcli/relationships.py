@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlite3 import Connection
 
 from crmcli.db import now_stamp, transaction
-from crmcli.errors import InvalidInput, NotFound
+from crmcli.errors import InvalidInput, NotFound, cut
 from crmcli.limits import check_text
 from crmcli.models import Contact, PartialDate
 from crmcli.normalize import fold
@@ -226,7 +226,8 @@ def add_from_card(db: Connection, contact: Contact, items) -> list[str]:
     for kind, name, uid in items:
         other = _by_uid(db, contacts, uid) if uid else None
         if uid and other is None and not name:
-            warnings.append(f"{kind} (UID {uid}) is not in the book; relationship left out")
+            warnings.append(f"{cut(kind)} (UID {cut(uid)}) is not in the book; relationship "
+                            "left out")
             continue
         try:
             relate(db, contact, kind, other, None if other else name)

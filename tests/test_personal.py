@@ -76,6 +76,20 @@ EDITOR = """
 """
 
 
+def test_a_merge_keeps_the_other_contacts_facts(crm):
+    """The contact merged in lost how and when you met and its interests silently."""
+    crm.add("Ana Lima", "-e", "ana@lima.example", "--met-on", "2023-01-01",
+            "--interest", "Sailing")
+    crm.add("Ana Lima", "-e", "ana@atlantico.example", "--how-we-met", "the Lisbon fair",
+            "--met-on", "2024-11-13", "--interest", "sailing", "--interest", "chess")
+    merged = crm.ok("merge", "1", "2", "--yes")
+    assert "kept met on 2023-01-01 (other had 2024-11-13)" in merged.stderr
+    assert personal(crm, "1") == ("the Lisbon fair", "2023-01-01", ["Sailing", "chess"])
+    crm.ok("undo")
+    assert personal(crm, "1") == (None, "2023-01-01", ["Sailing"])
+    assert personal(crm, "2") == ("the Lisbon fair", "2024-11-13", ["sailing", "chess"])
+
+
 def test_the_editor_form_holds_the_facts(book, tmp_path):
     script = tmp_path / "editor.py"
     script.write_text(textwrap.dedent(EDITOR))

@@ -14,6 +14,7 @@ from crmcli.db import transaction
 from crmcli.errors import InvalidInput
 from crmcli.models import Contact
 from crmcli.normalize import MIN_NATIONAL_DIGITS, email_key, fold, phone_key, same_phone
+from crmcli.personal import MAX_INTERESTS
 from crmcli.search import reindex_notes
 
 
@@ -68,19 +69,23 @@ def _same_phone_pairs(db: Connection) -> set[tuple[int, int]]:
 
 
 def combine(keep: Contact, other: Contact) -> tuple[Contact, list[str]]:
-    """``keep`` with everything ``other`` adds: every detail and tag, and the fields ``keep``
-    lacks. Where both have a different value, ``keep``'s wins and the difference is listed."""
+    """``keep`` with everything ``other`` adds: every detail, tag and interest, and the fields
+    ``keep`` lacks. Where both have a different value, ``keep``'s wins and the difference is
+    listed."""
     conflicts = []
     combined = replace(keep, tags=sorted({*keep.tags, *map(normalize_tag, other.tags)}))
     for kind, attribute in DETAIL_KINDS.items():
         setattr(combined, attribute, dedupe_details(
             getattr(keep, attribute) + getattr(other, attribute), kind))
-    for attribute in ("company", "title", "birthday", "anniversary"):
+    for attribute in ("company", "title", "birthday", "anniversary", "how_we_met", "met_on"):
         mine, theirs = getattr(keep, attribute), getattr(other, attribute)
         if not mine:
             setattr(combined, attribute, theirs)
         elif theirs and theirs != mine:
-            conflicts.append(f"kept {attribute} {mine} (other had {theirs})")
+            conflicts.append(f"kept {attribute.replace('_', ' ')} {mine} (other had {theirs})")
+    combined.interests, left_out = _interests(keep.interests, other.interests)
+    if left_out:
+        conflicts.append(f"kept {MAX_INTERESTS} interests; left out {', '.join(left_out)}")
     labels = {fold(d.label): d for d in keep.dates}
     for date in other.dates:
         mine = labels.setdefault(fold(date.label), date)
@@ -88,6 +93,16 @@ def combine(keep: Contact, other: Contact) -> tuple[Contact, list[str]]:
             conflicts.append(f"kept {mine.label} {mine.date} (other had {date.date})")
     combined.dates = list(labels.values())
     return combined, conflicts
+
+
+def _interests(mine: list[str], theirs: list[str]) -> tuple[list[str], list[str]]:
+    """Both lists of interests, each once (in any case), as many as a contact holds; and
+    those left out past that."""
+    both: dict[str, str] = {}
+    for text in [*mine, *theirs]:
+        both.setdefault(fold(text), text)
+    kept = list(both.values())
+    return kept[:MAX_INTERESTS], kept[MAX_INTERESTS:]
 
 
 def merge(db: Connection, keep: Contact, other: Contact, region: str | None = None

@@ -89,6 +89,19 @@ def test_a_stand_in_year_typed_or_imported_means_no_year(crm, tmp_path):
     assert crm.ok("show", "cy", "--json").json()["birthday"] == "--06-20"
 
 
+def test_a_stand_in_year_in_an_imported_records_dates_means_no_year(crm, tmp_path):
+    """The dates of a JSON record kept 0000 and 1604 as years: "wedding (age 2026)"."""
+    records = tmp_path / "people.jsonl"
+    records.write_text('{"name": "Ed Fo", "dates": [{"label": "wedding", "date": "0000-06-22"},'
+                       ' {"label": "first order", "date": "1604-06-23"}]}\n')
+    crm.ok("import", str(records))
+    assert crm.ok("show", "ed", "--json").json()["dates"] == [
+        {"label": "wedding", "date": "--06-22"}, {"label": "first order", "date": "--06-23"}]
+    rows = crm.ok("birthdays", "--json", env=NOW).json()
+    assert [(r["date"], r["kind"], r["age"]) for r in rows] == [
+        ("2026-06-22", "wedding", None), ("2026-06-23", "first order", None)]
+
+
 def test_the_reminder_email_and_the_calendar_carry_the_dates(book, tmp_path):
     email = book.ok("remind", "--dry-run", env=NOW).stdout
     assert "Bo Chen" in email and "First order" in email

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from crmcli.errors import InvalidInput
 from crmcli.limits import check_text
-from crmcli.models import ImportantDate, PartialDate
+from crmcli.models import STAND_IN_YEARS, ImportantDate, PartialDate
 from crmcli.normalize import fold
 
 if TYPE_CHECKING:
@@ -122,12 +122,13 @@ _STORED = re.compile(r"(\d{4}|-)-(\d\d)-(\d\d)")
 
 
 def parse_stored(text: str) -> PartialDate:
-    """``YYYY-MM-DD`` or ``--MM-DD``, as exports write them; a clear error otherwise."""
+    """``YYYY-MM-DD`` or ``--MM-DD``, as exports write them (a stand-in year, ``0000``, is
+    none); a clear error otherwise."""
     match = _STORED.fullmatch(text.strip())
     try:
         if not match:
             raise ValueError(text)
-        year = None if match[1] == "-" else int(match[1])
+        year = None if match[1] == "-" or int(match[1]) in STAND_IN_YEARS else int(match[1])
         return PartialDate(year, int(match[2]), int(match[3]))
     except ValueError:
         raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD or --MM-DD)") from None

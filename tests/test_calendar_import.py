@@ -422,3 +422,31 @@ def test_an_hourly_rule_from_long_ago_starts_near_the_window_with_the_same_meeti
     found = starts()
     monkeypatch.setattr(calendar_read, "_start_near", lambda event, first: None)
     assert found == starts() and len(found) == 8
+
+
+def test_a_rule_whose_end_is_of_another_kind_than_its_start_is_not_moved(monkeypatch):
+    """A date beside a time, or two times in different zones (or one floating): moving the
+    DTSTART and DTEND by whole repeats changed the meetings (a DTEND left a year behind), and
+    a floating start with a zoned end was an internal error (TypeError)."""
+    window = (dt.datetime(2026, 10, 20, tzinfo=MADRID), dt.datetime(2026, 11, 10, tzinfo=MADRID))
+    cal = Calendar()
+    cal.add("prodid", "-//crmcli tests//EN")
+    cal.add("version", "2.0")
+    for uid, start, end, rule in (
+            ("dates@x", dt.date(2025, 10, 11), dt.datetime(2025, 10, 12, 10, tzinfo=MADRID),
+             {"freq": "daily", "count": 400}),
+            ("zones@x", dt.datetime(2026, 1, 3, tzinfo=UTC),
+             dt.datetime(2026, 1, 3, 1, tzinfo=MADRID), {"freq": "hourly", "interval": 7}),
+            ("floating@x", dt.datetime(2025, 1, 1, 9), dt.datetime(2025, 1, 1, 10, tzinfo=MADRID),
+             {"freq": "daily"})):
+        cal.add_component(event(uid, "Rounds", start, end, rrule=rule))
+
+    def starts():
+        data = io.BytesIO(cal.to_ical())
+        return sorted((o.uid, o.start, o.end)
+                      for o in calendar_read.read(data, "x.ics", window, MADRID)[1])
+
+    found = starts()
+    assert {uid for uid, *_ in found} == {"dates@x", "zones@x", "floating@x"}
+    monkeypatch.setattr(calendar_read, "_start_near", lambda event, first: None)
+    assert found == starts()

@@ -112,8 +112,8 @@ def _start_near(event, first: dt.datetime) -> None:
     if step is None or not isinstance(interval, int) or interval < 1:
         return
     end = event.decoded("DTEND") if "DTEND" in event else None
-    if type(end) is not type(start):  # a date beside a time: left as it is
-        end = None
+    if end is not None and not _alike(start, end):  # the event is left as it is
+        return
     length = max(end - start, dt.timedelta()) if end is not None else dt.timedelta()
     if timed:
         local = first.astimezone(start.tzinfo) if start.tzinfo else first
@@ -133,6 +133,13 @@ def _start_near(event, first: dt.datetime) -> None:
             event.add(key, value + moved, parameters=params)
     if count is not None:
         rule["COUNT"] = [count - repeats]
+
+
+def _alike(start, end) -> bool:
+    """Whether DTSTART and DTEND are of one kind, two dates or two times in one zone (or
+    both floating): only then does moving both by whole repeats keep every occurrence."""
+    return type(start) is type(end) and (
+        getattr(start, "tzinfo", None) == getattr(end, "tzinfo", None))
 
 
 def _first(value):

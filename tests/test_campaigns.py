@@ -194,6 +194,9 @@ def test_a_bad_template_stops_before_anything_leaves(crm, tmp_path, mailbox, tem
      "{% endfor %}", "a concatenated text would pass the limit of a template (100,000)"),
     ("{% set ns = namespace(s='ab') %}{% for i in range(20) %}{% set ns.s = ns.s ~ ns.s ~ "
      "'' %}{% endfor %}", "a concatenated text would pass the limit of a template"),
+    ("{% macro _crm_concatenated(x) %}{{ x }}{% endmacro %}{% set ns = namespace(s='ab') %}"
+     "{% for i in range(20) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+     "a concatenated text would pass the limit of a template"),  # the check is no name to take
     ("line\n{% for i in range(50000) %}{{ 'a' * 90000 }}{% endfor %}",
      "the characters of the rendered text would pass the limit of a template (1,000,000)"),
 ])

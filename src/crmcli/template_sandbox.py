@@ -98,13 +98,13 @@ def environment_class():
     from jinja2.visitor import NodeTransformer
 
     class Concatenations(NodeTransformer):
-        """Each ``a ~ b`` checked by ``_crm_concatenated`` (a Concat node is no binary
-        operator: ``call_binop`` never sees it)."""
+        """Each ``a ~ b`` checked by the environment's ``concatenated`` (a Concat node is no
+        binary operator: ``call_binop`` never sees it)."""
 
         def visit_Concat(self, node):
             self.generic_visit(node)
-            return nodes.Call(nodes.Name("_crm_concatenated", "load"), [node], [], None, None,
-                              lineno=node.lineno)
+            return nodes.Call(nodes.EnvironmentAttribute("concatenated"), [node], [], None,
+                              None, lineno=node.lineno)
 
     class BoundedEnvironment(SandboxedEnvironment):
         intercepted_binops = frozenset({"*", "**", "%", "+"})
@@ -112,8 +112,6 @@ def environment_class():
         def __init__(self, **options):
             super().__init__(**options)
             self.steps = MAX_STEPS
-            self.globals["_crm_counted"] = self.counted
-            self.globals["_crm_concatenated"] = _concatenated
             for name in _WIDTH_FILTERS:
                 self.filters[name] = _bounded_filter(
                     self.filters[name], lambda args, kwargs: check_width(args[1:], kwargs))
@@ -150,6 +148,9 @@ def environment_class():
                     check_replace(bound_to, str(args[0]), str(args[1]))
             return SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
 
+        # Called through the environment, not by a name a template could define itself.
+        concatenated = staticmethod(_concatenated)
+
         def counted(self, iterable):
             """Every loop of the template iterates through here: one budget for them all."""
             for item in iterable:
@@ -161,7 +162,7 @@ def environment_class():
         def _parse(self, source, name, filename):
             tree = Concatenations().visit(super()._parse(source, name, filename))
             for loop in tree.find_all(nodes.For):
-                loop.iter = nodes.Call(nodes.Name("_crm_counted", "load"), [loop.iter], [],
+                loop.iter = nodes.Call(nodes.EnvironmentAttribute("counted"), [loop.iter], [],
                                        None, None, lineno=loop.lineno)
             tree.set_environment(self)
             return tree

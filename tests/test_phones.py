@@ -109,6 +109,20 @@ def test_undoing_the_region_puts_back_the_setting_with_the_keys(crm, db_path, tm
     assert f"phone.region = 'US' in {config} again" in crm.ok("undo").stderr
 
 
+def test_an_undo_that_cannot_write_the_config_file_says_what_is_left_to_do(crm, db_path,
+                                                                          tmp_path):
+    crm.ok("add", "Ana", "-p", "07700 900005")
+    crm.ok("config", "set", "phone.region", "GB")
+    config = tmp_path / "config" / "crmcli" / "config.toml"
+    (config.parent / "config.toml.new").mkdir()  # the file cannot be written over
+    failed = crm("undo")
+    assert failed.exit_code == 1
+    assert failed.stderr.endswith(
+        f"crm: error: {config}: cannot write: Is a directory; #2 is undone in the book all the "
+        "same: remove phone.region in the file yourself\n")
+    assert _norms(db_path) == {"07700 900005": "7700900005"}
+
+
 def test_region_comes_from_config_never_from_the_environment(crm, db_path, monkeypatch):
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     monkeypatch.setenv("LC_ALL", "en_US.UTF-8")

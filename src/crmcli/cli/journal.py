@@ -21,7 +21,7 @@ from crmcli.cli.common import (
     out,
     state,
 )
-from crmcli.errors import InvalidInput
+from crmcli.errors import ConfigError, InvalidInput
 
 app = typer.Typer()
 
@@ -114,7 +114,12 @@ def undo(
     settings = undoing.undo(db, db.journal, target, setting_in_file)
     info(f"undid #{target.id} ({journal_summary.summary(db, target) or target.what})")
     for key, value in settings:
-        path = save_setting(key, value)
+        try:
+            path = save_setting(key, value)
+        except ConfigError as exc:  # the book's changes are committed: say what is left
+            wanted = f"set {key} = {value!r}" if value is not None else f"remove {key}"
+            raise ConfigError(f"{exc}; #{target.id} is undone in the book all the same: "
+                              f"{wanted} in the file yourself") from None
         info(f"{key} = {value!r} in {path} again" if value is not None
              else f"{key} is unset in {path} again")
 

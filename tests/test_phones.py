@@ -121,6 +121,12 @@ def test_an_undo_that_cannot_write_the_config_file_says_what_is_left_to_do(crm, 
         f"crm: error: {config}: cannot write: Is a directory; #2 is undone in the book all the "
         "same: remove phone.region in the file yourself\n")
     assert _norms(db_path) == {"07700 900005": "7700900005"}
+    (config.parent / "config.toml.new").rmdir()
+    config.write_text("[phone]\nregion = 'ES'\n")  # #3 (the undo) left it unset
+    refused = crm("undo")
+    assert (refused.exit_code, refused.stderr) == (1, (
+        "crm: error: cannot undo #3 (undo 2): the config file's phone.region is 'ES' now, not "
+        "unset as #3 left it; remove phone.region from the file first\n"))
 
 
 def test_region_comes_from_config_never_from_the_environment(crm, db_path, monkeypatch):

@@ -69,11 +69,12 @@ def undo(db: Connection, recorder: Recorder, operation: Operation,
 def _check_setting(operation: Operation, changed: dict, now: object) -> None:
     """The config file must hold what the operation set: a later edit is not overwritten."""
     if now != changed["new"]:
-        key = changed["key"]
+        key, left = changed["key"], changed["new"]
+        first = (f"crm config set {key} {left} first, or edit the file" if left is not None
+                 else f"remove {key} from the file first")  # config set cannot unset
         raise Refused(f"cannot undo #{operation.id} ({operation.what}): the config file's "
-                      f"{key} is {_setting_text(now)} now, not {_setting_text(changed['new'])}"
-                      f" as #{operation.id} left it; crm config set {key} "
-                      f"{changed['new'] or '...'} first, or edit the file")
+                      f"{key} is {_setting_text(now)} now, not {_setting_text(left)}"
+                      f" as #{operation.id} left it; {first}")
 
 
 def _setting_text(value: object) -> str:

@@ -70,6 +70,15 @@ def test_a_piped_tsv_line_is_written_as_it_is_only_when_nothing_changes_it():
         assert bool(re.search(output._TSV_UNCLEAN, text)) == changed, hex(code)
 
 
+def test_every_character_safe_shows_as_a_code_is_one_a_piped_line_is_looked_at_for():
+    everything = "".join(map(chr, range(0x110000)))
+    shown = output.safe(everything)
+    codes = {int(code, 16) for code in re.findall(r"<U\+([0-9A-F]+)>", shown)}
+    assert len(codes) > 100 and all(re.match(output._TSV_MAYBE_INVISIBLE, chr(code))
+                                    for code in codes)
+    assert not re.search(output._TSV_MAYBE_INVISIBLE, "José Núñez Sørensen Müller Łódź")
+
+
 def test_safe_strips_control_characters_but_keeps_text():
     assert output.safe("A\x1b[31mB\x07C\x9bD\nE") == "A[31mBCD\nE"
 

@@ -38,16 +38,14 @@ _DATE_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y", "
 
 def sniff(stream: TextIO) -> tuple[bool, TextIO]:
     """Whether ``stream`` holds a LinkedIn export, and the stream to read it from (the lines
-    looked at are given back, so another reader sees the file whole)."""
+    looked at are given back, so another reader sees the file whole). ``stream`` is decoded
+    with errors="surrogateescape": a byte that is not UTF-8 is named by ``check_utf8``."""
     seen: list[str] = []
-    try:
-        while len(seen) < _PREAMBLE_LINES and (line := stream.readline(_LINE_LIMIT)):
-            seen.append(line)
-            check_utf8(line, len(seen))
-            if line.strip():
-                break
-    except UnicodeDecodeError as exc:
-        raise _not_utf8(len(seen) + 1, exc) from None
+    while len(seen) < _PREAMBLE_LINES and (line := stream.readline(_LINE_LIMIT)):
+        seen.append(line)
+        check_utf8(line, len(seen))
+        if line.strip():
+            break
     first = seen[-1].lstrip("\ufeff").strip() if seen else ""
     found = first.casefold().startswith("notes:") or _only_linkedin_has(_cells(first))
     return found, _Replayed(seen, stream)
@@ -66,8 +64,6 @@ def read(stream: TextIO, date_order: str, today: dt.date) -> Iterator[Incoming]:
             cells = next(reader)
         except StopIteration:
             return
-        except UnicodeDecodeError as exc:
-            raise _not_utf8(start, exc) from None
         except csv.Error as exc:
             row += 1
             yield Incoming(f"row {row} (line {start})", error=f"not readable as CSV: {exc}")
@@ -81,10 +77,7 @@ def read(stream: TextIO, date_order: str, today: dt.date) -> Iterator[Incoming]:
 def _header(stream: TextIO) -> tuple[list[str], int]:
     """The header's cells and its line number, past the notes."""
     for number in range(1, _PREAMBLE_LINES + 1):
-        try:
-            text = stream.readline(_LINE_LIMIT)
-        except UnicodeDecodeError as exc:
-            raise _not_utf8(number, exc) from None
+        text = stream.readline(_LINE_LIMIT)
         if not text:
             break
         check_utf8(text, number)
@@ -98,10 +91,6 @@ def _header(stream: TextIO) -> tuple[list[str], int]:
         return cells, number
     raise InvalidInput("LinkedIn export: no header line (First Name, Last Name, URL, ...) "
                        "after its notes")
-
-
-def _not_utf8(line: int, exc: UnicodeDecodeError) -> InvalidInput:
-    return InvalidInput(f"line {line}: not UTF-8 text ({exc.reason}); save the file as UTF-8 CSV")
 
 
 def _cells(line: str) -> list[str]:

@@ -99,6 +99,12 @@ def test_load_refuses_a_book_that_holds_data(crm, tmp_path):
      ":2: values must be text, numbers SQLite can store"),
     ('{"format":"crmcli-dump","schema":SCHEMA}\n{"table":"contacts","row":{"id":1e999}}\n',
      ":2: values must be text, numbers SQLite can store"),
+    ('{"format":"crmcli-dump","schema":SCHEMA}\n'  # sync takes note 0 for an item left alone
+     '{"table":"notes","row":{"id":0,"contact_id":1,"body":"x","created_at":"2026-01-01"}}\n',
+     ":2: table notes: an id is a whole number from 1"),
+    ('{"format":"crmcli-dump","schema":SCHEMA}\n'  # and note -4 for interaction 4
+     '{"table":"notes","row":{"id":-4,"contact_id":1,"body":"x","created_at":"2026-01-01"}}\n',
+     ":2: table notes: an id is a whole number from 1"),
 ])
 def test_bad_dumps_are_refused_and_nothing_is_written(crm, tmp_path, content, message):
     bad = tmp_path / "bad.jsonl"

@@ -110,6 +110,10 @@ def _insert(db: Connection, known: dict[str, set[str]], table: str, row: dict, w
     if not all(_storable(value) for value in row.values()):
         raise InvalidInput(f"{where}: values must be text, numbers SQLite can store "
                            "(whole numbers of 64 bits, finite decimals) or null")
+    if isinstance(row.get("id"), int | float) and row["id"] < 1:
+        raise InvalidInput(f"{where}: table {table}: an id is a whole number from 1, as "
+                           "crm numbers rows (sync keeps 0 and the negative numbers for "
+                           "its own use)")
     names = list(row)
     try:
         db.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES "

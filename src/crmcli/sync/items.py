@@ -35,7 +35,7 @@ from crmcli.sync.props import Props, digest
 from crmcli.sync.vdir import FileState
 
 EXTENSION = ".ics"
-LEFT_ALONE = 0  # the row id of a file that stands for no row (no row has id 0)
+LEFT_ALONE = 0  # the row id of a file that stands for no row (crm load refuses an id 0)
 
 
 @dataclass

@@ -129,6 +129,17 @@ def test_an_undo_that_cannot_write_the_config_file_says_what_is_left_to_do(crm, 
         "unset as #3 left it; remove phone.region from the file first\n"))
 
 
+def test_a_region_the_book_cannot_follow_leaves_the_config_file_as_it_was(crm, db_path,
+                                                                          tmp_path):
+    config = tmp_path / "config" / "crmcli" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text("# mine\n[phone]\nregion = 'ES'\n")
+    db_path.write_bytes(b"not a book" * 100)  # the keys cannot be written again
+    failed = crm("config", "set", "phone.region", "GB")
+    assert failed.exit_code == 1 and failed.stderr.startswith("crm: error: ")
+    assert config.read_text().replace('"', "'") == "# mine\n[phone]\nregion = 'ES'\n"
+
+
 def test_region_comes_from_config_never_from_the_environment(crm, db_path, monkeypatch):
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     monkeypatch.setenv("LC_ALL", "en_US.UTF-8")

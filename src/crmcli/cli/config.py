@@ -49,15 +49,20 @@ def set_(key: Annotated[str, typer.Argument(
     checked = check_setting(key, value)
     was = setting_in_file(key)
     path = save_setting(key, checked)
-    info(f"{key} = {checked!r} in {path}")
+    rekeyed = 0
     if key == "phone.region" and Path(state().config.db_path).exists():
         from crmcli import contacts, journal
         from crmcli.db import transaction
 
-        db = state().db
-        with transaction(db):  # one operation: `crm undo` puts back the keys and the setting
-            rekeyed = contacts.rekey_phones(db, checked)
-            journal.record_setting(db, key, was, checked)
-        if rekeyed:
-            info(f"{rekeyed} number(s) written without a country code now match as {checked} "
-                 "numbers")
+        try:  # the file first, so that a bad region in it does not stop the book opening
+            db = state().db
+            with transaction(db):  # one operation: `crm undo` puts back keys and setting
+                rekeyed = contacts.rekey_phones(db, checked)
+                journal.record_setting(db, key, was, checked)
+        except BaseException:
+            save_setting(key, was)  # the book could not follow: the file goes back too
+            raise
+    info(f"{key} = {checked!r} in {path}")
+    if rekeyed:
+        info(f"{rekeyed} number(s) written without a country code now match as {checked} "
+             "numbers")

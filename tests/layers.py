@@ -43,7 +43,7 @@ RANKS = {
     "important_dates": 4, "personal": 4, "gifts": 4, "privacy": 4, "cases": 4, "case_promises": 4,
     "case_reports": 4, "analytics": 4, "analytics_settings": 4, "customers": 4,
     "call_queue": 4,
-    "job_changes": 4,
+    "job_changes": 4, "reminders_sent": 4,
     "meetings": 4, "occasions": 4,
     "company_profile": 4, "company_form": 4, "company_merge": 4, "handles": 4,
     # 5 adapters to other formats and tools

@@ -4,7 +4,7 @@ It lists overdue service cases, follow-ups overdue and due today, contacts to ge
 with, and birthdays and anniversaries in the next ``days_ahead`` days; follow-ups coming up in
 those days are added for context but never trigger a message on their own. Every item has a
 key (its kind, id and date) so that what was sent today is not sent again (see
-:func:`crmcli.followups.already_sent`). Delivery is :mod:`crmcli.mailer`'s business.
+:mod:`crmcli.reminders_sent`). Delivery is :mod:`crmcli.mailer`'s business.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ reads it). Marking a recurring follow-up done closes it and opens the next occur
 :mod:`crmcli.recurrence`) in the same transaction, so it can never be done, or followed,
 twice. A recurring follow-up starts on a day its rule gives. Keep-in-touch cadences live on
 the contact (``contacts.cadence_days``: NULL follows the tag defaults of ``[cadence]``, 0 is
-off). The agenda that gathers all of it is :mod:`crmcli.agenda`; ``reminders_sent``
+off). The agenda that gathers all of it is :mod:`crmcli.agenda`; :mod:`crmcli.reminders_sent`
 remembers what ``crm remind`` has sent.
 """
 
@@ -39,7 +39,6 @@ _SELECT = (
 # A follow-up of a trashed contact goes with it; one without a contact has no row to join.
 _OPEN = "f.done_at IS NULL AND f.deleted_at IS NULL AND c.deleted_at IS NULL"
 NO_CONTACT = "— no contact —"
-_SENT_KEPT_DAYS = 14
 
 
 @dataclass
@@ -400,27 +399,6 @@ def set_cadence(db: Connection, contact_id: int, days: int | None) -> None:
     with transaction(db):
         db.execute("UPDATE contacts SET cadence_days = ?, updated_at = ? WHERE id = ?",
                    [days, now_stamp(db), contact_id])
-
-
-# -------------------------------------------------------------------------- what was sent
-
-
-def already_sent(db: Connection, keys: list[str], day: dt.date) -> set[str]:
-    """Which of the digest items ``keys`` were sent on ``day``."""
-    rows = db.execute("SELECT item FROM reminders_sent WHERE sent_on = ? AND item IN"
-                      " (SELECT value FROM json_each(?))", [day.isoformat(), json.dumps(keys)])
-    return {row[0] for row in rows}
-
-
-def mark_sent(db: Connection, keys: list[str], day: dt.date) -> None:
-    """Record that ``keys`` were sent on ``day`` (and forget records older than two weeks)."""
-    now = now_stamp(db)
-    with transaction(db):
-        db.executemany("INSERT INTO reminders_sent (item, sent_on, sent_at) VALUES (?, ?, ?)"
-                       " ON CONFLICT (item, sent_on) DO UPDATE SET sent_at = excluded.sent_at",
-                       [(key, day.isoformat(), now) for key in keys])
-        db.execute("DELETE FROM reminders_sent WHERE sent_on < ?",
-                   [(day - dt.timedelta(days=_SENT_KEPT_DAYS)).isoformat()])
 
 
 # ------------------------------------------------------------------------------------ demo

@@ -9,10 +9,10 @@ contact with them: an interaction would reset the keep-in-touch clock.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, replace
 from sqlite3 import Connection
 
+from crmcli import reminders_sent
 from crmcli.models import Contact
 
 PREFIX = "changed job: "
@@ -72,10 +72,7 @@ def recent(db: Connection, now: dt.datetime) -> list[JobChange]:
 
 def never_sent(db: Connection, changes: list[JobChange]) -> list[JobChange]:
     """Those no reminder has told yet (on any day it remembers, which covers the window)."""
-    keys = json.dumps([change.key for change in changes])
-    sent = {row[0] for row in db.execute(
-        "SELECT item FROM reminders_sent WHERE item IN (SELECT value FROM json_each(?))",
-        [keys])}
+    sent = reminders_sent.ever_sent(db, [change.key for change in changes])
     return [change for change in changes if change.key not in sent]
 
 

@@ -345,7 +345,7 @@ def remind(
     Silent when nothing is new; each item goes once a day; a failure exits 1, marking nothing.
     """
     from crmcli import digest as digests
-    from crmcli import job_changes, mailer
+    from crmcli import job_changes, mailer, reminders_sent
     from crmcli.agenda import build as build_agenda
 
     current = state()
@@ -356,7 +356,7 @@ def remind(
                           f"{current.config.path}, or pass --to")
     now = current.now
     agenda = build_agenda(current.db, now, current.config, settings.days_ahead)
-    sent = set() if force else followups.already_sent(
+    sent = set() if force else reminders_sent.sent_on(
         current.db, digests.item_keys(agenda), now.date())
     changes = job_changes.recent(current.db, now)
     digest = digests.digest(agenda, sent, changes if force else job_changes.never_sent(
@@ -372,7 +372,7 @@ def remind(
             "nothing was sent or recorded")
     else:
         _deliver(method, digest, settings, current.config)
-        followups.mark_sent(current.db, digest.keys, now.date())
+        reminders_sent.mark(current.db, digest.keys, now.date())
         say(f"sent {len(digest.keys)} item(s) by {method}"
             + (f" to {', '.join(settings.to)}" if method != "stdout" else ""))
 

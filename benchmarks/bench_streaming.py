@@ -1,8 +1,9 @@
 """Constant memory at scale: every command that lists or exports the whole book (export in
 every format), on a book of 1,000,000 contacts (built through direct SQL, see scale_book.py;
 or, with --book domain, common.build_book's, written through the domain layer), with the peak
-resident memory of its process tree; and `crm list --json` on 100,000 contacts against the
-figure before streaming (20.6 s).
+resident memory of its process tree (an export to a vdir too, into a new folder and again
+over its files); and `crm list --json` on 100,000 contacts against the figure before
+streaming (20.6 s).
 
     python benchmarks/bench_streaming.py                      # both, 5 runs each
     python benchmarks/bench_streaming.py --memory 1000000 --runs 1 --no-warm-up
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -66,17 +68,23 @@ def memory(count: int, runs: int, only: list[str], warm_up: bool, kind: str,
     print(f"\n{count:,} contacts ({described}, {book.stat().st_size / 1e6:.0f} MB): "
           f"median of {runs} run(s){' after a warm-up' if warm_up else ', no warm-up'}; "
           "peak RSS of the process tree")
+    folder = DATA / f"vdir-{count}"
+    runs_of = [(" ".join(args), args, None) for args in COMMANDS] + [
+        ("export --vdir (a new folder)", ["export", "--vdir", str(folder)],
+         lambda: shutil.rmtree(folder, ignore_errors=True)),
+        ("export --vdir (again, over its files)", ["export", "--vdir", str(folder)], None)]
     passed = True
-    for args in COMMANDS:
-        label = " ".join(args)
+    for label, args, prepare in runs_of:
         if only and not any(word == label if exactly else word in label for word in only):
             continue
-        result = medians(repeat([*CRM, *args], runs, environment(book), warm_up=warm_up))
+        result = medians(repeat([*CRM, *args], runs, environment(book), prepare=prepare,
+                                warm_up=warm_up))
         ok = result.peak_mb <= PEAK_MB
         passed &= ok
         print(f"crm {label:<42} wall {result.wall:7.2f} s  cpu {result.cpu:7.2f} s  "
               f"peak RSS {result.peak_mb:5.1f} MB (PSS {result.peak_pss_mb:5.1f})  "
               f"{verdict(ok)} (<= {PEAK_MB} MB)", flush=True)
+    shutil.rmtree(folder, ignore_errors=True)
     return passed
 
 

@@ -338,12 +338,12 @@ def _write_vdir(folder: Path, items, version: str, firms: list) -> None:
     from crmcli.interchange import company_cards
 
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    existing = exporter.vdir_files_by_uid(folder)
+    holding = exporter.vdir_files_by_uid(state().db, folder)
     cards = itertools.chain(
         ((company_cards.as_contact(firm.company), company_cards.to_vcard(firm, version))
          for firm in firms),
         exporter.iter_vcards(items, version, with_contacts=True))
     for contact, card in cards:
-        name = existing.get(contact.uid) or exporter.vdir_file_name(contact)
+        name = holding(contact.uid) or exporter.vdir_file_name(contact)
         with _destination(folder / name) as stream:
             stream.write(card)

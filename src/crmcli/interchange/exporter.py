@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from sqlite3 import Connection
@@ -158,16 +159,33 @@ def vdir_file_name(contact: Contact) -> str:
     return f"{hashlib.sha1(uid.encode()).hexdigest()}.vcf"
 
 
-def vdir_files_by_uid(folder: Path) -> dict[str, str]:
-    """The file holding each UID already in a vdir, whatever its name, so that an export
-    writes over it instead of adding a second card with the same UID."""
-    found = {}
-    for path in folder.glob("*.vcf"):
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        match = _UID_LINE.search(re.sub(r"\r?\n[ \t]", "", text))
-        if match:
-            found.setdefault(match[1].strip(), path.name)
-    return found
+def vdir_files_by_uid(db: Connection, folder: Path) -> Callable[[str | None], str | None]:
+    """What gives the file holding a UID already in a vdir, whatever its name, so that an
+    export writes over it instead of adding a second card with the same UID (the first file
+    found holding it). The folder's UIDs are kept in a TEMP table, not in memory: a vdir may
+    hold a million cards."""
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS vdir_files (uid TEXT PRIMARY KEY, name TEXT)")
+    db.execute("DELETE FROM temp.vdir_files")
+    db.executemany("INSERT OR IGNORE INTO temp.vdir_files VALUES (?, ?)", _uids_in(folder))
+
+    def holding(uid: str | None) -> str | None:
+        row = db.execute("SELECT name FROM temp.vdir_files WHERE uid = ?", [uid]).fetchone()
+        return row[0] if row else None
+    return holding
+
+
+def _uids_in(folder: Path) -> Iterator[tuple[str, str]]:
+    """(UID, file name) of each card file of ``folder`` that names one, read a file at a time
+    (pathlib's glob lists the whole folder first)."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if not entry.name.endswith(".vcf") or not entry.is_file():
+                continue
+            try:
+                with open(entry.path, encoding="utf-8", errors="replace") as stream:
+                    text = stream.read()
+            except OSError:
+                continue
+            match = _UID_LINE.search(re.sub(r"\r?\n[ \t]", "", text))
+            if match:
+                yield match[1].strip(), entry.name

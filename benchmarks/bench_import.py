@@ -3,6 +3,7 @@
     python benchmarks/bench_import.py                       # 10,000 cards, 5 runs
     python benchmarks/bench_import.py --cards 100000 --runs 5
     python benchmarks/bench_import.py --cards 1000000 --runs 1 --no-baseline
+    python benchmarks/bench_import.py --cards 1000000 --runs 1 --memory-only
 
 Each figure is the median of the runs after a warm-up, as whole processes: wall time, CPU
 time (user + system of the whole process tree, the parsing worker included) and the peak
@@ -18,6 +19,8 @@ in its own process; `--all-cores` lets it start its parsing worker). Targets:
   of what else its card is made from, which do not (a note, a gift, a relationship, a custom
   field, an opt-out, its company renamed). ``--export-only`` skips the import figures when
   the imported book is there.
+``--memory-only`` measures the import alone, on every core (its parsing worker running), with
+no warm-up: the peak of a 100,000- or 1,000,000-card import, and how long it takes.
 Exits 1 when a target is missed.
 """
 
@@ -107,10 +110,15 @@ def main() -> int:
                         help="do not pin the commands to one core")
     parser.add_argument("--export-only", action="store_true",
                         help="measure only the exports, with the book imported before if any")
+    parser.add_argument("--memory-only", action="store_true",
+                        help="the import's time and peak memory alone, on every core and with "
+                             "no warm-up (no baseline, re-import or export)")
     options = parser.parse_args()
     global CRM
-    if not options.all_cores and shutil.which("taskset"):
+    if not (options.all_cores or options.memory_only) and shutil.which("taskset"):
         CRM = [*ONE_CORE, *CRM]
+    if options.memory_only:
+        return memory(cards(options.cards), options)
     source = cards(options.cards)
     work = DATA / f"import-bench-{options.cards}"
     work.mkdir(exist_ok=True)
@@ -147,6 +155,23 @@ def main() -> int:
     if not options.no_export:
         passed &= export(first_db, work, options)
     return 0 if passed else 1
+
+
+def memory(source: Path, options) -> int:
+    """``--memory-only``: import ``source`` into a new book ``--runs`` times; the median times
+    and the largest peaks, judged on RSS (each process's pages counted in full, so the
+    pages the worker shares with its parent count twice) and on PSS (counted once)."""
+    db_path = DATA / f"import-bench-{options.cards}" / "memory.db"
+    db_path.parent.mkdir(exist_ok=True)
+    print(f"{options.cards:,} cards ({source.stat().st_size / 1e6:.0f} MB), "
+          f"{options.runs} run(s), on every core (the parsing worker included)")
+    imported = medians(repeat([*CRM, "import", str(source)], options.runs,
+                              environment(db_path), prepare=fresh(db_path), warm_up=False))
+    fresh(db_path)()
+    rss_ok, pss_ok = imported.peak_mb <= PEAK_MB, imported.peak_pss_mb <= PEAK_MB
+    line("crm import", imported, f"RSS {verdict(rss_ok)}, PSS {verdict(pss_ok)} "
+         f"(<= {PEAK_MB} MB)")
+    return 0 if rss_ok and pss_ok else 1
 
 
 # The bulk edits --edit chooses from, each applied to every contact's JSON record (a JSONL

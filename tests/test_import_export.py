@@ -307,18 +307,18 @@ def test_stand_in_birth_year_is_not_exported(crm, tmp_path):
 def test_long_imports_parse_in_a_worker_and_keep_their_order(crm, tmp_path):
     from crmcli.interchange.parallel_map import BATCH
 
-    count = BATCH * 3 + 7
+    count, bad = BATCH * 3 + 7, BATCH * 2 + 50  # the bad card in the third batch
     path = tmp_path / "many.vcf"
-    cards = [f"FN:Person {n:04d}\r\nEMAIL:p{n}@example.com" if n != 450 else "NOTE:no name"
+    cards = [f"FN:Person {n:04d}\r\nEMAIL:p{n}@example.com" if n != bad else "NOTE:no name"
              for n in range(count)]
     path.write_text("".join(f"BEGIN:VCARD\r\nVERSION:3.0\r\n{body}\r\nEND:VCARD\r\n"
                             for body in cards), newline="")
     result = crm("import", str(path))
     assert result.exit_code == 1
-    assert "card 451 (line 2251):" in result.stderr
+    assert f"card {bad + 1} (line {bad * 5 + 1}):" in result.stderr
     assert f"created {count - 1}, updated 0, unchanged 0, skipped 0, failed 1" in result.stderr
     rows = crm.ok("list", "--sort", "created").rows()
-    assert [r["name"] for r in rows] == [f"Person {n:04d}" for n in range(count) if n != 450]
+    assert [r["name"] for r in rows] == [f"Person {n:04d}" for n in range(count) if n != bad]
 
 
 def test_ordered_map_matches_map_whatever_the_batch():

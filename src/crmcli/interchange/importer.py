@@ -222,7 +222,9 @@ class _Batch:
             self.progress(self.shown)
 
 
-KEYS_KEPT = 8192  # card keys kept: more than the cards read ahead and in hand (a few batches)
+# Card keys kept: more than the cards read ahead and in hand (a few batches; with the digests
+# they are made from, about 200 bytes a card).
+KEYS_KEPT = 2048
 # The reading rules' edition: raise it when a card comes to be read into more or other fields,
 # so that cards remembered as imported under older rules are read again.
 READING_RULES = 1

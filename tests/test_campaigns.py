@@ -304,6 +304,17 @@ def test_an_empty_recipients_query_is_refused_not_everyone(crm, tmp_path, to):
     assert crm.ok("campaign", "list", "--json").json() == []
 
 
+@pytest.mark.parametrize("to", ['""', '"  "', "*", "-"])
+def test_a_recipients_query_with_no_word_is_refused_not_everyone(crm, tmp_path, to):
+    """`--to '"$NAME"'` with the variable unset, or `--to '*'`, made a campaign to the whole
+    book: text with no word to search selected every contact."""
+    crm.add("Ana Lima", "-e", "ana@example.com")
+    made = crm("campaign", "new", "all", "--to", to, "--template", _template(tmp_path))
+    assert made.exit_code == 1
+    assert made.stderr.startswith(f"crm: error: query {to!r}: expected ")
+    assert crm.ok("campaign", "list", "--json").json() == []
+
+
 def test_a_bad_campaign_name_is_called_a_campaign_name(crm, tmp_path):
     made = crm("campaign", "new", "../spring", "--to", "tag:vip", "--template",
                _template(tmp_path))

@@ -162,6 +162,10 @@ BAD = [
     ("field.nope:>1", "no custom field 'nope' (the fields are: budget)"),
     ("last:soon", "expected > or < then a length of time"),
     ("@nope", "no segment @nope (saved segments: none) at column 1"),
+    # Text with no word to search selected every contact (a campaign to the whole book).
+    ("*", "query '*': expected letters or digits to search for at column 1"),
+    ('tag:vip ""', "query 'tag:vip \"\"': expected letters or digits to search for at column 9"),
+    ("ana OR 🎉", "query 'ana OR 🎉': expected letters or digits to search for at column 8"),
 ]
 
 

@@ -68,7 +68,7 @@ class _Compiler:
             raise fail(text, f"too many terms once segments are expanded (the limit is "
                        f"{MAX_LEAVES})")
         if isinstance(node, Text):
-            return _free_text([node])
+            return _free_text(text, [node])
         if isinstance(node, SegmentRef):
             return self._segment(text, node, stack)
         return self._term(text, node)
@@ -80,7 +80,7 @@ class _Compiler:
         parts, params = [], []
         words = [node for node in nodes if isinstance(node, Text)] if operator == " AND " else []
         if words:
-            sql, values = _free_text(words)
+            sql, values = _free_text(text, words)
             parts.append(f"({sql})")
             params += values
         for node in nodes:
@@ -130,8 +130,10 @@ class _Compiler:
 # ---------------------------------------------------------------------------------- terms
 
 
-def _free_text(nodes: list[Text]) -> Sql:
-    """One full-text match for the words (a quoted phrase matches its words in order)."""
+def _free_text(text: str, nodes: list[Text]) -> Sql:
+    """One full-text match for the words (a quoted phrase matches its words in order). Text
+    with no word to search (``*``, ``""``, an emoji) is an error: it selected every contact,
+    and a campaign's recipients were then the whole book."""
     expressions = []
     loose = " ".join(node.text for node in nodes if not node.phrase)
     if loose and (expression := search_index.match_expression(loose)):
@@ -141,7 +143,7 @@ def _free_text(nodes: list[Text]) -> Sql:
         if words:
             expressions.append('"' + " ".join(words) + '"*')
     if not expressions:
-        return "1", []
+        raise fail(text, "expected letters or digits to search for", nodes[0].column)
     return (search_index.matching("c.id"),
             [" AND ".join(f"({expression})" for expression in expressions)])
 

@@ -194,3 +194,20 @@ def test_times_are_shown_in_the_configured_zone(crm, tmp_path, monkeypatch):
     from crmcli.dates import local_zone
 
     assert getattr(local_zone(), "key", None) == "America/New_York"  # back to TZ after it
+
+
+@pytest.mark.parametrize("tz", ["UTC+24", "XXX-25"])
+def test_a_tz_offset_of_a_day_or_more_is_one_line(crm, db_path, tz):
+    """A POSIX TZ past 24 hours was an internal error (a datetime offset must be under a
+    day) in every command that reads the clock."""
+    import os
+    import subprocess
+    import sys
+
+    crm.add("Ana Lima")
+    env = {**os.environ, "TZ": tz, "CRM_NOW": "", "CRM_CONFIG": str(db_path.parent / "none")}
+    result = subprocess.run([sys.executable, "-m", "crmcli", "--db", str(db_path), "due"],
+                            capture_output=True, text=True, env=env, timeout=60)
+    assert (result.returncode, result.stderr) == (
+        1, f"crm: error: TZ={tz!r}: an offset of 24 hours or more is no time zone; set TZ to "
+           "a zone name such as Europe/Madrid, or the timezone setting\n")

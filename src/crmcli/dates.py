@@ -94,10 +94,21 @@ def local_zone() -> dt.tzinfo:
 
             _ZONES[key] = ZoneInfo(name)
         else:
-            from dateutil import tz
-
-            _ZONES[key] = tz.tzlocal()
+            _ZONES[key] = _c_library_zone(key)
     return _ZONES[key]
+
+
+def _c_library_zone(key: str) -> dt.tzinfo:
+    """The C library's reading of ``TZ`` (a POSIX rule such as ``EST5EDT``); an offset of a
+    day or more (``UTC+24``, ``XXX-25``) is one Python's datetimes cannot hold."""
+    import time
+
+    from dateutil import tz
+
+    if max(abs(time.timezone), abs(time.altzone)) >= 24 * 3600:
+        raise InvalidInput(f"TZ={key!r}: an offset of 24 hours or more is no time zone; set "
+                           "TZ to a zone name such as Europe/Madrid, or the timezone setting")
+    return tz.tzlocal()
 
 
 

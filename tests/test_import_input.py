@@ -198,3 +198,18 @@ def test_an_endless_stream_of_json_lines_ends_with_a_message(tmp_path):
     assert done.returncode == 1
     assert "line 1: longer than 16,000,000 bytes, and no end of line" in done.stderr
     assert "created 0, updated 0, unchanged 0, skipped 0, failed 1" in done.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+@pytest.mark.parametrize(("args", "name"), [(["/dev/zero"], "/dev/zero"),
+                                            (["-f", "csv", "-"], "stdin")])
+def test_an_endless_device_given_as_csv_ends_with_a_message(tmp_path, args, name):
+    """/dev/zero is seekable: the check of a CSV file's bytes before its import read it
+    without end (a file on disk only is checked first)."""
+    with open("/dev/zero", "rb") as zeros:
+        done = subprocess.run([sys.executable, "-m", "crmcli", "--db", str(tmp_path / "crm.db"),
+                               "import", *args], stdin=zeros, capture_output=True, text=True,
+                              timeout=120)
+    assert (done.returncode, done.stderr) == (
+        1, f"crm: error: {name}: not a contacts CSV: binary data (a spreadsheet? save it as "
+           "CSV)\n")

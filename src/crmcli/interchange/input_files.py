@@ -7,7 +7,9 @@ import base64
 import datetime as dt
 import hashlib
 import io
+import os
 import re
+import stat
 import sys
 import uuid
 from collections.abc import Iterator
@@ -175,10 +177,19 @@ def _text(source: Source) -> io.TextIOWrapper:
     """A CSV input as text. A byte that is not UTF-8 is let through, for the readers to name
     its line (a strict decoder fails on a whole block of the file, at the first line read);
     a file is checked whole first, so that nothing of it is imported."""
-    if source.stream.seekable():
+    if _file_on_disk(source.stream):
         _check_utf8(source.stream)
     return io.TextIOWrapper(source.stream, encoding="utf-8-sig", errors="surrogateescape",
                             newline="")
+
+
+def _file_on_disk(stream: BinaryIO) -> bool:
+    """Whether ``stream`` is a regular file, to be read twice: /dev/zero is seekable too, and
+    endless (its check never ended)."""
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError):  # io.UnsupportedOperation is both: a stream in memory
+        return False
 
 
 def _check_utf8(stream: BinaryIO) -> None:

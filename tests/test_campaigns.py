@@ -38,6 +38,11 @@ class Mailbox:
 
     def __init__(self):
         self.envelopes = []
+        self.noops = 0
+
+    async def handle_NOOP(self, server, session, envelope, arg):
+        self.noops += 1
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("hard@"):
@@ -281,6 +286,7 @@ def test_a_connection_closed_by_a_421_is_opened_again_for_the_next_message(crm, 
                                    "cy@example.com": "sent", "di@example.com": "sent"}
     assert mailbox.received() == {"ana@example.com": 1, "cy@example.com": 1,
                                   "di@example.com": 1}
+    assert mailbox.noops == 0  # a connection just used is not asked whether it is there
 
 
 def test_an_empty_selection_is_a_clear_message(crm, tmp_path, mailbox):

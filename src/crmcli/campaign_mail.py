@@ -300,6 +300,9 @@ class DeliveryLost(CrmError):
     """The transport failed in a way that may or may not have delivered the message."""
 
 
+IDLE_SECONDS = 30  # a connection unused this long may have been closed by the server
+
+
 class Transport:
     """SMTP (one connection for the run) or a sendmail command, per message: the SMTP reply
     code and text, or DeliveryLost."""
@@ -309,18 +312,26 @@ class Transport:
         self.smtp = mailer.smtp_settings(config)
         self.sendmail = mailer.remind_settings(config).sendmail
         self.server = None
+        self.used = 0.0
 
     def ready(self) -> None:
         """Connect (and log in) before a message is marked in flight: a server that cannot
         be reached leaves every recipient pending. A connection that is gone (closed by
         smtplib after a 421, or by the server while idle) is opened again first: a message
-        tried on it would read unknown though it never left."""
+        tried on it would read unknown though it never left. Only a connection left idle is
+        asked (a NOOP): one before every message would double the commands a server counts
+        against a run of refused recipients."""
+        import time
+
         if self.smtp is None:
             return
-        if self.server is not None and not _answers(self.server):
+        idle = time.monotonic() - self.used > IDLE_SECONDS
+        if self.server is not None and (self.server.sock is None  # closed after a 421
+                                        or (idle and not _answers(self.server))):
             self.close()
         if self.server is None:
             self.server = mailer.smtp_session(self.smtp, self.config)
+        self.used = time.monotonic()
 
     def deliver(self, message: EmailMessage, address: str) -> tuple[int, str]:
         import smtplib

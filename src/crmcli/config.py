@@ -158,9 +158,7 @@ def default_sync_folder(name: str) -> str:
 
 def sync_settings(config: Config) -> SyncSettings:
     """The ``[sync]`` settings with their defaults, checked."""
-    table = config.raw.get("sync", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{config.path}: sync must be a table ([sync])")
+    table = config.table("sync")
     known = SyncSettings.__dataclass_fields__
     for key, value in table.items():
         if key not in known:

@@ -57,9 +57,7 @@ class Settings:
 
 
 def settings(config: Config) -> Settings:
-    table = config.raw.get("mail", {})
-    if not isinstance(table, dict):
-        raise ConfigError(f"{config.path}: mail must be a table ([mail])")
+    table = config.table("mail")
     unknown = set(table) - {"me", "max_recipients", "folders"}
     if unknown:
         raise ConfigError(f"{config.path}: mail.{sorted(unknown)[0]} is not a setting; known: "

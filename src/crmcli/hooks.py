@@ -143,6 +143,6 @@ def _refused_lines(data: bytes) -> dict[int, str]:
     refused = {}
     for line in data.decode("utf-8", "replace").splitlines():
         number, _, reason = line.strip().partition(" ")
-        if (line := number_up_to(number, LARGEST_ID)) is not None:
-            refused[line] = reason.strip() or "refused by the hook"
+        if (item := number_up_to(number, LARGEST_ID)) is not None:
+            refused[item] = reason.strip() or "refused by the hook"
     return refused

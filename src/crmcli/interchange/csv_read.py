@@ -86,7 +86,8 @@ class _Dialect:
 
 def read_contacts(stream: TextIO, date_order: str, today: dt.date) -> CsvContacts:
     """The contacts of a CSV file. The header is read at once (raising InvalidInput for a file
-    that is not a contacts CSV); rows are read as the result is iterated."""
+    that is not a contacts CSV); rows are read as the result is iterated. ``stream`` is decoded
+    with errors="surrogateescape": a byte that is not UTF-8 is named by ``check_utf8``."""
     return CsvContacts(stream, date_order, today)
 
 
@@ -116,8 +117,6 @@ class CsvContacts(Iterator[CsvRecord]):
                 return
             except csv.Error as exc:
                 cells, error = [], f"not readable as CSV: {exc}"
-            except UnicodeDecodeError as exc:
-                raise InvalidInput(f"line {line}: {_not_utf8(exc)}") from exc
             row += 1
             if error or any(cell.strip() for cell in cells):
                 yield self._record(CsvRecord(row, line, error=error), cells)
@@ -183,14 +182,11 @@ class CsvContacts(Iterator[CsvRecord]):
 def _read_header(stream: TextIO) -> tuple[str, int]:
     """The first line that is not blank, and its line number."""
     number = 0
-    try:
-        while line := stream.readline(HEADER_LIMIT):
-            number += 1
-            check_utf8(line, number)
-            if line.strip():
-                return _check_header(line.lstrip("\ufeff")), number
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"line {number + 1}: {_not_utf8(exc)}") from exc
+    while line := stream.readline(HEADER_LIMIT):
+        number += 1
+        check_utf8(line, number)
+        if line.strip():
+            return _check_header(line.lstrip("\ufeff")), number
     raise InvalidInput("not a contacts CSV: the file is empty")
 
 
@@ -202,10 +198,6 @@ def _check_header(line: str) -> str:
     if len(line) >= HEADER_LIMIT:
         raise InvalidInput("not a contacts CSV: the first line is longer than 1 MiB")
     return line
-
-
-def _not_utf8(exc: UnicodeDecodeError) -> str:
-    return f"not UTF-8 text ({exc.reason}); save the file as UTF-8 CSV"
 
 
 def _detect(line: str) -> tuple[_Dialect, str, list[str], list[_Slot | None]]:

@@ -45,15 +45,15 @@ def check_folder(target: Path) -> None:
 def atomic_text(conn: sqlite3.Connection, target: Path) -> Iterator:
     """A text stream to a private temporary file beside ``target``, renamed over it once
     complete (and removed on failure): a reader never sees half an output."""
-    if target.expanduser().is_dir():
+    expanded = target.expanduser()
+    if expanded.is_dir():
         raise InvalidInput(f"cannot write {target}: it is a directory")
     check_folder(target)
-    target = target.expanduser()
-    refuse_own_file(conn, target)
-    with _private_temp(target, "") as temporary:
+    refuse_own_file(conn, expanded)
+    with _private_temp(expanded, "") as temporary:
         with open(temporary, "w", encoding="utf-8", newline="") as stream:
             yield stream
-        os.replace(temporary, target)
+        os.replace(temporary, expanded)
 
 
 def backup(conn: sqlite3.Connection, target: Path, overwrite: bool = False) -> dict[str, int]:

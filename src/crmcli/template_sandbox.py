@@ -73,12 +73,6 @@ def check_binop(operator: str, left: Any, right: Any) -> None:
         check_format(left, right if isinstance(right, tuple) else (right,))
 
 
-def _concatenated(text: str) -> str:
-    if len(text) > MAX_TEXT:
-        raise too_big("a concatenated text")
-    return text
-
-
 def _bounded_filter(original, check):
     """The filter, checking its value and arguments first (after any context Jinja passes)."""
     passed = 1 if getattr(original, "jinja_pass_arg", None) else 0
@@ -148,8 +142,13 @@ def environment_class():
                     check_replace(bound_to, str(args[0]), str(args[1]))
             return SandboxedEnvironment.call(__self, __context, __obj, *args, **kwargs)
 
-        # Called through the environment, not by a name a template could define itself.
-        concatenated = staticmethod(_concatenated)
+        # concatenated and counted are called through the environment, not by a name a
+        # template could define itself.
+        def concatenated(self, text: str) -> str:
+            """Every ``a ~ b`` of the template, checked as soon as it is built."""
+            if len(text) > MAX_TEXT:
+                raise too_big("a concatenated text")
+            return text
 
         def counted(self, iterable):
             """Every loop of the template iterates through here: one budget for them all."""

@@ -74,3 +74,17 @@ def test_emptying_the_trash_purges_the_journal_of_what_it_empties(crm, db_path):
     crm.ok("undo")
     assert crm.ok("dump").stdout.count("\n") == 1
     assert SECRET.encode() not in _raw_bytes(db_path)
+
+
+def test_forgetting_a_person_merged_then_unmerged_leaves_nothing_of_them(crm, db_path):
+    crm.add("Ana Lima", "-e", "ana@example.com")
+    crm.add("Ana L.", "-e", f"{SECRET.lower()}@example.com", "-p", "+44 20 7946 0958",
+            "--title", f"{SECRET} consul")
+    crm.ok("merge", "1", "2", "--yes")
+    crm.ok("undo")
+    crm.ok("forget", "2", "--yes")
+    assert crm.ok("show", "1", "--json").json()["emails"][0]["value"] == "ana@example.com"
+    assert [entry["what"] for entry in crm.ok("journal", "--json").json()] == [
+        "add 'Ana Lima' -e ana@example.com"]
+    for secret in (SECRET, SECRET.lower(), "7946 0958", "79460958"):
+        assert secret.encode() not in _raw_bytes(db_path), secret

@@ -233,7 +233,8 @@ def get(db: Connection, operation_id: int) -> Operation | None:
 def purge_contacts(db: Connection, contact_ids: list[int]) -> None:
     """Remove from the journal every change to these contacts and to the rows that belong to
     them (now or when they were deleted), and every value that names them; operations left
-    with no change go, the others lose their command line. Call it before deleting the rows."""
+    with no change go, as do undone ones and their undos, the others lose their command line.
+    Call it before deleting the rows."""
     ids = json.dumps(contact_ids)
     db.execute("CREATE TEMP TABLE IF NOT EXISTS journal_forgotten"
                " (table_name TEXT, row_id INTEGER, PRIMARY KEY (table_name, row_id))")
@@ -260,13 +261,36 @@ def purge_contacts(db: Connection, contact_ids: list[int]) -> None:
     db.execute("DELETE FROM journal_changes WHERE (table_name, row_id) IN"
                " (SELECT table_name, row_id FROM temp.journal_forgotten)")
     db.execute("DELETE FROM temp.journal_forgotten")
-    for operation_id in touched:
+    whole = _undone_or_undoing(db, touched)
+    gone = json.dumps(sorted(whole))
+    db.execute("DELETE FROM journal_changes WHERE operation_id IN"
+               " (SELECT value FROM json_each(?))", [gone])
+    db.execute("DELETE FROM journal_operations WHERE id IN (SELECT value FROM json_each(?))",
+               [gone])
+    for operation_id in set(touched) - whole:
         if db.execute("SELECT 1 FROM journal_changes WHERE operation_id = ? LIMIT 1",
                       [operation_id]).fetchone():
             db.execute("UPDATE journal_operations SET what = ? WHERE id = ?",
                        ["(concerned a contact since forgotten)", operation_id])
         else:
             db.execute("DELETE FROM journal_operations WHERE id = ?", [operation_id])
+
+
+def _undone_or_undoing(db: Connection, operations: list[int]) -> set[int]:
+    """Those of these operations that were undone or undo another, with their partners in
+    undo, transitively. An undone merge leaves the person's values in its undo's changes to
+    the other contact, so such a chain goes whole (and can no longer be redone)."""
+    linked: set[int] = set()
+    frontier = set(operations)
+    while frontier:
+        ids = json.dumps(sorted(frontier))
+        found = {side for pair in db.execute(
+            "SELECT id, undoes FROM journal_operations WHERE undoes IS NOT NULL AND (id IN"
+            " (SELECT value FROM json_each(?1)) OR undoes IN (SELECT value FROM json_each(?1)))",
+            [ids]) for side in pair}
+        frontier = found - linked
+        linked |= found
+    return linked
 
 
 def _parts_of_references(db: Connection) -> list[tuple[str, str, str]]:

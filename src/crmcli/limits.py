@@ -19,6 +19,9 @@ MAX_RECORD_BYTES = 16_000_000  # one line of JSON Lines
 MAX_JSON_BYTES = 256_000_000  # a JSON file, which is read whole (JSON Lines is not)
 MAX_MAIL_HEADER_BYTES = 1_000_000  # the header block of one mail message
 MAX_MAIL_BYTES = 64_000_000  # one whole mail message (attachments included)
+MAX_MAIL_PARTS = 1_000  # MIME parts of one message read; the rest is ignored
+MAX_MAIL_NESTING = 20  # levels of MIME parts within parts read; the rest is ignored
+MAX_MESSAGE_ID = 255  # characters of a Message-ID kept as it is; a longer one is hashed
 
 
 def check_text(what: str, text: str | None, limit: int = MAX_FIELD) -> None:

@@ -14,10 +14,12 @@ from html.parser import HTMLParser
 
 from crmcli.dates import FIRST_YEAR, LAST_YEAR, local_zone
 from crmcli.errors import InvalidInput
+from crmcli.limits import MAX_MAIL_NESTING, MAX_MAIL_PARTS, MAX_MESSAGE_ID
 
 MAX_TEXT_READ = 1_000_000  # characters of a body searched for its first lines
 EXCERPT_LINES = 5
-EXCERPT_WIDTH = 300  # characters kept of one line of the excerpt
+EXCERPT_WIDTH = 300  # characters kept of one line of the excerpt, and of the subject
+_WRITTEN_ID = 998  # characters of a Message-ID crm kept before it hashed long ones
 _ATTRIBUTION = re.compile(r"(wrote|escribió|a écrit|schrieb|ha scritto|escreveu|schreef)\s*:$",
                           re.IGNORECASE)
 _ATTRIBUTION_START = ("on ", "el ", "le ", "am ", "il ", "em ", "op ")
@@ -95,19 +97,21 @@ def display_name(written: str) -> str:
 class Envelope:
     """The header block of a message concerning a contact, decoded."""
 
-    key: str  # the Message-ID, else a hash of the main headers (see ``keys``)
-    subject: str
+    key: str  # the Message-ID (a long one hashed), else a hash of the main headers
+    subject: str  # at most EXCERPT_WIDTH characters
     date: dt.datetime | None  # aware; None when missing or unreadable
     has_id: bool = True  # whether ``key`` is the Message-ID
+    cut_id: str = ""  # a long Message-ID cut as crm logged it before it hashed them
 
     def keys(self, text: str | None) -> tuple[str, ...]:
         """What the message, of body ``text`` (see ``body_text``), is logged under, then
-        what else it may have been logged under: its Message-ID; without one, the headers'
-        hash and a digest of the text (two notes from one sender with neither date nor
-        subject differ only there), then the headers' hash alone (how crm logged them before
-        it counted the text: those are still recognised)."""
+        what else it may have been logged under: its Message-ID (one longer than
+        MAX_MESSAGE_ID as its hash, then cut as crm logged it before); without one, the
+        headers' hash and a digest of the text (two notes from one sender with neither date
+        nor subject differ only there), then the headers' hash alone (how crm logged them
+        before it counted the text: those are still recognised)."""
         if self.has_id:
-            return (self.key,)
+            return (self.key, self.cut_id) if self.cut_id else (self.key,)
         words = " ".join((text or "").split()).encode()
         return (f"{self.key}+{hashlib.sha256(words).hexdigest()[:16]}", self.key)
 
@@ -132,9 +136,14 @@ def _envelope(message) -> Envelope:
     except Exception:  # the stdlib's parser raises on an empty one (<>, < >, <@>): as if none
         message_id = None
     subject = " ".join(clean(str(message.get("Subject") or "")).split())
-    return Envelope(key=message_id or _header_hash(message), subject=subject,
-                    date=_in_range(getattr(message.get("Date"), "datetime", None)),
-                    has_id=message_id is not None)
+    subject = subject[:EXCERPT_WIDTH].rstrip()
+    date = _in_range(getattr(message.get("Date"), "datetime", None))
+    if message_id is None:
+        return Envelope(key=_header_hash(message), subject=subject, date=date, has_id=False)
+    if len(message_id) <= MAX_MESSAGE_ID:
+        return Envelope(key=message_id, subject=subject, date=date)
+    return Envelope(key=f"sha256:{hashlib.sha256(message_id.encode()).hexdigest()}",
+                    subject=subject, date=date, cut_id=message_id[:_WRITTEN_ID])
 
 
 def clean(text: str) -> str:
@@ -147,7 +156,7 @@ def _message_id(header) -> str | None:
     text = clean(str(header or "")).strip()
     if "<" in text and ">" in text:
         text = text[text.index("<"): text.index(">", text.index("<")) + 1]
-    return text[:998] or None
+    return text or None
 
 
 def _header_hash(message) -> str:
@@ -177,12 +186,8 @@ def excerpt(raw: bytes) -> str:
 
 def body_text(raw: bytes) -> str:
     """The message's text (plain, else HTML's), decoded: at most MAX_TEXT_READ characters."""
-    from email import policy
-    from email.parser import BytesParser
-
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw)
-        part = message.get_body(preferencelist=("plain", "html"))
+        part = parse(raw).get_body(preferencelist=("plain", "html"))
         if part is None:
             return ""
         text = _content(part)[:MAX_TEXT_READ]
@@ -191,6 +196,54 @@ def body_text(raw: bytes) -> str:
     except Exception as exc:  # the stdlib's MIME parsing raises assorted errors on bad input
         raise BadMail(f"unreadable body ({type(exc).__name__})") from None
     return text
+
+
+def parse(raw: bytes):
+    """The message, its MIME parts read up to the MAX_MAIL_PARTS-th or to the first one
+    MAX_MAIL_NESTING levels deep, the rest ignored: each line of a part costs a check per
+    enclosing part, and each part a new object."""
+    from email import policy
+    from email.feedparser import BytesFeedParser
+
+    parts = _Parts()
+    parser = BytesFeedParser(policy=policy.default.clone(message_factory=parts))
+    try:
+        parser.feed(raw)
+        return parser.close()
+    except _EnoughParts:
+        return parts.root
+
+
+class _EnoughParts(Exception):
+    """The parts read so far are all that will be."""
+
+
+class _Parts:
+    """The parser's message factory: makes the parts, and stops the parse at the limits."""
+
+    def __init__(self):
+        self.root = None
+        self.made = 0
+
+    def __call__(self, policy):
+        from email.message import EmailMessage
+
+        if self.made >= MAX_MAIL_PARTS or self._nesting() >= MAX_MAIL_NESTING:
+            raise _EnoughParts
+        part = EmailMessage(policy=policy)
+        self.made += 1
+        if self.root is None:
+            self.root = part
+        return part
+
+    def _nesting(self) -> int:
+        """How many levels deep the part made last is."""
+        level, part = 0, self.root
+        while part is not None and part.is_multipart():
+            children = part.get_payload()
+            part = children[-1] if children else None
+            level += part is not None
+        return level
 
 
 def _content(part) -> str:

@@ -261,6 +261,31 @@ def test_a_byte_that_is_not_utf8_is_named_at_its_line(crm, tmp_path, where):
         assert crm.ok("list", "--json").json() == []
 
 
+@pytest.mark.parametrize("blank_lines", [0, 2])
+def test_a_header_line_over_the_limit_is_one_error_naming_its_line(crm, tmp_path, blank_lines):
+    """It was cut at the limit: a header of the first columns, and a row of the rest with a
+    warning as long as the line."""
+    columns = ["Name", "E-mail 1 - Value"] + [f"Custom column {n}" for n in range(5_000)]
+    path = tmp_path / "wide.csv"
+    path.write_text("\r\n" * blank_lines + ",".join(columns) + "\r\n"
+                    + "Ana Lima,ana@example.com" + "," * 5_000 + "\r\n")
+    result = crm("import", str(path))
+    assert (result.exit_code, result.stderr) == (1, (
+        f"crm: error: {path}: line {blank_lines + 1}: longer than 65,536 characters, the "
+        "limit for a CSV header line\n"))
+    assert crm.ok("list", "--json").json() == []
+
+
+def test_a_long_list_of_columns_not_imported_is_cut_short(crm, tmp_path):
+    columns = ["Name"] + [f"Custom {n}" for n in range(2_000)]
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(columns) + "\r\n" + "Ana Lima" + "," * 2_000 + "\r\n")
+    notice = crm.ok("import", str(path)).stderr.splitlines()[0]
+    assert notice == (f"{path}: columns not imported: "
+                      + ", ".join(f"Custom {n}" for n in range(100)) + " and 1,900 more")
+    assert crm.ok("list", "--json").json()[0]["name"] == "Ana Lima"
+
+
 def test_rows_are_read_lazily():
     rows = "".join(f"Person {n},p{n}@example.com,+34 600 {n:06d}\r\n" for n in range(20_000))
     stream = io.StringIO("Name,E-mail 1 - Value,Phone 1 - Value\r\n" + rows, newline="")

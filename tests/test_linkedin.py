@@ -149,6 +149,15 @@ def test_a_byte_that_is_not_utf8_is_named_at_its_line(crm, tmp_path, text, line)
     assert crm.ok("list", "--json").json() == []
 
 
+def test_a_line_of_notes_over_the_limit_is_one_error_naming_its_line(crm, tmp_path):
+    path = tmp_path / "Connections.csv"
+    path.write_text(PREAMBLE.replace("here:", "here: " + "x" * 70_000) + HEADER)
+    result = crm("import", str(path))
+    assert (result.exit_code, result.stderr) == (1, (
+        f"crm: error: {path}: line 2: longer than 65,536 characters, the limit for a CSV "
+        "header line\n"))
+
+
 def test_stdin_and_a_header_without_notes_are_recognised(crm):
     text = HEADER + "Ana,Lima,https://www.linkedin.com/in/ana,,Acme,COO,05 Jan 2021\n"
     crm.ok("import", "-", input=text)

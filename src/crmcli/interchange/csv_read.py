@@ -27,15 +27,11 @@ from crmcli.interchange.csv_columns import (
     OUTLOOK_URLS,
     SINGULAR,
 )
-from crmcli.interchange.incoming import check_utf8, utf8_lines
+from crmcli.interchange.incoming import head_line, utf8_lines
 from crmcli.models import Company, Contact, Detail, ImportantDate, PartialDate
 from crmcli.normalize import is_email
 
-HEADER_LIMIT = 1 << 20
-
-
 _MULTI_SPLIT = re.compile(r"\s*:::\s*")
-_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
 _NO_DATE = re.compile(r"[0\W]*")
 _IDENTITY = {"name", "given", "middle", "family", "company", "emails", "phones"}
 _VALID = {"emails": is_email}  # a phone that is not a number is kept as text
@@ -181,22 +177,17 @@ class CsvContacts(Iterator[CsvRecord]):
 
 def _read_header(stream: TextIO) -> tuple[str, int]:
     """The first line that is not blank, and its line number."""
-    number = 0
-    while line := stream.readline(HEADER_LIMIT):
-        number += 1
-        check_utf8(line, number)
+    number = 1
+    while line := head_line(stream, number):
         if line.strip():
             return _check_header(line.lstrip("\ufeff")), number
+        number += 1
     raise InvalidInput("not a contacts CSV: the file is empty")
 
 
 def _check_header(line: str) -> str:
-    if _BINARY.search(line):
-        raise InvalidInput("not a contacts CSV: binary data (a spreadsheet? save it as CSV)")
     if line.lstrip().upper().startswith("BEGIN:VCARD"):
         raise InvalidInput("not a contacts CSV: this is a vCard file (import it as .vcf)")
-    if len(line) >= HEADER_LIMIT:
-        raise InvalidInput("not a contacts CSV: the first line is longer than 1 MiB")
     return line
 
 

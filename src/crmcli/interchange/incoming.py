@@ -13,6 +13,8 @@ from crmcli.models import Company, Contact
 
 # A byte that is not UTF-8, as a text stream opened with errors="surrogateescape" reads it.
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
+_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
+MAX_HEAD_LINE = 1 << 16  # characters of a CSV file's header line, or a line of notes before it
 
 
 class OnDuplicate(StrEnum):
@@ -85,6 +87,20 @@ def check_utf8(line: str, number: int) -> None:
     if found := _NOT_UTF8.search(line):
         raise InvalidInput(f"line {number}, column {found.start() + 1}: not UTF-8 text (byte "
                            f"0x{ord(found[0]) - 0xDC00:02X}); save the file as UTF-8 CSV")
+
+
+def head_line(stream, number: int) -> str:
+    """Line ``number`` of a CSV file's head (its header, and LinkedIn's notes before it),
+    read whole: binary data, a byte that is not UTF-8 or a line longer than MAX_HEAD_LINE
+    is an error (a longer line was read as a header cut short and a row of the rest)."""
+    line = stream.readline(MAX_HEAD_LINE + 1)
+    check_utf8(line, number)
+    if _BINARY.search(line):
+        raise InvalidInput("not a contacts CSV: binary data (a spreadsheet? save it as CSV)")
+    if len(line) > MAX_HEAD_LINE:
+        raise InvalidInput(f"line {number}: longer than {MAX_HEAD_LINE:,} characters, the "
+                           "limit for a CSV header line")
+    return line
 
 
 def utf8_lines(lines: Iterable[str], first: int) -> Iterator[str]:

@@ -309,6 +309,11 @@ def card_data(parsed) -> dict:
     return {"photo": photo, "rev": parsed.rev, "extra": list(parsed.extra)}
 
 
+def _listed(names: list[str], shown: int = 100) -> str:
+    more = f" and {len(names) - shown:,} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
+
+
 def _csv_records(source: Source, date_order: str, today: dt.date) -> Iterator[Incoming]:
     from crmcli.interchange import linkedin
     from crmcli.interchange.csv_read import read_contacts
@@ -318,7 +323,7 @@ def _csv_records(source: Source, date_order: str, today: dt.date) -> Iterator[In
         yield from linkedin.read(stream, date_order, today)
         return
     rows = read_contacts(stream, date_order, today)
-    notice = ([f"{source.name}: columns not imported: {', '.join(rows.ignored_columns)}"]
+    notice = ([f"{source.name}: columns not imported: {_listed(rows.ignored_columns)}"]
               if rows.ignored_columns else [])
     for record in rows:
         yield Incoming(record.where, contact=record.contact, company=record.company,

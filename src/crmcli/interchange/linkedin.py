@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from crmcli.errors import InvalidInput
-from crmcli.interchange.incoming import Incoming, check_utf8, utf8_lines
+from crmcli.interchange.incoming import Incoming, head_line, utf8_lines
 from crmcli.interchange.vcard_fields import LINKEDIN
 from crmcli.models import Contact, Detail, PartialDate
 
@@ -29,7 +29,6 @@ TAG = "linkedin"
 COLUMNS = ("First Name", "Last Name", "URL", "Email Address", "Company", "Position",
            "Connected On")
 REQUIRED = ("First Name", "Last Name", "URL", "Company", "Position", "Connected On")
-_LINE_LIMIT = 1 << 16
 _PREAMBLE_LINES = 50  # lines of notes read, at most, before the header
 # The forms LinkedIn has written Connected On in ("12 Mar 2024", "Mar 12, 2024", ISO);
 # numeric ones (3/12/24) follow the configured date order.
@@ -41,9 +40,8 @@ def sniff(stream: TextIO) -> tuple[bool, TextIO]:
     looked at are given back, so another reader sees the file whole). ``stream`` is decoded
     with errors="surrogateescape": a byte that is not UTF-8 is named by ``check_utf8``."""
     seen: list[str] = []
-    while len(seen) < _PREAMBLE_LINES and (line := stream.readline(_LINE_LIMIT)):
+    while len(seen) < _PREAMBLE_LINES and (line := head_line(stream, len(seen) + 1)):
         seen.append(line)
-        check_utf8(line, len(seen))
         if line.strip():
             break
     first = seen[-1].lstrip("\ufeff").strip() if seen else ""
@@ -77,10 +75,9 @@ def read(stream: TextIO, date_order: str, today: dt.date) -> Iterator[Incoming]:
 def _header(stream: TextIO) -> tuple[list[str], int]:
     """The header's cells and its line number, past the notes."""
     for number in range(1, _PREAMBLE_LINES + 1):
-        text = stream.readline(_LINE_LIMIT)
+        text = head_line(stream, number)
         if not text:
             break
-        check_utf8(text, number)
         cells = _cells(text.lstrip("\ufeff"))
         if not _is_header(cells):
             continue

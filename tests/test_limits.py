@@ -4,6 +4,7 @@ field are capped (crmcli.limits), and what is past a cap is reported, in linear 
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 import textwrap
@@ -191,7 +192,51 @@ def test_a_huge_saved_form_is_refused_before_it_is_read(crm, tmp_path):
     """)
     result = crm("edit", "ana", env=env)
     assert result.exit_code == 1
-    assert f"more than the {MAX_FORM_BYTES:,} it may hold" in result.stderr
+    assert f"more than the {MAX_FORM_BYTES:,} bytes it may hold" in result.stderr
+
+
+def test_a_named_pipe_left_by_the_editor_is_an_error_not_a_hang(crm, tmp_path):
+    """The form was opened for reading and waited for a writer that never came."""
+    crm.add("Ana")
+    env = _editor(tmp_path, """
+        import os, sys
+        os.remove(sys.argv[1])
+        os.mkfifo(sys.argv[1])
+    """)
+    done = subprocess.run([sys.executable, "-m", "crmcli", "--db", str(crm.db_path), "edit",
+                           "ana"], env={**os.environ, **env}, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (1, (
+        "crm: error: the editor left a named pipe where the file it was given was, not a "
+        "file; nothing was changed\n"))
+
+
+@pytest.mark.parametrize(("replace", "what"), [
+    ("os.mkdir(path)", "a folder"),
+    ("os.symlink(path + '.real', path)", "a symbolic link"),
+])
+def test_a_folder_or_link_left_by_the_editor_is_one_error(crm, tmp_path, replace, what):
+    crm.add("Ana")
+    env = _editor(tmp_path, f"""
+        import os, sys
+        path = sys.argv[1]
+        text = open(path).read().replace("title: ", "title: CEO")
+        open(path + ".real", "w").write(text)
+        os.remove(path)
+        {replace}
+    """)
+    result = crm("edit", "ana", env=env)
+    assert (result.exit_code, result.stderr) == (1, (
+        f"crm: error: the editor left {what} where the file it was given was, not a file; "
+        "nothing was changed\n"))
+    assert crm.ok("show", "ana", "--json").json()["title"] is None
+
+
+def test_an_editor_that_removes_the_file_is_one_error(crm, tmp_path):
+    crm.add("Ana")
+    result = crm("note", "ana", env=_editor(tmp_path, "import os, sys; os.remove(sys.argv[1])"))
+    assert (result.exit_code, result.stderr) == (
+        1, "crm: error: the editor left no file to read; nothing was changed\n")
 
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shlex
 import shutil
+import stat
 import subprocess
 import tempfile
 
@@ -44,17 +46,42 @@ def _command() -> list[str]:
 
 
 def _read_saved(path: str) -> str:
-    size = os.path.getsize(path)
-    if size > MAX_FORM_BYTES:
-        raise InvalidInput(f"the saved text is {size:,} bytes, more than the {MAX_FORM_BYTES:,} "
-                           f"it may hold; nothing was changed{_kept(path)}")
-    with open(path, "rb") as handle:
-        data = handle.read()
+    data = _saved_bytes(path)
+    if len(data) > MAX_FORM_BYTES:
+        raise InvalidInput(f"the saved text is more than the {MAX_FORM_BYTES:,} bytes it may "
+                           f"hold; nothing was changed{_kept(path)}")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidInput(f"the saved text is not UTF-8 (byte {exc.start}); save it as UTF-8 "
                            f"and try again; nothing was changed{_kept(path)}") from None
+
+
+def _saved_bytes(path: str) -> bytes:
+    """Up to MAX_FORM_BYTES + 1 bytes of the file the editor saved, opened so that whatever the
+    editor left in its place (a named pipe, a folder, a link, a device) never blocks nor is
+    followed: only a regular file is read."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        raise InvalidInput("the editor left no file to read; nothing was changed") from None
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise InvalidInput(f"cannot read the saved text: {exc.strerror}; nothing was "
+                               "changed") from None
+        raise InvalidInput(_NOT_A_FILE.format("a symbolic link")) from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        raise InvalidInput(_NOT_A_FILE.format(_KINDS.get(stat.S_IFMT(mode), "something")))
+    with os.fdopen(descriptor, "rb") as handle:
+        return handle.read(MAX_FORM_BYTES + 1)
+
+
+_NOT_A_FILE = ("the editor left {} where the file it was given was, not a file; nothing was "
+               "changed")
+_KINDS = {stat.S_IFIFO: "a named pipe", stat.S_IFDIR: "a folder", stat.S_IFCHR: "a device",
+          stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}
 
 
 def _kept(path: str) -> str:

@@ -62,6 +62,23 @@ def test_no_color_means_no_colour(crm, db_path):
     assert "Ana Lima" in plain and "\x1b[3" not in plain
 
 
+def test_columns_0_means_unset_not_a_width_of_nothing(crm, db_path):
+    """Rich took COLUMNS=0 for a width of nothing: tables, pages and the help were empty."""
+    title = "Chief Operating Officer for the Iberian and Atlantic Markets"
+    crm.add("Ana Lima", "-e", "ana@atlanticofoods.pt", "--title", title)
+    environment = {**os.environ, "COLUMNS": "0"}
+    piped = [subprocess.run([sys.executable, "-m", "crmcli", "--db", str(db_path), *args],
+                            env=environment, stdin=subprocess.DEVNULL, capture_output=True,
+                            text=True, timeout=60).stdout
+             for args in (["list", "-f", "table"], ["--help"])]
+    lines = piped[0].splitlines()
+    assert lines[2].split()[:3] == ["1", "Ana", "Lima"] and "ana@atlanticofoods.pt" in lines[2]
+    assert max(map(len, lines)) <= 80 and title not in lines[2]  # no terminal: 80 columns
+    assert "Usage: crm [OPTIONS] COMMAND [ARGS]..." in piped[1]
+    shown = _on_terminal(db_path, "list", columns=140, env={"COLUMNS": "00"})
+    assert title in shown and "ana@atlanticofoods.pt" in shown  # the terminal's width
+
+
 def test_a_list_fits_80_columns_and_never_breaks_an_email(crm, monkeypatch):
     long_company = "Atlântico Foods and Cold-Chain Logistics International"
     crm.add("Ana Lima", "-c", long_company, "--title", "Chief Operating Officer",

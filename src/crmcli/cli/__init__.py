@@ -222,7 +222,17 @@ def _watch(recorder) -> None:
 
 
 def main() -> None:
+    _zero_columns_unset()
     try:
         app(prog_name="crm")
     finally:
         output.finish()
+
+
+def _zero_columns_unset() -> None:
+    """``COLUMNS=0`` means unset (see ``shutil.get_terminal_size``): the width is the
+    terminal's, else 80. Rich took it for a width of nothing, and tables, pages and the help
+    printed nothing."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) == 0:
+        del os.environ["COLUMNS"]

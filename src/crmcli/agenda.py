@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from sqlite3 import Connection
 from typing import TYPE_CHECKING
@@ -132,14 +132,13 @@ def stream_records(db: Connection, now: dt.datetime, config: Config,
            else today + dt.timedelta(days=1) if "today" in sections else today)
     follow_ups = (_follow_up_row(section, item, now)
                   for section, item in _follow_ups(db, agenda, end) if section in sections)
-    occasion_rows = (_occasion_row(*occasion)
-                     for occasion in falling(db, *_occasion_days(agenda)))
     # Each part is left out or filtered here: the thousands of rows pass no filter after.
     return itertools.chain(
         _case_rows(agenda) if "cases" in sections else (),
         follow_ups if set(FOLLOW_UP_SECTIONS) & set(sections) else (),
         _touch_rows(agenda) if "keep_in_touch" in sections else (),
-        occasion_rows if "birthdays" in sections else ())
+        _occasion_rows(falling(db, *_occasion_days(agenda))) if "birthdays" in sections
+        else ())
 
 
 def _without_follow_ups(db: Connection, now: dt.datetime, config: Config,
@@ -285,9 +284,8 @@ def _follow_up_row(section: str, item: Entry, now: dt.datetime) -> dict:
 def _other_rows(agenda: Agenda) -> Iterator[dict]:
     """Keep-in-touch and birthday rows."""
     yield from _touch_rows(agenda)
-    for o in agenda.birthdays:
-        yield _occasion_row(o.date.isoformat(), o.contact_id, o.contact_name, o.company, o.kind,
-                            o.age)
+    yield from _occasion_rows((o.date.isoformat(), o.contact_id, o.contact_name, o.company,
+                               o.kind, o.age) for o in agenda.birthdays)
 
 
 def _touch_rows(agenda: Agenda) -> Iterator[dict]:
@@ -298,11 +296,15 @@ def _touch_rows(agenda: Agenda) -> Iterator[dict]:
                    last_contact=touch.last_contact, cadence_days=touch.cadence_days)
 
 
-def _occasion_row(day: str, contact_id: int, name: str, company: str | None, kind: str,
-                  age: int | None) -> dict:
-    row = _row("birthdays", kind, contact_id, name, company, day, describe(kind, age))
-    row["age"] = age  # not through **extra: a week of birthdays is thousands of rows
-    return row
+def _occasion_rows(occasions: Iterable[tuple[str, int, str, str | None, str, int | None]]
+                   ) -> Iterator[dict]:
+    """Birthday rows from :func:`crmcli.occasions.falling`'s tuples: a week of a big book's
+    is thousands, each made in one step (the keys of :func:`_row`, in its order)."""
+    for day, contact_id, name, company, kind, age in occasions:
+        yield {"section": "birthdays", "kind": kind, "id": None, "contact_id": contact_id,
+               "contact": name, "company": company, "when": day, "text": describe(kind, age),
+               "deal_id": None, "deal": None, "rule": None, "due_at": None,
+               "last_contact": None, "cadence_days": None, "age": age}
 
 
 def _row(section: str, kind: str, contact_id: int | None, contact: str | None,

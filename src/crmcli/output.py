@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,15 +32,6 @@ PLAIN_WIDTH = 200  # cells per line of a page printed as plain text
 
 _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _LINES_A_WRITE = 256  # TSV lines gathered into one write
-# Compiled when a listing is written as TSV (re keeps them), not by every command.
-_TSV_SPECIAL = r"[\\\n\r]"  # what a cell escapes, but the tab
-# What an ASCII line cannot go out with as it is: what a cell escapes (the tab is counted
-# instead) and the control characters ``safe`` removes (a line that is not ASCII is given to
-# ``safe`` whole: it shows invisible formatting characters, U+202E, as <U+202E>).
-_TSV_UNCLEAN = r"[\x00-\x08\x0a-\x1f\\\x7f-\x9f]"
-# The characters ``safe`` shows as <U+XXXX> are all among these, which accented Latin letters
-# are not: a line of them goes out without ``safe``'s slower look (a test checks the cover).
-_TSV_MAYBE_INVISIBLE = "[\u00ad\u0600-\U000e007f]"
 
 
 class Output:
@@ -153,23 +143,16 @@ class Output:
         write, count = sys.stdout.write, 0
         keys = [key for key, _ in columns]
         write("\t".join(keys) + "\n")
-        tabs = len(keys) - 1
-        special, unclean = re.compile(_TSV_SPECIAL).search, re.compile(_TSV_UNCLEAN).search
-        maybe_invisible = re.compile(_TSV_MAYBE_INVISIBLE).search
         lines: list[str] = []  # written a few hundred at a time: a write call costs a line
         for record in rows:
-            cells = list(map(cell, map(record.get, keys)))
+            cells = [text if type(text) is str else cell(text) for text in map(record.get, keys)]
             line = "\t".join(cells)
-            # Most lines have one tab per separator and nothing to escape or to strip (one
-            # search tells, for ASCII): they go out as they are.
-            if line.count("\t") != tabs or unclean(line) or (
-                    not line.isascii() and maybe_invisible(line)):
-                # Without a tab too many, a backslash or a line break, escaping each cell
-                # would change nothing.
-                if line.count("\t") != tabs or special(line):
-                    line = "\t".join([text.translate(_TSV_ESCAPES) for text in cells])
+            # What an escape or ``safe`` changes is a backslash or a character that is not
+            # printable (tab, line breaks, controls, invisible formatting characters: a test
+            # checks): most lines have neither and go out as they are, told in C.
+            if "\\" in line or not all(map(str.isprintable, cells)):
                 # Cells are escaped first, so cleaning the joined line cleans each cell alike.
-                line = safe(line)
+                line = safe("\t".join([text.translate(_TSV_ESCAPES) for text in cells]))
             lines.append(line)
             count += 1
             if len(lines) == _LINES_A_WRITE:

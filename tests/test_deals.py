@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import textwrap
+from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from crmcli import db, deals, reports, stages
+from crmcli.config import Config
 from crmcli.errors import ConfigError, InvalidInput
 from crmcli.models import Deal, StageChange
 
@@ -57,7 +59,7 @@ def record(crm, deal_id: int) -> dict:
     return crm.ok("deal", "show", str(deal_id), "--json").json()
 
 
-PIPELINE = stages.load_pipeline(type("C", (), {"raw": {}, "path": "config.toml"})())
+PIPELINE = stages.load_pipeline(Config(Path("config.toml"), Path("crm.db")))
 
 
 def ago(**delta) -> dt.datetime:
@@ -523,7 +525,7 @@ def test_panels_for_other_pages(conn, people):
     console.print(deals_panel(deals.open_for_contact(conn, people["jose"]),
                               dt.date(2030, 1, 1), ","))
     console.print(deals_panel([], dt.date(2030, 1, 1), title="Closing this week"))
-    config = type("C", (), {"raw": {}, "path": "x"})()
+    config = Config(Path("x"), Path("crm.db"))
     totals = reports.stage_totals(conn, stages.load_pipeline(config))
     console.print(pipeline_summary(totals))
     text = console.file.getvalue()
@@ -542,8 +544,8 @@ def test_domain_validation():
     with pytest.raises(InvalidInput, match="'2030-02-30' is not YYYY-MM-DD"):
         deals.validate(Deal(title="x", currency="EUR", stage="lead", close_on="2030-02-30"))
     with pytest.raises(ConfigError):
-        stages.load_pipeline(type("C", (), {"raw": {"pipeline": {"stages": []}},
-                                            "path": "x"})())
+        stages.load_pipeline(Config(Path("x"), Path("crm.db"),
+                             raw={"pipeline": {"stages": []}}))
 
 
 def test_bars_are_integer_eighths_of_the_width_they_get():

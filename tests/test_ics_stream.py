@@ -13,6 +13,7 @@ import icalendar
 import pytest
 
 from crmcli import contacts, db, deals, followups, stages
+from crmcli.config import Config
 from crmcli.dates import local_zone, parse_when
 from crmcli.interchange import ics
 from crmcli.models import Contact, Deal, ImportantDate, PartialDate
@@ -46,7 +47,7 @@ def build_book(path: Path):
     bo = contacts.create(conn, Contact(name="Bo Chen", uid="bo-uid",
                                        birthday=PartialDate(None, 2, 29),
                                        anniversary=PartialDate(None, 6, 1))).id
-    pipeline = stages.load_pipeline(type("Config", (), {"raw": {}, "path": "(none)"})())
+    pipeline = stages.load_pipeline(Config(Path("(none)"), Path("crm.db")))
     deal = deals.create(conn, pipeline, Deal(title="Olive oil, 40 t", currency="EUR", stage="",
                                              contact_id=ana, amount_minor=100_000), at=NOW)
     in_new_york = NOW.astimezone(NEW_YORK)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+from pathlib import Path
 
 import pytest
 
 from crmcli import db, deals, reports, stages
+from crmcli.config import Config
 from crmcli.models import Deal
 
 UTC = dt.UTC
-PIPELINE = stages.load_pipeline(type("C", (), {"raw": {}, "path": "config.toml"})())
+PIPELINE = stages.load_pipeline(Config(Path("config.toml"), Path("crm.db")))
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # every run of the book is pinned here
 TODAY = NOW.date()
 
@@ -93,7 +95,7 @@ def test_pipeline_totals_per_stage_never_add_currencies(crm, book):
 
 def test_pipeline_totals_contract(book, db_path):
     conn = db.connect(db_path)
-    config = type("C", (), {"raw": {}, "path": "config.toml"})()
+    config = Config(Path("config.toml"), Path("crm.db"))
     proposal = reports.stage_totals(conn, stages.load_pipeline(config))[2]
     conn.close()
     assert proposal == {

@@ -180,9 +180,7 @@ def tag_cadences(config: Config) -> dict[str, int]:
     """The ``[cadence]`` section: default keep-in-touch days by tag (``vip = "14d"``)."""
     from crmcli.contact_rules import normalize_tag
 
-    section = config.raw.get("cadence", {})
-    if not isinstance(section, dict):
-        raise ConfigError(f"{config.path}: [cadence] must be a table of tag = \"14d\" lines")
+    section = config.table("cadence", 'tag = "14d"')
     cadences = {}
     for tag, value in section.items():
         try:

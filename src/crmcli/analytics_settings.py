@@ -43,9 +43,7 @@ def from_config(config: Config) -> Settings:
     ``[cadence]``; a bad value is a ConfigError naming the key."""
     values: dict = {}
     for section, keys in _KEYS.items():
-        table = config.raw.get(section, {})
-        if not isinstance(table, dict):
-            raise ConfigError(f"{config.path}: [{section}] must be a table")
+        table = config.table(section)
         for key, value in table.items():
             if key not in keys:
                 raise ConfigError(f"{config.path}: {section}.{key} is not a setting; known: "
@@ -86,13 +84,11 @@ _CODE = re.compile(r"[A-Z]{3}")
 
 
 def _rates(config: Config) -> dict[str, Decimal]:
-    table = config.raw.get("rates", {})
+    table = config.table("rates", "USD = 0.92")
     if not table:
         return {}
     from decimal import Decimal, InvalidOperation
 
-    if not isinstance(table, dict):
-        raise ConfigError(f"{config.path}: [rates] must be a table of USD = 0.92 lines")
     rates = {}
     for code, value in table.items():
         currency = str(code).upper()

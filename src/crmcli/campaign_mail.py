@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     import datetime as dt
     from email.message import EmailMessage
 
+    from crmcli.config import Config
+
 HEADERS = {"subject": "Subject", "from": "From", "reply-to": "Reply-To"}
 TEXT_KEYS = ("from", "reply_to", "unsubscribe", "message_id_domain")
 CAMPAIGN_KEYS = (*TEXT_KEYS, "counts_as_contact")  # the last is read by config.campaign_mail_counts
@@ -237,11 +239,9 @@ def _message(campaign, recipient, headers: dict[str, str], text: str, html: str,
     return message
 
 
-def settings(config: Any) -> Settings:
+def settings(config: Config) -> Settings:
     """The ``[campaigns]`` settings (the sender falls back to ``[remind] from``)."""
-    values = config.raw.get("campaigns", {})
-    if not isinstance(values, dict):
-        raise ConfigError(f"{config.path}: [campaigns] must be a table")
+    values = config.table("campaigns")
     for key in values:
         if key not in CAMPAIGN_KEYS:
             raise ConfigError(f"{config.path}: [campaigns] {key}: unknown setting (known: "

@@ -40,12 +40,13 @@ class Config:
     raw: dict[str, Any] = field(default_factory=dict)
     db_is_default: bool = False  # only the default location gets its folder created
 
-    def table(self, name: str) -> dict[str, Any]:
+    def table(self, name: str, lines: str = "") -> dict[str, Any]:
         """The ``[name]`` table of the file (empty when absent); any other value is an
-        error naming it."""
+        error naming it, and the shape of its ``lines`` when given (``USD = 0.92``)."""
         value = self.raw.get(name, {})
         if not isinstance(value, dict):
-            raise ConfigError(f"{self.path}: {name} must be a table ([{name}])")
+            shape = f", with {lines} lines" if lines else ""
+            raise ConfigError(f"{self.path}: {name} must be a table ([{name}]{shape})")
         return value
 
     @property

@@ -56,9 +56,7 @@ class SmtpSettings:
 
 
 def _section(config: Config, name: str, known: tuple[str, ...]) -> dict:
-    section = config.raw.get(name, {})
-    if not isinstance(section, dict):
-        raise ConfigError(f"{config.path}: [{name}] must be a table")
+    section = config.table(name)
     if name == "smtp" and "password" in section:
         raise ConfigError(f"{config.path}: [smtp] password: passwords are not read from the "
                           "config file; use password_env or password_cmd")

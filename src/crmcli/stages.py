@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from sqlite3 import Connection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crmcli.db import now_stamp, transaction
 from crmcli.errors import ConfigError, InvalidInput, NotFound, shown
 
 if TYPE_CHECKING:
+    from crmcli.config import Config
     from crmcli.models import Deal
 
 WON, LOST = "won", "lost"
@@ -78,11 +79,9 @@ class Pipeline:
         return stage.probability if stage else 0
 
 
-def load_pipeline(config: Any) -> Pipeline:
+def load_pipeline(config: Config) -> Pipeline:
     """The stages configured in ``config.raw`` (``[[pipeline.stages]]``), validated."""
-    section = config.raw.get("pipeline", {})
-    if not isinstance(section, dict):
-        raise ConfigError(f"{config.path}: pipeline must be a table ([pipeline])")
+    section = config.table("pipeline")
     for key in section:
         if key != "stages":
             raise ConfigError(f"{config.path}: pipeline.{key} is not a setting (only "

@@ -49,6 +49,15 @@ class Config:
             raise ConfigError(f"{self.path}: {name} must be a table ([{name}]{shape})")
         return value
 
+    def switch(self, name: str, key: str, default: bool) -> bool:
+        """The true/false setting ``key`` of the ``[name]`` table; any other value is an
+        error naming it."""
+        value = self.table(name).get(key, default)
+        if not isinstance(value, bool):
+            raise ConfigError(f"{self.path}: [{name}] {key} must be true or false, "
+                              f"not {value!r}")
+        return value
+
     @property
     def unknown_keys(self) -> list[str]:
         return [key for key in self.raw if key not in KNOWN_KEYS]
@@ -190,12 +199,7 @@ def check_command(path: Path, key: str, value: str) -> None:
 def campaign_mail_counts(config: Config) -> bool:
     """``[campaigns] counts_as_contact``: whether campaign mail moves the last contact and the
     keep-in-touch clock (default false)."""
-    table = config.raw.get("campaigns", {})
-    value = table.get("counts_as_contact", False) if isinstance(table, dict) else False
-    if not isinstance(value, bool):
-        raise ConfigError(f"{config.path}: [campaigns] counts_as_contact must be true or false, "
-                          f"not {value!r}")
-    return value
+    return config.switch("campaigns", "counts_as_contact", False)
 
 
 def _phone_region(path: Path, raw: dict[str, Any]) -> str | None:

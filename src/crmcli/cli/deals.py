@@ -36,7 +36,7 @@ from crmcli.cli.deal_options import (
     when,
 )
 from crmcli.cli.stages import stages_app
-from crmcli.errors import ConfigError, InvalidInput
+from crmcli.errors import InvalidInput
 from crmcli.models import Deal
 
 app = typer.Typer()
@@ -293,12 +293,7 @@ def won(ref: DealRef, at: At = None) -> None:
 def _thanks_wanted() -> bool:
     """``[referrals] thank``: whether a won deal of a referred contact adds a follow-up to
     thank the referrer (default true)."""
-    config = state().config
-    value = config.table("referrals").get("thank", True)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{config.path}: [referrals] thank must be true or false, "
-                          f"not {value!r}")
-    return value
+    return state().config.switch("referrals", "thank", True)
 
 
 def _thank_the_referrer(deal) -> None:

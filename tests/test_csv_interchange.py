@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from crmcli.errors import InvalidInput
 from crmcli.interchange.csv_read import read_contacts
 from crmcli.interchange.csv_write import write_contacts
-from crmcli.models import Contact, Detail, ImportantDate, PartialDate
+from crmcli.models import STAND_IN_YEARS, Contact, Detail, ImportantDate, PartialDate
 
 # Samples as the services export them (trimmed to a few contacts). Google's old layout with a
 # BOM and CRLF, its new layout with LF, Outlook's full column set with CRLF.
@@ -438,7 +438,8 @@ def _details(values, max_size: int):
 
 _DATES = st.one_of(
     st.none(), st.just(PartialDate(None, 2, 29)),
-    st.dates().map(lambda d: PartialDate(d.year, d.month, d.day)),
+    st.dates().filter(lambda d: d.year not in STAND_IN_YEARS).map(  # those read as no year
+        lambda d: PartialDate(d.year, d.month, d.day)),
     st.dates(dt.date(2000, 1, 1), dt.date(2000, 12, 31)).map(
         lambda d: PartialDate(None, d.month, d.day)))
 _EMAILS = st.builds("{}@{}.{}".format, st.text("abxyz019._%+-", min_size=1, max_size=8),

@@ -137,6 +137,9 @@ def test_unknown_deal_is_not_found(conn):
     ("last Friday", "last fri", "the last Friday of every month"),
     ("weekdays", "weekdays", "every weekday"),
     ("thu, mon", "mon,thu", "every Monday, Thursday"),
+    ("weekdays at 9:05", "weekdays at 09:05", "every weekday at 09:05"),
+    ("every 1st Mon at 14:00", "1st mon at 14:00", "the 1st Monday of every month at 14:00"),
+    ("1m on 31 at 02:30:15", "1m on 31 at 02:30:15", "every month on day 31 at 02:30:15"),
 ])
 def test_rules(text, canonical, words):
     rule = recurrence.parse_rule(text)
@@ -145,7 +148,8 @@ def test_rules(text, canonical, words):
     assert recurrence.parse_rule(rule.text) == rule
 
 
-@pytest.mark.parametrize("text", ["", "sometimes", "0w", "1st", "6th mon", "t"])
+@pytest.mark.parametrize("text", ["", "sometimes", "0w", "1st", "6th mon", "t", "1d at",
+                                  "1d at 9", "1d at 24:00", "1d at 9:60", "at 9:00"])
 def test_bad_rules_say_what_works(text):
     with pytest.raises(InvalidInput, match=r"try: 2w, 3d, month|interval must be from 1 to"):
         recurrence.parse_rule(text)
@@ -165,7 +169,7 @@ def test_done_schedules_the_next_occurrence_once(conn):
     first = followups.create(conn, ana, _at("today 9:00"), "Weekly call", "1w")
     closed, following = followups.mark_done(conn, first.id, NOW)
     assert closed.done_at == "2026-11-22T09:30:00Z"
-    assert following.body == "Weekly call" and following.rule == "1w"
+    assert following.body == "Weekly call" and following.rule == "1w at 09:00"
     assert followups.due_moment(following, MADRID) == dt.datetime(2026, 11, 29, 9, 0,
                                                                   tzinfo=MADRID)
     with pytest.raises(InvalidInput, match="already done"):
@@ -424,7 +428,7 @@ def test_done_snooze_and_recurring_ids(crm, monkeypatch):
     crm.ok("snooze", "2", "tomorrow")
     listed = crm.ok("followups", "list", "--json").json()
     assert [(f["id"], f["due"][11:16], f["every"]) for f in listed] == [
-        (2, "09:30", "every week")]
+        (2, "09:30", "every week at 09:30")]
     assert listed[0]["due"][:10] == "2026-11-26"  # tomorrow for the pinned clock
     assert crm.ok("followups", "list", "--done").rows()[0]["done_at"].endswith("Z")
 
@@ -436,7 +440,7 @@ def test_followups_edit_and_rm(crm):
            "--when", "2030-01-31 10:00")
     record = crm.ok("followups", "list", "--json").json()[0]
     assert (record["text"], record["rule"], record["due"][:16]) == (
-        "Call about the pilot", "1m on 31", "2030-01-31T10:00")
+        "Call about the pilot", "1m on 31 at 10:00", "2030-01-31T10:00")
     crm.ok("followups", "edit", "1", "--every", "off")
     assert crm.ok("followups", "list", "--json").json()[0]["rule"] is None
     assert crm("followups", "edit", "1").exit_code == 1

@@ -137,7 +137,7 @@ def create(db: Connection, contact_id: int | None, when: When, body: str = "",
     followup = FollowUp(contact_id=contact_id, body=body, rule=rule, from_done=from_done,
                         deal_id=deal_id, uid=uid, **stored_due(when))
     _check_deal(db, deal_id)
-    return _insert(db, _tidied(followup, when.moment.tzinfo))
+    return _insert(db, _tidied(followup, when.moment.tzinfo, when.moment))
 
 
 def _insert(db: Connection, followup: FollowUp) -> FollowUp:
@@ -161,10 +161,12 @@ def new_uid() -> str:
     return f"followup-{uuid.uuid4().hex}@crmcli"
 
 
-def _tidied(followup: FollowUp, zone: dt.tzinfo | None) -> FollowUp:
+def _tidied(followup: FollowUp, zone: dt.tzinfo | None,
+            typed: dt.datetime | None = None) -> FollowUp:
     """The follow-up with its text on one line and its rule in canonical form; with a
-    ``zone``, the rule is anchored on the due date (see :func:`recurrence.anchor`) and the
-    due moment moved to the first the rule gives on or after it."""
+    ``zone``, the rule is anchored on the due date (see :func:`recurrence.anchor`), a timed
+    one on its time of day as ``typed`` (02:30 stays 02:30 on a night it does not exist), and
+    the due moment moved to the first the rule gives on or after it."""
     if followup.from_done and not followup.rule:
         raise InvalidInput("--from-done needs a recurrence rule (--every)")
     check_text("the follow-up's text", followup.body, MAX_TEXT)
@@ -172,10 +174,14 @@ def _tidied(followup: FollowUp, zone: dt.tzinfo | None) -> FollowUp:
     if not followup.rule:
         return replace(followup, rule=None)
     rule = recurrence.parse_rule(followup.rule)
+    if not followup.has_time:
+        rule = recurrence.timed(rule, None)
     if zone is not None:
-        moment = due_moment(followup, own_zone(followup, zone))
+        moment = typed or due_moment(followup, own_zone(followup, zone))
         if not followup.from_done:
             rule = recurrence.anchor(rule, moment)
+        if followup.has_time:
+            rule = recurrence.held_at(rule, moment)
         first = recurrence.first(rule, moment)
         if first != moment:
             followup = replace(followup, **stored_due(When(first, followup.has_time)))
@@ -188,13 +194,15 @@ def _check_deal(db: Connection, deal_id: int | None) -> None:
         raise NotFound(f"no deal with id {deal_id}")
 
 
-def update(db: Connection, followup: FollowUp, zone: dt.tzinfo | None = None) -> FollowUp:
+def update(db: Connection, followup: FollowUp, zone: dt.tzinfo | None = None,
+           typed: dt.datetime | None = None) -> FollowUp:
     """Write a changed follow-up (its due moment, text, rule and deal). With the local
-    ``zone``, a monthly or yearly rule is anchored anew on the due date; without, it keeps its
-    day (a snoozed occurrence does not move the series)."""
+    ``zone``, a monthly or yearly rule is anchored anew on the due date, and a timed one on
+    its time of day (as ``typed``, when the due moment was); without, it keeps its day and
+    time (a snoozed occurrence does not move the series)."""
     if followup.deal_id != get(db, followup.id).deal_id:
         _check_deal(db, followup.deal_id)
-    followup = _tidied(followup, zone)
+    followup = _tidied(followup, zone, typed)
     now = now_stamp(db)
     with transaction(db):
         db.execute(
@@ -239,8 +247,8 @@ def restore(db: Connection, followup_id: int) -> None:
 
 def mark_done(db: Connection, followup_id: int, now: dt.datetime
               ) -> tuple[FollowUp, FollowUp | None]:
-    """Mark a follow-up done at ``now`` (local, aware); a recurring one gets its next occurrence,
-    computed in the zone it was typed in.
+    """Mark a follow-up done at ``now`` (local, aware); a recurring one gets its next occurrence
+    (see :func:`_next_occurrence`).
 
     Returns the done follow-up and the next one (None when it does not recur).
     """
@@ -252,14 +260,20 @@ def mark_done(db: Connection, followup_id: int, now: dt.datetime
             " AND deleted_at IS NULL", [done_at, done_at, followup_id]).rowcount
         if not closed:
             raise InvalidInput(f"follow-up {followup_id} is already done")
-        following = None
-        if followup.rule:
-            rule = recurrence.parse_rule(followup.rule)
-            zone = own_zone(followup, now.tzinfo)
-            due = recurrence.next_due(rule, due_moment(followup, zone), now.astimezone(zone),
-                                      followup.from_done)
-            following = _insert(db, with_due(followup, When(due, followup.has_time)))
+        following = _insert(db, _next_occurrence(followup, now)) if followup.rule else None
     return replace(followup, done_at=done_at, updated_at=done_at), following
+
+
+def _next_occurrence(followup: FollowUp, now: dt.datetime) -> FollowUp:
+    """The occurrence after ``followup``, done at ``now``, computed in the zone it was typed
+    in; a timed series from before series kept their time of day takes the time it is due at."""
+    rule = recurrence.parse_rule(followup.rule)
+    zone = own_zone(followup, now.tzinfo)
+    due = due_moment(followup, zone)
+    if followup.has_time and rule.at is None:
+        rule = recurrence.timed(rule, due.time())
+    following = recurrence.next_due(rule, due, now.astimezone(zone), followup.from_done)
+    return replace(with_due(followup, When(following, followup.has_time)), rule=rule.text)
 
 
 # ---------------------------------------------------------------------------------- reading

@@ -3,11 +3,14 @@
 The rule language (case-insensitive, an optional leading "every"):
     3d, 2w, 2 weeks, month, 2 months, 3m, year, daily, weekly, fortnightly, monthly,
     quarterly, yearly; month on 31, 1y on 29 feb; 1st mon, 2nd tue, last fri (in every
-    month); weekdays; mon,thu
+    month); weekdays; mon,thu; any of them followed by a time of day: 1d at 02:30
 Occurrences are computed in local wall time and only then given the zone, so a daylight-saving
 change never moves a 9:00 reminder. A monthly or yearly rule is anchored on the day of the date
 it was set for, kept in the stored text (``1m on 31``, ``1y on 29 feb``) so that neither a short
-month nor a snooze moves it: on a day some months lack it falls on their last day.
+month nor a snooze moves it: on a day some months lack it falls on their last day. A timed
+series keeps its time of day the same way (``1d at 02:30``): on the night 02:30 does not exist
+that occurrence falls at the instant 02:30 gives (03:30, as RFC 5545 says), and the next one
+is at 02:30 again.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ _ORDINALS = {"1st": 1, "first": 1, "2nd": 2, "second": 2, "3rd": 3, "third": 3, 
              "fourth": 4, "5th": 5, "fifth": 5, "last": -1}
 _ORDINAL_WORDS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", 5: "5th", -1: "last"}
 _LONGEST = {"d": 36500, "w": 5200, "m": 1200, "y": 100}
+_TIME_OF_DAY = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
 _INTERVAL = re.compile(r"([0-9]*)\s*([a-z]+)(?: on (\d{1,2})(?: ([a-z]{3}))?)?")
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _EXAMPLES = ("2w, 3d, month, 2 months, month on 31, year, 1st mon, last fri, weekdays, "
@@ -46,16 +50,48 @@ class Rule:
     weekdays: tuple[tuple[int, int | None], ...] = ()
     day: int | None = None  # monthly and yearly: the anchor day of the month
     month: int | None = None  # yearly: the anchor month
+    at: dt.time | None = None  # a timed series: its time of day
 
 
 def parse_rule(text: str) -> Rule:
     """Read a rule typed by a person; raises InvalidInput with examples when it is not one."""
     value = " ".join(text.lower().split()).removeprefix("every ").strip()
-    value = _ALIASES.get(value, value)
-    rule = _interval_rule(value) or _nth_weekday_rule(value) or _weekday_rule(value)
-    if rule is None:
+    head, at_word, time_of_day = value.partition(" at ")
+    head = _ALIASES.get(head, head)
+    rule = _interval_rule(head) or _nth_weekday_rule(head) or _weekday_rule(head)
+    at = _time_of_day(time_of_day) if at_word else None
+    if rule is None or (at_word and at is None):
         raise InvalidInput(f"{shown(text)} is not a recurrence rule; try: {_EXAMPLES}")
-    return rule
+    return timed(rule, at)
+
+
+def _time_of_day(text: str) -> dt.time | None:
+    """``02:30`` or ``02:30:15`` (the stored forms), else None."""
+    match = _TIME_OF_DAY.fullmatch(text)
+    try:
+        return dt.time(int(match[1]), int(match[2]), int(match[3] or 0)) if match else None
+    except ValueError:
+        return None
+
+
+def timed(rule: Rule, at: dt.time | None) -> Rule:
+    """The rule held at the time of day ``at`` (None: untimed, as all-day series are)."""
+    base = rule.text.split(" at ")[0]
+    if at is None:
+        return replace(rule, text=base, at=None)
+    shown_at = at.isoformat(timespec="seconds" if at.second else "minutes")
+    return replace(rule, text=f"{base} at {shown_at}", at=at.replace(microsecond=0, fold=0))
+
+
+def held_at(rule: Rule, moment: dt.datetime) -> Rule:
+    """The rule held at the time of day of ``moment`` (aware, in the series' zone). A time it
+    already has is kept when ``moment`` is the instant that time gives on its day: a series at
+    02:30 is due at 03:30 on the night 02:30 does not exist, and stays a series at 02:30."""
+    if rule.at is not None:
+        given = dt.datetime.combine(moment.date(), rule.at, tzinfo=moment.tzinfo)
+        if given.astimezone(dt.UTC) == moment.astimezone(dt.UTC):
+            return rule
+    return timed(rule, moment.time())
 
 
 def _interval_rule(value: str) -> Rule | None:
@@ -85,7 +121,8 @@ def anchor(rule: Rule, wall: dt.datetime) -> Rule:
     if rule.weekdays or rule.freq not in ("monthly", "yearly"):
         return rule
     base = Rule(f"{rule.interval}{rule.freq[0]}", rule.freq, rule.interval)
-    return _anchored(base, wall.day, wall.month if rule.freq == "yearly" else None)
+    return timed(_anchored(base, wall.day, wall.month if rule.freq == "yearly" else None),
+                 rule.at)
 
 
 def _anchored(rule: Rule, day: int, month: int | None) -> Rule:
@@ -122,8 +159,13 @@ def _weekday_number(name: str) -> int | None:
 
 
 def describe(rule: Rule) -> str:
-    """The rule in words: ``every 2 weeks``, ``the 1st Monday of every month``."""
-    if rule.text == "weekdays":
+    """The rule in words: ``every 2 weeks``, ``the 1st Monday of every month at 09:00``."""
+    words = _day_words(rule)
+    return f"{words} at {rule.text.split(' at ')[1]}" if rule.at else words
+
+
+def _day_words(rule: Rule) -> str:
+    if rule.text.split(" at ")[0] == "weekdays":
         return "every weekday"
     if rule.weekdays and rule.weekdays[0][1] is not None:
         day, nth = rule.weekdays[0]
@@ -157,10 +199,14 @@ def _rrule_arguments(rule: Rule, anchor: dt.datetime) -> dict:
 
 
 def series(rule: Rule, anchor: dt.datetime):
-    """The rrule of ``rule`` from ``anchor``, a naive local wall time."""
+    """The rrule of ``rule`` from ``anchor``, a naive local wall time; a timed rule's
+    occurrences are at its time of day, whatever the anchor's."""
     from dateutil.rrule import rrule
 
-    return rrule(dtstart=anchor, **_rrule_arguments(rule, anchor))
+    arguments = _rrule_arguments(rule, anchor)
+    if rule.at is not None:
+        arguments.update(byhour=rule.at.hour, byminute=rule.at.minute, bysecond=rule.at.second)
+    return rrule(dtstart=anchor, **arguments)
 
 
 def first(rule: Rule, moment: dt.datetime) -> dt.datetime:
@@ -175,19 +221,22 @@ def first(rule: Rule, moment: dt.datetime) -> dt.datetime:
 def next_due(rule: Rule, due: dt.datetime, now: dt.datetime, from_done: bool) -> dt.datetime:
     """When the occurrence after ``due`` falls, the current one having been done at ``now``.
 
-    A fixed schedule gives the first occurrence after ``due`` that is not before today
-    (occurrences missed while it was overdue are skipped). ``from_done`` counts from the day it
-    was done instead, at the same time of day. Both are aware datetimes in the local zone.
+    A fixed schedule gives the first occurrence after the one of ``due``'s day that is not
+    before today (occurrences missed while it was overdue are skipped; one snoozed to another
+    hour does not come back the same day). ``from_done`` counts from the day it was done
+    instead. Both are at the rule's time of day, else ``due``'s; aware, in the local zone.
     """
     zone = now.tzinfo
     wall = due.astimezone(zone).replace(tzinfo=None)
+    at = rule.at or wall.time()
     today_start = dt.datetime.combine(now.date(), dt.time())
     if from_done:
-        start = dt.datetime.combine(now.date(), wall.time())
+        start = dt.datetime.combine(now.date(), at)
         following = series(replace(rule, day=None, month=None), start).after(start)
     else:
-        schedule = series(rule, wall)
-        following = schedule.after(wall)
+        occurrence = dt.datetime.combine(wall.date(), at)
+        schedule = series(rule, occurrence)
+        following = schedule.after(occurrence)
         if following < today_start:
             following = schedule.after(today_start, inc=True)
     return following.replace(tzinfo=zone)

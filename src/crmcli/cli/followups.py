@@ -244,8 +244,9 @@ def edit_followup(
         raise InvalidInput("nothing to change: give --when, --text, --every, --from-done, "
                            "--fixed or --deal")
     now = state().now
-    if when is not None:
-        followup = followups.with_due(followup, _when(when, now))
+    typed = _when(when, now) if when is not None else None
+    if typed is not None:
+        followup = followups.with_due(followup, typed)
     if text is not None:
         followup = replace(followup, body=text)
     if every is not None:
@@ -257,7 +258,7 @@ def edit_followup(
     if deal is not None:
         followup = replace(followup, deal_id=_deal_id(deal))
     anchor_zone = now.tzinfo if when is not None or every is not None else None
-    updated = followups.update(db, followup, anchor_zone)
+    updated = followups.update(db, followup, anchor_zone, typed and typed.moment)
     if updated.due != followup.due:
         info(f"note: it now starts on {followups.due_text(updated, now)}, the first day its "
              "rule gives")

@@ -5,7 +5,9 @@ inside a window, as :class:`crmcli.meetings.Occurrence`.
 RDATE, EXDATE, moved or cancelled occurrences given as RECURRENCE-ID overrides). Times become
 the configured zone: a time with a TZID or in UTC keeps its instant, a floating time is read
 in the configured zone, and an all-day event spans local midnights. An attendee who declined
-is left out.
+is left out. An event without a UID is known by a hash of its content, as khal and vdirsyncer
+know one; an event that ends before it starts or whose rule has COUNT=0 is reported and
+skipped, as khal skips them.
 """
 
 from __future__ import annotations
@@ -31,28 +33,49 @@ def read(stream: BinaryIO, name: str, window: tuple[dt.datetime, dt.datetime],
     occurrences: list[Occurrence] = []
     warnings: list[str] = []
     for calendar in calendars:
-        warnings += _without_broken_events(calendar, name)
+        warnings += _without_broken_events(calendar, name, zone)
         events = calendar.walk("VEVENT")
+        unnamed = _named_by_content(events)
         for event in events:
             _start_near(event, window[0])
         repeating = {str(event.get("UID")) for event in events
                      if any(key in event for key in ("RRULE", "RDATE", "RECURRENCE-ID"))}
         for event in _expanded(calendar, window, name, warnings):
-            uid = str(event.get("UID") or "").strip()
-            if not uid:
-                warnings.append(f"{name}: event {_summary(event)!r} has no UID; skipped")
-                continue
-            occurrences.append(_occurrence(event, uid, uid in repeating, zone))
+            uid = str(event.get("UID"))
+            occurrence = _occurrence(event, uid, uid in repeating, zone)
+            if uid in unnamed:
+                warnings.append(f"{name}: event {unnamed.pop(uid)!r} at "
+                                f"{occurrence.start.isoformat(timespec='minutes')} has no UID; "
+                                "known by a hash of its content, so a change to it makes it a "
+                                "new event")
+            occurrences.append(occurrence)
     own_name = next((text for c in calendars if (text := _text(c.get("X-WR-CALNAME")))), None)
     return own_name, occurrences, warnings
 
 
-def _without_broken_events(calendar, name: str) -> list[str]:
-    """Drop the events with no DTSTART or a property that cannot be read (a DTSTART that is
-    no date); a warning for each."""
+def _named_by_content(events) -> dict[str, str]:
+    """Give each event without a UID one made from its content but DTSTAMP (which a published
+    calendar renews at every download), as khal does: the same event imported again is
+    known again. Returns those UIDs with their events' summaries."""
+    import hashlib
+
+    named = {}
+    for event in events:
+        if not str(event.get("UID") or "").strip():
+            event.pop("DTSTAMP", None)
+            event.pop("UID", None)
+            uid = hashlib.sha256(event.to_ical()).hexdigest()
+            event.add("UID", uid)
+            named[uid] = _summary(event)
+    return named
+
+
+def _without_broken_events(calendar, name: str, zone: dt.tzinfo) -> list[str]:
+    """Drop the events with no DTSTART, a property that cannot be read (a DTSTART that is
+    no date), an end before their start or no occurrence at all; a warning for each."""
     warnings, kept = [], []
     for component in calendar.subcomponents:
-        problem = _problem(component) if component.name == "VEVENT" else None
+        problem = _problem(component, zone) if component.name == "VEVENT" else None
         if problem:
             shown = str(component.get("UID", "")) or _summary(component)
             warnings.append(f"{name}: event {shown!r}: {problem}; skipped")
@@ -66,7 +89,7 @@ def _without_broken_events(calendar, name: str) -> list[str]:
 _TOO_FREQUENT = {"SECONDLY": "second", "MINUTELY": "minute"}
 
 
-def _problem(event) -> str | None:
+def _problem(event, zone: dt.tzinfo) -> str | None:
     if event.errors:
         return f"{event.errors[0][0]} {event.errors[0][1]}"
     if "DTSTART" not in event:
@@ -76,12 +99,25 @@ def _problem(event) -> str | None:
         frequency = str((rule.get("FREQ") or [""])[0]).upper()
         if frequency in _TOO_FREQUENT:
             return f"repeats every {_TOO_FREQUENT[frequency]}: not a meeting"
+        if isinstance(count := _first(rule.get("COUNT")), int) and count < 1:
+            return f"its RRULE has COUNT={count}: it never takes place"
     start, length = event.decoded("DTSTART"), event.decoded("DURATION", dt.timedelta())
     try:
         if isinstance(start, dt.date) and isinstance(length, dt.timedelta):
             start + length  # the end, as the expansion works it out
     except OverflowError:
         return "DURATION is out of range"
+    return _ends_before_start(event, start, length, zone)
+
+
+def _ends_before_start(event, start, length, zone: dt.tzinfo) -> str | None:
+    """Whether the event's DTEND or DURATION puts its end before its start."""
+    if isinstance(length, dt.timedelta) and length < dt.timedelta():
+        return "its DURATION is negative: it ends before it starts"
+    end = event.decoded("DTEND") if "DTEND" in event else None
+    if isinstance(start, dt.date) and isinstance(end, dt.date) and (
+            _local(end, zone) < _local(start, zone)):
+        return "its DTEND is before its DTSTART"
     return None
 
 

@@ -325,11 +325,20 @@ def _worded(value: str, date_order: str) -> PartialDate:
         raise ValueError("a number is too large") from exc
     if (a.month, a.day) != (b.month, b.day):
         raise ValueError("day or month missing")
-    return PartialDate(a.year if a.year == b.year else None, a.month, a.day)
+    return PartialDate(_typed_year(value, a.year) if a.year == b.year else None, a.month, a.day)
+
+
+def _typed_year(value: str, read: int) -> int:
+    """The year as written: dateutil reads any year below 100 as two digits, ``0000`` as
+    2000 and ``0099`` as 1999; four digits typed are the year they say (0000 then stands in
+    for no year, as in 0000-11-27)."""
+    written = [int(digits) for digits in _FOUR_DIGITS.findall(value)]
+    return written[0] if len(written) == 1 and written[0] % 100 == read % 100 else read
 
 
 # ---- additions for follow-ups: lengths of time, writing dates back, the local zone's name ----
 
+_FOUR_DIGITS = re.compile(r"(?<![0-9])([0-9]{4})(?![0-9])")
 _DURATION = re.compile(r"\+?([0-9]+)\s*([a-z]*)")
 _MAX_DAYS = 100 * 366  # the longest length of time crm reads: a century
 _UNIT_DAYS = {"days": 1, "weeks": 7, "months": 30, "years": 365}

@@ -31,7 +31,7 @@ WRITER_POLL_SECONDS = 0.002  # how often a writer waiting for the lock asks for 
 LET_GO_SECONDS = 4 * WRITER_POLL_SECONDS  # the lock stays free between batches (let_writers_in)
 _let_go_at = -LET_GO_SECONDS  # when this process's long write last let go of the lock
 # The number of migrations in crmcli.migrations; a test keeps the two in step.
-SCHEMA_VERSION = 34
+SCHEMA_VERSION = 35
 # PRAGMA application_id of every crmcli book: "crm1" in ASCII. A file with another mark, or
 # a non-empty file without one that crmcli's migrations did not build, is not ours to touch.
 APPLICATION_ID = 0x63726D31

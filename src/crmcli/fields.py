@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from crmcli import search
+from crmcli.dates import FIRST_YEAR, LAST_YEAR
 from crmcli.db import now_stamp, transaction
 from crmcli.errors import InvalidInput, NotFound, shown
 from crmcli.limits import check_text
@@ -198,9 +199,12 @@ def canonical(definition: Field, value: str) -> str:
         return format(number.normalize(), "f")
     if definition.type == "date":
         try:
-            return dt.date.fromisoformat(text).isoformat()
+            day = dt.date.fromisoformat(text)
         except ValueError:
             raise InvalidInput(f"{problem} date (YYYY-MM-DD)") from None
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:  # as every date typed
+            raise InvalidInput(f"{problem} date crm keeps (from {FIRST_YEAR} to {LAST_YEAR})")
+        return day.isoformat()
     if definition.type == "bool":
         if text.lower() not in _TRUE | _FALSE:
             raise InvalidInput(f"{problem} yes or no")

@@ -948,3 +948,20 @@ def m034_ready_cards_dropped_with_their_inputs(db: Database) -> None:
         + " END",
     ]
     _run(db, *statements)
+
+
+_STAND_IN_YEAR = "length({c}) = 10 AND substr({c}, 1, 4) IN ('0000', '1604')"
+
+
+@migrations()
+def m035_stand_in_years_mean_no_year(db: Database) -> None:
+    """Birthdays, important dates and met-on dates stored with a stand-in year (0000, Apple's,
+    or 1604, CardBook's) by earlier releases become dates without a year (``--MM-DD``), as
+    they are read since: they showed "turns 2026" and made calendar events in 1604."""
+    dates = _STAND_IN_YEAR.format(c="date")
+    _run(db,
+         "UPDATE contact_cards SET rendered = NULL, rendered_for = NULL WHERE rendered IS NOT"
+         f" NULL AND contact_id IN (SELECT contact_id FROM contact_dates WHERE {dates})",
+         f"UPDATE contact_dates SET date = '--' || substr(date, 6) WHERE {dates}",
+         *(f"UPDATE contacts SET {c} = '--' || substr({c}, 6) WHERE {_STAND_IN_YEAR.format(c=c)}"
+           for c in ("birthday", "met_on")))

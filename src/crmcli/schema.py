@@ -41,6 +41,7 @@ MIGRATIONS = (
     'm032_address_lookup_indexes',
     'm033_company_names_index',
     'm034_ready_cards_dropped_with_their_inputs',
+    'm035_stand_in_years_mean_no_year',
 )
 SEQUENCES = (('followups', 0), ('contact_dates', 0))
 STATEMENTS = (

@@ -111,3 +111,22 @@ def test_editing_the_due_time_moves_the_series_time(madrid):
               env={"CRM_NOW": "2027-05-03T07:00"})
     (edited,) = _open(madrid)
     assert (edited["rule"], edited["every"]) == ("1d at 16:15", "every day at 16:15")
+
+
+def _keep_in_touch(crm, moment: str) -> list[str]:
+    return [row["when"] for row in crm.ok("due", "--json", env={"CRM_NOW": moment}).json()
+            if row["section"] == "keep_in_touch"]
+
+
+@pytest.mark.parametrize(("last", "not_yet", "due"), [
+    ("2027-03-27T23:30", "2027-03-27T23:50", "2027-03-28T12:00"),  # a day of 23 hours next
+    ("2027-10-31T00:30", "2027-10-31T12:00", "2027-11-01T12:00"),  # a day of 25 hours
+])
+def test_a_keep_in_touch_cadence_counts_local_days_across_a_change_of_summer_time(
+        madrid, last, not_yet, due):
+    """SQL counted a day as 24 hours: a contact last called late on 27 March came due on the
+    29th, one called just after midnight on 31 October on the day of the call."""
+    madrid.ok("edit", "ana", "--cadence", "1d")
+    madrid.ok("log", "ana", "--at", last.replace("T", " "), "Call", env={"CRM_NOW": last})
+    assert _keep_in_touch(madrid, not_yet) == []
+    assert _keep_in_touch(madrid, due) == [due[:10]]

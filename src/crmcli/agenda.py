@@ -215,9 +215,10 @@ due AS MATERIALIZED (
            julianday(COALESCE(interaction, created_at)) + days AS due_day
     FROM latest
 )
-SELECT d.id, d.name, co.name, d.last, d.days, d.interaction IS NULL
+SELECT d.id, d.name, co.name, d.last, d.days, d.interaction IS NULL,
+       d.due_day >= julianday(:end_of_today) - 1 AS near
 FROM due d LEFT JOIN companies co ON co.id = d.company_id
-WHERE d.due_day < julianday(:end_of_today)
+WHERE d.due_day < julianday(:end_of_today) + 1
 ORDER BY d.due_day, d.name, d.id
 """
 
@@ -226,11 +227,16 @@ def keep_in_touch(db: Connection, now: dt.datetime, cadences: dict[str, int]
                   ) -> list[KeepInTouch]:
     """Contacts whose last contact is older than their cadence (by the end of today), the
     longest waiting first. A contact's own cadence wins over its tags'; of several tags, the
-    shortest cadence counts."""
+    shortest cadence counts. Days are local: SQL counts them as 24 hours, so the contacts it
+    finds due within a day of the end of today are checked by their local day (one that
+    spans a change of summer time is 23 or 25 hours long)."""
     end_of_today = local_midnight(now.date() + dt.timedelta(days=1), now.tzinfo)
     rows = db.execute(_KEEP_IN_TOUCH.replace("{last}", last_contact_sql(db)),
                       {"tags": json.dumps(cadences), "end_of_today": end_of_today})
-    return [KeepInTouch(row[0], row[1], row[2], row[3], row[4], bool(row[5])) for row in rows]
+    found = ((KeepInTouch(row[0], row[1], row[2], row[3], row[4], bool(row[5])), row[6])
+             for row in rows)
+    return [item for item, near in found
+            if not near or item.due_on(now.tzinfo) <= now.date()]
 
 
 # ---------------------------------------------------------------------------------- records

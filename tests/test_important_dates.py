@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from crmcli import db as storage
+from crmcli.models import PartialDate
 
 RELEASES = sorted((Path(__file__).parent / "fixtures" / "releases").glob("v*.sql"))
 NOW = {"CRM_NOW": "2026-06-10T09:00:00+00:00"}
@@ -71,6 +72,13 @@ def test_a_yearless_29_february_is_kept_on_the_28th_in_other_years(crm):
     crm.add("Leap Year", "--anniversary", "--02-29")
     rows = crm.ok("birthdays", "--json", env={"CRM_NOW": "2027-02-20T09:00:00+00:00"}).json()
     assert [(r["date"], r["kind"]) for r in rows] == [("2027-02-28", "anniversary")]
+
+
+def test_a_date_as_written_reads_a_stand_in_year_as_none():
+    """The one place the dates typed, imported from JSON or CSV, and read from cards learn
+    which years stand in for none."""
+    assert [PartialDate.written(year, 6, 21) for year in (0, 1604, None, 1, 1603, 2000)] == [
+        PartialDate(None, 6, 21)] * 3 + [PartialDate(year, 6, 21) for year in (1, 1603, 2000)]
 
 
 def test_a_stand_in_year_typed_or_imported_means_no_year(crm, tmp_path):

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from crmcli.errors import InvalidInput, capped, cut, shown
-from crmcli.models import STAND_IN_YEARS, PartialDate
+from crmcli.models import PartialDate
 
 _YEARLESS = re.compile(r"--(\d{2})-?(\d{2})")
 _ISO = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
@@ -266,9 +266,7 @@ def parse_partial_date(text: str, date_order: str, today_: dt.date) -> PartialDa
         example = _EXAMPLES.get(date_order, _EXAMPLES["DMY"])
         raise InvalidInput(f"{shown(text)} is not a valid date (try 1980-05-17, {example}, 17 May, "
                            "May 17 1980 or --05-17)") from exc
-    if found.year in STAND_IN_YEARS:  # 0000-05-17 is no one's birth: a date without a year
-        return PartialDate(None, found.month, found.day)
-    return found
+    return PartialDate.written(found.year, found.month, found.day)  # 0000-05-17: no year
 
 
 def _parse_partial(value: str, date_order: str, today_: dt.date) -> PartialDate:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from crmcli.errors import InvalidInput
 from crmcli.limits import check_text
-from crmcli.models import STAND_IN_YEARS, ImportantDate, PartialDate
+from crmcli.models import ImportantDate, PartialDate
 from crmcli.normalize import fold
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def parse_stored(text: str) -> PartialDate:
     try:
         if not match:
             raise ValueError(text)
-        year = None if match[1] == "-" or int(match[1]) in STAND_IN_YEARS else int(match[1])
-        return PartialDate(year, int(match[2]), int(match[3]))
+        year = None if match[1] == "-" else int(match[1])
+        return PartialDate.written(year, int(match[2]), int(match[3]))
     except ValueError:
         raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD or --MM-DD)") from None

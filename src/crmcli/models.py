@@ -30,6 +30,11 @@ class PartialDate:
         return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
 
     @classmethod
+    def written(cls, year: int | None, month: int, day: int) -> PartialDate:
+        """The date as a person or a file wrote it: a stand-in year (0000, 1604) is none."""
+        return cls(None if year in STAND_IN_YEARS else year, month, day)
+
+    @classmethod
     def from_storage(cls, text: str) -> PartialDate:
         if text.startswith("--"):
             month, day = text[2:].split("-")

@@ -58,7 +58,7 @@ from crmcli.interchange.vcard_normalise import (
 from crmcli.interchange.vcard_personal import LABELLED, OTHER
 from crmcli.interchange.vcard_personal import NAMES as PERSONAL
 from crmcli.interchange.vcard_split import RawCard
-from crmcli.models import STAND_IN_YEARS, Contact, Detail, ImportantDate, PartialDate
+from crmcli.models import Contact, Detail, ImportantDate, PartialDate
 from crmcli.normalize import fold
 
 if TYPE_CHECKING:
@@ -380,9 +380,8 @@ def _parse_date(text: str) -> PartialDate:
         year, (month, day) = None, yearless.groups()
     else:
         year, month, day = (int(part) for part in full.groups())
-        year = None if year in STAND_IN_YEARS else year
     try:
-        return PartialDate(year, int(month), int(day))
+        return PartialDate.written(year, int(month), int(day))
     except ValueError:
         raise ValueError("is not a date") from None
 

@@ -157,7 +157,7 @@ def test_lines_split_as_the_general_split_does(data):
 
 def _is_company_asking_each_n(fields) -> bool:
     """``vcard_read.is_company`` as it was: each N of the name read out again."""
-    from crmcli.interchange.vcard_read import name_from_n, text_value
+    from crmcli.interchange.vcard_values import name_from_n, text_value
     from crmcli.normalize import fold
 
     for line in fields.extra:

@@ -43,15 +43,9 @@ from crmcli.interchange.vcard_fields import (
 )
 from crmcli.interchange.vcard_lines import Line, parse_line, plain_head
 from crmcli.interchange.vcard_personal import NAMES as PERSONAL
-from crmcli.interchange.vcard_read import (
-    CONVERTERS,
-    extract_fields,
-    name_from_n,
-    read_card,
-    text_value,
-    type_label,
-)
+from crmcli.interchange.vcard_read import extract_fields, read_card
 from crmcli.interchange.vcard_split import RawCard, iter_raw_cards
+from crmcli.interchange.vcard_values import CONVERTERS, name_from_n, text_value, type_label
 from crmcli.models import Detail
 
 if TYPE_CHECKING:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from crmcli import db as crmcli_db
+
 HANDED_OVER = 99
 HEAVY = ("typer", "click", "rich", "dateutil", "sqlite_utils", "phonenumbers", "vobject")
 LIGHT = f"""
@@ -40,15 +42,19 @@ def _run(program: str, args: list[str], env: dict) -> tuple[str, str, int]:
 
 
 @pytest.fixture
-def books(crm, db_path, tmp_path):
+def books(crm, db_path, tmp_path, monkeypatch):
     """A book with a few people, and files that are not books to open as they are."""
+    monkeypatch.setenv("CRM_NOW", "2026-02-10T09:00:00+00:00")  # the cases run at 2026-02-27
     crm.ok("add", "José Núñez", "-e", "jose@acme.example", "-e", "home:jn@mail.example",
            "--company", "ACME")
     crm.ok("add", "Ana Lima", "-e", "ana@lima.example", "-p", "+351 21 123 4567")
     crm.ok("add", "Ana\u202eevil Bidi", "-e", "bidi@x.example")
     crm.ok("add", "Esc\x1b[31mape Person", "-e", "esc@x.example", "--company", "Bell\x07Co")
-    crm.ok("add", "Bo Chen")
+    crm.ok("add", "Bo Chen", "--birthday", "1980-03-02", "--tag", "vip")
     crm.ok("rm", str(crm.add("Ana Trashed", "-e", "trashed@x.example")), "--yes")
+    crm.ok("follow-up", "ana lima", "2026-02-20", "Send the \u202equote\x1b[2J")
+    crm.ok("follow-up", "bo chen", "2026-03-01 09:30", "Call back", "--every", "1w")
+    crm.ok("follow-up", "nunez", "2026-03-12", "Later than a week")
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as conn:
         conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
@@ -56,13 +62,15 @@ def books(crm, db_path, tmp_path):
     with sqlite3.connect(old) as conn:
         conn.executescript((RELEASES / "v12.sql").read_text())
     (tmp_path / "folder.db").mkdir()
+    empty = tmp_path / "empty.db"
+    crmcli_db.connect(empty).close()
     default = tmp_path / "data" / "crmcli" / "crm.db"  # XDG_DATA_HOME (conftest)
     default.parent.mkdir(parents=True)
     shutil.copyfile(db_path, default)
     return {"book": str(db_path), "other": str(other), "old": str(old),
             "folder": str(tmp_path / "folder.db"), "missing": str(tmp_path / "no" / "x.db"),
             "dotted": f"{tmp_path}/./{db_path.name}", "slashed": f"{tmp_path}//{db_path.name}",
-            "home_book": f"~/{db_path.name}"}
+            "home_book": f"~/{db_path.name}", "empty": str(empty)}
 
 
 # (argument list with {book}-style names, extra environment (None: unset), whether the light
@@ -101,6 +109,25 @@ CASES = [
     (["mutt-query", "ana", "lima"], {}, False),
     (["--debug", "mutt-query", "ana"], {}, False),
     (["--version", "x"], {}, False),
+    (["due"], {}, True),  # overdue, today, upcoming and birthdays; a bidi override shown
+    (["due"], {"CRM_NOW": "2026-03-05T23:30:00-05:00"}, True),  # another day, in its zone
+    (["due"], {"CRM_DB": "{empty}"}, True),  # nothing due: a line on stderr
+    (["--db", "{book}", "due"], {"CRM_DB": "{missing}"}, True),
+    (["--db={book}", "due"], {}, True),
+    (["due"], {"CRM_NOW": "yesterday-ish"}, True),
+    (["due"], {"CRM_CONFIG": "{cadence}"}, True),  # get back in touch with a vip
+    (["due"], {"CRM_CONFIG": "{bad_cadence}"}, True),  # a long value cut in the message
+    (["due"], {"CRM_CONFIG": "{settings}", "CRM_DB": None}, True),
+    (["--db", "{other}", "due"], {}, True),
+    (["--db", "{old}", "due"], {}, False),
+    (["--db", "{missing}", "due"], {}, False),
+    (["due"], {"CRM_CONFIG": "{unknown_key}"}, False),
+    (["due"], {"CRM_CONFIG": "{hooked}"}, False),
+    (["due", "--json"], {}, False),
+    (["due", "--all"], {}, False),
+    (["--debug", "due"], {}, False),
+    (["due", "x"], {}, False),
+    (["--db", "", "due"], {}, False),
 ]
 
 
@@ -112,12 +139,19 @@ def test_light_and_full_paths_answer_alike(books, tmp_path, args, extra, served)
     (tmp_path / "unknown.toml").write_text('colour = "blue"\n')
     (tmp_path / "settings.toml").write_text(f'db = "{books["book"]}"\ncurrency = "USD"\n')
     (tmp_path / "keep.toml").write_text('[journal]\nkeep = "forever"\n')
+    (tmp_path / "cadence.toml").write_text('[cadence]\nvip = "2d"\n')
+    (tmp_path / "bad_cadence.toml").write_text(f'[cadence]\nvip = "{"x" * 300}"\n')
+    (tmp_path / "hooked.toml").write_text('[hooks]\ntimeout = "5s"\n')
     names = {**books, "bad_zone": str(tmp_path / "zone.toml"),
+             "cadence": str(tmp_path / "cadence.toml"),
+             "bad_cadence": str(tmp_path / "bad_cadence.toml"),
+             "hooked": str(tmp_path / "hooked.toml"),
              "unknown_key": str(tmp_path / "unknown.toml"),
              "settings": str(tmp_path / "settings.toml"), "bad_keep": str(tmp_path / "keep.toml"),
              "home": str(tmp_path)}
     args = [arg.format(**names) for arg in args]
     env = {**os.environ, "CRM_DB": books["book"], "TERM": "dumb",
+           "CRM_NOW": "2026-02-27T10:00:00+01:00",
            **{key: value.format(**names) for key, value in extra.items() if value is not None}}
     for key in [key for key, value in extra.items() if value is None]:
         del env[key]
@@ -128,6 +162,20 @@ def test_light_and_full_paths_answer_alike(books, tmp_path, args, extra, served)
     full = _run(FULL, args, env)
     assert light == full
     assert "Traceback" not in light[1]
+    assert light[0] or light[1]
+
+
+def test_the_agenda_on_a_terminal_is_for_the_full_path(books):
+    """Piped, ``crm due`` is records; on a terminal Rich draws it: the full path's work."""
+    leader, follower = os.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-c", LIGHT, "due"], stdout=follower,
+                              stderr=subprocess.PIPE, env={**os.environ, "CRM_DB": books["book"]},
+                              timeout=60, cwd=Path(__file__).parent)
+    finally:
+        os.close(follower)
+        os.close(leader)
+    assert (done.returncode, done.stderr) == (HANDED_OVER, b"")
 
 
 def test_the_light_path_is_what_the_executable_runs(books):

@@ -1,12 +1,13 @@
 """The ``crm`` executable's first stop: the hottest invocations without Typer or Rich.
 
 mutt runs ``crm mutt-query Q`` for every address it completes, shells run ``crm`` for every
-<TAB>, and scripts ask ``crm --version``: each would spend most of its time importing Typer,
-Rich and the command tree. This module recognises exactly these invocations and serves them
-with sqlite3 and the domain code alone, through the same session code as the full path
-(``crmcli.session``: config, book, clock, errors). Anything else, or anything it does not
-fully understand (another option, a book to create or migrate, a config warning to print),
-goes to the Typer app in ``crmcli.cli``, before a byte is written.
+<TAB>, and scripts ask ``crm --version`` or read ``crm due`` through a pipe: each would spend
+much of its time importing Typer, Rich and the command tree. This module recognises exactly
+these invocations and serves them with sqlite3 and the domain code alone, through the same
+session code as the full path (``crmcli.session``: config, book, clock, errors). Anything
+else, or anything it does not fully understand (another option, a book to create or migrate,
+a config warning to print, a terminal to draw on), goes to the Typer app in ``crmcli.cli``,
+before a byte is written.
 """
 
 from __future__ import annotations
@@ -55,31 +56,53 @@ def serve(args: list[str]) -> int | None:
     written) when the full path must."""
     if args in (["--version"], ["-V"]):
         return _finish(_version)
-    words = _mutt_query(args)
-    if words is None:
+    found = _global_db(args)
+    if found is None:
         return None
-    db_option, query = words
+    db_option, words = found
+    if len(words) == 2 and words[0] == "mutt-query" and not words[1].startswith("-"):
+        return _serve(db_option, lambda state: _session().mutt_query(state, words[1]))
+    if words == ["due"] and not sys.stdout.isatty():  # a terminal's agenda is drawn by Rich
+        return _serve(db_option, _due)
+    return None
+
+
+def _global_db(args: list[str]) -> tuple[str | None, list[str]] | None:
+    """(--db value or None, the words after it) for ``[--db FILE] WORDS``; None when the
+    value is empty or looks like an option (for the full path to refuse)."""
+    if len(args) >= 2 and args[0] == "--db":
+        value, words = args[1], args[2:]
+    elif args and args[0].startswith("--db="):
+        value, words = args[0].removeprefix("--db="), args[1:]
+    else:
+        return None, args
+    return None if not value or value.startswith("-") else (value, words)
+
+
+def _session():
     from crmcli import session
 
+    return session
+
+
+def _serve(db_option: str | None, command) -> int | None:
+    """``command(state)`` on a light session, or None when it must go to the full path."""
+    session = _session()
     state = session.State(db_option=db_option, light=True)
     try:
-        return _finish(lambda: session.mutt_query(state, query), state)
+        return _finish(lambda: command(state), state)
     except session.NotLight:  # raised when the book is opened, before anything is written
         return None
 
 
-def _mutt_query(args: list[str]) -> tuple[str | None, str] | None:
-    """(--db value, query) for ``[--db FILE] mutt-query QUERY``, or None for anything else."""
-    db_option = None
-    if len(args) == 4 and args[0] == "--db":
-        db_option, args = args[1], args[2:]
-    elif len(args) == 3 and args[0].startswith("--db="):
-        db_option, args = args[0].removeprefix("--db="), args[1:]
-    if db_option is not None and (not db_option or db_option.startswith("-")):
-        return None
-    if len(args) != 2 or args[0] != "mutt-query" or args[1].startswith("-"):
-        return None
-    return db_option, args[1]
+def _due(state) -> int:
+    """``crm due``, piped: it lives as long as the full path's command, and collects garbage
+    as that does (see crmcli.cli.resume_collection)."""
+    import gc
+
+    gc.freeze()
+    gc.enable()
+    return _session().due(state)
 
 
 def _version() -> int:
@@ -100,13 +123,12 @@ def _finish(command, state=None) -> int:
         output.pipe_closed()
         return 0
     except (Exception, KeyboardInterrupt) as exc:
-        from crmcli.session import NotLight, failure
-        from crmcli.text import safe
+        from crmcli.session import NotLight, error_line, failure
 
         if isinstance(exc, NotLight):
             raise
         message, code = failure(exc, lambda: state.config.db_path)
-        sys.stderr.write(f"crm: error: {safe(message)}\n")
+        sys.stderr.write(error_line(message) + "\n")
         return code
     finally:
         if state is not None:

@@ -194,6 +194,16 @@ def pinned_moment() -> dt.datetime | None:
     return moment
 
 
+def error_line(message: str) -> str:
+    """``crm: error: MESSAGE`` for stderr, made safe, with any value of 200 characters or more
+    (a 5,000-character --format that Click quotes, a path) cut to 40 (the pattern is
+    compiled only when an error is shown)."""
+    import re
+
+    cut = re.sub(r"'[^']{200,}'|[^\s']{200,}", lambda value: f"{value[0][:41]}…", message)
+    return f"crm: error: {safe(cut)}"
+
+
 def warn(message: str) -> None:
     """A warning for people, on stderr."""
     sys.stderr.write(safe(message) + "\n")
@@ -256,3 +266,28 @@ def mutt_query(state: State, query: str) -> int:
     for start in range(0, len(lines), _LINES_PER_WRITE):
         out.message("\n".join(lines[start:start + _LINES_PER_WRITE]))
     return 0 if lines else 1
+
+
+AGENDA_COLUMNS = [("section", "Section"), ("id", "ID"), ("when", "When"),
+                  ("contact", "Contact"), ("company", "Company"), ("text", "What"),
+                  ("deal", "Deal")]
+
+
+def due(state: State, within: str | None = "7d", overdue: bool = False,
+        view: Callable[..., object] | None = None) -> int:
+    """``crm due``: the agenda of the days ``within`` (None: every follow-up ahead) as records
+    written as they are read (``view(agenda, sections)`` draws it on a terminal); a line on
+    stderr when nothing is due."""
+    from crmcli import agenda
+    from crmcli.dates import parse_days
+
+    now = state.now
+    days = None if within is None else parse_days(within)
+    sections = ("cases", "overdue") if overdue else agenda.SECTIONS
+    drawn = None if view is None else (
+        lambda: view(agenda.build(state.db, now, state.config, days), sections))
+    if not state.out.records(agenda.stream_records(state.db, now, state.config, days, sections),
+                             AGENDA_COLUMNS, view=drawn):
+        window = 7 if days is None else days
+        warn("nothing overdue" if overdue else f"nothing due in the next {window} days")
+    return 0

@@ -3,7 +3,6 @@
 import gc
 import importlib
 import os
-import re
 import shlex
 import sys
 from typing import Annotated
@@ -16,7 +15,6 @@ from typer.models import TyperInfo
 from crmcli import __version__, output, session
 from crmcli.cli import common, lazy_groups
 from crmcli.cli.arguments import NonEmpty
-from crmcli.text import safe
 
 HELP = """A command-line CRM: contacts and companies, notes and calls, follow-ups and deals,
 in one SQLite file you own. Run `crm` alone for today at a glance.
@@ -139,18 +137,12 @@ def _completing() -> bool:
     return bool(requested_shell())
 
 
-def _cut_long(message: str) -> str:
-    """``message`` with any value of 200 characters or more (a 5,000-character --format that
-    Click quotes, a path) cut to 40 (the pattern is compiled only when an error is shown)."""
-    return re.sub(r"'[^']{200,}'|[^\s']{200,}", lambda value: f"{value[0][:41]}…", message)
-
-
 def _usage_error(exc: ClickException) -> None:
     """``crm: error: MESSAGE`` and, for a usage error, where to read the usage. Click's
     message may span lines (a missing choice lists one per line): it is joined into one; a
     value it quotes whole (a 5,000-character --format) is cut short."""
-    message = _cut_long(" ".join(exc.format_message().split()) or "missing command")
-    typer.echo(f"crm: error: {safe(message)}", err=True)
+    typer.echo(session.error_line(" ".join(exc.format_message().split())
+                                  or "missing command"), err=True)
     context = getattr(exc, "ctx", None)
     if isinstance(exc, UsageError) and context is not None:
         path = " ".join(["crm", *context.command_path.split()[1:]])
@@ -161,7 +153,7 @@ def _usage_error(exc: ClickException) -> None:
 def _fail(message: str, code: int) -> None:
     if common.state().debug:
         raise
-    typer.echo(f"crm: error: {safe(_cut_long(message))}", err=True)
+    typer.echo(session.error_line(message), err=True)
     raise typer.Exit(code)
 
 

@@ -37,9 +37,6 @@ Within = Annotated[str, typer.Option(help="How far ahead: 7d, 2w, 1m, or a numbe
 
 WHEN_HELP = ("When: today, tomorrow 9:30, fri, 'next mon 14h', +3d, 'in 2 weeks', eow, eom, "
              "2026-12-01, 31/12 (quote it when it has spaces).")
-AGENDA_COLUMNS = [("section", "Section"), ("id", "ID"), ("when", "When"),
-                  ("contact", "Contact"), ("company", "Company"), ("text", "What"),
-                  ("deal", "Deal")]
 LIST_COLUMNS = [("id", "ID"), ("due", "Due"), ("contact", "Contact"), ("company", "Company"),
                 ("text", "What"), ("every", "Every"), ("deal", "Deal")]
 
@@ -148,23 +145,16 @@ def due(
 ) -> None:
     """The agenda: overdue cases; follow-ups overdue, today, upcoming; people to get back in
     touch with; birthdays."""
-    from crmcli import agenda as agenda_module
+    from crmcli import session
 
-    current = state()
-    now = current.now
-    days = None if all_ else parse_days(within)
-    sections = ("cases", "overdue") if overdue else agenda_module.SECTIONS
+    out(format_, as_json, as_csv)
+    session.due(state(), None if all_ else within, overdue, view=_agenda_view)
 
-    def view():
-        from crmcli.views.followups import agenda_view
 
-        return agenda_view(agenda_module.build(current.db, now, current.config, days), sections)
+def _agenda_view(agenda, sections: tuple[str, ...]):
+    from crmcli.views.followups import agenda_view
 
-    if not out(format_, as_json, as_csv).records(
-            agenda_module.stream_records(current.db, now, current.config, days, sections),
-            AGENDA_COLUMNS, view=view):
-        window = 7 if days is None else days
-        info("nothing overdue" if overdue else f"nothing due in the next {window} days")
+    return agenda_view(agenda, sections)
 
 
 @app.command(epilog="Examples:\n\n  crm done 12\n\n  crm done 12 14 15\n\n"

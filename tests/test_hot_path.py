@@ -67,6 +67,7 @@ def books(crm, db_path, tmp_path, monkeypatch):
     default = tmp_path / "data" / "crmcli" / "crm.db"  # XDG_DATA_HOME (conftest)
     default.parent.mkdir(parents=True)
     shutil.copyfile(db_path, default)
+    monkeypatch.delenv("CRM_NOW")
     return {"book": str(db_path), "other": str(other), "old": str(old),
             "folder": str(tmp_path / "folder.db"), "missing": str(tmp_path / "no" / "x.db"),
             "dotted": f"{tmp_path}/./{db_path.name}", "slashed": f"{tmp_path}//{db_path.name}",

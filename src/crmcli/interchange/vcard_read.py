@@ -128,18 +128,24 @@ def read_card(raw: RawCard) -> ReadCard:
 
 def _content_lines(card: NormalisedCard, raw: RawCard) -> tuple[list[ContentLine], list[str]]:
     """Parse each normalised line with vobject's line parser; a line it refuses is dropped
-    with a warning."""
-    from vobject.base import VObjectError
-
+    with a warning. vobject is loaded only when a line needs its parser (see
+    ``parse_line``): not for the error class (an except clause's class is looked up when an
+    exception comes)."""
     lines, texts = [], []
     for number, text in card.lines:
         try:
             lines.append(parse_line(text, number))
-        except VObjectError as problem:
+        except _vobject_error() as problem:
             card.warnings.append(f"{raw.where(number)}: dropped an unreadable property: {problem}")
         else:
             texts.append(text)
     return lines, texts
+
+
+def _vobject_error() -> type[Exception]:
+    from vobject.base import VObjectError
+
+    return VObjectError
 
 
 def _contact(fields: Fields, raw: RawCard) -> Contact:

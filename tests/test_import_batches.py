@@ -4,6 +4,7 @@ import killed half-way finishes on a second run without duplicates."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -29,10 +30,11 @@ def _count(db_path, sql: str) -> int:
 
 
 def _start_import(db_path, vcf, tmp_path) -> subprocess.Popen:
-    """Start importing and return once the first batch is committed."""
+    """Start importing, in a process group of its own as a terminal's foreground command, and
+    return once the first batch is committed."""
     process = subprocess.Popen(
         [sys.executable, "-m", "crmcli", "--db", str(db_path), "import", str(vcf)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, process_group=0,
         env={"PATH": "/usr/bin:/bin", "XDG_CONFIG_HOME": str(tmp_path / "config")})
     deadline = time.monotonic() + 60
     while _count(db_path, "SELECT count(*) FROM contacts") <= 1:
@@ -41,13 +43,17 @@ def _start_import(db_path, vcf, tmp_path) -> subprocess.Popen:
     return process
 
 
-def _assert_no_process_left(argument: str) -> None:
-    """No process (such as a parsing worker of the killed import) still runs with
-    ``argument`` on its command line, a few seconds on."""
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (such as an import's parsing worker)."""
+    return [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in _read(task / "children").split()]
+
+
+def _assert_gone(pids: list[int]) -> None:
+    """None of ``pids`` still runs, a few seconds on (a zombie has no command line)."""
     deadline = time.monotonic() + 5
     while True:
-        left = [path.parent.name for path in Path("/proc").glob("[0-9]*/cmdline")
-                if argument.encode() in _read(path)]
+        left = [pid for pid in pids if _read(Path(f"/proc/{pid}/cmdline"))]
         if not left or time.monotonic() > deadline:
             break
         time.sleep(0.1)
@@ -88,15 +94,37 @@ def test_an_import_killed_half_way_finishes_on_a_second_run(crm, db_path, tmp_pa
     _cards(vcf, CARDS)
     crm.add("Someone First")
     importing = _start_import(db_path, vcf, tmp_path)
+    worker = _children(importing.pid)
+    assert len(worker) == (len(os.sched_getaffinity(0)) > 1)  # its parsing worker
     importing.send_signal(signal.SIGKILL)
     importing.wait(timeout=60)
-    _assert_no_process_left(str(db_path))
+    _assert_gone(worker)
     committed = _count(db_path, "SELECT count(*) FROM contacts") - 1
     assert 0 < committed < CARDS
     result = crm.ok("import", str(vcf))
     assert f"created {CARDS - committed}, updated 0, unchanged {committed}" in result.stderr
     assert _count(db_path, "SELECT count(*) FROM contacts") == CARDS + 1
     assert _count(db_path, "SELECT count(DISTINCT uid) FROM contacts") == CARDS + 1
+
+
+def test_ctrl_c_stops_the_import_and_its_worker_between_batches(crm, db_path, tmp_path):
+    """Ctrl-C (SIGINT to the terminal's foreground process group): one line saying how many
+    records are in, exactly that many committed, and no worker left. The worker has a
+    process group of its own: the importer stops it (a traceback of its own never shows)."""
+    vcf = tmp_path / "big.vcf"
+    _cards(vcf, CARDS)
+    crm.add("Someone First")
+    importing = _start_import(db_path, vcf, tmp_path)
+    worker = _children(importing.pid)
+    assert len(worker) == (len(os.sched_getaffinity(0)) > 1)
+    os.killpg(importing.pid, signal.SIGINT)
+    assert importing.wait(timeout=60) == 130
+    _assert_gone(worker)
+    message = importing.stderr.read()
+    assert message.startswith("crm: error: interrupted; the first ") and "Traceback" not in message
+    committed = int(message.split("the first ")[1].split()[0])
+    assert 0 < committed < CARDS
+    assert _count(db_path, "SELECT count(*) FROM contacts") == committed + 1
 
 
 def test_a_bad_record_costs_only_itself_and_the_import_stays_one_undo(crm, db_path, tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import Crm
 
-from crmcli.interchange import importer, parallel_map, vcard_read
+from crmcli.interchange import importer, input_files, parallel_map, vcard_read, vcard_records
 
 RELEASES = sorted((Path(__file__).parent / "fixtures" / "releases").glob("v*.sql"))
 
@@ -39,18 +39,20 @@ def reads(monkeypatch) -> list[str]:
 @pytest.fixture
 def worker_reads(monkeypatch, tmp_path) -> Path:
     """A file listing each card read (parsed) and the process that read it, with two cores
-    allowed whatever the machine has: long inputs are read in a worker process."""
+    allowed whatever the machine has: long inputs are read in a worker process. The worker is
+    a new process: what reads its cards is replaced where the cards are made, and it finds
+    the file by the environment it inherits."""
     log = tmp_path / "reads.log"
-    parse = vcard_read.parse_card
-
-    def counted(raw):
-        with log.open("a") as out:
-            out.write(f"{os.getpid()} {raw.text.split(chr(10))[3]}\n")
-        return parse(raw)
-
-    monkeypatch.setattr(vcard_read, "parse_card", counted)
+    monkeypatch.setenv("CRM_TEST_READS_LOG", str(log))
+    monkeypatch.setattr(input_files, "read_vcard", _logged_read)
     monkeypatch.setattr(parallel_map, "usable_cores", lambda: 2)
     return log
+
+
+def _logged_read(raw, prefix: str, digest: str):
+    with open(os.environ["CRM_TEST_READS_LOG"], "a") as out:
+        out.write(f"{os.getpid()} {raw.text.split(chr(10))[3]}\n")
+    return vcard_records.read_vcard(raw, prefix, digest)
 
 
 def _summary(result) -> str:
@@ -91,13 +93,13 @@ def test_with_two_cores_an_unchanged_file_imported_again_starts_no_worker(
     vcf = tmp_path / "book.vcf"
     vcf.write_text("".join(_card(n, "NOTE:met once") for n in range(450)))
     started: list[int] = []
-    pool = parallel_map._pool
 
-    def counted(workers):
-        started.append(workers)
-        return pool(workers)
+    class Counted(parallel_map._Worker):
+        def __init__(self) -> None:
+            started.append(1)
+            super().__init__()
 
-    monkeypatch.setattr(parallel_map, "_pool", counted)
+    monkeypatch.setattr(parallel_map, "_Worker", Counted)
     crm.ok("import", str(vcf))
     assert started == [1]
     again = crm.ok("import", str(vcf))

@@ -14,7 +14,6 @@ from conftest import CORPUS
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from crmcli.interchange.input_files import _FOLD
 from crmcli.interchange.vcard_conform import _COMPONENT_SEPARATOR, _components
 from crmcli.interchange.vcard_lines import (
     _PLAIN_HEAD,
@@ -25,6 +24,7 @@ from crmcli.interchange.vcard_lines import (
     unfolded_text,
 )
 from crmcli.interchange.vcard_normalise import normalise_card
+from crmcli.interchange.vcard_records import _FOLD
 from crmcli.interchange.vcard_split import _EOL, _split_lines, iter_raw_cards
 
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no vCard corpus at {CORPUS}")

@@ -27,8 +27,8 @@ class PhoneCard:
 
 def parse(data: bytes) -> PhoneCard:
     """The one card a file holds; InvalidInput says why it cannot be read."""
-    from crmcli.interchange.input_files import card_data
     from crmcli.interchange.vcard_read import parse_card
+    from crmcli.interchange.vcard_records import card_data
     from crmcli.interchange.vcard_split import iter_raw_cards
 
     raws = list(iter_raw_cards(io.BytesIO(data)))

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 from crmcli.db import connect, file_path
 from crmcli.errors import InvalidInput, StorageError
+from crmcli.locations import expand_home
 
 TYPE_CHECKING = False  # pathlib and typing are not imported for the annotations alone
 if TYPE_CHECKING:
@@ -34,7 +35,9 @@ def refuse_own_file(conn: sqlite3.Connection, target: Path) -> None:
 def check_folder(target: Path) -> None:
     """Refuse ``target`` when its folder does not exist, as written: ``missing/../x`` names
     a missing folder even though the path, resolved, would not."""
-    folder = target.expanduser().parent
+    from pathlib import Path
+
+    folder = Path(expand_home(target)).parent
     if not folder.is_dir():
         missing = next(part for part in (*reversed(folder.parents), folder)
                        if not part.is_dir())
@@ -45,7 +48,9 @@ def check_folder(target: Path) -> None:
 def atomic_text(conn: sqlite3.Connection, target: Path) -> Iterator:
     """A text stream to a private temporary file beside ``target``, renamed over it once
     complete (and removed on failure): a reader never sees half an output."""
-    expanded = target.expanduser()
+    from pathlib import Path
+
+    expanded = Path(expand_home(target))
     if expanded.is_dir():
         raise InvalidInput(f"cannot write {target}: it is a directory")
     check_folder(target)
@@ -61,7 +66,7 @@ def backup(conn: sqlite3.Connection, target: Path, overwrite: bool = False) -> d
     even while others write. Returns how many rows the main tables of the copy hold."""
     from pathlib import Path
 
-    target = Path(target).expanduser()
+    target = Path(expand_home(target))
     if target.is_dir():
         raise StorageError(f"cannot back up to {target}: it is a directory")
     if target.exists() and not overwrite:

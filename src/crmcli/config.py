@@ -121,7 +121,7 @@ def load(db_override: str | None = None) -> Config:
     db = db_override or os.environ.get("CRM_DB") or raw.get("db")
     config = Config(
         path=path,
-        db_path=Path(db).expanduser() if db else default_db_path(),
+        db_path=Path(locations.expand_home(db)) if db else default_db_path(),
         date_order=str(raw.get("date_order", "DMY")).upper(),
         currency=str(raw.get("currency", "EUR")).upper(),
         timezone=_timezone(path, raw.get("timezone")),
@@ -158,7 +158,7 @@ class SyncSettings:
     def folder(self, collection: str) -> Path | None:
         """The vdir of ``collection``, or None when it is not synced."""
         value = getattr(self, collection)
-        return Path(value).expanduser() if value else None
+        return Path(locations.expand_home(value)) if value else None
 
 
 def default_sync_folder(name: str) -> str:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+from crmcli import locations
 from crmcli.errors import StorageError
 
 TYPE_CHECKING = False  # pathlib and typing are not imported for the annotations alone
@@ -48,7 +49,7 @@ def connect(path: Path, migrate: bool = True, *, create_folder: bool = False
     """
     from pathlib import Path
 
-    path = Path(path).expanduser()
+    path = Path(locations.expand_home(path))
     _create_private_file(path, create_folder)
     read_only = _read_only(path)
     try:

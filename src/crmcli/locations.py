@@ -14,6 +14,20 @@ def xdg_home(variable: str, fallback: str) -> str:
     return os.environ.get(variable) or os.path.join(os.path.expanduser("~"), fallback)
 
 
+def expand_home(path: str | os.PathLike) -> str:
+    """``path`` with a leading ``~`` or ``~NAME`` made that home, as ``os.path.expanduser``
+    makes it; an error naming it when this system knows no such home (os.path leaves it as it
+    is, pathlib's ``expanduser`` raises RuntimeError)."""
+    expanded = os.path.expanduser(path)
+    if expanded[:1] != "~":
+        return expanded
+    from crmcli.errors import InvalidInput, shown
+
+    home = expanded.split(os.sep, 1)[0]
+    raise InvalidInput(f"a path starts with {shown(home)}, but no user of that name has a home "
+                       "here")
+
+
 def config_file() -> str:
     override = os.environ.get("CRM_CONFIG")
     if override:

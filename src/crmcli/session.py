@@ -227,26 +227,9 @@ def failure(exc: BaseException, db_path: Callable[[], object]) -> tuple[str, int
                 "check your terminal's or file's encoding", 1)
     if isinstance(exc, OSError):
         return f"{exc.filename or 'I/O'}: {exc.strerror or exc}", 1
-    if isinstance(exc, RuntimeError) and (home := _unknown_home(exc)):
-        return f"a path starts with {shown(home)}, but no user of that name has a home here", 1
     # A bug: one line all the same; --debug shows the traceback.
     return (f"internal error ({type(exc).__name__}: {exc}); nothing was changed by the "
             "unfinished command; run again with --debug for details", 70)
-
-
-def _unknown_home(exc: RuntimeError) -> str | None:
-    """The ``~NAME`` that pathlib's ``Path.expanduser`` raised ``exc`` for (a user this system
-    does not know, as ``os.path.expanduser`` tells by leaving it as it is); None when ``exc``
-    came from anywhere else. Its message is not relied on: it may change."""
-    trace = exc.__traceback__
-    while trace is not None and trace.tb_next is not None:
-        trace = trace.tb_next
-    frame = trace.tb_frame if trace is not None else None
-    if frame is None or frame.f_code.co_name != "expanduser" \
-            or not str(frame.f_globals.get("__name__")).startswith("pathlib"):
-        return None
-    home = str(frame.f_locals.get("self", "")).split(os.sep, 1)[0]
-    return home if home.startswith("~") and os.path.expanduser(home) == home else None
 
 
 # ------------------------------------------------------------------------- shared commands

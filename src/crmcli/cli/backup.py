@@ -7,6 +7,7 @@ import typer
 
 from crmcli import book_files
 from crmcli.cli.common import info, state
+from crmcli.locations import expand_home
 
 app = typer.Typer()
 
@@ -24,7 +25,7 @@ def backup_command(
     miss what is still in its -wal file.
     """
     counts = book_files.backup(state().db, file, overwrite=force)
-    size = file.expanduser().stat().st_size
+    size = Path(expand_home(file)).stat().st_size
     info(f"backed up {counts['contacts']} contacts, {counts['companies']} companies, "
          f"{counts['deals']} deals, {counts['followups']} follow-ups and {counts['notes']} "
          f"notes to {file} ({size / 1024:,.0f} KB)")

@@ -12,6 +12,7 @@ import typer
 
 from crmcli.cli.common import info, state
 from crmcli.errors import InvalidInput, UsageError
+from crmcli.locations import expand_home
 
 app = typer.Typer()
 
@@ -92,7 +93,7 @@ def _open(source: str):
     """The source's name and a context giving its binary stream (stdin is left open)."""
     if source == "-":
         return "stdin", nullcontext(sys.stdin.buffer)
-    path = Path(source).expanduser()
+    path = Path(expand_home(source))
     try:
         return str(path), path.open("rb")
     except OSError as exc:

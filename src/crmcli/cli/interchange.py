@@ -19,6 +19,7 @@ from crmcli.errors import InvalidInput, UsageError
 from crmcli.interchange import exporter, importer, input_files
 from crmcli.interchange.incoming import ImportReport, OnDuplicate
 from crmcli.interchange.input_files import Format
+from crmcli.locations import expand_home
 
 app = typer.Typer()
 
@@ -327,7 +328,7 @@ def _destination(path: Path | None):
         with out().stream() as stream:
             yield stream
         return
-    if path.expanduser().is_dir():
+    if Path(expand_home(path)).is_dir():
         raise InvalidInput(f"{path} is a directory; give a file name (or --vdir {path} for "
                            "one file per item)")
     with atomic_text(state().db, path) as stream:

@@ -21,6 +21,7 @@ from crmcli.cli.common import (
 )
 from crmcli.errors import InvalidInput, UsageError
 from crmcli.limits import MAX_MAIL_BYTES
+from crmcli.locations import expand_home
 
 app = typer.Typer()
 mail_app = typer.Typer(name="mail", help="Mail: correspondents to add to the book.",
@@ -93,7 +94,7 @@ def import_mail(
     twice. Bulk mail (mailing lists, newsletters) is skipped."""
     from crmcli.mail import sources
 
-    opened = [sources.open_path(path.expanduser()) for path in paths]
+    opened = [sources.open_path(Path(expand_home(path))) for path in paths]
     messages = (raw for source in opened for raw in source.messages)
     total = None if any(s.total is None for s in opened) else sum(s.total for s in opened)
     report = _log(messages, total, dry_run, out(format_, as_json, as_csv),
@@ -169,7 +170,7 @@ def suggest(
     if not folders:
         raise UsageError("give a mailbox to read (a Maildir, an mbox file or a folder of .eml "
                          "files), or list them in the config: [mail] folders = [\"~/Mail/Sent\"]")
-    opened = [sources.open_path(path.expanduser()) for path in folders]
+    opened = [sources.open_path(Path(expand_home(path))) for path in folders]
     report = capture.Report()
     messages = (raw for source in opened for raw in source.messages)
     with _progress_bar("reading mail", None) as progress:

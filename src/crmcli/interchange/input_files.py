@@ -19,6 +19,7 @@ from typing import BinaryIO
 from crmcli.errors import InvalidInput
 from crmcli.interchange.incoming import Incoming, check_utf8
 from crmcli.interchange.vcard_records import read_vcard
+from crmcli.locations import expand_home
 
 
 class Format(StrEnum):
@@ -51,7 +52,7 @@ def open_sources(location: str) -> list[Source]:
         return [Source("stdin", sys.stdin.buffer, None)]
     if not location.strip():  # Path('') is the current directory
         raise InvalidInput("the file to import is empty: give a file, a directory or - (stdin)")
-    path = Path(location).expanduser()
+    path = Path(expand_home(location))
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in (".vcf", ".vcard"))
         if not files:

@@ -300,6 +300,27 @@ def test_two_books_on_one_vdir_agree_on_done_occurrences(crm, tasks, tmp_path, m
     assert crm.ok("sync").stderr == desktop.ok("sync").stderr == ""
 
 
+def test_a_timed_rule_is_written_so_an_earlier_crm_reads_it_and_another_book_whole(
+        crm, tasks, tmp_path):
+    from conftest import Crm
+
+    crm.ok("follow-up", "ana", "2026-11-30 9:00", "Weekly call", "--every", "1w")
+    crm.ok("sync")
+    path, weekly = _todos(tasks)["Weekly call"]
+    # the rule as crm wrote it before series kept their time (an earlier crm read "1w at 09:00"
+    # as no rule: it imported the series once and took its RRULE off the task at each sync)
+    assert (str(weekly["X-CRMCLI-RULE"]), str(weekly["X-CRMCLI-RULE-AT"])) == ("1w", "09:00")
+    desktop = Crm(tmp_path / "desktop.db")
+    desktop.ok("sync")
+    (copy,) = desktop.ok("followups", "--json").json()
+    assert (copy["rule"], copy["due"]) == ("1w at 09:00", "2026-11-30T09:00+00:00")
+    _edit(path, x_crmcli_rule="2w")  # a rule changed by an earlier crm, the time kept
+    for book in (crm, desktop):
+        book.ok("sync")
+        assert [f["rule"] for f in book.ok("followups", "--json").json()] == ["2w at 09:00"]
+    assert crm.ok("sync").stderr == desktop.ok("sync").stderr == ""
+
+
 def test_a_from_done_follow_up_done_in_one_book_is_done_in_the_other(crm, tasks, tmp_path):
     from conftest import Crm
 

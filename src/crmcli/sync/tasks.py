@@ -4,8 +4,9 @@ Thunderbird, iOS Reminders... (see docs/sync.md).
 What a task holds: SUMMARY (the text), DUE (a DATE for an all-day follow-up, a DATE-TIME with
 the TZID of the zone it was typed in otherwise), DTSTART of the same type on the rule and RRULE
 for a recurring one, STATUS, CONTACT (the name) with the contact's UID in X-CRMCLI-CONTACT-UID,
-DESCRIPTION with the related deal, and crm's own rule in X-CRMCLI-RULE (another computer reads
-it back exactly; a phone keeps it).
+DESCRIPTION with the related deal, and crm's own rule in X-CRMCLI-RULE, a timed series' time of
+day apart in X-CRMCLI-RULE-AT (another computer reads it back exactly; a phone keeps it; a crm
+from before series kept their time reads the rule without it).
 
 Done on a phone comes back in each client's style, each occurrence done once: STATUS:COMPLETED;
 DUE moved to exactly the next date of the rule (tasks.org; any other move is a snooze); the
@@ -31,6 +32,7 @@ from crmcli.sync.props import Props
 
 X_CONTACT = "X-CRMCLI-CONTACT-UID"
 X_RULE = "X-CRMCLI-RULE"
+X_RULE_AT = "X-CRMCLI-RULE-AT"  # "02:30" of "1d at 02:30": X_RULE stays one earlier crm reads
 X_FROM_DONE = "X-CRMCLI-FROM-DONE"
 X_DONE = "X-CRMCLI-DONE"  # occurrences of the series done: another book replays the new ones
 MAX_REPLAYED = 20
@@ -89,7 +91,7 @@ class Tasks(Adapter):
         return {"summary": " ".join((item.text("SUMMARY") or "").split()),
                 "due": self._due_text(item.moment("DUE") or item.moment("DTSTART")),
                 "status": {"CANCELLED": "cancelled", "done": "done"}.get(status, "open"),
-                "rule": xprops.read(item, X_RULE) or _rule_of(item),
+                "rule": _crm_rule(item) or _rule_of(item),
                 "from_done": (xprops.read(item, X_FROM_DONE) or "").upper() == "TRUE",
                 "contact": xprops.read(item, X_CONTACT), "done": _number(xprops.read(item, X_DONE))}
 
@@ -114,7 +116,9 @@ class Tasks(Adapter):
                 else "NEEDS-ACTION", followup.done_at)
         ical.replace(item, "CONTACT", contact_name)
         xprops.write(item, X_CONTACT, contact_uid)
-        xprops.write(item, X_RULE, followup.rule)
+        days, _, time_of_day = (followup.rule or "").partition(" at ")
+        xprops.write(item, X_RULE, days or None)
+        xprops.write(item, X_RULE_AT, time_of_day or None)
         xprops.write(item, X_FROM_DONE, "TRUE" if followup.from_done else None)
         xprops.write(item, X_DONE, str(_done_count(run.db, followup.uid)))
         details = [f"Deal: {deal}"] if deal else []
@@ -358,6 +362,12 @@ def _on_rule(rule: recurrence.Rule, due: dt.date | dt.datetime) -> dt.date | dt.
     if not timed:
         return wall.date()
     return wall.replace(tzinfo=due.tzinfo)
+
+
+def _crm_rule(item: ical.Item) -> str | None:
+    """The rule crm wrote: X-CRMCLI-RULE, at the time of day in X-CRMCLI-RULE-AT if any."""
+    rule, time_of_day = xprops.read(item, X_RULE), xprops.read(item, X_RULE_AT)
+    return f"{rule} at {time_of_day}" if rule and time_of_day and " at " not in rule else rule
 
 
 def _rule_of(item: ical.Item) -> str | None:

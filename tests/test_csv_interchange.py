@@ -276,6 +276,16 @@ def test_a_header_line_over_the_limit_is_one_error_naming_its_line(crm, tmp_path
     assert crm.ok("list", "--json").json() == []
 
 
+def test_a_calendar_given_to_import_is_named_as_one(crm, tmp_path):
+    """It was "no name, email, phone or company column in the header (BEGIN:VCALENDAR)"."""
+    path = tmp_path / "meetings.ics"
+    path.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n")
+    result = crm("import", str(path))
+    assert (result.exit_code, result.stderr) == (1, (
+        f"crm: error: {path}: not a contacts CSV: this is a calendar (crm import-calendar "
+        "reads its meetings)\n"))
+
+
 def test_a_long_list_of_columns_not_imported_is_cut_short(crm, tmp_path):
     columns = ["Name"] + [f"Custom {n}" for n in range(2_000)]
     path = tmp_path / "wide.csv"

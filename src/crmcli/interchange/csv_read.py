@@ -186,8 +186,12 @@ def _read_header(stream: TextIO) -> tuple[str, int]:
 
 
 def _check_header(line: str) -> str:
-    if line.lstrip().upper().startswith("BEGIN:VCARD"):
+    start = line.lstrip().upper()
+    if start.startswith("BEGIN:VCARD"):
         raise InvalidInput("not a contacts CSV: this is a vCard file (import it as .vcf)")
+    if start.startswith("BEGIN:VCALENDAR"):
+        raise InvalidInput("not a contacts CSV: this is a calendar (crm import-calendar reads "
+                           "its meetings)")
     return line
 
 

@@ -43,11 +43,7 @@ class Config:
     def table(self, name: str, lines: str = "") -> dict[str, Any]:
         """The ``[name]`` table of the file (empty when absent); any other value is an
         error naming it, and the shape of its ``lines`` when given (``USD = 0.92``)."""
-        value = self.raw.get(name, {})
-        if not isinstance(value, dict):
-            shape = f", with {lines} lines" if lines else ""
-            raise ConfigError(f"{self.path}: {name} must be a table ([{name}]{shape})")
-        return value
+        return _table(self.path, self.raw, name, lines)
 
     def switch(self, name: str, key: str, default: bool) -> bool:
         """The true/false setting ``key`` of the ``[name]`` table; any other value is an
@@ -202,9 +198,17 @@ def campaign_mail_counts(config: Config) -> bool:
     return config.switch("campaigns", "counts_as_contact", False)
 
 
+def _table(path: Path, raw: dict[str, Any], name: str, lines: str = "") -> dict[str, Any]:
+    """See :meth:`Config.table` (also for the sections read before there is a Config)."""
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        shape = f", with {lines} lines" if lines else ""
+        raise ConfigError(f"{path}: {name} must be a table ([{name}]{shape})")
+    return value
+
+
 def _phone_region(path: Path, raw: dict[str, Any]) -> str | None:
-    phone = raw.get("phone", {})
-    region = phone.get("region") if isinstance(phone, dict) else None
+    region = _table(path, raw, "phone").get("region")
     if region is None:
         return None
     if not (isinstance(region, str) and _REGION.fullmatch(region.upper())):
@@ -214,8 +218,7 @@ def _phone_region(path: Path, raw: dict[str, Any]) -> str | None:
 
 
 def _sync_vcard_version(path: Path, raw: dict[str, Any]) -> str:
-    sync = raw.get("sync", {})
-    value = sync.get("vcard_version", "3.0") if isinstance(sync, dict) else "3.0"
+    value = _table(path, raw, "sync").get("vcard_version", "3.0")
     try:
         return _check_vcard_version(value)
     except ConfigError as exc:

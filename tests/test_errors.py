@@ -209,6 +209,16 @@ def test_a_setting_that_should_be_a_table_or_a_switch_is_one_line(crm, tmp_path,
     assert crm.ok("deal", "show", "1", "--json").json()["stage"] == "lead"  # nothing won
 
 
+def test_a_bad_journal_keep_names_the_file(crm, tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('[journal]\nkeep = "forever"\n')
+    monkeypatch.setenv("CRM_CONFIG", str(config))
+    result = crm("list")
+    assert (result.exit_code, result.stderr) == (1, (
+        f"crm: error: {config}: [journal] keep: 'forever' is not a length of time "
+        "(try 7d, 2w, 1m, 1y or 30)\n"))
+
+
 def test_debug_shows_the_exception(crm):
     result = crm.runner.invoke(__import__("crmcli.cli").cli.app,
                                ["--db", str(crm.db_path), "--debug", "show", "42"])

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable
 
 from crmcli import locations, output
-from crmcli.errors import CrmError, InvalidInput, shown
+from crmcli.errors import ConfigError, CrmError, InvalidInput, shown
 from crmcli.text import safe
 
 TYPE_CHECKING = False
@@ -108,7 +108,7 @@ class State:
             from crmcli import config
 
             book.campaign_mail_counts = config.campaign_mail_counts(self.config)
-            _keep_days(_journal_keep(self.config))
+            _journal_keep_days(self.config)
         return book
 
     def _start_journal(self) -> None:
@@ -117,7 +117,7 @@ class State:
 
         recorder = journal.Recorder(
             what=self.command, source=self.source, started_at=stamp(self.now),
-            prune_before=journal.prune_cutoff(self.now, _keep_days(_journal_keep(self.config))))
+            prune_before=journal.prune_cutoff(self.now, _journal_keep_days(self.config)))
         if self.on_journal is not None:
             self.on_journal(recorder)
         journal.attach(self._db, recorder)
@@ -149,17 +149,15 @@ def _book_file(db_option: str | None) -> str:
     return path
 
 
-def _journal_keep(config: Config) -> object:
-    return config.table("journal").get("keep", "90d")
-
-
-def _keep_days(keep: object) -> int:
+def _journal_keep_days(config: Config) -> int:
+    """``[journal] keep``: how many days of operations the journal keeps (default 90)."""
     from crmcli.dates import parse_days
 
+    keep = config.table("journal").get("keep", "90d")
     try:
         return parse_days(str(keep))
     except InvalidInput as exc:
-        raise InvalidInput(f"config [journal] keep: {exc}") from None
+        raise ConfigError(f"{config.path}: [journal] keep: {exc}") from None
 
 
 def read_clock(zone_name: str | None = None) -> dt.datetime:

@@ -117,6 +117,7 @@ CASES = [
     (["--db={book}", "due"], {}, True),
     (["due"], {"CRM_NOW": "yesterday-ish"}, True),
     (["due"], {"CRM_CONFIG": "{cadence}"}, True),  # get back in touch with a vip
+    (["due"], {"CRM_CONFIG": "{far_zone}", "CRM_NOW": "2026-02-28T23:30:00"}, True),  # its day
     (["due"], {"CRM_CONFIG": "{bad_cadence}"}, True),  # a long value cut in the message
     (["due"], {"CRM_CONFIG": "{settings}", "CRM_DB": None}, True),
     (["--db", "{other}", "due"], {}, True),
@@ -141,10 +142,12 @@ def test_light_and_full_paths_answer_alike(books, tmp_path, args, extra, served)
     (tmp_path / "settings.toml").write_text(f'db = "{books["book"]}"\ncurrency = "USD"\n')
     (tmp_path / "keep.toml").write_text('[journal]\nkeep = "forever"\n')
     (tmp_path / "cadence.toml").write_text('[cadence]\nvip = "2d"\n')
+    (tmp_path / "far_zone.toml").write_text('timezone = "Pacific/Kiritimati"\n')
     (tmp_path / "bad_cadence.toml").write_text(f'[cadence]\nvip = "{"x" * 300}"\n')
     (tmp_path / "hooked.toml").write_text('[hooks]\ntimeout = "5s"\n')
     names = {**books, "bad_zone": str(tmp_path / "zone.toml"),
              "cadence": str(tmp_path / "cadence.toml"),
+             "far_zone": str(tmp_path / "far_zone.toml"),
              "bad_cadence": str(tmp_path / "bad_cadence.toml"),
              "hooked": str(tmp_path / "hooked.toml"),
              "unknown_key": str(tmp_path / "unknown.toml"),

@@ -113,6 +113,41 @@ def test_editing_the_due_time_moves_the_series_time(madrid):
     assert (edited["rule"], edited["every"]) == ("1d at 16:15", "every day at 16:15")
 
 
+def test_a_new_rule_on_a_snoozed_occurrence_keeps_the_series_time(madrid):
+    created = _create(madrid, "2027-05-03 09:00", "1d")
+    madrid.ok("snooze", str(created["id"]), "2027-05-03 15:00",
+              env={"CRM_NOW": "2027-05-03T07:00"})
+    madrid.ok("followups", "edit", str(created["id"]), "--every", "2d",
+              env={"CRM_NOW": "2027-05-03T07:00"})
+    (edited,) = _open(madrid)
+    assert (edited["due"], edited["rule"]) == ("2027-05-03T15:00+02:00", "2d at 09:00")
+
+
+@pytest.mark.parametrize("command", [
+    ("follow-up", "ana", "2027-05-03 09:00", "Call", "--every", "1d at 07:15"),
+    ("followups", "edit", "1", "--every", "1d at 07:15")])
+def test_a_time_typed_in_the_rule_is_the_series_time(madrid, command):
+    if command[0] == "followups":
+        _create(madrid, "2027-05-03 09:00", "1d")
+    madrid.ok(*command, env={"CRM_NOW": "2027-05-02T07:00"})
+    (series,) = _open(madrid)
+    assert (series["due"], series["rule"]) == ("2027-05-03T09:00+02:00", "1d at 07:15")
+    assert _done_at(madrid, "2027-05-03T10:00") == [("2027-05-04T07:15+02:00", "1d at 07:15")]
+
+
+@pytest.mark.parametrize("command", [
+    ("follow-up", "ana", "2027-05-03", "Call", "--every", "1w at 07:15"),
+    ("followups", "edit", "1", "--every", "1w at 07:15")])
+def test_a_time_in_the_rule_of_a_whole_day_follow_up_is_refused(madrid, command):
+    if command[0] == "followups":
+        _create(madrid, "2027-05-03", "1w")
+    result = madrid(*command, env={"CRM_NOW": "2027-05-02T07:00"})
+    assert result.exit_code == 1
+    assert "names a time of day, but the follow-up is for a whole day" in result.stderr
+    assert [series["rule"] for series in _open(madrid)] == (["1w"] if command[0] != "follow-up"
+                                                            else [])
+
+
 def _keep_in_touch(crm, moment: str) -> list[str]:
     return [row["when"] for row in crm.ok("due", "--json", env={"CRM_NOW": moment}).json()
             if row["section"] == "keep_in_touch"]

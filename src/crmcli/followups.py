@@ -213,6 +213,20 @@ def update(db: Connection, followup: FollowUp, zone: dt.tzinfo | None = None,
     return replace(followup, updated_at=now)
 
 
+def edited_rule(old: str | None, new: str | None, retimed: bool) -> str | None:
+    """The rule an edit leaves, ``new`` (--every) or else ``old``, at the series' time of day:
+    the one ``new`` names; else none yet when the edit gives the follow-up a new time
+    (``retimed``: that time becomes the series'); else the old rule's, which snoozing one
+    occurrence did not move."""
+    if new is None and old is None:
+        return None
+    rule = recurrence.parse_rule(new or old)
+    if new is not None and rule.at is not None:
+        return rule.text
+    kept = None if retimed or old is None else recurrence.parse_rule(old).at
+    return recurrence.timed(rule, kept).text if kept or retimed else rule.text
+
+
 def with_due(followup: FollowUp, when: When) -> FollowUp:
     """The follow-up due at ``when`` instead."""
     return replace(followup, **stored_due(when))

@@ -84,14 +84,10 @@ def timed(rule: Rule, at: dt.time | None) -> Rule:
 
 
 def held_at(rule: Rule, moment: dt.datetime) -> Rule:
-    """The rule held at the time of day of ``moment`` (aware, in the series' zone). A time it
-    already has is kept when ``moment`` is the instant that time gives on its day: a series at
-    02:30 is due at 03:30 on the night 02:30 does not exist, and stays a series at 02:30."""
-    if rule.at is not None:
-        given = dt.datetime.combine(moment.date(), rule.at, tzinfo=moment.tzinfo)
-        if given.astimezone(dt.UTC) == moment.astimezone(dt.UTC):
-            return rule
-    return timed(rule, moment.time())
+    """The rule held at the time of day of ``moment`` (wall time, in the series' zone) unless it
+    names its own: a series at 02:30 is due at 03:30 on the night 02:30 does not exist, and
+    stays a series at 02:30."""
+    return rule if rule.at is not None else timed(rule, moment.time())
 
 
 def _interval_rule(value: str) -> Rule | None:
@@ -210,12 +206,14 @@ def series(rule: Rule, anchor: dt.datetime):
 
 
 def first(rule: Rule, moment: dt.datetime) -> dt.datetime:
-    """The first occurrence the rule gives on or after ``moment`` (aware; same zone), so a
-    series never starts on a day its rule excludes (``mon,thu`` typed on a Friday starts on
-    Monday)."""
-    wall = moment.replace(tzinfo=None)
-    found = series(rule, wall).after(wall, inc=True)
-    return moment if found is None or found == wall else found.replace(tzinfo=moment.tzinfo)
+    """``moment`` (aware) if its day is one the rule gives, else the rule's first occurrence
+    after it, so a series never starts on a day its rule excludes (``mon,thu`` typed on a
+    Friday starts on Monday); an hour other than the rule's, typed or snoozed to, stays."""
+    day = dt.datetime.combine(moment.date(), dt.time())
+    found = series(rule, day).after(day, inc=True)
+    if found is None or found.date() == moment.date():
+        return moment
+    return found.replace(tzinfo=moment.tzinfo)
 
 
 def next_due(rule: Rule, due: dt.datetime, now: dt.datetime, from_done: bool) -> dt.datetime:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli import followups
+from crmcli import followups, recurrence
 from crmcli.cli.arguments import NonEmpty, RowId
 from crmcli.cli.common import (
     CsvOption,
@@ -37,6 +37,7 @@ Within = Annotated[str, typer.Option(help="How far ahead: 7d, 2w, 1m, or a numbe
 
 WHEN_HELP = ("When: today, tomorrow 9:30, fri, 'next mon 14h', +3d, 'in 2 weeks', eow, eom, "
              "2026-12-01, 31/12 (quote it when it has spaces).")
+_OFF = ("off", "none", "never")  # --every words for no rule
 LIST_COLUMNS = [("id", "ID"), ("due", "Due"), ("contact", "Contact"), ("company", "Company"),
                 ("text", "What"), ("every", "Every"), ("deal", "Deal")]
 
@@ -91,8 +92,6 @@ def follow_up(
                                every, from_done, deal)
     repeat = ""
     if created.rule:
-        from crmcli import recurrence
-
         repeat = f", {recurrence.describe(recurrence.parse_rule(created.rule))}"
     who = f" for {contact.name}" if contact else ""
     _announce(created, f"Follow-up {created.id}{who}: {followups.due_text(created, now)}"
@@ -105,17 +104,23 @@ def create_follow_up(contact_id: int | None, when: str, text: str, every: str | 
     both write through here."""
     now = state().now
     typed = _when(when, now)
-    _refuse_empty_rule(every, "leave out --every")
+    _check_rule(every, typed.has_time, "leave out --every")
     created = followups.create(state().db, contact_id, typed, text, every, from_done, deal)
     if created.rule:
         _say_when_moved(typed, created, now)
     return created
 
 
-def _refuse_empty_rule(every: str | None, otherwise: str) -> None:
-    """An empty --every is a mistake (it read as no rule); left out, it is None."""
-    if every is not None and not every.strip():
+def _check_rule(every: str | None, has_time: bool, otherwise: str) -> None:
+    """An empty --every is a mistake (it read as no rule; left out, it is None), and so is a
+    time of day for a follow-up that has none (it would be dropped)."""
+    if every is None:
+        return
+    if not every.strip():
         raise InvalidInput(f"the rule is empty: give one (2w, month, 1st mon...), or {otherwise}")
+    if not has_time and every.strip().lower() not in _OFF and recurrence.parse_rule(every).at:
+        raise InvalidInput(f"--every {shown(every)} names a time of day, but the follow-up "
+                           "is for a whole day: give its date a time")
 
 
 def snooze_follow_up(followup_id: int, when: str):
@@ -239,10 +244,12 @@ def edit_followup(
         followup = followups.with_due(followup, typed)
     if text is not None:
         followup = replace(followup, body=text)
-    if every is not None:
-        _refuse_empty_rule(every, "'off' to stop repeating")
-        rule = None if every.strip().lower() in ("off", "none", "never") else every
-        followup = replace(followup, rule=rule, from_done=followup.from_done and bool(rule))
+    _check_rule(every, followup.has_time, "'off' to stop repeating")
+    if every is not None and every.strip().lower() in _OFF:
+        followup = replace(followup, rule=None, from_done=False)
+    elif every is not None or typed is not None:
+        followup = replace(followup, rule=followups.edited_rule(followup.rule, every,
+                                                                 typed is not None))
     if from_done is not None:
         followup = replace(followup, from_done=from_done)
     if deal is not None:

@@ -16,6 +16,7 @@ def test_bidi_and_invisible_characters_are_shown_visibly():
     assert text.safe("a\u2066b\u2069c\u200fd\u061ce\u200bf") == (
         "a<U+2066>b<U+2069>c<U+200F>d<U+061C>e<U+200B>f")
     assert text.safe("tag\U000e0041") == "tag<U+E0041>"
+    assert text.safe("one\u2028row\u2029") == "one<U+2028>row<U+2029>"
 
 
 def test_joiners_that_scripts_and_emoji_need_are_kept():

@@ -17,12 +17,14 @@ from functools import cache
 
 # Unicode format characters (category Cf) that can reorder or hide text: bidi embeddings,
 # overrides, isolates and marks, zero-width spaces, invisible operators, tags... The zero-width
-# joiner and non-joiner (U+200C, U+200D) stay: emoji and several scripts need them. None is
+# joiner and non-joiner (U+200C, U+200D) stay: emoji and several scripts need them. The line
+# and paragraph separators (U+2028, U+2029) are shown too: Python's and JavaScript's readers
+# of a pipe take them for line breaks, and would split one row in two. None is
 # ASCII: the pattern is compiled on the first text that is not (compiling it costs more than
 # half a millisecond, which `crm --version` and most mutt queries need not pay).
 _INVISIBLE_CHARACTERS = (
     "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b\u200e\u200f"
-    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
     "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f\ud800-\udfff]")  # last: lone surrogates, which are no text
 _SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

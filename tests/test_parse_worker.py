@@ -86,3 +86,16 @@ def test_a_bad_card_is_reported_with_its_number_when_a_worker_reads_it(crm, tmp_
     assert ("many.vcf: card 322 (line 1285): no FN, N, ORG or EMAIL to name the contact"
             in result.stderr)
     assert "created 399, updated 0, unchanged 0, skipped 0, failed 1" in result.stderr
+
+
+def test_a_module_in_the_current_directory_is_not_run_by_the_worker(probe, tmp_path,
+                                                                    monkeypatch):
+    """``python -c`` puts the current directory first on the path: a pickle.py in the folder
+    the import is run from would run before the worker takes its parent's path."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    (folder / "pickle.py").write_text(f"open({str(tmp_path / 'ran')!r}, 'w').close()\n")
+    monkeypatch.chdir(folder)
+    answers = list(parallel_map.ordered_map(probe.failing, range(151, 451)))
+    assert answers == list(range(151, 451))
+    assert not (tmp_path / "ran").exists()

@@ -38,7 +38,8 @@ _PIPE_BYTES = 1 << 16
 # What a worker runs: it takes its parent's module search path (the first message), so that
 # it finds the functions it is sent where its parent found them, and answers on the file
 # descriptor given as its argument (its stdout is /dev/null: nothing printed there can mix
-# with the answers).
+# with the answers). It runs with -P: ``python -c`` would put the current directory first on
+# the path, and a pickle.py there would run before the parent's path is set.
 _SERVE = ("import pickle, sys; sys.path[:] = pickle.load(sys.stdin.buffer); "
           "from crmcli.interchange.parallel_map import serve; serve(int(sys.argv[1]))")
 
@@ -109,7 +110,7 @@ class _Worker:
         answers, self._answers_end = os.pipe()
         try:
             self.process: subprocess.Popen = subprocess.Popen(
-                [sys.executable, "-c", _SERVE, str(self._answers_end)],
+                [sys.executable, "-P", "-c", _SERVE, str(self._answers_end)],
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 pass_fds=[self._answers_end], process_group=0)
         finally:

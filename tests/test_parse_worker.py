@@ -99,3 +99,11 @@ def test_a_module_in_the_current_directory_is_not_run_by_the_worker(probe, tmp_p
     answers = list(parallel_map.ordered_map(probe.failing, range(151, 451)))
     assert answers == list(range(151, 451))
     assert not (tmp_path / "ran").exists()
+
+
+@pytest.mark.parametrize("executable", ["", None])
+def test_without_a_known_interpreter_the_batches_are_mapped_here(probe, monkeypatch,
+                                                                 executable):
+    monkeypatch.setattr(sys, "executable", executable)
+    answers = list(parallel_map.ordered_map(probe.loaded, _unread_cards(250)))
+    assert {pid for pid, _ in answers} == {os.getpid()}

@@ -62,7 +62,8 @@ def ordered_map(function: Callable[[Item], Result], items: Iterable[Item],
     first = list(islice(items, batch))
     cores = usable_cores()
     count = min(4, cores - spare_cores)
-    if len(first) < batch or count < 1 or cores < 2 or os.name != "posix":
+    if (len(first) < batch or count < 1 or cores < 2 or os.name != "posix"
+            or not sys.executable):  # an embedding Python may not know its interpreter
         yield from map(function, first)
         yield from map(function, items)
         return

@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from crmcli.interchange import input_files, parallel_map
+from crmcli.interchange import input_files, parallel_map, vcard_records
 from crmcli.interchange.input_files import Source
 
 # A module the worker can import without the tests' own imports (pytest, the command line):
@@ -107,3 +107,27 @@ def test_without_a_known_interpreter_the_batches_are_mapped_here(probe, monkeypa
     monkeypatch.setattr(sys, "executable", executable)
     answers = list(parallel_map.ordered_map(probe.loaded, _unread_cards(250)))
     assert {pid for pid, _ in answers} == {os.getpid()}
+
+
+def _dies_on_card_300(raw, prefix: str, digest: str):
+    """The worker ends on card 300, as when it is killed (the importer reads no card here)."""
+    in_worker = os.getpid() != int(os.environ["CRM_TEST_IMPORTER"])
+    if in_worker and raw.text.split("\n")[2].strip() == "FN:Person 300":
+        os._exit(9)
+    return vcard_records.read_vcard(raw, prefix, digest)
+
+
+def test_a_worker_that_dies_is_one_line_saying_what_is_in(crm, db_path, tmp_path,
+                                                          monkeypatch):
+    monkeypatch.setenv("CRM_TEST_IMPORTER", str(os.getpid()))
+    monkeypatch.setattr(input_files, "read_vcard", _dies_on_card_300)
+    monkeypatch.setattr(parallel_map, "usable_cores", lambda: 2)
+    path = tmp_path / "many.vcf"
+    path.write_text("".join(f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Person {n}\r\nEND:VCARD\r\n"
+                            for n in range(1000)), newline="")
+    result = crm("import", str(path))
+    assert result.exit_code == 1
+    line, = result.stderr.splitlines()
+    assert line.startswith("crm: error: the parsing worker stopped (exit 9); the first ")
+    committed = int(line.split("the first ")[1].split()[0])
+    assert len(crm.ok("list", "--json").json()) == committed < 1000

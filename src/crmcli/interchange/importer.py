@@ -40,6 +40,7 @@ from crmcli.errors import CrmError
 from crmcli.interchange import matching, record_parts, record_rules, stored_cards
 from crmcli.interchange.incoming import ImportReport, Incoming, OnDuplicate
 from crmcli.interchange.new_contacts import NewContacts, is_plain
+from crmcli.interchange.parallel_map import WorkerStopped
 from crmcli.interchange.read_ahead import read_ahead
 from crmcli.interchange.stored_cards import StoredCard
 from crmcli.models import copied
@@ -110,9 +111,14 @@ def _run_batches(db: Connection, batch: _Batch, dry_run: bool) -> None:
         with transaction(db):
             _link_relations(db, batch.policy.related, report)
     except KeyboardInterrupt:
-        raise Interrupted(f"interrupted; the first {committed} records are in the book (the "
-                          "rest are not); run the same import again to finish it: what is in "
-                          "already is matched, not added twice") from None
+        raise Interrupted(f"interrupted; {_partly_in(committed)}") from None
+    except WorkerStopped as stopped:  # killed, or out of memory
+        raise CrmError(f"{stopped}; {_partly_in(committed)}") from None
+
+
+def _partly_in(committed: int) -> str:
+    return (f"the first {committed} records are in the book (the rest are not); run the same "
+            "import again to finish it: what is in already is matched, not added twice")
 
 
 class _Failed(Exception):

@@ -136,7 +136,7 @@ class _Worker:
         """The answer to the oldest batch not yet answered (its exception raised here)."""
         try:
             done, value = pickle.load(self.answers)
-        except EOFError:
+        except (EOFError, pickle.UnpicklingError):  # none, or cut short: it is gone
             raise self._stopped() from None
         if not done:
             raise value

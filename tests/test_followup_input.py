@@ -52,6 +52,26 @@ def test_ics_dtstart_matches_the_rrule_when_an_occurrence_was_moved(tmp_path):
     assert dates == [dt.date(2026, 11, 28), dt.date(2026, 11, 30), dt.date(2026, 12, 3)]
 
 
+def test_ics_series_is_at_the_rules_hour_when_an_occurrence_is_at_another(tmp_path):
+    """An RRULE repeats DTSTART's hour: an occurrence typed or snoozed to another hour of a
+    day the rule gives is an RDATE, and the series starts at the rule's hour."""
+    conn = db.connect(tmp_path / "crm.db")
+    ana = contacts.create(conn, Contact(name="Ana Lima")).id
+    daily = followups.create(conn, ana, parse_when("today 9:00", WEDNESDAY), "Standup", "1d")
+    followups.snooze(conn, daily.id, parse_when("today 15:00", WEDNESDAY))
+    typed = followups.create(conn, ana, parse_when("thu 10:00", WEDNESDAY), "Board",
+                             "mon,thu at 07:00")
+    events = _calendar_events(conn, [ana])
+    starts = [moment.astimezone(BERLIN) for moment in list(events[daily.uid].getrruleset())[:3]]
+    assert starts == [dt.datetime(2026, 11, 25, 15, 0, tzinfo=BERLIN),
+                      dt.datetime(2026, 11, 26, 9, 0, tzinfo=BERLIN),
+                      dt.datetime(2026, 11, 27, 9, 0, tzinfo=BERLIN)]
+    starts = [moment.astimezone(BERLIN) for moment in list(events[typed.uid].getrruleset())[:3]]
+    assert starts == [dt.datetime(2026, 11, 26, 10, 0, tzinfo=BERLIN),
+                      dt.datetime(2026, 11, 30, 7, 0, tzinfo=BERLIN),
+                      dt.datetime(2026, 12, 3, 7, 0, tzinfo=BERLIN)]
+
+
 def test_the_cli_says_when_the_start_moved(crm, monkeypatch):
     monkeypatch.setenv("CRM_NOW", WEDNESDAY.isoformat())
     crm.add("Ana Lima")

@@ -216,6 +216,15 @@ def first(rule: Rule, moment: dt.datetime) -> dt.datetime:
     return found.replace(tzinfo=moment.tzinfo)
 
 
+def calendar_start(rule: Rule, moment: dt.datetime) -> dt.datetime:
+    """Where a calendar's series of ``rule`` starts, due at ``moment`` (aware): the rule's
+    first occurrence on or after it, at the rule's time of day. An RRULE repeats DTSTART's
+    time, so an occurrence at another hour (typed or snoozed to) cannot be DTSTART."""
+    wall = moment.replace(tzinfo=None)
+    found = series(rule, wall).after(wall, inc=True)
+    return moment if found is None or found == wall else found.replace(tzinfo=moment.tzinfo)
+
+
 def next_due(rule: Rule, due: dt.datetime, now: dt.datetime, from_done: bool) -> dt.datetime:
     """When the occurrence after ``due`` falls, the current one having been done at ``now``.
 

@@ -180,7 +180,7 @@ def _followup_event(item: followups.Entry, export_zone: dt.tzinfo, stamp: dt.dat
     rule = recurrence.parse_rule(followup.rule) if followup.rule else None
     first = start
     if rule and not followup.from_done:
-        first = recurrence.first(rule, start)
+        first = recurrence.calendar_start(rule, start)
         event.add("rrule", icalendar.vRecur.from_ical(recurrence.ical_rrule(rule, first)))
     _add_span(event, first, followup.has_time)
     if first != start:

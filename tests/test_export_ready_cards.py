@@ -152,6 +152,18 @@ def test_a_card_imported_with_relationships_stays_ready_once_they_are_linked(crm
     assert exporter.to_vcard(bo_item) == exporter._write(bo_item, "3.0")  # linked by name
 
 
+def test_a_new_contact_a_later_card_updates_is_left_to_the_trigger(crm, tmp_path, db_path):
+    """Two cards of one UID in a file: the first makes the contact, the second updates it and
+    links other relationships; its card is no longer what the first said, and is not kept."""
+    path = tmp_path / "twice.vcf"
+    path.write_text(card("u-1", "Ana Lima", "RELATED;TYPE=friend;VALUE=text:Cy Ruiz")
+                    + card("u-1", "Ana Lima", "RELATED;TYPE=sister;VALUE=text:Di Paz"),
+                    encoding="utf-8")
+    crm.ok("import", str(path))
+    related = crm.ok("relations", "Ana Lima").stdout
+    assert (ready(db_path), "Cy Ruiz" in related, "Di Paz" in related) == ({1: False}, True, True)
+
+
 @pytest.mark.parametrize("release", RELEASES, ids=lambda p: p.stem)
 def test_a_migrated_book_drops_ready_cards_as_a_new_one_does(tmp_path, release):
     path = tmp_path / "old.db"

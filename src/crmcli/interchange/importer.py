@@ -18,7 +18,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from itertools import islice
@@ -56,6 +56,8 @@ class _DryRun(Exception):
 # already (by UID) and adds the rest. The batches together are still one journal operation.
 BATCH_RECORDS = 250
 BATCH_SECONDS = 0.5
+# Contacts linked under one read and write-back of their ready cards (`_link_relations`).
+_LINKED_AT_ONCE = 1000
 
 
 class Interrupted(CrmError):
@@ -438,17 +440,21 @@ def _link_relations(db: Connection, pending: list[tuple], report: ImportReport) 
     warning: an import interrupted before then reads it again, and one that warns warns again
     (it is remembered as known, to match its contact then). Linking leaves a new contact's
     card stored ready to export: the key it is kept for tells whether the links are what the
-    card said."""
+    card said (not one that a card of the same chunk updated: that is left to the trigger)."""
     from crmcli import relationships
 
     warned, linked = [], []
-    for where, contact_id, relations, key, card_warned, new in pending:
-        contact = contacts.get(db, contact_id, deleted=None)
-        items = [(r.kind, r.name, r.uid or (relationships.uid_named(db, r.name, contact_id)
-                                            if r.by_name else None)) for r in relations]
-        with stored_cards.ready_kept(db, contact_id) if new else nullcontext():
-            warnings = relationships.add_from_card(db, contact, items)
-        report.messages += [f"{where}: {warning}" for warning in warnings]
-        if key:
-            (warned if warnings or card_warned else linked).append((key, contact_id))
+    for start in range(0, len(pending), _LINKED_AT_ONCE):
+        chunk = pending[start:start + _LINKED_AT_ONCE]
+        updated = {entry[1] for entry in chunk if not entry[5]}
+        with stored_cards.ready_kept(db, list({e[1] for e in chunk if e[5]} - updated)):
+            for where, contact_id, relations, key, card_warned, _ in chunk:
+                contact = contacts.get(db, contact_id, deleted=None)
+                items = [(r.kind, r.name, r.uid or (
+                    relationships.uid_named(db, r.name, contact_id) if r.by_name else None))
+                    for r in relations]
+                warnings = relationships.add_from_card(db, contact, items)
+                report.messages += [f"{where}: {warning}" for warning in warnings]
+                if key:
+                    (warned if warnings or card_warned else linked).append((key, contact_id))
     stored_cards.remember(db, linked, warned)

@@ -72,16 +72,20 @@ def save_rows(db: Connection, rows: list[tuple]) -> None:
 
 
 @contextmanager
-def ready_kept(db: Connection, contact_id: int) -> Iterator[None]:
-    """Within: the contact's card stored ready to export is kept, though a trigger drops it
-    when a relationship of the contact is written (an import linking those its card gives:
-    the key the card is kept for tells whether the links are what the card said)."""
-    row = db.execute("SELECT rendered, rendered_for FROM contact_cards WHERE contact_id = ?"
-                     " AND rendered IS NOT NULL", [contact_id]).fetchone()
+def ready_kept(db: Connection, contact_ids: list[int]) -> Iterator[None]:
+    """Within: the cards of ``contact_ids`` stored ready to export are kept, though a trigger
+    drops a contact's when one of its relationships is written (an import linking those its
+    card gives: the key the card is kept for tells whether the links are what the card said).
+    One statement reads them before, one writes them back after."""
+    rows = db.execute(
+        "SELECT contact_id, rendered, rendered_for FROM contact_cards WHERE contact_id IN"
+        " (SELECT value FROM json_each(?)) AND rendered IS NOT NULL",
+        [json.dumps(contact_ids)]).fetchall() if contact_ids else []
     yield
-    if row is not None:
-        db.execute("UPDATE contact_cards SET rendered = ?, rendered_for = ?"
-                   " WHERE contact_id = ?", [*row, contact_id])
+    if rows:
+        with staged(db, rows) as (table, _):
+            db.execute(f"UPDATE contact_cards SET rendered = s.c1, rendered_for = s.c2"
+                       f" FROM {table} s WHERE contact_cards.contact_id = s.c0")
 
 
 def recognised(db: Connection, hashes: list[str]) -> tuple[set[str], dict[str, int]]:

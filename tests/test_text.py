@@ -3,6 +3,7 @@ in files and pipes."""
 
 from __future__ import annotations
 
+import json
 import sys
 import unicodedata
 
@@ -41,6 +42,16 @@ def test_controls_are_stripped_tabs_and_newlines_kept():
 def test_json_keeps_the_data_and_escapes_what_terminals_obey():
     encoded = text.to_json({"name": RLO_NAME, "x": "\x1b\x9b"})
     assert "\u202e" in encoded and "\\u001b" in encoded and "\\u009b" in encoded
+
+
+def test_json_lines_rows_hold_no_line_separator_a_reader_splits_at(crm):
+    """U+2028 and U+2029 are escaped in JSON (str.splitlines and JavaScript's line readers
+    split at them), and read back as they were."""
+    crm.add("Ana Lima", "--title", "Head\u2029of\u2028sales")
+    exported = crm.ok("export", "-f", "jsonl").stdout
+    assert len(exported.splitlines()) == 1 and "\\u2029of\\u2028" in exported
+    assert json.loads(exported)["title"] == "Head\u2029of\u2028sales"
+    assert crm.ok("list", "--json").json()[0]["title"] == "Head\u2029of\u2028sales"
 
 
 def test_terminal_pages_show_bidi_controls_and_json_keeps_them(crm):

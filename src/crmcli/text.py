@@ -40,7 +40,7 @@ def _control() -> re.Pattern:
 
 @cache
 def _json_unsafe() -> re.Pattern:
-    return re.compile("[\x7f-\x9f]")
+    return re.compile("[\x7f-\x9f\u2028\u2029]")
 
 
 def strip_controls(text: str) -> str:
@@ -81,7 +81,8 @@ def spreadsheet_safe(text: str) -> str:
 
 
 def to_json(data: object, indent: int | None = None) -> str:
-    """JSON with non-ASCII kept readable but DEL and C1 controls escaped (terminals obey C1).
+    """JSON with non-ASCII kept readable but DEL and C1 controls escaped (terminals obey C1), and
+    U+2028 and U+2029 (line readers split a JSON Lines row at them).
     Without ``indent`` it uses the C encoder, several times faster."""
     import json
 
@@ -91,7 +92,7 @@ def to_json(data: object, indent: int | None = None) -> str:
 
 
 def json_safe(text: str) -> str:
-    """JSON text written with non-ASCII kept, with DEL and C1 controls escaped as ``to_json``
+    """JSON text written with non-ASCII kept, with what ``to_json`` escapes escaped as it
     escapes them: pieces encoded apart and joined give what ``to_json`` gives for the whole."""
     if text.isprintable():  # DEL and C1 are not: most texts need no pattern run
         return text

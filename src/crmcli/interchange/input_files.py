@@ -35,7 +35,6 @@ _SNIFF_BYTES = 4096
 _SCAN_CHARACTERS = 1 << 20  # of a line, at a time
 
 
-
 @dataclass
 class Source:
     """One input: ``name`` for messages, ``stream`` to read (None for a file of a directory

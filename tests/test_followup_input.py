@@ -76,7 +76,7 @@ def test_the_cli_says_when_the_start_moved(crm, monkeypatch):
     monkeypatch.setenv("CRM_NOW", WEDNESDAY.isoformat())
     crm.add("Ana Lima")
     result = crm.ok("follow-up", "ana", "2026-11-27 16:00", "Board", "--every", "mon,thu")
-    assert "is not a day the rule gives; it starts on" in result.stderr
+    assert "is not on a day the rule gives; it starts on" in result.stderr
     assert "Mon 30 Nov" in result.stderr
     record = crm.ok("followups", "list", "--json").json()[0]
     assert record["due"].startswith("2026-11-30T16:00")

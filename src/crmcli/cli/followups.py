@@ -132,7 +132,7 @@ def _say_when_moved(typed: When, saved, now) -> None:
     """Tell on stderr when a recurring follow-up starts later than typed, on its rule's day."""
     if followups.stored_due(typed)["due"] != saved.due:
         asked = followups.due_text(followups.with_due(saved, typed), now)
-        info(f"note: {asked} is not a day the rule gives; it starts on "
+        info(f"note: {asked} is not on a day the rule gives; it starts on "
              f"{followups.due_text(saved, now)}")
 
 

@@ -284,8 +284,8 @@ def _next_occurrence(followup: FollowUp, now: dt.datetime) -> FollowUp:
     rule = recurrence.parse_rule(followup.rule)
     zone = own_zone(followup, now.tzinfo)
     due = due_moment(followup, zone)
-    if followup.has_time and rule.at is None:
-        rule = recurrence.timed(rule, due.time())
+    if followup.has_time:
+        rule = recurrence.held_at(rule, due)
     following = recurrence.next_due(rule, due, now.astimezone(zone), followup.from_done)
     return replace(with_due(followup, When(following, followup.has_time)), rule=rule.text)
 

@@ -224,7 +224,7 @@ def edited_rule(old: str | None, new: str | None, retimed: bool) -> str | None:
     if new is not None and rule.at is not None:
         return rule.text
     kept = None if retimed or old is None else recurrence.parse_rule(old).at
-    return recurrence.timed(rule, kept).text if kept or retimed else rule.text
+    return recurrence.timed(rule, kept).text
 
 
 def with_due(followup: FollowUp, when: When) -> FollowUp:

@@ -35,7 +35,7 @@ def main() -> None:
         gc.freeze()
         sys.exit(code)
     # The full path loads with it off too, until its command starts: see
-    # crmcli.cli.resume_collection.
+    # crmcli.session.resume_collection.
     from crmcli.cli import main as run
 
     run()
@@ -97,12 +97,10 @@ def _serve(db_option: str | None, command) -> int | None:
 
 def _due(state) -> int:
     """``crm due``, piped: it lives as long as the full path's command, and collects garbage
-    as that does (see crmcli.cli.resume_collection)."""
-    import gc
-
-    gc.freeze()
-    gc.enable()
-    return _session().due(state)
+    as that does."""
+    session = _session()
+    session.resume_collection()
+    return session.due(state)
 
 
 def _version() -> int:

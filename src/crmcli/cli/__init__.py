@@ -1,6 +1,5 @@
 """The ``crm`` command: global options, sub-command registration, and the one error wrapper."""
 
-import gc
 import importlib
 import os
 import shlex
@@ -189,21 +188,11 @@ def main_options(
     state.no_hooks = no_hooks
     state.on_journal = _watch
     ctx.call_on_close(state.close)
-    resume_collection()
+    session.resume_collection()
     if ctx.invoked_subcommand is None and not ctx.resilient_parsing:
         from crmcli.cli.dashboard import dashboard
 
         ctx.invoke(dashboard)
-
-
-def resume_collection() -> None:
-    """``crmcli.entry`` turns the garbage collector off while Python loads Typer, the command
-    and the domain modules: their ~100,000 new objects hold no garbage worth the ~50
-    collections they would trigger (5 ms a command). Once the command is about to run, what
-    is loaded is set aside for good (never scanned again) and collection resumes."""
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
 
 
 def _watch(recorder) -> None:

@@ -108,14 +108,14 @@ class _Worker:
     def __init__(self) -> None:
         import subprocess
 
-        answers, self._answers_end = os.pipe()
+        answers, answers_end = os.pipe()
         try:
             self.process: subprocess.Popen = subprocess.Popen(
-                [sys.executable, "-P", "-c", _SERVE, str(self._answers_end)],
+                [sys.executable, "-P", "-c", _SERVE, str(answers_end)],
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                pass_fds=[self._answers_end], process_group=0)
+                pass_fds=[answers_end], process_group=0)
         finally:
-            os.close(self._answers_end)
+            os.close(answers_end)
         self.answers = open(answers, "rb", buffering=_PIPE_BYTES)  # noqa: SIM115 - see stop()
         self._send(sys.path)
 

@@ -63,7 +63,7 @@ def _collections():
         found.append(engine.contacts(state().db, folder, state().config.phone_region))
     for name, adapter in _calendar_adapters().items():
         folder = settings.folder(name)
-        if folder is not None and name in state().config.raw.get("sync", {}):
+        if folder is not None and name in state().config.table("sync"):
             found.append(engine.calendar(state().db, name, folder, adapter))
     return found
 

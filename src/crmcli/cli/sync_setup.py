@@ -83,7 +83,7 @@ def _pairs(settings, asked: set[str]) -> list:
     from crmcli.sync import setup as engine
 
     pairs = [engine.contacts_pair(settings.folder("contacts"))]
-    table = state().config.raw.get("sync", {})
+    table = state().config.table("sync")
     for name in CALENDARS:
         folder = settings.folder(name)
         if name in asked and folder is None and name not in table:

@@ -306,6 +306,65 @@ def test_a_card_given_another_uid_is_a_new_card_and_the_old_one_deleted(vdir, la
         == "made-by-khard"
 
 
+@pytest.mark.parametrize("spelt", [str.upper, "urn:uuid:{}".format, "URN:UUID:{}".format])
+def test_a_uuid_written_another_way_is_the_same_card_and_kept_as_the_phone_writes_it(
+        vdir, laptop, desktop, spelt):
+    """It was another card: the contact went to the trash with its notes and deals, and a new
+    one was made from the card."""
+    ana = laptop.add("Ana Lima", "--email", "ana@example.com")
+    laptop.ok("note", "ana", "Met at the fair")
+    laptop.ok("deal", "add", "ana", "Pilot")
+    settle(laptop, desktop)
+    uid = laptop.ok("show", str(ana), "--json").json()["uid"]
+    path = card(vdir, "Ana Lima")
+    edit_card(path, f"UID:{uid}", f"UID:{spelt(uid)}")
+    assert sync(laptop, env=LATER) == ""
+    assert [(c["id"], c["uid"]) for c in laptop.ok("list", "--json").json()] == [
+        (ana, spelt(uid))]
+    assert laptop.ok("trash", "--json").json() == []
+    assert [n["contact_id"] for n in laptop.ok("notes", "--json").json()] == [ana]
+    assert [d["contact_id"] for d in laptop.ok("deal", "list", "--json").json()] == [ana]
+    laptop.ok("edit", "ana", "--title", "CEO")
+    assert sync(laptop, env=LATER) == "crm sync: contacts: pushed 1 changed\n"
+    text = path.read_bytes().decode()  # the phone's spelling, never the old one written back
+    assert f"UID:{spelt(uid)}\r\n" in text and "TITLE:CEO" in text
+    settle(laptop, desktop, env=LATER)
+    assert [(c["name"], c["uid"], c["title"]) for c in desktop.ok("list", "--json").json()] == [
+        ("Ana Lima", spelt(uid), "CEO")]
+    assert desktop.ok("trash", "--json").json() == []
+    assert len(list(vdir.glob("*.vcf"))) == 1
+
+
+def test_a_uuid_written_another_way_in_a_new_file_is_the_same_contact(vdir, laptop):
+    """What a phone does through a server that refuses a UID changed in place: the card is
+    deleted and made again."""
+    ana = laptop.add("Ana Lima", "--email", "ana@example.com")
+    laptop.ok("note", "ana", "Met at the fair")
+    sync(laptop)
+    uid = laptop.ok("show", str(ana), "--json").json()["uid"]
+    path = card(vdir, "Ana Lima")
+    text = path.read_bytes().decode().replace(f"UID:{uid}", f"UID:urn:uuid:{uid.upper()}")
+    path.unlink()
+    (vdir / "new.vcf").write_bytes(text.encode())
+    assert sync(laptop, env=LATER) == "crm sync: contacts: pulled 1 deleted; merged 1 changed\n"
+    assert [(c["id"], c["uid"]) for c in laptop.ok("list", "--json").json()] == [
+        (ana, f"urn:uuid:{uid.upper()}")]
+    assert [n["contact_id"] for n in laptop.ok("notes", "--json").json()] == [ana]
+    assert sync(laptop, env=LATER) == ""
+    assert [p.name for p in vdir.glob("*.vcf")] == ["new.vcf"]
+
+
+def test_a_uid_that_is_no_uuid_given_another_case_is_another_card(vdir, laptop):
+    vdir.mkdir()
+    (vdir / "bo.vcf").write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:Bo-On-The-Phone\r\n"
+                                 "FN:Bo Chen\r\nEND:VCARD\r\n")
+    assert sync(laptop) == "crm sync: contacts: pulled 1 new\n"
+    edit_card(vdir / "bo.vcf", "UID:Bo-On-The-Phone", "UID:bo-on-the-phone")
+    assert "bo.vcf: its card has another UID now" in sync(laptop, env=LATER)
+    assert [c["uid"] for c in laptop.ok("list", "--json").json()] == ["bo-on-the-phone"]
+    assert [c["uid"] for c in laptop.ok("trash", "--json").json()] == ["Bo-On-The-Phone"]
+
+
 def test_a_card_given_another_uid_while_crm_changed_it_keeps_both(vdir, laptop):
     ana = laptop.add("Ana Lima")
     bo = laptop.add("Bo Chen")

@@ -241,3 +241,24 @@ def test_two_books_and_a_phone_agree_on_companies_through_radicale(radicale_fres
     cards = book.items().values()
     assert sum("X-ABSHOWAS:COMPANY" in text.upper() for text in cards) == 2
     assert any("ORG:Acme Corp" in text and "X-CRMCLI-SIZE:200" in text for text in cards)
+
+
+@pytest.mark.parametrize("spelt", ["acme-on-the-phone".format, str.upper])
+def test_a_company_card_given_another_uid_gives_the_company_that_uid(vdir, laptop, desktop,
+                                                                     acme, spelt):
+    """Its old UID was written back over the file's with the next change, which a server
+    refuses (409): the company takes the card's new UID, and stays the same company."""
+    path = company_card(vdir, "Acme")
+    uid = firms(laptop)["Acme"]["uid"]
+    edit_card(path, f"UID:{uid}", f"UID:{spelt(uid)}")
+    assert sync(laptop, env=LATER) == ""
+    acme = firms(laptop)["Acme"]
+    assert (acme["id"], acme["uid"], acme["people"]) == (1, spelt(uid), 1)
+    assert laptop.ok("company", "list", "--trash", "--json").json() == []
+    laptop.ok("company", "edit", "acme", "--industry", "freight")
+    assert sync(laptop, env=LATER) == "crm sync: contacts: pushed 1 changed\n"
+    text = path.read_bytes().decode()
+    assert f"UID:{spelt(uid)}\r\n" in text and "X-CRMCLI-INDUSTRY:freight" in text
+    settle(laptop, desktop, env=LATER)
+    assert (firms(desktop)["Acme"]["uid"], firms(desktop)["Acme"]["industry"]) == (
+        spelt(uid), "freight")

@@ -222,6 +222,37 @@ def test_with_htpasswd_authentication_two_books_and_a_phone_agree(radicale_auth,
         assert (device.sync().exit_code, device.runs[-1][1].stderr) == (0, "")
 
 
+def test_a_uuid_the_phone_writes_in_capitals_stays_the_same_contact(radicale, addressbook,
+                                                                    tmp_path_factory):
+    """The server refuses the UID changed in place (409), so the phone deletes the card and
+    makes it again with the UUID in capitals. It was a new contact, the old one (with its
+    notes) in the trash; it is the same contact, which takes the phone's spelling, so that
+    crm's next change goes into that item without a 409."""
+    clock = Clock()
+    phone = Phone(addressbook, clock)
+    laptop = Device("laptop", tmp_path_factory.mktemp("case-laptop"), clock)
+    laptop.setup(radicale, addressbook)
+    ana = laptop.add("Ana Lima", "--title", "COO")
+    laptop.ok("note", "ana", "Met at the fair")
+    assert laptop.sync().exit_code == 0
+    uid = laptop.ok("show", str(ana), "--json").json()["uid"]
+    href = phone.href(uid)
+    card = addressbook.get(href).replace(uid, uid.upper())
+    assert addressbook.put(href, card, etag=addressbook.list()[href]).status == 409
+    addressbook.delete(href)
+    assert addressbook.put(href, card).status == 201
+    assert laptop.sync().exit_code == 0
+    assert set(laptop.contacts()) == {uid.upper()}
+    assert laptop.ok("trash", "--json").json() == []
+    assert [n["contact_id"] for n in laptop.ok("notes", "--json").json()] == [ana]
+    laptop.ok("edit", "ana", "--title", "CEO")
+    assert (laptop.sync().exit_code, laptop.runs[-1][1].stderr) == (
+        0, "crm sync: contacts: pushed 1 changed\n")
+    assert {uid: fields[:2] for uid, fields in server_contacts(addressbook).items()} == {
+        uid.upper(): ("Ana Lima", "CEO")}
+    assert (laptop.sync().exit_code, laptop.runs[-1][1].stderr) == (0, "")
+
+
 def test_a_card_given_a_new_uid_is_a_new_card_everywhere(radicale, addressbook,
                                                           tmp_path_factory):
     """A card's UID is its identity. The server refuses a new UID in the same item (409), so

@@ -20,7 +20,7 @@ from crmcli.contact_rules import (
     dedupe_details,
     normalize_tag,
 )
-from crmcli.db import now_stamp, replace_values, transaction
+from crmcli.db import now_stamp, replace_values, row_of_uid, set_uid_of, transaction
 from crmcli.errors import Ambiguous, Conflict, InvalidInput, NotFound, row_id, shown
 from crmcli.limits import check_text
 from crmcli.models import Company, Detail, Note, new_uid
@@ -111,8 +111,15 @@ def find(db: Connection, name: str) -> Company | None:
 
 
 def find_by_uid(db: Connection, uid: str) -> Company | None:
-    row = db.execute("SELECT id FROM companies WHERE uid = ?", [uid]).fetchone()
-    return get(db, row[0], deleted=None) if row else None
+    """The company (in the trash too) of ``uid``, or of the same UUID written another way."""
+    found = row_of_uid(db, "companies", uid)
+    return get(db, found, deleted=None) if found is not None else None
+
+
+def set_uid(db: Connection, company_id: int, uid: str) -> bool:
+    """Give the company the UID ``uid`` (the one a phone gave its card); False, writing
+    nothing, when another company holds it."""
+    return set_uid_of(db, "companies", company_id, uid)
 
 
 def all_companies(db: Connection, query: str | None = None, deleted: bool = False

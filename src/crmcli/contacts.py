@@ -25,7 +25,7 @@ from crmcli.contact_rules import (
     normalize_tag,
     validate,
 )
-from crmcli.db import now_stamp, replace_values, transaction
+from crmcli.db import now_stamp, replace_values, row_of_uid, set_uid_of, transaction
 from crmcli.errors import Conflict, NotFound
 from crmcli.models import Contact, Detail, PartialDate, new_uid
 from crmcli.normalize import fold, phone_key
@@ -325,8 +325,15 @@ def _partial_date(text: str | None) -> PartialDate | None:
 
 
 def find_by_uid(db: Connection, uid: str) -> Contact | None:
-    row = db.execute("SELECT id FROM contacts WHERE uid = ?", [uid]).fetchone()
-    return get(db, row[0], deleted=None) if row else None
+    """The contact (in the trash too) of ``uid``, or of the same UUID written another way."""
+    found = row_of_uid(db, "contacts", uid)
+    return get(db, found, deleted=None) if found is not None else None
+
+
+def set_uid(db: Connection, contact_id: int, uid: str) -> bool:
+    """Spell the contact's UID as ``uid`` (as a phone spells it); False, writing nothing,
+    when another contact holds that spelling."""
+    return set_uid_of(db, "contacts", contact_id, uid)
 
 
 # ---------------------------------------------------------------------------------- records

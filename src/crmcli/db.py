@@ -317,6 +317,28 @@ def replace_values(conn: sqlite3.Connection, table: str, owner_column: str, owne
     return stored != wanted
 
 
+def row_of_uid(conn: sqlite3.Connection, table: str, uid: str) -> int | None:
+    """The id of the row of ``table`` (contacts, companies; in the trash too) whose UID is
+    ``uid``, or the same UUID written another way (``normalize.uid_spellings``): the exact
+    spelling first."""
+    from crmcli.normalize import uid_spellings
+
+    spellings = uid_spellings(uid)
+    rows = dict(conn.execute(f"SELECT uid, id FROM {table} WHERE uid IN"
+                             f" ({', '.join('?' * len(spellings))})", spellings).fetchall())
+    return next((rows[form] for form in spellings if form in rows), None)
+
+
+def set_uid_of(conn: sqlite3.Connection, table: str, row_id: int, uid: str) -> bool:
+    """Give the row of ``table`` the UID ``uid``; False, writing nothing, when another row
+    holds it."""
+    taken = conn.execute(f"SELECT 1 FROM {table} WHERE uid = ? AND id != ?",
+                         [uid, row_id]).fetchone()
+    if taken is None:
+        conn.execute(f"UPDATE {table} SET uid = ? WHERE id = ?", [uid, row_id])
+    return taken is None
+
+
 def _begin_immediate(conn: sqlite3.Connection) -> None:
     """Take the write lock, asking for it every few milliseconds instead of through SQLite's
     busy handler, whose naps grow to 100 ms: a long import or sync lets go of the lock between

@@ -1,4 +1,5 @@
-"""Normalised forms used for matching and search: folded text, phone digits, email keys."""
+"""Normalised forms used for matching and search: folded text, phone digits, email keys,
+UID keys."""
 
 from __future__ import annotations
 
@@ -262,3 +263,27 @@ def split_label(text: str) -> tuple[str, str]:
     if not match or match[2].startswith("//") or match[1].lower() in ("mailto", "tel"):
         return text.strip(), ""
     return match[2].strip(), " ".join(match[1].lower().split())
+
+
+@cache
+def _uuid() -> re.Pattern:
+    return re.compile(r"(?:urn:uuid:)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                      r"[0-9a-f]{12})", re.IGNORECASE)
+
+
+def uid_key(uid: str) -> str:
+    """What identifies a card by its UID: a UUID in lower case without ``urn:uuid:`` (clients
+    change both, and a UUID's hex digits mean the same in either case); any other UID as it
+    is written, case included."""
+    match = _uuid().fullmatch(uid)
+    return match[1].lower() if match else uid
+
+
+def uid_spellings(uid: str) -> list[str]:
+    """``uid`` and the other ways clients write the same UUID (lower or upper case, with or
+    without ``urn:uuid:``), to look it up in an index; a UID that is no UUID has one."""
+    if not _uuid().fullmatch(uid):
+        return [uid]
+    forms = (uid_key(uid), uid_key(uid).upper())
+    return list(dict.fromkeys([uid, *forms, *(f"{prefix}{form}" for form in forms
+                                             for prefix in ("urn:uuid:", "URN:UUID:"))]))

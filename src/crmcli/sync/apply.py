@@ -19,6 +19,7 @@ from crmcli.dates import stamp
 from crmcli.db import let_writers_in, transaction
 from crmcli.errors import CrmError
 from crmcli.models import Contact
+from crmcli.normalize import uid_key
 from crmcli.sync import base as bases
 from crmcli.sync import cards, props, vdir
 from crmcli.sync.base import Base
@@ -92,6 +93,8 @@ class Applier(CompanySteps):
 
     def _refresh(self, step: Step) -> None:
         item = step.base
+        if step.card and step.card.contact.uid != item.uid:
+            item.uid = self._phone_uid(step, contacts.get(self.db, item.row_id, deleted=None))
         item.state = step.state or item.state
         item.row_version = self._version(item.row_id)
         bases.save(self.db, self.folder, COLLECTION, item)
@@ -142,6 +145,7 @@ class Applier(CompanySteps):
 
     def _pull(self, step: Step) -> None:
         contact, merged, _ = self._merged(step, step.base)
+        self._phone_uid(step, contact)
         self._write_contact(contact, merged, step)
         self._agree(step, contact.id, step.phone)
 
@@ -215,6 +219,7 @@ class Applier(CompanySteps):
 
     def _merge_into(self, step: Step, item: Base | None) -> None:
         contact, merged, clashes = self._merged(step, item)
+        self._phone_uid(step, contact)
         for clash in clashes:
             self._record(step.href, contact.id, clash)
         self._write_contact(contact, merged, step)
@@ -222,6 +227,17 @@ class Applier(CompanySteps):
             self._agree(step, contact.id, step.phone)
         else:
             self._push_file(step.href, contact.id, item)
+
+    def _phone_uid(self, step: Step, contact: Contact) -> str | None:
+        """The contact's UID as the phone now spells it (another case, ``urn:uuid:`` added or
+        dropped: the same UID, see ``normalize.uid_key``), unless another contact holds that
+        spelling: crm then never writes the old spelling back over the file, which a server
+        takes for a new UID in the same item and refuses. Returns the contact's UID."""
+        uid = step.card.contact.uid
+        if uid and contact.uid and uid != contact.uid and uid_key(uid) == uid_key(contact.uid) \
+                and contacts.set_uid(self.db, contact.id, uid):
+            contact.uid = uid
+        return contact.uid
 
     def _write_contact(self, contact, merged: props.Props, step: Step) -> None:
         if merged != props.of_contact(contact, self.region):

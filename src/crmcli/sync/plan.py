@@ -13,7 +13,7 @@ from sqlite3 import Connection
 from crmcli import companies, contacts
 from crmcli.errors import InvalidInput
 from crmcli.models import Company, Contact
-from crmcli.normalize import fold
+from crmcli.normalize import fold, uid_key
 from crmcli.sync import base as bases
 from crmcli.sync import cards, props, vdir
 from crmcli.sync.base import Base
@@ -95,7 +95,7 @@ def make(db: Connection, folder: Path, region: str | None) -> Plan:
         if _compare(plan, item, files.get(item.href), row, crm, region):
             renewed.add(item.href)
             _replaced(plan, item, row, crm, files)
-    taken_uids = {item.uid for item in known.values()
+    taken_uids = {uid_key(item.uid) for item in known.values()
                   if item.uid and item.href in files and item.href not in renewed}
     firms = {item.href: item for item in bases.load(db, str(folder), "companies")}
     plan.size += len(firms)
@@ -109,12 +109,12 @@ def make(db: Connection, folder: Path, region: str | None) -> Plan:
             firm_names.add(fold(step.card.company.name))
             continue
         uid = step.card.contact.uid if step else None
-        if uid in taken_uids:
+        if uid and uid_key(uid) in taken_uids:
             step.kind = "absorb"  # a second file with the UID of another: phones do that
         elif uid:
-            taken_uids.add(uid)
+            taken_uids.add(uid_key(uid))
     for row_id, (_, deleted, uid) in rows.items():
-        if row_id not in synced_ids and not deleted and uid not in taken_uids:
+        if row_id not in synced_ids and not deleted and not (uid and uid_key(uid) in taken_uids):
             plan.steps.append(Step("push-new", _file_name(row_id, uid, files), row_id=row_id))
     _new_companies(db, plan, firms, files, firm_uids, firm_names)
     # Companies first: a company renamed or made on the phone is in the book before the
@@ -170,8 +170,8 @@ def _compare(plan: Plan, item: Base, state: FileState | None, row, crm,
         if not _read(plan, step, region, as_company=bool(prefix)):
             return False
         uid = step.card.contact.uid
-        if not prefix and item.uid and uid and uid != item.uid:
-            return True
+        if not prefix and item.uid and uid and uid_key(uid) != uid_key(item.uid):
+            return True  # the same UID written another way is the same card
         phone_changed = props.digest(step.phone) != item.hash
         if not phone_changed:
             step.kind = "refresh"

@@ -354,6 +354,26 @@ def test_a_uuid_written_another_way_in_a_new_file_is_the_same_contact(vdir, lapt
     assert [p.name for p in vdir.glob("*.vcf")] == ["new.vcf"]
 
 
+def test_an_undone_sync_that_took_the_phones_spelling_of_a_uuid_never_writes_the_old_one(
+        vdir, laptop):
+    """The undo brings the old spelling back into the book; the next push wrote it over the
+    file (a UID changed in place, which a server refuses)."""
+    ana = laptop.add("Ana Lima", "--email", "ana@example.com")
+    sync(laptop)
+    uid = laptop.ok("show", str(ana), "--json").json()["uid"]
+    path = card(vdir, "Ana Lima")
+    edit_card(path, f"UID:{uid}", f"UID:{uid.upper()}")
+    sync(laptop, env=LATER)
+    laptop.ok("undo", env=LATER)
+    assert laptop.ok("show", str(ana), "--json").json()["uid"] == uid
+    laptop.ok("edit", "ana", "--title", "CEO", env=LATER)
+    assert sync(laptop, env=LATER) == "crm sync: contacts: pushed 1 changed\n"
+    text = path.read_bytes().decode()
+    assert f"UID:{uid.upper()}\r\n" in text and "TITLE:CEO" in text
+    assert laptop.ok("show", str(ana), "--json").json()["uid"] == uid.upper()
+    assert sync(laptop, env=LATER) == ""
+
+
 def test_a_uid_that_is_no_uuid_given_another_case_is_another_card(vdir, laptop):
     vdir.mkdir()
     (vdir / "bo.vcf").write_text("BEGIN:VCARD\r\nVERSION:3.0\r\nUID:Bo-On-The-Phone\r\n"

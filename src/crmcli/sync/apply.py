@@ -94,7 +94,8 @@ class Applier(CompanySteps):
     def _refresh(self, step: Step) -> None:
         item = step.base
         if step.card and step.card.contact.uid != item.uid:
-            item.uid = self._phone_uid(step, contacts.get(self.db, item.row_id, deleted=None))
+            item.uid = self._phone_uid(step.card.contact.uid,
+                                       contacts.get(self.db, item.row_id, deleted=None))
         item.state = step.state or item.state
         item.row_version = self._version(item.row_id)
         bases.save(self.db, self.folder, COLLECTION, item)
@@ -145,7 +146,7 @@ class Applier(CompanySteps):
 
     def _pull(self, step: Step) -> None:
         contact, merged, _ = self._merged(step, step.base)
-        self._phone_uid(step, contact)
+        self._phone_uid(step.card.contact.uid, contact)
         self._write_contact(contact, merged, step)
         self._agree(step, contact.id, step.phone)
 
@@ -163,6 +164,9 @@ class Applier(CompanySteps):
         self._push_file(step.href, step.row_id, None)
 
     def _push(self, step: Step) -> None:
+        # The file's spelling of the UID, though an undo of the sync that took it brought
+        # the old one back: the old one is never written over it.
+        self._phone_uid(step.base.uid, contacts.get(self.db, step.base.row_id, deleted=None))
         self._push_file(step.href, step.base.row_id, step.base)
 
     def _reupload(self, step: Step) -> None:
@@ -219,7 +223,7 @@ class Applier(CompanySteps):
 
     def _merge_into(self, step: Step, item: Base | None) -> None:
         contact, merged, clashes = self._merged(step, item)
-        self._phone_uid(step, contact)
+        self._phone_uid(step.card.contact.uid, contact)
         for clash in clashes:
             self._record(step.href, contact.id, clash)
         self._write_contact(contact, merged, step)
@@ -228,12 +232,11 @@ class Applier(CompanySteps):
         else:
             self._push_file(step.href, contact.id, item)
 
-    def _phone_uid(self, step: Step, contact: Contact) -> str | None:
-        """The contact's UID as the phone now spells it (another case, ``urn:uuid:`` added or
-        dropped: the same UID, see ``normalize.uid_key``), unless another contact holds that
-        spelling: crm then never writes the old spelling back over the file, which a server
-        takes for a new UID in the same item and refuses. Returns the contact's UID."""
-        uid = step.card.contact.uid
+    def _phone_uid(self, uid: str | None, contact: Contact) -> str | None:
+        """The contact's UID spelt ``uid``, as the phone spells it (another case, ``urn:uuid:``
+        added or dropped: the same UID, see ``normalize.uid_key``), unless another contact
+        holds that spelling: crm then never writes the old spelling back over the file, which a
+        server takes for a new UID in the same item and refuses. Returns the contact's UID."""
         if uid and contact.uid and uid != contact.uid and uid_key(uid) == uid_key(contact.uid) \
                 and contacts.set_uid(self.db, contact.id, uid):
             contact.uid = uid

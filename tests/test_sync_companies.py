@@ -262,3 +262,21 @@ def test_a_company_card_given_another_uid_gives_the_company_that_uid(vdir, lapto
     settle(laptop, desktop, env=LATER)
     assert (firms(desktop)["Acme"]["uid"], firms(desktop)["Acme"]["industry"]) == (
         spelt(uid), "freight")
+
+
+def test_an_undone_sync_that_gave_a_company_its_cards_new_uid_never_writes_the_old_one(
+        vdir, laptop, desktop, acme):
+    """The undo brings the old UID back into the book; the next push wrote it over the file
+    (a UID changed in place, which a server refuses)."""
+    path = company_card(vdir, "Acme")
+    uid = firms(laptop)["Acme"]["uid"]
+    edit_card(path, f"UID:{uid}", "UID:acme-on-the-phone")
+    sync(laptop, env=LATER)
+    laptop.ok("undo", env=LATER)
+    assert firms(laptop)["Acme"]["uid"] == uid
+    laptop.ok("company", "edit", "acme", "--industry", "freight", env=LATER)
+    assert sync(laptop, env=LATER) == "crm sync: contacts: pushed 1 changed\n"
+    text = path.read_bytes().decode()
+    assert "UID:acme-on-the-phone\r\n" in text and "X-CRMCLI-INDUSTRY:freight" in text
+    assert firms(laptop)["Acme"]["uid"] == "acme-on-the-phone"
+    assert sync(laptop, env=LATER) == ""

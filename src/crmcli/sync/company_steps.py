@@ -38,7 +38,7 @@ class CompanySteps:
     def _company_merge(self, step: Step) -> None:
         """Changed on the phone (and in crm too, when it is a merge)."""
         company = companies.get(self.db, step.base.row_id, deleted=None)
-        self._company_uid(step, company)
+        self._company_uid(step.card.company.uid, company)
         phone_wins = self._phone_time(step, step.base) >= (company.updated_at or "")
         merged, clashes = props.merge(step.base.props, step.phone,
                                       props.of_company(company, self.region), phone_wins,
@@ -65,6 +65,8 @@ class CompanySteps:
         self._company_push_file(step.href, step.row_id)
 
     def _company_push(self, step: Step) -> None:
+        # The file's UID, though an undo of the sync that took it brought the old one back.
+        self._company_uid(step.base.uid, companies.get(self.db, step.base.row_id, deleted=None))
         self._company_push_file(step.href, step.base.row_id)
 
     def _company_reupload(self, step: Step) -> None:
@@ -83,19 +85,19 @@ class CompanySteps:
     def _company_refresh(self, step: Step) -> None:
         item = step.base
         if step.card:
-            item.uid = self._company_uid(step, companies.get(self.db, item.row_id, deleted=None))
+            item.uid = self._company_uid(step.card.company.uid,
+                                         companies.get(self.db, item.row_id, deleted=None))
         item.state = step.state or item.state
         item.row_version = str(companies.get(self.db, item.row_id, deleted=None).version)
         bases.save(self.db, self.folder, COLLECTION, item)
 
     # ------------------------------------------------------------------ shared
 
-    def _company_uid(self, step: Step, company: Company) -> str | None:
-        """The UID the phone gave the company's card becomes the company's (unless another
+    def _company_uid(self, uid: str | None, company: Company) -> str | None:
+        """``uid``, the UID the phone gave the company's card, becomes the company's (unless another
         company holds it): the card in the same file is the same company (crm knows company
         cards by UID, else by name; its people, notes and deals stay with it), and crm never
         writes the old UID back over the new one, which a server refuses. Returns the UID."""
-        uid = step.card.company.uid
         if uid and uid != company.uid and companies.set_uid(self.db, company.id, uid):
             company.uid = uid
         return company.uid

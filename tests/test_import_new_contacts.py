@@ -65,6 +65,21 @@ def test_cards_of_one_batch_that_are_the_same_person_make_one_contact(crm, db_pa
     assert len(crm.ok("list").rows()) == 3
 
 
+def test_a_uuid_written_another_way_is_the_contact_of_the_book_or_of_the_batch(crm, db_path):
+    """A card with only a contact's own rows went the fast way, which compared UIDs exactly,
+    and was a second contact; any other card updated the first (``contacts.find_by_uid``)."""
+    uuid = "0f8fad5b-d9cb-469f-a165-70867728950e"
+    other = "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
+    _import(db_path, _card(uuid, "Ana Lima"))
+    report = _import(db_path, _card(uuid.upper(), "Ana Lima", "EMAIL:ana@example.com")
+                     + _card(other, "Bo Chen") + _card(f"urn:uuid:{other}", "Bo Chen",
+                                                       "EMAIL:bo@example.com"))
+    assert (report.created, report.updated) == (1, 2)
+    assert sorted((c["name"], c["uid"], [e["value"] for e in c["emails"]])
+                  for c in crm.ok("list", "--json").json()) == [
+        ("Ana Lima", uuid, ["ana@example.com"]), ("Bo Chen", other, ["bo@example.com"])]
+
+
 def test_a_new_card_takes_the_company_of_the_book_as_it_is_spelt_there(crm, db_path):
     crm.ok("company", "add", "ACME Corp")
     report = _import(db_path, _card("x", "Xavi Roca", "N:Roca;Xavi;;;", "ORG:acme corp")

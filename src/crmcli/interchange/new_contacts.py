@@ -24,13 +24,14 @@ from crmcli.db import now_stamp
 from crmcli.interchange import exporter, stored_cards
 from crmcli.limits import MAX_TEXT, check_text
 from crmcli.models import Contact, copied, new_uid
-from crmcli.normalize import email_key, fold
+from crmcli.normalize import email_key, fold, uid_key, uid_spellings
 
 
 @dataclass
 class _Identities:
-    """UIDs, email keys and folded names (of contacts with phones: a name matches only with
-    a phone number) that may belong to a contact of the book."""
+    """UID keys (``normalize.uid_key``: a UUID written another way is the same), email keys
+    and folded names (of contacts with phones: a name matches only with a phone number) that
+    may belong to a contact of the book."""
 
     uids: set[str] = field(default_factory=set)
     emails: set[str] = field(default_factory=set)
@@ -38,7 +39,7 @@ class _Identities:
 
     def claim(self, contact: Contact) -> None:
         if contact.uid:
-            self.uids.add(contact.uid)
+            self.uids.add(uid_key(contact.uid))
         self.emails.update(email_key(email.value) for email in contact.emails)
         self.names.add(fold(contact.name))
 
@@ -67,7 +68,7 @@ class NewContacts:
         known = self.known
         if contact.uid is None and contact.id is not None:
             return False
-        if contact.uid is not None and contact.uid in known.uids:
+        if contact.uid is not None and uid_key(contact.uid) in known.uids:
             return False
         if not by_details:
             return True
@@ -194,12 +195,12 @@ def is_plain(contact: Contact, linkedin: bool) -> bool:
 def _known(db: Connection, contacts: list[Contact]) -> _Identities:
     """Which UIDs, emails and names (with phones) of ``contacts`` the book holds: one query
     each. Trashed contacts count (a UID matches them; for the others, that is only careful)."""
-    uids = [contact.uid for contact in contacts if contact.uid]
+    uids = [form for contact in contacts if contact.uid for form in uid_spellings(contact.uid)]
     emails = [email_key(email.value) for contact in contacts for email in contact.emails]
     names = [fold(contact.name) for contact in contacts if contact.phones]
     return _Identities(
-        uids=_present(db, "SELECT uid FROM contacts WHERE uid IN"
-                      " (SELECT value FROM json_each(?))", uids),
+        uids={uid_key(uid) for uid in _present(db, "SELECT uid FROM contacts WHERE uid IN"
+                                               " (SELECT value FROM json_each(?))", uids)},
         emails=_present(db, "SELECT norm FROM contact_details WHERE kind = 'email' AND norm IN"
                         " (SELECT value FROM json_each(?))", emails),
         names=_present(db, "SELECT name_folded FROM contacts WHERE name_folded IN"

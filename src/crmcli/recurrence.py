@@ -209,11 +209,8 @@ def first(rule: Rule, moment: dt.datetime) -> dt.datetime:
     """``moment`` (aware) if its day is one the rule gives, else the rule's first occurrence
     after it, so a series never starts on a day its rule excludes (``mon,thu`` typed on a
     Friday starts on Monday); an hour other than the rule's, typed or snoozed to, stays."""
-    day = dt.datetime.combine(moment.date(), dt.time())
-    found = series(rule, day).after(day, inc=True)
-    if found is None or found.date() == moment.date():
-        return moment
-    return found.replace(tzinfo=moment.tzinfo)
+    start = calendar_start(rule, moment.replace(hour=0, minute=0, second=0, microsecond=0))
+    return moment if start.date() == moment.date() else start
 
 
 def calendar_start(rule: Rule, moment: dt.datetime) -> dt.datetime:

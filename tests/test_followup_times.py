@@ -123,29 +123,30 @@ def test_a_new_rule_on_a_snoozed_occurrence_keeps_the_series_time(madrid):
     assert (edited["due"], edited["rule"]) == ("2027-05-03T15:00+02:00", "2d at 09:00")
 
 
-@pytest.mark.parametrize("command", [
-    ("follow-up", "ana", "2027-05-03 09:00", "Call", "--every", "1d at 07:15"),
-    ("followups", "edit", "1", "--every", "1d at 07:15")])
-def test_a_time_typed_in_the_rule_is_the_series_time(madrid, command):
-    if command[0] == "followups":
-        _create(madrid, "2027-05-03 09:00", "1d")
-    madrid.ok(*command, env={"CRM_NOW": "2027-05-02T07:00"})
+def _give_rule(crm, how: str, when: str, every: str):
+    """``--every EVERY`` given to a follow-up at WHEN as it is made (``add``), or by ``edit``
+    to one made with the same rule without its time."""
+    env = {"CRM_NOW": "2027-05-02T07:00"}
+    if how == "add":
+        return crm("follow-up", "ana", when, "Call", "--every", every, env=env)
+    _create(crm, when, every.split(" at ")[0])
+    return crm("followups", "edit", "1", "--every", every, env=env)
+
+
+@pytest.mark.parametrize("how", ["add", "edit"])
+def test_a_time_typed_in_the_rule_is_the_series_time(madrid, how):
+    assert _give_rule(madrid, how, "2027-05-03 09:00", "1d at 07:15").exit_code == 0
     (series,) = _open(madrid)
     assert (series["due"], series["rule"]) == ("2027-05-03T09:00+02:00", "1d at 07:15")
     assert _done_at(madrid, "2027-05-03T10:00") == [("2027-05-04T07:15+02:00", "1d at 07:15")]
 
 
-@pytest.mark.parametrize("command", [
-    ("follow-up", "ana", "2027-05-03", "Call", "--every", "1w at 07:15"),
-    ("followups", "edit", "1", "--every", "1w at 07:15")])
-def test_a_time_in_the_rule_of_a_whole_day_follow_up_is_refused(madrid, command):
-    if command[0] == "followups":
-        _create(madrid, "2027-05-03", "1w")
-    result = madrid(*command, env={"CRM_NOW": "2027-05-02T07:00"})
+@pytest.mark.parametrize("how", ["add", "edit"])
+def test_a_time_in_the_rule_of_a_whole_day_follow_up_is_refused(madrid, how):
+    result = _give_rule(madrid, how, "2027-05-03", "1w at 07:15")
     assert result.exit_code == 1
     assert "names a time of day, but the follow-up is for a whole day" in result.stderr
-    assert [series["rule"] for series in _open(madrid)] == (["1w"] if command[0] != "follow-up"
-                                                            else [])
+    assert [series["rule"] for series in _open(madrid)] == ([] if how == "add" else ["1w"])
 
 
 def _keep_in_touch(crm, moment: str) -> list[str]:
